@@ -1,0 +1,36 @@
+#!/usr/bin/env node
+// Runs the test suite: type-check and build, then every test/**/*.test.ts under node's test
+// runner (through tsx). Arguments narrow it: `npm test -- test/mailq` or a single file.
+import { spawnSync } from 'node:child_process';
+import { readdirSync, statSync } from 'node:fs';
+import path from 'node:path';
+
+const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
+process.chdir(root);
+
+function find(dir, out = []) {
+  for (const name of readdirSync(dir).sort()) {
+    const p = path.join(dir, name);
+    const st = statSync(p);
+    if (st.isDirectory()) find(p, out);
+    else if (name.endsWith('.test.ts')) out.push(p);
+  }
+  return out;
+}
+
+const args = process.argv.slice(2);
+const roots = args.length ? args : ['test'];
+const files = roots.flatMap((r) => (statSync(r).isDirectory() ? find(r) : [r]));
+if (files.length === 0) {
+  console.error('run-tests: no test files found under', roots.join(' '));
+  process.exit(2);
+}
+
+const build = spawnSync('npx', ['tsc', '-p', 'tsconfig.json'], { stdio: 'inherit' });
+if (build.status !== 0) process.exit(build.status ?? 1);
+
+const concurrency = process.env.HOSTOPS_TEST_CONCURRENCY ?? '2';
+const res = spawnSync(process.execPath,
+  ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, '--test-reporter=spec', ...files],
+  { stdio: 'inherit', env: { ...process.env, HOSTOPS_TEST: '1' } });
+process.exit(res.status ?? 1);

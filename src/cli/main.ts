@@ -1,0 +1,70 @@
+/**
+ * Entry point of the `hostops` command. Each command group lives in its own file and exports
+ * `register(program)`; this file only wires them together and turns errors into exit codes.
+ */
+import { Command, CommanderError } from 'commander';
+import { HostopsError, isHostopsError } from '../lib/errors.js';
+import { register as mailq } from './mailq.js';
+import { register as ping } from './ping.js';
+import { register as traceroute } from './traceroute.js';
+import { register as mtr } from './mtr.js';
+import { register as iperf } from './iperf.js';
+import { register as ntp } from './ntp.js';
+import { register as amp } from './amp.js';
+import { register as bcp38 } from './bcp38.js';
+import { register as ddos } from './ddos.js';
+import { register as capacity } from './capacity.js';
+import { register as serve } from './serve.js';
+
+export function buildProgram(): Command {
+  const program = new Command('hostops')
+    .description('Mail queue, latency, throughput, amplification and capacity tools for hosting platforms')
+    .version('0.1.0')
+    .option('--debug', 'show stack traces on errors')
+    .showSuggestionAfterError()
+    .exitOverride();
+  for (const reg of [mailq, ping, traceroute, mtr, iperf, ntp, amp, bcp38, ddos, capacity, serve]) reg(program);
+  return program;
+}
+
+/** Print an error for a person; exit code per the convention (2 usage, 3 environment, 1 finding). */
+export function reportError(e: unknown, debug: boolean, json = false): number {
+  if (isHostopsError(e)) {
+    if (json) process.stderr.write(JSON.stringify({ error: e.toJSON() }) + '\n');
+    else {
+      process.stderr.write(`hostops: ${e.message}${e.where ? ` (${e.where})` : ''}\n`);
+      if (e.hint) process.stderr.write(`  hint: ${e.hint}\n`);
+      process.stderr.write(`  code: ${e.code}\n`);
+    }
+    if (debug && e.stack) process.stderr.write(e.stack + '\n');
+    return e.exitCode;
+  }
+  const err = e as NodeJS.ErrnoException;
+  if (err && (err.code === 'EACCES' || err.code === 'EPERM')) {
+    process.stderr.write(`hostops: permission denied: ${err.message}\n  hint: run as root or grant the capability named above\n`);
+    if (debug && err.stack) process.stderr.write(err.stack + '\n');
+    return 3;
+  }
+  process.stderr.write(`hostops: internal error: ${err?.message ?? String(e)}\n`);
+  if (debug && err?.stack) process.stderr.write(err.stack + '\n');
+  else process.stderr.write('  hint: run again with --debug for a stack trace\n');
+  return 1;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  const debug = argv.includes('--debug');
+  const json = argv.includes('--json');
+  try {
+    await program.parseAsync(argv);
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      // help and version exit with 0; anything else from commander is a usage error
+      return e.exitCode === 0 ? 0 : 2;
+    }
+    return reportError(e, debug, json);
+  }
+}
+
+export { HostopsError };
