@@ -26,8 +26,10 @@ if (files.length === 0) {
   process.exit(2);
 }
 
+// tsc emits even when it reports type errors; HOSTOPS_ALLOW_TYPE_ERRORS=1 keeps going (for work
+// in progress), otherwise a type error fails the run.
 const build = spawnSync('npx', ['tsc', '-p', 'tsconfig.json'], { stdio: 'inherit' });
-if (build.status !== 0) process.exit(build.status ?? 1);
+if (build.status !== 0 && process.env.HOSTOPS_ALLOW_TYPE_ERRORS !== '1') process.exit(build.status ?? 1);
 
 const concurrency = process.env.HOSTOPS_TEST_CONCURRENCY ?? '2';
 const res = spawnSync(process.execPath,
