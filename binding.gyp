@@ -2,13 +2,39 @@
   "targets": [
     {
       "target_name": "hostops_probe",
-      "sources": ["<!@(ls -1 native/probe/*.c)"],
-      "cflags": ["-O2", "-Wall", "-Wextra", "-Wno-unused-parameter"]
+      "sources": [
+        "<!@(ls -1 native/probe/*.c)"
+      ],
+      "cflags": [
+        "-O2",
+        "-Wall",
+        "-Wextra",
+        "-Wno-unused-parameter"
+      ]
     },
     {
       "target_name": "hostops_raw",
-      "sources": ["<!@(ls -1 native/raw/*.c)"],
-      "cflags": ["-O2", "-Wall", "-Wextra", "-Wno-unused-parameter"]
+      "sources": [
+        "<!@(ls -1 native/raw/*.c)"
+      ],
+      "cflags": [
+        "-O2",
+        "-Wall",
+        "-Wextra",
+        "-Wno-unused-parameter"
+      ]
+    },
+    {
+      "target_name": "hostops_scan",
+      "sources": [
+        "<!@(ls -1 native/scan/*.c)"
+      ],
+      "cflags": [
+        "-O2",
+        "-Wall",
+        "-Wextra",
+        "-Wno-unused-parameter"
+      ]
     }
   ]
 }
