@@ -1,0 +1,67 @@
+/**
+ * Reads hostops.yaml: YAML syntax errors and schema errors both become one HostopsError whose
+ * message names the file, the field path (targets[2].sla.rtt) and the line.
+ */
+import { readFileSync, existsSync } from 'node:fs';
+import { LineCounter, parseDocument, isNode } from 'yaml';
+import { HostopsError } from '../lib/errors.js';
+import { configSchema, type Config } from './schema.js';
+
+export interface ConfigIssue { path: string; line?: number; message: string }
+
+export function formatPath(path: readonly PropertyKey[]): string {
+  let out = '';
+  for (const p of path) out += typeof p === 'number' ? `[${p}]` : out ? `.${String(p)}` : String(p);
+  return out || '(top level)';
+}
+
+/** Parse and validate YAML text; `file` only labels the messages. */
+export function parseConfig(text: string, file = 'hostops.yaml'): Config {
+  const lc = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false });
+  if (doc.errors.length) {
+    const e = doc.errors[0];
+    const line = e.linePos?.[0]?.line ?? lc.linePos(e.pos[0]).line;
+    throw new HostopsError('CONFIG_SYNTAX', `${file}:${line}: YAML syntax error: ${e.message.split('\n')[0]}`, {
+      where: `${file}:${line}`, hint: 'fix the YAML syntax at the line shown', exitCode: 2,
+    });
+  }
+  const raw = doc.toJS() ?? {};
+  if (typeof raw !== 'object' || Array.isArray(raw)) {
+    throw new HostopsError('CONFIG_INVALID', `${file}: expected a mapping at the top level`, { where: file, exitCode: 2 });
+  }
+  const res = configSchema.safeParse(raw);
+  if (res.success) return res.data;
+  const issues: ConfigIssue[] = res.error.issues.map((i) => {
+    let path = i.path;
+    if (i.code === 'unrecognized_keys') path = [...i.path, (i as { keys: string[] }).keys[0]];
+    const node = doc.getIn(path as unknown[], true);
+    const parentNode = doc.getIn(path.slice(0, -1) as unknown[], true);
+    const at = isNode(node) ? node : isNode(parentNode) ? parentNode : null;
+    const line = at?.range ? lc.linePos(at.range[0]).line : undefined;
+    const missing = i.code === 'invalid_type' && !isNode(node) && /received undefined/.test(i.message);
+    const message = i.code === 'unrecognized_keys' ? 'unknown field (see docs/serve.md for the fields)'
+      : missing ? 'required field is missing' : i.message;
+    return { path: formatPath(path), line, message };
+  });
+  const lines = issues.map((i) => `${file}${i.line ? `:${i.line}` : ''}: ${i.path}: ${i.message}`);
+  const err = new HostopsError('CONFIG_INVALID', lines.join('\n'), {
+    where: `${file}${issues[0].line ? `:${issues[0].line}` : ''}`,
+    hint: 'see docs/serve.md and docs/hostops.example.yaml for every field', exitCode: 2,
+  });
+  (err as HostopsError & { issues: ConfigIssue[] }).issues = issues;
+  throw err;
+}
+
+/** Load a config file; with no path, ./hostops.yaml when it exists, otherwise all defaults. */
+export function loadConfig(file?: string): { config: Config; file: string | null } {
+  const candidate = file ?? (existsSync('hostops.yaml') ? 'hostops.yaml' : null);
+  if (!candidate) return { config: configSchema.parse({}), file: null };
+  let text: string;
+  try {
+    text = readFileSync(candidate, 'utf8');
+  } catch (e) {
+    throw new HostopsError('CONFIG_UNREADABLE', `cannot read config file ${candidate}: ${(e as Error).message}`, { where: candidate, exitCode: 2, cause: e });
+  }
+  return { config: parseConfig(text, candidate), file: candidate };
+}

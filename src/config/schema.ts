@@ -1,0 +1,132 @@
+/**
+ * The hostops.yaml schema (zod). Every duration accepts seconds or "20s"/"5m"/"1h"; every field
+ * has a default so an empty file (or no file) is a working agent that probes this host.
+ */
+import { z } from 'zod';
+import { parseDuration, parseLossBound, parseRttBound } from './units.js';
+
+const HOST_RE = /^(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,62})(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}))*\.?|\d{1,3}(?:\.\d{1,3}){3}|[0-9A-Fa-f:.]+)$/;
+const NAME_RE = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
+
+export const duration = (dflt: string) =>
+  z.union([z.number(), z.string()]).default(dflt).transform((v, ctx) => {
+    const s = parseDuration(v);
+    if (s === null) {
+      ctx.addIssue({ code: 'custom', message: `expected a duration such as "30s", "5m" or a number of seconds, got ${JSON.stringify(v)}` });
+      return z.NEVER;
+    }
+    return s;
+  });
+
+const host = z.string().min(1).max(253).regex(HOST_RE, 'expected a hostname or an IP address');
+const name = z.string().regex(NAME_RE, 'expected 1-64 letters, digits, "-", "_" or "." starting with a letter or digit');
+
+const rttBound = z.union([z.number(), z.string()]).transform((v, ctx) => {
+  const b = parseRttBound(v);
+  if (!b) { ctx.addIssue({ code: 'custom', message: `expected an RTT bound such as "< 70 ms", got ${JSON.stringify(v)}` }); return z.NEVER; }
+  return b;
+});
+const lossBound = z.union([z.number(), z.string()]).transform((v, ctx) => {
+  const b = parseLossBound(v);
+  if (!b) { ctx.addIssue({ code: 'custom', message: `expected a loss bound such as "< 1%", got ${JSON.stringify(v)}` }); return z.NEVER; }
+  return b;
+});
+
+export const slaSchema = z.strictObject({ rtt: rttBound.optional(), loss: lossBound.optional() });
+
+export const targetSchema = z.strictObject({
+  name,
+  host,
+  /** SLA for this target from every site; `sites` overrides it per source site (the pair). */
+  sla: slaSchema.optional(),
+  sites: z.record(name, slaSchema).optional(),
+  /** Record the path (mtr) to this target too. */
+  path: z.boolean().default(true),
+  group: z.string().max(64).optional(),
+});
+
+export const peerSchema = z.strictObject({
+  name,
+  host,
+  port: z.number().int().min(1).max(65535).default(5201),
+  interval: duration('6h'),
+  duration: duration('5s'),
+  protocol: z.enum(['tcp', 'udp']).default('tcp'),
+  reverse: z.boolean().default(false),
+});
+
+export const configSchema = z.strictObject({
+  site: name.optional(),
+  listen: z.strictObject({
+    host: z.string().min(1).default('127.0.0.1'),
+    port: z.number().int().min(0).max(65535).default(8080),
+    /** Required for any non-loopback bind and for every action that changes something. */
+    token: z.string().min(16, 'a token must be at least 16 characters').optional(),
+  }).prefault({}),
+  store: z.strictObject({
+    kind: z.enum(['sqlite', 'postgres']).default('sqlite'),
+    path: z.string().default('.hostops/hostops.db'),
+    url: z.string().regex(/^postgres(ql)?:\/\//, 'expected a postgres:// URL').optional(),
+    spool: z.strictObject({
+      path: z.string().default('.hostops/spool.db'),
+      maxRows: z.number().int().min(100).default(1_000_000),
+    }).prefault({}),
+    retention: z.strictObject({
+      raw: duration('2d'),
+      fiveMinute: duration('35d'),
+      hourly: duration('400d'),
+    }).prefault({}),
+  }).prefault({}),
+  defaults: z.strictObject({
+    /** Probe this host (127.0.0.1) and its default gateway when no config names targets. */
+    self: z.boolean().default(true),
+    gateway: z.boolean().default(true),
+  }).prefault({}),
+  ping: z.strictObject({
+    interval: duration('20s'),
+    count: z.number().int().min(3).max(100).default(20),
+    timeout: duration('1s'),
+  }).prefault({}),
+  path: z.strictObject({
+    enabled: z.boolean().default(true),
+    interval: duration('5m'),
+    cycles: z.number().int().min(1).max(50).default(5),
+  }).prefault({}),
+  targets: z.array(targetSchema).default([]),
+  iperf: z.strictObject({
+    server: z.boolean().default(true),
+    host: z.string().default('127.0.0.1'),
+    port: z.number().int().min(0).max(65535).default(5201),
+    peers: z.array(peerSchema).default([]),
+  }).prefault({}),
+  mailq: z.strictObject({
+    enabled: z.union([z.boolean(), z.literal('auto')]).default('auto'),
+    spool: z.string().optional(),
+    log: z.string().optional(),
+    interval: duration('60s'),
+    sourcesInterval: duration('10m'),
+  }).prefault({}),
+  ntp: z.strictObject({
+    enabled: z.boolean().default(true),
+    host: host.default('127.0.0.1'),
+    port: z.number().int().min(1).max(65535).default(123),
+    interval: duration('10m'),
+  }).prefault({}),
+  amp: z.strictObject({
+    enabled: z.boolean().default(true),
+    /** Hosts checked for NTP/UDP amplification exposure; only your own addresses. */
+    targets: z.array(host).default(['127.0.0.1']),
+    interval: duration('1h'),
+  }).prefault({}),
+  capacity: z.strictObject({
+    interval: duration('1h'),
+    /** Link capacities (bits per second) per iperf peer, for the throughput-vs-capacity report. */
+    links: z.record(name, z.number().positive()).default({}),
+  }).prefault({}),
+});
+
+export type ConfigInput = z.input<typeof configSchema>;
+export type Config = z.output<typeof configSchema>;
+export type TargetConfig = z.output<typeof targetSchema>;
+export type PeerConfig = z.output<typeof peerSchema>;
+export type SlaConfig = z.output<typeof slaSchema>;
