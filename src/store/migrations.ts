@@ -1,0 +1,52 @@
+/**
+ * The schema, as numbered migrations shared by SQLite and PostgreSQL. `{id}` and `{real}` are the
+ * only dialect differences; every other statement is the common subset both accept.
+ */
+export interface Migration { version: number; name: string; sql: string[] }
+
+const PCT = 'rtt_min {real}, rtt_p10 {real}, rtt_p25 {real}, rtt_median {real}, rtt_p75 {real}, rtt_p90 {real}, rtt_max {real}';
+
+export const MIGRATIONS: Migration[] = [
+  {
+    version: 1,
+    name: 'initial schema',
+    sql: [
+      `CREATE TABLE IF NOT EXISTS ping (id {id}, site TEXT NOT NULL, target TEXT NOT NULL, ts {real} NOT NULL,
+        sent INTEGER NOT NULL, received INTEGER NOT NULL, ${PCT}, rtts TEXT NOT NULL)`,
+      'CREATE INDEX IF NOT EXISTS ping_pair_ts ON ping (site, target, ts)',
+      'CREATE INDEX IF NOT EXISTS ping_ts ON ping (ts)',
+      ...['ping_5m', 'ping_1h'].flatMap((t) => [
+        `CREATE TABLE IF NOT EXISTS ${t} (site TEXT NOT NULL, target TEXT NOT NULL, ts {real} NOT NULL,
+          rounds INTEGER NOT NULL, sent INTEGER NOT NULL, received INTEGER NOT NULL, ${PCT},
+          PRIMARY KEY (site, target, ts))`,
+        `CREATE INDEX IF NOT EXISTS ${t}_ts ON ${t} (ts)`,
+      ]),
+      `CREATE TABLE IF NOT EXISTS path (id {id}, site TEXT NOT NULL, target TEXT NOT NULL, ts {real} NOT NULL,
+        hops TEXT NOT NULL, error TEXT)`,
+      'CREATE INDEX IF NOT EXISTS path_pair_ts ON path (site, target, ts)',
+      `CREATE TABLE IF NOT EXISTS throughput (id {id}, site TEXT NOT NULL, peer TEXT NOT NULL, ts {real} NOT NULL,
+        protocol TEXT NOT NULL, direction TEXT NOT NULL, bits_per_second {real}, bytes {real}, retransmits INTEGER,
+        jitter {real}, lost_ratio {real}, error TEXT)`,
+      'CREATE INDEX IF NOT EXISTS throughput_ts ON throughput (ts)',
+      `CREATE TABLE IF NOT EXISTS mailq (id {id}, site TEXT NOT NULL, ts {real} NOT NULL, messages INTEGER NOT NULL,
+        frozen INTEGER NOT NULL, bytes {real} NOT NULL, oldest_age {real}, summary TEXT NOT NULL)`,
+      'CREATE INDEX IF NOT EXISTS mailq_site_ts ON mailq (site, ts)',
+      `CREATE TABLE IF NOT EXISTS checks (id {id}, site TEXT NOT NULL, ts {real} NOT NULL, kind TEXT NOT NULL,
+        target TEXT NOT NULL, ok INTEGER NOT NULL, value {real}, data TEXT NOT NULL)`,
+      'CREATE INDEX IF NOT EXISTS checks_kind_ts ON checks (kind, site, target, ts)',
+      `CREATE TABLE IF NOT EXISTS job_state (site TEXT NOT NULL, job TEXT NOT NULL, last_run {real}, next_run {real},
+        failures INTEGER NOT NULL, last_error TEXT, PRIMARY KEY (site, job))`,
+      'CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)',
+    ],
+  },
+];
+
+export type Dialect = 'sqlite' | 'postgres';
+
+export function renderSql(sql: string, dialect: Dialect): string {
+  return sql
+    .replaceAll('{id}', dialect === 'sqlite' ? 'INTEGER PRIMARY KEY' : 'BIGSERIAL PRIMARY KEY')
+    .replaceAll('{real}', dialect === 'sqlite' ? 'REAL' : 'DOUBLE PRECISION');
+}
+
+export const MIGRATIONS_TABLE = 'CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at {real} NOT NULL)';

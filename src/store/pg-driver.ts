@@ -1,0 +1,52 @@
+/**
+ * PostgreSQL driver (the `postgres` package) for many agents writing one database. Migrations run
+ * under an advisory lock so agents starting together apply each one exactly once.
+ */
+import postgres from 'postgres';
+import type { Driver, Param, Row } from './driver.js';
+import { MIGRATIONS, MIGRATIONS_TABLE, renderSql } from './migrations.js';
+
+const MIGRATION_LOCK = 0x686f7374; // "host"
+
+export class PgDriver implements Driver {
+  readonly dialect = 'postgres' as const;
+  readonly sql: postgres.Sql;
+
+  constructor(url: string, opts: { max?: number; connectTimeout?: number } = {}) {
+    this.sql = postgres(url, {
+      max: opts.max ?? 4,
+      connect_timeout: opts.connectTimeout ?? 5,
+      idle_timeout: 30,
+      onnotice: () => {},
+      // int8 and numeric (counts, sums, ids) as JS numbers: every value here fits in a double
+      types: { num: { to: 20, from: [20, 1700], serialize: (x: number) => String(x), parse: (x: string) => Number(x) } },
+    });
+  }
+
+  async all<T = Row>(sql: string, params: Param[] = []): Promise<T[]> {
+    return (await this.sql.unsafe(sql, params as never[])) as unknown as T[];
+  }
+
+  async batch(statements: [string, Param[]][]): Promise<void> {
+    await this.sql.begin(async (tx) => {
+      for (const [s, p] of statements) await tx.unsafe(s, p as never[]);
+    });
+  }
+
+  async migrate(): Promise<void> {
+    await this.sql.begin(async (tx) => {
+      await tx.unsafe('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
+      await tx.unsafe(renderSql(MIGRATIONS_TABLE, 'postgres'));
+      const done = new Set((await tx.unsafe('SELECT version FROM schema_migrations')).map((r) => Number(r.version)));
+      for (const m of MIGRATIONS) {
+        if (done.has(m.version)) continue;
+        for (const s of m.sql) await tx.unsafe(renderSql(s, 'postgres'));
+        await tx.unsafe('INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)', [m.version, m.name, Date.now() / 1000]);
+      }
+    });
+  }
+
+  async close(): Promise<void> {
+    await this.sql.end({ timeout: 2 });
+  }
+}

@@ -1,0 +1,124 @@
+/**
+ * Keeps an agent measuring when its (remote) database is away: writes that fail go to a local
+ * SQLite spool, bounded to maxRows (oldest dropped first, and counted), and are replayed in order
+ * once the database answers again. Reads go straight to the database.
+ */
+import { SqliteDriver } from './sqlite-driver.js';
+import type { CheckRecord, JobState, MailqSample, PathRecord, PingRound, Store, ThroughputRecord } from './types.js';
+
+type Op = ['pings', PingRound[]] | ['path', PathRecord] | ['throughput', ThroughputRecord[]] | ['mailq', MailqSample] | ['check', CheckRecord] | ['job', JobState];
+
+export interface SpoolStats { rows: number; dropped: number; lastError: string | null; flushing: boolean }
+
+export class SpooledStore implements Store {
+  private spool: SqliteDriver;
+  private dropped = 0;
+  private lastError: string | null = null;
+  private flushing: Promise<void> | null = null;
+  private migrated = false;
+
+  constructor(readonly inner: Store, spoolPath: string, private maxRows = 1_000_000) {
+    this.spool = new SqliteDriver(spoolPath);
+    this.spool.db.exec('CREATE TABLE IF NOT EXISTS spool (id INTEGER PRIMARY KEY, op TEXT NOT NULL, payload TEXT NOT NULL)');
+  }
+
+  get kind() { return this.inner.kind; }
+
+  stats(): SpoolStats {
+    const rows = (this.spool.db.prepare('SELECT COUNT(*) AS n FROM spool').get() as { n: number }).n;
+    return { rows, dropped: this.dropped, lastError: this.lastError, flushing: this.flushing !== null };
+  }
+
+  private pending(): boolean {
+    return this.spool.db.prepare('SELECT 1 FROM spool LIMIT 1').get() !== undefined;
+  }
+
+  private async apply(op: Op): Promise<void> {
+    if (!this.migrated) await this.migrate();
+    switch (op[0]) {
+      case 'pings': return this.inner.writePings(op[1]);
+      case 'path': return this.inner.writePath(op[1]);
+      case 'throughput': return this.inner.writeThroughput(op[1]);
+      case 'mailq': return this.inner.writeMailq(op[1]);
+      case 'check': return this.inner.writeCheck(op[1]);
+      case 'job': return this.inner.setJobState(op[1]);
+    }
+  }
+
+  private enqueue(op: Op): void {
+    this.spool.batchSync([['INSERT INTO spool (op, payload) VALUES ($1, $2)', [op[0], JSON.stringify(op[1])]]]);
+    const n = (this.spool.db.prepare('SELECT COUNT(*) AS n FROM spool').get() as { n: number }).n;
+    if (n > this.maxRows) {
+      const excess = n - this.maxRows;
+      this.spool.batchSync([['DELETE FROM spool WHERE id IN (SELECT id FROM spool ORDER BY id LIMIT $1)', [excess]]]);
+      this.dropped += excess;
+    }
+  }
+
+  /** Write through; on failure (or while a backlog exists, to keep order) spool locally. */
+  private async write(op: Op): Promise<void> {
+    if (this.pending()) {
+      this.enqueue(op);
+      void this.flush().catch(() => {});
+      return;
+    }
+    try {
+      await this.apply(op);
+      this.lastError = null;
+    } catch (e) {
+      this.lastError = (e as Error).message;
+      this.enqueue(op);
+    }
+  }
+
+  /** Replay the backlog in order; stops at the first failure (the database is still away). */
+  flush(): Promise<void> {
+    if (this.flushing) return this.flushing;
+    this.flushing = (async () => {
+      try {
+        for (;;) {
+          const rows = this.spool.db.prepare('SELECT id, op, payload FROM spool ORDER BY id LIMIT 200').all() as { id: number; op: Op[0]; payload: string }[];
+          if (!rows.length) return;
+          for (const r of rows) {
+            try {
+              await this.apply([r.op, JSON.parse(r.payload)] as Op);
+            } catch (e) {
+              this.lastError = (e as Error).message;
+              throw e;
+            }
+            this.spool.batchSync([['DELETE FROM spool WHERE id = $1', [r.id]]]);
+          }
+          this.lastError = null;
+        }
+      } finally {
+        this.flushing = null;
+      }
+    })();
+    return this.flushing;
+  }
+
+  async migrate() { await this.inner.migrate(); this.migrated = true; }
+  writePings(rows: PingRound[]) { return rows.length ? this.write(['pings', rows]) : Promise.resolve(); }
+  writePath(rec: PathRecord) { return this.write(['path', rec]); }
+  writeThroughput(recs: ThroughputRecord[]) { return recs.length ? this.write(['throughput', recs]) : Promise.resolve(); }
+  writeMailq(rec: MailqSample) { return this.write(['mailq', rec]); }
+  writeCheck(rec: CheckRecord) { return this.write(['check', rec]); }
+  setJobState(s: JobState) { return this.write(['job', s]); }
+  jobStates(site: string) { return this.inner.jobStates(site); }
+  rollup(site?: string) { return this.inner.rollup(site); }
+  prune(now: number, r: { raw: number; fiveMinute: number; hourly: number }) { return this.inner.prune(now, r); }
+  overviewRows(since: number) { return this.inner.overviewRows(since); }
+  pingHistory(...a: Parameters<Store['pingHistory']>) { return this.inner.pingHistory(...a); }
+  pingCount(site?: string) { return this.inner.pingCount(site); }
+  sites() { return this.inner.sites(); }
+  latestPaths(site?: string) { return this.inner.latestPaths(site); }
+  throughputHistory(from: number, to: number, site?: string) { return this.inner.throughputHistory(from, to, site); }
+  mailqHistory(site: string, from: number, to: number) { return this.inner.mailqHistory(site, from, to); }
+  latestMailq(site: string) { return this.inner.latestMailq(site); }
+  latestChecks(kind: string, site?: string) { return this.inner.latestChecks(kind, site); }
+  async close() {
+    try { await this.flush(); } catch { /* the backlog stays in the spool for the next start */ }
+    await this.spool.close();
+    await this.inner.close();
+  }
+}

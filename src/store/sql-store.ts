@@ -1,0 +1,244 @@
+/**
+ * The Store over either driver. Raw rounds keep their RTT list; rollups keep percentiles so a
+ * smoke graph of 30 days reads 720 hourly rows instead of 130,000 rounds.
+ */
+import type { Driver, Param } from './driver.js';
+import { bucketStart, quantiles, type Quantiles } from './stats.js';
+import type {
+  CheckRecord, JobState, MailqSample, PathRecord, PingRound, PingSeries, Resolution, Store, ThroughputRecord,
+} from './types.js';
+
+const QCOLS = 'rtt_min, rtt_p10, rtt_p25, rtt_median, rtt_p75, rtt_p90, rtt_max';
+const qvals = (q: Quantiles): Param[] => [q.min, q.p10, q.p25, q.median, q.p75, q.p90, q.max];
+const BATCH_IDS = 50_000;
+
+interface QRow { rtt_min: number | null; rtt_p10: number | null; rtt_p25: number | null; rtt_median: number | null; rtt_p75: number | null; rtt_p90: number | null; rtt_max: number | null }
+
+function json(v: unknown): string { return JSON.stringify(v ?? null); }
+function parse<T>(s: unknown, fallback: T): T { try { return typeof s === 'string' ? JSON.parse(s) as T : fallback; } catch { return fallback; } }
+
+/** The resolution a graph of this span reads: raw up to 6 hours, 5-minute up to 8 days, then hourly. */
+export function pickResolution(span: number): Resolution {
+  return span <= 6 * 3600 ? 'raw' : span <= 8 * 86400 ? '5m' : '1h';
+}
+
+export class SqlStore implements Store {
+  constructor(readonly driver: Driver) {}
+  get kind() { return this.driver.dialect; }
+
+  migrate() { return this.driver.migrate(); }
+
+  async writePings(rows: PingRound[]): Promise<void> {
+    if (!rows.length) return;
+    const sql = `INSERT INTO ping (site, target, ts, sent, received, ${QCOLS}, rtts) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13)`;
+    await this.driver.batch(rows.map((r) => {
+      const rtts = r.rtts.filter((x) => Number.isFinite(x) && x >= 0);
+      return [sql, [r.site, r.target, r.ts, r.sent, r.received, ...qvals(quantiles(rtts)), json(rtts.map((x) => Math.round(x * 1e7) / 1e7))]];
+    }));
+  }
+
+  async writePath(rec: PathRecord): Promise<void> {
+    await this.driver.batch([['INSERT INTO path (site, target, ts, hops, error) VALUES ($1,$2,$3,$4,$5)',
+      [rec.site, rec.target, rec.ts, json(rec.hops), rec.error ?? null]]]);
+  }
+
+  async writeThroughput(recs: ThroughputRecord[]): Promise<void> {
+    if (!recs.length) return;
+    await this.driver.batch(recs.map((r) => ['INSERT INTO throughput (site, peer, ts, protocol, direction, bits_per_second, bytes, retransmits, jitter, lost_ratio, error) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11)',
+      [r.site, r.peer, r.ts, r.protocol, r.direction, r.bitsPerSecond, r.bytes, r.retransmits ?? null, r.jitter ?? null, r.lostRatio ?? null, r.error ?? null]]));
+  }
+
+  async writeMailq(r: MailqSample): Promise<void> {
+    await this.driver.batch([['INSERT INTO mailq (site, ts, messages, frozen, bytes, oldest_age, summary) VALUES ($1,$2,$3,$4,$5,$6,$7)',
+      [r.site, r.ts, r.messages, r.frozen, r.bytes, r.oldestAge, json(r.summary)]]]);
+  }
+
+  async writeCheck(r: CheckRecord): Promise<void> {
+    await this.driver.batch([['INSERT INTO checks (site, ts, kind, target, ok, value, data) VALUES ($1,$2,$3,$4,$5,$6,$7)',
+      [r.site, r.ts, r.kind, r.target, r.ok ? 1 : 0, r.value, json(r.data)]]]);
+  }
+
+  async setJobState(s: JobState): Promise<void> {
+    await this.driver.batch([[`INSERT INTO job_state (site, job, last_run, next_run, failures, last_error) VALUES ($1,$2,$3,$4,$5,$6)
+      ON CONFLICT (site, job) DO UPDATE SET last_run = excluded.last_run, next_run = excluded.next_run, failures = excluded.failures, last_error = excluded.last_error`,
+      [s.site, s.job, s.lastRun, s.nextRun, s.failures, s.lastError]]]);
+  }
+
+  async jobStates(site: string): Promise<JobState[]> {
+    const rows = await this.driver.all<{ site: string; job: string; last_run: number | null; next_run: number | null; failures: number; last_error: string | null }>(
+      'SELECT site, job, last_run, next_run, failures, last_error FROM job_state WHERE site = $1 ORDER BY job', [site]);
+    return rows.map((r) => ({ site: r.site, job: r.job, lastRun: r.last_run, nextRun: r.next_run, failures: Number(r.failures), lastError: r.last_error }));
+  }
+
+  async rollup(site?: string): Promise<number> {
+    const sites = site ? [site] : (await this.driver.all<{ site: string }>('SELECT DISTINCT site FROM ping')).map((r) => r.site);
+    let written = 0;
+    for (const s of sites) {
+      for (;;) {
+        const n = await this.rollupOnce(s);
+        written += n.buckets;
+        if (!n.more) break;
+      }
+    }
+    return written;
+  }
+
+  /** One pass over up to BATCH_IDS new raw rounds of a site, tracked by a raw-id watermark so late (spooled) rows count too. */
+  private async rollupOnce(site: string): Promise<{ buckets: number; more: boolean }> {
+    const key = `rollup:${site}`;
+    const wmRow = await this.driver.all<{ value: string }>('SELECT value FROM meta WHERE key = $1', [key]);
+    const wm = wmRow.length ? Number(wmRow[0].value) : 0;
+    const fresh = await this.driver.all<{ id: number; target: string; ts: number }>(
+      'SELECT id, target, ts FROM ping WHERE site = $1 AND id > $2 ORDER BY id LIMIT $3', [site, wm, BATCH_IDS]);
+    if (!fresh.length) return { buckets: 0, more: false };
+    const maxId = Number(fresh[fresh.length - 1].id);
+    const touched5 = new Set<string>();
+    const touched1h = new Set<string>();
+    let lo = Infinity; let hi = -Infinity;
+    for (const r of fresh) {
+      const b = bucketStart(r.ts, 300);
+      touched5.add(`${r.target}\u0000${b}`);
+      touched1h.add(`${r.target}\u0000${bucketStart(r.ts, 3600)}`);
+      lo = Math.min(lo, b); hi = Math.max(hi, b + 300);
+    }
+    const raw = await this.driver.all<{ target: string; ts: number; sent: number; received: number; rtts: string }>(
+      'SELECT target, ts, sent, received, rtts FROM ping WHERE site = $1 AND ts >= $2 AND ts < $3', [site, lo, hi]);
+    const groups = new Map<string, { rounds: number; sent: number; received: number; rtts: number[] }>();
+    for (const r of raw) {
+      const k = `${r.target}\u0000${bucketStart(r.ts, 300)}`;
+      if (!touched5.has(k)) continue;
+      let g = groups.get(k);
+      if (!g) groups.set(k, g = { rounds: 0, sent: 0, received: 0, rtts: [] });
+      g.rounds++; g.sent += Number(r.sent); g.received += Number(r.received);
+      for (const x of parse<number[]>(r.rtts, [])) g.rtts.push(x);
+    }
+    const upsert = (table: string) => `INSERT INTO ${table} (site, target, ts, rounds, sent, received, ${QCOLS}) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13)
+      ON CONFLICT (site, target, ts) DO UPDATE SET rounds = excluded.rounds, sent = excluded.sent, received = excluded.received,
+      rtt_min = excluded.rtt_min, rtt_p10 = excluded.rtt_p10, rtt_p25 = excluded.rtt_p25, rtt_median = excluded.rtt_median,
+      rtt_p75 = excluded.rtt_p75, rtt_p90 = excluded.rtt_p90, rtt_max = excluded.rtt_max`;
+    const stmts: [string, Param[]][] = [];
+    for (const [k, g] of groups) {
+      const [target, b] = k.split('\u0000');
+      stmts.push([upsert('ping_5m'), [site, target, Number(b), g.rounds, g.sent, g.received, ...qvals(quantiles(g.rtts))]]);
+    }
+    await this.driver.batch(stmts);
+    // hourly: consolidate the 5-minute rows (RRD-style weighted average of each percentile)
+    const hourLo = bucketStart(lo, 3600); const hourHi = bucketStart(hi - 1, 3600) + 3600;
+    const fives = await this.driver.all<QRow & { target: string; ts: number; rounds: number; sent: number; received: number }>(
+      `SELECT target, ts, rounds, sent, received, ${QCOLS} FROM ping_5m WHERE site = $1 AND ts >= $2 AND ts < $3`, [site, hourLo, hourHi]);
+    const hours = new Map<string, typeof fives>();
+    for (const f of fives) {
+      const k = `${f.target}\u0000${bucketStart(f.ts, 3600)}`;
+      if (!touched1h.has(k)) continue;
+      let h = hours.get(k);
+      if (!h) hours.set(k, h = []);
+      h.push(f);
+    }
+    const hstmts: [string, Param[]][] = [];
+    for (const [k, rows] of hours) {
+      const [target, b] = k.split('\u0000');
+      let rounds = 0, sent = 0, received = 0;
+      for (const r of rows) { rounds += Number(r.rounds); sent += Number(r.sent); received += Number(r.received); }
+      const wavg = (col: keyof QRow) => {
+        let w = 0, s = 0;
+        for (const r of rows) { const v = r[col]; if (v == null) continue; const wt = Number(r.received) || 1; w += wt; s += v * wt; }
+        return w ? s / w : null;
+      };
+      const mins = rows.map((r) => r.rtt_min).filter((x): x is number => x != null);
+      const maxs = rows.map((r) => r.rtt_max).filter((x): x is number => x != null);
+      hstmts.push([upsert('ping_1h'), [site, target, Number(b), rounds, sent, received,
+        mins.length ? Math.min(...mins) : null, wavg('rtt_p10'), wavg('rtt_p25'), wavg('rtt_median'), wavg('rtt_p75'), wavg('rtt_p90'),
+        maxs.length ? Math.max(...maxs) : null]]);
+    }
+    hstmts.push(['INSERT INTO meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value', [key, String(maxId)]]);
+    await this.driver.batch(hstmts);
+    return { buckets: stmts.length + hstmts.length - 1, more: fresh.length === BATCH_IDS };
+  }
+
+  async prune(now: number, r: { raw: number; fiveMinute: number; hourly: number }): Promise<void> {
+    await this.driver.batch([
+      ['DELETE FROM ping WHERE ts < $1', [now - r.raw]],
+      ['DELETE FROM path WHERE ts < $1', [now - r.raw]],
+      ['DELETE FROM ping_5m WHERE ts < $1', [now - r.fiveMinute]],
+      ['DELETE FROM mailq WHERE ts < $1', [now - r.fiveMinute]],
+      ['DELETE FROM ping_1h WHERE ts < $1', [now - r.hourly]],
+      ['DELETE FROM throughput WHERE ts < $1', [now - r.hourly]],
+      ['DELETE FROM checks WHERE ts < $1', [now - r.hourly]],
+    ]);
+  }
+
+  overviewRows(since: number) {
+    return this.driver.all<{ site: string; target: string; ts: number; sent: number; received: number; median: number | null }>(
+      'SELECT site, target, ts, sent, received, rtt_median AS median FROM ping_5m WHERE ts >= $1', [since]);
+  }
+
+  async pingHistory(site: string, target: string, from: number, to: number, resolution?: Resolution): Promise<PingSeries> {
+    const res = resolution ?? pickResolution(to - from);
+    const table = res === 'raw' ? 'ping' : res === '5m' ? 'ping_5m' : 'ping_1h';
+    const rows = await this.driver.all<QRow & { ts: number; sent: number; received: number }>(
+      `SELECT ts, sent, received, ${QCOLS} FROM ${table} WHERE site = $1 AND target = $2 AND ts >= $3 AND ts <= $4 ORDER BY ts`,
+      [site, target, from, to]);
+    const out: PingSeries = { site, target, resolution: res, ts: [], sent: [], received: [], min: [], p10: [], p25: [], median: [], p75: [], p90: [], max: [] };
+    for (const r of rows) {
+      out.ts.push(r.ts); out.sent.push(Number(r.sent)); out.received.push(Number(r.received));
+      out.min.push(r.rtt_min); out.p10.push(r.rtt_p10); out.p25.push(r.rtt_p25); out.median.push(r.rtt_median);
+      out.p75.push(r.rtt_p75); out.p90.push(r.rtt_p90); out.max.push(r.rtt_max);
+    }
+    return out;
+  }
+
+  async pingCount(site?: string): Promise<number> {
+    const r = site
+      ? await this.driver.all<{ n: number }>('SELECT COUNT(*) AS n FROM ping WHERE site = $1', [site])
+      : await this.driver.all<{ n: number }>('SELECT COUNT(*) AS n FROM ping');
+    return Number(r[0].n);
+  }
+
+  async sites(): Promise<string[]> {
+    return (await this.driver.all<{ site: string }>('SELECT DISTINCT site FROM job_state ORDER BY site')).map((r) => r.site);
+  }
+
+  async latestPaths(site?: string): Promise<PathRecord[]> {
+    const rows = await this.driver.all<{ site: string; target: string; ts: number; hops: string; error: string | null }>(
+      `SELECT p.site, p.target, p.ts, p.hops, p.error FROM path p
+       JOIN (SELECT site, target, MAX(ts) AS ts FROM path ${site ? 'WHERE site = $1' : ''} GROUP BY site, target) l
+       ON p.site = l.site AND p.target = l.target AND p.ts = l.ts ORDER BY p.site, p.target`, site ? [site] : []);
+    return rows.map((r) => ({ site: r.site, target: r.target, ts: r.ts, hops: parse(r.hops, []), ...(r.error ? { error: r.error } : {}) }));
+  }
+
+  async throughputHistory(from: number, to: number, site?: string): Promise<ThroughputRecord[]> {
+    const rows = await this.driver.all<Record<string, unknown>>(
+      `SELECT site, peer, ts, protocol, direction, bits_per_second, bytes, retransmits, jitter, lost_ratio, error FROM throughput
+       WHERE ts >= $1 AND ts <= $2 ${site ? 'AND site = $3' : ''} ORDER BY ts`, site ? [from, to, site] : [from, to]);
+    return rows.map((r) => ({
+      site: r.site as string, peer: r.peer as string, ts: r.ts as number, protocol: r.protocol as 'tcp' | 'udp',
+      direction: r.direction as 'send' | 'receive', bitsPerSecond: r.bits_per_second as number | null, bytes: r.bytes as number | null,
+      retransmits: r.retransmits == null ? null : Number(r.retransmits), jitter: r.jitter as number | null, lostRatio: r.lost_ratio as number | null,
+      ...(r.error ? { error: r.error as string } : {}),
+    }));
+  }
+
+  async mailqHistory(site: string, from: number, to: number) {
+    const rows = await this.driver.all<{ site: string; ts: number; messages: number; frozen: number; bytes: number; oldest_age: number | null }>(
+      'SELECT site, ts, messages, frozen, bytes, oldest_age FROM mailq WHERE site = $1 AND ts >= $2 AND ts <= $3 ORDER BY ts', [site, from, to]);
+    return rows.map((r) => ({ site: r.site, ts: r.ts, messages: Number(r.messages), frozen: Number(r.frozen), bytes: r.bytes, oldestAge: r.oldest_age }));
+  }
+
+  async latestMailq(site: string): Promise<MailqSample | null> {
+    const rows = await this.driver.all<{ site: string; ts: number; messages: number; frozen: number; bytes: number; oldest_age: number | null; summary: string }>(
+      'SELECT site, ts, messages, frozen, bytes, oldest_age, summary FROM mailq WHERE site = $1 ORDER BY ts DESC LIMIT 1', [site]);
+    const r = rows[0];
+    return r ? { site: r.site, ts: r.ts, messages: Number(r.messages), frozen: Number(r.frozen), bytes: r.bytes, oldestAge: r.oldest_age, summary: parse(r.summary, null) } : null;
+  }
+
+  async latestChecks(kind: string, site?: string): Promise<CheckRecord[]> {
+    const params: Param[] = site ? [kind, site] : [kind];
+    const rows = await this.driver.all<{ site: string; ts: number; kind: string; target: string; ok: number; value: number | null; data: string }>(
+      `SELECT c.site, c.ts, c.kind, c.target, c.ok, c.value, c.data FROM checks c
+       JOIN (SELECT site, target, MAX(ts) AS ts FROM checks WHERE kind = $1 ${site ? 'AND site = $2' : ''} GROUP BY site, target) l
+       ON c.site = l.site AND c.target = l.target AND c.ts = l.ts WHERE c.kind = $1 ORDER BY c.site, c.target`, params);
+    return rows.map((r) => ({ site: r.site, ts: r.ts, kind: r.kind, target: r.target, ok: Number(r.ok) !== 0, value: r.value, data: parse(r.data, null) }));
+  }
+
+  close() { return this.driver.close(); }
+}

@@ -1,0 +1,90 @@
+/**
+ * better-sqlite3 driver. WAL with synchronous=FULL: a transaction that returned is in the WAL
+ * and fsynced, so neither kill -9 nor a power cut loses it (NORMAL would survive kill -9 but can
+ * lose the last commits on power loss; measurement batches are few, so the fsync costs little).
+ */
+import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { envError } from '../lib/errors.js';
+import type { Driver, Param, Row } from './driver.js';
+import { MIGRATIONS, MIGRATIONS_TABLE, renderSql } from './migrations.js';
+
+/** `$1 .. $n` (the PostgreSQL style the store writes) to positional `?` plus the order to pass values in. */
+function toSqlite(sql: string): { text: string; order: number[] } {
+  const order: number[] = [];
+  const text = sql.replace(/\$(\d+)/g, (_m, n: string) => { order.push(Number(n) - 1); return '?'; });
+  return { text, order };
+}
+
+interface Prepared { stmt: Database.Statement; order: number[] }
+
+export class SqliteDriver implements Driver {
+  readonly dialect = 'sqlite' as const;
+  readonly db: Database.Database;
+  private cache = new Map<string, Prepared>();
+
+  constructor(file: string) {
+    if (file !== ':memory:') mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+    try {
+      this.db = new Database(file);
+    } catch (e) {
+      throw envError('STORE_OPEN', `cannot open the SQLite database ${file}: ${(e as Error).message}`, 'check the store.path directory exists and is writable');
+    }
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('synchronous = FULL');
+    this.db.pragma('busy_timeout = 5000');
+    this.db.pragma('foreign_keys = ON');
+  }
+
+  private prep(sql: string): Prepared {
+    let p = this.cache.get(sql);
+    if (!p) {
+      const { text, order } = toSqlite(sql);
+      p = { stmt: this.db.prepare(text), order };
+      this.cache.set(sql, p);
+    }
+    return p;
+  }
+
+  private exec1(sql: string, params: Param[]): unknown[] {
+    const { stmt, order } = this.prep(sql);
+    const args = order.map((i) => params[i]);
+    if (stmt.reader) return stmt.all(...args);
+    stmt.run(...args);
+    return [];
+  }
+
+  allSync<T = Row>(sql: string, params: Param[] = []): T[] {
+    return this.exec1(sql, params) as T[];
+  }
+
+  async all<T = Row>(sql: string, params: Param[] = []): Promise<T[]> {
+    return this.allSync<T>(sql, params);
+  }
+
+  batchSync(statements: [string, Param[]][]): void {
+    this.db.transaction(() => { for (const [sql, p] of statements) this.exec1(sql, p); })();
+  }
+
+  async batch(statements: [string, Param[]][]): Promise<void> {
+    this.batchSync(statements);
+  }
+
+  async migrate(): Promise<void> {
+    this.db.exec(renderSql(MIGRATIONS_TABLE, 'sqlite'));
+    this.db.transaction(() => {
+      const done = new Set(this.db.prepare('SELECT version FROM schema_migrations').all().map((r) => (r as { version: number }).version));
+      for (const m of MIGRATIONS) {
+        if (done.has(m.version)) continue;
+        for (const s of m.sql) this.db.exec(renderSql(s, 'sqlite'));
+        this.db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(m.version, m.name, Date.now() / 1000);
+      }
+    }).immediate();
+  }
+
+  async close(): Promise<void> {
+    this.cache.clear();
+    if (this.db.open) this.db.close();
+  }
+}

@@ -1,0 +1,109 @@
+/** Rows the agent writes and the shapes the dashboard reads. Times are epoch seconds, RTTs seconds. */
+
+export interface PingRound {
+  site: string;
+  target: string;
+  ts: number;
+  sent: number;
+  received: number;
+  /** RTTs of the replies that came back (seconds), in any order. */
+  rtts: number[];
+}
+
+export interface PathHop { ttl: number; hosts: string[]; loss: number; sent: number; avg: number | null; best: number | null; worst: number | null }
+export interface PathRecord { site: string; target: string; ts: number; hops: PathHop[]; error?: string }
+
+export interface ThroughputRecord {
+  site: string;
+  peer: string;
+  ts: number;
+  protocol: 'tcp' | 'udp';
+  direction: 'send' | 'receive';
+  bitsPerSecond: number | null;
+  bytes: number | null;
+  retransmits?: number | null;
+  jitter?: number | null;
+  lostRatio?: number | null;
+  error?: string;
+}
+
+export interface MailqSample {
+  site: string;
+  ts: number;
+  messages: number;
+  frozen: number;
+  bytes: number;
+  oldestAge: number | null;
+  /** Top senders, domains, spam sources: whatever the mailq module summarised. */
+  summary: unknown;
+}
+
+/** A self-check or report: ntp, amp, mailq-sources, capacity. `value` is the headline figure. */
+export interface CheckRecord {
+  site: string;
+  ts: number;
+  kind: string;
+  target: string;
+  ok: boolean;
+  value: number | null;
+  data: unknown;
+}
+
+export interface JobState { site: string; job: string; lastRun: number | null; nextRun: number | null; failures: number; lastError: string | null }
+
+export type Resolution = 'raw' | '5m' | '1h';
+
+/** Columns of a smoke graph: parallel arrays, one entry per round or bucket. */
+export interface PingSeries {
+  site: string;
+  target: string;
+  resolution: Resolution;
+  ts: number[];
+  sent: number[];
+  received: number[];
+  min: (number | null)[];
+  p10: (number | null)[];
+  p25: (number | null)[];
+  median: (number | null)[];
+  p75: (number | null)[];
+  p90: (number | null)[];
+  max: (number | null)[];
+}
+
+export interface OverviewCell {
+  site: string;
+  target: string;
+  /** Median RTT over the recent window (seconds), loss ratio over it, rounds counted. */
+  median: number | null;
+  loss: number | null;
+  sent: number;
+  /** Share of 5-minute buckets in the SLA window meeting the pair's bounds (null without an SLA). */
+  compliance: number | null;
+  lastTs: number | null;
+}
+
+export interface Store {
+  readonly kind: 'sqlite' | 'postgres';
+  migrate(): Promise<void>;
+  writePings(rows: PingRound[]): Promise<void>;
+  writePath(rec: PathRecord): Promise<void>;
+  writeThroughput(recs: ThroughputRecord[]): Promise<void>;
+  writeMailq(rec: MailqSample): Promise<void>;
+  writeCheck(rec: CheckRecord): Promise<void>;
+  setJobState(s: JobState): Promise<void>;
+  jobStates(site: string): Promise<JobState[]>;
+  /** Fold new raw rounds into 5-minute and hourly rollups; returns buckets written. */
+  rollup(site?: string): Promise<number>;
+  /** Delete what is older than each level's retention (seconds). */
+  prune(now: number, retention: { raw: number; fiveMinute: number; hourly: number }): Promise<void>;
+  overviewRows(since: number): Promise<{ site: string; target: string; ts: number; sent: number; received: number; median: number | null }[]>;
+  pingHistory(site: string, target: string, from: number, to: number, resolution?: Resolution): Promise<PingSeries>;
+  pingCount(site?: string): Promise<number>;
+  sites(): Promise<string[]>;
+  latestPaths(site?: string): Promise<PathRecord[]>;
+  throughputHistory(from: number, to: number, site?: string): Promise<ThroughputRecord[]>;
+  mailqHistory(site: string, from: number, to: number): Promise<Omit<MailqSample, 'summary'>[]>;
+  latestMailq(site: string): Promise<MailqSample | null>;
+  latestChecks(kind: string, site?: string): Promise<CheckRecord[]>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,53 @@
+/**
+ * A private PostgreSQL 15 cluster for tests: initdb in a temp dir (as the postgres user), a free
+ * port on 127.0.0.1, trust auth; stop() shuts it down and removes the directory.
+ */
+import { execFileSync } from 'node:child_process';
+import { chmodSync, chownSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+
+const BIN = '/usr/lib/postgresql/15/bin';
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => { const p = (s.address() as { port: number }).port; s.close(() => resolve(p)); });
+  });
+}
+
+function pgUid(): { uid: number; gid: number } {
+  const line = execFileSync('getent', ['passwd', 'postgres'], { encoding: 'utf8' }).split(':');
+  return { uid: Number(line[2]), gid: Number(line[3]) };
+}
+
+export interface PgCluster { url: string; port: number; dir: string; stop(): void; restart(): void; pause(): void; resume(): void }
+
+function asPostgres(argv: string[]): string {
+  return execFileSync('runuser', ['-u', 'postgres', '--', ...argv], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+export async function startPg(): Promise<PgCluster> {
+  if (!existsSync(`${BIN}/initdb`)) throw new Error(`PostgreSQL 15 is not installed (${BIN}/initdb missing): run scripts/setup.sh`);
+  const dir = mkdtempSync(path.join(tmpdir(), 'hostops-pg-'));
+  const { uid, gid } = pgUid();
+  chownSync(dir, uid, gid);
+  chmodSync(dir, 0o700);
+  const data = path.join(dir, 'data');
+  asPostgres([`${BIN}/initdb`, '-D', data, '-A', 'trust', '-U', 'postgres', '--no-sync', '-E', 'UTF8']);
+  const port = await freePort();
+  const opts = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=40`;
+  const start = () => asPostgres([`${BIN}/pg_ctl`, '-D', data, '-o', opts, '-l', path.join(dir, 'log'), '-w', '-t', '30', 'start']);
+  const stopPg = () => { try { asPostgres([`${BIN}/pg_ctl`, '-D', data, '-m', 'immediate', '-w', 'stop']); } catch { /* not running */ } };
+  start();
+  asPostgres([`${BIN}/createdb`, '-h', dir, '-p', String(port), 'hostops']);
+  return {
+    url: `postgres://postgres@127.0.0.1:${port}/hostops`, port, dir,
+    stop() { stopPg(); rmSync(dir, { recursive: true, force: true }); },
+    restart() { stopPg(); start(); },
+    pause() { stopPg(); },
+    resume() { start(); },
+  };
+}
