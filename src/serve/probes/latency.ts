@@ -1,0 +1,45 @@
+/**
+ * Latency probing contract for the scheduler. The default implementation uses src/net's
+ * pingMany (one socket for all targets); `fpingProber` is the fallback over Debian's fping.
+ */
+import { run } from './run.js';
+
+export interface LatencyTarget { name: string; host: string }
+export interface LatencyResult { target: string; host: string; address?: string; sent: number; received: number; rtts: number[]; error?: string }
+export interface LatencyOptions { count: number; intervalMs: number; timeoutMs: number; signal?: AbortSignal }
+
+export interface LatencyProber {
+  readonly name: string;
+  probe(targets: LatencyTarget[], opts: LatencyOptions): Promise<LatencyResult[]>;
+}
+
+/** Parse `fping -C N -q` lines: `host : 0.046 - 0.043` (ms, `-` = lost). */
+export function parseFpingC(text: string): Map<string, (number | null)[]> {
+  const out = new Map<string, (number | null)[]>();
+  for (const line of text.split('\n')) {
+    const m = /^(\S+)\s+:\s+(.*)$/.exec(line.trim());
+    if (!m) continue;
+    const vals = m[2].trim().split(/\s+/).map((v) => (v === '-' ? null : Number(v) / 1000));
+    if (vals.every((v) => v === null || Number.isFinite(v))) out.set(m[1], vals);
+  }
+  return out;
+}
+
+export function fpingProber(bin = 'fping'): LatencyProber {
+  return {
+    name: 'fping',
+    async probe(targets, o) {
+      if (!targets.length) return [];
+      const hosts = [...new Set(targets.map((t) => t.host))];
+      const argv = [bin, '-C', String(o.count), '-q', '-p', String(Math.max(10, Math.round(o.intervalMs))), '-t', String(Math.round(o.timeoutMs)), '-B', '1', '-r', '0', ...hosts];
+      const r = await run(argv, { timeoutMs: o.count * o.intervalMs + o.timeoutMs + 10_000, signal: o.signal });
+      const parsed = parseFpingC(r.stderr);
+      return targets.map((t) => {
+        const vals = parsed.get(t.host);
+        if (!vals) return { target: t.name, host: t.host, sent: 0, received: 0, rtts: [], error: r.stderr.split('\n').find((l) => l.includes(t.host)) ?? 'no result from fping' };
+        const rtts = vals.filter((v): v is number => v !== null);
+        return { target: t.name, host: t.host, sent: vals.length, received: rtts.length, rtts };
+      });
+    },
+  };
+}

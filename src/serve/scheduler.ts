@@ -1,0 +1,138 @@
+/**
+ * Runs jobs at intervals: jittered, never two runs of one job at once, exponential backoff after
+ * failures, and the last/next run times persisted so a restarted agent resumes its schedule
+ * instead of firing everything at once (or forgetting a six-hourly iperf3 test).
+ */
+import type { JobState, Store } from '../store/index.js';
+
+export interface Job {
+  name: string;
+  /** Seconds between starts. */
+  interval: number;
+  /** Fraction of the interval each start may move by (default 0.1). */
+  jitter?: number;
+  /** Abort a run after this many seconds (default: max(interval, 60)). */
+  timeout?: number;
+  /** Longest wait after repeated failures (default: max(interval, 900) seconds). */
+  maxBackoff?: number;
+  run(signal: AbortSignal): Promise<void>;
+}
+
+export interface JobEvent { job: string; ok: boolean; start: number; duration: number; error?: string; failures: number; nextRun: number }
+
+export interface SchedulerOptions {
+  store: Store;
+  site: string;
+  now?: () => number;
+  random?: () => number;
+  onRun?: (e: JobEvent) => void;
+  /** Longest initial delay of a job that never ran (seconds), so a first start shows data soon. */
+  firstRunSpread?: number;
+}
+
+interface Entry { job: Job; state: JobState; timer: NodeJS.Timeout | null; running: Promise<void> | null; abort: AbortController | null }
+
+/** Delay after `failures` consecutive failures: interval·2^(failures-1), capped. */
+export function backoffDelay(job: Job, failures: number): number {
+  const cap = job.maxBackoff ?? Math.max(job.interval, 900);
+  return Math.min(cap, job.interval * 2 ** Math.max(0, failures - 1));
+}
+
+export class Scheduler {
+  private entries = new Map<string, Entry>();
+  private stopped = true;
+  private now: () => number;
+  private random: () => number;
+
+  constructor(private o: SchedulerOptions) {
+    this.now = o.now ?? (() => Date.now() / 1000);
+    this.random = o.random ?? Math.random;
+  }
+
+  add(job: Job): void {
+    if (this.entries.has(job.name)) throw new Error(`job ${job.name} is already scheduled`);
+    this.entries.set(job.name, { job, state: { site: this.o.site, job: job.name, lastRun: null, nextRun: null, failures: 0, lastError: null }, timer: null, running: null, abort: null });
+  }
+
+  /** Load persisted state and arm every job. */
+  async start(): Promise<void> {
+    this.stopped = false;
+    let saved: JobState[] = [];
+    try { saved = await this.o.store.jobStates(this.o.site); } catch { /* database away: start fresh, the spool keeps new state */ }
+    const byName = new Map(saved.map((s) => [s.job, s]));
+    const now = this.now();
+    for (const e of this.entries.values()) {
+      const s = byName.get(e.job.name);
+      if (s) e.state = { ...s };
+      let next: number;
+      if (s?.nextRun != null && s.nextRun > now) next = s.nextRun;                       // resume as planned
+      else if (s?.nextRun != null) next = now + this.random() * Math.min(5, e.job.interval * (e.job.jitter ?? 0.1)); // overdue: soon, spread
+      else next = now + this.random() * Math.min(this.o.firstRunSpread ?? 3, e.job.interval);
+      e.state.nextRun = next;
+      this.arm(e);
+    }
+  }
+
+  private arm(e: Entry): void {
+    if (this.stopped) return;
+    if (e.timer) clearTimeout(e.timer);
+    const wait = Math.max(0, (e.state.nextRun ?? this.now()) - this.now());
+    e.timer = setTimeout(() => { e.timer = null; void this.fire(e); }, Math.min(wait * 1000, 2 ** 31 - 1));
+    e.timer.unref?.();
+  }
+
+  private fire(e: Entry): Promise<void> {
+    if (this.stopped || e.running) return e.running ?? Promise.resolve(); // never overlap
+    e.running = this.runOnce(e).finally(() => { e.running = null; this.arm(e); });
+    return e.running;
+  }
+
+  private async runOnce(e: Entry): Promise<void> {
+    const start = this.now();
+    const ac = new AbortController();
+    const timeout = (e.job.timeout ?? Math.max(e.job.interval, 60)) * 1000;
+    const t = setTimeout(() => ac.abort(new Error(`job ${e.job.name} timed out after ${timeout / 1000} s`)), timeout);
+    e.abort = ac;
+    let ok = true; let error: string | undefined;
+    try { await e.job.run(ac.signal); } catch (err) { ok = false; error = (err as Error)?.message ?? String(err); }
+    clearTimeout(t);
+    e.abort = null;
+    const end = this.now();
+    const st = e.state;
+    st.lastRun = start;
+    if (ok) {
+      st.failures = 0; st.lastError = null;
+      const j = e.job.interval * (e.job.jitter ?? 0.1) * (this.random() * 2 - 1);
+      st.nextRun = Math.max(end, start + e.job.interval + j);
+    } else {
+      st.failures++; st.lastError = error ?? 'failed';
+      st.nextRun = end + backoffDelay(e.job, st.failures) * (1 + (e.job.jitter ?? 0.1) * this.random());
+    }
+    try { await this.o.store.setJobState({ ...st }); } catch { /* the store reports its own outage */ }
+    this.o.onRun?.({ job: e.job.name, ok, start, duration: end - start, error, failures: st.failures, nextRun: st.nextRun });
+  }
+
+  /** Run a job now (e.g. from the API); resolves when it finished, skips when it is running. */
+  async runNow(name: string): Promise<boolean> {
+    const e = this.entries.get(name);
+    if (!e || e.running) return false;
+    if (e.timer) { clearTimeout(e.timer); e.timer = null; }
+    await this.fire(e);
+    return true;
+  }
+
+  states(): (JobState & { running: boolean; interval: number })[] {
+    return [...this.entries.values()].map((e) => ({ ...e.state, running: e.running !== null, interval: e.job.interval }));
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    const running: Promise<void>[] = [];
+    for (const e of this.entries.values()) {
+      if (e.timer) { clearTimeout(e.timer); e.timer = null; }
+      if (e.abort) e.abort.abort(new Error('agent stopping'));
+      if (e.running) running.push(e.running);
+    }
+    await Promise.allSettled(running);
+  }
+}
