@@ -1,0 +1,69 @@
+/**
+ * The HTTP side of the agent: dashboard (static files), JSON API, /metrics, /-/healthy.
+ * Binds 127.0.0.1 by default; a non-loopback bind needs a token and then every request does.
+ */
+import Fastify, { type FastifyInstance } from 'fastify';
+import fastifyStatic from '@fastify/static';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Agent } from './agent.js';
+import { apiRoutes } from './routes/api.js';
+import { actionRoutes } from './routes/actions.js';
+import { assertBindAllowed, bearer, Csrf, isLoopback, safeEqual } from './security.js';
+import { SpooledStore } from '../store/index.js';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+/** src/web/static, both from src/serve (tsx) and dist/serve (built). */
+export const WEB_ROOT = path.resolve(here, '..', '..', 'src', 'web', 'static');
+const UPLOT_DIST = path.dirname(createRequire(import.meta.url).resolve('uplot'));
+
+export interface HttpOptions { host: string; port: number; token?: string; auditLog?: string }
+
+export async function buildHttp(agent: Agent, o: HttpOptions): Promise<FastifyInstance> {
+  assertBindAllowed(o.host, o.token);
+  const app = Fastify({ logger: false, bodyLimit: 1 << 20, connectionTimeout: 30_000, requestTimeout: 30_000 });
+  const lockedDown = !isLoopback(o.host);
+
+  app.addHook('onRequest', async (req, reply) => {
+    reply.header('X-Content-Type-Options', 'nosniff');
+    reply.header('X-Frame-Options', 'DENY');
+    reply.header('Referrer-Policy', 'same-origin');
+    reply.header('Content-Security-Policy', "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'");
+    if (!lockedDown) return;
+    const url = req.url.split('?')[0];
+    // the page itself and its scripts are public; data and metrics need the token
+    if (url === '/' || url === '/-/healthy' || /^\/(app\.js|style\.css|vendor\/[\w.-]+)$/.test(url)) return;
+    const t = bearer(req.headers.authorization);
+    if (!t || !safeEqual(t, o.token!)) await reply.code(401).send({ error: 'a valid token is required (Authorization: Bearer ...)' });
+  });
+
+  await app.register(fastifyStatic, { root: WEB_ROOT, prefix: '/', index: ['index.html'] });
+  app.get('/vendor/uPlot.iife.min.js', (_req, reply) => reply.sendFile('uPlot.iife.min.js', UPLOT_DIST));
+  app.get('/vendor/uPlot.min.css', (_req, reply) => reply.sendFile('uPlot.min.css', UPLOT_DIST));
+
+  app.get('/-/healthy', async () => 'ok\n');
+  app.get('/metrics', async (_req, reply) => {
+    if (agent.store instanceof SpooledStore) {
+      const st = agent.store.stats();
+      agent.metrics.spoolRows.set(st.rows);
+      agent.metrics.spoolDropped.set(st.dropped);
+    }
+    reply.header('Content-Type', agent.metrics.registry.contentType);
+    return agent.metrics.registry.metrics();
+  });
+  apiRoutes(app, agent);
+  actionRoutes(app, agent, new Csrf(), o.token, o.auditLog ?? '.hostops/audit.log');
+  app.setErrorHandler((err, _req, reply) => {
+    const status = (err as { statusCode?: number }).statusCode ?? 500;
+    void reply.code(status).send({ error: (err as Error).message });
+  });
+  await app.listen({ host: o.host, port: o.port });
+  return app;
+}
+
+export function listeningUrl(app: FastifyInstance): string {
+  const a = app.server.address();
+  if (!a || typeof a === 'string') return String(a);
+  return `http://${a.family === 'IPv6' ? `[${a.address}]` : a.address}:${a.port}`;
+}

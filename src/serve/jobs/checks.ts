@@ -1,0 +1,68 @@
+/** NTP self-check, amplification exposure of our own addresses, capacity report. */
+import type { Job } from '../scheduler.js';
+import type { JobContext } from './context.js';
+import { quantiles } from '../../store/index.js';
+
+export function ntpJob(ctx: JobContext): Job {
+  const { host, port, interval } = ctx.cfg.ntp;
+  return {
+    name: 'ntp',
+    interval,
+    timeout: 30,
+    async run() {
+      const ts = ctx.now();
+      try {
+        const r = await ctx.probes.ntp.query(host, { port, timeoutMs: 2000 });
+        await ctx.store.writeCheck({ site: ctx.site, ts, kind: 'ntp', target: host, ok: r.leap !== 3, value: r.offset, data: r });
+        ctx.metrics.ntpUp.set({ server: host }, 1);
+        ctx.metrics.ntpOffset.set({ server: host }, r.offset);
+        ctx.metrics.ntpDelay.set({ server: host }, r.delay);
+        ctx.metrics.ntpStratum.set({ server: host }, r.stratum);
+      } catch (e) {
+        ctx.metrics.ntpUp.set({ server: host }, 0);
+        await ctx.store.writeCheck({ site: ctx.site, ts, kind: 'ntp', target: host, ok: false, value: null, data: { error: (e as Error).message } });
+        throw e;
+      }
+    },
+  };
+}
+
+export function ampJob(ctx: JobContext): Job {
+  return {
+    name: 'amp',
+    interval: ctx.cfg.amp.interval,
+    timeout: 120,
+    async run() {
+      for (const target of ctx.cfg.amp.targets) {
+        const ts = ctx.now();
+        const r = await ctx.probes.ntp.amp(target, { port: ctx.cfg.ntp.port, timeoutMs: 1500 });
+        await ctx.store.writeCheck({ site: ctx.site, ts, kind: 'amp', target, ok: r.verdict !== 'exposed', value: r.factor, data: r });
+        for (const m of r.modes) ctx.metrics.ampRatio.set({ target, mode: m.mode }, m.factor);
+        ctx.metrics.ampExposed.set({ target }, r.verdict === 'exposed' ? 1 : 0);
+      }
+    },
+  };
+}
+
+/** Measured throughput per peer against the configured link capacity (p50/p95 of 30 days). */
+export function capacityJob(ctx: JobContext): Job {
+  return {
+    name: 'capacity',
+    interval: ctx.cfg.capacity.interval,
+    timeout: 120,
+    async run() {
+      const now = ctx.now();
+      const hist = await ctx.store.throughputHistory(now - 30 * 86400, now, ctx.site);
+      const peers = new Set([...hist.map((h) => h.peer), ...Object.keys(ctx.cfg.capacity.links)]);
+      for (const peer of peers) {
+        const bps = hist.filter((h) => h.peer === peer && h.bitsPerSecond != null).map((h) => h.bitsPerSecond as number);
+        const q = quantiles(bps);
+        const link = ctx.cfg.capacity.links[peer] ?? null;
+        const headroom = link && q.p10 != null ? q.p10 / link : null;
+        await ctx.store.writeCheck({ site: ctx.site, ts: now, kind: 'capacity', target: peer, ok: headroom == null || headroom >= 0.5, value: headroom,
+          data: { samples: bps.length, linkBitsPerSecond: link, p10: q.p10, median: q.median, p90: q.p90, max: q.max,
+            note: link ? 'achievable throughput (p10 of tests) as a share of the link' : 'set capacity.links.<peer> to judge headroom' } });
+      }
+    },
+  };
+}

@@ -1,0 +1,15 @@
+import type { ResolvedConfig } from '../../config/index.js';
+import type { Store } from '../../store/index.js';
+import type { AgentMetrics } from '../metrics.js';
+import type { Probes } from '../probes/index.js';
+
+/** What every job factory gets: the resolved config, the store, the metrics and the probes. */
+export interface JobContext {
+  cfg: ResolvedConfig;
+  site: string;
+  store: Store;
+  metrics: AgentMetrics;
+  probes: Probes;
+  now(): number;
+  log(msg: string): void;
+}

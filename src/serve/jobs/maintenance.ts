@@ -1,0 +1,11 @@
+/** Rollups and retention; runs even when no probe writes (e.g. after a spool replay). */
+import type { Job } from '../scheduler.js';
+import type { JobContext } from './context.js';
+
+export function rollupJob(ctx: JobContext): Job {
+  return { name: 'rollup', interval: 60, timeout: 300, run: async () => { await ctx.store.rollup(ctx.site); } };
+}
+
+export function pruneJob(ctx: JobContext): Job {
+  return { name: 'prune', interval: 3600, timeout: 600, run: async () => { await ctx.store.prune(ctx.now(), ctx.cfg.store.retention); } };
+}

@@ -1,0 +1,71 @@
+/**
+ * Prometheus exposition. Names follow the conventions (base units seconds, bytes, ratios; `_total`
+ * for counters); every series carries `site` so one Prometheus can scrape a whole fleet.
+ * RTT buckets are smokeping_prober's (50 µs · 2^k).
+ */
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics, exponentialBuckets } from 'prom-client';
+
+export class AgentMetrics {
+  readonly registry = new Registry();
+  readonly pingRtt: Histogram<'target' | 'host'>;
+  readonly pingMedian: Gauge<'target' | 'host'>;
+  readonly pingLoss: Gauge<'target' | 'host'>;
+  readonly pingSent: Counter<'target' | 'host'>;
+  readonly pingReceived: Counter<'target' | 'host'>;
+  readonly pathHops: Gauge<'target'>;
+  readonly throughput: Gauge<'peer' | 'protocol' | 'direction'>;
+  readonly retransmits: Gauge<'peer' | 'protocol' | 'direction'>;
+  readonly jitter: Gauge<'peer' | 'protocol' | 'direction'>;
+  readonly udpLoss: Gauge<'peer' | 'protocol' | 'direction'>;
+  readonly mailqMessages: Gauge;
+  readonly mailqFrozen: Gauge;
+  readonly mailqBytes: Gauge;
+  readonly mailqOldest: Gauge;
+  readonly ntpUp: Gauge<'server'>;
+  readonly ntpOffset: Gauge<'server'>;
+  readonly ntpDelay: Gauge<'server'>;
+  readonly ntpStratum: Gauge<'server'>;
+  readonly ampRatio: Gauge<'target' | 'mode'>;
+  readonly ampExposed: Gauge<'target'>;
+  readonly jobRuns: Counter<'job' | 'result'>;
+  readonly jobDuration: Gauge<'job'>;
+  readonly jobLastSuccess: Gauge<'job'>;
+  readonly jobFailures: Gauge<'job'>;
+  readonly spoolRows: Gauge;
+  readonly spoolDropped: Gauge;
+
+  constructor(site: string, version = '0.1.0') {
+    const r = this.registry;
+    r.setDefaultLabels({ site });
+    collectDefaultMetrics({ register: r });
+    new Gauge({ name: 'hostops_build_info', help: 'Build information; value 1.', labelNames: ['version'], registers: [r] }).set({ version }, 1);
+    const pl = ['target', 'host'] as const;
+    this.pingRtt = new Histogram({ name: 'hostops_ping_rtt_seconds', help: 'ICMP echo round-trip times.', labelNames: pl, buckets: exponentialBuckets(0.00005, 2, 20), registers: [r] });
+    this.pingMedian = new Gauge({ name: 'hostops_ping_rtt_median_seconds', help: 'Median round-trip time of the last round of pings.', labelNames: pl, registers: [r] });
+    this.pingLoss = new Gauge({ name: 'hostops_ping_loss_ratio', help: 'Share of pings lost in the last round (0..1).', labelNames: pl, registers: [r] });
+    this.pingSent = new Counter({ name: 'hostops_ping_packets_sent_total', help: 'ICMP echo requests sent.', labelNames: pl, registers: [r] });
+    this.pingReceived = new Counter({ name: 'hostops_ping_packets_received_total', help: 'ICMP echo replies received.', labelNames: pl, registers: [r] });
+    this.pathHops = new Gauge({ name: 'hostops_path_hops', help: 'Hops on the latest path to the target.', labelNames: ['target'], registers: [r] });
+    const tl = ['peer', 'protocol', 'direction'] as const;
+    this.throughput = new Gauge({ name: 'hostops_throughput_bytes_per_second', help: 'Throughput of the latest iperf3 test to a peer site.', labelNames: tl, registers: [r] });
+    this.retransmits = new Gauge({ name: 'hostops_throughput_retransmits', help: 'TCP retransmits in the latest iperf3 test.', labelNames: tl, registers: [r] });
+    this.jitter = new Gauge({ name: 'hostops_throughput_jitter_seconds', help: 'UDP jitter in the latest iperf3 test.', labelNames: tl, registers: [r] });
+    this.udpLoss = new Gauge({ name: 'hostops_throughput_loss_ratio', help: 'UDP datagrams lost in the latest iperf3 test (0..1).', labelNames: tl, registers: [r] });
+    this.mailqMessages = new Gauge({ name: 'hostops_mailq_messages', help: 'Messages in the Exim queue.', registers: [r] });
+    this.mailqFrozen = new Gauge({ name: 'hostops_mailq_frozen_messages', help: 'Frozen messages in the Exim queue.', registers: [r] });
+    this.mailqBytes = new Gauge({ name: 'hostops_mailq_bytes', help: 'Total size of the queued messages.', registers: [r] });
+    this.mailqOldest = new Gauge({ name: 'hostops_mailq_oldest_message_age_seconds', help: 'Age of the oldest queued message.', registers: [r] });
+    this.ntpUp = new Gauge({ name: 'hostops_ntp_up', help: '1 when the NTP server answered the last query.', labelNames: ['server'], registers: [r] });
+    this.ntpOffset = new Gauge({ name: 'hostops_ntp_offset_seconds', help: 'Clock offset to the NTP server.', labelNames: ['server'], registers: [r] });
+    this.ntpDelay = new Gauge({ name: 'hostops_ntp_delay_seconds', help: 'Round-trip delay to the NTP server.', labelNames: ['server'], registers: [r] });
+    this.ntpStratum = new Gauge({ name: 'hostops_ntp_stratum', help: 'Stratum the NTP server reports.', labelNames: ['server'], registers: [r] });
+    this.ampRatio = new Gauge({ name: 'hostops_amp_amplification_ratio', help: 'Bytes returned per byte sent for an NTP request mode.', labelNames: ['target', 'mode'], registers: [r] });
+    this.ampExposed = new Gauge({ name: 'hostops_amp_exposed', help: '1 when the target amplifies (mode 6/7 answers larger than the request).', labelNames: ['target'], registers: [r] });
+    this.jobRuns = new Counter({ name: 'hostops_job_runs_total', help: 'Scheduled job runs by result.', labelNames: ['job', 'result'], registers: [r] });
+    this.jobDuration = new Gauge({ name: 'hostops_job_duration_seconds', help: 'Duration of the last run of a job.', labelNames: ['job'], registers: [r] });
+    this.jobLastSuccess = new Gauge({ name: 'hostops_job_last_success_timestamp_seconds', help: 'Unix time of the last successful run.', labelNames: ['job'], registers: [r] });
+    this.jobFailures = new Gauge({ name: 'hostops_job_consecutive_failures', help: 'Failures since the last success.', labelNames: ['job'], registers: [r] });
+    this.spoolRows = new Gauge({ name: 'hostops_store_spool_rows', help: 'Writes waiting in the local spool for the database.', registers: [r] });
+    this.spoolDropped = new Gauge({ name: 'hostops_store_spool_dropped', help: 'Spooled writes dropped because the spool was full.', registers: [r] });
+  }
+}

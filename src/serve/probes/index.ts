@@ -1,0 +1,22 @@
+/**
+ * The probes the agent uses, behind small contracts so the implementations can change without
+ * touching the scheduler: src/net, src/iperf, src/mailq and src/ntp when present, Debian's
+ * binaries (fping, mtr, iperf3, exim) or a builtin client otherwise.
+ */
+import { fpingProber, type LatencyProber } from './latency.js';
+import { mtrProber, type PathProber } from './path.js';
+import { iperf3Prober, type ThroughputProber } from './throughput.js';
+import { eximBpSource, type MailqSource } from './mailq.js';
+import { ownNtpChecker, type NtpChecker } from './ntp.js';
+
+export interface Probes { latency: LatencyProber; path: PathProber; throughput: ThroughputProber; mailq: MailqSource; ntp: NtpChecker }
+
+export function defaultProbes(opts: { mailqSpool?: string } = {}): Probes {
+  return { latency: fpingProber(), path: mtrProber(), throughput: iperf3Prober(), mailq: eximBpSource({ spool: opts.mailqSpool }), ntp: ownNtpChecker() };
+}
+
+export type { LatencyProber, LatencyResult, LatencyTarget } from './latency.js';
+export type { PathProber } from './path.js';
+export type { ThroughputProber, IperfResult } from './throughput.js';
+export type { MailqSource, MailqSnapshot } from './mailq.js';
+export type { NtpChecker, NtpResult, AmpResult } from './ntp.js';
