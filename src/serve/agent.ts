@@ -69,10 +69,10 @@ export class Agent {
 
   private onRun(e: JobEvent): void {
     const m = this.metrics;
-    m.jobRuns.inc({ job: e.job, result: e.ok ? 'success' : 'failure' });
-    m.jobDuration.set({ job: e.job }, e.duration);
-    m.jobFailures.set({ job: e.job }, e.failures);
-    if (e.ok) m.jobLastSuccess.set({ job: e.job }, e.start + e.duration);
+    m.jobRuns.inc({ task: e.job, result: e.ok ? 'success' : 'failure' });
+    m.jobDuration.set({ task: e.job }, e.duration);
+    m.jobFailures.set({ task: e.job }, e.failures);
+    if (e.ok) m.jobLastSuccess.set({ task: e.job }, e.start + e.duration);
     else this.ctx.log(`job ${e.job} failed (${e.failures} in a row, next in ${Math.round(e.nextRun - this.ctx.now())} s): ${e.error}`);
   }
 

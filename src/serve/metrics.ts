@@ -27,10 +27,10 @@ export class AgentMetrics {
   readonly ntpStratum: Gauge<'server'>;
   readonly ampRatio: Gauge<'target' | 'mode'>;
   readonly ampExposed: Gauge<'target'>;
-  readonly jobRuns: Counter<'job' | 'result'>;
-  readonly jobDuration: Gauge<'job'>;
-  readonly jobLastSuccess: Gauge<'job'>;
-  readonly jobFailures: Gauge<'job'>;
+  readonly jobRuns: Counter<'task' | 'result'>;
+  readonly jobDuration: Gauge<'task'>;
+  readonly jobLastSuccess: Gauge<'task'>;
+  readonly jobFailures: Gauge<'task'>;
   readonly spoolRows: Gauge;
   readonly spoolDropped: Gauge;
 
@@ -61,10 +61,10 @@ export class AgentMetrics {
     this.ntpStratum = new Gauge({ name: 'hostops_ntp_stratum', help: 'Stratum the NTP server reports.', labelNames: ['server'], registers: [r] });
     this.ampRatio = new Gauge({ name: 'hostops_amp_amplification_ratio', help: 'Bytes returned per byte sent for an NTP request mode.', labelNames: ['target', 'mode'], registers: [r] });
     this.ampExposed = new Gauge({ name: 'hostops_amp_exposed', help: '1 when the target amplifies (mode 6/7 answers larger than the request).', labelNames: ['target'], registers: [r] });
-    this.jobRuns = new Counter({ name: 'hostops_job_runs_total', help: 'Scheduled job runs by result.', labelNames: ['job', 'result'], registers: [r] });
-    this.jobDuration = new Gauge({ name: 'hostops_job_duration_seconds', help: 'Duration of the last run of a job.', labelNames: ['job'], registers: [r] });
-    this.jobLastSuccess = new Gauge({ name: 'hostops_job_last_success_timestamp_seconds', help: 'Unix time of the last successful run.', labelNames: ['job'], registers: [r] });
-    this.jobFailures = new Gauge({ name: 'hostops_job_consecutive_failures', help: 'Failures since the last success.', labelNames: ['job'], registers: [r] });
+    this.jobRuns = new Counter({ name: 'hostops_job_runs_total', help: 'Scheduled job runs by result.', labelNames: ['task', 'result'], registers: [r] });
+    this.jobDuration = new Gauge({ name: 'hostops_job_duration_seconds', help: 'Duration of the last run of a job.', labelNames: ['task'], registers: [r] });
+    this.jobLastSuccess = new Gauge({ name: 'hostops_job_last_success_timestamp_seconds', help: 'Unix time of the last successful run.', labelNames: ['task'], registers: [r] });
+    this.jobFailures = new Gauge({ name: 'hostops_job_consecutive_failures', help: 'Failures since the last success.', labelNames: ['task'], registers: [r] });
     this.spoolRows = new Gauge({ name: 'hostops_store_spool_rows', help: 'Writes waiting in the local spool for the database.', registers: [r] });
     this.spoolDropped = new Gauge({ name: 'hostops_store_spool_dropped', help: 'Spooled writes dropped because the spool was full.', registers: [r] });
   }
