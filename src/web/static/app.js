@@ -27,7 +27,7 @@ function h(tag, attrs, ...kids) {
   for (const kid of kids.flat()) if (kid !== null && kid !== undefined) el.append(kid instanceof Node ? kid : String(kid));
   return el;
 }
-const fill = (id, ...kids) => { const el = document.getElementById(id); el.replaceChildren(...kids); return el; };
+const fill = (id, ...kids) => { const el = document.getElementById(id); el.replaceChildren(...kids.filter((k) => k !== null && k !== undefined)); return el; };
 const empty = (text) => h('p', { class: 'empty' }, text);
 const ms = (s) => (s == null ? '–' : s * 1000 >= 100 ? (s * 1000).toFixed(0) + ' ms' : s * 1000 >= 10 ? (s * 1000).toFixed(1) + ' ms' : (s * 1000).toFixed(2) + ' ms');
 const pct = (r) => (r == null ? '–' : (r * 100).toFixed(r < 0.1 && r > 0 ? 2 : 1) + '%');
@@ -80,13 +80,13 @@ function smokeData(s) {
   return { data: [x, toMs(s.min), toMs(s.p10), toMs(s.p25), toMs(s.p75), toMs(s.p90), toMs(s.max), ...classes], loss };
 }
 
-function smokePlot(el, series, width) {
+function smokePlot(el, series, width, from, to) {
   const { data, loss } = smokeData(series);
   const band = (a, b, alpha) => ({ series: [a, b], fill: `rgba(60,60,60,${alpha})` });
   const edge = (label) => ({ label, stroke: 'transparent', points: { show: false }, width: 0 });
   const opts = {
     width, height: 220,
-    scales: { x: { time: true }, y: { range: (u, min, max) => [0, Math.max(max * 1.1, 0.1)] } },
+    scales: { x: { time: true, range: () => [from, to] }, y: { range: (u, min, max) => [0, Math.max(max * 1.1, 0.1)] } },
     axes: [{}, { label: 'RTT (ms)', size: 56 }],
     series: [{}, edge('min'), edge('p10'), edge('p25'), edge('p75'), edge('p90'), edge('max'),
       ...LOSS_CLASSES.map((c, k) => ({ label: 'median, loss ' + c.label, stroke: c.color, width: 2, spanGaps: false, points: { show: true, size: 4, fill: c.color, stroke: c.color }, show: true }))],
@@ -122,7 +122,7 @@ async function loadGraphs() {
     if (!s.ts.length) { body.append(empty('no data in this range')); continue; }
     const sent = s.sent.reduce((a, b) => a + b, 0); const rec = s.received.reduce((a, b) => a + b, 0);
     info.textContent = `${s.resolution} · ${s.ts.length} points · loss ${pct(sent ? 1 - rec / sent : null)}`;
-    state.smoke.push(smokePlot(body, s, Math.max(480, card.clientWidth - 16)));
+    state.smoke.push(smokePlot(body, s, Math.max(480, card.clientWidth - 16), from, to));
   }
 }
 
