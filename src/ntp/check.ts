@@ -69,7 +69,11 @@ function mode7Probe(code: number, impl: number, size: number): Probe {
     name, mode: 7,
     description: `mode 7 ${code === REQ.monGetlist1 ? 'MON_GETLIST_1 (42)' : 'MON_GETLIST (20)'}, implementation ${impl}, ${size}-byte request`,
     requests: [buildPrivateRequest(impl, code, size)],
-    accept: (d) => { const p = parsePrivateReply(d); return !!p && p.response && p.code === code; },
+    // a reply must be self-consistent: items fit the datagram, error replies carry no items
+    accept: (d) => {
+      const p = parsePrivateReply(d);
+      return !!p && p.response && p.code === code && p.nitems * p.itemsize <= d.length - 8 && (p.err === 0 || p.nitems === 0);
+    },
     // ntpd sends M=1 on all but the last datagram
     complete: (r) => r.some((d) => (d.data[0] & 0x40) === 0 && (d.data[0] & 7) === 7),
   };
@@ -132,7 +136,7 @@ export async function ntpCheck(host: string, opts: NtpCheckOptions = {}): Promis
 
 async function runProbe(target: Resolved, port: number, p: Probe, timeoutMs: number): Promise<ProbeResult & { text?: string }> {
   const { replies, stray } = await exchange(target, port, p.requests, {
-    timeoutMs, settleMs: 400, maxReplies: 1000,
+    timeoutMs, settleMs: 400, graceMs: 100, maxReplies: 1000,
     done: (r) => p.complete(r.filter((d) => p.accept(d.data))),
   });
   const good = replies.filter((d) => p.accept(d.data));

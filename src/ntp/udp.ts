@@ -31,7 +31,7 @@ export interface Datagram { data: Buffer; address: string; port: number; at: num
  */
 export async function exchange(
   target: Resolved, port: number, requests: Buffer[],
-  opts: { timeoutMs: number; settleMs?: number; maxReplies?: number; done?: (r: Datagram[]) => boolean; beforeSend?: (req: Buffer) => void },
+  opts: { timeoutMs: number; settleMs?: number; maxReplies?: number; done?: (r: Datagram[]) => boolean; graceMs?: number; beforeSend?: (req: Buffer) => void },
 ): Promise<{ replies: Datagram[]; stray: number }> {
   const sock = dgram.createSocket(target.family === 6 ? 'udp6' : 'udp4');
   const replies: Datagram[] = [];
@@ -51,7 +51,11 @@ export async function exchange(
       if (rinfo.address !== target.address || rinfo.port !== port) { stray++; return; }
       if (replies.length >= max) return;
       replies.push({ data, address: rinfo.address, port: rinfo.port, at });
-      if (opts.done?.(replies)) return finish();
+      if (opts.done?.(replies)) {
+        if (!opts.graceMs) return finish();
+        clearTimeout(settle); settle = setTimeout(finish, opts.graceMs);
+        return;
+      }
       if (opts.settleMs !== undefined) { clearTimeout(settle); settle = setTimeout(finish, opts.settleMs); }
     });
     sock.bind(0, () => {
