@@ -17,6 +17,11 @@ if [ -f /run/chrony/chronyd.pid ] && [ ! -d /run/systemd/system ]; then
   kill "$(cat /run/chrony/chronyd.pid)" 2>/dev/null || true
 fi
 
+# zmap: the reference scanner for bench/amp-scan.ts
+if ! command -v zmap >/dev/null 2>&1; then
+  apt-get install -y --no-install-recommends zmap
+fi
+
 # ntpd's shared libraries (already present with chrony/openssl on Debian 12, listed for fresh hosts).
 apt-get install -y --no-install-recommends libbsd0 libcap2 libssl3 python3 >/dev/null
 
