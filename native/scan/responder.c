@@ -200,7 +200,7 @@ static int add_socket(responder_t *r, uint16_t port) {
   if (r->nsock >= R_MAXSOCK) { errno = EMFILE; return -1; }
   int fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   if (fd < 0) return -1;
-  int one = 1, big = 16 << 20;
+  int one = 1, big = 64 << 20;
   setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &one, sizeof one);
   setsockopt(fd, IPPROTO_IP, IP_FREEBIND, &one, sizeof one);
   setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);

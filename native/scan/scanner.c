@@ -29,7 +29,9 @@ typedef struct {
   uint8_t *payload[MAX_PAYLOADS];
   size_t plen[MAX_PAYLOADS];
   int npay;
-  uint64_t sent, failed, received, truncated_reads, callbacks;
+  uint64_t sent, failed, received, callbacks;
+  uint32_t rxq_ovfl; /* kernel's count of datagrams dropped on this socket (SO_RXQ_OVFL) */
+  char ctl[BATCH][64];
   uint8_t cap[BATCH][REC_CAP];
   struct sockaddr_in from[BATCH];
   struct iovec iov[BATCH];
@@ -81,6 +83,8 @@ static void on_readable(uv_poll_t *h, int status, int events) {
       s->msgs[i].msg_hdr.msg_namelen = sizeof(struct sockaddr_in);
       s->msgs[i].msg_hdr.msg_iov = &s->iov[i];
       s->msgs[i].msg_hdr.msg_iovlen = 1;
+      s->msgs[i].msg_hdr.msg_control = s->ctl[i];
+      s->msgs[i].msg_hdr.msg_controllen = sizeof s->ctl[i];
     }
     int got = recvmmsg(s->fd, s->msgs, BATCH, MSG_DONTWAIT | MSG_TRUNC, NULL);
     if (got <= 0) break;
@@ -98,6 +102,10 @@ static void on_readable(uv_poll_t *h, int status, int events) {
       n++;
     }
     s->received += got;
+    struct msghdr *last = &s->msgs[got - 1].msg_hdr;
+    for (struct cmsghdr *c = CMSG_FIRSTHDR(last); c; c = CMSG_NXTHDR(last, c)) {
+      if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SO_RXQ_OVFL) memcpy(&s->rxq_ovfl, CMSG_DATA(c), sizeof s->rxq_ovfl);
+    }
     if (got < BATCH) break;
   }
   if (n) deliver(s, n);
@@ -126,6 +134,8 @@ napi_value scanner_open(napi_env env, napi_callback_info info) {
     setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf);
   if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &sndbuf, sizeof sndbuf) < 0)
     setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof sndbuf);
+  int one = 1;
+  setsockopt(fd, SOL_SOCKET, SO_RXQ_OVFL, &one, sizeof one);
   struct sockaddr_in a = { .sin_family = AF_INET };
   if (bind(fd, (struct sockaddr *)&a, sizeof a) < 0) { close(fd); return scan_throw_errno(env, "bind"); }
   scanner_t *s = calloc(1, sizeof *s);
@@ -253,8 +263,7 @@ napi_value scanner_stats(napi_env env, napi_callback_info info) {
   F("failed", s->failed);
   F("received", s->received);
   F("callbacks", s->callbacks);
-  int drops = 0;
-  (void)drops;
+  F("dropped", s->rxq_ovfl);
 #undef F
   return o;
 }

@@ -20,7 +20,8 @@ export interface Engine {
   setPayloads(p: Buffer[]): void;
   /** Send entries [start, start+count) of `dsts` (8 bytes each); returns how many went out. */
   send(dsts: Buffer, start: number, count: number): number;
-  stats(): { sent: number; failed: number; received: number };
+  /** dropped: replies the kernel discarded because the socket buffer was full (native only). */
+  stats(): { sent: number; failed: number; received: number; dropped?: number };
   close(): Promise<void>;
 }
 
@@ -28,7 +29,7 @@ interface ScanAddon {
   open(cb: RecordHandler, opts?: { rcvbuf?: number; sndbuf?: number }): { handle: unknown; port: number };
   setPayloads(h: unknown, p: Buffer[]): void;
   send(h: unknown, dsts: Buffer, start: number, count: number): number;
-  stats(h: unknown): { sent: number; failed: number; received: number };
+  stats(h: unknown): { sent: number; failed: number; received: number; dropped: number };
   close(h: unknown): void;
   responderStart(rules: unknown[]): unknown;
   responderStop(h: unknown): { received: number; sent: number; unmatched: number; sendErrors: number };
@@ -45,7 +46,7 @@ export function scanAddon(): ScanAddon {
 
 export function nativeEngine(onRecords: RecordHandler): Engine {
   const a = scanAddon();
-  const { handle, port } = a.open(onRecords, { rcvbuf: 32 << 20, sndbuf: 8 << 20 });
+  const { handle, port } = a.open(onRecords, { rcvbuf: 128 << 20, sndbuf: 8 << 20 });
   let closed = false;
   return {
     kind: 'native', port,

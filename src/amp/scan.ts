@@ -64,6 +64,8 @@ export interface ScanReport {
   /** Achieved probe rate during the send phase. */
   probesPerSecond: number;
   received: number;
+  /** Replies the kernel dropped on our socket (buffer full): results are incomplete; lower the rate. Null when unknown (dgram). */
+  kernelDrops: number | null;
   unsolicited: { packets: number; bytes: number };
   layer: 'payload';
   findings: AmpFinding[];
@@ -172,7 +174,7 @@ export async function runScan(targets: string[], opts: ScanOptions = {}): Promis
   const t0 = performance.now();
   let next = 0;
   let tSendEnd = t0;
-  let st = { sent: 0, failed: 0, received: 0 };
+  let st: { sent: number; failed: number; received: number; dropped?: number } = { sent: 0, failed: 0, received: 0 };
   try {
     engine.setPayloads(payloads);
     const burst = Math.max(1, Math.min(2048, Math.ceil(rate / 200)));
@@ -231,7 +233,7 @@ export async function runScan(targets: string[], opts: ScanOptions = {}): Promis
     engine: engine.kind, rate, probes: total, sent: engine.kind === 'native' ? st.sent : next, failed: st.failed,
     durationSeconds: (t1 - t0) / 1000, sendSeconds,
     probesPerSecond: sendSeconds > 0 ? Math.round(next / sendSeconds) : next,
-    received, unsolicited: { packets: unsolicitedPackets, bytes: unsolicitedBytes }, layer: 'payload',
+    received, kernelDrops: st.dropped ?? null, unsolicited: { packets: unsolicitedPackets, bytes: unsolicitedBytes }, layer: 'payload',
     findings, summary,
   };
 }

@@ -64,6 +64,7 @@ export function formatCsv(r: ScanReport): string {
 export function formatTable(r: ScanReport, all: boolean): string {
   const out: string[] = [];
   out.push(`scanned ${r.addresses} addresses x ${r.protocols.length} probes = ${r.probes} probes in ${r.sendSeconds.toFixed(2)} s (${r.probesPerSecond} probes/s, limit ${r.rate}, ${r.engine} engine); ${r.received} replies, ${r.unsolicited.packets} unsolicited`);
+  if (r.kernelDrops) out.push(`WARNING: the kernel dropped ${r.kernelDrops} replies (receive buffer full); results are incomplete, scan again with a lower --rate`);
   out.push('factor = reply UDP payload bytes / probe UDP payload bytes (frame = Ethernet, IPv4, no FCS)');
   const rows = r.findings.filter((f) => all || f.verdict === 'amplifier');
   const w = [16, 12, 6, 8, 16, 10, 10];
