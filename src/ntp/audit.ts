@@ -123,8 +123,8 @@ function auditNtpd(lines: Line[]): Finding[] {
   }
   if (lastV4 && closesQuery(lastV4.flags)) {
     if (!lastV6) {
-      f.push({ id: 'restrict-6-default-missing', severity: 'high', line: lastV4.line.n, text: lastV4.line.text,
-        message: 'IPv4 default is closed but there is no `restrict -6 default`: IPv6 clients may still query mode 6/7',
+      f.push({ id: 'restrict-6-default-missing', severity: 'warning', line: lastV4.line.n, text: lastV4.line.text,
+        message: 'no `restrict -6 default`: on older ntpd `restrict default` covers IPv4 only, so IPv6 clients may still query mode 6/7 (US-CERT TA14-013A sets both)',
         fix: ['restrict -6 default kod limited nomodify notrap nopeer noquery'] });
     } else if (!closesQuery(lastV6.flags)) {
       f.push({ id: 'noquery-missing-6', severity: 'high', line: lastV6.line.n, text: lastV6.line.text,

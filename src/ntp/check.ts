@@ -181,6 +181,7 @@ async function peersProbe(target: Resolved, port: number, timeoutMs: number, rea
       if (c && c.response && c.opcode === CTL_OP.readvar && c.associd === id) sizes.push(d.data.length); else stray++;
     }
     stray += r.stray;
+    if (r.replies.length === 0) break; // silent server: do not wait once per association
   }
   const a = readstat.amplification;
   const total = amplification(requests.map((b) => b.length), sizes, target.family);

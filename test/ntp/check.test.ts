@@ -90,7 +90,8 @@ test('ntp check against ntpsec and chrony in namespaces', async () => {
   try {
     const { src, target } = chain(topo, 0, 11);
     const server = '198.18.11.2';
-    const ntpsec = await startNtpsec(topo, target, ['restrict default kod nomodify nopeer noquery limited', 'restrict 127.0.0.1']);
+    // one (unreachable) server gives one association for the `peers` probe
+    const ntpsec = await startNtpsec(topo, target, ['restrict default kod nomodify nopeer noquery limited', 'restrict 127.0.0.1', 'server 198.18.11.1']);
     try {
       const remote = runIn(topo, src, ['check', server]);
       assert.equal(remote.error, undefined, JSON.stringify(remote));
@@ -103,6 +104,10 @@ test('ntp check against ntpsec and chrony in namespaces', async () => {
       assert.equal(rv.amplification.requestBytes, 12);
       for (const p of local.probes) if (p.mode === 7) assert.equal(p.amplification.replyPackets, 0);
       assert.equal(local.server, 'ntpsec');
+      const peers = local.probes.find((p: { probe: string }) => p.probe === 'peers');
+      assert.equal(peers.amplification.requestPackets, 2, JSON.stringify(peers));
+      assert.ok(peers.amplification.replyPackets >= 2);
+      assert.ok(peers.amplification.replyBytes > 100, JSON.stringify(peers));
       assert.equal(local.verdict, 'exposed');
       assert.ok(local.fix.some((l: string) => l.startsWith('restrict default kod nomodify nopeer noquery limited')));
     } finally { await ntpsec.stop(); }
