@@ -64,6 +64,8 @@ export interface ScanReport {
   /** Achieved probe rate during the send phase. */
   probesPerSecond: number;
   received: number;
+  /** True when the scan was stopped early (signal); `sent` tells how far it got. */
+  aborted: boolean;
   /** Replies the kernel dropped on our socket (buffer full): results are incomplete; lower the rate. Null when unknown (dgram). */
   kernelDrops: number | null;
   unsolicited: { packets: number; bytes: number };
@@ -233,7 +235,7 @@ export async function runScan(targets: string[], opts: ScanOptions = {}): Promis
     engine: engine.kind, rate, probes: total, sent: engine.kind === 'native' ? st.sent : next, failed: st.failed,
     durationSeconds: (t1 - t0) / 1000, sendSeconds,
     probesPerSecond: sendSeconds > 0 ? Math.round(next / sendSeconds) : next,
-    received, kernelDrops: st.dropped ?? null, unsolicited: { packets: unsolicitedPackets, bytes: unsolicitedBytes }, layer: 'payload',
+    received, aborted: next < total, kernelDrops: st.dropped ?? null, unsolicited: { packets: unsolicitedPackets, bytes: unsolicitedBytes }, layer: 'payload',
     findings, summary,
   };
 }

@@ -36,17 +36,22 @@ export function register(program: Command): void {
     .action(async (cidrs: string[], o: Opts) => {
       if (!['native', 'dgram', 'auto'].includes(o.engine)) throw usageError('BAD_OPTION', `--engine must be native, dgram or auto, got ${o.engine}`);
       if (o.json && o.csv) throw usageError('BAD_OPTION', '--json and --csv are exclusive');
+      // Ctrl-C stops sending; replies already on their way are still collected and reported
+      const ac = new AbortController();
+      const onInt = () => ac.abort();
+      process.once('SIGINT', onInt);
       let bar: ReturnType<typeof progress> | null = null;
       let shown = 0;
       const r = await runScan(cidrs, {
         exclude: o.exclude, rate: o.rate, protocols: o.protocols, waitMs: o.wait, force: o.force, maxAddresses: o.maxAddresses,
-        engine: o.engine, threshold: o.threshold,
+        engine: o.engine, threshold: o.threshold, signal: ac.signal,
         onProgress: (sent, total) => {
           if (!bar) bar = progress('probes', total, !o.json && !o.csv);
           bar.tick(sent - shown);
           shown = sent;
         },
       });
+      process.removeListener('SIGINT', onInt);
       (bar as ReturnType<typeof progress> | null)?.stop();
       if (o.json) printJson(r);
       else if (o.csv) process.stdout.write(formatCsv(r));
@@ -64,6 +69,7 @@ export function formatCsv(r: ScanReport): string {
 export function formatTable(r: ScanReport, all: boolean): string {
   const out: string[] = [];
   out.push(`scanned ${r.addresses} addresses x ${r.protocols.length} probes = ${r.probes} probes in ${r.sendSeconds.toFixed(2)} s (${r.probesPerSecond} probes/s, limit ${r.rate}, ${r.engine} engine); ${r.received} replies, ${r.unsolicited.packets} unsolicited`);
+  if (r.aborted) out.push(`interrupted: ${r.sent} of ${r.probes} probes sent; results cover those only`);
   if (r.kernelDrops) out.push(`WARNING: the kernel dropped ${r.kernelDrops} replies (receive buffer full); results are incomplete, scan again with a lower --rate`);
   out.push('factor = reply UDP payload bytes / probe UDP payload bytes (frame = Ethernet, IPv4, no FCS)');
   const rows = r.findings.filter((f) => all || f.verdict === 'amplifier');

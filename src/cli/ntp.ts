@@ -35,8 +35,16 @@ export function register(program: Command): void {
     .option('-s, --request-size <bytes>', 'mode 7 request size: 8 (minimal), 48 (nmap) or 192 (ntpdc, zmap)', int('--request-size', 8, 468), 48)
     .option('--json', 'JSON output')
     .action(async (hosts: string[], o: { port: number; timeout: number; requestSize: number; json?: boolean }) => {
-      const results: NtpCheckResult[] = [];
-      for (const h of hosts) results.push(await ntpCheck(h, { port: o.port, timeoutMs: o.timeout, requestSize: o.requestSize }));
+      // up to 8 hosts at a time; results keep the order given
+      const results: NtpCheckResult[] = new Array(hosts.length);
+      let nextHost = 0;
+      const worker = async () => {
+        while (nextHost < hosts.length) {
+          const i = nextHost++;
+          results[i] = await ntpCheck(hosts[i], { port: o.port, timeoutMs: o.timeout, requestSize: o.requestSize });
+        }
+      };
+      await Promise.all([...Array(Math.min(8, hosts.length))].map(worker));
       if (o.json) printJson(results.length === 1 ? results[0] : results);
       else process.stdout.write(results.map(formatCheck).join('\n'));
       if (results.some((r) => r.vulnerable)) process.exitCode = 1;

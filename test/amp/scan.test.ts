@@ -44,6 +44,9 @@ test('amp scan finds every responder, measures factors, never mis-attributes', a
         assert.equal(r.engine, engine);
         assert.equal(r.addresses, 255);
         assert.equal(r.probes, 255 * 12);
+        assert.equal(r.aborted, false);
+        // the rate limit holds: sending cannot finish sooner than probes / rate
+        assert.ok(r.sendSeconds >= (r.probes / r.rate) * 0.9, `sent ${r.probes} in ${r.sendSeconds}s at limit ${r.rate}/s`);
         const key = (f: { address: string; protocol: string }) => `${f.address} ${f.protocol}`;
         const amps = new Set(r.findings.filter((f: any) => f.verdict === 'amplifier').map(key));
         const want = new Set([...ALL.map((p) => `198.18.64.10 ${p}`), ...[...Array(10).keys()].map((i) => `198.18.64.${20 + i} memcached`), '198.18.64.100 ntp-monlist']);

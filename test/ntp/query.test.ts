@@ -31,6 +31,10 @@ test('ntp query against chronyd and ntpsec in namespaces', async (t) => {
         assert.match(cli.stdout, /stratum 8, refid 127\.127\.1\.1, leap 0/);
         const j = JSON.parse(cliIn(topo, src, ['ntp', 'query', server, '--json']).stdout);
         assert.equal(j.stratum, 8);
+        // IPv6 transport
+        const v6 = runIn(topo, target, ['query', '::1']);
+        assert.equal(v6.address, '::1');
+        assert.equal(v6.stratum, 8);
       } finally { await d.stop(); }
     });
 
