@@ -9,7 +9,6 @@ const int = (name: string, min: number, max: number) => (v: string) => {
   if (!Number.isInteger(n) || n < min || n > max) throw usageError('BAD_OPTION', `${name} must be an integer ${min}..${max}, got ${JSON.stringify(v)}`);
   return n;
 };
-const sec = (n: number) => `${n >= 0 ? '+' : ''}${n.toFixed(6)} s`;
 
 /** `hostops ntp query|check|audit`. */
 export function register(program: Command): void {
@@ -65,14 +64,12 @@ export function register(program: Command): void {
     });
 }
 
+/** First line as `ntpdate -q` prints it (scripts grep it), then the rest of the header. */
 export function formatQuery(r: NtpQueryResult): string {
-  const lines = [
-    `server ${r.host}${r.host !== r.address ? ` (${r.address})` : ''} port ${r.port}, NTPv${r.version} mode ${r.mode}`,
-  ];
+  const lines = [`server ${r.address}, stratum ${r.stratum}, offset ${r.offset >= 0 ? '+' : ''}${r.offset.toFixed(6)}, delay ${r.delay.toFixed(5)}`];
   if (r.kod) lines.push(`kiss-o'-death: ${r.kod} (${r.kodMeaning})`);
   lines.push(
-    `offset ${sec(r.offset)}, delay ${r.delay.toFixed(6)} s`,
-    `stratum ${r.stratum}, refid ${r.refid}, leap ${r.leap} (${r.leapText})`,
+    `refid ${r.refid}, leap ${r.leap} (${r.leapText}), NTPv${r.version} mode ${r.mode}, ${r.host}${r.host !== r.address ? ` (${r.address})` : ''} port ${r.port}`,
     `precision 2^${r.precision} (${r.precisionSeconds.toExponential(2)} s), poll 2^${r.poll}`,
     `root delay ${r.rootDelay.toFixed(6)} s, root dispersion ${r.rootDispersion.toFixed(6)} s`,
     `reference time ${r.referenceTime ? new Date(r.referenceTime * 1000).toISOString() : '(none)'}`,
