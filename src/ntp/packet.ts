@@ -233,10 +233,10 @@ export function decodeMonlistItems(r: PrivateReply): MonlistEntry[] {
         port: d.readUInt16BE(o + 28), mode: d[o + 30], version: d[o + 31],
       });
     } else if (r.code === REQ.monGetlist) {
-      // info_monitor: lasttime, firsttime, lastdrop, count, addr, port(u16), mode, version, v6_flag...
+      // info_monitor: avg_int, last_int, restr, count, addr, port (u16), mode, version, v6_flag, unused1, addr6
       const v6 = size >= 48 && d.readUInt32BE(o + 24) !== 0;
       out.push({
-        avgInterval: d.readUInt32BE(o + 4), lastInterval: d.readUInt32BE(o), restrict: d.readUInt32BE(o + 8),
+        avgInterval: d.readUInt32BE(o), lastInterval: d.readUInt32BE(o + 4), restrict: d.readUInt32BE(o + 8),
         count: d.readUInt32BE(o + 12),
         address: v6 ? ipv6(d, o + 32) : ipv4(d, o + 16),
         port: d.readUInt16BE(o + 20), mode: d[o + 22], version: d[o + 23],

@@ -26,6 +26,8 @@ test('monlist items decode from byte-exact replies (codes 42/20, impl 3/2)', () 
     assert.equal(entries[5].mode, 3);
     assert.equal(entries[5].version, 4);
     assert.equal(entries[5].count, 6);
+    assert.equal(entries[5].avgInterval, 69);
+    assert.equal(entries[5].lastInterval, 5);
   }
 });
 
