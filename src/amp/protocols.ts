@@ -20,6 +20,8 @@ export interface AmpProtocol {
   request: string;
   /** US-CERT TA14-017A published factor, for context in reports. */
   published: string;
+  /** What closes it. */
+  fix: string;
   build(ids: ProbeIds): Buffer;
   /** First up to 112 bytes of a reply and its full length → is this an answer to our probe? */
   valid(head: Buffer, length: number, ids: ProbeIds): boolean;
@@ -48,16 +50,19 @@ const printable = (h: Buffer) => h.length > 0 && [...h].every((c) => (c >= 0x20 
 export const PROTOCOLS: AmpProtocol[] = [
   {
     name: 'ntp-monlist', port: 123, request: 'mode 7 MON_GETLIST_1 (impl 3, code 42), 48 bytes as nmap', published: '556.9',
+    fix: 'ntpd: `restrict default kod limited nomodify notrap nopeer noquery` (+ `-6`), upgrade to >= 4.2.7p26 (see `hostops ntp check`)',
     build: () => { const b = Buffer.alloc(48); b[0] = 0x17; b[2] = 3; b[3] = 42; return b; },
     valid: (h) => h.length >= 8 && (h[0] & 0x87) === 0x87 && h[3] === 42,
   },
   {
     name: 'ntp-mode6', port: 123, request: 'mode 6 READVAR, 12 bytes as ntpq -c rv', published: '~30 (Shadowserver)',
+    fix: 'ntpd/ntpsec: `noquery` on the default restrict entry (ntpsec: remove `unrestrict default noquery`)',
     build: () => Buffer.from([0x16, 0x02, 0x00, 0x01, 0, 0, 0, 0, 0, 0, 0, 0]),
     valid: (h) => h.length >= 12 && (h[0] & 7) === 6 && (h[1] & 0x80) !== 0 && (h[1] & 0x1f) === 2,
   },
   {
     name: 'dns', port: 53, request: 'ANY for "." with RD and EDNS0 4096', published: '28 to 54',
+    fix: 'recursion only for your own clients (BIND `allow-recursion { trusted; };`, Unbound `access-control`), response rate limiting',
     build: (ids) => {
       const b = Buffer.alloc(28);
       b.writeUInt16BE(ids.tx16, 0);
@@ -74,11 +79,13 @@ export const PROTOCOLS: AmpProtocol[] = [
   },
   {
     name: 'ssdp', port: 1900, request: 'M-SEARCH ssdp:all', published: '30.8',
+    fix: 'disable UPnP/SSDP on WAN interfaces; drop inbound UDP 1900 at the edge',
     build: () => Buffer.from('M-SEARCH * HTTP/1.1\r\nHOST: 239.255.255.250:1900\r\nMAN: "ssdp:discover"\r\nMX: 1\r\nST: ssdp:all\r\n\r\n', 'latin1'),
     valid: (h) => /^HTTP\/1\.[01] 200/i.test(text(h)) || /^NOTIFY \* HTTP/i.test(text(h)),
   },
   {
     name: 'memcached', port: 11211, request: 'UDP frame + "stats"', published: '10,000 to 51,000',
+    fix: 'start memcached with `-U 0` (UDP off) and `-l 127.0.0.1`',
     build: (ids) => {
       const b = Buffer.concat([Buffer.alloc(8), Buffer.from('stats\r\n')]);
       b.writeUInt16BE(ids.tx16, 0);
@@ -89,16 +96,19 @@ export const PROTOCOLS: AmpProtocol[] = [
   },
   {
     name: 'chargen', port: 19, request: 'any datagram (1 byte)', published: '358.8',
+    fix: 'disable the chargen service (inetd/xinetd `chargen-udp`)',
     build: () => Buffer.from('\n'),
     valid: (h) => printable(h),
   },
   {
     name: 'qotd', port: 17, request: 'any datagram (2 bytes)', published: '140.3',
+    fix: 'disable the qotd service (inetd/xinetd)',
     build: () => Buffer.from('\r\n'),
     valid: (h) => printable(h),
   },
   {
     name: 'snmp', port: 161, request: 'SNMPv2c GetBulk, community public, max-repetitions 32', published: '6.3',
+    fix: 'no `public` community; restrict SNMP to the management network (`rocommunity <secret> <mgmt-prefix>`)',
     build: (ids) => {
       const vb = tlv(0x30, tlv(0x30, Buffer.concat([Buffer.from([0x06, 0x05, 0x2b, 0x06, 0x01, 0x02, 0x01]), Buffer.from([0x05, 0x00])])));
       const pdu = tlv(0xa5, Buffer.concat([berInt(ids.tx32 & 0x7fffffff), berInt(0), berInt(32), vb]));
@@ -108,6 +118,7 @@ export const PROTOCOLS: AmpProtocol[] = [
   },
   {
     name: 'netbios', port: 137, request: 'NBSTAT query for "*"', published: '3.8',
+    fix: 'drop UDP 137-139 from outside; disable NetBIOS over TCP/IP on public interfaces',
     build: (ids) => {
       const b = Buffer.alloc(50);
       b.writeUInt16BE(ids.tx16, 0);
@@ -123,6 +134,7 @@ export const PROTOCOLS: AmpProtocol[] = [
   },
   {
     name: 'portmap', port: 111, request: 'RPC PMAPPROC_DUMP (v2)', published: '7 to 28',
+    fix: 'stop rpcbind where NFS is not used, or drop UDP/TCP 111 from outside',
     build: (ids) => {
       const b = Buffer.alloc(40);
       b.writeUInt32BE(ids.tx32 >>> 0, 0);
@@ -133,6 +145,7 @@ export const PROTOCOLS: AmpProtocol[] = [
   },
   {
     name: 'cldap', port: 389, request: 'rootDSE search (objectClass present)', published: '56 to 70',
+    fix: 'drop inbound UDP 389 from outside on domain controllers',
     build: (ids) => {
       const search = tlv(0x63, Buffer.concat([berStr(''), tlv(0x0a, Buffer.from([0])), tlv(0x0a, Buffer.from([0])), berInt(0), berInt(0),
         tlv(0x01, Buffer.from([0])), berStr('objectClass', 0x87), tlv(0x30, Buffer.alloc(0))]));
@@ -142,6 +155,7 @@ export const PROTOCOLS: AmpProtocol[] = [
   },
   {
     name: 'wsd', port: 3702, request: 'WS-Discovery Probe', published: '10 to 500',
+    fix: 'drop inbound UDP 3702 from outside; disable WS-Discovery on public interfaces',
     build: (ids) => Buffer.from('<?xml version="1.0" encoding="utf-8"?><soap:Envelope xmlns:soap="http://www.w3.org/2003/05/soap-envelope" ' +
       'xmlns:wsa="http://schemas.xmlsoap.org/ws/2004/08/addressing" xmlns:wsd="http://schemas.xmlsoap.org/ws/2005/04/discovery">' +
       `<soap:Header><wsa:To>urn:schemas-xmlsoap-org:ws:2005:04:discovery</wsa:To><wsa:Action>http://schemas.xmlsoap.org/ws/2005/04/discovery/Probe</wsa:Action><wsa:MessageID>urn:uuid:${ids.tx32.toString(16).padStart(8, '0')}-0000-4000-8000-000000000000</wsa:MessageID></soap:Header>` +

@@ -71,7 +71,7 @@ export interface ScanReport {
   unsolicited: { packets: number; bytes: number };
   layer: 'payload';
   findings: AmpFinding[];
-  summary: { protocol: string; responders: number; amplifiers: number; maxFactor: number }[];
+  summary: { protocol: string; responders: number; amplifiers: number; maxFactor: number; fix: string }[];
 }
 
 export const DEFAULT_RATE = 1000;
@@ -226,7 +226,7 @@ export async function runScan(targets: string[], opts: ScanOptions = {}): Promis
   findings.sort((a, b) => b.factor - a.factor || a.address.localeCompare(b.address, 'en', { numeric: true }));
   const summary = protos.map((p) => {
     const f = findings.filter((x) => x.protocol === p.name && x.replyPackets > 0);
-    return { protocol: p.name, responders: f.length, amplifiers: f.filter((x) => x.verdict === 'amplifier').length, maxFactor: Math.max(0, ...f.map((x) => x.factor)) };
+    return { protocol: p.name, responders: f.length, amplifiers: f.filter((x) => x.verdict === 'amplifier').length, maxFactor: Math.max(0, ...f.map((x) => x.factor)), fix: p.fix };
   });
   const sendSeconds = (tSendEnd - t0) / 1000;
   return {

@@ -82,6 +82,8 @@ export function formatTable(r: ScanReport, all: boolean): string {
         f.verdict + (f.invalidPackets ? ` (+${f.invalidPackets} invalid)` : '')]));
     }
   } else out.push(all ? 'no replies' : 'no amplifiers found');
+  const toFix = r.summary.filter((x) => x.amplifiers);
+  if (toFix.length) out.push('fix:', ...toFix.map((x) => `  ${x.protocol}: ${x.fix}`));
   out.push('per protocol: ' + r.summary.filter((s) => s.responders).map((s) => `${s.protocol} ${s.amplifiers}/${s.responders} (max ${s.maxFactor}x)`).join(', '));
   return out.join('\n') + '\n';
 }
