@@ -42,3 +42,12 @@ test('probes: sizes and framing', () => {
   assert.equal(dns.valid(reply, 40, ids), false);
   assert.equal(dns.valid(Buffer.alloc(3), 3, ids), false);
 });
+
+test('abort stops sending and reports a partial scan (loopback targets, nothing answers)', async () => {
+  const ac = new AbortController();
+  setTimeout(() => ac.abort(), 150);
+  const r = await runScan(['127.0.3.0/24'], { rate: 500, waitMs: 50, signal: ac.signal, protocols: 'dns,ntp' });
+  assert.equal(r.aborted, true);
+  assert.ok(r.sent > 0 && r.sent < r.probes, `sent ${r.sent} of ${r.probes}`);
+  assert.deepEqual(r.findings, []);
+});
