@@ -7,12 +7,13 @@ import { fpingProber, type LatencyProber } from './latency.js';
 import { mtrProber, type PathProber } from './path.js';
 import { iperf3Prober, type ThroughputProber } from './throughput.js';
 import { eximBpSource, type MailqSource } from './mailq.js';
-import { ownNtpChecker, type NtpChecker } from './ntp.js';
+import { type NtpChecker } from './ntp.js';
+import { ntpModuleChecker } from './ntp-module.js';
 
 export interface Probes { latency: LatencyProber; path: PathProber; throughput: ThroughputProber; mailq: MailqSource; ntp: NtpChecker }
 
 export function defaultProbes(opts: { mailqSpool?: string } = {}): Probes {
-  return { latency: fpingProber(), path: mtrProber(), throughput: iperf3Prober(), mailq: eximBpSource({ spool: opts.mailqSpool }), ntp: ownNtpChecker() };
+  return { latency: fpingProber(), path: mtrProber(), throughput: iperf3Prober(), mailq: eximBpSource({ spool: opts.mailqSpool }), ntp: ntpModuleChecker() };
 }
 
 export type { LatencyProber, LatencyResult, LatencyTarget } from './latency.js';
