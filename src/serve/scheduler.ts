@@ -97,6 +97,8 @@ export class Scheduler {
     try { await e.job.run(ac.signal); } catch (err) { ok = false; error = (err as Error)?.message ?? String(err); }
     clearTimeout(t);
     e.abort = null;
+    // a run cut short by stop() is neither a failure nor a run: the restart picks it up
+    if (!ok && this.stopped && ac.signal.aborted) return;
     const end = this.now();
     const st = e.state;
     st.lastRun = start;

@@ -31,7 +31,10 @@ export function fpingProber(bin = 'fping'): LatencyProber {
     async probe(targets, o) {
       if (!targets.length) return [];
       const hosts = [...new Set(targets.map((t) => t.host))];
-      const argv = [bin, '-C', String(o.count), '-q', '-p', String(Math.max(10, Math.round(o.intervalMs))), '-t', String(Math.round(o.timeoutMs)), '-B', '1', '-r', '0', ...hosts];
+      // -i: gap between packets to different targets; one sweep over all targets must fit in -p
+      const gap = Math.max(0.1, Math.min(10, (o.intervalMs * 0.8) / hosts.length));
+      const argv = [bin, '-C', String(o.count), '-q', '-p', String(Math.max(10, Math.round(o.intervalMs))), '-i', gap.toFixed(2),
+        '-t', String(Math.round(o.timeoutMs)), '-B', '1', '-r', '0', ...hosts];
       const r = await run(argv, { timeoutMs: o.count * o.intervalMs + o.timeoutMs + 10_000, signal: o.signal });
       const parsed = parseFpingC(r.stderr);
       return targets.map((t) => {
