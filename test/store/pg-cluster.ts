@@ -3,12 +3,18 @@
  * port on 127.0.0.1, trust auth; stop() shuts it down and removes the directory.
  */
 import { execFileSync } from 'node:child_process';
-import { chmodSync, chownSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
-const BIN = '/usr/lib/postgresql/15/bin';
+/** The newest installed PostgreSQL's binaries (Debian: /usr/lib/postgresql/<major>/bin). */
+function pgBin(): string {
+  const majors = existsSync('/usr/lib/postgresql') ? readdirSync('/usr/lib/postgresql').filter((v) => /^\d+$/.test(v)).sort((a, b) => Number(b) - Number(a)) : [];
+  const found = majors.map((m) => `/usr/lib/postgresql/${m}/bin`).find((b) => existsSync(`${b}/initdb`));
+  if (!found) throw new Error('PostgreSQL is not installed (no /usr/lib/postgresql/*/bin/initdb): run scripts/setup.sh');
+  return found;
+}
 
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -30,7 +36,7 @@ function asPostgres(argv: string[]): string {
 }
 
 export async function startPg(): Promise<PgCluster> {
-  if (!existsSync(`${BIN}/initdb`)) throw new Error(`PostgreSQL 15 is not installed (${BIN}/initdb missing): run scripts/setup.sh`);
+  const BIN = pgBin();
   const dir = mkdtempSync(path.join(tmpdir(), 'hostops-pg-'));
   const { uid, gid } = pgUid();
   chownSync(dir, uid, gid);
@@ -39,7 +45,7 @@ export async function startPg(): Promise<PgCluster> {
   asPostgres([`${BIN}/initdb`, '-D', data, '-A', 'trust', '-U', 'postgres', '--no-sync', '-E', 'UTF8']);
   const port = await freePort();
   const opts = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=40`;
-  const start = () => asPostgres([`${BIN}/pg_ctl`, '-D', data, '-o', opts, '-l', path.join(dir, 'log'), '-w', '-t', '30', 'start']);
+  const start = (): string => asPostgres([`${BIN}/pg_ctl`, '-D', data, '-o', opts, '-l', path.join(dir, 'log'), '-w', '-t', '30', 'start']);
   const stopPg = () => { try { asPostgres([`${BIN}/pg_ctl`, '-D', data, '-m', 'immediate', '-w', 'stop']); } catch { /* not running */ } };
   start();
   asPostgres([`${BIN}/createdb`, '-h', dir, '-p', String(port), 'hostops']);
