@@ -1,0 +1,394 @@
+/**
+ * Bandwidth contention along a topology. Measured path: every customer series is read twice (once to
+ * build the clipped, time-aligned tier sums bottom-up, once to compare it against them), into one
+ * reused buffer, so memory is O(tiers x steps) whatever the number of customers. Model path (no
+ * series): on-off sources per customer, exact where feasible, Gaussian and Chernoff alongside.
+ */
+import { type Topology, type TopoNode, type NominalRow, type TopoIndex, indexTopology, nominal } from './topology.js';
+import { type Episode, runs, hourProfile, autocorr } from './stats.js';
+import { quantiles } from './select.js';
+import { qfunc, gaussianCapacity, binomialTail, convolve, tailOf, chernoff, onOff, meanVar, type Discrete, gaussianExcess } from './model.js';
+
+/** Where the customers' rate series (bit/s, NaN = gap) come from. */
+export interface SeriesSource {
+  start: number;
+  step: number;
+  length: number;
+  /** Fill out (length `length`) for this customer; false when there is no series for it. */
+  read(node: TopoNode, out: Float64Array): boolean;
+}
+
+export interface TierReport {
+  id: string;
+  kind: string;
+  capacity: number;
+  customers: number;
+  customersWithSeries: number;
+  steps: number;
+  /** Steps where some customer beneath had a gap: left out of every figure below, never taken as 0. */
+  incompleteSteps: number;
+  mean: number;
+  p95: number;
+  max: number;
+  peakAt: number | null;
+  utilisation: number;
+  over: { share: number; minutesPerDay: number; episodes: number; episodesPerDay: number; meanDuration: number; longest: Episode[] };
+  busy: { threshold: number; share: number; minutesPerDay: number };
+  /** Bytes offered above capacity (dropped or queued), Σ max(0, A − C)·Δ / 8. */
+  unmetBytes: number;
+  busiestHours: { hour: number; mean: number }[];
+  /** Σ p95 of the children's passed traffic ÷ p95 of this tier's sum (≥ 1; the multiplexing gain). */
+  multiplexingGain: number;
+  gaussian: {
+    /** Q((C − μ)/σ) with σ of the measured aggregate (correlation included). */
+    pOver: number;
+    /** Same with σ² = Σ customer variances, i.e. assuming independence (what a naive model says). */
+    pOverIndependent: number;
+    capacityForEpsilon: number;
+    epsilon: number;
+  };
+  verdict: 'ok' | 'busy' | 'congested';
+}
+
+export interface CustomerReport {
+  id: string;
+  parent?: string;
+  port: number;
+  hasSeries: boolean;
+  guaranteed: number;
+  guaranteedFrom: 'plan' | 'fair-share';
+  bottleneck?: string;
+  mean: number;
+  p95: number;
+  p99: number;
+  max: number;
+  cv: number;
+  peakToMean: number;
+  p99ToMean: number;
+  /** Share of time above μ + 2σ. */
+  dutyCycle: number;
+  /** Share of time above half the port rate. */
+  dutyHalfPort: number;
+  shape: 'even' | 'moderate' | 'spiky' | 'idle';
+  /** Likely-available rate along its path: p5/p50/p95 over all steps, p5 in the top tier's busiest hour. */
+  available: { p5: number; p50: number; p95: number; busyHourP5: number };
+  /** This customer's rate at the top tier's peak ÷ that peak. */
+  shareOfPeak: number;
+  /** Cov(x_i, A)/Var(A) for the top tier A: its Shapley share of the aggregate's variance. */
+  varianceShare: number;
+  dailyAutocorr: number;
+  gaps: number;
+}
+
+export interface ModelTier {
+  id: string;
+  customers: number;
+  /** The figure to trust and how it was computed. */
+  method: 'exact-binomial' | 'exact-convolution' | 'gaussian';
+  pOver: number;
+  expectedExcess: number;
+  gaussian: number;
+  chernoff: number;
+  bahadurRao: number;
+  notes: string[];
+}
+
+export interface ContentionReport {
+  topology: string;
+  mode: 'measured' | 'model' | 'nominal';
+  step: number | null;
+  start: number | null;
+  length: number;
+  days: number;
+  nominal: NominalRow[];
+  tiers: TierReport[];
+  customers: CustomerReport[];
+  model: ModelTier[];
+  notes: string[];
+}
+
+export interface ContentionOptions {
+  /** Skip per-customer detail (top-N only in text output anyway). */
+  customers?: boolean;
+}
+
+const DAY = 86400;
+
+function classify(cv: number, p99ToMean: number, mean: number): CustomerReport['shape'] {
+  if (!(mean > 0)) return 'idle';
+  if (cv < 0.35 && p99ToMean < 2) return 'even';
+  if (cv > 1 || p99ToMean > 4) return 'spiky';
+  return 'moderate';
+}
+
+/** Guaranteed rate: the plan's, else the smallest equal share along the path (C/N at the bottleneck). */
+function guarantee(t: Topology, ix: TopoIndex, leaf: number): { g: number; from: 'plan' | 'fair-share'; bottleneck?: string } {
+  const node = t.nodes[leaf];
+  if (node.guaranteed !== undefined) return { g: Math.min(node.guaranteed, node.capacity), from: 'plan' };
+  let g = node.capacity, b: string | undefined;
+  for (let p = ix.parent[leaf]; p >= 0; p = ix.parent[p]) {
+    const share = t.nodes[p].capacity / ix.leafCount[p];
+    if (share < g) { g = share; b = t.nodes[p].id; }
+  }
+  return { g, from: 'fair-share', bottleneck: b };
+}
+
+export function analyzeMeasured(t: Topology, src: SeriesSource, opts: ContentionOptions = {}): ContentionReport {
+  const ix = indexTopology(t);
+  const L = src.length, step = src.step;
+  const N = t.nodes.length;
+  const inner = ix.innerBottomUp;
+  // per inner node: offered demand, and count of customers with a gap at each step
+  const demand = new Map<number, Float64Array>();
+  const missing = new Map<number, Int32Array>();
+  for (const i of inner) { demand.set(i, new Float64Array(L)); missing.set(i, new Int32Array(L)); }
+  const withSeries = new Uint8Array(N);
+  const varSum = new Float64Array(N); // Σ customer variances beneath (independence model)
+  const childP95Sum = new Float64Array(N);
+  const buf = new Float64Array(L), scratch = new Float64Array(L);
+  const custStats: { mean: number; std: number; max: number; p95: number; p99: number; gaps: number; duty: number; dutyHalf: number; ac: number }[] = new Array(N);
+
+  // pass 1: customers, clipped at the port, into their parent's sum
+  for (const l of ix.leaves) {
+    const node = t.nodes[l];
+    if (!src.read(node, buf)) continue;
+    withSeries[l] = 1;
+    const port = node.capacity;
+    let n = 0, s = 0;
+    for (let k = 0; k < L; k++) { let v = buf[k]; if (v === v) { if (v > port) v = port; if (v < 0) v = 0; buf[k] = v; s += v; n++; } }
+    const mean = n ? s / n : NaN;
+    let ss = 0, m = 0;
+    for (let k = 0; k < L; k++) { const v = buf[k]; if (v === v) { const d = v - mean; ss += d * d; scratch[m++] = v; } }
+    const std = n > 1 ? Math.sqrt(ss / (n - 1)) : 0;
+    let hi2 = 0, half = 0, max = -Infinity;
+    const thr = mean + 2 * std;
+    for (let k = 0; k < m; k++) { const v = scratch[k]; if (v > thr) hi2++; if (v > port / 2) half++; if (v > max) max = v; }
+    const [p95, p99] = quantiles(scratch, m, [0.95, 0.99]);
+    const ac = L <= 20000 && DAY % step === 0 ? autocorr(buf, DAY / step) : NaN;
+    custStats[l] = { mean, std, max: m ? max : NaN, p95, p99, gaps: L - n, duty: m ? hi2 / m : NaN, dutyHalf: m ? half / m : NaN, ac };
+    const p = ix.parent[l];
+    if (p < 0) continue;
+    const d = demand.get(p)!, mi = missing.get(p)!;
+    for (let k = 0; k < L; k++) { const v = buf[k]; if (v === v) d[k] += v; else mi[k]++; }
+    for (let a = p; a >= 0; a = ix.parent[a]) varSum[a] += std * std;
+    childP95Sum[p] += p95;
+  }
+  // inner nodes bottom-up: what passes a link is min(demand, capacity)
+  const tierStat = new Map<number, TierReport>();
+  const aggMean = new Float64Array(N), aggVar = new Float64Array(N), peakIdx = new Int32Array(N).fill(-1);
+  for (const i of inner) {
+    const node = t.nodes[i];
+    const d = demand.get(i)!, mi = missing.get(i)!;
+    const C = node.capacity;
+    let n = 0, s = 0, max = -Infinity, pk = -1, over = 0, busy = 0, unmet = 0;
+    const busyThr = t.busy * C;
+    let m = 0;
+    for (let k = 0; k < L; k++) {
+      if (mi[k]) continue;
+      const v = d[k];
+      n++; s += v; scratch[m++] = v;
+      if (v > max) { max = v; pk = k; }
+      if (v > C) { over++; unmet += (v - C) * step; }
+      if (v > busyThr) busy++;
+    }
+    const mean = n ? s / n : NaN;
+    let ss = 0;
+    for (let k = 0; k < m; k++) { const dd = scratch[k] - mean; ss += dd * dd; }
+    const variance = n > 1 ? ss / (n - 1) : 0;
+    const [p95] = quantiles(scratch, m, [0.95]);
+    aggMean[i] = mean; aggVar[i] = variance; peakIdx[i] = pk;
+    // episodes over capacity on complete steps (an incomplete step ends a run)
+    const eps = runs(d, src.start, step, (v, k) => mi[k] === 0 && v > C);
+    eps.sort((a, b) => b.duration - a.duration || a.start - b.start);
+    const days = (n * step) / DAY;
+    const prof = hourProfile(maskedView(d, mi, buf), src.start, step);
+    const hours = [...prof].map((v, h) => ({ hour: h, mean: v })).filter((x) => Number.isFinite(x.mean)).sort((a, b) => b.mean - a.mean).slice(0, 3);
+    const shareOver = n ? over / n : NaN;
+    const shareBusy = n ? busy / n : NaN;
+    const eps01 = t.epsilon;
+    tierStat.set(i, {
+      id: node.id, kind: node.kind, capacity: C, customers: ix.leafCount[i],
+      customersWithSeries: 0, steps: L, incompleteSteps: L - n,
+      mean, p95, max: n ? max : NaN, peakAt: pk >= 0 ? src.start + pk * step : null,
+      utilisation: mean / C,
+      over: {
+        share: shareOver, minutesPerDay: shareOver * 1440, episodes: eps.length, episodesPerDay: days > 0 ? eps.length / days : NaN,
+        meanDuration: eps.length ? eps.reduce((a, e) => a + e.duration, 0) / eps.length : 0, longest: eps.slice(0, 3),
+      },
+      busy: { threshold: t.busy, share: shareBusy, minutesPerDay: shareBusy * 1440 },
+      unmetBytes: unmet / 8,
+      busiestHours: hours,
+      multiplexingGain: 0,
+      gaussian: {
+        pOver: variance > 0 ? qfunc((C - mean) / Math.sqrt(variance)) : (mean > C ? 1 : 0),
+        pOverIndependent: varSum[i] > 0 ? qfunc((C - mean) / Math.sqrt(varSum[i])) : (mean > C ? 1 : 0),
+        capacityForEpsilon: gaussianCapacity(mean, variance, eps01), epsilon: eps01,
+      },
+      verdict: shareOver > 0.001 ? 'congested' : shareBusy > 0.01 ? 'busy' : 'ok',
+    });
+    // pass what the link carries to the parent
+    const p = ix.parent[i];
+    if (p >= 0) {
+      const pd = demand.get(p)!, pm = missing.get(p)!;
+      for (let k = 0; k < L; k++) { if (mi[k]) pm[k] += mi[k]; else pd[k] += d[k] > C ? C : d[k]; }
+      // p95 of what passes, for the parent's multiplexing gain
+      let mm = 0;
+      for (let k = 0; k < L; k++) if (!mi[k]) scratch[mm++] = d[k] > C ? C : d[k];
+      childP95Sum[p] += quantiles(scratch, mm, [0.95])[0];
+    }
+  }
+  for (const i of inner) {
+    const r = tierStat.get(i)!;
+    r.multiplexingGain = r.p95 > 0 ? childP95Sum[i] / r.p95 : NaN;
+  }
+  for (const l of ix.leaves) if (withSeries[l]) for (let a = ix.parent[l]; a >= 0; a = ix.parent[a]) tierStat.get(a)!.customersWithSeries++;
+
+  // pass 2: each customer against the sums of its path
+  const customers: CustomerReport[] = [];
+  const top = (l: number) => { let a = l; while (ix.parent[a] >= 0) a = ix.parent[a]; return a; };
+  const busyHourOf = new Map<number, number>();
+  for (const i of inner) if (ix.parent[i] < 0) busyHourOf.set(i, tierStat.get(i)!.busiestHours[0]?.hour ?? -1);
+  if (opts.customers !== false) {
+    const avail = new Float64Array(L), availBusy = new Float64Array(L);
+    const hourOf = new Int8Array(L);
+    for (let k = 0; k < L; k++) hourOf[k] = Math.floor((((src.start + k * step) % DAY) + DAY) % DAY / 3600);
+    for (const l of ix.leaves) {
+      const node = t.nodes[l];
+      const g = guarantee(t, ix, l);
+      const base: Omit<CustomerReport, 'available' | 'shareOfPeak' | 'varianceShare'> = {
+        id: node.id, parent: node.parent, port: node.capacity, hasSeries: !!withSeries[l],
+        guaranteed: g.g, guaranteedFrom: g.from, bottleneck: g.bottleneck,
+        mean: NaN, p95: NaN, p99: NaN, max: NaN, cv: NaN, peakToMean: NaN, p99ToMean: NaN, dutyCycle: NaN, dutyHalfPort: NaN,
+        shape: 'idle', dailyAutocorr: NaN, gaps: L,
+      };
+      if (!withSeries[l] || ix.parent[l] < 0) {
+        customers.push({ ...base, available: { p5: NaN, p50: NaN, p95: NaN, busyHourP5: NaN }, shareOfPeak: NaN, varianceShare: NaN });
+        continue;
+      }
+      src.read(node, buf);
+      const cs = custStats[l];
+      const root = top(l);
+      const rd = demand.get(root)!, rm = missing.get(root)!;
+      const bh = busyHourOf.get(root) ?? -1;
+      const pathD: Float64Array[] = [], pathM: Int32Array[] = [], pathC: number[] = [];
+      for (let p = ix.parent[l]; p >= 0; p = ix.parent[p]) { pathD.push(demand.get(p)!); pathM.push(missing.get(p)!); pathC.push(t.nodes[p].capacity); }
+      let na = 0, nb = 0, cov = 0, nc = 0;
+      const rootMean = aggMean[root];
+      for (let k = 0; k < L; k++) {
+        let x = buf[k];
+        if (x !== x) continue;
+        if (x > node.capacity) x = node.capacity; else if (x < 0) x = 0;
+        let a = node.capacity, complete = true;
+        for (let j = 0; j < pathD.length; j++) {
+          if (pathM[j][k]) { complete = false; break; }
+          const free = pathC[j] - (pathD[j][k] - x);
+          if (free < a) a = free;
+        }
+        if (!complete) continue;
+        if (a < g.g) a = g.g;
+        avail[na++] = a;
+        if (hourOf[k] === bh) availBusy[nb++] = a;
+        if (!rm[k]) { cov += (x - cs.mean) * (rd[k] - rootMean); nc++; }
+      }
+      const [p5, p50, p95] = quantiles(avail, na, [0.05, 0.5, 0.95]);
+      const [bp5] = quantiles(availBusy, nb, [0.05]);
+      const pk = peakIdx[root];
+      const xpk = pk >= 0 ? buf[pk] : NaN;
+      customers.push({
+        ...base,
+        mean: cs.mean, p95: cs.p95, p99: cs.p99, max: cs.max, cv: cs.mean > 0 ? cs.std / cs.mean : NaN,
+        peakToMean: cs.mean > 0 ? cs.max / cs.mean : NaN, p99ToMean: cs.mean > 0 ? cs.p99 / cs.mean : NaN,
+        dutyCycle: cs.duty, dutyHalfPort: cs.dutyHalf, shape: classify(cs.mean > 0 ? cs.std / cs.mean : NaN, cs.p99 / cs.mean, cs.mean),
+        dailyAutocorr: cs.ac, gaps: cs.gaps,
+        available: { p5, p50, p95, busyHourP5: bp5 },
+        shareOfPeak: pk >= 0 && rd[pk] > 0 ? Math.min(xpk, node.capacity) / rd[pk] : NaN,
+        varianceShare: aggVar[root] > 0 && nc > 1 ? cov / (nc - 1) / aggVar[root] : NaN,
+      });
+    }
+  }
+  const notes: string[] = [
+    `Figures are at a ${step} s step: bursts shorter than that are averaged away.`,
+    'A tier sum counts each customer clipped at its port and each lower link clipped at its capacity; what is clipped is reported as unmet at the lower tier.',
+  ];
+  const noSeries = ix.leaves.filter((l) => !withSeries[l]).length;
+  if (noSeries) notes.push(`${noSeries} of ${ix.leaves.length} customers have no series: tier sums leave them out and understate demand.`);
+  const incomplete = [...tierStat.values()].filter((r) => r.incompleteSteps > 0);
+  if (incomplete.length) notes.push(`Steps with a gap in any customer beneath a tier are left out of that tier's figures (${incomplete.map((r) => `${r.id}: ${r.incompleteSteps}`).slice(0, 5).join(', ')}).`);
+  return {
+    topology: t.name, mode: 'measured', step, start: src.start, length: L, days: (L * step) / DAY,
+    nominal: nominal(t, ix), tiers: inner.slice().reverse().map((i) => tierStat.get(i)!), customers,
+    model: modelTiers(t, ix), notes,
+  };
+}
+
+/** A view where incomplete steps read as NaN (reuses out). */
+function maskedView(d: Float64Array, mi: Int32Array, out: Float64Array): Float64Array {
+  for (let k = 0; k < d.length; k++) out[k] = mi[k] ? NaN : d[k];
+  return out;
+}
+
+/** On-off model per inner node from customers' mean/peak (peak defaults to the port). */
+export function modelTiers(t: Topology, ix = indexTopology(t)): ModelTier[] {
+  const out: ModelTier[] = [];
+  for (const i of ix.innerBottomUp.slice().reverse()) {
+    const C = t.nodes[i].capacity;
+    const leaves: TopoNode[] = [];
+    const walk = (n: number) => { if (!ix.children[n].length) leaves.push(t.nodes[n]); else ix.children[n].forEach(walk); };
+    walk(i);
+    const modelled = leaves.filter((l) => l.mean !== undefined);
+    if (!modelled.length) continue;
+    const notes: string[] = [];
+    if (modelled.length < leaves.length) notes.push(`${leaves.length - modelled.length} customers without mean/duty left out`);
+    const src: Discrete[] = modelled.map((l) => {
+      const peak = Math.min(l.peak ?? l.capacity, l.capacity);
+      return onOff(peak, Math.min(1, (l.mean ?? 0) / peak));
+    });
+    let mean = 0, variance = 0;
+    for (const s of src) { const mv = meanVar(s); mean += mv.mean; variance += mv.variance; }
+    const gauss = variance > 0 ? qfunc((C - mean) / Math.sqrt(variance)) : (mean > C ? 1 : 0);
+    const ch = chernoff(src, C);
+    const same = src.every((s) => s.values[1] === src[0].values[1] && s.probs[1] === src[0].probs[1]);
+    let method: ModelTier['method'], pOver: number, excess: number;
+    if (same) {
+      const r = src[0].values[1], p = src[0].probs[1];
+      const kmin = Math.floor(C / r + 1e-12) + 1; // more than C/r active sources overflow
+      pOver = binomialTail(src.length, p, kmin);
+      const pmf = convolve(src.length <= 4000 ? src : [], r);
+      excess = src.length <= 4000 ? tailOf(pmf, r, C).expectedExcess : gaussianExcess(mean, variance, C);
+      method = 'exact-binomial';
+    } else if (src.length <= 3000) {
+      const unit = Math.max(Math.min(...src.map((s) => s.values[1]).filter((v) => v > 0)) / 64, C / 20000);
+      const pmf = convolve(src, unit);
+      ({ pOver, expectedExcess: excess } = tailOf(pmf, unit, C));
+      method = 'exact-convolution';
+      notes.push(`peaks rounded to a ${Math.round(unit)} bit/s grid`);
+    } else {
+      pOver = gauss; excess = gaussianExcess(mean, variance, C); method = 'gaussian';
+      notes.push('too many distinct sources for the exact sum; Gaussian used');
+    }
+    if (src.length < 30 || mean / (src.length * (src[0].values[1] || 1)) < 0.05) notes.push('Gaussian is poor here: few or rarely active sources make the sum skewed; its tail is off by a large factor');
+    notes.push('Chernoff is an upper bound (loose by about 1/(s·σ·√2π), the Bahadur–Rao factor); sources are assumed independent, which a shared diurnal peak breaks');
+    if (src.some((s) => s.values[1] >= C)) notes.push('a single source can fill this link (peak ≥ capacity): any concurrent transfer halves its speed (Bonald–Roberts, Erlang C with m = 1)');
+    out.push({ id: t.nodes[i].id, customers: src.length, method, pOver, expectedExcess: excess, gaussian: gauss, chernoff: ch.bound, bahadurRao: ch.bahadurRao, notes });
+  }
+  return out;
+}
+
+/** No measured series: nominal ratios plus the on-off model where customers state mean/duty. */
+export function analyzeModel(t: Topology): ContentionReport {
+  const ix = indexTopology(t);
+  const model = modelTiers(t, ix);
+  const customers: CustomerReport[] = ix.leaves.map((l) => {
+    const n = t.nodes[l], g = guarantee(t, ix, l);
+    return {
+      id: n.id, parent: n.parent, port: n.capacity, hasSeries: false, guaranteed: g.g, guaranteedFrom: g.from, bottleneck: g.bottleneck,
+      mean: n.mean ?? NaN, p95: NaN, p99: NaN, max: n.peak ?? NaN, cv: NaN, peakToMean: n.mean ? (n.peak ?? n.capacity) / n.mean : NaN, p99ToMean: NaN,
+      dutyCycle: n.mean !== undefined ? n.mean / Math.min(n.peak ?? n.capacity, n.capacity) : NaN, dutyHalfPort: NaN, shape: 'idle',
+      available: { p5: NaN, p50: NaN, p95: NaN, busyHourP5: NaN }, shareOfPeak: NaN, varianceShare: NaN, dailyAutocorr: NaN, gaps: 0,
+    };
+  });
+  const notes = model.length
+    ? ['No measured series: the figures are an on-off model of independent customers (mean/peak or duty from the topology). A shared daily peak makes real congestion worse; measure with --traffic when you can.']
+    : ['No measured series and no mean/duty per customer: only the nominal ratios are known. A ratio alone says nothing about congestion.'];
+  return { topology: t.name, mode: model.length ? 'model' : 'nominal', step: null, start: null, length: 0, days: 0, nominal: nominal(t, ix), tiers: [], customers, model, notes };
+}
