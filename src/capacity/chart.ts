@@ -28,7 +28,7 @@ function frame(w: number, h: number, title: string, body: string): string {
 }
 
 export function timeChartSvg(c: TimeChart): string {
-  const W = c.width ?? 1000, H = c.height ?? 420, L = 80, R = 20, T = 36, B = 60;
+  const W = c.width ?? 1000, H = c.height ?? 420, L = 80, R = 40, T = 36, B = 60;
   const pw = W - L - R, ph = H - T - B;
   const fmt = c.format ?? ((v: number) => v.toPrecision(3));
   const len = Math.max(0, ...c.series.map((s) => s.values.length));
@@ -78,7 +78,7 @@ export function timeChartSvg(c: TimeChart): string {
 export interface HistChart { title: string; values: Float64Array | Float32Array; capacity?: { value: number; label: string }[]; format?: (v: number) => string; bins?: number; width?: number; height?: number }
 
 export function histogramSvg(c: HistChart): string {
-  const W = c.width ?? 1000, H = c.height ?? 380, L = 70, R = 20, T = 36, B = 50;
+  const W = c.width ?? 1000, H = c.height ?? 380, L = 70, R = 40, T = 36, B = 50;
   const pw = W - L - R, ph = H - T - B;
   const fmt = c.format ?? ((v: number) => v.toPrecision(3));
   let max = 0, n = 0;

@@ -105,11 +105,15 @@ export interface ContentionReport {
   customers: CustomerReport[];
   model: ModelTier[];
   notes: string[];
+  /** Demand per kept tier (NaN where incomplete), for charts; not part of the JSON output. */
+  demand?: Record<string, Float64Array>;
 }
 
 export interface ContentionOptions {
   /** Skip per-customer detail (top-N only in text output anyway). */
   customers?: boolean;
+  /** Keep the demand series of these tiers (and of every top tier) for charts. */
+  keep?: string[];
 }
 
 const DAY = 86400;
@@ -175,6 +179,7 @@ export function analyzeMeasured(t: Topology, src: SeriesSource, opts: Contention
   }
   // inner nodes bottom-up: what passes a link is min(demand, capacity)
   const tierStat = new Map<number, TierReport>();
+  const kept: Record<string, Float64Array> = {};
   const aggMean = new Float64Array(N), aggVar = new Float64Array(N), peakIdx = new Int32Array(N).fill(-1);
   for (const i of inner) {
     const node = t.nodes[i];
@@ -202,6 +207,7 @@ export function analyzeMeasured(t: Topology, src: SeriesSource, opts: Contention
     eps.sort((a, b) => b.duration - a.duration || a.start - b.start);
     const days = (n * step) / DAY;
     const prof = hourProfile(maskedView(d, mi, buf), src.start, step);
+    if (ix.parent[i] < 0 || opts.keep?.includes(node.id)) kept[node.id] = Float64Array.from(buf);
     const hours = [...prof].map((v, h) => ({ hour: h, mean: v })).filter((x) => Number.isFinite(x.mean)).sort((a, b) => b.mean - a.mean).slice(0, 3);
     const shareOver = n ? over / n : NaN;
     const shareBusy = n ? busy / n : NaN;
@@ -316,8 +322,8 @@ export function analyzeMeasured(t: Topology, src: SeriesSource, opts: Contention
   if (incomplete.length) notes.push(`Steps with a gap in any customer beneath a tier are left out of that tier's figures (${incomplete.map((r) => `${r.id}: ${r.incompleteSteps}`).slice(0, 5).join(', ')}).`);
   return {
     topology: t.name, mode: 'measured', step, start: src.start, length: L, days: (L * step) / DAY,
-    nominal: nominal(t, ix), tiers: inner.slice().reverse().map((i) => tierStat.get(i)!), customers,
-    model: modelTiers(t, ix), notes,
+    nominal: nominal(t, ix), tiers: [...t.nodes.keys()].filter((i) => tierStat.has(i)).map((i) => tierStat.get(i)!), customers,
+    model: modelTiers(t, ix), notes, demand: kept,
   };
 }
 
@@ -330,7 +336,7 @@ function maskedView(d: Float64Array, mi: Int32Array, out: Float64Array): Float64
 /** On-off model per inner node from customers' mean/peak (peak defaults to the port). */
 export function modelTiers(t: Topology, ix = indexTopology(t)): ModelTier[] {
   const out: ModelTier[] = [];
-  for (const i of ix.innerBottomUp.slice().reverse()) {
+  for (const i of [...t.nodes.keys()].filter((k) => ix.children[k].length > 0)) {
     const C = t.nodes[i].capacity;
     const leaves: TopoNode[] = [];
     const walk = (n: number) => { if (!ix.children[n].length) leaves.push(t.nodes[n]); else ix.children[n].forEach(walk); };

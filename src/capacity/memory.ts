@@ -152,6 +152,9 @@ export interface MemoryReport {
   vms: VmResult[];
   atRisk: string[];
   notes: string[];
+  /** Σ min(demand, burst) per step (NaN where incomplete), for charts; not part of the JSON output. */
+  hostDemand?: Float64Array;
+  start?: number;
 }
 
 export interface MemorySeries { start: number; step: number; length: number; get(vm: VmPlan): Float64Array | undefined }
@@ -239,6 +242,8 @@ export function memoryRiskReport(plan: HostPlan, usage?: MemorySeries): MemoryRe
     const unmet = new Float64Array(n), burstSteps = new Float64Array(n), burstUnmet = new Float64Array(n), planSteps = new Float64Array(n), planOver = new Float64Array(n);
     let steps = 0, incomplete = 0, short = 0, breach = 0, hostUnmet = 0, peak = 0;
     const D = new Float64Array(n);
+    const hostDemand = new Float64Array(L).fill(NaN);
+    report.hostDemand = hostDemand; report.start = usage.start;
     for (let k = 0; k < L; k++) {
       let ok = true;
       for (let i = 0; i < n; i++) {
@@ -260,6 +265,7 @@ export function memoryRiskReport(plan: HostPlan, usage?: MemorySeries): MemoryRe
         if (D[i] > v.guaranteed) burstSteps[i]++;
       }
       if (tot > peak) peak = tot;
+      hostDemand[k] = tot;
       if (gs > M) {
         breach++; short++;
         hostUnmet += tot - M;

@@ -171,7 +171,7 @@ export interface NominalRow {
 }
 
 export function nominal(t: Topology, ix = indexTopology(t)): NominalRow[] {
-  return ix.innerBottomUp.slice().reverse().map((i) => {
+  return [...t.nodes.keys()].filter((i) => ix.children[i].length > 0).map((i) => {
     const x = t.nodes[i];
     const childSum = ix.children[i].reduce((s, c) => s + t.nodes[c].capacity, 0);
     return {
