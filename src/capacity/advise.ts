@@ -139,13 +139,15 @@ export function adviseSeries(s: Series, prices?: PriceTable, opts: { headroom?: 
     const U = cloudPerUnit / cheapestOwnedPerUnit;
     adv.utilityPremium = U;
     reasons.push(`utility premium U = ${U.toFixed(2)} (cloud ${prices.currency} ${cloudPerUnit.toFixed(2)} vs owned ${cheapestOwnedPerUnit.toFixed(2)} per ${prices.unit}-month); pay-per-use wins only when peak/mean (${sm.peakToMean.toFixed(2)}) exceeds it`);
-    // hybrid: own the level exceeded more than 1/U of the time, rent the rest
+    // hybrid: own the level exceeded more than 1/U of the time (bought as real plans), rent the rest
     if (U > 1) {
-      const base = q(1 - 1 / U);
-      let excess = 0, n = 0;
-      for (let k = 0; k < x.length; k++) { const v = x[k]; if (v === v) { excess += Math.max(0, v * (1 + headroom) - base); n++; } }
-      const monthly = base * cheapestOwnedPerUnit + (n ? excess / n : 0) * cloudPerUnit;
-      adv.options.push({ kind: 'hybrid', name: `own ${base.toFixed(2)} ${prices.unit} + cloud burst`, units: base, count: 1, monthly, utilisation: NaN, note: 'owned level priced per unit (ideal packing)' });
+      const owned = cheapestOwned(prices, q(1 - 1 / U) * (1 + headroom));
+      if (owned) {
+        let excess = 0, n = 0;
+        for (let k = 0; k < x.length; k++) { const v = x[k]; if (v === v) { excess += Math.max(0, v * (1 + headroom) - owned.units); n++; } }
+        const cloud = (n ? excess / n : 0) * cloudPerUnit;
+        if (cloud > 0) adv.options.push({ kind: 'hybrid', name: `${owned.name} + cloud burst`, units: owned.units, count: owned.count, monthly: owned.monthly + cloud, utilisation: NaN, note: `own ${owned.units} ${prices.unit}, rent the part above it` });
+      }
     }
   }
   const all = adv.options.filter((o) => Number.isFinite(o.monthly)).sort((a, b) => a.monthly - b.monthly);
@@ -153,11 +155,22 @@ export function adviseSeries(s: Series, prices?: PriceTable, opts: { headroom?: 
   if (!best) { reasons.push('price table has no usable options'); return adv; }
   const bestOwned = owned.sort((a, b) => a.monthly - b.monthly)[0];
   let pick = best;
-  // steady or regular usage: prefer owned capacity unless cloud is clearly cheaper (> 10 %)
-  if (pattern !== 'irregular' && bestOwned && (best.kind === 'cloud' || best.kind === 'hybrid') && best.monthly > bestOwned.monthly * 0.9) pick = bestOwned;
+  // steady usage gains nothing from paying per use; regular usage only when that is clearly (> 10 %) cheaper
+  if (bestOwned && (best.kind === 'cloud' || best.kind === 'hybrid') && (pattern === 'steady' || (pattern === 'regular' && best.monthly > bestOwned.monthly * 0.9))) pick = bestOwned;
   adv.recommendation = { kind: pick.kind, option: pick.name, monthly: pick.monthly, currency: prices.currency, reasons };
   reasons.push(`sized for ${sizing.toFixed(2)} ${prices.unit} (max of p99.5 + ${pct(headroom)} headroom and p90 of daily peaks + 15%)`);
-  reasons.push(`cheapest: ${best.name} (${best.kind}) at ${prices.currency} ${best.monthly.toFixed(2)}/month${pick !== best ? `; ${pick.name} chosen: within 10% and the usage is ${pattern}` : ''}`);
+  reasons.push(`cheapest: ${best.name} (${best.kind}) at ${prices.currency} ${best.monthly.toFixed(2)}/month${pick !== best ? `; ${pick.name} (${pick.kind}) chosen: the usage is ${pattern}${pattern === 'regular' ? ' and paying per use saves under 10%' : ', so paying per use buys nothing'}` : ''}`);
   if (prices.example) notes.push('The price table is marked as an EXAMPLE: replace it with your own prices before deciding.');
   return adv;
+}
+
+/** Cheapest way to own at least `level` units with one plan type (n × plan). */
+function cheapestOwned(prices: PriceTable, level: number): { name: string; units: number; count: number; monthly: number } | undefined {
+  let best: { name: string; units: number; count: number; monthly: number } | undefined;
+  for (const p of [...prices.vps, ...prices.dedicated]) {
+    const count = Math.max(1, Math.ceil(level / p.units - 1e-9));
+    const m = p.monthly * count;
+    if (!best || m < best.monthly) best = { name: count > 1 ? `${count} × ${p.name}` : p.name, units: p.units * count, count, monthly: m };
+  }
+  return best;
 }
