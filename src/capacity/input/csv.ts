@@ -44,8 +44,9 @@ export function parseCsv(text: string, source: string): ParseResult {
   const tCol = lower.findIndex((h) => TIME_COLS.has(h));
   const nCol = lower.findIndex((h) => NAME_COLS.has(h));
   const vCol = lower.findIndex((h) => VALUE_COLS.has(h));
-  const long = nCol >= 0 && vCol >= 0 && header.length === 3;
   const timeCol = tCol >= 0 ? tCol : 0;
+  // long form: a name column and a value column (other columns, e.g. host, are ignored)
+  const long = nCol >= 0 && vCol >= 0 && nCol !== timeCol;
   const builders = new Map<string, SeriesBuilder>();
   const get = (name: string) => { let b = builders.get(name); if (!b) { b = new SeriesBuilder(name); builders.set(name, b); } return b; };
   const wideCols = long ? [] : header.map((h, k) => ({ h, k })).filter((c) => c.k !== timeCol);

@@ -42,6 +42,7 @@ export function finish(b: SeriesBuilder, source: string, unit: RawSeries['unit']
 
 /** Epoch seconds from a number (s or ms) or an ISO 8601 / "YYYY-MM-DD HH:MM:SS[ UTC]" string; NaN if neither. */
 export function parseTime(s: string): number {
+  if (s.length > 0 && s.length < 16 && plainNumber(s)) { const n = +s; if (Number.isFinite(n)) return n > 1e11 ? n / 1000 : n; }
   const t = s.trim();
   if (/^[+-]?\d+(\.\d+)?$/.test(t)) {
     const n = Number(t);
@@ -53,15 +54,24 @@ export function parseTime(s: string): number {
   return Number.isNaN(ms) ? NaN : ms / 1000;
 }
 
+/** Cheap pre-check for the fast path: starts like a decimal number, no hex/binary/octal prefix, no spaces at the ends. */
+function plainNumber(s: string): boolean {
+  const c = s.charCodeAt(0), e = s.charCodeAt(s.length - 1);
+  if (!((c >= 48 && c <= 57) || c === 45 || c === 43 || c === 46) || !(e >= 48 && e <= 57 || e === 46)) return false;
+  const c1 = s.charCodeAt(1) | 32;
+  return !(c === 48 && (c1 === 120 || c1 === 98 || c1 === 111));
+}
+
 const MISSING = new Set(['', 'nan', '-nan', 'null', 'u', 'unknown', 'na', 'n/a', 'none']);
 
 /** A number, or NaN for a marked gap; undefined when the text is not a number at all. */
 export function parseValue(s: string): number | undefined {
+  if (s.length > 0 && plainNumber(s)) { const n = +s; if (Number.isFinite(n)) return n; }
   const t = s.trim();
   if (MISSING.has(t.toLowerCase())) return NaN;
   if (/^[+-]?inf(inity)?$/i.test(t)) return NaN;
-  const n = Number(t);
-  return Number.isNaN(n) ? undefined : n;
+  if (!/^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i.test(t)) return undefined;
+  return Number(t);
 }
 
 export function baseName(file: string): string {
