@@ -7,7 +7,7 @@
 import { type Topology, type TopoNode, type NominalRow, type TopoIndex, indexTopology, nominal } from './topology.js';
 import { type Episode, runs, hourProfile, autocorr } from './stats.js';
 import { quantiles } from './select.js';
-import { qfunc, gaussianCapacity, binomialTail, convolve, tailOf, chernoff, onOff, meanVar, type Discrete, gaussianExcess } from './model.js';
+import { effectiveBandwidth, qfunc, gaussianCapacity, binomialTail, convolve, tailOf, chernoff, onOff, meanVar, type Discrete, gaussianExcess } from './model.js';
 
 /** Where the customers' rate series (bit/s, NaN = gap) come from. */
 export interface SeriesSource {
@@ -48,6 +48,11 @@ export interface TierReport {
     epsilon: number;
   };
   verdict: 'ok' | 'busy' | 'congested';
+  /**
+   * Operating point for effective bandwidths (Kelly): window t and space parameter s* of the Gaussian
+   * fit to this tier's work per window, s* = (C·t − E[W]) / Var[W]; null when the tier is overloaded.
+   */
+  operatingPoint: { t: number; s: number } | null;
 }
 
 export interface CustomerReport {
@@ -78,6 +83,11 @@ export interface CustomerReport {
   varianceShare: number;
   dailyAutocorr: number;
   gaps: number;
+  /**
+   * Effective bandwidth α(s*, t) at the top tier's operating point: what this customer really
+   * consumes of that link, between its mean and its peak; additive over independent customers.
+   */
+  effectiveBandwidth: number;
 }
 
 export interface ModelTier {
@@ -231,7 +241,22 @@ export function analyzeMeasured(t: Topology, src: SeriesSource, opts: Contention
         capacityForEpsilon: gaussianCapacity(mean, variance, eps01), epsilon: eps01,
       },
       verdict: shareOver > 0.001 ? 'congested' : shareBusy > 0.01 ? 'busy' : 'ok',
+      operatingPoint: null,
     });
+    // operating point: Gaussian fit of the work per hour-long window
+    let op: TierReport['operatingPoint'] = null;
+    const block = Math.max(1, Math.round(3600 / step)), tw = block * step;
+    let nb = 0, sw = 0, sw2 = 0;
+    for (let k = 0; k + block <= L; k += block) {
+      let w = 0, ok = true;
+      for (let j = k; j < k + block; j++) { if (mi[j]) { ok = false; break; } w += d[j] * step; }
+      if (ok) { nb++; sw += w; sw2 += w * w; }
+    }
+    if (nb > 2) {
+      const mw = sw / nb, vw = (sw2 - nb * mw * mw) / (nb - 1);
+      if (C * tw > mw && vw > 0) op = { t: tw, s: (C * tw - mw) / vw };
+    }
+    tierStat.get(i)!.operatingPoint = op;
     // pass what the link carries to the parent
     const p = ix.parent[i];
     if (p >= 0) {
@@ -265,7 +290,7 @@ export function analyzeMeasured(t: Topology, src: SeriesSource, opts: Contention
         id: node.id, parent: node.parent, port: node.capacity, hasSeries: !!withSeries[l],
         guaranteed: g.g, guaranteedFrom: g.from, bottleneck: g.bottleneck,
         mean: NaN, p95: NaN, p99: NaN, max: NaN, cv: NaN, peakToMean: NaN, p99ToMean: NaN, dutyCycle: NaN, dutyHalfPort: NaN,
-        shape: 'idle', dailyAutocorr: NaN, gaps: L,
+        shape: 'idle', dailyAutocorr: NaN, gaps: L, effectiveBandwidth: NaN,
       };
       if (!withSeries[l] || ix.parent[l] < 0) {
         customers.push({ ...base, available: { p5: NaN, p50: NaN, p95: NaN, busyHourP5: NaN }, shareOfPeak: NaN, varianceShare: NaN });
@@ -299,6 +324,7 @@ export function analyzeMeasured(t: Topology, src: SeriesSource, opts: Contention
       const [p5, p50, p95] = quantiles(avail, na, [0.05, 0.5, 0.95]);
       const [bp5] = quantiles(availBusy, nb, [0.05]);
       const pk = peakIdx[root];
+      const opRoot = tierStat.get(root)!.operatingPoint;
       const xpk = pk >= 0 ? buf[pk] : NaN;
       customers.push({
         ...base,
@@ -308,6 +334,7 @@ export function analyzeMeasured(t: Topology, src: SeriesSource, opts: Contention
         dailyAutocorr: cs.ac, gaps: cs.gaps,
         available: { p5, p50, p95, busyHourP5: bp5 },
         shareOfPeak: pk >= 0 && rd[pk] > 0 ? Math.min(xpk, node.capacity) / rd[pk] : NaN,
+        effectiveBandwidth: opRoot ? effectiveBandwidth(clipTo(buf, node.capacity), step, Math.round(opRoot.t / step), opRoot.s) : NaN,
         varianceShare: aggVar[root] > 0 && nc > 1 ? cov / (nc - 1) / aggVar[root] : NaN,
       });
     }
@@ -325,6 +352,12 @@ export function analyzeMeasured(t: Topology, src: SeriesSource, opts: Contention
     nominal: nominal(t, ix), tiers: [...t.nodes.keys()].filter((i) => tierStat.has(i)).map((i) => tierStat.get(i)!), customers,
     model: modelTiers(t, ix), notes, demand: kept,
   };
+}
+
+/** Clip a series at the port rate in place (NaN stays NaN). */
+function clipTo(x: Float64Array, port: number): Float64Array {
+  for (let k = 0; k < x.length; k++) { const v = x[k]; if (v > port) x[k] = port; else if (v < 0) x[k] = 0; }
+  return x;
 }
 
 /** A view where incomplete steps read as NaN (reuses out). */
@@ -390,7 +423,7 @@ export function analyzeModel(t: Topology): ContentionReport {
       id: n.id, parent: n.parent, port: n.capacity, hasSeries: false, guaranteed: g.g, guaranteedFrom: g.from, bottleneck: g.bottleneck,
       mean: n.mean ?? NaN, p95: NaN, p99: NaN, max: n.peak ?? NaN, cv: NaN, peakToMean: n.mean ? (n.peak ?? n.capacity) / n.mean : NaN, p99ToMean: NaN,
       dutyCycle: n.mean !== undefined ? n.mean / Math.min(n.peak ?? n.capacity, n.capacity) : NaN, dutyHalfPort: NaN, shape: 'idle',
-      available: { p5: NaN, p50: NaN, p95: NaN, busyHourP5: NaN }, shareOfPeak: NaN, varianceShare: NaN, dailyAutocorr: NaN, gaps: 0,
+      available: { p5: NaN, p50: NaN, p95: NaN, busyHourP5: NaN }, shareOfPeak: NaN, varianceShare: NaN, dailyAutocorr: NaN, gaps: 0, effectiveBandwidth: NaN,
     };
   });
   const notes = model.length

@@ -60,6 +60,12 @@ const iso = (t: number | null) => (t === null ? '-' : new Date(t * 1000).toISOSt
 const num = (x: number, d = 2) => (Number.isFinite(x) ? x.toFixed(d) : '-');
 const prob = (p: number) => (!Number.isFinite(p) ? '-' : p === 0 ? '0' : p < 1e-4 ? p.toExponential(1) : p.toFixed(4));
 
+/** Tiers in topology order, or the `max` worst (most time over capacity) when there are more. */
+function worstTiers(r: ContentionResult, max: number) {
+  if (r.tiers.length <= max) return r.tiers;
+  return r.tiers.slice().sort((a, b) => (b.over.share - a.over.share) || (b.busy.share - a.busy.share) || (b.utilisation - a.utilisation)).slice(0, max);
+}
+
 export function formatContention(r: ContentionResult, top = 20): string {
   const out: string[] = [];
   out.push(`Contention: ${r.topology} (${r.mode}${r.step ? `, ${r.days.toFixed(1)} days at a ${r.step} s step from ${iso(r.start)}` : ''})`);
@@ -67,14 +73,14 @@ export function formatContention(r: ContentionResult, top = 20): string {
   out.push(table(['TIER', 'KIND', 'CAPACITY', 'CUSTOMERS', 'RATIO', 'END-TO-END', 'FULL PORTS', 'FAIR SHARE'],
     r.nominal.map((n) => [n.id, n.kind, fmtRate(n.capacity), n.customers, fmtRatio(n.ratio), fmtRatio(n.endToEnd), n.fullyPopulated ? fmtRatio(n.fullyPopulated) : '-', fmtRate(n.fairShare)]), new Set([3, 4, 5, 6])));
   if (r.tiers.length) {
-    out.push('', `Tiers, measured (over = above capacity; busy = above ${Math.round((r.tiers[0]?.busy.threshold ?? 0.9) * 100)}%)`);
+    out.push('', `Tiers, measured (over = above capacity; busy = above ${Math.round((r.tiers[0]?.busy.threshold ?? 0.9) * 100)}%)${r.tiers.length > top * 2 ? `: the ${top * 2} worst of ${r.tiers.length} (--top, --json for all)` : ''}`);
     out.push(table(['TIER', 'MEAN', 'P95', 'PEAK', 'UTIL', 'OVER', 'MIN/DAY', 'BUSY MIN/DAY', 'EPISODES', 'LONGEST', 'UNMET', 'BUSIEST (UTC)', 'MUX GAIN', 'VERDICT'],
-      r.tiers.map((t) => [t.id, fmtRate(t.mean), fmtRate(t.p95), fmtRate(t.max), fmtPct(t.utilisation), fmtPct(t.over.share, 2), num(t.over.minutesPerDay, 1), num(t.busy.minutesPerDay, 1),
+      worstTiers(r, top * 2).map((t) => [t.id, fmtRate(t.mean), fmtRate(t.p95), fmtRate(t.max), fmtPct(t.utilisation), fmtPct(t.over.share, 2), num(t.over.minutesPerDay, 1), num(t.busy.minutesPerDay, 1),
         t.over.episodes, t.over.longest[0] ? `${fmtDuration(t.over.longest[0].duration)} @${iso(t.over.longest[0].start)}` : '-', fmtVolume(t.unmetBytes),
         t.busiestHours.map((h) => `${String(h.hour).padStart(2, '0')}h`).join(','), num(t.multiplexingGain), t.verdict.toUpperCase()])));
     out.push('', 'Tiers, Gaussian cross-check (P(A > C) with the measured σ, and assuming independent customers)');
     out.push(table(['TIER', 'P(OVER) MEASURED', 'GAUSS', 'GAUSS INDEP.', `CAPACITY FOR ε=${r.tiers[0].gaussian.epsilon}`],
-      r.tiers.map((t) => [t.id, prob(t.over.share), prob(t.gaussian.pOver), prob(t.gaussian.pOverIndependent), fmtRate(t.gaussian.capacityForEpsilon)])));
+      worstTiers(r, top * 2).map((t) => [t.id, prob(t.over.share), prob(t.gaussian.pOver), prob(t.gaussian.pOverIndependent), fmtRate(t.gaussian.capacityForEpsilon)])));
   }
   if (r.model.length) {
     out.push('', 'Model (on-off customers, independent)');
@@ -86,10 +92,10 @@ export function formatContention(r: ContentionResult, top = 20): string {
   const cs = r.customers.filter((c) => c.hasSeries).sort((a, b) => (b.shareOfPeak || 0) - (a.shareOfPeak || 0));
   if (cs.length) {
     out.push('', `Customers (${cs.length} with series; top ${Math.min(top, cs.length)} by share of the top tier's peak; p95 at a ${r.step} s window)`);
-    out.push(table(['CUSTOMER', 'PORT', 'GUARANTEED', 'AVAIL p5/p50', 'BUSY-HOUR p5', 'MEAN', 'P95', 'PEAK/MEAN', 'CV', 'DUTY', 'SHAPE', 'PEAK SHARE', 'VAR SHARE'],
+    out.push(table(['CUSTOMER', 'PORT', 'GUARANTEED', 'AVAIL p5/p50', 'BUSY-HOUR p5', 'MEAN', 'P95', 'EFF. BW', 'PEAK/MEAN', 'CV', 'DUTY', 'SHAPE', 'PEAK SHARE', 'VAR SHARE'],
       cs.slice(0, top).map((c) => [c.id, fmtRate(c.port), `${fmtRate(c.guaranteed)}${c.guaranteedFrom === 'fair-share' ? '*' : ''}`, `${fmtRate(c.available.p5)} / ${fmtRate(c.available.p50)}`, fmtRate(c.available.busyHourP5),
-        fmtRate(c.mean), fmtRate(c.p95), num(c.peakToMean, 1), num(c.cv), fmtPct(c.dutyCycle), c.shape, fmtPct(c.shareOfPeak), fmtPct(c.varianceShare)])));
-    out.push('  * guaranteed = equal share C/N at the bottleneck (no shaper rate given)');
+        fmtRate(c.mean), fmtRate(c.p95), fmtRate(c.effectiveBandwidth), num(c.peakToMean, 1), num(c.cv), fmtPct(c.dutyCycle), c.shape, fmtPct(c.shareOfPeak), fmtPct(c.varianceShare)])));
+    out.push('  * guaranteed = equal share C/N at the bottleneck (no shaper rate given); EFF. BW = effective bandwidth at the top tier\'s operating point (1 h windows)');
     const spiky = cs.filter((c) => c.shape === 'spiky');
     if (spiky.length) out.push(`  spiky: ${spiky.length} (${spiky.slice(0, 8).map((c) => c.id).join(', ')}${spiky.length > 8 ? ', …' : ''}); even: ${cs.filter((c) => c.shape === 'even').length}`);
   } else if (r.customers.length && r.mode !== 'measured') {

@@ -120,6 +120,9 @@ test('spiky vs even customers, and variance shares summing to 1', () => {
   assert.equal(spiky.shape, 'spiky');
   assert.ok(spiky.peakToMean > 5 && spiky.cv > 1);
   close(even.varianceShare + spiky.varianceShare, 1, 1e-6, 'Shapley variance shares');
+  assert.ok(r.tiers[0].operatingPoint && r.tiers[0].operatingPoint.t === 3600);
+  for (const c of [even, spiky]) assert.ok(c.effectiveBandwidth >= c.mean * 0.999 && c.effectiveBandwidth <= c.max, `${c.id}: mean <= effective bandwidth <= peak`);
+  assert.ok(spiky.effectiveBandwidth / spiky.mean > even.effectiveBandwidth / even.mean, 'the spiky one costs more than its mean');
 });
 
 test('gaps are left out and stated, never read as zero', () => {
