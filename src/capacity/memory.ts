@@ -377,11 +377,13 @@ function conv2(a: Float64Array, b: Float64Array): Float64Array {
   return out;
 }
 
-/** A grid fine enough for the levels: the gcd of the levels when they share one, else 1/256 of the largest. */
+/** A grid fine enough for the levels: their gcd when they share one, else 1/256 of the largest (or 1/20,000 of the host total). */
 function gridUnit(ds: Discrete[]): number {
   const levels = ds.flatMap((d) => d.values).filter((x) => x > 0);
-  const max = Math.max(...levels, 1);
-  const floor = Math.max(max / 256, 2 ** 20);
+  const max = levels.reduce((a, b) => Math.max(a, b), 1);
+  // at most ~20,000 bins for the whole host keeps the prefix/suffix convolutions fast
+  const total = ds.reduce((a, d) => a + d.values.reduce((m, v) => Math.max(m, v), 0), 0);
+  const floor = Math.max(max / 256, total / 20000, 2 ** 20);
   let g = 0;
   const gcd = (a: number, b: number): number => (b < floor / 2 ? a : gcd(b, a % b));
   for (const x of levels) g = g ? gcd(Math.max(g, x), Math.min(g, x)) : x;
