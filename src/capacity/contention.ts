@@ -47,7 +47,8 @@ export interface TierReport {
     capacityForEpsilon: number;
     epsilon: number;
   };
-  verdict: 'ok' | 'busy' | 'congested';
+  /** 'no-data' when no step has data from every customer beneath. */
+  verdict: 'ok' | 'busy' | 'congested' | 'no-data';
   /**
    * Operating point for effective bandwidths (Kelly): window t and space parameter s* of the Gaussian
    * fit to this tier's work per window, s* = (C·t − E[W]) / Var[W]; null when the tier is overloaded.
@@ -236,11 +237,11 @@ export function analyzeMeasured(t: Topology, src: SeriesSource, opts: Contention
       busiestHours: hours,
       multiplexingGain: 0,
       gaussian: {
-        pOver: variance > 0 ? qfunc((C - mean) / Math.sqrt(variance)) : (mean > C ? 1 : 0),
-        pOverIndependent: varSum[i] > 0 ? qfunc((C - mean) / Math.sqrt(varSum[i])) : (mean > C ? 1 : 0),
+        pOver: n === 0 ? NaN : variance > 0 ? qfunc((C - mean) / Math.sqrt(variance)) : (mean > C ? 1 : 0),
+        pOverIndependent: n === 0 ? NaN : varSum[i] > 0 ? qfunc((C - mean) / Math.sqrt(varSum[i])) : (mean > C ? 1 : 0),
         capacityForEpsilon: gaussianCapacity(mean, variance, eps01), epsilon: eps01,
       },
-      verdict: shareOver > 0.001 ? 'congested' : shareBusy > 0.01 ? 'busy' : 'ok',
+      verdict: n === 0 ? 'no-data' : shareOver > 0.001 ? 'congested' : shareBusy > 0.01 ? 'busy' : 'ok',
       operatingPoint: null,
     });
     // operating point: Gaussian fit of the work per hour-long window
@@ -345,6 +346,8 @@ export function analyzeMeasured(t: Topology, src: SeriesSource, opts: Contention
   ];
   const noSeries = ix.leaves.filter((l) => !withSeries[l]).length;
   if (noSeries) notes.push(`${noSeries} of ${ix.leaves.length} customers have no series: tier sums leave them out and understate demand.`);
+  const empty = [...tierStat.values()].filter((r) => r.verdict === 'no-data');
+  if (empty.length) notes.push(`No step has data from every customer beneath ${empty.slice(0, 5).map((r) => r.id).join(', ')}${empty.length > 5 ? ' …' : ''}: the series do not overlap in time, so no figure can be given there.`);
   const incomplete = [...tierStat.values()].filter((r) => r.incompleteSteps > 0);
   if (incomplete.length) notes.push(`Steps with a gap in any customer beneath a tier are left out of that tier's figures (${incomplete.map((r) => `${r.id}: ${r.incompleteSteps}`).slice(0, 5).join(', ')}).`);
   return {
