@@ -152,3 +152,11 @@ test('Prometheus matrix JSON fixture: labels become names, NaN is a gap', () => 
   assert.ok(r.series.some((s) => Array.from(s.values).some(Number.isNaN)));
   assert.throws(() => parseText('{"status":"success","data":{"resultType":"vector","result":[]}}', 'v.json'), /matrix/);
 });
+
+test('--counter on a CSV of raw octet counters: rates, wraps and a reset as a gap', () => {
+  const text = 'timestamp,series,value\n0,if1,4294967000\n300,if1,299704\n600,if1,600000\n900,if1,10\n1200,if1,300010\n';
+  const r = parseText(text, 'c.csv', { counter: 32, maxRate: 1.25e6 });
+  const v = Array.from(r.series[0].values);
+  assert.deepEqual(v.map((x) => (Number.isNaN(x) ? null : Math.round(x))), [1000, 1001, null, 1000]);
+  assert.ok(r.problems.some((p) => /reset/.test(p.message) && /c\.csv/.test(p.where)));
+});
