@@ -247,14 +247,17 @@ export function analyzeMeasured(t: Topology, src: SeriesSource, opts: Contention
     // operating point: Gaussian fit of the work per hour-long window
     let op: TierReport['operatingPoint'] = null;
     const block = Math.max(1, Math.round(3600 / step)), tw = block * step;
-    let nb = 0, sw = 0, sw2 = 0;
+    let nb = 0, sw = 0;
     for (let k = 0; k + block <= L; k += block) {
       let w = 0, ok = true;
       for (let j = k; j < k + block; j++) { if (mi[j]) { ok = false; break; } w += d[j] * step; }
-      if (ok) { nb++; sw += w; sw2 += w * w; }
+      if (ok) { scratch[nb++] = w; sw += w; }
     }
     if (nb > 2) {
-      const mw = sw / nb, vw = (sw2 - nb * mw * mw) / (nb - 1);
+      const mw = sw / nb;
+      let vw = 0;
+      for (let b = 0; b < nb; b++) vw += (scratch[b] - mw) ** 2;
+      vw /= nb - 1;
       if (C * tw > mw && vw > 0) op = { t: tw, s: (C * tw - mw) / vw };
     }
     tierStat.get(i)!.operatingPoint = op;
