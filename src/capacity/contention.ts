@@ -89,6 +89,8 @@ export interface CustomerReport {
    * consumes of that link, between its mean and its peak; additive over independent customers.
    */
   effectiveBandwidth: number;
+  /** Without series, from the on-off model: what it gets when active, at its worst tier. */
+  modelAvailable?: ModelAvailability;
 }
 
 export interface ModelTier {
@@ -401,8 +403,8 @@ export function modelTiers(t: Topology, ix = indexTopology(t)): ModelTier[] {
       const pmf = convolve(src.length <= 4000 ? src : [], r);
       excess = src.length <= 4000 ? tailOf(pmf, r, C).expectedExcess : gaussianExcess(mean, variance, C);
       method = 'exact-binomial';
-    } else if (src.length <= 3000) {
-      const unit = Math.max(Math.min(...src.map((s) => s.values[1]).filter((v) => v > 0)) / 64, C / 20000);
+    } else if (src.length <= 2000) {
+      const unit = gridFor(src, C);
       const pmf = convolve(src, unit);
       ({ pOver, expectedExcess: excess } = tailOf(pmf, unit, C));
       method = 'exact-convolution';
@@ -419,10 +421,91 @@ export function modelTiers(t: Topology, ix = indexTopology(t)): ModelTier[] {
   return out;
 }
 
+/** Grid for an exact sum: fine against the smallest peak, at most ~20,000 bins for the whole sum. */
+function gridFor(src: Discrete[], C: number): number {
+  let minPeak = Infinity, total = 0;
+  for (const s of src) { const v = s.values[1]; if (v > 0 && v < minPeak) minPeak = v; total += v; }
+  return Math.max(Number.isFinite(minPeak) ? minPeak / 64 : 1, C / 20000, total / 20000, 1);
+}
+
+export interface ModelAvailability {
+  /** Tier where the customer fares worst. */
+  tier: string;
+  /** P(it gets its full peak when it is active). */
+  pFullPeak: number;
+  /** E[rate it gets when active] = E[min(peak, max(guarantee, C − others))]. */
+  expectedWhenActive: number;
+  method: 'exact-binomial' | 'exact-convolution';
+}
+
+/**
+ * Per customer, under the on-off model: what it gets when it is active, tier by tier along its path
+ * (others independent; the rest of the link, floored at the max-min fair share C/active for identical
+ * sources, at the equal share C/N otherwise). Exact; skipped (undefined)
+ * for tiers with more than 2,000 different sources.
+ */
+export function modelAvailability(t: Topology, ix = indexTopology(t)): Map<string, ModelAvailability> {
+  const out = new Map<string, ModelAvailability>();
+  const cache = new Map<string, { pFull: number; e: number; method: ModelAvailability['method'] } | null>();
+  const onoff = (n: TopoNode): Discrete | undefined => {
+    if (n.mean === undefined) return undefined;
+    const peak = Math.min(n.peak ?? n.capacity, n.capacity);
+    return peak > 0 ? onOff(peak, Math.min(1, n.mean / peak)) : undefined;
+  };
+  const beneath = new Map<number, Discrete[]>();
+  const sources = (a: number): Discrete[] => {
+    let r = beneath.get(a);
+    if (!r) {
+      r = [];
+      const walk = (n: number) => { if (!ix.children[n].length) { const d = onoff(t.nodes[n]); if (d) r!.push(d); } else ix.children[n].forEach(walk); };
+      walk(a);
+      beneath.set(a, r);
+    }
+    return r;
+  };
+  for (const l of ix.leaves) {
+    const me = onoff(t.nodes[l]);
+    if (!me) continue;
+    const r = me.values[1];
+    let worst: ModelAvailability | undefined;
+    for (let a = ix.parent[l]; a >= 0; a = ix.parent[a]) {
+      const C = t.nodes[a].capacity, g = C / ix.leafCount[a];
+      const key = `${a}|${r}|${me.probs[1]}`;
+      let res = cache.get(key);
+      if (res === undefined) {
+        const all = sources(a);
+        const k = all.findIndex((d) => d.values[1] === r && d.probs[1] === me.probs[1]);
+        const others = all.filter((_, j) => j !== k);
+        const same = others.every((d) => d.values[1] === r && d.probs[1] === me.probs[1]);
+        let pmf: Float64Array | null = null, unit = r, method: ModelAvailability['method'] = 'exact-binomial';
+        if (same) pmf = convolve(others, r);
+        else if (others.length <= 2000) { unit = gridFor(others, C); pmf = convolve(others, unit); method = 'exact-convolution'; }
+        if (!pmf) res = null;
+        else {
+          let pFull = 0, e = 0;
+          for (let j = 0; j < pmf.length; j++) {
+            const v = j * unit;
+            if (v <= C - r + 1e-9 * unit) pFull += pmf[j];
+            // identical sources share max-min fairly (C / active); otherwise floor at the equal share
+            const floor = same ? Math.max(g, C / (j + 1)) : g;
+            e += pmf[j] * Math.min(r, Math.max(floor, C - v));
+          }
+          res = { pFull, e, method };
+        }
+        cache.set(key, res);
+      }
+      if (res && (!worst || res.e < worst.expectedWhenActive)) worst = { tier: t.nodes[a].id, pFullPeak: res.pFull, expectedWhenActive: res.e, method: res.method };
+    }
+    if (worst) out.set(t.nodes[l].id, worst);
+  }
+  return out;
+}
+
 /** No measured series: nominal ratios plus the on-off model where customers state mean/duty. */
 export function analyzeModel(t: Topology): ContentionReport {
   const ix = indexTopology(t);
   const model = modelTiers(t, ix);
+  const avail = modelAvailability(t, ix);
   const customers: CustomerReport[] = ix.leaves.map((l) => {
     const n = t.nodes[l], g = guarantee(t, ix, l);
     return {
@@ -430,6 +513,7 @@ export function analyzeModel(t: Topology): ContentionReport {
       mean: n.mean ?? NaN, p95: NaN, p99: NaN, max: n.peak ?? NaN, cv: NaN, peakToMean: n.mean ? (n.peak ?? n.capacity) / n.mean : NaN, p99ToMean: NaN,
       dutyCycle: n.mean !== undefined ? n.mean / Math.min(n.peak ?? n.capacity, n.capacity) : NaN, dutyHalfPort: NaN, shape: 'idle',
       available: { p5: NaN, p50: NaN, p95: NaN, busyHourP5: NaN }, shareOfPeak: NaN, varianceShare: NaN, dailyAutocorr: NaN, gaps: 0, effectiveBandwidth: NaN,
+      modelAvailable: avail.get(n.id),
     };
   });
   const notes = model.length

@@ -99,8 +99,9 @@ export function formatContention(r: ContentionResult, top = 20): string {
     const spiky = cs.filter((c) => c.shape === 'spiky');
     if (spiky.length) out.push(`  spiky: ${spiky.length} (${spiky.slice(0, 8).map((c) => c.id).join(', ')}${spiky.length > 8 ? ', …' : ''}); even: ${cs.filter((c) => c.shape === 'even').length}`);
   } else if (r.customers.length && r.mode !== 'measured') {
-    out.push('', 'Customers (guaranteed = plan rate, else the equal share at the bottleneck)');
-    out.push(table(['CUSTOMER', 'PORT', 'GUARANTEED', 'BOTTLENECK'], r.customers.slice(0, top).map((c) => [c.id, fmtRate(c.port), fmtRate(c.guaranteed), c.bottleneck ?? '-'])));
+    out.push('', 'Customers (guaranteed = plan rate, else the equal share at the bottleneck; when active = on-off model, worst tier)');
+    out.push(table(['CUSTOMER', 'PORT', 'GUARANTEED', 'BOTTLENECK', 'P(FULL PEAK)', 'E[RATE] WHEN ACTIVE', 'AT'], r.customers.slice(0, top).map((c) => [c.id, fmtRate(c.port), fmtRate(c.guaranteed), c.bottleneck ?? '-',
+      c.modelAvailable ? prob(c.modelAvailable.pFullPeak) : '-', c.modelAvailable ? fmtRate(c.modelAvailable.expectedWhenActive) : '-', c.modelAvailable?.tier ?? '-'])));
     if (r.customers.length > top) out.push(`  … ${r.customers.length - top} more (--top or --json)`);
   }
   if (r.unmatched.length && r.mode === 'measured') out.push('', `No series for: ${r.unmatched.slice(0, 10).join(', ')}${r.unmatched.length > 10 ? ` and ${r.unmatched.length - 10} more` : ''}`);

@@ -167,4 +167,9 @@ test('model without series: on-off customers, exact where feasible, caveats stat
   assert.equal(m.method, 'exact-binomial');
   close(m.pOver, 1 - 0.9 ** 4 - 4 * 0.1 * 0.9 ** 3, 1e-12, 'two or more of four 1G sources on a 1G link');
   assert.ok(m.notes.some((n) => /halves/.test(n)), 'a single source can fill the link');
+  const a = r.customers[0].modelAvailable!;
+  close(a.pFullPeak, 0.9 ** 3, 1e-12, 'full 1G only when the other three are idle');
+  // E[min(1G, 1G/(K'+1))], K' ~ Bin(3, 0.1)
+  const b = [0.729, 0.243, 0.027, 0.001];
+  close(a.expectedWhenActive, b.reduce((s, p, k) => s + p * 1e9 / (k + 1), 0), 1, 'max-min fair share when active');
 });
