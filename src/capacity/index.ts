@@ -2,7 +2,7 @@
  * Library API of the capacity module (for the CLI and `hostops serve`):
  *   contention(topology, series?) -> ContentionReport
  *   memoryRisk(host, usage?)      -> MemoryReport
- *   advise(usage, prices?)        -> Advice[]
+ *   advise(usage, prices?)        -> Advice (one series) or Advice[] (an array)
  * Inputs are plain objects (a parsed YAML document or built Topology/HostPlan) and parsed series
  * (see ./input); everything is aligned to one grid before any sum is taken.
  */
@@ -138,15 +138,16 @@ export function memoryRisk(host: HostPlan | unknown, usage?: LabeledSeries[], op
   return { ...memoryRiskReport(plan, ms), problems: b.problems, gaps: b.gaps, unmatched: b.unmatched, seriesUsed: b.used };
 }
 
-/** Advice per usage series (aligned to its own step). */
-export function advise(usage: LabeledSeries[] | Series[], prices?: PriceTable | unknown, opts: { step?: number; headroom?: number } = {}): Advice[] {
+/**
+ * Cloud / VPS / dedicated advice. One series gives one Advice (the API.md contract); an array gives
+ * one Advice per series. Raw series are aligned to their own step (or opts.step) first.
+ */
+export function advise(usage: LabeledSeries | Series, prices?: PriceTable | unknown, opts?: { step?: number; headroom?: number }): Advice;
+export function advise(usage: (LabeledSeries | Series)[], prices?: PriceTable | unknown, opts?: { step?: number; headroom?: number }): Advice[];
+export function advise(usage: LabeledSeries | Series | (LabeledSeries | Series)[], prices?: PriceTable | unknown, opts: { step?: number; headroom?: number } = {}): Advice | Advice[] {
   const table = prices === undefined ? undefined : (prices as PriceTable).cloud && (prices as PriceTable).hoursPerMonth ? (prices as PriceTable) : buildPrices(prices);
-  const out: Advice[] = [];
-  for (const s of usage) {
-    const series: Series = 'times' in s ? alignAll([s], opts.step).series[0] : s;
-    out.push(adviseSeries(series, table, opts));
-  }
-  return out;
+  const one = (s: LabeledSeries | Series): Advice => adviseSeries('times' in s ? alignAll([s], opts.step).series[0] : s, table, opts);
+  return Array.isArray(usage) ? usage.map(one) : one(usage);
 }
 
 export { buildTopology, buildHost, buildPrices, parseBytes };

@@ -43,7 +43,7 @@ test('variable but regular usage is predictable: owned capacity unless cloud is 
 
 test('without a price table: verdict from the shape only, said so', () => {
   const v = new Float64Array(L).fill(2);
-  const [a] = advise([series('flat', v)]);
+  const a = advise(series('flat', v)); // one series in, one Advice out (API.md)
   assert.equal(a.recommendation.kind, 'vps-or-dedicated');
   assert.ok(a.recommendation.reasons.some((r) => /no price table/.test(r)));
 });
