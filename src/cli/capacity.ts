@@ -166,8 +166,8 @@ function stepOpt(o: Common): number | undefined {
   return o.step ? parseDuration(o.step, '--step') : undefined;
 }
 
-async function contentionChart(path: string, r: ContentionResult): Promise<void> {
-  const tiers = r.tiers.filter((t) => r.demand?.[t.id]);
+async function contentionChart(path: string, r: ContentionResult, only?: string[]): Promise<void> {
+  const tiers = r.tiers.filter((t) => r.demand?.[t.id] && (!only?.length || only.includes(t.id)));
   if (!tiers.length || r.step === null || r.start === null) throw new HostopsError('CAPACITY_NO_CHART', 'No measured series to chart: give --traffic files', { exitCode: 2 });
   const parts: string[] = [];
   for (const t of tiers.slice(0, 3)) {
@@ -193,13 +193,16 @@ export function register(program: Command): void {
     .description('oversubscription ratios per tier and end to end; with --traffic, measured congestion per tier and per customer')
     .option('--traffic <files...>', 'traffic series (CSV, Prometheus JSON, rrdtool fetch/xport, MRTG .log, sadf, SNMP counters)')
     .option('--unit <unit>', 'unit of unitless inputs (CSV, Prometheus, rrdtool): bit/s (default), B/s, Mbit/s, ...')
-    .option('--top <n>', 'customers listed in the text report', '20'))
-    .action(async (file: string, o: Common & { traffic?: string[]; top: string }) => {
+    .option('--top <n>', 'customers listed in the text report', '20')
+    .option('--chart-tier <ids...>', 'tiers to chart (default: the top tiers)'))
+    .action(async (file: string, o: Common & { traffic?: string[]; top: string; chartTier?: string[] }) => {
       const topo = buildTopology(readYaml(file), file);
+      const unknown = (o.chartTier ?? []).filter((id) => !topo.nodes.some((n) => n.id === id));
+      if (unknown.length) throw new HostopsError('CAPACITY_BAD_OPTION', `--chart-tier names unknown tier ${JSON.stringify(unknown[0])}`, { where: file });
       const loaded = load(o.traffic, o);
-      const r = contention(topo, loaded?.series, { step: stepOpt(o), unitFactor: unitFactor(o.unit, TRAFFIC_UNITS, 1) });
+      const r = contention(topo, loaded?.series, { step: stepOpt(o), unitFactor: unitFactor(o.unit, TRAFFIC_UNITS, 1), keep: o.chartTier });
       if (loaded) r.problems.unshift(...loaded.problems);
-      if (o.chart) await contentionChart(o.chart, r);
+      if (o.chart) await contentionChart(o.chart, r, o.chartTier);
       const { demand: _d, ...rest } = r;
       if (o.json) printJson({ ...rest, inputs: loaded?.files ?? [] });
       else process.stdout.write(formatContention(r, Number(o.top) || 20));
