@@ -8,13 +8,17 @@ export interface Settings {
   cgroupV2: Record<string, string>;
   libvirt: string;
   proxmox: Record<string, string>;
+  /** Proxmox container: only a ceiling (memory -> memory.max); a CT has no guarantee. */
+  proxmoxCT: string;
+  /** OpenVZ legacy UBC and Virtuozzo 7 / OpenVZ 7 commands. */
   openvz: string;
   notes: string[];
 }
 
 export function settingsFor(v: VmPlan, oversold: boolean): Settings {
   const kib = (b: number) => Math.round(b / 1024);
-  const mib = (b: number) => `${Math.round(b / 2 ** 20)}M`;
+  const mibN = (b: number) => Math.round(b / 2 ** 20);
+  const pages = (b: number) => Math.round(b / 4096);
   const hardMax = Math.ceil((v.burst * 1.1) / 2 ** 20) * 2 ** 20;
   const cg: Record<string, string> = {};
   if (oversold) cg['memory.low'] = String(Math.round(v.guaranteed));
@@ -33,7 +37,11 @@ export function settingsFor(v: VmPlan, oversold: boolean): Settings {
     cgroupV2: cg,
     libvirt,
     proxmox: { memory: String(Math.round(v.burst / 2 ** 20)), balloon: String(Math.round(v.guaranteed / 2 ** 20)), shares: String(v.shares) },
-    openvz: `vzctl set ${v.id} --ram ${mib(v.guaranteed)} --swap ${mib(Math.max(0, v.burst - v.guaranteed))} --save   # VSwap: over --ram the CT is slowed, not given more RAM`,
+    proxmoxCT: `pct set <vmid> --memory ${mibN(v.burst)}   # ${v.id}: memory.max only; a container has no guarantee`,
+    openvz: [
+      `vzctl set ${v.id} --vmguarpages ${pages(v.guaranteed)} --privvmpages ${pages(v.burst)}:${pages(v.burst)} --save   # UBC: always granted below vmguarpages, up to privvmpages only if the host has RAM free`,
+      `prlctl set ${v.id} --memsize ${mibN(v.burst)} --memguarantee ${Math.round((100 * v.guaranteed) / v.burst)}   # Virtuozzo 7 / OpenVZ 7: a CT will not start if the guarantees exceed host RAM`,
+    ].join('\n'),
     notes: [
       oversold
         ? 'Guarantees exceed usable RAM: memory.min would end in OOM kills, so memory.low (best effort) is given instead.'

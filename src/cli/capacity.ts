@@ -133,7 +133,8 @@ export function formatMemory(r: MemoryResult): string {
     out.push('  cgroup v2: ' + Object.entries(first.settings.cgroupV2).map(([k, v]) => `${k}=${v}`).join(' '));
     out.push('  libvirt:\n' + first.settings.libvirt.split('\n').map((l) => `    ${l}`).join('\n'));
     out.push('  Proxmox VM: ' + Object.entries(first.settings.proxmox).map(([k, v]) => `${k}: ${v}`).join(', '));
-    out.push('  OpenVZ: ' + first.settings.openvz);
+    out.push('  Proxmox CT: ' + first.settings.proxmoxCT);
+    out.push('  OpenVZ:\n' + first.settings.openvz.split('\n').map((l) => `    ${l}`).join('\n'));
     for (const n of first.settings.notes) out.push(`  note: ${n}`);
   }
   const pt = problemsText(r.problems, r.gaps);
