@@ -84,6 +84,8 @@ test('settings: cgroup v2 and libvirt values implement the plan', () => {
   assert.equal(s.proxmox.balloon, '3072');
   assert.equal(s.proxmox.memory, '4096');
   assert.ok(s.notes.some((n) => /memory\.high/.test(n) && /soft_limit/.test(n)));
+  assert.match(s.openvz, /--vmguarpages 786432 --privvmpages 1048576:1048576/, 'UBC pages of 4 KiB');
+  assert.match(s.openvz, /--memguarantee 75\b/, 'Virtuozzo: 3 of 4 GiB guaranteed');
 });
 
 test('host file errors name the field', () => {
