@@ -5,7 +5,7 @@
  * series): on-off sources per customer, exact where feasible, Gaussian and Chernoff alongside.
  */
 import { type Topology, indexTopology, nominal } from './topology.js';
-import { runs, hourProfile, autocorr } from './stats.js';
+import { runs, hourProfile } from './stats.js';
 import { quantiles } from './select.js';
 import { effectiveBandwidth, qfunc, gaussianCapacity } from './model.js';
 import type { SeriesSource, TierReport, CustomerReport, ContentionReport, ContentionOptions } from './contention-types.js';
@@ -32,23 +32,35 @@ export function analyzeMeasured(t: Topology, src: SeriesSource, opts: Contention
   const buf = new Float64Array(L), scratch = new Float64Array(L);
   const custStats: { mean: number; std: number; max: number; p95: number; p99: number; gaps: number; duty: number; dutyHalf: number; ac: number }[] = new Array(N);
 
+  const lagDay = DAY % step === 0 && DAY / step < L ? DAY / step : 0;
   // pass 1: customers, clipped at the port, into their parent's sum
   for (const l of ix.leaves) {
     const node = t.nodes[l];
     if (!src.read(node, buf)) continue;
     withSeries[l] = 1;
     const port = node.capacity;
-    let n = 0, s = 0;
-    for (let k = 0; k < L; k++) { let v = buf[k]; if (v === v) { if (v > port) v = port; if (v < 0) v = 0; buf[k] = v; s += v; n++; } }
+    let n = 0, s = 0, half = 0, max = -Infinity;
+    const halfPort = port / 2;
+    for (let k = 0; k < L; k++) {
+      let v = buf[k];
+      if (v === v) { if (v > port) v = port; if (v < 0) v = 0; buf[k] = v; s += v; n++; if (v > halfPort) half++; if (v > max) max = v; }
+    }
     const mean = n ? s / n : NaN;
-    let ss = 0, m = 0;
-    for (let k = 0; k < L; k++) { const v = buf[k]; if (v === v) { const d = v - mean; ss += d * d; scratch[m++] = v; } }
+    // variance, and the lag-one-day autocovariance in the same sweep
+    let ss = 0, m = 0, acNum = 0, acPairs = 0;
+    for (let k = 0; k < L; k++) {
+      const v = buf[k];
+      if (v !== v) continue;
+      const d = v - mean;
+      ss += d * d; scratch[m++] = v;
+      if (k >= lagDay) { const u = buf[k - lagDay]; if (u === u) { acNum += d * (u - mean); acPairs++; } }
+    }
     const std = n > 1 ? Math.sqrt(ss / (n - 1)) : 0;
-    let hi2 = 0, half = 0, max = -Infinity;
+    let hi2 = 0;
     const thr = mean + 2 * std;
-    for (let k = 0; k < m; k++) { const v = scratch[k]; if (v > thr) hi2++; if (v > port / 2) half++; if (v > max) max = v; }
+    for (let k = 0; k < m; k++) if (scratch[k] > thr) hi2++;
     const [p95, p99] = quantiles(scratch, m, [0.95, 0.99]);
-    const ac = L <= 20000 && DAY % step === 0 ? autocorr(buf, DAY / step) : NaN;
+    const ac = lagDay > 0 && acPairs > 2 && ss > 0 ? (acNum / acPairs) / (ss / n) : NaN;
     custStats[l] = { mean, std, max: m ? max : NaN, p95, p99, gaps: L - n, duty: m ? hi2 / m : NaN, dutyHalf: m ? half / m : NaN, ac };
     const p = ix.parent[l];
     if (p < 0) continue;
