@@ -120,6 +120,8 @@ export interface ContentionOptions {
   customers?: boolean;
   /** Keep the demand series of these tiers (and of every top tier) for charts. */
   keep?: string[];
+  /** Called now and then with (customers done, total) over both passes (for a progress bar). */
+  onProgress?: (done: number, total: number) => void;
 }
 
 

@@ -33,8 +33,12 @@ export function analyzeMeasured(t: Topology, src: SeriesSource, opts: Contention
   const custStats: { mean: number; std: number; max: number; p95: number; p99: number; gaps: number; duty: number; dutyHalf: number; ac: number }[] = new Array(N);
 
   const lagDay = DAY % step === 0 && DAY / step < L ? DAY / step : 0;
+  const total = 2 * ix.leaves.length;
+  let done = 0;
+  const tick = () => { if (opts.onProgress && ++done % 200 === 0) opts.onProgress(done, total); };
   // pass 1: customers, clipped at the port, into their parent's sum
   for (const l of ix.leaves) {
+    tick();
     const node = t.nodes[l];
     if (!src.read(node, buf)) continue;
     withSeries[l] = 1;
@@ -169,6 +173,7 @@ export function analyzeMeasured(t: Topology, src: SeriesSource, opts: Contention
     const hourOf = new Int8Array(L);
     for (let k = 0; k < L; k++) hourOf[k] = Math.floor((((src.start + k * step) % DAY) + DAY) % DAY / 3600);
     for (const l of ix.leaves) {
+      tick();
       const node = t.nodes[l];
       const g = guarantee(t, ix, l);
       const base: Omit<CustomerReport, 'available' | 'shareOfPeak' | 'varianceShare'> = {

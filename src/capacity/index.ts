@@ -103,7 +103,7 @@ function sumInto(b: Binding, id: string, out: Float64Array): boolean {
 export type ContentionResult = ContentionReport & { problems: InputProblem[]; gaps: Gap[]; unmatched: string[]; seriesUsed: Record<string, string[]> };
 
 /** Contention along a topology; with series (parsed files or your own SeriesSource) the measured analysis, else the model. */
-export function contention(topology: Topology | unknown, series?: LabeledSeries[] | SeriesSource, opts: { step?: number; unitFactor?: number; customers?: boolean; keep?: string[] } = {}): ContentionResult {
+export function contention(topology: Topology | unknown, series?: LabeledSeries[] | SeriesSource, opts: { step?: number; unitFactor?: number; customers?: boolean; keep?: string[]; onProgress?: (done: number, total: number) => void } = {}): ContentionResult {
   const t = isTopology(topology) ? topology : buildTopology(topology);
   if (!series || (Array.isArray(series) && series.length === 0)) return { ...analyzeModel(t), problems: [], gaps: [], unmatched: [], seriesUsed: {} };
   if (!Array.isArray(series)) return { ...analyzeMeasured(t, series, opts), problems: [], gaps: [], unmatched: [], seriesUsed: {} };

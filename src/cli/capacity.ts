@@ -4,6 +4,7 @@
  */
 import type { Command } from 'commander';
 import { printJson } from '../lib/output.js';
+import { progress } from '../lib/progress.js';
 import { HostopsError } from '../lib/errors.js';
 import {
   contention, memoryRisk, advise, buildTopology, buildHost, buildPrices, parseDuration,
@@ -201,7 +202,12 @@ export function register(program: Command): void {
       const unknown = (o.chartTier ?? []).filter((id) => !topo.nodes.some((n) => n.id === id));
       if (unknown.length) throw new HostopsError('CAPACITY_BAD_OPTION', `--chart-tier names unknown tier ${JSON.stringify(unknown[0])}`, { where: file });
       const loaded = load(o.traffic, o);
-      const r = contention(topo, loaded?.series, { step: stepOpt(o), unitFactor: unitFactor(o.unit, TRAFFIC_UNITS, 1), keep: o.chartTier });
+      const bar = progress('contention', 1, !o.json && !!loaded);
+      const r = contention(topo, loaded?.series, {
+        step: stepOpt(o), unitFactor: unitFactor(o.unit, TRAFFIC_UNITS, 1), keep: o.chartTier,
+        onProgress: (done, total) => { bar.total(total); bar.tick(200); void done; },
+      });
+      bar.stop();
       if (loaded) r.problems.unshift(...loaded.problems);
       if (o.chart) await contentionChart(o.chart, r, o.chartTier);
       const { demand: _d, ...rest } = r;

@@ -58,6 +58,27 @@ test('memory: seed host, text and JSON, at-risk exit code, settings printed', ()
   assert.ok(Math.abs(j.vms[0].model.pBurstUnmet - 1 / 12) < 1e-9);
 });
 
+test('memory with usage series: replay in --json, PNG chart of host demand', () => {
+  const t = tmp();
+  try {
+    const f = path.join(t.dir, 'mem.csv'), png = path.join(t.dir, 'm.png');
+    const start = 1700006400, rows = ['timestamp,site,neighbour'];
+    for (let k = 1; k <= 288 * 2; k++) {
+      const h = ((start + k * 300) % 86400) / 3600;
+      const burst = (h > 9 && h <= 10) || (h > 21 && h <= 22);
+      rows.push(`${start + k * 300},${burst ? 3.5 : 2},${burst ? 4 : 3}`);
+    }
+    writeFileSync(f, rows.join('\n') + '\n');
+    const r = hostops(['capacity', 'memory', path.join(FIX, 'seed-ram.yaml'), '--usage', f, '--unit', 'GiB', '--json', '--chart', png]);
+    assert.equal(r.code, 1, r.err);
+    const j = JSON.parse(r.out);
+    assert.equal(j.vms[0].replay.pBurstUnmet, 1, 'same-hour bursts: always short');
+    assert.ok(Math.abs(j.vms[0].replay.unmetGiBhPerDay - 1 / 3) < 1e-9);
+    assert.equal(j.hostDemand, undefined);
+    assert.equal(readFileSync(png).subarray(1, 4).toString(), 'PNG');
+  } finally { t.done(); }
+});
+
 test('advise: example price table, steady usage recommends owned capacity', () => {
   const t = tmp();
   try {
