@@ -82,6 +82,12 @@ export interface CustomerReport {
    * consumes of that link, between its mean and its peak; additive over independent customers.
    */
   effectiveBandwidth: number;
+  /**
+   * While a link on its path is over capacity: how many such steps, the share of them in which this
+   * customer sent above its guarantee, and the volume above its guarantee then — what it takes from
+   * the others when the link is full.
+   */
+  whenCongested?: { steps: number; aboveGuarantee: number; bytesAboveGuarantee: number };
   /** Without series, from the on-off model: what it gets when active, at its worst tier. */
   modelAvailable?: ModelAvailability;
 }

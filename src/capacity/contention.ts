@@ -176,14 +176,14 @@ export function analyzeMeasured(t: Topology, src: SeriesSource, opts: Contention
       tick();
       const node = t.nodes[l];
       const g = guarantee(t, ix, l);
-      const base: Omit<CustomerReport, 'available' | 'shareOfPeak' | 'varianceShare'> = {
+      const base: Omit<CustomerReport, 'available' | 'shareOfPeak' | 'varianceShare' | 'whenCongested'> = {
         id: node.id, parent: node.parent, port: node.capacity, hasSeries: !!withSeries[l],
         guaranteed: g.g, guaranteedFrom: g.from, bottleneck: g.bottleneck,
         mean: NaN, p95: NaN, p99: NaN, max: NaN, cv: NaN, peakToMean: NaN, p99ToMean: NaN, dutyCycle: NaN, dutyHalfPort: NaN,
         shape: 'idle', dailyAutocorr: NaN, gaps: L, effectiveBandwidth: NaN,
       };
       if (!withSeries[l] || ix.parent[l] < 0) {
-        customers.push({ ...base, available: { p5: NaN, p50: NaN, p95: NaN, busyHourP5: NaN }, shareOfPeak: NaN, varianceShare: NaN });
+        customers.push({ ...base, available: { p5: NaN, p50: NaN, p95: NaN, busyHourP5: NaN }, shareOfPeak: NaN, varianceShare: NaN, whenCongested: { steps: 0, aboveGuarantee: NaN, bytesAboveGuarantee: 0 } });
         continue;
       }
       src.read(node, buf);
@@ -193,19 +193,22 @@ export function analyzeMeasured(t: Topology, src: SeriesSource, opts: Contention
       const bh = busyHourOf.get(root) ?? -1;
       const pathD: Float64Array[] = [], pathM: Int32Array[] = [], pathC: number[] = [];
       for (let p = ix.parent[l]; p >= 0; p = ix.parent[p]) { pathD.push(demand.get(p)!); pathM.push(missing.get(p)!); pathC.push(t.nodes[p].capacity); }
-      let na = 0, nb = 0, cov = 0, nc = 0;
+      let na = 0, nb = 0, cov = 0, nc = 0, congSteps = 0, aboveSteps = 0, taken = 0;
       const rootMean = aggMean[root];
       for (let k = 0; k < L; k++) {
         let x = buf[k];
         if (x !== x) continue;
         if (x > node.capacity) x = node.capacity; else if (x < 0) x = 0;
-        let a = node.capacity, complete = true;
+        let a = node.capacity, complete = true, over = false;
         for (let j = 0; j < pathD.length; j++) {
           if (pathM[j][k]) { complete = false; break; }
-          const free = pathC[j] - (pathD[j][k] - x);
+          const dj = pathD[j][k];
+          if (dj > pathC[j]) over = true;
+          const free = pathC[j] - (dj - x);
           if (free < a) a = free;
         }
         if (!complete) continue;
+        if (over) { congSteps++; if (x > g.g) { aboveSteps++; taken += (x - g.g) * step; } }
         if (a < g.g) a = g.g;
         avail[na++] = a;
         if (hourOf[k] === bh) availBusy[nb++] = a;
@@ -226,6 +229,7 @@ export function analyzeMeasured(t: Topology, src: SeriesSource, opts: Contention
         shareOfPeak: pk >= 0 && rd[pk] > 0 ? Math.min(xpk, node.capacity) / rd[pk] : NaN,
         effectiveBandwidth: opRoot ? effectiveBandwidth(clipTo(buf, node.capacity), step, Math.round(opRoot.t / step), opRoot.s) : NaN,
         varianceShare: aggVar[root] > 0 && nc > 1 ? cov / (nc - 1) / aggVar[root] : NaN,
+        whenCongested: { steps: congSteps, aboveGuarantee: congSteps ? aboveSteps / congSteps : NaN, bytesAboveGuarantee: taken / 8 },
       });
     }
   }

@@ -93,10 +93,11 @@ export function formatContention(r: ContentionResult, top = 20): string {
   const cs = r.customers.filter((c) => c.hasSeries).sort((a, b) => (b.shareOfPeak || 0) - (a.shareOfPeak || 0));
   if (cs.length) {
     out.push('', `Customers (${cs.length} with series; top ${Math.min(top, cs.length)} by share of the top tier's peak; p95 at a ${r.step} s window)`);
-    out.push(table(['CUSTOMER', 'PORT', 'GUARANTEED', 'AVAIL p5/p50', 'BUSY-HOUR p5', 'MEAN', 'P95', 'EFF. BW', 'PEAK/MEAN', 'CV', 'DUTY', 'SHAPE', 'PEAK SHARE', 'VAR SHARE'],
+    out.push(table(['CUSTOMER', 'PORT', 'GUARANTEED', 'AVAIL p5/p50', 'BUSY-HOUR p5', 'MEAN', 'P95', 'EFF. BW', 'PEAK/MEAN', 'CV', 'DUTY', 'SHAPE', 'PEAK SHARE', 'VAR SHARE', 'TAKEN WHEN FULL'],
       cs.slice(0, top).map((c) => [c.id, fmtRate(c.port), `${fmtRate(c.guaranteed)}${c.guaranteedFrom === 'fair-share' ? '*' : ''}`, `${fmtRate(c.available.p5)} / ${fmtRate(c.available.p50)}`, fmtRate(c.available.busyHourP5),
-        fmtRate(c.mean), fmtRate(c.p95), fmtRate(c.effectiveBandwidth), num(c.peakToMean, 1), num(c.cv), fmtPct(c.dutyCycle), c.shape, fmtPct(c.shareOfPeak), fmtPct(c.varianceShare)])));
-    out.push('  * guaranteed = equal share C/N at the bottleneck (no shaper rate given); EFF. BW = effective bandwidth at the top tier\'s operating point (1 h windows)');
+        fmtRate(c.mean), fmtRate(c.p95), fmtRate(c.effectiveBandwidth), num(c.peakToMean, 1), num(c.cv), fmtPct(c.dutyCycle), c.shape, fmtPct(c.shareOfPeak), fmtPct(c.varianceShare),
+        c.whenCongested && c.whenCongested.steps ? `${fmtVolume(c.whenCongested.bytesAboveGuarantee)} (${fmtPct(c.whenCongested.aboveGuarantee, 0)})` : '-'])));
+    out.push('  * guaranteed = equal share C/N at the bottleneck (no shaper rate given); EFF. BW = effective bandwidth at the top tier\'s operating point (1 h windows); TAKEN WHEN FULL = volume above its guarantee while a link on its path was over capacity (share of those steps)');
     const spiky = cs.filter((c) => c.shape === 'spiky');
     if (spiky.length) out.push(`  spiky: ${spiky.length} (${spiky.slice(0, 8).map((c) => c.id).join(', ')}${spiky.length > 8 ? ', …' : ''}); even: ${cs.filter((c) => c.shape === 'even').length}`);
   } else if (r.customers.length && r.mode !== 'measured') {

@@ -74,6 +74,9 @@ test('measured: known over-capacity share, episodes, unmet volume and busiest ho
     close(c.p95, 200 * M, 1e-6, 'p95: 1 h a day is 4.2% of the samples, inside the free 5% of 95th-percentile billing');
     close(c.available.p50, 400 * M, 1e-6, 'likely available when neighbours send 600 Mbit/s');
     close(c.available.busyHourP5, 250 * M, 1e-6, 'floored at the fair share in the busy hour');
+    assert.equal(c.whenCongested!.steps, 36, '3 days x 12 congested steps');
+    assert.equal(c.whenCongested!.aboveGuarantee, 1, 'each sends 300 > 250 Mbit/s while the link is full');
+    close(c.whenCongested!.bytesAboveGuarantee, (50 * M * 3600 * 3) / 8, 1, 'volume above the guarantee');
   }
 });
 
