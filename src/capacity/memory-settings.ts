@@ -31,6 +31,7 @@ export function settingsFor(v: VmPlan, oversold: boolean): Settings {
     '<memtune>',
     `  <hard_limit unit='KiB'>${kib(hardMax)}</hard_limit>`,
     `  <soft_limit unit='KiB'>${kib(v.burst)}</soft_limit>`,
+    `  <!-- <min_guarantee unit='KiB'>${kib(v.guaranteed)}</min_guarantee>: VMware ESX and OpenVZ drivers only, not QEMU/KVM -->`,
     '</memtune>',
   ].join('\n');
   return {
