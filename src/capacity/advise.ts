@@ -71,7 +71,13 @@ function dailyMaxima(x: Num, start: number, step: number): number[] {
   return out;
 }
 
-export function adviseSeries(s: Series, prices?: PriceTable, opts: { headroom?: number } = {}): Advice {
+export interface AdviseOptions {
+  headroom?: number;
+  /** The workload can be spread over several servers (default false: one server must hold the peak). */
+  scaleOut?: boolean;
+}
+
+export function adviseSeries(s: Series, prices?: PriceTable, opts: AdviseOptions = {}): Advice {
   const x = s.values, step = s.step;
   const sm = summarize(x);
   const sorted = Float64Array.from(x).filter((v) => v === v).sort();
@@ -129,10 +135,12 @@ export function adviseSeries(s: Series, prices?: PriceTable, opts: { headroom?: 
   for (const kind of ['vps', 'dedicated'] as const) {
     for (const p of prices[kind]) {
       const count = Math.max(1, Math.ceil(sizing / p.units - 1e-9));
-      adv.options.push({ kind, name: p.name, units: p.units * count, count, monthly: p.monthly * count, utilisation: sm.mean / (p.units * count), note: count > 1 ? `${count} × ${p.name}` : undefined });
+      adv.options.push({ kind, name: p.name, units: p.units * count, count, monthly: p.monthly * count, utilisation: sm.mean / (p.units * count), note: count > 1 ? `${count} × ${p.name}: only if the workload spreads over ${count} servers` : undefined });
     }
   }
-  const owned = adv.options.filter((o) => o.kind !== 'cloud');
+  // one server must hold the peak unless the workload scales out
+  const eligible = (o: CostOption) => opts.scaleOut || o.kind === 'cloud' || o.count === 1 || !adv.options.some((x) => x.kind !== 'cloud' && x.kind !== 'hybrid' && x.count === 1);
+  const owned = adv.options.filter((o) => o.kind !== 'cloud' && eligible(o));
   const cheapestOwnedPerUnit = Math.min(...[...prices.vps, ...prices.dedicated].map((p) => p.monthly / p.units));
   const cloudPerUnit = Math.min(...prices.cloud.map((c) => c.perUnitHour * H));
   if (Number.isFinite(cheapestOwnedPerUnit) && Number.isFinite(cloudPerUnit) && cheapestOwnedPerUnit > 0) {
@@ -150,7 +158,7 @@ export function adviseSeries(s: Series, prices?: PriceTable, opts: { headroom?: 
       }
     }
   }
-  const all = adv.options.filter((o) => Number.isFinite(o.monthly)).sort((a, b) => a.monthly - b.monthly);
+  const all = adv.options.filter((o) => Number.isFinite(o.monthly) && eligible(o)).sort((a, b) => a.monthly - b.monthly);
   const best = all[0];
   if (!best) { reasons.push('price table has no usable options'); return adv; }
   const bestOwned = owned.sort((a, b) => a.monthly - b.monthly)[0];

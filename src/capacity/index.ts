@@ -142,9 +142,9 @@ export function memoryRisk(host: HostPlan | unknown, usage?: LabeledSeries[], op
  * Cloud / VPS / dedicated advice. One series gives one Advice (the API.md contract); an array gives
  * one Advice per series. Raw series are aligned to their own step (or opts.step) first.
  */
-export function advise(usage: LabeledSeries | Series, prices?: PriceTable | unknown, opts?: { step?: number; headroom?: number }): Advice;
-export function advise(usage: (LabeledSeries | Series)[], prices?: PriceTable | unknown, opts?: { step?: number; headroom?: number }): Advice[];
-export function advise(usage: LabeledSeries | Series | (LabeledSeries | Series)[], prices?: PriceTable | unknown, opts: { step?: number; headroom?: number } = {}): Advice | Advice[] {
+export function advise(usage: LabeledSeries | Series, prices?: PriceTable | unknown, opts?: { step?: number; headroom?: number; scaleOut?: boolean }): Advice;
+export function advise(usage: (LabeledSeries | Series)[], prices?: PriceTable | unknown, opts?: { step?: number; headroom?: number; scaleOut?: boolean }): Advice[];
+export function advise(usage: LabeledSeries | Series | (LabeledSeries | Series)[], prices?: PriceTable | unknown, opts: { step?: number; headroom?: number; scaleOut?: boolean } = {}): Advice | Advice[] {
   const table = prices === undefined ? undefined : (prices as PriceTable).cloud && (prices as PriceTable).hoursPerMonth ? (prices as PriceTable) : buildPrices(prices);
   const one = (s: LabeledSeries | Series): Advice => adviseSeries('times' in s ? alignAll([s], opts.step).series[0] : s, table, opts);
   return Array.isArray(usage) ? usage.map(one) : one(usage);

@@ -244,13 +244,14 @@ export function register(program: Command): void {
     .description('variability, seasonality, expected peak and a cloud / VPS / dedicated recommendation with monthly costs')
     .option('--prices <file>', 'price table YAML (see docs/capacity-prices.example.yaml)')
     .option('--headroom <fraction>', 'headroom over the p99.5 (default 0.2)')
-    .option('--series <name>', 'only the series with this name'))
-    .action(async (files: string[], o: Common & { prices?: string; headroom?: string; series?: string }) => {
+    .option('--series <name>', 'only the series with this name')
+    .option('--scale-out', 'the workload can spread over several servers (default: one server holds the peak)'))
+    .action(async (files: string[], o: Common & { prices?: string; headroom?: string; series?: string; scaleOut?: boolean }) => {
       const loaded = load(files, o)!;
       const prices = o.prices ? buildPrices(readYaml(o.prices), o.prices) : undefined;
       const picked = o.series ? loaded.series.filter((s) => s.name === o.series) : loaded.series;
       if (!picked.length) throw new HostopsError('CAPACITY_NO_MATCH', `No series named ${JSON.stringify(o.series)}`, { hint: `loaded: ${loaded.series.map((s) => s.name).slice(0, 10).join(', ')}` });
-      const list = advise(picked, prices, { step: stepOpt(o), headroom: o.headroom !== undefined ? Number(o.headroom) : undefined });
+      const list = advise(picked, prices, { step: stepOpt(o), headroom: o.headroom !== undefined ? Number(o.headroom) : undefined, scaleOut: !!o.scaleOut });
       if (o.chart) {
         const aligned = (await import('../capacity/series.js')).alignAll(picked.slice(0, 1), stepOpt(o));
         const s = aligned.series[0], a = list[0];
