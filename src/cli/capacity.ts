@@ -12,7 +12,7 @@ import {
   timeChartSvg, histogramSvg, stackSvg, writeChart,
   type ContentionResult, type MemoryResult, type Advice, type InputProblem, type Gap,
 } from '../capacity/index.js';
-import { loadFiles, FORMATS, type InputFormat } from '../capacity/input/index.js';
+import { loadFiles, dirSource, FORMATS, type InputFormat } from '../capacity/input/index.js';
 import { readYaml } from '../capacity/validate.js';
 
 interface Common { json?: boolean; chart?: string; format?: string; step?: string; unit?: string; counter?: string; maxRate?: string }
@@ -195,21 +195,29 @@ export function register(program: Command): void {
   common(cap.command('contention <topology>')
     .description('oversubscription ratios per tier and end to end; with --traffic, measured congestion per tier and per customer')
     .option('--traffic <files...>', 'traffic series (CSV, Prometheus JSON, rrdtool fetch/xport, MRTG .log, sadf, SNMP counters)')
+    .option('--traffic-dir <dir>', 'one file per customer, named after its id or series key (<id>.csv ...): streamed, bounded memory')
     .option('--unit <unit>', 'unit of unitless inputs (CSV, Prometheus, rrdtool): bit/s (default), B/s, Mbit/s, ...')
     .option('--top <n>', 'customers listed in the text report', '20')
     .option('--chart-tier <ids...>', 'tiers to chart (default: the top tiers)'))
-    .action(async (file: string, o: Common & { traffic?: string[]; top: string; chartTier?: string[] }) => {
+    .action(async (file: string, o: Common & { traffic?: string[]; trafficDir?: string; top: string; chartTier?: string[] }) => {
       const topo = buildTopology(readYaml(file), file);
+      if (o.traffic && o.trafficDir) throw new HostopsError('CAPACITY_BAD_OPTION', 'Give --traffic or --traffic-dir, not both');
       const unknown = (o.chartTier ?? []).filter((id) => !topo.nodes.some((n) => n.id === id));
       if (unknown.length) throw new HostopsError('CAPACITY_BAD_OPTION', `--chart-tier names unknown tier ${JSON.stringify(unknown[0])}`, { where: file });
       const loaded = load(o.traffic, o);
-      const bar = progress('contention', 1, !o.json && !!loaded);
-      const r = contention(topo, loaded?.series, {
+      const counter = o.counter === undefined ? undefined : (Number(o.counter) as 32 | 64);
+      if (counter !== undefined && counter !== 32 && counter !== 64) throw new HostopsError('CAPACITY_BAD_OPTION', '--counter takes 32 or 64');
+      const dir = o.trafficDir ? dirSource(o.trafficDir, topo.nodes.filter((n) => !topo.nodes.some((c) => c.parent === n.id)), {
+        format: o.format as InputFormat | undefined, counter, maxRate: o.maxRate ? Number(o.maxRate) : undefined, step: stepOpt(o), unitFactor: unitFactor(o.unit, TRAFFIC_UNITS, 1),
+      }) : undefined;
+      const bar = progress('contention', 1, !o.json && !!(loaded || dir));
+      const r = contention(topo, dir ?? loaded?.series, {
         step: stepOpt(o), unitFactor: unitFactor(o.unit, TRAFFIC_UNITS, 1), keep: o.chartTier,
         onProgress: (done, total) => { bar.total(total); bar.tick(200); void done; },
       });
       bar.stop();
       if (loaded) r.problems.unshift(...loaded.problems);
+      if (dir) r.problems.unshift(...dir.problems);
       if (o.chart) await contentionChart(o.chart, r, o.chartTier);
       const { demand: _d, ...rest } = r;
       if (o.json) printJson({ ...rest, inputs: loaded?.files ?? [] });

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { readFileSync, writeFileSync, existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { fillDiurnal } from '../../src/capacity/synth.js';
 import { FIX, tmp } from './helpers.js';
@@ -45,6 +45,29 @@ test('contention: nominal text, measured --json, PNG and SVG charts, exit 1 on c
     assert.match(s.out, /Tiers, measured/);
     assert.match(s.out, /CONGESTED/);
     assert.match(readFileSync(svg, 'utf8'), /^<svg[^>]+xmlns/);
+  } finally { t.done(); }
+});
+
+test('contention --traffic-dir streams one file per customer and matches --traffic', () => {
+  const t = tmp();
+  try {
+    const csv = path.join(t.dir, 'traffic.csv');
+    trafficCsv(csv);
+    const dir = path.join(t.dir, 'per-customer');
+    mkdirSync(dir);
+    const lines = readFileSync(csv, 'utf8').trim().split('\n').slice(1);
+    for (let c = 1; c <= 4; c++) {
+      const mine = lines.filter((l) => l.split(',')[1] === `vps-${c}`).map((l) => { const f = l.split(','); return `${f[0]},${f[2]}`; });
+      writeFileSync(path.join(dir, `vps-${c}.csv`), 'timestamp,value\n' + mine.join('\n') + '\n');
+    }
+    const a = JSON.parse(hostops(['capacity', 'contention', path.join(FIX, 'seed-host.yaml'), '--traffic', csv, '--json']).out);
+    const b = JSON.parse(hostops(['capacity', 'contention', path.join(FIX, 'seed-host.yaml'), '--traffic-dir', dir, '--json']).out);
+    assert.equal(b.mode, 'measured');
+    for (const k of ['mean', 'p95', 'max', 'unmetBytes'] as const) assert.equal(b.tiers[0][k], a.tiers[0][k], k);
+    assert.deepEqual(b.tiers[0].over, a.tiers[0].over);
+    assert.deepEqual(b.customers.map((c: any) => c.p95), a.customers.map((c: any) => c.p95));
+    assert.ok(b.problems.some((p: any) => /oops/.test(p.message)), 'bad line reported once');
+    assert.equal(b.problems.filter((p: any) => /oops/.test(p.message)).length, 1);
   } finally { t.done(); }
 });
 

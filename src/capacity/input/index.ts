@@ -12,6 +12,7 @@ import type { InputFormat, InputProblem, LabeledSeries, ParseResult } from './ty
 
 export type { InputFormat, InputProblem, LabeledSeries, ParseResult } from './types.js';
 export { counterToRate } from './counter.js';
+export { dirSource, type DirSource } from './dir.js';
 export { parseCsv, parsePrometheus, parseRrdFetch, parseRrdXportXml, parseRrdXportJson, parseMrtg, parseSadfD, parseSadfJson, parseSnmp };
 
 export const FORMATS: InputFormat[] = ['csv', 'prometheus', 'rrd-fetch', 'rrd-xport-xml', 'rrd-xport-json', 'mrtg', 'sadf-d', 'sadf-json', 'snmp'];
