@@ -1,0 +1,23 @@
+/** Helpers shared by the measured and the model contention analyses. */
+import type { Topology, TopoIndex } from './topology.js';
+import type { CustomerReport } from './contention-types.js';
+
+/** Shape of a customer's traffic from its CV and p99/mean (thresholds in docs/capacity.md). */
+export function classify(cv: number, p99ToMean: number, mean: number): CustomerReport['shape'] {
+  if (!(mean > 0)) return 'idle';
+  if (cv < 0.35 && p99ToMean < 2) return 'even';
+  if (cv > 1 || p99ToMean > 4) return 'spiky';
+  return 'moderate';
+}
+
+/** Guaranteed rate: the plan's, else the smallest equal share along the path (C/N at the bottleneck). */
+export function guarantee(t: Topology, ix: TopoIndex, leaf: number): { g: number; from: 'plan' | 'fair-share'; bottleneck?: string } {
+  const node = t.nodes[leaf];
+  if (node.guaranteed !== undefined) return { g: Math.min(node.guaranteed, node.capacity), from: 'plan' };
+  let g = node.capacity, b: string | undefined;
+  for (let p = ix.parent[leaf]; p >= 0; p = ix.parent[p]) {
+    const share = t.nodes[p].capacity / ix.leafCount[p];
+    if (share < g) { g = share; b = t.nodes[p].id; }
+  }
+  return { g, from: 'fair-share', bottleneck: b };
+}
