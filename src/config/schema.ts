@@ -122,6 +122,8 @@ export const configSchema = z.strictObject({
     interval: duration('1h'),
     /** Link capacities (bits per second) per iperf peer, for the throughput-vs-capacity report. */
     links: z.record(name, z.number().positive()).default({}),
+    /** A `hostops capacity contention` topology file (docs/capacity.md) to report on. */
+    topology: z.string().min(1).optional(),
   }).prefault({}),
 });
 

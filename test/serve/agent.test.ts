@@ -34,7 +34,10 @@ test('the agent measures with real peers on loopback: ping, path, iperf3, NTP, e
     ntp: { enabled: true, host: '127.0.0.1', port: ntpPort, interval: '1h' },
     amp: { enabled: true, targets: ['127.0.0.1'], interval: '1h' },
     mailq: { enabled: true },
+    capacity: { topology: path.join(t.dir, 'rack.yaml'), links: { self: 10e9 } },
   });
+  writeFileSync(path.join(t.dir, 'rack.yaml'), 'name: rack-3\nswitches:\n  - { id: sw1, uplink: 1Gbit/s }\nhosts:\n  - { id: host, switch: sw1, uplink: 1Gbit/s, count: 8 }\n'
+    + 'customers:\n  - { id: vps, host: host, port: 1Gbit/s, count: 4, mean: 20Mbit/s, peak: 1Gbit/s }\n');
   const running = await serve(cfg, { firstRunSpread: 0.2, log: () => {} });
   try {
     const base = running.url;
@@ -44,7 +47,7 @@ test('the agent measures with real peers on loopback: ping, path, iperf3, NTP, e
       await sleep(500);
       st = await get('/api/status');
       const done = new Set(st.jobs.filter((j: any) => j.lastRun).map((j: any) => j.job));
-      if (['ping', 'path', 'iperf:self', 'ntp', 'amp', 'mailq'].every((j) => done.has(j)) && (await get('/api/throughput')).length) break;
+      if (['ping', 'path', 'iperf:self', 'ntp', 'amp', 'mailq', 'capacity'].every((j) => done.has(j)) && (await get('/api/throughput')).length) break;
     }
     const failed = st.jobs.filter((j: any) => j.failures > 0).map((j: any) => `${j.job}: ${j.lastError}`);
     assert.deepEqual(failed, [], 'no job failed');
@@ -62,6 +65,10 @@ test('the agent measures with real peers on loopback: ping, path, iperf3, NTP, e
     assert.equal(ntp[0].data.stratum, 8);
     const amp = await get('/api/checks/amp');
     assert.equal(amp[0].data.verdict, 'not-exposed', JSON.stringify(amp[0].data));
+    const con = await get('/api/checks/contention');
+    assert.equal(con[0].target, 'rack-3', JSON.stringify(con[0]));
+    const sw = con[0].data.nominal.find((n: any) => n.id === 'sw1');
+    assert.equal(sw.endToEnd, 32, 'src/capacity: 8 hosts x 4 VPS x 1 Gbit/s behind 1 Gbit/s is 32:1');
     const mq = await get('/api/mailq');
     assert.equal(typeof mq.latest.messages, 'number');
     const metrics = await (await fetch(base + '/metrics')).text();

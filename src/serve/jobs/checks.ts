@@ -1,6 +1,9 @@
 /** NTP self-check, amplification exposure of our own addresses, capacity report. */
 import type { Job } from '../scheduler.js';
 import type { JobContext } from './context.js';
+import { readFile } from 'node:fs/promises';
+import { parse as parseYaml } from 'yaml';
+import { contention } from '../../capacity/index.js';
 import { quantiles } from '../../store/index.js';
 
 export function ntpJob(ctx: JobContext): Job {
@@ -63,6 +66,26 @@ export function capacityJob(ctx: JobContext): Job {
           data: { samples: bps.length, linkBitsPerSecond: link, p10: q.p10, median: q.median, p90: q.p90, max: q.max,
             note: link ? 'achievable throughput (p10 of tests) as a share of the link' : 'set capacity.links.<peer> to judge headroom' } });
       }
+      const file = ctx.cfg.capacity.topology;
+      if (file) await ctx.store.writeCheck(await contentionCheck(ctx.site, now, file));
     },
   };
+}
+
+/** The contention report (src/capacity) of the configured topology, trimmed to what the panel shows. */
+export async function contentionCheck(site: string, ts: number, file: string) {
+  try {
+    const r = contention(parseYaml(await readFile(file, 'utf8')));
+    const worst = r.model.reduce((a, m) => Math.max(a, m.pOver), 0);
+    return {
+      site, ts, kind: 'contention', target: r.topology, ok: worst < 0.01, value: worst,
+      data: {
+        mode: r.mode, notes: r.notes.slice(0, 10),
+        nominal: r.nominal.map((n) => ({ id: n.id, kind: n.kind, capacity: n.capacity, customers: n.customers, ratio: n.ratio, endToEnd: n.endToEnd, fairShare: n.fairShare })),
+        model: r.model.map((m) => ({ id: m.id, customers: m.customers, pOver: m.pOver, method: m.method })),
+      },
+    };
+  } catch (e) {
+    return { site, ts, kind: 'contention', target: file, ok: false, value: null, data: { error: (e as Error).message } };
+  }
 }

@@ -55,7 +55,7 @@ export function apiRoutes(app: FastifyInstance, agent: Agent): void {
 
   app.get('/api/checks/:kind', async (req, reply) => {
     const kind = (req.params as { kind: string }).kind;
-    if (!['ntp', 'amp', 'capacity', 'mailq-sources'].includes(kind)) return reply.code(404).send({ error: `unknown check kind ${kind}` });
+    if (!['ntp', 'amp', 'capacity', 'contention', 'mailq-sources'].includes(kind)) return reply.code(404).send({ error: `unknown check kind ${kind}` });
     return store.latestChecks(kind, (req.query as Record<string, string>).site);
   });
 

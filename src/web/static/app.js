@@ -204,6 +204,13 @@ async function loadCapacity() {
   fill('capacity-table', cap.length ? table(['site → peer', 'tests (30 d)', 'p10', 'median', 'p90', 'link', 'headroom', 'note'], cap.map((c) => [`${c.site} → ${c.target}`,
     c.data.samples, bits(c.data.p10), bits(c.data.median), bits(c.data.p90), bits(c.data.linkBitsPerSecond),
     c.value == null ? '–' : h('span', { class: 'pill ' + (c.ok ? 'ok' : 'bad') }, pct(c.value)), c.data.note])) : empty('No capacity report yet: it needs iperf3 tests between sites.'));
+  const con = await api('/api/checks/contention');
+  fill('contention-table', ...con.map((c) => h('div', {},
+    h('h3', {}, `Contention: ${c.target} `, h('small', { class: 'muted' }, (c.data.mode || '') + ' · ' + ago(c.ts))),
+    c.data.error ? h('p', { class: 'pill bad' }, c.data.error) : table(['tier', 'kind', 'capacity', 'customers', 'oversubscription', 'end to end', 'fair share', 'P(over capacity)'],
+      c.data.nominal.map((n) => { const m = (c.data.model || []).find((x) => x.id === n.id);
+        return [n.id, n.kind, bits(n.capacity), n.customers, n.ratio.toFixed(1) + ':1', n.endToEnd.toFixed(1) + ':1', bits(n.fairShare),
+          m ? h('span', { class: 'pill ' + (m.pOver < 0.01 ? 'ok' : 'bad') }, (m.pOver * 100).toPrecision(2) + '%') : '–']; })))));
 }
 
 async function loadStatus() {
