@@ -2,6 +2,7 @@
 import { loadConfig, resolveConfig, type ResolvedConfig } from '../config/index.js';
 import { Agent, type AgentOptions } from './agent.js';
 import { buildHttp, listeningUrl } from './http.js';
+import { assertBindAllowed } from './security.js';
 import type { FastifyInstance } from 'fastify';
 
 export { Agent, type AgentOptions } from './agent.js';
@@ -15,10 +16,12 @@ export interface Running { agent: Agent; http: FastifyInstance; url: string; sto
 
 /** Start an agent and its HTTP server from a resolved config. */
 export async function serve(cfg: ResolvedConfig, o: AgentOptions & { auditLog?: string } = {}): Promise<Running> {
+  const token = cfg.listen.token ?? (process.env.HOSTOPS_TOKEN || undefined);
+  assertBindAllowed(cfg.listen.host, token); // before anything is opened or started
   const agent = await Agent.create(cfg, o);
   let http: FastifyInstance;
   try {
-    http = await buildHttp(agent, { host: cfg.listen.host, port: cfg.listen.port, token: cfg.listen.token ?? process.env.HOSTOPS_TOKEN, auditLog: o.auditLog });
+    http = await buildHttp(agent, { host: cfg.listen.host, port: cfg.listen.port, token, auditLog: o.auditLog });
   } catch (e) {
     await agent.stop();
     throw e;
