@@ -11,7 +11,7 @@ import type { JobContext } from './jobs/context.js';
 import { pingJob } from './jobs/ping.js';
 import { pathJob } from './jobs/path.js';
 import { iperfJob } from './jobs/iperf.js';
-import { mailqJob } from './jobs/mailq.js';
+import { mailqJob, mailqSourcesJob } from './jobs/mailq.js';
 import { ampJob, capacityJob, ntpJob } from './jobs/checks.js';
 import { pruneJob, rollupJob } from './jobs/maintenance.js';
 
@@ -59,7 +59,10 @@ export class Agent {
     if (cfg.path.enabled) add(pathJob(ctx));
     for (const p of cfg.iperf.peers) add(iperfJob(ctx, p));
     const mailq = cfg.mailq.enabled === 'auto' ? await this.probes.mailq.available() : cfg.mailq.enabled;
-    if (mailq) add(mailqJob(ctx)); else this.notes.push('no local Exim queue found: mail queue sampling is off');
+    const sourcesJob = mailq ? mailqSourcesJob(ctx) : null;
+    if (mailq) add(mailqJob(ctx));
+    if (sourcesJob) add(sourcesJob);
+    if (!mailq) this.notes.push('no local Exim queue found: mail queue sampling is off');
     if (cfg.ntp.enabled) add(ntpJob(ctx));
     if (cfg.amp.enabled && cfg.amp.targets.length) add(ampJob(ctx));
     add(capacityJob(ctx));

@@ -39,6 +39,12 @@ test('the dashboard in headless Chromium shows the overview and SmokePing-style 
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));
     page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+    // wait for the agent's own first round (localhost, live) so the page shows it too
+    for (let i = 0; i < 40; i++) {
+      const ov = await (await fetch(`http://127.0.0.1:${port}/api/overview`)).json() as { targets: string[] };
+      if (ov.targets.includes('localhost')) break;
+      await new Promise((r) => setTimeout(r, 250));
+    }
     await page.goto(`http://127.0.0.1:${port}/`);
     await page.waitForSelector('body[data-ready="1"]', { timeout: 30_000 });
     // overview matrix: one row (ldn), cells for nyc and fra with SLA state
@@ -74,6 +80,7 @@ test('the dashboard in headless Chromium shows the overview and SmokePing-style 
     // mail queue panel: hostile sender text is shown as text, not markup
     assert.match(await page.locator('#mailq-senders').innerText(), /<script>alert\(1\)<\/script>@spam\.example/);
     assert.equal(await page.locator('#mailq-senders script').count(), 0);
+    assert.match(await page.locator('#mailq-sources').innerText(), /wp-content\/x\.php\s+script\s+117/);
     // the range selector switches to the 30-day view (hourly rollups)
     await page.selectOption('#range', '2592000');
     await page.waitForFunction(() => /1h ·/.test(document.querySelector('#graph-nyc h3')?.textContent ?? ''));

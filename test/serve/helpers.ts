@@ -44,6 +44,7 @@ export function fakeMailq(): MailqSource & { removed: string[] } {
         topDomains: [{ domain: 'example.net', messages: 3 }], frozenIds: ['1abcDE-000123-AB'] };
     },
     async remove(ids) { removed.push(...ids); return { removed: ids, failed: [] }; },
+    async sources() { return { messages: 120, top: [{ source: '/home/shop/public_html/wp-content/x.php', kind: 'script', messages: 117, queued: 2 }] }; },
   };
 }
 

@@ -17,3 +17,21 @@ export function mailqJob(ctx: JobContext): Job {
     },
   };
 }
+
+/** The spam-sources report (who submitted mail in the last interval), less often than the queue. */
+export function mailqSourcesJob(ctx: JobContext): Job | null {
+  const src = ctx.probes.mailq;
+  if (!src.sources) return null;
+  const interval = ctx.cfg.mailq.sourcesInterval;
+  return {
+    name: 'mailq-sources',
+    interval,
+    timeout: 600,
+    async run(signal) {
+      const ts = ctx.now();
+      const r = await src.sources!(Math.max(interval, 3600), signal);
+      const top = r.top[0];
+      await ctx.store.writeCheck({ site: ctx.site, ts, kind: 'mailq-sources', target: 'mainlog', ok: true, value: top ? top.messages : 0, data: r });
+    },
+  };
+}

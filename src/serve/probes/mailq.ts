@@ -15,8 +15,6 @@ export interface MailqSnapshot {
   topSenders: { sender: string; messages: number; bytes: number }[];
   topDomains: { domain: string; messages: number }[];
   frozenIds: string[];
-  /** What the spam-sources report found (auth users, scripts), when the source can tell. */
-  sources?: unknown;
 }
 
 export interface MailqSource {
@@ -24,7 +22,11 @@ export interface MailqSource {
   available(): Promise<boolean>;
   sample(signal?: AbortSignal): Promise<MailqSnapshot>;
   remove(ids: string[]): Promise<{ removed: string[]; failed: { id: string; error: string }[] }>;
+  /** Who is sending (auth users, scripts, local users) over the last `since` seconds, when the source can tell. */
+  sources?(since: number, signal?: AbortSignal): Promise<SpamSources>;
 }
+
+export interface SpamSources { messages: number; note?: string; top: { source: string; kind: string; messages: number; queued?: number }[] }
 
 export const EXIM_ID = /^[0-9A-Za-z]{6}-[0-9A-Za-z]{6,11}-[0-9A-Za-z]{2,4}$/;
 

@@ -181,8 +181,11 @@ async function loadMailq() {
   const s = l.summary || {};
   fill('mailq-senders', (s.topSenders || []).length ? table(['sender', 'messages', 'size'], s.topSenders.map((x) => [x.sender, x.messages, bytes(x.bytes)])) : empty('none'));
   fill('mailq-domains', (s.topDomains || []).length ? table(['domain', 'messages'], s.topDomains.map((x) => [x.domain, x.messages])) : empty('none'));
-  const src = s.sources;
-  fill('mailq-sources', src && Array.isArray(src.top) && src.top.length ? table(['source', 'kind', 'messages'], src.top.map((x) => [x.source, x.kind, x.messages])) : empty('no sending source stands out'));
+  const srcs = await api('/api/checks/mailq-sources');
+  const src = srcs.length ? srcs[0].data : null;
+  fill('mailq-sources', src && src.error ? h('p', { class: 'pill warn' }, src.error)
+    : src && Array.isArray(src.top) && src.top.length ? table(['source', 'kind', 'messages', 'queued'], src.top.map((x) => [x.source, x.kind, x.messages, x.queued ?? '–']))
+    : empty(src ? (src.note || 'no sending source stands out') : 'no mainlog report yet'));
   fill('mailq-frozen', (s.frozenIds || []).length ? table(['message id', ''], s.frozenIds.map((id) => [id, h('button', { onclick: () => removeMail(id).catch(showError) }, 'remove')])) : empty('no frozen messages'));
 }
 
