@@ -30,6 +30,7 @@ export function apiRoutes(app: FastifyInstance, agent: Agent): void {
     if (!target || !NAME.test(target) || !NAME.test(site)) return reply.code(400).send({ error: 'target (and optional site) must be names' });
     const to = num(q.to, now()); const from = num(q.from, to - 3 * 3600);
     if (!(from < to)) return reply.code(400).send({ error: 'from must be before to' });
+    if (to - from > 400 * 86400) return reply.code(400).send({ error: 'a history spans at most 400 days (the hourly retention)' });
     const res = q.resolution === 'raw' || q.resolution === '5m' || q.resolution === '1h' ? q.resolution : undefined;
     return store.pingHistory(site, target, from, to, res);
   });
