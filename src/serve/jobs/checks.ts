@@ -58,7 +58,10 @@ export function capacityJob(ctx: JobContext): Job {
       const hist = await ctx.store.throughputHistory(now - 30 * 86400, now, ctx.site);
       const peers = new Set([...hist.map((h) => h.peer), ...Object.keys(ctx.cfg.capacity.links)]);
       for (const peer of peers) {
-        const bps = hist.filter((h) => h.peer === peer && h.bitsPerSecond != null).map((h) => h.bitsPerSecond as number);
+        // UDP tests run at a set bitrate: only TCP tests say what the path can carry
+        const ok = hist.filter((h) => h.peer === peer && h.bitsPerSecond != null);
+        const tcp = ok.filter((h) => h.protocol === 'tcp');
+        const bps = (tcp.length ? tcp : ok).map((h) => h.bitsPerSecond as number);
         const q = quantiles(bps);
         const link = ctx.cfg.capacity.links[peer] ?? null;
         const headroom = link && q.p10 != null ? q.p10 / link : null;
