@@ -86,6 +86,8 @@ export const configSchema = z.strictObject({
     interval: duration('20s'),
     count: z.number().int().min(3).max(100).default(20),
     timeout: duration('1s'),
+    /** auto: src/net (one socket for all targets) when its native addon loads, else fping. */
+    prober: z.enum(['auto', 'net', 'fping']).default('auto'),
   }).prefault({}),
   path: z.strictObject({
     enabled: z.boolean().default(true),

@@ -3,7 +3,8 @@
  * touching the scheduler: src/net, src/iperf, src/mailq and src/ntp when present, Debian's
  * binaries (fping, mtr, iperf3, exim) or a builtin client otherwise.
  */
-import { fpingProber, type LatencyProber } from './latency.js';
+import { type LatencyProber } from './latency.js';
+import { latencyProber } from './select.js';
 import { mtrProber, type PathProber } from './path.js';
 import { iperf3Prober, type ThroughputProber } from './throughput.js';
 import { eximBpSource, type MailqSource } from './mailq.js';
@@ -12,8 +13,8 @@ import { ntpModuleChecker } from './ntp-module.js';
 
 export interface Probes { latency: LatencyProber; path: PathProber; throughput: ThroughputProber; mailq: MailqSource; ntp: NtpChecker }
 
-export function defaultProbes(opts: { mailqSpool?: string } = {}): Probes {
-  return { latency: fpingProber(), path: mtrProber(), throughput: iperf3Prober(), mailq: eximBpSource({ spool: opts.mailqSpool }), ntp: ntpModuleChecker() };
+export function defaultProbes(opts: { mailqSpool?: string; latency?: string } = {}): Probes {
+  return { latency: latencyProber(opts.latency ?? 'auto'), path: mtrProber(), throughput: iperf3Prober(), mailq: eximBpSource({ spool: opts.mailqSpool }), ntp: ntpModuleChecker() };
 }
 
 export type { LatencyProber, LatencyResult, LatencyTarget } from './latency.js';
