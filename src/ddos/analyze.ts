@@ -1,0 +1,124 @@
+/** Streams a capture file or stream through the reader and analyzer in large reused chunks. */
+import { open, stat } from 'node:fs/promises';
+import { HostopsError, usageError } from '../lib/errors.js';
+import { Analyzer, type AlertEvent } from './analyzer.js';
+import { CaptureReader, MAX_RECORD } from './capture-reader.js';
+import { REFLECTORS, type Reflector } from './protocols.js';
+import { buildReport, type DdosReport } from './report.js';
+
+export interface AnalyzeOptions {
+  /** Peak packets/s a (victim, protocol) vector must reach to be reported; default 1000. */
+  minPps?: number;
+  /** Distinct reflectors a vector must have; default 10. */
+  minReflectors?: number;
+  /** Frame bytes a vector must total; default 0. */
+  minBytes?: number;
+  /** Reflectors listed per victim; default 10. */
+  topReflectors?: number;
+  /** Include every UDP conversation in the report (udpConversations). */
+  conversations?: boolean;
+  /** Called as soon as a vector crosses the thresholds (once per vector): the `--watch` alerts. */
+  onAlert?: (e: AlertEvent) => void;
+  /** Called after each chunk with bytes read so far and the total (null for streams). */
+  onProgress?: (bytesRead: number, total: number | null) => void;
+  /** Override the reflector port list. */
+  reflectors?: readonly Reflector[];
+  /** Name used in messages for a stream input; default 'stdin'. */
+  name?: string;
+  /** Read size; default 4 MiB. */
+  chunkSize?: number;
+}
+
+export const DEFAULTS = { minPps: 1000, minReflectors: 10, minBytes: 0, topReflectors: 10 };
+
+/** Window over the input: keeps a partial record at the front and reads behind it. */
+class Window {
+  buf: Buffer;
+  start = 0;
+  end = 0;
+  constructor(size: number) { this.buf = Buffer.allocUnsafe(size); }
+  /** Make room for at least n more bytes behind `end`, keeping [start, end). */
+  room(n: number, need: number): void {
+    const keep = this.end - this.start;
+    if (this.start > 0 && (this.buf.length - this.end < n || keep + n > this.buf.length - this.start)) {
+      this.buf.copy(this.buf, 0, this.start, this.end);
+      this.start = 0;
+      this.end = keep;
+    }
+    const want = Math.max(keep + n, need);
+    if (want > this.buf.length) {
+      const b = Buffer.allocUnsafe(Math.max(want, this.buf.length * 2));
+      this.buf.copy(b, 0, this.start, this.end);
+      this.buf = b;
+      this.end = keep;
+      this.start = 0;
+    }
+  }
+}
+
+export async function analyzeCapture(input: string | NodeJS.ReadableStream, opts: AnalyzeOptions = {}): Promise<DdosReport> {
+  const thresholds = {
+    minPps: opts.minPps ?? DEFAULTS.minPps,
+    minReflectors: opts.minReflectors ?? DEFAULTS.minReflectors,
+    minBytes: opts.minBytes ?? DEFAULTS.minBytes,
+  };
+  for (const [k, v] of Object.entries(thresholds)) {
+    if (!Number.isFinite(v) || v < 0) throw usageError('DDOS_BAD_THRESHOLD', `${k} must be a number >= 0, got ${v}`);
+  }
+  const reflectors = opts.reflectors ?? REFLECTORS;
+  const an = new Analyzer(reflectors, thresholds, opts.onAlert);
+  const source = typeof input === 'string' ? input : (opts.name ?? 'stdin');
+  const reader = new CaptureReader(an, source);
+  const chunk = opts.chunkSize ?? 4 * 1024 * 1024;
+  const w = new Window(chunk + 65536);
+  let total = 0;
+
+  if (typeof input === 'string') {
+    let fh;
+    try {
+      fh = await open(input, 'r');
+    } catch (e) {
+      const err = e as NodeJS.ErrnoException;
+      throw new HostopsError('DDOS_CAPTURE_UNREADABLE', `cannot open capture ${input}: ${err.code ?? err.message}`,
+        { where: input, exitCode: err.code === 'EACCES' ? 3 : 2 });
+    }
+    try {
+      const size = (await stat(input)).size;
+      for (;;) {
+        w.room(chunk, reader.need);
+        const { bytesRead } = await fh.read(w.buf, w.end, w.buf.length - w.end, null);
+        if (bytesRead === 0) break;
+        w.end += bytesRead;
+        total += bytesRead;
+        w.start = reader.feed(w.buf, w.start, w.end);
+        checkNeed(reader, source);
+        opts.onProgress?.(total, size);
+      }
+    } finally {
+      await fh.close();
+    }
+  } else {
+    for await (const c of input as AsyncIterable<Buffer | string>) {
+      const b = typeof c === 'string' ? Buffer.from(c, 'latin1') : c;
+      w.room(b.length, reader.need);
+      b.copy(w.buf, w.end);
+      w.end += b.length;
+      total += b.length;
+      w.start = reader.feed(w.buf, w.start, w.end);
+      checkNeed(reader, source);
+      opts.onProgress?.(total, null);
+    }
+  }
+  const truncated = reader.finish(w.start, w.end);
+  return buildReport(an, {
+    source, format: reader.format!, linktypes: [...reader.linktypes], truncated,
+    topReflectors: opts.topReflectors ?? DEFAULTS.topReflectors, conversations: opts.conversations ?? false,
+  });
+}
+
+function checkNeed(reader: CaptureReader, source: string): void {
+  if (reader.need > MAX_RECORD + 64) {
+    throw new HostopsError('DDOS_CAPTURE_BAD_RECORD', `record of ${reader.need} bytes at byte offset ${reader.offset} of ${source} exceeds the limit`,
+      { where: `${source}: byte offset ${reader.offset}` });
+  }
+}
