@@ -1,0 +1,101 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Readable } from 'node:stream';
+import { analyzeCapture, type DdosReport } from '../../src/ddos/index.js';
+import { CaptureWriter, frame, LINKTYPE, type Link } from './lib/pcap-writer.js';
+import { scenarioFrames, writeScenario, NTP_VICTIM } from './lib/scenario.js';
+
+const stream = (b: Buffer, size = 65536) => {
+  const parts: Buffer[] = [];
+  for (let i = 0; i < b.length; i += size) parts.push(b.subarray(i, i + size));
+  return Readable.from(parts);
+};
+const summary = (r: DdosReport) => ({
+  packets: r.packets, bytes: r.bytes, udp: r.udpPackets, udpBytes: r.udpBytes, conv: r.conversations,
+  victims: r.victims.map((v) => [v.address, v.packets, v.bytes, v.reflectors, v.peakPps, v.monlistPackets]),
+});
+
+test('pcap µs/ns and pcapng in both byte orders and resolutions give identical results', async () => {
+  const variants = [
+    { format: 'pcap' as const }, { format: 'pcap' as const, bigEndian: true },
+    { format: 'pcap-ns' as const }, { format: 'pcap-ns' as const, bigEndian: true },
+    { format: 'pcapng' as const }, { format: 'pcapng' as const, bigEndian: true },
+    { format: 'pcapng' as const, tsresol: 9 }, { format: 'pcapng' as const, tsresol: 0x80 | 20, bigEndian: true },
+  ];
+  let first: unknown;
+  for (const v of variants) {
+    const r = await analyzeCapture(stream(writeScenario(v)), { minPps: 500 });
+    assert.equal(r.format, v.format);
+    assert.equal(r.start, 1764000000);
+    const s = summary(r);
+    if (first === undefined) first = s; else assert.deepEqual(s, first, JSON.stringify(v));
+  }
+  assert.equal((first as { victims: unknown[] }).victims.length, 2);
+});
+
+test('every supported link type decodes to the same UDP counts', async () => {
+  const links: Link[] = ['eth', 'vlan', 'qinq', 'sll', 'sll2', 'null', 'loop', 'raw', 'ipv4'];
+  for (const link of links) {
+    const w = new CaptureWriter({ format: 'pcap', linktype: LINKTYPE[link] });
+    const frames = scenarioFrames(link).filter((f) => link !== 'ipv4' || (f.data[0] >> 4) === 4);
+    for (const f of frames) w.add(f.data, f.ts);
+    const r = await analyzeCapture(stream(w.toBuffer()), { minPps: 500 });
+    const extra = link === 'eth' ? 40 : 0; // the Ethernet scenario adds 20 TCP and 20 ARP frames
+    assert.equal(r.packets, frames.length, link);
+    assert.equal(r.udpPackets, frames.length - extra, link);
+    assert.equal(r.nonIp, extra / 2, link);
+    assert.equal(r.otherIp, extra / 2, link);
+    assert.equal(r.unsupportedLinkPackets + r.shortPackets + r.malformedPackets, 0, link);
+    assert.ok(r.victims.some((v) => v.address === NTP_VICTIM), link);
+  }
+  const w6 = new CaptureWriter({ format: 'pcap', linktype: LINKTYPE.ipv6 });
+  w6.add(frame({ src: '2001:db8::1', dst: '2001:db8::2', sport: 123, dport: 9, payload: 48, link: 'ipv6' }), 1);
+  const r6 = await analyzeCapture(stream(w6.toBuffer()));
+  assert.equal(r6.ipv6, 1);
+  assert.equal(r6.udpPackets, 1);
+});
+
+test('pcapng with several sections (byte order switching), interfaces and simple packet blocks', async () => {
+  const w = new CaptureWriter({ format: 'pcapng', tsresol: 9 });
+  const f = frame({ src: '198.18.1.1', dst: '198.18.2.2', sport: 123, dport: 80, payload: 440 });
+  w.add(f, 10);
+  const sll = w.iface(113, 6);
+  w.add(frame({ src: '198.18.1.1', dst: '198.18.2.2', sport: 123, dport: 80, payload: 440, link: 'sll' }), 11, { iface: sll });
+  w.section(true); // big-endian section; interfaces start again
+  w.iface(1, 3);
+  w.add(f, 12);
+  const r = await analyzeCapture(stream(w.toBuffer(), 7), { minPps: 1, minReflectors: 1 });
+  assert.equal(r.packets, 3);
+  assert.equal(r.udpPackets, 3);
+  assert.equal(r.end, 12);
+  assert.deepEqual(r.linktypes.sort(), [1, 113]);
+  assert.equal(r.victims[0].packets, 3);
+
+  const s = new CaptureWriter({ format: 'pcapng', spb: true });
+  s.add(f, 0); s.add(f, 0, { caplen: 40, origlen: f.length });
+  const rs = await analyzeCapture(stream(s.toBuffer()));
+  assert.equal(rs.packets, 2);
+  assert.equal(rs.udpPackets, 1);
+  assert.equal(rs.shortPackets, 1, 'a 40-byte snap cannot hold the UDP header');
+  assert.equal(rs.bytes, 2 * f.length, 'bytes count the length on the wire');
+});
+
+test('IPv4 fragments are counted with their datagram; orphans are counted apart', async () => {
+  const w = new CaptureWriter({ format: 'pcap' });
+  for (let i = 0; i < 20; i++) {
+    const src = `198.18.3.${i + 1}`;
+    // a 2,960-byte DNS answer in three fragments (1480 + 1480 + 8 of UDP header share)
+    w.add(frame({ src, dst: '198.18.9.9', sport: 53, dport: 777, payload: 1472, frag: { id: i, offset: 0, more: true } }), 100 + i * 0.01);
+    w.add(frame({ src, dst: '198.18.9.9', sport: 0, dport: 0, payload: 1480, frag: { id: i, offset: 1480, more: true } }), 100 + i * 0.01 + 0.001);
+    w.add(frame({ src, dst: '198.18.9.9', sport: 0, dport: 0, payload: 8, frag: { id: i, offset: 2960, more: false } }), 100 + i * 0.01 + 0.002);
+  }
+  w.add(frame({ src: '198.18.4.4', dst: '198.18.9.9', sport: 0, dport: 0, payload: 100, frag: { id: 9, offset: 800, more: false } }), 101);
+  const r = await analyzeCapture(stream(w.toBuffer()), { minPps: 50, minReflectors: 20 });
+  assert.equal(r.fragments, 61);
+  assert.equal(r.orphanFragments, 1);
+  assert.equal(r.udpPackets, 60);
+  assert.equal(r.conversations.count, 20);
+  assert.equal(r.victims.length, 1);
+  assert.equal(r.victims[0].packets, 60);
+  assert.equal(r.victims[0].peakPps, 60);
+});
