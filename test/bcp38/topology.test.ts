@@ -1,0 +1,94 @@
+/**
+ * customer -- border -- upstream, with the spoof-test listener upstream. Spoofed probes from the
+ * customer pass the border with no filter, strict uRPF still passes the same-subnet (neighbour)
+ * spoof, and the generated nftables rules drop every forged source while real traffic flows.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import { generateRules, parseConfig, type SpoofTestResult } from '../../src/bcp38/index.js';
+import { Topology } from '../lib/netns.js';
+
+const cli = path.resolve('bin/hostops.js');
+
+function arrived(r: SpoofTestResult): string[] {
+  return r.probes.filter((p) => p.received > 0).map((p) => p.label).sort();
+}
+
+test('spoofs pass before the generated nftables rules and are dropped after; real traffic flows', async () => {
+  const t = new Topology('bsp');
+  let listener: ChildProcess | null = null;
+  try {
+    const cust = t.ns('c');
+    const border = t.ns('b', { router: true });
+    const up = t.ns('u');
+    const custLink = t.link(cust, '198.18.10.2/24', border, '198.18.10.1/24');
+    const upLink = t.link(border, '198.18.11.1/30', up, '198.18.11.2/30');
+    t.route(cust, 'default', '198.18.10.1');
+    t.route(up, 'default', '198.18.11.1');
+    for (const ns of [border, up]) for (const k of ['all', 'default']) t.exec(ns, ['sysctl', '-qw', `net.ipv4.conf.${k}.rp_filter=0`]);
+    for (const ifn of [custLink.bIf, upLink.aIf]) t.exec(border, ['sysctl', '-qw', `net.ipv4.conf.${ifn}.rp_filter=0`]);
+    t.exec(up, ['sysctl', '-qw', `net.ipv4.conf.${upLink.bIf}.rp_filter=0`]);
+
+    listener = t.spawn(up, [process.execPath, cli, 'bcp38', 'listen', '--port', '3838', '--json', '--duration', '60']);
+    await new Promise<void>((resolve, reject) => {
+      let out = '';
+      listener!.stdout!.on('data', (d) => { out += d; if (out.includes('"listening"')) resolve(); });
+      listener!.on('exit', (c) => reject(new Error(`listener exited ${c}`)));
+      setTimeout(() => reject(new Error(`listener did not start: ${out}`)), 10_000);
+    });
+
+    const spooftest = (): { status: number | null; result: SpoofTestResult } => {
+      const r = spawnSync('ip', ['netns', 'exec', cust, process.execPath, cli, 'bcp38', 'spooftest', '--to', '198.18.11.2',
+        '--other', '198.18.12.5', '--count', '2', '--wait', '400', '--json'], { encoding: 'utf8', timeout: 20_000 });
+      assert.ok(r.stdout, `spooftest printed nothing: ${r.stderr}`);
+      return { status: r.status, result: JSON.parse(r.stdout) };
+    };
+
+    // 1. no filter: every forged source reaches the upstream host
+    const open = spooftest();
+    assert.equal(open.result.verdict, 'spoofable');
+    assert.equal(open.status, 1);
+    assert.equal(open.result.localAddress, '198.18.10.2');
+    const all = open.result.probes.map((p) => p.label).sort();
+    assert.deepEqual(arrived(open.result), all);
+    const nb = open.result.probes.find((p) => p.kind === 'neighbour')!;
+    assert.equal(nb.address, '198.18.10.3');
+    assert.deepEqual(nb.seenAs, ['198.18.10.3'], 'the listener saw the forged source itself');
+
+    // 2. strict uRPF on the border: off-prefix spoofs dropped, the same-subnet neighbour passes
+    for (const k of ['all', custLink.bIf]) t.exec(border, ['sysctl', '-qw', `net.ipv4.conf.${k}.rp_filter=1`]);
+    const urpf = spooftest();
+    assert.deepEqual(arrived(urpf.result), ['control', 'neighbour']);
+    for (const k of ['all', custLink.bIf]) t.exec(border, ['sysctl', '-qw', `net.ipv4.conf.${k}.rp_filter=0`]);
+
+    // 3. the generated rules: exact customer sets per interface
+    const cfg = parseConfig(`interfaces:
+  - name: ${custLink.bIf}
+    customers:
+      - name: acme
+        prefixes: [198.18.10.2/32]
+  - name: ${custLink.bIf.slice(0, -1)}x
+    customers:
+      - name: globex
+        prefixes: [198.18.12.0/24]
+uplinks: [${upLink.aIf}]
+infrastructure: [198.18.11.0/30]
+`, 'topology.yaml');
+    t.nft(border, generateRules(cfg, 'nftables'));
+    const filtered = spooftest();
+    assert.equal(filtered.result.verdict, 'filtered', JSON.stringify(filtered.result.probes));
+    assert.equal(filtered.status, 0);
+    assert.deepEqual(arrived(filtered.result), ['control']);
+    const counters = t.exec(border, ['nft', 'list', 'chain', 'inet', 'hostops_bcp38', 'antispoof']);
+    const dropped = Number(/ip saddr != @\w+ counter packets (\d+)/.exec(counters)![1]);
+    assert.equal(dropped, 2 * (all.length - 1), 'every forged probe was counted by the rule');
+    // real traffic still flows both ways: ping and the TCP control exchange above
+    const ping = spawnSync('ip', ['netns', 'exec', cust, 'ping', '-c', '2', '-i', '0.2', '-W', '2', '198.18.11.2'], { encoding: 'utf8' });
+    assert.equal(ping.status, 0, ping.stdout + ping.stderr);
+  } finally {
+    listener?.kill('SIGTERM');
+    t.destroy();
+  }
+});
