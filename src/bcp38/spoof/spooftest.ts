@@ -69,8 +69,8 @@ export function defaultSources(local: string, others: string[] = [], target = ''
     out.push({ label: 'routable', address: '1.1.1.1', kind: 'routable' });
   } else {
     const p = parsePrefix(`${local}/128`);
-    let nb = p.net ^ 1n;
-    if (target && parsePrefix(`${target}/128`).net === nb) nb = p.net ^ 2n;
+    const tgt = target ? parsePrefix(`${target}/128`).net : -1n;
+    const nb = [1n, -1n, 2n, -2n, 3n].map((d) => p.net + d).find((x) => x !== tgt && (x & 0xffffn) !== 0n && x >= 0n) ?? p.net ^ 1n;
     const hex = nb.toString(16).padStart(32, '0').match(/.{4}/g)!.join(':');
     out.push({ label: 'neighbour', address: parsePrefix(hex).text.replace(/\/128$/, ''), kind: 'neighbour' });
     others.forEach((a, i) => out.push({ label: `other-customer${others.length > 1 ? `-${i + 1}` : ''}`, address: a, kind: 'customer' }));
