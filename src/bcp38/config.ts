@@ -18,6 +18,7 @@ const schema = z.object({
     customers: z.array(z.object({
       name: z.string().regex(NAME, 'customer names use letters, digits and _ . @ - (at most 64)'),
       prefixes: z.array(z.string()).min(1, 'a customer needs at least one prefix'),
+      mac: z.string().regex(/^[0-9A-Fa-f]{2}([:-][0-9A-Fa-f]{2}){5}$/, 'a MAC address looks like 02:00:5e:10:00:01').optional(),
     }).strict()).min(1, 'an interface needs at least one customer'),
   }).strict()).min(1, 'at least one customer interface is needed'),
   uplinks: z.array(z.string().regex(IFNAME, 'interface names use letters, digits and _ . : / - (at most 64)')).optional(),
@@ -25,8 +26,14 @@ const schema = z.object({
   allowLinkLocal: z.boolean().optional(),
 }).strict();
 
-export interface Customer { name: string; prefixes: Prefix[] }
-export interface CustomerInterface { name: string; description?: string; customers: Customer[]; v4: Prefix[]; v6: Prefix[] }
+export interface Customer { name: string; prefixes: Prefix[]; /** Bind the prefixes to this source MAC (shared segments). */ mac?: string }
+export interface CustomerInterface {
+  name: string; description?: string; customers: Customer[];
+  /** Aggregated allowed sources of all customers on the interface. */
+  v4: Prefix[]; v6: Prefix[];
+  /** True when customers are bound to MACs: rules match (source MAC, source prefix) pairs. */
+  macBound: boolean;
+}
 export interface Bcp38Config {
   source: string;
   interfaces: CustomerInterface[];
@@ -85,10 +92,16 @@ export function parseConfig(text: string, source = 'config'): Bcp38Config {
   const interfaces: CustomerInterface[] = raw.interfaces.map((ifc, i) => {
     if (seenIf.has(ifc.name)) fail(['interfaces', i, 'name'], `interface ${ifc.name} is listed twice (also interfaces[${seenIf.get(ifc.name)}])`);
     seenIf.set(ifc.name, i);
-    const customers = ifc.customers.map((c, j) => ({
+    const customers: Customer[] = ifc.customers.map((c, j) => ({
       name: c.name,
-      prefixes: c.prefixes.map((s, k) => prefix(['interfaces', i, 'customers', j, 'prefixes', k], s)),
+      prefixes: aggregate(c.prefixes.map((s, k) => prefix(['interfaces', i, 'customers', j, 'prefixes', k], s))),
+      ...(c.mac ? { mac: c.mac.toLowerCase().replace(/-/g, ':') } : {}),
     }));
+    const bound = customers.filter((c) => c.mac).length;
+    if (bound > 0 && bound < customers.length) {
+      const j = customers.findIndex((c) => !c.mac);
+      fail(['interfaces', i, 'customers', j], `customer ${customers[j].name} has no mac: once one customer of ${ifc.name} is bound to a MAC, all must be`);
+    }
     const all = customers.flatMap((c) => c.prefixes.map((p) => ({ p, c: c.name })));
     for (const x of all) for (const y of all) {
       if (x !== y && x.c !== y.c && contains(x.p, y.p)) warnings.push(`${ifc.name}: ${y.c}'s ${y.p.text} lies inside ${x.c}'s ${x.p.text}: ${x.c} may use ${y.c}'s addresses`);
@@ -99,7 +112,7 @@ export function parseConfig(text: string, source = 'config'): Bcp38Config {
       owner.set(x.p.text, `${ifc.name}:${x.c}`);
     }
     const agg = aggregate(all.map((x) => x.p));
-    return { name: ifc.name, description: ifc.description, customers, v4: agg.filter((p) => p.family === 4), v6: agg.filter((p) => p.family === 6) };
+    return { name: ifc.name, description: ifc.description, customers, v4: agg.filter((p) => p.family === 4), v6: agg.filter((p) => p.family === 6), macBound: bound > 0 };
   });
   const uplinks = raw.uplinks ?? [];
   uplinks.forEach((u, i) => { if (seenIf.has(u)) fail(['uplinks', i], `${u} is also a customer interface`); });

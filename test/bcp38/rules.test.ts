@@ -125,3 +125,20 @@ test('CLI: bcp38 rules prints rules, warnings on stderr, errors with file:line',
   assert.equal(f.status, 2);
   assert.match(f.stderr, /BCP38_BAD_FORMAT/);
 });
+
+test('MAC binding on shared segments: all customers of the interface need a mac; rules pair MAC and prefix', () => {
+  const bound = SAMPLE.replace("      - name: acme\n", "      - name: acme\n        mac: 02:00:00:00:10:02\n");
+  const e = configError(bound);
+  assert.match(e.message, /interfaces\[0\]\.customers\[1\]: customer globex has no mac/);
+  assert.equal(e.where, 'c.yaml:9');
+  const both = bound.replace("      - name: globex\n", "      - name: globex\n        mac: 02-00-00-00-10-0A\n");
+  const cfg = parseConfig(both, 'c.yaml');
+  const nft = generateRules(cfg, 'nftables');
+  assert.match(nft, /type ether_addr \. ipv4_addr; flags interval;/);
+  assert.match(nft, /02:00:00:00:10:0a \. 198\.18\.12\.0\/24 comment "globex"/);
+  assert.match(nft, /iifname "e0" ether saddr \. ip saddr != @e0_v4 counter drop/);
+  const c = spawnSync('nft', ['-c', '-f', '-'], { input: nft, encoding: 'utf8' });
+  assert.equal(c.status, 0, c.stderr);
+  assert.match(generateRules(cfg, 'iptables'), /-m mac --mac-source 02:00:00:00:10:02 -s 198\.18\.10\.2\/32 -j RETURN/);
+  assert.match(configError(SAMPLE.replace("      - name: acme\n", "      - name: acme\n        mac: zz:00\n")).message, /MAC address looks like/);
+});

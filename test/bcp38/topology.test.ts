@@ -87,6 +87,26 @@ infrastructure: [198.18.11.0/30]
     // real traffic still flows both ways: ping and the TCP control exchange above
     const ping = spawnSync('ip', ['netns', 'exec', cust, 'ping', '-c', '2', '-i', '0.2', '-W', '2', '198.18.11.2'], { encoding: 'utf8' });
     assert.equal(ping.status, 0, ping.stdout + ping.stderr);
+
+    // 4. a shared segment: the neighbour 198.18.10.3 is another customer on the same interface.
+    // Per-interface sets then let acme forge globex's address; binding sources to MACs stops it.
+    const shared = (macs: boolean) => {
+      const mac = /link\/ether ([0-9a-f:]{17})/.exec(t.exec(cust, ['ip', 'link', 'show', custLink.aIf]))![1];
+      return parseConfig(`interfaces:
+  - name: ${custLink.bIf}
+    customers:
+      - name: acme
+        prefixes: [198.18.10.2/32]${macs ? `\n        mac: ${mac}` : ''}
+      - name: globex
+        prefixes: [198.18.10.3/32]${macs ? '\n        mac: 02:00:00:00:10:03' : ''}
+`, 'shared.yaml');
+    };
+    t.nft(border, generateRules(shared(false), 'nftables'));
+    assert.deepEqual(arrived(spooftest().result), ['control', 'neighbour']);
+    t.nft(border, generateRules(shared(true), 'nftables'));
+    const bound = spooftest();
+    assert.deepEqual(arrived(bound.result), ['control']);
+    assert.equal(bound.result.verdict, 'filtered');
   } finally {
     listener?.kill('SIGTERM');
     t.destroy();

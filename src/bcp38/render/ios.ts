@@ -7,6 +7,8 @@ import { header, ident, ownerOf } from './common.js';
 const v4entry = (p: Prefix) => (p.len === 32 ? `host ${addrOf(p)}` : p.len === 0 ? 'any' : `${addrOf(p)} ${wildcard4(p.len)}`);
 const v6entry = (p: Prefix) => (p.len === 128 ? `host ${addrOf(p).toUpperCase()}` : `${addrOf(p).toUpperCase()}/${p.len}`);
 
+const macDotted = (m: string) => m.replace(/:/g, '').replace(/(.{4})(?=.)/g, '$1.');
+
 export function renderIos(cfg: Bcp38Config): string {
   const taken = new Set<string>();
   const out: string[] = [header(cfg, '!', 'Cisco IOS'), '!'];
@@ -22,6 +24,9 @@ export function renderIos(cfg: Bcp38Config): string {
     if (cfg.allowLinkLocal) out.push(' remark neighbour discovery and link-local', ' permit ipv6 FE80::/10 any', ' permit icmp host :: any nd-ns');
     out.push(' deny ipv6 any any log', '!');
     apply.push(`interface ${ifc.name}`, ` ip access-group ${a4} in`, ` ipv6 traffic-filter ${a6} in`,
+      ...(ifc.macBound ? [' ! customers share this segment: bind addresses to MACs with IP Source Guard (DHCP snooping or static bindings):',
+        ...ifc.customers.flatMap((c) => c.prefixes.filter((p) => p.family === 4 && p.len === 32).map((p) => ` !   ip source binding ${macDotted(c.mac!)} vlan <vlan> ${addrOf(p)} interface ${ifc.name}`)),
+        ' ! ip verify source port-security'] : []),
       ' ! uRPF may be added as a second layer; it does not replace the ACL (same-subnet spoofs pass it):',
       ' ! ip verify unicast source reachable-via rx', '!');
   }

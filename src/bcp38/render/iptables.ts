@@ -27,7 +27,16 @@ export function renderIptables(cfg: Bcp38Config, mode: IptablesMode = 'ipset'): 
     out.push('', `# ${ifc.name}: ${ifc.customers.map((c) => c.name).join(', ')}`);
     for (const [fam, list, ipt] of [[4, ifc.v4, 'iptables'], [6, ifc.v6, 'ip6tables']] as [4 | 6, Prefix[], string][]) {
       if (fam === 6) out.push(...ll(ifc.name));
-      if (mode === 'ipset') {
+      if (ifc.macBound) {
+        // shared segment: (MAC, prefix) pairs; ipset has no MAC+net type, so one rule per pair
+        const c = `HOB38-${id}`.slice(0, 28);
+        out.push(`${ipt} -t raw -N ${c} 2>/dev/null || ${ipt} -t raw -F ${c}`);
+        for (const cu of ifc.customers) for (const p of cu.prefixes.filter((x) => x.family === fam)) {
+          out.push(`${ipt} -t raw -A ${c} -m mac --mac-source ${cu.mac} -s ${p.text} -j RETURN -m comment --comment "${cu.name}"`);
+        }
+        out.push(`${ipt} -t raw -A ${c} -j DROP`);
+        out.push(`${ipt} -t raw -A HOSTOPS-BCP38 -i ${ifc.name} -j ${c}`);
+      } else if (mode === 'ipset') {
         const set = `hob38-${id}-${fam}`.slice(0, 31);
         out.push(`ipset create -exist ${set} hash:net family ${fam === 4 ? 'inet' : 'inet6'} comment`);
         out.push(`ipset flush ${set}`);

@@ -32,6 +32,10 @@ export function renderJunos(cfg: Bcp38Config): string {
       out.push(`${F} term spoofed then count ${f}-spoofed`, `${F} term spoofed then discard`);
       out.push(`set interfaces ${ifd} unit ${unit} family ${family} filter input ${f}`);
     }
+    if (ifc.macBound) {
+      out.push(`# customers share ${ifc.name}: add MAC binding on the access switch (DHCP snooping + IP source guard:`,
+        '#   set ethernet-switching-options secure-access-port vlan <vlan> ip-source-guard); the filters above stop off-prefix spoofs only');
+    }
     out.push('# rpf-check (strict by default) may be added as a second layer; it does not stop same-subnet spoofs:',
       `# set interfaces ${ifd} unit ${unit} family inet rpf-check`);
   }

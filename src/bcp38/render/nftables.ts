@@ -24,6 +24,17 @@ export function renderNftables(cfg: Bcp38Config): string {
   for (const ifc of cfg.interfaces) {
     const id = ident(ifc.name, taken);
     out.push(`  # ${ifc.name}${ifc.description ? ` (${ifc.description})` : ''}: ${ifc.customers.map((c) => c.name).join(', ')}`);
+    if (ifc.macBound) {
+      // shared segment: each customer may use its prefixes only from its own MAC address
+      out.push('  # customers share this segment: sources are bound to their MAC addresses');
+      for (const fam of [4, 6] as const) {
+        const els = ifc.customers.flatMap((c) => c.prefixes.filter((p) => p.family === fam).map((p) => `${c.mac} . ${p.text} comment "${c.name}"`));
+        out.push(`  set ${id}_v${fam} {\n    type ether_addr . ipv${fam}_addr; flags interval;${els.length ? ` elements = {\n      ${els.join(',\n      ')}\n    }` : ''}\n  }`);
+      }
+      rules.push(`    iifname "${ifc.name}" ether saddr . ip saddr != @${id}_v4 counter drop comment "bcp38 ${ifc.name}: spoofed IPv4 source or foreign MAC"`);
+      rules.push(`    iifname "${ifc.name}"${ll} ether saddr . ip6 saddr != @${id}_v6 counter drop comment "bcp38 ${ifc.name}: spoofed IPv6 source or foreign MAC"`);
+      continue;
+    }
     out.push(`  set ${id}_v4 {\n    type ipv4_addr; flags interval;${elements(cfg, ifc.name, ifc.v4)}\n  }`);
     out.push(`  set ${id}_v6 {\n    type ipv6_addr; flags interval;${elements(cfg, ifc.name, ifc.v6)}\n  }`);
     rules.push(`    iifname "${ifc.name}" ip saddr != @${id}_v4 counter drop comment "bcp38 ${ifc.name}: spoofed IPv4 source"`);
