@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { analyzeCapture, DEFAULTS, type AlertEvent, type DdosReport } from '../ddos/index.js';
+import { analyzeCapture, DEFAULTS, type DdosReport, type WatchEvent } from '../ddos/index.js';
 import { usageError } from '../lib/errors.js';
 import { printJson, printNdjson } from '../lib/output.js';
 import { progress } from '../lib/progress.js';
@@ -14,7 +14,8 @@ export function register(program: Command): void {
     .option('--min-reflectors <n>', 'distinct reflectors a victim+protocol must have', String(DEFAULTS.minReflectors))
     .option('--min-bytes <n>', 'total frame bytes a victim+protocol must have', String(DEFAULTS.minBytes))
     .option('--top <n>', 'reflectors listed per victim', String(DEFAULTS.topReflectors))
-    .option('--watch', 'print an alert as soon as a victim crosses the thresholds (for live streams)')
+    .option('--watch', 'print an alert as soon as a victim crosses the thresholds, and when its attack ends (for live streams)')
+    .option('--quiet-after <s>', 'with --watch: seconds without packets after which an attack is reported as ended', '10')
     .option('--conversations', 'include every UDP conversation (like tshark -z conv,udp) in --json output')
     .option('--json', 'JSON output (NDJSON alerts then the report with --watch)')
     .action(async (file: string, o: Record<string, string | boolean | undefined>) => {
@@ -24,13 +25,13 @@ export function register(program: Command): void {
         return n;
       };
       const json = Boolean(o.json);
-      const onAlert = o.watch ? (e: AlertEvent) => (json ? printNdjson(e) : process.stdout.write(formatAlert(e) + '\n')) : undefined;
+      const onAlert = o.watch ? (e: WatchEvent) => (json ? printNdjson(e) : process.stdout.write(formatAlert(e) + '\n')) : undefined;
       const bar = file !== '-' && !json && !o.watch ? progress('reading', 1) : null;
       let lastTotal = 0, done = 0;
       const report = await analyzeCapture(file === '-' ? process.stdin : file, {
         minPps: num('min-pps', o.minPps), minReflectors: num('min-reflectors', o.minReflectors),
         minBytes: num('min-bytes', o.minBytes), topReflectors: num('top', o.top),
-        conversations: Boolean(o.conversations), onAlert,
+        conversations: Boolean(o.conversations), onAlert, quietAfter: num('quiet-after', o.quietAfter),
         onProgress: bar ? (n, total) => { if (total && total !== lastTotal) { bar.total(total); lastTotal = total; } bar.tick(n - done); done = n; } : undefined,
       }).finally(() => bar?.stop());
       if (json) {
@@ -51,7 +52,11 @@ export function human(n: number, unit: string): string {
   return `${i === 0 ? n : n.toFixed(n < 10 ? 2 : n < 100 ? 1 : 0)} ${k[i]}${unit}`;
 }
 
-export function formatAlert(e: AlertEvent): string {
+export function formatAlert(e: WatchEvent): string {
+  if (e.type === 'end') {
+    return `END   ${iso(e.end)} ${e.protocol} reflection (udp/${e.port}) against ${e.victim}: lasted ${(e.end - e.start).toFixed(1)} s, `
+      + `${e.packets} packets, ${human(e.bytes, 'B')}, peak ${e.peakPps} pkt/s / ${human(e.peakBps, 'bit/s')}, ${e.reflectors} reflectors`;
+  }
   return `ALERT ${iso(e.at)} ${e.protocol} reflection (udp/${e.port}) against ${e.victim}: ${e.pps} pkt/s, ${human(e.bps, 'bit/s')} `
     + `from ${e.reflectors} reflectors${e.monlistPackets ? `, ${e.monlistPackets} NTP monlist responses` : ''}`;
 }

@@ -1,7 +1,7 @@
 /** Streams a capture file or stream through the reader and analyzer in large reused chunks. */
 import { open, stat } from 'node:fs/promises';
 import { HostopsError, usageError } from '../lib/errors.js';
-import { Analyzer, type AlertEvent } from './analyzer.js';
+import { Analyzer, type WatchEvent } from './analyzer.js';
 import { CaptureReader, MAX_RECORD } from './capture-reader.js';
 import { REFLECTORS, type Reflector } from './protocols.js';
 import { buildReport, type DdosReport } from './report.js';
@@ -17,8 +17,13 @@ export interface AnalyzeOptions {
   topReflectors?: number;
   /** Include every UDP conversation in the report (udpConversations). */
   conversations?: boolean;
-  /** Called as soon as a vector crosses the thresholds (once per vector): the `--watch` alerts. */
-  onAlert?: (e: AlertEvent) => void;
+  /**
+   * Called as soon as a (victim, protocol) vector crosses the thresholds (type 'attack'), and when
+   * it has then been silent for `quietAfter` seconds of capture time (type 'end'): `--watch`.
+   */
+  onAlert?: (e: WatchEvent) => void;
+  /** Seconds of silence (capture time) after which an alerted attack is reported as ended; default 10. */
+  quietAfter?: number;
   /** Called after each chunk with bytes read so far and the total (null for streams). */
   onProgress?: (bytesRead: number, total: number | null) => void;
   /** Override the reflector port list. */
@@ -66,7 +71,7 @@ export async function analyzeCapture(input: string | NodeJS.ReadableStream, opts
     if (!Number.isFinite(v) || v < 0) throw usageError('DDOS_BAD_THRESHOLD', `${k} must be a number >= 0, got ${v}`);
   }
   const reflectors = opts.reflectors ?? REFLECTORS;
-  const an = new Analyzer(reflectors, thresholds, opts.onAlert);
+  const an = new Analyzer(reflectors, thresholds, opts.onAlert, opts.quietAfter ?? 10);
   const source = typeof input === 'string' ? input : (opts.name ?? 'stdin');
   const reader = new CaptureReader(an, source);
   const chunk = opts.chunkSize ?? 4 * 1024 * 1024;

@@ -34,6 +34,25 @@ export interface AlertEvent {
   monlistPackets: number;
 }
 
+/** A vector that alerted has been silent for `quietAfter` seconds of capture time. */
+export interface AttackEndEvent {
+  type: 'end';
+  victim: string;
+  protocol: string;
+  port: number;
+  start: number;
+  /** Time of its last packet. */
+  end: number;
+  packets: number;
+  bytes: number;
+  reflectors: number;
+  peakPps: number;
+  peakBps: number;
+  monlistPackets: number;
+}
+
+export type WatchEvent = AlertEvent | AttackEndEvent;
+
 export interface Thresholds {
   /** Peak packets per second (one-second buckets) a vector must reach. */
   minPps: number;
@@ -57,9 +76,12 @@ export class Analyzer implements PacketSink {
   private readonly a = new Uint32Array(8);
   private readonly ports: Uint8Array;
   private readonly ntpIdx: number;
+  /** Vectors that alerted and have not been reported as ended. */
+  private open: number[] = [];
+  private lastCheck = 0;
 
   constructor(readonly reflectors: readonly Reflector[] = REFLECTORS, readonly thresholds: Thresholds,
-    private readonly onAlert?: (e: AlertEvent) => void) {
+    private readonly onAlert?: (e: WatchEvent) => void, private readonly quietAfter = 10) {
     this.ports = portTable(reflectors);
     this.ntpIdx = this.ports[123];
   }
@@ -68,7 +90,10 @@ export class Analyzer implements PacketSink {
     this.frames++;
     this.bytes += origlen;
     if (ts < this.first) this.first = ts;
-    if (ts > this.last) this.last = ts;
+    if (ts > this.last) {
+      this.last = ts;
+      if (this.open.length !== 0 && ts - this.lastCheck >= 1) this.checkEnded(ts);
+    }
     let o = off;
     const end = off + caplen;
     let et = -1, ver = 0;
@@ -262,6 +287,7 @@ export class Analyzer implements PacketSink {
     if (this.onAlert !== undefined && v[b + V_ALERTED] === 0 && v[b + V_CP] >= this.thresholds.minPps
       && v[b + V_REFL] >= this.thresholds.minReflectors && v[b + V_BYTES] >= this.thresholds.minBytes) {
       v[b + V_ALERTED] = 1;
+      this.open.push(vec);
       this.alert(vec, ts);
     }
   }
@@ -273,6 +299,26 @@ export class Analyzer implements PacketSink {
       type: 'attack', victim: formatWords(this.vectors.keys, vec * 5), protocol: r.name, port: r.port, at: ts,
       pps: v[b + V_CP], bps: v[b + V_CB] * 8, reflectors: v[b + V_REFL], monlistPackets: v[b + V_MONLIST],
     });
+  }
+
+  private checkEnded(ts: number): void {
+    this.lastCheck = ts;
+    const v = this.vectors.vals;
+    const still: number[] = [];
+    for (const vec of this.open) {
+      const b = vec * VN;
+      if (ts - v[b + V_LAST] < this.quietAfter) { still.push(vec); continue; }
+      closeBucket(v, b);
+      v[b + V_CP] = 0; v[b + V_CB] = 0;
+      const r = this.reflectors[this.vectors.keys[vec * 5 + 4] - 1];
+      this.onAlert!({
+        type: 'end', victim: formatWords(this.vectors.keys, vec * 5), protocol: r.name, port: r.port, start: v[b + V_FIRST], end: v[b + V_LAST],
+        packets: v[b + V_PKTS], bytes: v[b + V_BYTES], reflectors: v[b + V_REFL], peakPps: v[b + V_PP], peakBps: v[b + V_PB] * 8,
+        monlistPackets: v[b + V_MONLIST],
+      });
+      v[b + V_ALERTED] = 0; // a new burst alerts again
+    }
+    this.open = still;
   }
 
   /** Close the open one-second buckets so peaks are final. */

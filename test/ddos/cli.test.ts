@@ -41,7 +41,7 @@ test('bad input: a named error with the offset and exit code 2', () => {
 
 test('--watch on stdin alerts before the final report', () => {
   const buf = writeScenario({ format: 'pcapng', tsresol: 9 });
-  const r = spawnSync(process.execPath, [cli, 'ddos', 'analyze', '-', '--watch', '--json', '--min-pps', '500'], { input: buf, encoding: 'utf8' });
+  const r = spawnSync(process.execPath, [cli, 'ddos', 'analyze', '-', '--watch', '--json', '--min-pps', '500', '--quiet-after', '2'], { input: buf, encoding: 'utf8' });
   assert.equal(r.status, 1, r.stderr);
   const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
   assert.equal(lines.at(-1).type, 'report');
@@ -49,6 +49,15 @@ test('--watch on stdin alerts before the final report', () => {
   assert.deepEqual(alerts.map((a) => a.victim).sort(), [NTP_VICTIM, DNS_VICTIM].sort());
   const ntp = alerts.find((a) => a.protocol === 'ntp');
   assert.ok(ntp.pps >= 500 && ntp.reflectors >= 10 && ntp.monlistPackets > 0);
+  // both attacks stop well before the capture does: each gets an 'end' event after its alert
+  const ends = lines.filter((l) => l.type === 'end');
+  assert.deepEqual(ends.map((e) => e.victim).sort(), [NTP_VICTIM, DNS_VICTIM].sort());
+  const ntpEnd = ends.find((e) => e.protocol === 'ntp');
+  assert.equal(ntpEnd.packets, 9000);
+  assert.ok(lines.indexOf(ntpEnd) > lines.indexOf(ntp));
+  const text = spawnSync(process.execPath, [cli, 'ddos', 'analyze', '-', '--watch', '--min-pps', '500', '--quiet-after', '2'], { input: buf, encoding: 'utf8' });
+  assert.match(text.stdout, /^ALERT .* ntp reflection \(udp\/123\) against 198\.18\.50\.5: \d+ pkt\/s/m);
+  assert.match(text.stdout, /^END .* ntp reflection \(udp\/123\) against 198\.18\.50\.5: lasted [\d.]+ s, 9000 packets/m);
 });
 
 test('--watch alerts on a live `tcpdump -U -w -` stream in a namespace', async () => {
