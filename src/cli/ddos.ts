@@ -25,6 +25,8 @@ export function register(program: Command): void {
         return n;
       };
       const json = Boolean(o.json);
+      // `... | head` closes the pipe early: stop quietly instead of crashing on EPIPE
+      process.stdout.on('error', (e: NodeJS.ErrnoException) => { if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0); else throw e; });
       const onAlert = o.watch ? (e: WatchEvent) => (json ? printNdjson(e) : process.stdout.write(formatAlert(e) + '\n')) : undefined;
       const bar = file !== '-' && !json && !o.watch ? progress('reading', 1) : null;
       let lastTotal = 0, done = 0;
