@@ -1,7 +1,8 @@
 /**
- * customer -- border -- upstream, with the spoof-test listener upstream. Spoofed probes from the
- * customer pass the border with no filter, strict uRPF still passes the same-subnet (neighbour)
- * spoof, and the generated nftables rules drop every forged source while real traffic flows.
+ * customer -- border -- upstream (IPv4 and IPv6), with the spoof-test listener upstream. Spoofed
+ * probes from the customer pass the border with no filter, strict uRPF still passes the
+ * same-subnet (neighbour) spoof, and the generated nftables rules drop every forged source while
+ * real traffic flows; on a shared segment only MAC binding stops the neighbour spoof.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -30,6 +31,11 @@ test('spoofs pass before the generated nftables rules and are dropped after; rea
     for (const ns of [border, up]) for (const k of ['all', 'default']) t.exec(ns, ['sysctl', '-qw', `net.ipv4.conf.${k}.rp_filter=0`]);
     for (const ifn of [custLink.bIf, upLink.aIf]) t.exec(border, ['sysctl', '-qw', `net.ipv4.conf.${ifn}.rp_filter=0`]);
     t.exec(up, ['sysctl', '-qw', `net.ipv4.conf.${upLink.bIf}.rp_filter=0`]);
+    // IPv6 on the same links (nodad: usable at once)
+    for (const [ns, ifn, a] of [[cust, custLink.aIf, 'fd00:10::2'], [border, custLink.bIf, 'fd00:10::1'],
+      [border, upLink.aIf, 'fd00:11::1'], [up, upLink.bIf, 'fd00:11::2']]) t.exec(ns, ['ip', '-6', 'addr', 'add', `${a}/64`, 'dev', ifn, 'nodad']);
+    t.exec(cust, ['ip', '-6', 'route', 'add', 'default', 'via', 'fd00:10::1']);
+    t.exec(up, ['ip', '-6', 'route', 'add', 'default', 'via', 'fd00:11::1']);
 
     listener = t.spawn(up, [process.execPath, cli, 'bcp38', 'listen', '--port', '3838', '--json', '--duration', '60']);
     await new Promise<void>((resolve, reject) => {
@@ -39,9 +45,9 @@ test('spoofs pass before the generated nftables rules and are dropped after; rea
       setTimeout(() => reject(new Error(`listener did not start: ${out}`)), 10_000);
     });
 
-    const spooftest = (): { status: number | null; result: SpoofTestResult } => {
-      const r = spawnSync('ip', ['netns', 'exec', cust, process.execPath, cli, 'bcp38', 'spooftest', '--to', '198.18.11.2',
-        '--other', '198.18.12.5', '--count', '2', '--wait', '400', '--json'], { encoding: 'utf8', timeout: 20_000 });
+    const spooftest = (to = '198.18.11.2', other = '198.18.12.5'): { status: number | null; result: SpoofTestResult } => {
+      const r = spawnSync('ip', ['netns', 'exec', cust, process.execPath, cli, 'bcp38', 'spooftest', '--to', to,
+        '--other', other, '--count', '2', '--wait', '400', '--json'], { encoding: 'utf8', timeout: 20_000 });
       assert.ok(r.stdout, `spooftest printed nothing: ${r.stderr}`);
       return { status: r.status, result: JSON.parse(r.stdout) };
     };
@@ -56,6 +62,9 @@ test('spoofs pass before the generated nftables rules and are dropped after; rea
     const nb = open.result.probes.find((p) => p.kind === 'neighbour')!;
     assert.equal(nb.address, '198.18.10.3');
     assert.deepEqual(nb.seenAs, ['198.18.10.3'], 'the listener saw the forged source itself');
+    const open6 = spooftest('fd00:11::2', 'fd00:12::5');
+    assert.equal(open6.result.localAddress, 'fd00:10::2');
+    assert.deepEqual(arrived(open6.result), open6.result.probes.map((p) => p.label).sort());
 
     // 2. strict uRPF on the border: off-prefix spoofs dropped, the same-subnet neighbour passes
     for (const k of ['all', custLink.bIf]) t.exec(border, ['sysctl', '-qw', `net.ipv4.conf.${k}.rp_filter=1`]);
@@ -68,11 +77,11 @@ test('spoofs pass before the generated nftables rules and are dropped after; rea
   - name: ${custLink.bIf}
     customers:
       - name: acme
-        prefixes: [198.18.10.2/32]
+        prefixes: [198.18.10.2/32, fd00:10::2/128]
   - name: ${custLink.bIf.slice(0, -1)}x
     customers:
       - name: globex
-        prefixes: [198.18.12.0/24]
+        prefixes: [198.18.12.0/24, fd00:12::/48]
 uplinks: [${upLink.aIf}]
 infrastructure: [198.18.11.0/30]
 `, 'topology.yaml');
@@ -84,9 +93,15 @@ infrastructure: [198.18.11.0/30]
     const counters = t.exec(border, ['nft', 'list', 'chain', 'inet', 'hostops_bcp38', 'antispoof']);
     const dropped = Number(/ip saddr != @\w+ counter packets (\d+)/.exec(counters)![1]);
     assert.equal(dropped, 2 * (all.length - 1), 'every forged probe was counted by the rule');
-    // real traffic still flows both ways: ping and the TCP control exchange above
-    const ping = spawnSync('ip', ['netns', 'exec', cust, 'ping', '-c', '2', '-i', '0.2', '-W', '2', '198.18.11.2'], { encoding: 'utf8' });
-    assert.equal(ping.status, 0, ping.stdout + ping.stderr);
+    // IPv6 through the same rules: neighbour discovery keeps working (the control and its TCP
+    // exchange arrive), every forged IPv6 source is dropped
+    const filtered6 = spooftest('fd00:11::2', 'fd00:12::5');
+    assert.deepEqual(arrived(filtered6.result), ['control'], JSON.stringify(filtered6.result.probes));
+    // real traffic still flows both ways: ping over both families, and the TCP control exchanges above
+    for (const a of ['198.18.11.2', 'fd00:11::2']) {
+      const ping = spawnSync('ip', ['netns', 'exec', cust, 'ping', '-c', '2', '-i', '0.2', '-W', '2', a], { encoding: 'utf8' });
+      assert.equal(ping.status, 0, ping.stdout + ping.stderr);
+    }
 
     // 4. a shared segment: the neighbour 198.18.10.3 is another customer on the same interface.
     // Per-interface sets then let acme forge globex's address; binding sources to MACs stops it.
