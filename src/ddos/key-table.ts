@@ -34,13 +34,17 @@ export class KeyTable {
   get capacity(): number { return this.keys.length / this.width; }
 
   private hash(k: Uint32Array, base: number): number {
+    // multiply-rotate per word, one avalanche at the end (murmur3-style finaliser)
     let h = 0x811c9dc5 | 0;
     for (let i = 0; i < this.width; i++) {
-      h = Math.imul(h ^ k[base + i], 0x01000193);
-      h ^= h >>> 15;
+      h = Math.imul(h ^ k[base + i], 0x9e3779b1);
+      h = (h << 13) | (h >>> 19);
     }
-    h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
+    h ^= h >>> 16;
+    h = Math.imul(h, 0x85ebca6b);
     h ^= h >>> 13;
+    h = Math.imul(h, 0xc2b2ae35);
+    h ^= h >>> 16;
     return h;
   }
 
