@@ -99,3 +99,37 @@ test('IPv4 fragments are counted with their datagram; orphans are counted apart'
   assert.equal(r.victims[0].packets, 60);
   assert.equal(r.victims[0].peakPps, 60);
 });
+
+test('tshark reads every format and link type we read, with the same UDP counts and times', async () => {
+  const { tshark } = await import('./lib/tshark.js');
+  const { mkdtempSync, writeFileSync, rmSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const path = await import('node:path');
+  const dir = mkdtempSync(path.join(tmpdir(), 'hostops-ddos-fmt-'));
+  try {
+    const cases: { name: string; opts: ConstructorParameters<typeof CaptureWriter>[0]; link: Link }[] = [
+      { name: 'pcap-be', opts: { format: 'pcap', bigEndian: true }, link: 'eth' },
+      { name: 'pcap-ns', opts: { format: 'pcap-ns' }, link: 'vlan' },
+      { name: 'ng-be-2^-20', opts: { format: 'pcapng', bigEndian: true, tsresol: 0x80 | 20 }, link: 'qinq' },
+      { name: 'sll', opts: { format: 'pcap', linktype: LINKTYPE.sll }, link: 'sll' },
+      { name: 'sll2', opts: { format: 'pcapng', linktype: LINKTYPE.sll2, tsresol: 9 }, link: 'sll2' },
+      { name: 'null', opts: { format: 'pcap', linktype: LINKTYPE.null }, link: 'null' },
+      { name: 'loop', opts: { format: 'pcap', linktype: LINKTYPE.loop }, link: 'loop' },
+      { name: 'raw', opts: { format: 'pcap', linktype: LINKTYPE.raw }, link: 'raw' },
+    ];
+    for (const c of cases) {
+      const w = new CaptureWriter(c.opts);
+      const frames = scenarioFrames(c.link).filter((_, i) => i % 20 === 0);
+      for (const f of frames) w.add(f.data, f.ts);
+      const file = path.join(dir, `${c.name}.cap`);
+      writeFileSync(file, w.toBuffer());
+      const r = await analyzeCapture(file, { minPps: 1e9 });
+      const rows = tshark(['-r', file, '-Y', 'udp', '-T', 'fields', '-e', 'frame.time_epoch', '-e', 'frame.len']).trim().split('\n');
+      assert.equal(r.udpPackets, rows.length, c.name);
+      assert.equal(r.udpBytes, rows.reduce((s, l) => s + Number(l.split('\t')[1]), 0), c.name);
+      assert.ok(Math.abs(Number(rows[0].split('\t')[0]) - r.start!) < 1e-5, `${c.name}: first timestamp`);
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
