@@ -66,7 +66,7 @@ export function formatAlert(e: WatchEvent): string {
 export function formatReport(r: DdosReport): string {
   const out: string[] = [];
   const span = r.start !== null && r.end !== null ? `${iso(r.start)} .. ${iso(r.end)} (${(r.end - r.start).toFixed(1)} s)` : 'empty';
-  out.push(`capture ${r.source}: ${r.format}, linktype ${r.linktypes.join(',')}, ${r.packets} packets, ${human(r.bytes, 'B')}, ${span}`);
+  out.push(`capture ${r.source}: ${r.format}${r.compressed ? " (gzip)" : ""}, linktype ${r.linktypes.join(',')}, ${r.packets} packets, ${human(r.bytes, 'B')}, ${span}`);
   out.push(`  udp ${r.udpPackets} packets in ${r.conversations.count} conversations; ipv4 ${r.ipv4}, ipv6 ${r.ipv6}, non-ip ${r.nonIp}, `
     + `fragments ${r.fragments} (${r.orphanFragments} without a first fragment), short ${r.shortPackets}, malformed ${r.malformedPackets}`);
   if (r.truncated) out.push(`  truncated: ${r.truncated.message}`);

@@ -1,5 +1,7 @@
 /** Streams a capture file or stream through the reader and analyzer in large reused chunks. */
+import { createReadStream } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
+import { createGunzip } from 'node:zlib';
 import { HostopsError, usageError } from '../lib/errors.js';
 import { Analyzer, type WatchEvent } from './analyzer.js';
 import { CaptureReader, MAX_RECORD } from './capture-reader.js';
@@ -78,6 +80,9 @@ export async function analyzeCapture(input: string | NodeJS.ReadableStream, opts
   const w = new Window(chunk + 65536);
   let total = 0;
 
+  let gz = false;
+  let gzipTruncated: string | null = null;
+  let stream: AsyncIterable<Buffer | string> | null = typeof input === 'string' ? null : (input as AsyncIterable<Buffer | string>);
   if (typeof input === 'string') {
     let fh;
     try {
@@ -88,8 +93,11 @@ export async function analyzeCapture(input: string | NodeJS.ReadableStream, opts
         { where: input, exitCode: err.code === 'EACCES' ? 3 : 2 });
     }
     try {
+      const head = Buffer.alloc(2);
+      await fh.read(head, 0, 2, 0);
+      if (head[0] === 0x1f && head[1] === 0x8b) { gz = true; stream = createReadStream(input, { highWaterMark: 1 << 20 }); }
       const size = (await stat(input)).size;
-      for (;;) {
+      for (; !gz;) {
         w.room(chunk, reader.need);
         const { bytesRead } = await fh.read(w.buf, w.end, w.buf.length - w.end, null);
         if (bytesRead === 0) break;
@@ -102,23 +110,59 @@ export async function analyzeCapture(input: string | NodeJS.ReadableStream, opts
     } finally {
       await fh.close();
     }
-  } else {
-    for await (const c of input as AsyncIterable<Buffer | string>) {
-      const b = typeof c === 'string' ? Buffer.from(c, 'latin1') : c;
-      w.room(b.length, reader.need);
-      b.copy(w.buf, w.end);
-      w.end += b.length;
-      total += b.length;
-      w.start = reader.feed(w.buf, w.start, w.end);
-      checkNeed(reader, source);
-      opts.onProgress?.(total, null);
+  }
+  if (stream) {
+    const it = gunzipIfNeeded(stream, () => { gz = true; });
+    try {
+      for await (const c of it) {
+        const b = typeof c === 'string' ? Buffer.from(c, 'latin1') : c;
+        w.room(b.length, reader.need);
+        b.copy(w.buf, w.end);
+        w.end += b.length;
+        total += b.length;
+        w.start = reader.feed(w.buf, w.start, w.end);
+        checkNeed(reader, source);
+        opts.onProgress?.(total, null);
+      }
+    } catch (e) {
+      if (e instanceof HostopsError) throw e;
+      const err = e as NodeJS.ErrnoException;
+      // a gzip stream cut short still gave us everything before the cut: report it as truncation
+      if (gz && err.code === 'Z_BUF_ERROR') gzipTruncated = `the gzip stream ends early (${err.message}) after ${total} decompressed bytes`;
+      else if (gz) throw new HostopsError('DDOS_CAPTURE_GZIP', `${source} is a damaged gzip stream: ${err.message}`, { where: `${source}: decompressed byte offset ${total}` });
+      else throw new HostopsError('DDOS_CAPTURE_UNREADABLE', `reading ${source} failed: ${err.code ?? err.message}`, { where: source, exitCode: 3 });
     }
   }
-  const truncated = reader.finish(w.start, w.end);
+  const truncated = reader.finish(w.start, w.end) ?? (gzipTruncated && reader.format ? { offset: reader.offset, message: gzipTruncated } : null);
   return buildReport(an, {
-    source, format: reader.format!, linktypes: [...reader.linktypes], truncated,
+    source, format: reader.format!, compressed: gz, linktypes: [...reader.linktypes], truncated,
     topReflectors: opts.topReflectors ?? DEFAULTS.topReflectors, conversations: opts.conversations ?? false,
   });
+}
+
+/** Pass chunks through, or through gunzip when the first bytes are the gzip magic (1f 8b). */
+async function* gunzipIfNeeded(src: AsyncIterable<Buffer | string>, onGzip: () => void): AsyncGenerator<Buffer | string> {
+  const it = src[Symbol.asyncIterator]();
+  const first = await it.next();
+  if (first.done) return;
+  const b0 = typeof first.value === 'string' ? Buffer.from(first.value, 'latin1') : first.value;
+  if (!(b0.length >= 2 && b0[0] === 0x1f && b0[1] === 0x8b)) {
+    yield b0;
+    for (let r = await it.next(); !r.done; r = await it.next()) yield r.value;
+    return;
+  }
+  onGzip();
+  const gunzip = createGunzip();
+  (async () => {
+    try {
+      if (!gunzip.write(b0)) await new Promise((r) => gunzip.once('drain', r));
+      for (let r = await it.next(); !r.done; r = await it.next()) {
+        if (!gunzip.write(r.value)) await new Promise((res) => gunzip.once('drain', res));
+      }
+      gunzip.end();
+    } catch (e) { gunzip.destroy(e as Error); }
+  })();
+  yield* gunzip as AsyncIterable<Buffer>;
 }
 
 function checkNeed(reader: CaptureReader, source: string): void {

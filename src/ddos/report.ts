@@ -47,6 +47,8 @@ export interface UdpConversation {
 export interface DdosReport {
   source: string;
   format: CaptureFormat;
+  /** The input was gzip-compressed (decompressed on the fly; byte offsets count decompressed bytes). */
+  compressed: boolean;
   linktypes: number[];
   packets: number;
   bytes: number;
@@ -74,7 +76,7 @@ export interface DdosReport {
   udpConversations?: UdpConversation[];
 }
 
-export function buildReport(an: Analyzer, meta: { source: string; format: CaptureFormat; linktypes: number[];
+export function buildReport(an: Analyzer, meta: { source: string; format: CaptureFormat; compressed: boolean; linktypes: number[];
   truncated: { offset: number; message: string } | null; topReflectors: number; conversations: boolean }): DdosReport {
   an.finish();
   const th = an.thresholds;
@@ -149,7 +151,7 @@ export function buildReport(an: Analyzer, meta: { source: string; format: Captur
   }
 
   const report: DdosReport = {
-    source: meta.source, format: meta.format, linktypes: meta.linktypes,
+    source: meta.source, format: meta.format, compressed: meta.compressed, linktypes: meta.linktypes,
     packets: an.frames, bytes: an.bytes,
     start: an.frames ? an.first : null, end: an.frames ? an.last : null,
     ipv4: an.ipv4, ipv6: an.ipv6, nonIp: an.nonIp, otherIp: an.otherIp,
