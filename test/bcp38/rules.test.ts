@@ -142,3 +142,10 @@ test('MAC binding on shared segments: all customers of the interface need a mac;
   assert.match(generateRules(cfg, 'iptables'), /-m mac --mac-source 02:00:00:00:10:02 -s 198\.18\.10\.2\/32 -j RETURN/);
   assert.match(configError(SAMPLE.replace("      - name: acme\n", "      - name: acme\n        mac: zz:00\n")).message, /MAC address looks like/);
 });
+
+test('generateRules also takes a plain object in the file shape and validates it', () => {
+  const text = generateRules({ interfaces: [{ name: 'e0', customers: [{ name: 'a', prefixes: ['198.18.0.0/24'] }] }] }, 'nftables');
+  assert.match(text, /198\.18\.0\.0\/24 comment "a"/);
+  assert.throws(() => generateRules({ interfaces: [{ name: 'e0', customers: [{ name: 'a', prefixes: ['198.18.0.1/24'] }] }] }, 'ios'),
+    (e: unknown) => e instanceof HostopsError && e.code === 'BCP38_CONFIG_INVALID' && /prefixes\[0\]/.test(e.message));
+});
