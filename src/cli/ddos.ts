@@ -8,7 +8,7 @@ import { progress } from '../lib/progress.js';
 export function register(program: Command): void {
   const ddos = program.command('ddos').description('Find UDP reflection/amplification attacks in packet captures');
   ddos.command('analyze')
-    .description('Read a pcap/pcapng file (or - for stdin, e.g. `tcpdump -U -w -`) and report reflection-attack victims')
+    .description('Read a pcap/pcapng file (or - for stdin, e.g. `tcpdump -U --immediate-mode -s 512 -w -`) and report reflection-attack victims')
     .argument('<file>', 'capture file, or - for standard input')
     .option('--min-pps <n>', 'peak packets/s a victim+protocol must reach', String(DEFAULTS.minPps))
     .option('--min-reflectors <n>', 'distinct reflectors a victim+protocol must have', String(DEFAULTS.minReflectors))

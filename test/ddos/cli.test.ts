@@ -64,7 +64,7 @@ test('--watch alerts on a live `tcpdump -U -w -` stream in a namespace', async (
   const t = new Topology('bdd');
   try {
     const ns = t.ns('x');
-    const tcpdump = t.spawn(ns, ['tcpdump', '-U', '-n', '-i', 'lo', '-w', '-', 'udp']);
+    const tcpdump = t.spawn(ns, ['tcpdump', '-U', '--immediate-mode', '-s', '512', '-B', '4096', '-n', '-i', 'lo', '-w', '-', 'udp']);
     const an = spawn(process.execPath, [cli, 'ddos', 'analyze', '-', '--watch', '--json', '--min-pps', '50', '--min-reflectors', '5'], { stdio: ['pipe', 'pipe', 'pipe'] });
     tcpdump.stdout!.pipe(an.stdin);
     tcpdump.on('error', (e) => { throw new Error(`tcpdump is required: ${e.message}`); });
