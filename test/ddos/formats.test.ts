@@ -133,3 +133,36 @@ test('tshark reads every format and link type we read, with the same UDP counts 
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('IPv6 fragment and extension headers are walked to the UDP header', async () => {
+  const { v6bytes } = await import('./lib/pcap-writer.js');
+  const src = Buffer.from(v6bytes('2001:db8::53')), dst = Buffer.from(v6bytes('2001:db8::99'));
+  const v6 = (nh: number, body: Buffer) => {
+    const h = Buffer.alloc(40);
+    h[0] = 0x60; h.writeUInt16BE(body.length, 4); h[6] = nh; h[7] = 64;
+    src.copy(h, 8); dst.copy(h, 24);
+    return Buffer.concat([h, body]);
+  };
+  const frag = (next: number, offset: number, more: boolean, id: number) => {
+    const f = Buffer.alloc(8);
+    f[0] = next; f.writeUInt16BE((offset << 3) | (more ? 1 : 0), 2); f.writeUInt32BE(id, 4);
+    return f;
+  };
+  const udp = Buffer.alloc(8); udp.writeUInt16BE(53, 0); udp.writeUInt16BE(4444, 2); udp.writeUInt16BE(8 + 2000, 4);
+  const hop = Buffer.from([44, 0, 1, 4, 0, 0, 0, 0]); // hop-by-hop, next = fragment
+  const w = new CaptureWriter({ format: 'pcap', linktype: LINKTYPE.ipv6 });
+  for (let id = 1; id <= 3; id++) {
+    w.add(v6(0, Buffer.concat([hop, frag(17, 0, true, id), udp, Buffer.alloc(1200)])), id);
+    w.add(v6(44, Buffer.concat([frag(17, 151, false, id), Buffer.alloc(800)])), id + 0.1);
+  }
+  w.add(v6(44, Buffer.concat([frag(17, 151, false, 99), Buffer.alloc(800)])), 5);
+  const r = await analyzeCapture(stream(w.toBuffer()), { minPps: 1, minReflectors: 1 });
+  assert.equal(r.ipv6, 7);
+  assert.equal(r.fragments, 7);
+  assert.equal(r.orphanFragments, 1);
+  assert.equal(r.udpPackets, 6);
+  assert.equal(r.conversations.count, 1);
+  assert.equal(r.victims[0].address, '2001:db8::99');
+  assert.equal(r.victims[0].vectors[0].protocol, 'dns');
+  assert.equal(r.victims[0].packets, 6);
+});
