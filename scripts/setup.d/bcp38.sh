@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
-# bcp38 / ddos tests: tshark (capture cross-checks), tcpdump (live --watch stream), nftables (generated
-# rules loaded in namespaces) and iproute2 (namespaces). Normally already installed from
-# scripts/apt-packages.txt; this makes the module's needs explicit and idempotent. Runs as root.
+# bcp38 / ddos tests: tshark (capture cross-checks), tcpdump (live --watch stream), nftables, iptables
+# and ipset (generated rules run in namespaces; iptables and ipset are not in scripts/apt-packages.txt)
+# and iproute2 (namespaces). Idempotent; runs as root. Installing iptables adds no rules to the host.
 set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
 need=()
-for p in tshark tcpdump nftables iproute2; do
+for p in tshark tcpdump nftables iptables ipset iproute2; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || need+=("$p")
 done
 if ((${#need[@]})); then

@@ -6,52 +6,16 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import path from 'node:path';
-import { generateRules, parseConfig, type SpoofTestResult } from '../../src/bcp38/index.js';
-import { Topology } from '../lib/netns.js';
-
-const cli = path.resolve('bin/hostops.js');
-
-function arrived(r: SpoofTestResult): string[] {
-  return r.probes.filter((p) => p.received > 0).map((p) => p.label).sort();
-}
+import { spawnSync } from 'node:child_process';
+import { generateRules, parseConfig } from '../../src/bcp38/index.js';
+import { arrived, borderTopology } from './lib/border.js';
 
 test('spoofs pass before the generated nftables rules and are dropped after; real traffic flows', async () => {
-  const t = new Topology('bsp');
-  let listener: ChildProcess | null = null;
+  const b = await borderTopology('bsp');
+  const { t, cust, border, spooftest } = b;
+  const custLink = { aIf: b.custIf, bIf: b.custBorderIf };
+  const upLink = { aIf: b.upBorderIf };
   try {
-    const cust = t.ns('c');
-    const border = t.ns('b', { router: true });
-    const up = t.ns('u');
-    const custLink = t.link(cust, '198.18.10.2/24', border, '198.18.10.1/24');
-    const upLink = t.link(border, '198.18.11.1/30', up, '198.18.11.2/30');
-    t.route(cust, 'default', '198.18.10.1');
-    t.route(up, 'default', '198.18.11.1');
-    for (const ns of [border, up]) for (const k of ['all', 'default']) t.exec(ns, ['sysctl', '-qw', `net.ipv4.conf.${k}.rp_filter=0`]);
-    for (const ifn of [custLink.bIf, upLink.aIf]) t.exec(border, ['sysctl', '-qw', `net.ipv4.conf.${ifn}.rp_filter=0`]);
-    t.exec(up, ['sysctl', '-qw', `net.ipv4.conf.${upLink.bIf}.rp_filter=0`]);
-    // IPv6 on the same links (nodad: usable at once)
-    for (const [ns, ifn, a] of [[cust, custLink.aIf, 'fd00:10::2'], [border, custLink.bIf, 'fd00:10::1'],
-      [border, upLink.aIf, 'fd00:11::1'], [up, upLink.bIf, 'fd00:11::2']]) t.exec(ns, ['ip', '-6', 'addr', 'add', `${a}/64`, 'dev', ifn, 'nodad']);
-    t.exec(cust, ['ip', '-6', 'route', 'add', 'default', 'via', 'fd00:10::1']);
-    t.exec(up, ['ip', '-6', 'route', 'add', 'default', 'via', 'fd00:11::1']);
-
-    listener = t.spawn(up, [process.execPath, cli, 'bcp38', 'listen', '--port', '3838', '--json', '--duration', '60']);
-    await new Promise<void>((resolve, reject) => {
-      let out = '';
-      listener!.stdout!.on('data', (d) => { out += d; if (out.includes('"listening"')) resolve(); });
-      listener!.on('exit', (c) => reject(new Error(`listener exited ${c}`)));
-      setTimeout(() => reject(new Error(`listener did not start: ${out}`)), 10_000);
-    });
-
-    const spooftest = (to = '198.18.11.2', other = '198.18.12.5'): { status: number | null; result: SpoofTestResult } => {
-      const r = spawnSync('ip', ['netns', 'exec', cust, process.execPath, cli, 'bcp38', 'spooftest', '--to', to,
-        '--other', other, '--count', '2', '--wait', '400', '--json'], { encoding: 'utf8', timeout: 20_000 });
-      assert.ok(r.stdout, `spooftest printed nothing: ${r.stderr}`);
-      return { status: r.status, result: JSON.parse(r.stdout) };
-    };
-
     // 1. no filter: every forged source reaches the upstream host
     const open = spooftest();
     assert.equal(open.result.verdict, 'spoofable');
@@ -123,7 +87,6 @@ infrastructure: [198.18.11.0/30]
     assert.deepEqual(arrived(bound.result), ['control']);
     assert.equal(bound.result.verdict, 'filtered');
   } finally {
-    listener?.kill('SIGTERM');
-    t.destroy();
+    b.destroy();
   }
 });
