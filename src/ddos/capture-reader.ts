@@ -111,7 +111,7 @@ export class CaptureReader {
     while (end - pos >= 16) {
       const incl = dv.getUint32(pos + 8, le);
       if (incl > MAX_RECORD) {
-        this.fail('DDOS_CAPTURE_BAD_RECORD', `record length ${incl} exceeds the ${MAX_RECORD}-byte limit`, this.abs(pos, buf, end));
+        this.fail('DDOS_CAPTURE_BAD_RECORD', `record length ${incl} exceeds the ${MAX_RECORD}-byte limit`, this.abs(pos));
       }
       if (end - pos < 16 + incl) { this.need = 16 + incl; break; }
       const sec = dv.getUint32(pos, le);
@@ -128,7 +128,7 @@ export class CaptureReader {
 
   // While inside feed(), this.offset is the absolute offset of buf[windowStart].
   private windowStart = 0;
-  private abs(pos: number, _buf: Buffer, _end: number): number { return this.offset + (pos - this.windowStart); }
+  private abs(pos: number): number { return this.offset + (pos - this.windowStart); }
 
   private pcapngBlocks(buf: Buffer, dv: DataView, pos: number, end: number): number {
     const sink = this.sink;
@@ -140,42 +140,42 @@ export class CaptureReader {
         const bom = dv.getUint32(pos + 8, true);
         if (bom === 0x1a2b3c4d) this.le = true;
         else if (bom === 0x4d3c2b1a) this.le = false;
-        else this.fail('DDOS_CAPTURE_BAD_MAGIC', `pcapng section header with unknown byte-order magic ${bom.toString(16)}`, this.abs(pos + 8, buf, end));
+        else this.fail('DDOS_CAPTURE_BAD_MAGIC', `pcapng section header with unknown byte-order magic ${bom.toString(16)}`, this.abs(pos + 8));
       }
       const le = this.le;
       const type = dv.getUint32(pos, le);
       const len = dv.getUint32(pos + 4, le);
       if (len < 12 || (len & 3) !== 0 || len > MAX_RECORD) {
-        this.fail('DDOS_CAPTURE_BAD_BLOCK', `pcapng block of type ${type} has invalid length ${len}`, this.abs(pos + 4, buf, end));
+        this.fail('DDOS_CAPTURE_BAD_BLOCK', `pcapng block of type ${type} has invalid length ${len}`, this.abs(pos + 4));
       }
       if (end - pos < len) { this.need = len; break; }
       if (dv.getUint32(pos + len - 4, le) !== len) {
-        this.fail('DDOS_CAPTURE_BAD_BLOCK', `pcapng block of type ${type}: trailing length differs from leading length ${len}`, this.abs(pos + len - 4, buf, end));
+        this.fail('DDOS_CAPTURE_BAD_BLOCK', `pcapng block of type ${type}: trailing length differs from leading length ${len}`, this.abs(pos + len - 4));
       }
       if (type === 6) { // EPB
-        if (len < 32) this.fail('DDOS_CAPTURE_BAD_BLOCK', `enhanced packet block too short (${len} bytes)`, this.abs(pos, buf, end));
+        if (len < 32) this.fail('DDOS_CAPTURE_BAD_BLOCK', `enhanced packet block too short (${len} bytes)`, this.abs(pos));
         const ifid = dv.getUint32(pos + 8, le);
-        if (ifid >= this.ifLink.length) this.fail('DDOS_CAPTURE_BAD_BLOCK', `packet refers to interface ${ifid} but the section declares ${this.ifLink.length}`, this.abs(pos + 8, buf, end));
+        if (ifid >= this.ifLink.length) this.fail('DDOS_CAPTURE_BAD_BLOCK', `packet refers to interface ${ifid} but the section declares ${this.ifLink.length}`, this.abs(pos + 8));
         const cap = dv.getUint32(pos + 20, le);
-        if (cap > len - 32) this.fail('DDOS_CAPTURE_BAD_BLOCK', `captured length ${cap} overruns its ${len}-byte block`, this.abs(pos + 20, buf, end));
+        if (cap > len - 32) this.fail('DDOS_CAPTURE_BAD_BLOCK', `captured length ${cap} overruns its ${len}-byte block`, this.abs(pos + 20));
         const ts = (dv.getUint32(pos + 12, le) * 4294967296 + dv.getUint32(pos + 16, le)) / this.ifDiv[ifid] + this.ifOff[ifid];
         this.lastTs = ts;
         sink.packet(buf, pos + 28, cap, dv.getUint32(pos + 24, le), ts, this.ifLink[ifid]);
         n++;
       } else if (type === 3) { // SPB: interface 0, no timestamp
-        if (this.ifLink.length === 0) this.fail('DDOS_CAPTURE_BAD_BLOCK', 'simple packet block before any interface description', this.abs(pos, buf, end));
-        if (len < 16) this.fail('DDOS_CAPTURE_BAD_BLOCK', `simple packet block too short (${len} bytes)`, this.abs(pos, buf, end));
+        if (this.ifLink.length === 0) this.fail('DDOS_CAPTURE_BAD_BLOCK', 'simple packet block before any interface description', this.abs(pos));
+        if (len < 16) this.fail('DDOS_CAPTURE_BAD_BLOCK', `simple packet block too short (${len} bytes)`, this.abs(pos));
         const orig = dv.getUint32(pos + 8, le);
         let cap = Math.min(orig, len - 16);
         if (this.ifSnap[0] > 0) cap = Math.min(cap, this.ifSnap[0]);
         sink.packet(buf, pos + 12, cap, orig, this.lastTs, this.ifLink[0]);
         n++;
       } else if (type === 2) { // obsolete packet block
-        if (len < 32) this.fail('DDOS_CAPTURE_BAD_BLOCK', `packet block too short (${len} bytes)`, this.abs(pos, buf, end));
+        if (len < 32) this.fail('DDOS_CAPTURE_BAD_BLOCK', `packet block too short (${len} bytes)`, this.abs(pos));
         const ifid = dv.getUint16(pos + 8, le);
-        if (ifid >= this.ifLink.length) this.fail('DDOS_CAPTURE_BAD_BLOCK', `packet refers to interface ${ifid} but the section declares ${this.ifLink.length}`, this.abs(pos + 8, buf, end));
+        if (ifid >= this.ifLink.length) this.fail('DDOS_CAPTURE_BAD_BLOCK', `packet refers to interface ${ifid} but the section declares ${this.ifLink.length}`, this.abs(pos + 8));
         const cap = dv.getUint32(pos + 20, le);
-        if (cap > len - 32) this.fail('DDOS_CAPTURE_BAD_BLOCK', `captured length ${cap} overruns its ${len}-byte block`, this.abs(pos + 20, buf, end));
+        if (cap > len - 32) this.fail('DDOS_CAPTURE_BAD_BLOCK', `captured length ${cap} overruns its ${len}-byte block`, this.abs(pos + 20));
         const ts = (dv.getUint32(pos + 12, le) * 4294967296 + dv.getUint32(pos + 16, le)) / this.ifDiv[ifid] + this.ifOff[ifid];
         this.lastTs = ts;
         sink.packet(buf, pos + 28, cap, dv.getUint32(pos + 24, le), ts, this.ifLink[ifid]);
@@ -184,7 +184,7 @@ export class CaptureReader {
         this.interfaceBlock(buf, dv, pos, len, le, end);
       } else if (type === PCAPNG_SHB) {
         const major = dv.getUint16(pos + 12, le);
-        if (major !== 1) this.fail('DDOS_CAPTURE_BAD_VERSION', `unsupported pcapng version ${major}`, this.abs(pos + 12, buf, end));
+        if (major !== 1) this.fail('DDOS_CAPTURE_BAD_VERSION', `unsupported pcapng version ${major}`, this.abs(pos + 12));
         this.ifLink = []; this.ifDiv = []; this.ifOff = []; this.ifSnap = [];
       }
       pos += len;
@@ -195,7 +195,7 @@ export class CaptureReader {
   }
 
   private interfaceBlock(buf: Buffer, dv: DataView, pos: number, len: number, le: boolean, end: number): void {
-    if (len < 20) this.fail('DDOS_CAPTURE_BAD_BLOCK', `interface description block too short (${len} bytes)`, this.abs(pos, buf, end));
+    if (len < 20) this.fail('DDOS_CAPTURE_BAD_BLOCK', `interface description block too short (${len} bytes)`, this.abs(pos));
     const lt = dv.getUint16(pos + 8, le);
     const snap = dv.getUint32(pos + 12, le);
     let div = 1e6, off = 0;
@@ -204,18 +204,18 @@ export class CaptureReader {
     while (o + 4 <= stop) {
       const code = dv.getUint16(o, le), olen = dv.getUint16(o + 2, le);
       if (code === 0) break;
-      if (o + 4 + olen > stop) this.fail('DDOS_CAPTURE_BAD_BLOCK', `interface option ${code} of length ${olen} overruns its block`, this.abs(o, buf, end));
+      if (o + 4 + olen > stop) this.fail('DDOS_CAPTURE_BAD_BLOCK', `interface option ${code} of length ${olen} overruns its block`, this.abs(o));
       if (code === 9 && olen >= 1) {
         const r = buf[o + 4];
         const exp = r & 0x7f;
-        if ((r & 0x80) === 0 ? exp > 18 : exp > 63) this.fail('DDOS_CAPTURE_BAD_BLOCK', `interface timestamp resolution ${r} is out of range`, this.abs(o + 4, buf, end));
+        if ((r & 0x80) === 0 ? exp > 18 : exp > 63) this.fail('DDOS_CAPTURE_BAD_BLOCK', `interface timestamp resolution ${r} is out of range`, this.abs(o + 4));
         div = (r & 0x80) === 0 ? 10 ** exp : 2 ** exp;
       } else if (code === 14 && olen >= 8) {
         off = Number(le ? buf.readBigInt64LE(o + 4) : buf.readBigInt64BE(o + 4));
       }
       o += 4 + ((olen + 3) & ~3);
     }
-    if (this.ifLink.length >= 65536) this.fail('DDOS_CAPTURE_BAD_BLOCK', 'too many interfaces in one section', this.abs(pos, buf, end));
+    if (this.ifLink.length >= 65536) this.fail('DDOS_CAPTURE_BAD_BLOCK', 'too many interfaces in one section', this.abs(pos));
     this.ifLink.push(lt);
     this.ifDiv.push(div);
     this.ifOff.push(off);

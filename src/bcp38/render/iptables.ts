@@ -13,13 +13,13 @@ export function renderIptables(cfg: Bcp38Config, mode: IptablesMode = 'ipset'): 
   const out: string[] = ['#!/bin/sh', header(cfg, '#', `iptables, ${mode}`),
     '# Run as root; re-running replaces what an earlier run installed. Needs iptables' + (mode === 'ipset' ? ' and ipset.' : '.'),
     'set -e', ''];
-  const chain = (t: string, ipt: string, name: string, hook: string, table: string) => {
+  /** Create or flush a chain and hook it in once. */
+  const chain = (ipt: string, table: string, name: string, hook: string) => {
     out.push(`${ipt} -t ${table} -N ${name} 2>/dev/null || ${ipt} -t ${table} -F ${name}`);
     out.push(`${ipt} -t ${table} -C ${hook} -j ${name} 2>/dev/null || ${ipt} -t ${table} -I ${hook} 1 -j ${name}`);
-    void t;
   };
-  chain('raw', 'iptables', 'HOSTOPS-BCP38', 'PREROUTING', 'raw');
-  chain('raw', 'ip6tables', 'HOSTOPS-BCP38', 'PREROUTING', 'raw');
+  chain('iptables', 'raw', 'HOSTOPS-BCP38', 'PREROUTING');
+  chain('ip6tables', 'raw', 'HOSTOPS-BCP38', 'PREROUTING');
   const ll = (ifName: string) => (cfg.allowLinkLocal ? [`ip6tables -t raw -A HOSTOPS-BCP38 -i ${ifName} -s fe80::/10 -j RETURN`,
     `ip6tables -t raw -A HOSTOPS-BCP38 -i ${ifName} -s ::/128 -j RETURN`] : []);
   for (const ifc of cfg.interfaces) {
@@ -53,8 +53,8 @@ export function renderIptables(cfg: Bcp38Config, mode: IptablesMode = 'ipset'): 
   }
   if (cfg.uplinks.length) {
     out.push('', `# egress: only our own address space may be forwarded out of ${cfg.uplinks.join(', ')}`);
-    chain('filter', 'iptables', 'HOSTOPS-BCP38-OUT', 'FORWARD', 'filter');
-    chain('filter', 'ip6tables', 'HOSTOPS-BCP38-OUT', 'FORWARD', 'filter');
+    chain('iptables', 'filter', 'HOSTOPS-BCP38-OUT', 'FORWARD');
+    chain('ip6tables', 'filter', 'HOSTOPS-BCP38-OUT', 'FORWARD');
     for (const [fam, ipt] of [[4, 'iptables'], [6, 'ip6tables']] as [4 | 6, string][]) {
       const list = cfg.egress.filter((p) => p.family === fam);
       for (const u of cfg.uplinks) {
