@@ -98,3 +98,17 @@ test('IPv6: forged sources through the raw-socket addon arrive between two names
     t.destroy();
   }
 });
+
+test('spooftest without CAP_NET_RAW is an environment error (exit 3) with a hint', async () => {
+  const l = await startListener({ port: 38392, host: '127.0.0.1' });
+  try {
+    const r = spawnSync('setpriv', ['--reuid', '65534', '--regid', '65534', '--clear-groups', '--inh-caps=-all',
+      process.execPath, 'bin/hostops.js', 'bcp38', 'spooftest', '--to', '127.0.0.1', '--port', '38392'], { encoding: 'utf8' });
+    assert.equal(r.error, undefined, 'setpriv (util-linux) is required');
+    assert.equal(r.status, 3, r.stderr);
+    assert.match(r.stderr, /code: BCP38_RAW_DENIED/);
+    assert.match(r.stderr, /CAP_NET_RAW/);
+  } finally {
+    await l.close();
+  }
+});
