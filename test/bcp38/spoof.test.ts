@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { createSocket } from 'node:dgram';
 import { connect } from 'node:net';
 import { defaultSources, spoofTest, startListener } from '../../src/bcp38/index.js';
@@ -102,9 +102,15 @@ test('IPv6: forged sources through the raw-socket addon arrive between two names
 test('spooftest without CAP_NET_RAW is an environment error (exit 3) with a hint', async () => {
   const l = await startListener({ port: 38392, host: '127.0.0.1' });
   try {
-    const r = spawnSync('setpriv', ['--reuid', '65534', '--regid', '65534', '--clear-groups', '--inh-caps=-all',
-      process.execPath, 'bin/hostops.js', 'bcp38', 'spooftest', '--to', '127.0.0.1', '--port', '38392'], { encoding: 'utf8' });
-    assert.equal(r.error, undefined, 'setpriv (util-linux) is required');
+    // async spawn: the listener runs in this process and must keep answering
+    const r = await new Promise<{ status: number | null; stderr: string }>((resolve, reject) => {
+      const c = spawn('setpriv', ['--reuid', '65534', '--regid', '65534', '--clear-groups', '--inh-caps=-all',
+        process.execPath, 'bin/hostops.js', 'bcp38', 'spooftest', '--to', '127.0.0.1', '--port', '38392']);
+      let stderr = '';
+      c.stderr.on('data', (d) => { stderr += d; });
+      c.on('error', (e) => reject(new Error(`setpriv (util-linux) is required: ${e.message}`)));
+      c.on('exit', (status) => resolve({ status, stderr }));
+    });
     assert.equal(r.status, 3, r.stderr);
     assert.match(r.stderr, /code: BCP38_RAW_DENIED/);
     assert.match(r.stderr, /CAP_NET_RAW/);
