@@ -16,6 +16,7 @@ export function register(program: Command): void {
     .option('--top <n>', 'reflectors listed per victim', String(DEFAULTS.topReflectors))
     .option('--watch', 'print an alert as soon as a victim crosses the thresholds, and when its attack ends (for live streams)')
     .option('--quiet-after <s>', 'with --watch: seconds without packets after which an attack is reported as ended', '10')
+    .option('--max-conversations <n>', 'bound on tracked UDP conversations (~150 bytes each); attacks are still found past it', '4000000')
     .option('--conversations', 'include every UDP conversation (like tshark -z conv,udp) in --json output')
     .option('--json', 'JSON output (NDJSON alerts then the report with --watch)')
     .action(async (file: string, o: Record<string, string | boolean | undefined>) => {
@@ -33,7 +34,7 @@ export function register(program: Command): void {
       const report = await analyzeCapture(file === '-' ? process.stdin : file, {
         minPps: num('min-pps', o.minPps), minReflectors: num('min-reflectors', o.minReflectors),
         minBytes: num('min-bytes', o.minBytes), topReflectors: num('top', o.top),
-        conversations: Boolean(o.conversations), onAlert, quietAfter: num('quiet-after', o.quietAfter),
+        conversations: Boolean(o.conversations), maxConversations: num('max-conversations', o.maxConversations), onAlert, quietAfter: num('quiet-after', o.quietAfter),
         onProgress: bar ? (n, total) => { if (total && total !== lastTotal) { bar.total(total); lastTotal = total; } bar.tick(n - done); done = n; } : undefined,
       }).finally(() => bar?.stop());
       if (json) {
@@ -69,6 +70,7 @@ export function formatReport(r: DdosReport): string {
   out.push(`capture ${r.source}: ${r.format}${r.compressed ? " (gzip)" : ""}, linktype ${r.linktypes.join(',')}, ${r.packets} packets, ${human(r.bytes, 'B')}, ${span}`);
   out.push(`  udp ${r.udpPackets} packets in ${r.conversations.count} conversations; ipv4 ${r.ipv4}, ipv6 ${r.ipv6}, non-ip ${r.nonIp}, `
     + `fragments ${r.fragments} (${r.orphanFragments} without a first fragment), short ${r.shortPackets}, malformed ${r.malformedPackets}`);
+  if (r.conversations.untrackedPackets) out.push(`  ${r.conversations.untrackedPackets} udp packets beyond --max-conversations were not given a conversation (attack counts include them)`);
   if (r.truncated) out.push(`  truncated: ${r.truncated.message}`);
   const th = r.thresholds;
   out.push(`thresholds: peak >= ${th.minPps} pkt/s, >= ${th.minReflectors} reflectors, >= ${th.minBytes} bytes per victim and protocol`);

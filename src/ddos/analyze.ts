@@ -24,6 +24,8 @@ export interface AnalyzeOptions {
    * it has then been silent for `quietAfter` seconds of capture time (type 'end'): `--watch`.
    */
   onAlert?: (e: WatchEvent) => void;
+  /** Bound on tracked UDP conversations (about 150 bytes each); default 4,000,000. */
+  maxConversations?: number;
   /** Seconds of silence (capture time) after which an alerted attack is reported as ended; default 10. */
   quietAfter?: number;
   /** Called after each chunk with bytes read so far and the total (null for streams). */
@@ -73,7 +75,7 @@ export async function analyzeCapture(input: string | NodeJS.ReadableStream, opts
     if (!Number.isFinite(v) || v < 0) throw usageError('DDOS_BAD_THRESHOLD', `${k} must be a number >= 0, got ${v}`);
   }
   const reflectors = opts.reflectors ?? REFLECTORS;
-  const an = new Analyzer(reflectors, thresholds, opts.onAlert, opts.quietAfter ?? 10);
+  const an = new Analyzer(reflectors, thresholds, opts.onAlert, opts.quietAfter ?? 10, opts.maxConversations ?? 4_000_000);
   const source = typeof input === 'string' ? input : (opts.name ?? 'stdin');
   const reader = new CaptureReader(an, source);
   const chunk = opts.chunkSize ?? 4 * 1024 * 1024;

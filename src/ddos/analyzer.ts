@@ -80,8 +80,15 @@ export class Analyzer implements PacketSink {
   private open: number[] = [];
   private lastCheck = 0;
 
+  /** UDP packets of conversations not tracked because the table was full (maxConversations). */
+  untrackedPackets = 0;
+  // ids resolved by resolve()
+  private rVec = 0; private rVic = 0; private rPair = 0;
+
   constructor(readonly reflectors: readonly Reflector[] = REFLECTORS, readonly thresholds: Thresholds,
-    private readonly onAlert?: (e: WatchEvent) => void, private readonly quietAfter = 10) {
+    private readonly onAlert?: (e: WatchEvent) => void, private readonly quietAfter = 10,
+    /** Bound on tracked conversations (memory: about 150 bytes each); attacks are still found past it. */
+    private readonly maxConversations = 4_000_000) {
     this.ports = portTable(reflectors);
     this.ntpIdx = this.ports[123];
   }
@@ -207,12 +214,13 @@ export class Analyzer implements PacketSink {
     }
     if (!rev) { k[0] = a[0]; k[1] = a[1]; k[2] = a[2]; k[3] = a[3]; k[4] = a[4]; k[5] = a[5]; k[6] = a[6]; k[7] = a[7]; k[8] = ((sport << 16) | dport) >>> 0; }
     else { k[0] = a[4]; k[1] = a[5]; k[2] = a[6]; k[3] = a[7]; k[4] = a[0]; k[5] = a[1]; k[6] = a[2]; k[7] = a[3]; k[8] = ((dport << 16) | sport) >>> 0; }
-    const id = flows.upsert();
+    const id = flows.size < this.maxConversations ? flows.upsert() : flows.find();
+    if (id < 0) { this.untracked(buf, o, end, sport, origlen, ts); return; }
     const fv = flows.vals, fb = id * FN;
     if (flows.created) { fv[fb + F_FIRST] = ts; fv[fb + F_REV] = rev ? 1 : 0; }
     if (ts > fv[fb + F_LAST]) fv[fb + F_LAST] = ts;
     if (!rev) { fv[fb + F_FAB]++; fv[fb + F_BAB] += origlen; } else { fv[fb + F_FBA]++; fv[fb + F_BBA] += origlen; }
-    if (frag === 1) {
+    if (frag === 1 && this.frags.size < this.maxConversations) {
       const fk = this.frags.key;
       fk[0] = a[0]; fk[1] = a[1]; fk[2] = a[2]; fk[3] = a[3]; fk[4] = a[4]; fk[5] = a[5]; fk[6] = a[6]; fk[7] = a[7]; fk[8] = fragId;
       const fid = this.frags.upsert();
@@ -221,13 +229,41 @@ export class Analyzer implements PacketSink {
     }
     const proto = this.ports[sport];
     if (proto === 0) return;
-    let monlist = 0;
-    if (proto === this.ntpIdx && end - o >= 12) {
-      const b0 = buf[o + 8], code = buf[o + 11];
-      // mode 7 response (R bit) to MON_GETLIST_1 (42) or MON_GETLIST (20)
-      if ((b0 & 0x87) === 0x87 && (code === 42 || code === 20)) monlist = 1;
-    }
-    this.amp(id, rev, proto, origlen, ts, monlist);
+    this.amp(id, rev, proto, origlen, ts, this.monlist(buf, o, end, proto));
+  }
+
+  /** 1 for an NTP mode 7 response (R bit) to MON_GETLIST_1 (42) or MON_GETLIST (20); o = UDP header. */
+  private monlist(buf: Buffer, o: number, end: number, proto: number): number {
+    if (proto !== this.ntpIdx || end - o < 12) return 0;
+    const b0 = buf[o + 8], code = buf[o + 11];
+    return (b0 & 0x87) === 0x87 && (code === 42 || code === 20) ? 1 : 0;
+  }
+
+  /** Past maxConversations: no conversation entry, but reflection traffic is still counted. */
+  private untracked(buf: Buffer, o: number, end: number, sport: number, origlen: number, ts: number): void {
+    this.untrackedPackets++;
+    const proto = this.ports[sport];
+    if (proto === 0) return;
+    this.resolve(proto, ts);
+    this.hit(this.rVec, this.rVic, this.rPair, origlen, ts, this.monlist(buf, o, end, proto));
+  }
+
+  /** Vector, victim and pair ids of the current packet (dst = victim, src = reflector). */
+  private resolve(proto: number, ts: number): void {
+    const a = this.a;
+    const vk = this.vectors.key;
+    vk[0] = a[4]; vk[1] = a[5]; vk[2] = a[6]; vk[3] = a[7]; vk[4] = proto;
+    const vec = this.vectors.upsert();
+    if (this.vectors.created) this.init(this.vectors.vals, vec * VN, ts);
+    const ck = this.victims.key;
+    ck[0] = a[4]; ck[1] = a[5]; ck[2] = a[6]; ck[3] = a[7];
+    const vic = this.victims.upsert();
+    if (this.victims.created) this.init(this.victims.vals, vic * VN, ts);
+    const pk = this.pairs.key;
+    pk[0] = a[4]; pk[1] = a[5]; pk[2] = a[6]; pk[3] = a[7]; pk[4] = a[0]; pk[5] = a[1]; pk[6] = a[2]; pk[7] = a[3]; pk[8] = proto;
+    const pair = this.pairs.upsert();
+    if (this.pairs.created) this.vectors.vals[vec * VN + V_REFL]++;
+    this.rVec = vec; this.rVic = vic; this.rPair = pair;
   }
 
   /** A non-first fragment: counted with the flow of its first fragment when that was seen. */
@@ -252,21 +288,9 @@ export class Analyzer implements PacketSink {
     const fb = flowId * FN + (rev ? F_AMP + 3 : F_AMP);
     let fv = this.flows.vals;
     if (fv[fb] === 0) {
-      const a = this.a;
-      const vk = this.vectors.key;
-      vk[0] = a[4]; vk[1] = a[5]; vk[2] = a[6]; vk[3] = a[7]; vk[4] = proto;
-      const vec = this.vectors.upsert();
-      if (this.vectors.created) this.init(this.vectors.vals, vec * VN, ts);
-      const ck = this.victims.key;
-      ck[0] = a[4]; ck[1] = a[5]; ck[2] = a[6]; ck[3] = a[7];
-      const vic = this.victims.upsert();
-      if (this.victims.created) this.init(this.victims.vals, vic * VN, ts);
-      const pk = this.pairs.key;
-      pk[0] = a[4]; pk[1] = a[5]; pk[2] = a[6]; pk[3] = a[7]; pk[4] = a[0]; pk[5] = a[1]; pk[6] = a[2]; pk[7] = a[3]; pk[8] = proto;
-      const pair = this.pairs.upsert();
-      if (this.pairs.created) this.vectors.vals[vec * VN + V_REFL]++;
+      this.resolve(proto, ts);
       fv = this.flows.vals;
-      fv[fb] = vec + 1; fv[fb + 1] = vic + 1; fv[fb + 2] = pair + 1;
+      fv[fb] = this.rVec + 1; fv[fb + 1] = this.rVic + 1; fv[fb + 2] = this.rPair + 1;
     }
     this.hit(fv[fb] - 1, fv[fb + 1] - 1, fv[fb + 2] - 1, origlen, ts, monlist);
   }

@@ -66,8 +66,11 @@ export interface DdosReport {
   shortPackets: number;
   malformedPackets: number;
   unsupportedLinkPackets: number;
-  /** UDP conversations counted as `tshark -q -z conv,udp` does. */
-  conversations: { count: number; frames: number; bytes: number };
+  /**
+   * UDP conversations counted as `tshark -q -z conv,udp` does; untrackedPackets > 0 when the
+   * maxConversations bound was reached (those packets still count for attacks).
+   */
+  conversations: { count: number; frames: number; bytes: number; untrackedPackets: number };
   thresholds: { minPps: number; minReflectors: number; minBytes: number };
   /** Set when the input ended inside a record; everything before it is reported. */
   truncated: { offset: number; message: string } | null;
@@ -157,7 +160,7 @@ export function buildReport(an: Analyzer, meta: { source: string; format: Captur
     ipv4: an.ipv4, ipv6: an.ipv6, nonIp: an.nonIp, otherIp: an.otherIp,
     udpPackets: an.udpFrames, udpBytes: an.udpBytes, fragments: an.fragments, orphanFragments: an.orphanFragments,
     shortPackets: an.short, malformedPackets: an.malformed, unsupportedLinkPackets: an.unsupportedLink,
-    conversations: { count: flows.size, frames: convFrames, bytes: convBytes },
+    conversations: { count: flows.size, frames: convFrames, bytes: convBytes, untrackedPackets: an.untrackedPackets },
     thresholds: { ...th }, truncated: meta.truncated, victims,
   };
   if (meta.conversations) report.udpConversations = list;

@@ -166,3 +166,13 @@ test('IPv6 fragment and extension headers are walked to the UDP header', async (
   assert.equal(r.victims[0].vectors[0].protocol, 'dns');
   assert.equal(r.victims[0].packets, 6);
 });
+
+test('past maxConversations, conversations stop being tracked but attacks are still measured in full', async () => {
+  const buf = writeScenario({ format: 'pcap' });
+  const full = await analyzeCapture(stream(buf), { minPps: 500 });
+  const capped = await analyzeCapture(stream(buf), { minPps: 500, maxConversations: 5 });
+  assert.equal(capped.conversations.count, 5);
+  assert.ok(capped.conversations.untrackedPackets > 10000);
+  assert.equal(full.conversations.untrackedPackets, 0);
+  assert.deepEqual(summary(capped).victims, summary(full).victims);
+});
