@@ -147,10 +147,16 @@ static void fill_payload(const probe_sock *s, uint8_t *p, int size, uint32_t key
 }
 
 static int do_send(probe_sock *s, const void *buf, size_t n, const struct sockaddr_storage *dst, socklen_t dlen, double *t_ns) {
-  *t_ns = probe_now_ns();
-  ssize_t r = sendto(s->fd, buf, n, 0, (const struct sockaddr *)dst, dlen);
-  if (r < 0) return -errno;
-  return 0;
+  for (int attempt = 0;; attempt++) {
+    *t_ns = probe_now_ns();
+    ssize_t r = sendto(s->fd, buf, n, 0, (const struct sockaddr *)dst, dlen);
+    if (r >= 0) return 0;
+    /* with IP_RECVERR an earlier probe's ICMP error is also left as a pending socket error, which
+     * the next sendto reports instead of sending; that error belongs to the old probe: send again */
+    int e = errno;
+    if (attempt < 2 && (e == ECONNREFUSED || e == EHOSTUNREACH || e == ENETUNREACH || e == EPROTO || e == EINTR)) continue;
+    return -e;
+  }
 }
 
 int send_echo(probe_sock *s, const struct sockaddr_storage *dst, socklen_t dlen, int id, int seq, int size, double *t_ns) {
