@@ -1,0 +1,38 @@
+/**
+ * Library API of the net module (see /work/wt/API.md): ping, pingMany, trace, mtr. No printing;
+ * all times in seconds. `pingMany` shares one socket per address family across all targets.
+ */
+import { pingTargets, type PingOptions, type PingSummary } from './ping.js';
+
+export type { PingOptions, PingSummary, PingEvent } from './ping.js';
+export { trace, type TraceOptions, type TraceResult, type TraceHop, type TraceProbe } from './trace.js';
+export { mtr, MtrSession, type MtrOptions, type MtrReport, type MtrHop } from './mtr.js';
+export { discoverEcmp, type EcmpResult } from './ecmp.js';
+export { advise } from './advice.js';
+export { EchoEngine } from './echo.js';
+
+export interface ApiPingOptions {
+  count?: number;
+  intervalMs?: number;
+  timeoutMs?: number;
+  size?: number;
+  family?: 4 | 6;
+  signal?: AbortSignal;
+  /** per-packet results as they happen (a stream for live views) */
+  onEvent?: PingOptions['onEvent'];
+  ttl?: number;
+  tos?: number;
+  deadlineMs?: number;
+}
+
+/** Ping one target: `count` probes (default 5) every `intervalMs` (default 1000). */
+export async function ping(target: string, opts: ApiPingOptions = {}): Promise<PingSummary> {
+  const [s] = await pingTargets([target], opts);
+  return s;
+}
+
+/** Ping many targets at once over one socket per family, staggered across the interval. */
+export async function pingMany(targets: string[], opts: ApiPingOptions = {}): Promise<PingSummary[]> {
+  if (targets.length === 0) return [];
+  return pingTargets(targets, opts);
+}
