@@ -86,7 +86,8 @@ static void on_event(void *ctx, const probe_event *ev) {
   d[6] = ev->key; d[7] = ev->len; d[8] = ev->cookie_ok; d[9] = ev->inner_proto; d[10] = ev->inner_sport;
   d[11] = ev->inner_dport; d[12] = ev->tcp_flags; d[13] = ev->sport; d[14] = ev->dport; d[15] = ev->err_no;
   napi_set_element(p->env, p->addrs, (uint32_t)(p->count * 2), addr_string(p->env, &ev->from));
-  napi_set_element(p->env, p->addrs, (uint32_t)(p->count * 2 + 1), addr_string(p->env, &ev->inner_dst));
+  if (ev->inner_dst.ss_family) /* left as a hole (undefined) when there is no quoted packet */
+    napi_set_element(p->env, p->addrs, (uint32_t)(p->count * 2 + 1), addr_string(p->env, &ev->inner_dst));
   p->count++;
 }
 

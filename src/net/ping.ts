@@ -105,6 +105,7 @@ export async function runPing(resolved: Resolved[], opts: PingOptions): Promise<
     return e;
   };
   const emit = opts.onEvent ?? (() => {});
+  const live = opts.onEvent !== undefined;
   const runs: Run[] = [];
   try {
     for (const r of resolved) engineFor(r.family);
@@ -119,7 +120,8 @@ export async function runPing(resolved: Resolved[], opts: PingOptions): Promise<
     let deadlineTimer: NodeJS.Timeout | undefined;
     const t0 = performance.now();
     const stagger = resolved.length > 1 ? interval / resolved.length : 0;
-    const coalesceMs = resolved.length > 20 ? 4 : 0;
+    // many targets: send in small bursts (fewer wakeups; replies then arrive as one batch)
+    const coalesceMs = resolved.length > 20 ? Math.min(10, interval / 20) : 0;
 
     const finish = (run: Run) => {
       if (run.done) return;
@@ -158,7 +160,7 @@ export async function runPing(resolved: Resolved[], opts: PingOptions): Promise<
             run.answered.add(idx);
             if (idx >= 0) run.rtts[idx] = us / 1e6;
           }
-          emit({ type: 'reply', target: run.r.target, address: run.r.address, from: o.ev.from, seq: idx + 1,
+          if (live) emit({ type: 'reply', target: run.r.target, address: run.r.address, from: o.ev.from, seq: idx + 1,
             bytes: o.ev.len, ttl: o.ev.ttl, rttUs: us, dup: o.dup, time, timing });
           break;
         }

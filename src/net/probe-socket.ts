@@ -109,7 +109,7 @@ export class ProbeSocket {
           kind: EV_KIND[slots[o]] as ProbeEvent['kind'], t: slots[o + 1], ttl: slots[o + 2], type: slots[o + 3],
           code: slots[o + 4], id: slots[o + 5], key: slots[o + 6], len: slots[o + 7], cookieOk: slots[o + 8] === 1,
           innerProto: slots[o + 9], innerSport: slots[o + 10], innerDport: slots[o + 11], tcpFlags: slots[o + 12],
-          sport: slots[o + 13], dport: slots[o + 14], errno: slots[o + 15], from: addrs[2 * i], innerDst: addrs[2 * i + 1],
+          sport: slots[o + 13], dport: slots[o + 14], errno: slots[o + 15], from: addrs[2 * i], innerDst: addrs[2 * i + 1] ?? '',
         };
       }
       onEvents(evs);
