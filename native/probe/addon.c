@@ -138,10 +138,11 @@ static psock *get_sock(napi_env env, napi_value v) {
   return hd->p;
 }
 
-/* open(kind, family, cookie: Buffer(8), slots: Float64Array, callback) -> handle */
+/* open(kind, family, cookie: Buffer(8), slots: Float64Array, callback, flags) -> handle
+ * flags bit 0: kernel TX timestamps (events of kind EV_TX carry the send's tag as key) */
 static napi_value Open(napi_env env, napi_callback_info info) {
-  size_t argc = 5;
-  napi_value argv[5];
+  size_t argc = 6;
+  napi_value argv[6];
   CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   int32_t kind, family;
   CHECK(napi_get_value_int32(env, argv[0], &kind));
@@ -169,6 +170,9 @@ static napi_value Open(napi_env env, napi_callback_info info) {
     free(p);
     return throw_errno(env, -r, err);
   }
+  int32_t flags = 0;
+  if (argc > 5) napi_get_value_int32(env, argv[5], &flags);
+  if (flags & 1) probe_enable_tx(&p->s); /* best effort: without it the user-space send time is used */
   p->env = env;
   p->slots = adata;
   p->cap = alen / EV_STRIDE;
@@ -243,10 +247,16 @@ static psock *send_args(napi_env env, napi_value *argv, int port_index, struct s
   return p;
 }
 
-/* sendEcho(h, addr, ttl, tos, id, seq, size) -> send time ns, or -errno */
+static void take_tag(napi_env env, psock *p, size_t argc, napi_value *argv, size_t at) {
+  uint32_t tag = 0;
+  if (argc > at) napi_get_value_uint32(env, argv[at], &tag);
+  p->s.cur_tag = tag;
+}
+
+/* sendEcho(h, addr, ttl, tos, id, seq, size, tag) -> send time ns, or -errno */
 static napi_value SendEcho(napi_env env, napi_callback_info info) {
-  size_t argc = 7;
-  napi_value argv[7];
+  size_t argc = 8;
+  napi_value argv[8];
   CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   struct sockaddr_storage ss;
   socklen_t slen;
@@ -257,6 +267,7 @@ static napi_value SendEcho(napi_env env, napi_callback_info info) {
   napi_get_value_int32(env, argv[4], &id);
   napi_get_value_int32(env, argv[5], &seq);
   napi_get_value_int32(env, argv[6], &size);
+  take_tag(env, p, argc, argv, 7);
   int r = set_ttl_tos(&p->s, ttl, tos);
   if (r < 0) return ret_double(env, r);
   double t;
@@ -264,10 +275,10 @@ static napi_value SendEcho(napi_env env, napi_callback_info info) {
   return ret_double(env, r < 0 ? r : t);
 }
 
-/* sendUdp(h, addr, port, ttl, tos, key, size) -> send time ns, or -errno */
+/* sendUdp(h, addr, port, ttl, tos, key, size, tag) -> send time ns, or -errno */
 static napi_value SendUdp(napi_env env, napi_callback_info info) {
-  size_t argc = 7;
-  napi_value argv[7];
+  size_t argc = 8;
+  napi_value argv[8];
   CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   struct sockaddr_storage ss;
   socklen_t slen;
@@ -278,6 +289,7 @@ static napi_value SendUdp(napi_env env, napi_callback_info info) {
   int32_t size;
   napi_get_value_uint32(env, argv[5], &key);
   napi_get_value_int32(env, argv[6], &size);
+  take_tag(env, p, argc, argv, 7);
   int r = set_ttl_tos(&p->s, ttl, tos);
   if (r < 0) return ret_double(env, r);
   double t;
@@ -285,10 +297,10 @@ static napi_value SendUdp(napi_env env, napi_callback_info info) {
   return ret_double(env, r < 0 ? r : t);
 }
 
-/* sendTcpSyn(h, addr, dport, ttl, tos, sport, seq) -> send time ns, or -errno */
+/* sendTcpSyn(h, addr, dport, ttl, tos, sport, seq, tag) -> send time ns, or -errno */
 static napi_value SendTcp(napi_env env, napi_callback_info info) {
-  size_t argc = 7;
-  napi_value argv[7];
+  size_t argc = 8;
+  napi_value argv[8];
   CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   struct sockaddr_storage ss;
   socklen_t slen;
@@ -299,6 +311,7 @@ static napi_value SendTcp(napi_env env, napi_callback_info info) {
   uint32_t seq;
   napi_get_value_int32(env, argv[5], &sport);
   napi_get_value_uint32(env, argv[6], &seq);
+  take_tag(env, p, argc, argv, 7);
   int r = set_ttl_tos(&p->s, ttl, tos);
   if (r < 0) return ret_double(env, r);
   double t;

@@ -10,7 +10,9 @@
 enum probe_kind { PK_ICMP_RAW = 1, PK_ICMP_DGRAM = 2, PK_UDP = 3, PK_TCP_RAW = 4 };
 
 /* Event kinds delivered to JS. */
-enum ev_kind { EV_ECHO = 1, EV_ERROR = 2, EV_TCP = 3 };
+enum ev_kind { EV_ECHO = 1, EV_ERROR = 2, EV_TCP = 3, EV_TX = 4 };
+
+#define TX_RING 4096
 
 /* One received packet, decoded. Numbers land in a Float64Array slot (see EV_* offsets in addon.c). */
 typedef struct {
@@ -41,6 +43,10 @@ typedef struct {
   uint8_t cookie[8];
   int cur_ttl, cur_tos;
   int echo_id;           /* for dgram ICMP: the id the kernel assigns (local port) */
+  int tx_ts;             /* kernel software TX timestamps requested (SO_TIMESTAMPING, OPT_ID) */
+  uint32_t tx_count;     /* mirrors the kernel's per-socket OPT_ID counter */
+  uint32_t tx_tag[TX_RING]; /* caller's tag for each OPT_ID value */
+  uint32_t cur_tag;
 } probe_sock;
 
 extern int64_t probe_clock_base;
@@ -52,6 +58,7 @@ int probe_drain(probe_sock *s, event_fn fn, void *ctx);
 
 int parse_addr(const char *str, int family, int port, struct sockaddr_storage *ss, socklen_t *len);
 int set_ttl_tos(probe_sock *s, int ttl, int tos);
+int probe_enable_tx(probe_sock *s);
 
 /* Senders return 0 and the send time in *t_ns, or -errno. */
 int send_echo(probe_sock *s, const struct sockaddr_storage *dst, socklen_t dlen, int id, int seq, int size, double *t_ns);

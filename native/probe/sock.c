@@ -12,6 +12,7 @@
 #include <netinet/icmp6.h>
 #include <linux/errqueue.h>
 #include <linux/icmp.h>
+#include <linux/net_tstamp.h>
 
 int64_t probe_clock_base;
 
@@ -123,6 +124,17 @@ int probe_open(probe_sock *s, int kind, int family, const uint8_t cookie[8], cha
   return 0;
 }
 
+/* Ask for a kernel timestamp when each probe leaves through the device, so the RTT does not
+ * include the time our own process spends in the send path. OPT_ID numbers them per socket. */
+int probe_enable_tx(probe_sock *s) {
+  int flags = SOF_TIMESTAMPING_TX_SOFTWARE | SOF_TIMESTAMPING_SOFTWARE | SOF_TIMESTAMPING_OPT_ID |
+              SOF_TIMESTAMPING_OPT_TSONLY;
+  if (setsockopt(s->fd, SOL_SOCKET, SO_TIMESTAMPING, &flags, sizeof flags) < 0) return -errno;
+  s->tx_ts = 1;
+  s->tx_count = 0;
+  return 0;
+}
+
 int set_ttl_tos(probe_sock *s, int ttl, int tos) {
   if (ttl > 0 && ttl != s->cur_ttl) {
     int r = s->family == 6 ? setsockopt(s->fd, IPPROTO_IPV6, IPV6_UNICAST_HOPS, &ttl, sizeof ttl)
@@ -150,7 +162,10 @@ static int do_send(probe_sock *s, const void *buf, size_t n, const struct sockad
   for (int attempt = 0;; attempt++) {
     *t_ns = probe_now_ns();
     ssize_t r = sendto(s->fd, buf, n, 0, (const struct sockaddr *)dst, dlen);
-    if (r >= 0) return 0;
+    if (r >= 0) {
+      if (s->tx_ts) s->tx_tag[s->tx_count++ % TX_RING] = s->cur_tag;
+      return 0;
+    }
     /* with IP_RECVERR an earlier probe's ICMP error is also left as a pending socket error, which
      * the next sendto reports instead of sending; that error belongs to the old probe: send again */
     int e = errno;
@@ -268,6 +283,18 @@ static int decode_errqueue(probe_sock *s, struct msghdr *m, const uint8_t *data,
   struct sock_extended_err *ee = NULL;
   read_cmsgs(m, ev, &ee);
   if (!ee) return 0;
+  if (ee->ee_origin == SO_EE_ORIGIN_TIMESTAMPING) {
+    struct timespec ts = { 0, 0 };
+    for (struct cmsghdr *c = CMSG_FIRSTHDR(m); c; c = CMSG_NXTHDR(m, c))
+      if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_TIMESTAMPING) memcpy(&ts, CMSG_DATA(c), sizeof ts);
+    if (!s->tx_ts || (!ts.tv_sec && !ts.tv_nsec)) return 0;
+    /* an OPT_ID far from what we sent is not ours to trust */
+    if (s->tx_count - ee->ee_data - 1 >= TX_RING) return 0;
+    ev->kind = EV_TX;
+    ev->t_ns = ts_ns(&ts);
+    ev->key = s->tx_tag[ee->ee_data % TX_RING];
+    return 1;
+  }
   ev->kind = EV_ERROR;
   ev->err_no = (int)ee->ee_errno;
   if (ee->ee_origin == SO_EE_ORIGIN_ICMP || ee->ee_origin == SO_EE_ORIGIN_ICMP6) {
@@ -300,8 +327,9 @@ int probe_drain(probe_sock *s, event_fn fn, void *ctx) {
   char cbuf[512];
   struct sockaddr_storage name;
   int count = 0;
-  int use_errq = s->kind == PK_ICMP_DGRAM || s->kind == PK_UDP;
-  for (int pass = 0; pass < (use_errq ? 2 : 1); pass++) {
+  int use_errq = s->kind == PK_ICMP_DGRAM || s->kind == PK_UDP || s->tx_ts;
+  /* the error queue first: a probe's TX timestamp must be seen before its reply */
+  for (int pass = use_errq ? 1 : 0; pass >= 0; pass--) {
     for (int i = 0; i < 1024; i++) { /* bounded per wakeup; level-triggered poll calls us again */
       struct iovec iov = { buf, sizeof buf };
       struct msghdr m;

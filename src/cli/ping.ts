@@ -12,7 +12,7 @@ import { fpingLine, fpingSummary, iputilsHeader, iputilsLine, iputilsSummary } f
 interface PingFlags {
   count?: string; interval?: string; size?: string; timeout?: string; deadline?: string; ttl?: string; tos?: string;
   quiet?: boolean; timestamp?: boolean; outstanding?: boolean; ipv4?: boolean; ipv6?: boolean; numeric?: boolean;
-  json?: boolean; mode?: string;
+  json?: boolean; mode?: string; sendTime?: string;
 }
 
 function num(v: string | undefined, flag: string, min: number, max: number, int = true): number | undefined {
@@ -42,6 +42,7 @@ export function register(program: Command): void {
     .option('-4, --ipv4', 'IPv4 only')
     .option('-6, --ipv6', 'IPv6 only')
     .option('--mode <m>', 'socket: auto, raw or dgram (ICMP datagram sockets)', 'auto')
+    .option('--send-time <src>', 'kernel: the kernel\'s TX timestamp (default up to 64 targets); user: just before sendto, like iputils')
     .option('--json', 'summaries as JSON')
     .action(async (targets: string[], f: PingFlags) => {
       process.exitCode = await pingCommand(targets, f);
@@ -59,6 +60,7 @@ async function pingCommand(targets: string[], f: PingFlags): Promise<number> {
   const ttl = num(f.ttl, '-t', 1, 255);
   const tos = num(f.tos, '-Q', 0, 255);
   if (!['auto', 'raw', 'dgram'].includes(f.mode ?? 'auto')) throw usageError('PING_BAD_OPTION', `--mode must be auto, raw or dgram`);
+  if (f.sendTime && !['kernel', 'user'].includes(f.sendTime)) throw usageError('PING_BAD_OPTION', `--send-time must be kernel or user`);
   const resolved: Resolved[] = [];
   for (const t of targets) resolved.push(await resolveTarget(t, family));
   const multi = resolved.length > 1;
@@ -95,6 +97,7 @@ async function pingCommand(targets: string[], f: PingFlags): Promise<number> {
       count, intervalMs: intervalS !== undefined ? intervalS * 1000 : undefined,
       timeoutMs: timeoutS !== undefined ? timeoutS * 1000 : 10000, deadlineMs: deadlineS !== undefined ? deadlineS * 1000 : undefined,
       size: sz, ttl, tos, family, signal: ac.signal, mode: (f.mode ?? 'auto') as 'auto',
+      txTimestamps: f.sendTime ? f.sendTime === 'kernel' : undefined,
       onEvent,
       onStart: () => { if (!f.json && !multi) out(iputilsHeader(resolved[0], sz)); },
     });

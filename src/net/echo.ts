@@ -49,10 +49,13 @@ export class EchoEngine {
   private sock: ProbeSocket;
   private id: number;
   private targets = new Map<string, TargetState>();
+  private tx = new Map<number, EchoProbe>();
+  private nextTag = 1;
 
-  constructor(family: Family, mode: 'auto' | 'raw' | 'dgram' = 'auto') {
+  /** txTimestamps: take send times from the kernel (one more message per probe; see ProbeSocket). */
+  constructor(family: Family, mode: 'auto' | 'raw' | 'dgram' = 'auto', opts: { txTimestamps?: boolean } = {}) {
     this.family = family;
-    this.sock = openIcmp(family, (evs) => this.onEvents(evs), mode);
+    this.sock = openIcmp(family, (evs) => this.onEvents(evs), mode, opts);
     this.id = this.sock.kind === 'icmp-dgram' ? this.sock.localId() : 1 + Math.floor(Math.random() * 0xfffe);
   }
 
@@ -73,10 +76,13 @@ export class EchoEngine {
     const st = this.targets.get(address);
     if (!st) throw new Error(`echo target ${address} was not added`);
     const s = seq & 0xffff;
-    const sent = this.sock.sendEcho(address, { id: this.id, seq: s, size: st.t.size, ttl: o.ttl, tos: o.tos });
+    const tag = this.nextTag++ >>> 0;
+    const sent = this.sock.sendEcho(address, { id: this.id, seq: s, size: st.t.size, ttl: o.ttl, tos: o.tos, tag });
     if (sent < 0) return sent;
     const probe: EchoProbe = { seq: s, sent, dups: 0, deadline: sent + o.timeoutNs };
     st.probes.set(s, probe);
+    this.tx.set(tag, probe);
+    if (this.tx.size > 4096) this.tx.delete(tag - 4096);
     return probe;
   }
 
@@ -97,6 +103,18 @@ export class EchoEngine {
     for (const ev of evs) {
       if (ev.kind === 'echo') this.onEcho(ev);
       else if (ev.kind === 'error') this.onError(ev);
+      else if (ev.kind === 'tx') this.onTx(ev);
+    }
+  }
+
+  /** The kernel's send time replaces ours when it is plausible (after ours, within 10 ms). */
+  private onTx(ev: ProbeEvent): void {
+    const p = this.tx.get(ev.key);
+    if (!p) return;
+    this.tx.delete(ev.key);
+    if (p.recv === undefined && ev.t >= p.sent && ev.t - p.sent < 1e7) {
+      p.deadline += ev.t - p.sent;
+      p.sent = ev.t;
     }
   }
 

@@ -25,6 +25,11 @@ export interface PingOptions {
   signal?: AbortSignal;
   /** socket choice: raw ICMP, ICMP datagram (ping_group_range) or raw then datagram */
   mode?: 'auto' | 'raw' | 'dgram';
+  /**
+   * take send times from the kernel (SO_TIMESTAMPING TX) instead of just before sendto; costs one
+   * more message per probe. Default: on for up to 64 targets.
+   */
+  txTimestamps?: boolean;
   /** per-packet events, for a live view */
   onEvent?: (e: PingEvent) => void;
   /** call back once the first probe of each target is about to go (CLI header lines) */
@@ -101,7 +106,7 @@ export async function runPing(resolved: Resolved[], opts: PingOptions): Promise<
   const engines = new Map<Family, EchoEngine>();
   const engineFor = (f: Family) => {
     let e = engines.get(f);
-    if (!e) { e = new EchoEngine(f, opts.mode); engines.set(f, e); }
+    if (!e) { e = new EchoEngine(f, opts.mode, { txTimestamps: opts.txTimestamps ?? resolved.length <= 64 }); engines.set(f, e); }
     return e;
   };
   const emit = opts.onEvent ?? (() => {});
@@ -121,7 +126,7 @@ export async function runPing(resolved: Resolved[], opts: PingOptions): Promise<
     const t0 = performance.now();
     const stagger = resolved.length > 1 ? interval / resolved.length : 0;
     // many targets: send in small bursts (fewer wakeups; replies then arrive as one batch)
-    const coalesceMs = resolved.length > 20 ? Math.min(10, interval / 20) : 0;
+    const coalesceMs = resolved.length > 20 ? Math.min(resolved.length > 200 ? 20 : 10, interval / 20) : 0;
 
     const finish = (run: Run) => {
       if (run.done) return;

@@ -11,7 +11,8 @@ export type SocketKind = 'icmp-raw' | 'icmp-dgram' | 'udp' | 'tcp-raw';
 export type Family = 4 | 6;
 
 export interface ProbeEvent {
-  kind: 'echo' | 'error' | 'tcp';
+  /** tx: the kernel's send timestamp of the probe whose tag is `key` */
+  kind: 'echo' | 'error' | 'tcp' | 'tx';
   /** kernel receive time, ns since clockBase() */
   t: number;
   /** received TTL / hop limit, -1 when unknown */
@@ -43,12 +44,12 @@ export interface ProbeEvent {
 
 interface Addon {
   version(): string;
-  open(kind: number, family: number, cookie: Buffer, slots: Float64Array, cb: (n: number, addrs: string[]) => void): unknown;
+  open(kind: number, family: number, cookie: Buffer, slots: Float64Array, cb: (n: number, addrs: string[]) => void, flags: number): unknown;
   close(h: unknown): void;
   ref(h: unknown, on: boolean): void;
-  sendEcho(h: unknown, addr: string, ttl: number, tos: number, id: number, seq: number, size: number): number;
-  sendUdp(h: unknown, addr: string, port: number, ttl: number, tos: number, key: number, size: number): number;
-  sendTcpSyn(h: unknown, addr: string, dport: number, ttl: number, tos: number, sport: number, seq: number): number;
+  sendEcho(h: unknown, addr: string, ttl: number, tos: number, id: number, seq: number, size: number, tag: number): number;
+  sendUdp(h: unknown, addr: string, port: number, ttl: number, tos: number, key: number, size: number, tag: number): number;
+  sendTcpSyn(h: unknown, addr: string, dport: number, ttl: number, tos: number, sport: number, seq: number, tag: number): number;
   localId(h: unknown): number;
   now(): number;
   clockBase(): number;
@@ -61,7 +62,7 @@ function native(): Addon {
 }
 
 const KIND: Record<SocketKind, number> = { 'icmp-raw': 1, 'icmp-dgram': 2, udp: 3, 'tcp-raw': 4 };
-const EV_KIND = ['', 'echo', 'error', 'tcp'] as const;
+const EV_KIND = ['', 'echo', 'error', 'tcp', 'tx'] as const;
 const STRIDE = 16;
 const BATCH = 256;
 
@@ -97,8 +98,12 @@ export class ProbeSocket {
     this.h = h;
   }
 
-  /** Open a socket; permission problems become HostopsError exit 3 naming what to grant. */
-  static open(kind: SocketKind, family: Family, onEvents: (events: ProbeEvent[]) => void): ProbeSocket {
+  /**
+   * Open a socket; permission problems become HostopsError exit 3 naming what to grant.
+   * txTimestamps: the kernel reports when each probe left the device ('tx' events keyed by the
+   * send's tag), so an RTT does not include our own send path.
+   */
+  static open(kind: SocketKind, family: Family, onEvents: (events: ProbeEvent[]) => void, opts: { txTimestamps?: boolean } = {}): ProbeSocket {
     const a = native();
     const slots = new Float64Array(STRIDE * BATCH);
     const cb = (n: number, addrs: string[]) => {
@@ -116,7 +121,7 @@ export class ProbeSocket {
     };
     let h: unknown;
     try {
-      h = a.open(KIND[kind], family, randomBytes(8), slots, cb);
+      h = a.open(KIND[kind], family, randomBytes(8), slots, cb, opts.txTimestamps ? 1 : 0);
     } catch (e) {
       throw permissionError(kind, family, e as NodeJS.ErrnoException);
     }
@@ -124,18 +129,18 @@ export class ProbeSocket {
   }
 
   /** ICMP echo request; returns the send time (ns) or -errno. */
-  sendEcho(addr: string, o: { ttl?: number; tos?: number; id: number; seq: number; size: number }): number {
-    return native().sendEcho(this.h, addr, o.ttl ?? 0, o.tos ?? -1, o.id, o.seq, o.size);
+  sendEcho(addr: string, o: { ttl?: number; tos?: number; id: number; seq: number; size: number; tag?: number }): number {
+    return native().sendEcho(this.h, addr, o.ttl ?? 0, o.tos ?? -1, o.id, o.seq, o.size, (o.tag ?? 0) >>> 0);
   }
 
   /** UDP datagram carrying `key` after the cookie; returns the send time (ns) or -errno. */
-  sendUdp(addr: string, o: { port: number; ttl?: number; tos?: number; key: number; size: number }): number {
-    return native().sendUdp(this.h, addr, o.port, o.ttl ?? 0, o.tos ?? -1, o.key >>> 0, o.size);
+  sendUdp(addr: string, o: { port: number; ttl?: number; tos?: number; key: number; size: number; tag?: number }): number {
+    return native().sendUdp(this.h, addr, o.port, o.ttl ?? 0, o.tos ?? -1, o.key >>> 0, o.size, (o.tag ?? 0) >>> 0);
   }
 
   /** TCP SYN with sequence number `seq`; returns the send time (ns) or -errno. */
-  sendTcpSyn(addr: string, o: { port: number; ttl?: number; tos?: number; sport: number; seq: number }): number {
-    return native().sendTcpSyn(this.h, addr, o.port, o.ttl ?? 0, o.tos ?? -1, o.sport, o.seq >>> 0);
+  sendTcpSyn(addr: string, o: { port: number; ttl?: number; tos?: number; sport: number; seq: number; tag?: number }): number {
+    return native().sendTcpSyn(this.h, addr, o.port, o.ttl ?? 0, o.tos ?? -1, o.sport, o.seq >>> 0, (o.tag ?? 0) >>> 0);
   }
 
   /** Echo id the kernel gave a ping socket, or the bound source port of a UDP socket. */
@@ -177,14 +182,14 @@ function permissionError(kind: SocketKind, family: Family, e: NodeJS.ErrnoExcept
  * datagram socket when ping_group_range allows it. Throws the raw socket's permission error.
  */
 export function openIcmp(family: Family, onEvents: (events: ProbeEvent[]) => void,
-  mode: 'auto' | 'raw' | 'dgram' = 'auto'): ProbeSocket {
-  if (mode === 'dgram') return ProbeSocket.open('icmp-dgram', family, onEvents);
+  mode: 'auto' | 'raw' | 'dgram' = 'auto', opts: { txTimestamps?: boolean } = {}): ProbeSocket {
+  if (mode === 'dgram') return ProbeSocket.open('icmp-dgram', family, onEvents, opts);
   try {
-    return ProbeSocket.open('icmp-raw', family, onEvents);
+    return ProbeSocket.open('icmp-raw', family, onEvents, opts);
   } catch (e) {
     if (mode === 'raw' || !(e instanceof HostopsError) || e.code !== 'NET_PERMISSION') throw e;
     try {
-      return ProbeSocket.open('icmp-dgram', family, onEvents);
+      return ProbeSocket.open('icmp-dgram', family, onEvents, opts);
     } catch {
       throw e;
     }
