@@ -75,7 +75,8 @@ export function renderScreen(r: MtrReport, s: ScreenState): string {
       lines.push(` ${String(h.ttl).padStart(2)}. ${hostLabel(h.hosts[0], s.numeric ? undefined : s.name).slice(0, 22).padEnd(23)}${hist}`);
     }
     lines.push('');
-    lines.push(`Scale:  .:${(scale[0] * 1000).toFixed(1)} ms  ${scale.slice(1).map((v, i) => `${i + 1}:${(v * 1000).toFixed(1)} ms`).join('  ')}`);
+    const msf = (v: number) => (v * 1000).toFixed(v < 0.001 ? 3 : 1);
+    lines.push(`Scale:  .:${msf(scale[0])} ms  ${scale.slice(1).map((v, i) => `${i + 1}:${msf(v)} ms`).join('  ')}`);
   }
   if (r.advice.length) {
     lines.push('');
