@@ -354,8 +354,7 @@ int probe_drain(probe_sock *s, event_fn fn, void *ctx) {
         struct sock_extended_err *ee = NULL;
         read_cmsgs(&m, &ev, &ee);
         memcpy(&ev.from, &name, m.msg_namelen < sizeof name ? m.msg_namelen : sizeof name);
-        size_t len = (size_t)n;
-        if (m.msg_flags & MSG_TRUNC) len = (size_t)n; /* parsers bound by what we hold */
+        size_t len = (size_t)n; /* parsers bound every read by this (a truncated read is just shorter) */
         switch (s->kind) {
           case PK_ICMP_RAW:
             if (s->family == 4) parse_icmp4_raw(s, buf, len, &ev); else parse_icmp6_raw(s, buf, len, &ev);
