@@ -73,7 +73,7 @@ async function mtrCommand(host: string, f: MtrFlags): Promise<number> {
   const names = new Map<string, string>();
   const name = numeric ? undefined : (ip: string) => names.get(ip) ?? ip;
   const lookupAll = async (hosts: string[]) => { if (!numeric) for (const h of hosts) if (!names.has(h)) names.set(h, await reverseName(h)); };
-  const localHost = os.hostname().split('.')[0];
+  const localHost = os.hostname(); // mtr prints gethostname() as is
   const reportMode = f.report || f.reportWide || f.json || f.csv || !process.stdout.isTTY || !process.stdin.isTTY;
   const ac = new AbortController();
   const onSig = () => ac.abort();
