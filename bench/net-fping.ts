@@ -5,7 +5,7 @@
  *   node --import tsx bench/net-fping.ts
  */
 import { Topology } from '../test/lib/netns.js';
-import { fmt, hostops, measure } from './net-lib.js';
+import { fmt, hostops, measure } from '../test/net/measure.js';
 
 const TARGETS = 500;
 const SECONDS = Number(process.env.HOSTOPS_BENCH_SECONDS ?? 20);

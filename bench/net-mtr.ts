@@ -5,7 +5,7 @@
  *   node --import tsx bench/net-mtr.ts
  */
 import { Topology, chain } from '../test/lib/netns.js';
-import { fmt, hostops, measure } from './net-lib.js';
+import { fmt, hostops, measure } from '../test/net/measure.js';
 
 const CYCLES = Number(process.env.HOSTOPS_BENCH_CYCLES ?? 200); // 20 s at 0.1 s per round
 

@@ -4,7 +4,7 @@
  *   node --import tsx bench/net-rtt.ts
  */
 import { Topology, chain } from '../test/lib/netns.js';
-import { fmt, hostops, measure, median } from './net-lib.js';
+import { fmt, hostops, measure, median } from '../test/net/measure.js';
 
 const COUNT = 300;
 const ROUNDS = 3;

@@ -1,9 +1,9 @@
-/** Shared helpers of the net benchmarks: run a command in a namespace and measure its CPU time. */
+/** Helpers of the net benchmarks (bench/net-*.ts; kept here so run-bench does not run them as a bench). */
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const hostops = path.join(root, 'bin', 'hostops.js');
 
 export interface Measured { stdout: string; stderr: string; cpu: number; wall: number }
