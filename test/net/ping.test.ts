@@ -61,6 +61,21 @@ test('TTL exceeded is reported as ping does (From x icmp_seq=1 Time to live exce
   assert.equal(me.stdout.match(SUMMARY)![0], ref.stdout.match(SUMMARY)![0].replace(/time \d+ms/, me.stdout.match(/time \d+ms/)![0]));
 });
 
+test('-O reports missing replies and -D stamps lines, as iputils does', () => {
+  const r1 = `${t.prefix}r1`;
+  t.exec(r1, ['ip', 'route', 'add', 'blackhole', '198.18.21.250/32']);
+  const args = ['-O', '-c', '3', '-i', '0.1', '-W', '0.3', '198.18.21.250'];
+  const ref = inNs(c.src, ['ping', ...args]);
+  const me = ours(c.src, ['ping', ...args]);
+  const noans = (x: string) => x.split('\n').filter((l) => l.startsWith('no answer yet'));
+  assert.deepEqual(noans(me.stdout), noans(ref.stdout));
+  assert.deepEqual(noans(me.stdout), ['no answer yet for icmp_seq=1', 'no answer yet for icmp_seq=2']);
+  assert.equal(me.status, 1);
+  assert.match(me.stdout, /3 packets transmitted, 0 received, 100% packet loss/);
+  const d = ours(c.src, ['ping', '-D', '-c', '1', c.hops[0]]);
+  assert.match(d.stdout, /^\[\d{10}\.\d{6}\] 64 bytes from 198\.18\.21\.2: icmp_seq=1 ttl=64 time=[\d.]+ ms$/m);
+});
+
 test('many targets at once, fping style, one summary per target', () => {
   const me = ours(c.src, ['ping', '-c', '3', '-i', '0.02', ...c.hops]);
   assert.equal(me.status, 0, me.stderr);
