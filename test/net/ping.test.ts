@@ -122,6 +122,15 @@ test('hostile replies (truncated, wrong source, foreign id, bad cookie, duplicat
   }
 });
 
+test('unprivileged: ICMP datagram sockets where ping_group_range allows, UDP traceroute always', () => {
+  const nobody = ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups', '--inh-caps=-all', '--bounding-set=-all', process.execPath, path.join(root, 'bin/hostops.js')];
+  const p = inNs(c.src, [...nobody, 'ping', '-c', '2', '-i', '0.05', c.hops[2]]);
+  assert.match(p.stdout, /2 packets transmitted, 2 received, 0% packet loss/, p.stderr);
+  const tr = inNs(c.src, [...nobody, 'traceroute', '-n', '-w', '1', c.hops[2]]);
+  assert.equal(tr.status, 0, tr.stderr);
+  assert.deepEqual(tr.stdout.split('\n').slice(1, 4).map((l) => l.trim().split(/\s+/)[1]), c.hops);
+});
+
 test('a missing permission is exit 3 with what to grant', () => {
   t.exec(c.target, ['sysctl', '-qw', 'net.ipv4.ping_group_range=1 0']);
   const r = inNs(c.target, ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups', '--inh-caps=-all', '--bounding-set=-all',
