@@ -31,8 +31,11 @@ export async function ping(target: string, opts: ApiPingOptions = {}): Promise<P
   return s;
 }
 
-/** Ping many targets at once over one socket per family, staggered across the interval. */
+/**
+ * Ping many targets at once over one socket per family, staggered across the interval. A target
+ * that cannot be resolved gets a summary with `error` set; the others still run.
+ */
 export async function pingMany(targets: string[], opts: ApiPingOptions = {}): Promise<PingSummary[]> {
   if (targets.length === 0) return [];
-  return pingTargets(targets, opts);
+  return pingTargets(targets, opts, true);
 }

@@ -66,6 +66,8 @@ export interface PingSummary {
   timeMs: number;
   /** payload bytes, for the summary lines */
   size: number;
+  /** set when the target could not be probed at all (bad name); nothing was sent */
+  error?: string;
 }
 
 interface Run {
@@ -89,10 +91,21 @@ interface Run {
 
 const nsToEpoch = (ns: number, base: number) => base + ns / 1e9;
 
-/** Ping many targets; resolves with one summary per target, in input order. */
-export async function pingTargets(targets: string[], opts: PingOptions = {}): Promise<PingSummary[]> {
-  const resolved = await Promise.all(targets.map((t) => resolveTarget(t, opts.family)));
-  return runPing(resolved, opts);
+/**
+ * Ping many targets; resolves with one summary per target, in input order. With `tolerant`, a
+ * target that does not resolve gets a summary with `error` and the others still run.
+ */
+export async function pingTargets(targets: string[], opts: PingOptions = {}, tolerant = false): Promise<PingSummary[]> {
+  const settled = await Promise.allSettled(targets.map((t) => resolveTarget(t, opts.family)));
+  if (!tolerant) for (const r of settled) if (r.status === 'rejected') throw r.reason;
+  const ok = settled.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+  const res = ok.length ? await runPing(ok, opts) : [];
+  let i = 0;
+  return settled.map((r, k) => (r.status === 'fulfilled' ? res[i++] : {
+    target: targets[k], address: '', transmitted: 0, received: 0, duplicates: 0, corrupted: 0, errors: 0, lossRatio: 1,
+    rtts: [], min: null, avg: null, max: null, mdev: null, us: null, timeMs: 0, size: opts.size ?? 56,
+    error: (r.reason as Error)?.message ?? String(r.reason),
+  }));
 }
 
 export async function runPing(resolved: Resolved[], opts: PingOptions): Promise<PingSummary[]> {

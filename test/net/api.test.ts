@@ -30,6 +30,9 @@ test('ping, trace and mtr return data in seconds; a signal stops a run', async (
     assert.equal(m.hops[0].sent, 3);
     assert.deepEqual(m.hops[0].hosts, ['127.0.0.1']);
     assert.ok(m.advice.length >= 1);
+    const mixed = await pingMany(['127.0.0.1', 'not a host!', '::1'], { count: 1, intervalMs: 10 });
+    assert.deepEqual(mixed.map((x) => x.received), [1, 0, 1]);
+    assert.match(mixed[1].error!, /not a hostname or IP address/);
     const ac = new AbortController();
     setTimeout(() => ac.abort(), 150);
     const aborted = await ping('127.0.0.1', { count: 100, intervalMs: 50, signal: ac.signal });
