@@ -2,7 +2,7 @@
  * Library API of the net module (see /work/wt/API.md): ping, pingMany, trace, mtr. No printing;
  * all times in seconds. `pingMany` shares one socket per address family across all targets.
  */
-import { pingTargets, type PingOptions, type PingSummary } from './ping.js';
+import { pingTargets, type PingEvent, type PingOptions, type PingSummary } from './ping.js';
 
 export type { PingOptions, PingSummary, PingEvent } from './ping.js';
 export { trace, type TraceOptions, type TraceResult, type TraceHop, type TraceProbe } from './trace.js';
@@ -38,4 +38,27 @@ export async function ping(target: string, opts: ApiPingOptions = {}): Promise<P
 export async function pingMany(targets: string[], opts: ApiPingOptions = {}): Promise<PingSummary[]> {
   if (targets.length === 0) return [];
   return pingTargets(targets, opts, true);
+}
+
+/**
+ * The same run as pingMany as a stream: every per-packet event as it happens, then one
+ * `{ type: 'done', summaries }`. Stop early with `opts.signal`.
+ */
+export async function* pingStream(targets: string[], opts: ApiPingOptions = {}):
+  AsyncGenerator<PingEvent | { type: 'done'; summaries: PingSummary[] }> {
+  const queue: PingEvent[] = [];
+  let wake: (() => void) | undefined;
+  let done: PingSummary[] | undefined;
+  let failed: unknown;
+  const run = pingTargets(targets, { ...opts, onEvent: (e) => { queue.push(e); wake?.(); } }, true)
+    .then((s) => { done = s; }, (e) => { failed = e; })
+    .finally(() => wake?.());
+  while (true) {
+    while (queue.length) yield queue.shift()!;
+    if (failed) throw failed;
+    if (done) { yield { type: 'done', summaries: done }; return; }
+    await new Promise<void>((r) => { wake = r; });
+    wake = undefined;
+  }
+  void run;
 }

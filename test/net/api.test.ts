@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { ping, pingMany, trace, mtr } from '../../src/net/index.js';
+import { ping, pingMany, pingStream, trace, mtr } from '../../src/net/index.js';
 import { hostops, requireTool } from './helpers.js';
 
 test('pingMany probes 300 loopback targets at once, staggered, every reply matched to its target', async () => {
@@ -33,6 +33,10 @@ test('ping, trace and mtr return data in seconds; a signal stops a run', async (
     const mixed = await pingMany(['127.0.0.1', 'not a host!', '::1'], { count: 1, intervalMs: 10 });
     assert.deepEqual(mixed.map((x) => x.received), [1, 0, 1]);
     assert.match(mixed[1].error!, /not a hostname or IP address/);
+    const kinds: string[] = [];
+    for await (const e of pingStream(['127.0.0.1', '127.0.0.2'], { count: 2, intervalMs: 20 })) kinds.push(e.type);
+    assert.deepEqual(kinds.filter((k) => k === 'reply').length, 4);
+    assert.equal(kinds[kinds.length - 1], 'done');
     const ac = new AbortController();
     setTimeout(() => ac.abort(), 150);
     const aborted = await ping('127.0.0.1', { count: 100, intervalMs: 50, signal: ac.signal });
