@@ -84,7 +84,8 @@ export async function trace(target: string, opts: TraceOptions = {}): Promise<Tr
   const size = Math.max(12, packetLen - hdr);
   const probes: P[] = [];
   const byKey = new Map<number, P>();
-  const keyBase = 1 + Math.floor(Math.random() * 1000) * 64;
+  // random start so two traces never share keys; stays below 2^16 for ICMP sequences (255 hops x 10 probes)
+  const keyBase = 1 + Math.floor(Math.random() * 900) * 64;
 
   return new Promise<TraceResult>((resolve, reject) => {
     let prober: PathProber;
