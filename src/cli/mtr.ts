@@ -9,11 +9,11 @@ import type { Command } from 'commander';
 import { usageError } from '../lib/errors.js';
 import { MtrSession, type MtrOptions } from '../net/mtr.js';
 import { resolveTarget, reverseName } from '../net/resolve.js';
-import { DEFAULT_ORDER, JITTER_ORDER, reportCsv, reportJson, reportText, validOrder } from '../net/format/mtr.js';
+import { DEFAULT_ORDER, JITTER_ORDER, reportCsv, reportJson, reportText, reportXml, validOrder } from '../net/format/mtr.js';
 import { renderScreen, type ScreenState } from '../net/format/mtr-screen.js';
 
 interface MtrFlags {
-  report?: boolean; reportWide?: boolean; reportCycles?: string; json?: boolean; csv?: boolean; dns?: boolean;
+  report?: boolean; reportWide?: boolean; reportCycles?: string; json?: boolean; csv?: boolean; xml?: boolean; dns?: boolean;
   udp?: boolean; tcp?: boolean; port?: string; interval?: string; maxTtl?: string; firstTtl?: string; psize?: string;
   tos?: string; order?: string; ipv4?: boolean; ipv6?: boolean; timeout?: string; advice?: boolean;
 }
@@ -36,6 +36,7 @@ export function register(program: Command): void {
     .option('-c, --report-cycles <n>', 'rounds of probes (default 10)')
     .option('-j, --json', 'report as JSON (mtr 0.95 layout)')
     .option('-C, --csv', 'report as CSV (mtr 0.95 layout)')
+    .option('-x, --xml', 'report as XML (mtr 0.95 layout)')
     .option('-n, --no-dns', 'numeric addresses only')
     .option('-u, --udp', 'UDP probes')
     .option('-T, --tcp', 'TCP SYN probes')
@@ -74,7 +75,7 @@ async function mtrCommand(host: string, f: MtrFlags): Promise<number> {
   const name = numeric ? undefined : (ip: string) => names.get(ip) ?? ip;
   const lookupAll = async (hosts: string[]) => { if (!numeric) for (const h of hosts) if (!names.has(h)) names.set(h, await reverseName(h)); };
   const localHost = os.hostname(); // mtr prints gethostname() as is
-  const reportMode = f.report || f.reportWide || f.json || f.csv || !process.stdout.isTTY || !process.stdin.isTTY;
+  const reportMode = f.report || f.reportWide || f.json || f.csv || f.xml || !process.stdout.isTTY || !process.stdin.isTTY;
   const ac = new AbortController();
   const onSig = () => ac.abort();
   process.once('SIGINT', onSig);
@@ -86,6 +87,7 @@ async function mtrCommand(host: string, f: MtrFlags): Promise<number> {
       await lookupAll(rep.hops.flatMap((h) => h.hosts));
       const out = f.json ? reportJson(rep, { localHost, order, name })
         : f.csv ? reportCsv(rep, { order, name })
+          : f.xml ? reportXml(rep, { localHost, order, name })
           : reportText(rep, { localHost, wide: !!f.reportWide, order, name });
       process.stdout.write(out + '\n');
       if (f.advice !== false && rep.advice.length) process.stderr.write(rep.advice.map((a) => `advice: ${a}`).join('\n') + '\n');

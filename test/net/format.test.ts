@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { PingStats, MtrStats, pingTime, usMs, llsqrt } from '../../src/net/stats.js';
 import { fmtG, fpingMs } from '../../src/net/format/ping.js';
-import { reportText, reportCsv, reportJson } from '../../src/net/format/mtr.js';
+import { reportText, reportCsv, reportJson, reportXml } from '../../src/net/format/mtr.js';
 import { renderScreen } from '../../src/net/format/mtr-screen.js';
 import { traceHopLine } from '../../src/net/format/trace.js';
 import { advise } from '../../src/net/advice.js';
@@ -66,6 +66,9 @@ test('mtr report rows, 100% as 100.0, extra responders, CSV and JSON layouts', (
   assert.deepEqual(Object.keys(js.report.hubs[0]), ['count', 'host', 'Loss%', 'Snt', 'Last', 'Avg', 'Best', 'Wrst', 'StDev']);
   assert.match(reportJson(r, { localHost: 'vm' }), /"Loss%": 0\.0,/);
   assert.match(r.advice.join('\n'), /Hop 3 has 2 responders/);
+  const xml = reportXml(r, { localHost: 'vm' }).split('\n');
+  assert.equal(xml[1], '<MTR SRC="vm" DST="198.18.1.9" TOS="0x0" PSIZE="64" BITPATTERN="0x00" TESTS="10">');
+  assert.deepEqual(xml.slice(2, 5), ['    <HUB COUNT="1" HOST="198.18.1.1">', '        <Loss>  0.0%</Loss>', '        <Snt>    10</Snt>']);
 });
 
 test('advice: intermediate loss only = rate limiting; loss to the end = real loss', () => {

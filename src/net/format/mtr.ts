@@ -108,3 +108,22 @@ export function reportCsv(r: MtrReport, o: { order?: string; name?: (ip: string)
   }
   return lines.join('\n');
 }
+
+const xmlEsc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+
+/** mtr 0.95 --xml: each field in its report format, `Loss%` named `Loss`, blank fields skipped. */
+export function reportXml(r: MtrReport, o: { localHost: string; order?: string; name?: (ip: string) => string | undefined }): string {
+  const fields = fieldsFor(o.order ?? DEFAULT_ORDER).filter((f) => f.key !== ' ');
+  const lines = ['<?xml version="1.0"?>',
+    `<MTR SRC="${xmlEsc(o.localHost)}" DST="${xmlEsc(r.target)}" TOS="0x${r.tos.toString(16).toUpperCase()}" PSIZE="${r.packetSize}" BITPATTERN="0x00" TESTS="${r.cycles}">`];
+  for (const h of r.hops) {
+    lines.push(`    <HUB COUNT="${h.ttl}" HOST="${xmlEsc(hostLabel(h.hosts[0], o.name))}">`);
+    for (const f of fields) {
+      const tag = f.title === 'Loss%' ? 'Loss' : f.title;
+      lines.push(`        <${tag}>${f.fmt(h)}</${tag}>`);
+    }
+    lines.push('    </HUB>');
+  }
+  lines.push('</MTR>');
+  return lines.join('\n');
+}
