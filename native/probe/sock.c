@@ -322,8 +322,11 @@ static int decode_errqueue(probe_sock *s, struct msghdr *m, const uint8_t *data,
   return 1;
 }
 
+/* One receive buffer for the process: drains run only on the loop thread, never nested. Large
+ * enough for any IP packet, so a big echo reply is never cut short and mistaken for a truncated one. */
+static uint8_t buf[65600];
+
 int probe_drain(probe_sock *s, event_fn fn, void *ctx) {
-  uint8_t buf[4096];
   char cbuf[512];
   struct sockaddr_storage name;
   int count = 0;

@@ -4,6 +4,7 @@
  */
 import type { Command } from 'commander';
 import { usageError } from '../lib/errors.js';
+import { quietOnEpipe } from '../net/format/epipe.js';
 import { printJson } from '../lib/output.js';
 import { runPing, type PingEvent } from '../net/ping.js';
 import { resolveTarget, reverseName, type Resolved } from '../net/resolve.js';
@@ -45,6 +46,7 @@ export function register(program: Command): void {
     .option('--send-time <src>', 'kernel: the kernel\'s TX timestamp (default up to 64 targets); user: just before sendto, like iputils')
     .option('--json', 'summaries as JSON')
     .action(async (targets: string[], f: PingFlags) => {
+      quietOnEpipe();
       process.exitCode = await pingCommand(targets, f);
     });
 }

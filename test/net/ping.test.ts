@@ -37,6 +37,14 @@ test('packet counts and RTT statistics agree with iputils ping on a 2-router pat
   assert.deepEqual(strip(me.stdout), strip(ref.stdout));
 });
 
+test('large payloads (fragmented on the 1500-byte path) are received whole, as with iputils', () => {
+  const args = ['-c', '2', '-i', '0.05', '-s', '3000', c.hops[2]];
+  const strip = (x: string) => x.split('\n').filter((l) => l.includes('bytes from')).map((l) => l.replace(/time=.*/, ''));
+  const me = ours(c.src, ['ping', ...args]);
+  assert.deepEqual(strip(me.stdout), strip(inNs(c.src, ['ping', ...args]).stdout));
+  assert.match(me.stdout, /^3008 bytes from /m);
+});
+
 test('loss on the path: both tools see a binomially consistent share', () => {
   t.loss(`${t.prefix}r1`, 30, 'icmp type echo-request', 'forward');
   try {
