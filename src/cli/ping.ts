@@ -43,7 +43,7 @@ export function register(program: Command): void {
     .option('-4, --ipv4', 'IPv4 only')
     .option('-6, --ipv6', 'IPv6 only')
     .option('--mode <m>', 'socket: auto, raw or dgram (ICMP datagram sockets)', 'auto')
-    .option('--send-time <src>', 'kernel: the kernel\'s TX timestamp (default up to 64 targets); user: just before sendto, like iputils')
+    .option('--send-time <src>', 'user: the clock just before sendto, like iputils (default); kernel: the kernel\'s TX timestamp, without our send path')
     .option('--json', 'summaries as JSON')
     .action(async (targets: string[], f: PingFlags) => {
       quietOnEpipe();

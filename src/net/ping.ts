@@ -26,8 +26,9 @@ export interface PingOptions {
   /** socket choice: raw ICMP, ICMP datagram (ping_group_range) or raw then datagram */
   mode?: 'auto' | 'raw' | 'dgram';
   /**
-   * take send times from the kernel (SO_TIMESTAMPING TX) instead of just before sendto; costs one
-   * more message per probe. Default: on for up to 64 targets.
+   * take send times from the kernel (SO_TIMESTAMPING TX) instead of the clock just before sendto
+   * (what iputils does); excludes our own send path from the RTT, costs one more message per probe.
+   * Default off, so figures agree with ping's.
    */
   txTimestamps?: boolean;
   /** per-packet events, for a live view */
@@ -119,7 +120,7 @@ export async function runPing(resolved: Resolved[], opts: PingOptions): Promise<
   const engines = new Map<Family, EchoEngine>();
   const engineFor = (f: Family) => {
     let e = engines.get(f);
-    if (!e) { e = new EchoEngine(f, opts.mode, { txTimestamps: opts.txTimestamps ?? resolved.length <= 64 }); engines.set(f, e); }
+    if (!e) { e = new EchoEngine(f, opts.mode, { txTimestamps: opts.txTimestamps ?? false }); engines.set(f, e); }
     return e;
   };
   const emit = opts.onEvent ?? (() => {});
