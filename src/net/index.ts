@@ -23,6 +23,8 @@ export interface ApiPingOptions {
   ttl?: number;
   tos?: number;
   deadlineMs?: number;
+  /** send time from the kernel's TX timestamp instead of the clock before sendto */
+  txTimestamps?: boolean;
 }
 
 /** Ping one target: `count` probes (default 5) every `intervalMs` (default 1000). */
