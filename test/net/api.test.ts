@@ -50,8 +50,10 @@ test('the full-screen mtr view runs under a terminal and obeys d, h, r, p, space
     { stdio: ['pipe', 'pipe', 'pipe'] });
   let out = '';
   child.stdout.on('data', (d) => { out += d; });
+  // keys only once the screen is up (node may start slowly when CI runs everything at once)
+  for (let i = 0; i < 200 && !out.includes('My traceroute'); i++) await new Promise((r) => setTimeout(r, 50));
   const keys = ['d', 'd', 'h', 'x', 'r', 'p', ' ', 'q'];
-  for (const k of keys) { await new Promise((r) => setTimeout(r, 300)); child.stdin.write(k); }
+  for (const k of keys) { await new Promise((r) => setTimeout(r, 250)); child.stdin.write(k); }
   const code = await new Promise<number | null>((r) => child.on('exit', r));
   assert.equal(code, 0);
   assert.match(out, /My traceroute/);
