@@ -114,7 +114,10 @@ test('hostile replies (truncated, wrong source, foreign id, bad cookie, duplicat
     h.exec(b, ['ip', 'addr', 'add', '198.18.22.3/24', 'dev', `${h.prefix.slice(0, 8)}b0`]);
     h.exec(b, ['sysctl', '-qw', 'net.ipv4.icmp_echo_ignore_all=1']);
     const responder = h.spawn(b, ['python3', path.join(root, 'test/net/fixtures/hostile-responder.py'), '198.18.22.3']);
-    await new Promise((r) => setTimeout(r, 300));
+    await new Promise<void>((resolve, reject) => {
+      responder.stdout!.once('data', () => resolve());
+      responder.once('exit', (code) => reject(new Error(`hostile responder exited (${code})`)));
+    });
     // -W 1: the reply to seq 7 comes 2 s late, while the run is still going (seqs 8-14 are good)
     const me = ours(a, ['ping', '-c', '14', '-i', '0.3', '-W', '1', '198.18.22.2']);
     responder.kill();
