@@ -1,4 +1,166 @@
+/**
+ * `hostops mtr`: mtr 0.95's report layouts (--report, --report-wide, --json, --csv) and a
+ * full-screen live view (keys h d r o p n j q). Advice in plain words goes to stderr after a
+ * report so stdout stays what mtr prints.
+ */
+import os from 'node:os';
+import readline from 'node:readline';
 import type { Command } from 'commander';
+import { usageError } from '../lib/errors.js';
+import { quietOnEpipe } from '../net/format/epipe.js';
+import { MtrSession, type MtrOptions } from '../net/mtr.js';
+import { resolveTarget, reverseName } from '../net/resolve.js';
+import { DEFAULT_ORDER, JITTER_ORDER, reportCsv, reportJson, reportText, reportXml, validOrder } from '../net/format/mtr.js';
+import { renderScreen, type ScreenState } from '../net/format/mtr-screen.js';
 
-/** `hostops mtr`: placeholder until its module lands. */
-export function register(_program: Command): void {}
+interface MtrFlags {
+  report?: boolean; reportWide?: boolean; reportCycles?: string; json?: boolean; csv?: boolean; xml?: boolean; dns?: boolean;
+  udp?: boolean; tcp?: boolean; port?: string; interval?: string; maxTtl?: string; firstTtl?: string; psize?: string;
+  tos?: string; order?: string; ipv4?: boolean; ipv6?: boolean; timeout?: string; advice?: boolean;
+}
+
+function num(v: string | undefined, flag: string, min: number, max: number, int = true): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isFinite(n) || (int && !Number.isInteger(n)) || n < min || n > max) {
+    throw usageError('MTR_BAD_OPTION', `invalid argument for ${flag}: '${v}' (expected ${min}..${max})`);
+  }
+  return n;
+}
+
+export function register(program: Command): void {
+  program.command('mtr')
+    .description('traceroute and ping combined: live per-hop loss and latency, or a report like mtr')
+    .argument('<host>', 'destination')
+    .option('-r, --report', 'report mode: run the cycles, print the table')
+    .option('-w, --report-wide', 'report with the full host names')
+    .option('-c, --report-cycles <n>', 'rounds of probes (default 10)')
+    .option('-j, --json', 'report as JSON (mtr 0.95 layout)')
+    .option('-C, --csv', 'report as CSV (mtr 0.95 layout)')
+    .option('-x, --xml', 'report as XML (mtr 0.95 layout)')
+    .option('-n, --no-dns', 'numeric addresses only')
+    .option('-u, --udp', 'UDP probes')
+    .option('-T, --tcp', 'TCP SYN probes')
+    .option('-P, --port <n>', 'destination port for UDP/TCP')
+    .option('-i, --interval <s>', 'seconds between rounds (default 1)')
+    .option('-m, --max-ttl <n>', 'max hops (default 30)')
+    .option('-f, --first-ttl <n>', 'first hop (default 1)')
+    .option('-s, --psize <bytes>', 'packet size (default 64)')
+    .option('-Q, --tos <n>', 'type of service')
+    .option('-o, --order <fields>', `columns (default "${DEFAULT_ORDER}")`)
+    .option('-Z, --timeout <s>', 'seconds before a probe counts as lost')
+    .option('-4, --ipv4', 'IPv4')
+    .option('-6, --ipv6', 'IPv6')
+    .option('--no-advice', 'do not print the plain-words reading')
+    .action(async (host: string, f: MtrFlags) => {
+      quietOnEpipe();
+      process.exitCode = await mtrCommand(host, f);
+    });
+}
+
+async function mtrCommand(host: string, f: MtrFlags): Promise<number> {
+  const protocol = f.udp ? 'udp' : f.tcp ? 'tcp' : 'icmp';
+  if (f.udp && f.tcp) throw usageError('MTR_BAD_OPTION', 'choose one of -u and -T');
+  const family = f.ipv4 ? 4 : f.ipv6 ? 6 : undefined;
+  const order = f.order ?? DEFAULT_ORDER;
+  if (!validOrder(order)) throw usageError('MTR_BAD_OPTION', `unknown field in -o '${order}' (fields: L D R S N B A W V G J M X I and space)`);
+  const intervalS = num(f.interval, '-i', 0.01, 3600, false) ?? 1;
+  const opts: MtrOptions = {
+    protocol, family, intervalMs: intervalS * 1000,
+    maxHops: num(f.maxTtl, '-m', 1, 255), firstHop: num(f.firstTtl, '-f', 1, 255), packetSize: num(f.psize, '-s', 36, 9000),
+    port: num(f.port, '-P', 1, 65535), tos: num(f.tos, '-Q', 0, 255),
+    timeoutMs: f.timeout !== undefined ? num(f.timeout, '-Z', 0.01, 60, false)! * 1000 : undefined,
+  };
+  const r = await resolveTarget(host, family);
+  const numeric = f.dns === false;
+  const names = new Map<string, string>();
+  const name = numeric ? undefined : (ip: string) => names.get(ip) ?? ip;
+  const lookupAll = async (hosts: string[]) => { if (!numeric) for (const h of hosts) if (!names.has(h)) names.set(h, await reverseName(h)); };
+  const localHost = os.hostname(); // mtr prints gethostname() as is
+  const reportMode = f.report || f.reportWide || f.json || f.csv || f.xml || !process.stdout.isTTY || !process.stdin.isTTY;
+  const ac = new AbortController();
+  const onSig = () => ac.abort();
+  process.once('SIGINT', onSig);
+  try {
+    if (reportMode) {
+      const cycles = num(f.reportCycles, '-c', 1, 1e6) ?? 10;
+      const s = new MtrSession(r, { ...opts, cycles, signal: ac.signal });
+      const rep = await s.run();
+      await lookupAll(rep.hops.flatMap((h) => h.hosts));
+      const out = f.json ? reportJson(rep, { localHost, order, name })
+        : f.csv ? reportCsv(rep, { order, name })
+          : f.xml ? reportXml(rep, { localHost, order, name })
+          : reportText(rep, { localHost, wide: !!f.reportWide, order, name });
+      process.stdout.write(out + '\n');
+      if (f.advice !== false && rep.advice.length) process.stderr.write(rep.advice.map((a) => `advice: ${a}`).join('\n') + '\n');
+      return 0;
+    }
+    return await tui(r, opts, { localHost, order, numeric, name, lookupAll, signal: ac.signal });
+  } finally {
+    process.off('SIGINT', onSig);
+  }
+}
+
+async function tui(r: Awaited<ReturnType<typeof resolveTarget>>, opts: MtrOptions,
+  o: { localHost: string; order: string; numeric: boolean; name?: (ip: string) => string | undefined; lookupAll: (h: string[]) => Promise<void>; signal: AbortSignal }): Promise<number> {
+  const out = process.stdout;
+  const st: ScreenState = { mode: 0, order: o.order, paused: false, help: false, numeric: o.numeric, localHost: o.localHost,
+    cols: out.columns || 80, rows: out.rows || 24, name: o.name };
+  let dirty = true;
+  const session = new MtrSession(r, { ...opts, cycles: 0, signal: o.signal }, () => { dirty = true; });
+  const draw = () => {
+    const rep = session.report();
+    void o.lookupAll(rep.hops.flatMap((h) => h.hosts));
+    st.cols = out.columns || 80;
+    st.rows = out.rows || 24;
+    out.write('\x1b[H\x1b[2J' + renderScreen(rep, st));
+    dirty = false;
+  };
+  out.write('\x1b[?1049h\x1b[?25l'); // alternate screen, hide cursor
+  readline.emitKeypressEvents(process.stdin);
+  process.stdin.setRawMode(true);
+  process.stdin.resume();
+  let orderInput: string | null = null;
+  const done = session.run();
+  const redraw = setInterval(() => { if (dirty) draw(); }, 200);
+  const onKey = (str: string, key: { name?: string; ctrl?: boolean }) => {
+    if (orderInput !== null) {
+      if (key.name === 'return') { if (validOrder(orderInput) && orderInput) st.order = orderInput; orderInput = null; }
+      else if (key.name === 'escape') orderInput = null;
+      else if (key.name === 'backspace') orderInput = orderInput.slice(0, -1);
+      else if (str && str.length === 1) orderInput += str;
+      out.write(`\x1b[${st.rows};1H\x1b[2KFields: ${orderInput ?? ''}`);
+      if (orderInput === null) draw();
+      return;
+    }
+    if (st.help) { st.help = false; draw(); return; }
+    if ((key.ctrl && key.name === 'c') || str === 'q') { session.stop(); return; }
+    switch (str) {
+      case 'h': case '?': st.help = true; break;
+      case 'd': st.mode = (st.mode + 1) % 3; break;
+      case 'r': session.resetStats(); break;
+      case 'o': orderInput = ''; out.write(`\x1b[${st.rows};1H\x1b[2KFields: `); return;
+      case 'j': st.order = st.order === JITTER_ORDER ? DEFAULT_ORDER : JITTER_ORDER; break;
+      case 'p': st.paused = true; session.pause(true); break;
+      case ' ': st.paused = false; session.pause(false); break;
+      case 'n': st.numeric = !st.numeric; break;
+      default: return;
+    }
+    draw();
+  };
+  process.stdin.on('keypress', onKey);
+  draw();
+  try {
+    await done;
+  } finally {
+    clearInterval(redraw);
+    process.stdin.off('keypress', onKey);
+    process.stdin.setRawMode(false);
+    process.stdin.pause();
+    out.write('\x1b[?25h\x1b[?1049l');
+  }
+  // like mtr, leave the last table on the normal screen
+  const rep = session.report();
+  out.write(reportText(rep, { localHost: o.localHost, wide: false, order: st.order, name: st.numeric ? undefined : o.name }) + '\n');
+  return 0;
+}

@@ -1,4 +1,120 @@
+/**
+ * `hostops ping`: iputils ping's options and output for one target; fping -c style lines and
+ * per-target summaries for several; `--json` for the summaries (with per-probe RTTs).
+ */
 import type { Command } from 'commander';
+import { usageError } from '../lib/errors.js';
+import { quietOnEpipe } from '../net/format/epipe.js';
+import { printJson } from '../lib/output.js';
+import { runPing, type PingEvent } from '../net/ping.js';
+import { resolveTarget, reverseName, type Resolved } from '../net/resolve.js';
+import { fpingLine, fpingSummary, iputilsHeader, iputilsLine, iputilsSummary } from '../net/format/ping.js';
 
-/** `hostops ping`: placeholder until its module lands. */
-export function register(_program: Command): void {}
+interface PingFlags {
+  count?: string; interval?: string; size?: string; timeout?: string; deadline?: string; ttl?: string; tos?: string;
+  quiet?: boolean; timestamp?: boolean; outstanding?: boolean; ipv4?: boolean; ipv6?: boolean; numeric?: boolean;
+  json?: boolean; mode?: string; sendTime?: string;
+}
+
+function num(v: string | undefined, flag: string, min: number, max: number, int = true): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isFinite(n) || (int && !Number.isInteger(n)) || n < min || n > max) {
+    throw usageError('PING_BAD_OPTION', `invalid argument for ${flag}: '${v}' (expected ${int ? 'an integer' : 'a number'} in ${min}..${max})`);
+  }
+  return n;
+}
+
+export function register(program: Command): void {
+  program.command('ping')
+    .description('ICMP echo like iputils ping; several targets at once like fping')
+    .argument('<targets...>', 'hosts or addresses')
+    .option('-c, --count <n>', 'stop after n probes')
+    .option('-i, --interval <s>', 'seconds between probes (default 1)')
+    .option('-s, --size <bytes>', 'payload bytes (default 56)')
+    .option('-W, --timeout <s>', 'seconds to wait for a reply; later replies are not counted')
+    .option('-w, --deadline <s>', 'stop after this many seconds')
+    .option('-t, --ttl <n>', 'IP time to live')
+    .option('-Q, --tos <n>', 'IP type of service / traffic class')
+    .option('-q, --quiet', 'only the summary')
+    .option('-D, --timestamp', 'print a unix timestamp before each line')
+    .option('-O, --outstanding', 'report a missing reply before the next probe')
+    .option('-n, --numeric', 'no reverse name lookups')
+    .option('-4, --ipv4', 'IPv4 only')
+    .option('-6, --ipv6', 'IPv6 only')
+    .option('--mode <m>', 'socket: auto, raw or dgram (ICMP datagram sockets)', 'auto')
+    .option('--send-time <src>', 'user: the clock just before sendto, like iputils (default); kernel: the kernel\'s TX timestamp, without our send path')
+    .option('--json', 'summaries as JSON')
+    .action(async (targets: string[], f: PingFlags) => {
+      quietOnEpipe();
+      process.exitCode = await pingCommand(targets, f);
+    });
+}
+
+async function pingCommand(targets: string[], f: PingFlags): Promise<number> {
+  if (f.ipv4 && f.ipv6) throw usageError('PING_BAD_OPTION', 'only one of -4 and -6');
+  const family = f.ipv4 ? 4 : f.ipv6 ? 6 : undefined;
+  const intervalS = num(f.interval, '-i', 0.002, 3600, false);
+  const count = num(f.count, '-c', 1, 1e9);
+  const size = num(f.size, '-s', 0, 65507);
+  const timeoutS = num(f.timeout, '-W', 0.001, 3600, false);
+  const deadlineS = num(f.deadline, '-w', 0.001, 1e6, false);
+  const ttl = num(f.ttl, '-t', 1, 255);
+  const tos = num(f.tos, '-Q', 0, 255);
+  if (!['auto', 'raw', 'dgram'].includes(f.mode ?? 'auto')) throw usageError('PING_BAD_OPTION', `--mode must be auto, raw or dgram`);
+  if (f.sendTime && !['kernel', 'user'].includes(f.sendTime)) throw usageError('PING_BAD_OPTION', `--send-time must be kernel or user`);
+  const resolved: Resolved[] = [];
+  for (const t of targets) resolved.push(await resolveTarget(t, family));
+  const multi = resolved.length > 1;
+  const ac = new AbortController();
+  const onSig = () => ac.abort();
+  process.once('SIGINT', onSig);
+  process.once('SIGTERM', onSig);
+  const out = (s: string) => process.stdout.write(s + '\n');
+  const sz = size ?? 56;
+  const width = Math.max(...resolved.map((r) => r.target.length));
+  const fst = new Map<string, { sum: number; n: number; sent: number }>();
+  const names = new Map<string, string>();
+  const numeric = f.numeric || resolved.every((r) => r.numeric);
+  if (!numeric) for (const r of resolved) names.set(r.address, await reverseName(r.address));
+
+  const onEvent = f.json || f.quiet ? undefined : (e: PingEvent) => {
+    if (multi) {
+      const st = fst.get(e.target) ?? { sum: 0, n: 0, sent: 0 };
+      fst.set(e.target, st);
+      if (e.type === 'reply' && !e.dup) { st.sum += e.rttUs; st.n++; st.sent = e.seq; }
+      const l = fpingLine(e, width, st);
+      if (l) out(l);
+      return;
+    }
+    if (!f.outstanding && e.type === 'noanswer') return;
+    const from = 'from' in e ? e.from : undefined;
+    const line = iputilsLine(e, { timestamp: !!f.timestamp, name: from && !numeric ? names.get(from) : undefined });
+    if (line) (e.type === 'senderror' ? process.stderr : process.stdout).write(line + '\n');
+    if (from && !numeric && !names.has(from)) void reverseName(from).then((n) => names.set(from, n));
+  };
+
+  try {
+    const res = await runPing(resolved, {
+      count, intervalMs: intervalS !== undefined ? intervalS * 1000 : undefined,
+      timeoutMs: timeoutS !== undefined ? timeoutS * 1000 : 10000, deadlineMs: deadlineS !== undefined ? deadlineS * 1000 : undefined,
+      size: sz, ttl, tos, family, signal: ac.signal, mode: (f.mode ?? 'auto') as 'auto',
+      txTimestamps: f.sendTime ? f.sendTime === 'kernel' : undefined,
+      onEvent,
+      onStart: () => { if (!f.json && !multi) out(iputilsHeader(resolved[0], sz)); },
+    });
+    if (f.json) printJson(res.length === 1 && !multi ? res[0] : res);
+    else if (multi) {
+      process.stderr.write('\n' + res.map((s) => fpingSummary(s, width)).join('\n') + '\n');
+    } else {
+      const r = resolved[0];
+      out(iputilsSummary(res[0], r.numeric ? r.address : r.target, sz >= 16));
+    }
+    // iputils: 1 when nothing came back, or -w ended with fewer replies than -c asked for
+    const failed = res.some((s) => !s.received || (deadlineS !== undefined && count !== undefined && s.received < count));
+    return failed ? 1 : 0;
+  } finally {
+    process.off('SIGINT', onSig);
+    process.off('SIGTERM', onSig);
+  }
+}

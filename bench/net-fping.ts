@@ -1,0 +1,45 @@
+/**
+ * Many-target probing cost: 500 addresses inside a test namespace (/32s on its lo; this kernel has no dummy driver), each
+ * probed once per second, by fping and by `hostops ping` (one socket, staggered). Prints CPU
+ * seconds per probe for both and the ratio. Goal: ours no worse than fping.
+ *   node --import tsx bench/net-fping.ts
+ */
+import { Topology } from '../test/lib/netns.js';
+import { fmt, hostops, measure } from '../test/net/measure.js';
+
+const TARGETS = 500;
+const SECONDS = Number(process.env.HOSTOPS_BENCH_SECONDS ?? 20);
+
+const t = new Topology('lbf');
+try {
+  const ns = t.ns('a');
+  const addrs: string[] = [];
+  const batch: string[] = [];
+  for (let i = 0; i < TARGETS; i++) {
+    const a = `198.18.${50 + (i >> 8)}.${(i & 255) || 1}`;
+    if (addrs.includes(a)) continue;
+    addrs.push(a);
+    batch.push(`address add ${a}/32 dev lo`);
+  }
+  t.exec(ns, ['ip', '-batch', '-'], batch.join('\n') + '\n');
+  const n = addrs.length;
+
+  const base = measure(ns, [process.execPath, hostops, '--version']);
+  const ours = measure(ns, [process.execPath, hostops, 'ping', '-q', '-c', String(SECONDS), '-i', '1', '-W', '1', ...addrs]);
+  const fp = measure(ns, ['fping', '-q', '-c', String(SECONDS), '-p', '1000', '-i', '1', '-t', '1000', ...addrs]);
+
+  const sentOurs = [...ours.stderr.matchAll(/xmt\/rcv\/%loss = (\d+)\/(\d+)/g)].reduce((a, m) => a + Number(m[1]), 0);
+  const rcvOurs = [...ours.stderr.matchAll(/xmt\/rcv\/%loss = (\d+)\/(\d+)/g)].reduce((a, m) => a + Number(m[2]), 0);
+  const sentFp = [...fp.stderr.matchAll(/xmt\/rcv\/%loss = (\d+)\/(\d+)/g)].reduce((a, m) => a + Number(m[1]), 0);
+  const rcvFp = [...fp.stderr.matchAll(/xmt\/rcv\/%loss = (\d+)\/(\d+)/g)].reduce((a, m) => a + Number(m[2]), 0);
+  const perOurs = (ours.cpu / sentOurs) * 1e6;
+  const perOursNet = ((ours.cpu - base.cpu) / sentOurs) * 1e6;
+  const perFp = (fp.cpu / sentFp) * 1e6;
+  console.log(`${n} targets x ${SECONDS} probes at 1/s each`);
+  console.log(`fping 5.1     : ${sentFp} sent, ${rcvFp} received, CPU ${fmt(fp.cpu)} s over ${fmt(fp.wall, 1)} s wall = ${fmt(perFp, 2)} µs/probe (${fmt((100 * fp.cpu) / fp.wall, 2)}% of a core)`);
+  console.log(`hostops ping  : ${sentOurs} sent, ${rcvOurs} received, CPU ${fmt(ours.cpu)} s over ${fmt(ours.wall, 1)} s wall = ${fmt(perOurs, 2)} µs/probe (${fmt((100 * ours.cpu) / ours.wall, 2)}% of a core)`);
+  console.log(`hostops ping without node startup (${fmt(base.cpu)} s): ${fmt(perOursNet, 2)} µs/probe`);
+  console.log(`ratio ours/fping: ${fmt(perOurs / perFp, 2)} (steady state ${fmt(perOursNet / perFp, 2)})  goal <= 1: ${perOursNet / perFp <= 1 ? 'met' : 'NOT met'}`);
+} finally {
+  t.destroy();
+}
