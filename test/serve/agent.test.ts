@@ -49,6 +49,8 @@ test('the agent measures with real peers on loopback: ping, path, iperf3, NTP, e
       const done = new Set(st.jobs.filter((j: any) => j.lastRun).map((j: any) => j.job));
       if (['ping', 'path', 'iperf:self', 'ntp', 'amp', 'mailq', 'capacity'].every((j) => done.has(j)) && (await get('/api/throughput')).length) break;
     }
+    assert.equal(st.probes.latency, 'src/net pingMany');
+    assert.equal(st.probes.path, 'src/net mtr');
     const failed = st.jobs.filter((j: any) => j.failures > 0).map((j: any) => `${j.job}: ${j.lastError}`);
     assert.deepEqual(failed, [], 'no job failed');
     const ov = await get('/api/overview');

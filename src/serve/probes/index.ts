@@ -5,7 +5,8 @@
  */
 import { type LatencyProber } from './latency.js';
 import { latencyProber } from './select.js';
-import { mtrProber, type PathProber } from './path.js';
+import { type PathProber } from './path.js';
+import { netPathProber } from './path-net.js';
 import { iperf3Prober, type ThroughputProber } from './throughput.js';
 import { eximBpSource, type MailqSource } from './mailq.js';
 import { type NtpChecker } from './ntp.js';
@@ -14,7 +15,7 @@ import { ntpModuleChecker } from './ntp-module.js';
 export interface Probes { latency: LatencyProber; path: PathProber; throughput: ThroughputProber; mailq: MailqSource; ntp: NtpChecker }
 
 export function defaultProbes(opts: { mailqSpool?: string; latency?: string } = {}): Probes {
-  return { latency: latencyProber(opts.latency ?? 'auto'), path: mtrProber(), throughput: iperf3Prober(), mailq: eximBpSource({ spool: opts.mailqSpool }), ntp: ntpModuleChecker() };
+  return { latency: latencyProber(opts.latency ?? 'auto'), path: netPathProber(), throughput: iperf3Prober(), mailq: eximBpSource({ spool: opts.mailqSpool }), ntp: ntpModuleChecker() };
 }
 
 export type { LatencyProber, LatencyResult, LatencyTarget } from './latency.js';

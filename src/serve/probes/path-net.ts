@@ -1,0 +1,16 @@
+/** PathProber over src/net's mtr. */
+import { mtr } from '../../net/index.js';
+import type { PathProber } from './path.js';
+
+export function netPathProber(): PathProber {
+  return {
+    name: 'src/net mtr',
+    async path(host, o) {
+      const r = await mtr(host, { cycles: o.cycles, intervalMs: 200, signal: o.signal });
+      return r.hops.map((h) => ({
+        ttl: h.ttl, hosts: h.hosts, loss: h.loss / 100, sent: h.sent,
+        avg: h.received ? h.avg : null, best: h.received ? h.best : null, worst: h.received ? h.worst : null,
+      }));
+    },
+  };
+}
