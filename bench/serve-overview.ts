@@ -80,4 +80,32 @@ console.log(`GET /api/history 3 hours (raw rounds): p50 ${hist3h.p50.toFixed(1)}
 console.log(`reference: overview median from raw rounds, last hour only (no rollups, no SLA window): ${naive1h.toFixed(1)} ms; ours/reference ${(ov.p50 / naive1h).toFixed(2)}`);
 await app.close();
 await agent.stop();
+
+// the same overview from PostgreSQL (a fleet's shared database), data generated server-side
+if (process.env.BENCH_PG !== '0') {
+  const { startPg } = await import('../test/store/pg-cluster.js');
+  const { PgDriver } = await import('../src/store/index.js');
+  const pg = await startPg();
+  try {
+    const pgStore = new SqlStore(new PgDriver(pg.url));
+    await pgStore.migrate();
+    const drv = pgStore.driver as InstanceType<typeof PgDriver>;
+    t0 = performance.now();
+    await drv.sql.unsafe(`INSERT INTO ping_5m (site, target, ts, rounds, sent, received, rtt_min, rtt_p10, rtt_p25, rtt_median, rtt_p75, rtt_p90, rtt_max)
+      SELECT $1, 't' || t, ts, 15, 300, 300, m * 0.9, m * 0.95, m * 0.98, m, m * 1.02, m * 1.05, m * 1.3
+      FROM generate_series(0, ${TARGETS - 1}) t, generate_series(0, ${DAYS * 288 - 1}) k,
+      LATERAL (SELECT (${now - DAYS * 86400} + k * 300)::float8 AS ts) tt,
+      LATERAL (SELECT (0.005 + t * 0.001) * (1 + 0.1 * sin(ts / 7200)) AS m) mm`, [SITE]);
+    await drv.sql.unsafe('ANALYZE ping_5m');
+    console.log(`PostgreSQL: generated ${(TARGETS * DAYS * 288).toLocaleString()} 5-minute rows in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+    const pgAgent = await Agent.create(cfg, { store: pgStore });
+    const pgApp = await buildHttp(pgAgent, { host: '127.0.0.1', port: 0 });
+    const pgBase = `http://127.0.0.1:${(pgApp.server.address() as { port: number }).port}`;
+    await time(`${pgBase}/api/overview`, 2);
+    const pov = await time(`${pgBase}/api/overview`, 20);
+    console.log(`GET /api/overview on PostgreSQL: p50 ${pov.p50.toFixed(1)} ms, p95 ${pov.p95.toFixed(1)} ms (goal < 300 ms: ${pov.p95 < 300 ? 'met' : 'MISSED'})`);
+    await pgApp.close();
+    await pgAgent.stop();
+  } finally { pg.stop(); }
+}
 if (process.env.KEEP) console.log(dir); else rmSync(dir, { recursive: true, force: true });
