@@ -1,0 +1,170 @@
+/**
+ * One running test on either end: its streams, the interval timer, the omit period and the
+ * interval records iperf3 prints (-i) and puts under "intervals" in -J output.
+ */
+import { CpuMeter, nowSec } from './clock.js';
+import type { TestSettings } from './params.js';
+import type { StreamStats } from './stream.js';
+
+export type Json = Record<string, unknown>;
+
+export class Session {
+  readonly streams: StreamStats[] = [];
+  readonly intervals: Json[] = [];
+  running = false;
+  omitting = false;
+  done = false;
+  startAt = 0;
+  endAt = 0;
+  private ivStartAt = 0;
+  private timers: NodeJS.Timeout[] = [];
+  readonly cpu = new CpuMeter();
+  cpuResult = { total: 0, user: 0, system: 0 };
+  onInterval?: (iv: Json) => void;
+  onOmitDone?: () => void;
+
+  constructor(readonly settings: TestSettings, readonly role: 'c' | 's', readonly interval: number) {}
+
+  /** A stream belongs to the "forward" direction (client to server) in bidir summaries. */
+  isForward(sender: boolean): boolean {
+    return this.role === 'c' ? sender : !sender;
+  }
+
+  /** TEST_START: clocks start; TEST_RUNNING follows at once. */
+  begin(): void {
+    const now = nowSec();
+    this.startAt = now;
+    this.ivStartAt = now;
+    this.running = true;
+    this.cpu.reset();
+    for (const s of this.streams) s.startTime = now;
+    if (this.settings.omit > 0) {
+      this.omitting = true;
+      this.timers.push(setTimeout(() => this.endOmit(), this.settings.omit * 1000));
+    }
+    if (this.interval > 0) {
+      const t = setInterval(() => this.tick(), this.interval * 1000);
+      this.timers.push(t);
+    }
+  }
+
+  private endOmit(): void {
+    this.tick();
+    this.omitting = false;
+    const now = nowSec();
+    this.startAt = now;
+    this.ivStartAt = now;
+    this.cpu.reset();
+    for (const s of this.streams) { s.markOmitEnd(); s.startTime = now; }
+    this.onOmitDone?.();
+  }
+
+  /** Close the current interval and report it. */
+  tick(final = false): void {
+    const now = nowSec();
+    const len = now - this.ivStartAt;
+    if (len <= 0 || (final && this.interval > 0 && len < this.interval * 0.1 && this.intervals.length > 0)) {
+      if (final) for (const s of this.streams) this.resetIv(s);
+      return;
+    }
+    const iv = this.intervalRecord(this.ivStartAt - this.startAt, now - this.startAt);
+    this.ivStartAt = now;
+    this.intervals.push(iv);
+    this.onInterval?.(iv);
+  }
+
+  private resetIv(s: StreamStats): void {
+    s.ivBytes = 0;
+    s.ivPacketsStart = s.packets;
+    s.ivErrorsStart = s.errors;
+    s.ivOooStart = s.outOfOrder;
+  }
+
+  private intervalRecord(start: number, end: number): Json {
+    const udp = this.settings.protocol === 'udp';
+    const seconds = end - start;
+    const rows: Json[] = [];
+    const sums = new Map<boolean, { bytes: number; packets: number; lost: number; jitter: number; n: number; sender: boolean }>();
+    for (const s of this.streams) {
+      const bytes = s.ivBytes;
+      const packets = s.packets - s.ivPacketsStart;
+      const lost = s.errors - s.ivErrorsStart;
+      const row: Json = { socket: s.socketNo, start, end, seconds, bytes, bits_per_second: seconds > 0 ? (bytes * 8) / seconds : 0 };
+      if (udp && s.sender) row.packets = packets;
+      if (udp && !s.sender) {
+        row.jitter_ms = s.jitter * 1000;
+        row.lost_packets = lost;
+        row.packets = packets;
+        row.lost_percent = packets > 0 ? (100 * lost) / packets : 0;
+      }
+      row.omitted = this.omitting;
+      row.sender = s.sender;
+      rows.push(row);
+      const fwd = this.isForward(s.sender);
+      const acc = sums.get(fwd) ?? { bytes: 0, packets: 0, lost: 0, jitter: 0, n: 0, sender: s.sender };
+      acc.bytes += bytes; acc.packets += packets; acc.lost += lost; acc.jitter += s.jitter; acc.n++;
+      sums.set(fwd, acc);
+      this.resetIv(s);
+    }
+    const sumOf = (a: { bytes: number; packets: number; lost: number; jitter: number; n: number; sender: boolean }): Json => {
+      const j: Json = { start, end, seconds, bytes: a.bytes, bits_per_second: seconds > 0 ? (a.bytes * 8) / seconds : 0 };
+      if (udp && a.sender) j.packets = a.packets;
+      if (udp && !a.sender) {
+        j.jitter_ms = (a.jitter / Math.max(1, a.n)) * 1000;
+        j.lost_packets = a.lost;
+        j.packets = a.packets;
+        j.lost_percent = a.packets > 0 ? (100 * a.lost) / a.packets : 0;
+      }
+      j.omitted = this.omitting;
+      j.sender = a.sender;
+      return j;
+    };
+    const iv: Json = { streams: rows };
+    const fwd = sums.get(true);
+    const rev = sums.get(false);
+    if (this.settings.bidir) {
+      if (fwd) iv.sum = sumOf(fwd);
+      if (rev) iv.sum_bidir_reverse = sumOf(rev);
+    } else {
+      const only = fwd ?? rev;
+      if (only) iv.sum = sumOf(only);
+    }
+    return iv;
+  }
+
+  /** TEST_END: stop timers, close the last partial interval, fix the end time and CPU figures. */
+  finish(): void {
+    if (this.done) return;
+    this.done = true;
+    for (const t of this.timers) clearTimeout(t);
+    this.timers = [];
+    if (this.running) this.tick(true);
+    this.running = false;
+    this.endAt = nowSec();
+    for (const s of this.streams) s.endTime = this.endAt;
+    this.cpuResult = this.cpu.read();
+  }
+
+  /** Seconds the measured part of the test lasted (after omit). */
+  get elapsed(): number {
+    return Math.max(0, (this.endAt || nowSec()) - this.startAt);
+  }
+
+  /** send_results: what this end tells the other. */
+  resultsJson(senderHasRetransmits: number, extra: Json = {}): Json {
+    const anySender = this.streams.some((s) => s.sender);
+    return {
+      cpu_util_total: this.cpuResult.total,
+      cpu_util_user: this.cpuResult.user,
+      cpu_util_system: this.cpuResult.system,
+      sender_has_retransmits: anySender ? senderHasRetransmits : -1,
+      ...extra,
+      streams: this.streams.map((s) => s.toResult(this.elapsed)),
+    };
+  }
+
+  clearTimers(): void {
+    for (const t of this.timers) clearTimeout(t);
+    this.timers = [];
+  }
+}
