@@ -104,12 +104,15 @@ export function buildEnd(sess: Session, remoteCpu: { total: number; user: number
       const list = end.streams as Json[];
       if (udp) {
         const packets = snd.packets || rcv.packets;
-        list.push({ udp: {
+        const row: Json = {
           socket: st.socketNo, start: 0, end: snd.time, seconds: snd.time, bytes: snd.bytes,
           bits_per_second: snd.time > 0 ? (snd.bytes * 8) / snd.time : 0,
           jitter_ms: jitter * 1000, lost_packets: errors, packets,
           lost_percent: packets > 0 ? (100 * errors) / packets : 0, out_of_order: outOfOrder, sender: mustBeSender,
-        } });
+        };
+        // The receiver's own count, for the text view (not part of iperf3's JSON, so not enumerable).
+        Object.defineProperty(row, 'received', { value: { bytes: rcv.bytes, seconds: rcv.time }, enumerable: false });
+        list.push({ udp: row });
       } else {
         list.push({
           sender: { socket: st.socketNo, start: 0, end: snd.time, seconds: snd.time, bytes: snd.bytes,

@@ -116,7 +116,8 @@ export function summaryLines(end: Json, s: TestSettings, who: 'c' | 's'): string
           out.push(bwRow(tag, 0, u.end as number, u.bytes as number, u.seconds as number,
             `  ${(0).toFixed(3).padStart(5)} ms  0/${u.packets} (0%)  sender`));
         }
-        if (!(who === 's' && sender)) out.push(bwRow(tag, 0, u.end as number, u.bytes as number, u.seconds as number, udpTail(u, 'receiver')));
+        const got = (u as { received?: { bytes: number; seconds: number } }).received ?? { bytes: u.bytes as number, seconds: u.seconds as number };
+        if (!(who === 's' && sender)) out.push(bwRow(tag, 0, got.seconds, got.bytes, got.seconds, udpTail(u, 'receiver')));
       } else {
         const snd = r.sender as Json;
         const rcv = r.receiver as Json;
@@ -126,8 +127,9 @@ export function summaryLines(end: Json, s: TestSettings, who: 'c' | 's'): string
         if (!(who === 's' && sender)) out.push(bwRow(tag, 0, rcv.end as number, rcv.bytes as number, rcv.end as number, '                  receiver'));
       }
     }
-    if (s.parallel > 1 && g.sent && g.recv) {
-      const sender = g.sent.sender as boolean;
+    if (s.parallel > 1 && g.sent && g.recv && g.rows.length > 0) {
+      const first = g.rows[0];
+      const sender = ((first.udp ?? first.sender) as Json).sender as boolean;
       const tag = `[SUM]${s.bidir ? role(sender, who) : ''}`;
       if (udp) {
         const sum = end.sum as Json;
