@@ -13,7 +13,7 @@ import { defaultSettings, toWire, type TestSettings } from './params.js';
 import { buildEnd, buildStart, type IperfJson } from './report.js';
 import { Session, type Json } from './session.js';
 import { StreamStats, parsePeerStreams, plainAddr, signedNumber, streamId } from './stream.js';
-import { Pacer, SendBudget, TcpSender, countTcp } from './tcp-data.js';
+import { Pacer, SendBudget, TcpSender, sinkReader } from './tcp-data.js';
 import { UdpSender, countUdp, udpConnect } from './udp-data.js';
 import { localCongestion } from './sockopt.js';
 
@@ -58,9 +58,10 @@ export class IperfError extends HostopsError {
   }
 }
 
-function connectTcp(host: string, port: number, family: 4 | 6 | undefined, timeoutMs: number): Promise<net.Socket> {
+function connectTcp(host: string, port: number, family: 4 | 6 | undefined, timeoutMs: number,
+  onread?: net.OnReadOpts): Promise<net.Socket> {
   return new Promise((resolve, reject) => {
-    const sock = net.connect({ host, port, family: family ?? 0 });
+    const sock = net.connect({ host, port, family: family ?? 0, ...(onread ? { onread } : {}) });
     const timer = setTimeout(() => { sock.destroy(); reject(new Error('Connection timed out')); }, timeoutMs);
     sock.once('connect', () => { clearTimeout(timer); sock.removeAllListeners('error'); resolve(sock); });
     sock.once('error', (e: NodeJS.ErrnoException) => {
@@ -231,7 +232,7 @@ export async function runClient(opts: ClientOptions): Promise<IperfJson> {
       if (protocol === 'tcp') {
         let s: net.Socket;
         try {
-          s = await connectTcp(remoteAddr, port, family, 10_000);
+          s = await connectTcp(remoteAddr, port, family, 10_000, sender ? undefined : sinkReader(st, () => sess.running, onRecv));
         } catch (e) {
           fail('IPERF_STREAM_CONNECT', `unable to connect stream: ${(e as Error).message}`);
           return;
@@ -242,7 +243,6 @@ export async function runClient(opts: ClientOptions): Promise<IperfJson> {
         st.local = { host: plainAddr(s.localAddress), port: s.localPort ?? 0 };
         st.remote = { host: plainAddr(s.remoteAddress), port: s.remotePort ?? 0 };
         if (sender) senders.push(new TcpSender(s, st, block, budget, pacer, pacingMs));
-        else countTcp(s, st, () => sess.running, onRecv);
       } else {
         let s: dgram.Socket;
         try {

@@ -13,7 +13,7 @@ import { ParamError, fromWire, type TestSettings } from './params.js';
 import { buildEnd, buildStart, type IperfJson } from './report.js';
 import { Session, type Json } from './session.js';
 import { StreamStats, parsePeerStreams, plainAddr, signedNumber, streamId } from './stream.js';
-import { Pacer, SendBudget, TcpSender, countTcp } from './tcp-data.js';
+import { Pacer, SendBudget, TcpSender, adoptAsSink } from './tcp-data.js';
 import { UdpAcceptor, UdpSender, countUdp } from './udp-data.js';
 import { defaultCongestion } from './sockopt.js';
 import { BANNER, connectedLines, intervalLines, summaryLines } from './text.js';
@@ -152,13 +152,12 @@ export async function startServer(opts: ServerOptions = {}): Promise<IperfServer
       const pacer = s.bitrate > 0 ? new Pacer(s.bitrate) : null;
       const pacingMs = Math.max(1, s.pacingTimer / 1000);
       if (tcp) {
+        if (!sender) tcp = adoptAsSink(tcp, st, () => sess!.running);
         dataSocks.push(tcp);
         tcp.setNoDelay(s.noDelay);
         st.local = { host: plainAddr(tcp.localAddress), port: tcp.localPort ?? 0 };
         st.remote = { host: plainAddr(tcp.remoteAddress), port: tcp.remotePort ?? 0 };
-        if (sender) { senders.push(new TcpSender(tcp, st, block!, budget!, pacer, pacingMs)); tcp.on('data', () => {}); }
-        else countTcp(tcp, st, () => sess!.running);
-        tcp.resume();
+        if (sender) { senders.push(new TcpSender(tcp, st, block!, budget!, pacer, pacingMs)); tcp.on('data', () => {}); tcp.resume(); }
       } else if (udp) {
         udpSocks.push(udp.sock);
         const a = udp.sock.address();

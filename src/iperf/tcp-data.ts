@@ -4,7 +4,7 @@
  * for 'drain') and yields to the event loop every few writes so timers and the control channel
  * stay live. The receiver only counts.
  */
-import type { Socket } from 'node:net';
+import { Socket as NetSocket, type Socket } from 'node:net';
 import { nowSec } from './clock.js';
 import type { StreamStats } from './stream.js';
 
@@ -88,4 +88,48 @@ export function countTcp(sock: Socket, st: StreamStats, isRunning: () => boolean
     onBytes?.(b.length);
   });
   sock.on('error', () => {});
+}
+
+/**
+ * Receive buffer shared by every counting stream: libuv reads straight into it and we only add
+ * up lengths, so the payload is never allocated as Buffers (Node's default is a fresh 64 KiB
+ * Buffer per read). Content is discarded, so one buffer serves all streams.
+ */
+const SINK = Buffer.allocUnsafe(1024 * 1024);
+
+export function sinkReader(st: StreamStats, isRunning: () => boolean, onBytes?: (n: number) => void):
+  { buffer: Buffer; callback: (n: number) => boolean } {
+  return {
+    buffer: SINK,
+    callback: (n: number) => {
+      if (isRunning()) {
+        st.bytes += n;
+        st.ivBytes += n;
+        onBytes?.(n);
+      }
+      return true;
+    },
+  };
+}
+
+interface HandleLike { readStop?: () => number; reading?: boolean }
+
+/**
+ * Server side: an accepted socket cannot be given `onread` by net.Server, so move its handle to
+ * a new Socket that has one. Falls back to 'data' events when the handle is not reachable.
+ */
+export function adoptAsSink(sock: Socket, st: StreamStats, isRunning: () => boolean): Socket {
+  const handle = (sock as unknown as { _handle?: HandleLike | null })._handle;
+  if (!handle || typeof handle.readStop !== 'function') {
+    countTcp(sock, st, isRunning);
+    sock.resume();
+    return sock;
+  }
+  handle.readStop();
+  handle.reading = false; // net.Socket only calls readStart() when this flag says it is stopped
+  (sock as unknown as { _handle: unknown })._handle = null;
+  sock.destroy();
+  const fresh = new NetSocket({ handle: handle as never, readable: true, writable: true, onread: sinkReader(st, isRunning) } as never);
+  fresh.on('error', () => {});
+  return fresh;
 }
