@@ -15,7 +15,7 @@ interface Opts {
   parallel?: string; reverse?: boolean; bidir?: boolean; udp?: boolean; bitrate?: string; length?: string;
   window?: string; omit?: string; interval?: string; getServerOutput?: boolean; congestion?: string;
   version4?: boolean; version6?: boolean; J?: boolean; json?: boolean; oneOff?: boolean; bind?: string;
-  udpCounters64bit?: boolean; iperf2?: boolean; title?: string; maxDuration?: string; idleTimeout?: string;
+  udpCounters64bit?: boolean; iperf2?: boolean; title?: string; maxDuration?: string; idleTimeout?: string; controlTimeout?: string;
 }
 
 function int(v: string | undefined, name: string, min: number, max: number): number | undefined {
@@ -61,6 +61,7 @@ export function register(program: Command): void {
     .option('-1, --one-off', 'server: handle one test, then exit')
     .option('-T, --title <text>', 'client: title sent with the parameters')
     .option('--max-duration <s>', 'server: longest test accepted (default 3600)')
+    .option('--control-timeout <s>', 'server: deadline for each control message during setup (default 10)')
     .option('--idle-timeout <s>', 'server: end a test whose streams move nothing for s seconds (default 30)')
     .option('-J', 'JSON output in the iperf3 -J schema')
     .option('--json', 'same as -J')
@@ -129,6 +130,7 @@ async function server(o: Opts, json: boolean): Promise<void> {
     json,
     maxDuration: int(o.maxDuration, '--max-duration', 1, 86400),
     dataIdleTimeoutMs: (int(o.idleTimeout, '--idle-timeout', 1, 3600) ?? 30) * 1000,
+    controlTimeoutMs: (int(o.controlTimeout, '--control-timeout', 0.1, 600) ?? 10) * 1000,
     onEvent: (e) => {
       if (e.type === 'line' && !json) out(e.line);
       else if (e.type === 'result' && json) printJson(e.json);
