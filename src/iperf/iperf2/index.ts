@@ -1,6 +1,3 @@
-export async function runIperf2Client(_o: { host: string; port: number; duration?: number; bytes?: number; parallel?: number; len?: number; interval?: number; onLine?: (l: string) => void }): Promise<unknown> {
-  throw new Error('not yet');
-}
-export async function startIperf2Server(_o: { port: number; host?: string; oneOff?: boolean; onLine?: (l: string) => void; onResult?: (r: unknown) => void }): Promise<{ close(): Promise<void>; done: Promise<void> }> {
-  throw new Error('not yet');
-}
+/** iperf 2 mode: plain TCP tests that interoperate with iperf 2.1.8 (no iperf3 control channel). */
+export { runIperf2Client, type Iperf2ClientOptions, type Iperf2Result, type Iperf2Stream } from './client.js';
+export { startIperf2Server, type Iperf2ServerOptions } from './server.js';
