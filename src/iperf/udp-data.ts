@@ -10,6 +10,7 @@ import type { Pacer, SendBudget } from './tcp-data.js';
 import type { StreamStats } from './stream.js';
 
 const RING = 256;
+const SLEEPER = new Int32Array(new SharedArrayBuffer(4));
 const BATCH = 256;
 
 export class UdpSender {
@@ -61,8 +62,16 @@ export class UdpSender {
       this.st.packets++;
       if (this.budget.book(len)) { this.stopped = true; return; }
     }
-    if (this.pacer && allowance < len) setTimeout(this.pump, this.pacingMs);
-    else setImmediate(this.pump);
+    if (this.pacer && allowance < len) {
+      // Node timers fire 1-2 ms late under load, which turns a 1 Gbit/s stream into ~200 KB
+      // bursts that overflow a receiver's default 208 KiB buffer. For short waits sleep
+      // precisely instead (a futex wait, no spinning), then let the event loop run once.
+      const waitMs = ((len - allowance) * 8 * 1000) / this.pacer.bitsPerSecond;
+      if (waitMs < 2) {
+        Atomics.wait(SLEEPER, 0, 0, Math.max(0.02, Math.min(waitMs, 0.5)));
+        setImmediate(this.pump);
+      } else setTimeout(this.pump, Math.min(waitMs, this.pacingMs));
+    } else setImmediate(this.pump);
   }
 }
 
