@@ -19,10 +19,19 @@ export class SendBudget {
   }
   /** Book one block; true when the budget was just used up. */
   book(len: number): boolean {
-    this.sentBytes += len;
-    this.sentBlocks++;
+    return this.bookMany(1, len);
+  }
+
+  bookMany(n: number, len: number): boolean {
+    this.sentBytes += n * len;
+    this.sentBlocks += n;
     if (this.exhausted()) { this.onReached(); return true; }
     return false;
+  }
+
+  /** True when n more blocks of len stay within the budget. */
+  roomFor(n: number, len: number): boolean {
+    return (this.bytes === 0 || this.sentBytes + n * len <= this.bytes) && (this.blocks === 0 || this.sentBlocks + n <= this.blocks);
   }
 }
 
@@ -38,14 +47,30 @@ export class Pacer {
 
 const WRITES_PER_TURN = 32;
 
+/** Blocks are written several at a time (one syscall per ~1 MiB) when no budget is near. */
+const GROUP_BYTES = Number(process.env.HOSTOPS_IPERF_GROUP ?? 1024 * 1024);
+
+// One group buffer per block, shared by all streams of a test (128 streams must not mean 128 MiB).
+const groups = new WeakMap<Buffer, Buffer>();
+function groupOf(block: Buffer, n: number): Buffer {
+  let g = groups.get(block);
+  if (!g) { g = Buffer.concat(Array.from({ length: n }, () => block)); groups.set(block, g); }
+  return g;
+}
+
 export class TcpSender {
   private stopped = true;
   private paced = 0;
+  private readonly group: Buffer;
+  private readonly perGroup: number;
   private readonly pump = (): void => this.run();
 
   constructor(private readonly sock: Socket, readonly st: StreamStats, private readonly block: Buffer,
     private readonly budget: SendBudget, private readonly pacer: Pacer | null, private readonly pacingMs: number) {
     sock.on('error', () => { this.stopped = true; });
+    // The group buffer is the block repeated, so the byte stream is the same as single writes.
+    this.perGroup = pacer ? 1 : Math.max(1, Math.floor(GROUP_BYTES / block.length));
+    this.group = this.perGroup === 1 ? block : groupOf(block, this.perGroup);
   }
 
   start(): void {
@@ -68,11 +93,15 @@ export class TcpSender {
         setTimeout(this.pump, this.pacingMs);
         return;
       }
-      this.st.bytes += len;
-      this.st.ivBytes += len;
-      this.paced += len;
-      const ok = this.sock.write(this.block);
-      if (this.budget.book(len)) { this.stopped = true; return; }
+      // A whole group only when the -n/-k budget cannot be crossed inside it.
+      const many = this.perGroup > 1 && this.budget.roomFor(this.perGroup, len);
+      const buf = many ? this.group : this.block;
+      const n = many ? this.perGroup : 1;
+      this.st.bytes += buf.length;
+      this.st.ivBytes += buf.length;
+      this.paced += buf.length;
+      const ok = this.sock.write(buf);
+      if (this.budget.bookMany(n, len)) { this.stopped = true; return; }
       if (!ok) { this.sock.once('drain', this.pump); return; }
     }
     setImmediate(this.pump);
