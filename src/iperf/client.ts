@@ -92,6 +92,7 @@ export async function runClient(opts: ClientOptions): Promise<IperfJson> {
     title: opts.title,
   });
   validateClientSettings(settings);
+  const congestion = protocol === 'tcp' ? localCongestion(settings.congestion) : undefined;
   const cookie = makeCookie();
   const sess = new Session(settings, 'c', opts.interval ?? 1);
   const json: IperfJson = { start: {}, intervals: sess.intervals, end: {} };
@@ -116,7 +117,6 @@ export async function runClient(opts: ClientOptions): Promise<IperfJson> {
   let endTimer: NodeJS.Timeout | null = null;
   let remoteCpu: { total: number; user: number; system: number } | null = null;
   let remoteCongestion: string | undefined;
-  const congestion = protocol === 'tcp' ? localCongestion(settings.congestion) : undefined;
 
   const endTest = () => {
     if (sess.done || !sess.running) return;
