@@ -8,6 +8,7 @@ import { printJson } from '../lib/output.js';
 import { IperfError, runClient, startServer, type ClientEvent, type TestSettings } from '../iperf/index.js';
 import { connectedLines, connectingLines, doneLines, intervalLines, summaryLines } from '../iperf/text.js';
 import { parseSize } from '../iperf/units.js';
+import { tcpInfoAvailable } from '../iperf/tcp-info.js';
 import { runIperf2Client, startIperf2Server } from '../iperf/iperf2/index.js';
 
 interface Opts {
@@ -81,7 +82,7 @@ export function register(program: Command): void {
         if (e.type === 'connected') {
           settings = e.settings;
           if (!json) connectedLines(e.start).forEach(out);
-        } else if (e.type === 'interval' && !json) intervalLines(e.interval, e.settings, 'c', ivIndex++).forEach(out);
+        } else if (e.type === 'interval' && !json) intervalLines(e.interval, e.settings, 'c', ivIndex++, e.settings.protocol === 'tcp' && tcpInfoAvailable()).forEach(out);
       };
       const ac = new AbortController();
       const onSig = () => ac.abort();

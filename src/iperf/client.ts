@@ -16,6 +16,7 @@ import { StreamStats, parsePeerStreams, plainAddr, signedNumber, streamId } from
 import { Pacer, SendBudget, TcpSender, sinkReader } from './tcp-data.js';
 import { UdpSender, countUdp, udpConnect } from './udp-data.js';
 import { localCongestion } from './sockopt.js';
+import { tcpInfoAvailable } from './tcp-info.js';
 
 export interface ClientOptions {
   host: string;
@@ -95,6 +96,7 @@ export async function runClient(opts: ClientOptions): Promise<IperfJson> {
   const congestion = protocol === 'tcp' ? localCongestion(settings.congestion) : undefined;
   const cookie = makeCookie();
   const sess = new Session(settings, 'c', opts.interval ?? 1);
+  if (protocol === 'tcp' && tcpInfoAvailable()) sess.tcpInfo = { port, side: 'dport' };
   const json: IperfJson = { start: {}, intervals: sess.intervals, end: {} };
   const fail = (code: string, msg: string, exit: 1 | 3 = 1): never => {
     json.error = msg;
@@ -170,7 +172,7 @@ export async function runClient(opts: ClientOptions): Promise<IperfJson> {
           break;
         case State.EXCHANGE_RESULTS: {
           endTest();
-          ctrl.writeJson(sess.resultsJson(0, congestion ? { congestion_used: congestion } : {}));
+          ctrl.writeJson(sess.resultsJson(congestion ? { congestion_used: sess.congestionUsed ?? congestion } : {}));
           let peer: Record<string, unknown>;
           try {
             peer = await ctrl.readJson(Limits.maxResultsJsonClient, 30_000);
@@ -186,6 +188,7 @@ export async function runClient(opts: ClientOptions): Promise<IperfJson> {
           remoteCpu = {
             total: signedNumber(peer.cpu_util_total), user: signedNumber(peer.cpu_util_user), system: signedNumber(peer.cpu_util_system),
           };
+          sess.peerHasRetransmits = signedNumber(peer.sender_has_retransmits) === 1;
           if (typeof peer.congestion_used === 'string') remoteCongestion = peer.congestion_used.slice(0, 32);
           if (typeof peer.server_output_text === 'string') json.server_output_text = peer.server_output_text;
           if (peer.server_output_json && typeof peer.server_output_json === 'object') json.server_output_json = peer.server_output_json as Json;
@@ -193,7 +196,7 @@ export async function runClient(opts: ClientOptions): Promise<IperfJson> {
         }
         case State.DISPLAY_RESULTS:
           ctrl.writeState(State.IPERF_DONE);
-          json.end = buildEnd(sess, remoteCpu, { local: congestion, remote: remoteCongestion });
+          json.end = buildEnd(sess, remoteCpu, { local: sess.congestionUsed ?? congestion, remote: remoteCongestion });
           if (json.server_output_text === undefined) delete json.server_output_text;
           return json;
         case State.ACCESS_DENIED:

@@ -84,6 +84,7 @@ export function buildEnd(sess: Session, remoteCpu: { total: number; user: number
     const mustBeSender = streams[0].sender;
     let totalSent = 0, totalRecv = 0, lost = 0, jitterSum = 0, sendPk = 0, recvPk = 0, ooo = 0;
     let senderTime = 0, receiverTime = 0;
+    let retrTotal: number | null = null;
     for (const st of streams) {
       const localTime = Math.max(0, st.endTime - st.startTime);
       const peerTime = st.peer && st.peer.endTime !== undefined && st.peer.startTime !== undefined
@@ -114,9 +115,19 @@ export function buildEnd(sess: Session, remoteCpu: { total: number; user: number
         Object.defineProperty(row, 'received', { value: { bytes: rcv.bytes, seconds: rcv.time }, enumerable: false });
         list.push({ udp: row });
       } else {
+        const sndObj: Json = { socket: st.socketNo, start: 0, end: snd.time, seconds: snd.time, bytes: snd.bytes,
+          bits_per_second: snd.time > 0 ? (snd.bytes * 8) / snd.time : 0 };
+        const t = st.tcp;
+        if (st.sender && t) {
+          Object.assign(sndObj, { retransmits: st.retransCount, max_snd_cwnd: t.maxCwnd, max_snd_wnd: t.maxSndWnd,
+            max_rtt: t.maxRtt, min_rtt: t.minRtt, mean_rtt: t.countRtt ? Math.round(t.sumRtt / t.countRtt) : 0 });
+        } else if (!st.sender && sess.peerHasRetransmits && st.peer && st.peer.retransmits >= 0) {
+          Object.assign(sndObj, { retransmits: st.peer.retransmits, max_snd_cwnd: 0, max_snd_wnd: 0, max_rtt: 0, min_rtt: 0, mean_rtt: 0 });
+        }
+        if (typeof sndObj.retransmits === 'number') retrTotal = (retrTotal ?? 0) + (sndObj.retransmits as number);
+        sndObj.sender = mustBeSender;
         list.push({
-          sender: { socket: st.socketNo, start: 0, end: snd.time, seconds: snd.time, bytes: snd.bytes,
-            bits_per_second: snd.time > 0 ? (snd.bytes * 8) / snd.time : 0, sender: mustBeSender },
+          sender: sndObj,
           receiver: { socket: st.socketNo, start: 0, end: rcv.time, seconds: localTime, bytes: rcv.bytes,
             bits_per_second: rcv.time > 0 ? (rcv.bytes * 8) / rcv.time : 0, sender: mustBeSender },
         });
@@ -137,7 +148,10 @@ export function buildEnd(sess: Session, remoteCpu: { total: number; user: number
         jitter_ms: jit, lost_packets: lost, packets: recvPk || sendPk, lost_percent: (recvPk || sendPk) > 0 ? (100 * lost) / (recvPk || sendPk) : 0, sender: false };
       if (ooo > 0) (end[`sum_received${suffix}`] as Json).out_of_order = ooo;
     } else {
-      end[`sum_sent${suffix}`] = { start: 0, end: senderTime, seconds: senderTime, bytes: totalSent, bits_per_second: bps(totalSent, senderTime), sender: mustBeSender };
+      const sumSent: Json = { start: 0, end: senderTime, seconds: senderTime, bytes: totalSent, bits_per_second: bps(totalSent, senderTime) };
+      if (retrTotal !== null) sumSent.retransmits = retrTotal;
+      sumSent.sender = mustBeSender;
+      end[`sum_sent${suffix}`] = sumSent;
       end[`sum_received${suffix}`] = { start: 0, end: receiverTime, seconds: receiverTime, bytes: totalRecv, bits_per_second: bps(totalRecv, receiverTime), sender: mustBeSender };
     }
   }

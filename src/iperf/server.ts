@@ -16,6 +16,7 @@ import { StreamStats, parsePeerStreams, plainAddr, signedNumber, streamId } from
 import { Pacer, SendBudget, TcpSender, adoptAsSink } from './tcp-data.js';
 import { UdpAcceptor, UdpSender, countUdp } from './udp-data.js';
 import { defaultCongestion } from './sockopt.js';
+import { tcpInfoAvailable } from './tcp-info.js';
 import { BANNER, connectedLines, intervalLines, summaryLines } from './text.js';
 
 export interface ServerOptions {
@@ -191,6 +192,7 @@ export async function startServer(opts: ServerOptions = {}): Promise<IperfServer
       }
       const s = settings;
       sess = new Session(s, 's', interval);
+      if (s.protocol === 'tcp' && (s.reverse || s.bidir) && tcpInfoAvailable()) sess.tcpInfo = { port, side: 'sport' };
       expected = s.bidir ? s.parallel * 2 : s.parallel;
       if (s.protocol === 'tcp' && (s.reverse || s.bidir)) block = randomBytes(s.len);
       const endBudget = () => {};
@@ -244,7 +246,7 @@ export async function startServer(opts: ServerOptions = {}): Promise<IperfServer
       sess.finish();
       for (const d of dataSocks) d.destroy();
       for (const u of udpSocks) { try { u.close(); } catch { /* closed */ } }
-      const localCong = s.protocol === 'tcp' ? defaultCongestion() : undefined;
+      const localCong = s.protocol === 'tcp' ? sess.congestionUsed ?? defaultCongestion() : undefined;
       const endLocal = buildEnd(sess, null, { local: localCong });
       if (!opts.json) for (const l of summaryLines(endLocal, s, 's')) say(l);
 
@@ -257,6 +259,7 @@ export async function startServer(opts: ServerOptions = {}): Promise<IperfServer
         st.peer = r;
       }
       const remoteCpu = { total: signedNumber(clientResults.cpu_util_total), user: signedNumber(clientResults.cpu_util_user), system: signedNumber(clientResults.cpu_util_system) };
+      sess.peerHasRetransmits = signedNumber(clientResults.sender_has_retransmits) === 1;
       const remoteCong = typeof clientResults.congestion_used === 'string' ? clientResults.congestion_used.slice(0, 32) : undefined;
       const json: IperfJson = { start, intervals: sess.intervals, end: buildEnd(sess, remoteCpu, { local: localCong, remote: remoteCong }) };
       const extra: Json = {};
@@ -265,7 +268,7 @@ export async function startServer(opts: ServerOptions = {}): Promise<IperfServer
         if (opts.json) extra.server_output_json = json;
         else extra.server_output_text = lines.join('\n') + '\n';
       }
-      ctrl.writeJson(sess.resultsJson(0, extra));
+      ctrl.writeJson(sess.resultsJson(extra));
       ctrl.writeState(State.DISPLAY_RESULTS);
       completed++;
       emit({ type: 'result', json, settings: s, peer });

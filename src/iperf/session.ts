@@ -5,6 +5,7 @@
 import { CpuMeter, nowSec } from './clock.js';
 import type { TestSettings } from './params.js';
 import type { StreamStats } from './stream.js';
+import { sampleTcpInfo, sampleTcpInfoSync, type TcpInfo } from './tcp-info.js';
 
 export type Json = Record<string, unknown>;
 
@@ -21,6 +22,10 @@ export class Session {
   readonly cpu = new CpuMeter();
   cpuResult = { total: 0, user: 0, system: 0 };
   onInterval?: (iv: Json) => void;
+  /** Where to find our TCP data sockets in `ss` output; set when kernel TCP info is wanted. */
+  tcpInfo: { port: number; side: 'sport' | 'dport' } | null = null;
+  /** The peer said sender_has_retransmits: 1 in its results. */
+  peerHasRetransmits = false;
   onOmitDone?: () => void;
 
   constructor(readonly settings: TestSettings, readonly role: 'c' | 's', readonly interval: number) {}
@@ -45,8 +50,38 @@ export class Session {
     if (this.interval > 0) {
       const t = setInterval(() => this.tick(), this.interval * 1000);
       this.timers.push(t);
+      if (this.tcpInfo) {
+        // Sample just before each report so Retr / Cwnd belong to the interval being closed.
+        const lead = setTimeout(() => {
+          void this.refreshTcpInfo();
+          this.timers.push(setInterval(() => void this.refreshTcpInfo(), this.interval * 1000));
+        }, this.interval * 900);
+        this.timers.push(lead);
+      }
     }
   }
+
+  get hasTcpInfo(): boolean {
+    return this.tcpInfo !== null && this.streams.some((s) => s.sender && s.tcp);
+  }
+
+  private applyTcpInfo(map: Map<string, TcpInfo>): void {
+    for (const s of this.streams) {
+      const i = s.sender ? map.get(`${s.local.port}-${s.remote.port}`) : undefined;
+      if (i) s.applyTcpInfo(i);
+    }
+  }
+
+  async refreshTcpInfo(): Promise<void> {
+    if (!this.tcpInfo || this.done) return;
+    this.applyTcpInfo(await sampleTcpInfo(this.tcpInfo.port, this.tcpInfo.side));
+  }
+
+  /** Congestion control our sending sockets use, as the kernel reports it. */
+  get congestionUsed(): string | undefined {
+    return this.cc;
+  }
+  private cc?: string;
 
   private endOmit(): void {
     this.tick();
@@ -75,6 +110,7 @@ export class Session {
 
   private resetIv(s: StreamStats): void {
     s.ivBytes = 0;
+    if (s.tcp) s.tcp.ivRetransStart = s.tcp.retrans;
     s.ivPacketsStart = s.packets;
     s.ivErrorsStart = s.errors;
     s.ivOooStart = s.outOfOrder;
@@ -84,12 +120,16 @@ export class Session {
     const udp = this.settings.protocol === 'udp';
     const seconds = end - start;
     const rows: Json[] = [];
-    const sums = new Map<boolean, { bytes: number; packets: number; lost: number; jitter: number; n: number; sender: boolean }>();
+    const sums = new Map<boolean, { bytes: number; packets: number; lost: number; jitter: number; n: number; sender: boolean; retr: number | null }>();
     for (const s of this.streams) {
       const bytes = s.ivBytes;
       const packets = s.packets - s.ivPacketsStart;
       const lost = s.errors - s.ivErrorsStart;
       const row: Json = { socket: s.socketNo, start, end, seconds, bytes, bits_per_second: seconds > 0 ? (bytes * 8) / seconds : 0 };
+      const retr = !udp && s.sender && s.tcp ? s.tcp.retrans - s.tcp.ivRetransStart : null;
+      if (retr !== null && s.tcp) {
+        Object.assign(row, { retransmits: retr, snd_cwnd: s.tcp.cwnd, snd_wnd: s.tcp.sndWnd, rtt: s.tcp.rtt, rttvar: s.tcp.rttvar, pmtu: s.tcp.pmtu });
+      }
       if (udp && s.sender) row.packets = packets;
       if (udp && !s.sender) {
         row.jitter_ms = s.jitter * 1000;
@@ -101,13 +141,15 @@ export class Session {
       row.sender = s.sender;
       rows.push(row);
       const fwd = this.isForward(s.sender);
-      const acc = sums.get(fwd) ?? { bytes: 0, packets: 0, lost: 0, jitter: 0, n: 0, sender: s.sender };
+      const acc = sums.get(fwd) ?? { bytes: 0, packets: 0, lost: 0, jitter: 0, n: 0, sender: s.sender, retr: null };
       acc.bytes += bytes; acc.packets += packets; acc.lost += lost; acc.jitter += s.jitter; acc.n++;
+      if (retr !== null) acc.retr = (acc.retr ?? 0) + retr;
       sums.set(fwd, acc);
       this.resetIv(s);
     }
-    const sumOf = (a: { bytes: number; packets: number; lost: number; jitter: number; n: number; sender: boolean }): Json => {
+    const sumOf = (a: { bytes: number; packets: number; lost: number; jitter: number; n: number; sender: boolean; retr: number | null }): Json => {
       const j: Json = { start, end, seconds, bytes: a.bytes, bits_per_second: seconds > 0 ? (a.bytes * 8) / seconds : 0 };
+      if (a.retr !== null) j.retransmits = a.retr;
       if (udp && a.sender) j.packets = a.packets;
       if (udp && !a.sender) {
         j.jitter_ms = (a.jitter / Math.max(1, a.n)) * 1000;
@@ -138,6 +180,11 @@ export class Session {
     this.done = true;
     for (const t of this.timers) clearTimeout(t);
     this.timers = [];
+    if (this.tcpInfo && this.running) {
+      const map = sampleTcpInfoSync(this.tcpInfo.port, this.tcpInfo.side);
+      this.applyTcpInfo(map);
+      for (const i of map.values()) if (i.cc) { this.cc = i.cc; break; }
+    }
     if (this.running) this.tick(true);
     this.running = false;
     this.endAt = nowSec();
@@ -151,7 +198,8 @@ export class Session {
   }
 
   /** send_results: what this end tells the other. */
-  resultsJson(senderHasRetransmits: number, extra: Json = {}): Json {
+  resultsJson(extra: Json = {}): Json {
+    const senderHasRetransmits = this.hasTcpInfo ? 1 : 0;
     const anySender = this.streams.some((s) => s.sender);
     return {
       cpu_util_total: this.cpuResult.total,

@@ -13,6 +13,24 @@ export interface PeerResult {
   endTime?: number;
 }
 
+/** Kernel TCP state of a sending stream (from tcp-info.ts), with the running max/min iperf3 keeps. */
+export interface TcpState {
+  retrans: number;
+  ivRetransStart: number;
+  omitRetrans: number;
+  cwnd: number;
+  sndWnd: number;
+  rtt: number;
+  rttvar: number;
+  pmtu: number;
+  maxCwnd: number;
+  maxSndWnd: number;
+  maxRtt: number;
+  minRtt: number;
+  sumRtt: number;
+  countRtt: number;
+}
+
 export class StreamStats {
   bytes = 0;
   packets = 0;
@@ -31,9 +49,8 @@ export class StreamStats {
   ivPacketsStart = 0;
   ivErrorsStart = 0;
   ivOooStart = 0;
-  /** Retransmit count when known (never, without TCP_INFO); -1 = not available. */
-  retransmits = -1;
   peer: PeerResult | null = null;
+  tcp: TcpState | null = null;
   startTime = 0;
   endTime = 0;
   local = { host: '', port: 0 };
@@ -59,8 +76,27 @@ export class StreamStats {
     this.jitter += (d - this.jitter) / 16;
   }
 
+  applyTcpInfo(i: { retrans: number; cwnd: number; sndWnd: number; rtt: number; rttvar: number; pmtu: number }): void {
+    const t = this.tcp ??= { retrans: 0, ivRetransStart: 0, omitRetrans: 0, cwnd: 0, sndWnd: 0, rtt: 0, rttvar: 0, pmtu: 0,
+      maxCwnd: 0, maxSndWnd: 0, maxRtt: 0, minRtt: 0, sumRtt: 0, countRtt: 0 };
+    t.retrans = Math.max(t.retrans, i.retrans);
+    t.cwnd = i.cwnd; t.sndWnd = i.sndWnd; t.rtt = i.rtt; t.rttvar = i.rttvar; t.pmtu = i.pmtu;
+    t.maxCwnd = Math.max(t.maxCwnd, i.cwnd);
+    t.maxSndWnd = Math.max(t.maxSndWnd, i.sndWnd);
+    t.maxRtt = Math.max(t.maxRtt, i.rtt);
+    t.minRtt = t.countRtt === 0 ? i.rtt : Math.min(t.minRtt, i.rtt);
+    t.sumRtt += i.rtt;
+    t.countRtt++;
+  }
+
+  /** Retransmits after the omit period, -1 when unknown (as iperf3 sends it). */
+  get retransCount(): number {
+    return this.tcp ? this.tcp.retrans - this.tcp.omitRetrans : -1;
+  }
+
   /** Called when the omit period ends: later reports exclude what came before. */
   markOmitEnd(): void {
+    if (this.tcp) this.tcp.omitRetrans = this.tcp.retrans;
     this.omitBytes = this.bytes;
     this.omitPackets = this.packets;
     this.omitErrors = this.errors;
@@ -72,7 +108,7 @@ export class StreamStats {
     return {
       id: this.id,
       bytes: this.bytes - this.omitBytes,
-      retransmits: this.sender ? this.retransmits : -1,
+      retransmits: this.sender ? this.retransCount : -1,
       jitter: this.jitter,
       errors: this.errors - this.omitErrors,
       packets: this.packets - this.omitPackets,

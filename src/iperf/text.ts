@@ -67,17 +67,23 @@ function udpTail(j: Json, label: string): string {
 }
 
 /** One -i report: header before the first, a separator between groups when there are sums. */
-export function intervalLines(iv: Json, s: TestSettings, who: 'c' | 's', index: number): string[] {
+export function intervalLines(iv: Json, s: TestSettings, who: 'c' | 's', index: number, tcpInfoShown = false): string[] {
   const out: string[] = [];
   const streams = iv.streams as Json[];
   const udp = s.protocol === 'udp';
   const multi = s.parallel > 1;
   const senderView = streams.length > 0 && streams.every((x) => x.sender);
-  if (index === 0) out.push(header(s, udp ? (senderView ? 'udp-sender' : 'udp') : 'tcp'));
+  const retrView = !udp && (streams.some((x) => 'retransmits' in x) || (who === 'c' && tcpInfoShown));
+  if (index === 0) out.push(retrView ? `${s.bidir ? '[ ID][Role]' : '[ ID]'} Interval           Transfer     Bitrate         Retr  Cwnd`
+    : header(s, udp ? (senderView ? 'udp-sender' : 'udp') : 'tcp'));
   else if (multi) out.push(SEPARATOR);
   const omitted = (j: Json) => (j.omitted ? '(omitted)' : '');
   const row = (tag: string, j: Json) => {
-    const tail = !udp ? `                  ${omitted(j)}`
+    const tail = !udp ? (typeof j.retransmits === 'number'
+      ? (typeof j.snd_cwnd === 'number'
+        ? `  ${String(j.retransmits).padStart(3)}   ${formatUnit(j.snd_cwnd as number, 'A')}s       ${omitted(j)}`
+        : `  ${String(j.retransmits).padStart(3)}             ${omitted(j)}`)
+      : `                  ${omitted(j)}`)
       : j.sender ? `  ${j.packets}  ${omitted(j)}` : udpTail(j, omitted(j));
     return bwRow(tag, j.start as number, j.end as number, j.bytes as number, j.seconds as number, tail);
   };
@@ -96,8 +102,12 @@ export function intervalLines(iv: Json, s: TestSettings, who: 'c' | 's', index: 
 export function summaryLines(end: Json, s: TestSettings, who: 'c' | 's'): string[] {
   const out = [SEPARATOR];
   const udp = s.protocol === 'udp';
-  out.push(header(s, udp ? 'udp' : 'tcp'));
   const streams = (end.streams as Json[]) ?? [];
+  const retr = !udp && streams.some((r) => typeof (r.sender as Json)?.retransmits === 'number')
+    && !(who === 's' && streams.every((r) => !(r.sender as Json).sender || typeof (r.sender as Json).retransmits !== 'number'));
+  out.push(retr ? `${s.bidir ? '[ ID][Role]' : '[ ID]'} Interval           Transfer     Bitrate         Retr` : header(s, udp ? 'udp' : 'tcp'));
+  const senderTail = (j: Json) => (typeof j.retransmits === 'number'
+    ? `  ${String(j.retransmits).padStart(3)}             sender` : '                  sender');
   const groups: { rows: Json[]; sent?: Json; recv?: Json }[] = [];
   if (s.bidir) {
     const half = streams.length / 2;
@@ -123,7 +133,7 @@ export function summaryLines(end: Json, s: TestSettings, who: 'c' | 's'): string
         const rcv = r.receiver as Json;
         const sender = snd.sender as boolean;
         const tag = `[${id3(snd.socket as number)}]${s.bidir ? role(sender, who) : ''}`;
-        if (!(who === 's' && !sender)) out.push(bwRow(tag, 0, snd.end as number, snd.bytes as number, snd.seconds as number, '                  sender'));
+        if (!(who === 's' && !sender)) out.push(bwRow(tag, 0, snd.end as number, snd.bytes as number, snd.seconds as number, senderTail(snd)));
         if (!(who === 's' && sender)) out.push(bwRow(tag, 0, rcv.end as number, rcv.bytes as number, rcv.end as number, '                  receiver'));
       }
     }
@@ -139,7 +149,7 @@ export function summaryLines(end: Json, s: TestSettings, who: 'c' | 's'): string
         }
         if (!(who === 's' && sender)) out.push(bwRow(tag, 0, g.recv.end as number, g.recv.bytes as number, g.recv.seconds as number, udpTail(sum ?? g.recv, 'receiver')));
       } else {
-        if (!(who === 's' && !sender)) out.push(bwRow(tag, 0, g.sent.end as number, g.sent.bytes as number, g.sent.seconds as number, '                  sender'));
+        if (!(who === 's' && !sender)) out.push(bwRow(tag, 0, g.sent.end as number, g.sent.bytes as number, g.sent.seconds as number, senderTail(g.sent)));
         if (!(who === 's' && sender)) out.push(bwRow(tag, 0, g.recv.end as number, g.recv.bytes as number, g.recv.seconds as number, '                  receiver'));
       }
     }

@@ -16,10 +16,12 @@ test('client text output has iperf3 3.12 layout', async () => {
     const lines = r.stdout.split('\n');
     assert.equal(lines[0], `Connecting to host 127.0.0.1, port ${port}`);
     assert.match(lines[1], new RegExp(`^\\[  5\\] local 127\\.0\\.0\\.1 port \\d+ connected to 127\\.0\\.0\\.1 port ${port}$`));
-    assert.equal(lines[2], '[ ID] Interval           Transfer     Bitrate');
-    assert.match(lines[3], /^\[  5\]   0\.00-1\.00   sec  [ \d.]{4} [KMGT]?Bytes  [ \d.]{4} [KMGT]?bits\/sec {18}$/);
+    // Retr and Cwnd come from the kernel's tcp_info (read with ss), as iperf3 shows them on Linux.
+    assert.equal(lines[2], '[ ID] Interval           Transfer     Bitrate         Retr  Cwnd');
+    assert.match(lines[3], /^\[  5\]   0\.00-1\.00   sec  [ \d.]{4} [KMGT]?Bytes  [ \d.]{4} [KMGT]?bits\/sec  [ \d]{3}   [ \d.]{4} [KMGT]?Bytes {7}$/);
+    assert.ok(lines.includes('[ ID] Interval           Transfer     Bitrate         Retr'));
     assert.ok(lines.includes('- - - - - - - - - - - - - - - - - - - - - - - - -'));
-    assert.ok(lines.some((l) => /^\[  5\]   0\.00-1\.\d\d   sec  .* sender$/.test(l)));
+    assert.ok(lines.some((l) => /^\[  5\]   0\.00-1\.\d\d   sec  .*bits\/sec  [ \d]{3} {13}sender$/.test(l)));
     assert.ok(lines.some((l) => /^\[  5\]   0\.00-1\.\d\d   sec  .* receiver$/.test(l)));
     assert.equal(lines.at(-2), 'iperf Done.');
   } finally {
