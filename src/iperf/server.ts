@@ -292,7 +292,9 @@ export async function startServer(opts: ServerOptions = {}): Promise<IperfServer
     }
   }
 
-  const family: 4 | 6 = opts.host && net.isIPv6(opts.host) ? 6 : 4;
+  // UDP streams arrive on the same port: with no -B the TCP listener is dual-stack, so the UDP
+  // one is a dual-stack IPv6 socket too (IPv4 peers appear as ::ffff:a.b.c.d).
+  const family: 4 | 6 = opts.host ? (net.isIPv6(opts.host) ? 6 : 4) : 6;
   await new Promise<void>((resolve, rejectP) => {
     server.once('error', rejectP);
     server.listen({ port: opts.port ?? DEFAULT_PORT, host: opts.host }, () => { server.removeListener('error', rejectP); resolve(); });
