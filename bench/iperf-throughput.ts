@@ -93,4 +93,5 @@ async function udp(name: string, args: string[]): Promise<void> {
 console.log(`iperf throughput on loopback, ${ROUNDS} alternating rounds of ${SECS} s per tool and scenario`);
 await tcp('TCP 1 stream', []);
 await tcp('TCP -P 2', ['-P', '2']);
-await udp('UDP -b 1G -l 1460', ['-u', '-b', '1G', '-l', '1460']);
+// -w 4M on both: iperf3 then asks for the same 4 MiB UDP buffers ours use by default.
+await udp('UDP -b 1G -l 1460 -w 4M', ['-u', '-b', '1G', '-l', '1460', '-w', '4M']);

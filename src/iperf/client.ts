@@ -249,7 +249,7 @@ export async function runClient(opts: ClientOptions): Promise<IperfJson> {
       } else {
         let s: dgram.Socket;
         try {
-          s = await udpConnect(remoteAddr, port, family, 10_000);
+          s = await udpConnect(remoteAddr, port, family, 10_000, settings.window);
         } catch (e) {
           fail('IPERF_STREAM_CONNECT', `unable to connect UDP stream: ${(e as Error).message}`);
           return;

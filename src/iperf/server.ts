@@ -198,7 +198,7 @@ export async function startServer(opts: ServerOptions = {}): Promise<IperfServer
       const endBudget = () => {};
       budget = new SendBudget(s.bytes, s.blocks, endBudget);
       if (s.protocol === 'udp') {
-        acceptor = new UdpAcceptor(opts.host, port, family, (sock, p) => { if (nextIndex < expected) addStream(null, { sock, peer: p }); else sock.close(); });
+        acceptor = new UdpAcceptor(opts.host, port, family, s.window, (sock, p) => { if (nextIndex < expected) addStream(null, { sock, peer: p }); else sock.close(); });
         await acceptor.listen();
       }
       me.acceptingStreams = true;

@@ -100,7 +100,7 @@ export function isHello(msg: Buffer): boolean {
 }
 
 /** Client side: a connected UDP socket that the server has acknowledged. */
-export function udpConnect(host: string, port: number, family: 4 | 6, timeoutMs: number): Promise<dgram.Socket> {
+export function udpConnect(host: string, port: number, family: 4 | 6, timeoutMs: number, bufSize = 0): Promise<dgram.Socket> {
   return new Promise((resolve, reject) => {
     const sock = dgram.createSocket(family === 6 ? 'udp6' : 'udp4');
     let done = false;
@@ -116,13 +116,18 @@ export function udpConnect(host: string, port: number, family: 4 | 6, timeoutMs:
     sock.on('error', (e) => finish(e));
     sock.on('message', onMsg);
     sock.connect(port, host, () => {
-      trySetBuffers(sock);
+      trySetBuffers(sock, bufSize);
       sock.send(UDP_CONNECT_MSG, (e) => { if (e) finish(e); });
     });
   });
 }
 
-export function trySetBuffers(sock: dgram.Socket, size = 4 * 1024 * 1024): void {
+/**
+ * Socket buffers for UDP streams: -w when given (as iperf3 applies it), else 4 MiB so a receiver
+ * that is briefly descheduled does not drop what the network delivered. Capped by net.core.*mem_max.
+ */
+export function trySetBuffers(sock: dgram.Socket, size = 0): void {
+  if (size <= 0) size = 4 * 1024 * 1024;
   try { sock.setRecvBufferSize(size); } catch { /* capped by net.core.rmem_max */ }
   try { sock.setSendBufferSize(size); } catch { /* capped by net.core.wmem_max */ }
 }
@@ -136,6 +141,7 @@ export class UdpAcceptor {
   private closed = false;
 
   constructor(private readonly host: string | undefined, private readonly port: number, private readonly family: 4 | 6,
+    private readonly bufSize: number,
     private readonly onStream: (sock: dgram.Socket, peer: { address: string; port: number }) => void) {}
 
   async listen(): Promise<void> {
@@ -145,7 +151,7 @@ export class UdpAcceptor {
       sock.bind(this.port, this.host, () => { sock.removeListener('error', reject); resolve(); });
     });
     sock.on('error', () => {});
-    trySetBuffers(sock);
+    trySetBuffers(sock, this.bufSize);
     this.sock = sock;
     const onMsg = (msg: Buffer, rinfo: dgram.RemoteInfo) => {
       if (this.closed || !isHello(msg)) return;
