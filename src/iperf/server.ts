@@ -125,8 +125,16 @@ export async function startServer(opts: ServerOptions = {}): Promise<IperfServer
     const senders: (TcpSender | UdpSender)[] = [];
     let acceptor: UdpAcceptor | null = null;
     let watchdog: NodeJS.Timeout | null = null;
-    const lines: string[] = [];
-    const say = (l: string) => { lines.push(l); emit({ type: 'line', line: l }); };
+    // The server's own text for --get-server-output, bounded: the first and last 2000 lines.
+    const head: string[] = [];
+    const tail: string[] = [];
+    let dropped = 0;
+    const say = (l: string) => {
+      if (head.length < 2000) head.push(l);
+      else { tail.push(l); if (tail.length > 2000) { tail.shift(); dropped++; } }
+      emit({ type: 'line', line: l });
+    };
+    const outputText = () => [...head, ...(dropped ? [`[... ${dropped} lines omitted ...]`] : []), ...tail].join('\n') + '\n';
     let streamsReady: () => void = () => {};
     const streamsPromise = new Promise<void>((r) => { streamsReady = r; });
     let settings: TestSettings | null = null;
@@ -266,7 +274,7 @@ export async function startServer(opts: ServerOptions = {}): Promise<IperfServer
       if (localCong) extra.congestion_used = localCong;
       if (s.getServerOutput) {
         if (opts.json) extra.server_output_json = json;
-        else extra.server_output_text = lines.join('\n') + '\n';
+        else extra.server_output_text = outputText();
       }
       ctrl.writeJson(sess.resultsJson(extra));
       ctrl.writeState(State.DISPLAY_RESULTS);

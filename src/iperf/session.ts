@@ -21,6 +21,10 @@ export class Session {
   private timers: NodeJS.Timeout[] = [];
   readonly cpu = new CpuMeter();
   cpuResult = { total: 0, user: 0, system: 0 };
+  /** Interval stream rows kept for the -J document (128 streams × 3600 s would be ~460k objects). */
+  static maxStoredRows = 100_000;
+  private storedRows = 0;
+  intervalsTruncated = false;
   onInterval?: (iv: Json) => void;
   /** Where to find our TCP data sockets in `ss` output; set when kernel TCP info is wanted. */
   tcpInfo: { port: number; side: 'sport' | 'dport' } | null = null;
@@ -104,7 +108,10 @@ export class Session {
     }
     const iv = this.intervalRecord(this.ivStartAt - this.startAt, now - this.startAt);
     this.ivStartAt = now;
-    this.intervals.push(iv);
+    // Bounded memory on a long many-stream test: stop keeping rows past the cap (still reported live).
+    this.storedRows += this.streams.length;
+    if (this.storedRows <= Session.maxStoredRows) this.intervals.push(iv);
+    else this.intervalsTruncated = true;
     this.onInterval?.(iv);
   }
 
