@@ -59,18 +59,27 @@ const median = (xs: number[]) => { const s = [...xs].sort((a, b) => a - b); cons
 
 async function tcp(name: string, args: string[]): Promise<void> {
   const got: Record<Tool, number[]> = { iperf3: [], ours: [] };
+  // CPU seconds per GB moved (sender + receiver): less sensitive to other load than Gbit/s.
+  const cost: Record<Tool, number[]> = { iperf3: [], ours: [] };
+  const ratios: number[] = [];
   for (let r = 0; r < ROUNDS; r++) {
     // Alternate who goes first so a burst of load elsewhere does not always hit the same tool.
     const order: Tool[] = r % 2 ? ['ours', 'iperf3'] : ['iperf3', 'ours'];
     for (const tool of order) {
       const j = await pair(tool, args);
-      got[tool].push(j.end.sum_received.bits_per_second / 1e9);
+      const gbps = j.end.sum_received.bits_per_second / 1e9;
+      const c = j.end.cpu_utilization_percent as J;
+      got[tool].push(gbps);
+      cost[tool].push(((c.host_total + c.remote_total) / 100) / (gbps / 8));
     }
-    console.log(`  ${name} round ${r + 1}: iperf3 ${got.iperf3[r].toFixed(2)} Gbit/s, ours ${got.ours[r].toFixed(2)} Gbit/s, ratio ${(got.ours[r] / got.iperf3[r]).toFixed(2)}`);
+    ratios.push(got.ours[r] / got.iperf3[r]);
+    console.log(`  ${name} round ${r + 1}: iperf3 ${got.iperf3[r].toFixed(2)} Gbit/s (${cost.iperf3[r].toFixed(2)} CPU-s/GB), `
+      + `ours ${got.ours[r].toFixed(2)} Gbit/s (${cost.ours[r].toFixed(2)} CPU-s/GB), ratio ${ratios[r].toFixed(2)}`);
   }
   const a = median(got.iperf3);
   const b = median(got.ours);
-  console.log(`${name}: median iperf3 ${a.toFixed(2)} Gbit/s, ours ${b.toFixed(2)} Gbit/s, ratio ${(b / a).toFixed(2)}`);
+  console.log(`${name}: median iperf3 ${a.toFixed(2)} Gbit/s, ours ${b.toFixed(2)} Gbit/s, ratio of medians ${(b / a).toFixed(2)}, `
+    + `median of paired ratios ${median(ratios).toFixed(2)}; CPU-s/GB iperf3 ${median(cost.iperf3).toFixed(2)}, ours ${median(cost.ours).toFixed(2)}`);
 }
 
 async function udp(name: string, args: string[]): Promise<void> {
