@@ -102,21 +102,32 @@ export async function startServer(opts: ServerOptions = {}): Promise<IperfServer
     const ch = new ControlChannel(sock);
     ch.readExact(COOKIE_SIZE, ctlTimeout).then((cookie) => {
       pending--;
-      if (active) {
-        if (active.acceptingStreams && cookie.equals(active.cookie) && ch.available === 0) {
-          sock.removeAllListeners('data');
-          sock.removeAllListeners('end');
-          active.offer(sock);
-        } else reject(sock, 'busy or wrong cookie');
-        return;
+      try {
+        onCookie(sock, ch, cookie);
+      } catch (e) {
+        // Nothing a client sends may take the server down; drop this connection only.
+        emit({ type: 'rejected', peer: ch.peer, reason: `internal error: ${(e as Error).message}` });
+        sock.destroy();
       }
-      if (!isPlausibleCookie(cookie)) { emit({ type: 'rejected', peer: ch.peer, reason: 'not an iperf3 cookie' }); sock.destroy(); return; }
-      runTest(ch, cookie).catch(() => {});
     }, () => {
       pending--;
       sock.destroy();
     });
   });
+
+  /** A connection sent its 37 bytes: a stream of the running test, a new test, or refused. */
+  function onCookie(sock: net.Socket, ch: ControlChannel, cookie: Buffer): void {
+    if (active) {
+      if (active.acceptingStreams && cookie.equals(active.cookie) && ch.available === 0) {
+        sock.removeAllListeners('data');
+        sock.removeAllListeners('end');
+        active.offer(sock);
+      } else reject(sock, 'busy or wrong cookie');
+      return;
+    }
+    if (!isPlausibleCookie(cookie)) { emit({ type: 'rejected', peer: ch.peer, reason: 'not an iperf3 cookie' }); sock.destroy(); return; }
+    runTest(ch, cookie).catch(() => {});
+  }
 
   async function runTest(ctrl: ControlChannel, cookie: Buffer): Promise<void> {
     const peer = ctrl.peer;
@@ -206,7 +217,11 @@ export async function startServer(opts: ServerOptions = {}): Promise<IperfServer
       const endBudget = () => {};
       budget = new SendBudget(s.bytes, s.blocks, endBudget);
       if (s.protocol === 'udp') {
-        acceptor = new UdpAcceptor(opts.host, port, family, s.window, (sock, p) => { if (nextIndex < expected) addStream(null, { sock, peer: p }); else sock.close(); });
+        acceptor = new UdpAcceptor(opts.host, port, family, s.window, (sock, p) => {
+          try {
+            if (nextIndex < expected) addStream(null, { sock, peer: p }); else sock.close();
+          } catch { try { sock.close(); } catch { /* closed */ } }
+        });
         await acceptor.listen();
       }
       me.acceptingStreams = true;

@@ -156,12 +156,14 @@ export class UdpAcceptor {
     const onMsg = (msg: Buffer, rinfo: dgram.RemoteInfo) => {
       if (this.closed || !isHello(msg)) return;
       sock.removeListener('message', onMsg);
-      sock.connect(rinfo.port, rinfo.address, async () => {
-        this.sock = null;
-        this.onStream(sock, { address: rinfo.address, port: rinfo.port });
-        if (!this.closed) await this.listen().catch(() => {});
-        sock.send(UDP_CONNECT_REPLY);
-      });
+      try {
+        sock.connect(rinfo.port, rinfo.address, () => {
+          this.sock = null;
+          this.onStream(sock, { address: rinfo.address, port: rinfo.port });
+          const next = this.closed ? Promise.resolve() : this.listen();
+          next.catch(() => {}).finally(() => { try { sock.send(UDP_CONNECT_REPLY); } catch { /* closed meanwhile */ } });
+        });
+      } catch { /* socket closed under us */ }
     };
     sock.on('message', onMsg);
   }

@@ -104,3 +104,17 @@ test('iperf3 -c --get-server-output receives our server text', async () => {
   assert.match(String(theirs.server_output_text), /Accepted connection from 127\.0\.0\.1, port \d+/);
   assert.match(String(theirs.server_output_text), /receiver/);
 });
+
+test('iperf3 -c --get-server-output against our server in -J mode receives server_output_json', async () => {
+  const port = await freePort();
+  const srv = await startServer({ port, host: '127.0.0.1', json: true });
+  try {
+    const r = await run('iperf3', ['-c', '127.0.0.1', '-p', String(port), '-J', '-t', '1', '--get-server-output']);
+    const j = JSON.parse(r.stdout) as J;
+    assert.equal(j.error, undefined);
+    assert.equal(j.server_output_json.end.sum_received.bytes, j.end.sum_received.bytes);
+    assert.equal(j.server_output_json.start.test_start.protocol, 'TCP');
+  } finally {
+    await srv.close();
+  }
+});
