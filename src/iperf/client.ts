@@ -42,6 +42,8 @@ export interface ClientOptions {
   udp64?: boolean;
   title?: string;
   connectTimeoutMs?: number;
+  /** End with an error when no data moves for this long while the test runs (iperf3's --rcv-timeout). Default 120 s. */
+  idleTimeoutMs?: number;
   signal?: AbortSignal;
   /** Live progress for a text view: stream connected, each interval, omit done. */
   onEvent?: (e: ClientEvent) => void;
@@ -117,6 +119,8 @@ export async function runClient(opts: ClientOptions): Promise<IperfJson> {
   const udpSocks: dgram.Socket[] = [];
   const senders: (TcpSender | UdpSender)[] = [];
   let endTimer: NodeJS.Timeout | null = null;
+  let idleTimer: NodeJS.Timeout | null = null;
+  let idleFired = false;
   let remoteCpu: { total: number; user: number; system: number } | null = null;
   let remoteCongestion: string | undefined;
 
@@ -145,6 +149,7 @@ export async function runClient(opts: ClientOptions): Promise<IperfJson> {
         state = await ctrl.readState(timeout);
       } catch (e) {
         if (opts.signal?.aborted) return fail('IPERF_ABORTED', 'the test was aborted');
+        if (idleFired) return fail('IPERF_IDLE', 'idle timeout for receiving data');
         return fail((e as ControlError).code ?? 'IPERF_CONTROL', (e as Error).message);
       }
       switch (state) {
@@ -167,9 +172,22 @@ export async function runClient(opts: ClientOptions): Promise<IperfJson> {
             endTimer = setTimeout(endTest, (settings.duration + settings.omit) * 1000);
           }
           break;
-        case State.TEST_RUNNING:
+        case State.TEST_RUNNING: {
           for (const s of senders) s.start();
+          // A server that stops sending (or reading) must not hold us forever.
+          const idleMs = opts.idleTimeoutMs ?? 120_000;
+          let last = -1;
+          let moved = Date.now();
+          idleTimer = setInterval(() => {
+            const total = sess.streams.reduce((a, x) => a + x.bytes, 0);
+            if (total !== last) { last = total; moved = Date.now(); }
+            else if (sess.running && Date.now() - moved > idleMs) {
+              idleFired = true;
+              ctrl.close();
+            }
+          }, Math.min(1000, idleMs / 2));
           break;
+        }
         case State.EXCHANGE_RESULTS: {
           endTest();
           ctrl.writeJson(sess.resultsJson(congestion ? { congestion_used: sess.congestionUsed ?? congestion } : {}));
@@ -216,6 +234,7 @@ export async function runClient(opts: ClientOptions): Promise<IperfJson> {
   } finally {
     opts.signal?.removeEventListener('abort', onAbort);
     if (endTimer) clearTimeout(endTimer);
+    if (idleTimer) clearInterval(idleTimer);
     sess.clearTimers();
     for (const s of senders) s.stop();
     for (const s of tcpSocks) s.destroy();

@@ -31,7 +31,6 @@ export function buildStart(opts: {
   cookie: string;
   connectingTo?: { host: string; port: number };
   accepted?: { host: string; port: number };
-  listening?: number;
 }): Json {
   const s = opts.settings;
   const start: Json = {
@@ -45,7 +44,6 @@ export function buildStart(opts: {
     version: `iperf ${VERSION}`,
     system_info: systemInfo(),
   };
-  if (opts.listening !== undefined) start.sock_bufsize = 0;
   start.timestamp = timestamp();
   if (opts.connectingTo) start.connecting_to = opts.connectingTo;
   if (opts.accepted) start.accepted_connection = opts.accepted;

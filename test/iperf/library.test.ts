@@ -68,3 +68,30 @@ test('an aborted client rejects with IperfError and the server takes the next te
     assert.equal(results.length, 1);
   });
 });
+
+test('a server that accepts the test and then moves no data is given up after the idle timeout', async () => {
+  const net = await import('node:net');
+  const port = await freePort();
+  // A fake server: walks the client to TEST_RUNNING with -R and then sends nothing at all.
+  const socks: import('node:net').Socket[] = [];
+  const fake = net.createServer((s) => {
+    socks.push(s);
+    s.on('error', () => {});
+    let got = 0;
+    s.on('data', (d) => {
+      got += d.length;
+      if (socks.length === 1 && got >= 37 && got - d.length < 37) s.write(Buffer.from([9]));
+      else if (socks.length === 1 && got > 37 && d.length > 4) s.write(Buffer.from([10]));
+      else if (socks.length === 2 && got === 37) socks[0].write(Buffer.from([1, 2]));
+    });
+  });
+  await new Promise<void>((r) => fake.listen(port, '127.0.0.1', () => r()));
+  try {
+    const t0 = Date.now();
+    await assert.rejects(runClient({ host: '127.0.0.1', port, bytes: 1e9, reverse: true, idleTimeoutMs: 800 }), /idle timeout/);
+    assert.ok(Date.now() - t0 < 5000);
+  } finally {
+    for (const s of socks) s.destroy();
+    fake.close();
+  }
+});
