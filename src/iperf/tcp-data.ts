@@ -124,7 +124,7 @@ export function countTcp(sock: Socket, st: StreamStats, isRunning: () => boolean
  * up lengths, so the payload is never allocated as Buffers (Node's default is a fresh 64 KiB
  * Buffer per read). Content is discarded, so one buffer serves all streams.
  */
-const SINK = Buffer.allocUnsafe(1024 * 1024);
+export const SINK = Buffer.allocUnsafe(1024 * 1024);
 
 export function sinkReader(st: StreamStats, isRunning: () => boolean, onBytes?: (n: number) => void):
   { buffer: Buffer; callback: (n: number) => boolean } {
@@ -148,9 +148,14 @@ interface HandleLike { readStop?: () => number; reading?: boolean }
  * a new Socket that has one. Falls back to 'data' events when the handle is not reachable.
  */
 export function adoptAsSink(sock: Socket, st: StreamStats, isRunning: () => boolean): Socket {
+  return adoptWithReader(sock, sinkReader(st, isRunning));
+}
+
+/** Move an accepted socket's handle to a Socket that reads into `reader.buffer` (see adoptAsSink). */
+export function adoptWithReader(sock: Socket, reader: { buffer: Buffer; callback: (n: number) => boolean }): Socket {
   const handle = (sock as unknown as { _handle?: HandleLike | null })._handle;
   if (!handle || typeof handle.readStop !== 'function') {
-    countTcp(sock, st, isRunning);
+    sock.on('data', (b: Buffer) => reader.callback(b.length));
     sock.resume();
     return sock;
   }
@@ -158,7 +163,7 @@ export function adoptAsSink(sock: Socket, st: StreamStats, isRunning: () => bool
   handle.reading = false; // net.Socket only calls readStart() when this flag says it is stopped
   (sock as unknown as { _handle: unknown })._handle = null;
   sock.destroy();
-  const fresh = new NetSocket({ handle: handle as never, readable: true, writable: true, onread: sinkReader(st, isRunning) } as never);
+  const fresh = new NetSocket({ handle: handle as never, readable: true, writable: true, onread: reader } as never);
   fresh.on('error', () => {});
   return fresh;
 }

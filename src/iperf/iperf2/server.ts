@@ -6,6 +6,7 @@ import net from 'node:net';
 import { nowSec } from '../clock.js';
 import { plainAddr } from '../stream.js';
 import { parseHeader } from './header.js';
+import { SINK, adoptWithReader } from '../tcp-data.js';
 import { HEADER, RULE, defaultWindow, peerLine, row } from './format.js';
 import type { Iperf2Result, Iperf2Stream } from './client.js';
 
@@ -64,7 +65,7 @@ export async function startIperf2Server(o: Iperf2ServerOptions = {}): Promise<{ 
       ivBytes = st.bytes;
       ivStart = now;
     }, o.interval * 1000) : null;
-    sock.on('data', (d: Buffer) => {
+    const onData = (d: Buffer) => {
       if (!headerSeen) {
         headerSeen = true;
         const h = parseHeader(d);
@@ -78,15 +79,30 @@ export async function startIperf2Server(o: Iperf2ServerOptions = {}): Promise<{ 
         g.streams.push(st);
       }
       st.bytes += d.length;
-    });
-    sock.on('close', () => {
+      // After the header only lengths matter: read straight into the shared sink buffer.
+      sock.removeListener('data', onData);
+      sock.pause();
+      const fresh = adoptWithReader(sock, { buffer: SINK, callback: (n) => { st.bytes += n; return true; } });
+      all.add(fresh);
+      fresh.setTimeout(idle, () => fresh.destroy());
+      fresh.on('close', () => { all.delete(fresh); finish(); });
+      if (fresh === sock) return;
+      sock.removeAllListeners('close'); // the old object closes now; the stream lives on in `fresh`
+      all.delete(sock);
+    };
+    sock.on('data', onData);
+    let finished = false;
+    const finish = () => {
+      if (finished) return;
+      finished = true;
       if (ivTimer) clearInterval(ivTimer);
       st.end = nowSec() - t0;
       st.open = false;
       if (!g) { if (o.oneOff) resolveDone(); return; }
       say(row(st.id, 0, st.end, st.bytes));
       if (g.streams.length >= g.want && g.streams.every((s) => !s.open)) finishGroup(g);
-    });
+    };
+    sock.on('close', finish);
   });
 
   await new Promise<void>((resolve, reject) => {
