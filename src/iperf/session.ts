@@ -100,7 +100,10 @@ export class Session {
 
   /** Close the current interval and report it. */
   tick(final = false): void {
-    const now = nowSec();
+    this.tickAt(nowSec(), final);
+  }
+
+  private tickAt(now: number, final: boolean): void {
     const len = now - this.ivStartAt;
     if (len <= 0 || (final && this.interval > 0 && len < this.interval * 0.1 && this.intervals.length > 0)) {
       if (final) for (const s of this.streams) this.resetIv(s);
@@ -187,14 +190,17 @@ export class Session {
     this.done = true;
     for (const t of this.timers) clearTimeout(t);
     this.timers = [];
-    if (this.tcpInfo && this.running) {
+    const endAt = nowSec();
+    const wasRunning = this.running;
+    this.running = false; // receivers stop counting here
+    // One last tcp_info read (a ~15 ms ss run) for senders, kept out of the measured time.
+    if (this.tcpInfo && wasRunning && this.streams.some((x) => x.sender)) {
       const map = sampleTcpInfoSync(this.tcpInfo.port, this.tcpInfo.side);
       this.applyTcpInfo(map);
       for (const i of map.values()) if (i.cc) { this.cc = i.cc; break; }
     }
-    if (this.running) this.tick(true);
-    this.running = false;
-    this.endAt = nowSec();
+    if (wasRunning) this.tickAt(endAt, true);
+    this.endAt = endAt;
     for (const s of this.streams) s.endTime = this.endAt;
     this.cpuResult = this.cpu.read();
   }
