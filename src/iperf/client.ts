@@ -94,6 +94,10 @@ export async function runClient(opts: ClientOptions): Promise<IperfJson> {
     udp64: !!opts.udp64,
     title: opts.title,
   });
+  validateHost(opts.host);
+  if (opts.port !== undefined && (!Number.isInteger(opts.port) || opts.port < 1 || opts.port > 65535)) {
+    throw new HostopsError('IPERF_BAD_OPTION', `port must be 1..65535, got ${opts.port}`, { exitCode: 2 });
+  }
   validateClientSettings(settings);
   const congestion = protocol === 'tcp' ? localCongestion(settings.congestion) : undefined;
   const cookie = makeCookie();
@@ -283,6 +287,14 @@ export async function runClient(opts: ClientOptions): Promise<IperfJson> {
       }
       sess.streams.push(st);
     }
+  }
+}
+
+/** A host is an IP address or a DNS name; anything else is refused before any lookup. */
+export function validateHost(host: string): void {
+  const name = /^(?=.{1,253}$)([A-Za-z0-9_]([A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?)(\.[A-Za-z0-9_]([A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?)*\.?$/;
+  if (typeof host !== 'string' || !(net.isIP(host) || name.test(host))) {
+    throw new HostopsError('IPERF_BAD_HOST', `not a host name or IP address: ${JSON.stringify(String(host).slice(0, 80))}`, { exitCode: 2 });
   }
 }
 

@@ -41,6 +41,7 @@ test('-J against a closed port prints iperf3 error JSON and exits 1', async () =
 test('usage errors exit 2; an unavailable congestion algorithm exits 3', async () => {
   assert.equal((await hostops([])).status, 2);
   assert.equal((await hostops(['-c', '127.0.0.1', '-P', '0'])).status, 2);
+  assert.equal((await hostops(['-c', 'bad host;rm'])).status, 2, 'a host with spaces or shell characters is refused');
   const port = await freePort();
   const r = await hostops(['-c', '127.0.0.1', '-p', String(port), '-C', 'no-such-cc', '-t', '1']);
   assert.equal(r.status, 3, r.stderr);

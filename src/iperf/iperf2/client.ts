@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { HostopsError } from '../../lib/errors.js';
 import { nowSec } from '../clock.js';
 import { plainAddr } from '../stream.js';
+import { validateHost } from '../client.js';
 import { clientHeader, HEADER_LEN } from './header.js';
 import { HEADER, RULE, defaultWindow, peerLine, row } from './format.js';
 
@@ -25,6 +26,7 @@ export interface Iperf2Stream { id: number; local: { host: string; port: number 
 export interface Iperf2Result { role: 'client' | 'server'; streams: Iperf2Stream[]; sum: { start: number; end: number; bytes: number; bits_per_second: number } }
 
 export async function runIperf2Client(o: Iperf2ClientOptions): Promise<Iperf2Result> {
+  validateHost(o.host);
   const port = o.port ?? 5001;
   const P = o.parallel ?? 1;
   const len = o.len ?? 128 * 1024;
