@@ -16,7 +16,7 @@ interface Opts {
   parallel?: string; reverse?: boolean; bidir?: boolean; udp?: boolean; bitrate?: string; length?: string;
   window?: string; omit?: string; interval?: string; getServerOutput?: boolean; congestion?: string;
   version4?: boolean; version6?: boolean; J?: boolean; json?: boolean; oneOff?: boolean; bind?: string;
-  udpCounters64bit?: boolean; iperf2?: boolean; title?: string; maxDuration?: string; idleTimeout?: string; controlTimeout?: string;
+  udpCounters64bit?: boolean; iperf2?: boolean; title?: string; maxDuration?: string; idleTimeout?: string; controlTimeout?: string; serverBitrateLimit?: string;
 }
 
 function int(v: string | undefined, name: string, min: number, max: number): number | undefined {
@@ -62,6 +62,7 @@ export function register(program: Command): void {
     .option('-1, --one-off', 'server: handle one test, then exit')
     .option('-T, --title <text>', 'client: title sent with the parameters')
     .option('--max-duration <s>', 'server: longest test accepted (default 3600)')
+    .option('--server-bitrate-limit <rate>', 'server: refuse tests asking for more than this total bit/s (unlimited tests too)')
     .option('--control-timeout <s>', 'server: deadline for each control message during setup (default 10)')
     .option('--idle-timeout <s>', 'server: end a test whose streams move nothing for s seconds (default 30)')
     .option('-J', 'JSON output in the iperf3 -J schema')
@@ -131,6 +132,7 @@ async function server(o: Opts, json: boolean): Promise<void> {
     json,
     maxDuration: int(o.maxDuration, '--max-duration', 1, 86400),
     dataIdleTimeoutMs: (int(o.idleTimeout, '--idle-timeout', 1, 3600) ?? 30) * 1000,
+    maxBitrate: size(o.serverBitrateLimit, '--server-bitrate-limit', 'rate'),
     controlTimeoutMs: (int(o.controlTimeout, '--control-timeout', 0.1, 600) ?? 10) * 1000,
     onEvent: (e) => {
       if (e.type === 'line' && !json) out(e.line);
