@@ -5,7 +5,7 @@
 import { CpuMeter, nowSec } from './clock.js';
 import type { TestSettings } from './params.js';
 import type { StreamStats } from './stream.js';
-import { sampleTcpInfo, sampleTcpInfoSync, type TcpInfo } from './tcp-info.js';
+import { TcpInfoReader, sampleTcpInfoSync, type TcpInfo } from './tcp-info.js';
 
 export type Json = Record<string, unknown>;
 
@@ -54,7 +54,8 @@ export class Session {
     if (this.interval > 0) {
       const t = setInterval(() => this.tick(), this.interval * 1000);
       this.timers.push(t);
-      if (this.tcpInfo) {
+      if (this.tcpInfo && this.streams.some((x) => x.sender)) {
+        this.reader = new TcpInfoReader(this.tcpInfo.port, this.tcpInfo.side);
         // Sample just before each report so Retr / Cwnd belong to the interval being closed.
         const lead = setTimeout(() => {
           void this.refreshTcpInfo();
@@ -77,8 +78,9 @@ export class Session {
   }
 
   async refreshTcpInfo(): Promise<void> {
-    if (!this.tcpInfo || this.done) return;
-    this.applyTcpInfo(await sampleTcpInfo(this.tcpInfo.port, this.tcpInfo.side));
+    if (!this.reader || this.done) return;
+    const map = await this.reader.sample();
+    if (!this.done) this.applyTcpInfo(map);
   }
 
   /** Congestion control our sending sockets use, as the kernel reports it. */
@@ -86,6 +88,7 @@ export class Session {
     return this.cc;
   }
   private cc?: string;
+  private reader: TcpInfoReader | null = null;
 
   private endOmit(): void {
     this.tick();
@@ -190,6 +193,8 @@ export class Session {
     this.done = true;
     for (const t of this.timers) clearTimeout(t);
     this.timers = [];
+    this.reader?.close();
+    this.reader = null;
     const endAt = nowSec();
     const wasRunning = this.running;
     this.running = false; // receivers stop counting here
@@ -227,5 +232,7 @@ export class Session {
   clearTimers(): void {
     for (const t of this.timers) clearTimeout(t);
     this.timers = [];
+    this.reader?.close();
+    this.reader = null;
   }
 }

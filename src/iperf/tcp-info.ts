@@ -5,7 +5,7 @@
  * fields are simply absent (sender_has_retransmits 0), as on a platform without TCP_INFO.
  * Sockets are matched by local and remote port (server data sockets all share the local port).
  */
-import { execFile, spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 
 export interface TcpInfo {
   /** Total retransmitted segments (the second number of ss's retrans:a/b). */
@@ -63,15 +63,71 @@ export function parseSs(text: string): Map<string, TcpInfo> {
   return out;
 }
 
-export function sampleTcpInfo(port: number, side: 'sport' | 'dport'): Promise<Map<string, TcpInfo>> {
-  return new Promise((resolve) => {
-    execFile('ss', args(port, side), { timeout: 2000, maxBuffer: 4 * 1024 * 1024 }, (err, stdout) => {
-      resolve(err ? new Map() : parseSs(stdout));
-    });
-  });
-}
-
 export function sampleTcpInfoSync(port: number, side: 'sport' | 'dport'): Map<string, TcpInfo> {
   const r = spawnSync('ss', args(port, side), { encoding: 'utf8', timeout: 2000, maxBuffer: 4 * 1024 * 1024 });
   return r.error || r.status !== 0 ? new Map() : parseSs(r.stdout);
+}
+
+/**
+ * Periodic samples without stalling the event loop: spawning a process from Node blocks it for
+ * ~10 ms (fork of a large process), which delays timers and pauses data once a second. So one
+ * small `sh` per test runs `ss` on request (it does the forking) and we read its output
+ * asynchronously. The script is a constant; only a checked side and port number are written to it.
+ */
+export class TcpInfoReader {
+  private child: import('node:child_process').ChildProcess | null = null;
+  private buf = '';
+  private pending: ((m: Map<string, TcpInfo>) => void) | null = null;
+  private inflight: Promise<Map<string, TcpInfo>> | null = null;
+
+  constructor(private readonly port: number, private readonly side: 'sport' | 'dport') {
+    if (!Number.isInteger(port) || port < 1 || port > 65535 || (side !== 'sport' && side !== 'dport')) return;
+    const script = 'while read -r side port; do ss -tinH state established "( $side = :$port )"; echo @@end@@; done';
+    try {
+      const child = spawn('sh', ['-c', script], { stdio: ['pipe', 'pipe', 'ignore'] });
+      child.on('error', () => this.fail());
+      child.on('exit', () => this.fail());
+      child.stdin!.on('error', () => this.fail());
+      child.stdout!.setEncoding('utf8');
+      child.stdout!.on('data', (d: string) => {
+        this.buf += d;
+        if (this.buf.length > 4 * 1024 * 1024) { this.buf = ''; this.fail(); return; }
+        const at = this.buf.indexOf('@@end@@\n');
+        if (at < 0) return;
+        const text = this.buf.slice(0, at);
+        this.buf = this.buf.slice(at + 8);
+        const p = this.pending;
+        this.pending = null;
+        this.inflight = null;
+        p?.(parseSs(text));
+      });
+      this.child = child;
+    } catch {
+      this.child = null;
+    }
+  }
+
+  private fail(): void {
+    this.child = null;
+    const p = this.pending;
+    this.pending = null;
+    this.inflight = null;
+    p?.(new Map());
+  }
+
+  /** The latest tcp_info of our sockets; a request already in flight is shared, not queued. */
+  sample(): Promise<Map<string, TcpInfo>> {
+    if (!this.child) return Promise.resolve(new Map());
+    if (this.inflight) return this.inflight;
+    this.inflight = new Promise((resolve) => { this.pending = resolve; });
+    this.child.stdin!.write(`${this.side} ${this.port}\n`);
+    return this.inflight;
+  }
+
+  close(): void {
+    const c = this.child;
+    this.child = null;
+    if (c) { c.stdin!.end(); c.kill(); }
+    this.fail();
+  }
 }
