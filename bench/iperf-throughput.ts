@@ -1,0 +1,106 @@
+/**
+ * Throughput benchmark on loopback: our client -> our server against iperf3 -> iperf3, run
+ * paired and alternating in the same minute (other work shares the CPUs, so medians of pairs
+ * are what is comparable). Scenarios: one TCP stream, -P 2, and UDP at 1 Gbit/s (loss, jitter).
+ * Run: node --import tsx bench/iperf-throughput.ts [rounds] [seconds]
+ */
+import { spawn } from 'node:child_process';
+import net from 'node:net';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const ROUNDS = Number(process.argv[2] ?? 3);
+const SECS = Number(process.argv[3] ?? 3);
+
+type Tool = 'iperf3' | 'ours';
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type J = Record<string, any>;
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = net.createServer();
+    s.listen(0, '127.0.0.1', () => { const p = (s.address() as net.AddressInfo).port; s.close(() => resolve(p)); });
+  });
+}
+
+function cmd(tool: Tool, args: string[]): [string, string[]] {
+  return tool === 'iperf3' ? ['iperf3', args] : [process.execPath, [path.join(root, 'bin/hostops.js'), 'iperf', ...args]];
+}
+
+function runTo(command: string, args: string[], timeoutMs: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const p = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    p.stdout.on('data', (d) => { out += d; });
+    const t = setTimeout(() => { if (p.pid) try { process.kill(p.pid, 'SIGKILL'); } catch { /* gone */ } }, timeoutMs);
+    p.on('close', () => { clearTimeout(t); resolve(out); });
+    p.on('error', reject);
+  });
+}
+
+async function pair(tool: Tool, args: string[]): Promise<J> {
+  const port = await freePort();
+  const [sc, sa] = cmd(tool, ['-s', '-1', '-p', String(port), '-B', '127.0.0.1']);
+  const srv = spawn(sc, sa, { stdio: 'ignore' });
+  await new Promise((r) => setTimeout(r, tool === 'ours' ? 700 : 300));
+  try {
+    const [cc, ca] = cmd(tool, ['-c', '127.0.0.1', '-p', String(port), '-t', String(SECS), '-J', ...args]);
+    const out = await runTo(cc, ca, (SECS + 20) * 1000);
+    const j = JSON.parse(out) as J;
+    if (j.error) throw new Error(`${tool}: ${j.error}`);
+    return j;
+  } finally {
+    if (srv.exitCode === null && srv.pid) try { process.kill(srv.pid, 'SIGKILL'); } catch { /* gone */ }
+  }
+}
+
+const median = (xs: number[]) => { const s = [...xs].sort((a, b) => a - b); const m = s.length >> 1; return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2; };
+
+async function tcp(name: string, args: string[]): Promise<void> {
+  const got: Record<Tool, number[]> = { iperf3: [], ours: [] };
+  // CPU seconds per GB moved (sender + receiver): less sensitive to other load than Gbit/s.
+  const cost: Record<Tool, number[]> = { iperf3: [], ours: [] };
+  const ratios: number[] = [];
+  for (let r = 0; r < ROUNDS; r++) {
+    // Alternate who goes first so a burst of load elsewhere does not always hit the same tool.
+    const order: Tool[] = r % 2 ? ['ours', 'iperf3'] : ['iperf3', 'ours'];
+    for (const tool of order) {
+      const j = await pair(tool, args);
+      const gbps = j.end.sum_received.bits_per_second / 1e9;
+      const c = j.end.cpu_utilization_percent as J;
+      got[tool].push(gbps);
+      cost[tool].push(((c.host_total + c.remote_total) / 100) / (gbps / 8));
+    }
+    ratios.push(got.ours[r] / got.iperf3[r]);
+    console.log(`  ${name} round ${r + 1}: iperf3 ${got.iperf3[r].toFixed(2)} Gbit/s (${cost.iperf3[r].toFixed(2)} CPU-s/GB), `
+      + `ours ${got.ours[r].toFixed(2)} Gbit/s (${cost.ours[r].toFixed(2)} CPU-s/GB), ratio ${ratios[r].toFixed(2)}`);
+  }
+  const a = median(got.iperf3);
+  const b = median(got.ours);
+  console.log(`${name}: median iperf3 ${a.toFixed(2)} Gbit/s, ours ${b.toFixed(2)} Gbit/s, ratio of medians ${(b / a).toFixed(2)}, `
+    + `median of paired ratios ${median(ratios).toFixed(2)}; CPU-s/GB iperf3 ${median(cost.iperf3).toFixed(2)}, ours ${median(cost.ours).toFixed(2)}`);
+}
+
+async function udp(name: string, args: string[]): Promise<void> {
+  const got: Record<Tool, { mbps: number; loss: number; jitter: number }[]> = { iperf3: [], ours: [] };
+  for (let r = 0; r < ROUNDS; r++) {
+    const order: Tool[] = r % 2 ? ['ours', 'iperf3'] : ['iperf3', 'ours'];
+    for (const tool of order) {
+      const s = (await pair(tool, args)).end.sum as J;
+      got[tool].push({ mbps: s.bits_per_second / 1e6, loss: s.lost_percent, jitter: s.jitter_ms });
+    }
+    const f = (x: { mbps: number; loss: number; jitter: number }) => `${x.mbps.toFixed(0)} Mbit/s loss ${x.loss.toFixed(3)}% jitter ${x.jitter.toFixed(4)} ms`;
+    console.log(`  ${name} round ${r + 1}: iperf3 ${f(got.iperf3[r])} | ours ${f(got.ours[r])}`);
+  }
+  const m = (t: Tool, k: 'mbps' | 'loss' | 'jitter') => median(got[t].map((x) => x[k]));
+  console.log(`${name}: median iperf3 ${m('iperf3', 'mbps').toFixed(0)} Mbit/s loss ${m('iperf3', 'loss').toFixed(3)}% jitter ${m('iperf3', 'jitter').toFixed(4)} ms; `
+    + `ours ${m('ours', 'mbps').toFixed(0)} Mbit/s loss ${m('ours', 'loss').toFixed(3)}% jitter ${m('ours', 'jitter').toFixed(4)} ms; `
+    + `rate ratio ${(m('ours', 'mbps') / m('iperf3', 'mbps')).toFixed(2)}`);
+}
+
+console.log(`iperf throughput on loopback, ${ROUNDS} alternating rounds of ${SECS} s per tool and scenario`);
+await tcp('TCP 1 stream', []);
+await tcp('TCP -P 2', ['-P', '2']);
+// -w 4M on both: iperf3 then asks for the same 4 MiB UDP buffers ours use by default.
+await udp('UDP -b 1G -l 1460 -w 4M', ['-u', '-b', '1G', '-l', '1460', '-w', '4M']);

@@ -1,0 +1,176 @@
+/**
+ * UDP data streams: the datagram header (sec, usec of CLOCK_MONOTONIC, then a 32- or 64-bit
+ * sequence number starting at 1, all big-endian), paced sending, and the stream "connect"
+ * handshake ("9876" from the client, "6789" back from the server) that UDP uses instead of a cookie.
+ */
+import dgram from 'node:dgram';
+import { nowSec } from './clock.js';
+import { UDP_CONNECT_MSG, UDP_CONNECT_MSG_LEGACY, UDP_CONNECT_REPLY, UDP_CONNECT_REPLY_LEGACY } from './constants.js';
+import type { Pacer, SendBudget } from './tcp-data.js';
+import type { StreamStats } from './stream.js';
+
+const RING = 256;
+const SLEEPER = new Int32Array(new SharedArrayBuffer(4));
+const BATCH = 256;
+
+export class UdpSender {
+  private stopped = true;
+  private ring: Buffer[];
+  private slot = 0;
+  private seq = 0;
+  private paced = 0;
+  private readonly pump = (): void => this.run();
+
+  constructor(private readonly sock: dgram.Socket, readonly st: StreamStats, len: number, private readonly udp64: boolean,
+    private readonly budget: SendBudget, private readonly pacer: Pacer | null, private readonly pacingMs: number) {
+    // A ring of datagram buffers: a send the kernel could not take at once keeps its own copy of
+    // the header until libuv sends it, while we stamp the next ones.
+    this.ring = Array.from({ length: RING }, () => Buffer.alloc(len));
+    sock.on('error', () => {});
+  }
+
+  start(): void { this.stopped = false; this.pacer?.reset(); this.run(); }
+  stop(): void { this.stopped = true; }
+  resetPacing(): void { this.paced = 0; this.pacer?.reset(); }
+
+  private run(): void {
+    if (this.stopped) return;
+    let allowance = this.pacer ? this.pacer.allowance(this.paced) : Infinity;
+    const len = this.ring[0].length;
+    for (let i = 0; i < BATCH; i++) {
+      if (this.stopped) return;
+      if (this.budget.exhausted()) { this.stopped = true; return; }
+      if (allowance < len) break;
+      const buf = this.ring[this.slot];
+      this.slot = (this.slot + 1) % RING;
+      const [sec, ns] = process.hrtime();
+      this.seq++;
+      buf.writeUInt32BE(sec >>> 0, 0);
+      buf.writeUInt32BE(Math.floor(ns / 1000), 4);
+      if (this.udp64) buf.writeBigUInt64BE(BigInt(this.seq), 8);
+      else buf.writeUInt32BE(this.seq >>> 0, 8);
+      try {
+        this.sock.send(buf);
+      } catch {
+        this.stopped = true;
+        return;
+      }
+      allowance -= len;
+      this.paced += len;
+      this.st.bytes += len;
+      this.st.ivBytes += len;
+      this.st.packets++;
+      if (this.budget.book(len)) { this.stopped = true; return; }
+    }
+    if (this.pacer && allowance < len) {
+      // Node timers fire 1-2 ms late under load, which turns a 1 Gbit/s stream into ~200 KB
+      // bursts that overflow a receiver's default 208 KiB buffer. For short waits sleep
+      // precisely instead (a futex wait, no spinning), then let the event loop run once.
+      const waitMs = ((len - allowance) * 8 * 1000) / this.pacer.bitsPerSecond;
+      if (waitMs < 2) {
+        Atomics.wait(SLEEPER, 0, 0, Math.max(0.02, Math.min(waitMs, 0.5)));
+        setImmediate(this.pump);
+      } else setTimeout(this.pump, Math.min(waitMs, this.pacingMs));
+    } else setImmediate(this.pump);
+  }
+}
+
+/** Receiver: parse the header of each datagram and feed loss / jitter / order accounting. */
+export function countUdp(sock: dgram.Socket, st: StreamStats, udp64: boolean, isRunning: () => boolean,
+  onBytes?: (n: number) => void): void {
+  sock.on('message', (msg: Buffer) => {
+    if (!isRunning() || msg.length < (udp64 ? 16 : 12)) return;
+    const sec = msg.readUInt32BE(0);
+    const usec = msg.readUInt32BE(4);
+    const seq = udp64 ? Number(msg.readBigUInt64BE(8)) : msg.readUInt32BE(8);
+    st.udpReceived(msg.length, seq, sec, usec, nowSec());
+    onBytes?.(msg.length);
+  });
+  sock.on('error', () => {});
+}
+
+function isReply(msg: Buffer): boolean {
+  return msg.length === 4 && (msg.equals(UDP_CONNECT_REPLY) || msg.readUInt32LE(0) === UDP_CONNECT_REPLY_LEGACY
+    || msg.readUInt32BE(0) === UDP_CONNECT_REPLY_LEGACY);
+}
+
+export function isHello(msg: Buffer): boolean {
+  return msg.length === 4 && (msg.equals(UDP_CONNECT_MSG) || msg.readUInt32LE(0) === UDP_CONNECT_MSG_LEGACY
+    || msg.readUInt32BE(0) === UDP_CONNECT_MSG_LEGACY);
+}
+
+/** Client side: a connected UDP socket that the server has acknowledged. */
+export function udpConnect(host: string, port: number, family: 4 | 6, timeoutMs: number, bufSize = 0): Promise<dgram.Socket> {
+  return new Promise((resolve, reject) => {
+    const sock = dgram.createSocket(family === 6 ? 'udp6' : 'udp4');
+    let done = false;
+    const finish = (e?: Error) => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      sock.removeListener('message', onMsg);
+      if (e) { sock.close(); reject(e); } else resolve(sock);
+    };
+    const onMsg = (msg: Buffer) => { if (isReply(msg)) finish(); };
+    const timer = setTimeout(() => finish(new Error(`no UDP stream reply from ${host} port ${port} within ${timeoutMs / 1000} s`)), timeoutMs);
+    sock.on('error', (e) => finish(e));
+    sock.on('message', onMsg);
+    sock.connect(port, host, () => {
+      trySetBuffers(sock, bufSize);
+      sock.send(UDP_CONNECT_MSG, (e) => { if (e) finish(e); });
+    });
+  });
+}
+
+/**
+ * Socket buffers for UDP streams: -w when given (as iperf3 applies it), else 4 MiB so a receiver
+ * that is briefly descheduled does not drop what the network delivered. Capped by net.core.*mem_max.
+ */
+export function trySetBuffers(sock: dgram.Socket, size = 0): void {
+  if (size <= 0) size = 4 * 1024 * 1024;
+  try { sock.setRecvBufferSize(size); } catch { /* capped by net.core.rmem_max */ }
+  try { sock.setSendBufferSize(size); } catch { /* capped by net.core.wmem_max */ }
+}
+
+/**
+ * Server side: one listening UDP socket on the test port. The first hello connects it to that
+ * client; a fresh socket then listens for the next stream (as iperf3 does) before we reply.
+ */
+export class UdpAcceptor {
+  private sock: dgram.Socket | null = null;
+  private closed = false;
+
+  constructor(private readonly host: string | undefined, private readonly port: number, private readonly family: 4 | 6,
+    private readonly bufSize: number,
+    private readonly onStream: (sock: dgram.Socket, peer: { address: string; port: number }) => void) {}
+
+  async listen(): Promise<void> {
+    const sock = dgram.createSocket({ type: this.family === 6 ? 'udp6' : 'udp4', reuseAddr: true });
+    await new Promise<void>((resolve, reject) => {
+      sock.once('error', reject);
+      sock.bind(this.port, this.host, () => { sock.removeListener('error', reject); resolve(); });
+    });
+    sock.on('error', () => {});
+    trySetBuffers(sock, this.bufSize);
+    this.sock = sock;
+    const onMsg = (msg: Buffer, rinfo: dgram.RemoteInfo) => {
+      if (this.closed || !isHello(msg)) return;
+      sock.removeListener('message', onMsg);
+      try {
+        sock.connect(rinfo.port, rinfo.address, () => {
+          this.sock = null;
+          this.onStream(sock, { address: rinfo.address, port: rinfo.port });
+          const next = this.closed ? Promise.resolve() : this.listen();
+          next.catch(() => {}).finally(() => { try { sock.send(UDP_CONNECT_REPLY); } catch { /* closed meanwhile */ } });
+        });
+      } catch { /* socket closed under us */ }
+    };
+    sock.on('message', onMsg);
+  }
+
+  close(): void {
+    this.closed = true;
+    this.sock?.close();
+    this.sock = null;
+  }
+}

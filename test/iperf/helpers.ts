@@ -1,0 +1,69 @@
+/** Helpers for iperf tests: free loopback ports, real iperf3/iperf peers started and killed by pid. */
+import net from 'node:net';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const p = (s.address() as net.AddressInfo).port;
+      s.close(() => resolve(p));
+    });
+  });
+}
+
+/** Fails loudly (never skips) when a peer binary is missing. */
+export function requireBinary(name: string): void {
+  const r = spawnSync(name, ['--version'], { encoding: 'utf8' });
+  if (r.error) throw new Error(`${name} is not installed: the iperf tests need Debian's ${name} (scripts/apt-packages.txt)`);
+}
+
+export interface Peer {
+  proc: ChildProcess;
+  stdout(): string;
+  stderr(): string;
+  exited: Promise<number | null>;
+  kill(): void;
+}
+
+/** Start a program; resolves once `ready` appears on stdout (or after readyMs). */
+export async function startPeer(cmd: string, args: string[], ready: RegExp | null, readyMs = 300): Promise<Peer> {
+  const proc = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  proc.stdout!.on('data', (d) => { out += d; });
+  proc.stderr!.on('data', (d) => { err += d; });
+  const exited = new Promise<number | null>((resolve) => proc.on('exit', (code) => resolve(code)));
+  await new Promise<void>((resolve, reject) => {
+    const t = setTimeout(() => (ready ? reject(new Error(`${cmd} did not become ready: ${out} ${err}`)) : resolve()), ready ? 5000 : readyMs);
+    if (ready) {
+      const check = () => { if (ready.test(out)) { clearTimeout(t); resolve(); } };
+      proc.stdout!.on('data', check);
+      check();
+    }
+    proc.on('error', (e) => { clearTimeout(t); reject(e); });
+  });
+  return {
+    proc,
+    stdout: () => out,
+    stderr: () => err,
+    exited,
+    kill: () => { if (proc.exitCode === null && proc.pid) { try { process.kill(proc.pid, 'SIGKILL'); } catch { /* gone */ } } },
+  };
+}
+
+/** Run a program to completion with a deadline; returns stdout/stderr/status. */
+export function run(cmd: string, args: string[], timeoutMs = 20_000): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const proc = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    proc.stdout.on('data', (d) => { stdout += d; });
+    proc.stderr.on('data', (d) => { stderr += d; });
+    const t = setTimeout(() => { if (proc.pid) try { process.kill(proc.pid, 'SIGKILL'); } catch { /* gone */ } }, timeoutMs);
+    proc.on('close', (status) => { clearTimeout(t); resolve({ status, stdout, stderr }); });
+  });
+}
+
+export type J = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
