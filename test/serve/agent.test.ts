@@ -1,11 +1,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
+import { promisify } from 'node:util';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { serve } from '../../src/serve/index.js';
 import { freePort, tempDir, testConfig } from './helpers.js';
+
+const execFileP = promisify(execFile);
 
 /** chronyd answering on 127.0.0.1:port only, never touching the clock (-x). */
 async function startChrony(dir: string, port: number) {
@@ -51,6 +54,7 @@ test('the agent measures with real peers on loopback: ping, path, iperf3, NTP, e
     }
     assert.equal(st.probes.latency, 'src/net pingMany');
     assert.equal(st.probes.path, 'src/net mtr');
+    assert.equal(st.probes.throughput, 'src/iperf');
     const failed = st.jobs.filter((j: any) => j.failures > 0).map((j: any) => `${j.job}: ${j.lastError}`);
     assert.deepEqual(failed, [], 'no job failed');
     const ov = await get('/api/overview');
@@ -62,6 +66,10 @@ test('the agent measures with real peers on loopback: ping, path, iperf3, NTP, e
     assert.equal(p.hops.at(-1).hosts[0], '127.0.0.2');
     const tput = await get('/api/throughput');
     assert.ok(tput[0].bitsPerSecond > 1e8, `loopback iperf3 over 100 Mbit/s: ${JSON.stringify(tput[0])}`);
+    // peers test against this agent's server: Debian's iperf3 client must get a result from it
+    // (async: the server runs in this process)
+    const peer = await execFileP('iperf3', ['-c', '127.0.0.1', '-p', String(iperfPort), '-t', '1', '-J'], { encoding: 'utf8', timeout: 20_000 });
+    assert.ok(JSON.parse(peer.stdout).end.sum_received.bits_per_second > 1e8, peer.stdout);
     const ntp = await get('/api/checks/ntp');
     assert.equal(ntp[0].ok, true, JSON.stringify(ntp));
     assert.equal(ntp[0].data.stratum, 8);

@@ -7,7 +7,8 @@ import { type LatencyProber } from './latency.js';
 import { latencyProber } from './select.js';
 import { type PathProber } from './path.js';
 import { netPathProber } from './path-net.js';
-import { iperf3Prober, type ThroughputProber } from './throughput.js';
+import { type ThroughputProber } from './throughput.js';
+import { iperfModuleProber } from './throughput-iperf.js';
 import { eximBpSource, type MailqSource } from './mailq.js';
 import { type NtpChecker } from './ntp.js';
 import { ntpModuleChecker } from './ntp-module.js';
@@ -15,7 +16,7 @@ import { ntpModuleChecker } from './ntp-module.js';
 export interface Probes { latency: LatencyProber; path: PathProber; throughput: ThroughputProber; mailq: MailqSource; ntp: NtpChecker }
 
 export function defaultProbes(opts: { mailqSpool?: string; latency?: string } = {}): Probes {
-  return { latency: latencyProber(opts.latency ?? 'auto'), path: netPathProber(), throughput: iperf3Prober(), mailq: eximBpSource({ spool: opts.mailqSpool }), ntp: ntpModuleChecker() };
+  return { latency: latencyProber(opts.latency ?? 'auto'), path: netPathProber(), throughput: iperfModuleProber(), mailq: eximBpSource({ spool: opts.mailqSpool }), ntp: ntpModuleChecker() };
 }
 
 export type { LatencyProber, LatencyResult, LatencyTarget } from './latency.js';
