@@ -1,0 +1,11 @@
+/** Library API of the mailq module (see API.md): `hostops serve` and the CLI call these. */
+export type { QueueMessage, Recipient, SpoolEntry } from './types.js';
+export { locatePaths, findExim, rotatedLogs, type Paths, type LocateOptions } from './paths.js';
+export { readQueue, readQueueChunks, type ReadQueueOptions } from './spool-read.js';
+export { scanSpool, countSpool } from './spool-scan.js';
+export { parseHeaderFile } from './spool-parse.js';
+export { formatBp, formatAge, formatSize } from './bp-format.js';
+export { compileSelection, isEmptySelection, escapeRegex, scriptOf, scriptDomainOf, type Selection } from './select.js';
+export { isMessageId, assertMessageIds, idTime } from './ids.js';
+export { toJsonMessage } from './json.js';
+export { parseDuration, parseSize, parseTimePoint } from './duration.js';

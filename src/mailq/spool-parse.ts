@@ -1,0 +1,271 @@
+/**
+ * Parser for Exim -H spool files that accepts and rejects exactly what exim's
+ * spool_read_header() does, so a listing marks the same files as broken. The error
+ * classes follow exim: an error before the headers section is an "envelope" error (exim -bp
+ * prints only the id), an error inside the headers leaves the envelope usable.
+ */
+import type { QueueMessage } from './types.js';
+
+export interface ParsedHeader {
+  msg: QueueMessage;
+  /** Raw header section (all headers, including `*` ones, as stored), for header selection. */
+  headers: string;
+}
+
+const isSpace = (c: number) => c === 32 || (c >= 9 && c <= 13);
+const isDigit = (c: number) => c >= 48 && c <= 57;
+
+/** Sequential line reader over the file that mimics fgets + strlen (a NUL ends the C string). */
+class Lines {
+  pos = 0;
+  constructor(readonly buf: Buffer) {}
+  /** Next line including its newline, as a latin1 string cut at the first NUL; null at EOF. */
+  next(): string | null {
+    const { buf } = this;
+    if (this.pos >= buf.length) return null;
+    let end = buf.indexOf(10, this.pos);
+    end = end === -1 ? buf.length : end + 1;
+    let s = buf.toString("latin1", this.pos, end);
+    this.pos = end;
+    const z = s.indexOf('\0');
+    if (z !== -1) s = s.slice(0, z);
+    return s;
+  }
+}
+
+class SpoolFormatError extends Error {}
+const fail = (): never => { throw new SpoolFormatError(); };
+
+/** sscanf("%ld") at the start (after optional whitespace); null when no number. */
+function scanInt(s: string, from = 0): number | null {
+  const m = /^[ \t\n\v\f\r]*([+-]?\d+)/.exec(from ? s.slice(from) : s);
+  return m ? Number(m[1]) : null;
+}
+
+/** The address part of a recipient line, read right to left as exim does (4.x and 3.x forms). */
+export function recipientAddress(line: string): string {
+  // line has its last character (the newline) removed already
+  let p = line.length - 1;
+  while (p >= 0 && isDigit(line.charCodeAt(p))) p--;
+  const c = line[p];
+  if (c === ',') {
+    while (--p >= 0 && (isDigit(line.charCodeAt(p)) || line[p] === ','));
+    return p >= 0 && line[p] === ' ' ? line.slice(0, p) : line;
+  }
+  if (c === ' ') return line.slice(0, p);
+  if (c === '#') {
+    const flags = scanInt(line, p + 1) ?? 0;
+    const skipBack = () => {
+      while (--p >= 0 && (isDigit(line.charCodeAt(p)) || line[p] === ',' || line[p] === '-'));
+      const len = scanInt(line, p + 1) ?? 0;
+      if (len > 0) p -= len;
+    };
+    if (flags & 1) skipBack(); // errors_to
+    --p;
+    if (flags & 2) skipBack(); // orcpt
+    --p;
+    return line.slice(0, Math.max(0, p));
+  }
+  return line;
+}
+
+/** Reads the non-recipients tree (preorder `YN addr` lines) into `out` in tree (sorted) order. */
+function readTree(first: string, lines: Lines, out: string[]): void {
+  const n = first.length;
+  const right = first[1] === 'Y';
+  if (n < 5) fail();
+  const name = first.slice(3, n - 1);
+  if (first[0] === 'Y') {
+    const l = lines.next();
+    if (l === null) fail();
+    readTree(l!, lines, out);
+  }
+  out.push(name);
+  if (right) {
+    const l = lines.next();
+    if (l === null) fail();
+    readTree(l!, lines, out);
+  }
+}
+
+function headerValue(text: string, name: string): string | undefined {
+  // text is "Name: value\n" with possible folded continuation lines
+  const colon = text.indexOf(':');
+  if (colon === -1 || text.slice(0, colon).trim().toLowerCase() !== name) return undefined;
+  return text.slice(colon + 1).replace(/\r?\n[ \t]+/g, ' ').trim();
+}
+
+export interface ParseInput {
+  id: string;
+  subdir: string;
+  /** The whole -H file. */
+  buf: Buffer;
+  /** Size of the -D file, or -1 when it is missing. */
+  dataSize: number;
+  /** Contents of the -J journal, if any. */
+  journal?: Buffer;
+  wantHeaders?: boolean;
+}
+
+/** Parse one -H file. Never throws on bad content: the result's `error` says what exim would print. */
+export function parseHeaderFile(inp: ParseInput): ParsedHeader {
+  const { id, buf } = inp;
+  const msg: QueueMessage = { id, time: 0, size: 0, sender: '', recipients: [], frozen: false, subdir: inp.subdir };
+  const lines = new Lines(buf);
+  let inHeader = false;
+  let headerBytes = 0;
+  let headers = '';
+  const delivered: string[] = [];
+  try {
+    const l1 = lines.next();
+    if (l1 === null || l1.length !== id.length + 3 || l1.slice(0, id.length + 2) !== id + '-H') fail();
+
+    const l2 = lines.next();
+    if (l2 === null) fail();
+    let p = l2!.length;
+    while (p > 0 && isSpace(l2!.charCodeAt(p - 1))) p--;
+    const trailingNumber = (): number => {
+      if (p === 0 || !isDigit(l2!.charCodeAt(p - 1))) fail();
+      const end = p;
+      while (p > 0 && (isDigit(l2!.charCodeAt(p - 1)) || l2![p - 1] === '-')) p--;
+      const v = parseInt(l2!.slice(p, end), 10);
+      if (p <= 0 || l2![--p] !== ' ') fail();
+      return v;
+    };
+    msg.gid = trailingNumber();
+    msg.uid = trailingNumber();
+    msg.login = l2!.slice(0, p);
+
+    const l3 = lines.next();
+    if (l3 === null) fail();
+    const n3 = l3!.length;
+    if (n3 < 3 || l3![0] !== '<' || l3![n3 - 2] !== '>') fail();
+    msg.sender = l3!.slice(1, n3 - 2);
+
+    const l4 = lines.next();
+    if (l4 === null) fail();
+    const m4 = /^[ \t\n\v\f\r]*([+-]?\d+)[ \t\n\v\f\r]*([+-]?\d+)/.exec(l4!);
+    if (!m4) fail();
+    msg.time = Number(m4![1]);
+
+    let line: string | null;
+    for (;;) {
+      line = lines.next();
+      if (line === null) fail();
+      if (line![0] !== '-') break;
+      const body = line!.slice(0, line!.length - 1);
+      const v = body[1] === '-' ? 2 : 1; // "--name" = tainted value, same meaning here
+      const name = body.slice(v);
+      switch (name[0]) {
+        case 'a':
+          if (name.startsWith('aclc ') || name.startsWith('aclm ')) {
+            const sp = name.indexOf(' ', 4);
+            if (sp === -1) fail();
+            const count = scanInt(name, sp);
+            if (count === null) fail();
+            if (lines.pos + count! > buf.length) fail();
+            lines.pos = Math.min(buf.length, lines.pos + Math.max(0, count! + 1));
+          } else if (name.startsWith('acl ')) {
+            const m = /^[ \t]*(\d+)[ \t]+(\d+)/.exec(name.slice(4));
+            if (!m || Number(m[1]) >= 20 || Number(m[2]) > 16384) fail();
+            const count = Number(m![2]);
+            if (lines.pos + count > buf.length) fail();
+            lines.pos = Math.min(buf.length, lines.pos + count + 1);
+          } else if (name.startsWith('auth_id')) msg.authId = name.slice(8);
+          else if (name.startsWith('auth_sender')) msg.authSender = name.slice(12);
+          break;
+        case 'f':
+          if (name.startsWith('frozen')) {
+            msg.frozen = true;
+            const t = scanInt(name, 6);
+            if (t === null) fail();
+            msg.frozenAt = t!;
+          }
+          break;
+        case 'h':
+          if (name.startsWith('host_auth_pubname')) { /* not needed */ }
+          else if (name.startsWith('host_auth')) msg.hostAuth = name.slice(10);
+          else if (name.startsWith('host_address')) msg.hostAddress = name.slice(13);
+          break;
+        case 'r':
+          if (name.startsWith('received_protocol')) msg.protocol = name.slice(18);
+          break;
+        case 's':
+          if (name.startsWith('sender_set_untrusted')) msg.senderSetUntrusted = true;
+          break;
+      }
+    }
+
+    if (!line!.startsWith('XX\n')) readTree(line!, lines, delivered);
+
+    const lc = lines.next();
+    if (lc === null) fail();
+    const rcount = scanInt(lc!);
+    if (rcount === null || rcount > 16384) fail();
+    for (let i = 0; i < rcount!; i++) {
+      const l = lines.next();
+      if (l === null || l.length < 2) fail();
+      msg.recipients.push({ address: recipientAddress(l!.slice(0, l!.length - 1)), delivered: false });
+    }
+
+    inHeader = true;
+    const blank = lines.next();
+    if (blank === null || blank[0] !== '\n') fail();
+
+    // Headers: "%d%c " then exactly n bytes, none of them NUL.
+    let pos = lines.pos;
+    const firstNul = buf.indexOf(0, pos);
+    while (pos < buf.length) {
+      let c = buf[pos];
+      if (!isDigit(c)) fail();
+      let n = 0;
+      while (pos < buf.length && isDigit((c = buf[pos]))) { n = n * 10 + (c - 48); pos++; }
+      const flag = pos < buf.length ? buf[pos++] : 32;
+      while (pos < buf.length && isSpace(buf[pos])) pos++;
+      if (pos + n > buf.length || (firstNul !== -1 && firstNul < pos + n && firstNul >= pos)) fail();
+      if (flag !== 42 /* * */) headerBytes += n;
+      const text = buf.toString("latin1", pos, pos + n);
+      pos += n;
+      if (inp.wantHeaders) headers += text;
+      if (flag === 42) continue;
+      const c0 = text.charCodeAt(0) | 0x20;
+      if (c0 === 0x73 /* s */ && msg.subject === undefined) msg.subject = headerValue(text, 'subject');
+      else if (c0 === 0x78 /* x */ && msg.phpScript === undefined) msg.phpScript = headerValue(text, 'x-php-script');
+      else if (flag === 70 /* F */ && msg.fromHeader === undefined) msg.fromHeader = headerValue(text, 'from');
+    }
+  } catch (e) {
+    if (!(e instanceof SpoolFormatError)) throw e;
+    msg.errorKind = inHeader ? 'header' : 'envelope';
+    msg.error = `*** spool format error: size=${buf.length} ***`;
+    if (!inHeader) msg.recipients = [];
+  }
+  if (msg.errorKind !== 'envelope') {
+    if (inp.dataSize >= 0) msg.size = headerBytes + inp.dataSize - (id.length + 3) + 1;
+    const done = new Set(delivered);
+    if (inp.journal) {
+      // exim drops the last character of every journal line (normally the newline)
+      const parts = inp.journal.toString("latin1").split('\n');
+      for (let i = 0; i < parts.length - 1; i++) done.add(parts[i]);
+      const last = parts[parts.length - 1];
+      if (last) done.add(last.slice(0, -1));
+    }
+    const top = new Set<string>();
+    for (const r of msg.recipients) if (done.has(r.address)) { r.delivered = true; top.add(r.address); }
+    const extra = delivered.filter((a) => !top.has(a));
+    if (extra.length) msg.extraDelivered = extra;
+  }
+  return { msg, headers };
+}
+
+/** What exim -bp prints for a -H file that could not be read (strerror of the errno). */
+export function readErrorMessage(id: string, subdir: string, err: NodeJS.ErrnoException): QueueMessage {
+  const text = STRERROR[err.code ?? ''] ?? err.message;
+  return { id, subdir, time: 0, size: 0, sender: '', recipients: [], frozen: false, errorKind: 'read',
+    error: `*** spool read error: ${text} ***` };
+}
+
+const STRERROR: Record<string, string> = {
+  EACCES: 'Permission denied', EPERM: 'Operation not permitted', EISDIR: 'Is a directory',
+  EIO: 'Input/output error', ELOOP: 'Too many levels of symbolic links', EMFILE: 'Too many open files',
+  ENOENT: 'No such file or directory', ENOTDIR: 'Not a directory', ENAMETOOLONG: 'File name too long',
+};
