@@ -7,14 +7,17 @@ import { printJson, printNdjson } from '../lib/output.js';
 import { usageError } from '../lib/errors.js';
 import {
   locatePaths, readQueue, readQueueChunks, countSpool, toJsonMessage, compileSelection, isEmptySelection,
-  parseDuration, parseSize, type Selection, type QueueMessage, assertMessageIds,
+  parseDuration, parseSize, type Selection, type QueueMessage, assertMessageIds, runAction, type ActionName,
+  summarize, formatSummary, showMessage, formatBp,
 } from '../mailq/index.js';
+import { progress } from '../lib/progress.js';
 
 interface CommonOpts {
   spool?: string;
   log?: string[];
   exim?: string;
   config?: string;
+  define?: string[];
   json?: boolean;
 }
 
@@ -30,6 +33,7 @@ function addCommon(c: Command): Command {
     .option('--spool <dir>', 'spool directory (default: exim -bP spool_directory, then Debian/cPanel paths)')
     .option('--exim <path>', 'exim binary (default: /usr/sbin/exim or exim4; env HOSTOPS_EXIM)')
     .option('-C, --config <file>', 'exim configuration file, passed to exim as -C')
+    .option('-D, --define <macro=value>', 'exim -D macro for the configuration (repeatable)', (v: string, a: string[] = []) => [...a, v])
     .option('--json', 'machine-readable output');
 }
 
@@ -82,7 +86,12 @@ function selectionOf(o: SelectOpts, ids: string[] = []): Selection {
 }
 
 function eximArgs(o: CommonOpts): string[] {
-  return o.config ? ['-C', o.config] : [];
+  const a = o.config ? ['-C', o.config] : [];
+  for (const d of o.define ?? []) {
+    if (!/^[A-Z][A-Za-z0-9_]*=/.test(d)) throw usageError('MAILQ_BAD_DEFINE', `not a macro definition: ${JSON.stringify(d)}`, 'use NAME=value (the name starts with an upper-case letter)');
+    a.push('-D' + d);
+  }
+  return a;
 }
 
 async function spoolOf(o: CommonOpts): Promise<string> {
@@ -127,6 +136,88 @@ export function register(program: Command): void {
       if (o.json) for (const m of msgs) printNdjson(toJsonMessage(m));
       else if (o.idsOnly) await writeLatin1(msgs.map((m) => m.id + '\n').join(''));
       else await writeLatin1(msgs.map(brief).join(''));
+    });
+
+  for (const [name, verb, desc] of [
+    ['rm', 'removed', 'remove messages (exim -Mrm)'],
+    ['freeze', 'frozen', 'freeze messages (exim -Mf)'],
+    ['thaw', 'thawed', 'thaw messages (exim -Mt)'],
+    ['deliver', 'delivered', 'force a delivery attempt (exim -M)'],
+  ] as [ActionName, string, string][]) {
+    addSelection(addCommon(mq.command(name).description(`${desc}: by id, or by selection (preview unless --yes)`)))
+      .argument('[ids...]', 'message ids (acted on directly)')
+      .option('--yes', 'act on the selection (default: only show what would be touched)')
+      .option('--all', 'select every message on the queue')
+      .option('--batch <n>', 'ids per exim invocation', '100')
+      .option('--audit-log <file>', 'audit log (default $HOSTOPS_AUDIT_LOG or /var/log/hostops/audit.log)')
+      .action(async (ids: string[], o: CommonOpts & SelectOpts & { yes?: boolean; all?: boolean; batch: string; auditLog?: string }) => {
+        const sel = selectionOf(o);
+        const bySelection = !isEmptySelection(sel) || o.all;
+        if (ids.length && bySelection) throw usageError('MAILQ_BAD_SELECTION', 'give message ids or a selection, not both');
+        if (!ids.length && !bySelection) {
+          throw usageError('MAILQ_NO_SELECTION', `nothing selected for ${name}`, 'give message ids, selection flags (see --help), or --all');
+        }
+        let targets = ids;
+        if (bySelection) {
+          const spool = await spoolOf(o);
+          const msgs = await readQueue(spool, { select: isEmptySelection(sel) ? undefined : sel });
+          targets = msgs.filter((m) => m.errorKind !== 'envelope' && m.errorKind !== 'read' || name === 'rm').map((m) => m.id);
+          if (!o.yes) {
+            if (o.json) printJson({ action: name, preview: true, count: targets.length, ids: targets });
+            else {
+              const now = Math.floor(Date.now() / 1000);
+              await writeLatin1(msgs.map((m) => formatBp(m, now)).join(''));
+              process.stdout.write(`${targets.length} message(s) would be ${verb}. Run again with --yes to do it.\n`);
+            }
+            return;
+          }
+        } else assertMessageIds(ids);
+        const bar = progress(name, targets.length, !o.json && targets.length > Number(o.batch));
+        let ticked = 0;
+        const results = await runAction(name, targets, {
+          exim: o.exim, eximArgs: eximArgs(o), batchSize: Math.max(1, Number(o.batch) || 100), auditLog: o.auditLog,
+          selection: bySelection ? { ...sel, all: o.all || undefined } : undefined,
+          onBatch: (d) => { bar.tick(d - ticked); ticked = d; },
+        });
+        bar.stop();
+        const bad = results.filter((r) => r.status !== 'done' && r.status !== 'noop');
+        if (o.json) printJson({ action: name, results });
+        else {
+          for (const r of results) if (r.status !== 'done') process.stdout.write(`${r.id}: ${r.status}: ${r.detail}\n`);
+          const done = results.filter((r) => r.status === 'done').length;
+          process.stdout.write(`${done} of ${results.length} message(s) ${verb}${bad.length ? `, ${bad.length} not (see above)` : ''}\n`);
+        }
+        if (bad.length) process.exitCode = 1;
+      });
+  }
+
+  addSelection(addCommon(mq.command('summary').description('per-domain table (exiqsumm, counted per message) and top senders, AUTH users, scripts')))
+    .option('--sort <key>', 'domain table order: domain, count or age', 'domain')
+    .option('--top <n>', 'rows per top list', '10')
+    .action(async (o: CommonOpts & SelectOpts & { sort: string; top: string }) => {
+      const spool = await spoolOf(o);
+      const sel = selectionOf(o);
+      const msgs = await readQueue(spool, { select: isEmptySelection(sel) ? undefined : sel });
+      const s = summarize(msgs, { top: Number(o.top) || 10 });
+      if (o.json) printJson(s);
+      else await writeLatin1(formatSummary(s, Math.floor(Date.now() / 1000), o.sort as 'domain'));
+    });
+
+  addCommon(mq.command('show').description('one message: envelope, headers, body and message log'))
+    .argument('<id>', 'message id')
+    .option('--no-body', 'leave out the body')
+    .action(async (id: string, o: CommonOpts & { body: boolean }) => {
+      const spool = await spoolOf(o);
+      const s = showMessage(spool, id);
+      if (o.json) {
+        printJson({ ...toJsonMessage(s.message), headers: Buffer.from(s.headers, 'latin1').toString('utf8'),
+          body: o.body ? s.body.toString('utf8') : undefined, msglog: s.msglog, files: s.files });
+        return;
+      }
+      await writeLatin1(formatBp(s.message, Math.floor(Date.now() / 1000)));
+      await writeLatin1('--- headers\n' + s.headers);
+      if (o.body) { process.stdout.write('--- body\n'); process.stdout.write(s.body); if (s.body.length && s.body[s.body.length - 1] !== 10) process.stdout.write('\n'); }
+      await writeLatin1('--- msglog\n' + (s.msglog ?? '(no message log)\n'));
     });
 
   addSelection(addCommon(mq.command('count').description('number of messages (exim -bpc), or of the selected ones')))

@@ -9,3 +9,7 @@ export { compileSelection, isEmptySelection, escapeRegex, scriptOf, scriptDomain
 export { isMessageId, assertMessageIds, idTime } from './ids.js';
 export { toJsonMessage } from './json.js';
 export { parseDuration, parseSize, parseTimePoint } from './duration.js';
+export { runAction, classify, type ActionName, type ActionResult, type ActionStatus, type ActionOptions } from './actions.js';
+export { auditPath, DEFAULT_AUDIT_LOG } from './audit.js';
+export { summarize, formatSummary, formatVolume, type QueueSummary, type DomainRow, type TopRow } from './summary.js';
+export { showMessage, type ShownMessage } from './show.js';

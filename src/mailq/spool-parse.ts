@@ -105,6 +105,8 @@ export interface ParseInput {
   /** Contents of the -J journal, if any. */
   journal?: Buffer;
   wantHeaders?: boolean;
+  /** With wantHeaders: leave out `*` (deleted or rewritten) headers. */
+  liveHeadersOnly?: boolean;
 }
 
 /** Parse one -H file. Never throws on bad content: the result's `error` says what exim would print. */
@@ -226,7 +228,7 @@ export function parseHeaderFile(inp: ParseInput): ParsedHeader {
       if (flag !== 42 /* * */) headerBytes += n;
       const text = buf.toString("latin1", pos, pos + n);
       pos += n;
-      if (inp.wantHeaders) headers += text;
+      if (inp.wantHeaders && !(flag === 42 && inp.liveHeadersOnly)) headers += text;
       if (flag === 42) continue;
       const c0 = text.charCodeAt(0) | 0x20;
       if (c0 === 0x73 /* s */ && msg.subject === undefined) msg.subject = headerValue(text, 'subject');
