@@ -224,8 +224,8 @@ export function parseHeaderFile(inp: ParseInput): ParsedHeader {
       while (pos < buf.length && isDigit((c = buf[pos]))) { n = n * 10 + (c - 48); pos++; }
       const flag = pos < buf.length ? buf[pos++] : 32;
       while (pos < buf.length && isSpace(buf[pos])) pos++;
+      if (flag !== 42 /* * */) headerBytes += n; // counted before the bytes are checked, as exim does
       if (pos + n > buf.length || (firstNul !== -1 && firstNul < pos + n && firstNul >= pos)) fail();
-      if (flag !== 42 /* * */) headerBytes += n;
       const text = buf.toString("latin1", pos, pos + n);
       pos += n;
       if (inp.wantHeaders && !(flag === 42 && inp.liveHeadersOnly)) headers += text;
