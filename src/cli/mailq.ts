@@ -8,8 +8,9 @@ import { usageError } from '../lib/errors.js';
 import {
   locatePaths, readQueue, readQueueChunks, countSpool, toJsonMessage, compileSelection, isEmptySelection,
   parseDuration, parseSize, type Selection, type QueueMessage, assertMessageIds, runAction, type ActionName,
-  summarize, formatSummary, showMessage, formatBp,
+  summarize, formatSummary, showMessage, formatBp, sources, formatSources, parseTimePoint, findExim,
 } from '../mailq/index.js';
+import { execFileSync } from 'node:child_process';
 import { progress } from '../lib/progress.js';
 
 interface CommonOpts {
@@ -218,6 +219,41 @@ export function register(program: Command): void {
       await writeLatin1('--- headers\n' + s.headers);
       if (o.body) { process.stdout.write('--- body\n'); process.stdout.write(s.body); if (s.body.length && s.body[s.body.length - 1] !== 10) process.stdout.write('\n'); }
       await writeLatin1('--- msglog\n' + (s.msglog ?? '(no message log)\n'));
+    });
+
+  addCommon(mq.command('sources').description('what is sending mail: scripts (cwd=), AUTH users, local users, senders, IPs, per hour; joined with the queue'))
+    .option('--log <file>', 'mainlog file (repeatable; default: exim\'s log_file_path and its rotations, .gz included)', (v: string, a: string[] = []) => [...a, v])
+    .option('--since <time>', 'from this time (ISO date/time in the log\'s local time, or a duration ago: 6h, 2d)')
+    .option('--until <time>', 'up to this time')
+    .option('--top <n>', 'rows per table', '10')
+    .option('--no-queue', 'do not join with the live queue')
+    .option('--scripts-only', 'only the cwd= report (the seed one-liner\'s question), fastest')
+    .option('--no-hourly', 'leave out the per-hour table')
+    .action(async (o: CommonOpts & { log?: string[]; since?: string; until?: string; top: string; queue: boolean; scriptsOnly?: boolean; hourly: boolean }) => {
+      const paths = await locatePaths({ spool: o.spool, exim: o.exim, eximArgs: eximArgs(o) });
+      const logs = o.log?.length ? o.log : paths.logs;
+      let queue: QueueMessage[] | undefined;
+      if (o.queue) {
+        try { queue = await readQueue(paths.spool); } catch (e) { process.stderr.write(`hostops: queue not joined: ${(e as Error).message}\n`); }
+      }
+      const r = await sources({
+        logs, since: o.since ? parseTimePoint(o.since) : undefined, until: o.until ? parseTimePoint(o.until) : undefined,
+        queue, top: Number(o.top) || 10, scriptsOnly: o.scriptsOnly,
+        spoolDirs: [...new Set([paths.spool, '/var/spool/exim4', '/var/spool/exim'])],
+      });
+      if (!r.argumentsLogging) {
+        // confirm with exim itself when it is here (the logs scanned may simply predate the change)
+        const exim = findExim(o.exim);
+        if (exim) {
+          try {
+            const sel = execFileSync(exim, [...eximArgs(o), '-bP', 'log_selector'], { encoding: 'utf8', timeout: 10_000, stdio: ['ignore', 'pipe', 'ignore'] });
+            if (/\+arguments\b|\+all\b/.test(sel)) r.argumentsHint = 'exim has +arguments on now, but the logs scanned hold no cwd= lines (they predate it or cover no local submissions).';
+          } catch { /* keep the generic hint */ }
+        }
+      }
+      if (o.json) printJson(r);
+      else await writeLatin1(formatSources(r, { hourly: o.hourly }));
+      if (r.garbage) process.stderr.write(`hostops: ${r.garbage} garbage line(s) skipped in the mainlog (listed in the report)\n`);
     });
 
   addSelection(addCommon(mq.command('count').description('number of messages (exim -bpc), or of the selected ones')))

@@ -13,3 +13,6 @@ export { runAction, classify, type ActionName, type ActionResult, type ActionSta
 export { auditPath, DEFAULT_AUDIT_LOG } from './audit.js';
 export { summarize, formatSummary, formatVolume, type QueueSummary, type DomainRow, type TopRow } from './summary.js';
 export { showMessage, type ShownMessage } from './show.js';
+export { sources, logStamp, ARGUMENTS_HINT, type SourcesReport, type SourcesOptions, type SourceRow, type ScriptRow } from './sources.js';
+export { formatSources } from './sources-format.js';
+export { MainlogScanner, type ScanState, type ScanOptions } from './mainlog-scan.js';

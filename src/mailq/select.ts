@@ -116,5 +116,5 @@ export function compileSelection(s: Selection): Predicate {
 
 /** Escape a literal for use inside a selection regex (for printed `hostops mailq rm` commands). */
 export function escapeRegex(s: string): string {
-  return s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
