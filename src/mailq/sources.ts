@@ -6,7 +6,7 @@
  */
 import fs from 'node:fs';
 import os from 'node:os';
-import { Worker } from 'node:worker_threads';
+import { newWorker } from './worker.js';
 import { HostopsError } from '../lib/errors.js';
 import { newState, mergeState, type ScanOptions, type ScanState, type Count } from './mainlog-scan.js';
 import { scanRange, scanGzip, combineRanges, lineStartAfter } from './mainlog-read.js';
@@ -93,7 +93,7 @@ function workerUrl(): URL {
 
 function runWorker(file: string, start: number, end: number, o: ScanOptions): Promise<ScanState> {
   return new Promise((resolve, reject) => {
-    const w = new Worker(workerUrl());
+    const w = newWorker(workerUrl());
     w.once('message', (r: { ok?: ScanState; error?: string }) => {
       void w.terminate();
       if (r.ok) resolve(r.ok); else reject(new Error(r.error));

@@ -4,7 +4,7 @@
  * queues are read in the calling thread, where starting workers would cost more than it saves.
  */
 import os from 'node:os';
-import { Worker } from 'node:worker_threads';
+import { newWorker } from './worker.js';
 import { scanSpool } from './spool-scan.js';
 import { readChunk, type ChunkRequest, type ChunkResult } from './spool-chunk.js';
 import type { Selection } from './select.js';
@@ -28,7 +28,7 @@ function workerUrl(): URL {
 
 async function runChunks(reqs: ChunkRequest[]): Promise<ChunkResult[]> {
   return Promise.all(reqs.map((req) => new Promise<ChunkResult>((resolve, reject) => {
-    const w = new Worker(workerUrl());
+    const w = newWorker(workerUrl());
     w.once('message', (r: { ok?: ChunkResult; error?: { message: string } }) => {
       void w.terminate();
       if (r.ok) resolve(r.ok);
