@@ -9,6 +9,7 @@ import {
   locatePaths, readQueue, readQueueChunks, countSpool, toJsonMessage, compileSelection, isEmptySelection,
   parseDuration, parseSize, type Selection, type QueueMessage, assertMessageIds, runAction, type ActionName,
   summarize, formatSummary, showMessage, formatBp, sources, formatSources, parseTimePoint, findExim,
+  watchQueue, formatAge, formatVolume, type WatchSnapshot,
 } from '../mailq/index.js';
 import { execFileSync } from 'node:child_process';
 import { progress } from '../lib/progress.js';
@@ -108,6 +109,21 @@ const writeLatin1 = (s: string) => new Promise<void>((resolve) => {
 /** exiqgrep -b: `<id> From: <sender> To: a;b` (undelivered recipients). */
 const brief = (m: QueueMessage) =>
   `${m.id} From: <${m.sender}> To: ${m.recipients.filter((r) => !r.delivered).map((r) => r.address).join(';')}\n`;
+
+function renderWatch(s: WatchSnapshot, spool: string, rows: number): string {
+  const rate = (r: number | null) => (r === null ? '-' : `${r >= 0 ? '+' : ''}${r.toFixed(1)}/min`);
+  let out = `hostops mailq watch - ${spool} - ${new Date(s.time * 1000).toISOString().replace('T', ' ').slice(0, 19)}  (q quits)\n\n`;
+  out += `messages ${s.messages}   volume ${formatVolume(s.volume).trim()}   frozen ${s.frozen}   bounces ${s.bounces}   ` +
+    `oldest ${s.oldest === null ? '-' : formatAge(s.time - s.oldest).trim()}\n`;
+  out += `growth ${rate(s.growthPerMin)} (last refresh)   ${rate(s.averagePerMin)} (since start)   read ${s.readSeconds.toFixed(2)}s\n\n`;
+  out += 'top senders                                   msgs    volume\n';
+  for (const r of s.topSenders.slice(0, Math.max(1, Math.floor((rows - 12) / 2)))) {
+    out += `${r.key.slice(0, 44).padEnd(44)} ${String(r.count).padStart(6)}  ${formatVolume(r.volume)}\n`;
+  }
+  out += '\ntop recipient domains                         msgs\n';
+  for (const d of s.topDomains.slice(0, Math.max(1, Math.floor((rows - 12) / 2)))) out += `${d.domain.slice(0, 44).padEnd(44)} ${String(d.count).padStart(6)}\n`;
+  return out;
+}
 
 export function register(program: Command): void {
   const mq = program.command('mailq').description('Exim mail queue: list, count, search, clean, find the spammer');
@@ -254,6 +270,35 @@ export function register(program: Command): void {
       if (o.json) printJson(r);
       else await writeLatin1(formatSources(r, { hourly: o.hourly }));
       if (r.garbage) process.stderr.write(`hostops: ${r.garbage} garbage line(s) skipped in the mainlog (listed in the report)\n`);
+    });
+
+  addCommon(mq.command('watch').description('live view of queue size, growth rate and top senders (q or Ctrl-C quits)'))
+    .option('--interval <seconds>', 'refresh interval', '2')
+    .option('--iterations <n>', 'stop after n refreshes')
+    .action(async (o: CommonOpts & { interval: string; iterations?: string }) => {
+      const spool = await spoolOf(o);
+      const tty = Boolean(process.stdout.isTTY) && !o.json;
+      const ac = new AbortController();
+      const stop = () => ac.abort();
+      process.once('SIGINT', stop);
+      const stdin = process.stdin;
+      if (tty && stdin.isTTY) {
+        stdin.setRawMode(true);
+        stdin.resume();
+        stdin.on('data', (d: Buffer) => { if (d[0] === 0x71 /* q */ || d[0] === 0x03 /* ^C */) stop(); });
+        process.stdout.write('\x1b[?25l');
+      }
+      try {
+        for await (const snap of watchQueue(spool, { intervalSeconds: Number(o.interval) || 2, signal: ac.signal,
+          iterations: o.iterations ? Number(o.iterations) : undefined })) {
+          if (ac.signal.aborted) break;
+          if (!tty) { printNdjson(snap); continue; }
+          process.stdout.write('\x1b[H\x1b[2J' + renderWatch(snap, spool, process.stdout.rows || 24));
+        }
+      } finally {
+        process.removeListener('SIGINT', stop);
+        if (tty && stdin.isTTY) { stdin.setRawMode(false); stdin.pause(); process.stdout.write('\x1b[?25h\n'); }
+      }
     });
 
   addSelection(addCommon(mq.command('count').description('number of messages (exim -bpc), or of the selected ones')))

@@ -16,3 +16,4 @@ export { showMessage, type ShownMessage } from './show.js';
 export { sources, logStamp, ARGUMENTS_HINT, type SourcesReport, type SourcesOptions, type SourceRow, type ScriptRow } from './sources.js';
 export { formatSources } from './sources-format.js';
 export { MainlogScanner, type ScanState, type ScanOptions } from './mainlog-scan.js';
+export { watchQueue, type WatchSnapshot, type WatchOptions } from './watch.js';
