@@ -125,8 +125,17 @@ function renderWatch(s: WatchSnapshot, spool: string, rows: number): string {
   return out;
 }
 
+/** `hostops mailq list | head` must end quietly, not with an EPIPE stack trace. */
+function quietPipe(): void {
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(0);
+    throw e;
+  });
+}
+
 export function register(program: Command): void {
   const mq = program.command('mailq').description('Exim mail queue: list, count, search, clean, find the spammer');
+  mq.hook('preAction', quietPipe);
 
   addSelection(addCommon(mq.command('list').description('list the queue (exim -bp layout; exiqgrep selection flags)')))
     .argument('[ids...]', 'only these message ids')
@@ -145,8 +154,12 @@ export function register(program: Command): void {
         else process.stdout.write(`${matched} matches out of ${seen} messages\n`);
         return;
       }
-      if (!o.json && !o.idsOnly && !o.brief) {
-        for (const c of await readQueueChunks(spool, 'text', { select })) await writeLatin1(c.text);
+      if (!o.idsOnly && !o.brief) {
+        const chunks = await readQueueChunks(spool, o.json ? 'ndjson' : 'text', { select });
+        for (const c of chunks) {
+          if (o.json) await new Promise<void>((r) => (process.stdout.write(c.text) ? r() : process.stdout.once('drain', () => r())));
+          else await writeLatin1(c.text);
+        }
         return;
       }
       const msgs = await readQueue(spool, { select });

@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import { parseHeaderFile, readErrorMessage } from './spool-parse.js';
 import { compileSelection, needsHeaders, type Selection } from './select.js';
 import { formatBp } from './bp-format.js';
+import { toJsonMessage } from './json.js';
 import type { QueueMessage, SpoolEntry } from './types.js';
 
 export interface ChunkRequest {
@@ -10,7 +11,8 @@ export interface ChunkRequest {
   now: number;
   select?: Selection;
   /** 'records': return messages; 'text': return only the exim -bp text of the selected ones. */
-  mode: 'records' | 'text' | 'count';
+  /** records: messages; text: exim -bp text; ndjson: one JSON object per line; count: numbers only. */
+  mode: 'records' | 'text' | 'ndjson' | 'count';
 }
 
 export interface ChunkResult {
@@ -49,7 +51,9 @@ export function readChunk(req: ChunkRequest): ChunkResult {
   const pred = req.select ? compileSelection(req.select) : null;
   const wantHeaders = req.select ? needsHeaders(req.select) : false;
   const messages: QueueMessage[] = [];
-  let text = '';
+  // flat strings joined per batch: `text +=` would keep a cons-string node per piece alive
+  const batches: string[] = [];
+  let batch: string[] = [];
   let seen = 0;
   let matched = 0;
   for (const e of req.entries) {
@@ -81,8 +85,12 @@ export function readChunk(req: ChunkRequest): ChunkResult {
     seen++;
     if (pred && !pred(msg, headers, req.now)) continue;
     matched++;
-    if (req.mode === 'text') text += formatBp(msg, req.now);
+    if (req.mode === 'text' || req.mode === 'ndjson') {
+      batch.push(req.mode === 'text' ? formatBp(msg, req.now) : JSON.stringify(toJsonMessage(msg)) + '\n');
+      if (batch.length === 1000) { batches.push(batch.join('')); batch = []; }
+    }
     else if (req.mode === 'records') messages.push(msg);
   }
-  return { messages, text, seen, matched };
+  if (batch.length) batches.push(batch.join(''));
+  return { messages, text: batches.join(''), seen, matched };
 }
