@@ -14,6 +14,8 @@ export interface ScanState {
   recipients: number;
   /** Arrivals without a `for` list (+received_recipients off): recipients unknown. */
   unknownRecipients: number;
+  /** Arrivals by unauthenticated SMTP from other hosts (not counted per sender). */
+  inbound: number;
   cwdLines: number;
   spoolCwdLines: number;
   garbage: number;
@@ -40,25 +42,28 @@ export interface ScanOptions {
 }
 
 export function newState(): ScanState {
-  return { lines: 0, messages: 0, recipients: 0, unknownRecipients: 0, cwdLines: 0, spoolCwdLines: 0, garbage: 0,
+  return { lines: 0, messages: 0, recipients: 0, unknownRecipients: 0, inbound: 0, cwdLines: 0, spoolCwdLines: 0, garbage: 0,
     garbageSamples: [], hourly: new Map(), senders: new Map(), authUsers: new Map(), localUsers: new Map(),
     clientIps: new Map(), cwds: new Map() };
 }
 
+/**
+ * A copy of s that does not point into the chunk it was sliced from. V8 keeps slices of long
+ * strings as views on the parent, so a Map key would otherwise pin a whole 64 KB chunk.
+ */
+export function own(s: string): string {
+  return s.length < 13 ? s : Buffer.from(s, 'latin1').toString('latin1');
+}
+
 function bump(m: Map<string, Count>, k: string, r: number): void {
   const c = m.get(k);
-  if (c) { c.messages++; c.recipients += r; } else m.set(k, { messages: 1, recipients: r });
+  if (c) { c.messages++; c.recipients += r; } else m.set(own(k), { messages: 1, recipients: r });
 }
 
 /** Exim argv flags that list, inspect or run the queue rather than submit a message. */
-const ADMIN_FLAG = /^-(?:bp\w*|bP|bV|bt|bv|brw|be|bh\w*|bi|bd\w*|M\w*|q\w*|R\w*|S\w*|v|N)$/;
+const ADMIN_FLAG = / -(?:bp\w*|bP|bV|bt|bv|brw|be|bh\w*|bi|bd\w*|M\w*|q\w*|R\w*|S\w*|v|N)(?= |$)/;
 
-function isSubmission(args: string): boolean {
-  for (const a of args.split(' ')) {
-    if (ADMIN_FLAG.test(a)) return false;
-  }
-  return true;
-}
+const isSubmission = (args: string): boolean => !ADMIN_FLAG.test(' ' + args);
 
 const printable = (s: string) => s.replace(/[^\x20-\x7e]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`).slice(0, 120);
 
@@ -119,13 +124,13 @@ export class MainlogScanner {
       }
       p = q + 1;
     }
-    if (this.lastAt !== -1) { st.last = this.lastS.slice(this.lastAt, this.lastAt + 19); this.lastAt = -1; }
+    if (this.lastAt !== -1) { st.last = own(this.lastS.slice(this.lastAt, this.lastAt + 19)); this.lastAt = -1; this.lastS = ''; }
   }
 
   private garbage(s: string, p: number, q: number): void {
     const st = this.st;
     st.garbage++;
-    if (st.garbageSamples.length < (this.o.maxSamples ?? 20)) st.garbageSamples.push({ line: st.lines, text: printable(s.slice(p, Math.min(q, p + 200))) });
+    if (st.garbageSamples.length < (this.o.maxSamples ?? 20)) st.garbageSamples.push({ line: st.lines, text: own(printable(s.slice(p, Math.min(q, p + 200)))) });
   }
 
   private cwd(s: string, a: number, q: number): void {
@@ -147,7 +152,7 @@ export class MainlogScanner {
     const sub = args === -1 || args > q ? true : isSubmission(s.slice(args + 7, q));
     const c = st.cwds.get(dir);
     if (c) { c.invocations++; if (sub) c.submissions++; else c.admin++; }
-    else st.cwds.set(dir, { invocations: 1, submissions: sub ? 1 : 0, admin: sub ? 0 : 1 });
+    else st.cwds.set(own(dir), { invocations: 1, submissions: sub ? 1 : 0, admin: sub ? 0 : 1 });
   }
 
   private arrival(s: string, p: number, a: number, q: number): void {
@@ -179,30 +184,33 @@ export class MainlogScanner {
     const r = rc || 1;
     st.messages++;
     st.recipients += rc;
-    bump(st.senders, sender, r);
+    // Only mail that originates here (local submissions and SMTP AUTH) is counted per sender:
+    // unauthenticated SMTP from other hosts is inbound mail, not something this server sends.
     const F = L.slice(se, fe);
     const auth = fieldOf(F, ' A=');
     if (auth !== undefined) {
       const colon = auth.indexOf(':');
       bump(st.authUsers, colon === -1 ? auth : auth.slice(colon + 1), r);
-    }
-    const h = F.indexOf(' H=');
-    if (h !== -1) {
-      const b = F.indexOf('[', h);
+      bump(st.senders, sender, r);
+      const h = F.indexOf(' H=');
+      const b = h === -1 ? -1 : F.indexOf('[', h);
       const e = b === -1 ? -1 : F.indexOf(']', b);
       if (e !== -1) bump(st.clientIps, F.slice(b + 1, e), r);
+    } else if (F.indexOf(' H=') !== -1) {
+      st.inbound++;
     } else {
+      bump(st.senders, sender, r);
       const u = fieldOf(F, ' U=');
       const proto = fieldOf(F, ' P=');
       if (u !== undefined && (proto === undefined || proto.startsWith('local'))) bump(st.localUsers, u, r);
     }
     // per-hour counts; the hour changes rarely, so compare in place before allocating a key
     if (!(this.hour && s.startsWith(this.hour, p))) {
-      this.hour = s.slice(p, p + 13);
+      this.hour = own(s.slice(p, p + 13));
       let c = st.hourly.get(this.hour);
       if (!c) { c = { messages: 0, recipients: 0 }; st.hourly.set(this.hour, c); }
       this.hourCount = c;
-      if (st.first === undefined || this.hour < st.first) st.first = s.slice(p, p + 19);
+      if (st.first === undefined || this.hour < st.first) st.first = own(s.slice(p, p + 19));
     }
     this.hourCount.messages++;
     this.hourCount.recipients += rc;
@@ -213,7 +221,7 @@ export class MainlogScanner {
 
 /** Merge b into a (worker results, several files). Garbage sample line numbers must already be absolute. */
 export function mergeState(a: ScanState, b: ScanState, maxSamples = 20): ScanState {
-  a.lines += b.lines; a.messages += b.messages; a.recipients += b.recipients; a.unknownRecipients += b.unknownRecipients;
+  a.lines += b.lines; a.messages += b.messages; a.recipients += b.recipients; a.unknownRecipients += b.unknownRecipients; a.inbound += b.inbound;
   a.cwdLines += b.cwdLines; a.spoolCwdLines += b.spoolCwdLines; a.garbage += b.garbage;
   for (const g of b.garbageSamples) if (a.garbageSamples.length < maxSamples) a.garbageSamples.push(g);
   if (b.first !== undefined && (a.first === undefined || b.first < a.first)) a.first = b.first;

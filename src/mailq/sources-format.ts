@@ -7,7 +7,7 @@ export function formatSources(r: SourcesReport, opts: { hourly?: boolean } = {})
   let out = `Mainlog: ${r.files.map((f) => f.path + (f.error ? ` (unreadable: ${f.error})` : '')).join(', ')}\n`;
   const w = r.window;
   out += `Window: ${w.since ?? 'start'} .. ${w.until ?? 'end'}; arrivals from ${w.first ?? '-'} to ${w.last ?? '-'}\n`;
-  out += `${r.messages} messages received, ${r.recipients} recipients` +
+  out += `${r.messages} messages received (${r.inbound} inbound from other hosts, not counted per sender), ${r.recipients} recipients` +
     (r.unknownRecipients ? ` (${r.unknownRecipients} arrivals without a recipient list: +received_recipients is off)` : '') + '\n';
   if (!r.argumentsLogging) out += `\nNOTE: ${r.argumentsHint}\n`;
   if (r.scripts.length) {
@@ -31,7 +31,7 @@ export function formatSources(r: SourcesReport, opts: { hourly?: boolean } = {})
   table('Local users (U=, local submissions)', r.localUsers);
   table('Senders', r.senders, (k) => `<${k}>`);
   table('Sender domains', r.senderDomains);
-  table('Client IPs (H=[ip])', r.clientIps);
+  table('Client IPs of SMTP AUTH senders (H=[ip])', r.clientIps);
   if (r.queuedScripts.length) {
     out += '\nQueued now by X-PHP-Script\n';
     for (const x of r.queuedScripts) out += `${n(x.queued ?? 0)}  ${x.key}\n${' '.repeat(10)}remove: ${x.select} --yes\n`;

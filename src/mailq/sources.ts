@@ -56,6 +56,8 @@ export interface SourcesReport {
   recipients: number;
   /** Arrival lines without a recipient list (+received_recipients off). */
   unknownRecipients: number;
+  /** Arrivals by unauthenticated SMTP from other hosts: inbound mail, not counted per sender. */
+  inbound: number;
   /** False when no cwd= line was seen: the `arguments` log selector is off. */
   argumentsLogging: boolean;
   argumentsHint?: string;
@@ -224,6 +226,7 @@ export async function sources(opts: SourcesOptions): Promise<SourcesReport> {
     messages: total.messages,
     recipients: total.recipients,
     unknownRecipients: total.unknownRecipients,
+    inbound: total.inbound,
     argumentsLogging: total.cwdLines > 0,
     argumentsHint: total.cwdLines > 0 ? undefined : ARGUMENTS_HINT,
     spoolReexecs: total.spoolCwdLines,
