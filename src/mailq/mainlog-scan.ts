@@ -69,12 +69,13 @@ const printable = (s: string) => s.replace(/[^\x20-\x7e]/g, (c) => `\\x${c.charC
 
 const isD = (c: number) => c >= 48 && c <= 57;
 
-/** Value of ` X=` in a field string, up to the next space. */
-function fieldOf(F: string, name: string): string | undefined {
-  const i = F.indexOf(name);
-  if (i === -1) return undefined;
-  const e = F.indexOf(' ', i + name.length);
-  return F.slice(i + name.length, e === -1 ? F.length : e);
+/** Value of ` X=` between from and limit in line L, up to the next space. */
+function fieldOf(L: string, name: string, from: number, limit: number): string | undefined {
+  const i = L.indexOf(name, from);
+  if (i === -1 || i >= limit) return undefined;
+  let e = L.indexOf(' ', i + name.length);
+  if (e === -1 || e > limit) e = limit;
+  return L.slice(i + name.length, e);
 }
 
 export class MainlogScanner {
@@ -162,7 +163,6 @@ export class MainlogScanner {
     const n = L.length;
     let se = L.indexOf(' ');
     if (se === -1) se = n;
-    const sender = L.slice(0, se);
     // fields end where the subject or the recipient list starts
     const tq = L.indexOf(' T="', se);
     let forAt: number;
@@ -186,22 +186,21 @@ export class MainlogScanner {
     st.recipients += rc;
     // Only mail that originates here (local submissions and SMTP AUTH) is counted per sender:
     // unauthenticated SMTP from other hosts is inbound mail, not something this server sends.
-    const F = L.slice(se, fe);
-    const auth = fieldOf(F, ' A=');
+    const auth = fieldOf(L, ' A=', se, fe);
+    const h = L.indexOf(' H=', se);
     if (auth !== undefined) {
       const colon = auth.indexOf(':');
       bump(st.authUsers, colon === -1 ? auth : auth.slice(colon + 1), r);
-      bump(st.senders, sender, r);
-      const h = F.indexOf(' H=');
-      const b = h === -1 ? -1 : F.indexOf('[', h);
-      const e = b === -1 ? -1 : F.indexOf(']', b);
-      if (e !== -1) bump(st.clientIps, F.slice(b + 1, e), r);
-    } else if (F.indexOf(' H=') !== -1) {
+      bump(st.senders, L.slice(0, se), r);
+      const b = h === -1 || h >= fe ? -1 : L.indexOf('[', h);
+      const e = b === -1 ? -1 : L.indexOf(']', b);
+      if (e !== -1 && e < fe) bump(st.clientIps, L.slice(b + 1, e), r);
+    } else if (h !== -1 && h < fe) {
       st.inbound++;
     } else {
-      bump(st.senders, sender, r);
-      const u = fieldOf(F, ' U=');
-      const proto = fieldOf(F, ' P=');
+      bump(st.senders, L.slice(0, se), r);
+      const u = fieldOf(L, ' U=', se, fe);
+      const proto = fieldOf(L, ' P=', se, fe);
       if (u !== undefined && (proto === undefined || proto.startsWith('local'))) bump(st.localUsers, u, r);
     }
     // per-hour counts; the hour changes rarely, so compare in place before allocating a key

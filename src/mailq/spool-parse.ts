@@ -15,21 +15,31 @@ export interface ParsedHeader {
 const isSpace = (c: number) => c === 32 || (c >= 9 && c <= 13);
 const isDigit = (c: number) => c >= 48 && c <= 57;
 
-/** Sequential line reader over the file that mimics fgets + strlen (a NUL ends the C string). */
+/**
+ * Sequential line reader over the file that mimics fgets + strlen (a NUL ends the C string).
+ * The file is decoded once (latin1: one character per byte, so offsets are byte offsets).
+ */
 class Lines {
   pos = 0;
-  constructor(readonly buf: Buffer) {}
-  /** Next line including its newline, as a latin1 string cut at the first NUL; null at EOF. */
+  readonly s: string;
+  private readonly firstNul: number;
+  constructor(readonly buf: Buffer) {
+    this.s = buf.toString('latin1');
+    this.firstNul = this.s.indexOf('\0');
+  }
+  /** Next line including its newline, cut at the first NUL; null at EOF. */
   next(): string | null {
-    const { buf } = this;
-    if (this.pos >= buf.length) return null;
-    let end = buf.indexOf(10, this.pos);
-    end = end === -1 ? buf.length : end + 1;
-    let s = buf.toString("latin1", this.pos, end);
+    const { s } = this;
+    if (this.pos >= s.length) return null;
+    let end = s.indexOf('\n', this.pos);
+    end = end === -1 ? s.length : end + 1;
+    const start = this.pos;
     this.pos = end;
-    const z = s.indexOf('\0');
-    if (z !== -1) s = s.slice(0, z);
-    return s;
+    if (this.firstNul !== -1 && this.firstNul < end) {
+      const z = s.indexOf('\0', start);
+      if (z !== -1 && z < end) return s.slice(start, z);
+    }
+    return s.slice(start, end);
   }
 }
 
@@ -226,7 +236,7 @@ export function parseHeaderFile(inp: ParseInput): ParsedHeader {
       while (pos < buf.length && isSpace(buf[pos])) pos++;
       if (flag !== 42 /* * */) headerBytes += n; // counted before the bytes are checked, as exim does
       if (pos + n > buf.length || (firstNul !== -1 && firstNul < pos + n && firstNul >= pos)) fail();
-      const text = buf.toString("latin1", pos, pos + n);
+      const text = lines.s.slice(pos, pos + n);
       pos += n;
       if (inp.wantHeaders && !(flag === 42 && inp.liveHeadersOnly)) headers += text;
       if (flag === 42) continue;
