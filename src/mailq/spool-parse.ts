@@ -171,7 +171,7 @@ export function parseHeaderFile(inp: ParseInput): ParsedHeader {
       switch (name[0]) {
         case 'a':
           if (name.startsWith('aclc ') || name.startsWith('aclm ')) {
-            const sp = name.indexOf(' ', 4);
+            const sp = name.indexOf(' ', 5); // after "aclc ": the space that ends the variable name
             if (sp === -1) fail();
             const count = scanInt(name, sp);
             if (count === null) fail();
