@@ -54,11 +54,15 @@ test('corrupt, truncated, NUL-filled and unreadable -H files are shown the way e
     fs.mkdirSync(ch); // read() fails with EISDIR, like an unreadable file
     fs.rmSync(bad.file(d, '-D'));
     fs.writeFileSync(bad.file(f, '-H'), Buffer.from([0xff, 0xfe, 0, 1, 2, 10, 10]));
+    // a journal left by a delivery in progress (or a crash): its addresses show as delivered
+    const g = bad.inject('g@vm', ['j1@example.org', 'j2@example.org'], 'Subject: journal\n');
+    fs.writeFileSync(path.join(path.dirname(bad.file(g, '-H')), g + '-J'), 'j2@example.org\n');
     const r = sameAsExim(() => hostops(['mailq', 'list', '--spool', bad.dir]).stdout, () => bad.exim(['-bp']).stdout);
     assert.equal(r.ours, r.theirs);
     assert.match(r.ours, /\*\*\* spool format error: size=\d+ \*\*\*/);
     assert.match(r.ours, /\*\*\* spool read error: Is a directory \*\*\*/);
     assert.ok(r.ours.includes(e));
+    assert.match(r.ours, /\n          j1@example\.org\n        D j2@example\.org\n/);
     assert.equal(hostops(['mailq', 'count', '--spool', bad.dir]).stdout, bad.exim(['-bpc']).stdout);
     // nothing was touched
     assert.ok(fs.existsSync(bad.file(a, '-D')) && fs.existsSync(bad.file(f, '-D')) && fs.statSync(ch).isDirectory());
