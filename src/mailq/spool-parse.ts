@@ -43,6 +43,11 @@ class Lines {
   }
 }
 
+/** Lookup types of Debian's exim4-daemon-light/heavy and cPanel builds, for `--(type)name` lines. */
+const QUOTERS = new Set(['lsearch', 'wildlsearch', 'nwildlsearch', 'iplsearch', 'cdb', 'dbm', 'dbmjz', 'dbmnz', 'dnsdb',
+  'dsearch', 'nis', 'nis0', 'passwd', 'mysql', 'pgsql', 'sqlite', 'ldap', 'ldapdn', 'ldapm', 'redis', 'json', 'lmdb',
+  'nisplus', 'oracle', 'ibase', 'spf', 'psl', 'readsock', 'whoson', 'testdb']);
+
 class SpoolFormatError extends Error {}
 const fail = (): never => { throw new SpoolFormatError(); };
 
@@ -79,22 +84,35 @@ export function recipientAddress(line: string): string {
   return line;
 }
 
-/** Reads the non-recipients tree (preorder `YN addr` lines) into `out` in tree (sorted) order. */
+/**
+ * Reads the non-recipients tree (preorder `YN addr` lines) into `out` in tree (sorted) order.
+ * Iterative, so a hostile file with a very deep tree cannot overflow the stack.
+ */
 function readTree(first: string, lines: Lines, out: string[]): void {
-  const n = first.length;
-  const right = first[1] === 'Y';
-  if (n < 5) fail();
-  const name = first.slice(3, n - 1);
-  if (first[0] === 'Y') {
-    const l = lines.next();
-    if (l === null) fail();
-    readTree(l!, lines, out);
-  }
-  out.push(name);
-  if (right) {
-    const l = lines.next();
-    if (l === null) fail();
-    readTree(l!, lines, out);
+  // each frame: the node's name, whether its right subtree is still to be read
+  const stack: { name: string; right: boolean }[] = [];
+  let line: string | null = first;
+  for (;;) {
+    // descend along left children, reading one line per node
+    for (;;) {
+      const n = line!.length;
+      if (n < 5) fail();
+      stack.push({ name: line!.slice(3, n - 1), right: line![1] === 'Y' });
+      if (line![0] !== 'Y') break;
+      line = lines.next();
+      if (line === null) fail();
+    }
+    // climb: emit nodes until one has a right subtree to read
+    for (;;) {
+      const top = stack.pop();
+      if (!top) return;
+      out.push(top.name);
+      if (top.right) {
+        line = lines.next();
+        if (line === null) fail();
+        break;
+      }
+    }
   }
 }
 
@@ -156,17 +174,25 @@ export function parseHeaderFile(inp: ParseInput): ParsedHeader {
 
     const l4 = lines.next();
     if (l4 === null) fail();
-    const m4 = /^[ \t\n\v\f\r]*([+-]?\d+)[ \t\n\v\f\r]*([+-]?\d+)/.exec(l4!);
+    // (?!\d): %ld takes every digit, so the regex must not split one number into two
+    const m4 = /^[ \t\n\v\f\r]*([+-]?\d+)(?!\d)[ \t\n\v\f\r]*([+-]?\d+)/.exec(l4!);
     if (!m4) fail();
     msg.time = Number(m4![1]);
 
     let line: string | null;
     for (;;) {
       line = lines.next();
-      if (line === null) fail();
+      // 4.96 reads these lines with fgets_big_buffer(): each must end in a newline (a NUL ends it early)
+      if (line === null || line.length === 0 || line[line.length - 1] !== '\n') fail();
       if (line![0] !== '-') break;
       const body = line!.slice(0, line!.length - 1);
-      const v = body[1] === '-' ? 2 : 1; // "--name" = tainted value, same meaning here
+      let v = body[1] === '-' ? 2 : 1; // "--name" = tainted value, same meaning here
+      if (body[v] === '(') {
+        // "--(lookup)name": a value quoted for a lookup type exim must know
+        const close = body.indexOf(')', v);
+        if (close === -1 || !QUOTERS.has(body.slice(v + 1, close))) fail();
+        v = close + 1;
+      }
       const name = body.slice(v);
       switch (name[0]) {
         case 'a':
@@ -216,7 +242,8 @@ export function parseHeaderFile(inp: ParseInput): ParsedHeader {
     if (rcount === null || rcount > 16384) fail();
     for (let i = 0; i < rcount!; i++) {
       const l = lines.next();
-      if (l === null || l.length < 2) fail();
+      // exim 4.96 rejects a recipient line cut off without its newline (seen with exim -bp)
+      if (l === null || l.length < 2 || l[l.length - 1] !== '\n') fail();
       msg.recipients.push({ address: recipientAddress(l!.slice(0, l!.length - 1)), delivered: false });
     }
 
