@@ -50,6 +50,8 @@ function readWhole(file: string): Buffer {
 export function readChunk(req: ChunkRequest): ChunkResult {
   const pred = req.select ? compileSelection(req.select) : null;
   const wantHeaders = req.select ? needsHeaders(req.select) : false;
+  // the -bp text needs no header values unless a selection looks at them
+  const fields = req.mode !== 'text' || req.select !== undefined;
   const messages: QueueMessage[] = [];
   // flat strings joined per batch: `text +=` would keep a cons-string node per piece alive
   const batches: string[] = [];
@@ -78,7 +80,7 @@ export function readChunk(req: ChunkRequest): ChunkResult {
       if (e.hasJournal) {
         try { journal = fs.readFileSync(base + id + '-J'); } catch { /* gone: delivery finished */ }
       }
-      const p = parseHeaderFile({ id, subdir: e.subdir, buf: hbuf, dataSize: st ? st.size : -1, journal, wantHeaders });
+      const p = parseHeaderFile({ id, subdir: e.subdir, buf: hbuf, dataSize: st ? st.size : -1, journal, wantHeaders, fields });
       msg = p.msg;
       headers = p.headers;
     }

@@ -21,17 +21,23 @@ const isDigit = (c: number) => c >= 48 && c <= 57;
  */
 class Lines {
   pos = 0;
-  readonly s: string;
+  /** Decoded text: the envelope (up to the blank line before the headers) until more is needed. */
+  s: string;
   private readonly firstNul: number;
   constructor(readonly buf: Buffer) {
-    this.s = buf.toString('latin1');
-    this.firstNul = this.s.indexOf('\0');
+    const env = buf.indexOf('\n\n');
+    this.s = buf.toString('latin1', 0, env === -1 ? buf.length : env + 2);
+    this.firstNul = buf.indexOf(0);
   }
   /** Next line including its newline, cut at the first NUL; null at EOF. */
   next(): string | null {
+    if (this.pos >= this.buf.length) return null;
+    let end = this.s.indexOf('\n', this.pos);
+    if (end === -1 && this.s.length < this.buf.length) {
+      this.s = this.buf.toString('latin1'); // a malformed file: decode the rest
+      end = this.s.indexOf('\n', this.pos);
+    }
     const { s } = this;
-    if (this.pos >= s.length) return null;
-    let end = s.indexOf('\n', this.pos);
     end = end === -1 ? s.length : end + 1;
     const start = this.pos;
     this.pos = end;
@@ -133,6 +139,8 @@ export interface ParseInput {
   /** Contents of the -J journal, if any. */
   journal?: Buffer;
   wantHeaders?: boolean;
+  /** Decode Subject, X-PHP-Script and From into the record (default true; not needed for -bp text). */
+  fields?: boolean;
   /** With wantHeaders: leave out `*` (deleted or rewritten) headers. */
   liveHeadersOnly?: boolean;
 }
@@ -142,6 +150,7 @@ export function parseHeaderFile(inp: ParseInput): ParsedHeader {
   const { id, buf } = inp;
   const msg: QueueMessage = { id, time: 0, size: 0, sender: '', recipients: [], frozen: false, subdir: inp.subdir };
   const lines = new Lines(buf);
+  const fields = inp.fields !== false;
   let inHeader = false;
   let headerBytes = 0;
   let headers = '';
@@ -263,14 +272,15 @@ export function parseHeaderFile(inp: ParseInput): ParsedHeader {
       while (pos < buf.length && isSpace(buf[pos])) pos++;
       if (flag !== 42 /* * */) headerBytes += n; // counted before the bytes are checked, as exim does
       if (pos + n > buf.length || (firstNul !== -1 && firstNul < pos + n && firstNul >= pos)) fail();
-      const text = lines.s.slice(pos, pos + n);
+      const start = pos;
       pos += n;
-      if (inp.wantHeaders && !(flag === 42 && inp.liveHeadersOnly)) headers += text;
-      if (flag === 42) continue;
-      const c0 = text.charCodeAt(0) | 0x20;
-      if (c0 === 0x73 /* s */ && msg.subject === undefined) msg.subject = headerValue(text, 'subject');
-      else if (c0 === 0x78 /* x */ && msg.phpScript === undefined) msg.phpScript = headerValue(text, 'x-php-script');
-      else if (flag === 70 /* F */ && msg.fromHeader === undefined) msg.fromHeader = headerValue(text, 'from');
+      if (inp.wantHeaders && !(flag === 42 && inp.liveHeadersOnly)) headers += buf.toString('latin1', start, pos);
+      if (flag === 42 || !fields || n === 0) continue;
+      // only the few headers the message record carries are decoded
+      const c0 = buf[start] | 0x20;
+      if (c0 === 0x73 /* s */ && msg.subject === undefined) msg.subject = headerValue(buf.toString('latin1', start, pos), 'subject');
+      else if (c0 === 0x78 /* x */ && msg.phpScript === undefined) msg.phpScript = headerValue(buf.toString('latin1', start, pos), 'x-php-script');
+      else if (flag === 70 /* F */ && msg.fromHeader === undefined) msg.fromHeader = headerValue(buf.toString('latin1', start, pos), 'from');
     }
   } catch (e) {
     if (!(e instanceof SpoolFormatError)) throw e;
