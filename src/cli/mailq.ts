@@ -4,7 +4,7 @@
  */
 import { Command } from 'commander';
 import { printJson, printNdjson } from '../lib/output.js';
-import { usageError } from '../lib/errors.js';
+import { HostopsError, usageError } from '../lib/errors.js';
 import {
   locatePaths, readQueue, readQueueChunks, countSpool, toJsonMessage, compileSelection, isEmptySelection,
   parseDuration, parseSize, type Selection, type QueueMessage, assertMessageIds, runAction, type ActionName,
@@ -261,6 +261,10 @@ export function register(program: Command): void {
     .action(async (o: CommonOpts & { log?: string[]; since?: string; until?: string; top: string; queue: boolean; scriptsOnly?: boolean; hourly: boolean }) => {
       const paths = await locatePaths({ spool: o.spool, exim: o.exim, eximArgs: eximArgs(o) });
       const logs = o.log?.length ? o.log : paths.logs;
+      if (!logs.length) {
+        throw new HostopsError('MAILQ_NO_LOG', `no exim mainlog at ${paths.mainlog} (nor rotated copies beside it)`,
+          { exitCode: 3, hint: 'pass --log <file> (Debian: /var/log/exim4/mainlog, cPanel: /var/log/exim_mainlog)' });
+      }
       let queue: QueueMessage[] | undefined;
       if (o.queue) {
         try { queue = await readQueue(paths.spool); } catch (e) { process.stderr.write(`hostops: queue not joined: ${(e as Error).message}\n`); }

@@ -20,6 +20,8 @@ export interface Paths {
   spool: string;
   /** The current mainlog first, then its rotations that exist (newest first). */
   logs: string[];
+  /** Where the current mainlog is expected (it may not exist). */
+  mainlog: string;
 }
 
 const CANDIDATES = ['/usr/sbin/exim', '/usr/sbin/exim4', '/usr/local/sbin/exim', '/usr/bin/exim'];
@@ -84,5 +86,5 @@ export async function locatePaths(opts: LocateOptions = {}): Promise<Paths> {
   }
   if (!spool) spool = ['/var/spool/exim4', '/var/spool/exim'].find((p) => fs.existsSync(p)) ?? '/var/spool/exim4';
   if (!log) log = ['/var/log/exim4/mainlog', '/var/log/exim_mainlog'].find((p) => fs.existsSync(p)) ?? '/var/log/exim4/mainlog';
-  return { spool, logs: opts.log ? [log] : rotatedLogs(log) };
+  return { spool, logs: opts.log ? [log] : rotatedLogs(log), mainlog: log };
 }
