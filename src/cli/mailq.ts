@@ -154,6 +154,18 @@ export function register(program: Command): void {
         else process.stdout.write(`${matched} matches out of ${seen} messages\n`);
         return;
       }
+      if (ids.length && !o.idsOnly && !o.brief) {
+        // named messages: like `exim -bp ID`, say which are not on the queue
+        const now = Math.floor(Date.now() / 1000);
+        const msgs = await readQueue(spool, { select, now });
+        if (o.json) for (const m of msgs) printNdjson(toJsonMessage(m));
+        else await writeLatin1(msgs.map((m) => formatBp(m, now)).join(''));
+        const found = new Set(msgs.map((m) => m.id));
+        const missing = ids.filter((i) => !found.has(i));
+        for (const i of missing) process.stderr.write(`hostops: message ${i} is not on the queue\n`);
+        if (missing.length) process.exitCode = 1;
+        return;
+      }
       if (!o.idsOnly && !o.brief) {
         const chunks = await readQueueChunks(spool, o.json ? 'ndjson' : 'text', { select });
         for (const c of chunks) {

@@ -114,3 +114,10 @@ test('show prints headers, body and the message log', () => {
   assert.match(r.stdout, /--- body\nhello\n/);
   assert.match(r.stdout, /bob@vm.*local_file transport succeeded|=> bob/);
 });
+
+test('list with ids prints those messages and names the ones not on the queue (exit 1)', () => {
+  const r = hostops(['mailq', 'list', '--spool', sp.dir, ids.frozen, '1xVwEz-0001T5-2H']);
+  assert.equal(r.status, 1);
+  assert.match(r.stdout, new RegExp(`^ ?\\d+[mhd] +\\S+ ${ids.frozen} <frozen@example.com> \\*\\*\\* frozen \\*\\*\\*\\n`));
+  assert.match(r.stderr, /message 1xVwEz-0001T5-2H is not on the queue/);
+});
