@@ -47,3 +47,8 @@ export function compareSpoolNames(a: string, b: string): number {
   const fb = b.slice(b.length === 25 ? 19 : 14);
   return fa < fb ? -1 : fa > fb ? 1 : 0;
 }
+
+/** A string whose order is compareSpoolNames' order (same-length names). */
+export function sortKey(name: string): string {
+  return name.slice(0, 6) + name.slice(name.length === 25 ? 19 : 14);
+}

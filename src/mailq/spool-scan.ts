@@ -2,7 +2,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { HostopsError } from '../lib/errors.js';
-import { compareSpoolNames, isHeaderFileName } from './ids.js';
+import { isHeaderFileName, sortKey } from './ids.js';
 import type { SpoolEntry } from './types.js';
 
 const isAlnum = (c: number) => (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
@@ -48,7 +48,12 @@ export function scanSpool(spool: string, opts: { sort?: boolean } = {}): SpoolEn
       if (names) collect(sub, n, names);
     }
   }
-  if (opts.sort !== false) out.sort((a, b) => compareSpoolNames(a.name, b.name));
+  if (opts.sort !== false) {
+    // one key per entry (time digits + sub-second part) instead of slicing inside the comparator
+    const keyed = out.map((e) => ({ e, k: sortKey(e.name) }));
+    keyed.sort((a, b) => (a.k < b.k ? -1 : a.k > b.k ? 1 : 0)); // stable: directory order on ties
+    for (let i = 0; i < keyed.length; i++) out[i] = keyed[i].e;
+  }
   return out;
 }
 
