@@ -130,3 +130,16 @@ test('worker ranges give the same report as one thread (line numbers included)',
   assert.deepEqual(b, a);
   fs.rmSync(f);
 });
+
+test('a truncated .gz log: what could be read is counted and the error is reported with the file', () => {
+  const f = path.join(sp.dir, 'cut.gz');
+  const lines = Array.from({ length: 2000 }, (_, i) => `2026-11-24 10:00:${String(i % 60).padStart(2, '0')} 1xVwEz-0001T6-2H <= b${i}@x.example U=alice P=local S=1 T="b" for r@y.example`).join('\n') + '\n';
+  const gz = zlib.gzipSync(Buffer.from(lines));
+  fs.writeFileSync(f, gz.subarray(0, Math.floor(gz.length * 0.6)));
+  const r = run('--log', f, '--json', '--no-queue');
+  assert.equal(r.status, 0, r.stderr);
+  const j = JSON.parse(r.stdout);
+  assert.ok(j.messages > 0 && j.messages < 2000, String(j.messages));
+  assert.equal(j.garbageSamples[0].file, f);
+  assert.match(j.garbageSamples[0].text, /gzip error/);
+});
