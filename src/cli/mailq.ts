@@ -169,8 +169,10 @@ export function register(program: Command): void {
       if (!o.idsOnly && !o.brief) {
         const chunks = await readQueueChunks(spool, o.json ? 'ndjson' : 'text', { select });
         for (const c of chunks) {
-          if (o.json) await new Promise<void>((r) => (process.stdout.write(c.text) ? r() : process.stdout.once('drain', () => r())));
-          else await writeLatin1(c.text);
+          for (const part of c.parts) {
+            if (o.json) await new Promise<void>((r) => (process.stdout.write(part) ? r() : process.stdout.once('drain', () => r())));
+            else await writeLatin1(part);
+          }
         }
         return;
       }

@@ -17,7 +17,8 @@ export interface ChunkRequest {
 
 export interface ChunkResult {
   messages: QueueMessage[];
-  text: string;
+  /** Text of the selected messages in order, in flat batches of up to 1000 messages. */
+  parts: string[];
   /** Messages seen (selected or not), for "N matches out of M". */
   seen: number;
   matched: number;
@@ -94,5 +95,5 @@ export function readChunk(req: ChunkRequest): ChunkResult {
     else if (req.mode === 'records') messages.push(msg);
   }
   if (batch.length) batches.push(batch.join(''));
-  return { messages, text: batches.join(''), seen, matched };
+  return { messages, parts: batches, seen, matched };
 }
