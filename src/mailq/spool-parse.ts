@@ -59,8 +59,27 @@ const fail = (): never => { throw new SpoolFormatError(); };
 
 /** sscanf("%ld") at the start (after optional whitespace); null when no number. */
 function scanInt(s: string, from = 0): number | null {
-  const m = /^[ \t\n\v\f\r]*([+-]?\d+)/.exec(from ? s.slice(from) : s);
-  return m ? Number(m[1]) : null;
+  const r = scanIntAt(s, from);
+  return r === null ? null : r.value;
+}
+
+/** sscanf("%ld")-like: optional whitespace, sign, digits; the value and where it ended. */
+function scanIntAt(s: string, i: number): { value: number; end: number } | null {
+  const n = s.length;
+  while (i < n && isSpace(s.charCodeAt(i))) i++;
+  let neg = false;
+  const c = s.charCodeAt(i);
+  if (c === 43 || c === 45) { neg = c === 45; i++; }
+  const start = i;
+  let v = 0;
+  while (i < n) {
+    const d = s.charCodeAt(i) - 48;
+    if (d < 0 || d > 9) break;
+    v = v * 10 + d;
+    i++;
+  }
+  if (i === start) return null;
+  return { value: neg ? -v : v, end: i };
 }
 
 /** The address part of a recipient line, read right to left as exim does (4.x and 3.x forms). */
@@ -148,7 +167,13 @@ export interface ParseInput {
 /** Parse one -H file. Never throws on bad content: the result's `error` says what exim would print. */
 export function parseHeaderFile(inp: ParseInput): ParsedHeader {
   const { id, buf } = inp;
-  const msg: QueueMessage = { id, time: 0, size: 0, sender: '', recipients: [], frozen: false, subdir: inp.subdir };
+  // every field present from the start: one object shape for all messages keeps property access fast
+  const msg: QueueMessage = {
+    id, time: 0, size: 0, sender: '', recipients: [], frozen: false, authId: undefined, phpScript: undefined,
+    subject: undefined, error: undefined, errorKind: undefined, login: undefined, uid: undefined, gid: undefined,
+    senderSetUntrusted: undefined, frozenAt: undefined, hostAddress: undefined, hostAuth: undefined,
+    authSender: undefined, protocol: undefined, fromHeader: undefined, extraDelivered: undefined, subdir: inp.subdir,
+  };
   const lines = new Lines(buf);
   const fields = inp.fields !== false;
   let inHeader = false;
@@ -184,9 +209,10 @@ export function parseHeaderFile(inp: ParseInput): ParsedHeader {
     const l4 = lines.next();
     if (l4 === null) fail();
     // (?!\d): %ld takes every digit, so the regex must not split one number into two
-    const m4 = /^[ \t\n\v\f\r]*([+-]?\d+)(?!\d)[ \t\n\v\f\r]*([+-]?\d+)/.exec(l4!);
-    if (!m4) fail();
-    msg.time = Number(m4![1]);
+    // sscanf("%ld %d"): two numbers, any whitespace (or none) between them
+    const t4 = scanIntAt(l4!, 0);
+    if (t4 === null || scanIntAt(l4!, t4.end) === null) fail();
+    msg.time = t4!.value;
 
     let line: string | null;
     for (;;) {
