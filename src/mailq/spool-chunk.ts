@@ -81,7 +81,7 @@ export function readChunk(req: ChunkRequest): ChunkResult {
       if (e.hasJournal) {
         try { journal = fs.readFileSync(base + id + '-J'); } catch { /* gone: delivery finished */ }
       }
-      const p = parseHeaderFile({ id, subdir: e.subdir, buf: hbuf, dataSize: st ? st.size : -1, journal, wantHeaders, fields });
+      const p = parseHeaderFile({ id, subdir: e.subdir, buf: hbuf, dataSize: st ? st.size : -1, journal, wantHeaders, liveHeadersOnly: true, fields });
       msg = p.msg;
       headers = p.headers;
     }
