@@ -65,34 +65,33 @@ export function readChunk(req: ChunkRequest): ChunkResult {
     const hfile = base + e.name;
     let msg: QueueMessage;
     let headers = '';
-    let hbuf: Buffer;
+    let hbuf: Buffer | null = null;
     try {
       hbuf = readWhole(hfile);
     } catch (err) {
       const x = err as NodeJS.ErrnoException;
       if (x.code === 'ENOENT') continue; // delivered or removed while listing: exim skips it too
       msg = readErrorMessage(id, e.subdir, x);
-      hbuf = Buffer.alloc(0);
     }
-    // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition
-    if (!msg!) {
+    if (hbuf) {
       const st = fs.statSync(base + id + '-D', { throwIfNoEntry: false });
       let journal: Buffer | undefined;
       if (e.hasJournal) {
         try { journal = fs.readFileSync(base + id + '-J'); } catch { /* gone: delivery finished */ }
       }
-      const p = parseHeaderFile({ id, subdir: e.subdir, buf: hbuf, dataSize: st ? st.size : -1, journal, wantHeaders, liveHeadersOnly: true, fields });
+      const p = parseHeaderFile({ id, subdir: e.subdir, buf: hbuf, dataSize: st ? st.size : -1, journal, wantHeaders,
+        liveHeadersOnly: true, fields });
       msg = p.msg;
       headers = p.headers;
     }
     seen++;
-    if (pred && !pred(msg, headers, req.now)) continue;
+    if (pred && !pred(msg!, headers, req.now)) continue;
     matched++;
     if (req.mode === 'text' || req.mode === 'ndjson') {
-      batch.push(req.mode === 'text' ? formatBp(msg, req.now) : JSON.stringify(toJsonMessage(msg)) + '\n');
+      batch.push(req.mode === 'text' ? formatBp(msg!, req.now) : JSON.stringify(toJsonMessage(msg!)) + '\n');
       if (batch.length === 1000) { batches.push(batch.join('')); batch = []; }
     }
-    else if (req.mode === 'records') messages.push(msg);
+    else if (req.mode === 'records') messages.push(msg!);
   }
   if (batch.length) batches.push(batch.join(''));
   return { messages, parts: batches, seen, matched };
