@@ -69,6 +69,15 @@ const printable = (s: string) => s.replace(/[^\x20-\x7e]/g, (c) => `\\x${c.charC
 
 const isD = (c: number) => c >= 48 && c <= 57;
 
+/** Compare the 19-character timestamp at s[p] with a "YYYY-MM-DD HH:MM:SS" string, without slicing. */
+function cmpStamp(s: string, p: number, stamp: string): number {
+  for (let i = 0; i < 19; i++) {
+    const d = s.charCodeAt(p + i) - stamp.charCodeAt(i);
+    if (d) return d;
+  }
+  return 0;
+}
+
 /** Value of ` X=` between from and limit in line L, up to the next space. */
 function fieldOf(L: string, name: string, from: number, limit: number): string | undefined {
   const i = L.indexOf(name, from);
@@ -106,7 +115,7 @@ export class MainlogScanner {
         p = q + 1;
         continue;
       }
-      if ((since !== undefined && s.slice(p, p + 19) < since) || (until !== undefined && s.slice(p, p + 19) >= until)) {
+      if ((since !== undefined && cmpStamp(s, p, since) < 0) || (until !== undefined && cmpStamp(s, p, until) >= 0)) {
         p = q + 1;
         continue;
       }
