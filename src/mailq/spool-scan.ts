@@ -59,5 +59,15 @@ export function scanSpool(spool: string, opts: { sort?: boolean } = {}): SpoolEn
 
 /** exim -bpc: the number of -H names, without opening any message file. */
 export function countSpool(spool: string): number {
-  return scanSpool(spool, { sort: false }).length;
+  const input = path.join(spool, 'input');
+  const top = readDir(input);
+  if (top === null) return scanSpool(spool).length; // raises the named error
+  let n = 0;
+  for (const name of top) {
+    if (isHeaderFileName(name)) n++;
+    else if (name.length === 1 && isAlnum(name.charCodeAt(0))) {
+      for (const x of readDir(path.join(input, name)) ?? []) if (isHeaderFileName(x)) n++;
+    }
+  }
+  return n;
 }
