@@ -60,7 +60,8 @@ export function scanSpool(spool: string, opts: { sort?: boolean } = {}): SpoolEn
 /** exim -bpc: the number of -H names, without opening any message file. */
 export function countSpool(spool: string): number {
   const input = path.join(spool, 'input');
-  const top = readDir(input);
+  let top: string[] | null;
+  try { top = readDir(input); } catch { top = null; }
   if (top === null) return scanSpool(spool).length; // raises the named error
   let n = 0;
   for (const name of top) {
