@@ -27,6 +27,8 @@ export interface ScanState {
   authUsers: Map<string, Count>;
   localUsers: Map<string, Count>;
   clientIps: Map<string, Count>;
+  /** Client addresses of unauthenticated SMTP arrivals (inbound mail, or relaying by IP). */
+  smtpIps: Map<string, Count>;
   cwds: Map<string, CwdCount>;
 }
 
@@ -44,7 +46,7 @@ export interface ScanOptions {
 export function newState(): ScanState {
   return { lines: 0, messages: 0, recipients: 0, unknownRecipients: 0, inbound: 0, cwdLines: 0, spoolCwdLines: 0, garbage: 0,
     garbageSamples: [], hourly: new Map(), senders: new Map(), authUsers: new Map(), localUsers: new Map(),
-    clientIps: new Map(), cwds: new Map() };
+    clientIps: new Map(), smtpIps: new Map(), cwds: new Map() };
 }
 
 /**
@@ -205,7 +207,11 @@ export class MainlogScanner {
       const e = b === -1 ? -1 : L.indexOf(']', b);
       if (e !== -1 && e < fe) bump(st.clientIps, L.slice(b + 1, e), r);
     } else if (h !== -1 && h < fe) {
+      // inbound (or relayed by IP): counted per client address only
       st.inbound++;
+      const b = L.indexOf('[', h);
+      const e = b === -1 ? -1 : L.indexOf(']', b);
+      if (e !== -1 && e < fe) bump(st.smtpIps, L.slice(b + 1, e), r);
     } else {
       bump(st.senders, L.slice(0, se), r);
       const u = fieldOf(L, ' U=', se, fe);
@@ -234,7 +240,7 @@ export function mergeState(a: ScanState, b: ScanState, maxSamples = 20): ScanSta
   for (const g of b.garbageSamples) if (a.garbageSamples.length < maxSamples) a.garbageSamples.push(g);
   if (b.first !== undefined && (a.first === undefined || b.first < a.first)) a.first = b.first;
   if (b.last !== undefined && (a.last === undefined || b.last > a.last)) a.last = b.last;
-  for (const k of ['hourly', 'senders', 'authUsers', 'localUsers', 'clientIps'] as const) {
+  for (const k of ['hourly', 'senders', 'authUsers', 'localUsers', 'clientIps', 'smtpIps'] as const) {
     for (const [key, v] of b[k]) {
       const c = a[k].get(key);
       if (c) { c.messages += v.messages; c.recipients += v.recipients; } else a[k].set(key, { ...v });

@@ -32,6 +32,7 @@ export function formatSources(r: SourcesReport, opts: { hourly?: boolean } = {})
   table('Senders', r.senders, (k) => `<${k}>`);
   table('Sender domains', r.senderDomains);
   table('Client IPs of SMTP AUTH senders (H=[ip])', r.clientIps);
+  table('Unauthenticated SMTP clients (inbound, or relaying by IP)', r.smtpIps);
   if (r.queuedScripts.length) {
     out += '\nQueued now by X-PHP-Script\n';
     for (const x of r.queuedScripts) out += `${n(x.queued ?? 0)}  ${x.key}\n${' '.repeat(10)}remove: ${x.select} --yes\n`;

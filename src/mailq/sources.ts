@@ -68,6 +68,8 @@ export interface SourcesReport {
   senders: SourceRow[];
   senderDomains: SourceRow[];
   clientIps: SourceRow[];
+  /** Unauthenticated SMTP clients (inbound mail, or relaying allowed by IP). */
+  smtpIps: SourceRow[];
   /** Queued messages by X-PHP-Script (from the queue, not the log). */
   queuedScripts: SourceRow[];
   hourly: { hour: string; messages: number; recipients: number }[];
@@ -237,6 +239,7 @@ export async function sources(opts: SourcesOptions): Promise<SourcesReport> {
     senderDomains: join(topRows(senderDomains, top), bySenderDomain,
       (k) => (k === '<>' ? 'hostops mailq rm --bounces' : `hostops mailq rm -f ${quote('@' + escapeRegex(k) + '>$')}`)),
     clientIps: topRows(total.clientIps, top),
+    smtpIps: topRows(total.smtpIps, top),
     queuedScripts,
     hourly: [...total.hourly].sort((a, b) => (a[0] < b[0] ? -1 : 1)).map(([hour, c]) => ({ hour, ...c })),
     garbage: total.garbage,
