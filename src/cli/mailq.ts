@@ -1,4 +1,343 @@
-import type { Command } from 'commander';
+/**
+ * `hostops mailq ...`: the Exim queue. This file parses flags and formats results; the work is
+ * in src/mailq/. Text output of `list` is exim -bp's layout byte for byte.
+ */
+import { Command } from 'commander';
+import { printJson, printNdjson } from '../lib/output.js';
+import { HostopsError, usageError } from '../lib/errors.js';
+import {
+  locatePaths, readQueue, readQueueChunks, countSpool, toJsonMessage, compileSelection, isEmptySelection,
+  parseDuration, parseSize, type Selection, type QueueMessage, assertMessageIds, runAction, type ActionName,
+  summarize, formatSummary, showMessage, formatBp, sources, formatSources, parseTimePoint, findExim,
+  watchQueue, formatAge, formatVolume, type WatchSnapshot,
+} from '../mailq/index.js';
+import { execFileSync } from 'node:child_process';
+import { progress } from '../lib/progress.js';
 
-/** `hostops mailq`: placeholder until its module lands. */
-export function register(_program: Command): void {}
+interface CommonOpts {
+  spool?: string;
+  log?: string[];
+  exim?: string;
+  config?: string;
+  define?: string[];
+  json?: boolean;
+}
+
+interface SelectOpts {
+  sender?: string; recipient?: string; sizeText?: string; minSize?: string; maxSize?: string;
+  olderThan?: string; youngerThan?: string; older?: string; younger?: string;
+  frozen?: boolean; unfrozen?: boolean; bounces?: boolean; subject?: string; header?: string;
+  auth?: string; script?: string; scriptDomain?: string; localUser?: string;
+}
+
+function addCommon(c: Command): Command {
+  return c
+    .option('--spool <dir>', 'spool directory (default: exim -bP spool_directory, then Debian/cPanel paths)')
+    .option('--exim <path>', 'exim binary (default: /usr/sbin/exim or exim4; env HOSTOPS_EXIM)')
+    .option('-C, --config <file>', 'exim configuration file, passed to exim as -C')
+    .option('-D, --define <macro=value>', 'exim -D macro for the configuration (repeatable)', (v: string, a: string[] = []) => [...a, v])
+    .option('--json', 'machine-readable output');
+}
+
+function addSelection(c: Command): Command {
+  return c
+    .option('-f, --sender <regex>', 'sender regex, matched against <sender> case-insensitively (^<>$ = bounces)')
+    .option('-r, --recipient <regex>', 'regex on any undelivered recipient')
+    .option('-s, --size-text <regex>', 'regex on the size column (e.g. M$), as exiqgrep -s')
+    .option('--min-size <size>', 'at least this size (e.g. 500K)')
+    .option('--max-size <size>', 'at most this size')
+    .option('-o, --older <seconds>', 'older than this many seconds (from the -H time, not the id)')
+    .option('-y, --younger <seconds>', 'younger than this many seconds')
+    .option('--older-than <duration>', 'older than (e.g. 2h, 3d)')
+    .option('--younger-than <duration>', 'younger than (e.g. 30m)')
+    .option('-z, --frozen', 'frozen messages only')
+    .option('-x, --unfrozen', 'messages that are not frozen')
+    .option('--bounces', 'bounces only (sender <>)')
+    .option('--subject <regex>', 'Subject header regex')
+    .option('--header <regex>', 'regex on any header line ("Name: value")')
+    .option('--auth <regex>', 'SMTP AUTH user regex')
+    .option('--script <regex>', 'X-PHP-Script regex (host/path part)')
+    .option('--script-domain <domain>', 'X-PHP-Script domain')
+    .option('--local-user <login>', 'login that submitted the message locally');
+}
+
+function selectionOf(o: SelectOpts, ids: string[] = []): Selection {
+  const s: Selection = {};
+  if (o.sender !== undefined) s.sender = o.sender;
+  if (o.recipient !== undefined) s.recipient = o.recipient;
+  if (o.sizeText !== undefined) s.sizeText = o.sizeText;
+  if (o.minSize !== undefined) s.minSize = parseSize(o.minSize);
+  if (o.maxSize !== undefined) s.maxSize = parseSize(o.maxSize);
+  if (o.older !== undefined) s.olderThan = parseDuration(o.older);
+  if (o.younger !== undefined) s.youngerThan = parseDuration(o.younger);
+  if (o.olderThan !== undefined) s.olderThan = parseDuration(o.olderThan);
+  if (o.youngerThan !== undefined) s.youngerThan = parseDuration(o.youngerThan);
+  if (o.frozen && o.unfrozen) throw usageError('MAILQ_BAD_SELECTION', '--frozen and --unfrozen exclude each other');
+  if (o.frozen) s.frozen = true;
+  if (o.unfrozen) s.frozen = false;
+  if (o.bounces) s.bounces = true;
+  if (o.subject !== undefined) s.subject = o.subject;
+  if (o.header !== undefined) s.header = o.header;
+  if (o.auth !== undefined) s.authUser = o.auth;
+  if (o.script !== undefined) s.script = o.script;
+  if (o.scriptDomain !== undefined) s.scriptDomain = o.scriptDomain;
+  if (o.localUser !== undefined) s.localUser = o.localUser;
+  if (ids.length) { assertMessageIds(ids); s.ids = ids; }
+  compileSelection(s); // reject a bad regex before any file is read
+  return s;
+}
+
+function eximArgs(o: CommonOpts): string[] {
+  const a = o.config ? ['-C', o.config] : [];
+  for (const d of o.define ?? []) {
+    if (!/^[A-Z][A-Za-z0-9_]*=/.test(d)) throw usageError('MAILQ_BAD_DEFINE', `not a macro definition: ${JSON.stringify(d)}`, 'use NAME=value (the name starts with an upper-case letter)');
+    a.push('-D' + d);
+  }
+  return a;
+}
+
+async function spoolOf(o: CommonOpts): Promise<string> {
+  return (await locatePaths({ spool: o.spool, exim: o.exim, eximArgs: eximArgs(o) })).spool;
+}
+
+const writeLatin1 = (s: string) => new Promise<void>((resolve) => {
+  if (s.length === 0) return resolve();
+  if (process.stdout.write(Buffer.from(s, 'latin1'))) resolve();
+  else process.stdout.once('drain', () => resolve());
+});
+
+/** exiqgrep -b: `<id> From: <sender> To: a;b` (undelivered recipients). */
+const brief = (m: QueueMessage) =>
+  `${m.id} From: <${m.sender}> To: ${m.recipients.filter((r) => !r.delivered).map((r) => r.address).join(';')}\n`;
+
+function renderWatch(s: WatchSnapshot, spool: string, rows: number): string {
+  const rate = (r: number | null) => (r === null ? '-' : `${r >= 0 ? '+' : ''}${r.toFixed(1)}/min`);
+  let out = `hostops mailq watch - ${spool} - ${new Date(s.time * 1000).toISOString().replace('T', ' ').slice(0, 19)}  (q quits)\n\n`;
+  out += `messages ${s.messages}   volume ${formatVolume(s.volume).trim()}   frozen ${s.frozen}   bounces ${s.bounces}   ` +
+    `oldest ${s.oldest === null ? '-' : formatAge(s.time - s.oldest).trim()}\n`;
+  out += `growth ${rate(s.growthPerMin)} (last refresh)   ${rate(s.averagePerMin)} (since start)   read ${s.readSeconds.toFixed(2)}s\n\n`;
+  out += 'top senders                                   msgs    volume\n';
+  for (const r of s.topSenders.slice(0, Math.max(1, Math.floor((rows - 12) / 2)))) {
+    out += `${r.key.slice(0, 44).padEnd(44)} ${String(r.count).padStart(6)}  ${formatVolume(r.volume)}\n`;
+  }
+  out += '\ntop recipient domains                         msgs\n';
+  for (const d of s.topDomains.slice(0, Math.max(1, Math.floor((rows - 12) / 2)))) out += `${d.domain.slice(0, 44).padEnd(44)} ${String(d.count).padStart(6)}\n`;
+  return out;
+}
+
+/** `hostops mailq list | head` must end quietly, not with an EPIPE stack trace. */
+function quietPipe(): void {
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(0);
+    throw e;
+  });
+}
+
+export function register(program: Command): void {
+  const mq = program.command('mailq').description('Exim mail queue: list, count, search, clean, find the spammer');
+  mq.hook('preAction', quietPipe);
+
+  addSelection(addCommon(mq.command('list').description('list the queue (exim -bp layout; exiqgrep selection flags)')))
+    .argument('[ids...]', 'only these message ids')
+    .option('-i, --ids-only', 'print message ids only (exiqgrep -i)')
+    .option('-c, --count', 'print "N matches out of M messages" (exiqgrep -c)')
+    .option('-b, --brief', 'one line per message: id, sender, recipients (exiqgrep -b)')
+    .action(async (ids: string[], o: CommonOpts & SelectOpts & { idsOnly?: boolean; count?: boolean; brief?: boolean }) => {
+      const spool = await spoolOf(o);
+      const sel = selectionOf(o, ids);
+      const select = isEmptySelection(sel) ? undefined : sel;
+      if (o.count) {
+        const chunks = await readQueueChunks(spool, 'count', { select });
+        const seen = chunks.reduce((a, c) => a + c.seen, 0);
+        const matched = chunks.reduce((a, c) => a + c.matched, 0);
+        if (o.json) printJson({ matches: matched, messages: seen });
+        else process.stdout.write(`${matched} matches out of ${seen} messages\n`);
+        return;
+      }
+      if (ids.length && !o.idsOnly && !o.brief) {
+        // named messages: like `exim -bp ID`, say which are not on the queue
+        const now = Math.floor(Date.now() / 1000);
+        const msgs = await readQueue(spool, { select, now });
+        if (o.json) for (const m of msgs) printNdjson(toJsonMessage(m));
+        else await writeLatin1(msgs.map((m) => formatBp(m, now)).join(''));
+        const found = new Set(msgs.map((m) => m.id));
+        const missing = ids.filter((i) => !found.has(i));
+        for (const i of missing) process.stderr.write(`hostops: message ${i} is not on the queue\n`);
+        if (missing.length) process.exitCode = 1;
+        return;
+      }
+      if (!o.idsOnly && !o.brief) {
+        const chunks = await readQueueChunks(spool, o.json ? 'ndjson' : 'text', { select });
+        for (const c of chunks) {
+          for (const part of c.parts) {
+            if (o.json) await new Promise<void>((r) => (process.stdout.write(part) ? r() : process.stdout.once('drain', () => r())));
+            else await writeLatin1(part);
+          }
+        }
+        return;
+      }
+      const msgs = await readQueue(spool, { select });
+      if (o.json) for (const m of msgs) printNdjson(toJsonMessage(m));
+      else if (o.idsOnly) await writeLatin1(msgs.map((m) => m.id + '\n').join(''));
+      else await writeLatin1(msgs.map(brief).join(''));
+    });
+
+  for (const [name, verb, desc] of [
+    ['rm', 'removed', 'remove messages (exim -Mrm)'],
+    ['freeze', 'frozen', 'freeze messages (exim -Mf)'],
+    ['thaw', 'thawed', 'thaw messages (exim -Mt)'],
+    ['deliver', 'delivered', 'force a delivery attempt (exim -M)'],
+  ] as [ActionName, string, string][]) {
+    addSelection(addCommon(mq.command(name).description(`${desc}: by id, or by selection (preview unless --yes)`)))
+      .argument('[ids...]', 'message ids (acted on directly)')
+      .option('--yes', 'act on the selection (default: only show what would be touched)')
+      .option('--all', 'select every message on the queue')
+      .option('--batch <n>', 'ids per exim invocation', '100')
+      .option('--audit-log <file>', 'audit log (default $HOSTOPS_AUDIT_LOG or /var/log/hostops/audit.log)')
+      .action(async (ids: string[], o: CommonOpts & SelectOpts & { yes?: boolean; all?: boolean; batch: string; auditLog?: string }) => {
+        const sel = selectionOf(o);
+        const bySelection = !isEmptySelection(sel) || o.all;
+        if (ids.length && bySelection) throw usageError('MAILQ_BAD_SELECTION', 'give message ids or a selection, not both');
+        if (!ids.length && !bySelection) {
+          throw usageError('MAILQ_NO_SELECTION', `nothing selected for ${name}`, 'give message ids, selection flags (see --help), or --all');
+        }
+        let targets = ids;
+        if (bySelection) {
+          const spool = await spoolOf(o);
+          const msgs = await readQueue(spool, { select: isEmptySelection(sel) ? undefined : sel });
+          targets = msgs.filter((m) => m.errorKind !== 'envelope' && m.errorKind !== 'read' || name === 'rm').map((m) => m.id);
+          if (!o.yes) {
+            if (o.json) printJson({ action: name, preview: true, count: targets.length, ids: targets });
+            else {
+              const now = Math.floor(Date.now() / 1000);
+              await writeLatin1(msgs.map((m) => formatBp(m, now)).join(''));
+              process.stdout.write(`${targets.length} message(s) would be ${verb}. Run again with --yes to do it.\n`);
+            }
+            return;
+          }
+        } else assertMessageIds(ids);
+        const bar = progress(name, targets.length, !o.json && targets.length > Number(o.batch));
+        let ticked = 0;
+        const results = await runAction(name, targets, {
+          exim: o.exim, eximArgs: eximArgs(o), batchSize: Math.max(1, Number(o.batch) || 100), auditLog: o.auditLog,
+          selection: bySelection ? { ...sel, all: o.all || undefined } : undefined,
+          onBatch: (d) => { bar.tick(d - ticked); ticked = d; },
+        });
+        bar.stop();
+        const bad = results.filter((r) => r.status !== 'done' && r.status !== 'noop');
+        if (o.json) printJson({ action: name, results });
+        else {
+          for (const r of results) if (r.status !== 'done') process.stdout.write(`${r.id}: ${r.status}: ${r.detail}\n`);
+          const done = results.filter((r) => r.status === 'done').length;
+          process.stdout.write(`${done} of ${results.length} message(s) ${verb}${bad.length ? `, ${bad.length} not (see above)` : ''}\n`);
+        }
+        if (bad.length) process.exitCode = 1;
+      });
+  }
+
+  addSelection(addCommon(mq.command('summary').description('per-domain table (exiqsumm, counted per message) and top senders, AUTH users, scripts')))
+    .option('--sort <key>', 'domain table order: domain, count or age', 'domain')
+    .option('--top <n>', 'rows per top list', '10')
+    .action(async (o: CommonOpts & SelectOpts & { sort: string; top: string }) => {
+      const spool = await spoolOf(o);
+      const sel = selectionOf(o);
+      const msgs = await readQueue(spool, { select: isEmptySelection(sel) ? undefined : sel });
+      const s = summarize(msgs, { top: Number(o.top) || 10 });
+      if (o.json) printJson(s);
+      else await writeLatin1(formatSummary(s, Math.floor(Date.now() / 1000), o.sort as 'domain'));
+    });
+
+  addCommon(mq.command('show').description('one message: envelope, headers, body and message log'))
+    .argument('<id>', 'message id')
+    .option('--no-body', 'leave out the body')
+    .action(async (id: string, o: CommonOpts & { body: boolean }) => {
+      const spool = await spoolOf(o);
+      const s = showMessage(spool, id);
+      if (o.json) {
+        printJson({ ...toJsonMessage(s.message), headers: Buffer.from(s.headers, 'latin1').toString('utf8'),
+          body: o.body ? s.body.toString('utf8') : undefined, msglog: s.msglog, files: s.files });
+        return;
+      }
+      await writeLatin1(formatBp(s.message, Math.floor(Date.now() / 1000)));
+      await writeLatin1('--- headers\n' + s.headers);
+      if (o.body) { process.stdout.write('--- body\n'); process.stdout.write(s.body); if (s.body.length && s.body[s.body.length - 1] !== 10) process.stdout.write('\n'); }
+      await writeLatin1('--- msglog\n' + (s.msglog ?? '(no message log)\n'));
+    });
+
+  addCommon(mq.command('sources').description('what is sending mail: scripts (cwd=), AUTH users, local users, senders, IPs, per hour; joined with the queue'))
+    .option('--log <file>', 'mainlog file (repeatable; default: exim\'s log_file_path and its rotations, .gz included)', (v: string, a: string[] = []) => [...a, v])
+    .option('--since <time>', 'from this time (ISO date/time in the log\'s local time, or a duration ago: 6h, 2d)')
+    .option('--until <time>', 'up to this time')
+    .option('--top <n>', 'rows per table', '10')
+    .option('--no-queue', 'do not join with the live queue')
+    .option('--scripts-only', 'only the cwd= report (the seed one-liner\'s question), fastest')
+    .option('--no-hourly', 'leave out the per-hour table')
+    .action(async (o: CommonOpts & { log?: string[]; since?: string; until?: string; top: string; queue: boolean; scriptsOnly?: boolean; hourly: boolean }) => {
+      const paths = await locatePaths({ spool: o.spool, exim: o.exim, eximArgs: eximArgs(o) });
+      const logs = o.log?.length ? o.log : paths.logs;
+      if (!logs.length) {
+        throw new HostopsError('MAILQ_NO_LOG', `no exim mainlog at ${paths.mainlog} (nor rotated copies beside it)`,
+          { exitCode: 3, hint: 'pass --log <file> (Debian: /var/log/exim4/mainlog, cPanel: /var/log/exim_mainlog)' });
+      }
+      let queue: QueueMessage[] | undefined;
+      if (o.queue) {
+        try { queue = await readQueue(paths.spool); } catch (e) { process.stderr.write(`hostops: queue not joined: ${(e as Error).message}\n`); }
+      }
+      const r = await sources({
+        logs, since: o.since ? parseTimePoint(o.since) : undefined, until: o.until ? parseTimePoint(o.until) : undefined,
+        queue, top: Number(o.top) || 10, scriptsOnly: o.scriptsOnly,
+        spoolDirs: [...new Set([paths.spool, '/var/spool/exim4', '/var/spool/exim'])],
+      });
+      if (!r.argumentsLogging) {
+        // confirm with exim itself when it is here (the logs scanned may simply predate the change)
+        const exim = findExim(o.exim);
+        if (exim) {
+          try {
+            const sel = execFileSync(exim, [...eximArgs(o), '-bP', 'log_selector'], { encoding: 'utf8', timeout: 10_000, stdio: ['ignore', 'pipe', 'ignore'] });
+            if (/\+arguments\b|\+all\b/.test(sel)) r.argumentsHint = 'exim has +arguments on now, but the logs scanned hold no cwd= lines (they predate it or cover no local submissions).';
+          } catch { /* keep the generic hint */ }
+        }
+      }
+      if (o.json) printJson(r);
+      else await writeLatin1(formatSources(r, { hourly: o.hourly }));
+      if (r.garbage) process.stderr.write(`hostops: ${r.garbage} garbage line(s) skipped in the mainlog (listed in the report)\n`);
+    });
+
+  addCommon(mq.command('watch').description('live view of queue size, growth rate and top senders (q or Ctrl-C quits)'))
+    .option('--interval <seconds>', 'refresh interval', '2')
+    .option('--iterations <n>', 'stop after n refreshes')
+    .action(async (o: CommonOpts & { interval: string; iterations?: string }) => {
+      const spool = await spoolOf(o);
+      const tty = Boolean(process.stdout.isTTY) && !o.json;
+      const ac = new AbortController();
+      const stop = () => ac.abort();
+      process.once('SIGINT', stop);
+      const stdin = process.stdin;
+      if (tty && stdin.isTTY) {
+        stdin.setRawMode(true);
+        stdin.resume();
+        stdin.on('data', (d: Buffer) => { if (d[0] === 0x71 /* q */ || d[0] === 0x03 /* ^C */) stop(); });
+        process.stdout.write('\x1b[?25l');
+      }
+      try {
+        for await (const snap of watchQueue(spool, { intervalSeconds: Number(o.interval) || 2, signal: ac.signal,
+          iterations: o.iterations ? Number(o.iterations) : undefined })) {
+          if (ac.signal.aborted) break;
+          if (!tty) { printNdjson(snap); continue; }
+          process.stdout.write('\x1b[H\x1b[2J' + renderWatch(snap, spool, process.stdout.rows || 24));
+        }
+      } finally {
+        process.removeListener('SIGINT', stop);
+        if (tty && stdin.isTTY) { stdin.setRawMode(false); stdin.pause(); process.stdout.write('\x1b[?25h\n'); }
+      }
+    });
+
+  addSelection(addCommon(mq.command('count').description('number of messages (exim -bpc), or of the selected ones')))
+    .action(async (o: CommonOpts & SelectOpts) => {
+      const spool = await spoolOf(o);
+      const sel = selectionOf(o);
+      const n = isEmptySelection(sel) ? countSpool(spool) : (await readQueue(spool, { select: sel })).length;
+      if (o.json) printJson({ count: n });
+      else process.stdout.write(`${n}\n`);
+    });
+}

@@ -1,0 +1,63 @@
+/**
+ * Reads the whole queue: one directory scan, then the -H files split into contiguous runs that
+ * worker threads parse in parallel (bounded: at most one worker per core, four at most). Small
+ * queues are read in the calling thread, where starting workers would cost more than it saves.
+ */
+import os from 'node:os';
+import { newWorker } from './worker.js';
+import { scanSpool } from './spool-scan.js';
+import { readChunk, type ChunkRequest, type ChunkResult } from './spool-chunk.js';
+import type { Selection } from './select.js';
+import type { QueueMessage } from './types.js';
+
+export interface ReadQueueOptions {
+  select?: Selection;
+  /** Epoch seconds used for ages; read once, like exim. */
+  now?: number;
+  /** Upper bound on worker threads (0 = read in this thread). */
+  workers?: number;
+}
+
+const WORKER_MIN_ENTRIES = 3000;
+
+function workerUrl(): URL {
+  // under tsx the sources are .ts; in dist they are .js
+  const ext = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
+  return new URL(`./spool-worker${ext}`, import.meta.url);
+}
+
+async function runChunks(reqs: ChunkRequest[]): Promise<ChunkResult[]> {
+  return Promise.all(reqs.map((req) => new Promise<ChunkResult>((resolve, reject) => {
+    const w = newWorker(workerUrl());
+    w.once('message', (r: { ok?: ChunkResult; error?: { message: string } }) => {
+      void w.terminate();
+      if (r.ok) resolve(r.ok);
+      else reject(new Error(r.error?.message ?? 'spool worker failed'));
+    });
+    w.once('error', reject);
+    w.postMessage(req);
+  })));
+}
+
+/** Parse the queue in -bp order into per-chunk results (text or records). */
+export async function readQueueChunks(spool: string, mode: ChunkRequest['mode'], opts: ReadQueueOptions = {}): Promise<ChunkResult[]> {
+  const now = opts.now ?? Math.floor(Date.now() / 1000);
+  const entries = scanSpool(spool);
+  const env = process.env.HOSTOPS_MAILQ_WORKERS;
+  const max = opts.workers ?? (env !== undefined ? Number(env) : Math.min(4, os.availableParallelism()));
+  const n = entries.length < WORKER_MIN_ENTRIES ? 0 : Math.min(max, Math.ceil(entries.length / WORKER_MIN_ENTRIES));
+  if (n <= 1) return [readChunk({ entries, now, select: opts.select, mode })];
+  const per = Math.ceil(entries.length / n);
+  const reqs: ChunkRequest[] = [];
+  for (let i = 0; i < n; i++) reqs.push({ entries: entries.slice(i * per, (i + 1) * per), now, select: opts.select, mode });
+  // this thread takes the first run itself while the workers read the others: one isolate less
+  const others = runChunks(reqs.slice(1));
+  const first = readChunk(reqs[0]);
+  return [first, ...(await others)];
+}
+
+/** Every message on the queue (or the selected ones), in exim -bp order. */
+export async function readQueue(spool: string, opts: ReadQueueOptions = {}): Promise<QueueMessage[]> {
+  const chunks = await readQueueChunks(spool, 'records', opts);
+  return chunks.length === 1 ? chunks[0].messages : chunks.flatMap((c) => c.messages);
+}
