@@ -35,7 +35,7 @@ export class Agent {
 
   private constructor(readonly cfg: ResolvedConfig, readonly store: Store, o: AgentOptions) {
     this.metrics = new AgentMetrics(cfg.site);
-    this.probes = { ...defaultProbes({ mailqSpool: cfg.mailq.spool, latency: cfg.ping.prober }), ...o.probes };
+    this.probes = { ...defaultProbes({ mailqSpool: cfg.mailq.spool, mailqLog: cfg.mailq.log, latency: cfg.ping.prober }), ...o.probes };
     const log = o.log ?? ((m: string) => process.stderr.write(`hostops serve: ${m}\n`));
     const now = o.now ?? (() => Date.now() / 1000);
     this.ctx = { cfg, site: cfg.site, store, metrics: this.metrics, probes: this.probes, now, log };

@@ -1,7 +1,8 @@
 /**
  * The probes the agent uses, behind small contracts so the implementations can change without
- * touching the scheduler: src/net, src/iperf, src/mailq and src/ntp when present, Debian's
- * binaries (fping, mtr, iperf3, exim) or a builtin client otherwise.
+ * touching the scheduler: src/net, src/iperf, src/mailq and src/ntp; Debian's fping is the
+ * latency fallback when the native addon is missing, and parsers for mtr --json, iperf3 -J and
+ * exim -bp remain for the other contracts.
  */
 import { type LatencyProber } from './latency.js';
 import { latencyProber } from './select.js';
@@ -9,14 +10,15 @@ import { type PathProber } from './path.js';
 import { netPathProber } from './path-net.js';
 import { type ThroughputProber } from './throughput.js';
 import { iperfModuleProber } from './throughput-iperf.js';
-import { eximBpSource, type MailqSource } from './mailq.js';
+import { type MailqSource } from './mailq.js';
+import { mailqModuleSource } from './mailq-module.js';
 import { type NtpChecker } from './ntp.js';
 import { ntpModuleChecker } from './ntp-module.js';
 
 export interface Probes { latency: LatencyProber; path: PathProber; throughput: ThroughputProber; mailq: MailqSource; ntp: NtpChecker }
 
-export function defaultProbes(opts: { mailqSpool?: string; latency?: string } = {}): Probes {
-  return { latency: latencyProber(opts.latency ?? 'auto'), path: netPathProber(), throughput: iperfModuleProber(), mailq: eximBpSource({ spool: opts.mailqSpool }), ntp: ntpModuleChecker() };
+export function defaultProbes(opts: { mailqSpool?: string; mailqLog?: string; latency?: string } = {}): Probes {
+  return { latency: latencyProber(opts.latency ?? 'auto'), path: netPathProber(), throughput: iperfModuleProber(), mailq: mailqModuleSource({ spool: opts.mailqSpool, log: opts.mailqLog }), ntp: ntpModuleChecker() };
 }
 
 export type { LatencyProber, LatencyResult, LatencyTarget } from './latency.js';
