@@ -1,8 +1,7 @@
 /**
  * The probes the agent uses, behind small contracts so the implementations can change without
  * touching the scheduler: src/net, src/iperf, src/mailq and src/ntp; Debian's fping is the
- * latency fallback when the native addon is missing, and parsers for mtr --json, iperf3 -J and
- * exim -bp remain for the other contracts.
+ * latency fallback when the native addon is missing.
  */
 import { type LatencyProber } from './latency.js';
 import { latencyProber } from './select.js';

@@ -1,10 +1,9 @@
 /**
  * Throughput contract: an iperf3 client run against a peer site and the iperf3 server every agent
- * offers its peers. Both speak iperf3's -J result object, so swapping the runner keeps the parser.
+ * offers its peers (implemented over src/iperf in throughput-iperf.ts). Results have the shape of
+ * iperf3's -J object; toRecords keeps what the store needs.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import type { ThroughputRecord } from '../../store/index.js';
-import { run } from './run.js';
 
 export interface ThroughputRun { host: string; port: number; duration: number; protocol: 'tcp' | 'udp'; reverse: boolean; signal?: AbortSignal }
 export interface ThroughputProber {
@@ -38,30 +37,4 @@ export function toRecords(site: string, peer: string, ts: number, o: Pick<Throug
   const rt = e.sum_sent?.retransmits;
   return [{ ...base, direction, bitsPerSecond: rx.bits_per_second ?? null, bytes: rx.bytes ?? null,
     retransmits: rt == null || rt < 0 || rt > 2 ** 53 ? null : rt }];
-}
-
-/** Fallback runner over Debian's iperf3 binary (argv only). */
-export function iperf3Prober(bin = 'iperf3'): ThroughputProber {
-  return {
-    name: 'iperf3',
-    async client(o) {
-      const argv = [bin, '-c', o.host, '-p', String(o.port), '-t', String(o.duration), '-J', '--connect-timeout', '3000'];
-      if (o.protocol === 'udp') argv.push('-u', '-b', '100M');
-      if (o.reverse) argv.push('-R');
-      const r = await run(argv, { timeoutMs: (o.duration + 20) * 1000, signal: o.signal });
-      try { return JSON.parse(r.stdout) as IperfResult; } catch { return { error: r.stderr.trim() || `iperf3 exit ${r.code}` }; }
-    },
-    async server(o) {
-      const child: ChildProcess = spawn(bin, ['-s', '-B', o.host, '-p', String(o.port)], { stdio: ['ignore', 'pipe', 'pipe'] });
-      await new Promise<void>((resolve, reject) => {
-        const t = setTimeout(resolve, 300);
-        child.once('error', (e) => { clearTimeout(t); reject(e); });
-        child.once('exit', (code) => { clearTimeout(t); reject(new Error(`iperf3 server exited (${code}) on ${o.host}:${o.port}`)); });
-      });
-      return {
-        port: o.port,
-        close: async () => { if (child.exitCode === null) { child.kill('SIGTERM'); await new Promise((r) => child.once('exit', r)); } },
-      };
-    },
-  };
 }

@@ -6,7 +6,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { appendFile } from 'node:fs/promises';
 import type { Agent } from '../agent.js';
-import { EXIM_ID } from '../probes/mailq.js';
+import { isMessageId } from '../../mailq/index.js';
 import { bearer, safeEqual, sameOrigin, type Csrf } from '../security.js';
 
 export function actionRoutes(app: FastifyInstance, agent: Agent, csrf: Csrf, token: string | undefined, auditLog: string): void {
@@ -27,7 +27,7 @@ export function actionRoutes(app: FastifyInstance, agent: Agent, csrf: Csrf, tok
   app.post('/api/mailq/remove', async (req, reply) => {
     if (!(await guard(req, reply))) return reply;
     const ids = (req.body as { ids?: unknown })?.ids;
-    if (!Array.isArray(ids) || !ids.length || ids.length > 1000 || !ids.every((i) => typeof i === 'string' && EXIM_ID.test(i))) {
+    if (!Array.isArray(ids) || !ids.length || ids.length > 1000 || !ids.every((i) => typeof i === 'string' && isMessageId(i))) {
       return reply.code(400).send({ error: 'ids must be a list of 1-1000 Exim message ids' });
     }
     const res = await agent.probes.mailq.remove(ids as string[]);
