@@ -76,7 +76,9 @@ export const configSchema = z.strictObject({
       fiveMinute: duration('35d'),
       hourly: duration('400d'),
     }).prefault({}),
-  }).prefault({}),
+  }).prefault({}).superRefine((st, ctx) => {
+    if (st.kind === 'postgres' && !st.url) ctx.addIssue({ code: 'custom', path: ['url'], message: 'kind postgres needs url: postgres://user@host/database' });
+  }),
   defaults: z.strictObject({
     /** Probe this host (127.0.0.1) and its default gateway when no config names targets. */
     self: z.boolean().default(true),

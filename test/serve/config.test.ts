@@ -17,6 +17,7 @@ const CASES: [string, string][] = [
   ['invalid-duration.yml', 'invalid-duration.yml:2: ping.interval: expected a duration such as "30s", "5m" or a number of seconds, got "soon"'],
   ['invalid-yaml.yml', 'invalid-yaml.yml:2: YAML syntax error: Flow sequence in block collection must be sufficiently indented and end with a ]'],
   ['invalid-url.yml', 'invalid-url.yml:3: store.url: expected a postgres:// URL'],
+  ['invalid-postgres-no-url.yml', 'invalid-postgres-no-url.yml:2: store.url: kind postgres needs url: postgres://user@host/database'],
   ['invalid-token.yml', 'invalid-token.yml:2: listen.token: a token must be at least 16 characters'],
 ];
 
