@@ -10,8 +10,8 @@ import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 const N = 1000;
-const WARMUP_S = Number(process.env.BENCH_WARMUP ?? 25);
-const MEASURE_S = Number(process.env.BENCH_SECONDS ?? 40);
+const WARMUP_S = Number(process.env.BENCH_WARMUP ?? 22);
+const MEASURE_S = Number(process.env.BENCH_SECONDS ?? 35);
 const here = fileURLToPath(import.meta.url);
 const targets = Array.from({ length: N }, (_, i) => `198.19.${Math.floor((i + 1) / 256)}.${(i + 1) % 256}`);
 
