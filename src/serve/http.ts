@@ -33,7 +33,7 @@ export async function buildHttp(agent: Agent, o: HttpOptions): Promise<FastifyIn
     if (!lockedDown) return;
     const url = req.url.split('?')[0];
     // the page itself and its scripts are public; data and metrics need the token
-    if (url === '/' || url === '/-/healthy' || /^\/(app\.js|style\.css|vendor\/[\w.-]+)$/.test(url)) return;
+    if (url === '/' || url === '/-/healthy' || /^\/([\w-]+\.(js|css)|vendor\/[\w.-]+)$/.test(url)) return;
     const t = bearer(req.headers.authorization);
     if (!t || !safeEqual(t, o.token!)) await reply.code(401).send({ error: 'a valid token is required (Authorization: Bearer ...)' });
   });
