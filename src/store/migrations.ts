@@ -46,6 +46,11 @@ export const MIGRATIONS: Migration[] = [
     // holds them all answers it without touching the table
     sql: ['CREATE INDEX IF NOT EXISTS ping_5m_overview ON ping_5m (ts, site, target, sent, received, rtt_median)'],
   },
+  {
+    version: 3,
+    name: 'path advice',
+    sql: ['ALTER TABLE path ADD COLUMN advice TEXT'],
+  },
 ];
 
 export type Dialect = 'sqlite' | 'postgres';

@@ -34,8 +34,8 @@ export class SqlStore implements Store {
   }
 
   async writePath(rec: PathRecord): Promise<void> {
-    await this.driver.batch([['INSERT INTO path (site, target, ts, hops, error) VALUES ($1,$2,$3,$4,$5)',
-      [rec.site, rec.target, rec.ts, json(rec.hops), rec.error ?? null]]]);
+    await this.driver.batch([['INSERT INTO path (site, target, ts, hops, error, advice) VALUES ($1,$2,$3,$4,$5,$6)',
+      [rec.site, rec.target, rec.ts, json(rec.hops), rec.error ?? null, rec.advice?.length ? json(rec.advice) : null]]]);
   }
 
   async writeThroughput(recs: ThroughputRecord[]): Promise<void> {
@@ -123,11 +123,12 @@ export class SqlStore implements Store {
   }
 
   async latestPaths(site?: string): Promise<PathRecord[]> {
-    const rows = await this.driver.all<{ site: string; target: string; ts: number; hops: string; error: string | null }>(
-      `SELECT p.site, p.target, p.ts, p.hops, p.error FROM path p
+    const rows = await this.driver.all<{ site: string; target: string; ts: number; hops: string; error: string | null; advice: string | null }>(
+      `SELECT p.site, p.target, p.ts, p.hops, p.error, p.advice FROM path p
        JOIN (SELECT site, target, MAX(ts) AS ts FROM path ${site ? 'WHERE site = $1' : ''} GROUP BY site, target) l
        ON p.site = l.site AND p.target = l.target AND p.ts = l.ts ORDER BY p.site, p.target`, site ? [site] : []);
-    return rows.map((r) => ({ site: r.site, target: r.target, ts: r.ts, hops: parse(r.hops, []), ...(r.error ? { error: r.error } : {}) }));
+    return rows.map((r) => ({ site: r.site, target: r.target, ts: r.ts, hops: parse(r.hops, []), ...(r.error ? { error: r.error } : {}),
+      ...(r.advice ? { advice: parse<string[]>(r.advice, []) } : {}) }));
   }
 
   async throughputHistory(from: number, to: number, site?: string): Promise<ThroughputRecord[]> {

@@ -11,7 +11,7 @@ export interface PingRound {
 }
 
 export interface PathHop { ttl: number; hosts: string[]; loss: number; sent: number; avg: number | null; best: number | null; worst: number | null }
-export interface PathRecord { site: string; target: string; ts: number; hops: PathHop[]; error?: string }
+export interface PathRecord { site: string; target: string; ts: number; hops: PathHop[]; error?: string; /** mtr-style hints (rate-limited hop, loss at the end ...). */ advice?: string[] }
 
 export interface ThroughputRecord {
   site: string;

@@ -41,7 +41,7 @@ test('sqlite store keeps rounds, rolls them up to 5-minute and hourly percentile
     const again2 = new SqlStore(new SqliteDriver(file));
     await again2.migrate();
     const mig = await again2.driver.all<{ version: number }>('SELECT version FROM schema_migrations');
-    assert.deepEqual(mig.map((m) => m.version), [1, 2]);
+    assert.deepEqual(mig.map((m) => m.version), [1, 2, 3]);
     await again2.close();
   } finally { t.cleanup(); }
 });
@@ -51,10 +51,11 @@ test('sqlite store returns latest paths, checks, mail queue and job state', asyn
   try {
     const store = await openStore({ kind: 'sqlite', path: path.join(t.dir, 'h.db'), spool: { path: '', maxRows: 100 } });
     await store.writePath({ site: 'a', target: 'x', ts: 1, hops: [] });
-    await store.writePath({ site: 'a', target: 'x', ts: 2, hops: [{ ttl: 1, hosts: ['198.18.0.1'], loss: 0, sent: 5, avg: 0.001, best: 0.001, worst: 0.002 }] });
+    await store.writePath({ site: 'a', target: 'x', ts: 2, hops: [{ ttl: 1, hosts: ['198.18.0.1'], loss: 0, sent: 5, avg: 0.001, best: 0.001, worst: 0.002 }], advice: ['hop 1 is fine'] });
     const paths = await store.latestPaths('a');
     assert.equal(paths.length, 1);
     assert.equal(paths[0].hops[0].hosts[0], '198.18.0.1');
+    assert.deepEqual(paths[0].advice, ['hop 1 is fine']);
     await store.writeCheck({ site: 'a', ts: 1, kind: 'ntp', target: '127.0.0.1', ok: false, value: null, data: { error: 'timeout' } });
     await store.writeCheck({ site: 'a', ts: 5, kind: 'ntp', target: '127.0.0.1', ok: true, value: 0.001, data: { stratum: 2 } });
     const checks = await store.latestChecks('ntp');

@@ -16,8 +16,8 @@ export function pathJob(ctx: JobContext): Job {
         for (let t = queue.shift(); t && !signal.aborted; t = queue.shift()) {
           const ts = ctx.now();
           try {
-            const hops = await ctx.probes.path.path(t.host, { cycles: cfg.path.cycles, signal });
-            await ctx.store.writePath({ site: ctx.site, target: t.name, ts, hops });
+            const { hops, advice } = await ctx.probes.path.path(t.host, { cycles: cfg.path.cycles, signal });
+            await ctx.store.writePath({ site: ctx.site, target: t.name, ts, hops, advice });
             ctx.metrics.pathHops.set({ target: t.name }, hops.length);
           } catch (e) {
             errors++;

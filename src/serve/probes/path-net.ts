@@ -7,10 +7,11 @@ export function netPathProber(): PathProber {
     name: 'src/net mtr',
     async path(host, o) {
       const r = await mtr(host, { cycles: o.cycles, intervalMs: 200, signal: o.signal });
-      return r.hops.map((h) => ({
+      const hops = r.hops.map((h) => ({
         ttl: h.ttl, hosts: h.hosts, loss: h.loss / 100, sent: h.sent,
         avg: h.received ? h.avg : null, best: h.received ? h.best : null, worst: h.received ? h.worst : null,
       }));
+      return { hops, advice: r.advice };
     },
   };
 }

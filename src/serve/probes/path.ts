@@ -3,5 +3,5 @@ import type { PathHop } from '../../store/index.js';
 
 export interface PathProber {
   readonly name: string;
-  path(host: string, opts: { cycles: number; signal?: AbortSignal }): Promise<PathHop[]>;
+  path(host: string, opts: { cycles: number; signal?: AbortSignal }): Promise<{ hops: PathHop[]; advice: string[] }>;
 }

@@ -6,6 +6,7 @@ async function loadPaths() {
   if (!paths.length) { fill('path-list', empty('No path recorded yet.')); return; }
   fill('path-list', ...paths.map((p) => h('div', {},
     h('h3', {}, `${p.site} → ${p.target} `, h('small', { class: 'muted' }, ago(p.ts))),
+    (p.advice || []).length ? h('ul', { class: 'advice' }, p.advice.map((a) => h('li', {}, a))) : null,
     p.error ? h('p', { class: 'pill bad' }, p.error)
       : table(['hop', 'host', 'loss', 'sent', 'avg', 'best', 'worst'], p.hops.map((x) => [x.ttl, x.hosts.length ? x.hosts.join(', ') : '???', pct(x.loss), x.sent, ms(x.avg), ms(x.best), ms(x.worst)])))));
 }
