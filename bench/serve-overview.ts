@@ -38,6 +38,7 @@ db.transaction(() => {
   }
   db.prepare("INSERT INTO job_state (site, job, last_run, next_run, failures, last_error) VALUES (?, 'ping', ?, ?, 0, NULL)").run(SITE, now, now + 20);
 })();
+await store.maintain(); // what the hourly prune job does
 console.log(`generated ${rows.toLocaleString()} rows (${TARGETS} targets x ${DAYS} days) in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
 
 const cfg = resolveConfig(configSchema.parse({

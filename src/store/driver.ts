@@ -11,5 +11,7 @@ export interface Driver {
   batch(statements: [string, Param[]][]): Promise<void>;
   /** Apply pending migrations once, even with several agents starting together. */
   migrate(): Promise<void>;
+  /** Refresh planner statistics (SQLite has no autoanalyze; PostgreSQL's autovacuum does it). */
+  maintain(): Promise<void>;
   close(): Promise<void>;
 }

@@ -46,6 +46,8 @@ export class PgDriver implements Driver {
     });
   }
 
+  async maintain(): Promise<void> { /* autovacuum analyzes */ }
+
   async close(): Promise<void> {
     await this.sql.end({ timeout: 2 });
   }

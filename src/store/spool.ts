@@ -107,7 +107,9 @@ export class SpooledStore implements Store {
   jobStates(site: string) { return this.inner.jobStates(site); }
   rollup(site?: string) { return this.inner.rollup(site); }
   prune(now: number, r: { raw: number; fiveMinute: number; hourly: number }) { return this.inner.prune(now, r); }
+  maintain() { return this.inner.maintain(); }
   overviewRows(since: number) { return this.inner.overviewRows(since); }
+  slaCounts(...a: Parameters<Store['slaCounts']>) { return this.inner.slaCounts(...a); }
   pingHistory(...a: Parameters<Store['pingHistory']>) { return this.inner.pingHistory(...a); }
   pingCount(site?: string) { return this.inner.pingCount(site); }
   sites() { return this.inner.sites(); }

@@ -7,7 +7,7 @@ import { quantiles } from './stats.js';
 import { rollupOnce } from './rollup.js';
 import { QCOLS, json, parse, qvals, type QRow } from './columns.js';
 import type {
-  CheckRecord, JobState, MailqSample, PathRecord, PingRound, PingSeries, Resolution, Store, ThroughputRecord,
+  CheckRecord, JobState, MailqSample, PathRecord, PingRound, PingSeries, Resolution, SlaBound, Store, ThroughputRecord,
 } from './types.js';
 
 
@@ -91,9 +91,28 @@ export class SqlStore implements Store {
     ]);
   }
 
+  maintain() { return this.driver.maintain(); }
+
   overviewRows(since: number) {
     return this.driver.all<{ site: string; target: string; ts: number; sent: number; received: number; median: number | null }>(
       'SELECT site, target, ts, sent, received, rtt_median AS median FROM ping_5m WHERE ts >= $1', [since]);
+  }
+
+  /** Counted in the database, so 100 pairs x 288 buckets never cross the wire as rows. */
+  async slaCounts(since: number, targets: string[] | null, rtt?: SlaBound, loss?: SlaBound) {
+    if (targets && !targets.length) return [];
+    const op = (b: SlaBound) => (b.op === '<=' ? '<=' : '<');
+    const conds: string[] = [];
+    const params: Param[] = [since];
+    // explicit casts: PostgreSQL would otherwise type a bare $n next to an INTEGER column as integer
+    if (rtt) { params.push(rtt.value); conds.push(`rtt_median IS NOT NULL AND rtt_median ${op(rtt)} CAST($${params.length} AS DOUBLE PRECISION)`); }
+    if (loss) { params.push(loss.value); conds.push(`(sent - received) ${op(loss)} CAST($${params.length} AS DOUBLE PRECISION) * sent`); }
+    const list = targets?.map((t) => { params.push(t); return `$${params.length}`; }).join(', ');
+    const good = conds.length ? `SUM(CASE WHEN ${conds.join(' AND ')} THEN 1 ELSE 0 END)` : 'COUNT(*)';
+    const rows = await this.driver.all<{ site: string; target: string; buckets: number; good: number; last_ts: number }>(
+      `SELECT site, target, COUNT(*) AS buckets, ${good} AS good, MAX(ts) AS last_ts FROM ping_5m
+       WHERE ts >= $1 AND sent > 0 ${list ? `AND target IN (${list})` : ''} GROUP BY site, target`, params);
+    return rows.map((r) => ({ site: r.site, target: r.target, buckets: Number(r.buckets), good: Number(r.good), lastTs: Number(r.last_ts) }));
   }
 
   async pingHistory(site: string, target: string, from: number, to: number, resolution?: Resolution): Promise<PingSeries> {

@@ -83,6 +83,13 @@ export class SqliteDriver implements Driver {
     }).immediate();
   }
 
+  async maintain(): Promise<void> {
+    // without statistics SQLite walks the whole 5-minute table in key order for the overview's
+    // GROUP BY; with them it skip-scans the last day (measured: 45 ms -> 5 ms for 864k rows)
+    this.db.pragma('analysis_limit = 1000');
+    this.db.exec('ANALYZE');
+  }
+
   async close(): Promise<void> {
     this.cache.clear();
     if (this.db.open) this.db.close();

@@ -53,6 +53,8 @@ export interface JobState { site: string; job: string; lastRun: number | null; n
 
 export type Resolution = 'raw' | '5m' | '1h';
 
+export interface SlaBound { op: '<' | '<='; value: number }
+
 /** Columns of a smoke graph: parallel arrays, one entry per round or bucket. */
 export interface PingSeries {
   site: string;
@@ -96,7 +98,11 @@ export interface Store {
   rollup(site?: string): Promise<number>;
   /** Delete what is older than each level's retention (seconds). */
   prune(now: number, retention: { raw: number; fiveMinute: number; hourly: number }): Promise<void>;
+  /** Housekeeping the database needs now and then (planner statistics). */
+  maintain(): Promise<void>;
   overviewRows(since: number): Promise<{ site: string; target: string; ts: number; sent: number; received: number; median: number | null }[]>;
+  /** Per (site, target) among `targets`: 5-minute buckets since `since` with pings sent, and how many met the bounds (seconds, ratio). */
+  slaCounts(since: number, targets: string[] | null, rtt?: SlaBound, loss?: SlaBound): Promise<{ site: string; target: string; buckets: number; good: number; lastTs: number }[]>;
   pingHistory(site: string, target: string, from: number, to: number, resolution?: Resolution): Promise<PingSeries>;
   pingCount(site?: string): Promise<number>;
   sites(): Promise<string[]>;

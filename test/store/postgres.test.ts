@@ -23,6 +23,12 @@ test('postgres store: same schema, migrations applied once, rollups and history'
     assert.equal(five.ts.length, 6);
     assert.equal(five.sent[0], 300);
     assert.ok(Math.abs((five.median[0] ?? 0) - 0.06225) < 1e-6);
+    await store.writePings(rounds('pgsite', 'lossy', T0, 90, 20, 10, true));
+    await store.rollup('pgsite');
+    const sla = await store.slaCounts(T0, ['nyc', 'lossy'], { op: '<', value: 0.07 }, { op: '<', value: 0.01 });
+    assert.deepEqual(sla.map((r) => [r.target, r.buckets, r.good]).sort(), [['lossy', 6, 0], ['nyc', 6, 6]]);
+    const loose = await store.slaCounts(T0, ['lossy'], undefined, { op: '<=', value: 0.2 });
+    assert.equal(loose[0].good, 6, '20% loss meets "<= 20%"');
     const hour = await store.pingHistory('pgsite', 'nyc', T0, T0 + 3600, '1h');
     assert.equal(hour.ts.length, 1);
     assert.equal(typeof hour.sent[0], 'number');

@@ -32,6 +32,10 @@ test('sqlite store keeps rounds, rolls them up to 5-minute and hourly percentile
     assert.equal(again.sent[0], 16 * 20);
     assert.equal(again.received[0], 15 * 20);
     // overview rows come from the 5-minute table
+    const sla = await store.slaCounts(T0, ['nyc', 'fra'], { op: '<', value: 0.07 }, { op: '<', value: 0.01 });
+    // nyc's first bucket holds the late all-lost round (6.25% loss): it misses the 1% bound
+    assert.deepEqual(sla.map((r) => [r.target, r.buckets, r.good]).sort(), [['fra', 24, 0], ['nyc', 24, 23]]);
+    assert.equal((await store.slaCounts(T0, null)).length, 2);
     const ov = await store.overviewRows(T0 + 3600);
     assert.equal(ov.length, 24);
     await store.prune(T0 + 7200 + 10, { raw: 3600, fiveMinute: 86400, hourly: 86400 * 30 });

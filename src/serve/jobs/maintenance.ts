@@ -1,4 +1,4 @@
-/** Rollups and retention; runs even when no probe writes (e.g. after a spool replay). */
+/** Rollups, retention and planner statistics; they run even when no probe writes (e.g. after a spool replay). */
 import type { Job } from '../scheduler.js';
 import type { JobContext } from './context.js';
 
@@ -7,5 +7,8 @@ export function rollupJob(ctx: JobContext): Job {
 }
 
 export function pruneJob(ctx: JobContext): Job {
-  return { name: 'prune', interval: 3600, timeout: 600, run: async () => { await ctx.store.prune(ctx.now(), ctx.cfg.store.retention); } };
+  return {
+    name: 'prune', interval: 3600, timeout: 600,
+    run: async () => { await ctx.store.prune(ctx.now(), ctx.cfg.store.retention); await ctx.store.maintain(); },
+  };
 }
