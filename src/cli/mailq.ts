@@ -167,13 +167,14 @@ export function register(program: Command): void {
         return;
       }
       if (!o.idsOnly && !o.brief) {
-        const chunks = await readQueueChunks(spool, o.json ? 'ndjson' : 'text', { select });
-        for (const c of chunks) {
-          for (const part of c.parts) {
+        const write = async (parts: string[]) => {
+          for (const part of parts) {
             if (o.json) await new Promise<void>((r) => (process.stdout.write(part) ? r() : process.stdout.once('drain', () => r())));
             else await writeLatin1(part);
           }
-        }
+        };
+        const chunks = await readQueueChunks(spool, o.json ? 'ndjson' : 'text', { select, onParts: write });
+        for (const c of chunks) await write(c.parts);
         return;
       }
       const msgs = await readQueue(spool, { select });

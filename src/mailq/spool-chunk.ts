@@ -48,51 +48,88 @@ function readWhole(file: string): Buffer {
   }
 }
 
-export function readChunk(req: ChunkRequest): ChunkResult {
-  const pred = req.select ? compileSelection(req.select) : null;
-  const wantHeaders = req.select ? needsHeaders(req.select) : false;
-  // the -bp text needs no header values unless a selection looks at them
-  const fields = req.mode !== 'text' || req.select !== undefined;
-  const messages: QueueMessage[] = [];
+/**
+ * Collects parsed messages of one run in -bp order: applies the selection and formats text or
+ * NDJSON in flat batches. Both readers (per-file JS, native bulk) feed it the same way.
+ */
+export class ChunkSink {
+  private readonly pred: ReturnType<typeof compileSelection> | null;
+  private readonly wantHeaders: boolean;
+  /** The -bp text needs no header values unless a selection looks at them. */
+  private readonly fields: boolean;
+  readonly messages: QueueMessage[] = [];
   // flat strings joined per batch: `text +=` would keep a cons-string node per piece alive
-  const batches: string[] = [];
-  let batch: string[] = [];
-  let seen = 0;
-  let matched = 0;
-  for (const e of req.entries) {
-    const id = e.name.slice(0, -2);
-    const base = e.dir + '/';
-    const hfile = base + e.name;
+  private readonly batches: string[] = [];
+  private batch: string[] = [];
+  seen = 0;
+  matched = 0;
+
+  constructor(private readonly mode: ChunkRequest['mode'], private readonly now: number, select?: Selection) {
+    this.pred = select ? compileSelection(select) : null;
+    this.wantHeaders = select ? needsHeaders(select) : false;
+    this.fields = mode !== 'text' || select !== undefined;
+  }
+
+  /** One -H file's contents (or the errno code of reading it; ENOENT = gone, skipped like exim). */
+  add(id: string, subdir: string, hbuf: Buffer | null, readErr: NodeJS.ErrnoException | null, dataSize: number, journal: Buffer | undefined): void {
     let msg: QueueMessage;
     let headers = '';
-    let hbuf: Buffer | null = null;
-    try {
-      hbuf = readWhole(hfile);
-    } catch (err) {
-      const x = err as NodeJS.ErrnoException;
-      if (x.code === 'ENOENT') continue; // delivered or removed while listing: exim skips it too
-      msg = readErrorMessage(id, e.subdir, x);
-    }
-    if (hbuf) {
-      const st = fs.statSync(base + id + '-D', { throwIfNoEntry: false });
-      let journal: Buffer | undefined;
-      if (e.hasJournal) {
-        try { journal = fs.readFileSync(base + id + '-J'); } catch { /* gone: delivery finished */ }
-      }
-      const p = parseHeaderFile({ id, subdir: e.subdir, buf: hbuf, dataSize: st ? st.size : -1, journal, wantHeaders,
-        liveHeadersOnly: true, fields });
+    if (hbuf === null) {
+      if (readErr!.code === 'ENOENT') return; // delivered or removed while listing: exim skips it too
+      msg = readErrorMessage(id, subdir, readErr!);
+    } else {
+      const p = parseHeaderFile({ id, subdir, buf: hbuf, dataSize, journal, wantHeaders: this.wantHeaders,
+        liveHeadersOnly: true, fields: this.fields });
       msg = p.msg;
       headers = p.headers;
     }
-    seen++;
-    if (pred && !pred(msg!, headers, req.now)) continue;
-    matched++;
-    if (req.mode === 'text' || req.mode === 'ndjson') {
-      batch.push(req.mode === 'text' ? formatBp(msg!, req.now) : JSON.stringify(toJsonMessage(msg!)) + '\n');
-      if (batch.length === 1000) { batches.push(batch.join('')); batch = []; }
-    }
-    else if (req.mode === 'records') messages.push(msg!);
+    this.seen++;
+    if (this.pred && !this.pred(msg, headers, this.now)) return;
+    this.matched++;
+    const mode = this.mode;
+    if (mode === 'text' || mode === 'ndjson') {
+      this.batch.push(mode === 'text' ? formatBp(msg, this.now) : JSON.stringify(toJsonMessage(msg)) + '\n');
+      if (this.batch.length === 1000) this.flush();
+    } else if (mode === 'records') this.messages.push(msg);
   }
-  if (batch.length) batches.push(batch.join(''));
-  return { messages, parts: batches, seen, matched };
+
+  /** Text formatted so far, as flat parts (the caller may write them out between batches). */
+  takeParts(): string[] {
+    this.flush();
+    return this.batches.splice(0);
+  }
+
+  private flush(): void {
+    if (this.batch.length) { this.batches.push(this.batch.join('')); this.batch = []; }
+  }
+
+  result(): ChunkResult {
+    return { messages: this.messages, parts: this.takeParts(), seen: this.seen, matched: this.matched };
+  }
+}
+
+export function readChunk(req: ChunkRequest): ChunkResult {
+  const sink = new ChunkSink(req.mode, req.now, req.select);
+  for (const e of req.entries) {
+    const id = e.name.slice(0, -2);
+    const base = e.dir + '/';
+    let hbuf: Buffer | null = null;
+    let readErr: NodeJS.ErrnoException | null = null;
+    try {
+      hbuf = readWhole(base + e.name);
+    } catch (err) {
+      readErr = err as NodeJS.ErrnoException;
+    }
+    let dataSize = -1;
+    let journal: Buffer | undefined;
+    if (hbuf) {
+      const st = fs.statSync(base + id + '-D', { throwIfNoEntry: false });
+      if (st) dataSize = st.size;
+      if (e.hasJournal) {
+        try { journal = fs.readFileSync(base + id + '-J'); } catch { /* gone: delivery finished */ }
+      }
+    }
+    sink.add(id, e.subdir, hbuf, readErr, dataSize, journal);
+  }
+  return sink.result();
 }
