@@ -17,8 +17,11 @@ export interface ChunkRequest {
 
 export interface ChunkResult {
   messages: QueueMessage[];
-  /** Text of the selected messages in order, in flat batches of up to 1000 messages. */
-  parts: string[];
+  /**
+   * Output of the selected messages in order: text mode as latin1 Buffers of about 1 MB (the -bp
+   * bytes), ndjson as strings of up to 1000 objects.
+   */
+  parts: (string | Buffer)[];
   /** Messages seen (selected or not), for "N matches out of M". */
   seen: number;
   matched: number;
@@ -58,9 +61,12 @@ export class ChunkSink {
   /** The -bp text needs no header values unless a selection looks at them. */
   private readonly fields: boolean;
   readonly messages: QueueMessage[] = [];
-  // flat strings joined per batch: `text +=` would keep a cons-string node per piece alive
-  private readonly batches: string[] = [];
+  // ndjson: flat strings joined per batch (`text +=` would keep a cons-string node per piece alive)
+  private readonly batches: (string | Buffer)[] = [];
   private batch: string[] = [];
+  // text: each message's -bp block written straight into a latin1 buffer (no join, no re-encoding)
+  private out: Buffer | null = null;
+  private outPos = 0;
   seen = 0;
   matched = 0;
 
@@ -87,15 +93,31 @@ export class ChunkSink {
     if (this.pred && !this.pred(msg, headers, this.now)) return;
     this.matched++;
     const mode = this.mode;
-    if (mode === 'text' || mode === 'ndjson') {
-      this.batch.push(mode === 'text' ? formatBp(msg, this.now) : JSON.stringify(toJsonMessage(msg)) + '\n');
+    if (mode === 'text') this.writeLatin1(formatBp(msg, this.now));
+    else if (mode === 'ndjson') {
+      this.batch.push(JSON.stringify(toJsonMessage(msg)) + '\n');
       if (this.batch.length === 1000) this.flush();
     } else if (mode === 'records') this.messages.push(msg);
   }
 
-  /** Text formatted so far, as flat parts (the caller may write them out between batches). */
-  takeParts(): string[] {
+  private writeLatin1(s: string): void {
+    if (this.out === null || this.outPos + s.length > this.out.length) {
+      this.flushOut();
+      this.out = Buffer.allocUnsafe(Math.max(1 << 20, s.length));
+    }
+    this.outPos += this.out.write(s, this.outPos, 'latin1');
+  }
+
+  private flushOut(): void {
+    if (this.out !== null && this.outPos > 0) this.batches.push(this.out.subarray(0, this.outPos));
+    this.out = null;
+    this.outPos = 0;
+  }
+
+  /** Output formatted so far, as parts (the caller may write them out between batches). */
+  takeParts(): (string | Buffer)[] {
     this.flush();
+    this.flushOut();
     return this.batches.splice(0);
   }
 

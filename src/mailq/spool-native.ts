@@ -86,7 +86,7 @@ export interface NativeReadOptions {
   select?: Selection;
   mode: ChunkRequest['mode'];
   /** Called with formatted parts as soon as a batch is done (text/ndjson), to stream output. */
-  onParts?: (parts: string[]) => Promise<void> | void;
+  onParts?: (parts: (string | Buffer)[]) => Promise<void> | void;
   threads?: number;
 }
 

@@ -191,8 +191,21 @@ export function parseHeaderFile(inp: ParseInput): ParsedHeader {
     const trailingNumber = (): number => {
       if (p === 0 || !isDigit(l2!.charCodeAt(p - 1))) fail();
       const end = p;
-      while (p > 0 && (isDigit(l2!.charCodeAt(p - 1)) || l2![p - 1] === '-')) p--;
-      const v = parseInt(l2!.slice(p, end), 10);
+      while (p > 0 && (isDigit(l2!.charCodeAt(p - 1)) || l2!.charCodeAt(p - 1) === 45 /* - */)) p--;
+      // parseInt semantics without a slice: optional '-', then digits up to the first non-digit
+      let i = p;
+      const neg = l2!.charCodeAt(i) === 45;
+      if (neg) i++;
+      let v = 0;
+      let any = false;
+      for (; i < end; i++) {
+        const d = l2!.charCodeAt(i) - 48;
+        if (d < 0 || d > 9) break;
+        v = v * 10 + d;
+        any = true;
+      }
+      if (!any) v = NaN;
+      else if (neg) v = -v;
       if (p <= 0 || l2![--p] !== ' ') fail();
       return v;
     };
@@ -316,6 +329,7 @@ export function parseHeaderFile(inp: ParseInput): ParsedHeader {
   }
   if (msg.errorKind !== 'envelope') {
     if (inp.dataSize >= 0) msg.size = headerBytes + inp.dataSize - (id.length + 3) + 1;
+    if (delivered.length === 0 && !inp.journal) return { msg, headers }; // nothing delivered: no sets
     const done = new Set(delivered);
     if (inp.journal) {
       // exim drops the last character of every journal line (normally the newline)

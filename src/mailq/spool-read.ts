@@ -18,7 +18,7 @@ export interface ReadQueueOptions {
   /** Upper bound on worker threads (0 = read in this thread). */
   workers?: number;
   /** Text/NDJSON modes: receives formatted parts as they are ready (streamed output). */
-  onParts?: (parts: string[]) => Promise<void> | void;
+  onParts?: (parts: (string | Buffer)[]) => Promise<void> | void;
 }
 
 const WORKER_MIN_ENTRIES = 3000;
