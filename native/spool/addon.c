@@ -475,6 +475,10 @@ static napi_value Release(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+napi_value ml_new(napi_env env, napi_callback_info info);
+napi_value ml_feed(napi_env env, napi_callback_info info);
+napi_value ml_result(napi_env env, napi_callback_info info);
+
 static void def(napi_env env, napi_value exports, const char *name, napi_callback cb) {
   napi_value fn;
   napi_create_function(env, name, NAPI_AUTO_LENGTH, cb, NULL, &fn);
@@ -486,6 +490,9 @@ static napi_value Init(napi_env env, napi_value exports) {
   def(env, exports, "count", Count);
   def(env, exports, "readBatch", ReadBatch);
   def(env, exports, "release", Release);
+  def(env, exports, "mlNew", ml_new);
+  def(env, exports, "mlFeed", ml_feed);
+  def(env, exports, "mlResult", ml_result);
   napi_value n;
   napi_create_uint32(env, FIELDS, &n);
   napi_set_named_property(env, exports, "FIELDS", n);
