@@ -168,7 +168,7 @@ export function register(program: Command): void {
         if (missing.length) process.exitCode = 1;
         return;
       }
-      if (!o.idsOnly && !o.brief) {
+      if (!o.brief && !(o.idsOnly && o.json)) {
         const write = async (parts: (string | Buffer)[]) => {
           for (const part of parts) {
             // text parts are latin1 Buffers already; ndjson parts are UTF-8 strings
@@ -176,7 +176,7 @@ export function register(program: Command): void {
             await new Promise<void>((r) => (process.stdout.write(data) ? r() : process.stdout.once('drain', () => r())));
           }
         };
-        const chunks = await readQueueChunks(spool, o.json ? 'ndjson' : 'text', { select, onParts: write });
+        const chunks = await readQueueChunks(spool, o.idsOnly ? 'ids' : o.json ? 'ndjson' : 'text', { select, onParts: write });
         for (const c of chunks) await write(c.parts);
         return;
       }

@@ -1,7 +1,7 @@
 /** Reads and parses a run of spool entries; runs in the main thread or in a worker. */
 import fs from 'node:fs';
 import { parseHeaderFile, readErrorMessage } from './spool-parse.js';
-import { compileSelection, needsHeaders, type Selection } from './select.js';
+import { compileSelection, needsHeaders, needsFields, type Selection } from './select.js';
 import { formatBp } from './bp-format.js';
 import { toJsonMessage } from './json.js';
 import type { QueueMessage, SpoolEntry } from './types.js';
@@ -11,8 +11,8 @@ export interface ChunkRequest {
   now: number;
   select?: Selection;
   /** 'records': return messages; 'text': return only the exim -bp text of the selected ones. */
-  /** records: messages; text: exim -bp text; ndjson: one JSON object per line; count: numbers only. */
-  mode: 'records' | 'text' | 'ndjson' | 'count';
+  /** records: messages; text: exim -bp text; ndjson: one JSON object per line; ids: one id per line; count: numbers only. */
+  mode: 'records' | 'text' | 'ndjson' | 'ids' | 'count';
 }
 
 export interface ChunkResult {
@@ -73,7 +73,8 @@ export class ChunkSink {
   constructor(private readonly mode: ChunkRequest['mode'], private readonly now: number, select?: Selection) {
     this.pred = select ? compileSelection(select) : null;
     this.wantHeaders = select ? needsHeaders(select) : false;
-    this.fields = mode !== 'text' || select !== undefined;
+    // Subject, X-PHP-Script and From are decoded only for records/JSON or a selection on them
+    this.fields = mode === 'records' || mode === 'ndjson' || (select !== undefined && needsFields(select));
   }
 
   /** One -H file's contents (or the errno code of reading it; ENOENT = gone, skipped like exim). */
@@ -94,6 +95,7 @@ export class ChunkSink {
     this.matched++;
     const mode = this.mode;
     if (mode === 'text') this.writeLatin1(formatBp(msg, this.now));
+    else if (mode === 'ids') this.writeLatin1(msg.id + '\n');
     else if (mode === 'ndjson') {
       this.batch.push(JSON.stringify(toJsonMessage(msg)) + '\n');
       if (this.batch.length === 1000) this.flush();
