@@ -3,7 +3,7 @@
  * per field, counts kept in byte-keyed tables and turned into the same ScanState at the end.
  * Used when the hostops_spool addon is built (HOSTOPS_MAILQ_NATIVE=0 forces the JS scanner).
  */
-import { spoolAddon } from './spool-native.js';
+import { spoolAddon } from './spool-addon.js';
 import { newState, own, printable, type Count, type ScanOptions, type ScanState } from './mainlog-scan.js';
 
 interface NativeResult {
