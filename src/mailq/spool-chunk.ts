@@ -107,7 +107,8 @@ export class ChunkSink {
       this.flushOut();
       this.out = Buffer.allocUnsafe(Math.max(1 << 20, s.length));
     }
-    this.outPos += this.out.write(s, this.outPos, 'latin1');
+    // latin1Write: Buffer#write without the encoding lookup (undocumented, stable in Node)
+    this.outPos += (this.out as unknown as { latin1Write(s: string, o: number): number }).latin1Write(s, this.outPos);
   }
 
   private flushOut(): void {

@@ -37,8 +37,12 @@ test('2000 mutated -H files never throw; a 200,000-deep delivered tree is read w
   const orig = fs.readFileSync(sp.file(id, '-H'));
   const r = rng(42);
   for (let i = 0; i < 2000; i++) {
-    const p = parseHeaderFile({ id, subdir: '', buf: mutate(orig, r), dataSize: 100 });
+    const buf = mutate(orig, r);
+    const p = parseHeaderFile({ id, subdir: '', buf, dataSize: 100 });
     assert.equal(typeof p.msg.id, 'string');
+    // the -bp text path decodes the file differently (whole, no header values): same verdict
+    const t = parseHeaderFile({ id, subdir: '', buf, dataSize: 100, fields: false }).msg;
+    assert.deepEqual({ ...t, subject: p.msg.subject, phpScript: p.msg.phpScript, fromHeader: p.msg.fromHeader }, p.msg);
   }
   const deep = Buffer.from(`${id}-H\nroot 0 0\n<a@vm>\n1 0\n` + 'YN a@vm\n'.repeat(200000) + 'NN b@vm\n1\nx@y\n\n');
   const d = parseHeaderFile({ id, subdir: '', buf: deep, dataSize: 100 }).msg;
