@@ -3,18 +3,8 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { Spool, hostops, sameAsExim } from './helpers.js';
 import { parseHeaderFile } from '../../src/mailq/spool-parse.js';
+import { rng } from '../../src/lib/rng.js';
 
-/** mulberry32: the same mutations on every run. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function mutate(b: Buffer, r: () => number): Buffer {
   const x = Buffer.from(b);
