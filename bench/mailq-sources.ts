@@ -3,12 +3,13 @@
  * `grep cwd | grep -v /var/spool | awk | sort | uniq -c | sort` (LC_ALL=C), same counts per
  * directory required. Both the scripts-only mode (the seed's question) and the full report
  * (arrivals by AUTH user, local user, sender, IP, per hour) are timed.
+ * The seed, scripts-only and full runs alternate (3 rounds); medians of wall and CPU.
  * Run: node --import tsx bench/mailq-sources.ts   (MAILQ_BENCH_LOG_MB=1024 by default)
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { generateMainlog } from '../test/mailq/fixtures/gen-mainlog.js';
-import { OUT, ensureBuilt, timed, best, hostopsArgv, report, load } from '../test/mailq/fixtures/bench-util.js';
+import { OUT, ensureBuilt, timed, paired, hostopsArgv, report, load } from '../test/mailq/fixtures/bench-util.js';
 
 const MB = Number(process.env.MAILQ_BENCH_LOG_MB ?? 1024);
 const log = path.join(OUT, `mainlog-${MB}m`);
@@ -20,8 +21,10 @@ if (!fs.existsSync(log + '.complete')) {
   fs.writeFileSync(log + '.complete', '');
 }
 const seedCmd = `grep cwd ${log} | grep -v /var/spool | awk -F"cwd=" '{print $2}' | awk '{print $1}' | sort | uniq -c | sort`;
-console.log(`log: ${(fs.statSync(log).size / 1e9).toFixed(2)} GB; load average: ${load()} (best of 3 runs)`);
-const seed = best(3, () => timed(['sh', '-c', seedCmd]));
+console.log(`log: ${(fs.statSync(log).size / 1e9).toFixed(2)} GB; load average: ${load()} (3 alternating rounds, medians)`);
+const args = ['mailq', 'sources', '--log', log, '--json', '--no-queue', '--top', '100000'];
+const [seed, fast, full] = paired(3, [() => timed(['sh', '-c', seedCmd]), () => timed(hostopsArgv(...args, '--scripts-only')),
+  () => timed(hostopsArgv(...args))]);
 const seedCounts = new Map<string, number>();
 for (const l of seed.stdout.toString().trim().split('\n')) {
   const m = /^\s*(\d+) (.*)$/.exec(l);
@@ -31,9 +34,6 @@ for (const l of seed.stdout.toString().trim().split('\n')) {
 // "cwd" inside message ids or subjects: the seed counts those lines under an empty directory
 const falsePositives = seedCounts.get('') ?? 0;
 seedCounts.delete('');
-const args = ['mailq', 'sources', '--log', log, '--json', '--no-queue', '--top', '100000'];
-const fast = best(3, () => timed(hostopsArgv(...args, '--scripts-only')));
-const full = best(3, () => timed(hostopsArgv(...args)));
 const check = (r: typeof fast) => {
   const j = JSON.parse(r.stdout.toString());
   const ours = new Map<string, number>(j.scripts.map((s: { cwd: string; invocations: number }) => [s.cwd, s.invocations]));
@@ -47,3 +47,6 @@ console.log(`  same counts per directory: ${a.same ? 'yes' : 'NO'} (${seedCounts
 report('sources (full report) vs seed pipeline', full, seed, 'seed');
 console.log(`  same counts per directory: ${b.same ? 'yes' : 'NO'}; ${b.j.messages} arrivals, ${b.j.recipients} recipients, ` +
   `${b.j.authUsers.length} AUTH users, ${b.j.hourly.length} hours; peak memory ${(full.maxRssKb / 1024).toFixed(0)} MB`);
+// the C scanner against the JS one (HOSTOPS_MAILQ_NATIVE=0) on the whole log: the same report
+const js = timed(hostopsArgv(...args), { env: { HOSTOPS_MAILQ_NATIVE: '0' } });
+console.log(`  full report identical to the JS scanner's: ${js.stdout.equals(full.stdout) ? 'yes' : 'NO'} (JS scanner: ${js.seconds.toFixed(3)} s wall, ${js.cpuSeconds.toFixed(2)} s CPU)`);

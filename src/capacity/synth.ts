@@ -3,17 +3,9 @@
  * fill functions writing into a caller's typed array.
  */
 
-/** mulberry32: a small, fast, seeded PRNG returning [0, 1). */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { rng } from '../lib/rng.js';
+
+export { rng };
 
 /** Standard normal from two uniforms (Box–Muller). */
 export function gauss(r: () => number): number {

@@ -97,6 +97,8 @@ function eximArgs(o: CommonOpts): string[] {
 }
 
 async function spoolOf(o: CommonOpts): Promise<string> {
+  // --spool is all these commands need: no `exim -bP` run just to find the mainlog
+  if (o.spool) return o.spool;
   return (await locatePaths({ spool: o.spool, exim: o.exim, eximArgs: eximArgs(o) })).spool;
 }
 
@@ -166,14 +168,16 @@ export function register(program: Command): void {
         if (missing.length) process.exitCode = 1;
         return;
       }
-      if (!o.idsOnly && !o.brief) {
-        const chunks = await readQueueChunks(spool, o.json ? 'ndjson' : 'text', { select });
-        for (const c of chunks) {
-          for (const part of c.parts) {
-            if (o.json) await new Promise<void>((r) => (process.stdout.write(part) ? r() : process.stdout.once('drain', () => r())));
-            else await writeLatin1(part);
+      if (!o.brief && !(o.idsOnly && o.json)) {
+        const write = async (parts: (string | Buffer)[]) => {
+          for (const part of parts) {
+            // text parts are latin1 Buffers already; ndjson parts are UTF-8 strings
+            const data = typeof part === 'string' && !o.json ? Buffer.from(part, 'latin1') : part;
+            await new Promise<void>((r) => (process.stdout.write(data) ? r() : process.stdout.once('drain', () => r())));
           }
-        }
+        };
+        const chunks = await readQueueChunks(spool, o.idsOnly ? 'ids' : o.json ? 'ndjson' : 'text', { select, onParts: write });
+        for (const c of chunks) await write(c.parts);
         return;
       }
       const msgs = await readQueue(spool, { select });

@@ -6,6 +6,7 @@
 import fs from 'node:fs';
 import zlib from 'node:zlib';
 import { MainlogScanner, newState, mergeState, type ScanOptions, type ScanState } from './mainlog-scan.js';
+import { nativeMainlogScanner, type NativeMainlogScanner } from './mainlog-native.js';
 
 const CHUNK = 64 * 1024;
 
@@ -30,6 +31,8 @@ export function lineStartAfter(fd: number, pos: number, size: number): number {
 
 /** Scan bytes [start, end) of a plain file, which begin and end at line boundaries. */
 export function scanRange(file: string, start: number, end: number, o: ScanOptions): ScanState {
+  const nat = nativeMainlogScanner(o);
+  if (nat) return scanRangeNative(nat, file, start, end);
   const sc = new MainlogScanner(o);
   const fd = fs.openSync(file, 'r');
   try {
@@ -55,7 +58,36 @@ export function scanRange(file: string, start: number, end: number, o: ScanOptio
   return sc.st;
 }
 
+/** The C scanner over 1 MB reads (no decoding: it works on the bytes). */
+function scanRangeNative(sc: NativeMainlogScanner, file: string, start: number, end: number): ScanState {
+  const fd = fs.openSync(file, 'r');
+  const CH = 1 << 20;
+  try {
+    let buf = Buffer.allocUnsafe(CH * 2);
+    let carry = 0;
+    let off = start;
+    while (off < end) {
+      if (buf.length - carry < CH) { const nb = Buffer.allocUnsafe(buf.length * 2); buf.copy(nb, 0, 0, carry); buf = nb; }
+      const n = fs.readSync(fd, buf, carry, Math.min(CH, end - off), off);
+      if (n <= 0) break;
+      off += n;
+      const len = carry + n;
+      const nl = off >= end ? len - 1 : buf.lastIndexOf(10, len - 1);
+      if (nl === -1) { carry = len; continue; }
+      sc.feedBytes(buf, 0, nl + 1);
+      buf.copy(buf, 0, nl + 1, len);
+      carry = len - nl - 1;
+    }
+    if (carry > 0) sc.feedBytes(buf, 0, carry);
+  } finally {
+    fs.closeSync(fd);
+  }
+  return sc.result();
+}
+
 export async function scanGzip(file: string, o: ScanOptions): Promise<ScanState> {
+  const nat = nativeMainlogScanner(o);
+  if (nat) return scanGzipNative(nat, file, o);
   const sc = new MainlogScanner(o);
   let carry: Buffer = Buffer.alloc(0);
   const stream = fs.createReadStream(file).pipe(zlib.createGunzip());
@@ -74,6 +106,37 @@ export async function scanGzip(file: string, o: ScanOptions): Promise<ScanState>
   }
   if (carry.length) sc.feed(latin1(carry, 0, carry.length));
   return sc.st;
+}
+
+async function scanGzipNative(sc: NativeMainlogScanner, file: string, o: ScanOptions): Promise<ScanState> {
+  let carry: Buffer = Buffer.alloc(0);
+  const stream = fs.createReadStream(file).pipe(zlib.createGunzip());
+  let gzipError: string | undefined;
+  try {
+    for await (const chunk of stream as AsyncIterable<Buffer>) {
+      const b = carry.length ? Buffer.concat([carry, chunk]) : chunk;
+      const nl = b.lastIndexOf(10);
+      if (nl === -1) { carry = b; continue; }
+      sc.feedBytes(b, 0, nl + 1);
+      carry = b.subarray(nl + 1);
+    }
+  } catch (e) {
+    gzipError = (e as Error).message;
+  }
+  if (gzipError === undefined) {
+    if (carry.length) sc.feedBytes(carry, 0, carry.length);
+    return sc.result();
+  }
+  // as the JS scanner: the error counts as one garbage line noted before the partial tail
+  const before = sc.result();
+  if (carry.length) sc.feedBytes(carry, 0, carry.length);
+  const st = sc.result();
+  st.garbage++;
+  const tailSamples = st.garbageSamples.slice(before.garbageSamples.length);
+  st.garbageSamples = before.garbageSamples;
+  st.garbageSamples.push({ line: before.lines + 1, text: `(gzip error: ${gzipError})` });
+  for (const g of tailSamples) if (st.garbageSamples.length < (o.maxSamples ?? 20)) st.garbageSamples.push(g);
+  return st;
 }
 
 /** Combine range results in file order: line numbers of later ranges shift by the lines before. */

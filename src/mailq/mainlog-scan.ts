@@ -67,7 +67,7 @@ const ADMIN_FLAG = / -(?:bp\w*|bP|bV|bt|bv|brw|be|bh\w*|bi|bd\w*|M\w*|q\w*|R\w*|
 
 const isSubmission = (args: string): boolean => !ADMIN_FLAG.test(' ' + args);
 
-const printable = (s: string) => s.replace(/[^\x20-\x7e]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`).slice(0, 120);
+export const printable = (s: string) => s.replace(/[^\x20-\x7e]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`).slice(0, 120);
 
 const isD = (c: number) => c >= 48 && c <= 57;
 

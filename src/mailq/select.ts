@@ -42,6 +42,9 @@ export type Predicate = (m: QueueMessage, headers: string, now: number) => boole
 /** True when the selection needs the raw header text (only the any-header regex does). */
 export const needsHeaders = (s: Selection): boolean => s.header !== undefined;
 
+/** True when the selection reads a decoded header value (Subject, X-PHP-Script). */
+export const needsFields = (s: Selection): boolean => s.subject !== undefined || s.script !== undefined || s.scriptDomain !== undefined;
+
 export function isEmptySelection(s: Selection): boolean {
   return Object.values(s).every((v) => v === undefined);
 }

@@ -120,8 +120,10 @@ async function scanFile(file: string, o: ScanOptions, workers: number): Promise<
     fs.closeSync(fd);
   }
   bounds.push(size);
-  const parts = await Promise.all(bounds.slice(0, -1).map((b, i) => runWorker(file, b, bounds[i + 1], o)));
-  return combineRanges(parts);
+  // this thread scans the first range itself while the workers start and scan the others
+  const others = Promise.all(bounds.slice(1, -1).map((b, i) => runWorker(file, b, bounds[i + 2], o)));
+  const first = scanRange(file, bounds[0], bounds[1], o);
+  return combineRanges([first, ...(await others)]);
 }
 
 const quote = (s: string) => (/^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`);

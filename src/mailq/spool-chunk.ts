@@ -1,7 +1,7 @@
 /** Reads and parses a run of spool entries; runs in the main thread or in a worker. */
 import fs from 'node:fs';
 import { parseHeaderFile, readErrorMessage } from './spool-parse.js';
-import { compileSelection, needsHeaders, type Selection } from './select.js';
+import { compileSelection, needsHeaders, needsFields, type Selection } from './select.js';
 import { formatBp } from './bp-format.js';
 import { toJsonMessage } from './json.js';
 import type { QueueMessage, SpoolEntry } from './types.js';
@@ -11,14 +11,17 @@ export interface ChunkRequest {
   now: number;
   select?: Selection;
   /** 'records': return messages; 'text': return only the exim -bp text of the selected ones. */
-  /** records: messages; text: exim -bp text; ndjson: one JSON object per line; count: numbers only. */
-  mode: 'records' | 'text' | 'ndjson' | 'count';
+  /** records: messages; text: exim -bp text; ndjson: one JSON object per line; ids: one id per line; count: numbers only. */
+  mode: 'records' | 'text' | 'ndjson' | 'ids' | 'count';
 }
 
 export interface ChunkResult {
   messages: QueueMessage[];
-  /** Text of the selected messages in order, in flat batches of up to 1000 messages. */
-  parts: string[];
+  /**
+   * Output of the selected messages in order: text mode as latin1 Buffers of about 1 MB (the -bp
+   * bytes), ndjson as strings of up to 1000 objects.
+   */
+  parts: (string | Buffer)[];
   /** Messages seen (selected or not), for "N matches out of M". */
   seen: number;
   matched: number;
@@ -48,51 +51,110 @@ function readWhole(file: string): Buffer {
   }
 }
 
-export function readChunk(req: ChunkRequest): ChunkResult {
-  const pred = req.select ? compileSelection(req.select) : null;
-  const wantHeaders = req.select ? needsHeaders(req.select) : false;
-  // the -bp text needs no header values unless a selection looks at them
-  const fields = req.mode !== 'text' || req.select !== undefined;
-  const messages: QueueMessage[] = [];
-  // flat strings joined per batch: `text +=` would keep a cons-string node per piece alive
-  const batches: string[] = [];
-  let batch: string[] = [];
-  let seen = 0;
-  let matched = 0;
-  for (const e of req.entries) {
-    const id = e.name.slice(0, -2);
-    const base = e.dir + '/';
-    const hfile = base + e.name;
+/**
+ * Collects parsed messages of one run in -bp order: applies the selection and formats text or
+ * NDJSON in flat batches. Both readers (per-file JS, native bulk) feed it the same way.
+ */
+export class ChunkSink {
+  private readonly pred: ReturnType<typeof compileSelection> | null;
+  private readonly wantHeaders: boolean;
+  /** The -bp text needs no header values unless a selection looks at them. */
+  private readonly fields: boolean;
+  readonly messages: QueueMessage[] = [];
+  // ndjson: flat strings joined per batch (`text +=` would keep a cons-string node per piece alive)
+  private readonly batches: (string | Buffer)[] = [];
+  private batch: string[] = [];
+  // text: each message's -bp block written straight into a latin1 buffer (no join, no re-encoding)
+  private out: Buffer | null = null;
+  private outPos = 0;
+  seen = 0;
+  matched = 0;
+
+  constructor(private readonly mode: ChunkRequest['mode'], private readonly now: number, select?: Selection) {
+    this.pred = select ? compileSelection(select) : null;
+    this.wantHeaders = select ? needsHeaders(select) : false;
+    // Subject, X-PHP-Script and From are decoded only for records/JSON or a selection on them
+    this.fields = mode === 'records' || mode === 'ndjson' || (select !== undefined && needsFields(select));
+  }
+
+  /** One -H file's contents (or the errno code of reading it; ENOENT = gone, skipped like exim). */
+  add(id: string, subdir: string, hbuf: Buffer | null, readErr: NodeJS.ErrnoException | null, dataSize: number, journal: Buffer | undefined): void {
     let msg: QueueMessage;
     let headers = '';
-    let hbuf: Buffer | null = null;
-    try {
-      hbuf = readWhole(hfile);
-    } catch (err) {
-      const x = err as NodeJS.ErrnoException;
-      if (x.code === 'ENOENT') continue; // delivered or removed while listing: exim skips it too
-      msg = readErrorMessage(id, e.subdir, x);
-    }
-    if (hbuf) {
-      const st = fs.statSync(base + id + '-D', { throwIfNoEntry: false });
-      let journal: Buffer | undefined;
-      if (e.hasJournal) {
-        try { journal = fs.readFileSync(base + id + '-J'); } catch { /* gone: delivery finished */ }
-      }
-      const p = parseHeaderFile({ id, subdir: e.subdir, buf: hbuf, dataSize: st ? st.size : -1, journal, wantHeaders,
-        liveHeadersOnly: true, fields });
+    if (hbuf === null) {
+      if (readErr!.code === 'ENOENT') return; // delivered or removed while listing: exim skips it too
+      msg = readErrorMessage(id, subdir, readErr!);
+    } else {
+      const p = parseHeaderFile({ id, subdir, buf: hbuf, dataSize, journal, wantHeaders: this.wantHeaders,
+        liveHeadersOnly: true, fields: this.fields });
       msg = p.msg;
       headers = p.headers;
     }
-    seen++;
-    if (pred && !pred(msg!, headers, req.now)) continue;
-    matched++;
-    if (req.mode === 'text' || req.mode === 'ndjson') {
-      batch.push(req.mode === 'text' ? formatBp(msg!, req.now) : JSON.stringify(toJsonMessage(msg!)) + '\n');
-      if (batch.length === 1000) { batches.push(batch.join('')); batch = []; }
-    }
-    else if (req.mode === 'records') messages.push(msg!);
+    this.seen++;
+    if (this.pred && !this.pred(msg, headers, this.now)) return;
+    this.matched++;
+    const mode = this.mode;
+    if (mode === 'text') this.writeLatin1(formatBp(msg, this.now));
+    else if (mode === 'ids') this.writeLatin1(msg.id + '\n');
+    else if (mode === 'ndjson') {
+      this.batch.push(JSON.stringify(toJsonMessage(msg)) + '\n');
+      if (this.batch.length === 1000) this.flush();
+    } else if (mode === 'records') this.messages.push(msg);
   }
-  if (batch.length) batches.push(batch.join(''));
-  return { messages, parts: batches, seen, matched };
+
+  private writeLatin1(s: string): void {
+    if (this.out === null || this.outPos + s.length > this.out.length) {
+      this.flushOut();
+      this.out = Buffer.allocUnsafe(Math.max(1 << 20, s.length));
+    }
+    // latin1Write: Buffer#write without the encoding lookup (undocumented, stable in Node)
+    this.outPos += (this.out as unknown as { latin1Write(s: string, o: number): number }).latin1Write(s, this.outPos);
+  }
+
+  private flushOut(): void {
+    if (this.out !== null && this.outPos > 0) this.batches.push(this.out.subarray(0, this.outPos));
+    this.out = null;
+    this.outPos = 0;
+  }
+
+  /** Output formatted so far, as parts (the caller may write them out between batches). */
+  takeParts(): (string | Buffer)[] {
+    this.flush();
+    this.flushOut();
+    return this.batches.splice(0);
+  }
+
+  private flush(): void {
+    if (this.batch.length) { this.batches.push(this.batch.join('')); this.batch = []; }
+  }
+
+  result(): ChunkResult {
+    return { messages: this.messages, parts: this.takeParts(), seen: this.seen, matched: this.matched };
+  }
+}
+
+export function readChunk(req: ChunkRequest): ChunkResult {
+  const sink = new ChunkSink(req.mode, req.now, req.select);
+  for (const e of req.entries) {
+    const id = e.name.slice(0, -2);
+    const base = e.dir + '/';
+    let hbuf: Buffer | null = null;
+    let readErr: NodeJS.ErrnoException | null = null;
+    try {
+      hbuf = readWhole(base + e.name);
+    } catch (err) {
+      readErr = err as NodeJS.ErrnoException;
+    }
+    let dataSize = -1;
+    let journal: Buffer | undefined;
+    if (hbuf) {
+      const st = fs.statSync(base + id + '-D', { throwIfNoEntry: false });
+      if (st) dataSize = st.size;
+      if (e.hasJournal) {
+        try { journal = fs.readFileSync(base + id + '-J'); } catch { /* gone: delivery finished */ }
+      }
+    }
+    sink.add(id, e.subdir, hbuf, readErr, dataSize, journal);
+  }
+  return sink.result();
 }

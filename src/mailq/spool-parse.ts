@@ -19,22 +19,39 @@ const isDigit = (c: number) => c >= 48 && c <= 57;
  * Sequential line reader over the file that mimics fgets + strlen (a NUL ends the C string).
  * The file is decoded once (latin1: one character per byte, so offsets are byte offsets).
  */
+/** Buffer#latin1Slice (undocumented but stable in Node) skips toString's argument handling. */
+const latin1 = (b: Buffer): string => (b as unknown as { latin1Slice(s: number, e: number): string }).latin1Slice(0, b.length);
+
 class Lines {
   pos = 0;
-  /** Decoded text: the envelope (up to the blank line before the headers) until more is needed. */
+  /**
+   * Decoded text. `whole`: the file at once (string searches cost less than Buffer#indexOf
+   * calls). Otherwise only the envelope until more is needed, so that strings kept in records
+   * (V8 slices of this one) do not keep the header section alive.
+   */
   s: string;
-  private readonly firstNul: number;
-  constructor(readonly buf: Buffer) {
-    const env = buf.indexOf('\n\n');
-    this.s = buf.toString('latin1', 0, env === -1 ? buf.length : env + 2);
-    this.firstNul = buf.indexOf(0);
+  readonly firstNul: number;
+  constructor(readonly buf: Buffer, whole: boolean) {
+    if (whole) {
+      this.s = latin1(buf);
+      this.firstNul = this.s.indexOf('\0');
+    } else {
+      const env = buf.indexOf('\n\n');
+      this.s = buf.toString('latin1', 0, env === -1 ? buf.length : env + 2);
+      this.firstNul = buf.indexOf(0);
+    }
+  }
+  /** The whole file as text (decoded on first need). */
+  all(): string {
+    if (this.s.length < this.buf.length) this.s = latin1(this.buf);
+    return this.s;
   }
   /** Next line including its newline, cut at the first NUL; null at EOF. */
   next(): string | null {
     if (this.pos >= this.buf.length) return null;
     let end = this.s.indexOf('\n', this.pos);
     if (end === -1 && this.s.length < this.buf.length) {
-      this.s = this.buf.toString('latin1'); // a malformed file: decode the rest
+      this.all(); // a malformed file: decode the rest
       end = this.s.indexOf('\n', this.pos);
     }
     const { s } = this;
@@ -174,8 +191,8 @@ export function parseHeaderFile(inp: ParseInput): ParsedHeader {
     senderSetUntrusted: undefined, frozenAt: undefined, hostAddress: undefined, hostAuth: undefined,
     authSender: undefined, protocol: undefined, fromHeader: undefined, extraDelivered: undefined, subdir: inp.subdir,
   };
-  const lines = new Lines(buf);
   const fields = inp.fields !== false;
+  const lines = new Lines(buf, !fields);
   let inHeader = false;
   let headerBytes = 0;
   let headers = '';
@@ -191,8 +208,21 @@ export function parseHeaderFile(inp: ParseInput): ParsedHeader {
     const trailingNumber = (): number => {
       if (p === 0 || !isDigit(l2!.charCodeAt(p - 1))) fail();
       const end = p;
-      while (p > 0 && (isDigit(l2!.charCodeAt(p - 1)) || l2![p - 1] === '-')) p--;
-      const v = parseInt(l2!.slice(p, end), 10);
+      while (p > 0 && (isDigit(l2!.charCodeAt(p - 1)) || l2!.charCodeAt(p - 1) === 45 /* - */)) p--;
+      // parseInt semantics without a slice: optional '-', then digits up to the first non-digit
+      let i = p;
+      const neg = l2!.charCodeAt(i) === 45;
+      if (neg) i++;
+      let v = 0;
+      let any = false;
+      for (; i < end; i++) {
+        const d = l2!.charCodeAt(i) - 48;
+        if (d < 0 || d > 9) break;
+        v = v * 10 + d;
+        any = true;
+      }
+      if (!any) v = NaN;
+      else if (neg) v = -v;
       if (p <= 0 || l2![--p] !== ' ') fail();
       return v;
     };
@@ -288,7 +318,7 @@ export function parseHeaderFile(inp: ParseInput): ParsedHeader {
 
     // Headers: "%d%c " then exactly n bytes, none of them NUL.
     let pos = lines.pos;
-    const firstNul = buf.indexOf(0, pos);
+    const firstNul = lines.firstNul === -1 ? -1 : lines.all().indexOf('\0', pos);
     while (pos < buf.length) {
       let c = buf[pos];
       if (!isDigit(c)) fail();
@@ -316,6 +346,7 @@ export function parseHeaderFile(inp: ParseInput): ParsedHeader {
   }
   if (msg.errorKind !== 'envelope') {
     if (inp.dataSize >= 0) msg.size = headerBytes + inp.dataSize - (id.length + 3) + 1;
+    if (delivered.length === 0 && !inp.journal) return { msg, headers }; // nothing delivered: no sets
     const done = new Set(delivered);
     if (inp.journal) {
       // exim drops the last character of every journal line (normally the newline)

@@ -9,6 +9,7 @@ import { scanSpool } from './spool-scan.js';
 import { readChunk, type ChunkRequest, type ChunkResult } from './spool-chunk.js';
 import type { Selection } from './select.js';
 import type { QueueMessage } from './types.js';
+import { spoolAddon, readQueueNative } from './spool-native.js';
 
 export interface ReadQueueOptions {
   select?: Selection;
@@ -16,6 +17,8 @@ export interface ReadQueueOptions {
   now?: number;
   /** Upper bound on worker threads (0 = read in this thread). */
   workers?: number;
+  /** Text/NDJSON modes: receives formatted parts as they are ready (streamed output). */
+  onParts?: (parts: (string | Buffer)[]) => Promise<void> | void;
 }
 
 const WORKER_MIN_ENTRIES = 3000;
@@ -42,6 +45,8 @@ async function runChunks(reqs: ChunkRequest[]): Promise<ChunkResult[]> {
 /** Parse the queue in -bp order into per-chunk results (text or records). */
 export async function readQueueChunks(spool: string, mode: ChunkRequest['mode'], opts: ReadQueueOptions = {}): Promise<ChunkResult[]> {
   const now = opts.now ?? Math.floor(Date.now() / 1000);
+  const native = spoolAddon();
+  if (native) return [await readQueueNative(native, spool, { now, select: opts.select, mode, onParts: opts.onParts })];
   const entries = scanSpool(spool);
   const env = process.env.HOSTOPS_MAILQ_WORKERS;
   const max = opts.workers ?? (env !== undefined ? Number(env) : Math.min(4, os.availableParallelism()));

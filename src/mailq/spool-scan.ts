@@ -4,6 +4,7 @@ import path from 'node:path';
 import { HostopsError } from '../lib/errors.js';
 import { isHeaderFileName, sortKey } from './ids.js';
 import type { SpoolEntry } from './types.js';
+import { spoolAddon, nativeCount } from './spool-native.js';
 
 const isAlnum = (c: number) => (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
 
@@ -59,6 +60,8 @@ export function scanSpool(spool: string, opts: { sort?: boolean } = {}): SpoolEn
 
 /** exim -bpc: the number of -H names, without opening any message file. */
 export function countSpool(spool: string): number {
+  const native = spoolAddon();
+  if (native) return nativeCount(native, spool);
   const input = path.join(spool, 'input');
   let top: string[] | null;
   try { top = readDir(input); } catch { top = null; }
