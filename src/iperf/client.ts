@@ -15,7 +15,7 @@ import { Session, type Json } from './session.js';
 import { StreamStats, parsePeerStreams, plainAddr, signedNumber, streamId } from './stream.js';
 import { Pacer, SendBudget, TcpSender, sinkReader } from './tcp-data.js';
 import { UdpSender, countUdp, udpConnect } from './udp-data.js';
-import { localCongestion } from './sockopt.js';
+import { SockOptError, applyTcpOptions, buffersOf, checkTcpOptions, mssOf } from './sockopt.js';
 import { tcpInfoAvailable } from './tcp-info.js';
 
 export interface ClientOptions {
@@ -99,10 +99,10 @@ export async function runClient(opts: ClientOptions): Promise<IperfJson> {
     throw new HostopsError('IPERF_BAD_OPTION', `port must be 1..65535, got ${opts.port}`, { exitCode: 2 });
   }
   validateClientSettings(settings);
-  const congestion = protocol === 'tcp' ? localCongestion(settings.congestion) : undefined;
+  const congestion = protocol === 'tcp' ? checkTcpOptions({ window: settings.window, congestion: settings.congestion }) : undefined;
   const cookie = makeCookie();
   const sess = new Session(settings, 'c', opts.interval ?? 1);
-  if (protocol === 'tcp' && tcpInfoAvailable()) sess.tcpInfo = { port, side: 'dport' };
+  if (protocol === 'tcp') sess.tcpInfo = tcpInfoAvailable();
   const json: IperfJson = { start: {}, intervals: sess.intervals, end: {} };
   const fail = (code: string, msg: string, exit: 1 | 3 = 1): never => {
     json.error = msg;
@@ -162,7 +162,8 @@ export async function runClient(opts: ClientOptions): Promise<IperfJson> {
           break;
         case State.CREATE_STREAMS:
           await createStreams();
-          json.start = buildStart({ settings, streams: sess.streams, cookie: cookieText(cookie), connectingTo: { host: opts.host, port } });
+          json.start = buildStart({ settings, streams: sess.streams, cookie: cookieText(cookie), connectingTo: { host: opts.host, port },
+            sock: { mss: mssOf(ctrlSock), ...(tcpSocks[0] ? buffersOf(tcpSocks[0]) : { sndbuf: 0, rcvbuf: 0 }) } });
           opts.onEvent?.({ type: 'connected', start: json.start, settings });
           break;
         case State.TEST_START:
@@ -264,6 +265,13 @@ export async function runClient(opts: ClientOptions): Promise<IperfJson> {
           return;
         }
         tcpSocks.push(s);
+        try {
+          applyTcpOptions(s, { window: settings.window, congestion: settings.congestion });
+        } catch (e) {
+          if (e instanceof SockOptError) fail(e.code, e.message, 3);
+          throw e;
+        }
+        st.tcpSock = s;
         s.setNoDelay(settings.noDelay);
         s.write(cookie);
         st.local = { host: plainAddr(s.localAddress), port: s.localPort ?? 0 };

@@ -3,6 +3,8 @@
  * the same thing: bytes (minus the omitted warm-up), and for UDP the receiver's highest sequence
  * number as its packet count, gap-based loss, out-of-order and RFC 1889 jitter.
  */
+import type net from 'node:net';
+
 export interface PeerResult {
   bytes: number;
   retransmits: number;
@@ -55,6 +57,8 @@ export class StreamStats {
   endTime = 0;
   local = { host: '', port: 0 };
   remote = { host: '', port: 0 };
+  /** The TCP data socket, for tcp_info and socket options (null for UDP). */
+  tcpSock: net.Socket | null = null;
 
   constructor(readonly id: number, readonly sender: boolean, readonly socketNo: number) {}
 
