@@ -47,7 +47,7 @@ export class Session {
     this.ivStartAt = now;
     this.running = true;
     this.cpu.reset();
-    for (const s of this.streams) s.startTime = now;
+    for (const s of this.streams) { s.startTime = now; s.rx?.start(); }
     if (this.settings.omit > 0) {
       this.omitting = true;
       this.timers.push(setTimeout(() => this.endOmit(), this.settings.omit * 1000));
@@ -102,6 +102,7 @@ export class Session {
       return;
     }
     if (!final) this.refreshTcpInfo();
+    for (const s of this.streams) s.rx?.sync();
     const iv = this.intervalRecord(this.ivStartAt - this.startAt, now - this.startAt);
     this.ivStartAt = now;
     // Bounded memory on a long many-stream test: stop keeping rows past the cap (still reported live).
@@ -186,6 +187,7 @@ export class Session {
     const endAt = nowSec();
     const wasRunning = this.running;
     this.running = false; // receivers stop counting here
+    for (const s of this.streams) s.rx?.stop();
     if (wasRunning) this.refreshTcpInfo();
     if (wasRunning) this.tickAt(endAt, true);
     this.endAt = endAt;

@@ -33,6 +33,15 @@ export interface TcpState {
   countRtt: number;
 }
 
+/** A receiver that counts outside JS (the native UDP path): the session tells it when the test
+ * runs and asks it to copy its totals into the stream before every report. */
+export interface RxCounter {
+  start(): void;
+  /** Stop counting (TEST_END) after a last sync. */
+  stop(): void;
+  sync(): void;
+}
+
 export class StreamStats {
   bytes = 0;
   packets = 0;
@@ -59,6 +68,8 @@ export class StreamStats {
   remote = { host: '', port: 0 };
   /** The TCP data socket, for tcp_info and socket options (null for UDP). */
   tcpSock: net.Socket | null = null;
+  /** Set when a native receiver counts this stream's datagrams. */
+  rx: RxCounter | null = null;
 
   constructor(readonly id: number, readonly sender: boolean, readonly socketNo: number) {}
 
