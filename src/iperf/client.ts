@@ -8,7 +8,7 @@ import type dgram from 'node:dgram';
 import { HostopsError } from '../lib/errors.js';
 import { cookieText, makeCookie } from './cookie.js';
 import { ControlChannel, ControlError } from './ctrl.js';
-import { DEFAULT_PORT, IErrText, Limits, State } from './constants.js';
+import { DEFAULT_PORT, DEFAULT_UDP_LEN, IErrText, Limits, State } from './constants.js';
 import { defaultSettings, toWire, type TestSettings } from './params.js';
 import { buildEnd, buildStart, type IperfJson } from './report.js';
 import { Session, type Json } from './session.js';
@@ -52,7 +52,9 @@ export interface ClientOptions {
 export type ClientEvent =
   | { type: 'connected'; start: Json; settings: TestSettings }
   | { type: 'interval'; interval: Json; settings: TestSettings }
-  | { type: 'omit-done' };
+  | { type: 'omit-done' }
+  /** Something iperf3 would print as "warning: ..." (e.g. a UDP block larger than the path's MSS). */
+  | { type: 'warning'; message: string };
 
 /** A failed test; `json` is the partial -J document with "error" set, as iperf3 -J prints it. */
 export class IperfError extends HostopsError {
@@ -158,6 +160,7 @@ export async function runClient(opts: ClientOptions): Promise<IperfJson> {
       }
       switch (state) {
         case State.PARAM_EXCHANGE:
+          if (protocol === 'udp') udpBlockSize();
           ctrl.writeJson(toWire(settings));
           break;
         case State.CREATE_STREAMS:
@@ -245,6 +248,20 @@ export async function runClient(opts: ClientOptions): Promise<IperfJson> {
     for (const s of tcpSocks) s.destroy();
     for (const s of udpSocks) { try { s.close(); } catch { /* already closed */ } }
     ctrl.close();
+  }
+
+  /**
+   * As iperf3: without -l, a UDP test sends datagrams of the control connection's MSS (TCP_MAXSEG,
+   * read once the cookie is out), so they cross the same path unfragmented; 1460 when it is unknown.
+   * A larger -l is kept, with iperf3's warning.
+   */
+  function udpBlockSize(): void {
+    const mss = mssOf(ctrlSock);
+    const sane = mss >= Limits.minUdpLen && mss <= Limits.maxUdpLen ? mss : 0;
+    if (!opts.len) settings.len = sane || DEFAULT_UDP_LEN;
+    if (sane && settings.len > sane) {
+      opts.onEvent?.({ type: 'warning', message: `UDP block size ${settings.len} exceeds TCP MSS ${sane}, may result in fragmentation / drops` });
+    }
   }
 
   async function createStreams(): Promise<void> {

@@ -89,7 +89,7 @@ export const Limits = {
 } as const;
 
 export const DEFAULT_TCP_LEN = 128 * 1024;
-/** iperf3 uses the control socket's MSS; Node cannot read TCP_MAXSEG, so the documented fallback. */
+/** UDP datagram size when the control connection's MSS (the default, as iperf3) cannot be read. */
 export const DEFAULT_UDP_LEN = 1460;
 export const DEFAULT_UDP_RATE = 1_000_000;
 export const VERSION = '3.12';
