@@ -29,9 +29,10 @@ typedef struct {
   /* totals since open (only while counting) */
   double bytes;
   double datagrams;
-  int64_t packets;   /* highest sequence number seen (iperf3's packet_count) */
-  int64_t errors;    /* cnt_error */
-  int64_t ooo;       /* outoforder_packets */
+  /* unsigned: a hostile sequence number near 2^64 must wrap, not overflow a signed type */
+  uint64_t packets;  /* highest sequence number seen (iperf3's packet_count) */
+  uint64_t errors;   /* cnt_error */
+  uint64_t ooo;      /* outoforder_packets */
   double jitter;     /* seconds */
   double prev_transit;
   int got_first;
@@ -56,7 +57,7 @@ static inline uint32_t be32(const uint8_t *p) { return (uint32_t)p[0] << 24 | (u
 static void account(udprx *r, const uint8_t *h, unsigned len, int64_t arrival_mono_ns) {
   if (len < (unsigned)(r->udp64 ? 16 : 12)) return;
   uint32_t sec = be32(h), usec = be32(h + 4);
-  int64_t seq = r->udp64 ? (int64_t)((uint64_t)be32(h + 8) << 32 | be32(h + 12)) : (int64_t)be32(h + 8);
+  uint64_t seq = r->udp64 ? (uint64_t)be32(h + 8) << 32 | be32(h + 12) : be32(h + 8);
   r->bytes += len;
   r->datagrams++;
   if (seq >= r->packets + 1) {
