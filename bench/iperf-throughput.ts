@@ -5,6 +5,7 @@
  * UDP prints the loss and jitter each receiving server measured, side by side: iperf3 -> iperf3,
  * ours -> ours, and iperf3 -> ours (same sender, so only the receivers differ).
  * Run: node --import tsx bench/iperf-throughput.ts [rounds] [seconds] [all|tcp|udp]
+ * (HOSTOPS_IPERF_UDP_RX=js in the environment: our servers use the JS UDP receive path.)
  */
 import { spawn } from 'node:child_process';
 import net from 'node:net';
