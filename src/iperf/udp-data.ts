@@ -239,9 +239,19 @@ export class UdpAcceptor {
       try {
         sock.connect(rinfo.port, rinfo.address, () => {
           this.sock = null;
-          this.onStream(sock, { address: rinfo.address, port: rinfo.port });
+          const peer = { address: rinfo.address, port: rinfo.port };
+          // As iperf3: a listener for the next stream, then the reply, and only then is the stream
+          // handed over (the last one starts the test). So a sending stream's data can never
+          // precede its "6789": a 3.12 --bidir client fails on any other first datagram.
+          const drop = () => { try { sock.close(); } catch { /* closed */ } };
           const next = this.closed ? Promise.resolve() : this.listen();
-          next.catch(() => {}).finally(() => { try { sock.send(UDP_CONNECT_REPLY); } catch { /* closed meanwhile */ } });
+          next.catch(() => {}).finally(() => {
+            try {
+              sock.send(UDP_CONNECT_REPLY, (err) => {
+                if (err || this.closed) drop(); else this.onStream(sock, peer);
+              });
+            } catch { drop(); }
+          });
         });
       } catch { /* socket closed under us */ }
     };
