@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
-import { closeSync, openSync } from 'node:fs';
+import { closeSync, openSync, readFileSync } from 'node:fs';
 import { runClient, startServer, type IperfJson } from '../../src/iperf/index.js';
 import { HostopsError } from '../../src/lib/errors.js';
 import { availableCongestion, defaultCongestion } from '../../src/iperf/sockopt.js';
@@ -48,9 +48,17 @@ test('-C with an algorithm the host lacks: exit 3 naming what the host offers, b
   });
 });
 
+/** A window the kernel cannot grant: it caps a request at net.core.[rw]mem_max and doubles that. */
+function ungrantableWindow(): number {
+  const max = Math.max(...['rmem_max', 'wmem_max'].map((f) => Number(readFileSync(`/proc/sys/net/core/${f}`, 'utf8'))));
+  const w = 2 * max + 65536;
+  assert.ok(w <= 512 * 1024 * 1024, `net.core.rmem_max/wmem_max (${max}) leave no ungrantable window under iperf3's 512 MiB limit`);
+  return w;
+}
+
 test('-w beyond what the kernel grants: exit 3 (iperf3 IESETBUF2)', async () => {
   const port = await freePort();
-  await assert.rejects(runClient({ host: '127.0.0.1', port, duration: 1, window: 500 * 1024 * 1024 }),
+  await assert.rejects(runClient({ host: '127.0.0.1', port, duration: 1, window: ungrantableWindow() }),
     (e) => e instanceof HostopsError && e.exitCode === 3 && e.code === 'IPERF_WINDOW');
 });
 
@@ -103,7 +111,7 @@ test('a window our server cannot grant is refused with iperf3 i_errno 141 and th
   const srv = await startServer({ port, host: '127.0.0.1' });
   try {
     // iperf3 3.12 validates -w only on its own socket after the server accepted it, so talk
-    // to the server directly: params that ask for 500 MiB buffers (within the 512 MiB limit).
+    // to the server directly: params that ask for buffers the kernel will not grant (within the 512 MiB limit).
     const sock = net.connect(port, '127.0.0.1');
     const got: Buffer[] = [];
     sock.on('data', (d) => got.push(d));
@@ -111,7 +119,7 @@ test('a window our server cannot grant is refused with iperf3 i_errno 141 and th
     const cookie = Buffer.from('abcdefghijklmnopqrstuvwxyz234567abcd\0', 'latin1');
     sock.write(cookie);
     await new Promise((r) => setTimeout(r, 100));
-    const params = Buffer.from(JSON.stringify({ tcp: true, omit: 0, time: 1, num: 0, blockcount: 0, parallel: 1, len: 1000, window: 500 * 1024 * 1024, client_version: '3.12' }));
+    const params = Buffer.from(JSON.stringify({ tcp: true, omit: 0, time: 1, num: 0, blockcount: 0, parallel: 1, len: 1000, window: ungrantableWindow(), client_version: '3.12' }));
     const len = Buffer.alloc(4);
     len.writeUInt32BE(params.length);
     sock.write(Buffer.concat([len, params]));
