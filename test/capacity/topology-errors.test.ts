@@ -1,0 +1,24 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { buildTopology } from '../../src/capacity/index.js';
+import { HostopsError } from '../../src/lib/errors.js';
+
+const fails = (value: unknown, where: string, message: RegExp) => assert.throws(() => buildTopology(value, 't.yaml'),
+  (e: unknown) => e instanceof HostopsError && e.exitCode === 2 && e.where === where && message.test(e.message), `${where} ${message}`);
+
+test('topology errors name the key the user wrote (host/switch, port/uplink), not the internal one', () => {
+  fails({ hosts: [{ id: 'h', switch: 'sw2', uplink: '1G' }] }, 't.yaml: hosts[0].switch', /hosts\[0\]\.switch names unknown node "sw2"/);
+  fails({ hosts: [{ id: 'h', uplink: '1G' }], customers: [{ id: 'c', host: 'hx', port: '1G' }] }, 't.yaml: customers[0].host', /customers\[0\]\.host/);
+  fails({ hosts: [{ id: 'h', uplink: '1G' }], customers: [{ id: 'c', host: 'h', port: 'fast' }] }, 't.yaml: customers[0].port', /customers\[0\]\.port/);
+  fails({ nodes: [{ id: 'n', capacity: 'x' }] }, 't.yaml: nodes[0].capacity', /nodes\[0\]\.capacity/);
+});
+
+test('a zero capacity is an input error, not a 0 bit/s link with ratio "-"', () => {
+  fails({ hosts: [{ id: 'h', uplink: 0 }], customers: [{ id: 'c', host: 'h', port: '1G' }] }, 't.yaml: hosts[0].uplink', /must be above 0/);
+  fails({ hosts: [{ id: 'h', uplink: '1G' }], customers: [{ id: 'c', host: 'h', port: '0 Mbit/s' }] }, 't.yaml: customers[0].port', /must be above 0/);
+});
+
+test('nested counts that multiply past the node limit are refused before expanding instead of exhausting memory', () => {
+  fails({ switches: [{ id: 's', uplink: '10G', count: 100000 }], hosts: [{ id: 'h', switch: 's', uplink: '1G', count: 100000 }] },
+    't.yaml: switches[0]', /more than 1000000 links after expanding count.*switches\[0\] alone expands to 10000100000/);
+});
