@@ -23,7 +23,7 @@ export function register(program: Command): void {
     .description('rate-limited scan of your own ranges for UDP amplifiers; measured factor per host and protocol')
     .argument('<cidr...>', 'targets: CIDR, address or A-B range (IPv4), your own ranges only')
     .option('-x, --exclude <cidr>', 'exclude these (repeatable, comma-separated)', list)
-    .option('-r, --rate <pps>', `probes per second, all protocols together (default ${DEFAULT_RATE}, safe for most links)`, num('--rate', 1, 10_000_000), DEFAULT_RATE)
+    .option('-r, --rate <pps>', 'probes per second, all protocols together; the default is safe for most links', num('--rate', 1, 10_000_000), DEFAULT_RATE)
     .option('-P, --protocols <list>', `comma list: ntp, ${PROTOCOL_NAMES.join(', ')} (default all)`)
     .option('-w, --wait <ms>', 'keep listening this long after the last probe', num('--wait', 0, 60000), 2500)
     .option('--max-addresses <n>', 'refuse larger scans unless --force', num('--max-addresses', 1, 2 ** 32), DEFAULT_MAX_ADDRESSES)
