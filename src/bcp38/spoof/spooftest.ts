@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { lookup } from 'node:dns/promises';
 import { connect, isIP } from 'node:net';
 import { HostopsError, usageError } from '../../lib/errors.js';
+import { inetAton, numericName } from '../../net/resolve.js';
 import { contains, parsePrefix } from '../cidr.js';
 import { DEFAULT_PORT, encodeProbe, isLabel, type ProbeRecord } from './protocol.js';
 import { RawSender } from './raw.js';
@@ -117,7 +118,11 @@ export async function spoofTest(target: string, opts: SpoofTestOptions = {}): Pr
   const count = opts.count ?? 3;
   if (!Number.isInteger(count) || count < 1 || count > 100) throw usageError('BCP38_BAD_OPTION', `count must be 1..100, got ${count}`);
   let address = target;
-  if (!isIP(target)) {
+  if (!isIP(target) && numericName(target)) {
+    // a mistyped address such as 300.1.1.1 is refused here, never sent to DNS as a name
+    address = inetAton(target) ?? '';
+    if (!address) throw usageError('BCP38_BAD_TARGET', `'${target}' is not a valid IP address`);
+  } else if (!isIP(target)) {
     if (!HOST.test(target)) throw usageError('BCP38_BAD_TARGET', `'${target}' is not an IP address or host name`);
     try { address = (await lookup(target)).address; } catch { throw usageError('BCP38_BAD_TARGET', `cannot resolve '${target}'`); }
   }
