@@ -84,9 +84,11 @@ function registerSpoof(bcp38: Command): void {
           return { label: m[1], address: m[2], kind: m[1] === 'control' ? 'control' : 'custom' } as SpoofSource;
         });
       }
+      const count = Number(o.count);
+      if (!Number.isInteger(count) || count < 1 || count > 100) throw usageError('BCP38_BAD_OPTION', `--count must be an integer 1..100, got '${o.count}'`);
       const wait = Number(o.wait);
-      if (!(wait >= 0 && wait <= 60000)) throw usageError('BCP38_BAD_OPTION', `--wait must be 0..60000 ms, got '${o.wait}'`);
-      const r = await spoofTest(o.to, { port: port(o.port), others: o.other, sources, count: Number(o.count), waitMs: wait });
+      if (o.wait.trim() === '' || !(wait >= 0 && wait <= 60000)) throw usageError('BCP38_BAD_OPTION', `--wait must be 0..60000 ms, got '${o.wait}'`);
+      const r = await spoofTest(o.to, { port: port(o.port), others: o.other, sources, count, waitMs: wait });
       if (o.json) printJson(r); else process.stdout.write(formatSpoof(r));
       process.exitCode = r.verdict === 'filtered' ? 0 : r.verdict === 'spoofable' ? 1 : 3;
     });

@@ -1,12 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createSocket } from 'node:dgram';
 import { connect, type Socket } from 'node:net';
 import { startListener } from '../../src/bcp38/index.js';
 import { decodeProbe, encodeProbe } from '../../src/bcp38/spoof/protocol.js';
 
-const PORT = 38392;
+const PORT = 38397; // unique among the test files (spoof.test.ts uses 38381, 38389, 38392)
 const ask = (text: string | Buffer) => new Promise<string>((resolve) => {
   const s = connect({ host: '127.0.0.1', port: PORT });
   let out = '';
@@ -69,5 +70,13 @@ test('listen keeps serving after garbage, half-open, huge, slow and too many con
     u.close();
     for (const s of held) s.destroy();
     await l.close();
+  }
+});
+
+test('spooftest CLI: --count and --wait are checked before anything is sent', () => {
+  for (const [flag, v, msg] of [['--count', 'abc', /--count must be an integer 1\.\.100, got 'abc'/], ['--count', '0', /--count must be/], ['--wait', '', /--wait must be/]] as const) {
+    const r = spawnSync(process.execPath, ['bin/hostops.js', 'bcp38', 'spooftest', '--to', '127.0.0.1', '--port', '9', flag, v], { encoding: 'utf8', timeout: 20000 });
+    assert.equal(r.status, 2, r.stderr);
+    assert.match(r.stderr, msg);
   }
 });
