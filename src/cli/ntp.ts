@@ -31,7 +31,7 @@ export function register(program: Command): void {
     .argument('<host...>', 'servers to check')
     .option('-p, --port <n>', 'UDP port', int('--port', 1, 65535), 123)
     .option('-t, --timeout <ms>', 'per-probe timeout in milliseconds', int('--timeout', 1, 60000), 2000)
-    .option('-s, --request-size <bytes>', 'mode 7 request size: 8 (minimal), 48 (nmap) or 192 (ntpdc, zmap)', int('--request-size', 8, 468), 48)
+    .option('-s, --request-size <bytes>', 'mode 7 request size in bytes, 8..468: 8 is the minimum ntpd accepts, 48 what nmap sends, 192 what ntpdc and zmap send', int('--request-size', 8, 468), 48)
     .option('--json', 'JSON output')
     .action(async (hosts: string[], o: { port: number; timeout: number; requestSize: number; json?: boolean }) => {
       // up to 8 hosts at a time; results keep the order given
