@@ -3,7 +3,7 @@ import { writeFile } from 'node:fs/promises';
 import { isIP } from 'node:net';
 import { FORMATS, SPOOF_PORT, generateRules, loadConfig, spoofTest, startListener, type RuleFormat, type SpoofSource,
   type SpoofTestResult } from '../bcp38/index.js';
-import { usageError } from '../lib/errors.js';
+import { HostopsError, usageError } from '../lib/errors.js';
 import { printJson, printNdjson } from '../lib/output.js';
 
 /** `hostops bcp38`: BCP 38 anti-spoofing filters and a spoofing test between your own hosts. */
@@ -21,7 +21,16 @@ export function register(program: Command): void {
       if (o.iptablesMode !== 'ipset' && o.iptablesMode !== 'rules') throw usageError('BCP38_BAD_OPTION', `--iptables-mode must be ipset or rules, got '${o.iptablesMode}'`);
       const cfg = await loadConfig(file);
       const rules = generateRules(cfg, o.format as RuleFormat, { iptablesMode: o.iptablesMode });
-      if (o.output) await writeFile(o.output, rules, { mode: o.format === 'iptables' ? 0o755 : 0o644 });
+      if (o.output) {
+        try {
+          await writeFile(o.output, rules, { mode: o.format === 'iptables' ? 0o755 : 0o644 });
+        } catch (e) {
+          const code = (e as NodeJS.ErrnoException).code;
+          // a bad path is the user's (2); no permission or a full disk is the environment's (3)
+          throw new HostopsError('BCP38_OUTPUT_FAILED', `cannot write the rules to ${o.output}: ${code ?? (e as Error).message}`,
+            { where: o.output, exitCode: code === 'ENOENT' || code === 'EISDIR' || code === 'ENOTDIR' ? 2 : 3 });
+        }
+      }
       if (o.json) printJson({ format: o.format, rules, warnings: cfg.warnings });
       else {
         if (!o.output) process.stdout.write(rules);

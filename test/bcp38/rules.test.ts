@@ -124,6 +124,13 @@ test('CLI: bcp38 rules prints rules, warnings on stderr, errors with file:line',
   const f = spawnSync(process.execPath, ['bin/hostops.js', 'bcp38', 'rules', file, '--format', 'pf'], { encoding: 'utf8' });
   assert.equal(f.status, 2);
   assert.match(f.stderr, /BCP38_BAD_FORMAT/);
+  // -o into a missing directory or onto a directory: a named error, not "internal error" with exit 1
+  for (const out of [path.join(dir, 'missing', 'x.nft'), dir]) {
+    const o = spawnSync(process.execPath, ['bin/hostops.js', 'bcp38', 'rules', file, '-o', out], { encoding: 'utf8' });
+    assert.equal(o.status, 2, o.stderr);
+    assert.match(o.stderr, /cannot write the rules to .* \(E(NOENT|ISDIR)\)|code: BCP38_OUTPUT_FAILED/);
+    assert.doesNotMatch(o.stderr, /internal error/);
+  }
 });
 
 test('MAC binding on shared segments: all customers of the interface need a mac; rules pair MAC and prefix', () => {
