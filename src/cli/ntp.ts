@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { usageError } from '../lib/errors.js';
+import { isHostopsError, usageError, type HostopsError } from '../lib/errors.js';
 import { printJson } from '../lib/output.js';
 import { ntpQuery, ntpCheck, type NtpQueryResult, type NtpCheckResult } from '../ntp/index.js';
 import { auditFile, type AuditResult } from '../ntp/audit.js';
@@ -35,18 +35,31 @@ export function register(program: Command): void {
     .option('--json', 'JSON output')
     .action(async (hosts: string[], o: { port: number; timeout: number; requestSize: number; json?: boolean }) => {
       // up to 8 hosts at a time; results keep the order given
-      const results: NtpCheckResult[] = new Array(hosts.length);
+      // one host that does not resolve must not throw away the others' results: with several hosts,
+      // its error is reported in its place and the run goes on
+      const results: (NtpCheckResult | { host: string; error: HostopsError })[] = new Array(hosts.length);
       let nextHost = 0;
       const worker = async () => {
         while (nextHost < hosts.length) {
           const i = nextHost++;
-          results[i] = await ntpCheck(hosts[i], { port: o.port, timeoutMs: o.timeout, requestSize: o.requestSize });
+          try {
+            results[i] = await ntpCheck(hosts[i], { port: o.port, timeoutMs: o.timeout, requestSize: o.requestSize });
+          } catch (e) {
+            if (hosts.length === 1 || !isHostopsError(e)) throw e;
+            results[i] = { host: hosts[i], error: e };
+          }
         }
       };
       await Promise.all([...Array(Math.min(8, hosts.length))].map(worker));
-      if (o.json) printJson(results.length === 1 ? results[0] : results);
-      else process.stdout.write(results.map(formatCheck).join('\n'));
-      if (results.some((r) => r.vulnerable)) process.exitCode = 1;
+      const failed = results.filter((r): r is { host: string; error: HostopsError } => 'error' in r);
+      if (o.json) printJson(results.length === 1 ? results[0] : results.map((r) => ('error' in r ? { host: r.host, error: r.error.toJSON() } : r)));
+      else {
+        process.stdout.write(results.map((r) => ('error' in r ? `${r.host}  error: ${r.error.message}\n` : formatCheck(r))).join('\n'));
+        for (const f of failed) process.stderr.write(`hostops: ${f.host}: ${f.error.message}\n  code: ${f.error.code}\n`);
+      }
+      // an incomplete run exits with its error's code (2 or 3); a complete one 1 when any host amplifies
+      if (failed.length) process.exitCode = Math.max(...failed.map((f) => f.error.exitCode));
+      else if (results.some((r) => !('error' in r) && r.vulnerable)) process.exitCode = 1;
     });
 
   ntp.command('audit')

@@ -1,0 +1,19 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+
+// 127.0.0.1:12397 has no NTP server: its probes end as no-reply quickly (ICMP port unreachable)
+test('ntp check with several hosts: a bad one is reported in its place, the others are still checked', () => {
+  const run = (json: boolean) => spawnSync(process.execPath, ['bin/hostops.js', 'ntp', 'check', '127.0.0.1', '300.1.1.1', '-p', '12397', '-t', '300',
+    ...(json ? ['--json'] : [])], { encoding: 'utf8', timeout: 30000 });
+  const t = run(false);
+  assert.equal(t.status, 2, t.stderr);
+  assert.match(t.stdout, /127\.0\.0\.1:12397 +server: unknown/);
+  assert.match(t.stdout, /300\.1\.1\.1 +error: not a valid IP address/);
+  assert.match(t.stderr, /hostops: 300\.1\.1\.1: not a valid IP address.*\n  code: NTP_BAD_HOST/);
+  const j = run(true);
+  const r = JSON.parse(j.stdout);
+  assert.equal(r[0].verdict, 'no-reply');
+  assert.equal(r[1].host, '300.1.1.1');
+  assert.equal(r[1].error.code, 'NTP_BAD_HOST');
+});
