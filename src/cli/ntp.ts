@@ -69,11 +69,26 @@ export function register(program: Command): void {
     .option('--json', 'JSON output')
     .action(async (files: string[], o: { type?: string; json?: boolean }) => {
       if (o.type && !['ntpd', 'ntpsec', 'chrony'].includes(o.type)) throw usageError('BAD_OPTION', `--type must be ntpd, ntpsec or chrony, got ${o.type}`);
-      const results: AuditResult[] = [];
-      for (const f of files) results.push(await auditFile(f, { kind: o.type as 'ntpd' | 'ntpsec' | 'chrony' | undefined }));
-      if (o.json) printJson(results.length === 1 ? results[0] : results);
-      else process.stdout.write(results.map(formatAudit).join('\n'));
-      if (results.some((r) => r.exposed)) process.exitCode = 1;
+      // an unreadable file is reported and the other files are still audited
+      type Failed = { file: string; error: HostopsError };
+      const isFailed = (r: AuditResult | Failed): r is Failed => 'error' in r;
+      const results: (AuditResult | Failed)[] = [];
+      for (const f of files) {
+        try {
+          results.push(await auditFile(f, { kind: o.type as 'ntpd' | 'ntpsec' | 'chrony' | undefined }));
+        } catch (e) {
+          if (files.length === 1 || !isHostopsError(e)) throw e;
+          results.push({ file: f, error: e });
+        }
+      }
+      const failed = results.filter(isFailed);
+      if (o.json) printJson(results.length === 1 ? results[0] : results.map((r) => (isFailed(r) ? { file: r.file, error: r.error.toJSON() } : r)));
+      else {
+        process.stdout.write(results.map((r) => (isFailed(r) ? `${r.file}: error: ${r.error.message}\n` : formatAudit(r))).join('\n'));
+        for (const f of failed) process.stderr.write(`hostops: ${f.error.message}${f.error.where ? ` (${f.error.where})` : ''}\n  code: ${f.error.code}\n`);
+      }
+      if (failed.length) process.exitCode = Math.max(...failed.map((f) => f.error.exitCode));
+      else if (results.some((r) => !isFailed(r) && r.exposed)) process.exitCode = 1;
     });
 }
 

@@ -1,6 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 
 // 127.0.0.1:12397 has no NTP server: its probes end as no-reply quickly (ICMP port unreachable)
 test('ntp check with several hosts: a bad one is reported in its place, the others are still checked', () => {
@@ -16,4 +19,16 @@ test('ntp check with several hosts: a bad one is reported in its place, the othe
   assert.equal(r[0].verdict, 'no-reply');
   assert.equal(r[1].host, '300.1.1.1');
   assert.equal(r[1].error.code, 'NTP_BAD_HOST');
+});
+
+test('ntp audit FILE...: an unreadable file is reported, the other files are still audited', () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'hoaudit-'));
+  const conf = path.join(dir, 'chrony.conf');
+  writeFileSync(conf, 'allow\n');
+  const r = spawnSync(process.execPath, ['bin/hostops.js', 'ntp', 'audit', path.join(dir, 'missing.conf'), conf, '--json'], { encoding: 'utf8', timeout: 30000 });
+  assert.equal(r.status, 2, r.stderr);
+  const [missing, ok] = JSON.parse(r.stdout);
+  assert.equal(missing.error.code, 'NTP_AUDIT_READ');
+  assert.equal(ok.kind, 'chrony');
+  assert.ok(ok.findings.some((f: { id: string }) => f.id === 'allow-too-wide'));
 });
