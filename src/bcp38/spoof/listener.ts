@@ -84,7 +84,11 @@ export async function startListener(opts: ListenerOptions = {}): Promise<Listene
   const server: Server = createServer((c) => {
     // A full table evicts the oldest client rather than refusing the new one: an honest exchange
     // takes milliseconds, so slow or idle clients cannot lock spooftest out.
-    if (conns.size >= maxConns) conns.values().next().value!.destroy();
+    if (conns.size >= maxConns) {
+      const oldest = conns.values().next().value!;
+      conns.delete(oldest); // now: 'close' comes later, and a burst of accepts must not pick the same victim
+      oldest.destroy();
+    }
     conns.add(c);
     // Whole-exchange deadline, not only an idle one: a byte every few seconds must not hold a slot.
     const deadline = setTimeout(() => c.destroy(), connTimeout);
