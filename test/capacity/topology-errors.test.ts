@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { buildTopology } from '../../src/capacity/index.js';
+import { buildHost } from '../../src/capacity/memory-plan.js';
 import { HostopsError } from '../../src/lib/errors.js';
 
 const fails = (value: unknown, where: string, message: RegExp) => assert.throws(() => buildTopology(value, 't.yaml'),
@@ -21,4 +22,11 @@ test('a zero capacity is an input error, not a 0 bit/s link with ratio "-"', () 
 test('nested counts that multiply past the node limit are refused before expanding instead of exhausting memory', () => {
   fails({ switches: [{ id: 's', uplink: '10G', count: 100000 }], hosts: [{ id: 'h', switch: 's', uplink: '1G', count: 100000 }] },
     't.yaml: switches[0]', /more than 1000000 links after expanding count.*switches\[0\] alone expands to 10000100000/);
+});
+
+test('memory host: zero RAM or a reserve that eats all of it is an input error (was usable -1 GiB, overcommit -2x)', () => {
+  const vms = [{ id: 'a', guaranteed: '1GiB', burst: '2GiB' }];
+  assert.throws(() => buildHost({ ram: 0, vms }, 'h.yaml'), (e: unknown) => e instanceof HostopsError && e.where === 'h.yaml: ram' && /ram must be above 0/.test(e.message));
+  assert.throws(() => buildHost({ ram: '8GiB', reserve: '9GiB', vms }, 'h.yaml'), (e: unknown) => e instanceof HostopsError && e.where === 'h.yaml: reserve' && /leaves no usable RAM/.test(e.message));
+  assert.equal(buildHost({ ram: '8GiB', reserve: '1GiB', vms }, 'h.yaml').usable, 7 * 2 ** 30);
 });
