@@ -84,6 +84,7 @@ export function formatTable(r: ScanReport, all: boolean): string {
   } else out.push(all ? 'no replies' : 'no amplifiers found');
   const toFix = r.summary.filter((x) => x.amplifiers);
   if (toFix.length) out.push('fix:', ...toFix.map((x) => `  ${x.protocol}: ${x.fix}`));
-  out.push('per protocol: ' + r.summary.filter((s) => s.responders).map((s) => `${s.protocol} ${s.amplifiers}/${s.responders} (max ${s.maxFactor}x)`).join(', '));
+  const active = r.summary.filter((s) => s.responders);
+  out.push('per protocol: ' + (active.length ? active.map((s) => `${s.protocol} ${s.amplifiers}/${s.responders} (max ${s.maxFactor}x)`).join(', ') : 'no responders'));
   return out.join('\n') + '\n';
 }
