@@ -80,3 +80,23 @@ test('spooftest CLI: --count and --wait are checked before anything is sent', ()
     assert.match(r.stderr, msg);
   }
 });
+
+test('a flood of forged sessions keeps at most maxSessions, forgets the oldest and expires by age', async () => {
+  const l = await startListener({ port: PORT + 1, host: '127.0.0.1', maxSessions: 50, sessionTtl: 0.3 });
+  const u = createSocket('udp4');
+  try {
+    const sid = (i: number) => i.toString(16).padStart(16, '0');
+    for (let i = 0; i < 200; i++) u.send(encodeProbe(sid(i), 0, 'control'), PORT + 1, '127.0.0.1');
+    await new Promise((r) => setTimeout(r, 200));
+    assert.equal(l.results(sid(0)).length, 0, 'oldest evicted at the limit');
+    assert.equal(l.results(sid(199)).length, 1);
+    await new Promise((r) => setTimeout(r, 400));
+    u.send(encodeProbe(sid(1000), 0, 'control'), PORT + 1, '127.0.0.1');
+    await new Promise((r) => setTimeout(r, 100));
+    assert.equal(l.results(sid(199)).length, 0, 'expired by age');
+    assert.equal(l.results(sid(1000)).length, 1);
+  } finally {
+    u.close();
+    await l.close();
+  }
+});
