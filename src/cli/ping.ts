@@ -109,7 +109,8 @@ async function pingCommand(targets: string[], f: PingFlags): Promise<number> {
     if (stream) for (const r of res) printNdjson({ type: 'summary', ...r });
     else if (f.json) printJson(res.length === 1 && !multi ? res[0] : res);
     else if (multi) {
-      process.stderr.write('\n' + res.map((s) => fpingSummary(s, width)).join('\n') + '\n');
+      // fping: a blank line after the per-probe lines, none with -q (there are none)
+      process.stderr.write((f.quiet ? '' : '\n') + res.map((s) => fpingSummary(s, width)).join('\n') + '\n');
     } else {
       const r = resolved[0];
       out(iputilsSummary(res[0], r.target, sz >= 16)); // as typed, like iputils ("--- 127.1 ping statistics ---")

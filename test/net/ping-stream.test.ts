@@ -27,3 +27,10 @@ test('a bounded ping --json is still one JSON document; the text summary names t
   assert.match(t.stdout, /^PING 127\.1 \(127\.0\.0\.1\)/);
   assert.match(t.stdout, /\n--- 127\.1 ping statistics ---\n/);
 });
+
+test('several targets with -q: only the fping summaries on stderr, no leading blank line (as fping -q)', () => {
+  const r = spawnSync(process.execPath, ['bin/hostops.js', 'ping', '-c', '1', '-q', '127.0.0.1', '::1'], { encoding: 'utf8', timeout: 20000 });
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(r.stdout, '');
+  assert.match(r.stderr, /^127\.0\.0\.1 : xmt\/rcv\/%loss = 1\/1\/0%/);
+});
