@@ -212,7 +212,7 @@ export function register(program: Command): void {
 
   common(cap.command('contention <topology>')
     .description('oversubscription ratios per tier and end to end; with --traffic, measured congestion per tier and per customer')
-    .option('--traffic <files...>', 'traffic series (CSV, Prometheus JSON, rrdtool fetch/xport, MRTG .log, sadf, SNMP counters)')
+    .option('--traffic <files...>', 'traffic series (CSV, Prometheus JSON, rrdtool fetch/xport, MRTG .log, sadf, SNMP counters); takes every argument up to the next option, so give TOPOLOGY first')
     .option('--traffic-dir <dir>', 'one file per customer, named after its id or series key (<id>.csv ...): streamed, bounded memory')
     .option('--unit <unit>', 'unit of unitless inputs (CSV, Prometheus, rrdtool): bit/s (default), B/s, Mbit/s, ...')
     .option('--top <n>', 'customers listed in the text report', '20')
@@ -245,7 +245,7 @@ export function register(program: Command): void {
 
   common(cap.command('memory <host>')
     .description('per-VM guaranteed vs burstable RAM: probability a burst is not met, unmet GiB·h, VMs at risk, cgroup v2 / libvirt settings')
-    .option('--usage <files...>', 'per-VM memory usage series')
+    .option('--usage <files...>', 'per-VM memory usage series; takes every argument up to the next option, so give HOST first')
     .option('--unit <unit>', 'unit of unitless inputs: B (default), KiB, MiB, GiB'))
     .action(async (file: string, o: Common & { usage?: string[] }) => {
       const plan = buildHost(readYaml(file), file);

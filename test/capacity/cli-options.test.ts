@@ -25,3 +25,8 @@ test('numeric options out of range are usage errors naming the option (exit 2), 
   }
   assert.equal(hostops(['capacity', 'advise', mrtg, '--headroom', '0.5']).status, 0);
 });
+
+test('help says that --traffic and --usage swallow the arguments after them (commander then reports the topology missing)', () => {
+  assert.match(hostops(['capacity', 'contention', '--help']).stdout.replace(/\s+/g, ' '), /--traffic <files\.\.\.>.*so give TOPOLOGY first/);
+  assert.match(hostops(['capacity', 'memory', '--help']).stdout.replace(/\s+/g, ' '), /--usage <files\.\.\.>.*so give HOST first/);
+});
