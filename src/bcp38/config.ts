@@ -77,7 +77,14 @@ export function parseConfig(text: string, source = 'config'): Bcp38Config {
     throw new HostopsError('BCP38_CONFIG_INVALID', `${pathText(p) || '(top)'}: ${msg}`,
       { where: `${source}:${line}`, hint: 'see docs/bcp38.md for the file format' });
   };
-  const parsed = schema.safeParse(doc.toJS());
+  let value: unknown;
+  try {
+    value = doc.toJS();
+  } catch (e) {
+    // alias bombs ("Excessive alias count ...") surface here, not in doc.errors
+    throw new HostopsError('BCP38_CONFIG_SYNTAX', `invalid YAML/JSON: ${(e as Error).message}`, { where: source });
+  }
+  const parsed = schema.safeParse(value);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     fail(issue.path as Path, issue.message);

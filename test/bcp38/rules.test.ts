@@ -156,3 +156,10 @@ test('generateRules also takes a plain object in the file shape and validates it
   assert.throws(() => generateRules({ interfaces: [{ name: 'e0', customers: [{ name: 'a', prefixes: ['198.18.0.1/24'] }] }] }, 'ios'),
     (e: unknown) => e instanceof HostopsError && e.code === 'BCP38_CONFIG_INVALID' && /prefixes\[0\]/.test(e.message));
 });
+
+test('a YAML alias bomb is a named syntax error (exit 2), not an internal error', () => {
+  const lines = ['a0: &a0 [x, x, x, x, x, x, x, x, x, x]'];
+  for (let i = 1; i < 9; i++) lines.push(`a${i}: &a${i} [${Array(10).fill(`*a${i - 1}`).join(', ')}]`);
+  assert.throws(() => parseConfig([...lines, 'interfaces: *a8'].join('\n'), 'bomb.yaml'),
+    (e: unknown) => e instanceof HostopsError && e.code === 'BCP38_CONFIG_SYNTAX' && e.exitCode === 2 && e.where === 'bomb.yaml' && /alias/i.test(e.message));
+});
