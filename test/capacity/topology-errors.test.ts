@@ -2,6 +2,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { buildTopology } from '../../src/capacity/index.js';
 import { buildHost } from '../../src/capacity/memory-plan.js';
+import { readYaml } from '../../src/capacity/validate.js';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { HostopsError } from '../../src/lib/errors.js';
 
 const fails = (value: unknown, where: string, message: RegExp) => assert.throws(() => buildTopology(value, 't.yaml'),
@@ -29,4 +33,13 @@ test('memory host: zero RAM or a reserve that eats all of it is an input error (
   assert.throws(() => buildHost({ ram: 0, vms }, 'h.yaml'), (e: unknown) => e instanceof HostopsError && e.where === 'h.yaml: ram' && /ram must be above 0/.test(e.message));
   assert.throws(() => buildHost({ ram: '8GiB', reserve: '9GiB', vms }, 'h.yaml'), (e: unknown) => e instanceof HostopsError && e.where === 'h.yaml: reserve' && /leaves no usable RAM/.test(e.message));
   assert.equal(buildHost({ ram: '8GiB', reserve: '1GiB', vms }, 'h.yaml').usable, 7 * 2 ** 30);
+});
+
+test('a YAML alias bomb is CAPACITY_BAD_YAML naming the file (exit 2), not an internal error', () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'hocap-'));
+  const lines = ['a0: &a0 [x, x, x, x, x, x, x, x, x, x]'];
+  for (let i = 1; i < 9; i++) lines.push(`a${i}: &a${i} [${Array(10).fill(`*a${i - 1}`).join(', ')}]`);
+  const file = path.join(dir, 'bomb.yaml');
+  writeFileSync(file, [...lines, 'hosts: *a8'].join('\n'));
+  assert.throws(() => readYaml(file), (e: unknown) => e instanceof HostopsError && e.code === 'CAPACITY_BAD_YAML' && e.exitCode === 2 && e.where === file);
 });
