@@ -114,6 +114,8 @@ export function parseConfig(text: string, source = 'config'): Bcp38Config {
       if (x !== y && x.c !== y.c && contains(x.p, y.p)) warnings.push(`${ifc.name}: ${y.c}'s ${y.p.text} lies inside ${x.c}'s ${x.p.text}: ${x.c} may use ${y.c}'s addresses`);
     }
     for (const x of all) {
+      // no customer holds a /7 or an IPv6 /15; a prefix that wide (0.0.0.0/0 above all) lets it forge nearly any source
+      if (x.p.len < (x.p.family === 4 ? 8 : 16)) warnings.push(`${ifc.name}: ${x.c}'s ${x.p.text} is so wide that it filters almost nothing: ${x.c} may forge nearly any source`);
       const prev = owner.get(x.p.text);
       if (prev && !prev.startsWith(`${ifc.name}:`)) warnings.push(`${x.p.text} is allowed on ${prev.split(':')[0]} and on ${ifc.name} (multihomed customer?)`);
       owner.set(x.p.text, `${ifc.name}:${x.c}`);

@@ -163,3 +163,18 @@ test('a YAML alias bomb is a named syntax error (exit 2), not an internal error'
   assert.throws(() => parseConfig([...lines, 'interfaces: *a8'].join('\n'), 'bomb.yaml'),
     (e: unknown) => e instanceof HostopsError && e.code === 'BCP38_CONFIG_SYNTAX' && e.exitCode === 2 && e.where === 'bomb.yaml' && /alias/i.test(e.message));
 });
+
+test('a customer prefix wider than /8 (IPv6 /16) is warned about: it filters almost nothing', () => {
+  const cfg = parseConfig(`interfaces:
+  - name: e0
+    customers:
+      - { name: a, prefixes: [0.0.0.0/0] }
+      - { name: b, prefixes: ['2000::/3', 198.18.20.0/24] }
+`, 'w.yaml');
+  const wide = cfg.warnings.filter((w) => /filters almost nothing/.test(w));
+  assert.deepEqual(wide, [
+    "e0: a's 0.0.0.0/0 is so wide that it filters almost nothing: a may forge nearly any source",
+    "e0: b's 2000::/3 is so wide that it filters almost nothing: b may forge nearly any source",
+  ]);
+  assert.ok(!parseConfig('interfaces: [{ name: e0, customers: [{ name: a, prefixes: [10.0.0.0/8] }] }]\n', 'ok.yaml').warnings.some((w) => /wide/.test(w)));
+});
