@@ -112,6 +112,9 @@ export function buildTopology(value: unknown, source = 'topology'): Topology {
       const peak = e.peak !== undefined ? parseRate(e.peak, `${e.field}.peak`) : undefined;
       let mean = e.mean !== undefined ? parseRate(e.mean, `${e.field}.mean`) : undefined;
       if (mean === undefined && e.duty !== undefined) mean = (peak ?? cap) * e.duty;
+      // an on-off source cannot send above its port, nor average above its peak (the model took duty > 1)
+      if (peak !== undefined && peak > cap) throw new HostopsError('CAPACITY_BAD_CONFIG', `Invalid ${source}: ${e.field}.peak (${e.peak}) is above its ${e.capKey ?? 'capacity'} (${e.capacity})`, { where: `${source}: ${e.field}.peak` });
+      if (mean !== undefined && mean > (peak ?? cap)) throw new HostopsError('CAPACITY_BAD_CONFIG', `Invalid ${source}: ${e.field}.mean (${e.mean}) is above its ${peak !== undefined ? `peak (${e.peak})` : `${e.capKey ?? 'capacity'} (${e.capacity})`}`, { where: `${source}: ${e.field}.mean` });
       const series = e.series === undefined ? [id] : (Array.isArray(e.series) ? e.series : [e.series]).map((s) => (n > 1 ? `${s}-${k}` : s));
       nodes.push({
         id, kind: e.kind, parent: parentId, capacity: cap, series,

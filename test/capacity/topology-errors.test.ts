@@ -43,3 +43,11 @@ test('a YAML alias bomb is CAPACITY_BAD_YAML naming the file (exit 2), not an in
   writeFileSync(file, [...lines, 'hosts: *a8'].join('\n'));
   assert.throws(() => readYaml(file), (e: unknown) => e instanceof HostopsError && e.code === 'CAPACITY_BAD_YAML' && e.exitCode === 2 && e.where === file);
 });
+
+test('on-off model: a peak above the port or a mean above the peak is an input error naming the field', () => {
+  const h = { id: 'h', uplink: '10G' };
+  fails({ hosts: [h], customers: [{ id: 'a', host: 'h', port: '1G', peak: '5G', duty: 0.5 }] }, 't.yaml: customers[0].peak', /peak \(5G\) is above its port \(1G\)/);
+  fails({ hosts: [h], customers: [{ id: 'a', host: 'h', port: '1G', mean: '2G' }] }, 't.yaml: customers[0].mean', /mean \(2G\) is above its port/);
+  fails({ hosts: [h], customers: [{ id: 'a', host: 'h', port: '1G', peak: '500M', mean: '600M' }] }, 't.yaml: customers[0].mean', /above its peak \(500M\)/);
+  assert.equal(buildTopology({ hosts: [h], customers: [{ id: 'a', host: 'h', port: '1G', peak: '500M', mean: '100M' }] }, 't.yaml').nodes[1].mean, 100e6);
+});
