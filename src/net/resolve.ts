@@ -37,7 +37,7 @@ export function inetAton(name: string): string | null {
 export const numericName = (name: string) => /^(0x[0-9a-f]+|[0-9]+)$/i.test(name.replace(/\.$/, '').split('.').at(-1) ?? '');
 
 /** RFC 5952 text of an IPv6 literal: replies are matched by their (canonical) source address, so "0:0::1" or upper case must be canonical. */
-function canonical6(a: string): string {
+export function canonical6(a: string): string {
   const [addr, scope] = a.split('%');
   try { return new SocketAddress({ address: addr, family: 'ipv6' }).address + (scope !== undefined ? `%${scope}` : ''); } catch { return a; }
 }

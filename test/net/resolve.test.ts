@@ -29,3 +29,8 @@ test('IPv6 literals are canonical, so replies from ::1 match a target typed as 0
   assert.equal(r.stdout.split('\n')[0], 'PING 0:0::1(::1) 56 data bytes');
   assert.match(r.stdout, /2 packets transmitted, 2 received/);
 });
+
+test('ntp: an IPv6 literal is made canonical, so its replies (from ::1) are not taken as stray', async () => {
+  assert.deepEqual(await resolveHost('0:0::1'), { address: '::1', family: 6 });
+  assert.deepEqual(await resolveHost('2001:DB8::1'), { address: '2001:db8::1', family: 6 });
+});
