@@ -108,7 +108,7 @@ export function buildTopology(value: unknown, source = 'topology'): Topology {
       seen.add(id);
       const capField = `${e.field}.${e.capKey ?? 'capacity'}`;
       const cap = parseRate(e.capacity, `${source}: ${capField}`);
-      if (!(cap > 0)) throw new HostopsError('CAPACITY_BAD_CONFIG', `Invalid ${source}: ${capField} must be above 0, got ${JSON.stringify(e.capacity)}`, { where: `${source}: ${capField}` });
+      if (!(cap > 0 && Number.isFinite(cap))) throw new HostopsError('CAPACITY_BAD_CONFIG', `Invalid ${source}: ${capField} must be a finite rate above 0, got ${JSON.stringify(e.capacity)}`, { where: `${source}: ${capField}` });
       const peak = e.peak !== undefined ? parseRate(e.peak, `${e.field}.peak`) : undefined;
       let mean = e.mean !== undefined ? parseRate(e.mean, `${e.field}.mean`) : undefined;
       if (mean === undefined && e.duty !== undefined) mean = (peak ?? cap) * e.duty;

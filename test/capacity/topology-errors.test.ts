@@ -19,8 +19,9 @@ test('topology errors name the key the user wrote (host/switch, port/uplink), no
 });
 
 test('a zero capacity is an input error, not a 0 bit/s link with ratio "-"', () => {
-  fails({ hosts: [{ id: 'h', uplink: 0 }], customers: [{ id: 'c', host: 'h', port: '1G' }] }, 't.yaml: hosts[0].uplink', /must be above 0/);
-  fails({ hosts: [{ id: 'h', uplink: '1G' }], customers: [{ id: 'c', host: 'h', port: '0 Mbit/s' }] }, 't.yaml: customers[0].port', /must be above 0/);
+  fails({ hosts: [{ id: 'h', uplink: 0 }], customers: [{ id: 'c', host: 'h', port: '1G' }] }, 't.yaml: hosts[0].uplink', /must be a finite rate above 0/);
+  fails({ hosts: [{ id: 'h', uplink: '1G' }], customers: [{ id: 'c', host: 'h', port: '0 Mbit/s' }] }, 't.yaml: customers[0].port', /must be a finite rate above 0/);
+  fails({ hosts: [{ id: 'h', uplink: '1e400 bit/s' }], customers: [{ id: 'c', host: 'h', port: '1G' }] }, 't.yaml: hosts[0].uplink', /must be a finite rate above 0/);
 });
 
 test('nested counts that multiply past the node limit are refused before expanding instead of exhausting memory', () => {
