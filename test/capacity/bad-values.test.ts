@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { advise, buildPrices, type Series } from '../../src/capacity/index.js';
 import { parseText } from '../../src/capacity/input/index.js';
 import { readYaml } from '../../src/capacity/validate.js';
+import { HostopsError } from '../../src/lib/errors.js';
 
 test('CSV: negative and overflowing values are named problems, not data', () => {
   const r = parseText('timestamp,series,value\n1700000000,a,1\n1700000300,a,-5\n1700000600,a,1e400\n1700000900,a,2\n', 'n.csv');
@@ -25,4 +26,11 @@ test('advise gives no recommendation from a handful of samples (CV of one point 
   }
   const [ok] = advise([s(Array.from({ length: 48 }, (_, i) => 4 + (i % 3)))], prices);
   assert.notEqual(ok.recommendation.kind, 'unknown');
+});
+
+test('one stray far-future timestamp is a named error, not a grid of gigabytes', () => {
+  const rows = Array.from({ length: 20 }, (_, k) => `${1700006400 + (k + 1) * 300},a,${k}`);
+  const r = parseText(['timestamp,series,value', ...rows, '9000000000,a,5'].join('\n'), 'far.csv');
+  assert.throws(() => advise(r.series, undefined), (e: unknown) => e instanceof HostopsError && e.code === 'CAPACITY_SPAN_TOO_LONG'
+    && e.exitCode === 2 && e.where === 'far.csv' && /a spans 2023-11-15T00:00:00\.000Z \.\. 2255-/.test(e.message));
 });
