@@ -34,3 +34,10 @@ test('one stray far-future timestamp is a named error, not a grid of gigabytes',
   assert.throws(() => advise(r.series, undefined), (e: unknown) => e instanceof HostopsError && e.code === 'CAPACITY_SPAN_TOO_LONG'
     && e.exitCode === 2 && e.where === 'far.csv' && /a spans 2023-11-15T00:00:00\.000Z \.\. 2255-/.test(e.message));
 });
+
+test('a file whose every value is a gap or unreadable is CAPACITY_EMPTY_INPUT, not an analysis of nothing', () => {
+  assert.throws(() => parseText('timestamp,value\n1700000000,\n1700000300,nan\n', 'gaps.csv'),
+    (e: unknown) => e instanceof HostopsError && e.code === 'CAPACITY_EMPTY_INPUT' && e.where === 'gaps.csv');
+  const junk = Buffer.from(Array.from({ length: 3000 }, (_, i) => (i * 131 + 7) % 256)).toString('latin1');
+  assert.throws(() => parseText(`${junk}\n1700000000,${junk}\n`, 'junk.bin'), (e: unknown) => e instanceof HostopsError && e.code === 'CAPACITY_EMPTY_INPUT');
+});
