@@ -32,3 +32,10 @@ test('ntp audit FILE...: an unreadable file is reported, the other files are sti
   assert.equal(ok.kind, 'chrony');
   assert.ok(ok.findings.some((f: { id: string }) => f.id === 'allow-too-wide'));
 });
+
+test('ntp query timeout: the peer is named once, and the hint names the port really used', () => {
+  const r = spawnSync(process.execPath, ['bin/hostops.js', 'ntp', 'query', '127.0.0.1', '-p', '12397', '-t', '200'], { encoding: 'utf8', timeout: 20000 });
+  assert.equal(r.status, 1);
+  assert.match(r.stderr, /^hostops: no NTP reply from 127\.0\.0\.1 within 200 ms \(127\.0\.0\.1:12397\)\n/);
+  assert.match(r.stderr, /drops UDP 12397\n/);
+});
