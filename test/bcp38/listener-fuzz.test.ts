@@ -100,3 +100,13 @@ test('a flood of forged sessions keeps at most maxSessions, forgets the oldest a
     await l.close();
   }
 });
+
+test('spooftest: bad --source and --other values are usage errors before any traffic (port 9 has no listener)', () => {
+  for (const [args, msg] of [[['--source', 'bad label=1.2.3.4'], /label 'bad label' must be/], [['--other', '::1'], /--other ::1 is not an IPv4 address/],
+    [['--source', 'a=1.2.3.4', '--source', 'a=1.2.3.5'], /labels must be unique/]] as const) {
+    const r = spawnSync(process.execPath, ['bin/hostops.js', 'bcp38', 'spooftest', '--to', '127.0.0.1', '--port', '9', ...args], { encoding: 'utf8', timeout: 20000 });
+    assert.equal(r.status, 2, r.stderr);
+    assert.match(r.stderr, msg);
+    assert.match(r.stderr, /code: BCP38_BAD_SOURCE/);
+  }
+});

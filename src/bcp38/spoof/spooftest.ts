@@ -127,15 +127,22 @@ export async function spoofTest(target: string, opts: SpoofTestOptions = {}): Pr
     try { address = (await lookup(target)).address; } catch { throw usageError('BCP38_BAD_TARGET', `cannot resolve '${target}'`); }
   }
   const timeoutMs = opts.timeoutMs ?? 5000;
+  const family = isIP(address) as 4 | 6;
+  const check = (sources: SpoofSource[]) => {
+    for (const s of sources) {
+      if (!isLabel(s.label)) throw usageError('BCP38_BAD_SOURCE', `label '${s.label}' must be 1-40 of letters, digits, _ . : -`);
+      if (isIP(s.address) !== family) throw usageError('BCP38_BAD_SOURCE', `source ${s.address} (${s.label}) is not an IPv${family} address like the target`);
+    }
+    if (new Set(sources.map((s) => s.label)).size !== sources.length) throw usageError('BCP38_BAD_SOURCE', 'source labels must be unique');
+  };
+  // the user's own sources and --other addresses are checked before any traffic, so a typo is
+  // reported as such even when no listener answers
+  if (opts.sources) check(opts.sources);
+  for (const a of opts.others ?? []) if (isIP(a) !== family) throw usageError('BCP38_BAD_SOURCE', `--other ${a} is not an IPv${family} address like the target`);
   const hello = await control(address, port, { op: 'hello' }, timeoutMs);
   const local = hello.local;
-  const family = isIP(address) as 4 | 6;
   const sources = opts.sources ?? defaultSources(local, opts.others ?? [], address);
-  for (const s of sources) {
-    if (!isLabel(s.label)) throw usageError('BCP38_BAD_SOURCE', `label '${s.label}' must be 1-40 of letters, digits, _ . : -`);
-    if (isIP(s.address) !== family) throw usageError('BCP38_BAD_SOURCE', `source ${s.address} (${s.label}) is not an IPv${family} address like the target`);
-  }
-  if (new Set(sources.map((s) => s.label)).size !== sources.length) throw usageError('BCP38_BAD_SOURCE', 'source labels must be unique');
+  check(sources);
   const session = randomBytes(8).toString('hex');
   const raw = new RawSender(family);
   const sport = opts.sourcePort ?? 3839;
