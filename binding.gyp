@@ -47,6 +47,18 @@
         "-Wextra",
         "-Wno-unused-parameter"
       ]
+    },
+    {
+      "target_name": "hostops_sock",
+      "sources": [
+        "<!@(ls -1 native/sock/*.c)"
+      ],
+      "cflags": [
+        "-O2",
+        "-Wall",
+        "-Wextra",
+        "-Wno-unused-parameter"
+      ]
     }
   ]
 }

@@ -1,8 +1,11 @@
 /**
  * Throughput benchmark on loopback: our client -> our server against iperf3 -> iperf3, run
  * paired and alternating in the same minute (other work shares the CPUs, so medians of pairs
- * are what is comparable). Scenarios: one TCP stream, -P 2, and UDP at 1 Gbit/s (loss, jitter).
- * Run: node --import tsx bench/iperf-throughput.ts [rounds] [seconds]
+ * are what is comparable). Scenarios: one TCP stream, -P 2, and UDP at 1 and 2 Gbit/s.
+ * UDP prints the loss and jitter each receiving server measured, side by side: iperf3 -> iperf3,
+ * ours -> ours, and iperf3 -> ours (same sender, so only the receivers differ).
+ * Run: node --import tsx bench/iperf-throughput.ts [rounds] [seconds] [all|tcp|udp]
+ * (HOSTOPS_IPERF_UDP_RX=js in the environment: our servers use the JS UDP receive path.)
  */
 import { spawn } from 'node:child_process';
 import net from 'node:net';
@@ -12,6 +15,7 @@ import { fileURLToPath } from 'node:url';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const ROUNDS = Number(process.argv[2] ?? 3);
 const SECS = Number(process.argv[3] ?? 3);
+const ONLY = process.argv[4] ?? 'all';
 
 type Tool = 'iperf3' | 'ours';
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -39,11 +43,11 @@ function runTo(command: string, args: string[], timeoutMs: number): Promise<stri
   });
 }
 
-async function pair(tool: Tool, args: string[]): Promise<J> {
+async function pair(tool: Tool, args: string[], serverTool: Tool = tool): Promise<J> {
   const port = await freePort();
-  const [sc, sa] = cmd(tool, ['-s', '-1', '-p', String(port), '-B', '127.0.0.1']);
+  const [sc, sa] = cmd(serverTool, ['-s', '-1', '-p', String(port), '-B', '127.0.0.1']);
   const srv = spawn(sc, sa, { stdio: 'ignore' });
-  await new Promise((r) => setTimeout(r, tool === 'ours' ? 700 : 300));
+  await new Promise((r) => setTimeout(r, serverTool === 'ours' ? 700 : 300));
   try {
     const [cc, ca] = cmd(tool, ['-c', '127.0.0.1', '-p', String(port), '-t', String(SECS), '-J', ...args]);
     const out = await runTo(cc, ca, (SECS + 20) * 1000);
@@ -82,25 +86,41 @@ async function tcp(name: string, args: string[]): Promise<void> {
     + `median of paired ratios ${median(ratios).toFixed(2)}; CPU-s/GB iperf3 ${median(cost.iperf3).toFixed(2)}, ours ${median(cost.ours).toFixed(2)}`);
 }
 
+/**
+ * UDP: iperf3 -> iperf3, ours -> ours, and iperf3 -> ours (the same sender as the first, so the
+ * receivers are compared alone). Loss and jitter are what the receiving server measured.
+ */
 async function udp(name: string, args: string[]): Promise<void> {
-  const got: Record<Tool, { mbps: number; loss: number; jitter: number }[]> = { iperf3: [], ours: [] };
+  type Row = { mbps: number; loss: number; jitter: number };
+  const kinds = ['iperf3', 'ours', 'iperf3->ours'] as const;
+  type Kind = typeof kinds[number];
+  const got: Record<Kind, Row[]> = { iperf3: [], ours: [], 'iperf3->ours': [] };
   for (let r = 0; r < ROUNDS; r++) {
-    const order: Tool[] = r % 2 ? ['ours', 'iperf3'] : ['iperf3', 'ours'];
-    for (const tool of order) {
-      const s = (await pair(tool, args)).end.sum as J;
-      got[tool].push({ mbps: s.bits_per_second / 1e6, loss: s.lost_percent, jitter: s.jitter_ms });
+    const order: Kind[] = r % 2 ? ['ours', 'iperf3->ours', 'iperf3'] : ['iperf3', 'iperf3->ours', 'ours'];
+    for (const k of order) {
+      const j = k === 'iperf3->ours' ? await pair('iperf3', args, 'ours') : await pair(k, args);
+      const s = j.end.sum as J;
+      got[k].push({ mbps: s.bits_per_second / 1e6, loss: s.lost_percent, jitter: s.jitter_ms });
     }
-    const f = (x: { mbps: number; loss: number; jitter: number }) => `${x.mbps.toFixed(0)} Mbit/s loss ${x.loss.toFixed(3)}% jitter ${x.jitter.toFixed(4)} ms`;
-    console.log(`  ${name} round ${r + 1}: iperf3 ${f(got.iperf3[r])} | ours ${f(got.ours[r])}`);
+    const f = (x: Row) => `${x.mbps.toFixed(0)} Mbit/s loss ${x.loss.toFixed(3)}% jitter ${x.jitter.toFixed(4)} ms`;
+    console.log(`  ${name} round ${r + 1}: ${kinds.map((k) => `${k} ${f(got[k][r])}`).join(' | ')}`);
   }
-  const m = (t: Tool, k: 'mbps' | 'loss' | 'jitter') => median(got[t].map((x) => x[k]));
-  console.log(`${name}: median iperf3 ${m('iperf3', 'mbps').toFixed(0)} Mbit/s loss ${m('iperf3', 'loss').toFixed(3)}% jitter ${m('iperf3', 'jitter').toFixed(4)} ms; `
-    + `ours ${m('ours', 'mbps').toFixed(0)} Mbit/s loss ${m('ours', 'loss').toFixed(3)}% jitter ${m('ours', 'jitter').toFixed(4)} ms; `
-    + `rate ratio ${(m('ours', 'mbps') / m('iperf3', 'mbps')).toFixed(2)}`);
+  const m = (k: Kind, key: keyof Row) => median(got[k].map((x) => x[key]));
+  console.log(`${name} medians:`);
+  for (const k of kinds) {
+    console.log(`  ${k.padEnd(13)} ${m(k, 'mbps').toFixed(0).padStart(5)} Mbit/s  loss ${m(k, 'loss').toFixed(3).padStart(7)}%  jitter ${m(k, 'jitter').toFixed(4)} ms`);
+  }
+  console.log(`  rate ratio ours/iperf3 ${(m('ours', 'mbps') / m('iperf3', 'mbps')).toFixed(2)}; loss iperf3 ${m('iperf3', 'loss').toFixed(3)}% vs ours ${m('ours', 'loss').toFixed(3)}% `
+    + `vs iperf3->ours ${m('iperf3->ours', 'loss').toFixed(3)}%; jitter ${m('iperf3', 'jitter').toFixed(4)} vs ${m('ours', 'jitter').toFixed(4)} vs ${m('iperf3->ours', 'jitter').toFixed(4)} ms`);
 }
 
 console.log(`iperf throughput on loopback, ${ROUNDS} alternating rounds of ${SECS} s per tool and scenario`);
-await tcp('TCP 1 stream', []);
-await tcp('TCP -P 2', ['-P', '2']);
-// -w 4M on both: iperf3 then asks for the same 4 MiB UDP buffers ours use by default.
-await udp('UDP -b 1G -l 1460 -w 4M', ['-u', '-b', '1G', '-l', '1460', '-w', '4M']);
+if (ONLY !== 'udp') {
+  await tcp('TCP 1 stream', []);
+  await tcp('TCP -P 2', ['-P', '2']);
+}
+if (ONLY !== 'tcp') {
+  // -w 4M on both: iperf3 then asks for the same 4 MiB UDP buffers ours use by default.
+  await udp('UDP -b 1G -l 1460 -w 4M', ['-u', '-b', '1G', '-l', '1460', '-w', '4M']);
+  await udp('UDP -b 2G -l 1460 -w 4M', ['-u', '-b', '2G', '-l', '1460', '-w', '4M']);
+}

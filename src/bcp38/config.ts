@@ -77,7 +77,14 @@ export function parseConfig(text: string, source = 'config'): Bcp38Config {
     throw new HostopsError('BCP38_CONFIG_INVALID', `${pathText(p) || '(top)'}: ${msg}`,
       { where: `${source}:${line}`, hint: 'see docs/bcp38.md for the file format' });
   };
-  const parsed = schema.safeParse(doc.toJS());
+  let value: unknown;
+  try {
+    value = doc.toJS();
+  } catch (e) {
+    // alias bombs ("Excessive alias count ...") surface here, not in doc.errors
+    throw new HostopsError('BCP38_CONFIG_SYNTAX', `invalid YAML/JSON: ${(e as Error).message}`, { where: source });
+  }
+  const parsed = schema.safeParse(value);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     fail(issue.path as Path, issue.message);
@@ -107,6 +114,8 @@ export function parseConfig(text: string, source = 'config'): Bcp38Config {
       if (x !== y && x.c !== y.c && contains(x.p, y.p)) warnings.push(`${ifc.name}: ${y.c}'s ${y.p.text} lies inside ${x.c}'s ${x.p.text}: ${x.c} may use ${y.c}'s addresses`);
     }
     for (const x of all) {
+      // no customer holds a /7 or an IPv6 /15; a prefix that wide (0.0.0.0/0 above all) lets it forge nearly any source
+      if (x.p.len < (x.p.family === 4 ? 8 : 16)) warnings.push(`${ifc.name}: ${x.c}'s ${x.p.text} is so wide that it filters almost nothing: ${x.c} may forge nearly any source`);
       const prev = owner.get(x.p.text);
       if (prev && !prev.startsWith(`${ifc.name}:`)) warnings.push(`${x.p.text} is allowed on ${prev.split(':')[0]} and on ${ifc.name} (multihomed customer?)`);
       owner.set(x.p.text, `${ifc.name}:${x.c}`);

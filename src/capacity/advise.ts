@@ -77,6 +77,9 @@ export interface AdviseOptions {
   scaleOut?: boolean;
 }
 
+/** Fewer usable samples than this (an hour at a 5-minute step) give no recommendation. */
+export const MIN_SAMPLES = 12;
+
 export function adviseSeries(s: Series, prices?: PriceTable, opts: AdviseOptions = {}): Advice {
   const x = s.values, step = s.step;
   const sm = summarize(x);
@@ -114,6 +117,11 @@ export function adviseSeries(s: Series, prices?: PriceTable, opts: AdviseOptions
     utilityPremium: null, options: [], recommendation: { kind: 'unknown', reasons: [] }, priceTableIsExample: !!prices?.example, notes,
   };
   const reasons = adv.recommendation.reasons;
+  if (sm.n < MIN_SAMPLES || !Number.isFinite(sm.cv)) {
+    // variability from a handful of points is noise (CV NaN with one point): no verdict rather than a made-up one
+    reasons.push(`too little data: ${sm.n} usable samples (${sm.gaps} gaps); at least ${MIN_SAMPLES} are needed for a recommendation`);
+    return adv;
+  }
   const pct = (v: number) => `${(v * 100).toFixed(0)}%`;
   reasons.push(`usage varies: CV ${sm.cv.toFixed(2)}, p99/mean ${sm.p99ToMean.toFixed(2)}, peak/mean ${sm.peakToMean.toFixed(2)} (p1..p99 spans ${pct(swing)} of the mean)`);
   reasons.push(pattern === 'steady' ? 'steady: a fixed server sized for the peak is well used'

@@ -57,6 +57,9 @@ export function buildHost(value: unknown, source = 'host'): HostPlan {
   const h = validate(hostSchema, value, source);
   const ram = parseBytes(h.ram, `${source}: ram`);
   const reserve = h.reserve !== undefined ? parseBytes(h.reserve, `${source}: reserve`) : Math.min(2 ** 30, ram * 0.05);
+  // a host with no usable RAM gave "usable -1 GiB, overcommit -2.00x" and no risk at all
+  if (!(ram > 0)) throw new HostopsError('CAPACITY_BAD_CONFIG', `Invalid ${source}: ram must be above 0, got ${JSON.stringify(h.ram)}`, { where: `${source}: ram` });
+  if (reserve >= ram) throw new HostopsError('CAPACITY_BAD_CONFIG', `Invalid ${source}: reserve (${reserve}) leaves no usable RAM of ram (${ram})`, { where: `${source}: reserve` });
   const vms: VmPlan[] = [];
   const seen = new Set<string>();
   h.vms.forEach((v, i) => {

@@ -3,6 +3,7 @@
  * timestamps; everything is aligned to one common grid (start, step, length) before any sum is taken,
  * because a sum of unaligned series is meaningless. NaN marks a gap: never a zero.
  */
+import { HostopsError } from '../lib/errors.js';
 
 /** Unit of the values of a series, as far as the source says. */
 export type SeriesUnit = 'bit/s' | 'B/s' | 'B' | 'count' | 'percent' | 'unknown';
@@ -87,6 +88,9 @@ export interface AlignOptions {
  * a grid cell gets the coverage-weighted mean of what overlaps it, or NaN (a stated gap) when less
  * than minCoverage of it is covered.
  */
+/** Grid cells per series: 95 years at 5 minutes, 115 days at 1 second. */
+export const MAX_GRID_CELLS = 10_000_000;
+
 export function align(raw: RawSeries, opts: AlignOptions): { series: Series; gaps: Gap[] } {
   const s = sortRaw(raw);
   const step = opts.step;
@@ -98,6 +102,12 @@ export function align(raw: RawSeries, opts: AlignOptions): { series: Series; gap
   const start = opts.start ?? Math.floor(firstT / step) * step;
   const end = opts.end ?? (n0 ? Math.ceil(s.times[n0 - 1] / step) * step : start);
   const len = Math.max(0, Math.round((end - start) / step));
+  if (len > MAX_GRID_CELLS) {
+    // one stray timestamp (a year typo, garbage read as a time) must not make a grid of gigabytes
+    const iso = (t: number) => (Number.isFinite(t) && Math.abs(t) < 8.64e12 ? new Date(t * 1000).toISOString() : String(t));
+    throw new HostopsError('CAPACITY_SPAN_TOO_LONG', `${s.name} spans ${iso(start)} .. ${iso(end)}: ${len} steps of ${step} s, more than ${MAX_GRID_CELLS}`,
+      { where: s.source ?? s.name, hint: 'look for a stray timestamp in the data, or give a coarser --step' });
+  }
   const sum = new Float64Array(len);
   const cov = new Float64Array(len);
   for (let i = 0; i < n0; i++) {

@@ -62,15 +62,23 @@ export const topologySchema = z.object({
   nodes: z.array(nodeS).optional(),
 }).strict();
 
-type RawEntry = { id: string; kind: string; parent?: string; count?: number; capacity?: unknown; series?: string | string[]; guaranteed?: unknown; mean?: unknown; peak?: unknown; duty?: number; ports?: number; portSpeed?: unknown; field: string };
+type RawEntry = { id: string; kind: string; parent?: string; count?: number; capacity?: unknown; series?: string | string[]; guaranteed?: unknown; mean?: unknown; peak?: unknown; duty?: number; ports?: number; portSpeed?: unknown; field: string;
+  /** The YAML keys the user wrote for the parent and the capacity (`host`, `port`, `switch`, `uplink` ...), for errors. */
+  parentKey?: string; capKey?: string };
+
+/** Nodes after expanding `count`: nested counts multiply, and past this the input is a mistake, not a plan. */
+export const MAX_NODES = 1_000_000;
 
 export function buildTopology(value: unknown, source = 'topology'): Topology {
   const t = validate(topologySchema, value, source);
   const entries: RawEntry[] = [];
   t.uplinks?.forEach((u, i) => entries.push({ ...u, kind: 'uplink', field: `uplinks[${i}]` }));
-  t.switches?.forEach((s, i) => entries.push({ ...s, kind: 'switch', capacity: s.capacity ?? s.uplink, field: `switches[${i}]` }));
-  t.hosts?.forEach((h, i) => entries.push({ ...h, kind: 'host', parent: h.parent ?? h.switch, capacity: h.capacity ?? h.uplink, field: `hosts[${i}]` }));
-  t.customers?.forEach((c, i) => entries.push({ ...c, kind: 'customer', parent: c.parent ?? c.host, capacity: c.capacity ?? c.port, field: `customers[${i}]` }));
+  t.switches?.forEach((s, i) => entries.push({ ...s, kind: 'switch', capacity: s.capacity ?? s.uplink, field: `switches[${i}]`,
+    capKey: s.capacity === undefined && s.uplink !== undefined ? 'uplink' : 'capacity' }));
+  t.hosts?.forEach((h, i) => entries.push({ ...h, kind: 'host', parent: h.parent ?? h.switch, capacity: h.capacity ?? h.uplink, field: `hosts[${i}]`,
+    parentKey: h.parent === undefined && h.switch !== undefined ? 'switch' : 'parent', capKey: h.capacity === undefined && h.uplink !== undefined ? 'uplink' : 'capacity' }));
+  t.customers?.forEach((c, i) => entries.push({ ...c, kind: 'customer', parent: c.parent ?? c.host, capacity: c.capacity ?? c.port, field: `customers[${i}]`,
+    parentKey: c.parent === undefined && c.host !== undefined ? 'host' : 'parent', capKey: c.capacity === undefined && c.port !== undefined ? 'port' : 'capacity' }));
   t.nodes?.forEach((n, i) => entries.push({ ...n, field: `nodes[${i}]` }));
   if (!entries.length) throw new HostopsError('CAPACITY_BAD_CONFIG', `Invalid ${source}: no customers, hosts, switches, uplinks or nodes`, { where: source });
 
@@ -81,7 +89,7 @@ export function buildTopology(value: unknown, source = 'topology'): Topology {
     byId.set(e.id, e);
   }
   for (const e of entries) {
-    if (e.parent && !byId.has(e.parent)) throw new HostopsError('CAPACITY_BAD_CONFIG', `Invalid ${source}: ${e.field}.parent names unknown node ${JSON.stringify(e.parent)}`, { where: `${source}: ${e.field}` });
+    if (e.parent && !byId.has(e.parent)) throw new HostopsError('CAPACITY_BAD_CONFIG', `Invalid ${source}: ${e.field}.${e.parentKey ?? 'parent'} names unknown node ${JSON.stringify(e.parent)}`, { where: `${source}: ${e.field}.${e.parentKey ?? 'parent'}` });
     if (e.capacity === undefined) throw new HostopsError('CAPACITY_BAD_CONFIG', `Invalid ${source}: ${e.field} needs a capacity (port for a customer, uplink for a host or switch)`, { where: `${source}: ${e.field}` });
   }
   const children = new Map<string, RawEntry[]>();
@@ -98,10 +106,15 @@ export function buildTopology(value: unknown, source = 'topology'): Topology {
       const id = prefix + (n > 1 ? `${e.id}-${k}` : e.id);
       if (seen.has(id)) throw new HostopsError('CAPACITY_BAD_CONFIG', `Invalid ${source}: id ${JSON.stringify(id)} occurs twice after expanding count`, { where: `${source}: ${e.field}` });
       seen.add(id);
-      const cap = parseRate(e.capacity, `${source}: ${e.field}.capacity`);
+      const capField = `${e.field}.${e.capKey ?? 'capacity'}`;
+      const cap = parseRate(e.capacity, `${source}: ${capField}`);
+      if (!(cap > 0 && Number.isFinite(cap))) throw new HostopsError('CAPACITY_BAD_CONFIG', `Invalid ${source}: ${capField} must be a finite rate above 0, got ${JSON.stringify(e.capacity)}`, { where: `${source}: ${capField}` });
       const peak = e.peak !== undefined ? parseRate(e.peak, `${e.field}.peak`) : undefined;
       let mean = e.mean !== undefined ? parseRate(e.mean, `${e.field}.mean`) : undefined;
       if (mean === undefined && e.duty !== undefined) mean = (peak ?? cap) * e.duty;
+      // an on-off source cannot send above its port, nor average above its peak (the model took duty > 1)
+      if (peak !== undefined && peak > cap) throw new HostopsError('CAPACITY_BAD_CONFIG', `Invalid ${source}: ${e.field}.peak (${e.peak}) is above its ${e.capKey ?? 'capacity'} (${e.capacity})`, { where: `${source}: ${e.field}.peak` });
+      if (mean !== undefined && mean > (peak ?? cap)) throw new HostopsError('CAPACITY_BAD_CONFIG', `Invalid ${source}: ${e.field}.mean (${e.mean}) is above its ${peak !== undefined ? `peak (${e.peak})` : `${e.capKey ?? 'capacity'} (${e.capacity})`}`, { where: `${source}: ${e.field}.mean` });
       const series = e.series === undefined ? [id] : (Array.isArray(e.series) ? e.series : [e.series]).map((s) => (n > 1 ? `${s}-${k}` : s));
       nodes.push({
         id, kind: e.kind, parent: parentId, capacity: cap, series,
@@ -112,6 +125,20 @@ export function buildTopology(value: unknown, source = 'topology'): Topology {
       for (const c of children.get(e.id) ?? []) emit(c, id, copyPrefix, depth + 1);
     }
   };
+  // Size check before expanding anything: nested counts multiply.
+  const expanded = (e: RawEntry, depth: number): number => {
+    if (depth > 64) return 0; // a cycle; emit() names it
+    let sub = 1;
+    for (const c of children.get(e.id) ?? []) sub += expanded(c, depth + 1);
+    const total = (e.count ?? 1) * sub;
+    if (total > MAX_NODES) {
+      throw new HostopsError('CAPACITY_BAD_CONFIG', `Invalid ${source}: more than ${MAX_NODES} links after expanding count (nested counts multiply; ${e.field} alone expands to ${total})`, { where: `${source}: ${e.field}` });
+    }
+    return total;
+  };
+  let total = 0;
+  for (const r of roots) total += expanded(r, 0);
+  if (total > MAX_NODES) throw new HostopsError('CAPACITY_BAD_CONFIG', `Invalid ${source}: more than ${MAX_NODES} links after expanding count`, { where: source });
   for (const r of roots) emit(r, undefined, '', 0);
   if (emitted.size < entries.length) {
     const cyc = entries.find((e) => !emitted.has(e));

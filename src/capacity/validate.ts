@@ -15,7 +15,12 @@ export function readYaml(file: string): unknown {
     const line = e.linePos?.[0]?.line;
     throw new HostopsError('CAPACITY_BAD_YAML', `Cannot parse ${file}: ${e.message.split('\n')[0]}`, { where: line ? `${file}:${line}` : file });
   }
-  return doc.toJS();
+  try {
+    return doc.toJS();
+  } catch (e) {
+    // alias bombs ("Excessive alias count ...") and alias cycles surface here, not in doc.errors
+    throw new HostopsError('CAPACITY_BAD_YAML', `Cannot parse ${file}: ${(e as Error).message}`, { where: file });
+  }
 }
 
 export function fieldPath(path: PropertyKey[]): string {

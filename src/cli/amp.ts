@@ -3,6 +3,7 @@ import { usageError } from '../lib/errors.js';
 import { printJson } from '../lib/output.js';
 import { progress } from '../lib/progress.js';
 import { runScan, DEFAULT_RATE, DEFAULT_MAX_ADDRESSES, PROTOCOL_NAMES, type ScanReport } from '../amp/index.js';
+import { quietOnEpipe } from '../net/format/epipe.js';
 
 const list = (v: string, prev: string[] = []) => [...prev, ...v.split(',').map((s) => s.trim()).filter(Boolean)];
 const num = (name: string, min: number, max: number) => (v: string) => {
@@ -18,12 +19,14 @@ interface Opts {
 
 /** `hostops amp scan`. */
 export function register(program: Command): void {
-  const amp = program.command('amp').description('UDP amplification exposure of your own address ranges');
+  const amp = program.command('amp').description('UDP amplification exposure of your own address ranges')
+    // `... | head` closes the pipe early: end quietly, as a C tool dies of SIGPIPE, not with a stack trace
+    .hook('preAction', () => quietOnEpipe());
   amp.command('scan')
     .description('rate-limited scan of your own ranges for UDP amplifiers; measured factor per host and protocol')
     .argument('<cidr...>', 'targets: CIDR, address or A-B range (IPv4), your own ranges only')
     .option('-x, --exclude <cidr>', 'exclude these (repeatable, comma-separated)', list)
-    .option('-r, --rate <pps>', `probes per second, all protocols together (default ${DEFAULT_RATE}, safe for most links)`, num('--rate', 1, 10_000_000), DEFAULT_RATE)
+    .option('-r, --rate <pps>', 'probes per second, all protocols together; the default is safe for most links', num('--rate', 1, 10_000_000), DEFAULT_RATE)
     .option('-P, --protocols <list>', `comma list: ntp, ${PROTOCOL_NAMES.join(', ')} (default all)`)
     .option('-w, --wait <ms>', 'keep listening this long after the last probe', num('--wait', 0, 60000), 2500)
     .option('--max-addresses <n>', 'refuse larger scans unless --force', num('--max-addresses', 1, 2 ** 32), DEFAULT_MAX_ADDRESSES)
@@ -84,6 +87,7 @@ export function formatTable(r: ScanReport, all: boolean): string {
   } else out.push(all ? 'no replies' : 'no amplifiers found');
   const toFix = r.summary.filter((x) => x.amplifiers);
   if (toFix.length) out.push('fix:', ...toFix.map((x) => `  ${x.protocol}: ${x.fix}`));
-  out.push('per protocol: ' + r.summary.filter((s) => s.responders).map((s) => `${s.protocol} ${s.amplifiers}/${s.responders} (max ${s.maxFactor}x)`).join(', '));
+  const active = r.summary.filter((s) => s.responders);
+  out.push('per protocol: ' + (active.length ? active.map((s) => `${s.protocol} ${s.amplifiers}/${s.responders} (max ${s.maxFactor}x)`).join(', ') : 'no responders'));
   return out.join('\n') + '\n';
 }

@@ -3,12 +3,15 @@ import { writeFile } from 'node:fs/promises';
 import { isIP } from 'node:net';
 import { FORMATS, SPOOF_PORT, generateRules, loadConfig, spoofTest, startListener, type RuleFormat, type SpoofSource,
   type SpoofTestResult } from '../bcp38/index.js';
-import { usageError } from '../lib/errors.js';
+import { HostopsError, usageError } from '../lib/errors.js';
 import { printJson, printNdjson } from '../lib/output.js';
+import { quietOnEpipe } from '../net/format/epipe.js';
 
 /** `hostops bcp38`: BCP 38 anti-spoofing filters and a spoofing test between your own hosts. */
 export function register(program: Command): void {
-  const bcp38 = program.command('bcp38').description('BCP 38 anti-spoofing: generate egress filters, test whether spoofed packets get out');
+  const bcp38 = program.command('bcp38').description('BCP 38 anti-spoofing: generate egress filters, test whether spoofed packets get out')
+    // `... | head` closes the pipe early: end quietly, as a C tool dies of SIGPIPE, not with a stack trace
+    .hook('preAction', () => quietOnEpipe());
   bcp38.command('rules')
     .description('Generate exact per-customer anti-spoofing filters from a YAML/JSON list of customer prefixes per interface')
     .argument('<file>', 'customer prefixes (YAML or JSON; see docs/bcp38.md)')
@@ -21,7 +24,16 @@ export function register(program: Command): void {
       if (o.iptablesMode !== 'ipset' && o.iptablesMode !== 'rules') throw usageError('BCP38_BAD_OPTION', `--iptables-mode must be ipset or rules, got '${o.iptablesMode}'`);
       const cfg = await loadConfig(file);
       const rules = generateRules(cfg, o.format as RuleFormat, { iptablesMode: o.iptablesMode });
-      if (o.output) await writeFile(o.output, rules, { mode: o.format === 'iptables' ? 0o755 : 0o644 });
+      if (o.output) {
+        try {
+          await writeFile(o.output, rules, { mode: o.format === 'iptables' ? 0o755 : 0o644 });
+        } catch (e) {
+          const code = (e as NodeJS.ErrnoException).code;
+          // a bad path is the user's (2); no permission or a full disk is the environment's (3)
+          throw new HostopsError('BCP38_OUTPUT_FAILED', `cannot write the rules to ${o.output}: ${code ?? (e as Error).message}`,
+            { where: o.output, exitCode: code === 'ENOENT' || code === 'EISDIR' || code === 'ENOTDIR' ? 2 : 3 });
+        }
+      }
       if (o.json) printJson({ format: o.format, rules, warnings: cfg.warnings });
       else {
         if (!o.output) process.stdout.write(rules);
@@ -84,9 +96,11 @@ function registerSpoof(bcp38: Command): void {
           return { label: m[1], address: m[2], kind: m[1] === 'control' ? 'control' : 'custom' } as SpoofSource;
         });
       }
+      const count = Number(o.count);
+      if (!Number.isInteger(count) || count < 1 || count > 100) throw usageError('BCP38_BAD_OPTION', `--count must be an integer 1..100, got '${o.count}'`);
       const wait = Number(o.wait);
-      if (!(wait >= 0 && wait <= 60000)) throw usageError('BCP38_BAD_OPTION', `--wait must be 0..60000 ms, got '${o.wait}'`);
-      const r = await spoofTest(o.to, { port: port(o.port), others: o.other, sources, count: Number(o.count), waitMs: wait });
+      if (o.wait.trim() === '' || !(wait >= 0 && wait <= 60000)) throw usageError('BCP38_BAD_OPTION', `--wait must be 0..60000 ms, got '${o.wait}'`);
+      const r = await spoofTest(o.to, { port: port(o.port), others: o.other, sources, count, waitMs: wait });
       if (o.json) printJson(r); else process.stdout.write(formatSpoof(r));
       process.exitCode = r.verdict === 'filtered' ? 0 : r.verdict === 'spoofable' ? 1 : 3;
     });

@@ -14,6 +14,7 @@ import {
 } from '../capacity/index.js';
 import { loadFiles, dirSource, FORMATS, type InputFormat } from '../capacity/input/index.js';
 import { readYaml } from '../capacity/validate.js';
+import { quietOnEpipe } from '../net/format/epipe.js';
 
 interface Common { json?: boolean; chart?: string; format?: string; step?: string; unit?: string; counter?: string; maxRate?: string }
 
@@ -38,7 +39,7 @@ function load(files: string[] | undefined, o: Common) {
   if (o.format && !FORMATS.includes(o.format as InputFormat)) throw new HostopsError('CAPACITY_BAD_FORMAT', `Unknown --format ${o.format}`, { hint: `one of ${FORMATS.join(', ')}` });
   const counter = o.counter === undefined ? undefined : Number(o.counter);
   if (counter !== undefined && counter !== 32 && counter !== 64) throw new HostopsError('CAPACITY_BAD_OPTION', '--counter takes 32 or 64');
-  return loadFiles(files, { format: o.format as InputFormat | undefined, counter: counter as 32 | 64 | undefined, maxRate: o.maxRate ? Number(o.maxRate) : undefined });
+  return loadFiles(files, { format: o.format as InputFormat | undefined, counter: counter as 32 | 64 | undefined, maxRate: maxRateOpt(o) });
 }
 
 function problemsText(problems: InputProblem[], gaps: Gap[]): string {
@@ -166,8 +167,23 @@ export function formatAdvice(list: Advice[]): string {
 }
 
 function stepOpt(o: Common): number | undefined {
-  return o.step ? parseDuration(o.step, '--step') : undefined;
+  if (o.step === undefined) return undefined;
+  const step = parseDuration(o.step, '--step');
+  if (!(step > 0)) throw new HostopsError('CAPACITY_BAD_OPTION', `--step must be above 0, got ${JSON.stringify(o.step)}`, { where: '--step' });
+  return step;
 }
+
+/** A numeric option, checked: NaN or out-of-range values would otherwise flow silently into the figures. */
+function numOpt(v: string | undefined, name: string, min: number, max = Infinity, integer = false): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (v.trim() === '' || !Number.isFinite(n) || n < min || n > max || (integer && !Number.isInteger(n))) {
+    const range = min === Number.MIN_VALUE ? 'above 0' : max === Infinity ? `>= ${min}` : `in ${min}..${max}`;
+    throw new HostopsError('CAPACITY_BAD_OPTION', `${name} must be ${integer ? 'an integer' : 'a number'} ${range}, got ${JSON.stringify(v)}`, { where: name });
+  }
+  return n;
+}
+const maxRateOpt = (o: Common) => numOpt(o.maxRate, '--max-rate', Number.MIN_VALUE);
 
 async function contentionChart(path: string, r: ContentionResult, only?: string[]): Promise<void> {
   const tiers = r.tiers.filter((t) => r.demand?.[t.id] && (!only?.length || only.includes(t.id)));
@@ -183,7 +199,9 @@ async function contentionChart(path: string, r: ContentionResult, only?: string[
 }
 
 export function register(program: Command): void {
-  const cap = program.command('capacity').description('Bandwidth contention, guaranteed vs burstable RAM, and cloud vs VPS vs dedicated from usage data');
+  const cap = program.command('capacity').description('Bandwidth contention, guaranteed vs burstable RAM, and cloud vs VPS vs dedicated from usage data')
+    // `... | head` closes the pipe early: end quietly, as a C tool dies of SIGPIPE, not with a stack trace
+    .hook('preAction', () => quietOnEpipe());
   const common = (c: Command) => c
     .option('--json', 'print the report as JSON')
     .option('--chart <file>', 'write a chart: .svg or .png')
@@ -194,7 +212,7 @@ export function register(program: Command): void {
 
   common(cap.command('contention <topology>')
     .description('oversubscription ratios per tier and end to end; with --traffic, measured congestion per tier and per customer')
-    .option('--traffic <files...>', 'traffic series (CSV, Prometheus JSON, rrdtool fetch/xport, MRTG .log, sadf, SNMP counters)')
+    .option('--traffic <files...>', 'traffic series (CSV, Prometheus JSON, rrdtool fetch/xport, MRTG .log, sadf, SNMP counters); takes every argument up to the next option, so give TOPOLOGY first')
     .option('--traffic-dir <dir>', 'one file per customer, named after its id or series key (<id>.csv ...): streamed, bounded memory')
     .option('--unit <unit>', 'unit of unitless inputs (CSV, Prometheus, rrdtool): bit/s (default), B/s, Mbit/s, ...')
     .option('--top <n>', 'customers listed in the text report', '20')
@@ -208,7 +226,7 @@ export function register(program: Command): void {
       const counter = o.counter === undefined ? undefined : (Number(o.counter) as 32 | 64);
       if (counter !== undefined && counter !== 32 && counter !== 64) throw new HostopsError('CAPACITY_BAD_OPTION', '--counter takes 32 or 64');
       const dir = o.trafficDir ? dirSource(o.trafficDir, topo.nodes.filter((n) => !topo.nodes.some((c) => c.parent === n.id)), {
-        format: o.format as InputFormat | undefined, counter, maxRate: o.maxRate ? Number(o.maxRate) : undefined, step: stepOpt(o), unitFactor: unitFactor(o.unit, TRAFFIC_UNITS, 1),
+        format: o.format as InputFormat | undefined, counter, maxRate: maxRateOpt(o), step: stepOpt(o), unitFactor: unitFactor(o.unit, TRAFFIC_UNITS, 1),
       }) : undefined;
       const bar = progress('contention', 1, !o.json && !!(loaded || dir));
       const r = contention(topo, dir ?? loaded?.series, {
@@ -221,13 +239,13 @@ export function register(program: Command): void {
       if (o.chart) await contentionChart(o.chart, r, o.chartTier);
       const { demand: _d, ...rest } = r;
       if (o.json) printJson({ ...rest, inputs: loaded?.files ?? [] });
-      else process.stdout.write(formatContention(r, Number(o.top) || 20));
+      else process.stdout.write(formatContention(r, numOpt(o.top, '--top', 1, 1e6, true) ?? 20));
       if (r.tiers.some((t) => t.verdict === 'congested') || r.model.some((m) => m.pOver > topo.epsilon)) process.exitCode = 1;
     });
 
   common(cap.command('memory <host>')
     .description('per-VM guaranteed vs burstable RAM: probability a burst is not met, unmet GiB·h, VMs at risk, cgroup v2 / libvirt settings')
-    .option('--usage <files...>', 'per-VM memory usage series')
+    .option('--usage <files...>', 'per-VM memory usage series; takes every argument up to the next option, so give HOST first')
     .option('--unit <unit>', 'unit of unitless inputs: B (default), KiB, MiB, GiB'))
     .action(async (file: string, o: Common & { usage?: string[] }) => {
       const plan = buildHost(readYaml(file), file);
@@ -259,7 +277,7 @@ export function register(program: Command): void {
       const prices = o.prices ? buildPrices(readYaml(o.prices), o.prices) : undefined;
       const picked = o.series ? loaded.series.filter((s) => s.name === o.series) : loaded.series;
       if (!picked.length) throw new HostopsError('CAPACITY_NO_MATCH', `No series named ${JSON.stringify(o.series)}`, { hint: `loaded: ${loaded.series.map((s) => s.name).slice(0, 10).join(', ')}` });
-      const list = advise(picked, prices, { step: stepOpt(o), headroom: o.headroom !== undefined ? Number(o.headroom) : undefined, scaleOut: !!o.scaleOut });
+      const list = advise(picked, prices, { step: stepOpt(o), headroom: numOpt(o.headroom, '--headroom', 0, 10), scaleOut: !!o.scaleOut });
       if (o.chart) {
         const aligned = (await import('../capacity/series.js')).alignAll(picked.slice(0, 1), stepOpt(o));
         const s = aligned.series[0], a = list[0];

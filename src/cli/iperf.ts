@@ -49,12 +49,12 @@ export function register(program: Command): void {
     .option('--bidir', 'both directions at once')
     .option('-u, --udp', 'UDP instead of TCP')
     .option('-b, --bitrate <rate>', 'target bit/s per stream (UDP default 1M, TCP unlimited)')
-    .option('-l, --length <n>', 'block size (TCP 128K, UDP 1460)')
-    .option('-w, --window <n>', 'socket buffer size asked of the peer (ours stay at the kernel default)')
+    .option('-l, --length <n>', 'block size (TCP 128K; UDP the control connection\'s MSS, else 1460)')
+    .option('-w, --window <n>', 'socket buffer size (SO_SNDBUF/SO_RCVBUF) on both ends\' data sockets')
     .option('-O, --omit <s>', 'omit the first s seconds from the results')
     .option('-i, --interval <s>', 'seconds between interval reports (0 = none)')
     .option('--get-server-output', "append the server's report")
-    .option('-C, --congestion <algo>', 'TCP congestion control (must be the system default here)')
+    .option('-C, --congestion <algo>', 'TCP congestion control algorithm (see /proc/sys/net/ipv4/tcp_available_congestion_control)')
     .option('--udp-counters-64bit', '64-bit UDP sequence numbers')
     .option('-4, --version4', 'IPv4 only')
     .option('-6, --version6', 'IPv6 only')
@@ -83,6 +83,8 @@ export function register(program: Command): void {
         if (e.type === 'connected') {
           settings = e.settings;
           if (!json) connectedLines(e.start).forEach(out);
+        } else if (e.type === 'warning') {
+          if (!json) process.stderr.write(`warning: ${e.message}\n`);
         } else if (e.type === 'interval' && !json) intervalLines(e.interval, e.settings, 'c', ivIndex++, e.settings.protocol === 'tcp' && tcpInfoAvailable()).forEach(out);
       };
       const ac = new AbortController();

@@ -32,7 +32,18 @@ export async function buildProgram(only?: Group): Promise<Command> {
   return program;
 }
 
-/** Print an error for a person; exit code per the convention (2 usage, 3 environment, 1 finding). */
+/** Exit code of an unexpected failure (sysexits' EX_SOFTWARE). */
+export const INTERNAL_ERROR_EXIT = 70;
+
+/** The flags that ask a group for JSON output (mtr -j and iperf -J follow the tools they replace). */
+const JSON_FLAGS: Partial<Record<Group, string[]>> = { mtr: ['-j'], iperf: ['-J'] };
+
+export function wantsJson(argv: string[], group: Group | undefined): boolean {
+  const flags = ['--json', ...((group && JSON_FLAGS[group]) ?? [])];
+  return argv.some((a) => flags.includes(a));
+}
+
+/** Print an error for a person; exit code per the convention (2 usage, 3 environment, 1 finding, 70 bug). */
 export function reportError(e: unknown, debug: boolean, json = false): number {
   if (isHostopsError(e)) {
     if (json) process.stderr.write(JSON.stringify({ error: e.toJSON() }) + '\n');
@@ -50,16 +61,18 @@ export function reportError(e: unknown, debug: boolean, json = false): number {
     if (debug && err.stack) process.stderr.write(err.stack + '\n');
     return 3;
   }
+  // a bug, not a finding: 1 would tell a script "the check ran and found a problem"
   process.stderr.write(`hostops: internal error: ${err?.message ?? String(e)}\n`);
   if (debug && err?.stack) process.stderr.write(err.stack + '\n');
-  else process.stderr.write('  hint: run again with --debug for a stack trace\n');
-  return 1;
+  else process.stderr.write('  hint: run again with --debug for a stack trace, and report it\n');
+  return INTERNAL_ERROR_EXIT;
 }
 
 export async function main(argv: string[]): Promise<number> {
-  const program = await buildProgram(groupOf(argv));
+  const group = groupOf(argv);
+  const program = await buildProgram(group);
   const debug = argv.includes('--debug');
-  const json = argv.includes('--json');
+  const json = wantsJson(argv, group);
   try {
     await program.parseAsync(argv);
     return typeof process.exitCode === 'number' ? process.exitCode : 0;

@@ -65,9 +65,12 @@ async function mtrCommand(host: string, f: MtrFlags): Promise<number> {
   const order = f.order ?? DEFAULT_ORDER;
   if (!validOrder(order)) throw usageError('MTR_BAD_OPTION', `unknown field in -o '${order}' (fields: L D R S N B A W V G J M X I and space)`);
   const intervalS = num(f.interval, '-i', 0.01, 3600, false) ?? 1;
+  const maxHops = num(f.maxTtl, '-m', 1, 255);
+  // mtr clamps a first TTL above the max TTL to it (-f 5 -m 3 probes hop 3); unclamped we probed nothing
+  const firstHop = Math.min(num(f.firstTtl, '-f', 1, 255) ?? 1, maxHops ?? 30);
   const opts: MtrOptions = {
     protocol, family, intervalMs: intervalS * 1000,
-    maxHops: num(f.maxTtl, '-m', 1, 255), firstHop: num(f.firstTtl, '-f', 1, 255), packetSize: num(f.psize, '-s', 36, 9000),
+    maxHops, firstHop, packetSize: num(f.psize, '-s', 36, 9000),
     port: num(f.port, '-P', 1, 65535), tos: num(f.tos, '-Q', 0, 255),
     timeoutMs: f.timeout !== undefined ? num(f.timeout, '-Z', 0.01, 60, false)! * 1000 : undefined,
   };

@@ -1,8 +1,9 @@
 import type { Command } from 'commander';
-import { usageError } from '../lib/errors.js';
+import { isHostopsError, usageError, type HostopsError } from '../lib/errors.js';
 import { printJson } from '../lib/output.js';
 import { ntpQuery, ntpCheck, type NtpQueryResult, type NtpCheckResult } from '../ntp/index.js';
 import { auditFile, type AuditResult } from '../ntp/audit.js';
+import { quietOnEpipe } from '../net/format/epipe.js';
 
 const int = (name: string, min: number, max: number) => (v: string) => {
   const n = Number(v);
@@ -12,7 +13,9 @@ const int = (name: string, min: number, max: number) => (v: string) => {
 
 /** `hostops ntp query|check|audit`. */
 export function register(program: Command): void {
-  const ntp = program.command('ntp').description('NTP client, amplification exposure check and config audit');
+  const ntp = program.command('ntp').description('NTP client, amplification exposure check and config audit')
+    // `... | head` closes the pipe early: end quietly, as a C tool dies of SIGPIPE, not with a stack trace
+    .hook('preAction', () => quietOnEpipe());
 
   ntp.command('query')
     .description('one mode 3 (client) exchange: offset, delay, stratum, refid, leap, KoD')
@@ -31,22 +34,35 @@ export function register(program: Command): void {
     .argument('<host...>', 'servers to check')
     .option('-p, --port <n>', 'UDP port', int('--port', 1, 65535), 123)
     .option('-t, --timeout <ms>', 'per-probe timeout in milliseconds', int('--timeout', 1, 60000), 2000)
-    .option('-s, --request-size <bytes>', 'mode 7 request size: 8 (minimal), 48 (nmap) or 192 (ntpdc, zmap)', int('--request-size', 8, 468), 48)
+    .option('-s, --request-size <bytes>', 'mode 7 request size in bytes, 8..468: 8 is the minimum ntpd accepts, 48 what nmap sends, 192 what ntpdc and zmap send', int('--request-size', 8, 468), 48)
     .option('--json', 'JSON output')
     .action(async (hosts: string[], o: { port: number; timeout: number; requestSize: number; json?: boolean }) => {
       // up to 8 hosts at a time; results keep the order given
-      const results: NtpCheckResult[] = new Array(hosts.length);
+      // one host that does not resolve must not throw away the others' results: with several hosts,
+      // its error is reported in its place and the run goes on
+      const results: (NtpCheckResult | { host: string; error: HostopsError })[] = new Array(hosts.length);
       let nextHost = 0;
       const worker = async () => {
         while (nextHost < hosts.length) {
           const i = nextHost++;
-          results[i] = await ntpCheck(hosts[i], { port: o.port, timeoutMs: o.timeout, requestSize: o.requestSize });
+          try {
+            results[i] = await ntpCheck(hosts[i], { port: o.port, timeoutMs: o.timeout, requestSize: o.requestSize });
+          } catch (e) {
+            if (hosts.length === 1 || !isHostopsError(e)) throw e;
+            results[i] = { host: hosts[i], error: e };
+          }
         }
       };
       await Promise.all([...Array(Math.min(8, hosts.length))].map(worker));
-      if (o.json) printJson(results.length === 1 ? results[0] : results);
-      else process.stdout.write(results.map(formatCheck).join('\n'));
-      if (results.some((r) => r.vulnerable)) process.exitCode = 1;
+      const failed = results.filter((r): r is { host: string; error: HostopsError } => 'error' in r);
+      if (o.json) printJson(results.length === 1 ? results[0] : results.map((r) => ('error' in r ? { host: r.host, error: r.error.toJSON() } : r)));
+      else {
+        process.stdout.write(results.map((r) => ('error' in r ? `${r.host}  error: ${r.error.message}\n` : formatCheck(r))).join('\n'));
+        for (const f of failed) process.stderr.write(`hostops: ${f.host}: ${f.error.message}\n  code: ${f.error.code}\n`);
+      }
+      // an incomplete run exits with its error's code (2 or 3); a complete one 1 when any host amplifies
+      if (failed.length) process.exitCode = Math.max(...failed.map((f) => f.error.exitCode));
+      else if (results.some((r) => !('error' in r) && r.vulnerable)) process.exitCode = 1;
     });
 
   ntp.command('audit')
@@ -56,11 +72,26 @@ export function register(program: Command): void {
     .option('--json', 'JSON output')
     .action(async (files: string[], o: { type?: string; json?: boolean }) => {
       if (o.type && !['ntpd', 'ntpsec', 'chrony'].includes(o.type)) throw usageError('BAD_OPTION', `--type must be ntpd, ntpsec or chrony, got ${o.type}`);
-      const results: AuditResult[] = [];
-      for (const f of files) results.push(await auditFile(f, { kind: o.type as 'ntpd' | 'ntpsec' | 'chrony' | undefined }));
-      if (o.json) printJson(results.length === 1 ? results[0] : results);
-      else process.stdout.write(results.map(formatAudit).join('\n'));
-      if (results.some((r) => r.exposed)) process.exitCode = 1;
+      // an unreadable file is reported and the other files are still audited
+      type Failed = { file: string; error: HostopsError };
+      const isFailed = (r: AuditResult | Failed): r is Failed => 'error' in r;
+      const results: (AuditResult | Failed)[] = [];
+      for (const f of files) {
+        try {
+          results.push(await auditFile(f, { kind: o.type as 'ntpd' | 'ntpsec' | 'chrony' | undefined }));
+        } catch (e) {
+          if (files.length === 1 || !isHostopsError(e)) throw e;
+          results.push({ file: f, error: e });
+        }
+      }
+      const failed = results.filter(isFailed);
+      if (o.json) printJson(results.length === 1 ? results[0] : results.map((r) => (isFailed(r) ? { file: r.file, error: r.error.toJSON() } : r)));
+      else {
+        process.stdout.write(results.map((r) => (isFailed(r) ? `${r.file}: error: ${r.error.message}\n` : formatAudit(r))).join('\n'));
+        for (const f of failed) process.stderr.write(`hostops: ${f.error.message}${f.error.where ? ` (${f.error.where})` : ''}\n  code: ${f.error.code}\n`);
+      }
+      if (failed.length) process.exitCode = Math.max(...failed.map((f) => f.error.exitCode));
+      else if (results.some((r) => !isFailed(r) && r.exposed)) process.exitCode = 1;
     });
 }
 

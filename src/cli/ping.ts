@@ -5,7 +5,7 @@
 import type { Command } from 'commander';
 import { usageError } from '../lib/errors.js';
 import { quietOnEpipe } from '../net/format/epipe.js';
-import { printJson } from '../lib/output.js';
+import { printJson, printNdjson } from '../lib/output.js';
 import { runPing, type PingEvent } from '../net/ping.js';
 import { resolveTarget, reverseName, type Resolved } from '../net/resolve.js';
 import { fpingLine, fpingSummary, iputilsHeader, iputilsLine, iputilsSummary } from '../net/format/ping.js';
@@ -44,7 +44,7 @@ export function register(program: Command): void {
     .option('-6, --ipv6', 'IPv6 only')
     .option('--mode <m>', 'socket: auto, raw or dgram (ICMP datagram sockets)', 'auto')
     .option('--send-time <src>', 'user: the clock just before sendto, like iputils (default); kernel: the kernel\'s TX timestamp, without our send path')
-    .option('--json', 'summaries as JSON')
+    .option('--json', 'summaries as JSON; without -c and -w, NDJSON: one line per event, then a summary line per target')
     .action(async (targets: string[], f: PingFlags) => {
       quietOnEpipe();
       process.exitCode = await pingCommand(targets, f);
@@ -78,7 +78,10 @@ async function pingCommand(targets: string[], f: PingFlags): Promise<number> {
   const numeric = f.numeric || resolved.every((r) => r.numeric);
   if (!numeric) for (const r of resolved) names.set(r.address, await reverseName(r.address));
 
-  const onEvent = f.json || f.quiet ? undefined : (e: PingEvent) => {
+  // --json on an open-ended run (no -c, no -w) is a stream: NDJSON, one line per event as it
+  // happens, then one summary line per target; a bounded run prints one JSON document at the end
+  const stream = !!f.json && count === undefined && deadlineS === undefined;
+  const onEvent = stream ? (e: PingEvent) => printNdjson(e) : f.json || f.quiet ? undefined : (e: PingEvent) => {
     if (multi) {
       const st = fst.get(e.target) ?? { sum: 0, n: 0, sent: 0 };
       fst.set(e.target, st);
@@ -103,12 +106,14 @@ async function pingCommand(targets: string[], f: PingFlags): Promise<number> {
       onEvent,
       onStart: () => { if (!f.json && !multi) out(iputilsHeader(resolved[0], sz)); },
     });
-    if (f.json) printJson(res.length === 1 && !multi ? res[0] : res);
+    if (stream) for (const r of res) printNdjson({ type: 'summary', ...r });
+    else if (f.json) printJson(res.length === 1 && !multi ? res[0] : res);
     else if (multi) {
-      process.stderr.write('\n' + res.map((s) => fpingSummary(s, width)).join('\n') + '\n');
+      // fping: a blank line after the per-probe lines, none with -q (there are none)
+      process.stderr.write((f.quiet ? '' : '\n') + res.map((s) => fpingSummary(s, width)).join('\n') + '\n');
     } else {
       const r = resolved[0];
-      out(iputilsSummary(res[0], r.numeric ? r.address : r.target, sz >= 16));
+      out(iputilsSummary(res[0], r.target, sz >= 16)); // as typed, like iputils ("--- 127.1 ping statistics ---")
     }
     // iputils: 1 when nothing came back, or -w ended with fewer replies than -c asked for
     const failed = res.some((s) => !s.received || (deadlineS !== undefined && count !== undefined && s.received < count));

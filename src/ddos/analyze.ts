@@ -109,6 +109,12 @@ export async function analyzeCapture(input: string | NodeJS.ReadableStream, opts
         checkNeed(reader, source);
         opts.onProgress?.(total, size);
       }
+    } catch (e) {
+      if (e instanceof HostopsError) throw e;
+      const err = e as NodeJS.ErrnoException;
+      // EISDIR and friends: the path is not a capture (2); EIO and the like: the system failed (3)
+      throw new HostopsError('DDOS_CAPTURE_UNREADABLE', `cannot read capture ${input}: ${err.code ?? err.message}`,
+        { where: `${input}: byte offset ${total}`, exitCode: err.code === 'EISDIR' || err.code === 'EINVAL' ? 2 : 3 });
     } finally {
       await fh.close();
     }

@@ -8,14 +8,14 @@ import type dgram from 'node:dgram';
 import { HostopsError } from '../lib/errors.js';
 import { cookieText, makeCookie } from './cookie.js';
 import { ControlChannel, ControlError } from './ctrl.js';
-import { DEFAULT_PORT, IErrText, Limits, State } from './constants.js';
+import { DEFAULT_PORT, DEFAULT_UDP_LEN, IErrText, Limits, State } from './constants.js';
 import { defaultSettings, toWire, type TestSettings } from './params.js';
 import { buildEnd, buildStart, type IperfJson } from './report.js';
 import { Session, type Json } from './session.js';
 import { StreamStats, parsePeerStreams, plainAddr, signedNumber, streamId } from './stream.js';
 import { Pacer, SendBudget, TcpSender, sinkReader } from './tcp-data.js';
 import { UdpSender, countUdp, udpConnect } from './udp-data.js';
-import { localCongestion } from './sockopt.js';
+import { SockOptError, applyTcpOptions, buffersOf, checkTcpOptions, mssOf } from './sockopt.js';
 import { tcpInfoAvailable } from './tcp-info.js';
 
 export interface ClientOptions {
@@ -52,7 +52,9 @@ export interface ClientOptions {
 export type ClientEvent =
   | { type: 'connected'; start: Json; settings: TestSettings }
   | { type: 'interval'; interval: Json; settings: TestSettings }
-  | { type: 'omit-done' };
+  | { type: 'omit-done' }
+  /** Something iperf3 would print as "warning: ..." (e.g. a UDP block larger than the path's MSS). */
+  | { type: 'warning'; message: string };
 
 /** A failed test; `json` is the partial -J document with "error" set, as iperf3 -J prints it. */
 export class IperfError extends HostopsError {
@@ -99,10 +101,10 @@ export async function runClient(opts: ClientOptions): Promise<IperfJson> {
     throw new HostopsError('IPERF_BAD_OPTION', `port must be 1..65535, got ${opts.port}`, { exitCode: 2 });
   }
   validateClientSettings(settings);
-  const congestion = protocol === 'tcp' ? localCongestion(settings.congestion) : undefined;
+  const congestion = protocol === 'tcp' ? checkTcpOptions({ window: settings.window, congestion: settings.congestion }) : undefined;
   const cookie = makeCookie();
   const sess = new Session(settings, 'c', opts.interval ?? 1);
-  if (protocol === 'tcp' && tcpInfoAvailable()) sess.tcpInfo = { port, side: 'dport' };
+  if (protocol === 'tcp') sess.tcpInfo = tcpInfoAvailable();
   const json: IperfJson = { start: {}, intervals: sess.intervals, end: {} };
   const fail = (code: string, msg: string, exit: 1 | 3 = 1): never => {
     json.error = msg;
@@ -158,11 +160,13 @@ export async function runClient(opts: ClientOptions): Promise<IperfJson> {
       }
       switch (state) {
         case State.PARAM_EXCHANGE:
+          if (protocol === 'udp') udpBlockSize();
           ctrl.writeJson(toWire(settings));
           break;
         case State.CREATE_STREAMS:
           await createStreams();
-          json.start = buildStart({ settings, streams: sess.streams, cookie: cookieText(cookie), connectingTo: { host: opts.host, port } });
+          json.start = buildStart({ settings, streams: sess.streams, cookie: cookieText(cookie), connectingTo: { host: opts.host, port },
+            sock: { mss: mssOf(ctrlSock), ...(tcpSocks[0] ? buffersOf(tcpSocks[0]) : { sndbuf: 0, rcvbuf: 0 }) } });
           opts.onEvent?.({ type: 'connected', start: json.start, settings });
           break;
         case State.TEST_START:
@@ -246,6 +250,20 @@ export async function runClient(opts: ClientOptions): Promise<IperfJson> {
     ctrl.close();
   }
 
+  /**
+   * As iperf3: without -l, a UDP test sends datagrams of the control connection's MSS (TCP_MAXSEG,
+   * read once the cookie is out), so they cross the same path unfragmented; 1460 when it is unknown.
+   * A larger -l is kept, with iperf3's warning.
+   */
+  function udpBlockSize(): void {
+    const mss = mssOf(ctrlSock);
+    const sane = mss >= Limits.minUdpLen && mss <= Limits.maxUdpLen ? mss : 0;
+    if (!opts.len) settings.len = sane || DEFAULT_UDP_LEN;
+    if (sane && settings.len > sane) {
+      opts.onEvent?.({ type: 'warning', message: `UDP block size ${settings.len} exceeds TCP MSS ${sane}, may result in fragmentation / drops` });
+    }
+  }
+
   async function createStreams(): Promise<void> {
     const total = settings.bidir ? settings.parallel * 2 : settings.parallel;
     const block = protocol === 'tcp' ? randomBytes(settings.len) : Buffer.alloc(0);
@@ -264,6 +282,13 @@ export async function runClient(opts: ClientOptions): Promise<IperfJson> {
           return;
         }
         tcpSocks.push(s);
+        try {
+          applyTcpOptions(s, { window: settings.window, congestion: settings.congestion });
+        } catch (e) {
+          if (e instanceof SockOptError) fail(e.code, e.message, 3);
+          throw e;
+        }
+        st.tcpSock = s;
         s.setNoDelay(settings.noDelay);
         s.write(cookie);
         st.local = { host: plainAddr(s.localAddress), port: s.localPort ?? 0 };

@@ -36,6 +36,9 @@ export const IErr: Record<string, number> = {
   IERECVPARAMS: 114,
   IERECVRESULTS: 116,
   IEACCESSDENIED: 121,
+  IESETBUF: 124,
+  IESETCONGESTION: 134,
+  IESETBUF2: 141,
   IECTRLCLOSE: 119,
   IEMESSAGE: 120,
   IENOMSG: 144,
@@ -57,6 +60,9 @@ export const IErrText: Record<number, string> = {
   119: 'control socket has closed unexpectedly',
   120: 'received an unknown control message',
   121: 'the server is busy running a test. try again later',
+  124: 'unable to set socket buffer size',
+  134: 'unable to set TCP_CONGESTION: Supplied congestion control algorithm not supported on this host',
+  141: 'socket buffer size not set correctly',
   144: 'idle timeout for receiving data',
   208: 'stream has an invalid id',
 };
@@ -83,7 +89,7 @@ export const Limits = {
 } as const;
 
 export const DEFAULT_TCP_LEN = 128 * 1024;
-/** iperf3 uses the control socket's MSS; Node cannot read TCP_MAXSEG, so the documented fallback. */
+/** UDP datagram size when the control connection's MSS (the default, as iperf3) cannot be read. */
 export const DEFAULT_UDP_LEN = 1460;
 export const DEFAULT_UDP_RATE = 1_000_000;
 export const VERSION = '3.12';

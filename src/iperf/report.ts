@@ -31,6 +31,8 @@ export function buildStart(opts: {
   cookie: string;
   connectingTo?: { host: string; port: number };
   accepted?: { host: string; port: number };
+  /** Control socket MSS and the data sockets' buffer sizes, as the kernel reports them. */
+  sock?: { mss: number; sndbuf: number; rcvbuf: number };
 }): Json {
   const s = opts.settings;
   const start: Json = {
@@ -48,11 +50,11 @@ export function buildStart(opts: {
   if (opts.connectingTo) start.connecting_to = opts.connectingTo;
   if (opts.accepted) start.accepted_connection = opts.accepted;
   start.cookie = opts.cookie;
-  if (s.protocol === 'tcp') start.tcp_mss_default = 0;
+  if (s.protocol === 'tcp') start.tcp_mss_default = opts.sock?.mss ?? 0;
   start.target_bitrate = s.bitrate;
   start.sock_bufsize = s.window;
-  start.sndbuf_actual = 0;
-  start.rcvbuf_actual = 0;
+  start.sndbuf_actual = opts.sock?.sndbuf ?? 0;
+  start.rcvbuf_actual = opts.sock?.rcvbuf ?? 0;
   start.test_start = {
     protocol: s.protocol.toUpperCase(),
     num_streams: s.parallel,

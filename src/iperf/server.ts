@@ -15,7 +15,7 @@ import { Session, type Json } from './session.js';
 import { StreamStats, parsePeerStreams, plainAddr, signedNumber, streamId } from './stream.js';
 import { Pacer, SendBudget, TcpSender, adoptAsSink } from './tcp-data.js';
 import { UdpAcceptor, UdpSender, countUdp } from './udp-data.js';
-import { defaultCongestion } from './sockopt.js';
+import { SockOptError, applyTcpOptions, buffersOf, defaultCongestion, mssOf } from './sockopt.js';
 import { tcpInfoAvailable } from './tcp-info.js';
 import { BANNER, connectedLines, intervalLines, summaryLines } from './text.js';
 
@@ -147,7 +147,9 @@ export async function startServer(opts: ServerOptions = {}): Promise<IperfServer
     };
     const outputText = () => [...head, ...(dropped ? [`[... ${dropped} lines omitted ...]`] : []), ...tail].join('\n') + '\n';
     let streamsReady: () => void = () => {};
-    const streamsPromise = new Promise<void>((r) => { streamsReady = r; });
+    let streamsFailed: (e: Error) => void = () => {};
+    const streamsPromise = new Promise<void>((r, j) => { streamsReady = r; streamsFailed = j; });
+    streamsPromise.catch(() => {});
     let settings: TestSettings | null = null;
     let sess: Session | null = null;
     let expected = 0;
@@ -172,7 +174,18 @@ export async function startServer(opts: ServerOptions = {}): Promise<IperfServer
       const pacer = s.bitrate > 0 ? new Pacer(s.bitrate) : null;
       const pacingMs = Math.max(1, s.pacingTimer / 1000);
       if (tcp) {
+        // -w / -C from the client's parameters, on each data socket (as iperf3 does on its listener).
+        try {
+          applyTcpOptions(tcp, { window: s.window, congestion: s.congestion });
+        } catch (e) {
+          tcp.destroy();
+          if (!(e instanceof SockOptError)) throw e;
+          ctrl.writeServerError(e.ierrno, e.errno);
+          streamsFailed(e);
+          return;
+        }
         if (!sender) tcp = adoptAsSink(tcp, st, () => sess!.running);
+        st.tcpSock = tcp;
         dataSocks.push(tcp);
         tcp.setNoDelay(s.noDelay);
         st.local = { host: plainAddr(tcp.localAddress), port: tcp.localPort ?? 0 };
@@ -211,7 +224,7 @@ export async function startServer(opts: ServerOptions = {}): Promise<IperfServer
       }
       const s = settings;
       sess = new Session(s, 's', interval);
-      if (s.protocol === 'tcp' && (s.reverse || s.bidir) && tcpInfoAvailable()) sess.tcpInfo = { port, side: 'sport' };
+      if (s.protocol === 'tcp') sess.tcpInfo = tcpInfoAvailable();
       expected = s.bidir ? s.parallel * 2 : s.parallel;
       if (s.protocol === 'tcp' && (s.reverse || s.bidir)) block = randomBytes(s.len);
       const endBudget = () => {};
@@ -235,7 +248,8 @@ export async function startServer(opts: ServerOptions = {}): Promise<IperfServer
       me.acceptingStreams = false;
       acceptor?.close();
       acceptor = null;
-      const start = buildStart({ settings: s, streams: sess.streams, cookie: cookieText(cookie), accepted: { host: plainAddr(ctrl.socket.remoteAddress), port: ctrl.socket.remotePort ?? 0 } });
+      const start = buildStart({ settings: s, streams: sess.streams, cookie: cookieText(cookie), accepted: { host: plainAddr(ctrl.socket.remoteAddress), port: ctrl.socket.remotePort ?? 0 },
+        sock: { mss: mssOf(ctrl.socket), ...(dataSocks[0] ? buffersOf(dataSocks[0]) : { sndbuf: 0, rcvbuf: 0 }) } });
       for (const l of connectedLines(start)) say(l);
       let ivIndex = 0;
       sess.onInterval = (iv) => { if (!opts.json) for (const l of intervalLines(iv, s, 's', ivIndex++)) say(l); };

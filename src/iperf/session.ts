@@ -5,7 +5,8 @@
 import { CpuMeter, nowSec } from './clock.js';
 import type { TestSettings } from './params.js';
 import type { StreamStats } from './stream.js';
-import { TcpInfoReader, sampleTcpInfoSync, type TcpInfo } from './tcp-info.js';
+import { readTcpInfo } from './tcp-info.js';
+import { congestionOf } from './sockopt.js';
 
 export type Json = Record<string, unknown>;
 
@@ -26,8 +27,8 @@ export class Session {
   private storedRows = 0;
   intervalsTruncated = false;
   onInterval?: (iv: Json) => void;
-  /** Where to find our TCP data sockets in `ss` output; set when kernel TCP info is wanted. */
-  tcpInfo: { port: number; side: 'sport' | 'dport' } | null = null;
+  /** Read kernel tcp_info of our sending TCP streams (getsockopt TCP_INFO through hostops_sock). */
+  tcpInfo = false;
   /** The peer said sender_has_retransmits: 1 in its results. */
   peerHasRetransmits = false;
   onOmitDone?: () => void;
@@ -46,49 +47,37 @@ export class Session {
     this.ivStartAt = now;
     this.running = true;
     this.cpu.reset();
-    for (const s of this.streams) s.startTime = now;
+    for (const s of this.streams) { s.startTime = now; s.rx?.start(); }
     if (this.settings.omit > 0) {
       this.omitting = true;
       this.timers.push(setTimeout(() => this.endOmit(), this.settings.omit * 1000));
     }
-    if (this.interval > 0) {
-      const t = setInterval(() => this.tick(), this.interval * 1000);
-      this.timers.push(t);
-      if (this.tcpInfo && this.streams.some((x) => x.sender)) {
-        this.reader = new TcpInfoReader(this.tcpInfo.port, this.tcpInfo.side);
-        // Sample just before each report so Retr / Cwnd belong to the interval being closed.
-        const lead = setTimeout(() => {
-          void this.refreshTcpInfo();
-          this.timers.push(setInterval(() => void this.refreshTcpInfo(), this.interval * 1000));
-        }, this.interval * 900);
-        this.timers.push(lead);
-      }
+    if (this.interval > 0) this.timers.push(setInterval(() => this.tick(), this.interval * 1000));
+    // The algorithm our data sockets run (set with -C or the system default), as the kernel says.
+    for (const s of this.streams) {
+      if (s.tcpSock && !this.cc) this.cc = congestionOf(s.tcpSock);
     }
   }
 
   get hasTcpInfo(): boolean {
-    return this.tcpInfo !== null && this.streams.some((s) => s.sender && s.tcp);
+    return this.tcpInfo && this.streams.some((s) => s.sender && s.tcp);
   }
 
-  private applyTcpInfo(map: Map<string, TcpInfo>): void {
+  /** One getsockopt per sending stream (microseconds), so Retr / Cwnd belong to the interval being closed. */
+  refreshTcpInfo(): void {
+    if (!this.tcpInfo) return;
     for (const s of this.streams) {
-      const i = s.sender ? map.get(`${s.local.port}-${s.remote.port}`) : undefined;
+      if (!s.sender || !s.tcpSock) continue;
+      const i = readTcpInfo(s.tcpSock);
       if (i) s.applyTcpInfo(i);
     }
   }
 
-  async refreshTcpInfo(): Promise<void> {
-    if (!this.reader || this.done) return;
-    const map = await this.reader.sample();
-    if (!this.done) this.applyTcpInfo(map);
-  }
-
-  /** Congestion control our sending sockets use, as the kernel reports it. */
+  /** Congestion control our data sockets use, as the kernel reports it. */
   get congestionUsed(): string | undefined {
     return this.cc;
   }
   private cc?: string;
-  private reader: TcpInfoReader | null = null;
 
   private endOmit(): void {
     this.tick();
@@ -112,6 +101,8 @@ export class Session {
       if (final) for (const s of this.streams) this.resetIv(s);
       return;
     }
+    if (!final) this.refreshTcpInfo();
+    for (const s of this.streams) s.rx?.sync();
     const iv = this.intervalRecord(this.ivStartAt - this.startAt, now - this.startAt);
     this.ivStartAt = now;
     // Bounded memory on a long many-stream test: stop keeping rows past the cap (still reported live).
@@ -193,17 +184,11 @@ export class Session {
     this.done = true;
     for (const t of this.timers) clearTimeout(t);
     this.timers = [];
-    this.reader?.close();
-    this.reader = null;
     const endAt = nowSec();
     const wasRunning = this.running;
     this.running = false; // receivers stop counting here
-    // One last tcp_info read (a ~15 ms ss run) for senders, kept out of the measured time.
-    if (this.tcpInfo && wasRunning && this.streams.some((x) => x.sender)) {
-      const map = sampleTcpInfoSync(this.tcpInfo.port, this.tcpInfo.side);
-      this.applyTcpInfo(map);
-      for (const i of map.values()) if (i.cc) { this.cc = i.cc; break; }
-    }
+    for (const s of this.streams) s.rx?.stop();
+    if (wasRunning) this.refreshTcpInfo();
     if (wasRunning) this.tickAt(endAt, true);
     this.endAt = endAt;
     for (const s of this.streams) s.endTime = this.endAt;
@@ -232,7 +217,5 @@ export class Session {
   clearTimers(): void {
     for (const t of this.timers) clearTimeout(t);
     this.timers = [];
-    this.reader?.close();
-    this.reader = null;
   }
 }

@@ -3,6 +3,8 @@
  * the same thing: bytes (minus the omitted warm-up), and for UDP the receiver's highest sequence
  * number as its packet count, gap-based loss, out-of-order and RFC 1889 jitter.
  */
+import type net from 'node:net';
+
 export interface PeerResult {
   bytes: number;
   retransmits: number;
@@ -31,6 +33,15 @@ export interface TcpState {
   countRtt: number;
 }
 
+/** A receiver that counts outside JS (the native UDP path): the session tells it when the test
+ * runs and asks it to copy its totals into the stream before every report. */
+export interface RxCounter {
+  start(): void;
+  /** Stop counting (TEST_END) after a last sync. */
+  stop(): void;
+  sync(): void;
+}
+
 export class StreamStats {
   bytes = 0;
   packets = 0;
@@ -55,6 +66,10 @@ export class StreamStats {
   endTime = 0;
   local = { host: '', port: 0 };
   remote = { host: '', port: 0 };
+  /** The TCP data socket, for tcp_info and socket options (null for UDP). */
+  tcpSock: net.Socket | null = null;
+  /** Set when a native receiver counts this stream's datagrams. */
+  rx: RxCounter | null = null;
 
   constructor(readonly id: number, readonly sender: boolean, readonly socketNo: number) {}
 

@@ -7,7 +7,8 @@ import dgram from 'node:dgram';
 import { nowSec } from './clock.js';
 import { UDP_CONNECT_MSG, UDP_CONNECT_MSG_LEGACY, UDP_CONNECT_REPLY, UDP_CONNECT_REPLY_LEGACY } from './constants.js';
 import type { Pacer, SendBudget } from './tcp-data.js';
-import type { StreamStats } from './stream.js';
+import type { RxCounter, StreamStats } from './stream.js';
+import { sockAddon, udpFd, udpHandle, type SockAddon, type UdpRxHandle } from './native-sock.js';
 
 const RING = 256;
 const SLEEPER = new Int32Array(new SharedArrayBuffer(4));
@@ -75,9 +76,16 @@ export class UdpSender {
   }
 }
 
-/** Receiver: parse the header of each datagram and feed loss / jitter / order accounting. */
+/**
+ * Receiver: count loss / jitter / order. Natively when hostops_sock is there (recvmmsg batches,
+ * kernel receive timestamps, counters kept in C, read by JS a few times a second and at each
+ * report); otherwise per datagram in JS, timestamped when the 'message' event runs.
+ * HOSTOPS_IPERF_UDP_RX=js forces the JS path. Returns which path counts.
+ */
 export function countUdp(sock: dgram.Socket, st: StreamStats, udp64: boolean, isRunning: () => boolean,
-  onBytes?: (n: number) => void): void {
+  onBytes?: (n: number) => void): 'native' | 'js' {
+  sock.on('error', () => {});
+  if (process.env.HOSTOPS_IPERF_UDP_RX !== 'js' && NativeUdpCounter.attach(sock, st, udp64, onBytes)) return 'native';
   sock.on('message', (msg: Buffer) => {
     if (!isRunning() || msg.length < (udp64 ? 16 : 12)) return;
     const sec = msg.readUInt32BE(0);
@@ -86,7 +94,79 @@ export function countUdp(sock: dgram.Socket, st: StreamStats, udp64: boolean, is
     st.udpReceived(msg.length, seq, sec, usec, nowSec());
     onBytes?.(msg.length);
   });
-  sock.on('error', () => {});
+  return 'js';
+}
+
+const RX_OUT = new Float64Array(8);
+/** How often the running totals reach JS between reports (watchdogs, -n budgets of a -R client). */
+const RX_SYNC_MS = 100;
+
+class NativeUdpCounter implements RxCounter {
+  private bytes = 0;
+  private timer: NodeJS.Timeout | null = null;
+  private closed = false;
+
+  private constructor(private readonly addon: SockAddon, private readonly h: UdpRxHandle, private readonly st: StreamStats,
+    private readonly onBytes?: (n: number) => void) {}
+
+  /** Moves the socket's receive side to the addon; false (JS path) when that is not possible. */
+  static attach(sock: dgram.Socket, st: StreamStats, udp64: boolean, onBytes?: (n: number) => void): boolean {
+    const addon = sockAddon();
+    const handle = udpHandle(sock);
+    const fd = udpFd(sock);
+    if (!addon || !handle || typeof handle.recvStop !== 'function' || fd < 0) return false;
+    let h: UdpRxHandle;
+    try {
+      h = addon.udpRxOpen(fd, udp64);
+    } catch {
+      return false;
+    }
+    // libuv must stop reading the socket, or it would take datagrams from under the addon.
+    handle.recvStop();
+    const c = new NativeUdpCounter(addon, h, st, onBytes);
+    st.rx = c;
+    sock.once('close', () => c.close());
+    return true;
+  }
+
+  start(): void {
+    if (this.closed) return;
+    this.addon.udpRxCounting(this.h, true);
+    this.timer ??= setInterval(() => this.sync(), RX_SYNC_MS);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    if (this.closed) return;
+    this.addon.udpRxCounting(this.h, false);
+    this.sync();
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+  }
+
+  sync(): void {
+    if (this.closed) return;
+    this.addon.udpRxRead(this.h, RX_OUT);
+    const st = this.st;
+    const d = RX_OUT[0] - this.bytes;
+    this.bytes = RX_OUT[0];
+    st.bytes += d;
+    st.ivBytes += d;
+    st.packets = RX_OUT[1];
+    st.errors = RX_OUT[2];
+    st.outOfOrder = RX_OUT[3];
+    st.jitter = RX_OUT[4];
+    if (d > 0) this.onBytes?.(d);
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.sync();
+    this.closed = true;
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    this.addon.udpRxClose(this.h);
+  }
 }
 
 function isReply(msg: Buffer): boolean {
@@ -159,9 +239,19 @@ export class UdpAcceptor {
       try {
         sock.connect(rinfo.port, rinfo.address, () => {
           this.sock = null;
-          this.onStream(sock, { address: rinfo.address, port: rinfo.port });
+          const peer = { address: rinfo.address, port: rinfo.port };
+          // As iperf3: a listener for the next stream, then the reply, and only then is the stream
+          // handed over (the last one starts the test). So a sending stream's data can never
+          // precede its "6789": a 3.12 --bidir client fails on any other first datagram.
+          const drop = () => { try { sock.close(); } catch { /* closed */ } };
           const next = this.closed ? Promise.resolve() : this.listen();
-          next.catch(() => {}).finally(() => { try { sock.send(UDP_CONNECT_REPLY); } catch { /* closed meanwhile */ } });
+          next.catch(() => {}).finally(() => {
+            try {
+              sock.send(UDP_CONNECT_REPLY, (err) => {
+                if (err || this.closed) drop(); else this.onStream(sock, peer);
+              });
+            } catch { drop(); }
+          });
         });
       } catch { /* socket closed under us */ }
     };

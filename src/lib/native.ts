@@ -7,7 +7,7 @@ import { envError } from './errors.js';
 const require = createRequire(import.meta.url);
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
-export function loadAddon<T>(name: 'hostops_probe' | 'hostops_raw' | 'hostops_scan' | 'hostops_spool'): T {
+export function loadAddon<T>(name: 'hostops_probe' | 'hostops_raw' | 'hostops_scan' | 'hostops_spool' | 'hostops_sock'): T {
   const file = path.join(root, 'build', 'Release', `${name}.node`);
   try {
     return require(file) as T;

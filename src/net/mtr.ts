@@ -185,7 +185,8 @@ export class MtrSession {
   }
 
   private limit(): number {
-    return this.destTtl ?? Math.min(this.opts.maxHops, this.lastResp + 12);
+    // 12 hops past the last answer, counted from the first TTL at least: with -f 29 nothing below 29 answers
+    return this.destTtl ?? Math.min(this.opts.maxHops, Math.max(this.lastResp, this.opts.firstHop - 1) + 12);
   }
 
   private startRound(): void {

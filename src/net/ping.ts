@@ -252,6 +252,9 @@ export async function runPing(resolved: Resolved[], opts: PingOptions): Promise<
         if (run.done || !run.sending) { head++; continue; }
         if (run.nextDue > now + 0.5) break;
         head++;
+        // a probe due at (or, after a stall, sent at) the -w deadline is not sent (iputils: -w 1 -i 0.2
+        // sends 5, not 6); checked here because this timer and the deadline timer race
+        if (opts.deadlineMs && Math.max(run.nextDue, now) - t0 >= opts.deadlineMs - 1) { run.sending = false; continue; }
         sendOne(run, now);
         if (run.sending && !run.done) {
           run.nextDue = Math.max(run.nextDue + interval, now - interval); // no burst after a stall

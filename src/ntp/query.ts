@@ -66,8 +66,9 @@ export async function ntpQuery(host: string, opts: { port?: number; timeoutMs?: 
   });
   const reply = replies.find((d) => matches(d.data, xmt));
   if (!reply) {
-    throw new HostopsError('NTP_TIMEOUT', `no NTP reply from ${host} (${target.address}:${port}) within ${timeoutMs} ms`,
-      { exitCode: 1, where: `${target.address}:${port}`, hint: replies.length ? `${replies.length} unrelated datagram(s) ignored` : 'the server may not serve this address (chrony needs `allow`; ntpd `restrict ... ignore`) or a firewall drops UDP 123' });
+    // the peer is in `where` (printed after the message): not twice; the hint names the port really used
+    throw new HostopsError('NTP_TIMEOUT', `no NTP reply from ${host}${host !== target.address ? ` (${target.address})` : ''} within ${timeoutMs} ms`,
+      { exitCode: 1, where: `${target.address}:${port}`, hint: replies.length ? `${replies.length} unrelated datagram(s) ignored` : `the server may not serve this address (chrony needs \`allow\`; ntpd \`restrict ... ignore\`) or a firewall drops UDP ${port}` });
   }
   const t4 = reply.at / 1000;
   const p = parseServerPacket(reply.data)!;

@@ -3,6 +3,7 @@ import dgram from 'node:dgram';
 import { lookup } from 'node:dns/promises';
 import net from 'node:net';
 import { usageError } from '../lib/errors.js';
+import { canonical6, inetAton, numericName } from '../net/resolve.js';
 
 export interface Resolved { address: string; family: 4 | 6 }
 
@@ -11,7 +12,14 @@ const HOST_RE = /^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,62})(\.[A-Za-z0-9]([A-
 /** Validate a host name or IP literal and resolve it (first address). */
 export async function resolveHost(host: string): Promise<Resolved> {
   const fam = net.isIP(host);
-  if (fam) return { address: host, family: fam as 4 | 6 };
+  // replies are matched to the target by address text: "0:0::1" or upper case must be made canonical
+  if (fam) return { address: fam === 6 ? canonical6(host) : host, family: fam as 4 | 6 };
+  if (numericName(host)) {
+    // "300.1.1.1" is a mistyped address, not a name: never send it to DNS
+    const quad = inetAton(host);
+    if (!quad) throw usageError('NTP_BAD_HOST', `not a valid IP address: ${JSON.stringify(host)}`, 'each part of a dotted IPv4 address is 0..255');
+    return { address: quad, family: 4 };
+  }
   if (!HOST_RE.test(host)) throw usageError('NTP_BAD_HOST', `not a host name or IP address: ${JSON.stringify(host)}`);
   try {
     const r = await lookup(host);

@@ -124,6 +124,13 @@ test('CLI: bcp38 rules prints rules, warnings on stderr, errors with file:line',
   const f = spawnSync(process.execPath, ['bin/hostops.js', 'bcp38', 'rules', file, '--format', 'pf'], { encoding: 'utf8' });
   assert.equal(f.status, 2);
   assert.match(f.stderr, /BCP38_BAD_FORMAT/);
+  // -o into a missing directory or onto a directory: a named error, not "internal error" with exit 1
+  for (const out of [path.join(dir, 'missing', 'x.nft'), dir]) {
+    const o = spawnSync(process.execPath, ['bin/hostops.js', 'bcp38', 'rules', file, '-o', out], { encoding: 'utf8' });
+    assert.equal(o.status, 2, o.stderr);
+    assert.match(o.stderr, /cannot write the rules to .* \(E(NOENT|ISDIR)\)|code: BCP38_OUTPUT_FAILED/);
+    assert.doesNotMatch(o.stderr, /internal error/);
+  }
 });
 
 test('MAC binding on shared segments: all customers of the interface need a mac; rules pair MAC and prefix', () => {
@@ -148,4 +155,26 @@ test('generateRules also takes a plain object in the file shape and validates it
   assert.match(text, /198\.18\.0\.0\/24 comment "a"/);
   assert.throws(() => generateRules({ interfaces: [{ name: 'e0', customers: [{ name: 'a', prefixes: ['198.18.0.1/24'] }] }] }, 'ios'),
     (e: unknown) => e instanceof HostopsError && e.code === 'BCP38_CONFIG_INVALID' && /prefixes\[0\]/.test(e.message));
+});
+
+test('a YAML alias bomb is a named syntax error (exit 2), not an internal error', () => {
+  const lines = ['a0: &a0 [x, x, x, x, x, x, x, x, x, x]'];
+  for (let i = 1; i < 9; i++) lines.push(`a${i}: &a${i} [${Array(10).fill(`*a${i - 1}`).join(', ')}]`);
+  assert.throws(() => parseConfig([...lines, 'interfaces: *a8'].join('\n'), 'bomb.yaml'),
+    (e: unknown) => e instanceof HostopsError && e.code === 'BCP38_CONFIG_SYNTAX' && e.exitCode === 2 && e.where === 'bomb.yaml' && /alias/i.test(e.message));
+});
+
+test('a customer prefix wider than /8 (IPv6 /16) is warned about: it filters almost nothing', () => {
+  const cfg = parseConfig(`interfaces:
+  - name: e0
+    customers:
+      - { name: a, prefixes: [0.0.0.0/0] }
+      - { name: b, prefixes: ['2000::/3', 198.18.20.0/24] }
+`, 'w.yaml');
+  const wide = cfg.warnings.filter((w) => /filters almost nothing/.test(w));
+  assert.deepEqual(wide, [
+    "e0: a's 0.0.0.0/0 is so wide that it filters almost nothing: a may forge nearly any source",
+    "e0: b's 2000::/3 is so wide that it filters almost nothing: b may forge nearly any source",
+  ]);
+  assert.ok(!parseConfig('interfaces: [{ name: e0, customers: [{ name: a, prefixes: [10.0.0.0/8] }] }]\n', 'ok.yaml').warnings.some((w) => /wide/.test(w)));
 });

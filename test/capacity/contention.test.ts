@@ -46,7 +46,7 @@ test('seed: a switch of 8, 16 or 24 hosts behind 1 Gbit/s fibre adds its own rat
 test('topology errors name the field', () => {
   assert.throws(() => buildTopology({ customers: [{ id: 'a', port: 'fast' }] }), (e: any) => e.code === 'CAPACITY_BAD_UNIT' && /customers\[0\]/.test(e.message));
   assert.throws(() => buildTopology({ hosts: [{ id: 'h', uplink: '1G', colour: 'red' }] }), (e: any) => e.code === 'CAPACITY_BAD_CONFIG' && /hosts\[0\]/.test(e.message) && /colour/.test(e.message));
-  assert.throws(() => buildTopology({ customers: [{ id: 'a', host: 'nope', port: '1G' }] }), (e: any) => /customers\[0\]\.parent/.test(e.message) && /nope/.test(e.message));
+  assert.throws(() => buildTopology({ customers: [{ id: 'a', host: 'nope', port: '1G' }] }), (e: any) => /customers\[0\]\.host/.test(e.message) && /nope/.test(e.message));
   assert.throws(() => buildTopology({ customers: [{ id: 'a' }] }), (e: any) => /customers\[0\] needs a capacity/.test(e.message));
 });
 

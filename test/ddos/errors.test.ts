@@ -117,3 +117,9 @@ test('fuzz: random and bit-flipped captures never crash (bounded)', async () => 
   assert.ok(runs >= 200, `ran ${runs} cases`);
   assert.ok(errors > 0 && errors < runs);
 });
+
+test('a directory given as the capture is a named input error (exit 2), not an internal error', async () => {
+  const dir = (await import('node:os')).tmpdir();
+  await assert.rejects(analyzeCapture(dir), (e: unknown) => e instanceof HostopsError && e.code === 'DDOS_CAPTURE_UNREADABLE'
+    && e.exitCode === 2 && e.where === `${dir}: byte offset 0`);
+});

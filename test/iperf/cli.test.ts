@@ -16,7 +16,7 @@ test('client text output has iperf3 3.12 layout', async () => {
     const lines = r.stdout.split('\n');
     assert.equal(lines[0], `Connecting to host 127.0.0.1, port ${port}`);
     assert.match(lines[1], new RegExp(`^\\[  5\\] local 127\\.0\\.0\\.1 port \\d+ connected to 127\\.0\\.0\\.1 port ${port}$`));
-    // Retr and Cwnd come from the kernel's tcp_info (read with ss), as iperf3 shows them on Linux.
+    // Retr and Cwnd come from the kernel's tcp_info (getsockopt TCP_INFO), as iperf3 shows them on Linux.
     assert.equal(lines[2], '[ ID] Interval           Transfer     Bitrate         Retr  Cwnd');
     // The interval ends when the timer fires: 1.00 on a quiet machine, a little later under load.
     assert.match(lines[3], /^\[  5\]   0\.00-1\.\d\d   sec  [ \d.]{4} [KMGT]?Bytes  [ \d.]{4} [KMGT]?bits\/sec  [ \d]{3}   [ \d.]{4} [KMGT]?Bytes {7}$/);
@@ -73,6 +73,22 @@ test('--iperf2 client talks to iperf 2.1.8', async () => {
     assert.equal(r.status, 0, r.stderr);
     assert.match(r.stdout, /Client connecting to 127\.0\.0\.1, TCP port \d+/);
     assert.match(r.stdout, /\[  1\] 0\.0000-1\.\d{4} sec  .*Bytes  .*bits\/sec/);
+  } finally {
+    srv.kill();
+  }
+});
+
+test('iperf3 -c -u --bidir -b 300M against `hostops iperf -s`: every stream gets its reply before any data', async () => {
+  // iperf3 3.12 in --bidir accepts nothing but "6789" as the first datagram of its receiving
+  // stream. Our server used to start the test before replying to the last stream, so at high
+  // rates its data came first: "unable to read from stream socket".
+  const port = await freePort();
+  const srv = await startPeer(process.execPath, ['bin/hostops.js', 'iperf', '-s', '-1', '-p', String(port), '-B', '127.0.0.1'], /Server listening/);
+  try {
+    const r = await run('iperf3', ['-c', '127.0.0.1', '-p', String(port), '-u', '-b', '300M', '-l', '1400', '--bidir', '-t', '1', '-J']);
+    const j = JSON.parse(r.stdout) as J;
+    assert.equal(j.error, undefined);
+    assert.ok(j.end.sum_received.bytes > 0 && j.end.sum_received_bidir_reverse.bytes > 0);
   } finally {
     srv.kill();
   }

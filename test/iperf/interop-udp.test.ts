@@ -46,7 +46,7 @@ test('our UDP client -R -P 2 against iperf3 -s: we measure loss and jitter', asy
   }
 });
 
-async function realClient(args: string[]) {
+async function realClientRaw(args: string[]) {
   const port = await freePort();
   const results: IperfJson[] = [];
   const srv = await startServer({ port, host: '127.0.0.1', onEvent: (e) => { if (e.type === 'result') results.push(e.json); } });
@@ -55,10 +55,15 @@ async function realClient(args: string[]) {
     const theirs = JSON.parse(r.stdout) as J;
     assert.equal(theirs.error, undefined, `iperf3 reported: ${theirs.error}`);
     assert.equal(results.length, 1);
-    return { theirs, ours: results[0].end as J };
+    return { theirs, ours: results[0] };
   } finally {
     await srv.close();
   }
+}
+
+async function realClient(args: string[]) {
+  const { theirs, ours } = await realClientRaw(args);
+  return { theirs, ours: ours.end as J };
 }
 
 test('iperf3 -c -u against our server: loss, jitter and totals come from our receiver', async () => {
@@ -77,4 +82,39 @@ test('iperf3 -c -u -R and --bidir against our server', async () => {
   const r2 = await realClient(['-b', '5M', '--bidir', '--udp-counters-64bit']);
   assert.ok(r2.theirs.end.sum_received_bidir_reverse.bytes > 0);
   assert.equal(r2.theirs.end.sum_received.bytes, r2.ours.sum_received.bytes);
+});
+
+test('default UDP length is the control connection MSS, as iperf3 picks it (both directions agree)', async () => {
+  // What a real iperf3 client chooses here, seen by our server ...
+  const { ours: theirChoice } = await realClientRaw(['-b', '1M']);
+  const b = (theirChoice.start as J).test_start.blksize;
+  // ... and what our client chooses, seen by a real iperf3 server.
+  const port = await freePort();
+  const srv = await startPeer('iperf3', ['-s', '-1', '-J', '-p', String(port), '-B', '127.0.0.1'], null, 400);
+  try {
+    const warnings: string[] = [];
+    const ours = await runClient({ host: '127.0.0.1', port, duration: 1, protocol: 'udp',
+      onEvent: (e) => { if (e.type === 'warning') warnings.push(e.message); } });
+    await srv.exited;
+    const theirs = JSON.parse(srv.stdout()) as J;
+    assert.equal((ours.start as J).test_start.blksize, b);
+    assert.equal(theirs.start.test_start.blksize, b, 'iperf3 received the same len');
+    assert.ok(b > 1460, `loopback MSS is above Ethernet's (${b})`);
+    assert.deepEqual(warnings, []);
+    assert.equal((ours.end as J).sum_received.bytes % b, 0, 'every datagram has that size');
+  } finally {
+    srv.kill();
+  }
+  // An explicit -l above the MSS is kept, with iperf3's warning.
+  const port2 = await freePort();
+  const srv2 = await startPeer('iperf3', ['-s', '-1', '-p', String(port2), '-B', '127.0.0.1'], null, 400);
+  try {
+    const warnings: string[] = [];
+    const r = await runClient({ host: '127.0.0.1', port: port2, duration: 1, protocol: 'udp', len: b + 100,
+      onEvent: (e) => { if (e.type === 'warning') warnings.push(e.message); } });
+    assert.equal((r.start as J).test_start.blksize, b + 100);
+    assert.match(warnings.join('\n'), new RegExp(`UDP block size ${b + 100} exceeds TCP MSS ${b}`));
+  } finally {
+    srv2.kill();
+  }
 });

@@ -17,6 +17,10 @@ export interface ListenerOptions {
   maxProbesPerSession?: number;
   /** Sessions older than this are forgotten; default 600 s. */
   sessionTtl?: number;
+  /** Control connections open at once; past it the oldest is dropped. Default 64. */
+  maxConnections?: number;
+  /** A control connection is closed this long after it opened; default 5000 ms. */
+  connectionTimeoutMs?: number;
 }
 
 export interface Listener {
@@ -33,6 +37,8 @@ export async function startListener(opts: ListenerOptions = {}): Promise<Listene
   const maxSessions = opts.maxSessions ?? 1000;
   const maxProbes = opts.maxProbesPerSession ?? 256;
   const ttl = (opts.sessionTtl ?? 600) * 1000;
+  const maxConns = opts.maxConnections ?? 64;
+  const connTimeout = opts.connectionTimeoutMs ?? 5000;
   const sessions = new Map<string, { created: number; probes: ProbeRecord[] }>();
 
   const record = (msg: Buffer, address: string, sport: number) => {
@@ -41,7 +47,9 @@ export async function startListener(opts: ListenerOptions = {}): Promise<Listene
     let s = sessions.get(p.session);
     if (!s) {
       const now = Date.now();
-      for (const [k, v] of sessions) if (now - v.created > ttl) sessions.delete(k);
+      // Map order is creation order: expire from the front only, so a flood of new (forged) sessions
+      // costs O(1) per datagram instead of a walk over all 1000
+      for (const [k, v] of sessions) { if (now - v.created <= ttl) break; sessions.delete(k); }
       if (sessions.size >= maxSessions) sessions.delete(sessions.keys().next().value!);
       s = { created: now, probes: [] };
       sessions.set(p.session, s);
@@ -73,19 +81,31 @@ export async function startListener(opts: ListenerOptions = {}): Promise<Listene
     }
   } catch (e) { fail(e); }
 
+  // Insertion-ordered, so the first entry is the oldest connection.
   const conns = new Set<Socket>();
   const server: Server = createServer((c) => {
-    if (conns.size >= 64) { c.destroy(); return; }
+    // A full table evicts the oldest client rather than refusing the new one: an honest exchange
+    // takes milliseconds, so slow or idle clients cannot lock spooftest out.
+    if (conns.size >= maxConns) {
+      const oldest = conns.values().next().value!;
+      conns.delete(oldest); // now: 'close' comes later, and a burst of accepts must not pick the same victim
+      oldest.destroy();
+    }
     conns.add(c);
-    c.setTimeout(5000, () => c.destroy());
-    c.on('close', () => conns.delete(c));
+    // Whole-exchange deadline, not only an idle one: a byte every few seconds must not hold a slot.
+    const deadline = setTimeout(() => c.destroy(), connTimeout);
+    c.setTimeout(connTimeout, () => c.destroy());
+    c.on('close', () => { clearTimeout(deadline); conns.delete(c); });
     c.on('error', () => {});
     let line = '';
+    let answered = false;
     c.on('data', (d) => {
+      if (answered) return;
       line += d.toString('latin1');
-      if (line.length > MAX_LINE) { c.end(JSON.stringify({ ok: false, error: 'line too long' }) + '\n'); c.destroy(); return; }
+      if (line.length > MAX_LINE) { answered = true; c.end(JSON.stringify({ ok: false, error: 'line too long' }) + '\n'); c.destroy(); return; }
       const nl = line.indexOf('\n');
       if (nl < 0) return;
+      answered = true;
       let req: { op?: unknown; session?: unknown };
       try { req = JSON.parse(line.slice(0, nl)); } catch { c.end(JSON.stringify({ ok: false, error: 'not JSON' }) + '\n'); return; }
       if (req?.op === 'hello') {
@@ -105,6 +125,9 @@ export async function startListener(opts: ListenerOptions = {}): Promise<Listene
       await new Promise<void>((resolve) => server.listen({ port, host: '0.0.0.0' }, resolve));
     } else fail(e);
   }
+
+  // accept() errors (EMFILE under a connection flood) must not end the process.
+  server.on('error', () => {});
 
   return {
     port,

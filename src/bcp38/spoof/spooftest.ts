@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { lookup } from 'node:dns/promises';
 import { connect, isIP } from 'node:net';
 import { HostopsError, usageError } from '../../lib/errors.js';
+import { inetAton, numericName } from '../../net/resolve.js';
 import { contains, parsePrefix } from '../cidr.js';
 import { DEFAULT_PORT, encodeProbe, isLabel, type ProbeRecord } from './protocol.js';
 import { RawSender } from './raw.js';
@@ -117,20 +118,31 @@ export async function spoofTest(target: string, opts: SpoofTestOptions = {}): Pr
   const count = opts.count ?? 3;
   if (!Number.isInteger(count) || count < 1 || count > 100) throw usageError('BCP38_BAD_OPTION', `count must be 1..100, got ${count}`);
   let address = target;
-  if (!isIP(target)) {
+  if (!isIP(target) && numericName(target)) {
+    // a mistyped address such as 300.1.1.1 is refused here, never sent to DNS as a name
+    address = inetAton(target) ?? '';
+    if (!address) throw usageError('BCP38_BAD_TARGET', `'${target}' is not a valid IP address`);
+  } else if (!isIP(target)) {
     if (!HOST.test(target)) throw usageError('BCP38_BAD_TARGET', `'${target}' is not an IP address or host name`);
     try { address = (await lookup(target)).address; } catch { throw usageError('BCP38_BAD_TARGET', `cannot resolve '${target}'`); }
   }
   const timeoutMs = opts.timeoutMs ?? 5000;
+  const family = isIP(address) as 4 | 6;
+  const check = (sources: SpoofSource[]) => {
+    for (const s of sources) {
+      if (!isLabel(s.label)) throw usageError('BCP38_BAD_SOURCE', `label '${s.label}' must be 1-40 of letters, digits, _ . : -`);
+      if (isIP(s.address) !== family) throw usageError('BCP38_BAD_SOURCE', `source ${s.address} (${s.label}) is not an IPv${family} address like the target`);
+    }
+    if (new Set(sources.map((s) => s.label)).size !== sources.length) throw usageError('BCP38_BAD_SOURCE', 'source labels must be unique');
+  };
+  // the user's own sources and --other addresses are checked before any traffic, so a typo is
+  // reported as such even when no listener answers
+  if (opts.sources) check(opts.sources);
+  for (const a of opts.others ?? []) if (isIP(a) !== family) throw usageError('BCP38_BAD_SOURCE', `--other ${a} is not an IPv${family} address like the target`);
   const hello = await control(address, port, { op: 'hello' }, timeoutMs);
   const local = hello.local;
-  const family = isIP(address) as 4 | 6;
   const sources = opts.sources ?? defaultSources(local, opts.others ?? [], address);
-  for (const s of sources) {
-    if (!isLabel(s.label)) throw usageError('BCP38_BAD_SOURCE', `label '${s.label}' must be 1-40 of letters, digits, _ . : -`);
-    if (isIP(s.address) !== family) throw usageError('BCP38_BAD_SOURCE', `source ${s.address} (${s.label}) is not an IPv${family} address like the target`);
-  }
-  if (new Set(sources.map((s) => s.label)).size !== sources.length) throw usageError('BCP38_BAD_SOURCE', 'source labels must be unique');
+  check(sources);
   const session = randomBytes(8).toString('hex');
   const raw = new RawSender(family);
   const sport = opts.sourcePort ?? 3839;

@@ -62,12 +62,14 @@ export function parseCsv(text: string, source: string): ParseResult {
       const v = parseValue(f[vCol] ?? '');
       if (!name) { problems.push({ where, message: 'empty series name; line skipped' }); continue; }
       if (v === undefined) { problems.push({ where, message: `value ${JSON.stringify(f[vCol])} is not a number; skipped` }); continue; }
+      if (v < 0) { problems.push({ where, message: `value ${v} is negative (rates, sizes and counters never are); skipped` }); continue; }
       get(name).push(t, v);
     } else {
       if (f.length !== header.length) problems.push({ where, message: `${f.length} fields, header has ${header.length}` });
       for (const { h, k } of wideCols) {
         const v = parseValue(f[k] ?? '');
         if (v === undefined) { problems.push({ where, message: `column ${h}: ${JSON.stringify(f[k])} is not a number; skipped` }); continue; }
+        if (v < 0) { problems.push({ where, message: `column ${h}: value ${v} is negative (rates, sizes and counters never are); skipped` }); continue; }
         get(h).push(t, v);
       }
     }

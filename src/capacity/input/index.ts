@@ -68,6 +68,12 @@ export function parseText(text: string, source: string, opts: LoadOptions = {}):
     });
     r = { ...r, series, problems };
   }
+  // rows whose every value is a gap or unreadable are no data: binary junk read as CSV gave
+  // "0 samples, 1661040 gaps" and an advice on nothing
+  if (!r.series.some((s) => s.values.some((v) => Number.isFinite(v)))) {
+    throw new HostopsError('CAPACITY_EMPTY_INPUT', `No usable values in ${source}: every value is a gap or unreadable`,
+      { where: source, hint: r.problems[0] ? `first problem: ${r.problems[0].where}: ${r.problems[0].message}` : `read as ${r.format}; give --format if that is wrong` });
+  }
   return r;
 }
 

@@ -71,7 +71,8 @@ export function parseValue(s: string): number | undefined {
   if (MISSING.has(t.toLowerCase())) return NaN;
   if (/^[+-]?inf(inity)?$/i.test(t)) return NaN;
   if (!/^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i.test(t)) return undefined;
-  return Number(t);
+  const n = Number(t);
+  return Number.isFinite(n) ? n : undefined; // 1e400: not a usable number (inf/nan written out are gaps above)
 }
 
 export function baseName(file: string): string {

@@ -4,7 +4,7 @@ import type { Resolved } from '../resolve.js';
 import { pingTime, usMs } from '../stats.js';
 
 export function iputilsHeader(r: Resolved, size: number): string {
-  const shown = r.numeric ? r.address : r.target;
+  const shown = r.target; // as typed, like iputils ("PING 127.1 (127.0.0.1)")
   if (r.family === 6) return `PING ${shown}(${r.address}) ${size} data bytes`;
   return `PING ${shown} (${r.address}) ${size}(${size + 28}) bytes of data.`;
 }
