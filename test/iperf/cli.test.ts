@@ -1,7 +1,7 @@
 /** The CLI edge: iperf3's text layout, -J on failure, usage errors, the server banner, iperf2 mode. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { freePort, requireBinary, run, startPeer, type J } from './helpers.js';
+import { freePort, requireBinary, run, startPeer, waitListening, type J } from './helpers.js';
 
 requireBinary('iperf3');
 requireBinary('iperf');
@@ -69,6 +69,7 @@ test('--iperf2 client talks to iperf 2.1.8', async () => {
   const port = await freePort();
   const srv = await startPeer('iperf', ['-s', '-p', String(port), '-B', '127.0.0.1'], /Server listening/);
   try {
+    await waitListening(port);
     const r = await hostops(['--iperf2', '-c', '127.0.0.1', '-p', String(port), '-t', '1']);
     assert.equal(r.status, 0, r.stderr);
     assert.match(r.stdout, /Client connecting to 127\.0\.0\.1, TCP port \d+/);

@@ -67,3 +67,20 @@ export function run(cmd: string, args: string[], timeoutMs = 20_000): Promise<{ 
 }
 
 export type J = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+/**
+ * Resolves once something listens on 127.0.0.1:port (state LISTEN in /proc/net/tcp). iperf 2.1.8
+ * prints "Server listening" before its listener thread has called listen(), so a client started on
+ * that line alone can be refused; polling the socket table does not open a test connection.
+ */
+export async function waitListening(port: number, timeoutMs = 5000): Promise<void> {
+  const { readFileSync } = await import('node:fs');
+  const hex = `:${port.toString(16).toUpperCase().padStart(4, '0')} `;
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const table = ['/proc/net/tcp', '/proc/net/tcp6'].map((f) => { try { return readFileSync(f, 'utf8'); } catch { return ''; } }).join('\n');
+    if (table.split('\n').some((l) => { const c = l.trim().split(/\s+/); return c[1]?.endsWith(hex.trim()) && c[3] === '0A'; })) return;
+    if (Date.now() > deadline) throw new Error(`nothing listens on port ${port} after ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}

@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { runIperf2Client, startIperf2Server, type Iperf2Result } from '../../src/iperf/iperf2/index.js';
-import { freePort, requireBinary, run, startPeer } from './helpers.js';
+import { freePort, requireBinary, run, startPeer, waitListening } from './helpers.js';
 
 requireBinary('iperf');
 
@@ -12,6 +12,7 @@ test('our iperf2 client against iperf -s: the server counts what we sent', async
   const port = await freePort();
   const srv = await startPeer('iperf', ['-s', '-p', String(port), '-B', '127.0.0.1'], /Server listening/);
   try {
+    await waitListening(port);
     const lines: string[] = [];
     const res = await runIperf2Client({ host: '127.0.0.1', port, duration: 1, parallel: 2, onLine: (l) => lines.push(l) });
     assert.equal(res.streams.length, 2);
