@@ -41,7 +41,7 @@ function compareAt(label: string, ns: string | null, target: string, interval: s
   }
   const mb = median(b);
   console.log(`${label}, -i ${interval}: iputils ping median ${fmt(mb, 1)} µs (n=${b.length})`);
-  for (const [name, xs] of [['ours (default, user send time)', u], ['ours --send-time kernel', k]] as const) {
+  for (const [name, xs] of [['ours (default, --send-time kernel)', k], ['ours --send-time user', u]] as const) {
     const m = median(xs);
     console.log(`  ${name.padEnd(31)} median ${fmt(m, 1)} µs (n=${xs.length})  diff ${fmt(m - mb, 1)} µs  ratio ${fmt(m / mb, 2)}  goal |diff| <= 5 µs: ${Math.abs(m - mb) <= 5 ? 'met' : 'NOT met'}`);
   }
