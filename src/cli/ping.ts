@@ -43,7 +43,7 @@ export function register(program: Command): void {
     .option('-4, --ipv4', 'IPv4 only')
     .option('-6, --ipv6', 'IPv6 only')
     .option('--mode <m>', 'socket: auto, raw or dgram (ICMP datagram sockets)', 'auto')
-    .option('--send-time <src>', 'kernel: the kernel\'s TX timestamp, so an RTT leaves out our own send path (default); user: the clock just before sendto, like iputils')
+    .option('--send-time <src>', 'kernel: the kernel\'s TX timestamp, so an RTT leaves out our own send path (default up to 64 targets); user: the clock just before sendto, like iputils (default past 64)')
     .option('--json', 'summaries as JSON; without -c and -w, NDJSON: one line per event, then a summary line per target')
     .action(async (targets: string[], f: PingFlags) => {
       quietOnEpipe();
@@ -103,8 +103,9 @@ async function pingCommand(targets: string[], f: PingFlags): Promise<number> {
       timeoutMs: timeoutS !== undefined ? timeoutS * 1000 : 10000, deadlineMs: deadlineS !== undefined ? deadlineS * 1000 : undefined,
       size: sz, ttl, tos, family, signal: ac.signal, mode: (f.mode ?? 'auto') as 'auto',
       // kernel TX timestamps by default: measured here, user-space send times read 10-16 µs high
-      // after an idle interval, where iputils' C send path costs far less than ours
-      txTimestamps: (f.sendTime ?? 'kernel') === 'kernel',
+      // after an idle interval, where iputils' C send path costs far less than ours. Past 64
+      // targets (fping-style sweeps) the extra error-queue message per probe costs more than it gives.
+      txTimestamps: f.sendTime ? f.sendTime === 'kernel' : resolved.length <= 64,
       onEvent,
       onStart: () => { if (!f.json && !multi) out(iputilsHeader(resolved[0], sz)); },
     });
