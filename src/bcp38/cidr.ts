@@ -1,5 +1,6 @@
 /** CIDR prefixes as bigints: parsing with precise errors, containment and aggregation. */
 import { isIPv4, isIPv6 } from 'node:net';
+import { ipv6Text } from '../lib/ipv6-text.js';
 
 export interface Prefix {
   family: 4 | 6;
@@ -31,16 +32,7 @@ export function formatAddr(family: 4 | 6, n: bigint): string {
   if (family === 4) return [24n, 16n, 8n, 0n].map((s) => String((n >> s) & 255n)).join('.');
   const g: number[] = [];
   for (let i = 7; i >= 0; i--) g.push(Number((n >> BigInt(i * 16)) & 0xffffn));
-  let bs = -1, bl = 0;
-  for (let i = 0; i < 8;) {
-    if (g[i] !== 0) { i++; continue; }
-    let j = i;
-    while (j < 8 && g[j] === 0) j++;
-    if (j - i > bl && j - i >= 2) { bs = i; bl = j - i; }
-    i = j;
-  }
-  const hex = (a: number[]) => a.map((x) => x.toString(16)).join(':');
-  return bs < 0 ? hex(g) : `${hex(g.slice(0, bs))}::${hex(g.slice(bs + bl))}`;
+  return ipv6Text(g);
 }
 
 /** Parse "a.b.c.d/n", "x::/n" or a bare address (/32, /128). Host bits must be zero. */

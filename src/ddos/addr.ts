@@ -1,3 +1,5 @@
+import { ipv6Text } from '../lib/ipv6-text.js';
+
 /** Addresses as four u32 words: IPv4 is stored IPv4-mapped (::ffff:a.b.c.d) so one key fits both. */
 export function isV4Words(w: ArrayLike<number>, o = 0): boolean {
   return w[o] === 0 && w[o + 1] === 0 && w[o + 2] === 0xffff;
@@ -10,16 +12,5 @@ export function formatWords(w: ArrayLike<number>, o = 0): string {
   }
   const g: number[] = [];
   for (let i = 0; i < 4; i++) g.push(w[o + i] >>> 16, w[o + i] & 0xffff);
-  // longest run of zero groups (length >= 2) becomes ::
-  let bs = -1, bl = 0;
-  for (let i = 0; i < 8;) {
-    if (g[i] !== 0) { i++; continue; }
-    let j = i;
-    while (j < 8 && g[j] === 0) j++;
-    if (j - i > bl && j - i >= 2) { bs = i; bl = j - i; }
-    i = j;
-  }
-  const hex = (a: number[]) => a.map((x) => x.toString(16)).join(':');
-  if (bs < 0) return hex(g);
-  return `${hex(g.slice(0, bs))}::${hex(g.slice(bs + bl))}`;
+  return ipv6Text(g);
 }
