@@ -22,7 +22,7 @@ test('an agent in a namespace measures real loss behind a lossy router and recor
     const cfg = path.join(d.dir, 'hostops.yaml');
     writeFileSync(cfg, [
       'site: lab', 'listen: { host: 127.0.0.1, port: 0 }', `store: { path: ${path.join(d.dir, 'h.db')} }`,
-      'defaults: { self: false, gateway: false }', 'ping: { interval: 4s, count: 20 }', 'path: { interval: 1h, cycles: 10 }',
+      'defaults: { self: false, gateway: false }', 'ping: { interval: 4s, count: 20 }', 'path: { interval: 1h, cycles: 20 }',
       'iperf: { server: false }', 'mailq: { enabled: false }', 'ntp: { enabled: false }', 'amp: { enabled: false }',
       `targets: [{ name: far, host: ${targetAddr}, sla: { rtt: "< 70 ms", loss: "< 1%" } }]`,
     ].join('\n') + '\n');
@@ -40,6 +40,7 @@ test('an agent in a namespace measures real loss behind a lossy router and recor
     assert.ok(h.median.every((m) => m !== null && m > 0 && m < 0.01));
     const [p] = await store.latestPaths('lab');
     assert.deepEqual(p.hops.map((x) => x.hosts[0]), ['198.18.77.2', '198.18.77.6', targetAddr]);
+    // 20 cycles at 30% loss: all 20 answered has probability 0.7^20 = 0.08% (10 cycles: 3%, seen failing)
     assert.ok(p.hops[2].loss > 0, 'the lossy last hop shows loss');
     const ov = await buildOverview(store, [{ name: 'far', host: targetAddr, path: true, sla: { loss: { op: '<', value: 0.01 } } }], Date.now() / 1000);
     assert.equal(ov.cells[0].ok, false, 'the SLA "< 1%" is broken');
