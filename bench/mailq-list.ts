@@ -6,21 +6,12 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { execFileSync } from 'node:child_process';
-import { generateSpool } from '../test/mailq/fixtures/gen-spool.js';
-import { OUT, CONF, EXIM, ensureBuilt, timed, paired, hostopsArgv, report, midMinute, load } from '../test/mailq/fixtures/bench-util.js';
+import { CONF, EXIM, ensureBuilt, benchSpool, timed, paired, hostopsArgv, report, midMinute, load } from '../test/mailq/fixtures/bench-util.js';
 
 const N = Number(process.env.MAILQ_BENCH_MESSAGES ?? 100_000);
 const PAIRS = Number(process.env.MAILQ_BENCH_PAIRS ?? 5);
-const spool = path.join(OUT, `spool-${N}-aligned`);
 ensureBuilt();
-if (!fs.existsSync(path.join(spool, '.complete'))) {
-  console.log(`generating ${N} messages in ${spool} ...`);
-  fs.rmSync(spool, { recursive: true, force: true });
-  generateSpool(spool, { count: N, now: Math.floor(Date.now() / 1000), alignMinutes: true });
-  execFileSync('chown', ['-R', 'Debian-exim:Debian-exim', spool]);
-  fs.writeFileSync(path.join(spool, '.complete'), '');
-}
+const spool = await benchSpool(N);
 const exim = (...a: string[]) => [EXIM, '-C', CONF, `-DSPOOL=${spool}`, ...a];
 
 // warm the page cache for both

@@ -7,21 +7,12 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { execFileSync } from 'node:child_process';
-import { generateSpool } from '../test/mailq/fixtures/gen-spool.js';
-import { OUT, CONF, EXIM, ensureBuilt, timed, paired, hostopsArgv, report, load } from '../test/mailq/fixtures/bench-util.js';
+import { CONF, EXIM, ensureBuilt, benchSpool, timed, paired, hostopsArgv, report, load } from '../test/mailq/fixtures/bench-util.js';
 
 const N = Number(process.env.MAILQ_BENCH_MESSAGES ?? 100_000);
 const PAIRS = Number(process.env.MAILQ_BENCH_PAIRS ?? 3);
-const spool = path.join(OUT, `spool-${N}-aligned`);
 ensureBuilt();
-if (!fs.existsSync(path.join(spool, '.complete'))) {
-  console.log(`generating ${N} messages in ${spool} ...`);
-  fs.rmSync(spool, { recursive: true, force: true });
-  generateSpool(spool, { count: N, now: Math.floor(Date.now() / 1000), alignMinutes: true });
-  execFileSync('chown', ['-R', 'Debian-exim:Debian-exim', spool]);
-  fs.writeFileSync(path.join(spool, '.complete'), '');
-}
+const spool = await benchSpool(N);
 // exiqgrep builds "$exim -bpu" for a shell; this fixed wrapper points it at the bench spool
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'hostops-bench-'));
 const wrapper = path.join(tmp, 'exim-bench-wrapper');
