@@ -4,8 +4,6 @@
  * Also `count` vs `exim -bpc`. Ours and exim alternate (5 pairs); medians of wall and CPU.
  * Run: node --import tsx bench/mailq-list.ts   (MAILQ_BENCH_PAIRS=5)
  */
-import fs from 'node:fs';
-import path from 'node:path';
 import { CONF, EXIM, ensureBuilt, benchSpool, timed, paired, hostopsArgv, report, midMinute, load } from '../test/mailq/fixtures/bench-util.js';
 
 const N = Number(process.env.MAILQ_BENCH_MESSAGES ?? 100_000);
