@@ -1,33 +1,53 @@
 /**
  * `hostops mailq list` vs `exim -bp` on a 100,000-message queue (synthesized in exim's exact
  * spool format under bench/out/, checked by exim itself): time, identical bytes, peak memory.
- * Also `count` vs `exim -bpc`. Ours and exim alternate (5 pairs); medians of wall and CPU.
+ * Three figures for hostops: a listing answered by the queue index (the queue has not changed
+ * since the last listing; every -H file is still checked with one statx), a full read with
+ * --no-index (every file opened, as after a change), and the first listing, which reads
+ * everything and writes the index. Also `count` vs `exim -bpc`. Ours and exim alternate
+ * (5 pairs); medians of wall and CPU.
  * Run: node --import tsx bench/mailq-list.ts   (MAILQ_BENCH_PAIRS=5)
  */
-import { CONF, EXIM, ensureBuilt, benchSpool, timed, paired, hostopsArgv, report, midMinute, load } from '../test/mailq/fixtures/bench-util.js';
+import fs from 'node:fs';
+import path from 'node:path';
+import { CONF, EXIM, ensureBuilt, benchSpool, timed, paired, hostopsArgv, report, midMinute, load, indexCache } from '../test/mailq/fixtures/bench-util.js';
 
 const N = Number(process.env.MAILQ_BENCH_MESSAGES ?? 100_000);
 const PAIRS = Number(process.env.MAILQ_BENCH_PAIRS ?? 5);
 ensureBuilt();
 const spool = await benchSpool(N);
+const cache = await indexCache(spool);
 const exim = (...a: string[]) => [EXIM, '-C', CONF, `-DSPOOL=${spool}`, ...a];
+const ours = (...a: string[]) => timed(hostopsArgv('mailq', ...a, '--spool', spool), { env: cache.env });
+const dropIndex = () => fs.rmSync(path.join(cache.env.HOSTOPS_CACHE_DIR, 'mailq'), { recursive: true, force: true });
 
-// warm the page cache for both
-timed(exim('-bp'));
-timed(hostopsArgv('mailq', 'list', '--spool', spool));
+try {
+  // warm the page cache for both; the second hostops run leaves the index in place
+  timed(exim('-bp'));
+  ours('list', '--no-index');
+  ours('list');
 
-console.log(`load average: ${load()} (2 cores shared with other work; ${PAIRS} alternating pairs, medians)`);
-// received times are whole minutes: each pair runs inside one minute so both see the same ages
-const [theirs, ours] = paired(PAIRS, [() => timed(exim('-bp')), () => timed(hostopsArgv('mailq', 'list', '--spool', spool))], midMinute);
-const same = theirs.all!.every((t, i) => t.stdout.equals(ours.all![i].stdout));
-console.log(`queue: ${N} messages, ${(theirs.stdout.length / 1e6).toFixed(1)} MB of -bp text; exim parse errors: ${(theirs.stdout.toString('latin1').match(/spool format error/g) ?? []).length}`);
-report('list vs exim -bp', ours, theirs, 'exim -bp');
-console.log(`identical bytes (all ${PAIRS} pairs): ${same ? 'yes' : 'NO'}`);
-console.log(`peak memory: hostops ${(ours.maxRssKb / 1024).toFixed(0)} MB, exim -bp ${(theirs.maxRssKb / 1024).toFixed(0)} MB`);
-const [c1, c2] = paired(PAIRS, [() => timed(exim('-bpc')), () => timed(hostopsArgv('mailq', 'count', '--spool', spool))]);
-report('count vs exim -bpc', c2, c1, 'exim -bpc');
-console.log(`counts equal: ${c1.stdout.equals(c2.stdout) ? 'yes' : 'NO'} (${c1.stdout.toString().trim()})`);
-const base = timed(hostopsArgv('--version'));
-console.log(`  (hostops --version alone: ${base.seconds.toFixed(3)} s wall, ${base.cpuSeconds.toFixed(2)} s CPU: the CLI's start-up)`);
-const [j] = paired(1, [() => timed(hostopsArgv('mailq', 'list', '--spool', spool, '--json'))]);
-console.log(`list --json: ${j.seconds.toFixed(3)} s, ${j.cpuSeconds.toFixed(2)} s CPU, ${j.stdout.toString().split('\n').length - 1} objects, peak ${(j.maxRssKb / 1024).toFixed(0)} MB`);
+  console.log(`load average: ${load()} (2 cores shared with other work; ${PAIRS} alternating pairs, medians)`);
+  // received times are whole minutes: each pair runs inside one minute so both see the same ages
+  const [theirs, indexed, full] = paired(PAIRS, [() => timed(exim('-bp')), () => ours('list'), () => ours('list', '--no-index')], midMinute);
+  const same = (r: typeof theirs) => theirs.all!.every((t, i) => t.stdout.equals(r.all![i].stdout));
+  console.log(`queue: ${N} messages, ${(theirs.stdout.length / 1e6).toFixed(1)} MB of -bp text; exim parse errors: ${(theirs.stdout.toString('latin1').match(/spool format error/g) ?? []).length}`);
+  report('list (index, queue unchanged) vs exim -bp', indexed, theirs, 'exim -bp');
+  report('list --no-index (every file read) vs exim -bp', full, theirs, 'exim -bp');
+  console.log(`identical bytes (all ${PAIRS} pairs): index ${same(indexed) ? 'yes' : 'NO'}, full read ${same(full) ? 'yes' : 'NO'}`);
+  console.log(`peak memory: hostops index ${(indexed.maxRssKb / 1024).toFixed(0)} MB, full read ${(full.maxRssKb / 1024).toFixed(0)} MB, exim -bp ${(theirs.maxRssKb / 1024).toFixed(0)} MB`);
+  const [t2, first] = paired(PAIRS, [() => timed(exim('-bp')), () => { dropIndex(); return ours('list'); }], midMinute);
+  report('first list (full read + index written) vs exim -bp', first, t2, 'exim -bp');
+  console.log(`  identical bytes: ${t2.all!.every((t, i) => t.stdout.equals(first.all![i].stdout)) ? 'yes' : 'NO'}; peak ${(first.maxRssKb / 1024).toFixed(0)} MB`);
+  ours('list');
+  const [c1, c2, c3] = paired(PAIRS, [() => timed(exim('-bpc')), () => ours('count'), () => ours('count', '--no-index')]);
+  report('count (index) vs exim -bpc', c2, c1, 'exim -bpc');
+  report('count --no-index vs exim -bpc', c3, c1, 'exim -bpc');
+  console.log(`counts equal: ${c1.stdout.equals(c2.stdout) && c1.stdout.equals(c3.stdout) ? 'yes' : 'NO'} (${c1.stdout.toString().trim()})`);
+  const base = timed(hostopsArgv('--version'));
+  console.log(`  (hostops --version alone: ${base.seconds.toFixed(3)} s wall, ${base.cpuSeconds.toFixed(2)} s CPU: the CLI's start-up)`);
+  const [j] = paired(1, [() => ours('list', '--json')]);
+  console.log(`list --json: ${j.seconds.toFixed(3)} s, ${j.cpuSeconds.toFixed(2)} s CPU, ${j.stdout.toString().split('\n').length - 1} objects, peak ${(j.maxRssKb / 1024).toFixed(0)} MB`);
+} finally {
+  cache.cleanup();
+}

@@ -1,18 +1,22 @@
 /**
  * Selection on the 100,000-message queue: `hostops mailq list <criteria> -i` vs
  * `exiqgrep <criteria> -i` (which runs exim -bpu and filters in Perl). Same ids required.
- * exiqgrep and hostops alternate (3 pairs per criterion); medians of wall and CPU.
+ * hostops twice: answered by the queue index (queue unchanged since the last listing) and with
+ * --no-index (every file read). Alternating runs (3 per criterion); medians of wall and CPU.
  * Run after (or it builds) the queue of bench/mailq-list.ts: node --import tsx bench/mailq-select.ts
  */
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { CONF, EXIM, ensureBuilt, benchSpool, timed, paired, hostopsArgv, report, load } from '../test/mailq/fixtures/bench-util.js';
+import { CONF, EXIM, ensureBuilt, benchSpool, timed, paired, hostopsArgv, report, load, indexCache } from '../test/mailq/fixtures/bench-util.js';
 
 const N = Number(process.env.MAILQ_BENCH_MESSAGES ?? 100_000);
 const PAIRS = Number(process.env.MAILQ_BENCH_PAIRS ?? 3);
 ensureBuilt();
 const spool = await benchSpool(N);
+const cache = await indexCache(spool);
+const ours = (...a: string[]) => timed(hostopsArgv('mailq', 'list', '--spool', spool, ...a), { env: cache.env });
+ours('-i'); // builds the index
 // exiqgrep builds "$exim -bpu" for a shell; this fixed wrapper points it at the bench spool
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'hostops-bench-'));
 const wrapper = path.join(tmp, 'exim-bench-wrapper');
@@ -21,18 +25,19 @@ fs.writeFileSync(wrapper, `#!/bin/sh\nexec ${EXIM} -C ${CONF} -DSPOOL=${spool} "
 console.log(`load average: ${load()} (${PAIRS} alternating pairs, medians)`);
 try {
   for (const crit of [['-f', 'news1[0-9]@bulk'], ['-r', '@dest1[0-9]\\.example$'], ['-z'], ['-f', '^<>$', '-x']]) {
-    const [theirs, ours] = paired(PAIRS, [() => timed(['/usr/sbin/exiqgrep', '-E', wrapper, ...crit, '-i']),
-      () => timed(hostopsArgv('mailq', 'list', '--spool', spool, ...crit, '-i'))]);
-    const a = ours.stdout.toString().trim().split('\n').sort();
+    const [theirs, indexed, full] = paired(PAIRS, [() => timed(['/usr/sbin/exiqgrep', '-E', wrapper, ...crit, '-i']),
+      () => ours(...crit, '-i'), () => ours(...crit, '-i', '--no-index')]);
     const b = theirs.stdout.toString().trim().split('\n').sort();
-    const same = a.length === b.length && a.every((x, i) => x === b[i]);
-    report(`select ${crit.join(' ')} (${a.length} ids)`, ours, theirs, 'exiqgrep');
-    console.log(`  same ids: ${same ? 'yes' : 'NO'}; peak memory hostops ${(ours.maxRssKb / 1024).toFixed(0)} MB`);
+    const same = (r: typeof theirs) => { const a = r.stdout.toString().trim().split('\n').sort(); return a.length === b.length && a.every((x, i) => x === b[i]); };
+    report(`select ${crit.join(' ')} (${b.length} ids), index`, indexed, theirs, 'exiqgrep');
+    report(`select ${crit.join(' ')}, --no-index`, full, theirs, 'exiqgrep');
+    console.log(`  same ids: index ${same(indexed) ? 'yes' : 'NO'}, full read ${same(full) ? 'yes' : 'NO'}; peak memory hostops ${(indexed.maxRssKb / 1024).toFixed(0)} / ${(full.maxRssKb / 1024).toFixed(0)} MB`);
   }
   const [c1, c2] = paired(PAIRS, [() => timed(['/usr/sbin/exiqgrep', '-E', wrapper, '-f', 'news', '-c']),
-    () => timed(hostopsArgv('mailq', 'list', '--spool', spool, '-f', 'news', '-c'))]);
+    () => ours('-f', 'news', '-c')]);
   report('count matches -f news -c', c2, c1, 'exiqgrep');
   console.log(`  same output: ${c1.stdout.equals(c2.stdout) ? 'yes' : 'NO'} (${c2.stdout.toString().trim()})`);
 } finally {
   fs.rmSync(tmp, { recursive: true, force: true });
+  cache.cleanup();
 }

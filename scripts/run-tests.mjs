@@ -2,7 +2,8 @@
 // Runs the test suite: type-check and build, then every test/**/*.test.ts under node's test
 // runner (through tsx). Arguments narrow it: `npm test -- test/mailq` or a single file.
 import { spawnSync } from 'node:child_process';
-import { readdirSync, statSync } from 'node:fs';
+import { readdirSync, statSync, mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
@@ -32,7 +33,10 @@ const build = spawnSync('npx', ['tsc', '-p', 'tsconfig.json'], { stdio: 'inherit
 if (build.status !== 0 && process.env.HOSTOPS_ALLOW_TYPE_ERRORS !== '1') process.exit(build.status ?? 1);
 
 const concurrency = process.env.HOSTOPS_TEST_CONCURRENCY ?? '2';
+// caches the CLI keeps between runs (the mail queue index) go to a directory of this run's own
+const cache = mkdtempSync(path.join(os.tmpdir(), 'hostops-test-cache-'));
 const res = spawnSync(process.execPath,
   ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, '--test-reporter=spec', ...files],
-  { stdio: 'inherit', env: { ...process.env, HOSTOPS_TEST: '1' } });
+  { stdio: 'inherit', env: { HOSTOPS_CACHE_DIR: cache, ...process.env, HOSTOPS_TEST: '1' } });
+rmSync(cache, { recursive: true, force: true });
 process.exit(res.status ?? 1);

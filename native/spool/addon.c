@@ -20,7 +20,7 @@
 #include <unistd.h>
 
 #define MAXDIRS 64 /* input/ plus at most 62 one-character subdirectories */
-#define FIELDS 6   /* per entry in a batch: hOff, hLen, hErrno, dSize, jOff, jLen */
+#define FIELDS 10  /* per entry in a batch: hOff, hLen, hErrno, dSize, jOff, jLen, hIno, hCtimeSec, hCtimeNsec, hSize */
 
 typedef struct {
   char name[26]; /* <id>-H, NUL-terminated */
@@ -336,8 +336,17 @@ static void *read_part(void *arg) {
     m[3] = -1;
     m[4] = 0;
     m[5] = -1;
+    m[6] = -1;
     int fd = openat(dfd, e->name, O_RDONLY | O_CLOEXEC);
     if (fd < 0) { m[2] = errno; continue; }
+    struct stat hs;
+    /* before the read: a change after it moves ctime, which the queue index checks */
+    if (fstat(fd, &hs) == 0) {
+      m[6] = (double)hs.st_ino;
+      m[7] = (double)hs.st_ctim.tv_sec;
+      m[8] = (double)hs.st_ctim.tv_nsec;
+      m[9] = (double)hs.st_size;
+    }
     int err = read_into(&p->out, fd, &m[1]);
     close(fd);
     if (err) { m[2] = err; continue; }
@@ -464,6 +473,150 @@ static napi_value ReadBatch(napi_env env, napi_callback_info info) {
   return promise;
 }
 
+/* ---- verify: is every -H file of the queue index still the one that was read? ---- */
+
+typedef struct {
+  napi_async_work work;
+  napi_deferred deferred;
+  napi_ref list_ref, expect_ref;
+  int top;
+  int subfd[128]; /* by subdirectory character; -1 until opened */
+  const char *list; /* "<c>/<name>\n" or "<name>\n" per row */
+  size_t listLen;
+  const double *expect; /* per row: ino (negative: skip), ctime sec, ctime nsec, size */
+  size_t rows;
+  const char **row; /* start of each row's path in list */
+  volatile int mismatch;
+  int err;
+  pthread_mutex_t lock;
+} verify_t;
+
+typedef struct { verify_t *v; size_t from, to; } vpart_t;
+
+static int sub_fd(verify_t *v, unsigned char c) {
+  pthread_mutex_lock(&v->lock);
+  if (v->subfd[c] == -1) {
+    char n[2] = { (char)c, 0 };
+    v->subfd[c] = openat(v->top, n, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (v->subfd[c] < 0) v->subfd[c] = -2;
+  }
+  int fd = v->subfd[c];
+  pthread_mutex_unlock(&v->lock);
+  return fd;
+}
+
+static void *verify_part(void *arg) {
+  vpart_t *p = arg;
+  verify_t *v = p->v;
+  char name[32];
+  for (size_t i = p->from; i < p->to && !v->mismatch; i++) {
+    const double *x = v->expect + i * 4;
+    if (x[0] < 0) continue;
+    const char *r = v->row[i];
+    const char *end = memchr(r, '\n', (size_t)(v->list + v->listLen - r));
+    size_t len = end ? (size_t)(end - r) : (size_t)(v->list + v->listLen - r);
+    int dfd = v->top;
+    if (len > 2 && r[1] == '/') {
+      dfd = sub_fd(v, (unsigned char)r[0]);
+      r += 2;
+      len -= 2;
+    }
+    if (dfd < 0 || len >= sizeof name) { v->mismatch = 1; break; }
+    memcpy(name, r, len);
+    name[len] = 0;
+    struct stat st;
+    if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) != 0 || (double)st.st_ino != x[0] ||
+        (double)st.st_ctim.tv_sec != x[1] || (double)st.st_ctim.tv_nsec != x[2] || (double)st.st_size != x[3]) {
+      v->mismatch = 1;
+    }
+  }
+  return NULL;
+}
+
+static void verify_execute(napi_env env, void *data) {
+  verify_t *v = data;
+  v->row = malloc((v->rows + 1) * sizeof *v->row);
+  if (!v->row) { v->err = ENOMEM; return; }
+  const char *p = v->list, *end = v->list + v->listLen;
+  for (size_t i = 0; i < v->rows; i++) {
+    if (p >= end) { v->mismatch = 1; return; }
+    v->row[i] = p;
+    const char *nl = memchr(p, '\n', (size_t)(end - p));
+    p = nl ? nl + 1 : end;
+  }
+  size_t mid = v->rows / 2;
+  vpart_t a = { v, 0, mid }, b = { v, mid, v->rows };
+  pthread_t t;
+  int started = v->rows > 256 && pthread_create(&t, NULL, verify_part, &b) == 0;
+  if (!started) a.to = v->rows;
+  verify_part(&a);
+  if (started) pthread_join(t, NULL);
+}
+
+static void verify_complete(napi_env env, napi_status status, void *data) {
+  verify_t *v = data;
+  napi_value r;
+  if (v->err || status != napi_ok) {
+    napi_value m, ex;
+    napi_create_string_utf8(env, strerror(v->err ? v->err : EIO), NAPI_AUTO_LENGTH, &m);
+    napi_create_error(env, NULL, m, &ex);
+    napi_reject_deferred(env, v->deferred, ex);
+  } else {
+    napi_get_boolean(env, !v->mismatch, &r);
+    napi_resolve_deferred(env, v->deferred, r);
+  }
+  for (int i = 0; i < 128; i++) if (v->subfd[i] >= 0) close(v->subfd[i]);
+  close(v->top);
+  free(v->row);
+  pthread_mutex_destroy(&v->lock);
+  napi_delete_reference(env, v->list_ref);
+  napi_delete_reference(env, v->expect_ref);
+  napi_delete_async_work(env, v->work);
+  free(v);
+}
+
+/* verify(inputDir, list: Buffer, expect: Float64Array, rows) -> Promise<boolean>: true when every
+   listed -H file still has the inode, ctime and size recorded (rows with a negative inode skipped). */
+static napi_value Verify(napi_env env, napi_callback_info info) {
+  size_t argc = 4;
+  napi_value argv[4];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  char path[4096];
+  void *list, *expect;
+  size_t listLen, expectLen;
+  double rows;
+  napi_typedarray_type tt;
+  napi_value ab;
+  size_t off;
+  if (argc < 4) { napi_throw_type_error(env, NULL, "verify(inputDir, list, expect, rows)"); return NULL; }
+  if (get_path(env, argv[0], path, sizeof path)) return NULL;
+  if (napi_get_buffer_info(env, argv[1], &list, &listLen) != napi_ok ||
+      napi_get_typedarray_info(env, argv[2], &tt, &expectLen, &expect, &ab, &off) != napi_ok || tt != napi_float64_array ||
+      napi_get_value_double(env, argv[3], &rows) != napi_ok || rows < 0 || (double)expectLen < rows * 4) {
+    napi_throw_type_error(env, NULL, "verify(inputDir, list, expect, rows)");
+    return NULL;
+  }
+  int top = open_dir(AT_FDCWD, path);
+  if (top < 0) return throw_errno(env, errno, "cannot read the spool directory", path);
+  verify_t *v = calloc(1, sizeof *v);
+  if (!v) { close(top); napi_throw_error(env, NULL, "out of memory"); return NULL; }
+  v->top = top;
+  for (int i = 0; i < 128; i++) v->subfd[i] = -1;
+  v->list = list;
+  v->listLen = listLen;
+  v->expect = expect;
+  v->rows = (size_t)rows;
+  pthread_mutex_init(&v->lock, NULL);
+  napi_create_reference(env, argv[1], 1, &v->list_ref);
+  napi_create_reference(env, argv[2], 1, &v->expect_ref);
+  napi_value promise, name;
+  napi_create_promise(env, &v->deferred, &promise);
+  napi_create_string_utf8(env, "hostops_spool.verify", NAPI_AUTO_LENGTH, &name);
+  napi_create_async_work(env, NULL, name, verify_execute, verify_complete, v, &v->work);
+  napi_queue_async_work(env, v->work);
+  return promise;
+}
+
 /* release(handle): close the directory descriptors now rather than at garbage collection. */
 static napi_value Release(napi_env env, napi_callback_info info) {
   size_t argc = 1;
@@ -490,6 +643,7 @@ static napi_value Init(napi_env env, napi_value exports) {
   def(env, exports, "count", Count);
   def(env, exports, "readBatch", ReadBatch);
   def(env, exports, "release", Release);
+  def(env, exports, "verify", Verify);
   def(env, exports, "mlNew", ml_new);
   def(env, exports, "mlFeed", ml_feed);
   def(env, exports, "mlResult", ml_result);

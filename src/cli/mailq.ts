@@ -5,14 +5,17 @@
 import { Command } from 'commander';
 import { printJson, printNdjson } from '../lib/output.js';
 import { HostopsError, usageError } from '../lib/errors.js';
-import {
-  locatePaths, readQueue, readQueueChunks, countSpool, toJsonMessage, compileSelection, isEmptySelection,
-  parseDuration, parseSize, type Selection, type QueueMessage, assertMessageIds, runAction, type ActionName,
-  summarize, formatSummary, showMessage, formatBp, sources, formatSources, parseTimePoint, findExim,
-  watchQueue, formatAge, formatVolume, type WatchSnapshot,
-} from '../mailq/index.js';
-import { execFileSync } from 'node:child_process';
-import { progress } from '../lib/progress.js';
+// only what every subcommand needs is loaded up front: `list` and `count` are one-shot commands
+// whose start-up is part of what they cost (the rest is imported by the subcommand that uses it)
+import { compileSelection, isEmptySelection, type Selection } from '../mailq/select.js';
+import { parseDuration, parseSize, parseTimePoint } from '../mailq/duration.js';
+import { assertMessageIds } from '../mailq/ids.js';
+import { formatBp, formatAge } from '../mailq/bp-format.js';
+import { readQueue, readQueueChunks } from '../mailq/spool-read.js';
+import type { QueueMessage } from '../mailq/types.js';
+import type { ActionName } from '../mailq/actions.js';
+import type { WatchSnapshot } from '../mailq/watch.js';
+import path from 'node:path';
 
 interface CommonOpts {
   spool?: string;
@@ -99,6 +102,7 @@ function eximArgs(o: CommonOpts): string[] {
 async function spoolOf(o: CommonOpts): Promise<string> {
   // --spool is all these commands need: no `exim -bP` run just to find the mainlog
   if (o.spool) return o.spool;
+  const { locatePaths } = await import('../mailq/paths.js');
   return (await locatePaths({ spool: o.spool, exim: o.exim, eximArgs: eximArgs(o) })).spool;
 }
 
@@ -112,7 +116,7 @@ const writeLatin1 = (s: string) => new Promise<void>((resolve) => {
 const brief = (m: QueueMessage) =>
   `${m.id} From: <${m.sender}> To: ${m.recipients.filter((r) => !r.delivered).map((r) => r.address).join(';')}\n`;
 
-function renderWatch(s: WatchSnapshot, spool: string, rows: number): string {
+function renderWatch(s: WatchSnapshot, spool: string, rows: number, formatVolume: (n: number) => string): string {
   const rate = (r: number | null) => (r === null ? '-' : `${r >= 0 ? '+' : ''}${r.toFixed(1)}/min`);
   let out = `hostops mailq watch - ${spool} - ${new Date(s.time * 1000).toISOString().replace('T', ' ').slice(0, 19)}  (q quits)\n\n`;
   out += `messages ${s.messages}   volume ${formatVolume(s.volume).trim()}   frozen ${s.frozen}   bounces ${s.bounces}   ` +
@@ -144,12 +148,13 @@ export function register(program: Command): void {
     .option('-i, --ids-only', 'print message ids only (exiqgrep -i)')
     .option('-c, --count', 'print "N matches out of M messages" (exiqgrep -c)')
     .option('-b, --brief', 'one line per message: id, sender, recipients (exiqgrep -b)')
-    .action(async (ids: string[], o: CommonOpts & SelectOpts & { idsOnly?: boolean; count?: boolean; brief?: boolean }) => {
+    .option('--no-index', 'read every spool file; neither use nor refresh the queue index')
+    .action(async (ids: string[], o: CommonOpts & SelectOpts & { idsOnly?: boolean; count?: boolean; brief?: boolean; index: boolean }) => {
       const spool = await spoolOf(o);
       const sel = selectionOf(o, ids);
       const select = isEmptySelection(sel) ? undefined : sel;
       if (o.count) {
-        const chunks = await readQueueChunks(spool, 'count', { select });
+        const chunks = await readQueueChunks(spool, 'count', { select, index: o.index });
         const seen = chunks.reduce((a, c) => a + c.seen, 0);
         const matched = chunks.reduce((a, c) => a + c.matched, 0);
         if (o.json) printJson({ matches: matched, messages: seen });
@@ -160,6 +165,7 @@ export function register(program: Command): void {
         // named messages: like `exim -bp ID`, say which are not on the queue
         const now = Math.floor(Date.now() / 1000);
         const msgs = await readQueue(spool, { select, now });
+        const { toJsonMessage } = await import('../mailq/json.js');
         if (o.json) for (const m of msgs) printNdjson(toJsonMessage(m));
         else await writeLatin1(msgs.map((m) => formatBp(m, now)).join(''));
         const found = new Set(msgs.map((m) => m.id));
@@ -176,11 +182,12 @@ export function register(program: Command): void {
             await new Promise<void>((r) => (process.stdout.write(data) ? r() : process.stdout.once('drain', () => r())));
           }
         };
-        const chunks = await readQueueChunks(spool, o.idsOnly ? 'ids' : o.json ? 'ndjson' : 'text', { select, onParts: write });
+        const chunks = await readQueueChunks(spool, o.idsOnly ? 'ids' : o.json ? 'ndjson' : 'text', { select, onParts: write, index: o.index });
         for (const c of chunks) await write(c.parts);
         return;
       }
       const msgs = await readQueue(spool, { select });
+      const { toJsonMessage } = await import('../mailq/json.js');
       if (o.json) for (const m of msgs) printNdjson(toJsonMessage(m));
       else if (o.idsOnly) await writeLatin1(msgs.map((m) => m.id + '\n').join(''));
       else await writeLatin1(msgs.map(brief).join(''));
@@ -220,6 +227,7 @@ export function register(program: Command): void {
             return;
           }
         } else assertMessageIds(ids);
+        const [{ progress }, { runAction }] = await Promise.all([import('../lib/progress.js'), import('../mailq/actions.js')]);
         const bar = progress(name, targets.length, !o.json && targets.length > Number(o.batch));
         let ticked = 0;
         const results = await runAction(name, targets, {
@@ -246,6 +254,7 @@ export function register(program: Command): void {
       const spool = await spoolOf(o);
       const sel = selectionOf(o);
       const msgs = await readQueue(spool, { select: isEmptySelection(sel) ? undefined : sel });
+      const { summarize, formatSummary } = await import('../mailq/summary.js');
       const s = summarize(msgs, { top: Number(o.top) || 10 });
       if (o.json) printJson(s);
       else await writeLatin1(formatSummary(s, Math.floor(Date.now() / 1000), o.sort as 'domain'));
@@ -256,6 +265,7 @@ export function register(program: Command): void {
     .option('--no-body', 'leave out the body')
     .action(async (id: string, o: CommonOpts & { body: boolean }) => {
       const spool = await spoolOf(o);
+      const [{ showMessage }, { toJsonMessage }] = await Promise.all([import('../mailq/show.js'), import('../mailq/json.js')]);
       const s = showMessage(spool, id);
       if (o.json) {
         printJson({ ...toJsonMessage(s.message), headers: Buffer.from(s.headers, 'latin1').toString('utf8'),
@@ -277,6 +287,8 @@ export function register(program: Command): void {
     .option('--scripts-only', 'only the cwd= report (the seed one-liner\'s question), fastest')
     .option('--no-hourly', 'leave out the per-hour table')
     .action(async (o: CommonOpts & { log?: string[]; since?: string; until?: string; top: string; queue: boolean; scriptsOnly?: boolean; hourly: boolean }) => {
+      const [{ locatePaths, findExim }, { sources }, { formatSources }, { execFileSync }] = await Promise.all([
+        import('../mailq/paths.js'), import('../mailq/sources.js'), import('../mailq/sources-format.js'), import('node:child_process')]);
       const paths = await locatePaths({ spool: o.spool, exim: o.exim, eximArgs: eximArgs(o) });
       const logs = o.log?.length ? o.log : paths.logs;
       if (!logs.length) {
@@ -324,11 +336,12 @@ export function register(program: Command): void {
         process.stdout.write('\x1b[?25l');
       }
       try {
+        const [{ watchQueue }, { formatVolume }] = await Promise.all([import('../mailq/watch.js'), import('../mailq/summary.js')]);
         for await (const snap of watchQueue(spool, { intervalSeconds: Number(o.interval) || 2, signal: ac.signal,
           iterations: o.iterations ? Number(o.iterations) : undefined })) {
           if (ac.signal.aborted) break;
           if (!tty) { printNdjson(snap); continue; }
-          process.stdout.write('\x1b[H\x1b[2J' + renderWatch(snap, spool, process.stdout.rows || 24));
+          process.stdout.write('\x1b[H\x1b[2J' + renderWatch(snap, spool, process.stdout.rows || 24, formatVolume));
         }
       } finally {
         process.removeListener('SIGINT', stop);
@@ -337,10 +350,14 @@ export function register(program: Command): void {
     });
 
   addSelection(addCommon(mq.command('count').description('number of messages (exim -bpc), or of the selected ones')))
-    .action(async (o: CommonOpts & SelectOpts) => {
+    .option('--no-index', 'read the spool; neither use nor refresh the queue index')
+    .action(async (o: CommonOpts & SelectOpts & { index: boolean }) => {
       const spool = await spoolOf(o);
       const sel = selectionOf(o);
-      const n = isEmptySelection(sel) ? countSpool(spool) : (await readQueue(spool, { select: sel })).length;
+      const n = isEmptySelection(sel)
+        ? (o.index && process.env.HOSTOPS_MAILQ_INDEX !== '0' ? (await import('../mailq/spool-index.js')).countFromIndex(path.join(spool, 'input')) : null)
+          ?? (await import('../mailq/spool-scan.js')).countSpool(spool)
+        : (await readQueueChunks(spool, 'count', { select: sel, index: o.index })).reduce((a, c) => a + c.matched, 0);
       if (o.json) printJson({ count: n });
       else process.stdout.write(`${n}\n`);
     });

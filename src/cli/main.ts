@@ -4,6 +4,8 @@
  */
 import { Command, CommanderError } from 'commander';
 import { HostopsError, isHostopsError } from '../lib/errors.js';
+const VERSION = '0.1.0';
+
 /** Command groups, each in src/cli/<name>.ts exporting register(program). */
 const GROUPS = ['mailq', 'ping', 'traceroute', 'mtr', 'iperf', 'ntp', 'amp', 'bcp38', 'ddos', 'capacity', 'serve'] as const;
 type Group = (typeof GROUPS)[number];
@@ -22,7 +24,7 @@ export function groupOf(argv: string[]): Group | undefined {
 export async function buildProgram(only?: Group): Promise<Command> {
   const program = new Command('hostops')
     .description('Mail queue, latency, throughput, amplification and capacity tools for hosting platforms')
-    .version('0.1.0')
+    .version(VERSION)
     .option('--debug', 'show stack traces on errors')
     .showSuggestionAfterError()
     .exitOverride();
@@ -69,6 +71,9 @@ export function reportError(e: unknown, debug: boolean, json = false): number {
 }
 
 export async function main(argv: string[]): Promise<number> {
+  const args = argv.slice(2);
+  // scripts ask for the version often: answer without loading every command group
+  if (args.length === 1 && (args[0] === '--version' || args[0] === '-V')) { process.stdout.write(`${VERSION}\n`); return 0; }
   const group = groupOf(argv);
   const program = await buildProgram(group);
   const debug = argv.includes('--debug');

@@ -32,14 +32,13 @@ export function formatAge(seconds: number): string {
   return String(i).padStart(2, ' ') + 'm ';
 }
 
-/**
- * One message as `exim -bp` prints it (option 0: every top-level recipient, D when delivered).
- * `now` is epoch seconds, read once per listing like exim does.
- */
-export function formatBp(m: QueueMessage, now: number): string {
-  const envRead = m.errorKind === undefined || m.errorKind === 'header';
-  let s = envRead ? formatAge(now - m.time) : '';
-  s += formatSize(m.size) + ' ' + m.id;
+/** True when exim -bp prints an age for the message (its envelope was read). */
+export const hasAge = (m: QueueMessage): boolean => m.errorKind === undefined || m.errorKind === 'header';
+
+/** Everything exim -bp prints for a message after the age column (it does not depend on now). */
+export function formatBpTail(m: QueueMessage): string {
+  const envRead = hasAge(m);
+  let s = formatSize(m.size) + ' ' + m.id;
   if (envRead) {
     s += ' <' + m.sender + '>';
     if (m.senderSetUntrusted) s += ' (' + (m.login ?? '') + ')';
@@ -52,4 +51,12 @@ export function formatBp(m: QueueMessage, now: number): string {
   s += '\n';
   for (const r of m.recipients) s += (r.delivered ? '        D ' : '          ') + r.address + '\n';
   return s + '\n';
+}
+
+/**
+ * One message as `exim -bp` prints it (option 0: every top-level recipient, D when delivered).
+ * `now` is epoch seconds, read once per listing like exim does.
+ */
+export function formatBp(m: QueueMessage, now: number): string {
+  return (hasAge(m) ? formatAge(now - m.time) : '') + formatBpTail(m);
 }

@@ -3,6 +3,8 @@ export type { QueueMessage, Recipient, SpoolEntry } from './types.js';
 export { locatePaths, findExim, rotatedLogs, type Paths, type LocateOptions } from './paths.js';
 export { readQueue, readQueueChunks, type ReadQueueOptions } from './spool-read.js';
 export { scanSpool, countSpool } from './spool-scan.js';
+export { countFromIndex, IndexBuilder, listFromIndex, INDEX_VERSION } from './spool-index.js';
+export { indexPath, indexDir } from './spool-index-file.js';
 export { parseHeaderFile } from './spool-parse.js';
 export { formatBp, formatAge, formatSize } from './bp-format.js';
 export { compileSelection, isEmptySelection, escapeRegex, scriptOf, scriptDomainOf, type Selection } from './select.js';

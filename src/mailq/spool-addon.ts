@@ -17,6 +17,8 @@ export interface SpoolAddon {
   count(inputDir: string): number;
   readBatch(handle: unknown, start: number, end: number, threads?: number): Promise<{ data: Buffer; meta: Float64Array }>;
   release(handle: unknown): void;
+  /** True when every listed -H file (`<c>/<name>` lines) still has the recorded inode, ctime and size. */
+  verify(inputDir: string, list: Buffer, expect: Float64Array, rows: number): Promise<boolean>;
   FIELDS: number;
 }
 

@@ -2,7 +2,8 @@
 import fs from 'node:fs';
 import { parseHeaderFile, readErrorMessage } from './spool-parse.js';
 import { compileSelection, needsHeaders, needsFields, type Selection } from './select.js';
-import { formatBp } from './bp-format.js';
+import { formatAge, formatBpTail, hasAge } from './bp-format.js';
+import { OutBuffer } from './out-buffer.js';
 import { toJsonMessage } from './json.js';
 import type { QueueMessage, SpoolEntry } from './types.js';
 
@@ -64,9 +65,10 @@ export class ChunkSink {
   // ndjson: flat strings joined per batch (`text +=` would keep a cons-string node per piece alive)
   private readonly batches: (string | Buffer)[] = [];
   private batch: string[] = [];
-  // text: each message's -bp block written straight into a latin1 buffer (no join, no re-encoding)
-  private out: Buffer | null = null;
-  private outPos = 0;
+  // text: each message's -bp block written straight into latin1 buffers (no join, no re-encoding)
+  private readonly out = new OutBuffer();
+  /** Sees every parsed message before selection (the queue index is built from them). */
+  private onParsed: ((m: QueueMessage, reread: boolean, bpTail: string, hstat?: Float64Array) => void) | null = null;
   seen = 0;
   matched = 0;
 
@@ -77,8 +79,14 @@ export class ChunkSink {
     this.fields = mode === 'records' || mode === 'ndjson' || (select !== undefined && needsFields(select));
   }
 
+  /** Every parsed message, selected or not, goes to fn too (with its -bp text after the age). */
+  tap(fn: (m: QueueMessage, reread: boolean, bpTail: string, hstat?: Float64Array) => void): void {
+    this.onParsed = fn;
+  }
+
   /** One -H file's contents (or the errno code of reading it; ENOENT = gone, skipped like exim). */
-  add(id: string, subdir: string, hbuf: Buffer | null, readErr: NodeJS.ErrnoException | null, dataSize: number, journal: Buffer | undefined): void {
+  add(id: string, subdir: string, hbuf: Buffer | null, readErr: NodeJS.ErrnoException | null, dataSize: number,
+    journal: Buffer | undefined, hadJournal = journal !== undefined, hstat?: Float64Array): void {
     let msg: QueueMessage;
     let headers = '';
     if (hbuf === null) {
@@ -90,37 +98,29 @@ export class ChunkSink {
       msg = p.msg;
       headers = p.headers;
     }
+    // a journal grows while its delivery runs, and a read error may clear: never kept as is
+    // the -bp text after the age: made once for the index and the listing
+    const tail = this.onParsed !== null || this.mode === 'text' ? formatBpTail(msg) : '';
+    this.onParsed?.(msg, hadJournal || hbuf === null, tail, hstat);
     this.seen++;
     if (this.pred && !this.pred(msg, headers, this.now)) return;
     this.matched++;
     const mode = this.mode;
-    if (mode === 'text') this.writeLatin1(formatBp(msg, this.now));
-    else if (mode === 'ids') this.writeLatin1(msg.id + '\n');
+    if (mode === 'text') {
+      if (hasAge(msg)) this.out.latin1(formatAge(this.now - msg.time));
+      this.out.latin1(tail);
+    }
+    else if (mode === 'ids') this.out.latin1(msg.id + '\n');
     else if (mode === 'ndjson') {
       this.batch.push(JSON.stringify(toJsonMessage(msg)) + '\n');
       if (this.batch.length === 1000) this.flush();
     } else if (mode === 'records') this.messages.push(msg);
   }
 
-  private writeLatin1(s: string): void {
-    if (this.out === null || this.outPos + s.length > this.out.length) {
-      this.flushOut();
-      this.out = Buffer.allocUnsafe(Math.max(1 << 20, s.length));
-    }
-    // latin1Write: Buffer#write without the encoding lookup (undocumented, stable in Node)
-    this.outPos += (this.out as unknown as { latin1Write(s: string, o: number): number }).latin1Write(s, this.outPos);
-  }
-
-  private flushOut(): void {
-    if (this.out !== null && this.outPos > 0) this.batches.push(this.out.subarray(0, this.outPos));
-    this.out = null;
-    this.outPos = 0;
-  }
-
   /** Output formatted so far, as parts (the caller may write them out between batches). */
   takeParts(): (string | Buffer)[] {
     this.flush();
-    this.flushOut();
+    for (const b of this.out.take()) this.batches.push(b);
     return this.batches.splice(0);
   }
 
@@ -133,28 +133,31 @@ export class ChunkSink {
   }
 }
 
+/** Reads one entry's -H (and -D size, -J) with plain fs calls and hands it to the sink. */
+export function readEntryInto(sink: ChunkSink, e: SpoolEntry): void {
+  const id = e.name.slice(0, -2);
+  const base = e.dir + '/';
+  let hbuf: Buffer | null = null;
+  let readErr: NodeJS.ErrnoException | null = null;
+  try {
+    hbuf = readWhole(base + e.name);
+  } catch (err) {
+    readErr = err as NodeJS.ErrnoException;
+  }
+  let dataSize = -1;
+  let journal: Buffer | undefined;
+  if (hbuf) {
+    const st = fs.statSync(base + id + '-D', { throwIfNoEntry: false });
+    if (st) dataSize = st.size;
+    if (e.hasJournal) {
+      try { journal = fs.readFileSync(base + id + '-J'); } catch { /* gone: delivery finished */ }
+    }
+  }
+  sink.add(id, e.subdir, hbuf, readErr, dataSize, journal, e.hasJournal);
+}
+
 export function readChunk(req: ChunkRequest): ChunkResult {
   const sink = new ChunkSink(req.mode, req.now, req.select);
-  for (const e of req.entries) {
-    const id = e.name.slice(0, -2);
-    const base = e.dir + '/';
-    let hbuf: Buffer | null = null;
-    let readErr: NodeJS.ErrnoException | null = null;
-    try {
-      hbuf = readWhole(base + e.name);
-    } catch (err) {
-      readErr = err as NodeJS.ErrnoException;
-    }
-    let dataSize = -1;
-    let journal: Buffer | undefined;
-    if (hbuf) {
-      const st = fs.statSync(base + id + '-D', { throwIfNoEntry: false });
-      if (st) dataSize = st.size;
-      if (e.hasJournal) {
-        try { journal = fs.readFileSync(base + id + '-J'); } catch { /* gone: delivery finished */ }
-      }
-    }
-    sink.add(id, e.subdir, hbuf, readErr, dataSize, journal);
-  }
+  for (const e of req.entries) readEntryInto(sink, e);
   return sink.result();
 }

@@ -10,6 +10,7 @@ import { spoolAddon, type SpoolAddon, type SpoolScan } from './spool-addon.js';
 import { HostopsError } from '../lib/errors.js';
 import { ChunkSink, type ChunkRequest, type ChunkResult } from './spool-chunk.js';
 import type { Selection } from './select.js';
+import type { QueueMessage } from './types.js';
 
 export { spoolAddon };
 
@@ -60,12 +61,15 @@ export interface NativeReadOptions {
   /** Called with formatted parts as soon as a batch is done (text/ndjson), to stream output. */
   onParts?: (parts: (string | Buffer)[]) => Promise<void> | void;
   threads?: number;
+  /** Sees every parsed message before selection (builds the queue index). */
+  tap?: (m: QueueMessage, reread: boolean, bpTail: string, hstat?: Float64Array) => void;
 }
 
 /** Reads and parses the whole queue in -bp order; parts go to onParts when given. */
 export async function readQueueNative(a: SpoolAddon, spool: string, o: NativeReadOptions): Promise<ChunkResult> {
   const sc = nativeScan(a, spool);
   const sink = new ChunkSink(o.mode, o.now, o.select);
+  if (o.tap) sink.tap(o.tap);
   const subdirs = new Map<number, string>([[0, '']]);
   const threads = o.threads ?? 2;
   const n = sc.count;
@@ -87,12 +91,12 @@ export async function readQueueNative(a: SpoolAddon, spool: string, o: NativeRea
         if (subdir === undefined) subdirs.set(sc0, (subdir = String.fromCharCode(sc0)));
         const m = (i - start) * F;
         const err = meta[m + 2];
-        if (err !== 0) { sink.add(id, subdir, null, errnoError(err), -1, undefined); continue; }
+        if (err !== 0) { sink.add(id, subdir, null, errnoError(err), -1, undefined, sc.journal[i] === 1); continue; }
         const off = meta[m];
         const hbuf = data.subarray(off, off + meta[m + 1]);
         const jlen = meta[m + 5];
         const journal = jlen >= 0 ? data.subarray(meta[m + 4], meta[m + 4] + jlen) : undefined;
-        sink.add(id, subdir, hbuf, null, meta[m + 3], journal);
+        sink.add(id, subdir, hbuf, null, meta[m + 3], journal, sc.journal[i] === 1, o.tap && meta[m + 6] >= 0 ? meta.subarray(m + 6, m + 10) : undefined);
       }
       if (o.onParts) {
         const parts = sink.takeParts();

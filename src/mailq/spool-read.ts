@@ -4,10 +4,11 @@
  * queues are read in the calling thread, where starting workers would cost more than it saves.
  */
 import os from 'node:os';
-import { newWorker } from './worker.js';
+import path from 'node:path';
 import { scanSpool } from './spool-scan.js';
 import { readChunk, type ChunkRequest, type ChunkResult } from './spool-chunk.js';
-import type { Selection } from './select.js';
+import { needsHeaders, needsFields, type Selection } from './select.js';
+import { IndexBuilder, listFromIndex, indexNote } from './spool-index.js';
 import type { QueueMessage } from './types.js';
 import { spoolAddon, readQueueNative } from './spool-native.js';
 
@@ -19,6 +20,16 @@ export interface ReadQueueOptions {
   workers?: number;
   /** Text/NDJSON modes: receives formatted parts as they are ready (streamed output). */
   onParts?: (parts: (string | Buffer)[]) => Promise<void> | void;
+  /** Use and refresh the queue index (spool-index.ts); default on, off with HOSTOPS_MAILQ_INDEX=0. */
+  index?: boolean;
+}
+
+/**
+ * Modes the index can answer. It keeps the envelope, not the headers: a selection on header
+ * lines, Subject or X-PHP-Script reads the files.
+ */
+function indexable(mode: ChunkRequest['mode'], select: Selection | undefined): boolean {
+  return (mode === 'text' || mode === 'ids' || mode === 'count') && !(select && (needsHeaders(select) || needsFields(select)));
 }
 
 const WORKER_MIN_ENTRIES = 3000;
@@ -30,6 +41,7 @@ function workerUrl(): URL {
 }
 
 async function runChunks(reqs: ChunkRequest[]): Promise<ChunkResult[]> {
+  const { newWorker } = await import('./worker.js'); // worker_threads only for the JS fallback
   return Promise.all(reqs.map((req) => new Promise<ChunkResult>((resolve, reject) => {
     const w = newWorker(workerUrl());
     w.once('message', (r: { ok?: ChunkResult; error?: { message: string } }) => {
@@ -46,7 +58,19 @@ async function runChunks(reqs: ChunkRequest[]): Promise<ChunkResult[]> {
 export async function readQueueChunks(spool: string, mode: ChunkRequest['mode'], opts: ReadQueueOptions = {}): Promise<ChunkResult[]> {
   const now = opts.now ?? Math.floor(Date.now() / 1000);
   const native = spoolAddon();
-  if (native) return [await readQueueNative(native, spool, { now, select: opts.select, mode, onParts: opts.onParts })];
+  if (native) {
+    const input = path.join(spool, 'input');
+    const useIndex = opts.index !== false && process.env.HOSTOPS_MAILQ_INDEX !== '0' && indexable(mode, opts.select);
+    if (useIndex) {
+      const r = await listFromIndex(input, mode, now, opts.select);
+      if (typeof r !== 'string') { indexNote('used'); return [r]; }
+      indexNote(`not used: ${r}`);
+    }
+    const builder = useIndex ? IndexBuilder.start(input) : null;
+    const r = await readQueueNative(native, spool, { now, select: opts.select, mode, onParts: opts.onParts, tap: builder?.add });
+    builder?.save();
+    return [r];
+  }
   const entries = scanSpool(spool);
   const env = process.env.HOSTOPS_MAILQ_WORKERS;
   const max = opts.workers ?? (env !== undefined ? Number(env) : Math.min(4, os.availableParallelism()));

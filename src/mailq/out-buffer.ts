@@ -1,0 +1,42 @@
+/**
+ * Output assembled in latin1 Buffers of about 1 MB: the -bp text is spool bytes, so it is
+ * written without re-encoding and handed out in parts that can be streamed while reading goes on.
+ */
+type Latin1Writer = { latin1Write(s: string, o: number): number };
+
+export class OutBuffer {
+  private out: Buffer | null = null;
+  private pos = 0;
+  private readonly parts: Buffer[] = [];
+
+  private room(n: number): Buffer {
+    if (this.out === null || this.pos + n > this.out.length) {
+      this.flush();
+      this.out = Buffer.allocUnsafe(Math.max(1 << 20, n));
+    }
+    return this.out;
+  }
+
+  latin1(s: string): void {
+    // latin1Write: Buffer#write without the encoding lookup (undocumented, stable in Node)
+    this.pos += (this.room(s.length) as unknown as Latin1Writer).latin1Write(s, this.pos);
+  }
+
+  bytes(src: Uint8Array, start: number, end: number): void {
+    const b = this.room(end - start);
+    b.set(src.subarray(start, end), this.pos);
+    this.pos += end - start;
+  }
+
+  private flush(): void {
+    if (this.out !== null && this.pos > 0) this.parts.push(this.out.subarray(0, this.pos));
+    this.out = null;
+    this.pos = 0;
+  }
+
+  /** The parts written so far; later writes start a new part. */
+  take(): Buffer[] {
+    this.flush();
+    return this.parts.splice(0);
+  }
+}
