@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -320,6 +321,7 @@ typedef struct {
   double *meta; /* FIELDS per entry, relative to the batch start */
   size_t base;  /* first entry of the batch */
   out_t out;
+  const uint32_t *pick; /* when set, position i reads entry pick[i] (a chosen subset, in order) */
 } part_t;
 
 static void *read_part(void *arg) {
@@ -327,7 +329,7 @@ static void *read_part(void *arg) {
   spool_t *s = p->s;
   char dname[32];
   for (size_t i = p->from; i < p->to; i++) {
-    entry_t *e = &s->e[i];
+    entry_t *e = &s->e[p->pick ? p->pick[i] : i];
     double *m = p->meta + (i - p->base) * FIELDS;
     int dfd = s->dirfd[e->dir];
     m[0] = (double)p->out.len;
@@ -379,14 +381,15 @@ typedef struct {
   double *meta;
   part_t parts[2];
   int oom;
+  uint32_t *pick;
 } batch_t;
 
 static void batch_execute(napi_env env, void *data) {
   batch_t *b = data;
   size_t n = b->end - b->start;
   size_t mid = b->threads > 1 && n > 64 ? b->start + n / 2 : b->end;
-  b->parts[0] = (part_t){ b->s, b->start, mid, b->meta, b->start, { 0 } };
-  b->parts[1] = (part_t){ b->s, mid, b->end, b->meta, b->start, { 0 } };
+  b->parts[0] = (part_t){ b->s, b->start, mid, b->meta, b->start, { 0 }, b->pick };
+  b->parts[1] = (part_t){ b->s, mid, b->end, b->meta, b->start, { 0 }, b->pick };
   pthread_t t;
   int started = mid < b->end && pthread_create(&t, NULL, read_part, &b->parts[1]) == 0;
   read_part(&b->parts[0]);
@@ -437,28 +440,56 @@ static void batch_complete(napi_env env, napi_status status, void *data) {
     napi_resolve_deferred(env, b->deferred, res);
   }
   free(b->meta);
+  free(b->pick);
   napi_delete_reference(env, b->handle_ref);
   napi_delete_async_work(env, b->work);
   free(b);
 }
 
-/* readBatch(handle, start, end, threads) -> Promise<{ data: Buffer, meta: Float64Array }> */
+/* readBatch(handle, start, end, threads[, pick: Uint32Array]) -> Promise<{ data: Buffer, meta: Float64Array }>
+   With pick, positions start..end of pick are read (entries pick[i]); without, entries start..end. */
 static napi_value ReadBatch(napi_env env, napi_callback_info info) {
-  size_t argc = 4;
-  napi_value argv[4];
+  size_t argc = 5;
+  napi_value argv[5];
   napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
   spool_t *s;
   double start, end;
   int32_t threads = 2;
   if (argc < 3 || napi_get_value_external(env, argv[0], (void **)&s) != napi_ok ||
       napi_get_value_double(env, argv[1], &start) != napi_ok || napi_get_value_double(env, argv[2], &end) != napi_ok ||
-      start < 0 || end < start || end > (double)s->n) {
+      start < 0 || end < start) {
     napi_throw_type_error(env, NULL, "readBatch(handle, start, end[, threads])");
     return NULL;
   }
   if (argc > 3) napi_get_value_int32(env, argv[3], &threads);
+  uint32_t *pick = NULL;
+  if (argc > 4) {
+    napi_valuetype vt;
+    napi_typeof(env, argv[4], &vt);
+    if (vt != napi_undefined) {
+      napi_typedarray_type tt;
+      size_t plen, poff;
+      void *pdata;
+      napi_value pab;
+      if (napi_get_typedarray_info(env, argv[4], &tt, &plen, &pdata, &pab, &poff) != napi_ok || tt != napi_uint32_array || (double)plen < end) {
+        napi_throw_type_error(env, NULL, "readBatch: pick must be a Uint32Array covering start..end");
+        return NULL;
+      }
+      const uint32_t *src = pdata;
+      for (size_t i = (size_t)start; i < (size_t)end; i++) {
+        if (src[i] >= s->n) { napi_throw_range_error(env, NULL, "readBatch: pick index out of range"); return NULL; }
+      }
+      pick = malloc(plen * sizeof *pick + 1);
+      if (!pick) { napi_throw_error(env, NULL, "out of memory"); return NULL; }
+      memcpy(pick, src, plen * sizeof *pick);
+    }
+  } else if (end > (double)s->n) {
+    napi_throw_type_error(env, NULL, "readBatch(handle, start, end[, threads])");
+    return NULL;
+  }
   batch_t *b = calloc(1, sizeof *b);
-  if (!b) { napi_throw_error(env, NULL, "out of memory"); return NULL; }
+  if (!b) { free(pick); napi_throw_error(env, NULL, "out of memory"); return NULL; }
+  b->pick = pick;
   b->s = s;
   b->start = (size_t)start;
   b->end = (size_t)end;
@@ -489,6 +520,7 @@ typedef struct {
   volatile int mismatch;
   int err;
   pthread_mutex_t lock;
+  uint8_t *each; /* when set: per row 1 = unchanged, 0 = changed or skipped; no early stop */
 } verify_t;
 
 typedef struct { verify_t *v; size_t from, to; } vpart_t;
@@ -509,9 +541,9 @@ static void *verify_part(void *arg) {
   vpart_t *p = arg;
   verify_t *v = p->v;
   char name[32];
-  for (size_t i = p->from; i < p->to && !v->mismatch; i++) {
+  for (size_t i = p->from; i < p->to && (v->each || !v->mismatch); i++) {
     const double *x = v->expect + i * 4;
-    if (x[0] < 0) continue;
+    if (x[0] < 0) { if (v->each) v->each[i] = 0; continue; }
     const char *r = v->row[i];
     const char *end = memchr(r, '\n', (size_t)(v->list + v->listLen - r));
     size_t len = end ? (size_t)(end - r) : (size_t)(v->list + v->listLen - r);
@@ -521,14 +553,16 @@ static void *verify_part(void *arg) {
       r += 2;
       len -= 2;
     }
-    if (dfd < 0 || len >= sizeof name) { v->mismatch = 1; break; }
-    memcpy(name, r, len);
-    name[len] = 0;
-    struct stat st;
-    if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) != 0 || (double)st.st_ino != x[0] ||
-        (double)st.st_ctim.tv_sec != x[1] || (double)st.st_ctim.tv_nsec != x[2] || (double)st.st_size != x[3]) {
-      v->mismatch = 1;
+    int same = 0;
+    if (dfd >= 0 && len < sizeof name) {
+      memcpy(name, r, len);
+      name[len] = 0;
+      struct stat st;
+      same = fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 && (double)st.st_ino == x[0] &&
+        (double)st.st_ctim.tv_sec == x[1] && (double)st.st_ctim.tv_nsec == x[2] && (double)st.st_size == x[3];
     }
+    if (v->each) v->each[i] = (uint8_t)same;
+    else if (!same) v->mismatch = 1;
   }
   return NULL;
 }
@@ -539,7 +573,7 @@ static void verify_execute(napi_env env, void *data) {
   if (!v->row) { v->err = ENOMEM; return; }
   const char *p = v->list, *end = v->list + v->listLen;
   for (size_t i = 0; i < v->rows; i++) {
-    if (p >= end) { v->mismatch = 1; return; }
+    if (p >= end) { v->mismatch = 1; if (v->each) memset(v->each, 0, v->rows); return; } /* a short list: nothing is trusted */
     v->row[i] = p;
     const char *nl = memchr(p, '\n', (size_t)(end - p));
     p = nl ? nl + 1 : end;
@@ -562,9 +596,16 @@ static void verify_complete(napi_env env, napi_status status, void *data) {
     napi_create_error(env, NULL, m, &ex);
     napi_reject_deferred(env, v->deferred, ex);
   } else {
-    napi_get_boolean(env, !v->mismatch, &r);
+    if (v->each) {
+      void *p;
+      napi_value ab;
+      napi_create_arraybuffer(env, v->rows, &p, &ab);
+      memcpy(p, v->each, v->rows);
+      napi_create_typedarray(env, napi_uint8_array, v->rows, ab, 0, &r);
+    } else napi_get_boolean(env, !v->mismatch, &r);
     napi_resolve_deferred(env, v->deferred, r);
   }
+  free(v->each);
   for (int i = 0; i < 128; i++) if (v->subfd[i] >= 0) close(v->subfd[i]);
   close(v->top);
   free(v->row);
@@ -575,11 +616,12 @@ static void verify_complete(napi_env env, napi_status status, void *data) {
   free(v);
 }
 
-/* verify(inputDir, list: Buffer, expect: Float64Array, rows) -> Promise<boolean>: true when every
-   listed -H file still has the inode, ctime and size recorded (rows with a negative inode skipped). */
+/* verify(inputDir, list: Buffer, expect: Float64Array, rows[, each]) -> Promise<boolean>: true when
+   every listed -H file still has the inode, ctime and size recorded (rows with a negative inode
+   skipped). With each = true: Promise<Uint8Array>, 1 per row that is unchanged. */
 static napi_value Verify(napi_env env, napi_callback_info info) {
-  size_t argc = 4;
-  napi_value argv[4];
+  size_t argc = 5;
+  napi_value argv[5];
   napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
   char path[4096];
   void *list, *expect;
@@ -606,6 +648,12 @@ static napi_value Verify(napi_env env, napi_callback_info info) {
   v->listLen = listLen;
   v->expect = expect;
   v->rows = (size_t)rows;
+  bool each = false;
+  if (argc > 4) napi_get_value_bool(env, argv[4], &each);
+  if (each) {
+    v->each = calloc(v->rows + 1, 1);
+    if (!v->each) { close(top); free(v); napi_throw_error(env, NULL, "out of memory"); return NULL; }
+  }
   pthread_mutex_init(&v->lock, NULL);
   napi_create_reference(env, argv[1], 1, &v->list_ref);
   napi_create_reference(env, argv[2], 1, &v->expect_ref);

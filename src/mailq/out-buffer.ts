@@ -28,6 +28,13 @@ export class OutBuffer {
     this.pos += end - start;
   }
 
+  /** Overwrites the first s.length bytes of what was written `back` bytes ago (a fixed-width slot). */
+  patchLatin1(s: string, back: number): void {
+    const b = this.out!;
+    const at = this.pos - back;
+    for (let k = 0; k < s.length; k++) b[at + k] = s.charCodeAt(k);
+  }
+
   private flush(): void {
     if (this.out !== null && this.pos > 0) this.parts.push(this.out.subarray(0, this.pos));
     this.out = null;

@@ -15,10 +15,13 @@ export interface SpoolScan {
 export interface SpoolAddon {
   scan(inputDir: string): SpoolScan;
   count(inputDir: string): number;
-  readBatch(handle: unknown, start: number, end: number, threads?: number): Promise<{ data: Buffer; meta: Float64Array }>;
+  /** Entries start..end of the scan, or with pick the entries pick[start..end). */
+  readBatch(handle: unknown, start: number, end: number, threads?: number, pick?: Uint32Array): Promise<{ data: Buffer; meta: Float64Array }>;
   release(handle: unknown): void;
   /** True when every listed -H file (`<c>/<name>` lines) still has the recorded inode, ctime and size. */
   verify(inputDir: string, list: Buffer, expect: Float64Array, rows: number): Promise<boolean>;
+  /** The same check per row: 1 where the file is unchanged (rows with a negative inode get 0). */
+  verify(inputDir: string, list: Buffer, expect: Float64Array, rows: number, each: true): Promise<Uint8Array>;
   FIELDS: number;
 }
 

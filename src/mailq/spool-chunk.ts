@@ -117,6 +117,18 @@ export class ChunkSink {
     } else if (mode === 'records') this.messages.push(msg);
   }
 
+  /**
+   * A message answered by the queue index: selected and counted like a parsed one; `text`
+   * writes its -bp block (text mode). `m` needs only the fields a selection reads.
+   */
+  addCached(m: QueueMessage, text: (out: OutBuffer) => void): void {
+    this.seen++;
+    if (this.pred && !this.pred(m, '', this.now)) return;
+    this.matched++;
+    if (this.mode === 'text') text(this.out);
+    else if (this.mode === 'ids') this.out.latin1(m.id + '\n');
+  }
+
   /** Output formatted so far, as parts (the caller may write them out between batches). */
   takeParts(): (string | Buffer)[] {
     this.flush();

@@ -21,9 +21,9 @@ import path from 'node:path';
 import { IndexFile, indexPath, indexDir, writeIndexFile, pruneIndexes, type ColumnData } from './spool-index-file.js';
 import { ChunkSink, readEntryInto, type ChunkRequest, type ChunkResult } from './spool-chunk.js';
 import { formatAge, hasAge } from './bp-format.js';
-import { spoolAddon } from './spool-addon.js';
+import { spoolAddon, type SpoolAddon, type SpoolScan } from './spool-addon.js';
 import { OutBuffer } from './out-buffer.js';
-import { compileSelection, type Selection } from './select.js';
+import type { Selection } from './select.js';
 import type { QueueMessage } from './types.js';
 
 /** Bump when what is stored, or how the spool is parsed or shown, changes. */
@@ -41,11 +41,7 @@ const ERR_KINDS = [undefined, 'envelope', 'header', 'read'] as const;
 const HAS_AUTH = 1, HAS_LOGIN = 2;
 
 interface DirState { name: string; ino: string; mtime: string; ctime: string; racy: boolean }
-interface IndexHeader {
-  v: number; input: string; count: number; dirs: DirState[]; built: number;
-  /** A -H file changed within RACY_MS of its read: the rows cannot be verified, only counted. */
-  racyFiles: boolean;
-}
+interface IndexHeader { v: number; input: string; count: number; dirs: DirState[]; built: number }
 
 function statDir(p: string): fs.BigIntStats | null {
   const st = fs.statSync(p, { bigint: true, throwIfNoEntry: false });
@@ -73,23 +69,6 @@ function realInput(inputDir: string): string {
   try { return fs.realpathSync(inputDir); } catch { return inputDir; }
 }
 
-/** The index when no directory of the spool has changed since it was built; else why not. */
-function openClean(inputDir: string): IndexFile<IndexHeader> | string {
-  const idx = IndexFile.open<IndexHeader>(indexPath(inputDir));
-  if (!idx) return 'none usable';
-  const h = idx.header;
-  let clean = h.v === INDEX_VERSION && h.input === realInput(inputDir) && Array.isArray(h.dirs);
-  if (clean) {
-    // a subdirectory made or removed since would have changed input/ itself
-    for (const d of h.dirs) {
-      const st = d.racy ? null : statDir(d.name ? path.join(inputDir, d.name) : inputDir);
-      if (!st || String(st.ino) !== d.ino || String(st.mtimeNs) !== d.mtime || String(st.ctimeNs) !== d.ctime) { clean = false; break; }
-    }
-  }
-  if (!clean) { idx.close(); return 'the spool directories changed'; }
-  return idx;
-}
-
 /**
  * A column of latin1 strings: the bytes one after another, and n+1 offsets. Strings are copied
  * out at once: keeping them would keep each whole -H text alive (V8 slices share their parent).
@@ -115,6 +94,23 @@ class StringColumn {
     this.off[++this.n] = this.pos;
   }
 
+  pushBytes(src: Uint8Array, start: number, end: number): void {
+    const len = end - start;
+    if (this.pos + len > this.buf.length) {
+      const nb = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.pos + len));
+      this.buf.copy(nb, 0, 0, this.pos);
+      this.buf = nb;
+    }
+    if (this.n + 2 > this.off.length) {
+      const no = new Uint32Array(this.off.length * 2);
+      no.set(this.off);
+      this.off = no;
+    }
+    this.buf.set(src.subarray(start, end), this.pos);
+    this.pos += len;
+    this.off[++this.n] = this.pos;
+  }
+
   columns(name: string): Record<string, ColumnData> {
     return { [name]: this.blob(), [`${name}.off`]: this.off.subarray(0, this.n + 1) };
   }
@@ -122,7 +118,7 @@ class StringColumn {
   blob(): Buffer { return this.buf.subarray(0, this.pos); }
 }
 
-/** Collects every message of a full read, then writes the index. */
+/** Collects every message of a read (parsed now or carried over from the last index), then writes the index. */
 export class IndexBuilder {
   private readonly flags: number[] = [];
   private readonly present: number[] = [];
@@ -131,8 +127,8 @@ export class IndexBuilder {
   private readonly size: number[] = [];
   private readonly hstat: number[] = [];
   private readonly hpath = new StringColumn();
-  private racyFiles = false;
   private readonly racyBefore = (Date.now() - RACY_MS) / 1000;
+  private fresh = 0;
   private readonly cols = {
     id: new StringColumn(), bp: new StringColumn(), sender: new StringColumn(), rcpt: new StringColumn(),
     auth: new StringColumn(), login: new StringColumn(),
@@ -146,10 +142,28 @@ export class IndexBuilder {
     return dirs ? new IndexBuilder(inputDir, dirs) : null;
   }
 
+  private cancelled = false;
+
+  /** Whether an index of `total` rows, `fresh` of them parsed in this run, is worth writing (see save). */
+  worthWriting(fresh: number, total: number): boolean {
+    return !this.dirs.some((d) => d.racy) || fresh * 10 >= total;
+  }
+
+  /** Nothing more is collected and nothing is written. */
+  cancel(reason: string): void {
+    if (!this.cancelled) indexNote(`not written: ${reason}`);
+    this.cancelled = true;
+  }
+
+  /** A message parsed in this run. */
   readonly add = (m: QueueMessage, reread: boolean, tail: string, hstat?: Float64Array): void => {
-    if (!hstat) reread = true; // not read by the native reader: nothing to verify it against
+    if (this.cancelled) return;
+    this.fresh++;
+    // not read by the native reader (nothing to check it against), or changed within the same
+    // clock tick as its read: read again next time
+    const untrusted = !hstat || hstat[1] + hstat[2] / 1e9 >= this.racyBefore;
     const kind = ERR_KINDS.indexOf(m.errorKind);
-    this.flags.push((m.frozen ? FROZEN : 0) | (reread ? REREAD : 0) | (reread && m.errorKind !== 'read' ? JOURNAL : 0) | (kind << ERR_SHIFT));
+    this.flags.push((m.frozen ? FROZEN : 0) | (reread || untrusted ? REREAD : 0) | (reread && m.errorKind !== 'read' ? JOURNAL : 0) | (kind << ERR_SHIFT));
     this.present.push((m.authId !== undefined ? HAS_AUTH : 0) | (m.login !== undefined ? HAS_LOGIN : 0));
     this.subdir.push(m.subdir ? m.subdir.charCodeAt(0) : 0);
     this.time.push(m.time);
@@ -159,11 +173,8 @@ export class IndexBuilder {
     // the age is the only part that depends on the time of listing: four bytes patched in place
     c.bp.push(hasAge(m) ? AGE_SLOT + tail : tail);
     this.hpath.push(`${m.subdir ? m.subdir + '/' : ''}${m.id}-H\n`);
-    if (reread) this.hstat.push(-1, 0, 0, 0);
-    else {
-      this.hstat.push(hstat![0], hstat![1], hstat![2], hstat![3]);
-      if (hstat![1] + hstat![2] / 1e9 >= this.racyBefore) this.racyFiles = true;
-    }
+    if (reread || untrusted) this.hstat.push(-1, 0, 0, 0);
+    else this.hstat.push(hstat![0], hstat![1], hstat![2], hstat![3]);
     c.sender.push(m.sender ?? '');
     let r = '';
     for (const x of m.recipients) if (!x.delivered) r += (r ? '\n' : '') + x.address;
@@ -172,12 +183,35 @@ export class IndexBuilder {
     c.login.push(m.login ?? '');
   };
 
-  /** Writes the index; a cache that cannot be written is no reason to fail the listing. */
+  /** Row i of the last index, checked unchanged in this run: carried over as it was. */
+  copy(v: IndexView, i: number): void {
+    if (this.cancelled) return;
+    this.flags.push(v.flags[i]);
+    this.present.push(v.present[i]);
+    this.subdir.push(v.subdir[i]);
+    this.time.push(v.time[i]);
+    this.size.push(v.size[i]);
+    const h = v.hstat;
+    this.hstat.push(h[4 * i], h[4 * i + 1], h[4 * i + 2], h[4 * i + 3]);
+    const id = v.ids.get(i);
+    this.cols.id.push(id);
+    this.hpath.push(`${v.subdir[i] ? String.fromCharCode(v.subdir[i]) + '/' : ''}${id}-H\n`);
+    this.cols.bp.pushBytes(v.bp, v.bpOff[i], v.bpOff[i + 1]);
+    for (const k of ['sender', 'rcpt', 'auth', 'login'] as const) this.cols[k].push(v.cols[k].get(i));
+  }
+
+  /**
+   * Writes the index; a cache that cannot be written is no reason to fail the listing. When a
+   * directory changed in the last 2 s the index cannot answer a listing on its own, and it is
+   * rewritten only if this run had to parse a tenth of the queue or more: a busy queue does
+   * not pay for the write on every listing, and still keeps most of its rows.
+   */
   save(): void {
     const file = indexPath(this.inputDir);
-    const header: IndexHeader = {
-      v: INDEX_VERSION, input: realInput(this.inputDir), count: this.flags.length, dirs: this.dirs, built: Date.now(), racyFiles: this.racyFiles,
-    };
+    const n = this.flags.length;
+    if (this.cancelled) return;
+    if (!this.worthWriting(this.fresh, n)) { indexNote('not written: the spool changed in the last 2 s'); return; }
+    const header: IndexHeader = { v: INDEX_VERSION, input: realInput(this.inputDir), count: n, dirs: this.dirs, built: Date.now() };
     const columns: Record<string, ColumnData> = {
       flags: Uint8Array.from(this.flags), present: Uint8Array.from(this.present), subdir: Uint8Array.from(this.subdir),
       time: Float64Array.from(this.time), size: Float64Array.from(this.size),
@@ -186,10 +220,10 @@ export class IndexBuilder {
     for (const [name, col] of Object.entries(this.cols)) Object.assign(columns, col.columns(name));
     try {
       writeIndexFile(file, header, columns);
-      indexNote(`written (${header.count} messages)`);
+      indexNote(`written (${n} messages, ${this.fresh} read from the spool)`);
       pruneIndexes(indexDir(), file);
     } catch (e) {
-      if (process.env.HOSTOPS_DEBUG) process.stderr.write(`hostops: queue index not written (${file}): ${(e as Error).message}\n`);
+      indexNote(`not written (${file}): ${(e as Error).message}`);
     }
   }
 }
@@ -209,12 +243,94 @@ class Strings {
   }
 }
 
+const sane = (ok: boolean, what: string) => { if (!ok) throw new Error(`column ${what} disagrees with the header`); };
+
 /**
- * The fields of row i a selection looks at, one object moved along the rows (a predicate keeps
- * no reference); strings come from their column only when a test reads them.
+ * An open index's rows: flags and times at once, the other columns on first use. `row(i)`
+ * gives the fields a selection looks at; `writeBp` the row's -bp text with its age filled in.
  */
+export class IndexView {
+  readonly n: number;
+  readonly flags: Uint8Array;
+  readonly time: Float64Array;
+  readonly ids: Strings;
+  readonly cols: Record<'sender' | 'rcpt' | 'auth' | 'login', Strings>;
+  private readonly r: Row;
+  private _bp: Buffer | null = null;
+  private _bpOff: Uint32Array | null = null;
+  private _size: Float64Array | null = null;
+  private _present: Uint8Array | null = null;
+  private _subdir: Uint8Array | null = null;
+  private _hstat: Float64Array | null = null;
+
+  constructor(readonly idx: IndexFile<IndexHeader>) {
+    const n = idx.header.count;
+    sane(Number.isInteger(n) && n >= 0, 'count');
+    this.n = n;
+    this.flags = idx.u8('flags');
+    this.time = idx.f64('time');
+    sane(this.flags.length === n && this.time.length === n, 'flags/time');
+    this.ids = new Strings(idx, 'id');
+    this.cols = { sender: new Strings(idx, 'sender'), rcpt: new Strings(idx, 'rcpt'), auth: new Strings(idx, 'auth'), login: new Strings(idx, 'login') };
+    this.r = new Row(this.ids, this.cols);
+  }
+
+  get bp(): Buffer { this.loadBp(); return this._bp!; }
+  get bpOff(): Uint32Array { this.loadBp(); return this._bpOff!; }
+  private loadBp(): void {
+    if (this._bp) return;
+    this._bp = this.idx.bytes('bp');
+    this._bpOff = this.idx.u32('bp.off');
+    sane(this._bpOff.length === this.n + 1 && this._bpOff[this.n] === this._bp.length, 'bp');
+  }
+  get size(): Float64Array { return (this._size ??= this.checked(this.idx.f64('size'), 1, 'size')); }
+  get present(): Uint8Array { return (this._present ??= this.checked(this.idx.u8('present'), 1, 'present')); }
+  get subdir(): Uint8Array { return (this._subdir ??= this.checked(this.idx.u8('subdir'), 1, 'subdir')); }
+  get hstat(): Float64Array { return (this._hstat ??= this.checked(this.idx.f64('hstat'), 4, 'hstat')); }
+  private checked<T extends { length: number }>(a: T, per: number, what: string): T { sane(a.length === per * this.n, what); return a; }
+
+  /** Reads and checks every column (a damaged one throws here, not halfway through a listing). */
+  loadAll(): void {
+    void this.bp; void this.size; void this.present; void this.subdir; void this.hstat;
+    if (this.n > 0) for (const c of [this.ids, ...Object.values(this.cols)]) c.get(0);
+  }
+
+  isReread(i: number): boolean { return (this.flags[i] & REREAD) !== 0; }
+  hasJournal(i: number): boolean { return (this.flags[i] & JOURNAL) !== 0; }
+
+  /** The fields of row i a selection reads (one object, moved along: a predicate keeps none). */
+  row(i: number): QueueMessage {
+    const r = this.r, f = this.flags[i];
+    r.i = i; r.p = this.present[i]; r.time = this.time[i]; r.size = this.size[i];
+    r.frozen = (f & FROZEN) !== 0; r.errorKind = ERR_KINDS[(f >> ERR_SHIFT) & 3];
+    return r as unknown as QueueMessage;
+  }
+
+  /** Row i's -bp text, the age for `ages.now` written into its four-byte slot. */
+  writeBp(out: OutBuffer, i: number, ages: Ages): void {
+    const bp = this.bp, off = this.bpOff;
+    const kind = (this.flags[i] >> ERR_SHIFT) & 3;
+    let from = off[i];
+    if (kind === 0 || kind === 2) { // hasAge(): the row starts with AGE_SLOT
+      const age = ages.get(this.time[i]);
+      if (age.length === AGE_SLOT.length) {
+        out.bytes(bp, from, off[i + 1]);
+        out.patchLatin1(age, off[i + 1] - from);
+        return;
+      }
+      out.latin1(age); // a century, or a clock far off: it does not fit the slot
+      from += AGE_SLOT.length;
+    }
+    out.bytes(bp, from, off[i + 1]);
+  }
+
+  /** "<c>/<id>-H" lines, one per row, as verify() reads them. */
+  hpath(): Buffer { return this.idx.bytes('hpath'); }
+}
+
+/** See IndexView.row. */
 class Row {
-  i = 0; f = 0; p = 0; time = 0; size = 0; frozen = false;
+  i = 0; p = 0; time = 0; size = 0; frozen = false;
   errorKind: QueueMessage['errorKind'] = undefined;
   constructor(private readonly ids: Strings, private readonly c: Record<'sender' | 'rcpt' | 'auth' | 'login', Strings>) {}
   get id(): string { return this.ids.get(this.i); }
@@ -233,9 +349,9 @@ export function indexNote(s: string): void {
 }
 
 /** Age column text by whole minutes (what formatAge depends on), made once per value. */
-class Ages {
+export class Ages {
   private readonly memo = new Map<number, string>();
-  constructor(private readonly now: number) {}
+  constructor(readonly now: number) {}
   get(time: number): string {
     const min = Math.trunc((this.now - time) / 60);
     let s = this.memo.get(min);
@@ -244,121 +360,119 @@ class Ages {
   }
 }
 
-/** Runs shorter than this are copied into the output buffer; longer ones are passed as views. */
-const VIEW_MIN = 64 * 1024;
+/** Modes an index can answer (the others need whole messages). */
+export const indexModes = (mode: ChunkRequest['mode']): boolean => mode === 'text' || mode === 'ids' || mode === 'count';
+
+/** The last index of this spool if it is in this format and for this spool (changed or not). */
+export function openIndex(inputDir: string): IndexView | string {
+  const idx = IndexFile.open<IndexHeader>(indexPath(inputDir));
+  if (!idx) return 'none usable';
+  if (idx.header.v !== INDEX_VERSION || idx.header.input !== realInput(inputDir)) { idx.close(); return 'none usable'; }
+  try {
+    return new IndexView(idx);
+  } catch (e) {
+    idx.close();
+    return `damaged (${(e as Error).message})`;
+  }
+}
 
 /**
- * `list` (text, ids, count modes) from the index, or why it cannot answer (none, or the spool
- * has changed since). Output is the same as a full read's; rows marked for re-reading are read now.
- * Nothing is written before the files are verified, so the caller can still fall back.
+ * `list` (text, ids, count modes) from the index alone, when no spool directory has changed
+ * since it was built; or why it cannot answer. Rows marked for re-reading are read now.
+ * Nothing is written before every -H file is verified, so the caller can still fall back.
  */
-export async function listFromIndex(inputDir: string, mode: ChunkRequest['mode'], now: number, select: Selection | undefined): Promise<ChunkResult | string> {
-  if (mode !== 'text' && mode !== 'ids' && mode !== 'count') return 'not for this output';
+export async function listFromIndex(view: IndexView, inputDir: string, mode: ChunkRequest['mode'], now: number, select: Selection | undefined): Promise<ChunkResult | string> {
+  if (!indexModes(mode)) return 'not for this output';
   const addon = spoolAddon();
   if (!addon) return 'no native reader';
-  const idx = openClean(inputDir);
-  if (typeof idx === 'string') return idx;
   let verified: Promise<boolean> | null = null;
   try {
-    if (idx.header.racyFiles) return 'files changed just before it was built';
-    const n = idx.header.count;
-    const hstat = idx.f64('hstat');
-    const flags = idx.u8('flags');
-    const time = idx.f64('time');
-    const sane = (ok: boolean) => { if (!ok) throw new Error('columns disagree with the header'); };
-    sane(Number.isInteger(n) && n >= 0 && hstat.length === 4 * n && flags.length === n && time.length === n);
+    if (!dirsUnchanged(view.idx.header, inputDir)) return 'the spool directories changed';
+    const n = view.n;
     // the statx of every -H runs in native threads while the output is assembled here
-    verified = addon.verify(inputDir, idx.bytes('hpath'), hstat, n);
-    const pred = select ? compileSelection(select) : null;
-    const ids = new Strings(idx, 'id');
-    let bp: Buffer | null = null, bpOff: Uint32Array | null = null;
-    if (mode === 'text') {
-      bp = idx.bytes('bp');
-      bpOff = idx.u32('bp.off');
-      sane(bpOff.length === n + 1 && bpOff[n] === bp.length);
-    }
-    let size: Float64Array | null = null, present: Uint8Array | null = null, subdir: Uint8Array | null = null;
-    const cols = { sender: new Strings(idx, 'sender'), rcpt: new Strings(idx, 'rcpt'), auth: new Strings(idx, 'auth'), login: new Strings(idx, 'login') };
-    const row = new Row(ids, cols);
+    verified = addon.verify(inputDir, view.hpath(), view.hstat, n);
+    const sink = new ChunkSink(mode, now, select);
     const ages = new Ages(now);
-    const out = new OutBuffer();
-    const parts: (string | Buffer)[] = [];
-    // a run of consecutive rows of the bp column, emitted as one piece
-    let runStart = -1, runEnd = -1;
-    const endRun = () => {
-      if (runStart < 0) return;
-      if (runEnd - runStart < VIEW_MIN) out.bytes(bp!, runStart, runEnd);
-      else { for (const p of out.take()) parts.push(p); parts.push(bp!.subarray(runStart, runEnd)); }
-      runStart = -1;
-    };
-    let reread: ChunkSink | null = null;
-    let seen = 0, matched = 0;
+    const write = (i: number) => (out: OutBuffer) => view.writeBp(out, i, ages);
     for (let i = 0; i < n; i++) {
-      const f = flags[i];
-      if (f & REREAD) {
-        subdir ??= idx.u8('subdir');
-        reread ??= new ChunkSink(mode, now, select);
-        const sd = subdir[i] ? String.fromCharCode(subdir[i]) : '';
-        const before = reread.matched;
-        readEntryInto(reread, { dir: sd ? path.join(inputDir, sd) : inputDir, subdir: sd, name: ids.get(i) + '-H', hasJournal: (f & JOURNAL) !== 0 });
-        if (reread.matched !== before) {
-          endRun();
-          for (const p of [...out.take(), ...reread.takeParts()]) parts.push(p);
-        }
-        continue;
-      }
-      seen++;
-      const kind = (f >> ERR_SHIFT) & 3;
-      if (pred) {
-        size ??= idx.f64('size');
-        present ??= idx.u8('present');
-        row.i = i; row.f = f; row.p = present[i]; row.time = time[i]; row.size = size[i];
-        row.frozen = (f & FROZEN) !== 0; row.errorKind = ERR_KINDS[kind];
-        if (!pred(row as unknown as QueueMessage, '', now)) continue;
-      }
-      matched++;
-      if (mode === 'text') {
-        let from = bpOff![i];
-        const to = bpOff![i + 1];
-        if (kind === 0 || kind === 2) { // hasAge(): the row starts with AGE_SLOT
-          const age = ages.get(time[i]);
-          if (age.length === AGE_SLOT.length) {
-            for (let k = 0; k < 4; k++) bp![from + k] = age.charCodeAt(k);
-          } else { // a century or a clock far off: the age does not fit the slot
-            endRun();
-            out.latin1(age);
-            from += AGE_SLOT.length;
-          }
-        }
-        if (runStart >= 0 && runEnd === from) runEnd = to;
-        else { endRun(); runStart = from; runEnd = to; }
-      } else if (mode === 'ids') out.latin1(ids.get(i) + '\n');
+      if (view.isReread(i)) {
+        const sd = view.subdir[i] ? String.fromCharCode(view.subdir[i]) : '';
+        readEntryInto(sink, { dir: sd ? path.join(inputDir, sd) : inputDir, subdir: sd, name: view.ids.get(i) + '-H', hasJournal: view.hasJournal(i) });
+      } else sink.addCached(view.row(i), write(i));
     }
-    endRun();
-    for (const p of out.take()) parts.push(p);
-    if (reread) { seen += reread.seen; matched += reread.matched; }
+    const result = sink.result();
     const ok = await verified;
     verified = null;
-    return ok ? { messages: [], parts, seen, matched } : 'a message file changed in place';
+    return ok ? result : 'a message file changed in place';
   } catch (e) {
     // a damaged index is only a missed shortcut: the caller reads the spool and rewrites it
     return `damaged (${(e as Error).message})`;
   } finally {
-    // a pending verify keeps its own references; wait for it before closing nothing it uses
-    if (verified) await verified.catch(() => false);
-    idx.close();
+    if (verified) await verified.catch(() => false); // its thread still reads what the view holds
   }
 }
 
-/** exim -bpc from the index when the spool has not changed; null otherwise. */
+/**
+ * For a spool that changed since the index was built: which of the scanned messages are still
+ * the ones in the index (same id and directory, no journal, -H with the recorded inode, ctime
+ * and size), and how to emit them. The reader parses only the others.
+ */
+export async function reuseRows(addon: SpoolAddon, inputDir: string, view: IndexView, sc: SpoolScan, ids: string[],
+  builder: IndexBuilder | null, now: number): Promise<{ keep: Uint8Array; emit: (i: number, sink: ChunkSink) => void; kept: number } | null> {
+  const n = sc.count;
+  // every column emit() and copy() use is read and checked now: output, once started, must not fail
+  try { view.loadAll(); } catch (e) { indexNote(`not used: damaged (${(e as Error).message})`); return null; }
+  const byId = new Map<string, number>();
+  for (let r = 0; r < view.n; r++) if (!view.isReread(r)) byId.set(view.ids.get(r), r);
+  const rowOf = new Int32Array(n).fill(-1);
+  const expect = new Float64Array(4 * n).fill(-1);
+  const lines: string[] = new Array(n);
+  const hs = view.hstat, sub = view.subdir;
+  for (let i = 0; i < n; i++) {
+    const c = sc.subdir[i];
+    lines[i] = (c ? String.fromCharCode(c) + '/' : '') + ids[i] + '-H\n';
+    const r = byId.get(ids[i]);
+    if (r === undefined || sc.journal[i] || sub[r] !== c) continue;
+    rowOf[i] = r;
+    expect.set(hs.subarray(4 * r, 4 * r + 4), 4 * i);
+  }
+  const keep = await addon.verify(inputDir, Buffer.from(lines.join(''), 'latin1'), expect, n, true);
+  let kept = 0;
+  for (let i = 0; i < n; i++) kept += keep[i];
+  indexNote(`${kept} of ${n} messages taken from it, ${n - kept} read`);
+  // decided now, before any row is collected for nothing
+  if (builder && !builder.worthWriting(n - kept, n)) builder.cancel('the spool changed in the last 2 s, and little of it was read');
+  const ages = new Ages(now);
+  return {
+    keep, kept,
+    emit: (i, sink) => {
+      const r = rowOf[i];
+      builder?.copy(view, r);
+      sink.addCached(view.row(r), (out) => view.writeBp(out, r, ages));
+    },
+  };
+}
+
+function dirsUnchanged(h: IndexHeader, inputDir: string): boolean {
+  if (!Array.isArray(h.dirs)) return false;
+  // a subdirectory made or removed since would have changed input/ itself
+  for (const d of h.dirs) {
+    const st = d.racy ? null : statDir(d.name ? path.join(inputDir, d.name) : inputDir);
+    if (!st || String(st.ino) !== d.ino || String(st.mtimeNs) !== d.mtime || String(st.ctimeNs) !== d.ctime) return false;
+  }
+  return true;
+}
+
+/** exim -bpc from the index when no spool directory has changed; null otherwise. */
 export function countFromIndex(inputDir: string): number | null {
-  const idx = openClean(inputDir);
-  if (typeof idx === 'string') { indexNote(`not used: ${idx}`); return null; }
-  indexNote('used');
+  const view = openIndex(inputDir);
+  if (typeof view === 'string') { indexNote(`not used: ${view}`); return null; }
   try {
+    if (!dirsUnchanged(view.idx.header, inputDir)) { indexNote('not used: the spool directories changed'); return null; }
+    indexNote('used');
     // rows whose file could not be read are counted too, as exim counts -H names
-    return idx.header.count;
+    return view.n;
   } finally {
-    idx.close();
+    view.idx.close();
   }
 }

@@ -54,6 +54,14 @@ function errnoError(n: number): NodeJS.ErrnoException {
 
 const BATCH = 4096;
 
+/** Messages of the scan the queue index still holds: emitted from it, not read (spool-index.ts). */
+export interface Reuse {
+  /** 1 for each scanned entry taken from the index. */
+  keep: Uint8Array;
+  kept: number;
+  emit(i: number, sink: ChunkSink): void;
+}
+
 export interface NativeReadOptions {
   now: number;
   select?: Selection;
@@ -63,6 +71,8 @@ export interface NativeReadOptions {
   threads?: number;
   /** Sees every parsed message before selection (builds the queue index). */
   tap?: (m: QueueMessage, reread: boolean, bpTail: string, hstat?: Float64Array) => void;
+  /** Given the scan and its ids, the entries that need no reading. */
+  reuse?: (sc: SpoolScan, ids: string[]) => Promise<Reuse | null>;
 }
 
 /** Reads and parses the whole queue in -bp order; parts go to onParts when given. */
@@ -73,32 +83,54 @@ export async function readQueueNative(a: SpoolAddon, spool: string, o: NativeRea
   const subdirs = new Map<number, string>([[0, '']]);
   const threads = o.threads ?? 2;
   const n = sc.count;
-  let nameOff = 0;
   try {
-    let pending = n > 0 ? a.readBatch(sc.handle, 0, Math.min(n, BATCH), threads) : null;
-    for (let start = 0; start < n; start += BATCH) {
-      const end = Math.min(n, start + BATCH);
-      const { data, meta } = await pending!;
-      // the next batch is read by the native threads while this one is parsed
-      pending = end < n ? a.readBatch(sc.handle, end, Math.min(n, end + BATCH), threads) : null;
-      const F = a.FIELDS;
-      for (let i = start; i < end; i++) {
-        const len = sc.nameLen[i];
-        const id = sc.names.slice(nameOff, nameOff + len - 2);
-        nameOff += len;
+    let ids: string[] | null = null;
+    let reuse: Reuse | null = null;
+    if (o.reuse && n > 0) {
+      ids = new Array(n);
+      for (let i = 0, off = 0; i < n; off += sc.nameLen[i], i++) ids[i] = sc.names.slice(off, off + sc.nameLen[i] - 2);
+      reuse = await o.reuse(sc, ids);
+    }
+    // the entries to read: all, or those the index could not vouch for
+    let pick: Uint32Array | undefined;
+    if (reuse) {
+      pick = new Uint32Array(n - reuse.kept);
+      for (let i = 0, k = 0; i < n; i++) if (!reuse.keep[i]) pick[k++] = i;
+    }
+    const m = pick ? pick.length : n;
+    const read = (from: number) => a.readBatch(sc.handle, from, Math.min(m, from + BATCH), threads, pick);
+    let pending = m > 0 ? read(0) : null;
+    let batchStart = 0, batchEnd = 0, pos = 0, nameOff = 0;
+    let data: Buffer | null = null, meta: Float64Array | null = null;
+    const F = a.FIELDS;
+    for (let i = 0; i < n; i++) {
+      const len = sc.nameLen[i];
+      const id = ids ? ids[i] : sc.names.slice(nameOff, nameOff + len - 2);
+      nameOff += len;
+      if (reuse && reuse.keep[i]) reuse.emit(i, sink);
+      else {
+        if (pos >= batchEnd) {
+          ({ data, meta } = await pending!);
+          batchStart = pos;
+          batchEnd = Math.min(m, pos + BATCH);
+          // the next batch is read by the native threads while this one is parsed
+          pending = batchEnd < m ? read(batchEnd) : null;
+        }
         const sc0 = sc.subdir[i];
         let subdir = subdirs.get(sc0);
         if (subdir === undefined) subdirs.set(sc0, (subdir = String.fromCharCode(sc0)));
-        const m = (i - start) * F;
-        const err = meta[m + 2];
-        if (err !== 0) { sink.add(id, subdir, null, errnoError(err), -1, undefined, sc.journal[i] === 1); continue; }
-        const off = meta[m];
-        const hbuf = data.subarray(off, off + meta[m + 1]);
-        const jlen = meta[m + 5];
-        const journal = jlen >= 0 ? data.subarray(meta[m + 4], meta[m + 4] + jlen) : undefined;
-        sink.add(id, subdir, hbuf, null, meta[m + 3], journal, sc.journal[i] === 1, o.tap && meta[m + 6] >= 0 ? meta.subarray(m + 6, m + 10) : undefined);
+        const mm = (pos++ - batchStart) * F;
+        const err = meta![mm + 2];
+        if (err !== 0) sink.add(id, subdir, null, errnoError(err), -1, undefined, sc.journal[i] === 1);
+        else {
+          const off = meta![mm];
+          const hbuf = data!.subarray(off, off + meta![mm + 1]);
+          const jlen = meta![mm + 5];
+          const journal = jlen >= 0 ? data!.subarray(meta![mm + 4], meta![mm + 4] + jlen) : undefined;
+          sink.add(id, subdir, hbuf, null, meta![mm + 3], journal, sc.journal[i] === 1, o.tap && meta![mm + 6] >= 0 ? meta!.subarray(mm + 6, mm + 10) : undefined);
+        }
       }
-      if (o.onParts) {
+      if (o.onParts && (i + 1) % BATCH === 0) {
         const parts = sink.takeParts();
         if (parts.length) await o.onParts(parts);
       }

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { scanSpool } from './spool-scan.js';
 import { readChunk, type ChunkRequest, type ChunkResult } from './spool-chunk.js';
 import { needsHeaders, needsFields, type Selection } from './select.js';
-import { IndexBuilder, listFromIndex, indexNote } from './spool-index.js';
+import { IndexBuilder, listFromIndex, indexNote, openIndex, reuseRows, type IndexView } from './spool-index.js';
 import type { QueueMessage } from './types.js';
 import { spoolAddon, readQueueNative } from './spool-native.js';
 
@@ -61,15 +61,30 @@ export async function readQueueChunks(spool: string, mode: ChunkRequest['mode'],
   if (native) {
     const input = path.join(spool, 'input');
     const useIndex = opts.index !== false && process.env.HOSTOPS_MAILQ_INDEX !== '0' && indexable(mode, opts.select);
+    let view: IndexView | null = null;
     if (useIndex) {
-      const r = await listFromIndex(input, mode, now, opts.select);
-      if (typeof r !== 'string') { indexNote('used'); return [r]; }
-      indexNote(`not used: ${r}`);
+      const v = openIndex(input);
+      if (typeof v === 'string') indexNote(`not used: ${v}`);
+      else view = v;
     }
-    const builder = useIndex ? IndexBuilder.start(input) : null;
-    const r = await readQueueNative(native, spool, { now, select: opts.select, mode, onParts: opts.onParts, tap: builder?.add });
-    builder?.save();
-    return [r];
+    try {
+      if (view) {
+        const r = await listFromIndex(view, input, mode, now, opts.select);
+        if (typeof r !== 'string') { indexNote('used'); return [r]; }
+        indexNote(`not used as it is: ${r}`);
+      }
+      const builder = useIndex ? IndexBuilder.start(input) : null;
+      const v = view;
+      const r = await readQueueNative(native, spool, {
+        now, select: opts.select, mode, onParts: opts.onParts, tap: builder?.add,
+        // the messages of the old index that are still the same need no reading
+        reuse: v ? (sc, ids) => reuseRows(native, input, v, sc, ids, builder, now) : undefined,
+      });
+      builder?.save();
+      return [r];
+    } finally {
+      view?.idx.close();
+    }
   }
   const entries = scanSpool(spool);
   const env = process.env.HOSTOPS_MAILQ_WORKERS;
