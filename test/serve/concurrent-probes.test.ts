@@ -9,24 +9,12 @@ import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Topology, chain } from '../lib/netns.js';
 import { SqlStore, SqliteDriver } from '../../src/store/index.js';
-import { tempDir } from './helpers.js';
+import { binomTails, tempDir } from './helpers.js';
 import { startAgentInNs, type NsAgent } from './ns-agent.js';
 
 const COUNT = 20;
 const CYCLES = 30;
 const TARGET = '198.18.79.10';
-
-/** P(X <= k) and P(X >= k) for X ~ Binomial(n, p). */
-function binomTails(n: number, p: number, k: number): { le: number; ge: number } {
-  let pmf = (1 - p) ** n;
-  let le = 0; let ge = 0;
-  for (let i = 0; i <= n; i++) {
-    if (i <= k) le += pmf;
-    if (i >= k) ge += pmf;
-    pmf *= ((n - i) / (i + 1)) * (p / (1 - p));
-  }
-  return { le, ge };
-}
 
 async function scenario(prefix: string, lossPercent: number) {
   const t = new Topology(prefix);
