@@ -34,8 +34,9 @@ function run(argv: string[]): Promise<{ stdout: string; stderr: string; code: nu
   });
 }
 
-async function concurrent(sessions: number, rounds: number, count: number, intervalMs: number, cycles: number, mode: string) {
-  const r = await run([process.execPath, '--import', 'tsx', FIXTURE, target, ...[sessions, rounds, count, intervalMs, cycles].map(String), mode]);
+async function concurrent(sessions: number, rounds: number, count: number, intervalMs: number, cycles: number, mode: string, pin = false) {
+  const r = await run([process.execPath, '--import', 'tsx', FIXTURE, target, ...[sessions, rounds, count, intervalMs, cycles].map(String), mode,
+    ...(pin ? ['pin'] : [])]);
   assert.equal(r.code, 0, r.stderr);
   return JSON.parse(r.stdout) as { ping: Round[][]; mtr: [string | null, number, number][] | null };
 }
@@ -68,6 +69,25 @@ test('behind a 30% drop the concurrent sessions each see binomially plausible lo
     }
   } finally {
     t.exec(`${t.prefix}r2`, ['nft', 'delete', 'table', 'inet', 'hoemu_forward']);
+  }
+});
+
+test('sessions of one process never share a raw echo id: even when their random picks collide, ping takes none of mtr\'s ICMP errors', async () => {
+  // every echo request to the target dropped: ping's probes stay outstanding for the whole round
+  // while mtr's TTL 1 and 2 probes, keys 1, 2, ~14, ~15 ..., come back as "time to live exceeded"
+  t.nft(`${t.prefix}r2`, `table inet piblock {
+  chain c { type filter hook forward priority 0; policy accept;
+    ip daddr ${target} icmp type echo-request drop
+  }
+}`);
+  try {
+    // Math.random pinned in the fixture: ping and mtr pick the same id at random; 20 probes in 40 ms
+    const res = await concurrent(1, 1, 20, 2, 20, 'raw', true);
+    // with a shared id, mtr's errors for keys 1..20 were counted as ping's (3 errors in a round)
+    assert.deepEqual(res.ping[0][0].slice(0, 4), [20, 0, 0, 0], JSON.stringify(res.ping));
+    assert.deepEqual(res.mtr!.slice(0, 2).map((h) => [h[0], h[1]]), [[c.hops[0], 0], [c.hops[1], 0]], JSON.stringify(res.mtr));
+  } finally {
+    t.exec(`${t.prefix}r2`, ['nft', 'delete', 'table', 'inet', 'piblock']);
   }
 });
 
