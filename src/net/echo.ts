@@ -4,6 +4,7 @@
  * match is counted as foreign and never reaches a target.
  */
 import { openIcmp, type Family, type ProbeEvent, type ProbeSocket } from './probe-socket.js';
+import { claimEchoId, releaseEchoId } from './echo-ids.js';
 
 export interface EchoProbe {
   seq: number;
@@ -51,12 +52,19 @@ export class EchoEngine {
   private targets = new Map<string, TargetState>();
   private tx = new Map<number, EchoProbe>();
   private nextTag = 1;
+  private closed = false;
 
   /** txTimestamps: take send times from the kernel (one more message per probe; see ProbeSocket). */
   constructor(family: Family, mode: 'auto' | 'raw' | 'dgram' = 'auto', opts: { txTimestamps?: boolean } = {}) {
     this.family = family;
     this.sock = openIcmp(family, (evs) => this.onEvents(evs), mode, opts);
-    this.id = this.sock.kind === 'icmp-dgram' ? this.sock.localId() : 1 + Math.floor(Math.random() * 0xfffe);
+    // raw: an id no other session of this process holds (see echo-ids.ts); dgram: the kernel's
+    this.id = this.sock.kind === 'icmp-dgram' ? this.sock.localId() : claimEchoId();
+  }
+
+  /** The echo id of our requests. */
+  get echoId(): number {
+    return this.id;
   }
 
   get socketKind(): string {
@@ -92,7 +100,10 @@ export class EchoEngine {
   }
 
   close(): void {
+    if (this.closed) return;
+    this.closed = true;
     this.sock.close();
+    if (this.sock.kind === 'icmp-raw') releaseEchoId(this.id);
   }
 
   unref(): void {

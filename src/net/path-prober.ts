@@ -6,6 +6,7 @@
  */
 import { openIcmp, ProbeSocket, type Family, type ProbeEvent } from './probe-socket.js';
 import { traceMark } from './icmp-text.js';
+import { claimEchoId, releaseEchoId } from './echo-ids.js';
 
 export type TraceProtocol = 'udp' | 'icmp' | 'tcp';
 
@@ -45,6 +46,8 @@ export class PathProber {
   private target = '';
   private onAnswer: (a: HopAnswer) => void;
   private tos?: number;
+  private claimed = false;
+  private closed = false;
 
   constructor(o: PathProberOptions, onAnswer: (a: HopAnswer) => void) {
     this.protocol = o.protocol;
@@ -56,7 +59,9 @@ export class PathProber {
     const handler = (evs: ProbeEvent[]) => { for (const e of evs) this.onEvent(e); };
     if (o.protocol === 'icmp') {
       this.main = openIcmp(o.family, handler);
-      this.id = this.main.kind === 'icmp-dgram' ? this.main.localId() : (o.flow ?? 1 + Math.floor(Math.random() * 0xfffe));
+      // raw: an id no other session of this process holds (a chosen flow is kept as it is)
+      this.id = this.main.kind === 'icmp-dgram' ? this.main.localId() : claimEchoId(o.flow);
+      this.claimed = this.main.kind === 'icmp-raw';
     } else if (o.protocol === 'udp') {
       this.main = ProbeSocket.open('udp', o.family, handler);
       this.id = this.main.localId();
@@ -94,8 +99,11 @@ export class PathProber {
   }
 
   close(): void {
+    if (this.closed) return;
+    this.closed = true;
     this.main.close();
     this.icmp?.close();
+    if (this.claimed) releaseEchoId(this.id);
   }
 
   private onEvent(e: ProbeEvent): void {

@@ -49,3 +49,15 @@ export function fakeMailq(): MailqSource & { removed: string[] } {
 }
 
 export type { Probes };
+
+/** P(X <= k) and P(X >= k) for X ~ Binomial(n, p). */
+export function binomTails(n: number, p: number, k: number): { le: number; ge: number } {
+  let pmf = (1 - p) ** n;
+  let le = 0; let ge = 0;
+  for (let i = 0; i <= n; i++) {
+    if (i <= k) le += pmf;
+    if (i >= k) ge += pmf;
+    pmf *= ((n - i) / (i + 1)) * (p / (1 - p));
+  }
+  return { le, ge };
+}

@@ -16,6 +16,11 @@ export function pingJob(ctx: JobContext): Job {
       if (!targets.length) return;
       const ts = ctx.now();
       const results = await ctx.probes.latency.probe(targets, { count, intervalMs, timeoutMs: cfg.ping.timeout * 1000, signal });
+      // A round cut short (agent stopping, job timeout) is not a round: the prober returns what it
+      // had sent so far, and the probe sent just before the abort never had its chance to be
+      // answered, so storing it would record a short round with made-up loss (and no median when
+      // the abort came right after the first probe). The scheduler does not count a stop as a run.
+      if (signal.aborted) throw signal.reason instanceof Error ? signal.reason : new Error('ping round aborted');
       const rows = results.map((r) => ({ site: ctx.site, target: r.target, ts, sent: r.sent, received: r.received, rtts: r.rtts }));
       await ctx.store.writePings(rows.filter((r) => r.sent > 0));
       const m = ctx.metrics;
