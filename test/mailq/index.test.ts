@@ -17,7 +17,8 @@ after(() => { sp.destroy(); fs.rmSync(cache, { recursive: true, force: true }); 
 const ids = standardQueue(sp);
 
 const list = (...a: string[]) => hostops(['mailq', 'list', '--spool', sp.dir, ...a], env);
-const note = (stderr: string) => (stderr.match(/queue index: (used|not used: [^\n]*)/) ?? [])[1] ?? '(none)';
+const note = (stderr: string) => (stderr.match(/queue index: (used|not used(?: as it is)?: [^\n]*)/) ?? [])[1] ?? '(none)';
+const reused = (stderr: string) => (stderr.match(/queue index: (\d+) of (\d+) messages taken from it, (\d+) read/) ?? []).slice(1).map(Number);
 // a directory or file changed within 2 s of a build is not trusted (same clock tick): wait past it
 const settle = () => sleep(2100);
 
@@ -33,7 +34,7 @@ function listedFromIndex(): string {
 test('a second listing comes from the index, byte-identical to exim -bp; count and selections too', async () => {
   await settle();
   const first = list();
-  assert.match(first.stderr, /queue index: written \(8 messages\)/);
+  assert.match(first.stderr, /queue index: written \(8 messages, 8 read from the spool\)/);
   listedFromIndex();
   const c = hostops(['mailq', 'count', '--spool', sp.dir], env);
   assert.equal(c.stdout, sp.exim(['-bpc']).stdout);
@@ -59,13 +60,17 @@ test('a second listing comes from the index, byte-identical to exim -bp; count a
 test('changes made through exim are seen by the very next listing', async () => {
   sp.exim(['-Mf', ids.plain]);
   let r = list();
-  assert.match(note(r.stderr), /not used: the spool directories changed/);
-  assert.match(r.stderr, /not written: the spool changed in the last 2 s/); // a busy queue pays nothing for it
+  assert.equal(note(r.stderr), 'not used as it is: the spool directories changed');
+  // the other seven are still the messages the index holds: only the frozen one is read again
+  assert.deepEqual(reused(r.stderr), [7, 8, 1]);
+  // a tenth of the queue read again: worth writing (a few messages of a big busy queue are not)
+  assert.match(r.stderr, /written \(8 messages, 1 read from the spool\)/);
   assert.equal(r.stdout, sp.exim(['-bp']).stdout);
   assert.match(r.stdout, new RegExp(`${ids.plain} <alice@vm> \\*\\*\\* frozen \\*\\*\\*`));
   const added = sp.inject('new@example.com', ['q@example.org'], 'Subject: late\n');
   r = list();
   assert.ok(r.stdout.includes(added));
+  assert.deepEqual(reused(r.stderr), [7, 9, 2]);
   assert.equal(r.stdout, sp.exim(['-bp']).stdout);
   sp.exim(['-Mrm', ids.bounce]);
   r = list('-i');
@@ -89,7 +94,10 @@ test('a -H file edited in place (same name, size and directory time) is not answ
   const dirAfter = fs.statSync(dir, { bigint: true });
   assert.equal(dirAfter.mtimeNs, dirBefore.mtimeNs, 'the directory did not change');
   const r = list();
-  assert.equal(note(r.stderr), 'not used: a message file changed in place');
+  assert.equal(note(r.stderr), 'not used as it is: a message file changed in place');
+  const [kept, all, read] = reused(r.stderr);
+  assert.equal(read, 1, 'only the edited message is read again');
+  assert.equal(kept + 1, all);
   assert.ok(r.stdout.includes('rob@example.net'));
   assert.equal(r.stdout, sp.exim(['-bp']).stdout);
 });
@@ -118,6 +126,7 @@ test('an index that is not ours, writable by others, or damaged is ignored and r
   fs.chmodSync(file, 0o666);
   let r = list();
   assert.equal(note(r.stderr), 'not used: none usable');
+  assert.deepEqual(reused(r.stderr), [], 'nothing is taken from an index others could have written');
   assert.equal(r.stdout, sp.exim(['-bp']).stdout);
   listedFromIndex(); // rewritten 0600
   assert.equal(fs.statSync(file).mode & 0o777, 0o600);
