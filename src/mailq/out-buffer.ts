@@ -28,6 +28,13 @@ export class OutBuffer {
     this.pos += end - start;
   }
 
+  /** Passes b on as a part of its own (large runs: no copy), after what was written before. */
+  view(b: Buffer): void {
+    if (b.length < 4096) return this.bytes(b, 0, b.length);
+    this.flush();
+    this.parts.push(b);
+  }
+
   /** Overwrites the first s.length bytes of what was written `back` bytes ago (a fixed-width slot). */
   patchLatin1(s: string, back: number): void {
     const b = this.out!;

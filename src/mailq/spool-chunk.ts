@@ -121,12 +121,19 @@ export class ChunkSink {
    * A message answered by the queue index: selected and counted like a parsed one; `text`
    * writes its -bp block (text mode). `m` needs only the fields a selection reads.
    */
-  addCached(m: QueueMessage, text: (out: OutBuffer) => void): void {
+  addCached(m: QueueMessage, text: (out: OutBuffer, row: number) => void, row: number): void {
     this.seen++;
     if (this.pred && !this.pred(m, '', this.now)) return;
     this.matched++;
-    if (this.mode === 'text') text(this.out);
+    if (this.mode === 'text') text(this.out, row);
     else if (this.mode === 'ids') this.out.latin1(m.id + '\n');
+  }
+
+  /** -bp text of `rows` unselected-for messages from the queue index, passed on as it is. */
+  addBytes(b: Buffer, rows: number): void {
+    this.seen += rows;
+    this.matched += rows;
+    this.out.view(b);
   }
 
   /** Output formatted so far, as parts (the caller may write them out between batches). */

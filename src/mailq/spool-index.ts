@@ -393,12 +393,40 @@ export async function listFromIndex(view: IndexView, inputDir: string, mode: Chu
     verified = addon.verify(inputDir, view.hpath(), view.hstat, n);
     const sink = new ChunkSink(mode, now, select);
     const ages = new Ages(now);
-    const write = (i: number) => (out: OutBuffer) => view.writeBp(out, i, ages);
-    for (let i = 0; i < n; i++) {
-      if (view.isReread(i)) {
-        const sd = view.subdir[i] ? String.fromCharCode(view.subdir[i]) : '';
-        readEntryInto(sink, { dir: sd ? path.join(inputDir, sd) : inputDir, subdir: sd, name: view.ids.get(i) + '-H', hasJournal: view.hasJournal(i) });
-      } else sink.addCached(view.row(i), write(i));
+    const reread = (i: number) => {
+      const sd = view.subdir[i] ? String.fromCharCode(view.subdir[i]) : '';
+      readEntryInto(sink, { dir: sd ? path.join(inputDir, sd) : inputDir, subdir: sd, name: view.ids.get(i) + '-H', hasJournal: view.hasJournal(i) });
+    };
+    if (mode === 'text' && !select) {
+      // the whole listing: ages written into the column's own slots, runs of rows passed on as
+      // views of it, no copy (this view of the index is not used for anything else)
+      const bp = view.bp, off = view.bpOff, flags = view.flags, time = view.time;
+      let run = 0, rows = 0;
+      const endRun = (to: number) => { if (to > run) sink.addBytes(bp.subarray(run, to), rows); rows = 0; };
+      for (let i = 0; i < n; i++) {
+        const f = flags[i];
+        if (f & REREAD) { endRun(off[i]); reread(i); run = off[i + 1]; continue; }
+        const kind = (f >> ERR_SHIFT) & 3;
+        if (kind === 0 || kind === 2) { // hasAge(): the row starts with AGE_SLOT
+          const age = ages.get(time[i]);
+          if (age.length === AGE_SLOT.length) {
+            const at = off[i];
+            bp[at] = age.charCodeAt(0); bp[at + 1] = age.charCodeAt(1); bp[at + 2] = age.charCodeAt(2); bp[at + 3] = age.charCodeAt(3);
+          } else { // a century, or a clock far off: it does not fit the slot
+            endRun(off[i]);
+            sink.addBytes(Buffer.from(age, 'latin1'), 0);
+            run = off[i] + AGE_SLOT.length;
+          }
+        }
+        rows++;
+      }
+      endRun(off[n]);
+    } else {
+      const write = (out: OutBuffer, i: number) => view.writeBp(out, i, ages);
+      for (let i = 0; i < n; i++) {
+        if (view.isReread(i)) reread(i);
+        else sink.addCached(view.row(i), write, i);
+      }
     }
     const result = sink.result();
     const ok = await verified;
@@ -443,12 +471,13 @@ export async function reuseRows(addon: SpoolAddon, inputDir: string, view: Index
   // decided now, before any row is collected for nothing
   if (builder && !builder.worthWriting(n - kept, n)) builder.cancel('the spool changed in the last 2 s, and little of it was read');
   const ages = new Ages(now);
+  const write = (out: OutBuffer, r: number) => view.writeBp(out, r, ages);
   return {
     keep, kept,
     emit: (i, sink) => {
       const r = rowOf[i];
       builder?.copy(view, r);
-      sink.addCached(view.row(r), (out) => view.writeBp(out, r, ages));
+      sink.addCached(view.row(r), write, r);
     },
   };
 }

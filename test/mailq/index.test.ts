@@ -147,3 +147,21 @@ test('an index that is not ours, writable by others, or damaged is ignored and r
   hostops(['mailq', 'list', '--spool', sp.dir], { ...env, HOSTOPS_MAILQ_INDEX: '0' });
   assert.ok(!fs.existsSync(file));
 });
+
+test('ages too wide for the slot (100 days and more, a clock far ahead) are written in full', async () => {
+  const old = sp.inject('old@example.com', ['o@example.org'], 'Subject: ancient\n');
+  const ahead = sp.inject('ahead@example.com', ['a@example.org'], 'Subject: from the future\n');
+  const now = Math.floor(Date.now() / 1000);
+  for (const [id, t] of [[old, now - 200 * 86400], [ahead, now + 3 * 3600]] as const) {
+    const h = sp.file(id, '-H');
+    const lines = fs.readFileSync(h, 'latin1').split('\n');
+    lines[3] = lines[3].replace(/^\d+/, String(t)); // line 4: received time, as exim writes it
+    fs.writeFileSync(h + '.tmp', lines.join('\n'), 'latin1');
+    fs.renameSync(h + '.tmp', h); // as exim rewrites a -H file
+  }
+  await settle();
+  list();
+  const out = listedFromIndex();
+  assert.match(out, new RegExp(`^200d .* ${old} <old@example.com>`, 'm'));
+  assert.match(out, new RegExp(`^-1[78][0-9]m .* ${ahead} <ahead@example.com>`, 'm'));
+});
