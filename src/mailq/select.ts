@@ -83,7 +83,11 @@ export function compileSelection(s: Selection): Predicate {
   }
   if (s.recipient !== undefined) {
     const r = re(s.recipient, 'recipient');
-    tests.push((m) => m.recipients.some((x) => !x.delivered && r.test(x.address)));
+    // rows of the queue index carry just the undelivered addresses (no objects to build)
+    tests.push((m) => {
+      const u = (m as { undelivered?: string[] }).undelivered;
+      return u !== undefined ? u.some((a) => r.test(a)) : m.recipients.some((x) => !x.delivered && r.test(x.address));
+    });
   }
   if (s.sizeText !== undefined) {
     const r = re(s.sizeText, 'size', '');

@@ -16,9 +16,9 @@
  *
  * Destructive commands (rm, freeze, thaw, deliver) never use the index: they read the spool.
  */
-import fs from 'node:fs';
 import path from 'node:path';
 import { IndexFile, indexPath, indexDir, writeIndexFile, pruneIndexes, type ColumnData } from './spool-index-file.js';
+import { INDEX_VERSION, RACY_MS, dirStates, dirsUnchanged, realInput, type DirState, type IndexHeader } from './spool-index-check.js';
 import { ChunkSink, readEntryInto, type ChunkRequest, type ChunkResult } from './spool-chunk.js';
 import { formatAge, hasAge } from './bp-format.js';
 import { spoolAddon, type SpoolAddon, type SpoolScan } from './spool-addon.js';
@@ -27,10 +27,7 @@ import type { Selection } from './select.js';
 import type { QueueMessage } from './types.js';
 
 /** Bump when what is stored, or how the spool is parsed or shown, changes. */
-export const INDEX_VERSION = 1;
-const RACY_MS = 2000;
 const AGE_SLOT = '????';
-const SUBDIRS = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
 
 const FROZEN = 1;
 const REREAD = 2;
@@ -39,35 +36,6 @@ const ERR_SHIFT = 3; // two bits: errorKind
 const ERR_KINDS = [undefined, 'envelope', 'header', 'read'] as const;
 // which optional fields are present (undefined and '' differ for selection)
 const HAS_AUTH = 1, HAS_LOGIN = 2;
-
-interface DirState { name: string; ino: string; mtime: string; ctime: string; racy: boolean }
-interface IndexHeader { v: number; input: string; count: number; dirs: DirState[]; built: number }
-
-function statDir(p: string): fs.BigIntStats | null {
-  const st = fs.statSync(p, { bigint: true, throwIfNoEntry: false });
-  return st && st.isDirectory() ? st : null;
-}
-
-/** input/ and its split-spool subdirectories as they are now; null when input/ is missing. */
-function dirStates(inputDir: string): DirState[] | null {
-  const now = BigInt(Date.now() - RACY_MS) * 1_000_000n;
-  const state = (name: string, st: fs.BigIntStats): DirState => ({
-    name, ino: String(st.ino), mtime: String(st.mtimeNs), ctime: String(st.ctimeNs),
-    racy: st.mtimeNs >= now || st.ctimeNs >= now,
-  });
-  const top = statDir(inputDir);
-  if (!top) return null;
-  const out = [state('', top)];
-  for (const c of SUBDIRS) {
-    const st = statDir(path.join(inputDir, c));
-    if (st) out.push(state(c, st));
-  }
-  return out;
-}
-
-function realInput(inputDir: string): string {
-  try { return fs.realpathSync(inputDir); } catch { return inputDir; }
-}
 
 /**
  * A column of latin1 strings: the bytes one after another, and n+1 offsets. Strings are copied
@@ -335,10 +303,11 @@ class Row {
   constructor(private readonly ids: Strings, private readonly c: Record<'sender' | 'rcpt' | 'auth' | 'login', Strings>) {}
   get id(): string { return this.ids.get(this.i); }
   get sender(): string { return this.c.sender.get(this.i); }
-  get recipients(): { address: string; delivered: boolean }[] {
+  get undelivered(): string[] {
     const r = this.c.rcpt.get(this.i);
-    return r ? r.split('\n').map((address) => ({ address, delivered: false })) : [];
+    return r ? r.split('\n') : [];
   }
+  get recipients(): { address: string; delivered: boolean }[] { return this.undelivered.map((address) => ({ address, delivered: false })); }
   get authId(): string | undefined { return this.p & HAS_AUTH ? this.c.auth.get(this.i) : undefined; }
   get login(): string | undefined { return this.p & HAS_LOGIN ? this.c.login.get(this.i) : undefined; }
 }
@@ -387,8 +356,8 @@ export async function listFromIndex(view: IndexView, inputDir: string, mode: Chu
   if (!addon) return 'no native reader';
   let verified: Promise<boolean> | null = null;
   try {
-    if (!dirsUnchanged(view.idx.header, inputDir)) return 'the spool directories changed';
     const n = view.n;
+    if (!dirsUnchanged(view.idx.header, inputDir)) return 'the spool directories changed';
     // the statx of every -H runs in native threads while the output is assembled here
     verified = addon.verify(inputDir, view.hpath(), view.hstat, n);
     const sink = new ChunkSink(mode, now, select);
@@ -480,16 +449,6 @@ export async function reuseRows(addon: SpoolAddon, inputDir: string, view: Index
       sink.addCached(view.row(r), write, r);
     },
   };
-}
-
-function dirsUnchanged(h: IndexHeader, inputDir: string): boolean {
-  if (!Array.isArray(h.dirs)) return false;
-  // a subdirectory made or removed since would have changed input/ itself
-  for (const d of h.dirs) {
-    const st = d.racy ? null : statDir(d.name ? path.join(inputDir, d.name) : inputDir);
-    if (!st || String(st.ino) !== d.ino || String(st.mtimeNs) !== d.mtime || String(st.ctimeNs) !== d.ctime) return false;
-  }
-  return true;
 }
 
 /** exim -bpc from the index when no spool directory has changed; null otherwise. */
