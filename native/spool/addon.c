@@ -277,6 +277,17 @@ static napi_value Count(napi_env env, napi_callback_info info) {
   return v;
 }
 
+/* Queues work on libuv's pool and returns the promise its completion settles. */
+static napi_value queue_work(napi_env env, const char *what, napi_async_execute_callback run, napi_async_complete_callback done,
+                             void *data, napi_deferred *deferred, napi_async_work *work) {
+  napi_value promise, name;
+  napi_create_promise(env, deferred, &promise);
+  napi_create_string_utf8(env, what, NAPI_AUTO_LENGTH, &name);
+  napi_create_async_work(env, NULL, name, run, done, data, work);
+  napi_queue_async_work(env, *work);
+  return promise;
+}
+
 /* ---- batch reading ---- */
 
 typedef struct {
@@ -496,12 +507,7 @@ static napi_value ReadBatch(napi_env env, napi_callback_info info) {
   b->threads = threads;
   b->meta = calloc((b->end - b->start) * FIELDS + 1, sizeof(double));
   napi_create_reference(env, argv[0], 1, &b->handle_ref); /* keeps the dirfds open meanwhile */
-  napi_value promise, name;
-  napi_create_promise(env, &b->deferred, &promise);
-  napi_create_string_utf8(env, "hostops_spool.readBatch", NAPI_AUTO_LENGTH, &name);
-  napi_create_async_work(env, NULL, name, batch_execute, batch_complete, b, &b->work);
-  napi_queue_async_work(env, b->work);
-  return promise;
+  return queue_work(env, "hostops_spool.readBatch", batch_execute, batch_complete, b, &b->deferred, &b->work);
 }
 
 /* ---- verify: is every -H file of the queue index still the one that was read? ---- */
@@ -657,12 +663,7 @@ static napi_value Verify(napi_env env, napi_callback_info info) {
   pthread_mutex_init(&v->lock, NULL);
   napi_create_reference(env, argv[1], 1, &v->list_ref);
   napi_create_reference(env, argv[2], 1, &v->expect_ref);
-  napi_value promise, name;
-  napi_create_promise(env, &v->deferred, &promise);
-  napi_create_string_utf8(env, "hostops_spool.verify", NAPI_AUTO_LENGTH, &name);
-  napi_create_async_work(env, NULL, name, verify_execute, verify_complete, v, &v->work);
-  napi_queue_async_work(env, v->work);
-  return promise;
+  return queue_work(env, "hostops_spool.verify", verify_execute, verify_complete, v, &v->deferred, &v->work);
 }
 
 /* release(handle): close the directory descriptors now rather than at garbage collection. */

@@ -47,23 +47,8 @@ class StringColumn {
   private off = new Uint32Array(1 << 14);
   private n = 0;
 
-  push(s: string): void {
-    if (this.pos + s.length > this.buf.length) {
-      const nb = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.pos + s.length));
-      this.buf.copy(nb, 0, 0, this.pos);
-      this.buf = nb;
-    }
-    if (this.n + 2 > this.off.length) {
-      const no = new Uint32Array(this.off.length * 2);
-      no.set(this.off);
-      this.off = no;
-    }
-    this.pos += (this.buf as unknown as { latin1Write(s: string, o: number): number }).latin1Write(s, this.pos);
-    this.off[++this.n] = this.pos;
-  }
-
-  pushBytes(src: Uint8Array, start: number, end: number): void {
-    const len = end - start;
+  /** Room for len more bytes and one more offset. */
+  private reserve(len: number): void {
     if (this.pos + len > this.buf.length) {
       const nb = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.pos + len));
       this.buf.copy(nb, 0, 0, this.pos);
@@ -74,8 +59,18 @@ class StringColumn {
       no.set(this.off);
       this.off = no;
     }
+  }
+
+  push(s: string): void {
+    this.reserve(s.length);
+    this.pos += (this.buf as unknown as { latin1Write(s: string, o: number): number }).latin1Write(s, this.pos);
+    this.off[++this.n] = this.pos;
+  }
+
+  pushBytes(src: Uint8Array, start: number, end: number): void {
+    this.reserve(end - start);
     this.buf.set(src.subarray(start, end), this.pos);
-    this.pos += len;
+    this.pos += end - start;
     this.off[++this.n] = this.pos;
   }
 
