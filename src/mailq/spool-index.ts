@@ -262,9 +262,13 @@ export class IndexView {
   hasJournal(i: number): boolean { return (this.flags[i] & JOURNAL) !== 0; }
 
   /** The fields of row i a selection reads (one object, moved along: a predicate keeps none). */
+  private rowPresent: Uint8Array | null = null;
+  private rowSize: Float64Array | null = null;
   row(i: number): QueueMessage {
+    // plain fields, not the lazy getters: this runs once per message of a selection
+    if (this.rowPresent === null) { this.rowPresent = this.present; this.rowSize = this.size; }
     const r = this.r, f = this.flags[i];
-    r.i = i; r.p = this.present[i]; r.time = this.time[i]; r.size = this.size[i];
+    r.i = i; r.p = this.rowPresent[i]; r.time = this.time[i]; r.size = this.rowSize![i];
     r.frozen = (f & FROZEN) !== 0; r.errorKind = ERR_KINDS[(f >> ERR_SHIFT) & 3];
     return r as unknown as QueueMessage;
   }
