@@ -9,8 +9,11 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { crc32 } from 'node:zlib';
 
-const MAGIC = 'HMQIDX02';
+const MAGIC = 'HMQIDX03';
+/** Magic, JSON length, JSON checksum; the JSON header follows. */
+const HEAD = 16;
 
 /** Where indexes live: $HOSTOPS_CACHE_DIR, else /var/cache/hostops for root, else the XDG cache. */
 export function indexDir(): string {
@@ -35,7 +38,7 @@ export function indexPath(inputDir: string): string {
 }
 
 export type ColumnType = 'u8' | 'f64' | 'u32' | 'bytes';
-export interface ColumnInfo { name: string; type: ColumnType; offset: number; bytes: number }
+export interface ColumnInfo { name: string; type: ColumnType; offset: number; bytes: number; crc: number }
 
 /** A column as written: typed arrays, or a string column (latin1 bytes + n+1 offsets). */
 export type ColumnData = Uint8Array | Float64Array | Uint32Array;
@@ -50,14 +53,16 @@ export function writeIndexFile(file: string, header: object, columns: Record<str
   const infos: ColumnInfo[] = [];
   let off = 0;
   for (const [name, d] of Object.entries(columns)) {
-    infos.push({ name, type: typeOf(d), offset: off, bytes: d.byteLength });
+    // a checksum per column: a bit flipped on disk must not become a wrong line in a listing
+    infos.push({ name, type: typeOf(d), offset: off, bytes: d.byteLength, crc: crc32(new Uint8Array(d.buffer, d.byteOffset, d.byteLength)) });
     off = pad8(off + d.byteLength);
   }
   const json = Buffer.from(JSON.stringify({ ...header, columns: infos }), 'utf8');
-  const head = Buffer.alloc(pad8(12 + json.length));
+  const head = Buffer.alloc(pad8(HEAD + json.length));
   head.write(MAGIC, 0, 'latin1');
   head.writeUInt32LE(json.length, 8);
-  json.copy(head, 12);
+  head.writeUInt32LE(crc32(json), 12);
+  json.copy(head, HEAD);
   const tmp = `${file}.${process.pid}.tmp`;
   const fd = fs.openSync(tmp, 'w', 0o600);
   try {
@@ -93,15 +98,17 @@ export class IndexFile<H> {
       if (!st.isFile() || st.uid !== process.getuid?.() || (st.mode & 0o022) !== 0) { fs.closeSync(fd); return null; }
       const first = Buffer.alloc(Math.min(st.size, 64 * 1024));
       fs.readSync(fd, first, 0, first.length, 0);
-      if (first.length < 12 || first.toString('latin1', 0, 8) !== MAGIC) { fs.closeSync(fd); return null; }
+      if (first.length < HEAD || first.toString('latin1', 0, 8) !== MAGIC) { fs.closeSync(fd); return null; }
       const jlen = first.readUInt32LE(8);
       let json = first;
-      if (12 + jlen > first.length) {
-        json = Buffer.alloc(12 + jlen);
+      if (HEAD + jlen > first.length) {
+        json = Buffer.alloc(HEAD + jlen);
         fs.readSync(fd, json, 0, json.length, 0);
       }
-      const header = JSON.parse(json.toString('utf8', 12, 12 + jlen));
-      const base = pad8(12 + jlen);
+      // the header holds the count `count` prints: checked like every column
+      if (HEAD + jlen > json.length || crc32(json.subarray(HEAD, HEAD + jlen)) !== first.readUInt32LE(12)) { fs.closeSync(fd); return null; }
+      const header = JSON.parse(json.toString('utf8', HEAD, HEAD + jlen));
+      const base = pad8(HEAD + jlen);
       // a file cut short (disk full, a crash before rename is impossible, but copies happen)
       const cols: ColumnInfo[] = Array.isArray(header?.columns) ? header.columns : [];
       if (!cols.length || cols.some((c) => !(c.offset >= 0 && c.bytes >= 0 && base + c.offset + c.bytes <= st.size))) { fs.closeSync(fd); return null; }
@@ -123,6 +130,7 @@ export class IndexFile<H> {
       if (n <= 0) throw new Error(`index column ${name} truncated`);
       got += n;
     }
+    if (crc32(b) !== c.crc) throw new Error(`index column ${name} fails its checksum`);
     return b;
   }
 

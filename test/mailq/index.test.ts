@@ -134,13 +134,33 @@ test('an index that is not ours, writable by others, or damaged is ignored and r
   r = list();
   assert.equal(note(r.stderr), 'not used: none usable');
   listedFromIndex();
-  for (const damage of [(b: Buffer) => b.subarray(0, b.length >> 1), (b: Buffer) => Buffer.from('HMQIDX02' + 'x'.repeat(100)), () => Buffer.alloc(0)]) {
+  for (const damage of [(b: Buffer) => b.subarray(0, b.length >> 1), (b: Buffer) => Buffer.from('HMQIDX03' + 'x'.repeat(100)), () => Buffer.alloc(0)]) {
     fs.writeFileSync(file, damage(fs.readFileSync(file)), { mode: 0o600 });
     r = list();
     assert.equal(r.stdout, sp.exim(['-bp']).stdout);
     assert.equal(r.status, 0);
     listedFromIndex();
   }
+  // one bit flipped inside the -bp text on disk: the column's checksum catches it
+  const b = fs.readFileSync(file);
+  const jlen = b.readUInt32LE(8);
+  const head = JSON.parse(b.toString('utf8', 16, 16 + jlen));
+  const col = head.columns.find((c: { name: string }) => c.name === 'bp');
+  const at = ((16 + jlen + 7) & ~7) + col.offset + (col.bytes >> 1);
+  b[at] ^= 0x20;
+  fs.writeFileSync(file, b, { mode: 0o600 });
+  r = list();
+  assert.match(note(r.stderr), /damaged \(index column bp fails its checksum\)/);
+  assert.equal(r.stdout, sp.exim(['-bp']).stdout);
+  listedFromIndex();
+  // a digit of the message count in the header: count must not print it
+  const h2 = fs.readFileSync(file);
+  const pos = h2.indexOf('"count":') + 8;
+  h2[pos] = h2[pos] === 0x39 ? 0x38 : h2[pos] + 1;
+  fs.writeFileSync(file, h2, { mode: 0o600 });
+  const c = hostops(['mailq', 'count', '--spool', sp.dir], env);
+  assert.equal(c.stdout, sp.exim(['-bpc']).stdout);
+  assert.equal(note(c.stderr), 'not used: none usable');
   // --no-index and HOSTOPS_MAILQ_INDEX=0 neither read nor write it
   fs.rmSync(file);
   hostops(['mailq', 'list', '--spool', sp.dir, '--no-index'], env);
