@@ -12,7 +12,8 @@
  * with a -J journal (it grows while a delivery runs) and files that could not be read are
  * re-read on every run. A directory or file whose time was within two seconds of the build is
  * "racy" (a change in the same clock tick would not move its time) and is not trusted, as git
- * treats racily clean index entries.
+ * treats racily clean index entries. When a directory did change, the rescanned messages whose
+ * -H file passes the same per-file check are taken from the index and only the others are read.
  *
  * Destructive commands (rm, freeze, thaw, deliver) never use the index: they read the spool.
  */
@@ -26,7 +27,7 @@ import { OutBuffer } from './out-buffer.js';
 import type { Selection } from './select.js';
 import type { QueueMessage } from './types.js';
 
-/** Bump when what is stored, or how the spool is parsed or shown, changes. */
+/** Where the age goes in a row of the -bp column (formatAge is four characters below 100 days). */
 const AGE_SLOT = '????';
 
 const FROZEN = 1;
