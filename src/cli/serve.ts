@@ -2,6 +2,21 @@ import type { Command } from 'commander';
 import { HostopsError } from '../lib/errors.js';
 import { printJson } from '../lib/output.js';
 import { configFrom, serve } from '../serve/index.js';
+import type { ResolvedConfig } from '../config/index.js';
+
+interface ServeOpts { config?: string; listen?: string; db?: string; site?: string; checkConfig?: boolean; json?: boolean }
+
+/** The command-line overrides on top of a loaded config (again on every reload, so they stick). */
+function withOverrides(cfg: ResolvedConfig, opts: ServeOpts): ResolvedConfig {
+  if (opts.site) cfg.site = opts.site;
+  if (opts.db) cfg.store = { ...cfg.store, kind: 'sqlite', path: opts.db };
+  if (opts.listen) {
+    const m = /^(?:\[([^\]]+)\]|([^:]+)):(\d{1,5})$/.exec(opts.listen);
+    if (!m || Number(m[3]) > 65535) throw new HostopsError('SERVE_BAD_LISTEN', `--listen expects host:port, got ${JSON.stringify(opts.listen)}`, { exitCode: 2 });
+    cfg.listen = { ...cfg.listen, host: m[1] ?? m[2], port: Number(m[3]) };
+  }
+  return cfg;
+}
 
 /** `hostops serve`: the agent, its storage, the dashboard and /metrics. */
 export function register(program: Command): void {
@@ -14,21 +29,25 @@ export function register(program: Command): void {
     .option('--site <name>', 'override the site name (default: the host name)')
     .option('--check-config', 'validate the configuration, print the resolved form and exit')
     .option('--json', 'print the resolved configuration / startup record as JSON')
-    .action(async (opts: { config?: string; listen?: string; db?: string; site?: string; checkConfig?: boolean; json?: boolean }) => {
-      const { cfg, file } = configFrom(opts.config);
-      if (opts.site) cfg.site = opts.site;
-      if (opts.db) cfg.store = { ...cfg.store, kind: 'sqlite', path: opts.db };
-      if (opts.listen) {
-        const m = /^(?:\[([^\]]+)\]|([^:]+)):(\d{1,5})$/.exec(opts.listen);
-        if (!m || Number(m[3]) > 65535) throw new HostopsError('SERVE_BAD_LISTEN', `--listen expects host:port, got ${JSON.stringify(opts.listen)}`, { exitCode: 2 });
-        cfg.listen = { ...cfg.listen, host: m[1] ?? m[2], port: Number(m[3]) };
-      }
+    .action(async (opts: ServeOpts) => {
+      const loaded = configFrom(opts.config);
+      const { file } = loaded;
+      const cfg = withOverrides(loaded.cfg, opts);
       if (opts.checkConfig) {
         const shown = { ...cfg, listen: { ...cfg.listen, token: cfg.listen.token ? '(set)' : undefined }, store: { ...cfg.store, url: cfg.store.url?.replace(/:[^:@/]*@/, ':***@') } };
         if (opts.json) printJson({ file, config: shown }); else process.stdout.write(`${file ?? '(built-in defaults)'}: ok\n${JSON.stringify(shown, null, 2)}\n`);
         return;
       }
       const running = await serve(cfg);
+      // SIGHUP (systemctl reload): re-read the same file; a bad one leaves the running config as it is
+      const log = (m: string) => process.stderr.write(`hostops serve: ${m}\n`);
+      let stopping = false;
+      const reload = () => {
+        if (stopping) return; // keep the handler: SIGHUP's default action would kill a shutting-down agent
+        if (!file) { log('SIGHUP: started without a config file, nothing to reload'); return; }
+        void running.agent.reload(() => withOverrides(configFrom(file).cfg, opts), file);
+      };
+      process.on('SIGHUP', reload);
       const info = { url: running.url, site: cfg.site, store: cfg.store.kind === 'sqlite' ? cfg.store.path : 'postgres', config: file, targets: cfg.targets.map((t) => `${t.name}=${t.host}`), notes: running.agent.notes };
       if (opts.json) printJson(info);
       else {
@@ -37,7 +56,7 @@ export function register(program: Command): void {
         for (const n of running.agent.notes) process.stderr.write(`hostops serve: ${n}\n`);
       }
       await new Promise<void>((resolve) => {
-        const stop = () => { process.off('SIGINT', stop); process.off('SIGTERM', stop); running.stop().finally(resolve); };
+        const stop = () => { process.off('SIGINT', stop); process.off('SIGTERM', stop); stopping = true; running.stop().finally(resolve); };
         process.on('SIGINT', stop);
         process.on('SIGTERM', stop);
       });

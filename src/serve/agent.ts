@@ -4,7 +4,7 @@
  */
 import type { ResolvedConfig } from '../config/index.js';
 import { openStore, SpooledStore, type Store } from '../store/index.js';
-import { AgentMetrics } from './metrics.js';
+import { AgentMetrics, dropSeries } from './metrics.js';
 import { defaultProbes, type Probes } from './probes/index.js';
 import { Scheduler, type Job, type JobEvent } from './scheduler.js';
 import type { JobContext } from './jobs/context.js';
@@ -14,6 +14,7 @@ import { iperfJob } from './jobs/iperf.js';
 import { mailqJob, mailqSourcesJob } from './jobs/mailq.js';
 import { ampJob, capacityJob, ntpJob } from './jobs/checks.js';
 import { pruneJob, rollupJob } from './jobs/maintenance.js';
+import { applicable, describeReload, sameInputs, type ReloadResult } from './reload.js';
 
 export interface AgentOptions {
   store?: Store;
@@ -28,18 +29,32 @@ export class Agent {
   readonly metrics: AgentMetrics;
   readonly probes: Probes;
   readonly scheduler: Scheduler;
+  /** The scheduled jobs (a reload changes the contents, never the array). */
   readonly jobs: Job[] = [];
-  readonly notes: string[] = [];
+  private planNotes: string[] = [];
+  private startNotes: string[] = [];
   private iperfServer: { port: number; close(): Promise<void> } | null = null;
   private spoolTimer: NodeJS.Timeout | null = null;
+  private current: ResolvedConfig;
+  private reloading: Promise<unknown> = Promise.resolve();
+  /** Metric clean-up of the last reload, done once the runs it cut into have finished. */
+  settled: Promise<void> = Promise.resolve();
 
-  private constructor(readonly cfg: ResolvedConfig, readonly store: Store, o: AgentOptions) {
+  /** The config in effect (after a reload: the new one, less the sections that need a restart). */
+  get cfg(): ResolvedConfig { return this.current; }
+
+  /** Things the operator should know (no Exim queue, iperf3 server not started). */
+  get notes(): string[] { return [...this.planNotes, ...this.startNotes]; }
+
+  private constructor(cfg: ResolvedConfig, readonly store: Store, o: AgentOptions) {
+    this.current = cfg;
     this.metrics = new AgentMetrics(cfg.site);
     this.probes = { ...defaultProbes({ mailqSpool: cfg.mailq.spool, mailqLog: cfg.mailq.log, latency: cfg.ping.prober }), ...o.probes };
     const log = o.log ?? ((m: string) => process.stderr.write(`hostops serve: ${m}\n`));
     const now = o.now ?? (() => Date.now() / 1000);
     this.ctx = { cfg, site: cfg.site, store, metrics: this.metrics, probes: this.probes, now, log };
     this.scheduler = new Scheduler({ store, site: cfg.site, now, firstRunSpread: o.firstRunSpread, onRun: (e) => this.onRun(e) });
+    this.metrics.configLastReloadSuccess.set(now());
   }
 
   private ctx: JobContext;
@@ -51,10 +66,21 @@ export class Agent {
     return a;
   }
 
-  /** Decide which jobs this host gets (mail queue only where Exim has a spool). */
   private async plan(): Promise<void> {
-    const { cfg, ctx } = this;
-    const add = (j: Job) => { this.jobs.push(j); this.scheduler.add(j); };
+    const { jobs, notes } = await this.jobsFor(this.ctx);
+    for (const j of jobs) { this.jobs.push(j); this.scheduler.add(j); }
+    this.planNotes = notes;
+  }
+
+  /** Decide which jobs this host gets (mail queue only where Exim has a spool). */
+  private async jobsFor(ctx: JobContext): Promise<{ jobs: Job[]; notes: string[] }> {
+    const { cfg } = ctx;
+    const jobs: Job[] = [];
+    const notes: string[] = [];
+    const add = (j: Job) => {
+      if (jobs.some((x) => x.name === j.name)) throw new Error(`two jobs named ${j.name} (iperf.peers names must be unique)`);
+      jobs.push(j);
+    };
     add(pingJob(ctx));
     if (cfg.path.enabled) add(pathJob(ctx));
     for (const p of cfg.iperf.peers) add(iperfJob(ctx, p));
@@ -62,12 +88,110 @@ export class Agent {
     const sourcesJob = mailq ? mailqSourcesJob(ctx) : null;
     if (mailq) add(mailqJob(ctx));
     if (sourcesJob) add(sourcesJob);
-    if (!mailq) this.notes.push('no local Exim queue found: mail queue sampling is off');
+    if (!mailq) notes.push('no local Exim queue found: mail queue sampling is off');
     if (cfg.ntp.enabled) add(ntpJob(ctx));
     if (cfg.amp.enabled && cfg.amp.targets.length) add(ampJob(ctx));
     add(capacityJob(ctx));
     add(rollupJob(ctx));
     add(pruneJob(ctx));
+    return { jobs, notes };
+  }
+
+  /**
+   * Apply a new configuration without a restart (what SIGHUP does). `next` is the config or a
+   * function that loads it; when loading throws, nothing changes and the error is counted and
+   * logged. Jobs whose part of the config is unchanged keep their definition, schedule and state;
+   * changed ones are redefined (a run in progress finishes as it started); removed ones stop (a
+   * run in progress is aborted); new ones start within the usual first-run spread. Listener,
+   * store, site, iperf3 server and probe back-ends stay as they are: the result lists them.
+   * Reloads run one at a time; this never throws.
+   */
+  reload(next: ResolvedConfig | (() => ResolvedConfig | Promise<ResolvedConfig>), source?: string | null): Promise<ReloadResult> {
+    const run = this.reloading.then(() => this.reloadNow(next, source));
+    this.reloading = run.catch(() => {});
+    return run;
+  }
+
+  private async reloadNow(next: ResolvedConfig | (() => ResolvedConfig | Promise<ResolvedConfig>), source?: string | null): Promise<ReloadResult> {
+    const m = this.metrics;
+    const old = this.current;
+    let result: ReloadResult;
+    let plan: { jobs: Job[]; notes: string[] };
+    let cfg: ResolvedConfig;
+    let restart: string[];
+    try {
+      ({ cfg, restart } = applicable(old, typeof next === 'function' ? await next() : next));
+      // build every job first: a config the jobs reject changes nothing
+      plan = await this.jobsFor({ ...this.ctx, cfg });
+    } catch (e) {
+      result = { ok: false, error: (e as Error)?.message ?? String(e) };
+      m.configReloads.inc({ result: 'error' });
+      m.configLastReloadOk.set(0);
+      this.ctx.log(describeReload(result, source));
+      return result;
+    }
+    this.current = cfg;
+    this.ctx.cfg = cfg;
+    // the jobs read the shared context: rebuild them on it so unchanged ones and new ones agree
+    plan = await this.jobsFor(this.ctx).catch(() => plan);
+    const oldNames = new Set(this.jobs.map((j) => j.name));
+    const newNames = new Set(plan.jobs.map((j) => j.name));
+    const added: string[] = []; const removed: string[] = []; const changed: string[] = [];
+    const waits: Promise<void>[] = [];
+    for (const j of [...this.jobs]) {
+      if (newNames.has(j.name)) continue;
+      removed.push(j.name);
+      waits.push(this.scheduler.remove(j.name));
+    }
+    const jobs: Job[] = [];
+    for (const j of plan.jobs) {
+      if (!oldNames.has(j.name)) {
+        added.push(j.name);
+        jobs.push(j);
+        await this.scheduler.schedule(j);
+      } else if (!sameInputs(j.name, old, cfg)) {
+        changed.push(j.name);
+        jobs.push(j);
+        waits.push(this.scheduler.replace(j));
+      } else {
+        jobs.push(this.jobs.find((x) => x.name === j.name)!); // unchanged: same definition, same timer
+      }
+    }
+    this.jobs.splice(0, this.jobs.length, ...jobs);
+    this.planNotes = plan.notes;
+    const key = (t: { name: string; host: string }) => `${t.name}=${t.host}`;
+    const before = new Set(old.targets.map(key)); const after = new Set(cfg.targets.map(key));
+    result = {
+      ok: true, added, removed, changed, restartNeeded: restart,
+      targetsAdded: [...after].filter((t) => !before.has(t)), targetsRemoved: [...before].filter((t) => !after.has(t)),
+    };
+    m.configReloads.inc({ result: 'ok' });
+    m.configLastReloadOk.set(1);
+    m.configLastReloadSuccess.set(this.ctx.now());
+    this.ctx.log(describeReload(result, source));
+    // series of what is gone, once the runs that might still set them are over
+    this.settled = Promise.allSettled(waits).then(() => this.dropGoneSeries()).catch((e) => this.ctx.log(`metrics clean-up after reload: ${(e as Error).message}`));
+    return result;
+  }
+
+  /** Remove the metric series of targets, peers, checks and jobs the running config no longer has. */
+  private async dropGoneSeries(): Promise<void> {
+    const { cfg, metrics: m } = this;
+    const pairs = new Set(cfg.targets.map((t) => `${t.name}\u0000${t.host}`));
+    const pathTargets = new Set(cfg.path.enabled ? cfg.targets.filter((t) => t.path).map((t) => t.name) : []);
+    const peers = new Set(cfg.iperf.peers.map((p) => p.name));
+    const tasks = new Set(this.jobs.map((j) => j.name));
+    const ampTargets = new Set(cfg.amp.enabled ? cfg.amp.targets : []);
+    const pingGone = (l: Partial<Record<'target' | 'host', string | number>>) => !pairs.has(`${l.target}\u0000${l.host}`);
+    for (const g of [m.pingRtt, m.pingMedian, m.pingLoss, m.pingSent, m.pingReceived]) await dropSeries(g, ['target', 'host'], pingGone);
+    await dropSeries(m.pathHops, ['target'], (l) => !pathTargets.has(String(l.target)));
+    for (const g of [m.throughput, m.retransmits, m.jitter, m.udpLoss]) await dropSeries(g, ['peer', 'protocol', 'direction'], (l) => !peers.has(String(l.peer)));
+    for (const g of [m.ntpUp, m.ntpOffset, m.ntpDelay, m.ntpStratum]) await dropSeries(g, ['server'], (l) => !cfg.ntp.enabled || l.server !== cfg.ntp.host);
+    await dropSeries(m.ampRatio, ['target', 'mode'], (l) => !ampTargets.has(String(l.target)));
+    await dropSeries(m.ampExposed, ['target'], (l) => !ampTargets.has(String(l.target)));
+    await dropSeries(m.jobRuns, ['task', 'result'], (l) => !tasks.has(String(l.task)));
+    for (const g of [m.jobDuration, m.jobLastSuccess, m.jobFailures]) await dropSeries(g, ['task'], (l) => !tasks.has(String(l.task)));
+    if (!tasks.has('mailq')) for (const g of [m.mailqMessages, m.mailqFrozen, m.mailqBytes, m.mailqOldest]) g.reset();
   }
 
   private onRun(e: JobEvent): void {
@@ -84,7 +208,7 @@ export class Agent {
       try {
         this.iperfServer = await this.probes.throughput.server({ host: this.cfg.iperf.host, port: this.cfg.iperf.port });
       } catch (e) {
-        this.notes.push(`iperf3 server not started: ${(e as Error).message}`);
+        this.startNotes.push(`iperf3 server not started: ${(e as Error).message}`);
       }
     }
     await this.scheduler.start();

@@ -10,6 +10,7 @@ export { Scheduler, backoffDelay, type Job, type JobEvent } from './scheduler.js
 export { buildHttp, listeningUrl } from './http.js';
 export { buildOverview, type Overview } from './overview.js';
 export { AgentMetrics } from './metrics.js';
+export { applicable, describeReload, type ReloadResult, type ReloadOk, type ReloadFailed } from './reload.js';
 export * from './probes/index.js';
 
 export interface Running { agent: Agent; http: FastifyInstance; url: string; stop(): Promise<void> }

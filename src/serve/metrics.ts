@@ -33,6 +33,9 @@ export class AgentMetrics {
   readonly jobFailures: Gauge<'task'>;
   readonly spoolRows: Gauge;
   readonly spoolDropped: Gauge;
+  readonly configReloads: Counter<'result'>;
+  readonly configLastReloadOk: Gauge;
+  readonly configLastReloadSuccess: Gauge;
 
   constructor(site: string, version = '0.1.0') {
     const r = this.registry;
@@ -67,5 +70,22 @@ export class AgentMetrics {
     this.jobFailures = new Gauge({ name: 'hostops_job_consecutive_failures', help: 'Failures since the last success.', labelNames: ['task'], registers: [r] });
     this.spoolRows = new Gauge({ name: 'hostops_store_spool_rows', help: 'Writes waiting in the local spool for the database.', registers: [r] });
     this.spoolDropped = new Gauge({ name: 'hostops_store_spool_dropped', help: 'Spooled writes dropped because the spool was full.', registers: [r] });
+    this.configReloads = new Counter({ name: 'hostops_config_reloads_total', help: 'Configuration reloads (SIGHUP) by result (ok, error).', labelNames: ['result'], registers: [r] });
+    for (const result of ['ok', 'error']) this.configReloads.inc({ result }, 0); // both series from the start, so rate() and alerts see them
+    this.configLastReloadOk = new Gauge({ name: 'hostops_config_last_reload_successful', help: '1 when the last configuration reload succeeded (or none was tried), 0 when it failed.', registers: [r] });
+    this.configLastReloadOk.set(1);
+    this.configLastReloadSuccess = new Gauge({ name: 'hostops_config_last_reload_success_timestamp_seconds', help: 'Unix time the configuration was last loaded successfully (start or reload).', registers: [r] });
   }
+}
+
+/** Drop every series of `metric` whose labels match `gone` (targets, peers or jobs a reload removed). */
+export async function dropSeries<T extends string>(metric: Gauge<T> | Counter<T> | Histogram<T>, keys: readonly T[], gone: (labels: Partial<Record<T, string | number>>) => boolean): Promise<void> {
+  const seen = new Map<string, Partial<Record<T, string | number>>>();
+  for (const v of (await metric.get()).values) {
+    const l = v.labels as Partial<Record<T, string | number>>;
+    const only = Object.fromEntries(keys.map((k) => [k, l[k]])) as Partial<Record<T, string | number>>;
+    if (keys.some((k) => only[k] === undefined) || !gone(only)) continue;
+    seen.set(JSON.stringify(only), only);
+  }
+  for (const l of seen.values()) (metric as Gauge<T>).remove(l as Record<T, string | number>);
 }

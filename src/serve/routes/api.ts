@@ -8,12 +8,12 @@ const num = (v: unknown, d: number) => { const n = Number(v); return v !== undef
 const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 
 export function apiRoutes(app: FastifyInstance, agent: Agent): void {
-  const { store, cfg } = agent;
+  const { store } = agent;
   const now = () => Date.now() / 1000;
 
   app.get('/api/status', async () => ({
-    site: cfg.site, store: store.kind, version: '0.1.0', notes: agent.notes,
-    targets: cfg.targets.map((t) => ({ name: t.name, host: t.host })),
+    site: agent.cfg.site, store: store.kind, version: '0.1.0', notes: agent.notes,
+    targets: agent.cfg.targets.map((t) => ({ name: t.name, host: t.host })),
     jobs: agent.scheduler.states(),
     spool: store instanceof SpooledStore ? store.stats() : null,
     probes: Object.fromEntries(Object.entries(agent.probes).map(([k, v]) => [k, v.name])),
@@ -21,12 +21,12 @@ export function apiRoutes(app: FastifyInstance, agent: Agent): void {
 
   app.get('/api/overview', async (req) => {
     const q = req.query as Record<string, string>;
-    return buildOverview(store, cfg.targets, now(), num(q.window, 3600), num(q.slaWindow, 86400));
+    return buildOverview(store, agent.cfg.targets, now(), num(q.window, 3600), num(q.slaWindow, 86400));
   });
 
   app.get('/api/history', async (req, reply) => {
     const q = req.query as Record<string, string>;
-    const site = q.site ?? cfg.site; const target = q.target;
+    const site = q.site ?? agent.cfg.site; const target = q.target;
     if (!target || !NAME.test(target) || !NAME.test(site)) return reply.code(400).send({ error: 'target (and optional site) must be names' });
     const to = num(q.to, now()); const from = num(q.from, to - 3 * 3600);
     if (!(from < to)) return reply.code(400).send({ error: 'from must be before to' });
@@ -45,7 +45,7 @@ export function apiRoutes(app: FastifyInstance, agent: Agent): void {
 
   app.get('/api/mailq', async (req) => {
     const q = req.query as Record<string, string>;
-    const site = q.site ?? cfg.site;
+    const site = q.site ?? agent.cfg.site;
     const to = num(q.to, now());
     return {
       enabled: agent.jobs.some((j) => j.name === 'mailq'),
