@@ -9,7 +9,7 @@ import { once } from 'node:events';
 import { existsSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { freePort, tempDir } from './helpers.js';
+import { tempDir } from './helpers.js';
 
 const BIN = path.resolve('bin/hostops.js');
 
@@ -177,7 +177,8 @@ test('SIGHUP reports listen and store changes as needing a restart and keeps the
   const a = await startAgent(cfg);
   try {
     await until(async () => (await rounds(a, 'lo1')) >= 1, 'a round to lo1', a.stderr);
-    const otherPort = await freePort();
+    // port 1 (tcpmux): nothing else in the suite binds it, so only a wrong reload could answer there
+    const otherPort = 1;
     const otherDb = path.join(t.dir, 'other.db');
     writeConfig(cfg, t.dir, ['path: { enabled: false }', `listen: { host: 127.0.0.1, port: ${otherPort} }`, `store: { path: ${otherDb} }`,
       'targets: [{ name: lo1, host: 127.0.0.1 }, { name: lo4, host: 127.0.0.4 }]']);
