@@ -253,71 +253,41 @@ static void take_tag(napi_env env, psock *p, size_t argc, napi_value *argv, size
   p->s.cur_tag = tag;
 }
 
-/* sendEcho(h, addr, ttl, tos, id, seq, size, tag) -> send time ns, or -errno */
-static napi_value SendEcho(napi_env env, napi_callback_info info) {
+enum { SEND_ECHO, SEND_UDP, SEND_TCP };
+
+/* The three senders share their arguments but for the probe's own fields (x, y, z below) and
+ * whether there is a port:
+ *   sendEcho(h, addr, ttl, tos, id, seq, size, tag)
+ *   sendUdp(h, addr, port, ttl, tos, key, size, tag)
+ *   sendTcpSyn(h, addr, dport, ttl, tos, sport, seq, tag)
+ * each -> send time ns, or -errno */
+static napi_value send_probe(napi_env env, napi_callback_info info, int kind) {
   size_t argc = 8;
   napi_value argv[8];
   CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   struct sockaddr_storage ss;
   socklen_t slen;
   int ttl, tos;
-  psock *p = send_args(env, argv, -1, &ss, &slen, &ttl, &tos);
+  int has_port = kind != SEND_ECHO;
+  psock *p = send_args(env, argv, has_port ? 2 : -1, &ss, &slen, &ttl, &tos);
   if (!p) return NULL;
-  int32_t id, seq, size;
-  napi_get_value_int32(env, argv[4], &id);
-  napi_get_value_int32(env, argv[5], &seq);
-  napi_get_value_int32(env, argv[6], &size);
+  uint32_t x = 0, y = 0, z = 0;
+  napi_get_value_uint32(env, argv[4 + has_port], &x);
+  napi_get_value_uint32(env, argv[5 + has_port], &y);
+  if (!has_port) napi_get_value_uint32(env, argv[6], &z);
   take_tag(env, p, argc, argv, 7);
   int r = set_ttl_tos(&p->s, ttl, tos);
   if (r < 0) return ret_double(env, r);
   double t;
-  r = send_echo(&p->s, &ss, slen, id & 0xffff, seq & 0xffff, size, &t);
+  if (kind == SEND_ECHO) r = send_echo(&p->s, &ss, slen, x & 0xffff, y & 0xffff, (int32_t)z, &t);
+  else if (kind == SEND_UDP) r = send_udp(&p->s, &ss, slen, x, (int32_t)y, &t);
+  else r = send_tcp_syn(&p->s, &ss, slen, (int32_t)x & 0xffff, y, &t);
   return ret_double(env, r < 0 ? r : t);
 }
 
-/* sendUdp(h, addr, port, ttl, tos, key, size, tag) -> send time ns, or -errno */
-static napi_value SendUdp(napi_env env, napi_callback_info info) {
-  size_t argc = 8;
-  napi_value argv[8];
-  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  struct sockaddr_storage ss;
-  socklen_t slen;
-  int ttl, tos;
-  psock *p = send_args(env, argv, 2, &ss, &slen, &ttl, &tos);
-  if (!p) return NULL;
-  uint32_t key;
-  int32_t size;
-  napi_get_value_uint32(env, argv[5], &key);
-  napi_get_value_int32(env, argv[6], &size);
-  take_tag(env, p, argc, argv, 7);
-  int r = set_ttl_tos(&p->s, ttl, tos);
-  if (r < 0) return ret_double(env, r);
-  double t;
-  r = send_udp(&p->s, &ss, slen, key, size, &t);
-  return ret_double(env, r < 0 ? r : t);
-}
-
-/* sendTcpSyn(h, addr, dport, ttl, tos, sport, seq, tag) -> send time ns, or -errno */
-static napi_value SendTcp(napi_env env, napi_callback_info info) {
-  size_t argc = 8;
-  napi_value argv[8];
-  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  struct sockaddr_storage ss;
-  socklen_t slen;
-  int ttl, tos;
-  psock *p = send_args(env, argv, 2, &ss, &slen, &ttl, &tos);
-  if (!p) return NULL;
-  int32_t sport;
-  uint32_t seq;
-  napi_get_value_int32(env, argv[5], &sport);
-  napi_get_value_uint32(env, argv[6], &seq);
-  take_tag(env, p, argc, argv, 7);
-  int r = set_ttl_tos(&p->s, ttl, tos);
-  if (r < 0) return ret_double(env, r);
-  double t;
-  r = send_tcp_syn(&p->s, &ss, slen, sport & 0xffff, seq, &t);
-  return ret_double(env, r < 0 ? r : t);
-}
+static napi_value SendEcho(napi_env env, napi_callback_info info) { return send_probe(env, info, SEND_ECHO); }
+static napi_value SendUdp(napi_env env, napi_callback_info info) { return send_probe(env, info, SEND_UDP); }
+static napi_value SendTcp(napi_env env, napi_callback_info info) { return send_probe(env, info, SEND_TCP); }
 
 /* localId(h): echo id of a ping socket / source port of a UDP socket (0 for raw sockets) */
 static napi_value LocalId(napi_env env, napi_callback_info info) {
