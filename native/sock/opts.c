@@ -59,6 +59,21 @@ static napi_value num(napi_env env, double d) {
   return r;
 }
 
+/* [sndbuf, rcvbuf] of fd as the kernel reports them; with strict a failed getsockopt throws
+ * (NULL returned), otherwise it reads as 0. */
+static napi_value buffer_sizes(napi_env env, int fd, int strict) {
+  int snd = 0, rcv = 0;
+  socklen_t len = sizeof snd;
+  if (getsockopt(fd, SOL_SOCKET, SO_SNDBUF, &snd, &len) != 0 && strict) return sock_throw(env, errno, "getsockopt SO_SNDBUF");
+  len = sizeof rcv;
+  if (getsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcv, &len) != 0 && strict) return sock_throw(env, errno, "getsockopt SO_RCVBUF");
+  napi_value arr;
+  CHECK(napi_create_array_with_length(env, 2, &arr));
+  napi_set_element(env, arr, 0, num(env, snd));
+  napi_set_element(env, arr, 1, num(env, rcv));
+  return arr;
+}
+
 /* setBuffers(fd, bytes) -> [sndbuf, rcvbuf] as the kernel reports them afterwards (it doubles the
  * request and caps it at net.core.wmem_max / rmem_max). */
 static napi_value SetBuffers(napi_env env, napi_callback_info info) {
@@ -75,16 +90,7 @@ static napi_value SetBuffers(napi_env env, napi_callback_info info) {
   int v = (int)size;
   if (setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &v, sizeof v) != 0) return sock_throw(env, errno, "setsockopt SO_SNDBUF");
   if (setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &v, sizeof v) != 0) return sock_throw(env, errno, "setsockopt SO_RCVBUF");
-  int snd = 0, rcv = 0;
-  socklen_t len = sizeof snd;
-  getsockopt(fd, SOL_SOCKET, SO_SNDBUF, &snd, &len);
-  len = sizeof rcv;
-  getsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcv, &len);
-  napi_value arr;
-  CHECK(napi_create_array_with_length(env, 2, &arr));
-  napi_set_element(env, arr, 0, num(env, snd));
-  napi_set_element(env, arr, 1, num(env, rcv));
-  return arr;
+  return buffer_sizes(env, fd, 0);
 }
 
 /* getBuffers(fd) -> [sndbuf, rcvbuf] */
@@ -94,16 +100,7 @@ static napi_value GetBuffers(napi_env env, napi_callback_info info) {
   CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   int fd;
   if (argc < 1 || !sock_fd_arg(env, argv[0], 0, &fd)) return NULL;
-  int snd = 0, rcv = 0;
-  socklen_t len = sizeof snd;
-  if (getsockopt(fd, SOL_SOCKET, SO_SNDBUF, &snd, &len) != 0) return sock_throw(env, errno, "getsockopt SO_SNDBUF");
-  len = sizeof rcv;
-  if (getsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcv, &len) != 0) return sock_throw(env, errno, "getsockopt SO_RCVBUF");
-  napi_value arr;
-  CHECK(napi_create_array_with_length(env, 2, &arr));
-  napi_set_element(env, arr, 0, num(env, snd));
-  napi_set_element(env, arr, 1, num(env, rcv));
-  return arr;
+  return buffer_sizes(env, fd, 1);
 }
 
 /* A congestion control name from JS, checked (1..15 of [A-Za-z0-9_-]) before the kernel sees it. */
@@ -166,17 +163,9 @@ static napi_value ProbeTcp(napi_env env, napi_callback_info info) {
     close(fd);
     return sock_throw(env, e, "setsockopt TCP_CONGESTION");
   }
-  int snd = 0, rcv = 0;
-  socklen_t len = sizeof snd;
-  getsockopt(fd, SOL_SOCKET, SO_SNDBUF, &snd, &len);
-  len = sizeof rcv;
-  getsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcv, &len);
+  napi_value sizes = buffer_sizes(env, fd, 0);
   close(fd);
-  napi_value arr;
-  CHECK(napi_create_array_with_length(env, 2, &arr));
-  napi_set_element(env, arr, 0, num(env, snd));
-  napi_set_element(env, arr, 1, num(env, rcv));
-  return arr;
+  return sizes;
 }
 
 /* getCongestion(fd) -> name */
