@@ -11,11 +11,10 @@ import { compileSelection, isEmptySelection, type Selection } from '../mailq/sel
 import { parseDuration, parseSize, parseTimePoint } from '../mailq/duration.js';
 import { assertMessageIds } from '../mailq/ids.js';
 import { formatBp, formatAge } from '../mailq/bp-format.js';
-import { readQueue, readQueueChunks } from '../mailq/spool-read.js';
+import { readQueue, readQueueChunks, countQueue } from '../mailq/spool-read.js';
 import type { QueueMessage } from '../mailq/types.js';
 import type { ActionName } from '../mailq/actions.js';
 import type { WatchSnapshot } from '../mailq/watch.js';
-import path from 'node:path';
 
 interface CommonOpts {
   spool?: string;
@@ -355,8 +354,7 @@ export function register(program: Command): void {
       const spool = await spoolOf(o);
       const sel = selectionOf(o);
       const n = isEmptySelection(sel)
-        ? (o.index && process.env.HOSTOPS_MAILQ_INDEX !== '0' ? (await import('../mailq/spool-index.js')).countFromIndex(path.join(spool, 'input')) : null)
-          ?? (await import('../mailq/spool-scan.js')).countSpool(spool)
+        ? countQueue(spool, { index: o.index })
         : (await readQueueChunks(spool, 'count', { select: sel, index: o.index })).reduce((a, c) => a + c.matched, 0);
       if (o.json) printJson({ count: n });
       else process.stdout.write(`${n}\n`);

@@ -1,7 +1,7 @@
 /** Library API of the mailq module (see API.md): `hostops serve` and the CLI call these. */
 export type { QueueMessage, Recipient, SpoolEntry } from './types.js';
 export { locatePaths, findExim, rotatedLogs, type Paths, type LocateOptions } from './paths.js';
-export { readQueue, readQueueChunks, type ReadQueueOptions } from './spool-read.js';
+export { readQueue, readQueueChunks, countQueue, type ReadQueueOptions } from './spool-read.js';
 export { scanSpool, countSpool } from './spool-scan.js';
 export { countFromIndex, IndexBuilder, listFromIndex } from './spool-index.js';
 export { INDEX_VERSION } from './spool-index-check.js';

@@ -37,6 +37,8 @@ const ERR_SHIFT = 3; // two bits: errorKind
 const ERR_KINDS = [undefined, 'envelope', 'header', 'read'] as const;
 // which optional fields are present (undefined and '' differ for selection)
 const HAS_AUTH = 1, HAS_LOGIN = 2;
+/** hasAge() for a row's flags (no error, or a header error): its -bp text starts with AGE_SLOT. */
+const aged = (f: number): boolean => { const k = (f >> ERR_SHIFT) & 3; return k === 0 || k === 2; };
 
 /**
  * A column of latin1 strings: the bytes one after another, and n+1 offsets. Strings are copied
@@ -277,9 +279,8 @@ export class IndexView {
   /** Row i's -bp text, the age for `ages.now` written into its four-byte slot. */
   writeBp(out: OutBuffer, i: number, ages: Ages): void {
     const bp = this.bp, off = this.bpOff;
-    const kind = (this.flags[i] >> ERR_SHIFT) & 3;
     let from = off[i];
-    if (kind === 0 || kind === 2) { // hasAge(): the row starts with AGE_SLOT
+    if (aged(this.flags[i])) {
       const age = ages.get(this.time[i]);
       if (age.length === AGE_SLOT.length) {
         out.bytes(bp, from, off[i + 1]);
@@ -332,11 +333,14 @@ export class Ages {
 /** Modes an index can answer (the others need whole messages). */
 export const indexModes = (mode: ChunkRequest['mode']): boolean => mode === 'text' || mode === 'ids' || mode === 'count';
 
+/** An index in this format, built for this spool directory. */
+const ours = (h: IndexHeader, inputDir: string): boolean => h.v === INDEX_VERSION && h.input === realInput(inputDir);
+
 /** The last index of this spool if it is in this format and for this spool (changed or not). */
 export function openIndex(inputDir: string): IndexView | string {
   const idx = IndexFile.open<IndexHeader>(indexPath(inputDir));
   if (!idx) return 'none usable';
-  if (idx.header.v !== INDEX_VERSION || idx.header.input !== realInput(inputDir)) { idx.close(); return 'none usable'; }
+  if (!ours(idx.header, inputDir)) { idx.close(); return 'none usable'; }
   try {
     return new IndexView(idx);
   } catch (e) {
@@ -375,8 +379,7 @@ export async function listFromIndex(view: IndexView, inputDir: string, mode: Chu
       for (let i = 0; i < n; i++) {
         const f = flags[i];
         if (f & REREAD) { endRun(off[i]); reread(i); run = off[i + 1]; continue; }
-        const kind = (f >> ERR_SHIFT) & 3;
-        if (kind === 0 || kind === 2) { // hasAge(): the row starts with AGE_SLOT
+        if (aged(f)) {
           const age = ages.get(time[i]);
           if (age.length === AGE_SLOT.length) {
             const at = off[i];
@@ -451,16 +454,17 @@ export async function reuseRows(addon: SpoolAddon, inputDir: string, view: Index
   };
 }
 
-/** exim -bpc from the index when no spool directory has changed; null otherwise. */
+/** exim -bpc from the index when no spool directory has changed; null otherwise. Reads the header only. */
 export function countFromIndex(inputDir: string): number | null {
-  const view = openIndex(inputDir);
-  if (typeof view === 'string') { indexNote(`not used: ${view}`); return null; }
+  const idx = IndexFile.open<IndexHeader>(indexPath(inputDir));
+  const h = idx?.header;
   try {
-    if (!dirsUnchanged(view.idx.header, inputDir)) { indexNote('not used: the spool directories changed'); return null; }
+    if (!h || !ours(h, inputDir) || !Number.isInteger(h.count)) { indexNote('not used: none usable'); return null; }
+    if (!dirsUnchanged(h, inputDir)) { indexNote('not used: the spool directories changed'); return null; }
     indexNote('used');
     // rows whose file could not be read are counted too, as exim counts -H names
-    return view.n;
+    return h.count;
   } finally {
-    view.idx.close();
+    idx?.close();
   }
 }

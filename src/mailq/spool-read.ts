@@ -5,10 +5,10 @@
  */
 import os from 'node:os';
 import path from 'node:path';
-import { scanSpool } from './spool-scan.js';
+import { scanSpool, countSpool } from './spool-scan.js';
 import { readChunk, type ChunkRequest, type ChunkResult } from './spool-chunk.js';
 import { needsHeaders, needsFields, type Selection } from './select.js';
-import { IndexBuilder, listFromIndex, indexNote, openIndex, reuseRows, type IndexView } from './spool-index.js';
+import { IndexBuilder, countFromIndex, listFromIndex, indexNote, openIndex, reuseRows, type IndexView } from './spool-index.js';
 import type { QueueMessage } from './types.js';
 import { spoolAddon, readQueueNative } from './spool-native.js';
 
@@ -22,6 +22,14 @@ export interface ReadQueueOptions {
   onParts?: (parts: (string | Buffer)[]) => Promise<void> | void;
   /** Use and refresh the queue index (spool-index.ts); default on, off with HOSTOPS_MAILQ_INDEX=0. */
   index?: boolean;
+}
+
+/** The queue index is on unless --no-index (index: false) or HOSTOPS_MAILQ_INDEX=0. */
+const indexWanted = (index: boolean | undefined): boolean => index !== false && process.env.HOSTOPS_MAILQ_INDEX !== '0';
+
+/** exim -bpc: from the queue index when no spool directory changed, else by listing directories. */
+export function countQueue(spool: string, opts: { index?: boolean } = {}): number {
+  return (indexWanted(opts.index) ? countFromIndex(path.join(spool, 'input')) : null) ?? countSpool(spool);
 }
 
 /**
@@ -60,7 +68,7 @@ export async function readQueueChunks(spool: string, mode: ChunkRequest['mode'],
   const native = spoolAddon();
   if (native) {
     const input = path.join(spool, 'input');
-    const useIndex = opts.index !== false && process.env.HOSTOPS_MAILQ_INDEX !== '0' && indexable(mode, opts.select);
+    const useIndex = indexWanted(opts.index) && indexable(mode, opts.select);
     let view: IndexView | null = null;
     if (useIndex) {
       const v = openIndex(input);
