@@ -1,6 +1,8 @@
 /** Helpers for iperf tests: free loopback ports, real iperf3/iperf peers started and killed by pid. */
 import net from 'node:net';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import assert from 'node:assert/strict';
+import { startServer, type IperfJson } from '../../src/iperf/index.js';
 
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -67,6 +69,22 @@ export function run(cmd: string, args: string[], timeoutMs = 20_000): Promise<{ 
 }
 
 export type J = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+/** A one-second test by the real iperf3 client (`-J`, plus args) against our server on loopback: both JSON results. */
+export async function iperf3AgainstOurs(args: string[]): Promise<{ theirs: J; ours: J }> {
+  const port = await freePort();
+  const results: IperfJson[] = [];
+  const srv = await startServer({ port, host: '127.0.0.1', onEvent: (e) => { if (e.type === 'result') results.push(e.json); } });
+  try {
+    const r = await run('iperf3', ['-c', '127.0.0.1', '-p', String(port), '-J', '-t', '1', ...args]);
+    const theirs = JSON.parse(r.stdout) as J;
+    assert.equal(theirs.error, undefined, `iperf3 reported: ${theirs.error}`);
+    assert.equal(results.length, 1);
+    return { theirs, ours: results[0] as J };
+  } finally {
+    await srv.close();
+  }
+}
 
 /**
  * Resolves once something listens on 127.0.0.1:port (state LISTEN in /proc/net/tcp). iperf 2.1.8

@@ -4,8 +4,8 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { runClient, startServer, type IperfJson } from '../../src/iperf/index.js';
-import { freePort, requireBinary, run, startPeer, type J } from './helpers.js';
+import { runClient, startServer } from '../../src/iperf/index.js';
+import { freePort, requireBinary, run, startPeer, iperf3AgainstOurs, type J } from './helpers.js';
 
 requireBinary('iperf3');
 
@@ -61,37 +61,23 @@ test('our client with -n stops at the byte count', async () => {
   assert.equal((ours.end as J).sum_sent.bytes, 64 * 1024 * 1024);
 });
 
-async function realClientAgainstOurs(args: string[]) {
-  const port = await freePort();
-  const results: IperfJson[] = [];
-  const srv = await startServer({ port, host: '127.0.0.1', onEvent: (e) => { if (e.type === 'result') results.push(e.json); } });
-  try {
-    const r = await run('iperf3', ['-c', '127.0.0.1', '-p', String(port), '-J', '-t', '1', ...args]);
-    const theirs = JSON.parse(r.stdout) as J;
-    assert.equal(theirs.error, undefined, `iperf3 reported: ${theirs.error}`);
-    assert.equal(results.length, 1);
-    return { theirs, ours: results[0] };
-  } finally {
-    await srv.close();
-  }
-}
 
 test('iperf3 -c against our server: TCP, counts agree', async () => {
-  const { theirs, ours } = await realClientAgainstOurs([]);
+  const { theirs, ours } = await iperf3AgainstOurs([]);
   assert.equal(theirs.end.sum_received.bytes, (ours.end as J).sum_received.bytes, 'iperf3 shows what our server counted');
   assert.equal(theirs.end.sum_sent.bytes, (ours.end as J).sum_sent.bytes);
   assert.ok(theirs.end.sum_received.bytes > 0);
 });
 
 test('iperf3 -c -P 2 -R against our server', async () => {
-  const { theirs, ours } = await realClientAgainstOurs(['-P', '2', '-R']);
+  const { theirs, ours } = await iperf3AgainstOurs(['-P', '2', '-R']);
   assert.equal(theirs.end.streams.length, 2);
   assert.equal(theirs.end.sum_sent.bytes, (ours.end as J).sum_sent.bytes, 'iperf3 shows what our server sent');
   assert.equal(theirs.end.sum_received.bytes, (ours.end as J).sum_received.bytes);
 });
 
 test('iperf3 -c --bidir against our server', async () => {
-  const { theirs, ours } = await realClientAgainstOurs(['--bidir']);
+  const { theirs, ours } = await iperf3AgainstOurs(['--bidir']);
   const o = ours.end as J;
   assert.equal(theirs.end.sum_sent.bytes, o.sum_sent.bytes);
   assert.equal(theirs.end.sum_received.bytes, o.sum_received.bytes);
@@ -100,7 +86,7 @@ test('iperf3 -c --bidir against our server', async () => {
 });
 
 test('iperf3 -c --get-server-output receives our server text', async () => {
-  const { theirs } = await realClientAgainstOurs(['--get-server-output']);
+  const { theirs } = await iperf3AgainstOurs(['--get-server-output']);
   assert.match(String(theirs.server_output_text), /Accepted connection from 127\.0\.0\.1, port \d+/);
   assert.match(String(theirs.server_output_text), /receiver/);
 });

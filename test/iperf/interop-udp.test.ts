@@ -4,8 +4,8 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { runClient, startServer, type IperfJson } from '../../src/iperf/index.js';
-import { freePort, requireBinary, run, startPeer, type J } from './helpers.js';
+import { runClient } from '../../src/iperf/index.js';
+import { freePort, requireBinary, startPeer, iperf3AgainstOurs, type J } from './helpers.js';
 
 requireBinary('iperf3');
 
@@ -46,23 +46,9 @@ test('our UDP client -R -P 2 against iperf3 -s: we measure loss and jitter', asy
   }
 });
 
-async function realClientRaw(args: string[]) {
-  const port = await freePort();
-  const results: IperfJson[] = [];
-  const srv = await startServer({ port, host: '127.0.0.1', onEvent: (e) => { if (e.type === 'result') results.push(e.json); } });
-  try {
-    const r = await run('iperf3', ['-c', '127.0.0.1', '-p', String(port), '-J', '-t', '1', '-u', ...args]);
-    const theirs = JSON.parse(r.stdout) as J;
-    assert.equal(theirs.error, undefined, `iperf3 reported: ${theirs.error}`);
-    assert.equal(results.length, 1);
-    return { theirs, ours: results[0] };
-  } finally {
-    await srv.close();
-  }
-}
 
 async function realClient(args: string[]) {
-  const { theirs, ours } = await realClientRaw(args);
+  const { theirs, ours } = await iperf3AgainstOurs(['-u', ...args]);
   return { theirs, ours: ours.end as J };
 }
 
@@ -86,7 +72,7 @@ test('iperf3 -c -u -R and --bidir against our server', async () => {
 
 test('default UDP length is the control connection MSS, as iperf3 picks it (both directions agree)', async () => {
   // What a real iperf3 client chooses here, seen by our server ...
-  const { ours: theirChoice } = await realClientRaw(['-b', '1M']);
+  const { ours: theirChoice } = await iperf3AgainstOurs(['-u', '-b', '1M']);
   const b = (theirChoice.start as J).test_start.blksize;
   // ... and what our client chooses, seen by a real iperf3 server.
   const port = await freePort();

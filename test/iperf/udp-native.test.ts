@@ -8,8 +8,7 @@ import assert from 'node:assert/strict';
 import dgram from 'node:dgram';
 import { countUdp } from '../../src/iperf/udp-data.js';
 import { StreamStats } from '../../src/iperf/stream.js';
-import { startServer, type IperfJson } from '../../src/iperf/index.js';
-import { freePort, requireBinary, run, type J } from './helpers.js';
+import { requireBinary, iperf3AgainstOurs, type J } from './helpers.js';
 
 requireBinary('iperf3');
 
@@ -80,22 +79,9 @@ test('native counters with 64-bit sequence numbers beyond 2^32', async () => {
   assert.equal(native.errors, js.errors);
 });
 
-async function iperf3ToOurs(args: string[]) {
-  const port = await freePort();
-  const results: IperfJson[] = [];
-  const srv = await startServer({ port, host: '127.0.0.1', onEvent: (e) => { if (e.type === 'result') results.push(e.json); } });
-  try {
-    const r = await run('iperf3', ['-c', '127.0.0.1', '-p', String(port), '-J', '-t', '1', '-u', ...args]);
-    const theirs = JSON.parse(r.stdout) as J;
-    assert.equal(theirs.error, undefined, `iperf3 reported: ${theirs.error}`);
-    return { theirs, ours: results[0] as J };
-  } finally {
-    await srv.close();
-  }
-}
 
 test('iperf3 -u -b 300M -P 2 into the native receiver: every sent datagram accounted for, per interval too', async () => {
-  const { theirs, ours } = await iperf3ToOurs(['-b', '300M', '-l', '1400', '-P', '2', '-w', '4M']);
+  const { theirs, ours } = await iperf3AgainstOurs(['-u', '-b', '300M', '-l', '1400', '-P', '2', '-w', '4M']);
   const sum = ours.end.sum_received;
   // received + lost = highest sequence seen; iperf3 stops the clock at TEST_END, a few may be in flight
   assert.ok(sum.packets <= theirs.end.sum_sent.packets && sum.packets >= theirs.end.sum_sent.packets * 0.98);
@@ -111,7 +97,7 @@ test('iperf3 -u -b 300M -P 2 into the native receiver: every sent datagram accou
 test('the JS receive path still works as the fallback (HOSTOPS_IPERF_UDP_RX=js)', async () => {
   process.env.HOSTOPS_IPERF_UDP_RX = 'js';
   try {
-    const { theirs, ours } = await iperf3ToOurs(['-b', '20M', '-l', '1200']);
+    const { theirs, ours } = await iperf3AgainstOurs(['-u', '-b', '20M', '-l', '1200']);
     assert.equal(theirs.end.sum.lost_packets, ours.end.sum.lost_packets);
     assert.equal(theirs.end.sum_received.bytes, ours.end.sum_received.bytes);
     assert.ok(ours.end.sum_received.packets > 1000);
