@@ -160,3 +160,37 @@ test('--counter on a CSV of raw octet counters: rates, wraps and a reset as a ga
   assert.deepEqual(v.map((x) => (Number.isNaN(x) ? null : Math.round(x))), [1000, 1001, null, 1000]);
   assert.ok(r.problems.some((p) => /reset/.test(p.message) && /c\.csv/.test(p.where)));
 });
+
+test('sysstat: sadf -d of sar -A keeps key columns as keys (CPU -1/0/1, INTR, TTY, IFACE, DEV) and agrees with sadf -j', () => {
+  const t = tmp();
+  try {
+    const sa = path.join(t.dir, 'sa');
+    run('/usr/lib/sysstat/sadc', ['-S', 'XALL', '1', '3', sa]);
+    const d = parseText(run('sadf', ['-d', sa, '--', '-A']), 'sa.d');
+    const j = parseText(run('sadf', ['-j', sa, '--', '-A']), 'sa.json');
+    // before the fix every CPU merged into one vm:%usr series and a CPU series appeared
+    assert.ok(!d.series.some((s) => s.labels?.column === 'CPU' || s.labels?.column === 'INTR' || s.labels?.column === 'TTY'), 'no key column read as data');
+    const cpus = d.series.filter((s) => s.labels?.column === '%usr').map((s) => s.labels!.cpu).sort();
+    const jCpus = j.series.filter((s) => s.labels?.column === 'usr').map((s) => s.labels!.cpu).sort();
+    assert.ok(cpus.length >= 2 && cpus.includes('all'), `one %usr series per CPU plus all: ${cpus}`);
+    assert.deepEqual(cpus, jCpus);
+    const same = (what: string, dc: (s: typeof d.series[0]) => boolean, jc: (s: typeof j.series[0]) => boolean, key: (l: Record<string, string>) => string) => {
+      const dm = new Map(d.series.filter(dc).map((s) => [key(s.labels!), s]));
+      const jm = new Map(j.series.filter(jc).map((s) => [key(s.labels!), s]));
+      assert.ok(dm.size > 0, `${what}: present in sadf -d`);
+      assert.deepEqual([...dm.keys()].sort(), [...jm.keys()].sort(), `${what}: the same instances`);
+      for (const [k, s] of dm) {
+        const o = jm.get(k)!;
+        assert.deepEqual(Array.from(s.times), Array.from(o.times), `${what} ${k}: times`);
+        Array.from(s.values).forEach((v, i) => close(v, o.values[i], 0.006 * Math.max(1, Math.abs(v)), `${what} ${k}[${i}]`));
+        assert.equal(s.unit, o.unit, `${what} ${k}: unit`);
+      }
+    };
+    same('cpu %usr', (s) => s.labels?.column === '%usr', (s) => s.labels?.column === 'usr' && 'cpu' in s.labels!, (l) => l.cpu);
+    same('interrupts', (s) => 'intr' in s.labels!, (s) => 'intr' in s.labels!, (l) => `${l.intr}/${l.column}`);
+    same('net rxkB/s', (s) => s.labels?.column === 'rxkB/s', (s) => s.labels?.column === 'rxkB', (l) => l.iface);
+    same('tty rcvin/s', (s) => s.labels?.column === 'rcvin/s', (s) => s.labels?.column === 'rcvin', (l) => l.tty ?? l.line);
+    same('disk tps', (s) => s.labels?.column === 'tps' && 'dev' in s.labels!, (s) => s.labels?.column === 'tps' && 'disk-device' in s.labels!, (l) => l.dev ?? l['disk-device']);
+    assert.equal(matchSeries('vm', []).length, 0);
+  } finally { t.done(); }
+});
