@@ -111,6 +111,21 @@ test('rrdtool fetch, xport XML and xport JSON (made by Debian rrdtool) agree', (
     const at = (r: typeof results[0], name: string) => { const s = matchSeries(name, r.series)[0]; return new Map(Array.from(s.times).map((x, i) => [x, s.values[i]])); };
     const f = at(results[0], 'mem'), x = at(results[1], 'mem'), j = at(results[2], 'mem');
     for (const [ts, v] of f) if (Number.isFinite(v)) { close(x.get(ts)!, v, 1e-6, 'xml'); close(j.get(ts)!, v, 1e-6, 'json'); }
+    // xport --enumds names the value elements <v0>, <v1>: the same numbers as plain xport
+    const en = run('rrdtool', ['xport', '--enumds', ...args, `DEF:a=${rrd}:in:AVERAGE`, `DEF:b=${rrd}:mem:AVERAGE`, 'XPORT:a:in', 'XPORT:b:mem']);
+    assert.match(en, /<v0>/);
+    const re = parseText(en, 'enumds.xml');
+    assert.equal(re.format, 'rrd-xport-xml');
+    assert.deepEqual(re.series.map((s) => Array.from(s.values)), results[1].series.map((s) => Array.from(s.values)));
+    // fetch with its header line cut off (rrdtool fetch | tail -n +3): every row kept, columns ds0, ds1
+    const headless = fetch.split('\n').slice(2).join('\n');
+    assert.equal(detectFormat(headless), 'rrd-fetch');
+    const rh = parseText(headless, 'headless.txt');
+    const full = results[0];
+    assert.deepEqual(rh.series.map((s) => s.name), ['ds0', 'ds1']);
+    assert.deepEqual(Array.from(rh.series[1].times), Array.from(full.series[1].times), 'no row lost');
+    assert.deepEqual(Array.from(rh.series[1].values), Array.from(full.series[1].values));
+    assert.ok(rh.problems.some((p) => /no DS-name header/.test(p.message)));
     // rrdtool 1.4-style JSON (unquoted keys, single quotes) still parses
     const old = "{ about: 'RRDtool xport JSON output', meta: { start: 1700000300, step: 300, end: 1700000900, legend: [ 'in' ] }, data: [ [ 1.0e+03 ], [ null ], ] }";
     const ro = parseText(old, 'old.json', { format: 'rrd-xport-json' });

@@ -32,6 +32,8 @@ export function detectFormat(text: string, file = ''): InputFormat {
   if (/=\s*Counter(32|64):/.test(head)) return 'snmp';
   const lines = t.split(/\r?\n/).filter((l) => l.trim());
   if (lines.length >= 2 && /^\d+ \d+ \d+$/.test(lines[0].trim()) && /^\d+ \d+ \d+ \d+ \d+$/.test(lines[1].trim())) return 'mrtg';
+  // rrdtool fetch with its DS-name header cut off: every line is "epoch: v v ..."
+  if (lines.length >= 1 && lines.slice(0, 8).every((l) => /^\d{9,}:\s/.test(l.trim()))) return 'rrd-fetch';
   if (lines.length >= 2 && /^[\w\s.-]+$/.test(lines[0]) && !/\d{9}/.test(lines[0]) && /^\d+:\s/.test(lines[1].trim())) return 'rrd-fetch';
   void file;
   return 'csv';

@@ -17,13 +17,24 @@ function build(names: string[], source: string, step: number, fmt: ParseResult['
   return { format: fmt, series, problems };
 }
 
+const FETCH_ROW = /^\d+:\s/;
+
 export function parseRrdFetch(text: string, source: string): ParseResult {
   const lines = text.split(/\r?\n/);
   let i = 0;
   while (i < lines.length && lines[i].trim() === '') i++;
-  const names = (lines[i] ?? '').trim().split(/\s+/).filter(Boolean);
-  if (!names.length) throw new HostopsError('CAPACITY_EMPTY_INPUT', `No DS header in ${source}`, { where: `${source}:1` });
   const problems: InputProblem[] = [];
+  const first = (lines[i] ?? '').trim();
+  // `rrdtool fetch | tail -n +3` (or a grep) drops the DS-name header: the first line is then a row
+  const headless = FETCH_ROW.test(first);
+  let names: string[];
+  if (headless) {
+    const n = first.replace(FETCH_ROW, '').trim().split(/\s+/).length;
+    names = Array.from({ length: n }, (_, k) => `ds${k}`);
+    problems.push({ where: `${source}:${i + 1}`, message: `no DS-name header line: the ${n} column(s) are named ${names.join(', ')}` });
+    i--;
+  } else names = first.split(/\s+/).filter(Boolean);
+  if (!names.length) throw new HostopsError('CAPACITY_EMPTY_INPUT', `No DS header in ${source}`, { where: `${source}:1` });
   const rows: { t: number; v: number[] }[] = [];
   for (i++; i < lines.length; i++) {
     const l = lines[i].trim();
@@ -55,7 +66,8 @@ export function parseRrdXportXml(text: string, source: string): ParseResult {
   let k = 0;
   for (const m of text.matchAll(/<row>([\s\S]*?)<\/row>/g)) {
     const t = tag(m[1], 't');
-    const v = [...m[1].matchAll(/<v>\s*([^<]*?)\s*<\/v>/g)].map((x) => parseValue(x[1]));
+    // `xport --enumds` writes <v0>, <v1>, ... instead of <v>
+    const v = [...m[1].matchAll(/<v(\d*)>\s*([^<]*?)\s*<\/v\1>/g)].map((x) => parseValue(x[2]));
     if (v.some((x) => x === undefined)) problems.push({ where: `${source}: row ${k + 1}`, message: 'non-numeric <v>; kept as a gap' });
     rows.push({ t: t !== undefined ? Number(t) : start + k * step, v: v.map((x) => (x === undefined ? NaN : x)) });
     k++;
