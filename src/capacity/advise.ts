@@ -110,7 +110,7 @@ export function adviseSeries(s: Series, prices?: PriceTable, opts: AdviseOptions
   }
   const sizing = Math.max(p995 * (1 + headroom), Number.isFinite(dmP90) ? dmP90 : 0);
   const adv: Advice = {
-    series: s.name, unit: prices?.unit ?? 'unit', step, days, samples: sm.n, gaps: sm.gaps,
+    series: s.name, unit: prices?.unit ?? (s.unit && s.unit !== 'unknown' ? s.unit : 'unit'), step, days, samples: sm.n, gaps: sm.gaps,
     stats: { mean: sm.mean, p50: sm.p50, p95: sm.p95, p99: sm.p99, max: sm.max, cv: sm.cv, peakToMean: sm.peakToMean, p99ToMean: sm.p99ToMean, swing, dutyCycle: fractionAbove(x, sm.mean + 2 * sm.std) },
     seasonality: { dailyAutocorr: dailyAc, weeklyAutocorr: weeklyAc, dailyStrength: dailyStr, weeklyStrength: weeklyStr, pattern },
     expectedPeak: { p995Headroom: p995 * (1 + headroom), dailyPeakP90: dmP90, gumbel30d: gumbel, sizing, headroom },
