@@ -99,8 +99,9 @@ export function align(raw: RawSeries, opts: AlignOptions): { series: Series; gap
   const defInterval = s.interval ?? (Number.isFinite(typical) ? typical : step);
   const maxHold = opts.maxHold ?? 2 * (Number.isFinite(typical) ? typical : step);
   const firstT = n0 ? s.times[0] - (s.intervals ? s.intervals[0] : defInterval || step) : 0;
-  const start = opts.start ?? Math.floor(firstT / step) * step;
-  const end = opts.end ?? (n0 ? Math.ceil(s.times[n0 - 1] / step) * step : start);
+  const ph = opts.start === undefined ? phaseOf([s], step) : 0;
+  const start = opts.start ?? Math.floor((firstT - ph) / step) * step + ph;
+  const end = opts.end ?? (n0 ? Math.ceil((s.times[n0 - 1] - ph) / step) * step + ph : start);
   const len = Math.max(0, Math.round((end - start) / step));
   if (len > MAX_GRID_CELLS) {
     // one stray timestamp (a year typo, garbage read as a time) must not make a grid of gigabytes
@@ -157,7 +158,27 @@ export function commonGrid(raws: RawSeries[], step?: number): { start: number; e
     lo = Math.min(lo, a - iv); hi = Math.max(hi, b);
   }
   if (!Number.isFinite(lo)) return { start: 0, end: 0, step: st };
-  return { start: Math.floor(lo / st) * st, end: Math.ceil(hi / st) * st, step: st };
+  const ph = phaseOf(raws, st);
+  return { start: Math.floor((lo - ph) / st) * st + ph, end: Math.ceil((hi - ph) / st) * st + ph, step: st };
+}
+
+/**
+ * The offset of the grid from multiples of the step. Prometheus evaluates a range query at
+ * start + k*step, and a start with a fraction of a second (1700000000.35) puts every sample off
+ * whole seconds: a grid on multiples of the step would split each sample over two cells and blend
+ * the peaks. When every timestamp of every series sits at one offset, the grid takes it; else 0.
+ */
+export function phaseOf(raws: RawSeries[], step: number): number {
+  let ph = NaN;
+  for (const r of raws) {
+    for (let i = 0; i < r.times.length; i++) {
+      const p = ((r.times[i] % step) + step) % step;
+      if (ph !== ph) { ph = p; continue; }
+      const d = Math.abs(p - ph);
+      if (Math.min(d, step - d) > 1e-3) return 0;
+    }
+  }
+  return ph === ph && Math.min(ph, step - ph) > 1e-3 ? ph : 0;
 }
 
 /** Align several raw series onto one grid. */
