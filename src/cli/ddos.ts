@@ -72,6 +72,12 @@ export function formatReport(r: DdosReport): string {
     + `fragments ${r.fragments} (${r.orphanFragments} without a first fragment), short ${r.shortPackets}, malformed ${r.malformedPackets}`);
   if (r.conversations.untrackedPackets) out.push(`  ${r.conversations.untrackedPackets} udp packets beyond --max-conversations were not given a conversation (attack counts include them)`);
   if (r.truncated) out.push(`  truncated: ${r.truncated.message}`);
+  const enc = Object.entries(r.encapsulations);
+  if (enc.length) {
+    out.push(`  decapsulated: ${enc.map(([k, n]) => `${k} ${n}`).join(', ')} (victims and reflectors are the inner addresses)`);
+    for (const t of r.tunnels) out.push(`    ${t.kind} ${t.outerSource} -> ${t.outerDestination}: ${t.frames} frames, ${human(t.bytes, 'B')}`);
+    if (r.tunnelsNotListed) out.push(`    ${r.tunnelsNotListed} more tunnels not listed`);
+  }
   const th = r.thresholds;
   out.push(`thresholds: peak >= ${th.minPps} pkt/s, >= ${th.minReflectors} reflectors, >= ${th.minBytes} bytes per victim and protocol`);
   if (r.victims.length === 0) { out.push('no reflection attack found'); return out.join('\n') + '\n'; }

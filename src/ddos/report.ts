@@ -1,6 +1,6 @@
 /** Turns the analyzer's tables into the typed report (end of input only, so allocation is fine). */
 import { formatWords } from './addr.js';
-import { Analyzer, FLOW, P_BYTES, P_PKTS, V_BYTES, V_FIRST, V_LAST, V_MONLIST, V_PB, V_PKTS, V_PP, V_PSEC, V_REFL } from './analyzer.js';
+import { Analyzer, ENCAPSULATIONS, FLOW, P_BYTES, P_PKTS, V_BYTES, V_FIRST, V_LAST, V_MONLIST, V_PB, V_PKTS, V_PP, V_PSEC, V_REFL } from './analyzer.js';
 import type { CaptureFormat } from './capture-reader.js';
 
 export interface AttackVector {
@@ -44,6 +44,12 @@ export interface UdpConversation {
   start: number; duration: number;
 }
 
+/** One IP tunnel (GRE, ERSPAN, IP-in-IP, 6in4, VXLAN, GENEVE) by its outer addresses. */
+export interface Tunnel { kind: string; outerSource: string; outerDestination: string; frames: number; bytes: number }
+
+/** Tunnels listed in the report, busiest first; the rest are counted in tunnelsNotListed. */
+export const MAX_TUNNELS = 50;
+
 export interface DdosReport {
   source: string;
   format: CaptureFormat;
@@ -66,6 +72,14 @@ export interface DdosReport {
   shortPackets: number;
   malformedPackets: number;
   unsupportedLinkPackets: number;
+  /**
+   * Frames per encapsulation decoded on the way to the UDP inside (gre, erspan-1/2/3, ipip, 6in4,
+   * 4in6, 6in6, vxlan, geneve, mpls, pppoe, ppp, nflog); only those seen. Victims, reflectors and
+   * conversations are the inner addresses; the outer ones are in tunnels.
+   */
+  encapsulations: Record<string, number>;
+  tunnels: Tunnel[];
+  tunnelsNotListed: number;
   /**
    * UDP conversations counted as `tshark -q -z conv,udp` does; untrackedPackets > 0 when the
    * maxConversations bound was reached (those packets still count for attacks).
@@ -153,6 +167,15 @@ export function buildReport(an: Analyzer, meta: { source: string; format: Captur
     });
   }
 
+  const encapsulations: Record<string, number> = {};
+  ENCAPSULATIONS.forEach((name, i) => { if (an.encap[i] > 0) encapsulations[name] = an.encap[i]; });
+  const tt = an.tunnels, tunnels: Tunnel[] = [];
+  for (let i = 0; i < tt.size; i++) {
+    tunnels.push({ kind: ENCAPSULATIONS[tt.keys[i * 9 + 8]], outerSource: formatWords(tt.keys, i * 9), outerDestination: formatWords(tt.keys, i * 9 + 4),
+      frames: tt.vals[i * 2], bytes: tt.vals[i * 2 + 1] });
+  }
+  tunnels.sort((x, y) => y.frames - x.frames || y.bytes - x.bytes);
+
   const report: DdosReport = {
     source: meta.source, format: meta.format, compressed: meta.compressed, linktypes: meta.linktypes,
     packets: an.frames, bytes: an.bytes,
@@ -160,6 +183,7 @@ export function buildReport(an: Analyzer, meta: { source: string; format: Captur
     ipv4: an.ipv4, ipv6: an.ipv6, nonIp: an.nonIp, otherIp: an.otherIp,
     udpPackets: an.udpFrames, udpBytes: an.udpBytes, fragments: an.fragments, orphanFragments: an.orphanFragments,
     shortPackets: an.short, malformedPackets: an.malformed, unsupportedLinkPackets: an.unsupportedLink,
+    encapsulations, tunnels: tunnels.slice(0, MAX_TUNNELS), tunnelsNotListed: Math.max(0, tunnels.length - MAX_TUNNELS),
     conversations: { count: flows.size, frames: convFrames, bytes: convBytes, untrackedPackets: an.untrackedPackets },
     thresholds: { ...th }, truncated: meta.truncated, victims,
   };
