@@ -359,8 +359,10 @@ export class Analyzer implements PacketSink {
         const sport = (buf[o] << 8) | buf[o + 1];
         const dport = (buf[o + 2] << 8) | buf[o + 3];
         if (!udpSeen) { udpSeen = true; this.udpFrames++; this.udpBytes += origlen; }
-        if ((dport === 4789 || dport === 6081) && depth < MAX_DEPTH && frag === 0) {
-          // VXLAN / GENEVE: the outer UDP is a conversation of its own in tshark's table
+        // VXLAN / GENEVE, unless it comes from a reflector port: a DNS answer to the victim's random
+        // port 4789 is DNS (tshark too tries the lower port first); tunnel sources are hashed high ports
+        if ((dport === 4789 || dport === 6081) && depth < MAX_DEPTH && frag === 0 && this.ports[sport] === 0) {
+          // the outer UDP is a conversation of its own in tshark's table
           if (this.conv(sport, dport, origlen, ts) < 0) this.untrackedPackets++;
           const inner = dport === 4789 ? this.vxlan(buf, o + 8, end, origlen) : this.geneve(buf, o + 8, end, origlen);
           if (inner <= 0) { if (inner < 0) this.short++; return; }

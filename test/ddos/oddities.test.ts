@@ -41,3 +41,13 @@ test('IPv6 routing headers and the Home Address option: the addresses tshark sho
   assert.deepEqual(r.victims.map((v) => v.address).sort(), ['2001:db8:50::5', '2001:db8:50::6', '2001:db8:50::7', '2001:db8:50::8', '2001:db8:50::9']);
   assert.equal(r.victims.find((v) => v.address === '2001:db8:50::8')!.topReflectors[0].address, '2001:db8:99::4');
 });
+
+test('DNS answers to the victim ports 4789 and 6081 are DNS reflection, not VXLAN/GENEVE tunnels', async () => {
+  const file = path.join(dir, 'port4789.pcap');
+  const r = await analyzeCapture(file, { minPps: 1, minReflectors: 10, conversations: true });
+  assert.deepEqual(r.encapsulations, {});
+  assert.equal(r.victims.length, 1);
+  assert.equal(r.victims[0].packets, 120);
+  assert.equal(r.victims[0].vectors[0].protocol, 'dns');
+  assert.equal(r.conversations.count, convUdp(file).size);
+});

@@ -5,6 +5,8 @@ badlen.pcap: NTP replies whose IPv4 total length (10) is shorter than the header
 ipv6-routing.pcap: NTP replies with an IPv6 routing header type 0, type 2 (Mobile IPv6) or a segment
   routing header with segments left, one already at its last segment, and one with a Home Address
   destination option: tshark shows the final destination and the home address.
+port4789.pcap: DNS answers from port 53 to the victim's random ports 4789 and 6081 (VXLAN's and
+  GENEVE's): DNS reflection, not tunnels.
 """
 import sys
 
@@ -45,7 +47,16 @@ def routing():
     ])
 
 
+def port4789():
+    pkts = []
+    for i in range(12):
+        for n in range(10):
+            pkts.append(eth() / IP(src='198.18.20.%d' % (i + 1), dst='198.18.60.6') / UDP(sport=53, dport=4789 if n % 2 else 6081) / Raw(bytes(1200)))
+    return stamp(pkts)
+
+
 if __name__ == '__main__':
     out = sys.argv[1]
     wrpcap(out + '/badlen.pcap', badlen())
     wrpcap(out + '/ipv6-routing.pcap', routing())
+    wrpcap(out + '/port4789.pcap', port4789())
