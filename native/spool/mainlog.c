@@ -317,11 +317,13 @@ static void feed(ml_t *m, const char *s, long len) {
       long e = find(s, len, "] ", 2, o);
       if (e != -1 && e < q) { o = e + 2; c = AT(o); }
     }
-    if (c == 'c' && AT(o + 1) == 'w' && AT(o + 2) == 'd' && AT(o + 3) == '=') do_cwd(m, s, len, o + 4, q);
+    /* each marker must end inside this line: after a cut line ("...:00.\n") o is past q and
+       the next line's bytes would be read as this one's, with a negative length (issue 11) */
+    if (o + 4 <= q && c == 'c' && AT(o + 1) == 'w' && AT(o + 2) == 'd' && AT(o + 3) == '=') do_cwd(m, s, len, o + 4, q);
     else if (m->scriptsOnly) { /* arrivals not wanted */ }
     else if (AT(o + 6) == '-') {
-      if (AT(o + 13) == '-' && AT(o + 16) == ' ' && AT(o + 17) == '<' && AT(o + 18) == '=' && AT(o + 19) == ' ') do_arrival(m, s, p, o + 20, q);
-      else if (AT(o + 18) == '-' && AT(o + 23) == ' ' && AT(o + 24) == '<' && AT(o + 25) == '=' && AT(o + 26) == ' ') do_arrival(m, s, p, o + 27, q);
+      if (o + 20 <= q && AT(o + 13) == '-' && AT(o + 16) == ' ' && AT(o + 17) == '<' && AT(o + 18) == '=' && AT(o + 19) == ' ') do_arrival(m, s, p, o + 20, q);
+      else if (o + 27 <= q && AT(o + 18) == '-' && AT(o + 23) == ' ' && AT(o + 24) == '<' && AT(o + 25) == '=' && AT(o + 26) == ' ') do_arrival(m, s, p, o + 27, q);
     }
     p = q + 1;
   }
@@ -370,12 +372,14 @@ napi_value ml_new(napi_env env, napi_callback_info info) {
   if (napi_get_named_property(env, o, "spoolDirs", &arr) == napi_ok) napi_get_array_length(env, arr, &n);
   m->spoolDirs = calloc(n + 1, sizeof *m->spoolDirs);
   m->spoolLens = calloc(n + 1, sizeof *m->spoolLens);
+  if (!m->spoolDirs || !m->spoolLens) { ml_free(env, m, NULL); napi_throw_error(env, NULL, "out of memory"); return NULL; }
   for (uint32_t i = 0; i < n; i++) {
     napi_value e;
     napi_get_element(env, arr, i, &e);
     size_t l = 0;
     napi_get_value_string_latin1(env, e, NULL, 0, &l);
     m->spoolDirs[i] = malloc(l + 1);
+    if (!m->spoolDirs[i]) { ml_free(env, m, NULL); napi_throw_error(env, NULL, "out of memory"); return NULL; }
     napi_get_value_string_latin1(env, e, m->spoolDirs[i], l + 1, &l);
     m->spoolLens[i] = l;
     m->nSpool++;
