@@ -206,11 +206,10 @@ static napi_value Scan(napi_env env, napi_callback_info info) {
   size_t total = 0;
   for (size_t i = 0; i < s->n; i++) total += s->e[i].len;
   char *names = malloc(total + 1);
-  void *meta;
+  void *meta = NULL;
   napi_value ab;
-  napi_create_arraybuffer(env, s->n * 3 + 1, &meta, &ab);
+  if (!names || napi_create_arraybuffer(env, s->n * 3 + 1, &meta, &ab) != napi_ok) { free(names); return throw_errno(env, ENOMEM, "cannot list", path); }
   uint8_t *m = meta;
-  if (!names) return throw_errno(env, ENOMEM, "cannot list", path);
   size_t off = 0;
   for (size_t i = 0; i < s->n; i++) {
     memcpy(names + off, s->e[i].name, s->e[i].len);
@@ -307,7 +306,27 @@ static int reserve(out_t *o, size_t more) {
   return 0;
 }
 
-/* Appends the whole file (one read when it fits in 64 KB, as the JS reader did); 0 or an errno. */
+/* -H and -J files are small (exim's header_maxsize is 1 MB; even 50000 recipients of 256 bytes
+   stay far below this): a larger one is reported as EFBIG rather than read into memory. The same
+   cap is in src/mailq/spool-chunk.ts (MAX_SPOOL_FILE). */
+#define MAX_SPOOL_FILE ((size_t)64 << 20)
+
+/* Opens a -H or -J file for reading: never through a symlink (ELOOP), never blocking on a FIFO
+   (O_NONBLOCK; a FIFO, socket or device is ESPIPE, a directory EISDIR), never over the cap
+   (EFBIG), so a hostile spool entry cannot hang a libuv thread or eat memory. fd or -errno. */
+static int open_spool_file(int dfd, const char *name, struct stat *st) {
+  int fd = openat(dfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+  if (fd < 0) return -errno;
+  int err = 0;
+  if (fstat(fd, st) != 0) err = errno;
+  else if (!S_ISREG(st->st_mode)) err = S_ISDIR(st->st_mode) ? EISDIR : ESPIPE;
+  else if ((uint64_t)st->st_size > MAX_SPOOL_FILE) err = EFBIG;
+  if (err) { close(fd); return -err; }
+  return fd;
+}
+
+/* Appends the whole file (one read when it fits in 64 KB, as the JS reader did); 0 or an errno.
+   A file that grows past the cap while it is read is EFBIG too. */
 static int read_into(out_t *o, int fd, double *len) {
   size_t start = o->len;
   for (;;) {
@@ -320,6 +339,7 @@ static int read_into(out_t *o, int fd, double *len) {
       return errno;
     }
     o->len += (size_t)r;
+    if (o->len - start > MAX_SPOOL_FILE) { o->len = start; return EFBIG; }
     if ((size_t)r < want) break; /* short read of a regular file: end of file */
   }
   *len = (double)(o->len - start);
@@ -350,16 +370,14 @@ static void *read_part(void *arg) {
     m[4] = 0;
     m[5] = -1;
     m[6] = -1;
-    int fd = openat(dfd, e->name, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) { m[2] = errno; continue; }
     struct stat hs;
-    /* before the read: a change after it moves ctime, which the queue index checks */
-    if (fstat(fd, &hs) == 0) {
-      m[6] = (double)hs.st_ino;
-      m[7] = (double)hs.st_ctim.tv_sec;
-      m[8] = (double)hs.st_ctim.tv_nsec;
-      m[9] = (double)hs.st_size;
-    }
+    /* fstat before the read: a change after it moves ctime, which the queue index checks */
+    int fd = open_spool_file(dfd, e->name, &hs);
+    if (fd < 0) { m[2] = -fd; continue; }
+    m[6] = (double)hs.st_ino;
+    m[7] = (double)hs.st_ctim.tv_sec;
+    m[8] = (double)hs.st_ctim.tv_nsec;
+    m[9] = (double)hs.st_size;
     int err = read_into(&p->out, fd, &m[1]);
     close(fd);
     if (err) { m[2] = err; continue; }
@@ -370,7 +388,8 @@ static void *read_part(void *arg) {
     if (fstatat(dfd, dname, &st, 0) == 0) m[3] = (double)st.st_size;
     if (e->journal) {
       dname[e->len - 1] = 'J';
-      int jfd = openat(dfd, dname, O_RDONLY | O_CLOEXEC);
+      struct stat js;
+      int jfd = open_spool_file(dfd, dname, &js);
       if (jfd >= 0) {
         double jl;
         m[4] = (double)p->out.len;
@@ -506,6 +525,7 @@ static napi_value ReadBatch(napi_env env, napi_callback_info info) {
   b->end = (size_t)end;
   b->threads = threads;
   b->meta = calloc((b->end - b->start) * FIELDS + 1, sizeof(double));
+  if (!b->meta) { free(pick); free(b); napi_throw_error(env, NULL, "out of memory"); return NULL; }
   napi_create_reference(env, argv[0], 1, &b->handle_ref); /* keeps the dirfds open meanwhile */
   return queue_work(env, "hostops_spool.readBatch", batch_execute, batch_complete, b, &b->deferred, &b->work);
 }
@@ -532,6 +552,9 @@ typedef struct {
 typedef struct { verify_t *v; size_t from, to; } vpart_t;
 
 static int sub_fd(verify_t *v, unsigned char c) {
+  /* the list comes from the index file on disk: any byte can be here, exim's subdirectories are
+     one base-62 character (subfd has 128 slots) */
+  if (!is_alnum(c)) return -2;
   pthread_mutex_lock(&v->lock);
   if (v->subfd[c] == -1) {
     char n[2] = { (char)c, 0 };
@@ -560,7 +583,7 @@ static void *verify_part(void *arg) {
       len -= 2;
     }
     int same = 0;
-    if (dfd >= 0 && len < sizeof name) {
+    if (dfd >= 0 && len < sizeof name && !memchr(r, '/', len)) { /* a name, never a path elsewhere */
       memcpy(name, r, len);
       name[len] = 0;
       struct stat st;
