@@ -249,16 +249,20 @@ int send_tcp_syn(probe_sock *s, const struct sockaddr_storage *dst, socklen_t dl
   return do_send(s, pkt, sizeof pkt, &d, dlen, t_ns);
 }
 
-/* Bytes of data in a control message (0 when its header claims less than itself). */
-static size_t cmsg_data_len(const struct cmsghdr *c) {
-  return c->cmsg_len > CMSG_LEN(0) ? c->cmsg_len - CMSG_LEN(0) : 0;
+/* Bytes of data in a control message: what its header claims (0 when less than itself), never
+   past the end of the control buffer (a cut cmsg must not be read whole). */
+static size_t cmsg_data_len(const struct msghdr *m, const struct cmsghdr *c) {
+  const uint8_t *data = CMSG_DATA(c), *end = (const uint8_t *)m->msg_control + m->msg_controllen;
+  if (data >= end) return 0;
+  size_t dl = c->cmsg_len > CMSG_LEN(0) ? c->cmsg_len - CMSG_LEN(0) : 0;
+  return dl < (size_t)(end - data) ? dl : (size_t)(end - data);
 }
 
 /* Read cmsgs common to both queues: kernel timestamp and received TTL; each is used only when it
    holds the bytes read from it (*eelen: the extended error's bytes, offender address included). */
 static void read_cmsgs(struct msghdr *m, probe_event *ev, struct sock_extended_err **ee, size_t *eelen) {
   for (struct cmsghdr *c = CMSG_FIRSTHDR(m); c; c = CMSG_NXTHDR(m, c)) {
-    size_t dl = cmsg_data_len(c);
+    size_t dl = cmsg_data_len(m, c);
     if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_TIMESTAMPNS && dl >= sizeof(struct timespec)) {
       struct timespec ts;
       memcpy(&ts, CMSG_DATA(c), sizeof ts);
@@ -295,7 +299,7 @@ static int decode_errqueue(probe_sock *s, struct msghdr *m, const uint8_t *data,
   if (ee->ee_origin == SO_EE_ORIGIN_TIMESTAMPING) {
     struct timespec ts = { 0, 0 };
     for (struct cmsghdr *c = CMSG_FIRSTHDR(m); c; c = CMSG_NXTHDR(m, c))
-      if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_TIMESTAMPING && cmsg_data_len(c) >= sizeof ts)
+      if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_TIMESTAMPING && cmsg_data_len(m, c) >= sizeof ts)
         memcpy(&ts, CMSG_DATA(c), sizeof ts);
     if (!s->tx_ts || (!ts.tv_sec && !ts.tv_nsec)) return 0;
     /* an OPT_ID far from what we sent is not ours to trust */

@@ -187,6 +187,7 @@ static void free_responder(responder_t *r) {
   free(r);
 }
 
+#ifndef HOSTOPS_FUZZ /* the N-API part; native/fuzz/fuzz_scan.c drives handle() directly */
 static uint32_t prop_u32(napi_env env, napi_value o, const char *name, uint32_t dflt) {
   bool has = false;
   napi_value v;
@@ -324,3 +325,4 @@ napi_value responder_stop(napi_env env, napi_callback_info info) {
   free_responder(r);
   return o;
 }
+#endif /* HOSTOPS_FUZZ */

@@ -209,7 +209,7 @@ napi_value scanner_set_payloads(napi_env env, napi_callback_info info) {
     }
     s->payload[i] = malloc(len ? len : 1);
     if (!s->payload[i]) { napi_throw_error(env, "ENOMEM", "out of memory"); return NULL; }
-    memcpy(s->payload[i], d, len);
+    if (len) memcpy(s->payload[i], d, len); /* an empty Buffer may have no data pointer */
     s->plen[i] = len;
     s->npay = i + 1;
   }

@@ -107,6 +107,7 @@ static void drain(udprx *r) {
   }
 }
 
+#ifndef HOSTOPS_FUZZ /* native/fuzz/fuzz_sock.c drives account() and drain() without N-API */
 static void on_readable(uv_poll_t *h, int status, int events) {
   udprx *r = h->data;
   if (r->closing) return;
@@ -247,3 +248,4 @@ napi_value udp_rx_init(napi_env env, napi_value exports) {
   CHECK(napi_define_properties(env, exports, sizeof props / sizeof props[0], props));
   return exports;
 }
+#endif /* HOSTOPS_FUZZ */
