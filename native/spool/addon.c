@@ -38,6 +38,8 @@ typedef struct {
   char subdir[MAXDIRS]; /* 0 for input/ itself */
   entry_t *e;
   size_t n, cap;
+  int busy;     /* readBatch works in flight (their threads use dirfd) */
+  int released; /* release() came while busy: close when the last one completes */
 } spool_t;
 
 static int is_alnum(int c) { return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z'); }
@@ -98,11 +100,11 @@ static int list_dir(spool_t *s, int dfd, int dirIndex, char (*subs)[2], int *nsu
       if (nj == jcap) {
         jcap = jcap ? jcap * 2 : 256;
         char **nn = realloc(jn, jcap * sizeof *nn);
-        if (!nn) { closedir(d); free(jn); return ENOMEM; }
+        if (!nn) { closedir(d); for (size_t i = 0; i < nj; i++) free(jn[i]); free(jn); return ENOMEM; }
         jn = nn;
       }
       jn[nj] = strndup(n, len - 2);
-      if (!jn[nj]) { closedir(d); free(jn); return ENOMEM; }
+      if (!jn[nj]) { closedir(d); for (size_t i = 0; i < nj; i++) free(jn[i]); free(jn); return ENOMEM; }
       nj++;
     } else if (subs && len == 1 && is_alnum((unsigned char)n[0]) && *nsubs < MAXDIRS - 1) {
       subs[*nsubs][0] = n[0];
@@ -251,8 +253,9 @@ static napi_value Count(napi_env env, napi_callback_info info) {
       close(top);
       return throw_errno(env, e, "cannot read the spool subdirectory", subs[pass]);
     }
-    DIR *d = fdopendir(pass < 0 ? dup(fd) : fd);
-    if (!d) { int e = errno; close(top); return throw_errno(env, e, "cannot read the spool directory", path); }
+    int dfd = pass < 0 ? dup(fd) : fd;
+    DIR *d = dfd < 0 ? NULL : fdopendir(dfd);
+    if (!d) { int e = errno; if (dfd >= 0) close(dfd); close(top); return throw_errno(env, e, "cannot read the spool directory", path); }
     struct dirent *de;
     errno = 0;
     while ((de = readdir(d)) != NULL) {
@@ -445,6 +448,10 @@ static void batch_execute(napi_env env, void *data) {
 
 static void free_buf(napi_env env, void *data, void *hint) { free(data); }
 
+static void close_dirs(spool_t *s) {
+  for (int i = 0; i < s->ndirs; i++) if (s->dirfd[i] >= 0) { close(s->dirfd[i]); s->dirfd[i] = -1; }
+}
+
 static void batch_complete(napi_env env, napi_status status, void *data) {
   batch_t *b = data;
   napi_value res, v;
@@ -471,6 +478,7 @@ static void batch_complete(napi_env env, napi_status status, void *data) {
   }
   free(b->meta);
   free(b->pick);
+  if (--b->s->busy == 0 && b->s->released) close_dirs(b->s);
   napi_delete_reference(env, b->handle_ref);
   napi_delete_async_work(env, b->work);
   free(b);
@@ -527,6 +535,7 @@ static napi_value ReadBatch(napi_env env, napi_callback_info info) {
   b->meta = calloc((b->end - b->start) * FIELDS + 1, sizeof(double));
   if (!b->meta) { free(pick); free(b); napi_throw_error(env, NULL, "out of memory"); return NULL; }
   napi_create_reference(env, argv[0], 1, &b->handle_ref); /* keeps the dirfds open meanwhile */
+  s->busy++;
   return queue_work(env, "hostops_spool.readBatch", batch_execute, batch_complete, b, &b->deferred, &b->work);
 }
 
@@ -696,7 +705,10 @@ static napi_value Release(napi_env env, napi_callback_info info) {
   napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
   spool_t *s;
   if (argc < 1 || napi_get_value_external(env, argv[0], (void **)&s) != napi_ok) return NULL;
-  for (int i = 0; i < s->ndirs; i++) if (s->dirfd[i] >= 0) { close(s->dirfd[i]); s->dirfd[i] = -1; }
+  /* a batch still reading (JS gave up on a read-ahead) keeps them until it completes: closed
+     now, their numbers could be reused by another open and read from the wrong directory */
+  if (s->busy) s->released = 1;
+  else close_dirs(s);
   return NULL;
 }
 
