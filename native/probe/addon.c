@@ -73,6 +73,8 @@ static void flush(psock *p) {
   napi_value result;
   napi_make_callback(env, p->actx, recv, cb, 2, argv, &result);
   p->in_cb = 0;
+  /* closed from inside the callback: its async context was kept for the call, destroy it now */
+  if (p->closing && p->actx) { napi_async_destroy(env, p->actx); p->actx = NULL; }
   napi_create_array(env, &p->addrs);
 }
 
@@ -116,7 +118,8 @@ static void do_close(psock *p) {
   p->closing = 1;
   napi_delete_reference(p->env, p->cb);
   napi_delete_reference(p->env, p->buf_ref);
-  napi_async_destroy(p->env, p->actx);
+  /* not while napi_make_callback is running on it (close() from the event callback) */
+  if (!p->in_cb) { napi_async_destroy(p->env, p->actx); p->actx = NULL; }
   uv_poll_stop(&p->poll);
   uv_close((uv_handle_t *)&p->poll, on_closed);
 }

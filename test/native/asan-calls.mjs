@@ -172,6 +172,14 @@ async function probe() {
   assert.ok(events.some((e) => e[0] === 1 && e[8] === 1), 'echo reply carrying our cookie');
   throwsCode(() => a.sendEcho(raw, 'not an address', 64, 0, 1, 1, 8, 0), 'EINVAL');
   for (const h of [udp, raw, tcp]) { a.close(h); a.close(h); throwsCode(() => a.localId(h), 'ECLOSED'); }
+  // closed from inside its own event callback (a ping that ends on its last reply)
+  let self = null, seen = 0;
+  const slots2 = new Float64Array(16);
+  self = a.open(1, 4, cookie, slots2, () => { seen++; a.close(self); }, 0);
+  for (let i = 0; i < 3; i++) a.sendEcho(self, '127.0.0.1', 64, 0, 0x4243, i, 8, i);
+  for (let t = 0; t < 100 && !seen; t++) await sleep(10);
+  await sleep(20);
+  assert.equal(seen, 1, 'no callback after close');
   srv.close();
   count('probe.events', events.length);
 }

@@ -140,3 +140,14 @@ test('every addon built with -fsanitize=address,undefined answers real calls (sp
   assert.equal(counts.ok, true);
   t.diagnostic(`addon calls: ${JSON.stringify(counts)}`);
 });
+
+test('the same real calls through the project\'s own build (build/Release) answer the same', (t) => {
+  const calls = path.join(work, 'calls-release');
+  fs.mkdirSync(calls);
+  const r = spawnSync(process.execPath, ['--no-deprecation', path.join(ROOT, 'test', 'native', 'asan-calls.mjs'),
+    path.join(ROOT, 'build', 'Release'), calls, '100'], { encoding: 'utf8', timeout: 120_000 });
+  assert.equal(r.status, 0, `status ${r.status}, signal ${r.signal}\n${r.stderr.slice(-4000)}`);
+  const counts = JSON.parse(r.stdout.trim().split('\n').pop()!);
+  assert.equal(counts.ok, true);
+  t.diagnostic(`addon calls: ${JSON.stringify(counts)}`);
+});
