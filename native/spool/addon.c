@@ -197,7 +197,7 @@ static napi_value Scan(napi_env env, napi_callback_info info) {
     err = list_dir(s, fd, di, NULL, NULL);
     if (err && err != ENOENT && err != ENOTDIR) { spool_free(s); return throw_errno(env, err, "cannot read the spool subdirectory", subs[i]); }
   }
-  qsort(s->e, s->n, sizeof *s->e, cmp_entry);
+  if (s->n) qsort(s->e, s->n, sizeof *s->e, cmp_entry); /* an empty spool has no array (qsort wants one) */
 
   napi_value res, v;
   napi_create_object(env, &res);
@@ -471,7 +471,7 @@ static void batch_complete(napi_env env, napi_status status, void *data) {
     void *mp;
     size_t bytes = (b->end - b->start) * FIELDS * sizeof(double);
     napi_create_arraybuffer(env, bytes, &mp, &ab);
-    memcpy(mp, b->meta, bytes);
+    if (bytes) memcpy(mp, b->meta, bytes); /* an empty ArrayBuffer may have no data pointer */
     napi_create_typedarray(env, napi_float64_array, (b->end - b->start) * FIELDS, ab, 0, &ta);
     napi_set_named_property(env, res, "meta", ta);
     napi_resolve_deferred(env, b->deferred, res);
@@ -638,7 +638,7 @@ static void verify_complete(napi_env env, napi_status status, void *data) {
       void *p;
       napi_value ab;
       napi_create_arraybuffer(env, v->rows, &p, &ab);
-      memcpy(p, v->each, v->rows);
+      if (v->rows) memcpy(p, v->each, v->rows);
       napi_create_typedarray(env, napi_uint8_array, v->rows, ab, 0, &r);
     } else napi_get_boolean(env, !v->mismatch, &r);
     napi_resolve_deferred(env, v->deferred, r);

@@ -56,6 +56,17 @@ async function spool() {
   }
   throwsCode(() => a.mlFeed(a.mlNew({ spoolDirs: [] }), base, 0, base.length + 1), undefined);
 
+  // an empty spool (the usual case): no entry array at all
+  const empty = path.join(work, 'empty', 'input');
+  fs.mkdirSync(path.join(empty, 'A'), { recursive: true });
+  const sc0 = a.scan(empty);
+  assert.equal(sc0.count, 0);
+  assert.equal((await a.readBatch(sc0.handle, 0, 0, 2)).meta.length, 0);
+  assert.equal(await a.verify(empty, Buffer.alloc(0), new Float64Array(0), 0), true);
+  assert.equal((await a.verify(empty, Buffer.alloc(0), new Float64Array(0), 0, true)).length, 0);
+  a.release(sc0.handle);
+  count('spool.readBatch');
+
   // a spool of hostile entries: FIFO, symlinks, a directory, an oversized sparse file, garbage
   const input = path.join(work, 'spool', 'input');
   fs.mkdirSync(path.join(input, 'A'), { recursive: true });
