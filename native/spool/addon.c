@@ -495,7 +495,7 @@ static napi_value ReadBatch(napi_env env, napi_callback_info info) {
   int32_t threads = 2;
   if (argc < 3 || napi_get_value_external(env, argv[0], (void **)&s) != napi_ok ||
       napi_get_value_double(env, argv[1], &start) != napi_ok || napi_get_value_double(env, argv[2], &end) != napi_ok ||
-      start < 0 || end < start) {
+      !(start >= 0) || !(end >= start) || !(end <= 4294967295.0)) { /* NaN fails every test (never cast to size_t) */
     napi_throw_type_error(env, NULL, "readBatch(handle, start, end[, threads])");
     return NULL;
   }
@@ -672,7 +672,7 @@ static napi_value Verify(napi_env env, napi_callback_info info) {
   if (get_path(env, argv[0], path, sizeof path)) return NULL;
   if (napi_get_buffer_info(env, argv[1], &list, &listLen) != napi_ok ||
       napi_get_typedarray_info(env, argv[2], &tt, &expectLen, &expect, &ab, &off) != napi_ok || tt != napi_float64_array ||
-      napi_get_value_double(env, argv[3], &rows) != napi_ok || rows < 0 || (double)expectLen < rows * 4) {
+      napi_get_value_double(env, argv[3], &rows) != napi_ok || !(rows >= 0) || !((double)expectLen >= rows * 4)) {
     napi_throw_type_error(env, NULL, "verify(inputDir, list, expect, rows)");
     return NULL;
   }

@@ -404,7 +404,7 @@ napi_value ml_feed(napi_env env, napi_callback_info info) {
   if (argc < 4 || napi_get_value_external(env, argv[0], (void **)&m) != napi_ok ||
       napi_get_buffer_info(env, argv[1], &data, &blen) != napi_ok ||
       napi_get_value_double(env, argv[2], &start) != napi_ok || napi_get_value_double(env, argv[3], &end) != napi_ok ||
-      start < 0 || end < start || end > (double)blen) {
+      !(start >= 0) || !(end >= start) || !(end <= (double)blen)) { /* NaN fails every test */
     napi_throw_type_error(env, NULL, "mlFeed(handle, buffer, start, end)");
     return NULL;
   }

@@ -55,6 +55,9 @@ async function spool() {
     count('spool.mainlog');
   }
   throwsCode(() => a.mlFeed(a.mlNew({ spoolDirs: [] }), base, 0, base.length + 1), undefined);
+  throwsCode(() => a.mlFeed(a.mlNew({ spoolDirs: [] }), base, NaN, NaN), undefined);
+  a.mlResult(a.mlNew({ spoolDirs: 'not an array', since: 5, maxSamples: 'x', scriptsOnly: 'y' }));
+  a.mlResult(a.mlNew({ spoolDirs: [1, null, '/var/spool/exim4'] }));
 
   // an empty spool (the usual case): no entry array at all
   const empty = path.join(work, 'empty', 'input');
@@ -64,6 +67,9 @@ async function spool() {
   assert.equal((await a.readBatch(sc0.handle, 0, 0, 2)).meta.length, 0);
   assert.equal(await a.verify(empty, Buffer.alloc(0), new Float64Array(0), 0), true);
   assert.equal((await a.verify(empty, Buffer.alloc(0), new Float64Array(0), 0, true)).length, 0);
+  throwsCode(() => a.readBatch(sc0.handle, NaN, NaN, 2), undefined);
+  throwsCode(() => a.readBatch(sc0.handle, 0, 1, 2), undefined);
+  await assert.rejects(async () => a.verify(empty, Buffer.alloc(0), new Float64Array(4), NaN));
   a.release(sc0.handle);
   count('spool.readBatch');
 
