@@ -130,7 +130,7 @@ test('every addon built with -fsanitize=address,undefined answers real calls (sp
   const calls = path.join(work, 'calls');
   fs.mkdirSync(calls);
   const r = spawnSync(process.execPath, ['--no-deprecation', path.join(ROOT, 'test', 'native', 'asan-calls.mjs'), dir, calls,
-    process.env.HOSTOPS_FUZZ_ADDON_ROUNDS ?? '300'], { encoding: 'utf8', timeout: 120_000,
+    process.env.HOSTOPS_FUZZ_ADDON_ROUNDS ?? '1000'], { encoding: 'utf8', timeout: 120_000,
     env: { ...process.env, ...SAN_ENV, LD_PRELOAD: libasan, ASAN_OPTIONS: `${SAN_ENV.ASAN_OPTIONS}:detect_leaks=0` } });
   const report = /ERROR: AddressSanitizer|runtime error:|ERROR: LeakSanitizer/.test(r.stderr);
   if (r.status !== 0 || report) {
