@@ -73,6 +73,8 @@ static void flush(psock *p) {
   napi_value result;
   napi_make_callback(env, p->actx, recv, cb, 2, argv, &result);
   p->in_cb = 0;
+  /* closed from inside the callback: its async context was kept for the call, destroy it now */
+  if (p->closing && p->actx) { napi_async_destroy(env, p->actx); p->actx = NULL; }
   napi_create_array(env, &p->addrs);
 }
 
@@ -116,7 +118,8 @@ static void do_close(psock *p) {
   p->closing = 1;
   napi_delete_reference(p->env, p->cb);
   napi_delete_reference(p->env, p->buf_ref);
-  napi_async_destroy(p->env, p->actx);
+  /* not while napi_make_callback is running on it (close() from the event callback) */
+  if (!p->in_cb) { napi_async_destroy(p->env, p->actx); p->actx = NULL; }
   uv_poll_stop(&p->poll);
   uv_close((uv_handle_t *)&p->poll, on_closed);
 }
@@ -164,10 +167,13 @@ static napi_value Open(napi_env env, napi_callback_info info) {
     return NULL;
   }
   psock *p = calloc(1, sizeof *p);
+  holder *hd = malloc(sizeof *hd);
+  if (!p || !hd) { free(p); free(hd); return throw_errno(env, ENOMEM, "out of memory opening a probe socket"); }
   char err[300];
   int r = probe_open(&p->s, kind, family, cookie, err, sizeof err);
   if (r < 0) {
     free(p);
+    free(hd);
     return throw_errno(env, -r, err);
   }
   int32_t flags = 0;
@@ -176,22 +182,32 @@ static napi_value Open(napi_env env, napi_callback_info info) {
   p->env = env;
   p->slots = adata;
   p->cap = alen / EV_STRIDE;
-  CHECK(napi_create_reference(env, argv[4], 1, &p->cb));
-  CHECK(napi_create_reference(env, argv[3], 1, &p->buf_ref));
-  napi_value res_name;
-  napi_create_string_utf8(env, "hostops_probe", NAPI_AUTO_LENGTH, &res_name);
-  napi_value resource;
-  napi_create_object(env, &resource);
-  CHECK(napi_async_init(env, resource, res_name, &p->actx));
+  napi_value res_name, resource;
   uv_loop_t *loop;
-  CHECK(napi_get_uv_event_loop(env, &loop));
-  uv_poll_init_socket(loop, &p->poll, p->s.fd);
+  int ok = napi_create_reference(env, argv[4], 1, &p->cb) == napi_ok &&
+           napi_create_reference(env, argv[3], 1, &p->buf_ref) == napi_ok &&
+           napi_create_string_utf8(env, "hostops_probe", NAPI_AUTO_LENGTH, &res_name) == napi_ok &&
+           napi_create_object(env, &resource) == napi_ok &&
+           napi_async_init(env, resource, res_name, &p->actx) == napi_ok &&
+           napi_get_uv_event_loop(env, &loop) == napi_ok && uv_poll_init_socket(loop, &p->poll, p->s.fd) == 0;
+  if (!ok) { /* nothing is watching the socket yet: undo by hand, no uv_close */
+    if (p->cb) napi_delete_reference(env, p->cb);
+    if (p->buf_ref) napi_delete_reference(env, p->buf_ref);
+    if (p->actx) napi_async_destroy(env, p->actx);
+    close(p->s.fd);
+    free(p);
+    free(hd);
+    return throw_errno(env, EIO, "cannot watch the probe socket on the event loop");
+  }
   p->poll.data = p;
   uv_poll_start(&p->poll, UV_READABLE, on_readable);
-  holder *hd = malloc(sizeof *hd);
   hd->p = p;
   napi_value ext;
-  CHECK(napi_create_external(env, hd, finalize, NULL, &ext));
+  if (napi_create_external(env, hd, finalize, NULL, &ext) != napi_ok) {
+    do_close(p);
+    free(hd);
+    return throw_errno(env, EIO, "cannot create the probe socket handle");
+  }
   return ext;
 }
 

@@ -128,3 +128,15 @@ void parse_tcp_reply(probe_sock *s, const uint8_t *buf, size_t n, probe_event *e
   ev->tcp_flags = flags;
   ev->key = (double)(uint32_t)(be32(tcp + 8) - 1);
 }
+
+/* A ping socket's reply: the ICMP message without the IP header (the kernel checked it). */
+void parse_icmp_dgram(probe_sock *s, const uint8_t *buf, size_t n, probe_event *ev) {
+  if (n < 8 || (buf[0] != ICMP_ECHOREPLY && buf[0] != ICMP6_ECHO_REPLY)) return;
+  ev->kind = EV_ECHO;
+  ev->type = buf[0];
+  ev->code = buf[1];
+  ev->id = be16(buf + 4);
+  ev->key = be16(buf + 6);
+  ev->len = (int)n;
+  ev->cookie_ok = n >= 16 && memcmp(buf + 8, s->cookie, 8) == 0;
+}

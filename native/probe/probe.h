@@ -69,6 +69,7 @@ int send_tcp_syn(probe_sock *s, const struct sockaddr_storage *dst, socklen_t dl
 void parse_icmp4_raw(probe_sock *s, const uint8_t *buf, size_t n, probe_event *ev);
 void parse_icmp6_raw(probe_sock *s, const uint8_t *buf, size_t n, probe_event *ev);
 void parse_tcp_reply(probe_sock *s, const uint8_t *buf, size_t n, probe_event *ev);
+void parse_icmp_dgram(probe_sock *s, const uint8_t *buf, size_t n, probe_event *ev);
 uint16_t inet_cksum(const void *data, size_t len, uint32_t sum);
 
 #endif

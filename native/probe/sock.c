@@ -249,21 +249,33 @@ int send_tcp_syn(probe_sock *s, const struct sockaddr_storage *dst, socklen_t dl
   return do_send(s, pkt, sizeof pkt, &d, dlen, t_ns);
 }
 
-/* Read cmsgs common to both queues: kernel timestamp and received TTL. */
-static void read_cmsgs(struct msghdr *m, probe_event *ev, struct sock_extended_err **ee) {
+/* Bytes of data in a control message: what its header claims (0 when less than itself), never
+   past the end of the control buffer (a cut cmsg must not be read whole). */
+static size_t cmsg_data_len(const struct msghdr *m, const struct cmsghdr *c) {
+  const uint8_t *data = CMSG_DATA(c), *end = (const uint8_t *)m->msg_control + m->msg_controllen;
+  if (data >= end) return 0;
+  size_t dl = c->cmsg_len > CMSG_LEN(0) ? c->cmsg_len - CMSG_LEN(0) : 0;
+  return dl < (size_t)(end - data) ? dl : (size_t)(end - data);
+}
+
+/* Read cmsgs common to both queues: kernel timestamp and received TTL; each is used only when it
+   holds the bytes read from it (*eelen: the extended error's bytes, offender address included). */
+static void read_cmsgs(struct msghdr *m, probe_event *ev, struct sock_extended_err **ee, size_t *eelen) {
   for (struct cmsghdr *c = CMSG_FIRSTHDR(m); c; c = CMSG_NXTHDR(m, c)) {
-    if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_TIMESTAMPNS) {
+    size_t dl = cmsg_data_len(m, c);
+    if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_TIMESTAMPNS && dl >= sizeof(struct timespec)) {
       struct timespec ts;
       memcpy(&ts, CMSG_DATA(c), sizeof ts);
       ev->t_ns = ts_ns(&ts);
-    } else if ((c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_TTL) ||
-               (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_HOPLIMIT)) {
+    } else if (((c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_TTL) ||
+                (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_HOPLIMIT)) && dl >= sizeof(int)) {
       int v;
       memcpy(&v, CMSG_DATA(c), sizeof v);
       ev->ttl = v;
-    } else if ((c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_RECVERR) ||
-               (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_RECVERR)) {
+    } else if (((c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_RECVERR) ||
+                (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_RECVERR)) && dl >= sizeof(struct sock_extended_err)) {
       *ee = (struct sock_extended_err *)CMSG_DATA(c);
+      *eelen = dl;
     }
   }
 }
@@ -281,12 +293,14 @@ static uint32_t be32(const uint8_t *p) { return (uint32_t)p[0] << 24 | p[1] << 1
 /* Error-queue message: an ICMP error for one of our probes (UDP or ICMP datagram sockets). */
 static int decode_errqueue(probe_sock *s, struct msghdr *m, const uint8_t *data, size_t n, probe_event *ev) {
   struct sock_extended_err *ee = NULL;
-  read_cmsgs(m, ev, &ee);
+  size_t eelen = 0;
+  read_cmsgs(m, ev, &ee, &eelen);
   if (!ee) return 0;
   if (ee->ee_origin == SO_EE_ORIGIN_TIMESTAMPING) {
     struct timespec ts = { 0, 0 };
     for (struct cmsghdr *c = CMSG_FIRSTHDR(m); c; c = CMSG_NXTHDR(m, c))
-      if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_TIMESTAMPING) memcpy(&ts, CMSG_DATA(c), sizeof ts);
+      if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_TIMESTAMPING && cmsg_data_len(m, c) >= sizeof ts)
+        memcpy(&ts, CMSG_DATA(c), sizeof ts);
     if (!s->tx_ts || (!ts.tv_sec && !ts.tv_nsec)) return 0;
     /* an OPT_ID far from what we sent is not ours to trust */
     if (s->tx_count - ee->ee_data - 1 >= TX_RING) return 0;
@@ -300,13 +314,17 @@ static int decode_errqueue(probe_sock *s, struct msghdr *m, const uint8_t *data,
   if (ee->ee_origin == SO_EE_ORIGIN_ICMP || ee->ee_origin == SO_EE_ORIGIN_ICMP6) {
     ev->type = ee->ee_type;
     ev->code = ee->ee_code;
-    struct sockaddr *off = SO_EE_OFFENDER(ee);
-    if (off->sa_family == AF_INET) memcpy(&ev->from, off, sizeof(struct sockaddr_in));
-    else if (off->sa_family == AF_INET6) memcpy(&ev->from, off, sizeof(struct sockaddr_in6));
+    /* the offender address follows the error in the same cmsg */
+    size_t room = eelen - sizeof *ee;
+    struct sockaddr_storage off;
+    memset(&off, 0, sizeof off);
+    memcpy(&off, SO_EE_OFFENDER(ee), room < sizeof off ? room : sizeof off);
+    if (off.ss_family == AF_INET && room >= sizeof(struct sockaddr_in)) memcpy(&ev->from, &off, sizeof(struct sockaddr_in));
+    else if (off.ss_family == AF_INET6 && room >= sizeof(struct sockaddr_in6)) memcpy(&ev->from, &off, sizeof(struct sockaddr_in6));
   } else {
     ev->type = -2; /* local error (e.g. EMSGSIZE): no ICMP type */
   }
-  if (m->msg_namelen) memcpy(&ev->inner_dst, m->msg_name, m->msg_namelen);
+  if (m->msg_namelen) memcpy(&ev->inner_dst, m->msg_name, m->msg_namelen < sizeof ev->inner_dst ? m->msg_namelen : sizeof ev->inner_dst);
   if (s->kind == PK_UDP) {
     ev->inner_proto = IPPROTO_UDP;
     ev->inner_sport = s->echo_id;
@@ -355,7 +373,8 @@ int probe_drain(probe_sock *s, event_fn fn, void *ctx) {
         if (!decode_errqueue(s, &m, buf, (size_t)n, &ev)) continue;
       } else {
         struct sock_extended_err *ee = NULL;
-        read_cmsgs(&m, &ev, &ee);
+        size_t eelen = 0;
+        read_cmsgs(&m, &ev, &ee, &eelen);
         memcpy(&ev.from, &name, m.msg_namelen < sizeof name ? m.msg_namelen : sizeof name);
         size_t len = (size_t)n; /* parsers bound every read by this (a truncated read is just shorter) */
         switch (s->kind) {
@@ -363,15 +382,7 @@ int probe_drain(probe_sock *s, event_fn fn, void *ctx) {
             if (s->family == 4) parse_icmp4_raw(s, buf, len, &ev); else parse_icmp6_raw(s, buf, len, &ev);
             break;
           case PK_ICMP_DGRAM:
-            if (len >= 8 && (buf[0] == ICMP_ECHOREPLY || buf[0] == ICMP6_ECHO_REPLY)) {
-              ev.kind = EV_ECHO;
-              ev.type = buf[0];
-              ev.code = buf[1];
-              ev.id = buf[4] << 8 | buf[5];
-              ev.key = buf[6] << 8 | buf[7];
-              ev.len = (int)len;
-              ev.cookie_ok = len >= 16 && memcmp(buf + 8, s->cookie, 8) == 0;
-            }
+            parse_icmp_dgram(s, buf, len, &ev);
             break;
           case PK_TCP_RAW:
             parse_tcp_reply(s, buf, len, &ev);

@@ -56,6 +56,9 @@ typedef struct {
   char out_ctl[R_OUT][CMSG_SPACE(sizeof(struct in_pktinfo))];
 } responder_t;
 
+/* JS holds this; stop() clears r (the responder itself is freed there). */
+typedef struct { responder_t *r; } holder_t;
+
 static int sock_for_port(responder_t *r, uint16_t port) {
   for (int i = 0; i < r->nsock; i++) if (r->port[i] == port) return r->fd[i];
   return -1;
@@ -104,10 +107,12 @@ static void queue(responder_t *r, int fd, const uint8_t *data, uint32_t len, uin
 
 static void handle(responder_t *r, int fd, uint16_t port, const uint8_t *req, uint32_t len, struct sockaddr_in *src, uint32_t dst_n) {
   uint32_t dst = ntohl(dst_n);
-  for (uint32_t i = 0; i < r->nrules; i++) {
+  for (uint32_t i = 0; r->rules && i < r->nrules; i++) {
     rule_t *u = &r->rules[i];
     if (u->port != port || dst < u->lo || dst > u->hi) continue;
-    if (u->match_len && (len < u->match_off + u->match_len || memcmp(req + u->match_off, u->match, u->match_len))) continue;
+    /* match_off + match_len could wrap in 32 bits (matchOff near 2^32) and pass a sum test */
+    if (u->match_len && (u->match_off > len || u->match_len > len - u->match_off ||
+                         memcmp(req + u->match_off, u->match, u->match_len))) continue;
     int out_fd = u->from_port ? sock_for_port(r, u->from_port) : fd;
     if (out_fd < 0) out_fd = fd;
     uint32_t from = u->from_addr ? htonl(u->from_addr) : dst_n;
@@ -153,7 +158,7 @@ static void *run(void *arg) {
         for (int i = 0; i < got; i++) {
           uint32_t dst = 0;
           for (struct cmsghdr *c = CMSG_FIRSTHDR(&m[i].msg_hdr); c; c = CMSG_NXTHDR(&m[i].msg_hdr, c)) {
-            if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO) {
+            if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO && c->cmsg_len >= CMSG_LEN(sizeof(struct in_pktinfo))) {
               struct in_pktinfo pi;
               memcpy(&pi, CMSG_DATA(c), sizeof pi);
               dst = pi.ipi_addr.s_addr;
@@ -172,7 +177,7 @@ static void *run(void *arg) {
 static void free_responder(responder_t *r) {
   for (int i = 0; i < r->nsock; i++) close(r->fd[i]);
   if (r->epfd >= 0) close(r->epfd);
-  for (uint32_t i = 0; i < r->nrules; i++) {
+  for (uint32_t i = 0; r->rules && i < r->nrules; i++) {
     free(r->rules[i].match);
     for (uint32_t k = 0; k < r->rules[i].nreplies; k++) free(r->rules[i].reply[k]);
     free(r->rules[i].reply);
@@ -182,6 +187,7 @@ static void free_responder(responder_t *r) {
   free(r);
 }
 
+#ifndef HOSTOPS_FUZZ /* the N-API part; native/fuzz/fuzz_scan.c drives handle() directly */
 static uint32_t prop_u32(napi_env env, napi_value o, const char *name, uint32_t dflt) {
   bool has = false;
   napi_value v;
@@ -224,9 +230,16 @@ napi_value responder_start(napi_env env, napi_callback_info info) {
   uint32_t n = 0;
   if (argc < 1 || napi_get_array_length(env, argv[0], &n) != napi_ok) { napi_throw_type_error(env, NULL, "responderStart(rules[])"); return NULL; }
   responder_t *r = calloc(1, sizeof *r);
-  if (!r) { napi_throw_error(env, NULL, "out of memory"); return NULL; }
+  holder_t *hd = malloc(sizeof *hd);
+  if (!r || !hd) { free(r); free(hd); napi_throw_error(env, "ENOMEM", "out of memory"); return NULL; }
   r->epfd = epoll_create1(EPOLL_CLOEXEC);
   r->rules = calloc(n ? n : 1, sizeof(rule_t));
+  if (r->epfd < 0 || !r->rules) {
+    napi_value err = scan_throw_errno(env, r->epfd < 0 ? "epoll_create1" : "responder rules");
+    free_responder(r);
+    free(hd);
+    return err;
+  }
   r->nrules = n;
   for (uint32_t i = 0; i < n; i++) {
     napi_value o, v;
@@ -246,6 +259,7 @@ napi_value responder_start(napi_env env, napi_callback_info info) {
       napi_get_named_property(env, o, "match", &v);
       if (napi_get_buffer_info(env, v, &d, &len) == napi_ok && len) {
         u->match = malloc(len);
+        if (!u->match) goto oom;
         memcpy(u->match, d, len);
         u->match_len = (uint32_t)len;
       }
@@ -255,7 +269,7 @@ napi_value responder_start(napi_env env, napi_callback_info info) {
     napi_get_array_length(env, v, &nr);
     u->reply = calloc(nr ? nr : 1, sizeof(uint8_t *));
     u->rlen = calloc(nr ? nr : 1, sizeof(uint32_t));
-    u->nreplies = nr;
+    if (!u->reply || !u->rlen) goto oom;
     for (uint32_t k = 0; k < nr; k++) {
       napi_value b;
       void *d; size_t len = 0;
@@ -263,30 +277,43 @@ napi_value responder_start(napi_env env, napi_callback_info info) {
       if (napi_get_buffer_info(env, b, &d, &len) != napi_ok) len = 0;
       if (len > R_MAXLEN) len = R_MAXLEN;
       u->reply[k] = malloc(len ? len : 1);
+      u->nreplies = k + 1; /* what free_responder frees */
+      if (!u->reply[k]) goto oom;
       if (len) memcpy(u->reply[k], d, len);
       u->rlen[k] = (uint32_t)len;
     }
     if (add_socket(r, u->port) < 0 || (u->from_port && add_socket(r, u->from_port) < 0)) {
       napi_value err = scan_throw_errno(env, "responder bind");
       free_responder(r);
+      free(hd);
       return err;
     }
   }
   if (pthread_create(&r->thread, NULL, run, r) != 0) {
     free_responder(r);
+    free(hd);
     return scan_throw_errno(env, "pthread_create");
   }
+  hd->r = r;
   napi_value h;
-  napi_create_external(env, r, NULL, NULL, &h);
+  napi_create_external(env, hd, NULL, NULL, &h);
   return h;
+oom:
+  free_responder(r);
+  free(hd);
+  napi_throw_error(env, "ENOMEM", "out of memory");
+  return NULL;
 }
 
 napi_value responder_stop(napi_env env, napi_callback_info info) {
   size_t argc = 1;
   napi_value argv[1];
   napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
-  responder_t *r = NULL;
-  if (napi_get_value_external(env, argv[0], (void **)&r) != napi_ok || !r) { napi_throw_type_error(env, NULL, "expected a responder handle"); return NULL; }
+  holder_t *hd = NULL;
+  if (argc < 1 || napi_get_value_external(env, argv[0], (void **)&hd) != napi_ok || !hd) { napi_throw_type_error(env, "EINVAL", "expected a responder handle"); return NULL; }
+  responder_t *r = hd->r;
+  if (!r) { napi_throw_error(env, "ECLOSED", "responder is stopped"); return NULL; }
+  hd->r = NULL; /* a second stop is ECLOSED, not a use after free */
   r->stop = 1;
   pthread_join(r->thread, NULL);
   napi_value o, v;
@@ -298,3 +325,4 @@ napi_value responder_stop(napi_env env, napi_callback_info info) {
   free_responder(r);
   return o;
 }
+#endif /* HOSTOPS_FUZZ */

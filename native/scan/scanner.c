@@ -39,15 +39,24 @@ typedef struct {
   uint8_t *out; /* BATCH * DRAIN_ROUNDS records */
 } scanner_t;
 
-static scanner_t *get(napi_env env, napi_value v) {
+/* JS holds this, not the scanner: close() frees the scanner (after libuv lets go of its poll
+   handle) and clears s, so a call on a closed handle is an ECLOSED error, never a use after free. */
+typedef struct { scanner_t *s; } holder_t;
+
+static holder_t *get_holder(napi_env env, napi_value v) {
   void *p = NULL;
   if (napi_get_value_external(env, v, &p) != napi_ok || !p) {
-    napi_throw_type_error(env, NULL, "expected a scanner handle");
+    napi_throw_type_error(env, "EINVAL", "expected a scanner handle");
     return NULL;
   }
-  scanner_t *s = p;
-  if (s->closing) { napi_throw_error(env, NULL, "scanner is closed"); return NULL; }
-  return s;
+  return p;
+}
+
+static scanner_t *get(napi_env env, napi_value v) {
+  holder_t *h = get_holder(env, v);
+  if (!h) return NULL;
+  if (!h->s || h->s->closing) { napi_throw_error(env, "ECLOSED", "scanner is closed"); return NULL; }
+  return h->s;
 }
 
 static void deliver(scanner_t *s, size_t n) {
@@ -104,12 +113,14 @@ static void on_readable(uv_poll_t *h, int status, int events) {
     s->received += got;
     struct msghdr *last = &s->msgs[got - 1].msg_hdr;
     for (struct cmsghdr *c = CMSG_FIRSTHDR(last); c; c = CMSG_NXTHDR(last, c)) {
-      if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SO_RXQ_OVFL) memcpy(&s->rxq_ovfl, CMSG_DATA(c), sizeof s->rxq_ovfl);
+      if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SO_RXQ_OVFL && c->cmsg_len >= CMSG_LEN(sizeof s->rxq_ovfl)) memcpy(&s->rxq_ovfl, CMSG_DATA(c), sizeof s->rxq_ovfl);
     }
     if (got < BATCH) break;
   }
   if (n) deliver(s, n);
 }
+
+static void finalize_holder(napi_env env, void *data, void *hint);
 
 /* open(callback(records: Buffer, count: number), { rcvbuf?, sndbuf? }) -> handle */
 napi_value scanner_open(napi_env env, napi_callback_info info) {
@@ -139,18 +150,33 @@ napi_value scanner_open(napi_env env, napi_callback_info info) {
   struct sockaddr_in a = { .sin_family = AF_INET };
   if (bind(fd, (struct sockaddr *)&a, sizeof a) < 0) { close(fd); return scan_throw_errno(env, "bind"); }
   scanner_t *s = calloc(1, sizeof *s);
-  s->out = malloc((size_t)BATCH * DRAIN_ROUNDS * REC_SIZE);
-  if (!s || !s->out) { close(fd); free(s); napi_throw_error(env, NULL, "out of memory"); return NULL; }
+  holder_t *hd = malloc(sizeof *hd);
+  if (s) s->out = malloc((size_t)BATCH * DRAIN_ROUNDS * REC_SIZE);
+  if (!s || !s->out || !hd) {
+    close(fd);
+    if (s) free(s->out);
+    free(s);
+    free(hd);
+    napi_throw_error(env, "ENOMEM", "out of memory");
+    return NULL;
+  }
   s->fd = fd;
   s->env = env;
-  napi_create_reference(env, argv[0], 1, &s->cb);
   uv_loop_t *loop;
-  napi_get_uv_event_loop(env, &loop);
-  uv_poll_init(loop, &s->poll, fd);
+  if (napi_get_uv_event_loop(env, &loop) != napi_ok || uv_poll_init(loop, &s->poll, fd) != 0) {
+    close(fd);
+    free(s->out);
+    free(s);
+    free(hd);
+    napi_throw_error(env, "ESCAN", "uv_poll_init failed");
+    return NULL;
+  }
+  napi_create_reference(env, argv[0], 1, &s->cb);
   s->poll.data = s;
   uv_poll_start(&s->poll, UV_READABLE, on_readable);
+  hd->s = s;
   napi_value h, port;
-  napi_create_external(env, s, NULL, NULL, &h);
+  napi_create_external(env, hd, finalize_holder, NULL, &h);
   socklen_t al = sizeof a;
   getsockname(fd, (struct sockaddr *)&a, &al);
   napi_create_uint32(env, ntohs(a.sin_port), &port);
@@ -182,7 +208,8 @@ napi_value scanner_set_payloads(napi_env env, napi_callback_info info) {
       return NULL;
     }
     s->payload[i] = malloc(len ? len : 1);
-    memcpy(s->payload[i], d, len);
+    if (!s->payload[i]) { napi_throw_error(env, "ENOMEM", "out of memory"); return NULL; }
+    if (len) memcpy(s->payload[i], d, len); /* an empty Buffer may have no data pointer */
     s->plen[i] = len;
     s->npay = i + 1;
   }
@@ -276,15 +303,28 @@ static void on_closed(uv_handle_t *h) {
   free(s);
 }
 
-napi_value scanner_close(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1];
-  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
-  scanner_t *s = get(env, argv[0]);
-  if (!s) return NULL;
+static void do_close(napi_env env, holder_t *h) {
+  scanner_t *s = h->s;
+  h->s = NULL;
   s->closing = 1;
   uv_poll_stop(&s->poll);
   napi_delete_reference(env, s->cb);
   uv_close((uv_handle_t *)&s->poll, on_closed);
+}
+
+/* A scanner never closed by JS is closed when its handle is collected. */
+static void finalize_holder(napi_env env, void *data, void *hint) {
+  holder_t *h = data;
+  if (h->s) do_close(env, h);
+  free(h);
+}
+
+/* close(handle): a second close is a no-op (the handle stays ECLOSED for every other call). */
+napi_value scanner_close(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  holder_t *h = get_holder(env, argv[0]);
+  if (h && h->s) do_close(env, h);
   return NULL;
 }

@@ -93,7 +93,7 @@ static void drain(udprx *r) {
       int64_t arrival = -1;
       struct msghdr *m = &r->msgs[i].msg_hdr;
       for (struct cmsghdr *c = CMSG_FIRSTHDR(m); c; c = CMSG_NXTHDR(m, c)) {
-        if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_TIMESTAMPNS) {
+        if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_TIMESTAMPNS && c->cmsg_len >= CMSG_LEN(sizeof(struct timespec))) {
           struct timespec ts;
           memcpy(&ts, CMSG_DATA(c), sizeof ts);
           arrival = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec - r->rt_minus_mono_ns;
@@ -107,6 +107,7 @@ static void drain(udprx *r) {
   }
 }
 
+#ifndef HOSTOPS_FUZZ /* native/fuzz/fuzz_sock.c drives account() and drain() without N-API */
 static void on_readable(uv_poll_t *h, int status, int events) {
   udprx *r = h->data;
   if (r->closing) return;
@@ -179,9 +180,13 @@ static napi_value Open(napi_env env, napi_callback_info info) {
   uv_poll_start(&r->poll, UV_READABLE, on_readable);
   uv_unref((uv_handle_t *)&r->poll); /* the Node socket keeps the loop alive, not this */
   holder *hd = malloc(sizeof *hd);
-  hd->r = r;
   napi_value ext;
-  CHECK(napi_create_external(env, hd, finalize, NULL, &ext));
+  if (hd) hd->r = r;
+  if (!hd || napi_create_external(env, hd, finalize, NULL, &ext) != napi_ok) {
+    do_close(r); /* frees r and closes the dup once libuv lets go of the handle */
+    free(hd);
+    return sock_throw(env, ENOMEM, "UDP receiver handle");
+  }
   return ext;
 }
 
@@ -243,3 +248,4 @@ napi_value udp_rx_init(napi_env env, napi_value exports) {
   CHECK(napi_define_properties(env, exports, sizeof props / sizeof props[0], props));
   return exports;
 }
+#endif /* HOSTOPS_FUZZ */

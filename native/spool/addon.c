@@ -38,6 +38,8 @@ typedef struct {
   char subdir[MAXDIRS]; /* 0 for input/ itself */
   entry_t *e;
   size_t n, cap;
+  int busy;     /* readBatch works in flight (their threads use dirfd) */
+  int released; /* release() came while busy: close when the last one completes */
 } spool_t;
 
 static int is_alnum(int c) { return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z'); }
@@ -98,11 +100,11 @@ static int list_dir(spool_t *s, int dfd, int dirIndex, char (*subs)[2], int *nsu
       if (nj == jcap) {
         jcap = jcap ? jcap * 2 : 256;
         char **nn = realloc(jn, jcap * sizeof *nn);
-        if (!nn) { closedir(d); free(jn); return ENOMEM; }
+        if (!nn) { closedir(d); for (size_t i = 0; i < nj; i++) free(jn[i]); free(jn); return ENOMEM; }
         jn = nn;
       }
       jn[nj] = strndup(n, len - 2);
-      if (!jn[nj]) { closedir(d); free(jn); return ENOMEM; }
+      if (!jn[nj]) { closedir(d); for (size_t i = 0; i < nj; i++) free(jn[i]); free(jn); return ENOMEM; }
       nj++;
     } else if (subs && len == 1 && is_alnum((unsigned char)n[0]) && *nsubs < MAXDIRS - 1) {
       subs[*nsubs][0] = n[0];
@@ -195,7 +197,7 @@ static napi_value Scan(napi_env env, napi_callback_info info) {
     err = list_dir(s, fd, di, NULL, NULL);
     if (err && err != ENOENT && err != ENOTDIR) { spool_free(s); return throw_errno(env, err, "cannot read the spool subdirectory", subs[i]); }
   }
-  qsort(s->e, s->n, sizeof *s->e, cmp_entry);
+  if (s->n) qsort(s->e, s->n, sizeof *s->e, cmp_entry); /* an empty spool has no array (qsort wants one) */
 
   napi_value res, v;
   napi_create_object(env, &res);
@@ -206,11 +208,10 @@ static napi_value Scan(napi_env env, napi_callback_info info) {
   size_t total = 0;
   for (size_t i = 0; i < s->n; i++) total += s->e[i].len;
   char *names = malloc(total + 1);
-  void *meta;
+  void *meta = NULL;
   napi_value ab;
-  napi_create_arraybuffer(env, s->n * 3 + 1, &meta, &ab);
+  if (!names || napi_create_arraybuffer(env, s->n * 3 + 1, &meta, &ab) != napi_ok) { free(names); return throw_errno(env, ENOMEM, "cannot list", path); }
   uint8_t *m = meta;
-  if (!names) return throw_errno(env, ENOMEM, "cannot list", path);
   size_t off = 0;
   for (size_t i = 0; i < s->n; i++) {
     memcpy(names + off, s->e[i].name, s->e[i].len);
@@ -252,8 +253,9 @@ static napi_value Count(napi_env env, napi_callback_info info) {
       close(top);
       return throw_errno(env, e, "cannot read the spool subdirectory", subs[pass]);
     }
-    DIR *d = fdopendir(pass < 0 ? dup(fd) : fd);
-    if (!d) { int e = errno; close(top); return throw_errno(env, e, "cannot read the spool directory", path); }
+    int dfd = pass < 0 ? dup(fd) : fd;
+    DIR *d = dfd < 0 ? NULL : fdopendir(dfd);
+    if (!d) { int e = errno; if (dfd >= 0) close(dfd); close(top); return throw_errno(env, e, "cannot read the spool directory", path); }
     struct dirent *de;
     errno = 0;
     while ((de = readdir(d)) != NULL) {
@@ -307,7 +309,27 @@ static int reserve(out_t *o, size_t more) {
   return 0;
 }
 
-/* Appends the whole file (one read when it fits in 64 KB, as the JS reader did); 0 or an errno. */
+/* -H and -J files are small (exim's header_maxsize is 1 MB; even 50000 recipients of 256 bytes
+   stay far below this): a larger one is reported as EFBIG rather than read into memory. The same
+   cap is in src/mailq/spool-chunk.ts (MAX_SPOOL_FILE). */
+#define MAX_SPOOL_FILE ((size_t)64 << 20)
+
+/* Opens a -H or -J file for reading: never through a symlink (ELOOP), never blocking on a FIFO
+   (O_NONBLOCK; a FIFO, socket or device is ESPIPE, a directory EISDIR), never over the cap
+   (EFBIG), so a hostile spool entry cannot hang a libuv thread or eat memory. fd or -errno. */
+static int open_spool_file(int dfd, const char *name, struct stat *st) {
+  int fd = openat(dfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+  if (fd < 0) return -errno;
+  int err = 0;
+  if (fstat(fd, st) != 0) err = errno;
+  else if (!S_ISREG(st->st_mode)) err = S_ISDIR(st->st_mode) ? EISDIR : ESPIPE;
+  else if ((uint64_t)st->st_size > MAX_SPOOL_FILE) err = EFBIG;
+  if (err) { close(fd); return -err; }
+  return fd;
+}
+
+/* Appends the whole file (one read when it fits in 64 KB, as the JS reader did); 0 or an errno.
+   A file that grows past the cap while it is read is EFBIG too. */
 static int read_into(out_t *o, int fd, double *len) {
   size_t start = o->len;
   for (;;) {
@@ -320,6 +342,7 @@ static int read_into(out_t *o, int fd, double *len) {
       return errno;
     }
     o->len += (size_t)r;
+    if (o->len - start > MAX_SPOOL_FILE) { o->len = start; return EFBIG; }
     if ((size_t)r < want) break; /* short read of a regular file: end of file */
   }
   *len = (double)(o->len - start);
@@ -350,16 +373,14 @@ static void *read_part(void *arg) {
     m[4] = 0;
     m[5] = -1;
     m[6] = -1;
-    int fd = openat(dfd, e->name, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) { m[2] = errno; continue; }
     struct stat hs;
-    /* before the read: a change after it moves ctime, which the queue index checks */
-    if (fstat(fd, &hs) == 0) {
-      m[6] = (double)hs.st_ino;
-      m[7] = (double)hs.st_ctim.tv_sec;
-      m[8] = (double)hs.st_ctim.tv_nsec;
-      m[9] = (double)hs.st_size;
-    }
+    /* fstat before the read: a change after it moves ctime, which the queue index checks */
+    int fd = open_spool_file(dfd, e->name, &hs);
+    if (fd < 0) { m[2] = -fd; continue; }
+    m[6] = (double)hs.st_ino;
+    m[7] = (double)hs.st_ctim.tv_sec;
+    m[8] = (double)hs.st_ctim.tv_nsec;
+    m[9] = (double)hs.st_size;
     int err = read_into(&p->out, fd, &m[1]);
     close(fd);
     if (err) { m[2] = err; continue; }
@@ -370,7 +391,8 @@ static void *read_part(void *arg) {
     if (fstatat(dfd, dname, &st, 0) == 0) m[3] = (double)st.st_size;
     if (e->journal) {
       dname[e->len - 1] = 'J';
-      int jfd = openat(dfd, dname, O_RDONLY | O_CLOEXEC);
+      struct stat js;
+      int jfd = open_spool_file(dfd, dname, &js);
       if (jfd >= 0) {
         double jl;
         m[4] = (double)p->out.len;
@@ -426,6 +448,10 @@ static void batch_execute(napi_env env, void *data) {
 
 static void free_buf(napi_env env, void *data, void *hint) { free(data); }
 
+static void close_dirs(spool_t *s) {
+  for (int i = 0; i < s->ndirs; i++) if (s->dirfd[i] >= 0) { close(s->dirfd[i]); s->dirfd[i] = -1; }
+}
+
 static void batch_complete(napi_env env, napi_status status, void *data) {
   batch_t *b = data;
   napi_value res, v;
@@ -445,13 +471,14 @@ static void batch_complete(napi_env env, napi_status status, void *data) {
     void *mp;
     size_t bytes = (b->end - b->start) * FIELDS * sizeof(double);
     napi_create_arraybuffer(env, bytes, &mp, &ab);
-    memcpy(mp, b->meta, bytes);
+    if (bytes) memcpy(mp, b->meta, bytes); /* an empty ArrayBuffer may have no data pointer */
     napi_create_typedarray(env, napi_float64_array, (b->end - b->start) * FIELDS, ab, 0, &ta);
     napi_set_named_property(env, res, "meta", ta);
     napi_resolve_deferred(env, b->deferred, res);
   }
   free(b->meta);
   free(b->pick);
+  if (--b->s->busy == 0 && b->s->released) close_dirs(b->s);
   napi_delete_reference(env, b->handle_ref);
   napi_delete_async_work(env, b->work);
   free(b);
@@ -468,7 +495,7 @@ static napi_value ReadBatch(napi_env env, napi_callback_info info) {
   int32_t threads = 2;
   if (argc < 3 || napi_get_value_external(env, argv[0], (void **)&s) != napi_ok ||
       napi_get_value_double(env, argv[1], &start) != napi_ok || napi_get_value_double(env, argv[2], &end) != napi_ok ||
-      start < 0 || end < start) {
+      !(start >= 0) || !(end >= start) || !(end <= 4294967295.0)) { /* NaN fails every test (never cast to size_t) */
     napi_throw_type_error(env, NULL, "readBatch(handle, start, end[, threads])");
     return NULL;
   }
@@ -506,7 +533,9 @@ static napi_value ReadBatch(napi_env env, napi_callback_info info) {
   b->end = (size_t)end;
   b->threads = threads;
   b->meta = calloc((b->end - b->start) * FIELDS + 1, sizeof(double));
+  if (!b->meta) { free(pick); free(b); napi_throw_error(env, NULL, "out of memory"); return NULL; }
   napi_create_reference(env, argv[0], 1, &b->handle_ref); /* keeps the dirfds open meanwhile */
+  s->busy++;
   return queue_work(env, "hostops_spool.readBatch", batch_execute, batch_complete, b, &b->deferred, &b->work);
 }
 
@@ -532,6 +561,9 @@ typedef struct {
 typedef struct { verify_t *v; size_t from, to; } vpart_t;
 
 static int sub_fd(verify_t *v, unsigned char c) {
+  /* the list comes from the index file on disk: any byte can be here, exim's subdirectories are
+     one base-62 character (subfd has 128 slots) */
+  if (!is_alnum(c)) return -2;
   pthread_mutex_lock(&v->lock);
   if (v->subfd[c] == -1) {
     char n[2] = { (char)c, 0 };
@@ -560,7 +592,7 @@ static void *verify_part(void *arg) {
       len -= 2;
     }
     int same = 0;
-    if (dfd >= 0 && len < sizeof name) {
+    if (dfd >= 0 && len < sizeof name && !memchr(r, '/', len)) { /* a name, never a path elsewhere */
       memcpy(name, r, len);
       name[len] = 0;
       struct stat st;
@@ -606,7 +638,7 @@ static void verify_complete(napi_env env, napi_status status, void *data) {
       void *p;
       napi_value ab;
       napi_create_arraybuffer(env, v->rows, &p, &ab);
-      memcpy(p, v->each, v->rows);
+      if (v->rows) memcpy(p, v->each, v->rows);
       napi_create_typedarray(env, napi_uint8_array, v->rows, ab, 0, &r);
     } else napi_get_boolean(env, !v->mismatch, &r);
     napi_resolve_deferred(env, v->deferred, r);
@@ -640,7 +672,7 @@ static napi_value Verify(napi_env env, napi_callback_info info) {
   if (get_path(env, argv[0], path, sizeof path)) return NULL;
   if (napi_get_buffer_info(env, argv[1], &list, &listLen) != napi_ok ||
       napi_get_typedarray_info(env, argv[2], &tt, &expectLen, &expect, &ab, &off) != napi_ok || tt != napi_float64_array ||
-      napi_get_value_double(env, argv[3], &rows) != napi_ok || rows < 0 || (double)expectLen < rows * 4) {
+      napi_get_value_double(env, argv[3], &rows) != napi_ok || !(rows >= 0) || !((double)expectLen >= rows * 4)) {
     napi_throw_type_error(env, NULL, "verify(inputDir, list, expect, rows)");
     return NULL;
   }
@@ -673,7 +705,10 @@ static napi_value Release(napi_env env, napi_callback_info info) {
   napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
   spool_t *s;
   if (argc < 1 || napi_get_value_external(env, argv[0], (void **)&s) != napi_ok) return NULL;
-  for (int i = 0; i < s->ndirs; i++) if (s->dirfd[i] >= 0) { close(s->dirfd[i]); s->dirfd[i] = -1; }
+  /* a batch still reading (JS gave up on a read-ahead) keeps them until it completes: closed
+     now, their numbers could be reused by another open and read from the wrong directory */
+  if (s->busy) s->released = 1;
+  else close_dirs(s);
   return NULL;
 }
 

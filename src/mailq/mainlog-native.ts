@@ -4,6 +4,7 @@
  * Used when the hostops_spool addon is built (HOSTOPS_MAILQ_NATIVE=0 forces the JS scanner).
  */
 import { spoolAddon } from './spool-addon.js';
+import { envError } from '../lib/errors.js';
 import { newState, own, printable, type Count, type ScanOptions, type ScanState } from './mainlog-scan.js';
 
 interface NativeResult {
@@ -21,16 +22,30 @@ interface MainlogAddon {
   mlResult(h: unknown): NativeResult;
 }
 
+/** The addon throws only when its tables cannot grow: an environment error, not a bug (exit 3). */
+function outOfMemory(e: unknown): Error {
+  return envError('MAILQ_OUT_OF_MEMORY', `the native mainlog scanner failed: ${(e as Error).message}`,
+    'free memory, narrow the window with --since/--until, or run with HOSTOPS_MAILQ_NATIVE=0');
+}
+
 /** Same interface as MainlogScanner, but fed with bytes. */
 export class NativeMainlogScanner {
   private readonly h: unknown;
   constructor(private readonly a: MainlogAddon, o: ScanOptions) {
-    this.h = a.mlNew(o);
+    try {
+      this.h = a.mlNew(o);
+    } catch (e) {
+      throw outOfMemory(e);
+    }
   }
 
   /** Bytes [start, end) of buf: whole lines (or the file's unterminated tail). */
   feedBytes(buf: Buffer, start: number, end: number): void {
-    this.a.mlFeed(this.h, buf, start, end);
+    try {
+      this.a.mlFeed(this.h, buf, start, end);
+    } catch (e) {
+      throw outOfMemory(e);
+    }
   }
 
   result(): ScanState {

@@ -128,11 +128,12 @@ export class MainlogScanner {
       let c = s.charCodeAt(o);
       if ((c === 43 || c === 45) && isD(s.charCodeAt(o + 1))) { o += 6; c = s.charCodeAt(o); }
       if (c === 91) { const e = s.indexOf('] ', o); if (e !== -1 && e < q) { o = e + 2; c = s.charCodeAt(o); } }
-      if (c === 99 && s.startsWith('cwd=', o)) this.cwd(s, o + 4, q);
+      // each marker must end inside this line (after a cut line o is past q): as mainlog.c
+      if (o + 4 <= q && c === 99 && s.startsWith('cwd=', o)) this.cwd(s, o + 4, q);
       else if (scriptsOnly) { /* arrivals not wanted */ }
       else if (s.charCodeAt(o + 6) === 45) {
-        if (s.charCodeAt(o + 13) === 45 && s.charCodeAt(o + 16) === 32 && s.charCodeAt(o + 17) === 60 && s.charCodeAt(o + 18) === 61 && s.charCodeAt(o + 19) === 32) this.arrival(s, p, o + 20, q);
-        else if (s.charCodeAt(o + 18) === 45 && s.charCodeAt(o + 23) === 32 && s.charCodeAt(o + 24) === 60 && s.charCodeAt(o + 25) === 61 && s.charCodeAt(o + 26) === 32) this.arrival(s, p, o + 27, q);
+        if (o + 20 <= q && s.charCodeAt(o + 13) === 45 && s.charCodeAt(o + 16) === 32 && s.charCodeAt(o + 17) === 60 && s.charCodeAt(o + 18) === 61 && s.charCodeAt(o + 19) === 32) this.arrival(s, p, o + 20, q);
+        else if (o + 27 <= q && s.charCodeAt(o + 18) === 45 && s.charCodeAt(o + 23) === 32 && s.charCodeAt(o + 24) === 60 && s.charCodeAt(o + 25) === 61 && s.charCodeAt(o + 26) === 32) this.arrival(s, p, o + 27, q);
       }
       p = q + 1;
     }

@@ -1,5 +1,6 @@
 /** Reads and parses a run of spool entries; runs in the main thread or in a worker. */
 import fs from 'node:fs';
+import os from 'node:os';
 import { parseHeaderFile, readErrorMessage } from './spool-parse.js';
 import { compileSelection, needsHeaders, needsFields, type Selection } from './select.js';
 import { formatAge, formatBpTail, hasAge } from './bp-format.js';
@@ -30,14 +31,43 @@ export interface ChunkResult {
 
 const buf = Buffer.allocUnsafe(64 * 1024);
 
-function readWhole(file: string): Buffer {
-  const fd = fs.openSync(file, 'r');
+/** -H and -J files are small (exim's header_maxsize is 1 MB): larger ones are EFBIG, not read.
+ * The same cap as MAX_SPOOL_FILE in native/spool/addon.c. */
+export const MAX_SPOOL_FILE = 64 * 1024 * 1024;
+
+function errnoError(code: 'EISDIR' | 'ESPIPE' | 'EFBIG', file: string): NodeJS.ErrnoException {
+  const e = new Error(`${code}: ${file}`) as NodeJS.ErrnoException;
+  e.code = code;
+  e.errno = os.constants.errno[code];
+  return e;
+}
+
+/** Opens a spool file as the addon does: never through a symlink (ELOOP), never blocking on a
+ * FIFO (O_NONBLOCK; not a regular file is ESPIPE, a directory EISDIR), at most MAX_SPOOL_FILE. */
+function openSpoolFile(file: string): number {
+  const fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW | fs.constants.O_NONBLOCK);
   try {
-    let n = fs.readSync(fd, buf, 0, buf.length, 0);
+    const st = fs.fstatSync(fd);
+    if (!st.isFile()) throw errnoError(st.isDirectory() ? 'EISDIR' : 'ESPIPE', file);
+    if (st.size > MAX_SPOOL_FILE) throw errnoError('EFBIG', file);
+    return fd;
+  } catch (e) {
+    fs.closeSync(fd);
+    throw e;
+  }
+}
+
+/** The whole file; shared: in the module's buffer when it fits (the -H, parsed before the next
+ * read), otherwise in a buffer of its own (the -J, read while the -H is still in use). */
+function readWhole(file: string, shared = true): Buffer {
+  const fd = openSpoolFile(file);
+  try {
+    const first = shared ? buf : Buffer.allocUnsafe(buf.length);
+    let n = fs.readSync(fd, first, 0, first.length, 0);
     // the shared buffer is parsed before the next read, so no copy is needed
-    if (n < buf.length) return buf.subarray(0, n);
+    if (n < first.length) return first.subarray(0, n);
     // large header file (many recipients): read the rest
-    const parts = [Buffer.from(buf)];
+    const parts = [shared ? Buffer.from(first) : first];
     let off = n;
     for (;;) {
       const b = Buffer.allocUnsafe(1024 * 1024);
@@ -45,6 +75,7 @@ function readWhole(file: string): Buffer {
       if (n <= 0) break;
       parts.push(b.subarray(0, n));
       off += n;
+      if (off > MAX_SPOOL_FILE) throw errnoError('EFBIG', file); // grew while read
     }
     return Buffer.concat(parts);
   } finally {
@@ -169,7 +200,7 @@ export function readEntryInto(sink: ChunkSink, e: SpoolEntry): void {
     const st = fs.statSync(base + id + '-D', { throwIfNoEntry: false });
     if (st) dataSize = st.size;
     if (e.hasJournal) {
-      try { journal = fs.readFileSync(base + id + '-J'); } catch { /* gone: delivery finished */ }
+      try { journal = readWhole(base + id + '-J', false); } catch { /* gone: delivery finished */ }
     }
   }
   sink.add(id, e.subdir, hbuf, readErr, dataSize, journal, e.hasJournal);

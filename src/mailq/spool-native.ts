@@ -98,7 +98,15 @@ export async function readQueueNative(a: SpoolAddon, spool: string, o: NativeRea
       for (let i = 0, k = 0; i < n; i++) if (!reuse.keep[i]) pick[k++] = i;
     }
     const m = pick ? pick.length : n;
-    const read = (from: number) => a.readBatch(sc.handle, from, Math.min(m, from + BATCH), threads, pick);
+    // the addon rejects only when its buffers cannot grow: an environment error, not a bug
+    const read = (from: number) => {
+      const p = a.readBatch(sc.handle, from, Math.min(m, from + BATCH), threads, pick).catch((e: Error) => {
+        throw new HostopsError('MAILQ_OUT_OF_MEMORY', `reading the spool ${spool} failed: ${e.message}`,
+          { exitCode: 3, hint: 'free memory, or run with HOSTOPS_MAILQ_NATIVE=0 (one file at a time)' });
+      });
+      p.catch(() => {}); // read ahead: awaited later, so not an unhandled rejection meanwhile
+      return p;
+    };
     let pending = m > 0 ? read(0) : null;
     let batchStart = 0, batchEnd = 0, pos = 0, nameOff = 0;
     let data: Buffer | null = null, meta: Float64Array | null = null;

@@ -374,4 +374,5 @@ const STRERROR: Record<string, string> = {
   EACCES: 'Permission denied', EPERM: 'Operation not permitted', EISDIR: 'Is a directory',
   EIO: 'Input/output error', ELOOP: 'Too many levels of symbolic links', EMFILE: 'Too many open files',
   ENOENT: 'No such file or directory', ENOTDIR: 'Not a directory', ENAMETOOLONG: 'File name too long',
+  EFBIG: 'File too large', ESPIPE: 'Not a regular file', // our own reader's refusals (spool-chunk.ts)
 };
