@@ -11,6 +11,9 @@ export class AlertMetrics {
   readonly alerts: Gauge<'alertname' | 'severity' | 'state'>;
   readonly notifications: Counter<'notifier' | 'result'>;
   readonly notificationsDropped: Counter<'notifier'>;
+  readonly linkCapacity: Gauge<'peer'>;
+  readonly headroom: Gauge<'peer'>;
+  readonly sourceRate: Gauge<'source' | 'source_kind' | 'select'>;
 
   constructor(r: Registry) {
     const t = ['target'] as const;
@@ -21,6 +24,9 @@ export class AlertMetrics {
     this.slaOk = new Gauge({ name: 'hostops_sla_ok', help: '1 when the median RTT and loss over the SLA window meet the SLA, 0 when not.', labelNames: t, registers: [r] });
     this.alerts = new Gauge({ name: 'hostops_alerts', help: 'Alerts of the built-in rules by state (firing, pending).', labelNames: ['alertname', 'severity', 'state'], registers: [r] });
     this.notifications = new Counter({ name: 'hostops_alert_notifications_total', help: 'Alert notifications sent by notifier and result (ok, error).', labelNames: ['notifier', 'result'], registers: [r] });
+    this.linkCapacity = new Gauge({ name: 'hostops_capacity_link_bits_per_second', help: 'The link capacity to an iperf peer (capacity.links).', labelNames: ['peer'], registers: [r] });
+    this.headroom = new Gauge({ name: 'hostops_capacity_headroom_ratio', help: 'Achievable throughput to a peer (p10 of 30 days of TCP tests) as a share of its link.', labelNames: ['peer'], registers: [r] });
+    this.sourceRate = new Gauge({ name: 'hostops_mailq_source_messages_per_hour', help: 'Messages per hour from the top submitters (script, local user, AUTH user) in the last spam-sources report; select is the hostops mailq rm selection of their queued mail.', labelNames: ['source', 'source_kind', 'select'], registers: [r] });
     this.notificationsDropped = new Counter({ name: 'hostops_alert_notifications_dropped_total', help: 'Notifications dropped because the notifier queue was full.', labelNames: ['notifier'], registers: [r] });
   }
 

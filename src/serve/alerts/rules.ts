@@ -54,6 +54,8 @@ export class BuiltinRules {
       if (sla.loss) m.slaLossLimit.set({ target: t.name }, sla.loss.value);
       m.slaWindow.set({ target: t.name }, this.rules.sla.window);
     }
+    m.linkCapacity.reset();
+    for (const [peer, b] of Object.entries(this.cfg.capacity.links)) m.linkCapacity.set({ peer }, b);
   }
 
   ping(rows: PingRound[]): void {
@@ -176,9 +178,13 @@ export class BuiltinRules {
 
   private spam(c: CheckRecord): void {
     const rule = this.rules.spamSource;
-    if (!rule.enabled) return;
     const data = c.data as { top?: { source: string; kind: string; messages: number; queued?: number; select?: string }[] } | null;
     const window = Math.max(this.cfg.mailq.sourcesInterval, 3600);
+    if (this.metrics) {
+      this.metrics.sourceRate.reset();
+      for (const s of data?.top ?? []) this.metrics.sourceRate.set({ source: s.source, source_kind: s.kind, select: s.select ?? selectionFor(s.kind, s.source) ?? '' }, (s.messages * 3600) / window);
+    }
+    if (!rule.enabled) return;
     const seen = new Set<string>();
     for (const s of data?.top ?? []) {
       const perHour = (s.messages * 3600) / window;
@@ -213,6 +219,7 @@ export class BuiltinRules {
   }
 
   private capacity(c: CheckRecord): void {
+    if (c.kind === 'capacity' && c.value != null) this.metrics?.headroom.set({ peer: c.target }, c.value);
     const rule = this.rules.capacityAtRisk;
     if (!rule.enabled || c.value == null) return;
     const words = c.kind === 'capacity'
