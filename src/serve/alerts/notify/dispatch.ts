@@ -15,17 +15,17 @@ import { apiAlert, emailText, webhookMessage, type WebhookMessage } from './payl
 
 const QUEUE_MAX = 50;
 
-interface Job { what: string; send(): Promise<void> }
+export interface SendJob { what: string; send(): Promise<void> }
 
 /** One receiver: a FIFO (oldest dropped past QUEUE_MAX) drained by one sender. */
-class Sink {
-  private queue: Job[] = [];
+export class Sink {
+  private queue: SendJob[] = [];
   private busy: Promise<void> | null = null;
-  constructor(readonly name: string, private o: { timeout: number; retries: number; metrics: AlertMetrics | null; log: (m: string) => void; sleep: (ms: number) => Promise<void> }) {
+  constructor(readonly name: string, private o: { retries: number; metrics: AlertMetrics | null; log: (m: string) => void; sleep: (ms: number) => Promise<void> }) {
     o.metrics?.notifier(name);
   }
 
-  push(job: Job): void {
+  push(job: SendJob): void {
     this.queue.push(job);
     while (this.queue.length > QUEUE_MAX) {
       const dropped = this.queue.shift()!;
@@ -81,7 +81,7 @@ export class Dispatcher {
   /** Take a new alerts section (reload); receivers whose URL stayed keep their queue. */
   configure(cfg: AlertsConfig): void {
     this.cfg = cfg;
-    const sinkOpts = { timeout: cfg.timeout, retries: cfg.retries, metrics: this.o.metrics, log: this.o.log, sleep: this.o.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms).unref())) };
+    const sinkOpts = { retries: cfg.retries, metrics: this.o.metrics, log: this.o.log, sleep: this.o.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms).unref())) };
     const keep = (list: Sink[], name: string) => list.find((s) => s.name === name) ?? new Sink(name, sinkOpts);
     this.am = cfg.alertmanager.map((u) => keep(this.am, `alertmanager ${u}`));
     this.hooks = cfg.webhook.map((url) => ({ url, sink: keep(this.hooks.map((h) => h.sink), `webhook ${url}`) }));

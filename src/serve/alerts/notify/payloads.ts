@@ -21,7 +21,8 @@ export interface WebhookMessage {
 export const iso = (t: number) => new Date(Math.round(t * 1000)).toISOString();
 const ZERO_TIME = '0001-01-01T00:00:00Z';
 
-export const generatorURL = (base: string, a: AlertView) => `${base.replace(/\/$/, '')}/api/alerts?fingerprint=${a.fingerprint}`;
+/** Where the alert can be looked at; none when the sender has no HTTP side (ddos analyze). */
+export const generatorURL = (base: string, a: AlertView) => (base ? `${base.replace(/\/$/, '')}/api/alerts?fingerprint=${a.fingerprint}` : '');
 
 /** One alert for POST /api/v2/alerts; a firing one is valid until `validUntil`. */
 export function apiAlert(a: AlertView, base: string, validUntil: number): ApiAlert {
