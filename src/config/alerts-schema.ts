@@ -67,7 +67,9 @@ export const alertsSchema = z.strictObject({
       /** Rounds over this window are judged against the pair's SLA. */
       window: duration('15m'),
     }),
-    packetLoss: rule('5m', 'warning', { above: ratio('10%'), clear: ratio('5%') }),
+    packetLoss: rule('5m', 'warning', { above: ratio('10%'), clear: ratio('5%') }).superRefine((r, ctx) => {
+      if (r.clear > r.above) ctx.addIssue({ code: 'custom', path: ['clear'], message: `must not be above \`above\` (${r.above * 100}%): the alert would never clear` });
+    }),
     pathChanged: rule('0s', 'info', {
       /** How long a path change stays firing (then it resolves by itself). */
       hold: duration('30m'),

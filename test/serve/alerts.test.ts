@@ -170,3 +170,14 @@ test('the engine fingerprints label sets independently of their order', () => {
   assert.equal(e.active().length, 1);
   assert.equal(e.drain().fired.length, 1, 'fired once');
 });
+
+test('alerts: config errors name the file, line and field', async () => {
+  const { parseConfig } = await import('../../src/config/index.js');
+  const err = (text: string) => { try { parseConfig(text, 'h.yaml'); } catch (e) { return (e as Error).message; } return 'no error'; };
+  assert.equal(err('alerts:\n  rules:\n    packetLoss: { above: 12 }\n'), 'h.yaml:3: alerts.rules.packetLoss.above: expected a share such as "5%" or 0.05, got 12');
+  assert.equal(err('alerts:\n  rules:\n    packetLoss: { above: 5%, clear: 10% }\n'), 'h.yaml:3: alerts.rules.packetLoss.clear: must not be above `above` (5%): the alert would never clear');
+  assert.equal(err('alerts:\n  rules:\n    targetDwn: {}\n'), 'h.yaml:3: alerts.rules.targetDwn: unknown field (see docs/serve.md for the fields)');
+  assert.equal(err('alerts:\n  alertmanager: [127.0.0.1:9093]\n'), 'h.yaml:2: alerts.alertmanager[0]: expected an http:// or https:// URL');
+  assert.equal(err('alerts:\n  email: { to: [noc], via: smtp }\n'), 'h.yaml:2: alerts.email.to[0]: expected an address such as ops@example.net\nh.yaml:2: alerts.email.via: expected sendmail or smtp://host:port');
+  assert.equal(err('alerts:\n  rules:\n    targetDown: { for: soon }\n'), 'h.yaml:3: alerts.rules.targetDown.for: expected a duration such as "30s", "5m" or a number of seconds, got "soon"');
+});
