@@ -133,13 +133,12 @@ async function cpu(rules: 'on' | 'off'): Promise<{ cpu: number; rounds: number; 
     await sleep(MEASURE_S * 1000);
     const c1 = cpuSeconds(proc.pid!); const w1 = performance.now();
     // the SLA series are the rules' work: read them inside the namespace before stopping
-    const metrics = t.exec(ns, ['curl', '-s', `${url}/metrics`]);
+    const ok = Number(t.exec(ns, ['sh', '-c', `curl -s ${url}/metrics | grep -c '^hostops_sla_ok{' || true`]).trim());
     proc.kill('SIGTERM');
     await new Promise((r) => (proc.exitCode !== null ? r(null) : proc.once('exit', r)));
     const db = new Database(path.join(dir, 'bench.db'), { readonly: true });
     const row = db.prepare('SELECT COUNT(*) AS n, COUNT(DISTINCT target) AS t FROM ping').get() as { n: number; t: number };
     db.close();
-    const ok = metrics.split('\n').filter((l) => l.startsWith('hostops_sla_ok{')).length;
     return { cpu: ((c1 - c0) / ((w1 - w0) / 1000)) * 100, rounds: Number(row.n), targets: Number(row.t), alerts: `${ok} hostops_sla_ok series` };
   } finally {
     t.destroy();
