@@ -181,3 +181,18 @@ test('alerts: config errors name the file, line and field', async () => {
   assert.equal(err('alerts:\n  email: { to: [noc], via: smtp }\n'), 'h.yaml:2: alerts.email.to[0]: expected an address such as ops@example.net\nh.yaml:2: alerts.email.via: expected sendmail or smtp://host:port');
   assert.equal(err('alerts:\n  rules:\n    targetDown: { for: soon }\n'), 'h.yaml:3: alerts.rules.targetDown.for: expected a duration such as "30s", "5m" or a number of seconds, got "soon"');
 });
+
+test('a reload keeps the hostops_sla_ok and compliance series of pairs that keep an SLA, and drops the others', async () => {
+  const r = rig({ alerts: { rules: { sla: { window: '60s' } } } });
+  const series = async (name: string) => (await r.registry.getSingleMetric(name)!.get()).values.map((v) => `${v.labels.target}=${v.value}`);
+  r.round(10, 0.05);
+  assert.deepEqual(await series('hostops_sla_ok'), ['far=1']);
+  const withNear = testConfig('/tmp', 0, { defaults: { self: false, gateway: false }, targets: [{ name: 'far', host: '198.18.0.2', sla: { rtt: '< 70 ms', loss: '< 1%' } }, { name: 'near', host: '198.18.0.3', sla: { rtt: '< 5 ms' } }], alerts: { rules: { sla: { window: '60s' } } } });
+  r.a.configure(withNear, ['ping']);
+  assert.deepEqual(await series('hostops_sla_ok'), ['far=1'], 'still there right after the reload (a Prometheus "for" on it keeps counting)');
+  assert.deepEqual(await series('hostops_sla_compliance_ratio'), ['far=1']);
+  assert.deepEqual(await series('hostops_sla_rtt_limit_seconds'), ['far=0.07', 'near=0.005']);
+  r.a.configure(testConfig('/tmp', 0, { defaults: { self: false, gateway: false }, targets: [{ name: 'far', host: '198.18.0.2' }] }), ['ping']);
+  assert.deepEqual(await series('hostops_sla_ok'), [], 'no SLA any more: no series');
+  assert.deepEqual(await series('hostops_sla_rtt_limit_seconds'), []);
+});

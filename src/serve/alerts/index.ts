@@ -62,8 +62,9 @@ export class Alerting {
       writeCheck: (c: Parameters<Store['writeCheck']>[0]) => this.guard(`a ${c.kind} check`, () => this.rules.check(c)),
     };
     return new Proxy(store, {
-      get(target, prop, receiver) {
-        const v = Reflect.get(target, prop, receiver);
+      get(target, prop) {
+        // the store itself as `this`: its getters and private fields must not see the proxy
+        const v = Reflect.get(target, prop, target);
         if (typeof v !== 'function') return v;
         const hook = hooks[prop as keyof Store] as ((a: unknown) => void) | undefined;
         if (!hook) return v.bind(target);

@@ -30,10 +30,6 @@ export class AlertMetrics {
     this.notificationsDropped = new Counter({ name: 'hostops_alert_notifications_dropped_total', help: 'Notifications dropped because the notifier queue was full.', labelNames: ['notifier'], registers: [r] });
   }
 
-  clearSla(): void {
-    for (const g of [this.slaRttLimit, this.slaLossLimit, this.slaWindow, this.slaCompliance, this.slaOk]) g.reset();
-  }
-
   /** Counts of the active alerts (every series rewritten: a resolved name drops to absent). */
   setActive(active: AlertView[]): void {
     this.alerts.reset();

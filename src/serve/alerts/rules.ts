@@ -25,13 +25,22 @@ export class BuiltinRules {
   private rounds = new Map<string, Round[]>();
   private paths = new Map<string, { sig: string; text: string; hops: number }>();
   private mailq: { ts: number; messages: number }[] = [];
+  /** Per target name: its host and its SLA from this site (looked up per round, so kept in a map). */
+  private byName = new Map<string, { host: string; sla: PairSla | null }>();
+  /** Targets whose compliance and ok series are set. */
+  private judged = new Set<string>();
 
-  constructor(private cfg: ResolvedConfig, private engine: AlertEngine, private metrics: AlertMetrics | null) {}
+  constructor(private cfg: ResolvedConfig, private engine: AlertEngine, private metrics: AlertMetrics | null) { this.index(); }
+
+  private index(): void {
+    this.byName = new Map(this.cfg.targets.map((t) => [t.name, { host: t.host, sla: slaFor(this.cfg.targets, this.cfg.site, t.name) }]));
+  }
 
   get rules() { return this.cfg.alerts.rules; }
 
   configure(cfg: ResolvedConfig): void {
     this.cfg = cfg;
+    this.index();
     const names = new Set(cfg.targets.map((t) => t.name));
     for (const k of [...this.rounds.keys()]) if (!names.has(k)) this.rounds.delete(k);
     for (const k of [...this.paths.keys()]) if (!names.has(k)) this.paths.delete(k);
@@ -46,9 +55,16 @@ export class BuiltinRules {
   slaLimits(): void {
     const m = this.metrics;
     if (!m) return;
-    m.clearSla();
+    // the limits are rewritten; compliance and ok stay for pairs that keep an SLA (a reload must
+    // not blank them, or a Prometheus rule's "for" on them would start over)
+    for (const g of [m.slaRttLimit, m.slaLossLimit, m.slaWindow]) g.reset();
+    for (const name of [...this.judged]) {
+      if (this.byName.get(name)?.sla) continue;
+      m.slaCompliance.remove({ target: name }); m.slaOk.remove({ target: name });
+      this.judged.delete(name);
+    }
     for (const t of this.cfg.targets) {
-      const sla = slaFor(this.cfg.targets, this.cfg.site, t.name);
+      const sla = this.byName.get(t.name)?.sla;
       if (!sla) continue;
       if (sla.rtt) m.slaRttLimit.set({ target: t.name }, sla.rtt.value);
       if (sla.loss) m.slaLossLimit.set({ target: t.name }, sla.loss.value);
@@ -63,7 +79,7 @@ export class BuiltinRules {
     for (const r of rows) {
       if (!r.sent) continue;
       const loss = 1 - r.received / r.sent;
-      const host = this.cfg.targets.find((t) => t.name === r.target)?.host ?? r.target;
+      const host = this.byName.get(r.target)?.host ?? r.target;
       const labels = { target: r.target };
       if (targetDown.enabled) {
         const v: Verdict = r.received === 0 ? 'raise' : loss < 0.5 ? 'clear' : 'hold';
@@ -81,7 +97,7 @@ export class BuiltinRules {
   }
 
   private slaRound(r: PingRound): void {
-    const sla = slaFor(this.cfg.targets, this.cfg.site, r.target);
+    const sla = this.byName.get(r.target)?.sla;
     if (!sla) return;
     const window = this.rules.sla.window;
     const sorted = [...r.rtts].sort((a, b) => a - b);
@@ -94,6 +110,7 @@ export class BuiltinRules {
     if (m) {
       m.slaCompliance.set({ target: r.target }, j.compliance);
       m.slaOk.set({ target: r.target }, j.ok ? 1 : 0);
+      this.judged.add(r.target);
     }
     const rule = this.rules.sla;
     if (!rule.enabled) return;
