@@ -10,7 +10,7 @@ import type { WatchEvent } from './analyzer.js';
 import { fingerprint, type AlertView } from '../serve/alerts/engine.js';
 import { webhookMessage, type WebhookMessage } from '../serve/alerts/notify/payloads.js';
 import { postJson } from '../serve/alerts/notify/http-post.js';
-import { Sink } from '../serve/alerts/notify/dispatch.js';
+import { redact, Sink } from '../serve/alerts/notify/dispatch.js';
 
 export interface DdosNotifyOptions { webhooks: string[]; commands: string[]; timeoutMs?: number; retries?: number; log?: (m: string) => void; describe: (e: WatchEvent) => string }
 
@@ -48,7 +48,7 @@ export class DdosNotifier {
     const t = o.timeoutMs ?? 10_000;
     const opts = { retries: o.retries ?? 2, metrics: null, log: o.log ?? ((m: string) => process.stderr.write(`hostops: ${m}\n`)), sleep: (ms: number) => new Promise<void>((r) => setTimeout(r, ms)) };
     this.sinks = [
-      ...o.webhooks.map((u) => ({ sink: new Sink(`webhook ${u}`, opts), send: (m: WebhookMessage) => postJson(u, m, t) })),
+      ...o.webhooks.map((u) => ({ sink: new Sink(`webhook ${redact(u)}`, opts), send: (m: WebhookMessage) => postJson(u, m, t) })),
       ...o.commands.map((c) => ({ sink: new Sink(`command ${c}`, opts), send: (m: WebhookMessage) => runCommand(c, m, t) })),
     ];
   }

@@ -86,3 +86,26 @@ test('a reload adds a webhook and turns a rule off; a failing receiver is retrie
     d.cleanup();
   }
 });
+
+test('a receiver URL with user:password@ is sent as basic auth, and the password never reaches the log', async () => {
+  const { postJson } = await import('../../src/serve/alerts/notify/http-post.js');
+  const http = await import('node:http');
+  const seen: (string | undefined)[] = [];
+  const server = http.createServer((req, res) => { seen.push(req.headers.authorization); res.writeHead(req.headers.authorization ? 200 : 401).end(); });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const port = (server.address() as { port: number }).port;
+  try {
+    await postJson(`http://am:s%40cret@127.0.0.1:${port}/api/v2/alerts`, [], 2000);
+    assert.deepEqual(seen, [`Basic ${Buffer.from('am:s@cret').toString('base64')}`]);
+    await assert.rejects(postJson(`http://127.0.0.1:${port}/x`, [], 2000), (e: Error) => e.message === `http://127.0.0.1:${port}/x answered 401` || assert.fail(e.message));
+    // a failing receiver with a password: the log names it without
+    const { Dispatcher } = await import('../../src/serve/alerts/notify/dispatch.js');
+    const { alertsSchema } = await import('../../src/config/index.js');
+    const closed = await freePort();
+    const logs: string[] = [];
+    const d = new Dispatcher(alertsSchema.parse({ alertmanager: [`http://am:s3cret@127.0.0.1:${closed}`], retries: 0 }), { metrics: null, log: (m) => logs.push(m), baseURL: () => 'http://127.0.0.1:1' });
+    d.notify({ fired: [{ fingerprint: '0', labels: { alertname: 'X' }, annotations: {}, state: 'firing', activeAt: 1, firedAt: 1, resolvedAt: null }], resolved: [] }, [], 2);
+    await d.idle();
+    assert.deepEqual(logs, [`alert notifier alertmanager http://127.0.0.1:${closed}: 0 firing, 0 resolved failed (attempt 1 of 1, giving up): http://127.0.0.1:${closed}/api/v2/alerts: ECONNREFUSED`]);
+  } finally { server.close(); }
+});

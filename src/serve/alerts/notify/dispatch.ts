@@ -15,6 +15,9 @@ import { apiAlert, emailText, webhookMessage, type WebhookMessage } from './payl
 
 const QUEUE_MAX = 50;
 
+/** A URL fit for logs and metric labels: no user:password@. */
+export const redact = (url: string) => url.replace(/^(\w+:\/\/)[^/@]*@/, '$1');
+
 export interface SendJob { what: string; send(): Promise<void> }
 
 /** One receiver: a FIFO (oldest dropped past QUEUE_MAX) drained by one sender. */
@@ -66,7 +69,7 @@ export interface DispatchOptions {
 }
 
 export class Dispatcher {
-  private am: Sink[] = [];
+  private am: { url: string; sink: Sink }[] = [];
   private hooks: { url: string; sink: Sink }[] = [];
   private mail: Sink | null = null;
   private lastAm = 0;
@@ -82,9 +85,9 @@ export class Dispatcher {
   configure(cfg: AlertsConfig): void {
     this.cfg = cfg;
     const sinkOpts = { retries: cfg.retries, metrics: this.o.metrics, log: this.o.log, sleep: this.o.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms).unref())) };
-    const keep = (list: Sink[], name: string) => list.find((s) => s.name === name) ?? new Sink(name, sinkOpts);
-    this.am = cfg.alertmanager.map((u) => keep(this.am, `alertmanager ${u}`));
-    this.hooks = cfg.webhook.map((url) => ({ url, sink: keep(this.hooks.map((h) => h.sink), `webhook ${url}`) }));
+    const keep = (list: { url: string; sink: Sink }[], url: string, name: string) => list.find((s) => s.url === url)?.sink ?? new Sink(name, sinkOpts);
+    this.am = cfg.alertmanager.map((url) => ({ url, sink: keep(this.am, url, `alertmanager ${redact(url)}`) }));
+    this.hooks = cfg.webhook.map((url) => ({ url, sink: keep(this.hooks, url, `webhook ${redact(url)}`) }));
     this.mail = cfg.email ? (this.mail?.name === `email ${cfg.email.via}` ? this.mail : new Sink(`email ${cfg.email.via}`, sinkOpts)) : null;
   }
 
@@ -97,9 +100,9 @@ export class Dispatcher {
       const validUntil = now + 4 * cfg.resend;
       const body = [...firing.map((a) => apiAlert(a, this.base, validUntil)), ...c.resolved.map((a) => apiAlert(a, this.base, now))];
       const what = `${firing.length} firing, ${c.resolved.length} resolved`;
-      for (const s of this.am) {
-        const url = `${s.name.slice('alertmanager '.length).replace(/\/$/, '')}/api/v2/alerts`;
-        s.push({ what, send: () => postJson(url, body, t) });
+      for (const a of this.am) {
+        const url = `${a.url.replace(/\/$/, '')}/api/v2/alerts`;
+        a.sink.push({ what, send: () => postJson(url, body, t) });
       }
     }
     if (!this.hooks.length && !this.mail) return;
@@ -129,6 +132,6 @@ export class Dispatcher {
   }
 
   async idle(): Promise<void> {
-    await Promise.all([...this.am, ...this.hooks.map((h) => h.sink), ...(this.mail ? [this.mail] : [])].map((s) => s.idle()));
+    await Promise.all([...this.am.map((a) => a.sink), ...this.hooks.map((h) => h.sink), ...(this.mail ? [this.mail] : [])].map((s) => s.idle()));
   }
 }
