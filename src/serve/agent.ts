@@ -61,7 +61,8 @@ export class Agent {
     this.baseURL = `http://${cfg.listen.host.includes(':') ? `[${cfg.listen.host}]` : cfg.listen.host}:${cfg.listen.port}`;
     this.alerting = new Alerting(cfg, { registry: this.metrics.registry, log, now, baseURL: () => this.baseURL });
     // the jobs write through the alert rules' window onto the store
-    this.ctx = { cfg, site: cfg.site, store: this.alerting.observe(store), metrics: this.metrics, probes: this.probes, now, log };
+    this.ctx = { cfg, site: cfg.site, store: this.alerting.observe(store), metrics: this.metrics, probes: this.probes, now, log,
+      unprobed: (ts, list) => this.alerting.unprobed(ts, list) };
     this.scheduler = new Scheduler({ store, site: cfg.site, now, firstRunSpread: o.firstRunSpread, onRun: (e) => this.onRun(e) });
     this.metrics.configLastReloadSuccess.set(now());
   }

@@ -109,3 +109,23 @@ test('a receiver URL with user:password@ is sent as basic auth, and the password
     assert.deepEqual(logs, [`alert notifier alertmanager http://127.0.0.1:${closed}: 0 firing, 0 resolved failed (attempt 1 of 1, giving up): http://127.0.0.1:${closed}/api/v2/alerts: ECONNREFUSED`]);
   } finally { server.close(); }
 });
+
+test('a target the round cannot send to at all (no route) is down too', async () => {
+  const d = tempDir('hostops-unprobed-');
+  const noRoute: LatencyProber = {
+    name: 'no-route',
+    async probe(targets, o) {
+      return targets.map((t) => t.host === '127.0.0.2'
+        ? { target: t.name, host: t.host, sent: o.count, received: o.count, rtts: Array(o.count).fill(0.001) }
+        : { target: t.name, host: t.host, sent: 0, received: 0, rtts: [], error: 'sendto: No route to host' });
+    },
+  };
+  const running = await serve(testConfig(d.dir, 0, { defaults: { self: false, gateway: false }, ping: { interval: '1s', count: 3 },
+    targets: [{ name: 'up', host: '127.0.0.2' }, { name: 'far', host: '198.18.250.1' }], alerts: { rules: { targetDown: { for: '1s' } } } }),
+  { firstRunSpread: 0.05, log: () => {}, probes: { latency: noRoute } });
+  try {
+    const a = await until(() => running.agent.alerting.engine.firing().find((x) => x.labels.target === 'far'), 'HostopsTargetDown for the unroutable target', 15_000);
+    assert.equal(a.annotations.description, 'no ping to far (198.18.250.1) could be sent: sendto: No route to host (the rule fires after 1s of it)');
+    assert.deepEqual(running.agent.alerting.engine.active().map((x) => x.labels.target), ['far']);
+  } finally { await running.stop(); d.cleanup(); }
+});

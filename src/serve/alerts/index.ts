@@ -73,6 +73,8 @@ export class Alerting {
     });
   }
 
+  unprobed(ts: number, list: { target: string; host: string; error?: string }[]): void { this.guard('unprobed targets', () => this.rules.unprobed(ts, list)); }
+
   onRun(e: JobEvent): void { this.guard(`job ${e.job}`, () => this.rules.job(e)); }
 
   /** Paths from before a restart, so the first new path can be compared with something. */

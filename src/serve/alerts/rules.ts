@@ -96,6 +96,16 @@ export class BuiltinRules {
     }
   }
 
+  /** A target the round could not send a single ping to (no route, bad name) is down as well. */
+  unprobed(ts: number, list: { target: string; host: string; error?: string }[]): void {
+    const rule = this.rules.targetDown;
+    if (!rule.enabled) return;
+    for (const r of list) {
+      this.engine.set(this.spec('HostopsTargetDown', rule, { target: r.target }, `${r.target} (${r.host}) cannot be pinged`,
+        `no ping to ${r.target} (${r.host}) could be sent: ${r.error ?? 'unknown error'} (the rule fires after ${dur(rule.for)} of it)`), 'raise', ts);
+    }
+  }
+
   private slaRound(r: PingRound): void {
     const sla = this.byName.get(r.target)?.sla;
     if (!sla) return;
