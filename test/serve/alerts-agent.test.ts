@@ -129,3 +129,27 @@ test('a target the round cannot send to at all (no route) is down too', async ()
     assert.deepEqual(running.agent.alerting.engine.active().map((x) => x.labels.target), ['far']);
   } finally { await running.stop(); d.cleanup(); }
 });
+
+test('after a restart the SLA window is read back from the store: hostops_sla_* and the SLA alert are there before a new round', async () => {
+  const d = tempDir('hostops-slaseed-');
+  const port = await freePort();
+  const slow: LatencyProber = { name: 'slow', async probe(targets, o) { return targets.map((t) => ({ target: t.name, host: t.host, sent: o.count, received: o.count, rtts: Array(o.count).fill(0.1) })); } };
+  const cfg = (interval: string) => testConfig(d.dir, port, { defaults: { self: false, gateway: false }, ping: { interval, count: 3 },
+    targets: [{ name: 'far', host: '127.0.0.2', sla: { rtt: '< 70 ms' } }], alerts: { rules: { sla: { for: '0s', window: '10m' } } } });
+  const first = await serve(cfg('1s'), { firstRunSpread: 0.05, log: () => {}, probes: { latency: slow } });
+  try {
+    await until(async () => (await first.agent.store.pingCount()) >= 3, 'three rounds', 15_000);
+  } finally { await first.stop(); }
+  // the restarted agent's rounds never finish: whatever it shows comes from the store
+  const hang: LatencyProber = { name: 'hang', probe: (_t, o) => new Promise((_r, reject) => o.signal?.addEventListener('abort', () => reject(new Error('aborted')))) };
+  const second = await serve(cfg('1h'), { firstRunSpread: 0.05, log: () => {}, probes: { latency: hang } });
+  try {
+    const m = await (await fetch(`${second.url}/metrics`)).text();
+    assert.equal(await second.agent.store.pingCount() >= 3, true);
+    assert.equal(line(m, /^hostops_sla_ok\{/), 'hostops_sla_ok{target="far",site="test"} 0');
+    assert.equal(line(m, /^hostops_sla_compliance_ratio\{/), 'hostops_sla_compliance_ratio{target="far",site="test"} 0');
+    const a = second.agent.alerting.engine.firing();
+    assert.deepEqual(a.map((x) => x.labels.alertname), ['HostopsSLABreach']);
+    assert.match(a[0].annotations.description, /^over the last 10m \(\d+ rounds\): median RTT 100 ms against < 70 ms; 0 of \d+ rounds met the SLA \(0%\)$/);
+  } finally { await second.stop(); d.cleanup(); }
+});

@@ -77,9 +77,24 @@ export class Alerting {
 
   onRun(e: JobEvent): void { this.guard(`job ${e.job}`, () => this.rules.job(e)); }
 
-  /** Paths from before a restart, so the first new path can be compared with something. */
+  /**
+   * What the rules need from before a restart: the last path of each target (so the first new
+   * one is compared with something) and the rounds of each SLA window (so hostops_sla_* and the
+   * SLA rule are whole from the start, not after a window of new rounds).
+   */
   async start(store: Store): Promise<void> {
-    try { for (const p of await store.latestPaths(this.cfg.site)) this.rules.seedPath(p); } catch { /* database away: no baseline */ }
+    const { site, targets } = this.cfg;
+    try { for (const p of await store.latestPaths(site)) this.rules.seedPath(p); } catch { /* database away: no baseline */ }
+    const now = this.o.now();
+    const from = now - this.cfg.alerts.rules.sla.window;
+    try {
+      for (const t of targets) {
+        if (!t.sla && !t.sites?.[site]) continue;
+        const h = await store.pingHistory(site, t.name, from, now, 'raw');
+        this.rules.seedRounds(t.name, h.ts.map((ts, i) => ({ ts, sent: h.sent[i], received: h.received[i], median: h.median[i] })));
+      }
+    } catch { /* database away: the window fills with new rounds */ }
+    this.evaluate();
     this.arm();
   }
 

@@ -109,18 +109,29 @@ export class BuiltinRules {
   private slaRound(r: PingRound): void {
     const sla = this.byName.get(r.target)?.sla;
     if (!sla) return;
-    const window = this.rules.sla.window;
-    const sorted = [...r.rtts].sort((a, b) => a - b);
     const list = this.rounds.get(r.target) ?? [];
-    list.push({ ts: r.ts, sent: r.sent, received: r.received, median: median(sorted) });
-    while (list.length && list[0].ts <= r.ts - window) list.shift();
+    list.push({ ts: r.ts, sent: r.sent, received: r.received, median: median(r.rtts) });
     this.rounds.set(r.target, list);
+    this.judgeWindow(r.target, sla, list, r.ts);
+  }
+
+  /** Rounds stored before a restart, so the SLA window and its series are whole from the start. */
+  seedRounds(target: string, rounds: Round[]): void {
+    const sla = this.byName.get(target)?.sla;
+    if (!sla || !rounds.length || this.rounds.has(target)) return; // live rounds came first: keep them
+    this.rounds.set(target, [...rounds]);
+    this.judgeWindow(target, sla, this.rounds.get(target)!, rounds[rounds.length - 1].ts);
+  }
+
+  private judgeWindow(target: string, sla: PairSla, list: Round[], ts: number): void {
+    const window = this.rules.sla.window;
+    while (list.length && list[0].ts <= ts - window) list.shift();
     const j = judge(sla, list);
     const m = this.metrics;
     if (m) {
-      m.slaCompliance.set({ target: r.target }, j.compliance);
-      m.slaOk.set({ target: r.target }, j.ok ? 1 : 0);
-      this.judged.add(r.target);
+      m.slaCompliance.set({ target: target }, j.compliance);
+      m.slaOk.set({ target: target }, j.ok ? 1 : 0);
+      this.judged.add(target);
     }
     const rule = this.rules.sla;
     if (!rule.enabled) return;
@@ -128,10 +139,10 @@ export class BuiltinRules {
     const parts: string[] = [];
     if (sla.rtt) parts.push(`median RTT ${j.median == null ? 'none (no replies)' : ms(j.median)} against ${formatBound(sla.rtt, 'ms')}`);
     if (sla.loss) parts.push(`loss ${pct(j.loss)} against ${formatBound(sla.loss, '%')}`);
-    this.engine.set(this.spec('HostopsSLABreach', rule, { target: r.target },
-      `${this.cfg.site} to ${r.target} is ${j.ok ? 'within' : 'outside'} its SLA`,
+    this.engine.set(this.spec('HostopsSLABreach', rule, { target: target },
+      `${this.cfg.site} to ${target} is ${j.ok ? 'within' : 'outside'} its SLA`,
       `over the last ${dur(window)} (${list.length} rounds): ${parts.join(', ')}; ${j.good} of ${list.length} rounds met the SLA (${pct(j.compliance)})`,
-      { compliance: j.compliance.toFixed(4) }), v, r.ts);
+      { compliance: j.compliance.toFixed(4) }), v, ts);
   }
 
   path(rec: PathRecord): void {
