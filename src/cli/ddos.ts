@@ -3,6 +3,7 @@ import { analyzeCapture, DEFAULTS, type DdosReport, type WatchEvent } from '../d
 import { usageError } from '../lib/errors.js';
 import { printJson, printNdjson } from '../lib/output.js';
 import { progress } from '../lib/progress.js';
+import { DdosNotifier } from '../ddos/notify.js';
 
 /** `hostops ddos`: reflection-attack detection in captures. */
 export function register(program: Command): void {
@@ -16,6 +17,8 @@ export function register(program: Command): void {
     .option('--top <n>', 'reflectors listed per victim', String(DEFAULTS.topReflectors))
     .option('--watch', 'print an alert as soon as a victim crosses the thresholds, and when its attack ends (for live streams)')
     .option('--quiet-after <s>', 'with --watch: seconds without packets after which an attack is reported as ended', '10')
+    .option('--notify-webhook <url>', 'with --watch: POST each alert and its end to this URL as Alertmanager webhook JSON (repeatable)', (v: string, a: string[] = []) => [...a, v])
+    .option('--notify-command <cmd>', 'with --watch: run this shell command per alert and end, the same JSON on its stdin (repeatable)', (v: string, a: string[] = []) => [...a, v])
     .option('--max-conversations <n>', 'bound on tracked UDP conversations (~150 bytes each); attacks are still found past it', '4000000')
     .option('--conversations', 'include every UDP conversation (like tshark -z conv,udp) in --json output')
     .option('--json', 'JSON output (NDJSON alerts then the report with --watch)')
@@ -28,7 +31,15 @@ export function register(program: Command): void {
       const json = Boolean(o.json);
       // `... | head` closes the pipe early: stop quietly instead of crashing on EPIPE
       process.stdout.on('error', (e: NodeJS.ErrnoException) => { if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0); else throw e; });
-      const onAlert = o.watch ? (e: WatchEvent) => (json ? printNdjson(e) : process.stdout.write(formatAlert(e) + '\n')) : undefined;
+      const webhooks = (o.notifyWebhook ?? []) as unknown as string[];
+      const commands = (o.notifyCommand ?? []) as unknown as string[];
+      if ((webhooks.length || commands.length) && !o.watch) throw usageError('DDOS_BAD_OPTION', '--notify-webhook and --notify-command need --watch');
+      for (const u of webhooks) if (!/^https?:\/\/\S+$/.test(u)) throw usageError('DDOS_BAD_OPTION', `--notify-webhook must be an http:// or https:// URL, got '${u}'`);
+      const notifier = webhooks.length || commands.length ? new DdosNotifier({ webhooks, commands, describe: formatAlert }) : null;
+      const onAlert = o.watch ? (e: WatchEvent) => {
+        if (json) printNdjson(e); else process.stdout.write(formatAlert(e) + '\n');
+        notifier?.notify(e);
+      } : undefined;
       const bar = file !== '-' && !json && !o.watch ? progress('reading', 1) : null;
       let lastTotal = 0, done = 0;
       const report = await analyzeCapture(file === '-' ? process.stdin : file, {
@@ -37,6 +48,7 @@ export function register(program: Command): void {
         conversations: Boolean(o.conversations), maxConversations: num('max-conversations', o.maxConversations), onAlert, quietAfter: num('quiet-after', o.quietAfter),
         onProgress: bar ? (n, total) => { if (total && total !== lastTotal) { bar.total(total); lastTotal = total; } bar.tick(n - done); done = n; } : undefined,
       }).finally(() => bar?.stop());
+      await notifier?.idle();
       if (json) {
         if (o.watch) printNdjson({ type: 'report', ...report }); else printJson(report);
       } else process.stdout.write(formatReport(report));

@@ -3,3 +3,4 @@ export { configSchema, type Config, type ConfigInput, type TargetConfig, type Pe
 export { parseConfig, loadConfig, formatPath, type ConfigIssue } from './load.js';
 export { defaultGateway, defaultSite, resolveConfig, type ResolvedConfig } from './defaults.js';
 export { parseDuration, parseRttBound, parseLossBound, meets, formatBound, type Bound } from './units.js';
+export { alertsSchema, type AlertsConfig, type AlertRulesConfig } from './alerts-schema.js';

@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { parseDuration, parseLossBound, parseRttBound } from './units.js';
+import { alertsSchema } from './alerts-schema.js';
 
 const HOST_RE = /^(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,62})(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}))*\.?|\d{1,3}(?:\.\d{1,3}){3}|[0-9A-Fa-f:.]+)$/;
 const NAME_RE = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
@@ -129,6 +130,8 @@ export const configSchema = z.strictObject({
     /** A `hostops capacity contention` topology file (docs/capacity.md) to report on. */
     topology: z.string().min(1).optional(),
   }).prefault({}),
+  /** Built-in alert rules and where their notifications go (src/config/alerts-schema.ts). */
+  alerts: alertsSchema,
 });
 
 export type ConfigInput = z.input<typeof configSchema>;

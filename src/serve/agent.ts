@@ -15,6 +15,8 @@ import { mailqJob, mailqSourcesJob } from './jobs/mailq.js';
 import { ampJob, capacityJob, ntpJob } from './jobs/checks.js';
 import { pruneJob, rollupJob } from './jobs/maintenance.js';
 import { applicable, describeReload, sameInputs, type ReloadResult } from './reload.js';
+import { Alerting } from './alerts/index.js';
+import { seedCheckMetrics, seedJobMetrics } from './seed-metrics.js';
 
 export interface AgentOptions {
   store?: Store;
@@ -29,6 +31,10 @@ export class Agent {
   readonly metrics: AgentMetrics;
   readonly probes: Probes;
   readonly scheduler: Scheduler;
+  /** Built-in alert rules and their notifiers (src/serve/alerts). */
+  readonly alerting: Alerting;
+  /** The dashboard's URL, for links in notifications (set once the HTTP side listens). */
+  baseURL: string;
   /** The scheduled jobs (a reload changes the contents, never the array). */
   readonly jobs: Job[] = [];
   private planNotes: string[] = [];
@@ -52,7 +58,11 @@ export class Agent {
     this.probes = { ...defaultProbes({ mailqSpool: cfg.mailq.spool, mailqLog: cfg.mailq.log, latency: cfg.ping.prober }), ...o.probes };
     const log = o.log ?? ((m: string) => process.stderr.write(`hostops serve: ${m}\n`));
     const now = o.now ?? (() => Date.now() / 1000);
-    this.ctx = { cfg, site: cfg.site, store, metrics: this.metrics, probes: this.probes, now, log };
+    this.baseURL = `http://${cfg.listen.host.includes(':') ? `[${cfg.listen.host}]` : cfg.listen.host}:${cfg.listen.port}`;
+    this.alerting = new Alerting(cfg, { registry: this.metrics.registry, log, now, baseURL: () => this.baseURL });
+    // the jobs write through the alert rules' window onto the store
+    this.ctx = { cfg, site: cfg.site, store: this.alerting.observe(store), metrics: this.metrics, probes: this.probes, now, log,
+      unprobed: (ts, list) => this.alerting.unprobed(ts, list) };
     this.scheduler = new Scheduler({ store, site: cfg.site, now, firstRunSpread: o.firstRunSpread, onRun: (e) => this.onRun(e) });
     this.metrics.configLastReloadSuccess.set(now());
   }
@@ -169,6 +179,8 @@ export class Agent {
     m.configLastReloadOk.set(1);
     m.configLastReloadSuccess.set(this.ctx.now());
     this.ctx.log(describeReload(result, source));
+    this.alerting.configure(cfg, this.jobs.map((j) => j.name));
+    seedJobMetrics(this, added);
     // series of what is gone, once the runs that might still set them are over
     this.settled = Promise.allSettled(waits).then(() => this.dropGoneSeries()).catch((e) => this.ctx.log(`metrics clean-up after reload: ${(e as Error).message}`));
     return result;
@@ -199,6 +211,7 @@ export class Agent {
     m.jobRuns.inc({ task: e.job, result: e.ok ? 'success' : 'failure' });
     m.jobDuration.set({ task: e.job }, e.duration);
     m.jobFailures.set({ task: e.job }, e.failures);
+    this.alerting.onRun(e);
     if (e.ok) m.jobLastSuccess.set({ task: e.job }, e.start + e.duration);
     else this.ctx.log(`job ${e.job} failed (${e.failures} in a row, next in ${Math.round(e.nextRun - this.ctx.now())} s): ${e.error}`);
   }
@@ -211,7 +224,10 @@ export class Agent {
         this.startNotes.push(`iperf3 server not started: ${(e as Error).message}`);
       }
     }
+    await seedCheckMetrics(this);
+    await this.alerting.start(this.store);
     await this.scheduler.start();
+    seedJobMetrics(this);
     if (this.store instanceof SpooledStore) {
       const s = this.store;
       this.spoolTimer = setInterval(() => {
@@ -226,6 +242,7 @@ export class Agent {
 
   async stop(): Promise<void> {
     if (this.spoolTimer) clearInterval(this.spoolTimer);
+    this.alerting.stop();
     await this.scheduler.stop();
     await this.iperfServer?.close();
     await this.store.close();

@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import type { Agent } from './agent.js';
 import { apiRoutes } from './routes/api.js';
 import { actionRoutes } from './routes/actions.js';
+import { alertRoutes } from './routes/alerts.js';
 import { assertBindAllowed, bearer, Csrf, isLoopback, safeEqual } from './security.js';
 import { SpooledStore } from '../store/index.js';
 
@@ -53,6 +54,7 @@ export async function buildHttp(agent: Agent, o: HttpOptions): Promise<FastifyIn
     return agent.metrics.registry.metrics();
   });
   apiRoutes(app, agent);
+  alertRoutes(app, agent);
   actionRoutes(app, agent, new Csrf(), o.token, o.auditLog ?? '.hostops/audit.log');
   app.setErrorHandler((err, _req, reply) => {
     const status = (err as { statusCode?: number }).statusCode ?? 500;

@@ -10,6 +10,7 @@ export { Scheduler, backoffDelay, type Job, type JobEvent } from './scheduler.js
 export { buildHttp, listeningUrl } from './http.js';
 export { buildOverview, type Overview } from './overview.js';
 export { AgentMetrics } from './metrics.js';
+export { Alerting, type AlertView } from './alerts/index.js';
 export { applicable, describeReload, type ReloadResult, type ReloadOk, type ReloadFailed } from './reload.js';
 export * from './probes/index.js';
 
@@ -27,6 +28,7 @@ export async function serve(cfg: ResolvedConfig, o: AgentOptions & { auditLog?: 
     await agent.stop();
     throw e;
   }
+  agent.baseURL = listeningUrl(http);
   await agent.start();
   return {
     agent, http, url: listeningUrl(http),

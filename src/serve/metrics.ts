@@ -32,7 +32,7 @@ export class AgentMetrics {
   readonly jobLastSuccess: Gauge<'task'>;
   readonly jobFailures: Gauge<'task'>;
   readonly spoolRows: Gauge;
-  readonly spoolDropped: Gauge;
+  readonly spoolDropped: TotalCounter;
   readonly configReloads: Counter<'result'>;
   readonly configLastReloadOk: Gauge;
   readonly configLastReloadSuccess: Gauge;
@@ -69,12 +69,25 @@ export class AgentMetrics {
     this.jobLastSuccess = new Gauge({ name: 'hostops_job_last_success_timestamp_seconds', help: 'Unix time of the last successful run.', labelNames: ['task'], registers: [r] });
     this.jobFailures = new Gauge({ name: 'hostops_job_consecutive_failures', help: 'Failures since the last success.', labelNames: ['task'], registers: [r] });
     this.spoolRows = new Gauge({ name: 'hostops_store_spool_rows', help: 'Writes waiting in the local spool for the database.', registers: [r] });
-    this.spoolDropped = new Gauge({ name: 'hostops_store_spool_dropped', help: 'Spooled writes dropped because the spool was full.', registers: [r] });
+    this.spoolDropped = new TotalCounter(new Counter({ name: 'hostops_store_spool_dropped_total', help: 'Spooled writes dropped because the spool was full.', registers: [r] }));
     this.configReloads = new Counter({ name: 'hostops_config_reloads_total', help: 'Configuration reloads (SIGHUP) by result (ok, error).', labelNames: ['result'], registers: [r] });
     for (const result of ['ok', 'error']) this.configReloads.inc({ result }, 0); // both series from the start, so rate() and alerts see them
     this.configLastReloadOk = new Gauge({ name: 'hostops_config_last_reload_successful', help: '1 when the last configuration reload succeeded (or none was tried), 0 when it failed.', registers: [r] });
     this.configLastReloadOk.set(1);
     this.configLastReloadSuccess = new Gauge({ name: 'hostops_config_last_reload_success_timestamp_seconds', help: 'Unix time the configuration was last loaded successfully (start or reload).', registers: [r] });
+  }
+}
+
+/**
+ * A count kept elsewhere (the spool's dropped rows) exported as a counter: set() takes the running
+ * total and adds what is new, so the series is a real counter (rate() and increase() work).
+ */
+export class TotalCounter {
+  private last = 0;
+  constructor(readonly counter: Counter) { counter.inc(0); }
+  set(total: number): void {
+    if (total > this.last) this.counter.inc(total - this.last);
+    this.last = Math.max(this.last, total);
   }
 }
 

@@ -12,4 +12,6 @@ export interface JobContext {
   probes: Probes;
   now(): number;
   log(msg: string): void;
+  /** Targets a round could not probe at all (no route, unresolvable name): they are down too. */
+  unprobed?(ts: number, results: { target: string; host: string; error?: string }[]): void;
 }

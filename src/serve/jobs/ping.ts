@@ -37,6 +37,7 @@ export function pingJob(ctx: JobContext): Job {
       // keep the overview current: fold the new rounds into the rollups right away
       await ctx.store.rollup(ctx.site).catch((e) => ctx.log(`rollup deferred: ${(e as Error).message}`));
       const failed = results.filter((r) => r.sent === 0);
+      if (failed.length) ctx.unprobed?.(ts, failed);
       if (failed.length === results.length) throw new Error(`no target could be probed: ${failed[0]?.error ?? 'unknown error'}`);
     },
   };

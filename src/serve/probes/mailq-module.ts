@@ -33,9 +33,9 @@ export function mailqModuleSource(opts: { spool?: string; log?: string; auditLog
       const q = await readQueue(p.spool);
       const r = await sources({ logs: logs.slice(0, 2), since: new Date(Date.now() - since * 1000), queue: q, top: 10, workers: 0 });
       const top = [
-        ...r.authUsers.map((x) => ({ source: x.key, kind: 'auth user', messages: x.messages, queued: x.queued })),
-        ...r.scripts.map((x) => ({ source: x.cwd, kind: 'script', messages: x.submissions, queued: x.queued })),
-        ...r.localUsers.map((x) => ({ source: x.key, kind: 'local user', messages: x.messages, queued: x.queued })),
+        ...r.authUsers.map((x) => ({ source: x.key, kind: 'auth user', messages: x.messages, queued: x.queued, select: x.select })),
+        ...r.scripts.map((x) => ({ source: x.cwd, kind: 'script', messages: x.submissions, queued: x.queued, select: x.select })),
+        ...r.localUsers.map((x) => ({ source: x.key, kind: 'local user', messages: x.messages, queued: x.queued, select: x.select })),
       ].sort((a, b) => b.messages - a.messages).slice(0, 10);
       return { messages: r.messages, top, ...(r.argumentsLogging ? {} : { note: r.argumentsHint ?? 'the arguments log selector is off: scripts cannot be named' }) };
     },
