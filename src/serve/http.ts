@@ -11,6 +11,7 @@ import type { Agent } from './agent.js';
 import { apiRoutes } from './routes/api.js';
 import { actionRoutes } from './routes/actions.js';
 import { assertBindAllowed, bearer, Csrf, isLoopback, safeEqual } from './security.js';
+import { allowedHostNames, hostAllowed } from './host-check.js';
 import { SpooledStore } from '../store/index.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -18,18 +19,28 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 export const WEB_ROOT = path.resolve(here, '..', '..', 'src', 'web', 'static');
 const UPLOT_DIST = path.dirname(createRequire(import.meta.url).resolve('uplot'));
 
-export interface HttpOptions { host: string; port: number; token?: string; auditLog?: string }
+export interface HttpOptions {
+  host: string; port: number; token?: string; auditLog?: string;
+  /** Extra Host names to answer (listen.allowedHosts), besides the bound address and, on loopback, localhost. */
+  allowedHosts?: string[];
+}
 
 export async function buildHttp(agent: Agent, o: HttpOptions): Promise<FastifyInstance> {
   assertBindAllowed(o.host, o.token);
   const app = Fastify({ logger: false, bodyLimit: 1 << 20, connectionTimeout: 30_000, requestTimeout: 30_000 });
   const lockedDown = !isLoopback(o.host);
+  const allowed = allowedHostNames(o.host, o.allowedHosts);
 
   app.addHook('onRequest', async (req, reply) => {
     reply.header('X-Content-Type-Options', 'nosniff');
     reply.header('X-Frame-Options', 'DENY');
     reply.header('Referrer-Policy', 'same-origin');
     reply.header('Content-Security-Policy', "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'");
+    // DNS rebinding: a foreign name pointed at this address must not reach the dashboard or API
+    if (!hostAllowed(req.headers.host, allowed)) {
+      await reply.code(421).send({ error: `this server does not answer for Host ${JSON.stringify(req.headers.host)}`, hint: 'add the name to listen.allowedHosts in hostops.yaml' });
+      return;
+    }
     if (!lockedDown) return;
     const url = req.url.split('?')[0];
     // the page itself and its scripts are public; data and metrics need the token
@@ -53,7 +64,7 @@ export async function buildHttp(agent: Agent, o: HttpOptions): Promise<FastifyIn
     return agent.metrics.registry.metrics();
   });
   apiRoutes(app, agent);
-  actionRoutes(app, agent, new Csrf(), o.token, o.auditLog ?? '.hostops/audit.log');
+  actionRoutes(app, agent, new Csrf(), allowed, o.token, o.auditLog ?? '.hostops/audit.log');
   app.setErrorHandler((err, _req, reply) => {
     const status = (err as { statusCode?: number }).statusCode ?? 500;
     void reply.code(status).send({ error: (err as Error).message });

@@ -9,7 +9,7 @@ import type { Agent } from '../agent.js';
 import { isMessageId } from '../../mailq/index.js';
 import { bearer, safeEqual, sameOrigin, type Csrf } from '../security.js';
 
-export function actionRoutes(app: FastifyInstance, agent: Agent, csrf: Csrf, token: string | undefined, auditLog: string): void {
+export function actionRoutes(app: FastifyInstance, agent: Agent, csrf: Csrf, allowedHosts: Set<string>, token: string | undefined, auditLog: string): void {
   app.get('/api/csrf', async () => ({ csrf: csrf.issue(), actions: Boolean(token) }));
 
   const guard = async (req: FastifyRequest, reply: FastifyReply): Promise<boolean> => {
@@ -17,7 +17,7 @@ export function actionRoutes(app: FastifyInstance, agent: Agent, csrf: Csrf, tok
     const t = bearer(req.headers.authorization);
     if (!t || !safeEqual(t, token)) { await reply.code(401).send({ error: 'a valid token is required (Authorization: Bearer ...)' }); return false; }
     if (!String(req.headers['content-type'] ?? '').startsWith('application/json')) { await reply.code(415).send({ error: 'send application/json' }); return false; }
-    if (!sameOrigin(req.headers) || !csrf.verify(req.headers['x-csrf-token'] as string | undefined)) {
+    if (!sameOrigin(req.headers, allowedHosts) || !csrf.verify(req.headers['x-csrf-token'] as string | undefined)) {
       await reply.code(403).send({ error: 'CSRF check failed: fetch /api/csrf and send its token in X-CSRF-Token from this origin' });
       return false;
     }
