@@ -12,6 +12,7 @@ import { apiRoutes } from './routes/api.js';
 import { actionRoutes } from './routes/actions.js';
 import { assertBindAllowed, bearer, Csrf, isLoopback, safeEqual } from './security.js';
 import { allowedHostNames, hostAllowed } from './host-check.js';
+import { auditPathFor } from './audit.js';
 import { SpooledStore } from '../store/index.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -64,7 +65,7 @@ export async function buildHttp(agent: Agent, o: HttpOptions): Promise<FastifyIn
     return agent.metrics.registry.metrics();
   });
   apiRoutes(app, agent);
-  actionRoutes(app, agent, new Csrf(), allowed, o.token, o.auditLog ?? '.hostops/audit.log');
+  actionRoutes(app, agent, new Csrf(), allowed, o.token, o.auditLog ?? auditPathFor(agent.cfg));
   app.setErrorHandler((err, _req, reply) => {
     const status = (err as { statusCode?: number }).statusCode ?? 500;
     void reply.code(status).send({ error: (err as Error).message });
