@@ -21,6 +21,7 @@ import { UdpAcceptor, UdpSender, countUdp } from './udp-data.js';
 import { SockOptError, applyTcpOptions, buffersOf, defaultCongestion, mssOf } from './sockopt.js';
 import { tcpInfoAvailable } from './tcp-info.js';
 import { Admission, sourceKey, type SilentConn } from './admission.js';
+import { listenError } from '../lib/listen-error.js';
 import { BANNER, connectedLines, intervalLines, summaryLines } from './text.js';
 
 export interface ServerOptions {
@@ -368,8 +369,9 @@ export async function startServer(opts: ServerOptions = {}): Promise<IperfServer
   // one is a dual-stack IPv6 socket too (IPv4 peers appear as ::ffff:a.b.c.d).
   const family: 4 | 6 = opts.host ? (net.isIPv6(opts.host) ? 6 : 4) : 6;
   await new Promise<void>((resolve, rejectP) => {
-    server.once('error', rejectP);
-    server.listen({ port: opts.port ?? DEFAULT_PORT, host: opts.host }, () => { server.removeListener('error', rejectP); resolve(); });
+    server.once('error', (e) => rejectP(listenError(e, 'iperf server', opts.host, opts.port ?? DEFAULT_PORT,
+      'choose another port with -p (and address with -B), or stop the program holding it (ss -ltnp)')));
+    server.listen({ port: opts.port ?? DEFAULT_PORT, host: opts.host }, () => { server.removeAllListeners('error'); resolve(); });
   });
   server.on('error', () => {});
   const port = (server.address() as net.AddressInfo).port;

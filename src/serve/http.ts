@@ -13,6 +13,7 @@ import { actionRoutes } from './routes/actions.js';
 import { assertBindAllowed, bearer, Csrf, isLoopback, safeEqual } from './security.js';
 import { allowedHostNames, hostAllowed } from './host-check.js';
 import { auditPathFor } from './audit.js';
+import { listenError } from '../lib/listen-error.js';
 import { SpooledStore } from '../store/index.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -70,7 +71,12 @@ export async function buildHttp(agent: Agent, o: HttpOptions): Promise<FastifyIn
     const status = (err as { statusCode?: number }).statusCode ?? 500;
     void reply.code(status).send({ error: (err as Error).message });
   });
-  await app.listen({ host: o.host, port: o.port });
+  try {
+    await app.listen({ host: o.host, port: o.port });
+  } catch (e) {
+    await app.close().catch(() => {});
+    throw listenError(e, 'dashboard', o.host, o.port, 'choose another address or port with --listen host:port (listen.host / listen.port in hostops.yaml), or stop the program holding it (ss -ltnp)');
+  }
   return app;
 }
 
