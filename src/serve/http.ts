@@ -14,7 +14,8 @@ import { assertBindAllowed, bearer, Csrf, isLoopback, safeEqual } from './securi
 import { allowedHostNames, hostAllowed } from './host-check.js';
 import { auditPathFor } from './audit.js';
 import { listenError } from '../lib/listen-error.js';
-import { SpooledStore } from '../store/index.js';
+import { SpooledStore, SqlStore, SqliteDriver, SqliteReadDriver, type Store } from '../store/index.js';
+import { GateFull } from './routes/query-limits.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 /** src/web/static, both from src/serve (tsx) and dist/serve (built). */
@@ -65,10 +66,14 @@ export async function buildHttp(agent: Agent, o: HttpOptions): Promise<FastifyIn
     reply.header('Content-Type', agent.metrics.registry.contentType);
     return agent.metrics.registry.metrics();
   });
-  apiRoutes(app, agent);
+  // SQLite reads for the API run on a worker thread's own connection, off this event loop
+  const reads = readStoreFor(agent.store);
+  if (reads !== agent.store) app.addHook('onClose', async () => { await reads.close(); });
+  apiRoutes(app, agent, reads);
   actionRoutes(app, agent, new Csrf(), allowed, o.token, o.auditLog ?? auditPathFor(agent.cfg));
   app.setErrorHandler((err, _req, reply) => {
     const status = (err as { statusCode?: number }).statusCode ?? 500;
+    if (err instanceof GateFull) void reply.header('Retry-After', '1');
     void reply.code(status).send({ error: (err as Error).message });
   });
   try {
@@ -78,6 +83,12 @@ export async function buildHttp(agent: Agent, o: HttpOptions): Promise<FastifyIn
     throw listenError(e, 'dashboard', o.host, o.port, 'choose another address or port with --listen host:port (listen.host / listen.port in hostops.yaml), or stop the program holding it (ss -ltnp)');
   }
   return app;
+}
+
+/** A store for the API's reads: with a SQLite file, one whose queries run on a worker thread. */
+function readStoreFor(store: Store): Store {
+  if (!(store instanceof SqlStore) || !(store.driver instanceof SqliteDriver) || store.driver.db.memory) return store;
+  return new SqlStore(new SqliteReadDriver(store.driver.db.name));
 }
 
 export function listeningUrl(app: FastifyInstance): string {

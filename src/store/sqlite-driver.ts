@@ -11,7 +11,7 @@ import type { Driver, Param, Row } from './driver.js';
 import { MIGRATIONS, MIGRATIONS_TABLE, renderSql } from './migrations.js';
 
 /** `$1 .. $n` (the PostgreSQL style the store writes) to positional `?` plus the order to pass values in. */
-function toSqlite(sql: string): { text: string; order: number[] } {
+export function toSqlite(sql: string): { text: string; order: number[] } {
   const order: number[] = [];
   const text = sql.replace(/\$(\d+)/g, (_m, n: string) => { order.push(Number(n) - 1); return '?'; });
   return { text, order };
