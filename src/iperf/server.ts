@@ -68,6 +68,8 @@ export interface IperfServer {
 
 interface Active {
   cookie: Buffer;
+  /** sourceKey() of the control connection. */
+  source: string;
   /** Set while the test waits for the client's parameters (ms since epoch), null once they came. */
   awaitingParamsSince: number | null;
   /** Ends a test that never sent its parameters, to let another client in. */
@@ -118,7 +120,9 @@ export async function startServer(opts: ServerOptions = {}): Promise<IperfServer
       since: Date.now(),
       evict: (reason) => { emit({ type: 'rejected', peer: ch.peer, reason: `evicted: ${reason}` }); sock.destroy(); },
     };
-    admission.admit(silent);
+    // the running test's own streams (same source, during stream setup) never evict each other
+    const ownStream = active !== null && active.acceptingStreams && silent.source === active.source;
+    if (!ownStream) admission.admit(silent);
     ch.readExact(COOKIE_SIZE, ctlTimeout).then((cookie) => {
       admission.release(silent);
       try {
@@ -181,6 +185,7 @@ export async function startServer(opts: ServerOptions = {}): Promise<IperfServer
 
     const me: Active = {
       cookie,
+      source: sourceKey(ctrl.socket.remoteAddress),
       awaitingParamsSince: Date.now(),
       preempt(reason) {
         preempted = reason;
