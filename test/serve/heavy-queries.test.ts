@@ -52,7 +52,7 @@ test('window and range parameters are bounded: 400 naming the parameter and its 
   try {
     const get = async (p: string) => { const r = await fetch(`${running.url}${p}`); return { status: r.status, body: await r.json() as { error?: string } }; };
     const cases: [string, RegExp][] = [
-      ['/api/overview?window=1e12', /^window must be between 300 and 86400 seconds \(1 days\), got 1e12$/],
+      ['/api/overview?window=1e12', /^window must be between 300 and 86400 seconds \(1 day\), got 1e12$/],
       ['/api/overview?slaWindow=1e12', /^slaWindow must be between 300 and 3024000 seconds \(35 days\)/],
       ['/api/overview?window=abc', /^window must be a number of seconds/],
       ['/api/overview?window=-5', /^window must be between/],

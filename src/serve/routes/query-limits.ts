@@ -7,7 +7,8 @@ export class BadParam extends Error {
   readonly statusCode = 400;
 }
 
-const human = (s: number) => (s % 86400 === 0 ? `${s / 86400} days` : s % 3600 === 0 ? `${s / 3600} hours` : `${s} seconds`);
+const plural = (n: number, unit: string) => `${n} ${unit}${n === 1 ? '' : 's'}`;
+const human = (s: number) => (s % 86400 === 0 ? plural(s / 86400, 'day') : s % 3600 === 0 ? plural(s / 3600, 'hour') : plural(s, 'second'));
 
 /** A number of seconds in [min, max], or the default when absent. */
 export function secondsParam(q: Record<string, string | undefined>, name: string, dflt: number, min: number, max: number): number {
