@@ -252,6 +252,7 @@ export async function startServer(opts: ServerOptions = {}): Promise<IperfServer
       try {
         params = await ctrl.readJson(Limits.maxParamsJson, ctlTimeout);
         me.awaitingParamsSince = null;
+        if (preempted) throw new Error(preempted); // the parameters came in the same tick as the next client
         settings = fromWire(params, { maxDuration, maxParallel: opts.maxParallel ?? Limits.maxParallel, maxBitrate: opts.maxBitrate ?? 0 });
       } catch (e) {
         me.awaitingParamsSince = null;
