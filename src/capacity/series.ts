@@ -188,7 +188,7 @@ export function alignAll(raws: RawSeries[], step?: number): { series: Series[]; 
   const gaps: Gap[] = [];
   for (const r of raws) {
     const a = align(r, { step: g.step, start: g.start, end: g.end });
-    out.push(a.series); gaps.push(...a.gaps);
+    out.push(a.series); for (const g of a.gaps) gaps.push(g);
   }
   return { series: out, gaps, start: g.start, step: g.step, length: Math.round((g.end - g.start) / g.step) };
 }

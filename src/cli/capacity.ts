@@ -234,8 +234,9 @@ export function register(program: Command): void {
         onProgress: (done, total) => { bar.total(total); bar.tick(200); void done; },
       });
       bar.stop();
-      if (loaded) r.problems.unshift(...loaded.problems);
-      if (dir) r.problems.unshift(...dir.problems);
+      // array literals, not unshift(...x): a spread argument of 200k problems overflows the stack
+      if (loaded) r.problems = [...loaded.problems, ...r.problems];
+      if (dir) r.problems = [...dir.problems, ...r.problems];
       if (o.chart) await contentionChart(o.chart, r, o.chartTier);
       const { demand: _d, ...rest } = r;
       if (o.json) printJson({ ...rest, inputs: loaded?.files ?? [] });
@@ -251,7 +252,7 @@ export function register(program: Command): void {
       const plan = buildHost(readYaml(file), file);
       const loaded = load(o.usage, o);
       const r = memoryRisk(plan, loaded?.series, { step: stepOpt(o), unitFactor: unitFactor(o.unit, MEM_UNITS, 1) });
-      if (loaded) r.problems.unshift(...loaded.problems);
+      if (loaded) r.problems = [...loaded.problems, ...r.problems];
       if (o.chart) {
         if (!r.hostDemand || r.step === null) throw new HostopsError('CAPACITY_NO_CHART', 'No usage series to chart: give --usage files', { exitCode: 2 });
         const caps = [{ value: r.usable, label: `usable ${fmtBytes(r.usable)}` }, { value: r.guaranteedSum, label: `Σ guaranteed ${fmtBytes(r.guaranteedSum)}` }];

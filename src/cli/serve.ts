@@ -2,13 +2,18 @@ import type { Command } from 'commander';
 import { HostopsError } from '../lib/errors.js';
 import { printJson } from '../lib/output.js';
 import { configFrom, serve } from '../serve/index.js';
-import type { ResolvedConfig } from '../config/index.js';
+import { configSchema, type ResolvedConfig } from '../config/index.js';
 
 interface ServeOpts { config?: string; listen?: string; db?: string; site?: string; checkConfig?: boolean; json?: boolean }
 
 /** The command-line overrides on top of a loaded config (again on every reload, so they stick). */
 function withOverrides(cfg: ResolvedConfig, opts: ServeOpts): ResolvedConfig {
-  if (opts.site) cfg.site = opts.site;
+  if (opts.site !== undefined) {
+    // the same rule as site: in hostops.yaml
+    const r = configSchema.shape.site.safeParse(opts.site);
+    if (!r.success) throw new HostopsError('SERVE_BAD_SITE', `--site ${JSON.stringify(opts.site)}: ${r.error.issues[0]?.message ?? 'not a valid site name'}`, { exitCode: 2, hint: 'a site name is what the overview and the site label show, e.g. --site fra1' });
+    cfg.site = opts.site;
+  }
   if (opts.db) cfg.store = { ...cfg.store, kind: 'sqlite', path: opts.db };
   if (opts.listen) {
     const m = /^(?:\[([^\]]+)\]|([^:]+)):(\d{1,5})$/.exec(opts.listen);

@@ -63,6 +63,8 @@ export const configSchema = z.strictObject({
     port: z.number().int().min(0).max(65535).default(8080),
     /** Required for any non-loopback bind and for every action that changes something. */
     token: z.string().min(16, 'a token must be at least 16 characters').optional(),
+    /** Host names the dashboard answers besides the listen address (DNS-rebinding guard), e.g. behind a proxy. */
+    allowedHosts: z.array(host).default([]),
   }).prefault({}),
   store: z.strictObject({
     kind: z.enum(['sqlite', 'postgres']).default('sqlite'),

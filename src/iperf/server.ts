@@ -2,6 +2,9 @@
  * The iperf3 server, built to face the internet: one test at a time (others get ACCESS_DENIED),
  * a deadline on every control read, capped JSON lengths, checked cookies and parameters, a cap on
  * half-open connections, watchdogs on idle data streams, and it keeps serving after any client.
+ * Silent connections (no cookie yet, or a cookie and no parameters) cannot lock real clients out:
+ * each source holds a few at most, the oldest silent one is evicted to make room, and a test that
+ * sits in the parameter exchange past a grace period gives way to the next client with a cookie.
  */
 import net from 'node:net';
 import type dgram from 'node:dgram';
@@ -17,6 +20,8 @@ import { Pacer, SendBudget, TcpSender, adoptAsSink } from './tcp-data.js';
 import { UdpAcceptor, UdpSender, countUdp } from './udp-data.js';
 import { SockOptError, applyTcpOptions, buffersOf, defaultCongestion, mssOf } from './sockopt.js';
 import { tcpInfoAvailable } from './tcp-info.js';
+import { Admission, sourceKey, type SilentConn } from './admission.js';
+import { listenError } from '../lib/listen-error.js';
 import { BANNER, connectedLines, intervalLines, summaryLines } from './text.js';
 
 export interface ServerOptions {
@@ -38,8 +43,12 @@ export interface ServerOptions {
   maxParallel?: number;
   /** Total bit/s a client may request; 0 = no limit. */
   maxBitrate?: number;
-  /** Connections still sending their cookie at once; more are dropped. Default 32. */
+  /** Connections still sending their cookie at once; beyond it the busiest source's oldest is evicted. Default 32. */
   maxPending?: number;
+  /** Connections still sending their cookie from one source (IPv4 address or IPv6 /64). Default 4. */
+  maxPendingPerSource?: number;
+  /** A test still waiting for its parameters this long (ms) gives way to another client's cookie. Default 2 s. */
+  paramGraceMs?: number;
   onEvent?: (e: ServerEvent) => void;
 }
 
@@ -59,6 +68,12 @@ export interface IperfServer {
 
 interface Active {
   cookie: Buffer;
+  /** sourceKey() of the control connection. */
+  source: string;
+  /** Set while the test waits for the client's parameters (ms since epoch), null once they came. */
+  awaitingParamsSince: number | null;
+  /** Ends a test that never sent its parameters, to let another client in. */
+  preempt(reason: string): void;
   acceptingStreams: boolean;
   offer(sock: net.Socket): void;
 }
@@ -68,10 +83,11 @@ export async function startServer(opts: ServerOptions = {}): Promise<IperfServer
   const dataIdle = opts.dataIdleTimeoutMs ?? 30_000;
   const maxDuration = opts.maxDuration ?? 3600;
   const maxPending = opts.maxPending ?? 32;
+  const paramGrace = opts.paramGraceMs ?? 2000;
+  const admission = new Admission(maxPending, opts.maxPendingPerSource ?? 4);
   const interval = opts.interval ?? 1;
   const emit = (e: ServerEvent) => { try { opts.onEvent?.(e); } catch { /* a listener must not stop the server */ } };
   let active: Active | null = null;
-  let pending = 0;
   let testNo = 1;
   let completed = 0;
   let closing = false;
@@ -96,12 +112,19 @@ export async function startServer(opts: ServerOptions = {}): Promise<IperfServer
     sock.on('close', () => all.delete(sock));
     sock.on('error', () => {});
     if (closing) { sock.destroy(); return; }
-    if (active && !active.acceptingStreams) { reject(sock, 'busy'); return; }
-    if (pending >= maxPending) { emit({ type: 'rejected', peer: String(sock.remoteAddress), reason: 'too many pending connections' }); sock.destroy(); return; }
-    pending++;
+    // A test still in its parameter exchange may yet give way (see onCookie): hear the cookie first.
+    if (active && !active.acceptingStreams && active.awaitingParamsSince === null) { reject(sock, 'busy'); return; }
     const ch = new ControlChannel(sock);
+    const silent: SilentConn = {
+      source: sourceKey(sock.remoteAddress),
+      since: Date.now(),
+      evict: (reason) => { emit({ type: 'rejected', peer: ch.peer, reason: `evicted: ${reason}` }); sock.destroy(); },
+    };
+    // the running test's own streams (same source, during stream setup) never evict each other
+    const ownStream = active !== null && active.acceptingStreams && silent.source === active.source;
+    if (!ownStream) admission.admit(silent);
     ch.readExact(COOKIE_SIZE, ctlTimeout).then((cookie) => {
-      pending--;
+      admission.release(silent);
       try {
         onCookie(sock, ch, cookie);
       } catch (e) {
@@ -110,13 +133,17 @@ export async function startServer(opts: ServerOptions = {}): Promise<IperfServer
         sock.destroy();
       }
     }, () => {
-      pending--;
+      admission.release(silent);
       sock.destroy();
     });
   });
 
   /** A connection sent its 37 bytes: a stream of the running test, a new test, or refused. */
   function onCookie(sock: net.Socket, ch: ControlChannel, cookie: Buffer): void {
+    if (active && active.awaitingParamsSince !== null && Date.now() - active.awaitingParamsSince >= paramGrace
+      && isPlausibleCookie(cookie) && !cookie.equals(active.cookie)) {
+      active.preempt(`sent no parameters for ${paramGrace} ms and another client is waiting`);
+    }
     if (active) {
       if (active.acceptingStreams && cookie.equals(active.cookie) && ch.available === 0) {
         sock.removeAllListeners('data');
@@ -154,9 +181,17 @@ export async function startServer(opts: ServerOptions = {}): Promise<IperfServer
     let sess: Session | null = null;
     let expected = 0;
     let nextIndex = 0;
+    let preempted: string | null = null;
 
     const me: Active = {
       cookie,
+      source: sourceKey(ctrl.socket.remoteAddress),
+      awaitingParamsSince: Date.now(),
+      preempt(reason) {
+        preempted = reason;
+        if (active === me) active = null;
+        ctrl.socket.destroy();
+      },
       acceptingStreams: false,
       offer(sock) {
         if (!settings || !sess || nextIndex >= expected) { reject(sock, 'unexpected stream'); return; }
@@ -216,8 +251,12 @@ export async function startServer(opts: ServerOptions = {}): Promise<IperfServer
       let params: Record<string, unknown>;
       try {
         params = await ctrl.readJson(Limits.maxParamsJson, ctlTimeout);
+        me.awaitingParamsSince = null;
+        if (preempted) throw new Error(preempted); // the parameters came in the same tick as the next client
         settings = fromWire(params, { maxDuration, maxParallel: opts.maxParallel ?? Limits.maxParallel, maxBitrate: opts.maxBitrate ?? 0 });
       } catch (e) {
+        me.awaitingParamsSince = null;
+        if (preempted) throw new Error(preempted);
         const ierr = e instanceof ParamError ? e.ierrno : IErr.IERECVPARAMS;
         ctrl.writeServerError(ierr, 0);
         throw e;
@@ -322,10 +361,13 @@ export async function startServer(opts: ServerOptions = {}): Promise<IperfServer
       acceptor?.close();
       ctrl.close();
       ctrl.socket.destroy();
-      active = null;
-      testNo++;
-      if (opts.oneOff) void api.close();
-      else if (!closing) banner();
+      // A preempted test was never a test: the next one already holds `active` and the test number.
+      if (!preempted) {
+        active = null;
+        testNo++;
+        if (opts.oneOff) void api.close();
+        else if (!closing) banner();
+      }
     }
   }
 
@@ -333,8 +375,9 @@ export async function startServer(opts: ServerOptions = {}): Promise<IperfServer
   // one is a dual-stack IPv6 socket too (IPv4 peers appear as ::ffff:a.b.c.d).
   const family: 4 | 6 = opts.host ? (net.isIPv6(opts.host) ? 6 : 4) : 6;
   await new Promise<void>((resolve, rejectP) => {
-    server.once('error', rejectP);
-    server.listen({ port: opts.port ?? DEFAULT_PORT, host: opts.host }, () => { server.removeListener('error', rejectP); resolve(); });
+    server.once('error', (e) => rejectP(listenError(e, 'iperf server', opts.host, opts.port ?? DEFAULT_PORT,
+      'choose another port with -p (and address with -B), or stop the program holding it (ss -ltnp)')));
+    server.listen({ port: opts.port ?? DEFAULT_PORT, host: opts.host }, () => { server.removeAllListeners('error'); resolve(); });
   });
   server.on('error', () => {});
   const port = (server.address() as net.AddressInfo).port;

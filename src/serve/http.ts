@@ -12,25 +12,39 @@ import { apiRoutes } from './routes/api.js';
 import { actionRoutes } from './routes/actions.js';
 import { alertRoutes } from './routes/alerts.js';
 import { assertBindAllowed, bearer, Csrf, isLoopback, safeEqual } from './security.js';
-import { SpooledStore } from '../store/index.js';
+import { allowedHostNames, hostAllowed } from './host-check.js';
+import { auditPathFor } from './audit.js';
+import { listenError } from '../lib/listen-error.js';
+import { SpooledStore, SqlStore, SqliteDriver, SqliteReadDriver, type Store } from '../store/index.js';
+import { GateFull } from './routes/query-limits.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 /** src/web/static, both from src/serve (tsx) and dist/serve (built). */
 export const WEB_ROOT = path.resolve(here, '..', '..', 'src', 'web', 'static');
 const UPLOT_DIST = path.dirname(createRequire(import.meta.url).resolve('uplot'));
 
-export interface HttpOptions { host: string; port: number; token?: string; auditLog?: string }
+export interface HttpOptions {
+  host: string; port: number; token?: string; auditLog?: string;
+  /** Extra Host names to answer (listen.allowedHosts), besides the bound address and, on loopback, localhost. */
+  allowedHosts?: string[];
+}
 
 export async function buildHttp(agent: Agent, o: HttpOptions): Promise<FastifyInstance> {
   assertBindAllowed(o.host, o.token);
   const app = Fastify({ logger: false, bodyLimit: 1 << 20, connectionTimeout: 30_000, requestTimeout: 30_000 });
   const lockedDown = !isLoopback(o.host);
+  const allowed = allowedHostNames(o.host, o.allowedHosts);
 
   app.addHook('onRequest', async (req, reply) => {
     reply.header('X-Content-Type-Options', 'nosniff');
     reply.header('X-Frame-Options', 'DENY');
     reply.header('Referrer-Policy', 'same-origin');
     reply.header('Content-Security-Policy', "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'");
+    // DNS rebinding: a foreign name pointed at this address must not reach the dashboard or API
+    if (!hostAllowed(req.headers.host, allowed)) {
+      await reply.code(421).send({ error: `this server does not answer for Host ${JSON.stringify(req.headers.host)}`, hint: 'add the name to listen.allowedHosts in hostops.yaml' });
+      return;
+    }
     if (!lockedDown) return;
     const url = req.url.split('?')[0];
     // the page itself and its scripts are public; data and metrics need the token
@@ -53,15 +67,30 @@ export async function buildHttp(agent: Agent, o: HttpOptions): Promise<FastifyIn
     reply.header('Content-Type', agent.metrics.registry.contentType);
     return agent.metrics.registry.metrics();
   });
-  apiRoutes(app, agent);
+  // SQLite reads for the API run on a worker thread's own connection, off this event loop
+  const reads = readStoreFor(agent.store);
+  if (reads !== agent.store) app.addHook('onClose', async () => { await reads.close(); });
+  apiRoutes(app, agent, reads);
   alertRoutes(app, agent);
-  actionRoutes(app, agent, new Csrf(), o.token, o.auditLog ?? '.hostops/audit.log');
+  actionRoutes(app, agent, new Csrf(), allowed, o.token, o.auditLog ?? auditPathFor(agent.cfg));
   app.setErrorHandler((err, _req, reply) => {
     const status = (err as { statusCode?: number }).statusCode ?? 500;
+    if (err instanceof GateFull) void reply.header('Retry-After', '1');
     void reply.code(status).send({ error: (err as Error).message });
   });
-  await app.listen({ host: o.host, port: o.port });
+  try {
+    await app.listen({ host: o.host, port: o.port });
+  } catch (e) {
+    await app.close().catch(() => {});
+    throw listenError(e, 'dashboard', o.host, o.port, 'choose another address or port with --listen host:port (listen.host / listen.port in hostops.yaml), or stop the program holding it (ss -ltnp)');
+  }
   return app;
+}
+
+/** A store for the API's reads: with a SQLite file, one whose queries run on a worker thread. */
+function readStoreFor(store: Store): Store {
+  if (!(store instanceof SqlStore) || !(store.driver instanceof SqliteDriver) || store.driver.db.memory) return store;
+  return new SqlStore(new SqliteReadDriver(store.driver.db.name));
 }
 
 export function listeningUrl(app: FastifyInstance): string {

@@ -23,7 +23,7 @@ export async function serve(cfg: ResolvedConfig, o: AgentOptions & { auditLog?: 
   const agent = await Agent.create(cfg, o);
   let http: FastifyInstance;
   try {
-    http = await buildHttp(agent, { host: cfg.listen.host, port: cfg.listen.port, token, auditLog: o.auditLog });
+    http = await buildHttp(agent, { host: cfg.listen.host, port: cfg.listen.port, token, auditLog: o.auditLog, allowedHosts: cfg.listen.allowedHosts });
   } catch (e) {
     await agent.stop();
     throw e;

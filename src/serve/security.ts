@@ -7,6 +7,7 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { isIP } from 'node:net';
 import { usageError } from '../lib/errors.js';
+import { originAllowed } from './host-check.js';
 
 export function isLoopback(host: string): boolean {
   const h = host.replace(/^\[|\]$/g, '');
@@ -56,10 +57,12 @@ export class Csrf {
   }
 }
 
-/** Same-origin check: a browser's Origin (or Referer) must name this server's host. */
-export function sameOrigin(headers: Record<string, string | string[] | undefined>): boolean {
-  const host = headers.host;
+/**
+ * Same-origin check: a browser's Origin (or Referer) must name one of the hosts the server answers
+ * (src/serve/host-check.ts), and the one this request came to.
+ */
+export function sameOrigin(headers: Record<string, string | string[] | undefined>, allowed: Set<string>): boolean {
   const origin = (headers.origin ?? headers.referer) as string | undefined;
   if (!origin) return headers['sec-fetch-site'] === undefined || headers['sec-fetch-site'] === 'same-origin';
-  try { return new URL(origin).host === host; } catch { return false; }
+  return originAllowed(origin, headers.host as string | undefined, allowed);
 }

@@ -8,6 +8,7 @@ import type { Store } from './types.js';
 export * from './types.js';
 export { SqlStore, pickResolution } from './sql-store.js';
 export { SqliteDriver } from './sqlite-driver.js';
+export { SqliteReadDriver } from './sqlite-read-driver.js';
 export { PgDriver } from './pg-driver.js';
 export { SpooledStore, type SpoolStats } from './spool.js';
 export { quantiles, median, bucketStart } from './stats.js';

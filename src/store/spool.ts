@@ -106,7 +106,7 @@ export class SpooledStore implements Store {
   setJobState(s: JobState) { return this.write(['job', s]); }
   jobStates(site: string) { return this.inner.jobStates(site); }
   rollup(site?: string) { return this.inner.rollup(site); }
-  prune(now: number, r: { raw: number; fiveMinute: number; hourly: number }) { return this.inner.prune(now, r); }
+  prune(now: number, r: { raw: number; fiveMinute: number; hourly: number }, site: string) { return this.inner.prune(now, r, site); }
   maintain() { return this.inner.maintain(); }
   overviewRows(since: number) { return this.inner.overviewRows(since); }
   slaCounts(...a: Parameters<Store['slaCounts']>) { return this.inner.slaCounts(...a); }

@@ -79,15 +79,18 @@ export class SqlStore implements Store {
     return written;
   }
 
-  async prune(now: number, r: { raw: number; fiveMinute: number; hourly: number }): Promise<void> {
+  async prune(now: number, r: { raw: number; fiveMinute: number; hourly: number }, site: string): Promise<void> {
+    // every table with a site column, and only this site's rows: a shared database holds other
+    // agents' history under their own retention
+    const del = (table: string, keep: number): [string, Param[]] => [`DELETE FROM ${table} WHERE site = $1 AND ts < $2`, [site, now - keep]];
     await this.driver.batch([
-      ['DELETE FROM ping WHERE ts < $1', [now - r.raw]],
-      ['DELETE FROM path WHERE ts < $1', [now - r.raw]],
-      ['DELETE FROM ping_5m WHERE ts < $1', [now - r.fiveMinute]],
-      ['DELETE FROM mailq WHERE ts < $1', [now - r.fiveMinute]],
-      ['DELETE FROM ping_1h WHERE ts < $1', [now - r.hourly]],
-      ['DELETE FROM throughput WHERE ts < $1', [now - r.hourly]],
-      ['DELETE FROM checks WHERE ts < $1', [now - r.hourly]],
+      del('ping', r.raw),
+      del('path', r.raw),
+      del('ping_5m', r.fiveMinute),
+      del('mailq', r.fiveMinute),
+      del('ping_1h', r.hourly),
+      del('throughput', r.hourly),
+      del('checks', r.hourly),
     ]);
   }
 

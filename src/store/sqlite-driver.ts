@@ -4,17 +4,28 @@
  * lose the last commits on power loss; measurement batches are few, so the fsync costs little).
  */
 import Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { envError } from '../lib/errors.js';
 import type { Driver, Param, Row } from './driver.js';
 import { MIGRATIONS, MIGRATIONS_TABLE, renderSql } from './migrations.js';
 
 /** `$1 .. $n` (the PostgreSQL style the store writes) to positional `?` plus the order to pass values in. */
-function toSqlite(sql: string): { text: string; order: number[] } {
+export function toSqlite(sql: string): { text: string; order: number[] } {
   const order: number[] = [];
   const text = sql.replace(/\$(\d+)/g, (_m, n: string) => { order.push(Number(n) - 1); return '?'; });
   return { text, order };
+}
+
+/** The first component of `dir` that exists and is not a directory (/etc/passwd for /etc/passwd/x), if any. */
+function fileInPath(dir: string): string | null {
+  let p = dir;
+  const up: string[] = [];
+  while (path.dirname(p) !== p) { up.unshift(p); p = path.dirname(p); }
+  for (const q of up) {
+    try { if (!statSync(q).isDirectory()) return q; } catch { return null; }
+  }
+  return null;
 }
 
 interface Prepared { stmt: Database.Statement; order: number[] }
@@ -25,16 +36,23 @@ export class SqliteDriver implements Driver {
   private cache = new Map<string, Prepared>();
 
   constructor(file: string) {
-    if (file !== ':memory:') mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+    let db: Database.Database | null = null;
     try {
-      this.db = new Database(file);
+      if (file !== ':memory:') mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+      db = new Database(file);
+      // the first read: a file that is not a database (SQLITE_NOTADB) fails here
+      db.pragma('journal_mode = WAL');
+      db.pragma('synchronous = FULL');
+      db.pragma('busy_timeout = 5000');
+      db.pragma('foreign_keys = ON');
     } catch (e) {
-      throw envError('STORE_OPEN', `cannot open the SQLite database ${file}: ${(e as Error).message}`, 'check the store.path directory exists and is writable');
+      try { db?.close(); } catch { /* already unusable */ }
+      const blocker = file === ':memory:' ? null : fileInPath(path.dirname(path.resolve(file)));
+      const why = blocker ? `${blocker} is a file, not a directory` : (e as Error).message;
+      throw envError('STORE_OPEN', `cannot open the SQLite database ${file}: ${why}`,
+        'give --db (store.path) a SQLite database file, or a new file name, in a writable directory');
     }
-    this.db.pragma('journal_mode = WAL');
-    this.db.pragma('synchronous = FULL');
-    this.db.pragma('busy_timeout = 5000');
-    this.db.pragma('foreign_keys = ON');
+    this.db = db;
   }
 
   private prep(sql: string): Prepared {

@@ -96,8 +96,11 @@ export interface Store {
   jobStates(site: string): Promise<JobState[]>;
   /** Fold new raw rounds into 5-minute and hourly rollups; returns buckets written. */
   rollup(site?: string): Promise<number>;
-  /** Delete what is older than each level's retention (seconds). */
-  prune(now: number, retention: { raw: number; fiveMinute: number; hourly: number }): Promise<void>;
+  /**
+   * Delete `site`'s rows older than each level's retention (seconds). Only that site's: agents of
+   * a fleet share one database and each keeps its own retention.
+   */
+  prune(now: number, retention: { raw: number; fiveMinute: number; hourly: number }, site: string): Promise<void>;
   /** Housekeeping the database needs now and then (planner statistics). */
   maintain(): Promise<void>;
   overviewRows(since: number): Promise<{ site: string; target: string; ts: number; sent: number; received: number; median: number | null }[]>;

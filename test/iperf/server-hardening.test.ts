@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import net from 'node:net';
 import { startServer } from '../../src/iperf/index.js';
 import { makeCookie } from '../../src/iperf/cookie.js';
+import { sourceKey } from '../../src/iperf/admission.js';
 import { freePort, requireBinary, run, type J } from './helpers.js';
 
 requireBinary('iperf3');
@@ -165,4 +166,104 @@ test('a stream with the wrong cookie is refused and the test still completes', a
   } finally {
     await srv.close();
   }
+});
+
+/**
+ * An attacker on 127.0.0.1 that tries to hold `count` silent connections (never a cookie),
+ * re-opening every closed one each `renewMs` (bounded: it stops when told, or after 60 rounds).
+ */
+function silentFlood(port: number, count: number, renewMs = 500): { opened: () => number; connected: Promise<void>; stop: () => void } {
+  const live = new Set<net.Socket>();
+  let opened = 0;
+  let stopped = false;
+  let rounds = 0;
+  let firstRound: () => void = () => {};
+  const connected = new Promise<void>((r) => { firstRound = r; });
+  const top = () => {
+    const want = count - live.size;
+    let pendingConnects = want;
+    for (let i = 0; i < want; i++) {
+      const s = net.connect({ port, host: '127.0.0.1', localAddress: '127.0.0.1' });
+      live.add(s);
+      opened++;
+      const settled = () => { if (--pendingConnects === 0) firstRound(); };
+      s.once('connect', settled);
+      s.on('error', () => {});
+      s.on('close', () => { live.delete(s); });
+      s.once('close', () => { if (s.connecting) settled(); });
+    }
+    if (want === 0) firstRound();
+  };
+  top();
+  const timer = setInterval(() => { if (stopped || ++rounds > 60) { clearInterval(timer); return; } top(); }, renewMs);
+  return {
+    opened: () => opened,
+    connected,
+    stop: () => { stopped = true; clearInterval(timer); for (const s of live) s.destroy(); },
+  };
+}
+
+async function realTestFrom(port: number, source: string): Promise<J> {
+  const r = await run('iperf3', ['-c', '127.0.0.1', '-B', source, '-p', String(port), '-t', '1', '-J']);
+  return JSON.parse(r.stdout) as J;
+}
+
+test('one source holding 100 silent connections does not lock out a real iperf3 client from another address', async () => {
+  const port = await freePort();
+  const events: { peer: string; reason: string }[] = [];
+  const results: string[] = [];
+  const srv = await startServer({ port, host: '127.0.0.1', onEvent: (e) => {
+    if (e.type === 'rejected') events.push(e);
+    if (e.type === 'result') results.push(e.peer);
+  } });
+  const flood = silentFlood(port, 100);
+  try {
+    await flood.connected;
+    assert.ok(flood.opened() >= 100);
+    const j = await realTestFrom(port, '127.0.0.2');
+    assert.equal(j.error, undefined, `iperf3 from 127.0.0.2 was locked out: ${j.error}`);
+    assert.ok(j.end.sum_received.bytes > 0);
+    assert.equal(j.start.connected[0].local_host, '127.0.0.2');
+    assert.equal(results.length, 1);
+    assert.match(results[0], /127\.0\.0\.2/);
+    // the flood only ever evicted its own connections
+    const evicted = events.filter((e) => e.reason.startsWith('evicted'));
+    assert.ok(evicted.length >= 96, `expected the flood to evict itself, saw ${evicted.length}`);
+    assert.ok(evicted.every((e) => /^127\.0\.0\.1 /.test(e.peer)), JSON.stringify(evicted.find((e) => !/^127\.0\.0\.1 /.test(e.peer))));
+  } finally {
+    flood.stop();
+    await srv.close();
+  }
+});
+
+test('a client that sends its cookie and then no parameters gives way to a real client after the grace period', async () => {
+  const port = await freePort();
+  const srv = await startServer({ port, host: '127.0.0.1', paramGraceMs: 500 });
+  const squatter = net.connect({ port, host: '127.0.0.1', localAddress: '127.0.0.1' });
+  squatter.on('error', () => {});
+  try {
+    // wait for PARAM_EXCHANGE (9): the squatter now holds the test slot and says nothing more
+    await new Promise<void>((resolve) => {
+      squatter.on('connect', () => squatter.write(makeCookie()));
+      squatter.on('data', (d) => { if (d.includes(9)) resolve(); });
+    });
+    assert.ok(srv.busy);
+    await new Promise((r) => setTimeout(r, 700));
+    const closed = new Promise<void>((r) => squatter.on('close', () => r()));
+    const j = await realTestFrom(port, '127.0.0.2');
+    assert.equal(j.error, undefined, `iperf3 was refused while a silent client held the test: ${j.error}`);
+    assert.ok(j.end.sum_received.bytes > 0);
+    await closed;
+    assert.equal(srv.completed, 1);
+  } finally {
+    squatter.destroy();
+    await srv.close();
+  }
+});
+
+test('silent-connection limits count an IPv4 address, or an IPv6 /64', () => {
+  assert.equal(sourceKey('::ffff:198.18.0.1'), '198.18.0.1');
+  assert.equal(sourceKey('2001:db8:1:2::5'), sourceKey('2001:db8:1:2:ffff::9'));
+  assert.notEqual(sourceKey('2001:db8:1:2::5'), sourceKey('2001:db8:1:3::5'));
+  assert.equal(sourceKey('2001:db8:1:2::5'), '2001:db8:1:2::/64');
 });

@@ -91,3 +91,45 @@ test('the spool is bounded: the oldest spooled writes are dropped and counted', 
     assert.deepEqual({ rows: s.stats().rows, dropped: s.stats().dropped }, { rows: 100, dropped: 30 });
   } finally { await s.close(); t.cleanup(); }
 });
+
+test('two sites with different retention share one database: each prune deletes only its own rows', async () => {
+  const a = new SqlStore(new PgDriver(pg.url));
+  const b = new SqlStore(new PgDriver(pg.url));
+  const H = 3600;
+  try {
+    await Promise.all([a.migrate(), b.migrate()]);
+    // both sites: a day and a half of rounds, paths, throughput, mail queue samples and checks
+    const fill = async (s: SqlStore, site: string) => {
+      await s.writePings(rounds(site, 'fra', T0, 36 * 12, 300));
+      for (let h = 0; h < 36; h++) {
+        const ts = T0 + h * H;
+        await s.writePath({ site, target: 'fra', ts, hops: [] });
+        await s.writeThroughput([{ site, peer: 'fra', ts, protocol: 'tcp', direction: 'send', bitsPerSecond: 1e9, bytes: 1e9 }]);
+        await s.writeMailq({ site, ts, messages: 1, frozen: 0, bytes: 100, oldestAge: 1, summary: {} });
+        await s.writeCheck({ site, ts, kind: 'ntp', target: 'fra', ok: true, value: 1, data: {} });
+      }
+      await s.rollup(site);
+    };
+    await fill(a, 'prune-short');
+    await fill(b, 'prune-long');
+    const count = async (table: string, site: string) =>
+      Number((await a.driver.all<{ n: number }>(`SELECT count(*) AS n FROM ${table} WHERE site = $1`, [site]))[0].n);
+    const tables = ['ping', 'path', 'ping_5m', 'ping_1h', 'throughput', 'mailq', 'checks'];
+    const before: Record<string, number> = {};
+    for (const t of tables) before[t] = await count(t, 'prune-long');
+    const now = T0 + 36 * H;
+    // the short-retention agent prunes first: one hour raw, two hours 5-minute, three hours hourly
+    await a.prune(now, { raw: H, fiveMinute: 2 * H, hourly: 3 * H }, 'prune-short');
+    for (const t of tables) assert.equal(await count(t, 'prune-long'), before[t], `${t}: the other site's rows survive`);
+    assert.equal(await count('ping', 'prune-short'), 12, 'its own raw rounds beyond an hour are gone');
+    assert.equal(await count('throughput', 'prune-short'), 3);
+    assert.equal(await count('path', 'prune-short'), 1);
+    // the long-retention agent keeps a day of raw rounds and leaves the short site's rows alone
+    const shortLeft: Record<string, number> = {};
+    for (const t of tables) shortLeft[t] = await count(t, 'prune-short');
+    await b.prune(now, { raw: 24 * H, fiveMinute: 30 * H, hourly: 400 * 24 * H }, 'prune-long');
+    assert.equal(await count('ping', 'prune-long'), 24 * 12);
+    assert.equal(await count('throughput', 'prune-long'), 36);
+    for (const t of tables) assert.equal(await count(t, 'prune-short'), shortLeft[t], `${t}: the short site is not pruned by the long one`);
+  } finally { await a.close(); await b.close(); }
+});

@@ -38,7 +38,7 @@ test('sqlite store keeps rounds, rolls them up to 5-minute and hourly percentile
     assert.equal((await store.slaCounts(T0, null)).length, 2);
     const ov = await store.overviewRows(T0 + 3600);
     assert.equal(ov.length, 24);
-    await store.prune(T0 + 7200 + 10, { raw: 3600, fiveMinute: 86400, hourly: 86400 * 30 });
+    await store.prune(T0 + 7200 + 10, { raw: 3600, fiveMinute: 86400, hourly: 86400 * 30 }, 'ldn');
     assert.equal(await store.pingCount('ldn'), 2 * 179); // rounds at or after T0+3610 stay
     await store.close();
     // reopening applies no migration twice

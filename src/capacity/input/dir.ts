@@ -47,7 +47,7 @@ export function dirSource(dir: string, leaves: TopoNode[], opts: LoadOptions & {
   const problems: InputProblem[] = [];
   const pick = (file: string, key: string): LabeledSeries | undefined => {
     const r = parseText(readFileSync(file, 'utf8'), file, opts);
-    problems.push(...r.problems);
+    for (const p of r.problems) problems.push(p);
     if (r.series.length === 1) return r.series[0];
     return matchSeries(key, r.series)[0] ?? r.series[0];
   };

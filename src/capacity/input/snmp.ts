@@ -43,7 +43,7 @@ export function parseSnmp(text: string, source: string, opts: SnmpOptions = {}):
     const bits = opts.bits ?? e.bits ?? (e.c.some((x) => BigInt(x) >= 2n ** 32n) ? 64 : 32);
     const up = e.up.map((u, k) => (Number.isFinite(u) ? u : uptimeAt.get(e.t[k]) ?? NaN));
     const r = counterToRate({ name, source, unit: 'B/s', labels: { name } }, e.t, e.c, { bits, maxRate: opts.maxRate, uptimes: up.some(Number.isFinite) ? up : undefined });
-    problems.push(...r.problems);
+    for (const p of r.problems) problems.push(p);
     series.push(r.series);
   }
   return { format: 'snmp', series, problems };

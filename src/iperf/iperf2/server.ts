@@ -9,6 +9,7 @@ import { parseHeader } from './header.js';
 import { SINK, adoptWithReader } from '../tcp-data.js';
 import { HEADER, RULE, defaultWindow, peerLine, row } from './format.js';
 import type { Iperf2Result, Iperf2Stream } from './client.js';
+import { listenError } from '../../lib/listen-error.js';
 
 export interface Iperf2ServerOptions {
   port?: number;
@@ -106,8 +107,9 @@ export async function startIperf2Server(o: Iperf2ServerOptions = {}): Promise<{ 
   });
 
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen({ port: o.port ?? 5001, host: o.host }, () => { server.removeListener('error', reject); resolve(); });
+    server.once('error', (e) => reject(listenError(e, 'iperf 2 server', o.host, o.port ?? 5001,
+      'choose another port with -p (and address with -B), or stop the program holding it (ss -ltnp)')));
+    server.listen({ port: o.port ?? 5001, host: o.host }, () => { server.removeAllListeners('error'); resolve(); });
   });
   server.on('error', () => {});
   const port = (server.address() as net.AddressInfo).port;

@@ -9,6 +9,6 @@ export function rollupJob(ctx: JobContext): Job {
 export function pruneJob(ctx: JobContext): Job {
   return {
     name: 'prune', interval: 3600, timeout: 600,
-    run: async () => { await ctx.store.prune(ctx.now(), ctx.cfg.store.retention); await ctx.store.maintain(); },
+    run: async () => { await ctx.store.prune(ctx.now(), ctx.cfg.store.retention, ctx.cfg.site); await ctx.store.maintain(); },
   };
 }

@@ -1,15 +1,23 @@
-/** Read-only JSON API behind the dashboard. */
+/**
+ * Read-only JSON API behind the dashboard. Window and range parameters are bounded by the
+ * retention of the rows they read (routes/query-limits.ts); heavy queries go through one gate and,
+ * with SQLite, run on a worker thread's connection (`reads`), off the scheduler's event loop;
+ * identical overview requests in flight together share one computation.
+ */
 import type { FastifyInstance } from 'fastify';
 import type { Agent } from '../agent.js';
-import { buildOverview } from '../overview.js';
-import { SpooledStore } from '../../store/index.js';
+import { buildOverview, type Overview } from '../overview.js';
+import { SpooledStore, type Store } from '../../store/index.js';
+import { QueryGate, SingleFlight, rangeParams, secondsParam, BadParam } from './query-limits.js';
 
-const num = (v: unknown, d: number) => { const n = Number(v); return v !== undefined && v !== '' && Number.isFinite(n) ? n : d; };
 const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
+type Q = Record<string, string | undefined>;
 
-export function apiRoutes(app: FastifyInstance, agent: Agent): void {
+export function apiRoutes(app: FastifyInstance, agent: Agent, reads: Store = agent.store, gate = new QueryGate()): void {
   const { store } = agent;
   const now = () => Date.now() / 1000;
+  const retention = () => agent.cfg.store.retention;
+  const overviews = new SingleFlight<Overview>();
 
   app.get('/api/status', async () => ({
     site: agent.cfg.site, store: store.kind, version: '0.1.0', notes: agent.notes,
@@ -20,45 +28,51 @@ export function apiRoutes(app: FastifyInstance, agent: Agent): void {
   }));
 
   app.get('/api/overview', async (req) => {
-    const q = req.query as Record<string, string>;
-    return buildOverview(store, agent.cfg.targets, now(), num(q.window, 3600), num(q.slaWindow, 86400));
+    const q = req.query as Q;
+    // the recent window reads every 5-minute row in it into memory: a day at most; SLA compliance
+    // is counted in the database over at most the 5-minute retention (nothing older exists)
+    const window = secondsParam(q, 'window', 3600, 300, 86400);
+    const slaWindow = secondsParam(q, 'slaWindow', 86400, 300, Math.max(86400, retention().fiveMinute));
+    return overviews.run(`${window}:${slaWindow}`, () => gate.run(() => buildOverview(reads, agent.cfg.targets, now(), window, slaWindow)));
   });
 
   app.get('/api/history', async (req, reply) => {
-    const q = req.query as Record<string, string>;
+    const q = req.query as Q;
     const site = q.site ?? agent.cfg.site; const target = q.target;
     if (!target || !NAME.test(target) || !NAME.test(site)) return reply.code(400).send({ error: 'target (and optional site) must be names' });
-    const to = num(q.to, now()); const from = num(q.from, to - 3 * 3600);
-    if (!(from < to)) return reply.code(400).send({ error: 'from must be before to' });
-    if (to - from > 400 * 86400) return reply.code(400).send({ error: 'a history spans at most 400 days (the hourly retention)' });
     const res = q.resolution === 'raw' || q.resolution === '5m' || q.resolution === '1h' ? q.resolution : undefined;
-    return store.pingHistory(site, target, from, to, res);
+    if (q.resolution !== undefined && !res) throw new BadParam('resolution must be raw, 5m or 1h');
+    // each resolution reads at most its own retention; automatic resolution stays within 400 days
+    const r = retention();
+    const max = res === 'raw' ? Math.max(6 * 3600, r.raw) : res === '5m' ? Math.max(8 * 86400, r.fiveMinute) : Math.max(400 * 86400, r.hourly);
+    const { from, to } = rangeParams(q, now(), 3 * 3600, max);
+    return gate.run(() => reads.pingHistory(site, target, from, to, res));
   });
 
-  app.get('/api/paths', async (req) => store.latestPaths((req.query as Record<string, string>).site));
+  app.get('/api/paths', async (req) => reads.latestPaths((req.query as Q).site));
 
   app.get('/api/throughput', async (req) => {
-    const q = req.query as Record<string, string>;
-    const to = num(q.to, now());
-    return store.throughputHistory(num(q.from, to - 30 * 86400), to, q.site);
+    const q = req.query as Q;
+    const { from, to } = rangeParams(q, now(), 30 * 86400, Math.max(400 * 86400, retention().hourly));
+    return gate.run(() => reads.throughputHistory(from, to, q.site));
   });
 
   app.get('/api/mailq', async (req) => {
-    const q = req.query as Record<string, string>;
+    const q = req.query as Q;
     const site = q.site ?? agent.cfg.site;
-    const to = num(q.to, now());
-    return {
+    const { from, to } = rangeParams(q, now(), 86400, Math.max(86400, retention().fiveMinute));
+    return gate.run(async () => ({
       enabled: agent.jobs.some((j) => j.name === 'mailq'),
-      latest: await store.latestMailq(site),
-      history: await store.mailqHistory(site, num(q.from, to - 86400), to),
-    };
+      latest: await reads.latestMailq(site),
+      history: await reads.mailqHistory(site, from, to),
+    }));
   });
 
   app.get('/api/checks/:kind', async (req, reply) => {
     const kind = (req.params as { kind: string }).kind;
     if (!['ntp', 'amp', 'capacity', 'contention', 'mailq-sources'].includes(kind)) return reply.code(404).send({ error: `unknown check kind ${kind}` });
-    return store.latestChecks(kind, (req.query as Record<string, string>).site);
+    return reads.latestChecks(kind, (req.query as Q).site);
   });
 
-  app.get('/api/sites', async () => store.sites());
+  app.get('/api/sites', async () => reads.sites());
 }
