@@ -121,6 +121,15 @@ test('many targets at once, fping style, one summary per target', () => {
     assert.match(me.stderr, new RegExp(`^${h.replace(/\./g, '\\.')}\\s* : xmt/rcv/%loss = 3/3/0%, min/avg/max = [\\d.]+/[\\d.]+/[\\d.]+$`, 'm'));
     assert.equal(me.stdout.split('\n').filter((l) => l.startsWith(h + ' ')).length, 3);
   }
+  // the same targets through the real fping 5.1: the same lines, apart from the times
+  requireTool('fping');
+  const fp = inNs(c.src, ['fping', '-c', '3', '-p', '20', ...c.hops]);
+  assert.equal(fp.status, 0, fp.stderr);
+  const mask = (x: string) => x.split('\n').filter((l) => l.includes(' : ')).map((l) => l.replace(/ : .*/, (v) => v.replace(/\d+\.\d+/g, 'T'))).sort();
+  assert.equal(mask(fp.stderr).length, c.hops.length);
+  assert.deepEqual(mask(me.stderr), mask(fp.stderr), 'summaries (stderr) as fping prints them');
+  assert.equal(mask(fp.stdout).length, 3 * c.hops.length);
+  assert.deepEqual(mask(me.stdout), mask(fp.stdout), 'per-reply lines (stdout) as fping prints them');
   const js = JSON.parse(ours(c.src, ['ping', '--json', '-c', '2', '-i', '0.02', ...c.hops]).stdout);
   assert.equal(js.length, 3);
   assert.ok(js.every((s: { received: number; rtts: number[] }) => s.received === 2 && s.rtts.every((x) => x > 0 && x < 1)));
