@@ -1,21 +1,24 @@
 /**
  * Benchmark: `hostops ddos analyze` vs `tshark -q -z conv,udp` on the same multi-million-packet
- * capture (NTP monlist, DNS and memcached reflection mixed with ordinary UDP), same run. Prints
- * both times, the ratio, and checks the UDP conversation tables agree (frames exactly, bytes as
- * tshark rounds them).
+ * capture (NTP monlist, DNS and memcached reflection mixed with ordinary UDP), same run. Each tool
+ * runs the same number of times (--runs, default 3) and both are reported by the median of those
+ * runs. The UDP conversation tables must agree (frames exactly, bytes as tshark rounds them) and
+ * tshark must exit 0 before a ratio is printed; otherwise the bench exits 1.
  *
- *   node --import tsx bench/ddos-analyze.ts [--packets 3000000] [--keep]
+ *   node --import tsx bench/ddos-analyze.ts [--packets 3000000] [--runs 3]
  */
 import { spawnSync } from 'node:child_process';
 import { closeSync, mkdirSync, openSync, readFileSync, statSync, writeSync, existsSync } from 'node:fs';
 import path from 'node:path';
-import { convKey, convUdp, tsharkSize } from '../test/ddos/lib/tshark.js';
+import { convKey, parseConvUdp, tsharkSize } from '../test/ddos/lib/tshark.js';
+import { agree, disagree, ratio, verdict } from './bench-util.js';
 
 const arg = (name: string, def: number) => {
   const i = process.argv.indexOf(name);
   return i > 0 ? Number(process.argv[i + 1]) : def;
 };
 const PACKETS = arg('--packets', 3_000_000);
+const RUNS = arg('--runs', 3);
 const SNAP = 128;
 const outDir = path.resolve('bench/out');
 mkdirSync(outDir, { recursive: true });
@@ -82,21 +85,30 @@ function childCpu(): number {
   return (Number(rest[13]) + Number(rest[14])) / 100; // fields 16 and 17, clock ticks of 1/100 s
 }
 
+interface Timed { ms: number; cpu: number; stdout: string }
+
 /** Wall and CPU time of a child; CPU time is the fairer figure when other work shares the machine. */
-function timed(argv: string[]): { ms: number; cpu: number; stdout: string } {
+function timed(argv: string[], ok: number[] = [0]): Timed {
   const c0 = childCpu();
   const t = process.hrtime.bigint();
   const r = spawnSync(argv[0], argv.slice(1), { encoding: 'utf8', maxBuffer: 1 << 30 });
   const ms = Number(process.hrtime.bigint() - t) / 1e6;
-  if (r.status !== 0 && r.status !== 1) throw new Error(`${argv.join(' ')} failed (${r.status}): ${r.stderr}`);
+  if (r.status === null || !ok.includes(r.status)) {
+    disagree(`${argv.slice(0, 3).join(' ')} exited ${r.status ?? r.signal}: ${(r.stderr ?? '').trim().split('\n').slice(-2).join(' / ')}`);
+    verdict();
+    process.exit(1);
+  }
   return { ms, cpu: childCpu() - c0, stdout: r.stdout };
 }
 
-/** Best of n runs (by wall time). */
-function best(n: number, argv: string[]): { ms: number; cpu: number; stdout: string } {
-  let b = timed(argv);
-  for (let i = 1; i < n; i++) { const r = timed(argv); if (r.ms < b.ms) b = r; }
-  return b;
+const mid = (xs: number[]) => { const s = [...xs].sort((a, b) => a - b); return s.length % 2 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2; };
+
+/** n runs; wall and CPU are each the median over the runs; every run's output must be the same. */
+function median(n: number, argv: string[], ok: number[]): Timed {
+  const rs = Array.from({ length: n }, () => timed(argv, ok));
+  const outs = new Set(rs.map((r) => r.stdout));
+  if (outs.size !== 1) disagree(`${argv[0]} ${argv[1]}: the ${n} runs printed different output`);
+  return { ms: mid(rs.map((r) => r.ms)), cpu: mid(rs.map((r) => r.cpu)), stdout: rs[0].stdout };
 }
 
 if (!existsSync(file)) {
@@ -108,13 +120,12 @@ if (!existsSync(file)) {
 if (!existsSync('dist/cli/main.js')) throw new Error('build first: npx tsc -p tsconfig.json');
 // warm the page cache so neither run pays for the disk
 timed(['cat', file]);
-const ours = best(3, [process.execPath, 'bin/hostops.js', 'ddos', 'analyze', file, '--json', '--conversations']);
-const oursPlain = best(3, [process.execPath, 'bin/hostops.js', 'ddos', 'analyze', file, '--json']);
-const c0 = childCpu();
-const tsharkT = Date.now();
-const ts = convUdp(file);
-const tsharkMs = Date.now() - tsharkT;
-const tsharkCpu = childCpu() - c0;
+// ours exits 1 when it reports a finding (an attack), which this capture holds
+const ours = median(RUNS, [process.execPath, 'bin/hostops.js', 'ddos', 'analyze', file, '--json', '--conversations'], [0, 1]);
+const oursPlain = median(RUNS, [process.execPath, 'bin/hostops.js', 'ddos', 'analyze', file, '--json'], [0, 1]);
+const tsRun = median(RUNS, ['tshark', '-q', '-z', 'conv,udp', '-r', file], [0]);
+const ts = parseConvUdp(tsRun.stdout);
+const tsharkMs = tsRun.ms, tsharkCpu = tsRun.cpu;
 
 const rep = JSON.parse(ours.stdout);
 let mismatches = 0;
@@ -126,14 +137,20 @@ for (const c of rep.udpConversations) {
 }
 const tsFrames = [...ts.values()].reduce((s, c) => s + c.framesAB + c.framesBA, 0);
 console.log(`packets ${rep.packets}, udp conversations: ours ${rep.conversations.count}, tshark ${ts.size}; frames: ours ${rep.conversations.frames}, tshark ${tsFrames}; per-conversation mismatches: ${mismatches}`);
+agree('packets read = packets written', rep.packets, PACKETS);
+agree('udp conversations (ours vs tshark)', rep.conversations.count, ts.size);
+agree('udp conversations listed by ours = counted by ours', rep.udpConversations.length, rep.conversations.count);
+agree('udp frames (ours vs tshark)', rep.conversations.frames, tsFrames);
+agree('conversations whose frames or bytes differ from tshark', mismatches, 0);
+agree('report-only run: same packets and conversations', [JSON.parse(oursPlain.stdout).packets, JSON.parse(oursPlain.stdout).conversations.count], [rep.packets, rep.conversations.count]);
 for (const v of rep.victims) {
   console.log(`  victim ${v.address}: ${v.vectors.map((x: { protocol: string }) => x.protocol).join(',')} ${v.reflectors} reflectors, ${v.packets} pkts, peak ${v.peakPps} pps, monlist ${v.monlistPackets}`);
 }
 const f = (ms: number, cpu: number) => `${(ms / 1000).toFixed(2)} s wall, ${cpu.toFixed(2)} s cpu`;
 console.log(`load average ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')} on ${(await import('node:os')).cpus().length} cpus`);
-console.log(`hostops ddos analyze --json --conversations: ${f(ours.ms, ours.cpu)} (best of 3; ${(rep.packets / ours.ms / 1000).toFixed(2)} Mpkt/s)`);
-console.log(`hostops ddos analyze --json:                 ${f(oursPlain.ms, oursPlain.cpu)} (best of 3)`);
-console.log(`tshark -q -z conv,udp:                       ${f(tsharkMs, tsharkCpu)}`);
-console.log(`ratio tshark / hostops, wall: ${(tsharkMs / ours.ms).toFixed(1)}x with the conversation table, ${(tsharkMs / oursPlain.ms).toFixed(1)}x report only`);
-console.log(`ratio tshark / hostops, cpu:  ${(tsharkCpu / ours.cpu).toFixed(1)}x with the conversation table, ${(tsharkCpu / oursPlain.cpu).toFixed(1)}x report only`);
-console.log(`counts agree: ${mismatches === 0 && rep.conversations.count === ts.size && rep.conversations.frames === tsFrames ? 'yes' : 'NO'}`);
+console.log(`hostops ddos analyze --json --conversations: ${f(ours.ms, ours.cpu)} (median of ${RUNS}; ${(rep.packets / ours.ms / 1000).toFixed(2)} Mpkt/s)`);
+console.log(`hostops ddos analyze --json:                 ${f(oursPlain.ms, oursPlain.cpu)} (median of ${RUNS})`);
+console.log(`tshark -q -z conv,udp:                       ${f(tsharkMs, tsharkCpu)} (median of ${RUNS})`);
+// like for like: tshark's conversation table against ours with the conversation table
+ratio(() => `ratio tshark / hostops --conversations (median of ${RUNS} each): wall ${(tsharkMs / ours.ms).toFixed(1)}x, cpu ${(tsharkCpu / ours.cpu).toFixed(1)}x`);
+verdict();

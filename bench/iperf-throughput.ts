@@ -6,11 +6,13 @@
  * ours -> ours, and iperf3 -> ours (same sender, so only the receivers differ).
  * Run: node --import tsx bench/iperf-throughput.ts [rounds] [seconds] [all|tcp|udp]
  * (HOSTOPS_IPERF_UDP_RX=js in the environment: our servers use the JS UDP receive path.)
+ * Every run must report the streams asked for and bytes received; otherwise no ratio, exit 1.
  */
 import { spawn } from 'node:child_process';
 import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { disagree, ratio, verdict } from './bench-util.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const ROUNDS = Number(process.argv[2] ?? 3);
@@ -59,6 +61,13 @@ async function pair(tool: Tool, args: string[], serverTool: Tool = tool): Promis
   }
 }
 
+/** The run did the work asked: as many streams as -P and bytes received (TCP) or datagrams (UDP). */
+function did(what: string, j: J, streams: number): void {
+  const got = j.end?.streams?.length;
+  const bytes = j.end?.sum_received?.bytes ?? j.end?.sum?.bytes;
+  if (got !== streams || !(bytes > 0)) disagree(`${what}: ${got} streams (asked ${streams}), ${bytes} bytes received`);
+}
+
 const median = (xs: number[]) => { const s = [...xs].sort((a, b) => a - b); const m = s.length >> 1; return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2; };
 
 async function tcp(name: string, args: string[]): Promise<void> {
@@ -71,6 +80,7 @@ async function tcp(name: string, args: string[]): Promise<void> {
     const order: Tool[] = r % 2 ? ['ours', 'iperf3'] : ['iperf3', 'ours'];
     for (const tool of order) {
       const j = await pair(tool, args);
+      did(`${name} round ${r + 1} ${tool}`, j, args.includes('-P') ? Number(args[args.indexOf('-P') + 1]) : 1);
       const gbps = j.end.sum_received.bits_per_second / 1e9;
       const c = j.end.cpu_utilization_percent as J;
       got[tool].push(gbps);
@@ -82,7 +92,7 @@ async function tcp(name: string, args: string[]): Promise<void> {
   }
   const a = median(got.iperf3);
   const b = median(got.ours);
-  console.log(`${name}: median iperf3 ${a.toFixed(2)} Gbit/s, ours ${b.toFixed(2)} Gbit/s, ratio of medians ${(b / a).toFixed(2)}, `
+  ratio(() => `${name}: median iperf3 ${a.toFixed(2)} Gbit/s, ours ${b.toFixed(2)} Gbit/s, ratio of medians ${(b / a).toFixed(2)}, `
     + `median of paired ratios ${median(ratios).toFixed(2)}; CPU-s/GB iperf3 ${median(cost.iperf3).toFixed(2)}, ours ${median(cost.ours).toFixed(2)}`);
 }
 
@@ -99,6 +109,7 @@ async function udp(name: string, args: string[]): Promise<void> {
     const order: Kind[] = r % 2 ? ['ours', 'iperf3->ours', 'iperf3'] : ['iperf3', 'iperf3->ours', 'ours'];
     for (const k of order) {
       const j = k === 'iperf3->ours' ? await pair('iperf3', args, 'ours') : await pair(k, args);
+      did(`${name} round ${r + 1} ${k}`, j, 1);
       const s = j.end.sum as J;
       got[k].push({ mbps: s.bits_per_second / 1e6, loss: s.lost_percent, jitter: s.jitter_ms });
     }
@@ -110,7 +121,7 @@ async function udp(name: string, args: string[]): Promise<void> {
   for (const k of kinds) {
     console.log(`  ${k.padEnd(13)} ${m(k, 'mbps').toFixed(0).padStart(5)} Mbit/s  loss ${m(k, 'loss').toFixed(3).padStart(7)}%  jitter ${m(k, 'jitter').toFixed(4)} ms`);
   }
-  console.log(`  rate ratio ours/iperf3 ${(m('ours', 'mbps') / m('iperf3', 'mbps')).toFixed(2)}; loss iperf3 ${m('iperf3', 'loss').toFixed(3)}% vs ours ${m('ours', 'loss').toFixed(3)}% `
+  ratio(() => `  rate ratio ours/iperf3 ${(m('ours', 'mbps') / m('iperf3', 'mbps')).toFixed(2)}; loss iperf3 ${m('iperf3', 'loss').toFixed(3)}% vs ours ${m('ours', 'loss').toFixed(3)}% `
     + `vs iperf3->ours ${m('iperf3->ours', 'loss').toFixed(3)}%; jitter ${m('iperf3', 'jitter').toFixed(4)} vs ${m('ours', 'jitter').toFixed(4)} vs ${m('iperf3->ours', 'jitter').toFixed(4)} ms`);
 }
 
@@ -124,3 +135,4 @@ if (ONLY !== 'tcp') {
   await udp('UDP -b 1G -l 1460 -w 4M', ['-u', '-b', '1G', '-l', '1460', '-w', '4M']);
   await udp('UDP -b 2G -l 1460 -w 4M', ['-u', '-b', '2G', '-l', '1460', '-w', '4M']);
 }
+verdict();

@@ -5,6 +5,7 @@
  */
 import { Topology, chain } from '../test/lib/netns.js';
 import { fmt, hostops, measure, median } from '../test/net/measure.js';
+import { agree, allAgree, exitedOk, verdict } from './bench-util.js';
 
 const ROUNDS = 3;
 // iputils busy-waits (sched_yield) between probes when the interval is at most 10 ms, so its CPU
@@ -13,13 +14,19 @@ const INTERVALS: [string, number][] = [['0.002', 300], ['0.02', 100]];
 
 function iputils(ns: string | null, target: string, interval: string, count: number): number[] {
   const r = measure(ns, ['ping', '-c', String(count), '-i', interval, target]);
-  return [...r.stdout.matchAll(/time=([\d.]+) ms/g)].map((m) => Number(m[1]) * 1000);
+  exitedOk('iputils ping', r.status, [0], r.stderr);
+  const xs = [...r.stdout.matchAll(/time=([\d.]+) ms/g)].map((m) => Number(m[1]) * 1000);
+  if (xs.length !== count) agree(`iputils ping replies to ${target} at -i ${interval}`, xs.length, count);
+  return xs;
 }
 
 function ours(ns: string | null, target: string, sendTime: 'kernel' | 'user', interval: string, count: number): number[] {
   const r = measure(ns, [process.execPath, hostops, 'ping', '--json', '--send-time', sendTime, '-c', String(count), '-i', interval, target]);
+  if (!exitedOk(`hostops ping --send-time ${sendTime}`, r.status, [0], r.stderr)) return [];
   const j = JSON.parse(r.stdout);
-  return (j.rtts as (number | null)[]).filter((x): x is number => x !== null).map((s) => s * 1e6);
+  const xs = (j.rtts as (number | null)[]).filter((x): x is number => x !== null).map((s) => s * 1e6);
+  if (xs.length !== count) agree(`hostops ping --send-time ${sendTime} replies to ${target} at -i ${interval}`, xs.length, count);
+  return xs;
 }
 
 /**
@@ -43,6 +50,7 @@ function compareAt(label: string, ns: string | null, target: string, interval: s
   console.log(`${label}, -i ${interval}: iputils ping median ${fmt(mb, 1)} µs (n=${b.length})`);
   for (const [name, xs] of [['ours (default, --send-time kernel)', k], ['ours --send-time user', u]] as const) {
     const m = median(xs);
+    if (!allAgree()) { console.log(`  ${name.padEnd(31)} median ${fmt(m, 1)} µs (n=${xs.length}): no comparison, a run failed or lost replies`); continue; }
     console.log(`  ${name.padEnd(31)} median ${fmt(m, 1)} µs (n=${xs.length})  diff ${fmt(m - mb, 1)} µs  ratio ${fmt(m / mb, 2)}  goal |diff| <= 5 µs: ${Math.abs(m - mb) <= 5 ? 'met' : 'NOT met'}`);
   }
 }
@@ -52,6 +60,7 @@ try {
   compare('loopback 127.0.0.1', null, '127.0.0.1');
   const c = chain(t, 2, 40);
   compare('namespace path (2 routers)', c.src, c.hops[2]);
+  verdict();
 } finally {
   t.destroy();
 }

@@ -2,7 +2,7 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { Spool, hostops, standardQueue, CONF, EXIM } from './helpers.js';
 
 const sp = new Spool();
@@ -77,6 +77,12 @@ test('count takes the same selection; a bad regex is a usage error', () => {
 test('exiqgrep dies on a corrupt -H file; our selection goes on', () => {
   const x = sp.inject('broken@vm', ['q@example.org'], 'Subject: soon broken\n');
   fs.writeFileSync(sp.file(x, '-H'), 'garbage\n');
+  const e = spawnSync('/usr/sbin/exiqgrep', ['-E', wrapper, '-f', 'alice', '-i'], { encoding: 'latin1' });
+  // exiqgrep stops at exim -bpu's "*** spool format error" block: exit 1, nothing selected,
+  // not even alice's message that is still intact
+  assert.equal(e.status, 1, `exiqgrep: ${e.stderr}`);
+  assert.match(e.stderr, /^Line mismatch: /);
+  assert.equal(e.stdout, '');
   const r = hostops(['mailq', 'list', '--spool', sp.dir, '-f', 'alice', '-i']);
   assert.equal(r.status, 0);
   assert.deepEqual(sorted(r.stdout), [ids.plain]);

@@ -26,16 +26,45 @@ test('packet counts and RTT statistics agree with iputils ping on a 2-router pat
   assert.ok(m, me.stdout);
   assert.equal(m[1], r[1]);
   assert.equal(m[2], r[2]);
-  const [rr, mr] = [ref.stdout.match(RTT)!.slice(1).map(Number), me.stdout.match(RTT)!.slice(1).map(Number)];
-  // same path, same minute: averages within 0.2 ms (or half of iputils' own value)
-  // (1 ms: CI runs everything at once and one scheduling stall moves an average of 20)
-  assert.ok(Math.abs(mr[1] - rr[1]) < Math.max(1, rr[1] / 2), `ours ${mr} vs iputils ${rr}`);
+  const mr = me.stdout.match(RTT)!.slice(1).map(Number);
   assert.ok(mr[0] <= mr[1] && mr[1] <= mr[2]);
   assert.equal(me.stdout.split('\n')[0], `PING ${c.hops[2]} (${c.hops[2]}) 56(84) bytes of data.`);
   assert.match(me.stdout, new RegExp(`^64 bytes from ${c.hops[2].replace(/\./g, '\\.')}: icmp_seq=1 ttl=62 time=(?:0\\.\\d{3}|[1-9]\\.\\d{2}|[1-9]\\d\\.\\d|[1-9]\\d{2,}) ms$`, 'm'));
   // per-reply lines match iputils' apart from the times
   const strip = (s: string) => s.split('\n').filter((l) => l.includes('bytes from')).map((l) => l.replace(/time=.*/, ''));
   assert.deepEqual(strip(me.stdout), strip(ref.stdout));
+});
+
+/** Per-reply times in µs from `time=0.052 ms` lines (iputils' layout, ours too). */
+const replyTimes = (out: string) => [...out.matchAll(/ time=([\d.]+) ms$/gm)].map((m) => Number(m[1]) * 1000);
+/** The q-quantile of xs (nearest rank). */
+const quantile = (xs: number[], q: number) => [...xs].sort((x, y) => x - y)[Math.max(0, Math.ceil(q * xs.length) - 1)];
+
+test('RTTs agree with iputils ping on a 2-router path to within what the path allows (µs)', () => {
+  // The path is ~50 µs; bench/net-rtt.ts measures the two medians within 5 µs. Here, on a shared
+  // machine: 3 alternating rounds of 100 probes each at 20 ms (both tools sleep between probes
+  // at that interval), compared by the 10th percentile (the undisturbed path; the minimum alone is
+  // one sample, seen 10-25 µs below the rest on either side) and the median (stalls move it little). Ours with --send-time user takes the
+  // send time as iputils does (the clock before sendto); the default kernel TX timestamp leaves out
+  // the send path, so it reads lower than iputils by that path's cost.
+  const args = ['-c', '100', '-i', '0.02', c.hops[2]];
+  const a: number[] = [], b: number[] = [];
+  for (let round = 0; round < 3; round++) {
+    const ref = inNs(c.src, ['ping', ...args]);
+    const me = ours(c.src, ['ping', '--send-time', 'user', ...args]);
+    assert.equal(ref.status, 0, ref.stderr);
+    assert.equal(me.status, 0, me.stderr);
+    b.push(...replyTimes(ref.stdout));
+    a.push(...replyTimes(me.stdout));
+  }
+  assert.equal(a.length, 300);
+  assert.equal(b.length, 300);
+  const [lowA, lowB, medA, medB] = [quantile(a, 0.1), quantile(b, 0.1), quantile(a, 0.5), quantile(b, 0.5)];
+  const seen = `ours p10 ${lowA} median ${medA} µs, iputils p10 ${lowB} median ${medB} µs`;
+  assert.ok(Math.abs(lowA - lowB) <= 10, `10th-percentile RTTs differ by more than 10 µs: ${seen}`);
+  assert.ok(Math.abs(medA - medB) <= 20, `median RTTs differ by more than 20 µs: ${seen}`);
+  // a clock that reads in ms (or a constant) would pass a loose bound but not this
+  assert.ok(medA > 0 && medA < 1000 && new Set(a).size > 3, seen);
 });
 
 test('large payloads (fragmented on the 1500-byte path) are received whole, as with iputils', () => {
@@ -92,6 +121,15 @@ test('many targets at once, fping style, one summary per target', () => {
     assert.match(me.stderr, new RegExp(`^${h.replace(/\./g, '\\.')}\\s* : xmt/rcv/%loss = 3/3/0%, min/avg/max = [\\d.]+/[\\d.]+/[\\d.]+$`, 'm'));
     assert.equal(me.stdout.split('\n').filter((l) => l.startsWith(h + ' ')).length, 3);
   }
+  // the same targets through the real fping 5.1: the same lines, apart from the times
+  requireTool('fping');
+  const fp = inNs(c.src, ['fping', '-c', '3', '-p', '20', ...c.hops]);
+  assert.equal(fp.status, 0, fp.stderr);
+  const mask = (x: string) => x.split('\n').filter((l) => l.includes(' : ')).map((l) => l.replace(/ : .*/, (v) => v.replace(/\d+\.\d+/g, 'T'))).sort();
+  assert.equal(mask(fp.stderr).length, c.hops.length);
+  assert.deepEqual(mask(me.stderr), mask(fp.stderr), 'summaries (stderr) as fping prints them');
+  assert.equal(mask(fp.stdout).length, 3 * c.hops.length);
+  assert.deepEqual(mask(me.stdout), mask(fp.stdout), 'per-reply lines (stdout) as fping prints them');
   const js = JSON.parse(ours(c.src, ['ping', '--json', '-c', '2', '-i', '0.02', ...c.hops]).stdout);
   assert.equal(js.length, 3);
   assert.ok(js.every((s: { received: number; rtts: number[] }) => s.received === 2 && s.rtts.every((x) => x > 0 && x < 1)));

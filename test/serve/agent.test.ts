@@ -7,6 +7,7 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { serve } from '../../src/serve/index.js';
 import { freePort, tempDir, testConfig } from './helpers.js';
+import { Spool } from '../mailq/helpers.js';
 
 const execFileP = promisify(execFile);
 
@@ -28,6 +29,11 @@ test('the agent measures with real peers on loopback: ping, path, iperf3, NTP, e
   const t = tempDir('hostops-agent-');
   const [httpPort, iperfPort, ntpPort] = [await freePort(), await freePort(), await freePort()];
   const chrony = await startChrony(t.dir, ntpPort);
+  // a queue of the real exim's making: three messages, one of them frozen
+  const sp = new Spool();
+  sp.inject('alice@vm', ['x@example.org'], 'Subject: one\n');
+  sp.inject('bob@vm', ['y@example.org', 'z@example.org'], 'Subject: two\n');
+  sp.exim(['-Mf', sp.inject('carol@vm', ['w@example.org'], 'Subject: cold\n')]);
   const cfg = testConfig(t.dir, httpPort, {
     site: 'lab',
     ping: { interval: '2s', count: 4 },
@@ -36,7 +42,7 @@ test('the agent measures with real peers on loopback: ping, path, iperf3, NTP, e
     iperf: { server: true, host: '127.0.0.1', port: iperfPort, peers: [{ name: 'self', host: '127.0.0.1', port: iperfPort, duration: '1s', interval: '1h' }] },
     ntp: { enabled: true, host: '127.0.0.1', port: ntpPort, interval: '1h' },
     amp: { enabled: true, targets: ['127.0.0.1'], interval: '1h' },
-    mailq: { enabled: true },
+    mailq: { enabled: true, spool: sp.dir },
     capacity: { topology: path.join(t.dir, 'rack.yaml'), links: { self: 10e9 } },
   });
   writeFileSync(path.join(t.dir, 'rack.yaml'), 'name: rack-3\nswitches:\n  - { id: sw1, uplink: 1Gbit/s }\nhosts:\n  - { id: host, switch: sw1, uplink: 1Gbit/s, count: 8 }\n'
@@ -80,7 +86,10 @@ test('the agent measures with real peers on loopback: ping, path, iperf3, NTP, e
     const sw = con[0].data.nominal.find((n: any) => n.id === 'sw1');
     assert.equal(sw.endToEnd, 32, 'src/capacity: 8 hosts x 4 VPS x 1 Gbit/s behind 1 Gbit/s is 32:1');
     const mq = await get('/api/mailq');
-    assert.equal(typeof mq.latest.messages, 'number');
+    // what exim itself counts on that spool
+    const eximCount = Number(sp.exim(['-bpc']).stdout.trim());
+    assert.deepEqual([mq.latest.messages, mq.latest.frozen], [eximCount, 1], JSON.stringify(mq.latest));
+    assert.equal(eximCount, 3);
     const metrics = await (await fetch(base + '/metrics')).text();
     for (const name of ['hostops_ping_rtt_seconds_bucket', 'hostops_ping_loss_ratio', 'hostops_throughput_bytes_per_second', 'hostops_ntp_offset_seconds', 'hostops_amp_exposed', 'hostops_mailq_messages', 'hostops_path_hops']) {
       assert.match(metrics, new RegExp(`^${name}\\{`, 'm'), `${name} exposed`);
@@ -88,6 +97,7 @@ test('the agent measures with real peers on loopback: ping, path, iperf3, NTP, e
   } finally {
     await running.stop();
     await chrony.stop();
+    sp.destroy();
     t.cleanup();
   }
 });

@@ -12,9 +12,14 @@ export interface TsharkConv { a: string; pa: number; b: string; pb: number; fram
 
 /** Parse `tshark -q -z conv,udp`; keyed by the unordered endpoint pair. */
 export function convUdp(file: string): Map<string, TsharkConv> {
+  return parseConvUdp(tshark(['-q', '-z', 'conv,udp', '-r', file]));
+}
+
+/** Parse the text of `tshark -q -z conv,udp` (for callers that run tshark themselves). */
+export function parseConvUdp(text: string): Map<string, TsharkConv> {
   const out = new Map<string, TsharkConv>();
   const re = /^(\S+):(\d+)\s+<->\s+(\S+):(\d+)\s+(\d+) (\d+ \w+)\s+(\d+) (\d+ \w+)\s+(\d+) (\d+ \w+)/;
-  for (const line of tshark(['-q', '-z', 'conv,udp', '-r', file]).split('\n')) {
+  for (const line of text.split('\n')) {
     const m = re.exec(line);
     if (!m) continue;
     const c = { a: m[1], pa: +m[2], b: m[3], pb: +m[4], framesBA: +m[5], bytesBA: m[6], framesAB: +m[7], bytesAB: m[8] };

@@ -1,0 +1,47 @@
+/**
+ * "Agree or exit non-zero" for the benchmarks: a ratio is printed only when both sides ran, exited
+ * as expected and produced the same counts; otherwise the bench says what differed and its exit
+ * status is 1 (scripts/run-bench.mjs then exits non-zero too). Not a bench itself: run-bench skips it.
+ */
+
+const problems: string[] = [];
+
+const show = (v: unknown) => (typeof v === 'string' ? v : JSON.stringify(v));
+
+/** Records one comparison (deep equality on JSON) and prints it either way. */
+export function agree(what: string, ours: unknown, reference: unknown): boolean {
+  const same = JSON.stringify(ours) === JSON.stringify(reference);
+  if (same) console.log(`  agree: ${what}: ${show(ours)}`);
+  else disagree(`${what}: ours ${show(ours)}, reference ${show(reference)}`);
+  return same;
+}
+
+/** Records a failed check that is not a plain comparison (a tool that failed, a missing figure). */
+export function disagree(why: string): false {
+  problems.push(why);
+  process.exitCode = 1;
+  console.log(`  DISAGREE: ${why}`);
+  return false;
+}
+
+/** Checks a tool's exit status against the ones that mean "did the work". */
+export function exitedOk(tool: string, status: number | null, ok: number[] = [0], stderr = ''): boolean {
+  if (status !== null && ok.includes(status)) return true;
+  return disagree(`${tool} exited ${status ?? 'on a signal'} (expected ${ok.join(' or ')})${stderr ? `: ${stderr.trim().split('\n').slice(-3).join(' / ')}` : ''}`);
+}
+
+/** True while every check so far agreed. */
+export const allAgree = (): boolean => problems.length === 0;
+
+/** Prints a ratio line only when every check agreed; otherwise says why it is withheld. */
+export function ratio(line: string | (() => string)): void {
+  if (allAgree()) console.log(typeof line === 'function' ? line() : line);
+  else console.log(`ratio withheld: ours and the reference disagree (${problems.length} check${problems.length > 1 ? 's' : ''} failed)`);
+}
+
+/** Final line; the exit status is already 1 if anything disagreed. */
+export function verdict(ok = 'bench: ours and the reference did the same work and agree'): void {
+  console.log(allAgree() ? ok
+    : `bench: FAILED, ${problems.length} disagreement(s): ${problems.join('; ')}`);
+  if (!allAgree()) process.exitCode = 1;
+}
