@@ -1,5 +1,5 @@
 // `npm pack` (prepack / postpack): make the tarball installable without a compiler or network.
-//   prepack:  build the addons from the current C sources and copy them to prebuilds/<platform>-<arch>/;
+//   prepack:  build the addons from the current C sources (node-gyp build, or rebuild when unconfigured) and copy them to prebuilds/<platform>-<arch>/;
 //             give the bundled better-sqlite3 a local prebuild of its compiled binary (its installer,
 //             prebuild-install, looks in its own prebuilds/ before downloading: offline, no compiler,
 //             for this Node ABI), and move its build intermediates (objects, static library,
@@ -45,8 +45,15 @@ function restore() {
 
 function prepack() {
   restore(); // a pack that died half-way left them aside
-  const gyp = process.env.npm_config_node_gyp;
-  if (gyp) run(process.execPath, [gyp, 'rebuild']); else run('npx', ['node-gyp', 'rebuild']);
+  // incremental when build/ is configured for the current binding.gyp: make rebuilds what changed
+  // and leaves current addons untouched (tests may be loading them)
+  const mk = path.join(root, 'build', 'Makefile');
+  const fresh = fs.existsSync(mk) && fs.statSync(mk).mtimeMs >= fs.statSync(path.join(root, 'binding.gyp')).mtimeMs;
+  // npm sets npm_config_node_gyp for its scripts; run by hand, npm's own copy beside node
+  const gyp = [process.env.npm_config_node_gyp, path.join(path.dirname(process.execPath), '..', 'lib', 'node_modules', 'npm', 'node_modules', 'node-gyp', 'bin', 'node-gyp.js')]
+    .find((f) => f && fs.existsSync(f));
+  const verb = fresh ? 'build' : 'rebuild';
+  if (gyp) run(process.execPath, [gyp, verb]); else run('node-gyp', [verb]);
   const dir = path.join(root, 'prebuilds', `${process.platform}-${process.arch}`);
   fs.rmSync(path.join(root, 'prebuilds'), { recursive: true, force: true });
   fs.mkdirSync(dir, { recursive: true });
@@ -70,7 +77,8 @@ function prepack() {
   const pkg = JSON.parse(fs.readFileSync(pkgFile, 'utf8'));
   fs.copyFileSync(pkgFile, path.join(aside, 'package.json'));
   pkg.files = [...(pkg.files ?? []), 'prebuilds/*.tar.gz', 'build/Release/better_sqlite3.node'];
-  fs.writeFileSync(pkgFile, JSON.stringify(pkg, null, 2) + '\n');
+  fs.writeFileSync(`${pkgFile}.hostops-tmp`, JSON.stringify(pkg, null, 2) + '\n');
+  fs.renameSync(`${pkgFile}.hostops-tmp`, pkgFile); // never a half-written package.json for a running test
 }
 
 if (process.argv[2] === 'prepack') prepack();
