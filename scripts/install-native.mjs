@@ -27,10 +27,15 @@ if (!why) {
   process.exit(0);
 }
 log(`${why}; building the addons with node-gyp (needs python3, make and a C compiler)`);
-// npm puts its own node-gyp in npm_config_node_gyp; outside npm, the one on PATH
-const gyp = process.env.npm_config_node_gyp;
-const r = gyp ? spawnSync(process.execPath, [gyp, 'rebuild'], { cwd: root, stdio: 'inherit' })
-  : spawnSync('node-gyp', ['rebuild'], { cwd: root, stdio: 'inherit' });
+// npm puts its own node-gyp in npm_config_node_gyp; run by hand, npm's copy beside node, else PATH's
+const gyp = [process.env.npm_config_node_gyp, path.join(path.dirname(process.execPath), '..', 'lib', 'node_modules', 'npm', 'node_modules', 'node-gyp', 'bin', 'node-gyp.js')]
+  .find((f) => f && existsSync(f));
+// offline, node-gyp cannot download headers: use the ones installed with this node when present
+const nodePrefix = path.resolve(path.dirname(process.execPath), '..');
+const args = ['rebuild'];
+if (!process.env.npm_config_nodedir && existsSync(path.join(nodePrefix, 'include', 'node', 'node_api.h'))) args.push(`--nodedir=${nodePrefix}`);
+const r = gyp ? spawnSync(process.execPath, [gyp, ...args], { cwd: root, stdio: 'inherit' })
+  : spawnSync('node-gyp', args, { cwd: root, stdio: 'inherit' });
 if (r.status !== 0) {
   log('building the native addons failed: install python3, make and gcc (Debian: apt-get install python3 make g++), then `npm rebuild -g hostops`');
   process.exit(r.status ?? 1);

@@ -116,6 +116,21 @@ test('the installed hostops serve with no config: says where and what, serves th
   } finally { t.destroy(); }
 });
 
+test('the build-from-source fallback: HOSTOPS_BUILD_FROM_SOURCE=1 with a compiler builds the addons and uses them', { timeout: 600_000 }, () => {
+  const tgz = fs.readdirSync(tmp).find((f) => /^hostops-.*\.tgz$/.test(f))!;
+  const prefix2 = path.join(tmp, 'prefix-src');
+  const env2 = { ...env, PATH: env.PATH.slice(shim.length + 1), HOSTOPS_BUILD_FROM_SOURCE: '1' };
+  const r = spawnSync('npm', ['install', '-g', '--offline', '--no-audit', '--no-fund', '--foreground-scripts', '--prefix', prefix2, `./${tgz}`],
+    { cwd: tmp, encoding: 'utf8', env: env2, timeout: 540_000 });
+  assert.equal(r.status, 0, r.stdout + r.stderr);
+  assert.match(r.stderr, /hostops install: HOSTOPS_BUILD_FROM_SOURCE=1; building the addons with node-gyp/);
+  const inst2 = path.join(prefix2, 'lib', 'node_modules', 'hostops');
+  const cfg = path.join(tmp, 'doctor.yaml');
+  const d = spawnSync(path.join(prefix2, 'bin', 'hostops'), ['doctor', '--json', '-c', cfg], { encoding: 'utf8', cwd: tmp, env: env2 });
+  const native = (JSON.parse(d.stdout) as { checks: { id: string; status: string; detail: string }[] }).checks.find((c) => c.id === 'native')!;
+  assert.equal(native.detail, `5 loaded from ${path.join(inst2, 'build', 'Release')}`);
+});
+
 test('the shipped unit passes systemd-analyze verify', () => {
   const unit = fs.readFileSync(path.join(installed, 'systemd', 'hostops.service'), 'utf8');
   // verify checks ExecStart exists: point it at the installed copy (the unit itself relies on /usr/bin or /usr/local/bin)
