@@ -80,14 +80,19 @@ function check(id: string, title: string, status: Status, detail: string, jobs: 
   return fix && status !== 'ok' && status !== 'skip' ? { id, title, status, detail, fix, jobs } : { id, title, status, detail, jobs };
 }
 
+function addonLoads(name: (typeof ADDONS)[number]): boolean {
+  try { loadAddon(name); return true; } catch { return false; }
+}
+
 function nativeCheck(): Check {
   const bad: string[] = [];
+  const errors: string[] = [];
   const dirs = new Set<string>();
   for (const n of ADDONS) {
-    try { loadAddon(n); dirs.add(path.dirname(addonFile(n)!)); } catch (e) { bad.push(`${n}: ${(e as Error).message}`); }
+    try { loadAddon(n); dirs.add(path.dirname(addonFile(n)!)); } catch (e) { bad.push(n); errors.push((e as Error).message); }
   }
   if (bad.length) {
-    return check('native', 'native addons', 'fail', bad.join('; '), ['ping', 'path', 'amp', 'mailq'],
+    return check('native', 'native addons', 'fail', `${bad.join(', ')} ${bad.length > 1 ? 'do' : 'does'} not load (${errors[0]})`, ['ping', 'path', 'amp', 'mailq'],
       'reinstall the release tarball (prebuilt linux-x64 glibc addons), or build them: `npm rebuild -g hostops` with python3, make and g++ installed');
   }
   return check('native', 'native addons', 'ok', `${ADDONS.length} loaded from ${[...dirs].join(', ')}`, []);
@@ -101,8 +106,9 @@ export function pingGroupRange(file = '/proc/sys/net/ipv4/ping_group_range', gro
   } catch { return null; }
 }
 
-async function icmpCheck(): Promise<Check> {
+async function icmpCheck(addonOk: boolean): Promise<Check> {
   const jobs = ['ping', 'path'];
+  if (!addonOk) return check('icmp', 'ICMP probes', 'fail', 'cannot be tried: the probe addon (hostops_probe) does not load', jobs, 'see "native addons" above');
   let probe: typeof import('../net/probe-socket.js');
   try { probe = await import('../net/probe-socket.js'); } catch (e) {
     return check('icmp', 'ICMP probes', 'fail', `the probe layer does not load: ${(e as Error).message}`, jobs, 'see "native addons"');
@@ -293,7 +299,7 @@ function clockCheck(): Check {
 
 export async function diagnose(cfg: ResolvedConfig, file: string | null): Promise<Report> {
   const native = nativeCheck();
-  const checks: Check[] = [native, await icmpCheck(), capsCheck(cfg), ...await eximChecks(cfg), ...await portChecks(cfg), ...await storeCheck(cfg), clockCheck()];
+  const checks: Check[] = [native, await icmpCheck(addonLoads('hostops_probe')), capsCheck(cfg), ...await eximChecks(cfg), ...await portChecks(cfg), ...await storeCheck(cfg), clockCheck()];
   const blocked = [...new Set(checks.filter((c) => c.status === 'fail').flatMap((c) => c.jobs))];
   const names = groupNames();
   return {

@@ -98,3 +98,18 @@ test('doctor without CAP_NET_RAW but inside ping_group_range: datagram ICMP, exi
     assert.equal(r.status, 0, r.stdout);
   } finally { fs.rmSync(dir, { recursive: true, force: true }); }
 });
+
+test('doctor with HOSTOPS_NATIVE_DIR naming an empty directory: addons fail (no fallback to the prebuilds), ICMP cannot be tried, exit 1', async () => {
+  const dir = tmpdir();
+  try {
+    const empty = path.join(dir, 'no-addons');
+    fs.mkdirSync(empty);
+    const r = spawnSync(process.execPath, [CLI, 'doctor', '--json', '-c', await config(dir)], { encoding: 'utf8', timeout: 60_000, env: { ...process.env, HOSTOPS_NATIVE_DIR: empty } });
+    assert.equal(r.status, 1, r.stderr);
+    const rep = JSON.parse(r.stdout) as Report;
+    const native = rep.checks.find((c) => c.id === 'native')!;
+    assert.equal(native.status, 'fail');
+    assert.equal(native.detail, `hostops_probe, hostops_raw, hostops_scan, hostops_spool, hostops_sock do not load (the native addon hostops_probe was not found in ${empty})`);
+    assert.equal(rep.checks.find((c) => c.id === 'icmp')!.detail, 'cannot be tried: the probe addon (hostops_probe) does not load');
+  } finally { fs.rmSync(dir, { recursive: true, force: true }); }
+});
