@@ -2,7 +2,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { withDefaultSubcommand } from '../../src/cli/main.ts';
-import { Spool, hostops, sameAsExim } from '../mailq/helpers.ts';
+import fs from 'node:fs';
+import path from 'node:path';
+import { Spool, hostops, sameAsExim, ROOT } from '../mailq/helpers.ts';
 
 test('withDefaultSubcommand inserts list only where no subcommand or help follows mailq', () => {
   const a = (...w: string[]) => ['node', 'hostops', ...w];
@@ -24,4 +26,11 @@ test('bare hostops mailq prints exim -bp byte for byte; hostops mailq --help is 
     assert.equal(h.status, 0);
     assert.match(h.stdout, /^Usage: hostops mailq \[options\] \[command\]/);
   } finally { sp.destroy(); }
+});
+
+test('hostops --version (answered by bin/hostops.js from package.json) agrees with the CLI\'s own version', () => {
+  const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')).version;
+  assert.equal(hostops(['--version']).stdout, `${pkg}\n`);
+  assert.equal(hostops(['-V']).stdout, `${pkg}\n`);
+  assert.equal(hostops(['--debug', '--version']).stdout, `${pkg}\n`); // through commander
 });
