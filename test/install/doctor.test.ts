@@ -113,3 +113,32 @@ test('doctor with HOSTOPS_NATIVE_DIR naming an empty directory: addons fail (no 
     assert.equal(rep.checks.find((c) => c.id === 'icmp')!.detail, 'cannot be tried: the probe addon (hostops_probe) does not load');
   } finally { fs.rmSync(dir, { recursive: true, force: true }); }
 });
+
+test('doctor with store.kind postgres: a private cluster is reachable (exit 0); a closed port is a failure with its fix (exit 1)', { timeout: 120_000 }, async () => {
+  const { startPg } = await import('../store/pg-cluster.ts');
+  const dir = tmpdir();
+  const pg = await startPg();
+  try {
+    const run = async (url: string) => {
+      const file = path.join(dir, 'pg.yaml');
+      fs.writeFileSync(file, `listen: { port: 0 }\niperf: { server: false }\nmailq: { enabled: false }\nstore: { kind: postgres, url: "${url}", spool: { path: ${path.join(dir, 'spool.db')} } }\n`);
+      const r = spawnSync(process.execPath, [CLI, 'doctor', '--json', '-c', file], { encoding: 'utf8', timeout: 60_000 });
+      return { status: r.status, rep: JSON.parse(r.stdout) as Report };
+    };
+    const ok = await run(pg.url);
+    assert.equal(ok.rep.checks.find((c) => c.id === 'postgres')!.status, 'ok');
+    assert.equal(ok.status, 0);
+    const closed = await freePort();
+    const bad = await run(`postgres://hostops:secret@127.0.0.1:${closed}/hostops`);
+    const c = bad.rep.checks.find((x) => x.id === 'postgres')!;
+    assert.equal(c.status, 'fail');
+    assert.match(c.detail, new RegExp(`^postgres://hostops:\\*\\*\\*@127\\.0\\.0\\.1:${closed}/hostops: .*ECONNREFUSED`));
+    assert.doesNotMatch(JSON.stringify(bad.rep), /secret/);
+    assert.match(c.fix!, /pg_hba\.conf/);
+    assert.deepEqual(bad.rep.blocked, ['store']);
+    assert.equal(bad.status, 1);
+  } finally {
+    pg.stop();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
