@@ -58,6 +58,12 @@ test('npm pack, then npm install -g offline with no compiler', { timeout: 600_00
   // dependencies resolve inside the installed copy, never from the checkout
   const dep = spawnSync(process.execPath, ['-p', "require.resolve('better-sqlite3') + '\\n' + require.resolve('fastify')"], { cwd: installed, encoding: 'utf8', env });
   for (const p of dep.stdout.trim().split('\n')) assert.ok(p.startsWith(installed + '/node_modules/'), p);
+  // the other bundled native parts load there: SQLite (the store) and resvg (capacity charts)
+  const js = "const D=require('better-sqlite3');const db=new D(':memory:');const {Resvg}=require('@resvg/resvg-js');" +
+    "const png=new Resvg('<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"2\" height=\"2\"/>').render().asPng();" +
+    "console.log(db.prepare('select sqlite_version() v').get().v.split('.')[0], png.subarray(1,4).toString())";
+  const nat = spawnSync(process.execPath, ['-e', js], { cwd: installed, encoding: 'utf8', env });
+  assert.equal(nat.stdout, '3 PNG\n', nat.stderr);
 });
 
 test('the installed hostops: --version, ping, doctor', () => {
