@@ -7,7 +7,7 @@ import { HostopsError, isHostopsError } from '../lib/errors.js';
 const VERSION = '0.1.0';
 
 /** Command groups, each in src/cli/<name>.ts exporting register(program). */
-const GROUPS = ['mailq', 'ping', 'traceroute', 'mtr', 'iperf', 'ntp', 'amp', 'bcp38', 'ddos', 'capacity', 'serve'] as const;
+const GROUPS = ['mailq', 'ping', 'traceroute', 'mtr', 'iperf', 'ntp', 'amp', 'bcp38', 'ddos', 'capacity', 'serve', 'doctor'] as const;
 type Group = (typeof GROUPS)[number];
 type Register = (program: Command) => void;
 
@@ -70,7 +70,20 @@ export function reportError(e: unknown, debug: boolean, json = false): number {
   return INTERNAL_ERROR_EXIT;
 }
 
-export async function main(argv: string[]): Promise<number> {
+/**
+ * Bare `hostops mailq` (or `hostops mailq --spool DIR`) lists the queue, as `mailq` does: insert
+ * `list` when no subcommand follows. `hostops mailq --help` still shows the group's help.
+ */
+export function withDefaultSubcommand(argv: string[]): string[] {
+  const i = argv.indexOf('mailq', 2);
+  if (i < 0 || groupOf(argv) !== 'mailq') return argv;
+  const next = argv[i + 1];
+  if (next !== undefined && (!next.startsWith('-') || next === '-h' || next === '--help')) return argv;
+  return [...argv.slice(0, i + 1), 'list', ...argv.slice(i + 1)];
+}
+
+export async function main(argv0: string[]): Promise<number> {
+  const argv = withDefaultSubcommand(argv0);
   const args = argv.slice(2);
   // scripts ask for the version often: answer without loading every command group
   if (args.length === 1 && (args[0] === '--version' || args[0] === '-V')) { process.stdout.write(`${VERSION}\n`); return 0; }

@@ -23,6 +23,12 @@ function withOverrides(cfg: ResolvedConfig, opts: ServeOpts): ResolvedConfig {
   return cfg;
 }
 
+/** 90 -> "90s", 300 -> "5m", 21600 -> "6h". */
+function every(seconds: number): string {
+  for (const [unit, n] of [['d', 86400], ['h', 3600], ['m', 60]] as const) if (seconds >= n && seconds % n === 0) return `${seconds / n}${unit}`;
+  return `${seconds}s`;
+}
+
 /** `hostops serve`: the agent, its storage, the dashboard and /metrics. */
 export function register(program: Command): void {
   program
@@ -53,11 +59,13 @@ export function register(program: Command): void {
         void running.agent.reload(() => withOverrides(configFrom(file).cfg, opts), file);
       };
       process.on('SIGHUP', reload);
-      const info = { url: running.url, site: cfg.site, store: cfg.store.kind === 'sqlite' ? cfg.store.path : 'postgres', config: file, targets: cfg.targets.map((t) => `${t.name}=${t.host}`), notes: running.agent.notes };
+      const info = { url: running.url, site: cfg.site, store: cfg.store.kind === 'sqlite' ? cfg.store.path : 'postgres', config: file, targets: cfg.targets.map((t) => `${t.name}=${t.host}`), jobs: running.agent.jobs.map((j) => ({ name: j.name, interval: j.interval })), notes: running.agent.notes };
       if (opts.json) printJson(info);
       else {
         process.stderr.write(`hostops serve: dashboard on ${running.url} (site ${cfg.site}, ${info.store}, config ${file ?? 'built-in defaults'})\n`);
         process.stderr.write(`hostops serve: probing ${info.targets.join(', ')}\n`);
+        process.stderr.write(`hostops serve: jobs: ${running.agent.jobs.map((j) => `${j.name} every ${every(j.interval)}`).join(', ')}\n`);
+        if (!file) process.stderr.write('hostops serve: no config file: add targets under `targets:` in ./hostops.yaml or --config FILE (docs/serve.md)\n');
         for (const n of running.agent.notes) process.stderr.write(`hostops serve: ${n}\n`);
       }
       await new Promise<void>((resolve) => {

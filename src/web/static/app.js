@@ -1,6 +1,14 @@
 // hostops dashboard: the overview matrix, the refresh loop and the controls.
 'use strict';
 
+/** Only the implicit targets (no config names any): say what is probed and how to add targets. */
+async function loadSetupNote() {
+  const st = await api('/api/status');
+  const implicit = st.targets.every((t) => t.name === 'localhost' || t.name === 'gateway');
+  document.getElementById('setup-note').hidden = !implicit;
+  document.getElementById('setup-probes').textContent = implicit ? 'Now probing: ' + st.targets.map((t) => `${t.name} (${t.host})`).join(', ') + '.' : '';
+}
+
 async function loadOverview() {
   const ov = await api('/api/overview');
   if (!ov.cells.length) { fill('matrix', empty('No measurements yet: the first round of pings lands within a minute of start.')); return; }
@@ -31,7 +39,7 @@ function cellState(c, now) {
 function showError(e) { console.error(e); document.getElementById('updated').textContent = 'error: ' + e.message; }
 
 async function refresh() {
-  const steps = [loadStatus, loadOverview, loadAlerts, loadGraphs, loadPaths, loadThroughput, loadMailq, loadExposure, loadCapacity];
+  const steps = [loadStatus, loadSetupNote, loadOverview, loadAlerts, loadGraphs, loadPaths, loadThroughput, loadMailq, loadExposure, loadCapacity];
   for (const p of state.plots.splice(0)) p.destroy();
   for (const step of steps) { try { await step(); } catch (e) { showError(e); } }
   document.getElementById('updated').textContent = 'updated ' + new Date().toLocaleTimeString();
