@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # net module: the reference tools its tests and benchmarks compare with, and what the tests use to
-# build topologies and hostile peers. Idempotent; run as root by scripts/setup.sh.
+# build topologies and hostile peers. Idempotent; run as root by scripts/setup-test.sh.
 set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
 need=()

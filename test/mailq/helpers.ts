@@ -13,7 +13,7 @@ export const EXIM = ['/usr/sbin/exim4', '/usr/sbin/exim'].find((p) => fs.existsS
 export const ROOT = path.resolve(import.meta.dirname, '..', '..');
 
 export function requirePeers(): void {
-  if (!fs.existsSync(EXIM)) throw new Error(`exim is not installed (${EXIM}); run scripts/setup.sh`);
+  if (!fs.existsSync(EXIM)) throw new Error(`exim is not installed (${EXIM}); run scripts/setup-test.sh`);
   if (!fs.existsSync(CONF)) throw new Error(`${CONF} is missing; run scripts/setup.d/mailq.sh as root`);
   if (!fs.readFileSync('/etc/exim4/trusted_configs', 'utf8').split('\n').includes(CONF)) {
     throw new Error(`${CONF} is not in /etc/exim4/trusted_configs; run scripts/setup.d/mailq.sh`);

@@ -9,7 +9,7 @@ export const hostops = path.join(root, 'bin', 'hostops.js');
 /** Fail loudly when a reference tool is missing (never skip silently). */
 export function requireTool(bin: string): void {
   const r = spawnSync('sh', ['-c', 'command -v "$1"', 'sh', bin]);
-  if (r.status !== 0) throw new Error(`reference tool ${bin} is not installed (scripts/setup.sh installs it)`);
+  if (r.status !== 0) throw new Error(`reference tool ${bin} is not installed (scripts/setup-test.sh installs it)`);
 }
 
 export interface Ran { stdout: string; stderr: string; status: number }

@@ -28,7 +28,7 @@ export interface AmAlert { labels: Record<string, string>; annotations: Record<s
 export interface Alertmanager { url: string; proc: ChildProcess; log(): string; alerts(filter?: string): Promise<AmAlert[]>; stop(): Promise<void> }
 
 export async function startAlertmanager(dir: string): Promise<Alertmanager> {
-  if (!existsSync(ALERTMANAGER)) throw new Error(`${ALERTMANAGER} is missing: run scripts/setup.sh (Debian package prometheus-alertmanager)`);
+  if (!existsSync(ALERTMANAGER)) throw new Error(`${ALERTMANAGER} is missing: run scripts/setup-test.sh (Debian package prometheus-alertmanager)`);
   const port = await freePort();
   const cfg = path.join(dir, 'alertmanager.yml');
   writeFileSync(cfg, 'route:\n  receiver: blackhole\n  group_wait: 1s\n  group_interval: 1s\nreceivers:\n  - name: blackhole\n');

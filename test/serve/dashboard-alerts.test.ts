@@ -27,7 +27,7 @@ const prober: LatencyProber = {
 };
 
 test('the overview draws a dead target loudest and a silent pair stale, with a legend and the active alerts', async () => {
-  assert.ok(existsSync(CHROMIUM), `${CHROMIUM} is missing: run scripts/setup.sh (Debian package chromium)`);
+  assert.ok(existsSync(CHROMIUM), `${CHROMIUM} is missing: run scripts/setup-test.sh (Debian package chromium)`);
   const t = tempDir('hostops-web-alerts-');
   const now = Math.floor(Date.now() / 1000);
   const cfg = testConfig(t.dir, await freePort(), {

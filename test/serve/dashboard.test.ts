@@ -11,7 +11,7 @@ const CHROMIUM = '/usr/bin/chromium';
 const SHOTS = path.resolve('test/.tmp');
 
 test('the dashboard in headless Chromium shows the overview and SmokePing-style graphs with data', async () => {
-  assert.ok(existsSync(CHROMIUM), `${CHROMIUM} is missing: run scripts/setup.sh (Debian package chromium)`);
+  assert.ok(existsSync(CHROMIUM), `${CHROMIUM} is missing: run scripts/setup-test.sh (Debian package chromium)`);
   const t = tempDir('hostops-web-');
   const port = await freePort();
   const now = Math.floor(Date.now() / 1000);

@@ -17,7 +17,7 @@ const PROM = '/usr/bin/prometheus';
 const RULES = path.resolve('hostops.rules.yml');
 
 test('promtool check rules and promtool test rules pass on hostops.rules.yml', () => {
-  assert.ok(existsSync(PROMTOOL), `${PROMTOOL} is missing: run scripts/setup.sh (Debian package prometheus)`);
+  assert.ok(existsSync(PROMTOOL), `${PROMTOOL} is missing: run scripts/setup-test.sh (Debian package prometheus)`);
   const check = spawnSync(PROMTOOL, ['check', 'rules', RULES], { encoding: 'utf8' });
   assert.equal(check.status, 0, check.stdout + check.stderr);
   assert.match(check.stdout, /SUCCESS: 12 rules found/);
@@ -34,7 +34,7 @@ test('the shipped rules cover every built-in alert name', () => {
 });
 
 test('a real Prometheus scraping the agent fires HostopsSLABreach from the shipped rules', async () => {
-  assert.ok(existsSync(PROM), `${PROM} is missing: run scripts/setup.sh (Debian package prometheus)`);
+  assert.ok(existsSync(PROM), `${PROM} is missing: run scripts/setup-test.sh (Debian package prometheus)`);
   const t = tempDir('hostops-promrules-');
   const agentPort = await freePort();
   const promPort = await freePort();

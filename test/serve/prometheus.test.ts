@@ -10,7 +10,7 @@ import { freePort, tempDir, testConfig } from './helpers.js';
 const PROM = '/usr/bin/prometheus';
 
 test('a real Prometheus scrapes the agent and PromQL returns its series', async () => {
-  assert.ok(existsSync(PROM), `${PROM} is missing: run scripts/setup.sh (Debian package prometheus)`);
+  assert.ok(existsSync(PROM), `${PROM} is missing: run scripts/setup-test.sh (Debian package prometheus)`);
   const t = tempDir('hostops-prom-');
   const agentPort = await freePort();
   const promPort = await freePort();

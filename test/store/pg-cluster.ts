@@ -12,7 +12,7 @@ import path from 'node:path';
 function pgBin(): string {
   const majors = existsSync('/usr/lib/postgresql') ? readdirSync('/usr/lib/postgresql').filter((v) => /^\d+$/.test(v)).sort((a, b) => Number(b) - Number(a)) : [];
   const found = majors.map((m) => `/usr/lib/postgresql/${m}/bin`).find((b) => existsSync(`${b}/initdb`));
-  if (!found) throw new Error('PostgreSQL is not installed (no /usr/lib/postgresql/*/bin/initdb): run scripts/setup.sh');
+  if (!found) throw new Error('PostgreSQL is not installed (no /usr/lib/postgresql/*/bin/initdb): run scripts/setup-test.sh');
   return found;
 }
 

@@ -12,7 +12,8 @@ export function run(argv: string[], opts: { timeoutMs: number; signal?: AbortSig
     child.stdout.on('data', (d: Buffer) => { if (out.length < max) out += d.toString(); });
     child.stderr.on('data', (d: Buffer) => { if (err.length < max) err += d.toString(); });
     child.on('error', (e: NodeJS.ErrnoException) => {
-      if (e.code === 'ENOENT') reject(envError('PEER_MISSING', `${argv[0]} is not installed`, 'run scripts/setup.sh'));
+      if (e.code === 'ENOENT') reject(envError('PEER_MISSING', `${argv[0]} is not installed`,
+        `install it on this host (Debian: apt-get install ${argv[0].split('/').pop()}); hostops doctor lists what the configured jobs need`));
       else reject(e);
     });
     child.on('close', (code) => resolve({ code, stdout: out, stderr: err }));
