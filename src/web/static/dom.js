@@ -15,7 +15,9 @@ function h(tag, attrs, ...kids) {
 }
 const fill = (id, ...kids) => { const el = document.getElementById(id); el.replaceChildren(...kids.filter((k) => k !== null && k !== undefined)); return el; };
 const empty = (text) => h('p', { class: 'empty' }, text);
-const ms = (s) => (s == null ? '–' : s * 1000 >= 100 ? (s * 1000).toFixed(0) + ' ms' : s * 1000 >= 10 ? (s * 1000).toFixed(1) + ' ms' : (s * 1000).toFixed(2) + ' ms');
+// adaptive digits: 0.04 ms stays 0.04 ms and 7 µs does not round to 0.00 ms
+const ms = (s) => (s == null ? '–' : s * 1000 >= 100 ? (s * 1000).toFixed(0) + ' ms' : s * 1000 >= 10 ? (s * 1000).toFixed(1) + ' ms'
+  : s * 1000 >= 0.01 || s === 0 ? (s * 1000).toFixed(2) + ' ms' : Number((s * 1e6).toPrecision(2)) + ' µs');
 const pct = (r) => (r == null ? '–' : (r * 100).toFixed(r < 0.1 && r > 0 ? 2 : 1) + '%');
 const bytes = (b) => { if (b == null) return '–'; const u = ['B', 'KiB', 'MiB', 'GiB']; let i = 0; while (b >= 1024 && i < 3) { b /= 1024; i++; } return b.toFixed(i ? 1 : 0) + ' ' + u[i]; };
 const bits = (b) => { if (b == null) return '–'; const u = ['bit/s', 'kbit/s', 'Mbit/s', 'Gbit/s', 'Tbit/s']; let i = 0; while (b >= 1000 && i < 4) { b /= 1000; i++; } return b.toFixed(2) + ' ' + u[i]; };
