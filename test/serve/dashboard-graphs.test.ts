@@ -49,6 +49,8 @@ test('graphs zoom, read out, draw the SLA, fit the data, update in place and fit
   await store.writePings(rounds('ldn', 'nyc', now - 3 * 3600, 540, 20, 62));
   await store.writePings(rounds('ldn', 'fresh', now - 600, 30, 20, 5));
   await store.rollup();
+  // an hour of mail queue samples, for the mail queue graph
+  for (let i = 0; i < 12; i++) await store.writeMailq({ site: 'ldn', ts: now - 3600 + i * 300, messages: 3 + i, frozen: 1, bytes: 4096, oldestAge: 600, summary: {} });
   // a loopback path: 0.04 ms to the destination, no loss
   const hop = { ttl: 1, hosts: ['127.0.0.2'], loss: 0, loss1000: 0, sent: 10, received: 10, drop: 0, last: 0.00004, avg: 0.00004, best: 0.00004, worst: 0.00004,
     stdev: 0, gmean: 0.00004, jitter: 0, javg: 0, jmax: 0, jint: 0, marks: [], history: [] };
@@ -105,9 +107,10 @@ test('graphs zoom, read out, draw the SLA, fit the data, update in place and fit
     assert.ok(frac > 0.2 && frac < 0.4, `a drag over 30% of the width shows about 30% of the range (${frac})`);
 
     // the minute's refresh updates the same plot (same canvas) and keeps the zoom
-    await page.locator('#graph-nyc canvas').evaluate((c: HTMLElement) => { c.dataset.mark = 'kept'; });
+    for (const id of ['#graph-nyc', '#mailq-graph']) await page.locator(id + ' canvas').evaluate((c: HTMLElement) => { c.dataset.mark = 'kept'; });
     await page.evaluate(() => (window as unknown as { refresh(): Promise<void> }).refresh());
-    assert.equal(await page.locator('#graph-nyc canvas[data-mark="kept"]').count(), 1, 'the plot was rebuilt');
+    assert.equal(await page.locator('#graph-nyc canvas[data-mark="kept"]').count(), 1, 'the latency plot was rebuilt');
+    assert.equal(await page.locator('#mailq-graph canvas[data-mark="kept"]').count(), 1, 'the mail queue plot was rebuilt');
     assert.deepEqual(await xRange(page, 'graph-nyc'), zoomed);
     // double click: back to the whole data
     await over.dblclick();

@@ -2,7 +2,7 @@
 // Every value from the API goes through textContent (mail senders are hostile input), never innerHTML.
 'use strict';
 
-const state = { site: null, range: 10800, histSite: null, plots: [], smoke: [], token: sessionStorage.getItem('hostops-token') || '' };
+const state = { site: null, range: 10800, histSite: null, panels: {}, smoke: [], token: sessionStorage.getItem('hostops-token') || '' };
 function h(tag, attrs, ...kids) {
   const el = document.createElement(tag);
   for (const [k, v] of Object.entries(attrs || {})) {
@@ -36,4 +36,33 @@ async function api(path, opts = {}) {
 
 function table(head, rows) {
   return h('table', {}, h('thead', {}, h('tr', {}, head.map((c) => h('th', {}, c)))), h('tbody', {}, rows.map((r) => h('tr', {}, r.map((c) => h('td', {}, c))))));
+}
+
+// Drag-to-zoom bookkeeping shared by every plot: a drag marks the plot zoomed, a double click
+// (uPlot's zoom out) clears it, and new data keeps a zoomed x range instead of refitting.
+function trackZoom(u) {
+  u.zoomed = false;
+  u.hooks.setSelect = (u.hooks.setSelect || []).concat((p) => { if (p.select.width > 0) p.zoomed = true; });
+  u.over.addEventListener('dblclick', () => { u.zoomed = false; });
+  return u;
+}
+function setDataKeepZoom(u, data) {
+  if (!u.zoomed) { u.setData(data); return; }
+  const { min, max } = u.scales.x;
+  u.setData(data, false);
+  u.setScale('x', { min, max });
+}
+
+// One uPlot per panel element: updated in place while its series (key) stay the same, rebuilt when
+// they change, removed with key null. The minute's refresh does not rebuild the plot.
+function panelPlot(id, key, opts, data) {
+  const el = document.getElementById(id);
+  const cur = state.panels[id];
+  if (cur && cur.key === key && key !== null && el.contains(cur.u.root)) { setDataKeepZoom(cur.u, data); return cur.u; }
+  if (cur) { cur.u.destroy(); delete state.panels[id]; }
+  if (key === null) return null;
+  el.replaceChildren();
+  const u = trackZoom(new uPlot(opts(el), data, el));
+  state.panels[id] = { key, u };
+  return u;
 }

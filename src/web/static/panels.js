@@ -16,14 +16,13 @@ async function loadPaths() {
 
 async function loadThroughput() {
   const recs = await api('/api/throughput');
-  if (!recs.length) { fill('tput-graph', empty('No iperf3 tests yet: list peer sites under iperf.peers in hostops.yaml.')); fill('tput-table'); return; }
+  if (!recs.length) { panelPlot('tput-graph', null); fill('tput-graph', empty('No iperf3 tests yet: list peer sites under iperf.peers in hostops.yaml.')); fill('tput-table'); return; }
   const keys = [...new Set(recs.map((r) => `${r.site}→${r.peer} ${r.protocol} ${r.direction}`))];
   const xs = [...new Set(recs.map((r) => r.ts))].sort((a, b) => a - b);
   const cols = keys.map((k) => xs.map((x) => { const r = recs.find((q) => q.ts === x && `${q.site}→${q.peer} ${q.protocol} ${q.direction}` === k); return r && r.bitsPerSecond != null ? r.bitsPerSecond / 1e6 : null; }));
-  const el = fill('tput-graph');
   const palette = ['#2b6cb0', '#c05621', '#2f855a', '#6b46c1', '#b83280', '#2c7a7b'];
-  state.plots.push(new uPlot({ width: Math.max(240, el.clientWidth), height: 220, scales: { x: { time: true } }, axes: [{}, { label: 'Mbit/s', size: 70 }],
-    series: [{}, ...keys.map((k, i) => ({ label: k, stroke: palette[i % palette.length], width: 2, spanGaps: true, points: { show: true, size: 5 } }))] }, [xs, ...cols], el));
+  panelPlot('tput-graph', JSON.stringify(keys), (el) => ({ width: Math.max(240, el.clientWidth), height: 220, scales: { x: { time: true } }, axes: [{}, { label: 'Mbit/s', size: 70 }],
+    series: [{}, ...keys.map((k, i) => ({ label: k, stroke: palette[i % palette.length], width: 2, spanGaps: true, points: { show: true, size: 5 } }))] }), [xs, ...cols]);
   fill('tput-table', table(['when', 'site → peer', 'protocol', 'direction', 'throughput', 'retransmits', 'jitter', 'loss', 'error'],
     recs.slice(-20).reverse().map((r) => [when(r.ts), `${r.site} → ${r.peer}`, r.protocol, r.direction, bits(r.bitsPerSecond), r.retransmits ?? '–', r.jitter == null ? '–' : ms(r.jitter), r.lostRatio == null ? '–' : pct(r.lostRatio), r.error || ''])));
 }
@@ -61,12 +60,11 @@ async function loadMailq() {
   if (!l) { fill('mailq-summary', empty('No sample yet.')); return; }
   fill('mailq-summary', h('p', {}, h('b', {}, l.messages), ' messages, ', h('b', {}, l.frozen), ' frozen, ', bytes(l.bytes),
     ', oldest ', l.oldestAge == null ? '–' : Math.round(l.oldestAge / 60) + ' min', h('small', { class: 'muted' }, ' · sampled ' + ago(l.ts))));
-  const el = fill('mailq-graph');
   if (mq.history.length > 1) {
-    state.plots.push(new uPlot({ width: Math.max(240, el.clientWidth), height: 180, scales: { x: { time: true } }, axes: [{}, { label: 'messages', size: 60 }],
-      series: [{}, { label: 'queued', stroke: '#2b6cb0', width: 2 }, { label: 'frozen', stroke: '#d6333a', width: 2 }] },
-    [mq.history.map((x) => x.ts), mq.history.map((x) => x.messages), mq.history.map((x) => x.frozen)], el));
-  }
+    panelPlot('mailq-graph', 'mailq', (el) => ({ width: Math.max(240, el.clientWidth), height: 180, scales: { x: { time: true } }, axes: [{}, { label: 'messages', size: 60 }],
+      series: [{}, { label: 'queued', stroke: '#2b6cb0', width: 2 }, { label: 'frozen', stroke: '#d6333a', width: 2 }] }),
+    [mq.history.map((x) => x.ts), mq.history.map((x) => x.messages), mq.history.map((x) => x.frozen)]);
+  } else panelPlot('mailq-graph', null);
   const s = l.summary || {};
   fill('mailq-senders', (s.topSenders || []).length ? table(['sender', 'messages', 'size'], s.topSenders.map((x) => [x.sender, x.messages, bytes(x.bytes)])) : empty('none'));
   fill('mailq-domains', (s.topDomains || []).length ? table(['domain', 'messages'], s.topDomains.map((x) => [x.domain, x.messages])) : empty('none'));

@@ -59,7 +59,6 @@ function smokePlot(el, series, width, sla, readout) {
     legend: { show: false },
     cursor: { drag: { x: true, y: false, setScale: true } },
     hooks: {
-      setSelect: [(u) => { if (u.select.width > 0) u.zoomed = true; }],
       setScale: [(u, key) => { if (key === 'x') showRange(u); }],
       setCursor: [(u) => { readout.textContent = readoutText(u.src, u.cursor.idx) || readout.dataset.idle || ''; }],
       draw: [(u) => {
@@ -75,8 +74,9 @@ function smokePlot(el, series, width, sla, readout) {
     },
   };
   const u = new uPlot(opts, data, el);
-  u.src = series; u.lossRatio = loss; u.sla = sla; u.zoomed = false;
-  u.over.addEventListener('dblclick', () => { u.zoomed = false; showRange(u); });
+  u.src = series; u.lossRatio = loss; u.sla = sla;
+  trackZoom(u);
+  u.over.addEventListener('dblclick', () => showRange(u));
   showRange(u);
   return u;
 }
@@ -85,11 +85,7 @@ function smokePlot(el, series, width, sla, readout) {
 function updateSmoke(u, series, sla) {
   const { data, loss } = smokeData(series);
   u.src = series; u.lossRatio = loss; u.sla = sla;
-  if (u.zoomed) {
-    const { min, max } = u.scales.x;
-    u.setData(data, false);
-    u.setScale('x', { min, max });
-  } else u.setData(data);
+  setDataKeepZoom(u, data);
   showRange(u);
 }
 
