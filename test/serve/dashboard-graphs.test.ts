@@ -164,6 +164,13 @@ test('graphs zoom, read out, draw the SLA, fit the data, update in place and fit
     assert.ok(widths.page <= widths.view && widths.view <= 390, `no horizontal scroll at 390 px: ${JSON.stringify(widths)}`);
     assert.ok(widths.plot <= widths.view, `the plot fits: ${JSON.stringify(widths)}`);
     await phone.screenshot({ path: path.join(SHOTS, 'dashboard-390.png'), fullPage: true });
+    // the wide page turned narrow: its plots follow the new width
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.waitForFunction(() => document.documentElement.scrollWidth <= document.documentElement.clientWidth);
+    for (const sel of ['#graph-nyc .uplot', '#mailq-graph .uplot']) {
+      const right = await page.locator(sel).evaluate((el) => el.getBoundingClientRect().right);
+      assert.ok(right <= 390, `${sel} fits after a resize: ${right}`);
+    }
     assert.deepEqual(errors, []);
   } finally {
     await browser?.close();

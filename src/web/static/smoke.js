@@ -134,7 +134,10 @@ async function loadGraphs() {
 }
 
 // Plots follow the width of their card (a phone turned, a window resized).
-window.addEventListener('resize', () => { for (const p of state.smoke) if (p.u) p.u.setSize({ width: plotWidth(p.card), height: 220 }); });
+window.addEventListener('resize', () => {
+  for (const p of state.smoke) if (p.u) p.u.setSize({ width: plotWidth(p.card), height: 220 });
+  for (const [id, p] of Object.entries(state.panels)) p.u.setSize({ width: Math.max(240, document.getElementById(id).clientWidth), height: p.u.height });
+});
 
 function focusGraph(site, target) {
   state.histSite = site;
