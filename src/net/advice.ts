@@ -5,7 +5,18 @@
  */
 import type { MtrHop, MtrReport } from './mtr.js';
 
-const ms = (s: number) => (s * 1000).toFixed(1);
+/**
+ * A duration for a sentence, unit included, with as many digits as it needs: 12.3 ms, 0.04 ms,
+ * 7 µs (a fixed one decimal turned a loopback path's 0.04 ms into "0.0 ms").
+ */
+export function durationText(s: number): string {
+  const v = s * 1000;
+  if (v === 0) return '0 ms';
+  if (Math.abs(v) >= 1) return v.toFixed(1) + ' ms';
+  if (Math.abs(v) >= 0.01) return String(Number(v.toPrecision(2))) + ' ms';
+  return String(Number((v * 1000).toPrecision(2))) + ' µs';
+}
+const ms = durationText;
 
 /** Loss worth a sentence: at least 2 lost probes, or 1 out of a short run. */
 function lossy(h: MtrHop): boolean {
@@ -68,15 +79,15 @@ export function advise(r: MtrReport): string[] {
     if (jump < 0.03 || jump < prev.avg) continue;
     const later = hops.slice(i + 1).filter((x) => x.received);
     const persists = later.every((x) => x.avg - prev.avg > jump * 0.5);
-    if (persists) out.push(`Latency rises by ${ms(jump)} ms at hop ${h.ttl} (${name(h)}) and stays: the link into that hop adds the delay (distance, a slow link or congestion).`);
-    else out.push(`Hop ${h.ttl} (${name(h)}) answers ${ms(jump)} ms slower than its neighbours but later hops do not: its control plane answers probes slowly; the path is not slower there.`);
+    if (persists) out.push(`Latency rises by ${ms(jump)} at hop ${h.ttl} (${name(h)}) and stays: the link into that hop adds the delay (distance, a slow link or congestion).`);
+    else out.push(`Hop ${h.ttl} (${name(h)}) answers ${ms(jump)} slower than its neighbours but later hops do not: its control plane answers probes slowly; the path is not slower there.`);
   }
 
   const multi = hops.filter((h) => h.hosts.length > 1);
   for (const h of multi) out.push(`Hop ${h.ttl} has ${h.hosts.length} responders (${h.hosts.join(', ')}): load-balanced paths (ECMP) or a route change during the run.`);
 
   if (dest && !lossy(dest) && !out.length) {
-    out.push(`No loss to the destination over ${dest.sent} probes; average ${ms(dest.avg)} ms, worst ${ms(dest.worst)} ms. The path looks healthy.`);
+    out.push(`No loss to the destination over ${dest.sent} probes; average ${ms(dest.avg)}, worst ${ms(dest.worst)}. The path looks healthy.`);
   } else if (dest && !lossy(dest)) {
     out.push(`The destination answered ${dest.received} of ${dest.received + dest.drop} probes: end-to-end there is ${destLoss ? `${destLoss.toFixed(1)}%` : 'no'} loss.`);
   }

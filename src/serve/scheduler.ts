@@ -72,7 +72,12 @@ export class Scheduler {
   private plan(e: Entry, s: JobState | undefined, now: number): void {
     if (s) e.state = { ...s };
     let next: number;
-    if (s?.nextRun != null && s.nextRun > now) next = s.nextRun;                       // resume as planned
+    // resume as planned, but no later than one interval after the last run: a config edited while
+    // the agent was down (1h -> 2m) takes effect now, not after the old plan (backoff is kept)
+    if (s?.nextRun != null && s.nextRun > now) {
+      next = s.failures || s.lastRun == null ? s.nextRun
+        : Math.max(now, Math.min(s.nextRun, s.lastRun + e.job.interval * (1 + (e.job.jitter ?? 0.1))));
+    }
     else if (s?.nextRun != null) next = now + this.random() * Math.min(5, e.job.interval * (e.job.jitter ?? 0.1)); // overdue: soon, spread
     else next = now + this.random() * Math.min(this.o.firstRunSpread ?? 3, e.job.interval);
     e.state.nextRun = next;

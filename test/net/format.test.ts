@@ -6,7 +6,7 @@ import { fmtG, fpingMs } from '../../src/net/format/ping.js';
 import { reportText, reportCsv, reportJson, reportXml } from '../../src/net/format/mtr.js';
 import { renderScreen } from '../../src/net/format/mtr-screen.js';
 import { traceHopLine } from '../../src/net/format/trace.js';
-import { advise } from '../../src/net/advice.js';
+import { advise, durationText } from '../../src/net/advice.js';
 import type { MtrHop, MtrReport } from '../../src/net/mtr.js';
 
 test('ping statistics: population mdev with integer µs as ping computes it', () => {
@@ -78,6 +78,13 @@ test('advice: intermediate loss only = rate limiting; loss to the end = real los
   assert.match(real.advice.join('\n'), /Loss starts at hop 2 \(b\) with 20\.0% and continues to the end/);
   const ok = report([hop(1, ['a'], 50, 50, 1), hop(2, ['c'], 50, 50, 1.2)]);
   assert.match(ok.advice[0], /The path looks healthy/);
+  assert.match(ok.advice[0], /average 1\.2 ms, worst 1\.2 ms\./);
+});
+
+test('advice durations keep their digits: a loopback path is 0.04 ms, not 0.0', () => {
+  const lo = report([hop(1, ['127.0.0.1'], 10, 10, 0.04)]);
+  assert.match(lo.advice[0], /average 0\.04 ms, worst 0\.04 ms\. The path looks healthy\./);
+  assert.deepEqual([0.0123, 0.001, 0.00004, 0.0000456, 0.000007, 0].map(durationText), ['12.3 ms', '1.0 ms', '0.04 ms', '0.046 ms', '7 µs', '0 ms']);
 });
 
 test('traceroute hop rows: repeated address printed once, * and marks', () => {

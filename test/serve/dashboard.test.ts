@@ -81,6 +81,10 @@ test('the dashboard in headless Chromium shows the overview and SmokePing-style 
     assert.match(await page.locator('#mailq-senders').innerText(), /<script>alert\(1\)<\/script>@spam\.example/);
     assert.equal(await page.locator('#mailq-senders script').count(), 0);
     assert.match(await page.locator('#mailq-sources').innerText(), /wp-content\/x\.php\s+script\s+117/);
+    // no token configured: removing is off, and the button says how to turn it on
+    const remove = page.locator('#mailq-frozen button.remove');
+    assert.equal(await remove.isDisabled(), true);
+    assert.match(await remove.getAttribute('title') ?? '', /^Actions are off on this agent: set listen\.token in hostops\.yaml \(or HOSTOPS_TOKEN\)/);
     // the range selector switches to the 30-day view (hourly rollups)
     await page.selectOption('#range', '2592000');
     await page.waitForFunction(() => /1h ·/.test(document.querySelector('#graph-nyc h3')?.textContent ?? ''));

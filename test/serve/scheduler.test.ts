@@ -82,3 +82,29 @@ test('a restart resumes the schedule from the persisted last and next run times'
   await store.close(); t.cleanup();
   assert.equal(ran.filter((x) => x === 'hourly').length, 1);
 });
+
+test('a restart with a shorter interval in the config does not wait for the old plan', async () => {
+  const t = tempDir();
+  let store = await sqlite(t.dir);
+  const ran: number[] = [];
+  let s = new Scheduler({ store, site: 'r', firstRunSpread: 0.05 });
+  s.add({ name: 'report', interval: 3600, run: async () => { ran.push(Date.now()); } });
+  await s.start();
+  await sleep(300);
+  await s.stop();
+  assert.equal(ran.length, 1);
+  const before = (await store.jobStates('r')).find((x) => x.job === 'report')!;
+  assert.ok(before.nextRun! - before.lastRun! > 3000, 'planned an hour out');
+  await store.close();
+  // the config now says every 0.2 s: the persisted hourly plan gives way to the new interval
+  store = await sqlite(t.dir);
+  s = new Scheduler({ store, site: 'r', firstRunSpread: 0.05 });
+  s.add({ name: 'report', interval: 0.2, jitter: 0, run: async () => { ran.push(Date.now()); } });
+  await s.start();
+  const planned = s.states().find((x) => x.job === 'report')!.nextRun!;
+  assert.ok(planned <= Date.now() / 1000 + 0.25, `next run ${planned - Date.now() / 1000} s away`);
+  await sleep(700);
+  await s.stop();
+  await store.close(); t.cleanup();
+  assert.ok(ran.length >= 3, `ran ${ran.length - 1} times after the restart`);
+});

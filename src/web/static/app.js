@@ -40,7 +40,6 @@ function showError(e) { console.error(e); document.getElementById('updated').tex
 
 async function refresh() {
   const steps = [loadStatus, loadSetupNote, loadOverview, loadAlerts, loadGraphs, loadPaths, loadThroughput, loadMailq, loadExposure, loadCapacity];
-  for (const p of state.plots.splice(0)) p.destroy();
   for (const step of steps) { try { await step(); } catch (e) { showError(e); } }
   document.getElementById('updated').textContent = 'updated ' + new Date().toLocaleTimeString();
   document.body.dataset.ready = '1';

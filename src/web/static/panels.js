@@ -1,37 +1,55 @@
 // The other panels: paths, throughput, mail queue, exposure and NTP, capacity, agent status.
 'use strict';
 
+// The advice sentences of src/net/advice.ts that say all is well are drawn in the ok colour, the rest as warnings.
+const adviceTone = (a) => (/The path looks healthy\.|end-to-end there is no loss\./.test(a) ? 'ok' : 'warn');
+
 async function loadPaths() {
   const paths = await api('/api/paths');
   if (!paths.length) { fill('path-list', empty('No path recorded yet.')); return; }
   fill('path-list', ...paths.map((p) => h('div', {},
     h('h3', {}, `${p.site} → ${p.target} `, h('small', { class: 'muted' }, ago(p.ts))),
-    (p.advice || []).length ? h('ul', { class: 'advice' }, p.advice.map((a) => h('li', {}, a))) : null,
+    (p.advice || []).length ? h('ul', { class: 'advice' }, p.advice.map((a) => h('li', { class: adviceTone(a), 'data-tone': adviceTone(a) }, a))) : null,
     p.error ? h('p', { class: 'pill bad' }, p.error)
       : table(['hop', 'host', 'loss', 'sent', 'avg', 'best', 'worst'], p.hops.map((x) => [x.ttl, x.hosts.length ? x.hosts.join(', ') : '???', pct(x.loss), x.sent, ms(x.avg), ms(x.best), ms(x.worst)])))));
 }
 
 async function loadThroughput() {
   const recs = await api('/api/throughput');
-  if (!recs.length) { fill('tput-graph', empty('No iperf3 tests yet: list peer sites under iperf.peers in hostops.yaml.')); fill('tput-table'); return; }
+  if (!recs.length) { panelPlot('tput-graph', null); fill('tput-graph', empty('No iperf3 tests yet: list peer sites under iperf.peers in hostops.yaml.')); fill('tput-table'); return; }
   const keys = [...new Set(recs.map((r) => `${r.site}→${r.peer} ${r.protocol} ${r.direction}`))];
   const xs = [...new Set(recs.map((r) => r.ts))].sort((a, b) => a - b);
   const cols = keys.map((k) => xs.map((x) => { const r = recs.find((q) => q.ts === x && `${q.site}→${q.peer} ${q.protocol} ${q.direction}` === k); return r && r.bitsPerSecond != null ? r.bitsPerSecond / 1e6 : null; }));
-  const el = fill('tput-graph');
   const palette = ['#2b6cb0', '#c05621', '#2f855a', '#6b46c1', '#b83280', '#2c7a7b'];
-  state.plots.push(new uPlot({ width: Math.max(480, el.clientWidth), height: 220, scales: { x: { time: true } }, axes: [{}, { label: 'Mbit/s', size: 70 }],
-    series: [{}, ...keys.map((k, i) => ({ label: k, stroke: palette[i % palette.length], width: 2, spanGaps: true, points: { show: true, size: 5 } }))] }, [xs, ...cols], el));
+  panelPlot('tput-graph', JSON.stringify(keys), (el) => ({ width: Math.max(240, el.clientWidth), height: 220, scales: { x: { time: true } }, axes: [{}, { label: 'Mbit/s', size: 70 }],
+    series: [{}, ...keys.map((k, i) => ({ label: k, stroke: palette[i % palette.length], width: 2, spanGaps: true, points: { show: true, size: 5 } }))] }), [xs, ...cols]);
   fill('tput-table', table(['when', 'site → peer', 'protocol', 'direction', 'throughput', 'retransmits', 'jitter', 'loss', 'error'],
     recs.slice(-20).reverse().map((r) => [when(r.ts), `${r.site} → ${r.peer}`, r.protocol, r.direction, bits(r.bitsPerSecond), r.retransmits ?? '–', r.jitter == null ? '–' : ms(r.jitter), r.lostRatio == null ? '–' : pct(r.lostRatio), r.error || ''])));
 }
 
 // ---------------------------------------------------------------- mail queue
+// Removing needs the agent's token: the button says why it is off instead of failing after a click,
+// and the outcome (or the server's error) is written next to the list, not in an alert().
+function removeBlocked(actions) {
+  if (!actions) return 'Actions are off on this agent: set listen.token in hostops.yaml (or HOSTOPS_TOKEN) and restart it, then enter the token on this page.';
+  if (!state.token) return 'Removing mail needs the agent token (listen.token in hostops.yaml or HOSTOPS_TOKEN): enter it with "Enter token".';
+  return null;
+}
+
 async function removeMail(id) {
-  if (!state.token) { document.getElementById('auth').hidden = false; alert('Removing mail needs the agent token.'); return; }
+  const out = document.getElementById('mailq-action');
   if (!confirm(`Remove message ${id} from the queue?`)) return;
-  const { csrf } = await api('/api/csrf');
-  const res = await api('/api/mailq/remove', { method: 'POST', headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': csrf }, body: JSON.stringify({ ids: [id] }) });
-  alert(res.failed.length ? 'failed: ' + res.failed.map((f) => f.error).join('; ') : 'removed ' + res.removed.join(', '));
+  out.className = 'action-result'; out.textContent = `removing ${id} …`;
+  try {
+    const { csrf } = await api('/api/csrf');
+    const res = await api('/api/mailq/remove', { method: 'POST', headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': csrf }, body: JSON.stringify({ ids: [id] }) });
+    out.className = 'action-result ' + (res.failed.length ? 'bad' : 'ok');
+    out.textContent = res.failed.length ? 'not removed: ' + res.failed.map((f) => `${f.id}: ${f.error}`).join('; ') : 'removed ' + res.removed.join(', ');
+  } catch (e) {
+    out.className = 'action-result bad';
+    out.textContent = `not removed: ${e.message}`;
+    return;
+  }
   loadMailq().catch(showError);
 }
 
@@ -42,12 +60,11 @@ async function loadMailq() {
   if (!l) { fill('mailq-summary', empty('No sample yet.')); return; }
   fill('mailq-summary', h('p', {}, h('b', {}, l.messages), ' messages, ', h('b', {}, l.frozen), ' frozen, ', bytes(l.bytes),
     ', oldest ', l.oldestAge == null ? '–' : Math.round(l.oldestAge / 60) + ' min', h('small', { class: 'muted' }, ' · sampled ' + ago(l.ts))));
-  const el = fill('mailq-graph');
   if (mq.history.length > 1) {
-    state.plots.push(new uPlot({ width: Math.max(480, el.clientWidth), height: 180, scales: { x: { time: true } }, axes: [{}, { label: 'messages', size: 60 }],
-      series: [{}, { label: 'queued', stroke: '#2b6cb0', width: 2 }, { label: 'frozen', stroke: '#d6333a', width: 2 }] },
-    [mq.history.map((x) => x.ts), mq.history.map((x) => x.messages), mq.history.map((x) => x.frozen)], el));
-  }
+    panelPlot('mailq-graph', 'mailq', (el) => ({ width: Math.max(240, el.clientWidth), height: 180, scales: { x: { time: true } }, axes: [{}, { label: 'messages', size: 60 }],
+      series: [{}, { label: 'queued', stroke: '#2b6cb0', width: 2 }, { label: 'frozen', stroke: '#d6333a', width: 2 }] }),
+    [mq.history.map((x) => x.ts), mq.history.map((x) => x.messages), mq.history.map((x) => x.frozen)]);
+  } else panelPlot('mailq-graph', null);
   const s = l.summary || {};
   fill('mailq-senders', (s.topSenders || []).length ? table(['sender', 'messages', 'size'], s.topSenders.map((x) => [x.sender, x.messages, bytes(x.bytes)])) : empty('none'));
   fill('mailq-domains', (s.topDomains || []).length ? table(['domain', 'messages'], s.topDomains.map((x) => [x.domain, x.messages])) : empty('none'));
@@ -56,7 +73,12 @@ async function loadMailq() {
   fill('mailq-sources', src && src.error ? h('p', { class: 'pill warn' }, src.error)
     : src && Array.isArray(src.top) && src.top.length ? table(['source', 'kind', 'messages', 'queued'], src.top.map((x) => [x.source, x.kind, x.messages, x.queued ?? '–']))
     : empty(src ? (src.note || 'no sending source stands out') : 'no mainlog report yet'));
-  fill('mailq-frozen', (s.frozenIds || []).length ? table(['message id', ''], s.frozenIds.map((id) => [id, h('button', { onclick: () => removeMail(id).catch(showError) }, 'remove')])) : empty('no frozen messages'));
+  const { actions } = (s.frozenIds || []).length ? await api('/api/csrf') : { actions: false };
+  const blocked = removeBlocked(actions);
+  fill('mailq-frozen', (s.frozenIds || []).length ? table(['message id', ''], s.frozenIds.map((id) => [id,
+    h('button', { class: 'remove', disabled: Boolean(blocked), title: blocked || `remove ${id} from the queue (exim -Mrm)`, onclick: () => removeMail(id).catch(showError) }, 'remove')])) : empty('no frozen messages'),
+    blocked && (s.frozenIds || []).length ? h('p', { class: 'muted', id: 'mailq-token-note' }, blocked, ' ',
+      actions ? h('button', { onclick: () => { document.getElementById('auth').hidden = false; document.getElementById('token').focus(); } }, 'Enter token') : null) : null);
 }
 
 // ---------------------------------------------------------------- exposure, capacity, status
