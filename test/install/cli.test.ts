@@ -1,10 +1,10 @@
 /** Habits from issue 12: bare `hostops mailq` lists the queue as `mailq` does; the group's help stays. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { withDefaultSubcommand } from '../../src/cli/main.ts';
+import { withDefaultSubcommand } from '../../src/cli/main.js';
 import fs from 'node:fs';
 import path from 'node:path';
-import { Spool, hostops, sameAsExim, ROOT } from '../mailq/helpers.ts';
+import { Spool, hostops, sameAsExim, ROOT } from '../mailq/helpers.js';
 
 test('withDefaultSubcommand inserts list only where no subcommand or help follows mailq', () => {
   const a = (...w: string[]) => ['node', 'hostops', ...w];

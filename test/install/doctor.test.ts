@@ -115,7 +115,7 @@ test('doctor with HOSTOPS_NATIVE_DIR naming an empty directory: addons fail (no 
 });
 
 test('doctor with store.kind postgres: a private cluster is reachable (exit 0); a closed port is a failure with its fix (exit 1)', { timeout: 120_000 }, async () => {
-  const { startPg } = await import('../store/pg-cluster.ts');
+  const { startPg } = await import('../store/pg-cluster.js');
   const dir = tmpdir();
   const pg = await startPg();
   try {

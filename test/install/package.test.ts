@@ -11,8 +11,8 @@ import { spawnSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Spool, EXIM, sameAsExim } from '../mailq/helpers.ts';
-import { Topology } from '../lib/netns.ts';
+import { Spool, EXIM, sameAsExim } from '../mailq/helpers.js';
+import { Topology } from '../lib/netns.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..', '..');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'hostops-pkg-'));

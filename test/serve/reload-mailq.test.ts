@@ -46,7 +46,7 @@ test('SIGHUP with new mail queue and spam-report intervals reschedules both jobs
     const url = await until(async () => /dashboard on (http:\/\/127\.0\.0\.1:\d+)/.exec(err)?.[1], 'the dashboard URL', stderr);
     const jobs = async () => ((await (await fetch(url + '/api/status')).json()) as { jobs: JobRow[] }).jobs;
     const job = async (name: string) => (await jobs()).find((j) => j.job === name)!;
-    const first = await until(async () => { const a = await job('mailq'); const b = await job('mailq-sources'); return a?.lastRun && b?.lastRun && { a, b }; }, 'the first mailq and mailq-sources runs', stderr);
+    const first = await until(async () => { const a = await job('mailq'); const b = await job('mailq-sources'); return a?.lastRun && b?.lastRun ? { a, b } : undefined; }, 'the first mailq and mailq-sources runs', stderr);
     assert.equal(first.b.interval, 3600);
     assert.ok(first.b.nextRun! > first.b.lastRun! + 3000, 'planned an hour out');
 
