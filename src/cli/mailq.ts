@@ -3,7 +3,9 @@
  * in src/mailq/. Text output of `list` is exim -bp's layout byte for byte.
  */
 import { Command } from 'commander';
-import { printJson, printNdjson } from '../lib/output.js';
+import { printJson, printNdjson, outputWriteError, writeAll } from '../lib/output.js';
+// main.ts loads this file; the cycle is safe (reportError is used only once a command runs)
+import { reportError } from './main.js';
 import { HostopsError, usageError } from '../lib/errors.js';
 // only what every subcommand needs is loaded up front: `list` and `count` are one-shot commands
 // whose start-up is part of what they cost (the rest is imported by the subcommand that uses it)
@@ -105,11 +107,13 @@ async function spoolOf(o: CommonOpts): Promise<string> {
   return (await locatePaths({ spool: o.spool, exim: o.exim, eximArgs: eximArgs(o) })).spool;
 }
 
-const writeLatin1 = (s: string) => new Promise<void>((resolve) => {
-  if (s.length === 0) return resolve();
-  if (process.stdout.write(Buffer.from(s, 'latin1'))) resolve();
-  else process.stdout.once('drain', () => resolve());
-});
+/** All of the output reaches stdout, or the command fails with OUTPUT_WRITE_FAILED (lib/output.ts). */
+const out = (s: string | Buffer, enc: BufferEncoding = 'utf8') => writeAll(process.stdout, typeof s === 'string' ? Buffer.from(s, enc) : s);
+const writeLatin1 = (s: string) => out(s, 'latin1');
+const outJson = (v: unknown) => out(JSON.stringify(v, null, 2) + '\n');
+async function outNdjson(vs: unknown[]): Promise<void> {
+  for (let i = 0; i < vs.length; i += 1000) await out(vs.slice(i, i + 1000).map((v) => JSON.stringify(v) + '\n').join(''));
+}
 
 /** exiqgrep -b: `<id> From: <sender> To: a;b` (undelivered recipients). */
 const brief = (m: QueueMessage) =>
@@ -130,11 +134,17 @@ function renderWatch(s: WatchSnapshot, spool: string, rows: number, formatVolume
   return out;
 }
 
-/** `hostops mailq list | head` must end quietly, not with an EPIPE stack trace. */
+/**
+ * `hostops mailq list | head` must end quietly, not with an EPIPE stack trace; any other failed
+ * write of the output (ENOSPC, EFBIG, EIO) is a named error and exit 3, and the work stops there.
+ */
 function quietPipe(): void {
+  let failed = false;
   process.stdout.on('error', (e: NodeJS.ErrnoException) => {
     if (e.code === 'EPIPE') process.exit(0);
-    throw e;
+    if (failed) return; // later writes to the destroyed stream fail too
+    failed = true;
+    process.exit(reportError(outputWriteError(process.stdout, e), process.argv.includes('--debug'), process.argv.includes('--json')));
   });
 }
 
@@ -156,8 +166,8 @@ export function register(program: Command): void {
         const chunks = await readQueueChunks(spool, 'count', { select, index: o.index });
         const seen = chunks.reduce((a, c) => a + c.seen, 0);
         const matched = chunks.reduce((a, c) => a + c.matched, 0);
-        if (o.json) printJson({ matches: matched, messages: seen });
-        else process.stdout.write(`${matched} matches out of ${seen} messages\n`);
+        if (o.json) await outJson({ matches: matched, messages: seen });
+        else await out(`${matched} matches out of ${seen} messages\n`);
         return;
       }
       if (ids.length && !o.idsOnly && !o.brief) {
@@ -165,7 +175,7 @@ export function register(program: Command): void {
         const now = Math.floor(Date.now() / 1000);
         const msgs = await readQueue(spool, { select, now });
         const { toJsonMessage } = await import('../mailq/json.js');
-        if (o.json) for (const m of msgs) printNdjson(toJsonMessage(m));
+        if (o.json) await outNdjson(msgs.map(toJsonMessage));
         else await writeLatin1(msgs.map((m) => formatBp(m, now)).join(''));
         const found = new Set(msgs.map((m) => m.id));
         const missing = ids.filter((i) => !found.has(i));
@@ -177,8 +187,7 @@ export function register(program: Command): void {
         const write = async (parts: (string | Buffer)[]) => {
           for (const part of parts) {
             // text parts are latin1 Buffers already; ndjson parts are UTF-8 strings
-            const data = typeof part === 'string' && !o.json ? Buffer.from(part, 'latin1') : part;
-            await new Promise<void>((r) => (process.stdout.write(data) ? r() : process.stdout.once('drain', () => r())));
+            await (typeof part === 'string' ? out(part, o.json ? 'utf8' : 'latin1') : out(part));
           }
         };
         const chunks = await readQueueChunks(spool, o.idsOnly ? 'ids' : o.json ? 'ndjson' : 'text', { select, onParts: write, index: o.index });
@@ -187,7 +196,7 @@ export function register(program: Command): void {
       }
       const msgs = await readQueue(spool, { select });
       const { toJsonMessage } = await import('../mailq/json.js');
-      if (o.json) for (const m of msgs) printNdjson(toJsonMessage(m));
+      if (o.json) await outNdjson(msgs.map(toJsonMessage));
       else if (o.idsOnly) await writeLatin1(msgs.map((m) => m.id + '\n').join(''));
       else await writeLatin1(msgs.map(brief).join(''));
     });
@@ -356,7 +365,7 @@ export function register(program: Command): void {
       const n = isEmptySelection(sel)
         ? countQueue(spool, { index: o.index })
         : (await readQueueChunks(spool, 'count', { select: sel, index: o.index })).reduce((a, c) => a + c.matched, 0);
-      if (o.json) printJson({ count: n });
-      else process.stdout.write(`${n}\n`);
+      if (o.json) await outJson({ count: n });
+      else await out(`${n}\n`);
     });
 }
