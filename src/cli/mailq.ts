@@ -9,11 +9,11 @@ import { reportError } from './main.js';
 import { HostopsError, usageError } from '../lib/errors.js';
 // only what every subcommand needs is loaded up front: `list` and `count` are one-shot commands
 // whose start-up is part of what they cost (the rest is imported by the subcommand that uses it)
-import { compileSelection, isEmptySelection, type Selection } from '../mailq/select.js';
+import { compileSelection, isEmptySelection, isUnreadable, type Selection } from '../mailq/select.js';
 import { parseDuration, parseSize, parseTimePoint } from '../mailq/duration.js';
 import { assertMessageIds } from '../mailq/ids.js';
 import { formatBp, formatAge } from '../mailq/bp-format.js';
-import { readQueue, readQueueChunks, countQueue } from '../mailq/spool-read.js';
+import { readQueue, readQueueChunks, readQueueSplit, countQueue } from '../mailq/spool-read.js';
 import type { QueueMessage } from '../mailq/types.js';
 import type { ActionName } from '../mailq/actions.js';
 import type { WatchSnapshot } from '../mailq/watch.js';
@@ -115,6 +115,14 @@ async function outNdjson(vs: unknown[]): Promise<void> {
   for (let i = 0; i < vs.length; i += 1000) await out(vs.slice(i, i + 1000).map((v) => JSON.stringify(v) + '\n').join(''));
 }
 
+/** The preview's list of messages no selection can match (their -H cannot be read), and how to act on them. */
+function unreadableNote(ms: QueueMessage[], action: ActionName, now: number): string {
+  return `\nNot selected: ${ms.length} message(s) whose -H file cannot be read (no envelope to match):\n` +
+    ms.map((m) => formatBp(m, now)).join('') +
+    (action === 'rm' ? 'Remove them by id (hostops mailq rm ID...) or add --include-unreadable.\n'
+      : 'exim cannot act on them until the -H file is readable; hostops mailq rm ID removes one.\n');
+}
+
 /** exiqgrep -b: `<id> From: <sender> To: a;b` (undelivered recipients). */
 const brief = (m: QueueMessage) =>
   `${m.id} From: <${m.sender}> To: ${m.recipients.filter((r) => !r.delivered).map((r) => r.address).join(';')}\n`;
@@ -207,13 +215,14 @@ export function register(program: Command): void {
     ['thaw', 'thawed', 'thaw messages (exim -Mt)'],
     ['deliver', 'delivered', 'force a delivery attempt (exim -M)'],
   ] as [ActionName, string, string][]) {
-    addSelection(addCommon(mq.command(name).description(`${desc}: by id, or by selection (preview unless --yes)`)))
+    const cmd = addSelection(addCommon(mq.command(name).description(`${desc}: by id, or by selection (preview unless --yes)`)))
       .argument('[ids...]', 'message ids (acted on directly)')
       .option('--yes', 'act on the selection (default: only show what would be touched)')
-      .option('--all', 'select every message on the queue')
+      .option('--all', 'select every message on the queue (except those whose -H cannot be read)')
       .option('--batch <n>', 'ids per exim invocation', '100')
-      .option('--audit-log <file>', 'audit log (default $HOSTOPS_AUDIT_LOG or /var/log/hostops/audit.log)')
-      .action(async (ids: string[], o: CommonOpts & SelectOpts & { yes?: boolean; all?: boolean; batch: string; auditLog?: string }) => {
+      .option('--audit-log <file>', 'audit log (default $HOSTOPS_AUDIT_LOG or /var/log/hostops/audit.log)');
+    if (name === 'rm') cmd.option('--include-unreadable', 'also remove the messages whose -H file cannot be read (no selection matches them)');
+    cmd.action(async (ids: string[], o: CommonOpts & SelectOpts & { yes?: boolean; all?: boolean; batch: string; auditLog?: string; includeUnreadable?: boolean }) => {
         const sel = selectionOf(o);
         const bySelection = !isEmptySelection(sel) || o.all;
         if (ids.length && bySelection) throw usageError('MAILQ_BAD_SELECTION', 'give message ids or a selection, not both');
@@ -221,16 +230,25 @@ export function register(program: Command): void {
           throw usageError('MAILQ_NO_SELECTION', `nothing selected for ${name}`, 'give message ids, selection flags (see --help), or --all');
         }
         let targets = ids;
+        // messages without an envelope (unreadable -H): never part of a selection, listed apart
+        let unreadable: QueueMessage[] = [];
         if (bySelection) {
           const spool = await spoolOf(o);
-          const msgs = await readQueue(spool, { select: isEmptySelection(sel) ? undefined : sel });
-          targets = msgs.filter((m) => m.errorKind !== 'envelope' && m.errorKind !== 'read' || name === 'rm').map((m) => m.id);
+          const q = await readQueueSplit(spool, { select: isEmptySelection(sel) ? undefined : sel });
+          const msgs = q.messages.filter((m) => !isUnreadable(m)); // --all has no predicate to leave them out
+          unreadable = q.unreadable;
+          const extra = o.includeUnreadable ? unreadable : [];
+          if (o.includeUnreadable) unreadable = [];
+          targets = [...msgs, ...extra].map((m) => m.id);
           if (!o.yes) {
-            if (o.json) printJson({ action: name, preview: true, count: targets.length, ids: targets });
-            else {
+            if (o.json) {
+              await outJson({ action: name, preview: true, count: targets.length, ids: targets,
+                unreadable: unreadable.map((m) => ({ id: m.id, error: m.error })) });
+            } else {
               const now = Math.floor(Date.now() / 1000);
-              await writeLatin1(msgs.map((m) => formatBp(m, now)).join(''));
-              process.stdout.write(`${targets.length} message(s) would be ${verb}. Run again with --yes to do it.\n`);
+              await writeLatin1([...msgs, ...extra].map((m) => formatBp(m, now)).join(''));
+              await out(`${targets.length} message(s) would be ${verb}. Run again with --yes to do it.\n`);
+              if (unreadable.length) await writeLatin1(unreadableNote(unreadable, name, now));
             }
             return;
           }
@@ -245,8 +263,9 @@ export function register(program: Command): void {
         });
         bar.stop();
         const bad = results.filter((r) => r.status !== 'done' && r.status !== 'noop');
-        if (o.json) printJson({ action: name, results });
+        if (o.json) printJson({ action: name, results, ...(unreadable.length ? { unreadableLeft: unreadable.map((m) => m.id) } : {}) });
         else {
+          if (unreadable.length) process.stderr.write(`hostops: ${unreadable.length} message(s) whose -H file cannot be read left alone: ${unreadable.map((m) => m.id).join(' ')}\n`);
           for (const r of results) if (r.status !== 'done') process.stdout.write(`${r.id}: ${r.status}: ${r.detail}\n`);
           const done = results.filter((r) => r.status === 'done').length;
           process.stdout.write(`${done} of ${results.length} message(s) ${verb}${bad.length ? `, ${bad.length} not (see above)` : ''}\n`);
