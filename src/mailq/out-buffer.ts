@@ -25,6 +25,8 @@ export class OutBuffer {
   }
 
   bytes(src: Uint8Array, start: number, end: number): void {
+    // counted as written only what is copied: a range past src would leave old bytes in the part
+    if (!(start >= 0 && start <= end && end <= src.length)) throw new Error(`OutBuffer: bytes ${start}..${end} of ${src.length}`);
     const b = this.room(end - start);
     b.set(src.subarray(start, end), this.pos);
     this.pos += end - start;

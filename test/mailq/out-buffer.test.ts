@@ -34,3 +34,13 @@ test('latin1, bytes, view and patch mixed across boundaries keep order and lengt
   assert.equal(got.toString('latin1'), chunks.join(''));
   assert.equal(got.indexOf(0), -1, 'no NUL byte');
 });
+
+test('a range outside the source is refused, never counted as written', () => {
+  const out = new OutBuffer();
+  const src = Buffer.from('abcdef', 'latin1');
+  out.bytes(src, 1, 3);
+  assert.throws(() => out.bytes(src, 4, 9), /bytes 4\.\.9 of 6/);
+  assert.throws(() => out.bytes(src, 3, 2), /bytes 3\.\.2/);
+  assert.throws(() => out.patchLatin1('wxyz', 2), /patch of 4 bytes 2 back/);
+  assert.equal(Buffer.concat(out.take()).toString('latin1'), 'bc');
+});
