@@ -3,15 +3,17 @@
  * in src/mailq/. Text output of `list` is exim -bp's layout byte for byte.
  */
 import { Command } from 'commander';
-import { printJson, printNdjson } from '../lib/output.js';
+import { printJson, printNdjson, outputWriteError, writeAll } from '../lib/output.js';
+// main.ts loads this file; the cycle is safe (reportError is used only once a command runs)
+import { reportError } from './main.js';
 import { HostopsError, usageError } from '../lib/errors.js';
 // only what every subcommand needs is loaded up front: `list` and `count` are one-shot commands
 // whose start-up is part of what they cost (the rest is imported by the subcommand that uses it)
-import { compileSelection, isEmptySelection, type Selection } from '../mailq/select.js';
+import { compileSelection, isEmptySelection, isUnreadable, type Selection } from '../mailq/select.js';
 import { parseDuration, parseSize, parseTimePoint } from '../mailq/duration.js';
 import { assertMessageIds } from '../mailq/ids.js';
 import { formatBp, formatAge } from '../mailq/bp-format.js';
-import { readQueue, readQueueChunks, countQueue } from '../mailq/spool-read.js';
+import { readQueue, readQueueChunks, readQueueSplit, countQueue } from '../mailq/spool-read.js';
 import type { QueueMessage } from '../mailq/types.js';
 import type { ActionName } from '../mailq/actions.js';
 import type { WatchSnapshot } from '../mailq/watch.js';
@@ -105,11 +107,21 @@ async function spoolOf(o: CommonOpts): Promise<string> {
   return (await locatePaths({ spool: o.spool, exim: o.exim, eximArgs: eximArgs(o) })).spool;
 }
 
-const writeLatin1 = (s: string) => new Promise<void>((resolve) => {
-  if (s.length === 0) return resolve();
-  if (process.stdout.write(Buffer.from(s, 'latin1'))) resolve();
-  else process.stdout.once('drain', () => resolve());
-});
+/** All of the output reaches stdout, or the command fails with OUTPUT_WRITE_FAILED (lib/output.ts). */
+const out = (s: string | Buffer, enc: BufferEncoding = 'utf8') => writeAll(process.stdout, typeof s === 'string' ? Buffer.from(s, enc) : s);
+const writeLatin1 = (s: string) => out(s, 'latin1');
+const outJson = (v: unknown) => out(JSON.stringify(v, null, 2) + '\n');
+async function outNdjson(vs: unknown[]): Promise<void> {
+  for (let i = 0; i < vs.length; i += 1000) await out(vs.slice(i, i + 1000).map((v) => JSON.stringify(v) + '\n').join(''));
+}
+
+/** The preview's list of messages no selection can match (their -H cannot be read), and how to act on them. */
+function unreadableNote(ms: QueueMessage[], action: ActionName, now: number): string {
+  return `\nNot selected: ${ms.length} message(s) whose -H file cannot be read (no envelope to match):\n` +
+    ms.map((m) => formatBp(m, now)).join('') +
+    (action === 'rm' ? 'Remove them by id (hostops mailq rm ID...) or add --include-unreadable.\n'
+      : 'exim cannot act on them until the -H file is readable; hostops mailq rm ID removes one.\n');
+}
 
 /** exiqgrep -b: `<id> From: <sender> To: a;b` (undelivered recipients). */
 const brief = (m: QueueMessage) =>
@@ -130,11 +142,17 @@ function renderWatch(s: WatchSnapshot, spool: string, rows: number, formatVolume
   return out;
 }
 
-/** `hostops mailq list | head` must end quietly, not with an EPIPE stack trace. */
+/**
+ * `hostops mailq list | head` must end quietly, not with an EPIPE stack trace; any other failed
+ * write of the output (ENOSPC, EFBIG, EIO) is a named error and exit 3, and the work stops there.
+ */
 function quietPipe(): void {
+  let failed = false;
   process.stdout.on('error', (e: NodeJS.ErrnoException) => {
     if (e.code === 'EPIPE') process.exit(0);
-    throw e;
+    if (failed) return; // later writes to the destroyed stream fail too
+    failed = true;
+    process.exit(reportError(outputWriteError(process.stdout, e), process.argv.includes('--debug'), process.argv.includes('--json')));
   });
 }
 
@@ -156,8 +174,8 @@ export function register(program: Command): void {
         const chunks = await readQueueChunks(spool, 'count', { select, index: o.index });
         const seen = chunks.reduce((a, c) => a + c.seen, 0);
         const matched = chunks.reduce((a, c) => a + c.matched, 0);
-        if (o.json) printJson({ matches: matched, messages: seen });
-        else process.stdout.write(`${matched} matches out of ${seen} messages\n`);
+        if (o.json) await outJson({ matches: matched, messages: seen });
+        else await out(`${matched} matches out of ${seen} messages\n`);
         return;
       }
       if (ids.length && !o.idsOnly && !o.brief) {
@@ -165,7 +183,7 @@ export function register(program: Command): void {
         const now = Math.floor(Date.now() / 1000);
         const msgs = await readQueue(spool, { select, now });
         const { toJsonMessage } = await import('../mailq/json.js');
-        if (o.json) for (const m of msgs) printNdjson(toJsonMessage(m));
+        if (o.json) await outNdjson(msgs.map(toJsonMessage));
         else await writeLatin1(msgs.map((m) => formatBp(m, now)).join(''));
         const found = new Set(msgs.map((m) => m.id));
         const missing = ids.filter((i) => !found.has(i));
@@ -177,8 +195,7 @@ export function register(program: Command): void {
         const write = async (parts: (string | Buffer)[]) => {
           for (const part of parts) {
             // text parts are latin1 Buffers already; ndjson parts are UTF-8 strings
-            const data = typeof part === 'string' && !o.json ? Buffer.from(part, 'latin1') : part;
-            await new Promise<void>((r) => (process.stdout.write(data) ? r() : process.stdout.once('drain', () => r())));
+            await (typeof part === 'string' ? out(part, o.json ? 'utf8' : 'latin1') : out(part));
           }
         };
         const chunks = await readQueueChunks(spool, o.idsOnly ? 'ids' : o.json ? 'ndjson' : 'text', { select, onParts: write, index: o.index });
@@ -187,7 +204,7 @@ export function register(program: Command): void {
       }
       const msgs = await readQueue(spool, { select });
       const { toJsonMessage } = await import('../mailq/json.js');
-      if (o.json) for (const m of msgs) printNdjson(toJsonMessage(m));
+      if (o.json) await outNdjson(msgs.map(toJsonMessage));
       else if (o.idsOnly) await writeLatin1(msgs.map((m) => m.id + '\n').join(''));
       else await writeLatin1(msgs.map(brief).join(''));
     });
@@ -198,13 +215,14 @@ export function register(program: Command): void {
     ['thaw', 'thawed', 'thaw messages (exim -Mt)'],
     ['deliver', 'delivered', 'force a delivery attempt (exim -M)'],
   ] as [ActionName, string, string][]) {
-    addSelection(addCommon(mq.command(name).description(`${desc}: by id, or by selection (preview unless --yes)`)))
+    const cmd = addSelection(addCommon(mq.command(name).description(`${desc}: by id, or by selection (preview unless --yes)`)))
       .argument('[ids...]', 'message ids (acted on directly)')
       .option('--yes', 'act on the selection (default: only show what would be touched)')
-      .option('--all', 'select every message on the queue')
+      .option('--all', 'select every message on the queue (except those whose -H cannot be read)')
       .option('--batch <n>', 'ids per exim invocation', '100')
-      .option('--audit-log <file>', 'audit log (default $HOSTOPS_AUDIT_LOG or /var/log/hostops/audit.log)')
-      .action(async (ids: string[], o: CommonOpts & SelectOpts & { yes?: boolean; all?: boolean; batch: string; auditLog?: string }) => {
+      .option('--audit-log <file>', 'audit log (default $HOSTOPS_AUDIT_LOG or /var/log/hostops/audit.log)');
+    if (name === 'rm') cmd.option('--include-unreadable', 'also remove the messages whose -H file cannot be read (no selection matches them)');
+    cmd.action(async (ids: string[], o: CommonOpts & SelectOpts & { yes?: boolean; all?: boolean; batch: string; auditLog?: string; includeUnreadable?: boolean }) => {
         const sel = selectionOf(o);
         const bySelection = !isEmptySelection(sel) || o.all;
         if (ids.length && bySelection) throw usageError('MAILQ_BAD_SELECTION', 'give message ids or a selection, not both');
@@ -212,16 +230,25 @@ export function register(program: Command): void {
           throw usageError('MAILQ_NO_SELECTION', `nothing selected for ${name}`, 'give message ids, selection flags (see --help), or --all');
         }
         let targets = ids;
+        // messages without an envelope (unreadable -H): never part of a selection, listed apart
+        let unreadable: QueueMessage[] = [];
         if (bySelection) {
           const spool = await spoolOf(o);
-          const msgs = await readQueue(spool, { select: isEmptySelection(sel) ? undefined : sel });
-          targets = msgs.filter((m) => m.errorKind !== 'envelope' && m.errorKind !== 'read' || name === 'rm').map((m) => m.id);
+          const q = await readQueueSplit(spool, { select: isEmptySelection(sel) ? undefined : sel });
+          const msgs = q.messages.filter((m) => !isUnreadable(m)); // --all has no predicate to leave them out
+          unreadable = q.unreadable;
+          const extra = o.includeUnreadable ? unreadable : [];
+          if (o.includeUnreadable) unreadable = [];
+          targets = [...msgs, ...extra].map((m) => m.id);
           if (!o.yes) {
-            if (o.json) printJson({ action: name, preview: true, count: targets.length, ids: targets });
-            else {
+            if (o.json) {
+              await outJson({ action: name, preview: true, count: targets.length, ids: targets,
+                unreadable: unreadable.map((m) => ({ id: m.id, error: m.error })) });
+            } else {
               const now = Math.floor(Date.now() / 1000);
-              await writeLatin1(msgs.map((m) => formatBp(m, now)).join(''));
-              process.stdout.write(`${targets.length} message(s) would be ${verb}. Run again with --yes to do it.\n`);
+              await writeLatin1([...msgs, ...extra].map((m) => formatBp(m, now)).join(''));
+              await out(`${targets.length} message(s) would be ${verb}. Run again with --yes to do it.\n`);
+              if (unreadable.length) await writeLatin1(unreadableNote(unreadable, name, now));
             }
             return;
           }
@@ -236,8 +263,9 @@ export function register(program: Command): void {
         });
         bar.stop();
         const bad = results.filter((r) => r.status !== 'done' && r.status !== 'noop');
-        if (o.json) printJson({ action: name, results });
+        if (o.json) printJson({ action: name, results, ...(unreadable.length ? { unreadableLeft: unreadable.map((m) => m.id) } : {}) });
         else {
+          if (unreadable.length) process.stderr.write(`hostops: ${unreadable.length} message(s) whose -H file cannot be read left alone: ${unreadable.map((m) => m.id).join(' ')}\n`);
           for (const r of results) if (r.status !== 'done') process.stdout.write(`${r.id}: ${r.status}: ${r.detail}\n`);
           const done = results.filter((r) => r.status === 'done').length;
           process.stdout.write(`${done} of ${results.length} message(s) ${verb}${bad.length ? `, ${bad.length} not (see above)` : ''}\n`);
@@ -356,7 +384,7 @@ export function register(program: Command): void {
       const n = isEmptySelection(sel)
         ? countQueue(spool, { index: o.index })
         : (await readQueueChunks(spool, 'count', { select: sel, index: o.index })).reduce((a, c) => a + c.matched, 0);
-      if (o.json) printJson({ count: n });
-      else process.stdout.write(`${n}\n`);
+      if (o.json) await outJson({ count: n });
+      else await out(`${n}\n`);
     });
 }

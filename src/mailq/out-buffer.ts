@@ -18,11 +18,15 @@ export class OutBuffer {
   }
 
   latin1(s: string): void {
-    // latin1Write: Buffer#write without the encoding lookup (undocumented, stable in Node)
-    this.pos += (this.room(s.length) as unknown as Latin1Writer).latin1Write(s, this.pos);
+    // room() may start a new buffer and reset pos: it must run before pos is read (`this.pos +=
+    // this.room(..)...` read the old pos first, and every later part was handed out whole)
+    const b = this.room(s.length) as unknown as Latin1Writer;
+    this.pos += b.latin1Write(s, this.pos);
   }
 
   bytes(src: Uint8Array, start: number, end: number): void {
+    // counted as written only what is copied: a range past src would leave old bytes in the part
+    if (!(start >= 0 && start <= end && end <= src.length)) throw new Error(`OutBuffer: bytes ${start}..${end} of ${src.length}`);
     const b = this.room(end - start);
     b.set(src.subarray(start, end), this.pos);
     this.pos += end - start;
@@ -39,10 +43,13 @@ export class OutBuffer {
   patchLatin1(s: string, back: number): void {
     const b = this.out!;
     const at = this.pos - back;
+    if (at < 0 || s.length > back) throw new Error(`OutBuffer: patch of ${s.length} bytes ${back} back, ${this.pos} written`);
     for (let k = 0; k < s.length; k++) b[at + k] = s.charCodeAt(k);
   }
 
   private flush(): void {
+    // a part is exactly the bytes written: never a buffer's capacity (uninitialised memory)
+    if (this.out !== null && this.pos > this.out.length) throw new Error(`OutBuffer: ${this.pos} bytes counted in a buffer of ${this.out.length}`);
     if (this.out !== null && this.pos > 0) this.parts.push(this.out.subarray(0, this.pos));
     this.out = null;
     this.pos = 0;

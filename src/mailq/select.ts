@@ -37,6 +37,9 @@ export interface Selection {
   ids?: string[];
 }
 
+/** No envelope known: the -H file could not be read, or not parsed as far as the recipients. */
+export const isUnreadable = (m: Pick<QueueMessage, 'errorKind'>): boolean => m.errorKind === 'envelope' || m.errorKind === 'read';
+
 export type Predicate = (m: QueueMessage, headers: string, now: number) => boolean;
 
 /** True when the selection needs the raw header text (only the any-header regex does). */
@@ -118,6 +121,9 @@ export function compileSelection(s: Selection): Predicate {
   }
   if (s.localUser !== undefined) { const u = s.localUser; tests.push((m) => m.login === u); }
   if (tests.length === 0) return () => true;
+  // a message whose -H could not be read has no envelope: its size 0, frozen=false and empty
+  // sender are placeholders, so no envelope criterion matches it (only its id does)
+  if (tests.length > (s.ids ? 1 : 0)) return (m, h, now) => !isUnreadable(m) && tests.every((t) => t(m, h, now));
   return (m, h, now) => tests.every((t) => t(m, h, now));
 }
 

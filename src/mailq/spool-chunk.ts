@@ -2,7 +2,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import { parseHeaderFile, readErrorMessage } from './spool-parse.js';
-import { compileSelection, needsHeaders, needsFields, type Selection } from './select.js';
+import { compileSelection, isUnreadable, needsHeaders, needsFields, type Selection } from './select.js';
 import { formatAge, formatBpTail, hasAge } from './bp-format.js';
 import { OutBuffer } from './out-buffer.js';
 import { toJsonMessage } from './json.js';
@@ -27,6 +27,8 @@ export interface ChunkResult {
   /** Messages seen (selected or not), for "N matches out of M". */
   seen: number;
   matched: number;
+  /** Records mode: the messages seen whose -H could not be read (selected or not), for rm's preview. */
+  unreadable: QueueMessage[];
 }
 
 const buf = Buffer.allocUnsafe(64 * 1024);
@@ -93,6 +95,7 @@ export class ChunkSink {
   /** The -bp text needs no header values unless a selection looks at them. */
   private readonly fields: boolean;
   readonly messages: QueueMessage[] = [];
+  readonly unreadable: QueueMessage[] = [];
   // ndjson: flat strings joined per batch (`text +=` would keep a cons-string node per piece alive)
   private readonly batches: (string | Buffer)[] = [];
   private batch: string[] = [];
@@ -134,6 +137,7 @@ export class ChunkSink {
     const tail = this.onParsed !== null || this.mode === 'text' ? formatBpTail(msg) : '';
     this.onParsed?.(msg, hadJournal || hbuf === null, tail, hstat);
     this.seen++;
+    if (this.mode === 'records' && isUnreadable(msg)) this.unreadable.push(msg);
     if (this.pred && !this.pred(msg, headers, this.now)) return;
     this.matched++;
     const mode = this.mode;
@@ -179,7 +183,7 @@ export class ChunkSink {
   }
 
   result(): ChunkResult {
-    return { messages: this.messages, parts: this.takeParts(), seen: this.seen, matched: this.matched };
+    return { messages: this.messages, parts: this.takeParts(), seen: this.seen, matched: this.matched, unreadable: this.unreadable };
   }
 }
 

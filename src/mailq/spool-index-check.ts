@@ -14,7 +14,9 @@ export interface DirState { name: string; ino: string; mtime: string; ctime: str
 export interface IndexHeader { v: number; input: string; count: number; dirs: DirState[]; built: number }
 
 function statDir(p: string): fs.BigIntStats | null {
-  const st = fs.statSync(p, { bigint: true, throwIfNoEntry: false });
+  let st: fs.BigIntStats | undefined;
+  // ENOTDIR (the spool is a file), EACCES: no index; the spool reader names the error
+  try { st = fs.statSync(p, { bigint: true, throwIfNoEntry: false }); } catch { return null; }
   return st && st.isDirectory() ? st : null;
 }
 

@@ -46,10 +46,56 @@ export type ColumnData = Uint8Array | Float64Array | Uint32Array;
 const typeOf = (d: ColumnData): ColumnType => (d instanceof Float64Array ? 'f64' : d instanceof Uint32Array ? 'u32' : d instanceof Buffer ? 'bytes' : 'u8');
 const pad8 = (n: number) => (n + 7) & ~7;
 
-/** Writes header + columns to a temporary file and renames it into place (readers never see half). */
+const uid = () => process.getuid?.() ?? -1;
+
+/**
+ * Makes the index directory (0700) or checks the one there: a symlink, a non-directory or a
+ * directory of another user is refused (a root run must not write where others point it); one
+ * others may write to is made 0700 again. Its parent must not let others swap it (writable by
+ * others without the sticky bit, or owned by someone but us or root).
+ */
+export function privateDir(dir: string): void {
+  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  let fd: number;
+  try {
+    fd = fs.openSync(dir, fs.constants.O_RDONLY | fs.constants.O_DIRECTORY | fs.constants.O_NOFOLLOW);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new Error(code === 'ELOOP' || code === 'ENOTDIR' ? `${dir} is a symlink or not a directory` : `${dir}: ${code}`);
+  }
+  try {
+    const st = fs.fstatSync(fd);
+    if (st.uid !== uid()) throw new Error(`${dir} belongs to uid ${st.uid}, not to this user (${uid()})`);
+    if ((st.mode & 0o077) !== 0) fs.fchmodSync(fd, 0o700); // fchmod: the directory checked, not a path swapped in since
+  } finally {
+    fs.closeSync(fd);
+  }
+  const parent = path.dirname(dir);
+  const ps = fs.statSync(parent);
+  if ((ps.uid !== uid() && ps.uid !== 0) || ((ps.mode & 0o022) !== 0 && (ps.mode & 0o1000) === 0)) {
+    throw new Error(`${parent} may be changed by other users (owner uid ${ps.uid}, mode ${(ps.mode & 0o7777).toString(8)})`);
+  }
+}
+
+/** A new file only this user can read: never an existing file or a symlink planted at the name. */
+function createNew(file: string): number {
+  const c = fs.constants;
+  return fs.openSync(file, c.O_WRONLY | c.O_CREAT | c.O_EXCL | c.O_NOFOLLOW, 0o600);
+}
+
+/** A temporary name beside `file` that others cannot guess in advance. */
+function tmpName(file: string): string {
+  const r = Buffer.from(globalThis.crypto.getRandomValues(new Uint8Array(9))).toString('base64url');
+  return `${file}.${r}.tmp`;
+}
+
+/**
+ * Writes header + columns to a new temporary file and renames it into place (readers never see
+ * half; rename replaces a symlink at the index name, it does not write through it).
+ */
 export function writeIndexFile(file: string, header: object, columns: Record<string, ColumnData>): void {
   const dir = path.dirname(file);
-  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  privateDir(dir);
   const infos: ColumnInfo[] = [];
   let off = 0;
   for (const [name, d] of Object.entries(columns)) {
@@ -63,8 +109,8 @@ export function writeIndexFile(file: string, header: object, columns: Record<str
   head.writeUInt32LE(json.length, 8);
   head.writeUInt32LE(crc32(json), 12);
   json.copy(head, HEAD);
-  const tmp = `${file}.${process.pid}.tmp`;
-  const fd = fs.openSync(tmp, 'w', 0o600);
+  const tmp = tmpName(file);
+  const fd = createNew(tmp);
   try {
     fs.writeSync(fd, head);
     let pos = head.length;
@@ -150,6 +196,7 @@ export function pruneIndexes(dir: string, keep: string, maxAgeMs = 7 * 86400_000
   for (const n of names) {
     const p = path.join(dir, n);
     if (p === keep || !(n.endsWith('.idx') || n.endsWith('.tmp'))) continue;
-    try { if (fs.statSync(p).mtimeMs < old) fs.rmSync(p, { force: true }); } catch { /* raced with another run */ }
+    // lstat: a symlink is judged (and removed) as itself, never by what it points at
+    try { if (fs.lstatSync(p).mtimeMs < old) fs.rmSync(p, { force: true }); } catch { /* raced with another run */ }
   }
 }

@@ -248,6 +248,11 @@ export class IndexView {
     this._bp = this.idx.bytes('bp');
     this._bpOff = this.idx.u32('bp.off');
     sane(this._bpOff.length === this.n + 1 && this._bpOff[this.n] === this._bp.length, 'bp');
+    // rows are copied out by these offsets: each must lie inside the column, in order
+    const off = this._bpOff;
+    let ok = off[0] === 0;
+    for (let i = 0; ok && i < this.n; i++) ok = off[i] <= off[i + 1];
+    sane(ok, 'bp.off');
   }
   get size(): Float64Array { return (this._size ??= this.checked(this.idx.f64('size'), 1, 'size')); }
   get present(): Uint8Array { return (this._present ??= this.checked(this.idx.u8('present'), 1, 'present')); }

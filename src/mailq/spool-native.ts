@@ -4,6 +4,7 @@
  * the previous batch. JS makes no per-file system call; parsing is the same spool-parse.ts.
  * Falls back to the per-file reader (spool-read.ts) when the addon is not built.
  */
+import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { spoolAddon, type SpoolAddon, type SpoolScan } from './spool-addon.js';
@@ -14,14 +15,24 @@ import type { QueueMessage } from './types.js';
 
 export { spoolAddon };
 
-/** The same named errors as scanSpool for a missing or unreadable input/ directory. */
-function spoolError(spool: string, e: NodeJS.ErrnoException): HostopsError {
+/**
+ * The named error for a spool whose input/ cannot be listed (scanSpool's too): a path that is a
+ * file is a usage error (2); a missing or unreadable directory an environment error (3).
+ */
+export function spoolError(spool: string, e: NodeJS.ErrnoException): HostopsError {
   const input = path.join(spool, 'input');
+  let st: fs.Stats | undefined;
+  try { st = fs.statSync(spool); } catch { /* missing, or a parent we cannot search: below */ }
+  if (st && !st.isDirectory()) {
+    return new HostopsError('MAILQ_SPOOL_NOT_DIR', `the spool path ${spool} is not a directory`,
+      { exitCode: 2, where: spool, hint: 'pass --spool <dir>, the directory holding input/ (Debian: /var/spool/exim4, cPanel: /var/spool/exim)' });
+  }
   if (e.code === 'ENOENT' || e.code === 'ENOTDIR') {
     return new HostopsError('MAILQ_NO_SPOOL', `no Exim spool at ${spool} (missing ${input})`,
       { exitCode: 3, where: input, hint: 'pass --spool <dir> (Debian: /var/spool/exim4, cPanel: /var/spool/exim)' });
   }
-  return new HostopsError('MAILQ_SPOOL_UNREADABLE', `cannot read the spool directory ${input}: ${e.message}`,
+  const why = e.code === 'EACCES' || e.code === 'EPERM' ? `${e.code} (permission denied)` : e.code ?? e.message;
+  return new HostopsError('MAILQ_SPOOL_UNREADABLE', `cannot read the spool directory ${input}: ${why}`,
     { exitCode: 3, where: input, hint: 'run as root or as the exim user, or pass --spool' });
 }
 

@@ -108,6 +108,15 @@ export async function readQueueChunks(spool: string, mode: ChunkRequest['mode'],
   return [first, ...(await others)];
 }
 
+/**
+ * The selected messages, and apart from them every message whose -H cannot be read (no envelope,
+ * so no selection but an id matches it): what a bulk action must not touch unasked.
+ */
+export async function readQueueSplit(spool: string, opts: ReadQueueOptions = {}): Promise<{ messages: QueueMessage[]; unreadable: QueueMessage[] }> {
+  const chunks = await readQueueChunks(spool, 'records', opts);
+  return { messages: chunks.flatMap((c) => c.messages), unreadable: chunks.flatMap((c) => c.unreadable ?? []) };
+}
+
 /** Every message on the queue (or the selected ones), in exim -bp order. */
 export async function readQueue(spool: string, opts: ReadQueueOptions = {}): Promise<QueueMessage[]> {
   const chunks = await readQueueChunks(spool, 'records', opts);

@@ -1,10 +1,9 @@
 /** Finds the queue's -H files the way exim -bp does: input/ plus one-character subdirectories. */
 import fs from 'node:fs';
 import path from 'node:path';
-import { HostopsError } from '../lib/errors.js';
 import { isHeaderFileName, sortKey } from './ids.js';
 import type { SpoolEntry } from './types.js';
-import { spoolAddon, nativeCount } from './spool-native.js';
+import { spoolAddon, nativeCount, spoolError } from './spool-native.js';
 
 const isAlnum = (c: number) => (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
 
@@ -25,14 +24,9 @@ export function scanSpool(spool: string, opts: { sort?: boolean } = {}): SpoolEn
   try {
     top = readDir(input);
   } catch (e) {
-    const err = e as NodeJS.ErrnoException;
-    throw new HostopsError('MAILQ_SPOOL_UNREADABLE', `cannot read the spool directory ${input}: ${err.message}`,
-      { exitCode: 3, where: input, hint: 'run as root or as the exim user, or pass --spool' });
+    throw spoolError(spool, e as NodeJS.ErrnoException);
   }
-  if (top === null) {
-    throw new HostopsError('MAILQ_NO_SPOOL', `no Exim spool at ${spool} (missing ${input})`,
-      { exitCode: 3, where: input, hint: 'pass --spool <dir> (Debian: /var/spool/exim4, cPanel: /var/spool/exim)' });
-  }
+  if (top === null) throw spoolError(spool, Object.assign(new Error('missing'), { code: 'ENOENT' }));
   const out: SpoolEntry[] = [];
   const collect = (dir: string, subdir: string, names: string[]) => {
     let journals: Set<string> | null = null;
