@@ -1,3 +1,4 @@
+import { endOnOutputError } from './output-errors.js';
 import type { Command } from 'commander';
 import { analyzeCapture, DEFAULTS, type DdosReport, type WatchEvent } from '../ddos/index.js';
 import { usageError } from '../lib/errors.js';
@@ -29,8 +30,7 @@ export function register(program: Command): void {
         return n;
       };
       const json = Boolean(o.json);
-      // `... | head` closes the pipe early: stop quietly instead of crashing on EPIPE
-      process.stdout.on('error', (e: NodeJS.ErrnoException) => { if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0); else throw e; });
+      endOnOutputError();
       const webhooks = (o.notifyWebhook ?? []) as unknown as string[];
       const commands = (o.notifyCommand ?? []) as unknown as string[];
       if ((webhooks.length || commands.length) && !o.watch) throw usageError('DDOS_BAD_OPTION', '--notify-webhook and --notify-command need --watch');

@@ -3,9 +3,8 @@
  * in src/mailq/. Text output of `list` is exim -bp's layout byte for byte.
  */
 import { Command } from 'commander';
-import { printJson, printNdjson, outputWriteError, writeAll } from '../lib/output.js';
-// main.ts loads this file; the cycle is safe (reportError is used only once a command runs)
-import { reportError } from './main.js';
+import { printJson, printNdjson, writeAll } from '../lib/output.js';
+import { endOnOutputError } from './output-errors.js';
 import { HostopsError, usageError } from '../lib/errors.js';
 // only what every subcommand needs is loaded up front: `list` and `count` are one-shot commands
 // whose start-up is part of what they cost (the rest is imported by the subcommand that uses it)
@@ -142,23 +141,9 @@ function renderWatch(s: WatchSnapshot, spool: string, rows: number, formatVolume
   return out;
 }
 
-/**
- * `hostops mailq list | head` must end quietly, not with an EPIPE stack trace; any other failed
- * write of the output (ENOSPC, EFBIG, EIO) is a named error and exit 3, and the work stops there.
- */
-function quietPipe(): void {
-  let failed = false;
-  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
-    if (e.code === 'EPIPE') process.exit(0);
-    if (failed) return; // later writes to the destroyed stream fail too
-    failed = true;
-    process.exit(reportError(outputWriteError(process.stdout, e), process.argv.includes('--debug'), process.argv.includes('--json')));
-  });
-}
-
 export function register(program: Command): void {
   const mq = program.command('mailq').description('Exim mail queue: list, count, search, clean, find the spammer');
-  mq.hook('preAction', quietPipe);
+  mq.hook('preAction', endOnOutputError);
 
   addSelection(addCommon(mq.command('list').description('list the queue (exim -bp layout; exiqgrep selection flags)')))
     .argument('[ids...]', 'only these message ids')

@@ -3,7 +3,7 @@ import { isHostopsError, usageError, type HostopsError } from '../lib/errors.js'
 import { printJson } from '../lib/output.js';
 import { ntpQuery, ntpCheck, type NtpQueryResult, type NtpCheckResult } from '../ntp/index.js';
 import { auditFile, type AuditResult } from '../ntp/audit.js';
-import { quietOnEpipe } from '../net/format/epipe.js';
+import { endOnOutputError } from './output-errors.js';
 
 const int = (name: string, min: number, max: number) => (v: string) => {
   const n = Number(v);
@@ -15,7 +15,7 @@ const int = (name: string, min: number, max: number) => (v: string) => {
 export function register(program: Command): void {
   const ntp = program.command('ntp').description('NTP client, amplification exposure check and config audit')
     // `... | head` closes the pipe early: end quietly, as a C tool dies of SIGPIPE, not with a stack trace
-    .hook('preAction', () => quietOnEpipe());
+    .hook('preAction', () => endOnOutputError());
 
   ntp.command('query')
     .description('one mode 3 (client) exchange: offset, delay, stratum, refid, leap, KoD')

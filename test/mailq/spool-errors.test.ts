@@ -28,7 +28,7 @@ function errOf(stderr: string): { message: string; hint: string; code: string } 
   return { message: m[1], hint: m[2], code: m[3] };
 }
 
-const READERS = [{}, { HOSTOPS_MAILQ_NATIVE: '0' }, { HOSTOPS_MAILQ_INDEX: '0' }];
+const READERS: Record<string, string>[] = [{}, { HOSTOPS_MAILQ_NATIVE: '0' }, { HOSTOPS_MAILQ_INDEX: '0' }];
 
 test('--spool FILE: MAILQ_SPOOL_NOT_DIR, exit 2, names the path', () => {
   for (const env of READERS) {
