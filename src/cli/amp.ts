@@ -3,7 +3,6 @@ import { usageError } from '../lib/errors.js';
 import { printJson } from '../lib/output.js';
 import { progress } from '../lib/progress.js';
 import { runScan, DEFAULT_RATE, DEFAULT_MAX_ADDRESSES, PROTOCOL_NAMES, type ScanReport } from '../amp/index.js';
-import { endOnOutputError } from './output-errors.js';
 
 const list = (v: string, prev: string[] = []) => [...prev, ...v.split(',').map((s) => s.trim()).filter(Boolean)];
 const num = (name: string, min: number, max: number) => (v: string) => {
@@ -19,9 +18,7 @@ interface Opts {
 
 /** `hostops amp scan`. */
 export function register(program: Command): void {
-  const amp = program.command('amp').description('UDP amplification exposure of your own address ranges')
-    // `... | head` closes the pipe early: end quietly, as a C tool dies of SIGPIPE, not with a stack trace
-    .hook('preAction', () => endOnOutputError());
+  const amp = program.command('amp').description('UDP amplification exposure of your own address ranges');
   amp.command('scan')
     .description('rate-limited scan of your own ranges for UDP amplifiers; measured factor per host and protocol')
     .argument('<cidr...>', 'targets: CIDR, address or A-B range (IPv4), your own ranges only')

@@ -5,13 +5,10 @@ import { FORMATS, SPOOF_PORT, generateRules, loadConfig, spoofTest, startListene
   type SpoofTestResult } from '../bcp38/index.js';
 import { HostopsError, usageError } from '../lib/errors.js';
 import { printJson, printNdjson } from '../lib/output.js';
-import { endOnOutputError } from './output-errors.js';
 
 /** `hostops bcp38`: BCP 38 anti-spoofing filters and a spoofing test between your own hosts. */
 export function register(program: Command): void {
-  const bcp38 = program.command('bcp38').description('BCP 38 anti-spoofing: generate egress filters, test whether spoofed packets get out')
-    // `... | head` closes the pipe early: end quietly, as a C tool dies of SIGPIPE, not with a stack trace
-    .hook('preAction', () => endOnOutputError());
+  const bcp38 = program.command('bcp38').description('BCP 38 anti-spoofing: generate egress filters, test whether spoofed packets get out');
   bcp38.command('rules')
     .description('Generate exact per-customer anti-spoofing filters from a YAML/JSON list of customer prefixes per interface')
     .argument('<file>', 'customer prefixes (YAML or JSON; see docs/bcp38.md)')

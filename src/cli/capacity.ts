@@ -14,7 +14,6 @@ import {
 } from '../capacity/index.js';
 import { loadFiles, dirSource, FORMATS, type InputFormat } from '../capacity/input/index.js';
 import { readYaml } from '../capacity/validate.js';
-import { endOnOutputError } from './output-errors.js';
 
 interface Common { json?: boolean; chart?: string; format?: string; step?: string; unit?: string; counter?: string; maxRate?: string }
 
@@ -199,9 +198,7 @@ async function contentionChart(path: string, r: ContentionResult, only?: string[
 }
 
 export function register(program: Command): void {
-  const cap = program.command('capacity').description('Bandwidth contention, guaranteed vs burstable RAM, and cloud vs VPS vs dedicated from usage data')
-    // `... | head` closes the pipe early: end quietly, as a C tool dies of SIGPIPE, not with a stack trace
-    .hook('preAction', () => endOnOutputError());
+  const cap = program.command('capacity').description('Bandwidth contention, guaranteed vs burstable RAM, and cloud vs VPS vs dedicated from usage data');
   const common = (c: Command) => c
     .option('--json', 'print the report as JSON')
     .option('--chart <file>', 'write a chart: .svg or .png')

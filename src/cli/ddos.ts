@@ -1,4 +1,3 @@
-import { endOnOutputError } from './output-errors.js';
 import type { Command } from 'commander';
 import { analyzeCapture, DEFAULTS, type DdosReport, type WatchEvent } from '../ddos/index.js';
 import { usageError } from '../lib/errors.js';
@@ -30,7 +29,6 @@ export function register(program: Command): void {
         return n;
       };
       const json = Boolean(o.json);
-      endOnOutputError();
       const webhooks = (o.notifyWebhook ?? []) as unknown as string[];
       const commands = (o.notifyCommand ?? []) as unknown as string[];
       if ((webhooks.length || commands.length) && !o.watch) throw usageError('DDOS_BAD_OPTION', '--notify-webhook and --notify-command need --watch');

@@ -4,7 +4,6 @@
  */
 import { Command } from 'commander';
 import { printJson, printNdjson, writeAll } from '../lib/output.js';
-import { endOnOutputError } from './output-errors.js';
 import { HostopsError, usageError } from '../lib/errors.js';
 // only what every subcommand needs is loaded up front: `list` and `count` are one-shot commands
 // whose start-up is part of what they cost (the rest is imported by the subcommand that uses it)
@@ -143,7 +142,6 @@ function renderWatch(s: WatchSnapshot, spool: string, rows: number, formatVolume
 
 export function register(program: Command): void {
   const mq = program.command('mailq').description('Exim mail queue: list, count, search, clean, find the spammer');
-  mq.hook('preAction', endOnOutputError);
 
   addSelection(addCommon(mq.command('list').description('list the queue (exim -bp layout; exiqgrep selection flags)')))
     .argument('[ids...]', 'only these message ids')

@@ -2,6 +2,7 @@
  * Entry point of the `hostops` command. Each command group lives in its own file and exports
  * `register(program)`; this file only wires them together and turns errors into exit codes.
  */
+import { endOnOutputError } from './output-errors.js';
 import { Command, CommanderError } from 'commander';
 import { HostopsError, isHostopsError } from '../lib/errors.js';
 const VERSION = '0.1.0';
@@ -88,6 +89,8 @@ export async function main(argv0: string[]): Promise<number> {
   // scripts ask for the version often: answer without loading every command group
   if (args.length === 1 && (args[0] === '--version' || args[0] === '-V')) { process.stdout.write(`${VERSION}\n`); return 0; }
   const group = groupOf(argv);
+  // a one-shot command whose output cannot be written stops there (the agent logs and goes on)
+  if (group !== 'serve') endOnOutputError();
   const program = await buildProgram(group);
   const debug = argv.includes('--debug');
   const json = wantsJson(argv, group);

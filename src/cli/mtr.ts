@@ -7,7 +7,6 @@ import os from 'node:os';
 import readline from 'node:readline';
 import type { Command } from 'commander';
 import { usageError } from '../lib/errors.js';
-import { endOnOutputError } from './output-errors.js';
 import { MtrSession, type MtrOptions } from '../net/mtr.js';
 import { resolveTarget, reverseName } from '../net/resolve.js';
 import { DEFAULT_ORDER, JITTER_ORDER, reportCsv, reportJson, reportText, reportXml, validOrder } from '../net/format/mtr.js';
@@ -53,7 +52,6 @@ export function register(program: Command): void {
     .option('-6, --ipv6', 'IPv6')
     .option('--no-advice', 'do not print the plain-words reading')
     .action(async (host: string, f: MtrFlags) => {
-      endOnOutputError();
       process.exitCode = await mtrCommand(host, f);
     });
 }

@@ -3,7 +3,6 @@ import { isHostopsError, usageError, type HostopsError } from '../lib/errors.js'
 import { printJson } from '../lib/output.js';
 import { ntpQuery, ntpCheck, type NtpQueryResult, type NtpCheckResult } from '../ntp/index.js';
 import { auditFile, type AuditResult } from '../ntp/audit.js';
-import { endOnOutputError } from './output-errors.js';
 
 const int = (name: string, min: number, max: number) => (v: string) => {
   const n = Number(v);
@@ -13,9 +12,7 @@ const int = (name: string, min: number, max: number) => (v: string) => {
 
 /** `hostops ntp query|check|audit`. */
 export function register(program: Command): void {
-  const ntp = program.command('ntp').description('NTP client, amplification exposure check and config audit')
-    // `... | head` closes the pipe early: end quietly, as a C tool dies of SIGPIPE, not with a stack trace
-    .hook('preAction', () => endOnOutputError());
+  const ntp = program.command('ntp').description('NTP client, amplification exposure check and config audit');
 
   ntp.command('query')
     .description('one mode 3 (client) exchange: offset, delay, stratum, refid, leap, KoD')

@@ -4,7 +4,6 @@
  */
 import type { Command } from 'commander';
 import { usageError } from '../lib/errors.js';
-import { endOnOutputError } from './output-errors.js';
 import { printJson, printNdjson } from '../lib/output.js';
 import { runPing, type PingEvent } from '../net/ping.js';
 import { resolveTarget, reverseName, type Resolved } from '../net/resolve.js';
@@ -46,7 +45,6 @@ export function register(program: Command): void {
     .option('--send-time <src>', 'kernel: the kernel\'s TX timestamp, so an RTT leaves out our own send path (default up to 64 targets); user: the clock just before sendto, like iputils (default past 64)')
     .option('--json', 'summaries as JSON; without -c and -w, NDJSON: one line per event, then a summary line per target')
     .action(async (targets: string[], f: PingFlags) => {
-      endOnOutputError();
       process.exitCode = await pingCommand(targets, f);
     });
 }

@@ -1,7 +1,6 @@
 /** `hostops traceroute`: Linux traceroute 2.1 options and layout on our own probes (Paris flow). */
 import type { Command } from 'commander';
 import { usageError } from '../lib/errors.js';
-import { endOnOutputError } from './output-errors.js';
 import { printJson } from '../lib/output.js';
 import { trace, defaultPacketLen, type TraceHop } from '../net/trace.js';
 import { discoverEcmp } from '../net/ecmp.js';
@@ -42,7 +41,6 @@ export function register(program: Command): void {
     .option('--ecmp <flows>', 'also trace with this many flow ids and list every next hop seen per TTL')
     .option('--json', 'the result as JSON')
     .action(async (host: string, packetlen: string | undefined, f: TrFlags) => {
-      endOnOutputError();
       process.exitCode = await traceCommand(host, packetlen, f);
     });
 }
