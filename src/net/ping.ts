@@ -31,6 +31,10 @@ export interface PingOptions {
    * Default off, so figures agree with ping's.
    */
   txTimestamps?: boolean;
+  /** stop probing a target at its first reply (fping's default mode: count is then the tries) */
+  untilReply?: boolean;
+  /** also report the last probe's missing reply (a `noanswer` when its wait ends), as fping -c's "timed out" */
+  lastNoAnswer?: boolean;
   /** per-packet events, for a live view */
   onEvent?: (e: PingEvent) => void;
   /** call back once the first probe of each target is about to go (CLI header lines) */
@@ -160,7 +164,8 @@ export async function runPing(resolved: Resolved[], opts: PingOptions): Promise<
     const abort = () => { for (const run of runs) finish(run); };
 
     const checkDone = (run: Run) => {
-      if (count && run.received + run.errors >= count) finish(run);
+      if (opts.untilReply && run.received) finish(run);
+      else if (count && run.received + run.errors >= count) finish(run);
       else if (opts.deadlineMs && run.errors) finish(run);
     };
 
@@ -239,7 +244,10 @@ export async function runPing(resolved: Resolved[], opts: PingOptions): Promise<
         run.sending = false;
         const tmaxMs = run.stats.n ? run.stats.tmax / 1000 : 0;
         const waitMs = run.received ? Math.max(2 * tmaxMs, interval) : lingerMs;
-        if (!run.done) run.exitTimer = setTimeout(() => finish(run), waitMs);
+        if (!run.done) run.exitTimer = setTimeout(() => {
+          if (opts.lastNoAnswer && opts.onEvent && !run.answered.has(idx)) emit({ type: 'noanswer', target: run.r.target, seq: idx + 1, time: Date.now() / 1000 });
+          finish(run);
+        }, waitMs);
       }
     };
 
