@@ -63,7 +63,9 @@ export async function fpingCommand(targets: string[], f: PingFlags, o: { family?
   for (const t of targets) {
     try { resolved.push(await resolveTarget(t, o.family)); } catch (e) {
       unknown++;
-      process.stderr.write(`${t}: ${(e as Error).message}\n`);
+      // fping: "name: reason" (our resolver's message may already start with the name)
+      const msg = (e as Error).message;
+      process.stderr.write(`${t}: ${msg.startsWith(`${t}: `) ? msg.slice(t.length + 2) : msg}\n`);
     }
   }
   if (!resolved.length) return unknown ? 2 : 1; // fping -g with the end before the start: exit 1, no output
