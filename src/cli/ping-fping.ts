@@ -57,7 +57,7 @@ export async function fpingCommand(targets: string[], f: PingFlags, o: { family?
   const counting = count !== undefined || deadlineS !== undefined;
   const t0 = performance.now();
 
-  // fping reports a name it cannot resolve on stderr, probes the rest and exits 2
+  // fping reports a name it cannot resolve on stderr (not with -q), probes the rest and exits 2
   const resolved: Resolved[] = [];
   let unknown = 0;
   for (const t of targets) {
@@ -65,7 +65,7 @@ export async function fpingCommand(targets: string[], f: PingFlags, o: { family?
       unknown++;
       // fping: "name: reason" (our resolver's message may already start with the name)
       const msg = (e as Error).message;
-      process.stderr.write(`${t}: ${msg.startsWith(`${t}: `) ? msg.slice(t.length + 2) : msg}\n`);
+      if (!f.quiet) process.stderr.write(`${t}: ${msg.startsWith(`${t}: `) ? msg.slice(t.length + 2) : msg}\n`);
     }
   }
   if (!resolved.length) return unknown ? 2 : 1; // fping -g with the end before the start: exit 1, no output
@@ -113,7 +113,7 @@ export async function fpingCommand(targets: string[], f: PingFlags, o: { family?
     } else if (!f.quiet && !f.alive) {
       for (const s of res) if (!s.received) out(f.unreach ? s.target : `${s.target} is unreachable`);
     }
-    if (f.stats) process.stderr.write(fpingStats({ targets: targets.length, unknown, summaries: res, elapsedMs: performance.now() - t0 }));
+    if (f.stats) process.stderr.write(fpingStats({ targets: resolved.length, unknown, summaries: res, elapsedMs: performance.now() - t0 }));
     if (unknown) return 2;
     return res.some((s) => !s.received) ? 1 : 0;
   } finally {

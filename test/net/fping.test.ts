@@ -94,6 +94,10 @@ test('loopback addresses from the root namespace; unknown names exit 2', () => {
   assert.equal(mine.status, 2);
   assert.equal(mine.stdout, ref.stdout);
   assert.match(mine.stderr, /^nosuch\.invalid: (?!nosuch)\S/); // the name once, as fping
+  // -s counts an unknown name apart from the targets; -q hides its message
+  const [r2, m2] = same(['-s', '-q', '198.18.141.1', 'nosuch.invalid']);
+  assert.equal(m2.status, 2);
+  assert.match(r2.stderr, /^ {7}1 targets\n {7}1 alive\n {7}0 unreachable\n {7}1 unknown addresses$/m);
   // a bare -s before the targets is fping's; -s with a number stays iputils' payload size
   const s = ours(a, ['ping', '-s', '198.18.141.1']);
   assert.equal(s.stdout, '198.18.141.1 is alive\n');

@@ -16,6 +16,7 @@ export function fpingVcount(s: PingSummary, width: number): string {
 }
 
 export interface FpingTotals {
+  /** targets that resolved (fping counts unknown names apart) */
   targets: number;
   unknown: number;
   summaries: PingSummary[];
@@ -40,7 +41,7 @@ export function fpingStats(t: FpingTotals): string {
     '',
     `${n7(t.targets)} targets`,
     `${n7(alive)} alive`,
-    `${n7(t.targets - t.unknown - alive)} unreachable`,
+    `${n7(t.targets - alive)} unreachable`,
     `${n7(t.unknown)} unknown addresses`,
     '',
     `${n7(timeouts)} timeouts (waiting for response)`,
