@@ -80,6 +80,19 @@ test('-C N: per-probe lines, "timed out" lines and the per-target RTT list as fp
   same(['-q', '-C', '2', '-p', '50', '198.18.141.1', '198.18.141.9']);
 });
 
+test('-c to a neighbour that never answers ARP: ICMP errors on stderr and a "timed out" line for every probe, the last too', () => {
+  // a /28 on a's own link: .5 is not there, so the kernel answers Host Unreachable after ARP fails
+  t.exec(a, ['ip', 'addr', 'add', '198.18.142.1/28', 'dev', `${t.prefix.slice(0, 8)}a0`]);
+  const [ref, me] = both(['-c', '4', '-p', '1000', '198.18.142.5', '198.18.142.1']);
+  assert.equal(me.status, ref.status);
+  assert.equal(sorted(me.stdout), sorted(ref.stdout));
+  assert.equal(me.stdout.split('\n').filter((l) => /^198\.18\.142\.5 : \[\d\], timed out/.test(l)).length, 4, me.stdout);
+  const icmp = /^ICMP Host Unreachable from 198\.18\.142\.1 for ICMP Echo sent to 198\.18\.142\.5$/;
+  const rest = (x: string) => mask(x).split('\n').filter((l) => !icmp.test(l)).join('\n');
+  assert.equal(rest(me.stderr), rest(ref.stderr));
+  assert.ok(me.stderr.split('\n').some((l) => icmp.test(l)), me.stderr);
+});
+
 test('-f (file and stdin) with -c, -p, -s: per-target and global statistics', () => {
   const file = '# hosts\n198.18.141.1\n\n  198.18.141.2  # comment\n198.18.141.9 extra words\n';
   same(['-s', '-c', '2', '-p', '100', '-f', '-'], file);
