@@ -8,6 +8,7 @@ import { printJson } from '../lib/output.js';
 import { IperfError, runClient, startServer, type ClientEvent, type TestSettings } from '../iperf/index.js';
 import { connectedLines, connectingLines, doneLines, intervalLines, summaryLines } from '../iperf/text.js';
 import { parseSize } from '../iperf/units.js';
+import { clientFlags } from './iperf-client-flags.js';
 import { tcpInfoAvailable } from '../iperf/tcp-info.js';
 import { runIperf2Client, startIperf2Server } from '../iperf/iperf2/index.js';
 
@@ -16,7 +17,7 @@ interface Opts {
   parallel?: string; reverse?: boolean; bidir?: boolean; udp?: boolean; bitrate?: string; length?: string;
   window?: string; omit?: string; interval?: string; getServerOutput?: boolean; congestion?: string;
   version4?: boolean; version6?: boolean; J?: boolean; json?: boolean; oneOff?: boolean; bind?: string;
-  udpCounters64bit?: boolean; iperf2?: boolean; title?: string; maxDuration?: string; idleTimeout?: string; controlTimeout?: string; serverBitrateLimit?: string;
+  udpCounters64bit?: boolean; iperf2?: boolean; format?: string; cport?: string; dscp?: string; tos?: string; zerocopy?: boolean; affinity?: string; title?: string; maxDuration?: string; idleTimeout?: string; controlTimeout?: string; serverBitrateLimit?: string;
 }
 
 function int(v: string | undefined, name: string, min: number, max: number): number | undefined {
@@ -58,7 +59,13 @@ export function register(program: Command): void {
     .option('--udp-counters-64bit', '64-bit UDP sequence numbers')
     .option('-4, --version4', 'IPv4 only')
     .option('-6, --version6', 'IPv6 only')
-    .option('-B, --bind <host>', 'server: address to listen on')
+    .option('-B, --bind <host>', 'server: address to listen on; client: local address of all its connections')
+    .option('-f, --format <f>', 'bitrate unit: k m g t (bits) or K M G T (bytes), as iperf3')
+    .option('--cport <port>', 'client: local port of the first data stream (stream i: port + i)')
+    .option('--dscp <v>', 'client: DSCP value (0-63) or name (ef, af11..af43, cs0..cs7, le)')
+    .option('-S, --tos <n>', 'client: IP type of service byte')
+    .option('-Z, --zerocopy', 'accepted for iperf3 compatibility; data is sent with ordinary writes')
+    .option('-A, --affinity <n>', 'client: pin this process to CPU core n (sched_setaffinity via taskset)')
     .option('-1, --one-off', 'server: handle one test, then exit')
     .option('-T, --title <text>', 'client: title sent with the parameters')
     .option('--max-duration <s>', 'server: longest test accepted (default 3600)')
@@ -76,6 +83,7 @@ export function register(program: Command): void {
       if (o.server) return server(o, json);
       const settingsPort = int(o.port, '-p', 1, 65535) ?? 5201;
       const host = o.client!;
+      const cf = clientFlags(o);
       if (!json) for (const l of connectingLines(host, settingsPort, !!o.reverse)) out(l);
       let ivIndex = 0;
       let settings: TestSettings | undefined;
@@ -85,7 +93,7 @@ export function register(program: Command): void {
           if (!json) connectedLines(e.start).forEach(out);
         } else if (e.type === 'warning') {
           if (!json) process.stderr.write(`warning: ${e.message}\n`);
-        } else if (e.type === 'interval' && !json) intervalLines(e.interval, e.settings, 'c', ivIndex++, e.settings.protocol === 'tcp' && tcpInfoAvailable()).forEach(out);
+        } else if (e.type === 'interval' && !json) intervalLines(e.interval, e.settings, 'c', ivIndex++, e.settings.protocol === 'tcp' && tcpInfoAvailable(), cf.unit).forEach(out);
       };
       const ac = new AbortController();
       const onSig = () => ac.abort();
@@ -108,12 +116,13 @@ export function register(program: Command): void {
           congestion: o.congestion,
           udp64: o.udpCounters64bit,
           title: o.title,
+          bind: o.bind, cport: cf.cport, tos: cf.tos,
           signal: ac.signal,
           onEvent,
         });
         if (json) printJson(res);
         else {
-          if (settings) summaryLines(res.end, settings, 'c').forEach(out);
+          if (settings) summaryLines(res.end, settings, 'c', cf.unit).forEach(out);
           doneLines(res.server_output_text).forEach(out);
         }
       } catch (e) {

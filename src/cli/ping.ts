@@ -1,21 +1,24 @@
 /**
- * `hostops ping`: iputils ping's options and output for one target; fping -c style lines and
- * per-target summaries for several; `--json` for the summaries (with per-probe RTTs).
+ * `hostops ping`: iputils ping's options and output for one target; fping's for several targets
+ * or fping's own options (ping-fping.ts); `--json` for the summaries (with per-probe RTTs).
  */
 import type { Command } from 'commander';
 import { usageError } from '../lib/errors.js';
 import { printJson, printNdjson } from '../lib/output.js';
 import { runPing, type PingEvent } from '../net/ping.js';
 import { resolveTarget, reverseName, type Resolved } from '../net/resolve.js';
-import { fpingLine, fpingSummary, iputilsHeader, iputilsLine, iputilsSummary } from '../net/format/ping.js';
+import { expandTargets, fpingCommand, isFpingMode } from './ping-fping.js';
+import { iputilsHeader, iputilsLine, iputilsSummary } from '../net/format/ping.js';
 
-interface PingFlags {
+export interface PingFlags {
   count?: string; interval?: string; size?: string; timeout?: string; deadline?: string; ttl?: string; tos?: string;
   quiet?: boolean; timestamp?: boolean; outstanding?: boolean; ipv4?: boolean; ipv6?: boolean; numeric?: boolean;
   json?: boolean; mode?: string; sendTime?: string;
+  // fping's
+  generate?: boolean; file?: string; alive?: boolean; unreach?: boolean; vcount?: string; period?: string; stats?: boolean;
 }
 
-function num(v: string | undefined, flag: string, min: number, max: number, int = true): number | undefined {
+export function num(v: string | undefined, flag: string, min: number, max: number, int = true): number | undefined {
   if (v === undefined) return undefined;
   const n = Number(v);
   if (!Number.isFinite(n) || (int && !Number.isInteger(n)) || n < min || n > max) {
@@ -27,10 +30,10 @@ function num(v: string | undefined, flag: string, min: number, max: number, int 
 export function register(program: Command): void {
   program.command('ping')
     .description('ICMP echo like iputils ping; several targets at once like fping')
-    .argument('<targets...>', 'hosts or addresses')
+    .argument('[targets...]', 'hosts or addresses (with -g: a CIDR block, or a start and an end address)')
     .option('-c, --count <n>', 'stop after n probes')
     .option('-i, --interval <s>', 'seconds between probes (default 1)')
-    .option('-s, --size <bytes>', 'payload bytes (default 56)')
+    .option('-s, --size [bytes]', 'payload bytes (default 56); -s without a number is fping\'s -s (final statistics)')
     .option('-W, --timeout <s>', 'seconds to wait for a reply; later replies are not counted')
     .option('-w, --deadline <s>', 'stop after this many seconds')
     .option('-t, --ttl <n>', 'IP time to live')
@@ -43,6 +46,13 @@ export function register(program: Command): void {
     .option('-6, --ipv6', 'IPv6 only')
     .option('--mode <m>', 'socket: auto, raw or dgram (ICMP datagram sockets)', 'auto')
     .option('--send-time <src>', 'kernel: the kernel\'s TX timestamp, so an RTT leaves out our own send path (default up to 64 targets); user: the clock just before sendto, like iputils (default past 64)')
+    .option('-g, --generate', 'fping: targets from a CIDR block (network and broadcast left out below /31) or a start and end address')
+    .option('-f, --file <file>', 'fping: targets from a file, one per line (first word; blank and # lines skipped); - for stdin')
+    .option('-a, --alive', 'fping: show only targets that are alive')
+    .option('-u, --unreach', 'fping: show only targets that are unreachable')
+    .option('-C, --vcount <n>', 'fping: n probes per target, then every RTT per target (- for lost) on stderr')
+    .option('-p, --period <ms>', 'fping: milliseconds between probes to one target (default 1000)')
+    .option('--stats', 'fping -s: final statistics on stderr')
     .option('--json', 'summaries as JSON; without -c and -w, NDJSON: one line per event, then a summary line per target')
     .action(async (targets: string[], f: PingFlags) => {
       process.exitCode = await pingCommand(targets, f);
@@ -51,10 +61,20 @@ export function register(program: Command): void {
 
 async function pingCommand(targets: string[], f: PingFlags): Promise<number> {
   if (f.ipv4 && f.ipv6) throw usageError('PING_BAD_OPTION', 'only one of -4 and -6');
+  // -s is iputils' size with a number and fping's statistics without one; commander hands us
+  // the word after a bare -s, which is then the first target
+  const sz0 = f.size as string | boolean | undefined;
+  if (sz0 === true || (typeof sz0 === 'string' && !/^\d+$/.test(sz0))) {
+    if (typeof sz0 === 'string') targets = [sz0, ...targets];
+    f = { ...f, size: undefined, stats: true };
+  }
   const family = f.ipv4 ? 4 : f.ipv6 ? 6 : undefined;
+  const size = num(f.size, '-s', 0, 65507);
+  targets = expandTargets(targets, f);
+  if (isFpingMode(targets, f)) return fpingCommand(targets, f, { family, size, num });
+  if (!targets.length) throw usageError('PING_NO_TARGET', 'no target given', 'hostops ping [options] <targets...>');
   const intervalS = num(f.interval, '-i', 0.002, 3600, false);
   const count = num(f.count, '-c', 1, 1e9);
-  const size = num(f.size, '-s', 0, 65507);
   const timeoutS = num(f.timeout, '-W', 0.001, 3600, false);
   const deadlineS = num(f.deadline, '-w', 0.001, 1e6, false);
   const ttl = num(f.ttl, '-t', 1, 255);
@@ -63,15 +83,13 @@ async function pingCommand(targets: string[], f: PingFlags): Promise<number> {
   if (f.sendTime && !['kernel', 'user'].includes(f.sendTime)) throw usageError('PING_BAD_OPTION', `--send-time must be kernel or user`);
   const resolved: Resolved[] = [];
   for (const t of targets) resolved.push(await resolveTarget(t, family));
-  const multi = resolved.length > 1;
+  const multi = resolved.length > 1; // only with --json here: text for several targets is fping's (ping-fping.ts)
   const ac = new AbortController();
   const onSig = () => ac.abort();
   process.once('SIGINT', onSig);
   process.once('SIGTERM', onSig);
   const out = (s: string) => process.stdout.write(s + '\n');
   const sz = size ?? 56;
-  const width = Math.max(...resolved.map((r) => r.target.length));
-  const fst = new Map<string, { sum: number; n: number; sent: number }>();
   const names = new Map<string, string>();
   const numeric = f.numeric || resolved.every((r) => r.numeric);
   if (!numeric) for (const r of resolved) names.set(r.address, await reverseName(r.address));
@@ -80,14 +98,6 @@ async function pingCommand(targets: string[], f: PingFlags): Promise<number> {
   // happens, then one summary line per target; a bounded run prints one JSON document at the end
   const stream = !!f.json && count === undefined && deadlineS === undefined;
   const onEvent = stream ? (e: PingEvent) => printNdjson(e) : f.json || f.quiet ? undefined : (e: PingEvent) => {
-    if (multi) {
-      const st = fst.get(e.target) ?? { sum: 0, n: 0, sent: 0 };
-      fst.set(e.target, st);
-      if (e.type === 'reply' && !e.dup) { st.sum += e.rttUs; st.n++; st.sent = e.seq; }
-      const l = fpingLine(e, width, st);
-      if (l) out(l);
-      return;
-    }
     if (!f.outstanding && e.type === 'noanswer') return;
     const from = 'from' in e ? e.from : undefined;
     const line = iputilsLine(e, { timestamp: !!f.timestamp, name: from && !numeric ? names.get(from) : undefined });
@@ -109,10 +119,7 @@ async function pingCommand(targets: string[], f: PingFlags): Promise<number> {
     });
     if (stream) for (const r of res) printNdjson({ type: 'summary', ...r });
     else if (f.json) printJson(res.length === 1 && !multi ? res[0] : res);
-    else if (multi) {
-      // fping: a blank line after the per-probe lines, none with -q (there are none)
-      process.stderr.write((f.quiet ? '' : '\n') + res.map((s) => fpingSummary(s, width)).join('\n') + '\n');
-    } else {
+    else {
       const r = resolved[0];
       out(iputilsSummary(res[0], r.target, sz >= 16)); // as typed, like iputils ("--- 127.1 ping statistics ---")
     }

@@ -42,6 +42,12 @@ export interface ClientOptions {
   udp64?: boolean;
   title?: string;
   connectTimeoutMs?: number;
+  /** -B: local address for the control and data connections */
+  bind?: string;
+  /** --cport: local port of the first data stream; stream i uses cport + i (as iperf3 3.12) */
+  cport?: number;
+  /** --dscp/-S: IP TOS byte, sent to the server in the parameters (it marks what it sends) */
+  tos?: number;
   /** End with an error when no data moves for this long while the test runs (iperf3's --rcv-timeout). Default 120 s. */
   idleTimeoutMs?: number;
   signal?: AbortSignal;
@@ -64,9 +70,10 @@ export class IperfError extends HostopsError {
 }
 
 function connectTcp(host: string, port: number, family: 4 | 6 | undefined, timeoutMs: number,
-  onread?: net.OnReadOpts): Promise<net.Socket> {
+  onread?: net.OnReadOpts, local: { address?: string; port?: number } = {}): Promise<net.Socket> {
   return new Promise((resolve, reject) => {
-    const sock = net.connect({ host, port, family: family ?? 0, ...(onread ? { onread } : {}) });
+    const sock = net.connect({ host, port, family: family ?? 0, ...(onread ? { onread } : {}),
+      ...(local.address ? { localAddress: local.address } : {}), ...(local.port ? { localPort: local.port } : {}) });
     const timer = setTimeout(() => { sock.destroy(); reject(new Error('Connection timed out')); }, timeoutMs);
     sock.once('connect', () => { clearTimeout(timer); sock.removeAllListeners('error'); resolve(sock); });
     sock.once('error', (e: NodeJS.ErrnoException) => {
@@ -95,6 +102,7 @@ export async function runClient(opts: ClientOptions): Promise<IperfJson> {
     congestion: opts.congestion,
     udp64: !!opts.udp64,
     title: opts.title,
+    tos: opts.tos ?? 0,
   });
   validateHost(opts.host);
   if (opts.port !== undefined && (!Number.isInteger(opts.port) || opts.port < 1 || opts.port > 65535)) {
@@ -114,7 +122,8 @@ export async function runClient(opts: ClientOptions): Promise<IperfJson> {
 
   let ctrlSock: net.Socket;
   try {
-    ctrlSock = await connectTcp(opts.host, port, opts.family, opts.connectTimeoutMs ?? 10_000);
+    // -B binds the control connection too; --cport is for the data streams only (iperf3 3.12)
+    ctrlSock = await connectTcp(opts.host, port, opts.family, opts.connectTimeoutMs ?? 10_000, undefined, { address: opts.bind });
   } catch (e) {
     return fail('IPERF_CONNECT', `unable to connect to server: ${(e as Error).message}`);
   }
@@ -276,7 +285,8 @@ export async function runClient(opts: ClientOptions): Promise<IperfJson> {
       if (protocol === 'tcp') {
         let s: net.Socket;
         try {
-          s = await connectTcp(remoteAddr, port, family, 10_000, sender ? undefined : sinkReader(st, () => sess.running, onRecv));
+          s = await connectTcp(remoteAddr, port, family, 10_000, sender ? undefined : sinkReader(st, () => sess.running, onRecv),
+            { address: opts.bind, port: opts.cport ? opts.cport + i : undefined });
         } catch (e) {
           fail('IPERF_STREAM_CONNECT', `unable to connect stream: ${(e as Error).message}`);
           return;
@@ -297,7 +307,7 @@ export async function runClient(opts: ClientOptions): Promise<IperfJson> {
       } else {
         let s: dgram.Socket;
         try {
-          s = await udpConnect(remoteAddr, port, family, 10_000, settings.window);
+          s = await udpConnect(remoteAddr, port, family, 10_000, settings.window, { address: opts.bind, port: opts.cport ? opts.cport + i : undefined });
         } catch (e) {
           fail('IPERF_STREAM_CONNECT', `unable to connect UDP stream: ${(e as Error).message}`);
           return;

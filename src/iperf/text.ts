@@ -2,7 +2,7 @@
  * iperf3's human-readable layout (iperf_locale.c formats), rendered from the -J objects so text
  * and JSON are two views of one result. Transfer is 1024-based, bitrate 1000-based.
  */
-import { formatUnit } from './units.js';
+import { formatUnit, type UnitFormat } from './units.js';
 import type { TestSettings } from './params.js';
 import type { Json } from './session.js';
 
@@ -47,9 +47,10 @@ export function connectedLines(start: Json): string[] {
     `[${id3(c.socket as number)}] local ${c.local_host} port ${c.local_port} connected to ${c.remote_host} port ${c.remote_port}`);
 }
 
-function bwRow(tag: string, start: number, end: number, bytes: number, seconds: number, tail: string): string {
+/** -f applies to the bitrate column only (transfer and Cwnd stay adaptive bytes), as iperf3. */
+function bwRow(tag: string, start: number, end: number, bytes: number, seconds: number, tail: string, unit: UnitFormat = 'a'): string {
   const bps = seconds > 0 ? bytes / seconds : 0;
-  return `${tag} ${span(start, end)} sec  ${formatUnit(bytes, 'A')}s  ${formatUnit(bps, 'a')}s/sec${tail}`;
+  return `${tag} ${span(start, end)} sec  ${formatUnit(bytes, 'A')}s  ${formatUnit(bps, unit)}s/sec${tail}`;
 }
 
 function header(s: TestSettings, kind: 'udp-sender' | 'udp' | 'tcp'): string {
@@ -67,7 +68,7 @@ function udpTail(j: Json, label: string): string {
 }
 
 /** One -i report: header before the first, a separator between groups when there are sums. */
-export function intervalLines(iv: Json, s: TestSettings, who: 'c' | 's', index: number, tcpInfoShown = false): string[] {
+export function intervalLines(iv: Json, s: TestSettings, who: 'c' | 's', index: number, tcpInfoShown = false, unit: UnitFormat = 'a'): string[] {
   const out: string[] = [];
   const streams = iv.streams as Json[];
   const udp = s.protocol === 'udp';
@@ -85,7 +86,7 @@ export function intervalLines(iv: Json, s: TestSettings, who: 'c' | 's', index: 
         : `  ${String(j.retransmits).padStart(3)}             ${omitted(j)}`)
       : `                  ${omitted(j)}`)
       : j.sender ? `  ${j.packets}  ${omitted(j)}` : udpTail(j, omitted(j));
-    return bwRow(tag, j.start as number, j.end as number, j.bytes as number, j.seconds as number, tail);
+    return bwRow(tag, j.start as number, j.end as number, j.bytes as number, j.seconds as number, tail, unit);
   };
   for (const st of streams) out.push(row(`[${id3(st.socket as number)}]${s.bidir ? role(st.sender as boolean, who) : ''}`, st));
   if (multi) {
@@ -99,7 +100,7 @@ export function intervalLines(iv: Json, s: TestSettings, who: 'c' | 's', index: 
  * Final summary. The server prints only what it measured itself (its sender or receiver rows),
  * as iperf3 does, because it prints before the results exchange.
  */
-export function summaryLines(end: Json, s: TestSettings, who: 'c' | 's'): string[] {
+export function summaryLines(end: Json, s: TestSettings, who: 'c' | 's', unit: UnitFormat = 'a'): string[] {
   const out = [SEPARATOR];
   const udp = s.protocol === 'udp';
   const streams = (end.streams as Json[]) ?? [];
@@ -124,17 +125,17 @@ export function summaryLines(end: Json, s: TestSettings, who: 'c' | 's'): string
         const tag = `[${id3(u.socket as number)}]${s.bidir ? role(sender, who) : ''}`;
         if (!(who === 's' && !sender)) {
           out.push(bwRow(tag, 0, u.end as number, u.bytes as number, u.seconds as number,
-            `  ${(0).toFixed(3).padStart(5)} ms  0/${u.packets} (0%)  sender`));
+            `  ${(0).toFixed(3).padStart(5)} ms  0/${u.packets} (0%)  sender`, unit));
         }
         const got = (u as { received?: { bytes: number; seconds: number } }).received ?? { bytes: u.bytes as number, seconds: u.seconds as number };
-        if (!(who === 's' && sender)) out.push(bwRow(tag, 0, got.seconds, got.bytes, got.seconds, udpTail(u, 'receiver')));
+        if (!(who === 's' && sender)) out.push(bwRow(tag, 0, got.seconds, got.bytes, got.seconds, udpTail(u, 'receiver'), unit));
       } else {
         const snd = r.sender as Json;
         const rcv = r.receiver as Json;
         const sender = snd.sender as boolean;
         const tag = `[${id3(snd.socket as number)}]${s.bidir ? role(sender, who) : ''}`;
-        if (!(who === 's' && !sender)) out.push(bwRow(tag, 0, snd.end as number, snd.bytes as number, snd.seconds as number, senderTail(snd)));
-        if (!(who === 's' && sender)) out.push(bwRow(tag, 0, rcv.end as number, rcv.bytes as number, rcv.end as number, '                  receiver'));
+        if (!(who === 's' && !sender)) out.push(bwRow(tag, 0, snd.end as number, snd.bytes as number, snd.seconds as number, senderTail(snd), unit));
+        if (!(who === 's' && sender)) out.push(bwRow(tag, 0, rcv.end as number, rcv.bytes as number, rcv.end as number, '                  receiver', unit));
       }
     }
     if (s.parallel > 1 && g.sent && g.recv && g.rows.length > 0) {
@@ -145,12 +146,12 @@ export function summaryLines(end: Json, s: TestSettings, who: 'c' | 's'): string
         const sum = end.sum as Json;
         if (!(who === 's' && !sender)) {
           out.push(bwRow(tag, 0, g.sent.end as number, g.sent.bytes as number, g.sent.seconds as number,
-            `  ${(0).toFixed(3).padStart(5)} ms  0/${g.sent.packets} (0%)  sender`));
+            `  ${(0).toFixed(3).padStart(5)} ms  0/${g.sent.packets} (0%)  sender`, unit));
         }
-        if (!(who === 's' && sender)) out.push(bwRow(tag, 0, g.recv.end as number, g.recv.bytes as number, g.recv.seconds as number, udpTail(sum ?? g.recv, 'receiver')));
+        if (!(who === 's' && sender)) out.push(bwRow(tag, 0, g.recv.end as number, g.recv.bytes as number, g.recv.seconds as number, udpTail(sum ?? g.recv, 'receiver'), unit));
       } else {
-        if (!(who === 's' && !sender)) out.push(bwRow(tag, 0, g.sent.end as number, g.sent.bytes as number, g.sent.seconds as number, senderTail(g.sent)));
-        if (!(who === 's' && sender)) out.push(bwRow(tag, 0, g.recv.end as number, g.recv.bytes as number, g.recv.seconds as number, '                  receiver'));
+        if (!(who === 's' && !sender)) out.push(bwRow(tag, 0, g.sent.end as number, g.sent.bytes as number, g.sent.seconds as number, senderTail(g.sent), unit));
+        if (!(who === 's' && sender)) out.push(bwRow(tag, 0, g.recv.end as number, g.recv.bytes as number, g.recv.seconds as number, '                  receiver', unit));
       }
     }
   }

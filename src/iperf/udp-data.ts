@@ -180,7 +180,8 @@ export function isHello(msg: Buffer): boolean {
 }
 
 /** Client side: a connected UDP socket that the server has acknowledged. */
-export function udpConnect(host: string, port: number, family: 4 | 6, timeoutMs: number, bufSize = 0): Promise<dgram.Socket> {
+export function udpConnect(host: string, port: number, family: 4 | 6, timeoutMs: number, bufSize = 0,
+  local: { address?: string; port?: number } = {}): Promise<dgram.Socket> {
   return new Promise((resolve, reject) => {
     const sock = dgram.createSocket(family === 6 ? 'udp6' : 'udp4');
     let done = false;
@@ -195,10 +196,13 @@ export function udpConnect(host: string, port: number, family: 4 | 6, timeoutMs:
     const timer = setTimeout(() => finish(new Error(`no UDP stream reply from ${host} port ${port} within ${timeoutMs / 1000} s`)), timeoutMs);
     sock.on('error', (e) => finish(e));
     sock.on('message', onMsg);
-    sock.connect(port, host, () => {
+    const go = () => sock.connect(port, host, () => {
       trySetBuffers(sock, bufSize);
       sock.send(UDP_CONNECT_MSG, (e) => { if (e) finish(e); });
     });
+    // -B / --cport: bind first (an unbound connect takes an ephemeral port on any address)
+    if (local.address || local.port) sock.bind({ address: local.address, port: local.port ?? 0, exclusive: true }, go);
+    else go();
   });
 }
 

@@ -2,12 +2,16 @@
 const BYTE_LABELS = ['Byte', 'KByte', 'MByte', 'GByte', 'TByte'];
 const BIT_LABELS = ['bit', 'Kbit', 'Mbit', 'Gbit', 'Tbit'];
 
-export function formatUnit(value: number, format: 'A' | 'a' | 'K' | 'M' | 'G' | 'k' | 'm' | 'g' = 'A'): string {
+/** iperf3 -f: a=adaptive bits, A=adaptive bytes, k/m/g/t bits, K/M/G/T bytes (fixed unit). */
+export type UnitFormat = 'A' | 'a' | 'K' | 'M' | 'G' | 'T' | 'k' | 'm' | 'g' | 't';
+export const UNIT_FORMATS = 'aAkmgtKMGT';
+
+export function formatUnit(value: number, format: UnitFormat = 'A'): string {
   const bits = format === format.toLowerCase();
   let n = bits ? value * 8 : value;
   const base = bits ? 1000 : 1024;
   let conv = 0;
-  const fixed = { k: 1, m: 2, g: 3 }[format.toLowerCase() as 'k' | 'm' | 'g'];
+  const fixed = { k: 1, m: 2, g: 3, t: 4 }[format.toLowerCase() as 'k' | 'm' | 'g' | 't'];
   if (fixed !== undefined) {
     conv = fixed;
     n /= base ** conv;

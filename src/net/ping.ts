@@ -31,6 +31,13 @@ export interface PingOptions {
    * Default off, so figures agree with ping's.
    */
   txTimestamps?: boolean;
+  /** stop probing a target at its first reply (fping's default mode: count is then the tries) */
+  untilReply?: boolean;
+  /**
+   * fping -c's "timed out": a `noanswer` for every probe without an echo reply (an ICMP error does
+   * not count as one), the last one included when the target is done; none after an abort
+   */
+  lastNoAnswer?: boolean;
   /** per-packet events, for a live view */
   onEvent?: (e: PingEvent) => void;
   /** call back once the first probe of each target is about to go (CLI header lines) */
@@ -82,6 +89,8 @@ interface Run {
   stats: PingStats;
   rtts: (number | null)[];
   answered: Set<number>;
+  /** indexes with an echo reply (not errors), for lastNoAnswer */
+  replied: Set<number>;
   startMs: number;
   lastSendMs: number;
   nextDue: number;
@@ -142,8 +151,13 @@ export async function runPing(resolved: Resolved[], opts: PingOptions): Promise<
     // many targets: send in small bursts (fewer wakeups; replies then arrive as one batch)
     const coalesceMs = resolved.length > 20 ? Math.min(resolved.length > 200 ? 20 : 10, interval / 20) : 0;
 
+    let aborted = false;
     const finish = (run: Run) => {
       if (run.done) return;
+      const last = run.transmitted - 1;
+      if (opts.lastNoAnswer && opts.onEvent && !aborted && last >= 0 && !run.replied.has(last)) {
+        emit({ type: 'noanswer', target: run.r.target, seq: last + 1, time: Date.now() / 1000 });
+      }
       run.done = true;
       run.sending = false;
       if (run.exitTimer) clearTimeout(run.exitTimer);
@@ -157,10 +171,11 @@ export async function runPing(resolved: Resolved[], opts: PingOptions): Promise<
       for (const e of engines.values()) e.close();
       resolve(runs.map(summary));
     };
-    const abort = () => { for (const run of runs) finish(run); };
+    const abort = () => { aborted = true; for (const run of runs) finish(run); };
 
     const checkDone = (run: Run) => {
-      if (count && run.received + run.errors >= count) finish(run);
+      if (opts.untilReply && run.received) finish(run);
+      else if (count && run.received + run.errors >= count) finish(run);
       else if (opts.deadlineMs && run.errors) finish(run);
     };
 
@@ -177,6 +192,7 @@ export async function runPing(resolved: Resolved[], opts: PingOptions): Promise<
           else {
             run.received++;
             run.answered.add(idx);
+            run.replied.add(idx);
             if (idx >= 0) run.rtts[idx] = us / 1e6;
           }
           if (live) emit({ type: 'reply', target: run.r.target, address: run.r.address, from: o.ev.from, seq: idx + 1,
@@ -209,7 +225,7 @@ export async function runPing(resolved: Resolved[], opts: PingOptions): Promise<
       const engine = engineFor(r.family);
       const run: Run = {
         r, engine, transmitted: 0, received: 0, dups: 0, corrupted: 0, errors: 0, stats: new PingStats(), rtts: [],
-        answered: new Set(), startMs: t0, lastSendMs: t0, nextDue: t0 + i * stagger, sending: true, done: false,
+        answered: new Set(), replied: new Set(), startMs: t0, lastSendMs: t0, nextDue: t0 + i * stagger, sending: true, done: false,
       };
       runs.push(run);
       engine.add({ address: r.address, size, onOutcome: onOutcome(run) });
@@ -221,7 +237,7 @@ export async function runPing(resolved: Resolved[], opts: PingOptions): Promise<
 
     const sendOne = (run: Run, now: number) => {
       const idx = run.transmitted;
-      if (opts.onEvent && idx > 0 && !run.answered.has(idx - 1)) emit({ type: 'noanswer', target: run.r.target, seq: idx, time: Date.now() / 1000 });
+      if (opts.onEvent && idx > 0 && !(opts.lastNoAnswer ? run.replied : run.answered).has(idx - 1)) emit({ type: 'noanswer', target: run.r.target, seq: idx, time: Date.now() / 1000 });
       const seq = (idx + 1) & 0xffff;
       const res = run.engine.send(run.r.address, seq, { ttl: opts.ttl, tos: opts.tos, timeoutNs });
       if (run.transmitted === 0) run.startMs = now;

@@ -1,5 +1,6 @@
 /** hostops mtr against mtr 0.95 on a chain with a rate-limited hop, plus its layouts and advice. */
 import { test, after, before } from 'node:test';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import assert from 'node:assert/strict';
 import { Topology, chain } from '../lib/netns.js';
 import { inNs, ours, requireTool } from './helpers.js';
@@ -67,5 +68,32 @@ test('--csv and --report-wide follow mtr; UDP and TCP modes reach the destinatio
     // hop 2 drops 40% of its time-exceeded: 8 rounds make an all-lost hop unlikely (0.4^8)
     const r = hubs(ours(c.src, ['mtr', mode, '-j', '-n', '-c', '8', '-i', '0.03', c.hops[3]]).stdout);
     assert.deepEqual(r.map((h) => h.host), c.hops, mode);
+  }
+});
+
+test('-b (names and addresses) and -z (AS column, AS??? without lookups): mtr 0.95\'s report layout, narrow and wide', () => {
+  // names for hop 1 and the destination from the namespace's own hosts file (ip netns exec binds
+  // /etc/netns/<ns>/hosts over /etc/hosts); hop 2 and 3 stay nameless, so -b prints them bare
+  const dir = `/etc/netns/${c.src}`;
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(`${dir}/hosts`, `127.0.0.1 localhost\n${c.hops[0]} edge1.hb.test\n${c.hops[3]} target.hb.test\n`);
+  // mtr -z asks DNS for AS numbers: a resolver on the namespace's own loopback (nothing listens)
+  // keeps those queries inside and fails them at once
+  writeFileSync(`${dir}/resolv.conf`, 'nameserver 127.0.0.1\n');
+  // the header exactly; each row's host part exactly, its fields (fixed width) as their length with the padding before them
+  const mask = (s: string) => s.trimEnd().split('\n').slice(1).map((r) => r.replace(/ *[\d.]+% +10( +[\d.]+){5}$/, (m) => `<${m.length}>`)).join('\n');
+  try {
+    for (const flags of ['-rwbzc', '-rbzc', '-rwbc', '-rzc']) {
+      const args = [flags, '10', '-i', '0.05', c.hops[3]];
+      const ref = inNs(c.src, ['mtr', ...args]);
+      const me = ours(c.src, ['mtr', '--no-advice', ...args]);
+      assert.equal(me.status, 0, me.stderr);
+      assert.equal(mask(me.stdout), mask(ref.stdout), flags);
+    }
+    const wide = ours(c.src, ['mtr', '-rwbzc', '3', '-i', '0.05', '--no-advice', c.hops[3]]).stdout.split('\n');
+    assert.match(wide[2], /^  1\. AS\?\?\? {4}edge1\.hb\.test \(198\.18\.24\.2\)/);
+    assert.match(wide[3], /^  2\. AS\?\?\? {4}198\.18\.24\.6 /);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
 });

@@ -43,12 +43,22 @@ export function hostLabel(ip: string | undefined, name?: (ip: string) => string 
   return name?.(ip) ?? ip;
 }
 
-export function reportText(r: MtrReport, o: { localHost: string; wide: boolean; order?: string; name?: (ip: string) => string | undefined }): string {
+/** mtr -b: `name (address)` when the name differs from the address, the address alone when not. */
+export function hostLabelIps(ip: string | undefined, name?: (ip: string) => string | undefined): string {
+  const n = hostLabel(ip, name);
+  return ip && n !== ip ? `${n} (${ip})` : n;
+}
+
+/** mtr -z's AS column without a lookup answer (we make no queries off the host): always AS???. */
+const AS_COL = 'AS???'.padEnd(9);
+
+export function reportText(r: MtrReport, o: { localHost: string; wide: boolean; order?: string; name?: (ip: string) => string | undefined; showIps?: boolean; asLookup?: boolean }): string {
   const fields = fieldsFor(o.order ?? DEFAULT_ORDER);
+  const label = (ip: string | undefined) => (o.showIps ? hostLabelIps(ip, o.name) : hostLabel(ip, o.name));
   let hostW = 33;
   if (o.wide) {
     hostW = o.localHost.length;
-    for (const h of r.hops) hostW = Math.max(hostW, hostLabel(h.hosts[0], o.name).length);
+    for (const h of r.hops) hostW = Math.max(hostW, label(h.hosts[0]).length + (o.asLookup ? AS_COL.length : 0));
   }
   const lines: string[] = [`Start: ${isoTime(r.start)}`];
   let buf = `HOST: ${o.localHost.padEnd(hostW)}`;
@@ -56,7 +66,9 @@ export function reportText(r: MtrReport, o: { localHost: string; wide: boolean; 
   for (const f of fields) { buf = place(buf, len, f.title.padStart(f.width)); len += f.width; }
   lines.push(buf);
   for (const h of r.hops) {
-    buf = ` ${String(h.ttl).padStart(2)}.|-- ${hostLabel(h.hosts[0], o.name).padEnd(hostW)}`;
+    // -z: ' N. AS???    name', its fields in the header's column (mtr 0.95 measured); else ' N.|-- name'
+    buf = o.asLookup ? ` ${String(h.ttl).padStart(2)}. ${AS_COL}${label(h.hosts[0])}`.padEnd(6 + hostW)
+      : ` ${String(h.ttl).padStart(2)}.|-- ${label(h.hosts[0]).padEnd(hostW)}`;
     len = o.wide ? buf.length : hostW;
     for (const f of fields) { buf = place(buf, len, f.fmt(h)); len += f.width; }
     lines.push(buf);
