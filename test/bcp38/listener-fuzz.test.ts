@@ -16,6 +16,15 @@ const ask = (text: string | Buffer) => new Promise<string>((resolve) => {
   s.on('close', () => resolve(out));
   s.on('error', () => resolve(out));
 });
+/** Waits (bounded) until the kernel holds no unread datagram for the UDP port (ss's Recv-Q). */
+async function drained(port: number): Promise<void> {
+  for (let i = 0; i < 200; i++) {
+    await new Promise((r) => setTimeout(r, 50));
+    const q = spawnSync('ss', ['-uanH', `sport = :${port}`], { encoding: 'utf8' }).stdout.trim().split(/\s+/)[1];
+    if (q === '0') return;
+  }
+  assert.fail(`UDP port ${port} still has unread datagrams after 10 s`);
+}
 const hello = async () => JSON.parse((await ask('{"op":"hello"}\n')).split('\n')[0]) as { ok: boolean };
 
 test('decodeProbe never throws on random or mutated datagrams (bounded fuzz)', () => {
@@ -36,7 +45,9 @@ test('listen keeps serving after garbage, half-open, huge, slow and too many con
     // UDP: random bytes and near-miss probes are ignored, the valid probe after them recorded
     for (let i = 0; i < 300; i++) u.send(randomBytes(i % 3 ? 1 + (i % 140) : 1400), PORT, '127.0.0.1');
     u.send(Buffer.from('HOB38 1 aaaaaaaaaaaaaaaa 99999999 x\n'), PORT, '127.0.0.1');
-    await new Promise((r) => setTimeout(r, 200)); // let the receive buffer drain so the valid probe is not dropped
+    // let the listener drain its receive queue first, or the valid probe is dropped with the
+    // garbage on a loaded machine (a fixed pause was not always enough)
+    await drained(PORT);
     u.send(encodeProbe('aaaaaaaaaaaaaaaa', 1, 'control'), PORT, '127.0.0.1');
     // TCP: random bytes, lines past MAX_LINE in one write, NUL bytes, two requests on one connection
     const answers = await Promise.all([
