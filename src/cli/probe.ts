@@ -4,6 +4,10 @@ import { printJson } from '../lib/output.js';
 import { quietOnEpipe } from '../net/format/epipe.js';
 import { parseHostPort, parseDuration } from '../probe/common.js';
 import { probeTcp, type TcpResult } from '../probe/tcp.js';
+import { probeHttp, type HttpResult } from '../probe/http.js';
+import type { TlsInfo } from '../probe/tls-info.js';
+import { readFileSync } from 'node:fs';
+import { envError } from '../lib/errors.js';
 
 const int = (name: string, min: number, max: number) => (v: string) => {
   const n = Number(v);
@@ -17,6 +21,24 @@ export function formatTcp(r: TcpResult): string {
   const lines = r.attempts.map((a) => `${r.address}:${r.port} seq=${a.seq} ${a.ms !== null ? `connect=${ms(a.ms)} ms` : `failed: ${a.error}`}`);
   lines.push(`--- ${r.host}:${r.port} tcp probe ---`);
   lines.push(`${r.sent} attempts, ${r.received} connected, ${r.lossPct}% loss${r.received ? `, min/avg/max = ${ms(r.minMs)}/${ms(r.avgMs)}/${ms(r.maxMs)} ms` : ''}`);
+  return lines.join('\n') + '\n';
+}
+
+export function formatTls(t: TlsInfo): string[] {
+  const out = [`tls ${t.protocol ?? '?'} ${t.cipher ?? '?'}, ${t.authorized ? 'trusted' : `NOT trusted (${t.authorizationError})`}`];
+  if (t.cert) out.push(`cert subject ${t.cert.subject}; issuer ${t.cert.issuer}; expires ${t.cert.notAfter} (${t.cert.daysLeft} days left)`);
+  return out;
+}
+
+export function formatHttp(r: HttpResult): string {
+  const head = r.status !== null
+    ? `${r.url} -> ${r.status} (HTTP/${r.httpVersion}), ${r.bodyBytes} bytes${r.rateBps !== null ? `, ${r.rateBps} B/s` : ''}`
+    : `${r.url} -> no response`;
+  const lines = [head + (r.success ? '' : `: FAILED ${r.failure}`)];
+  const row = (name: string, d: number | null, at: number | null) => `  ${name.padEnd(10)} ${d === null ? '-'.padStart(10) : `${ms(d).padStart(7)} ms`}${at === null ? '' : `  (at ${ms(at)})`}`;
+  lines.push(row('dns', r.phases.resolve, r.at.dnsMs), row('connect', r.phases.connect, r.at.connectMs), row('tls', r.phases.tls, r.at.tlsMs),
+    row('first byte', r.phases.processing, r.at.firstByteMs), row('transfer', r.phases.transfer, null), row('total', r.at.totalMs, null));
+  if (r.tls) lines.push(...formatTls(r.tls).map((l) => '  ' + l));
   return lines.join('\n') + '\n';
 }
 
@@ -37,5 +59,29 @@ export function register(program: Command): void {
       const r = await probeTcp(host, port, { count: o.count, intervalMs: o.interval, timeoutMs: o.timeout });
       if (o.json) printJson(r); else process.stdout.write(formatTcp(r));
       if (r.received < r.sent) process.exitCode = 1;
+    });
+
+  probe.command('http')
+    .description('HTTP(S) request timed per phase (DNS, connect, TLS, first byte, transfer), status, size, certificate expiry')
+    .argument('<url>', 'http:// or https:// URL')
+    .option('--timeout <dur>', 'whole-request timeout', dur('--timeout'), 10000)
+    .option('-k, --insecure', 'accept a certificate that does not verify (it is still reported)')
+    .option('--ca <file>', 'PEM CA bundle to verify against instead of the system store')
+    .option('--expect-status <codes>', 'comma-separated statuses counted as success (default any 2xx)')
+    .option('--head', 'HEAD instead of GET')
+    .option('--json', 'JSON output')
+    .action(async (url: string, o: { timeout: number; insecure?: boolean; ca?: string; expectStatus?: string; head?: boolean; json?: boolean }) => {
+      let ca: Buffer | undefined;
+      if (o.ca) {
+        try { ca = readFileSync(o.ca); } catch (e) { throw envError('PROBE_CA_FILE', `cannot read --ca ${o.ca}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, 'give a readable PEM file'); }
+      }
+      const expectStatus = o.expectStatus?.split(',').map((x) => {
+        const n = Number(x);
+        if (!Number.isInteger(n) || n < 100 || n > 599) throw usageError('BAD_OPTION', `--expect-status takes codes 100..599, got ${JSON.stringify(x)}`);
+        return n;
+      });
+      const r = await probeHttp(url, { timeoutMs: o.timeout, insecure: o.insecure, ca, expectStatus, method: o.head ? 'HEAD' : 'GET' });
+      if (o.json) printJson(r); else process.stdout.write(formatHttp(r));
+      if (!r.success) process.exitCode = 1;
     });
 }
