@@ -5,6 +5,7 @@ import { quietOnEpipe } from '../net/format/epipe.js';
 import { parseHostPort, parseDuration } from '../probe/common.js';
 import { probeTcp, type TcpResult } from '../probe/tcp.js';
 import { probeHttp, type HttpResult } from '../probe/http.js';
+import { probeDns, type DnsResult } from '../probe/dns.js';
 import type { TlsInfo } from '../probe/tls-info.js';
 import { readFileSync } from 'node:fs';
 import { envError } from '../lib/errors.js';
@@ -39,6 +40,12 @@ export function formatHttp(r: HttpResult): string {
   lines.push(row('dns', r.phases.resolve, r.at.dnsMs), row('connect', r.phases.connect, r.at.connectMs), row('tls', r.phases.tls, r.at.tlsMs),
     row('first byte', r.phases.processing, r.at.firstByteMs), row('transfer', r.phases.transfer, null), row('total', r.at.totalMs, null));
   if (r.tls) lines.push(...formatTls(r.tls).map((l) => '  ' + l));
+  return lines.join('\n') + '\n';
+}
+
+export function formatDns(r: DnsResult): string {
+  const lines = [`${r.name} ${r.type} @${r.server}:${r.port}: ${r.rcode ?? 'no reply'}${r.ms !== null ? ` in ${ms(r.ms)} ms` : ''}${r.response ? `, ${r.response.answers.length} answers${r.response.aa ? ', authoritative' : ''}` : ''}${r.success ? '' : `: FAILED ${r.failure}`}`];
+  for (const a of r.response?.answers ?? []) lines.push(`  ${a.name}\t${a.ttl}\tIN\t${a.type}\t${a.data}`);
   return lines.join('\n') + '\n';
 }
 
@@ -82,6 +89,22 @@ export function register(program: Command): void {
       });
       const r = await probeHttp(url, { timeoutMs: o.timeout, insecure: o.insecure, ca, expectStatus, method: o.head ? 'HEAD' : 'GET' });
       if (o.json) printJson(r); else process.stdout.write(formatHttp(r));
+      if (!r.success) process.exitCode = 1;
+    });
+
+  probe.command('dns')
+    .description('one UDP query to a server: answer time, rcode, answers, checked against an expected answer')
+    .argument('<name>', 'name to query')
+    .requiredOption('--server <addr[:port]>', 'server address, e.g. 127.0.0.1 or 127.0.0.1:5353 or [::1]:53')
+    .option('--type <type>', 'query type: A AAAA NS CNAME SOA PTR MX TXT SRV CAA', 'A')
+    .option('--expect <values>', 'comma-separated answer set (of --type) that counts as success')
+    .option('--expect-rcode <rcode>', 'rcode that counts as success, e.g. NXDOMAIN', 'NOERROR')
+    .option('--timeout <dur>', 'reply timeout', dur('--timeout'), 2000)
+    .option('--json', 'JSON output')
+    .action(async (name: string, o: { server: string; type: string; expect?: string; expectRcode: string; timeout: number; json?: boolean }) => {
+      const { host, port } = parseHostPort(o.server, 53);
+      const r = await probeDns(name, { server: host, port, type: o.type, timeoutMs: o.timeout, expect: o.expect?.split(','), expectRcode: o.expectRcode.toUpperCase() });
+      if (o.json) printJson(r); else process.stdout.write(formatDns(r));
       if (!r.success) process.exitCode = 1;
     });
 }
