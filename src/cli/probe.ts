@@ -6,6 +6,7 @@ import { parseHostPort, parseDuration } from '../probe/common.js';
 import { probeTcp, type TcpResult } from '../probe/tcp.js';
 import { probeHttp, type HttpResult } from '../probe/http.js';
 import { probeDns, type DnsResult } from '../probe/dns.js';
+import { probeSmtp, type SmtpResult } from '../probe/smtp.js';
 import type { TlsInfo } from '../probe/tls-info.js';
 import { readFileSync } from 'node:fs';
 import { envError } from '../lib/errors.js';
@@ -46,6 +47,16 @@ export function formatHttp(r: HttpResult): string {
 export function formatDns(r: DnsResult): string {
   const lines = [`${r.name} ${r.type} @${r.server}:${r.port}: ${r.rcode ?? 'no reply'}${r.ms !== null ? ` in ${ms(r.ms)} ms` : ''}${r.response ? `, ${r.response.answers.length} answers${r.response.aa ? ', authoritative' : ''}` : ''}${r.success ? '' : `: FAILED ${r.failure}`}`];
   for (const a of r.response?.answers ?? []) lines.push(`  ${a.name}\t${a.ttl}\tIN\t${a.type}\t${a.data}`);
+  return lines.join('\n') + '\n';
+}
+
+export function formatSmtp(r: SmtpResult): string {
+  const lines = [`${r.host}:${r.port} smtp: ${r.success ? 'ok' : `FAILED ${r.failure}`}`];
+  if (r.bannerMs !== null) lines.push(`  banner    ${ms(r.bannerMs)} ms  ${r.banner?.split('\n')[0]}`);
+  if (r.ehloMs !== null) lines.push(`  ehlo      ${ms(r.ehloMs)} ms  ${r.capabilities.join(' ')}`);
+  if (r.starttls.offered || r.ehloMs !== null) lines.push(`  starttls  ${r.starttls.offered ? (r.tlsMs !== null ? `${ms(r.tlsMs)} ms  after TLS: ${r.starttls.capabilities.join(' ')}` : 'offered') : 'not offered'}`);
+  if (r.starttls.tls) lines.push(...formatTls(r.starttls.tls).map((l) => '  ' + l));
+  lines.push(`  total     ${ms(r.totalMs)} ms`);
   return lines.join('\n') + '\n';
 }
 
@@ -105,6 +116,27 @@ export function register(program: Command): void {
       const { host, port } = parseHostPort(o.server, 53);
       const r = await probeDns(name, { server: host, port, type: o.type, timeoutMs: o.timeout, expect: o.expect?.split(','), expectRcode: o.expectRcode.toUpperCase() });
       if (o.json) printJson(r); else process.stdout.write(formatDns(r));
+      if (!r.success) process.exitCode = 1;
+    });
+
+  probe.command('smtp')
+    .description('SMTP banner time and text, EHLO capabilities, STARTTLS and the certificate')
+    .argument('<host:port>', 'mail server, port defaults to 25')
+    .option('--timeout <dur>', 'whole-exchange timeout', dur('--timeout'), 10000)
+    .option('--helo <name>', 'EHLO name (default: this host name)')
+    .option('--no-starttls', 'do not negotiate TLS even if offered')
+    .option('--require-starttls', 'fail when STARTTLS is not offered')
+    .option('-k, --insecure', 'accept a certificate that does not verify (it is still reported)')
+    .option('--ca <file>', 'PEM CA bundle to verify against instead of the system store')
+    .option('--json', 'JSON output')
+    .action(async (target: string, o: { timeout: number; helo?: string; starttls: boolean; requireStarttls?: boolean; insecure?: boolean; ca?: string; json?: boolean }) => {
+      const { host, port } = parseHostPort(target, 25);
+      let ca: Buffer | undefined;
+      if (o.ca) {
+        try { ca = readFileSync(o.ca); } catch (e) { throw envError('PROBE_CA_FILE', `cannot read --ca ${o.ca}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, 'give a readable PEM file'); }
+      }
+      const r = await probeSmtp(host, port, { timeoutMs: o.timeout, helo: o.helo, starttls: o.starttls, requireStarttls: o.requireStarttls, insecure: o.insecure, ca });
+      if (o.json) printJson(r); else process.stdout.write(formatSmtp(r));
       if (!r.success) process.exitCode = 1;
     });
 }
