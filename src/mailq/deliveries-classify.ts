@@ -11,7 +11,7 @@ export type Category = typeof CATEGORIES[number];
 const RULES: [Category, RegExp][] = [
   ['greylisted', /gr[ae]y-?list|greylisting|4\.7\.1 .*try again later|postgrey/],
   ['blocklisted', /blocked using|black-?list|block-?list|\bdnsbl\b|\brbl\b|spamhaus|spamcop|barracuda|sorbs|listed (?:at|in|on|by)|poor reputation|ip reputation|\bbanned\b|on our block|5\.7\.606|5\.7\.1 .*\bblocked\b|\bs3150\b|\bs3140\b/],
-  ['rate-limited', /rate[- ]?limit|too many (?:connections|messages|recipients|emails|concurrent)|throttl|4\.7\.28|exceeded .*limit|sending limit|slow down|too fast|temporarily deferred|\bts0[1-4]\b|deferred due to user complaints|421 4\.7\.0 \[ts/],
+  ['rate-limited', /rate[- ]?limit|receiving mail at a rate|too many (?:connections|messages|recipients|emails|concurrent)|throttl|4\.7\.28|exceeded .*limit|sending limit|slow down|too fast|temporarily deferred|\bts0[1-4]\b|deferred due to user complaints|421 4\.7\.0 \[ts/],
   ['mailbox-full', /mailbox (?:is )?full|over ?quota|quota exceeded|exceeded (?:the )?(?:storage|quota)|insufficient (?:system )?storage|5\.2\.2|4\.2\.2|mailbox size limit/],
   ['user-unknown', /user unknown|unknown user|no such user|does not exist|doesn't exist|unknown recipient|invalid recipient|recipient (?:address )?rejected|no mailbox|mailbox unavailable|mailbox not found|5\.1\.1|5\.1\.0|unrouteable address|address rejected|not a valid mailbox|account (?:is )?disabled/],
   ['tls', /\btls\b|\bssl\b|starttls|certificate|handshake/],

@@ -137,3 +137,44 @@ test('text report, the stats alias, and a --since window after the log holds not
   const w = JSON.parse(run('--json', '--no-queue', '--since', '2099-01-01').stdout) as DeliveriesReport;
   assert.equal(w.totals.delivered + w.totals.deferrals + w.totals.failures, 0);
 });
+
+test('generated log with every rejection kind: eximstats equality, and .gz gives the same report as plain', async () => {
+  const { generateDeliveriesLog } = await import('./fixtures/gen-deliveries-log.js');
+  const zlib = await import('node:zlib');
+  const g = path.join(sp.dir, 'gen-mainlog');
+  generateDeliveriesLog(g, { bytes: 400_000, seed: 9 });
+  fs.writeFileSync(g + '.gz', zlib.gzipSync(fs.readFileSync(g)));
+  const plain = hostops(['mailq', 'deliveries', '--spool', sp.dir, '--log', g, '--json', '--no-queue']);
+  const gz = hostops(['mailq', 'deliveries', '--spool', sp.dir, '--log', g + '.gz', '--json', '--no-queue']);
+  assert.equal(plain.status, 0, plain.stderr);
+  const a = JSON.parse(plain.stdout) as DeliveriesReport;
+  const b = JSON.parse(gz.stdout) as DeliveriesReport;
+  a.files = b.files = [];
+  assert.deepEqual(b, a);
+  const e = runEximstats([g]);
+  assert.equal(e.status, 0, e.stderr);
+  assert.deepEqual(ourFigures(a), e.figures);
+  assert.ok(a.totals.rejections > 0 && a.totals.temporaryRejections > 0 && a.totals.deferrals > 0 && a.totals.failures > 0);
+});
+
+test('reason texts: exim prefixes removed, per-message parts masked, categories', async () => {
+  const { reasonOf, normalizeReason, categorize } = await import('../../src/mailq/deliveries-classify.js');
+  const line = 'u1@gmail.com R=dnslookup T=remote_smtp defer (-44) H=gmail-smtp-in.l.google.com [192.0.2.1]: SMTP error from remote mail server after RCPT TO:<u1@gmail.com>: 450 4.2.1 <u1@gmail.com>: The user you are trying to contact is receiving mail at a rate that prevents additional messages';
+  assert.equal(normalizeReason(reasonOf(line)), '450 4.2.1 <ADDR>: The user you are trying to contact is receiving mail at a rate that prevents additional messages');
+  assert.equal(reasonOf('x@y.example R=dnslookup T=remote_smtp defer (111): Connection refused'), 'Connection refused');
+  assert.equal(reasonOf('nobody@nowhere.invalid: Unrouteable address'), 'Unrouteable address');
+  const cases: [string, string][] = [
+    ['550 5.7.1 Service unavailable; client host [IP] blocked using zen.spamhaus.org', 'blocklisted'],
+    ['421 4.7.0 rate limited, try again later', 'rate-limited'],
+    ['421 4.7.28 Gmail has rate limited this message', 'rate-limited'],
+    ['450 4.2.1 <ADDR>: The user you are trying to contact is receiving mail at a rate that prevents additional messages', 'rate-limited'],
+    ['450 4.7.1 Greylisted, please try again later', 'greylisted'],
+    ['550 5.1.1 User unknown', 'user-unknown'],
+    ['552 5.2.2 Mailbox full', 'mailbox-full'],
+    ['SMTP timeout after end of data: timed out', 'dns-timeout'],
+    ['554 5.7.0 Message rejected as spam by Content Filtering', 'spam-content'],
+    ['530 5.7.0 Must issue a STARTTLS command first', 'tls'],
+    ['554 5.0.0 something else', 'other'],
+  ];
+  for (const [t, c] of cases) assert.equal(categorize(t), c, t);
+});
