@@ -105,9 +105,10 @@ class Scanner {
   lines = 0;
   first?: string;
   last?: string;
-  received = new Set<string>();
-  delayed = new Set<string>();
-  failedIds = new Set<string>();
+  /** Messages in flight: bit 1 arrival seen, 2 counted as delayed, 4 counted as failed. Dropped at Completed. */
+  msgs = new Map<string, number>();
+  delayed = 0;
+  failedMsgs = 0;
   t = { received: 0, delivered: 0, addresses: 0, deferrals: 0, failures: 0, rejections: 0, temporaryRejections: 0 };
   hosts = new Map<string, HostRow>();
   domains = new Map<string, DomainRow>();
@@ -172,6 +173,7 @@ class Scanner {
     if (idm) text = text.slice(idm[0].length);
     const flag = idm && text.charCodeAt(2) === 32 ? text.slice(0, 2) : '';
     if (!FLAGS.has(flag)) {
+      if (id && text.startsWith('Completed')) { this.msgs.delete(id); return; }
       if (/rejected|refused|dropped/.test(text)) this.reject(text, this.hour(m[1]));
       return;
     }
@@ -179,7 +181,7 @@ class Scanner {
     switch (flag) {
       case '<=':
         this.t.received++;
-        this.received.add(id!);
+        this.msgs.set(id!, 1);
         this.hour(m[1]).received++;
         return;
       case '=>': {
@@ -202,7 +204,7 @@ class Scanner {
         this.host(rest, '(no host)').deferred++;
         this.domain(rest).deferred++;
         this.hour(m[1]).deferred++;
-        if (this.received.has(id!)) this.delayed.add(id!);
+        { const b = this.msgs.get(id!); if (b !== undefined && !(b & 2)) { this.delayed++; this.msgs.set(id!, b | 2); } }
         this.reason(this.defer, reasonOf(rest));
         return;
       case '**':
@@ -210,7 +212,7 @@ class Scanner {
         this.host(rest, '(no host)').failed++;
         this.domain(rest).failed++;
         this.hour(m[1]).failed++;
-        if (this.received.has(id!)) this.failedIds.add(id!);
+        { const b = this.msgs.get(id!); if (b !== undefined && !(b & 4)) { this.failedMsgs++; this.msgs.set(id!, b | 4); } }
         this.reason(this.bounce, reasonOf(rest));
         return;
       default:
@@ -302,7 +304,7 @@ export async function deliveries(o: DeliveriesOptions): Promise<DeliveriesReport
     files,
     window: { since: o.since, until: o.until, first: sc.first, last: sc.last },
     lines: sc.lines,
-    totals: { ...sc.t, delayedMessages: sc.delayed.size, failedMessages: sc.failedIds.size },
+    totals: { ...sc.t, delayedMessages: sc.delayed, failedMessages: sc.failedMsgs },
     hosts: [...sc.hosts.values()].sort((a, b) => trouble(b) - trouble(a) || b.delivered - a.delivered || (a.host < b.host ? -1 : 1)),
     domains: [...sc.domains.values()].sort((a, b) => trouble(b) - trouble(a) || (b.queued ?? 0) - (a.queued ?? 0) ||
       b.delivered - a.delivered || (a.domain < b.domain ? -1 : 1)),
