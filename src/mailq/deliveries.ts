@@ -15,6 +15,7 @@ import zlib from 'node:zlib';
 import { HostopsError } from '../lib/errors.js';
 import { categorize, reasonOf, normalizeReason, CATEGORIES, type Category } from './deliveries-classify.js';
 import type { QueueMessage } from './types.js';
+import { own } from './mainlog-scan.js';
 
 export interface DeliveriesOptions {
   logs: string[];
@@ -126,20 +127,20 @@ class Scanner {
     let r = this.hosts.get(key);
     if (!r) {
       const ip = /\bH=\S+(?: \([^)]*\))? (\[[^\]]+\])/.exec(rest);
-      r = { host: key, ip: ip ? ip[1].slice(1, -1) : undefined, delivered: 0, addresses: 0, deferred: 0, failed: 0 };
-      this.hosts.set(key, r);
+      r = { host: own(key), ip: ip ? own(ip[1].slice(1, -1)) : undefined, delivered: 0, addresses: 0, deferred: 0, failed: 0 };
+      this.hosts.set(r.host, r);
     }
     return r;
   }
   private domain(rest: string): DomainRow {
     const d = domainOfRcpt(rest);
     let r = this.domains.get(d);
-    if (!r) { r = { domain: d, delivered: 0, deferred: 0, failed: 0 }; this.domains.set(d, r); }
+    if (!r) { r = { domain: own(d), delivered: 0, deferred: 0, failed: 0 }; this.domains.set(r.domain, r); }
     return r;
   }
   private hour(h: string): HourRow {
     let r = this.hourly.get(h);
-    if (!r) { r = { hour: h, received: 0, delivered: 0, addresses: 0, deferred: 0, failed: 0, rejected: 0 }; this.hourly.set(h, r); }
+    if (!r) { r = { hour: own(h), received: 0, delivered: 0, addresses: 0, deferred: 0, failed: 0, rejected: 0 }; this.hourly.set(r.hour, r); }
     return r;
   }
   private reason(m: Map<Category, Reasons>, text: string): void {
@@ -152,7 +153,7 @@ class Scanner {
   private reject(text: string, h: HourRow): void {
     const ip = ipOf(text);
     let r = this.rejects.get(ip);
-    if (!r) { r = { ip, rejected: 0, temporary: 0 }; this.rejects.set(ip, r); }
+    if (!r) { r = { ip: own(ip), rejected: 0, temporary: 0 }; this.rejects.set(r.ip, r); }
     if (isTemporary(text)) { r.temporary++; this.t.temporaryRejections++; } else { r.rejected++; this.t.rejections++; }
     h.rejected++;
     bumpText(this.rejectTexts, rejectText(text));
@@ -181,7 +182,7 @@ class Scanner {
     switch (flag) {
       case '<=':
         this.t.received++;
-        this.msgs.set(id!, 1);
+        this.msgs.set(own(id!), 1);
         this.hour(m[1]).received++;
         return;
       case '=>': {
@@ -224,7 +225,7 @@ function bumpText(m: Map<string, { count: number; example: string }>, raw: strin
   const k = normalizeReason(raw);
   const r = m.get(k);
   if (r) r.count++;
-  else m.set(k, { count: 1, example: raw.slice(0, 300) });
+  else m.set(own(k), { count: 1, example: own(raw.slice(0, 300)) });
 }
 
 const topTexts = (m: Map<string, { count: number; example: string }>, n: number): ReasonText[] =>
