@@ -15,6 +15,7 @@ import { readQueue, readQueueChunks, readQueueSplit, countQueue } from '../mailq
 import type { QueueMessage } from '../mailq/types.js';
 import type { ActionName } from '../mailq/actions.js';
 import type { WatchSnapshot } from '../mailq/watch.js';
+import { registerDeliveries } from './mailq-deliveries.js';
 
 interface CommonOpts {
   spool?: string;
@@ -328,6 +329,8 @@ export function register(program: Command): void {
       else await writeLatin1(formatSources(r, { hourly: o.hourly }));
       if (r.garbage) process.stderr.write(`hostops: ${r.garbage} garbage line(s) skipped in the mainlog (listed in the report)\n`);
     });
+
+  registerDeliveries(mq, { addCommon, eximArgs, writeLatin1 });
 
   addCommon(mq.command('watch').description('live view of queue size, growth rate and top senders (q or Ctrl-C quits)'))
     .option('--interval <seconds>', 'refresh interval', '2')
