@@ -1,7 +1,6 @@
 import type { Command } from 'commander';
 import { usageError } from '../lib/errors.js';
 import { printJson } from '../lib/output.js';
-import { quietOnEpipe } from '../net/format/epipe.js';
 import { parseHostPort, parseDuration } from '../probe/common.js';
 import { probeTcp, type TcpResult } from '../probe/tcp.js';
 import { probeHttp, type HttpResult } from '../probe/http.js';
@@ -62,8 +61,7 @@ export function formatSmtp(r: SmtpResult): string {
 
 /** `hostops probe tcp|http|dns|smtp`: one-shot service probes; exit 1 when the probe fails. */
 export function register(program: Command): void {
-  const probe = program.command('probe').description('TCP, HTTP(S), DNS and SMTP probes (blackbox_exporter / SmokePing style)')
-    .hook('preAction', () => quietOnEpipe());
+  const probe = program.command('probe').description('TCP, HTTP(S), DNS and SMTP probes (blackbox_exporter / SmokePing style)');
 
   probe.command('tcp')
     .description('TCP connect time per attempt, min/avg/max/loss')
