@@ -24,6 +24,11 @@ export interface Inventory {
   retention: Retention;
 }
 
+/** Run f in a transaction (one NOTIFY, no half-applied change seen by agents), or in the caller's. */
+async function inTx<T>(sql: Sql, f: (tx: Sql) => Promise<T>): Promise<T> {
+  return 'begin' in sql ? (sql.begin((tx) => f(tx)) as Promise<T>) : f(sql);
+}
+
 function checkName(kind: string, v: string): void {
   if (!NAME.test(v)) throw usageError('FLEET_BAD_NAME', `${kind} name "${v}" is not a name`, 'letters, digits, "_", "." and "-", at most 64, starting with a letter or digit');
 }
@@ -52,8 +57,12 @@ export async function addSite(sql: postgres.Sql, site: string, dbUrl: string): P
   return { site, role, password, url: u.toString() };
 }
 
-export async function addTarget(sql: Sql, name: string, address: string, groups: string[] = []): Promise<FleetTarget> {
+export async function addTarget(db: Sql, name: string, address: string, groups: string[] = []): Promise<FleetTarget> {
   checkName('target', name);
+  return inTx(db, (sql) => upsertTarget(sql, name, address, groups));
+}
+
+async function upsertTarget(sql: Sql, name: string, address: string, groups: string[]): Promise<FleetTarget> {
   for (const g of groups) checkName('group', g);
   if (!address.trim()) throw usageError('FLEET_BAD_ADDRESS', `target "${name}" has an empty address`);
   const byAddr = await sql.unsafe('SELECT id, name FROM fleet_targets WHERE address = $1', [address]);
@@ -101,7 +110,11 @@ export async function setMesh(sql: Sql): Promise<void> {
 }
 
 /** Explicit: this site probes these targets (names or group:G), in addition to what it has. */
-export async function assign(sql: Sql, site: string, targets: string[]): Promise<void> {
+export async function assign(db: Sql, site: string, targets: string[]): Promise<void> {
+  await inTx(db, (sql) => assignIn(sql, site, targets));
+}
+
+async function assignIn(sql: Sql, site: string, targets: string[]): Promise<void> {
   await requireSite(sql, site);
   const ids = await targetIds(sql, targets);
   await sql.unsafe(`INSERT INTO fleet_settings (key, value) VALUES ('assign.mode', 'explicit') ON CONFLICT (key) DO UPDATE SET value = 'explicit'`);
