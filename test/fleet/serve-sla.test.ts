@@ -9,7 +9,7 @@ import { addSite, addTarget, setSla } from '../../src/fleet/inventory.js';
 import { startPg } from '../store/pg-cluster.js';
 import { freePort, tableProber, tempDir, testConfig } from '../serve/helpers.js';
 
-test('two agents serve the same pair SLA from the inventory, not from their own configs', async () => {
+test('two agents serve the same pair SLA from the inventory, not from their own configs, and follow its targets', async () => {
   const pg = await startPg();
   const t = tempDir('hostops-fleet-sla-');
   const agents: Awaited<ReturnType<typeof serve>>[] = [];
@@ -47,6 +47,16 @@ test('two agents serve the same pair SLA from the inventory, not from their own 
       assert.equal(byS.ldn.ok, true);
       assert.deepEqual(byS.nyc.sla, { rtt: '< 10 ms', loss: '< 2%' });
       assert.equal(byS.nyc.ok, false, '12 ms breaks the pair\'s 10 ms');
+    }
+    // a target added to the inventory reaches both running agents (NOTIFY, reload), no restart
+    await addTarget(owner.sql, 'waw', '198.18.7.2', ['eu']);
+    for (const a of agents) {
+      let names: string[] = [];
+      for (let i = 0; i < 40 && !names.includes('waw=198.18.7.2'); i++) {
+        await sleep(250);
+        names = ((await (await fetch(`${a.url}/api/status`)).json()) as any).targets.map((x: any) => `${x.name}=${x.host}`);
+      }
+      assert.deepEqual(names, ['fra=198.18.7.1', 'waw=198.18.7.2']);
     }
   } finally {
     for (const a of agents) await a.stop();
