@@ -8,7 +8,7 @@ import { HostopsError, isHostopsError } from '../lib/errors.js';
 const VERSION = '0.1.0';
 
 /** Command groups, each in src/cli/<name>.ts exporting register(program). */
-const GROUPS = ['mailq', 'ping', 'traceroute', 'mtr', 'iperf', 'ntp', 'amp', 'bcp38', 'ddos', 'capacity', 'serve', 'doctor', 'probe'] as const;
+const GROUPS = ['mailq', 'ping', 'traceroute', 'mtr', 'iperf', 'ntp', 'amp', 'bcp38', 'ddos', 'capacity', 'serve', 'doctor', 'probe', 'fleet'] as const;
 type Group = (typeof GROUPS)[number];
 type Register = (program: Command) => void;
 

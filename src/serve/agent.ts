@@ -17,6 +17,7 @@ import { pruneJob, rollupJob } from './jobs/maintenance.js';
 import { applicable, describeReload, sameInputs, type ReloadResult } from './reload.js';
 import { Alerting } from './alerts/index.js';
 import { seedCheckMetrics, seedJobMetrics } from './seed-metrics.js';
+import { followFleet, type FleetFollower } from '../fleet/agent-follow.js';
 
 export interface AgentOptions {
   store?: Store;
@@ -41,6 +42,7 @@ export class Agent {
   private startNotes: string[] = [];
   private iperfServer: { port: number; close(): Promise<void> } | null = null;
   private spoolTimer: NodeJS.Timeout | null = null;
+  private fleet: FleetFollower | null = null;
   private current: ResolvedConfig;
   private reloading: Promise<unknown> = Promise.resolve();
   /** Metric clean-up of the last reload, done once the runs it cut into have finished. */
@@ -228,6 +230,8 @@ export class Agent {
     await this.alerting.start(this.store);
     await this.scheduler.start();
     seedJobMetrics(this);
+    // a site in a fleet inventory measures the targets assigned to it there
+    this.fleet = await followFleet(this, (msg) => this.ctx.log(msg)).catch((e) => { this.startNotes.push(`fleet assignment not read: ${(e as Error).message}`); return null; });
     if (this.store instanceof SpooledStore) {
       const s = this.store;
       this.spoolTimer = setInterval(() => {
@@ -242,6 +246,7 @@ export class Agent {
 
   async stop(): Promise<void> {
     if (this.spoolTimer) clearInterval(this.spoolTimer);
+    await this.fleet?.stop();
     this.alerting.stop();
     await this.scheduler.stop();
     await this.iperfServer?.close();

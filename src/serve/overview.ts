@@ -16,6 +16,9 @@ export interface OverviewCellOut {
 }
 export interface Overview { generatedAt: number; window: number; slaWindow: number; sites: string[]; targets: string[]; cells: OverviewCellOut[] }
 
+/** The SLA of a pair from somewhere other than the local config (the fleet inventory). */
+export type SlaLookup = (site: string, target: string) => PairSla | null;
+
 export function slaFor(targets: TargetConfig[], site: string, target: string): PairSla | null {
   const t = targets.find((x) => x.name === target);
   if (!t) return null;
@@ -26,23 +29,24 @@ export function slaFor(targets: TargetConfig[], site: string, target: string): P
 const specKey = (s: PairSla) => JSON.stringify([s.rtt ?? null, s.loss ?? null]);
 const pairKey = (site: string, target: string) => `${site}\u0000${target}`;
 
-export async function buildOverview(store: Store, targets: TargetConfig[], now: number, window = 3600, slaWindow = 86400): Promise<Overview> {
+export async function buildOverview(store: Store, targets: TargetConfig[], now: number, window = 3600, slaWindow = 86400, lookup?: SlaLookup | null): Promise<Overview> {
   const since = now - slaWindow;
-  // every distinct SLA (target-wide or per source site) and the targets it is written for
+  const slaOf: SlaLookup = lookup ?? ((site, target) => slaFor(targets, site, target));
+  // every distinct SLA and the targets it is written for: from the config up front (so the counts
+  // run together with the rest); from the inventory per pair once the pairs are known
   const specs = new Map<string, { sla: PairSla; targets: Set<string> }>();
-  for (const t of targets) {
-    for (const s of [t.sla, ...Object.values(t.sites ?? {})]) {
-      if (!s || (!s.rtt && !s.loss)) continue;
-      const k = specKey(s);
-      if (!specs.has(k)) specs.set(k, { sla: s, targets: new Set() });
-      specs.get(k)!.targets.add(t.name);
-    }
-  }
-  const [recent, all, ...counted] = await Promise.all([
-    store.overviewRows(now - window),
-    store.slaCounts(since, null),
-    ...[...specs.values()].map((s) => store.slaCounts(since, [...s.targets], s.sla.rtt, s.sla.loss)),
-  ]);
+  const addSpec = (s: PairSla | null | undefined, target: string) => {
+    if (!s || (!s.rtt && !s.loss)) return;
+    const k = specKey(s);
+    if (!specs.has(k)) specs.set(k, { sla: s, targets: new Set() });
+    specs.get(k)!.targets.add(target);
+  };
+  if (!lookup) for (const t of targets) for (const s of [t.sla, ...Object.values(t.sites ?? {})]) addSpec(s, t.name);
+  const countAll = () => Promise.all([...specs.values()].map((s) => store.slaCounts(since, [...s.targets], s.sla.rtt, s.sla.loss)));
+  const early = lookup ? null : countAll();
+  const [recent, all] = await Promise.all([store.overviewRows(now - window), store.slaCounts(since, null)]);
+  if (lookup) for (const r of [...all, ...recent]) addSpec(lookup(r.site, r.target), r.target);
+  const counted = await (early ?? countAll());
   const goodBy = new Map<string, Map<string, { buckets: number; good: number }>>();
   [...specs.keys()].forEach((k, i) => goodBy.set(k, new Map(counted[i].map((r) => [pairKey(r.site, r.target), r]))));
   const byPair = new Map<string, typeof recent>();
@@ -60,7 +64,7 @@ export async function buildOverview(store: Store, targets: TargetConfig[], now: 
     const sent = rs.reduce((a, r) => a + Number(r.sent), 0);
     const received = rs.reduce((a, r) => a + Number(r.received), 0);
     const med = median(rs.map((r) => r.median).filter((x): x is number => x != null));
-    const sla = slaFor(targets, site, target);
+    const sla = slaOf(site, target);
     const c = sla ? goodBy.get(specKey(sla))?.get(k) : undefined;
     const compliance = c && c.buckets ? c.good / c.buckets : null;
     const loss = sent ? 1 - received / sent : null;

@@ -8,6 +8,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Agent } from '../agent.js';
 import { buildOverview, type Overview } from '../overview.js';
 import { SpooledStore, type Store } from '../../store/index.js';
+import { inventorySla } from '../../fleet/sla.js';
 import { QueryGate, SingleFlight, rangeParams, secondsParam, BadParam } from './query-limits.js';
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
@@ -33,7 +34,8 @@ export function apiRoutes(app: FastifyInstance, agent: Agent, reads: Store = age
     // is counted in the database over at most the 5-minute retention (nothing older exists)
     const window = secondsParam(q, 'window', 3600, 300, 86400);
     const slaWindow = secondsParam(q, 'slaWindow', 86400, 300, Math.max(86400, retention().fiveMinute));
-    return overviews.run(`${window}:${slaWindow}`, () => gate.run(() => buildOverview(reads, agent.cfg.targets, now(), window, slaWindow)));
+    // a fleet's SLAs live in its inventory, so every agent shows the same; else the local config's
+    return overviews.run(`${window}:${slaWindow}`, () => gate.run(async () => buildOverview(reads, agent.cfg.targets, now(), window, slaWindow, await inventorySla(store))));
   });
 
   app.get('/api/history', async (req, reply) => {

@@ -1,0 +1,24 @@
+/** Open the fleet database as its owner: the measurement schema, then the inventory and roles. */
+import { envError } from '../lib/errors.js';
+import { PgDriver } from '../store/index.js';
+import { ensureFleetSchema } from './schema.js';
+
+export function maskUrl(url: string): string {
+  try { const u = new URL(url); if (u.password) u.password = '***'; return u.toString(); } catch { return '(unparsable URL)'; }
+}
+
+export async function openFleet(url: string | undefined): Promise<PgDriver> {
+  const db = url ?? process.env.HOSTOPS_FLEET_DB;
+  if (!db) throw envError('FLEET_NO_DB', 'no fleet database given', 'pass --db postgres://owner@host/db (or set HOSTOPS_FLEET_DB)');
+  const d = new PgDriver(db, { max: 1 });
+  try {
+    await d.migrate();
+    await ensureFleetSchema(d.sql);
+  } catch (e) {
+    await d.close().catch(() => {});
+    const err = e as { code?: string; message: string };
+    if (err.code === '42501') throw envError('FLEET_NOT_OWNER', `${maskUrl(db)}: ${err.message}`, 'run hostops fleet as the database owner (a site role cannot manage the fleet)');
+    throw envError('FLEET_DB', `PostgreSQL at ${maskUrl(db)}: ${err.message}`, 'check that PostgreSQL runs and the URL, user and password are right');
+  }
+  return d;
+}

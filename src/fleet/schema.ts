@@ -1,0 +1,78 @@
+/**
+ * The fleet inventory: PostgreSQL-only tables next to the measurement schema (SQLite agents have
+ * no fleet). Created idempotently under the migration advisory lock by whoever manages the fleet
+ * (`hostops fleet ...`, as the database owner); agents only read it.
+ */
+import type postgres from 'postgres';
+
+const FLEET_LOCK = 0x666c7474; // "fltt"
+
+/** The measurement tables that carry a site column: row-level security applies to each. */
+export const SITE_TABLES = ['ping', 'ping_5m', 'ping_1h', 'path', 'throughput', 'mailq', 'checks', 'job_state'] as const;
+export const INVENTORY_TABLES = ['fleet_sites', 'fleet_targets', 'fleet_target_names', 'fleet_assignments', 'fleet_sla', 'fleet_settings'] as const;
+export const AGENT_GROUP = 'hostops_agent';
+export const DASHBOARD_ROLE = 'hostops_dashboard';
+
+const DDL = [
+  `CREATE TABLE IF NOT EXISTS fleet_sites (name TEXT PRIMARY KEY, role TEXT UNIQUE, created_at DOUBLE PRECISION NOT NULL)`,
+  // a target is its address: the name is a label that can change (history follows the id)
+  `CREATE TABLE IF NOT EXISTS fleet_targets (id BIGSERIAL PRIMARY KEY, name TEXT NOT NULL UNIQUE, address TEXT NOT NULL UNIQUE,
+     groups TEXT[] NOT NULL DEFAULT '{}')`,
+  // every name a target has carried, so rows written under an old name stay its history
+  `CREATE TABLE IF NOT EXISTS fleet_target_names (name TEXT PRIMARY KEY, target_id BIGINT NOT NULL REFERENCES fleet_targets (id) ON DELETE CASCADE)`,
+  `CREATE TABLE IF NOT EXISTS fleet_assignments (site TEXT NOT NULL REFERENCES fleet_sites (name) ON DELETE CASCADE,
+     target_id BIGINT NOT NULL REFERENCES fleet_targets (id) ON DELETE CASCADE, PRIMARY KEY (site, target_id))`,
+  // scope: site ('*' = any), target_id (0 = any), grp ('' = any); the most specific row wins
+  `CREATE TABLE IF NOT EXISTS fleet_sla (site TEXT NOT NULL DEFAULT '*', target_id BIGINT NOT NULL DEFAULT 0, grp TEXT NOT NULL DEFAULT '',
+     rtt TEXT, loss TEXT, PRIMARY KEY (site, target_id, grp))`,
+  `CREATE TABLE IF NOT EXISTS fleet_settings (key TEXT PRIMARY KEY, value TEXT NOT NULL)`,
+  // the site a login role may write (agents read fleet_sites anyway; not SECURITY DEFINER, under
+  // which current_user would be the function's owner)
+  `CREATE OR REPLACE FUNCTION hostops_site() RETURNS TEXT LANGUAGE sql STABLE SET search_path = public
+     AS $$ SELECT name FROM fleet_sites WHERE role = current_user $$`,
+  `CREATE OR REPLACE FUNCTION fleet_notify() RETURNS trigger LANGUAGE plpgsql AS $$
+     BEGIN PERFORM pg_notify('hostops_fleet', TG_TABLE_NAME); RETURN NULL; END $$`,
+];
+
+async function roleExists(tx: postgres.TransactionSql, role: string): Promise<boolean> {
+  return (await tx.unsafe('SELECT 1 FROM pg_roles WHERE rolname = $1', [role])).length > 0;
+}
+
+/** Create the inventory, the agent group and dashboard roles, and the row-level security policies. */
+export async function ensureFleetSchema(sql: postgres.Sql): Promise<void> {
+  await sql.begin(async (tx) => {
+    await tx.unsafe('SELECT pg_advisory_xact_lock($1)', [FLEET_LOCK]);
+    for (const s of DDL) await tx.unsafe(s);
+    for (const t of INVENTORY_TABLES) {
+      await tx.unsafe(`DROP TRIGGER IF EXISTS ${t}_notify ON ${t}`);
+      await tx.unsafe(`CREATE TRIGGER ${t}_notify AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON ${t} FOR EACH STATEMENT EXECUTE FUNCTION fleet_notify()`);
+    }
+    if (!await roleExists(tx, AGENT_GROUP)) await tx.unsafe(`CREATE ROLE ${AGENT_GROUP} NOLOGIN`);
+    if (!await roleExists(tx, DASHBOARD_ROLE)) await tx.unsafe(`CREATE ROLE ${DASHBOARD_ROLE} NOLOGIN`);
+    await tx.unsafe(`GRANT SELECT ON ${INVENTORY_TABLES.join(', ')}, schema_migrations TO ${AGENT_GROUP}, ${DASHBOARD_ROLE}`);
+    await tx.unsafe(`GRANT SELECT ON ${SITE_TABLES.join(', ')} TO ${DASHBOARD_ROLE}`);
+    // agents roll up, upsert job state and prune their own rows: all four, limited by the policy
+    await tx.unsafe(`GRANT SELECT, INSERT, UPDATE, DELETE ON ${SITE_TABLES.join(', ')} TO ${AGENT_GROUP}`);
+    await tx.unsafe(`GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO ${AGENT_GROUP}`);
+    await tx.unsafe(`REVOKE ALL ON FUNCTION hostops_site() FROM PUBLIC`);
+    await tx.unsafe(`GRANT EXECUTE ON FUNCTION hostops_site() TO ${AGENT_GROUP}`);
+    for (const t of SITE_TABLES) {
+      await tx.unsafe(`ALTER TABLE ${t} ENABLE ROW LEVEL SECURITY`);
+      await tx.unsafe(`DROP POLICY IF EXISTS own_site ON ${t}`);
+      await tx.unsafe(`CREATE POLICY own_site ON ${t} TO ${AGENT_GROUP} USING (site = hostops_site()) WITH CHECK (site = hostops_site())`);
+      await tx.unsafe(`DROP POLICY IF EXISTS read_all ON ${t}`);
+      await tx.unsafe(`CREATE POLICY read_all ON ${t} FOR SELECT TO ${DASHBOARD_ROLE} USING (true)`);
+    }
+    // meta holds each site's rollup watermark under "rollup:<site>": an agent keeps only its own
+    await tx.unsafe(`GRANT SELECT, INSERT, UPDATE ON meta TO ${AGENT_GROUP}`);
+    await tx.unsafe('ALTER TABLE meta ENABLE ROW LEVEL SECURITY');
+    await tx.unsafe('DROP POLICY IF EXISTS own_site ON meta');
+    await tx.unsafe(`CREATE POLICY own_site ON meta TO ${AGENT_GROUP} USING (key = 'rollup:' || hostops_site()) WITH CHECK (key = 'rollup:' || hostops_site())`);
+  });
+}
+
+/** Whether this database holds a fleet inventory (any agent's store may be asked). */
+export async function hasFleet(sql: postgres.Sql): Promise<boolean> {
+  const r = await sql.unsafe(`SELECT to_regclass('fleet_sites') IS NOT NULL AS yes`);
+  return Boolean(r[0]?.yes);
+}
