@@ -99,7 +99,9 @@ test('iperf3 -c -P 2 -R against our server', async () => {
 test('iperf3 -c --bidir against our server', async () => {
   const { theirs, ours } = await iperf3AgainstOurs(['--bidir']);
   const o = ours.end as J;
-  assert.equal(o.sum_received.bytes, theirs.end.sum_sent.bytes, 'our server read every byte iperf3 wrote');
+  // both directions share the test's end: what was still in flight at TEST_END is not read by
+  // either implementation, so the forward count is bounded like the others (seen 636 bytes short)
+  delivered(theirs.end.sum_sent.bytes, o.sum_received.bytes, 1, 'iperf3 -c -> our server (--bidir)');
   delivered(o.sum_sent_bidir_reverse.bytes, theirs.end.sum_received_bidir_reverse.bytes, 1, 'our server -> iperf3 -c (--bidir)');
 });
 
