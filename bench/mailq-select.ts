@@ -8,7 +8,8 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { CONF, EXIM, ensureBuilt, benchSpool, timed, paired, hostopsArgv, report, load, indexCache } from '../test/mailq/fixtures/bench-util.js';
+import { CONF, EXIM, ensureBuilt, benchSpool, timed, paired, hostopsArgv, reportLine, load, indexCache } from '../test/mailq/fixtures/bench-util.js';
+import { agree, ratio, verdict } from './bench-util.js';
 
 const N = Number(process.env.MAILQ_BENCH_MESSAGES ?? 100_000);
 const PAIRS = Number(process.env.MAILQ_BENCH_PAIRS ?? 3);
@@ -29,15 +30,18 @@ try {
       () => ours(...crit, '-i'), () => ours(...crit, '-i', '--no-index')]);
     const b = theirs.stdout.toString().trim().split('\n').sort();
     const same = (r: typeof theirs) => { const a = r.stdout.toString().trim().split('\n').sort(); return a.length === b.length && a.every((x, i) => x === b[i]); };
-    report(`select ${crit.join(' ')} (${b.length} ids), index`, indexed, theirs, 'exiqgrep');
-    report(`select ${crit.join(' ')}, --no-index`, full, theirs, 'exiqgrep');
-    console.log(`  same ids: index ${same(indexed) ? 'yes' : 'NO'}, full read ${same(full) ? 'yes' : 'NO'}; peak memory hostops ${(indexed.maxRssKb / 1024).toFixed(0)} / ${(full.maxRssKb / 1024).toFixed(0)} MB`);
+    agree(`select ${crit.join(' ')} (index): the same ${b.length} ids as exiqgrep`, same(indexed), true);
+    agree(`select ${crit.join(' ')} (--no-index): the same ids as exiqgrep`, same(full), true);
+    ratio(() => reportLine(`select ${crit.join(' ')} (${b.length} ids), index`, indexed, theirs, 'exiqgrep'));
+    ratio(() => reportLine(`select ${crit.join(' ')}, --no-index`, full, theirs, 'exiqgrep'));
+    console.log(`  peak memory hostops ${(indexed.maxRssKb / 1024).toFixed(0)} / ${(full.maxRssKb / 1024).toFixed(0)} MB`);
   }
   const [c1, c2] = paired(PAIRS, [() => timed(['/usr/sbin/exiqgrep', '-E', wrapper, '-f', 'news', '-c']),
     () => ours('-f', 'news', '-c')]);
-  report('count matches -f news -c', c2, c1, 'exiqgrep');
-  console.log(`  same output: ${c1.stdout.equals(c2.stdout) ? 'yes' : 'NO'} (${c2.stdout.toString().trim()})`);
+  agree('count matches -f news -c: the same line as exiqgrep -c', c2.stdout.toString().trim(), c1.stdout.toString().trim());
+  ratio(() => reportLine('count matches -f news -c', c2, c1, 'exiqgrep'));
 } finally {
   fs.rmSync(tmp, { recursive: true, force: true });
   cache.cleanup();
 }
+verdict();

@@ -9,7 +9,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { generateMainlog } from '../test/mailq/fixtures/gen-mainlog.js';
-import { OUT, ensureBuilt, timed, paired, hostopsArgv, report, load } from '../test/mailq/fixtures/bench-util.js';
+import { OUT, ensureBuilt, timed, paired, hostopsArgv, reportLine, load } from '../test/mailq/fixtures/bench-util.js';
+import { agree, ratio, verdict } from './bench-util.js';
 
 const MB = Number(process.env.MAILQ_BENCH_LOG_MB ?? 1024);
 const log = path.join(OUT, `mainlog-${MB}m`);
@@ -42,11 +43,15 @@ const check = (r: typeof fast) => {
 };
 const a = check(fast);
 const b = check(full);
-report('sources --scripts-only vs seed pipeline', fast, seed, 'seed');
-console.log(`  same counts per directory: ${a.same ? 'yes' : 'NO'} (${seedCounts.size} directories; the seed also counted ${falsePositives} lines that merely contain "cwd"); peak memory ${(fast.maxRssKb / 1024).toFixed(0)} MB`);
-report('sources (full report) vs seed pipeline', full, seed, 'seed');
-console.log(`  same counts per directory: ${b.same ? 'yes' : 'NO'}; ${b.j.messages} arrivals, ${b.j.recipients} recipients, ` +
+agree(`sources --scripts-only: the seed's count for each of its ${seedCounts.size} directories`, a.same, true);
+agree('sources (full report): the same counts per directory', b.same, true);
+ratio(() => reportLine('sources --scripts-only vs seed pipeline', fast, seed, 'seed'));
+console.log(`  (the seed also counted ${falsePositives} lines that merely contain "cwd"); peak memory ${(fast.maxRssKb / 1024).toFixed(0)} MB`);
+ratio(() => reportLine('sources (full report) vs seed pipeline', full, seed, 'seed'));
+console.log(`  ${b.j.messages} arrivals, ${b.j.recipients} recipients, ` +
   `${b.j.authUsers.length} AUTH users, ${b.j.hourly.length} hours; peak memory ${(full.maxRssKb / 1024).toFixed(0)} MB`);
 // the C scanner against the JS one (HOSTOPS_MAILQ_NATIVE=0) on the whole log: the same report
 const js = timed(hostopsArgv(...args), { env: { HOSTOPS_MAILQ_NATIVE: '0' } });
-console.log(`  full report identical to the JS scanner's: ${js.stdout.equals(full.stdout) ? 'yes' : 'NO'} (JS scanner: ${js.seconds.toFixed(3)} s wall, ${js.cpuSeconds.toFixed(2)} s CPU)`);
+agree("full report identical to the JS scanner's", js.stdout.equals(full.stdout), true);
+console.log(`  (JS scanner: ${js.seconds.toFixed(3)} s wall, ${js.cpuSeconds.toFixed(2)} s CPU)`);
+verdict();
