@@ -202,9 +202,10 @@ export function register(program: Command): void {
       .argument('[ids...]', 'message ids (acted on directly)')
       .option('--yes', 'act on the selection (default: only show what would be touched)')
       .option('--all', 'select every message on the queue')
-      .option('--batch <n>', 'ids per exim invocation', '100')
+      .option('--batch <n>', 'ids per exim invocation (default: as many as fit a 128 KB command line, as xargs does)')
+      .option('--jobs <n>', 'exim processes at once, each on its own ids (default 2; 1 for deliver)')
       .option('--audit-log <file>', 'audit log (default $HOSTOPS_AUDIT_LOG or /var/log/hostops/audit.log)')
-      .action(async (ids: string[], o: CommonOpts & SelectOpts & { yes?: boolean; all?: boolean; batch: string; auditLog?: string }) => {
+      .action(async (ids: string[], o: CommonOpts & SelectOpts & { yes?: boolean; all?: boolean; batch?: string; jobs?: string; auditLog?: string }) => {
         const sel = selectionOf(o);
         const bySelection = !isEmptySelection(sel) || o.all;
         if (ids.length && bySelection) throw usageError('MAILQ_BAD_SELECTION', 'give message ids or a selection, not both');
@@ -227,12 +228,14 @@ export function register(program: Command): void {
           }
         } else assertMessageIds(ids);
         const [{ progress }, { runAction }] = await Promise.all([import('../lib/progress.js'), import('../mailq/actions.js')]);
-        const bar = progress(name, targets.length, !o.json && targets.length > Number(o.batch));
+        const bar = progress(name, targets.length, !o.json && targets.length > 100);
         let ticked = 0;
         const results = await runAction(name, targets, {
-          exim: o.exim, eximArgs: eximArgs(o), batchSize: Math.max(1, Number(o.batch) || 100), auditLog: o.auditLog,
+          exim: o.exim, eximArgs: eximArgs(o), auditLog: o.auditLog,
+          batchSize: o.batch === undefined ? undefined : Math.max(1, Number(o.batch) || 100),
+          jobs: o.jobs === undefined ? undefined : Math.max(1, Number(o.jobs) || 1),
           selection: bySelection ? { ...sel, all: o.all || undefined } : undefined,
-          onBatch: (d) => { bar.tick(d - ticked); ticked = d; },
+          onProgress: (d) => { bar.tick(d - ticked); ticked = d; },
         });
         bar.stop();
         const bad = results.filter((r) => r.status !== 'done' && r.status !== 'noop');
