@@ -6,7 +6,7 @@
  * ratio is printed: both removed the same number of messages (more than none), the ids left on
  * the two spools are the same set, and both mainlogs hold the same `<id> removed by root` and
  * `<id> Completed` records. Any mismatch exits 1.
- * Each round builds two fresh queues; ours runs first in odd rounds, the pipeline in even ones.
+ * Each round builds two fresh queues (then sync); who runs first alternates from round to round.
  * Run: node --import tsx bench/mailq-rm.ts   (MAILQ_BENCH_MESSAGES=100000, MAILQ_BENCH_ROUNDS=1;
  * MAILQ_BENCH_KEEP=1 leaves the last two spools under bench/out/ to look at)
  */
@@ -49,6 +49,7 @@ const med = (xs: number[]) => { const a = [...xs].sort((x, y) => x - y); return 
 const median = (rs: Run[]): Run => ({ ...rs[rs.length - 1], seconds: med(rs.map((r) => r.seconds)), cpuSeconds: med(rs.map((r) => r.cpuSeconds)) });
 
 let failed = false;
+let turn = 0; // who goes first alternates across all rounds of all cases
 console.log(`load average: ${load()} (2 cores shared with other work; ${ROUNDS} round(s) per case, fresh queues of ${N} each)`);
 for (const c of [
   { name: 'by sender (a fifth of the queue)', ours: ['-f', '@bulk[0-5]\\.'], awk: 'tolower($4) ~ /@bulk[0-5]\\./' },
@@ -60,6 +61,8 @@ for (const c of [
     const now = Math.floor(Date.now() / 1000); // the ids encode it: the same for both copies
     const a = freshQueue('hostops', now);
     const b = freshQueue('pipeline', now);
+    // the new files reach the disk before either run: neither pays for the other's writeback
+    execFileSync('sync');
     const before = idsOn(a).size;
     const audit = path.join(OUT, 'rm-audit.log');
     const runOurs = () => timed(hostopsArgv('mailq', 'rm', '--spool', a, '-C', CONF, '-D', `SPOOL=${a}`, ...c.ours, '--yes', '--audit-log', audit));
@@ -67,7 +70,7 @@ for (const c of [
     const runTheirs = () => timed(['sh', '-c', `${e} -bp | awk '${c.awk} {print $3}' | xargs ${e} -Mrm > /dev/null`]);
     let o: Run;
     let t: Run;
-    if (round % 2 === 0) { o = runOurs(); t = runTheirs(); } else { t = runTheirs(); o = runOurs(); }
+    if (turn++ % 2 === 0) { o = runOurs(); t = runTheirs(); } else { t = runTheirs(); o = runOurs(); }
     const leftA = idsOn(a);
     const leftB = idsOn(b);
     const removedA = before - leftA.size;
