@@ -228,7 +228,8 @@ export function register(program: Command): void {
           }
         } else assertMessageIds(ids);
         const [{ progress }, { runAction }] = await Promise.all([import('../lib/progress.js'), import('../mailq/actions.js')]);
-        const bar = progress(name, targets.length, !o.json && targets.length > 100);
+        // on a terminal only: nothing is drawn when the output is piped or --json
+        const bar = progress(name, targets.length, !o.json && Boolean(process.stdout.isTTY) && targets.length > 100);
         let ticked = 0;
         const results = await runAction(name, targets, {
           exim: o.exim, eximArgs: eximArgs(o), auditLog: o.auditLog,

@@ -89,3 +89,22 @@ test('runAction reports progress per exim answer line, up to the total', async (
   assert.equal(seen.at(-1), 5);
   assert.ok(seen.every((d, i) => i === 0 || d >= seen[i - 1]));
 });
+
+test('a progress bar is drawn on a terminal (and only there) while exim removes a large selection', async () => {
+  const { generateSpool } = await import('./fixtures/gen-spool.js');
+  const { execFileSync, spawnSync } = await import('node:child_process');
+  const { ROOT } = await import('./helpers.js');
+  const dir = fs.mkdtempSync(path.join(sp.dir, 'tty-'));
+  generateSpool(dir, { count: 300 });
+  execFileSync('chown', ['-R', 'Debian-exim:Debian-exim', dir]);
+  const args = ['mailq', 'rm', '--spool', dir, '-C', CONF, '-D', `SPOOL=${dir}`, '--audit-log', audit, '--all', '--yes'];
+  const cmd = [process.execPath, path.join(ROOT, 'bin', 'hostops.js'), ...args].map((a) => `'${a}'`).join(' ');
+  const env = { ...process.env };
+  delete env.CI;
+  // script(1) gives the command a pseudo-terminal for stdout and stderr
+  const r = spawnSync('script', ['-qec', cmd, '/dev/null'], { encoding: 'latin1', env });
+  assert.equal(r.status, 0, r.stdout);
+  assert.match(r.stdout, /rm \[[^\]]*\] 100% 300\/300/);
+  assert.match(r.stdout, /300 of 300 message\(s\) removed/);
+  assert.equal(fs.readdirSync(path.join(dir, 'input')).length, 0);
+});
