@@ -139,8 +139,9 @@ export async function runAction(action: ActionName, ids: string[], opts: ActionO
   let next = 0;
   let finished = 0;
   let answered = 0;
+  let stop = false; // an audit record that cannot be written stops every job before its next batch
   const worker = async () => {
-    while (next < batches.length) {
+    while (next < batches.length && !stop) {
       const k = next++;
       const batch = batches[k];
       const argv = [...(opts.eximArgs ?? []), FLAG[action], ...batch];
@@ -157,17 +158,25 @@ export async function runAction(action: ActionName, ids: string[], opts: ActionO
         res = batch.map((id) => ({ id, status: 'failed' as const, detail: (e as Error).message }));
       }
       if (lines < batch.length) { answered += batch.length - lines; opts.onProgress?.(answered, ids.length); }
-      writeAudit(fd, {
-        action, ids: batch, exim, argv, selection: opts.selection,
-        results: Object.fromEntries(res.map((r) => [r.id, r.status])),
-      });
+      try {
+        writeAudit(fd, {
+          action, ids: batch, exim, argv, selection: opts.selection,
+          results: Object.fromEntries(res.map((r) => [r.id, r.status])),
+        });
+      } catch (e) {
+        stop = true;
+        throw e;
+      }
       results[k] = res;
       finished += batch.length;
       opts.onBatch?.(finished, ids.length);
     }
   };
   try {
-    await Promise.all(Array.from({ length: Math.min(jobs, batches.length) }, worker));
+    // every job is waited for (the audit file stays open until the last exim has answered)
+    const done = await Promise.allSettled(Array.from({ length: Math.min(jobs, batches.length) }, worker));
+    const failed = done.find((d) => d.status === 'rejected');
+    if (failed) throw (failed as PromiseRejectedResult).reason;
   } finally {
     fs.closeSync(fd);
   }

@@ -108,3 +108,14 @@ test('a progress bar is drawn on a terminal (and only there) while exim removes 
   assert.match(r.stdout, /300 of 300 message\(s\) removed/);
   assert.equal(fs.readdirSync(path.join(dir, 'input')).length, 0);
 });
+
+test('when an audit record cannot be written, no job starts another batch', async () => {
+  const ids = Array.from({ length: 10 }, (_, i) => sp.inject('full@bulk.example', ['x@example.net'], `Subject: f${i}\n`));
+  // /dev/full opens for appending but every write fails with ENOSPC
+  await assert.rejects(runAction('freeze', ids, { eximArgs: ['-C', CONF, `-DSPOOL=${sp.dir}`], auditLog: '/dev/full', batchSize: 2, jobs: 2 }),
+    /ENOSPC|no space/i);
+  // nothing may still be running once runAction has answered: give a stray job time to show
+  await new Promise((r) => setTimeout(r, 3000));
+  const frozen = ids.filter((id) => /\n-frozen \d+\n/.test(fs.readFileSync(sp.file(id, '-H'), 'latin1')));
+  assert.ok(frozen.length > 0 && frozen.length <= 4, `${frozen.length} frozen: only the two batches already running`);
+});
