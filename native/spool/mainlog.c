@@ -44,6 +44,9 @@ typedef struct {
   double lines, messages, recipients, unknownRecipients, inbound, cwdLines, spoolCwdLines, garbage;
   sample_t samples[MAXSAMPLES];
   int nsamples;
+  double truncated; /* cwd= lines without " N args: " (cut off) */
+  sample_t tsamples[MAXSAMPLES];
+  int ntsamples;
   char first[19];
   int hasFirst;
   char last[19];
@@ -191,14 +194,20 @@ static int is_submission(const char *a, long n) {
 static void do_cwd(ml_t *m, const char *s, long len, long a, long q) {
   m->cwdLines++;
   long args = find(s, len, " args: ", 7, a);
-  long end;
   if (args == -1 || args > q) {
-    end = findc(s, len, ' ', a);
-    if (end == -1 || end > q) end = q;
-  } else {
-    end = args - 1;
-    while (end > a && isD(AT(end))) end--;
+    /* cut off before " N args: ": reported apart, its directory may be cut too */
+    m->truncated++;
+    if (m->ntsamples < m->maxSamples) {
+      sample_t *g = &m->tsamples[m->ntsamples++];
+      g->line = m->lines;
+      long l = q - (a - 4) < 200 ? q - (a - 4) : 200;
+      g->len = (uint32_t)l;
+      memcpy(g->text, s + a - 4, (size_t)l);
+    }
+    return;
   }
+  long end = args - 1;
+  while (end > a && isD(AT(end))) end--;
   const char *dir = s + a;
   long dl = end - a;
   if (dl < 0) dl = 0; /* slice(a, end) with end < a is empty */
@@ -206,17 +215,11 @@ static void do_cwd(ml_t *m, const char *s, long len, long a, long q) {
     long sl = (long)m->spoolLens[i];
     if (dl >= sl && memcmp(dir, m->spoolDirs[i], (size_t)sl) == 0 && (dl == sl || dir[sl] == '/')) { m->spoolCwdLines++; return; }
   }
-  int sub = (args == -1 || args > q) ? 1 : is_submission(s + args + 7, q - (args + 7));
+  int sub = is_submission(s + args + 7, q - (args + 7));
   row_t *r = lookup(m, T_CWDS, dir, (size_t)dl);
   if (!r) return;
   r->a++;
   if (sub) r->b++; else r->c++;
-}
-
-/* JS string comparison of a 13-char hour with a 19-char stamp ("<" with prefix rule). */
-static int hour_lt_stamp(const char *h, const char *st) {
-  int c = memcmp(h, st, 13);
-  return c < 0 || c == 0; /* equal prefix: the shorter string is smaller */
 }
 
 static void do_arrival(ml_t *m, const char *s, long p, long a, long q) {
@@ -275,13 +278,13 @@ static void do_arrival(ml_t *m, const char *s, long p, long a, long q) {
     row_t *x = lookup(m, T_HOURLY, m->hour, 13);
     if (!x) return;
     m->hourIdx = (size_t)(x - m->t[T_HOURLY].rows);
-    if (!m->hasFirst || hour_lt_stamp(m->hour, m->first)) { memcpy(m->first, s + p, 19); m->hasFirst = 1; }
   }
   row_t *hc = &m->t[T_HOURLY].rows[m->hourIdx];
   hc->a++;
   hc->b += rc;
-  memcpy(m->last, s + p, 19);
-  m->hasLast = 1;
+  /* earliest and latest time seen, not the first and last lines */
+  if (!m->hasFirst || memcmp(s + p, m->first, 19) < 0) { memcpy(m->first, s + p, 19); m->hasFirst = 1; }
+  if (!m->hasLast || memcmp(s + p, m->last, 19) > 0) { memcpy(m->last, s + p, 19); m->hasLast = 1; }
 }
 
 static void feed(ml_t *m, const char *s, long len) {
@@ -436,6 +439,7 @@ napi_value ml_result(napi_env env, napi_callback_info info) {
   set_num(env, o, "cwdLines", m->cwdLines);
   set_num(env, o, "spoolCwdLines", m->spoolCwdLines);
   set_num(env, o, "garbage", m->garbage);
+  set_num(env, o, "truncated", m->truncated);
   if (m->hasFirst) { napi_create_string_latin1(env, m->first, 19, &v); napi_set_named_property(env, o, "first", v); }
   if (m->hasLast) { napi_create_string_latin1(env, m->last, 19, &v); napi_set_named_property(env, o, "last", v); }
   napi_value arr;
@@ -449,6 +453,16 @@ napi_value ml_result(napi_env env, napi_callback_info info) {
     napi_set_element(env, arr, (uint32_t)i, g);
   }
   napi_set_named_property(env, o, "garbageSamples", arr);
+  napi_create_array_with_length(env, (size_t)m->ntsamples, &arr);
+  for (int i = 0; i < m->ntsamples; i++) {
+    napi_value g;
+    napi_create_object(env, &g);
+    set_num(env, g, "line", m->tsamples[i].line);
+    napi_create_string_latin1(env, m->tsamples[i].text, m->tsamples[i].len, &v);
+    napi_set_named_property(env, g, "text", v);
+    napi_set_element(env, arr, (uint32_t)i, g);
+  }
+  napi_set_named_property(env, o, "truncatedSamples", arr);
   for (int ti = 0; ti < NTABLES; ti++) {
     table_t *t = &m->t[ti];
     int w = ti == T_CWDS ? 4 : 3;

@@ -203,10 +203,11 @@ export function register(program: Command): void {
       .argument('[ids...]', 'message ids (acted on directly)')
       .option('--yes', 'act on the selection (default: only show what would be touched)')
       .option('--all', 'select every message on the queue (except those whose -H cannot be read)')
-      .option('--batch <n>', 'ids per exim invocation', '100')
+      .option('--batch <n>', 'ids per exim invocation (default: as many as fit a 128 KB command line, as xargs does)')
+      .option('--jobs <n>', 'exim processes at once, each on its own ids (default 2; 1 for deliver)')
       .option('--audit-log <file>', 'audit log (default $HOSTOPS_AUDIT_LOG or /var/log/hostops/audit.log)');
     if (name === 'rm') cmd.option('--include-unreadable', 'also remove the messages whose -H file cannot be read (no selection matches them)');
-    cmd.action(async (ids: string[], o: CommonOpts & SelectOpts & { yes?: boolean; all?: boolean; batch: string; auditLog?: string; includeUnreadable?: boolean }) => {
+    cmd.action(async (ids: string[], o: CommonOpts & SelectOpts & { yes?: boolean; all?: boolean; batch?: string; jobs?: string; auditLog?: string; includeUnreadable?: boolean }) => {
         const sel = selectionOf(o);
         const bySelection = !isEmptySelection(sel) || o.all;
         if (ids.length && bySelection) throw usageError('MAILQ_BAD_SELECTION', 'give message ids or a selection, not both');
@@ -238,12 +239,15 @@ export function register(program: Command): void {
           }
         } else assertMessageIds(ids);
         const [{ progress }, { runAction }] = await Promise.all([import('../lib/progress.js'), import('../mailq/actions.js')]);
-        const bar = progress(name, targets.length, !o.json && targets.length > Number(o.batch));
+        // on a terminal only: nothing is drawn when the output is piped or --json
+        const bar = progress(name, targets.length, !o.json && Boolean(process.stdout.isTTY) && targets.length > 100);
         let ticked = 0;
         const results = await runAction(name, targets, {
-          exim: o.exim, eximArgs: eximArgs(o), batchSize: Math.max(1, Number(o.batch) || 100), auditLog: o.auditLog,
+          exim: o.exim, eximArgs: eximArgs(o), auditLog: o.auditLog,
+          batchSize: o.batch === undefined ? undefined : Math.max(1, Number(o.batch) || 100),
+          jobs: o.jobs === undefined ? undefined : Math.max(1, Number(o.jobs) || 1),
           selection: bySelection ? { ...sel, all: o.all || undefined } : undefined,
-          onBatch: (d) => { bar.tick(d - ticked); ticked = d; },
+          onProgress: (d) => { bar.tick(d - ticked); ticked = d; },
         });
         bar.stop();
         const bad = results.filter((r) => r.status !== 'done' && r.status !== 'noop');

@@ -11,6 +11,7 @@ interface NativeResult {
   lines: number; messages: number; recipients: number; unknownRecipients: number; inbound: number;
   cwdLines: number; spoolCwdLines: number; garbage: number; first?: string; last?: string;
   garbageSamples: { line: number; text: string }[];
+  truncated: number; truncatedSamples: { line: number; text: string }[];
   hourly: (string | number)[]; senders: (string | number)[]; authUsers: (string | number)[];
   localUsers: (string | number)[]; clientIps: (string | number)[]; smtpIps: (string | number)[];
   cwds: (string | number)[];
@@ -57,6 +58,8 @@ export class NativeMainlogScanner {
     if (r.first !== undefined) st.first = r.first;
     if (r.last !== undefined) st.last = r.last;
     st.garbageSamples = r.garbageSamples.map((g) => ({ line: g.line, text: own(printable(g.text)) }));
+    st.truncated = r.truncated;
+    st.truncatedSamples = r.truncatedSamples.map((g) => ({ line: g.line, text: own(printable(g.text)) }));
     const counts = (flat: (string | number)[], into: Map<string, Count>) => {
       for (let i = 0; i < flat.length; i += 3) into.set(flat[i] as string, { messages: flat[i + 1] as number, recipients: flat[i + 2] as number });
     };

@@ -145,6 +145,7 @@ export function combineRanges(parts: ScanState[]): ScanState {
   let before = 0;
   for (const p of parts) {
     for (const g of p.garbageSamples) g.line += before;
+    for (const g of p.truncatedSamples) g.line += before;
     before += p.lines;
     mergeState(total, p);
   }

@@ -20,6 +20,10 @@ export interface ScanState {
   spoolCwdLines: number;
   garbage: number;
   garbageSamples: { line: number; text: string }[];
+  /** cwd= lines cut off before their ` N args:` part (a log ending mid-line): no directory is trusted. */
+  truncated: number;
+  truncatedSamples: { line: number; text: string }[];
+  /** Earliest and latest arrival time stamps (not the first and last arrival lines). */
   first?: string;
   last?: string;
   hourly: Map<string, Count>;
@@ -45,7 +49,7 @@ export interface ScanOptions {
 
 export function newState(): ScanState {
   return { lines: 0, messages: 0, recipients: 0, unknownRecipients: 0, inbound: 0, cwdLines: 0, spoolCwdLines: 0, garbage: 0,
-    garbageSamples: [], hourly: new Map(), senders: new Map(), authUsers: new Map(), localUsers: new Map(),
+    garbageSamples: [], truncated: 0, truncatedSamples: [], hourly: new Map(), senders: new Map(), authUsers: new Map(), localUsers: new Map(),
     clientIps: new Map(), smtpIps: new Map(), cwds: new Map() };
 }
 
@@ -93,8 +97,6 @@ export class MainlogScanner {
   readonly st: ScanState;
   private hour = '';
   private hourCount: Count = { messages: 0, recipients: 0 };
-  private lastS = '';
-  private lastAt = -1;
 
   constructor(private readonly o: ScanOptions, st?: ScanState) {
     this.st = st ?? newState();
@@ -137,7 +139,6 @@ export class MainlogScanner {
       }
       p = q + 1;
     }
-    if (this.lastAt !== -1) { st.last = own(this.lastS.slice(this.lastAt, this.lastAt + 19)); this.lastAt = -1; this.lastS = ''; }
   }
 
   private garbage(s: string, p: number, q: number): void {
@@ -150,19 +151,20 @@ export class MainlogScanner {
     const st = this.st;
     st.cwdLines++;
     const args = s.indexOf(' args: ', a);
-    let end: number;
     if (args === -1 || args > q) {
-      end = s.indexOf(' ', a);
-      if (end === -1 || end > q) end = q;
-    } else {
-      end = args - 1;
-      while (end > a && isD(s.charCodeAt(end))) end--;
+      // exim always writes "cwd=DIR N args: ...": without it the line was cut (a log that ends
+      // mid-line), and DIR may be cut too, so it is reported apart, not counted as a directory
+      st.truncated++;
+      if (st.truncatedSamples.length < (this.o.maxSamples ?? 20)) st.truncatedSamples.push({ line: st.lines, text: own(printable(s.slice(a - 4, Math.min(q, a + 196)))) });
+      return;
     }
+    let end = args - 1;
+    while (end > a && isD(s.charCodeAt(end))) end--;
     const dir = s.slice(a, end);
     for (const sp of this.o.spoolDirs) {
       if (dir === sp || dir.startsWith(sp + '/')) { st.spoolCwdLines++; return; }
     }
-    const sub = args === -1 || args > q ? true : isSubmission(s.slice(args + 7, q));
+    const sub = isSubmission(s.slice(args + 7, q));
     const c = st.cwds.get(dir);
     if (c) { c.invocations++; if (sub) c.submissions++; else c.admin++; }
     else st.cwds.set(own(dir), { invocations: 1, submissions: sub ? 1 : 0, admin: sub ? 0 : 1 });
@@ -225,12 +227,13 @@ export class MainlogScanner {
       let c = st.hourly.get(this.hour);
       if (!c) { c = { messages: 0, recipients: 0 }; st.hourly.set(this.hour, c); }
       this.hourCount = c;
-      if (st.first === undefined || this.hour < st.first) st.first = own(s.slice(p, p + 19));
     }
     this.hourCount.messages++;
     this.hourCount.recipients += rc;
-    this.lastAt = p;
-    this.lastS = s;
+    // the window is the earliest and latest time seen: logs are not always in time order
+    // (merged, rotated by hand, a clock set back)
+    if (st.first === undefined || cmpStamp(s, p, st.first) < 0) st.first = own(s.slice(p, p + 19));
+    if (st.last === undefined || cmpStamp(s, p, st.last) > 0) st.last = own(s.slice(p, p + 19));
   }
 }
 
@@ -239,6 +242,8 @@ export function mergeState(a: ScanState, b: ScanState, maxSamples = 20): ScanSta
   a.lines += b.lines; a.messages += b.messages; a.recipients += b.recipients; a.unknownRecipients += b.unknownRecipients; a.inbound += b.inbound;
   a.cwdLines += b.cwdLines; a.spoolCwdLines += b.spoolCwdLines; a.garbage += b.garbage;
   for (const g of b.garbageSamples) if (a.garbageSamples.length < maxSamples) a.garbageSamples.push(g);
+  a.truncated += b.truncated;
+  for (const g of b.truncatedSamples) if (a.truncatedSamples.length < maxSamples) a.truncatedSamples.push(g);
   if (b.first !== undefined && (a.first === undefined || b.first < a.first)) a.first = b.first;
   if (b.last !== undefined && (a.last === undefined || b.last > a.last)) a.last = b.last;
   for (const k of ['hourly', 'senders', 'authUsers', 'localUsers', 'clientIps', 'smtpIps'] as const) {

@@ -10,6 +10,13 @@ export function formatSources(r: SourcesReport, opts: { hourly?: boolean } = {})
   out += `${r.messages} messages received (${r.inbound} inbound from other hosts, not counted per sender), ${r.recipients} recipients` +
     (r.unknownRecipients ? ` (${r.unknownRecipients} arrivals without a recipient list: +received_recipients is off)` : '') + '\n';
   if (!r.argumentsLogging) out += `\nNOTE: ${r.argumentsHint}\n`;
+  else if (!r.scripts.length) {
+    // say why the scripts table is missing instead of leaving it out silently
+    out += r.spoolReexecs
+      ? `\nScripts: none. All ${r.spoolReexecs} cwd= line(s) are exim's own re-executions from the spool directory ` +
+        '(deliveries and queue runs such as -Mc, not submissions): nothing here was sent by a script or a user command.\n'
+      : '\nScripts: none. No complete cwd= line was found.\n';
+  }
   if (r.scripts.length) {
     out += `\nScripts and directories that ran exim (cwd=; ${r.spoolReexecs} spool re-executions by exim itself left out)\n`;
     out += `${'submits'.padStart(8)} ${'other'.padStart(6)} ${'queued'.padStart(7)}  cwd\n`;
@@ -40,6 +47,10 @@ export function formatSources(r: SourcesReport, opts: { hourly?: boolean } = {})
   if (opts.hourly !== false && r.hourly.length) {
     out += '\nPer hour\n        hour  messages    rcpts\n';
     for (const h of r.hourly) out += `${h.hour}h ${n(h.messages, 9)} ${n(h.recipients)}\n`;
+  }
+  if (r.truncated) {
+    out += `\n${r.truncated} cwd= line(s) were cut off before their "N args:" part (not counted as script directories):\n`;
+    for (const g of r.truncatedSamples) out += `  ${g.file}:${g.line}: ${g.text}\n`;
   }
   if (r.garbage) {
     out += `\n${r.garbage} line(s) were not exim log lines (skipped):\n`;

@@ -75,6 +75,9 @@ export interface SourcesReport {
   hourly: { hour: string; messages: number; recipients: number }[];
   garbage: number;
   garbageSamples: { file: string; line: number; text: string }[];
+  /** cwd= lines cut off before ` N args:` (not counted as script directories); first 20 listed. */
+  truncated: number;
+  truncatedSamples: { file: string; line: number; text: string }[];
 }
 
 export const ARGUMENTS_HINT = 'no cwd= lines found: the `arguments` log selector is off (Debian default), so ' +
@@ -166,6 +169,7 @@ export async function sources(opts: SourcesOptions): Promise<SourcesReport> {
   const total = newState();
   const files: SourcesReport['files'] = [];
   const samples: SourcesReport['garbageSamples'] = [];
+  const cut: SourcesReport['truncatedSamples'] = [];
   if (opts.logs.length === 0) {
     throw new HostopsError('MAILQ_NO_LOG', 'no exim mainlog found', { exitCode: 3, hint: 'pass --log <file> (Debian: /var/log/exim4/mainlog, cPanel: /var/log/exim_mainlog)' });
   }
@@ -180,6 +184,8 @@ export async function sources(opts: SourcesOptions): Promise<SourcesReport> {
     files.push({ path: f, lines: st.lines, garbage: st.garbage });
     for (const g of st.garbageSamples) if (samples.length < 20) samples.push({ file: f, line: g.line, text: g.text });
     st.garbageSamples = [];
+    for (const g of st.truncatedSamples) if (cut.length < 20) cut.push({ file: f, line: g.line, text: g.text });
+    st.truncatedSamples = [];
     mergeState(total, st);
   }
   if (files.every((f) => f.error)) {
@@ -246,5 +252,7 @@ export async function sources(opts: SourcesOptions): Promise<SourcesReport> {
     hourly: [...total.hourly].sort((a, b) => (a[0] < b[0] ? -1 : 1)).map(([hour, c]) => ({ hour, ...c })),
     garbage: total.garbage,
     garbageSamples: samples,
+    truncated: total.truncated,
+    truncatedSamples: cut,
   };
 }

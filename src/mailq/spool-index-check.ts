@@ -8,6 +8,8 @@ import path from 'node:path';
 /** Bump when what is stored, or how the spool is parsed or shown, changes. */
 export const INDEX_VERSION = 1;
 export const RACY_MS = 2000;
+/** A busy spool's index is rewritten once more than this many messages had to be read (spool-index-busy.ts). */
+export const REWRITE_AT = 2000;
 const SUBDIRS = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
 
 export interface DirState { name: string; ino: string; mtime: string; ctime: string; racy: boolean }

@@ -19,7 +19,7 @@
  */
 import path from 'node:path';
 import { IndexFile, indexPath, indexDir, writeIndexFile, pruneIndexes, type ColumnData } from './spool-index-file.js';
-import { INDEX_VERSION, RACY_MS, dirStates, dirsUnchanged, realInput, type DirState, type IndexHeader } from './spool-index-check.js';
+import { INDEX_VERSION, RACY_MS, REWRITE_AT, dirStates, dirsUnchanged, realInput, type DirState, type IndexHeader } from './spool-index-check.js';
 import { ChunkSink, readEntryInto, type ChunkRequest, type ChunkResult } from './spool-chunk.js';
 import { formatAge, hasAge } from './bp-format.js';
 import { spoolAddon, type SpoolAddon, type SpoolScan } from './spool-addon.js';
@@ -38,7 +38,7 @@ const ERR_KINDS = [undefined, 'envelope', 'header', 'read'] as const;
 // which optional fields are present (undefined and '' differ for selection)
 const HAS_AUTH = 1, HAS_LOGIN = 2;
 /** hasAge() for a row's flags (no error, or a header error): its -bp text starts with AGE_SLOT. */
-const aged = (f: number): boolean => { const k = (f >> ERR_SHIFT) & 3; return k === 0 || k === 2; };
+export const aged = (f: number): boolean => { const k = (f >> ERR_SHIFT) & 3; return k === 0 || k === 2; };
 
 /**
  * A column of latin1 strings: the bytes one after another, and n+1 offsets. Strings are copied
@@ -112,7 +112,7 @@ export class IndexBuilder {
 
   /** Whether an index of `total` rows, `fresh` of them parsed in this run, is worth writing (see save). */
   worthWriting(fresh: number, total: number): boolean {
-    return !this.dirs.some((d) => d.racy) || fresh * 10 >= total;
+    return !this.dirs.some((d) => d.racy) || fresh * 10 >= total || fresh > REWRITE_AT;
   }
 
   /** Nothing more is collected and nothing is written. */

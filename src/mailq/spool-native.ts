@@ -56,7 +56,7 @@ export function nativeCount(a: SpoolAddon, spool: string): number {
 const ERRNO_CODE: string[] = [];
 for (const [code, n] of Object.entries(os.constants.errno)) ERRNO_CODE[n] ??= code;
 
-function errnoError(n: number): NodeJS.ErrnoException {
+export function errnoError(n: number): NodeJS.ErrnoException {
   const e = new Error(ERRNO_CODE[n] ?? `errno ${n}`) as NodeJS.ErrnoException;
   e.code = ERRNO_CODE[n];
   e.errno = n;

@@ -11,6 +11,7 @@ import { needsHeaders, needsFields, type Selection } from './select.js';
 import { IndexBuilder, countFromIndex, listFromIndex, indexNote, openIndex, reuseRows, type IndexView } from './spool-index.js';
 import type { QueueMessage } from './types.js';
 import { spoolAddon, readQueueNative } from './spool-native.js';
+import { listBusy } from './spool-index-busy.js';
 
 export interface ReadQueueOptions {
   select?: Selection;
@@ -80,6 +81,9 @@ export async function readQueueChunks(spool: string, mode: ChunkRequest['mode'],
         const r = await listFromIndex(view, input, mode, now, opts.select);
         if (typeof r !== 'string') { indexNote('used'); return [r]; }
         indexNote(`not used as it is: ${r}`);
+        const b = await listBusy(native, view, spool, mode, now, opts.select);
+        if (typeof b !== 'string') return [b];
+        indexNote(`busy-spool path not taken: ${b}`);
       }
       const builder = useIndex ? IndexBuilder.start(input) : null;
       const v = view;

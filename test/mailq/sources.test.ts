@@ -145,3 +145,70 @@ test('a truncated .gz log: what could be read is counted and the error is report
   assert.equal(j.garbageSamples[0].file, f);
   assert.match(j.garbageSamples[0].text, /gzip error/);
 });
+
+/** The real exim mainlog lines of this file's spool: arrivals and cwd= lines as exim wrote them. */
+const realLines = () => fs.readFileSync(log, 'latin1').split('\n').filter((l) => l.length);
+const bothScanners = (...a: string[]) => {
+  const n = run(...a);
+  assert.equal(n.status, 0, n.stderr);
+  const js = hostops(['mailq', 'sources', '--spool', sp.dir, '-C', '/etc/exim4/hostops-test.conf', '-D', `SPOOL=${sp.dir}`, ...a],
+    { HOSTOPS_MAILQ_NATIVE: '0' });
+  assert.equal(js.stdout, n.stdout, 'the C and JS scanners give the same report');
+  return n;
+};
+
+test('the arrivals window is the earliest and latest time seen, not the first and last arrival lines', () => {
+  // real arrival lines re-stamped out of order, as in Exim's own test-suite logs (1999 and 2017 mixed)
+  const arrivals = realLines().filter((l) => / <= /.test(l)).map((l) => l.slice(20));
+  assert.ok(arrivals.length >= 3);
+  const f = path.join(sp.dir, 'unordered.log');
+  fs.writeFileSync(f, [`1999-03-02 09:44:33 ${arrivals[0]}`, `2017-07-30 18:51:05 ${arrivals[1]}`, `1999-03-02 09:44:34 ${arrivals[2]}`].join('\n') + '\n');
+  const r = bothScanners('--log', f, '--json', '--no-queue');
+  const j = JSON.parse(r.stdout);
+  assert.equal(j.window.first, '1999-03-02 09:44:33');
+  assert.equal(j.window.last, '2017-07-30 18:51:05');
+  assert.deepEqual(j.hourly.map((h: { hour: string }) => h.hour), ['1999-03-02 09', '2017-07-30 18']);
+  const t = bothScanners('--log', f, '--no-queue');
+  assert.match(t.stdout, /arrivals from 1999-03-02 09:44:33 to 2017-07-30 18:51:05\n/);
+});
+
+test('a cwd= line cut off before "N args:" is reported apart (count, file:line), not counted as a script directory', () => {
+  const lines = realLines();
+  const cwd = lines.find((l) => l.includes(`cwd=${site} `))!;
+  assert.ok(cwd, 'the real log has the script\'s cwd= line');
+  const cutAt = cwd.indexOf('cwd=') + 6; // "cwd=/t" (or whatever the first characters of the path are)
+  const f = path.join(sp.dir, 'cut-cwd.log');
+  // one cut line in the middle (a crash mid-write, then exim went on), one at the very end (no newline)
+  fs.writeFileSync(f, [...lines.slice(0, 3), cwd.slice(0, cutAt), ...lines.slice(3), cwd.slice(0, cutAt + 3)].join('\n'));
+  const j = JSON.parse(bothScanners('--log', f, '--json', '--no-queue').stdout);
+  assert.equal(j.truncated, 2);
+  assert.deepEqual(j.truncatedSamples.map((g: { file: string; line: number }) => [g.file, g.line]), [[f, 4], [f, lines.length + 2]]);
+  assert.equal(j.truncatedSamples[0].text, cwd.slice(cwd.indexOf('cwd='), cutAt));
+  assert.ok(!j.scripts.some((s: { cwd: string }) => !s.cwd.startsWith(site) && site.startsWith(s.cwd)), JSON.stringify(j.scripts));
+  assert.equal(j.scripts.find((s: { cwd: string }) => s.cwd === site).submissions, 3);
+  const t = bothScanners('--log', f, '--no-queue');
+  assert.match(t.stdout, new RegExp(`\\n2 cwd= line\\(s\\) were cut off before their "N args:" part \\(not counted as script directories\\):\\n  ${f.replace(/[.]/g, '\\.')}:4: `));
+});
+
+test('a log whose only cwd= lines are exim\'s re-executions from the spool says so in the text report', () => {
+  const sp2 = new Spool();
+  try {
+    // exim run from its spool directory, as it re-executes itself for deliveries (-Mc) and queue runs
+    const id = sp2.inject('news@bulk.example', ['a@example.net'], 'Subject: x\n');
+    for (const argv of [['-M', id], ['-bpc'], ['-qf']]) {
+      const r = spawnSync(EXIM, [...sp2.args, ...argv], { cwd: sp2.dir, encoding: 'latin1' });
+      assert.equal(r.status, 0, r.stderr);
+    }
+    const log2 = path.join(sp2.dir, 'log', 'mainlog');
+    const only = fs.readFileSync(log2, 'latin1').split('\n').filter((l) => !l.includes('cwd=') || l.includes(`cwd=${sp2.dir} `));
+    fs.writeFileSync(log2, only.join('\n'));
+    const a = ['mailq', 'sources', '--spool', sp2.dir, '--log', log2, '--no-queue'];
+    const r = hostops(a);
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(hostops(a, { HOSTOPS_MAILQ_NATIVE: '0' }).stdout, r.stdout);
+    assert.match(r.stdout, /\nScripts: none\. All 3 cwd= line\(s\) are exim's own re-executions from the spool directory /);
+    assert.equal(JSON.parse(hostops([...a, '--json']).stdout).spoolReexecs, 3);
+  } finally {
+    sp2.destroy();
+  }
+});
