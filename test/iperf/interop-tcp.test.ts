@@ -81,8 +81,10 @@ test('our client with -n stops at the byte count', async () => {
 
 test('iperf3 -c against our server: TCP, counts agree', async () => {
   const { theirs, ours } = await iperf3AgainstOurs([]);
-  // iperf3's own count of what it wrote, our server's own count of what it read
-  assert.equal((ours.end as J).sum_received.bytes, theirs.end.sum_sent.bytes, 'our server read every byte iperf3 wrote');
+  // iperf3's own count of what it wrote, our server's own count of what it read. Not exact: bytes
+  // still in flight when TEST_END arrives are read by neither server (iperf3 3.12's own server
+  // read up to 2.6 MB less than its client wrote on loopback; ours was seen 636 bytes short)
+  delivered(theirs.end.sum_sent.bytes, (ours.end as J).sum_received.bytes, 1, 'iperf3 -c -> our server');
   assert.ok(theirs.end.sum_sent.bytes > 0);
   // and the results exchange carried our count to iperf3
   assert.equal(theirs.end.sum_received.bytes, (ours.end as J).sum_received.bytes);
