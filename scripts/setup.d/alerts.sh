@@ -5,6 +5,7 @@
 # nothing is relayed. Listed in /etc/exim4/trusted_configs so root keeps its privilege with -C.
 # Idempotent.
 set -euo pipefail
+. "$(dirname "$0")/../exim-trusted-conf.sh"
 export DEBIAN_FRONTEND=noninteractive
 
 if ! command -v prometheus-alertmanager >/dev/null 2>&1 || ! command -v exim4 >/dev/null 2>&1; then
@@ -55,6 +56,4 @@ local_file:
   group = Debian-exim
   mode = 0600
 CONF
-mv "$conf.new" "$conf"
-touch /etc/exim4/trusted_configs
-grep -qxF "$conf" /etc/exim4/trusted_configs || echo "$conf" >> /etc/exim4/trusted_configs
+trust_exim_conf "$conf"

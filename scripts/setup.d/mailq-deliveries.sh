@@ -5,6 +5,7 @@
 # addresses so the log holds our own rejections too. Listed in /etc/exim4/trusted_configs so
 # root keeps its privilege with -C. Idempotent. Needs exim4 (scripts/setup.d/mailq.sh).
 set -euo pipefail
+. "$(dirname "$0")/../exim-trusted-conf.sh"
 export DEBIAN_FRONTEND=noninteractive
 if ! command -v exim4 >/dev/null 2>&1 || ! command -v eximstats >/dev/null 2>&1; then
   apt-get update -qq
@@ -82,9 +83,4 @@ local_file:
 begin retry
 *   *   F,1d,1d
 CONF
-if ! cmp -s "$conf.new" "$conf" 2>/dev/null; then mv "$conf.new" "$conf"; else rm -f "$conf.new"; fi
-chmod 0644 "$conf"
-list=/etc/exim4/trusted_configs
-touch "$list"
-grep -qxF "$conf" "$list" || echo "$conf" >> "$list"
-chown root:root "$list" "$conf"
+trust_exim_conf "$conf"

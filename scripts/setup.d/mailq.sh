@@ -6,6 +6,7 @@
 # The file is listed in /etc/exim4/trusted_configs so root keeps its privilege with -C.
 # Idempotent.
 set -euo pipefail
+. "$(dirname "$0")/../exim-trusted-conf.sh"
 export DEBIAN_FRONTEND=noninteractive
 
 if ! command -v exim4 >/dev/null 2>&1 || ! command -v exiqgrep >/dev/null 2>&1; then
@@ -59,11 +60,4 @@ local_file:
 begin retry
 *   *   F,1d,1d
 CONF
-if ! cmp -s "$conf.new" "$conf" 2>/dev/null; then mv "$conf.new" "$conf"; else rm -f "$conf.new"; fi
-chmod 0644 "$conf"
-
-list=/etc/exim4/trusted_configs
-touch "$list"
-grep -qxF "$conf" "$list" || echo "$conf" >> "$list"
-chmod 0644 "$list"
-chown root:root "$list" "$conf"
+trust_exim_conf "$conf"

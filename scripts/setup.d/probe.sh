@@ -4,6 +4,7 @@
 # TLSCERT, TLSKEY) and accepts no mail. Listed in /etc/exim4/trusted_configs so root keeps its
 # privilege with -C. Idempotent.
 set -euo pipefail
+. "$(dirname "$0")/../exim-trusted-conf.sh"
 export DEBIAN_FRONTEND=noninteractive
 if ! command -v unbound >/dev/null 2>&1 || ! command -v exim4 >/dev/null 2>&1; then
   apt-get update -qq
@@ -33,6 +34,4 @@ begin acl
 acl_rcpt:
   deny message = hostops probe test accepts no mail
 CONF
-mv "$conf.new" "$conf"
-touch /etc/exim4/trusted_configs
-grep -qxF "$conf" /etc/exim4/trusted_configs || echo "$conf" >> /etc/exim4/trusted_configs
+trust_exim_conf "$conf"
