@@ -4,14 +4,12 @@
  */
 import type { Command } from 'commander';
 import { printJson } from '../lib/output.js';
-import { HostopsError } from '../lib/errors.js';
 import { parseTimePoint } from '../mailq/duration.js';
-import { readQueue } from '../mailq/spool-read.js';
 import type { QueueMessage } from '../mailq/types.js';
 
 interface Helpers {
   addCommon: (c: Command) => Command;
-  eximArgs: (o: { config?: string; define?: string[] }) => string[];
+  mainlogAndQueue: (o: Opts) => Promise<{ logs: string[]; queue?: QueueMessage[] }>;
   writeLatin1: (s: string) => Promise<void>;
 }
 
@@ -30,18 +28,9 @@ export function registerDeliveries(mq: Command, h: Helpers): void {
     .option('--no-queue', 'do not join with the live queue')
     .option('--no-hourly', 'leave out the per-hour table')
     .action(async (o: Opts) => {
-      const [{ locatePaths }, { deliveries }, { formatDeliveries }, { logStamp }] = await Promise.all([
-        import('../mailq/paths.js'), import('../mailq/deliveries.js'), import('../mailq/deliveries-format.js'), import('../mailq/sources.js')]);
-      const paths = await locatePaths({ spool: o.spool, exim: o.exim, eximArgs: h.eximArgs(o) });
-      const logs = o.log?.length ? o.log : paths.logs;
-      if (!logs.length) {
-        throw new HostopsError('MAILQ_NO_LOG', `no exim mainlog at ${paths.mainlog} (nor rotated copies beside it)`,
-          { exitCode: 3, hint: 'pass --log <file> (Debian: /var/log/exim4/mainlog, cPanel: /var/log/exim_mainlog)' });
-      }
-      let queue: QueueMessage[] | undefined;
-      if (o.queue) {
-        try { queue = await readQueue(paths.spool); } catch (e) { process.stderr.write(`hostops: queue not joined: ${(e as Error).message}\n`); }
-      }
+      const [{ deliveries }, { formatDeliveries }, { logStamp }] = await Promise.all([
+        import('../mailq/deliveries.js'), import('../mailq/deliveries-format.js'), import('../mailq/sources.js')]);
+      const { logs, queue } = await h.mainlogAndQueue(o);
       const top = Number(o.top) || 10;
       const r = await deliveries({
         logs, queue, top,

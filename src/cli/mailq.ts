@@ -99,6 +99,25 @@ function eximArgs(o: CommonOpts): string[] {
   return a;
 }
 
+/**
+ * The mainlog files a log report reads (--log, or exim's log_file_path and its rotations) and,
+ * unless --no-queue, the live queue to join with (a queue that cannot be read is reported, not fatal).
+ */
+async function mainlogAndQueue(o: CommonOpts & { log?: string[]; queue: boolean }) {
+  const { locatePaths } = await import('../mailq/paths.js');
+  const paths = await locatePaths({ spool: o.spool, exim: o.exim, eximArgs: eximArgs(o) });
+  const logs = o.log?.length ? o.log : paths.logs;
+  if (!logs.length) {
+    throw new HostopsError('MAILQ_NO_LOG', `no exim mainlog at ${paths.mainlog} (nor rotated copies beside it)`,
+      { exitCode: 3, hint: 'pass --log <file> (Debian: /var/log/exim4/mainlog, cPanel: /var/log/exim_mainlog)' });
+  }
+  let queue: QueueMessage[] | undefined;
+  if (o.queue) {
+    try { queue = await readQueue(paths.spool); } catch (e) { process.stderr.write(`hostops: queue not joined: ${(e as Error).message}\n`); }
+  }
+  return { paths, logs, queue };
+}
+
 async function spoolOf(o: CommonOpts): Promise<string> {
   // --spool is all these commands need: no `exim -bP` run just to find the mainlog
   if (o.spool) return o.spool;
@@ -302,18 +321,9 @@ export function register(program: Command): void {
     .option('--scripts-only', 'only the cwd= report (the seed one-liner\'s question), fastest')
     .option('--no-hourly', 'leave out the per-hour table')
     .action(async (o: CommonOpts & { log?: string[]; since?: string; until?: string; top: string; queue: boolean; scriptsOnly?: boolean; hourly: boolean }) => {
-      const [{ locatePaths, findExim }, { sources }, { formatSources }, { execFileSync }] = await Promise.all([
+      const [{ findExim }, { sources }, { formatSources }, { execFileSync }] = await Promise.all([
         import('../mailq/paths.js'), import('../mailq/sources.js'), import('../mailq/sources-format.js'), import('node:child_process')]);
-      const paths = await locatePaths({ spool: o.spool, exim: o.exim, eximArgs: eximArgs(o) });
-      const logs = o.log?.length ? o.log : paths.logs;
-      if (!logs.length) {
-        throw new HostopsError('MAILQ_NO_LOG', `no exim mainlog at ${paths.mainlog} (nor rotated copies beside it)`,
-          { exitCode: 3, hint: 'pass --log <file> (Debian: /var/log/exim4/mainlog, cPanel: /var/log/exim_mainlog)' });
-      }
-      let queue: QueueMessage[] | undefined;
-      if (o.queue) {
-        try { queue = await readQueue(paths.spool); } catch (e) { process.stderr.write(`hostops: queue not joined: ${(e as Error).message}\n`); }
-      }
+      const { paths, logs, queue } = await mainlogAndQueue(o);
       const r = await sources({
         logs, since: o.since ? parseTimePoint(o.since) : undefined, until: o.until ? parseTimePoint(o.until) : undefined,
         queue, top: Number(o.top) || 10, scriptsOnly: o.scriptsOnly,
@@ -334,7 +344,7 @@ export function register(program: Command): void {
       if (r.garbage) process.stderr.write(`hostops: ${r.garbage} garbage line(s) skipped in the mainlog (listed in the report)\n`);
     });
 
-  registerDeliveries(mq, { addCommon, eximArgs, writeLatin1 });
+  registerDeliveries(mq, { addCommon, mainlogAndQueue, writeLatin1 });
 
   addCommon(mq.command('watch').description('live view of queue size, growth rate and top senders (q or Ctrl-C quits)'))
     .option('--interval <seconds>', 'refresh interval', '2')

@@ -4,18 +4,8 @@
  * alerts (in the agent's own log, /api/alerts and /metrics) with nothing configured.
  */
 import { z } from 'zod';
-import { parseDuration, parseLossBound } from './units.js';
-
-// schema.ts imports this file, so its duration() is not importable here without a cycle
-const duration = (dflt: string) =>
-  z.union([z.number(), z.string()]).default(dflt).transform((v, ctx) => {
-    const s = parseDuration(v);
-    if (s === null) {
-      ctx.addIssue({ code: 'custom', message: `expected a duration such as "30s", "5m" or a number of seconds, got ${JSON.stringify(v)}` });
-      return z.NEVER;
-    }
-    return s;
-  });
+import { parseLossBound } from './units.js';
+import { duration } from './zod-duration.js';
 
 const severity = z.enum(['critical', 'warning', 'info']);
 

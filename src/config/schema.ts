@@ -3,21 +3,14 @@
  * has a default so an empty file (or no file) is a working agent that probes this host.
  */
 import { z } from 'zod';
-import { parseDuration, parseLossBound, parseRttBound } from './units.js';
+import { parseLossBound, parseRttBound } from './units.js';
 import { alertsSchema } from './alerts-schema.js';
+import { duration } from './zod-duration.js';
 
 const HOST_RE = /^(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,62})(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}))*\.?|\d{1,3}(?:\.\d{1,3}){3}|[0-9A-Fa-f:.]+)$/;
 const NAME_RE = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 
-export const duration = (dflt: string) =>
-  z.union([z.number(), z.string()]).default(dflt).transform((v, ctx) => {
-    const s = parseDuration(v);
-    if (s === null) {
-      ctx.addIssue({ code: 'custom', message: `expected a duration such as "30s", "5m" or a number of seconds, got ${JSON.stringify(v)}` });
-      return z.NEVER;
-    }
-    return s;
-  });
+export { duration };
 
 const host = z.string().min(1).max(253).regex(HOST_RE, 'expected a hostname or an IP address');
 const name = z.string().regex(NAME_RE, 'expected 1-64 letters, digits, "-", "_" or "." starting with a letter or digit');
