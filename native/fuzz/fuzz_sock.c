@@ -13,13 +13,7 @@ static udprx *new_rx(int udp64) {
   r->counting = 1;
   r->fd = -1;
   r->rt_minus_mono_ns = ns_of(CLOCK_REALTIME) - ns_of(CLOCK_MONOTONIC);
-  for (int i = 0; i < BATCH; i++) {
-    r->iov[i].iov_base = r->hdr[i];
-    r->iov[i].iov_len = HDR;
-    r->msgs[i].msg_hdr.msg_iov = &r->iov[i];
-    r->msgs[i].msg_hdr.msg_iovlen = 1;
-    r->msgs[i].msg_hdr.msg_control = r->ctl[i].buf;
-  }
+  udprx_init_batch(r);
   return r;
 }
 

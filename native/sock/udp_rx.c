@@ -78,6 +78,17 @@ static void account(udprx *r, const uint8_t *h, unsigned len, int64_t arrival_mo
   r->jitter += (d - r->jitter) / 16.0;
 }
 
+/* Points each batch slot's iovec at its header buffer and its control buffer at the slot's own. */
+static void udprx_init_batch(udprx *r) {
+  for (int i = 0; i < BATCH; i++) {
+    r->iov[i].iov_base = r->hdr[i];
+    r->iov[i].iov_len = HDR;
+    r->msgs[i].msg_hdr.msg_iov = &r->iov[i];
+    r->msgs[i].msg_hdr.msg_iovlen = 1;
+    r->msgs[i].msg_hdr.msg_control = r->ctl[i].buf;
+  }
+}
+
 static void drain(udprx *r) {
   for (int b = 0; b < MAX_BATCHES && !r->closing; b++) {
     for (int i = 0; i < BATCH; i++) {
@@ -162,13 +173,7 @@ static napi_value Open(napi_env env, napi_callback_info info) {
   r->fd = dfd;
   r->udp64 = udp64;
   r->rt_minus_mono_ns = ns_of(CLOCK_REALTIME) - ns_of(CLOCK_MONOTONIC);
-  for (int i = 0; i < BATCH; i++) {
-    r->iov[i].iov_base = r->hdr[i];
-    r->iov[i].iov_len = HDR;
-    r->msgs[i].msg_hdr.msg_iov = &r->iov[i];
-    r->msgs[i].msg_hdr.msg_iovlen = 1;
-    r->msgs[i].msg_hdr.msg_control = r->ctl[i].buf;
-  }
+  udprx_init_batch(r);
   uv_loop_t *loop;
   if (napi_get_uv_event_loop(env, &loop) != napi_ok || uv_poll_init_socket(loop, &r->poll, dfd) != 0) {
     close(dfd);

@@ -422,6 +422,20 @@ static void set_num(napi_env env, napi_value o, const char *k, double x) {
   napi_set_named_property(env, o, k, v);
 }
 
+/* o[k] = [{ line, text }] for the first lines kept of one kind (garbage, truncated). */
+static void set_samples(napi_env env, napi_value o, const char *k, const sample_t *samples, int n) {
+  napi_value arr, g, v;
+  napi_create_array_with_length(env, (size_t)n, &arr);
+  for (int i = 0; i < n; i++) {
+    napi_create_object(env, &g);
+    set_num(env, g, "line", samples[i].line);
+    napi_create_string_latin1(env, samples[i].text, samples[i].len, &v);
+    napi_set_named_property(env, g, "text", v);
+    napi_set_element(env, arr, (uint32_t)i, g);
+  }
+  napi_set_named_property(env, o, k, arr);
+}
+
 /* mlResult(handle) -> counters, first/last, samples [{line, text(latin1)}], tables as [key, a, b(, c)] arrays */
 napi_value ml_result(napi_env env, napi_callback_info info) {
   size_t argc = 1;
@@ -442,27 +456,9 @@ napi_value ml_result(napi_env env, napi_callback_info info) {
   set_num(env, o, "truncated", m->truncated);
   if (m->hasFirst) { napi_create_string_latin1(env, m->first, 19, &v); napi_set_named_property(env, o, "first", v); }
   if (m->hasLast) { napi_create_string_latin1(env, m->last, 19, &v); napi_set_named_property(env, o, "last", v); }
+  set_samples(env, o, "garbageSamples", m->samples, m->nsamples);
+  set_samples(env, o, "truncatedSamples", m->tsamples, m->ntsamples);
   napi_value arr;
-  napi_create_array_with_length(env, (size_t)m->nsamples, &arr);
-  for (int i = 0; i < m->nsamples; i++) {
-    napi_value g;
-    napi_create_object(env, &g);
-    set_num(env, g, "line", m->samples[i].line);
-    napi_create_string_latin1(env, m->samples[i].text, m->samples[i].len, &v);
-    napi_set_named_property(env, g, "text", v);
-    napi_set_element(env, arr, (uint32_t)i, g);
-  }
-  napi_set_named_property(env, o, "garbageSamples", arr);
-  napi_create_array_with_length(env, (size_t)m->ntsamples, &arr);
-  for (int i = 0; i < m->ntsamples; i++) {
-    napi_value g;
-    napi_create_object(env, &g);
-    set_num(env, g, "line", m->tsamples[i].line);
-    napi_create_string_latin1(env, m->tsamples[i].text, m->tsamples[i].len, &v);
-    napi_set_named_property(env, g, "text", v);
-    napi_set_element(env, arr, (uint32_t)i, g);
-  }
-  napi_set_named_property(env, o, "truncatedSamples", arr);
   for (int ti = 0; ti < NTABLES; ti++) {
     table_t *t = &m->t[ti];
     int w = ti == T_CWDS ? 4 : 3;
