@@ -5,7 +5,7 @@
 import { endOnOutputError } from './output-errors.js';
 import { Command, CommanderError } from 'commander';
 import { HostopsError, isHostopsError } from '../lib/errors.js';
-const VERSION = '0.1.0';
+import { VERSION } from '../lib/version.js';
 
 /** Command groups, each in src/cli/<name>.ts exporting register(program). */
 const GROUPS = ['mailq', 'ping', 'traceroute', 'mtr', 'iperf', 'ntp', 'amp', 'bcp38', 'ddos', 'capacity', 'serve', 'doctor', 'probe', 'fleet'] as const;

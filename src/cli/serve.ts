@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { HostopsError } from '../lib/errors.js';
 import { printJson } from '../lib/output.js';
+import { redact } from '../serve/alerts/notify/dispatch.js';
 import { configFrom, serve } from '../serve/index.js';
 import { configSchema, type ResolvedConfig } from '../config/index.js';
 
@@ -45,7 +46,7 @@ export function register(program: Command): void {
       const { file } = loaded;
       const cfg = withOverrides(loaded.cfg, opts);
       if (opts.checkConfig) {
-        const shown = { ...cfg, listen: { ...cfg.listen, token: cfg.listen.token ? '(set)' : undefined }, store: { ...cfg.store, url: cfg.store.url?.replace(/:[^:@/]*@/, ':***@') } };
+        const shown = { ...cfg, listen: { ...cfg.listen, token: cfg.listen.token ? '(set)' : undefined }, store: { ...cfg.store, url: cfg.store.url?.replace(/:[^:@/]*@/, ':***@').replace(/([?&](?:password|sslpassword)=)[^&]*/gi, '$1***') }, alerts: { ...cfg.alerts, alertmanager: cfg.alerts.alertmanager.map(redact), webhook: cfg.alerts.webhook.map(redact) } };
         if (opts.json) printJson({ file, config: shown }); else process.stdout.write(`${file ?? '(built-in defaults)'}: ok\n${JSON.stringify(shown, null, 2)}\n`);
         return;
       }

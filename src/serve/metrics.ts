@@ -3,6 +3,7 @@
  * for counters); every series carries `site` so one Prometheus can scrape a whole fleet.
  * RTT buckets are smokeping_prober's (50 µs · 2^k).
  */
+import { VERSION } from '../lib/version.js';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics, exponentialBuckets } from 'prom-client';
 
 export class AgentMetrics {
@@ -37,7 +38,7 @@ export class AgentMetrics {
   readonly configLastReloadOk: Gauge;
   readonly configLastReloadSuccess: Gauge;
 
-  constructor(site: string, version = '0.1.0') {
+  constructor(site: string, version = VERSION) {
     const r = this.registry;
     r.setDefaultLabels({ site });
     collectDefaultMetrics({ register: r });

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { probeDns } from '../../src/probe/dns.js';
@@ -10,6 +10,7 @@ import { cli, freePort } from './helpers.js';
 /** Debian's unbound on a loopback port, answering only its local data: "." is refused, so nothing recurses. */
 async function startUnbound() {
   const dir = mkdtempSync(path.join(tmpdir(), 'hostops-unbound-'));
+  process.once('exit', () => rmSync(dir, { recursive: true, force: true })); // the test process owns it to the end
   const port = await freePort();
   // should anything escape the local zones, it goes to a dead loopback port, never the root servers
   const deadPort = await freePort();

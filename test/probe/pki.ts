@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync, readFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
@@ -8,6 +8,7 @@ export interface Pki { dir: string; caFile: string; ca: Buffer; key: Buffer; cer
 
 export function makePki(): Pki {
   const dir = mkdtempSync(path.join(tmpdir(), 'hostops-pki-'));
+  process.once('exit', () => rmSync(dir, { recursive: true, force: true })); // the test process owns it to the end
   const ossl = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
   writeFileSync(path.join(dir, 'ca.cnf'), [
     '[ca]', 'default_ca = d', '[d]', 'database = ./index.txt', 'new_certs_dir = .', 'serial = ./serial', 'default_md = sha256',

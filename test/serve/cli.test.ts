@@ -45,3 +45,23 @@ test('hostops serve refuses a non-loopback bind without a token (exit 2) and a s
     assert.match(s.stderr, /code: SERVE_TOKEN_WEAK/);
   } finally { t.cleanup(); }
 });
+
+test('hostops serve --check-config hides passwords and tokens in the store and receiver URLs', () => {
+  const t = tempDir();
+  try {
+    writeFileSync(path.join(t.dir, 'hostops.yaml'), [
+      'store: { kind: postgres, url: "postgres://agent:s3cretpw@127.0.0.1/hostops?sslmode=require&password=qsecret" }',
+      'alerts:',
+      '  alertmanager: ["http://am:ampass@127.0.0.1:9093"]',
+      '  webhook: ["https://127.0.0.1:8443/hook?token=hooktoken123"]',
+      '',
+    ].join('\n'));
+    const r = run(['serve', '--check-config', '--json'], t.dir);
+    assert.equal(r.status, 0, r.stderr);
+    for (const secret of ['s3cretpw', 'qsecret', 'ampass', 'hooktoken123']) assert.ok(!r.stdout.includes(secret), `${secret} printed:\n${r.stdout}`);
+    const j = JSON.parse(r.stdout);
+    assert.equal(j.config.store.url, 'postgres://agent:***@127.0.0.1/hostops?sslmode=require&password=***');
+    assert.deepEqual(j.config.alerts.alertmanager, ['http://127.0.0.1:9093']);
+    assert.deepEqual(j.config.alerts.webhook, ['https://127.0.0.1:8443/hook?***']);
+  } finally { t.cleanup(); }
+});

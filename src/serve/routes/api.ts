@@ -4,6 +4,7 @@
  * with SQLite, run on a worker thread's connection (`reads`), off the scheduler's event loop;
  * identical overview requests in flight together share one computation.
  */
+import { VERSION } from '../../lib/version.js';
 import type { FastifyInstance } from 'fastify';
 import type { Agent } from '../agent.js';
 import { buildOverview, type Overview } from '../overview.js';
@@ -21,7 +22,7 @@ export function apiRoutes(app: FastifyInstance, agent: Agent, reads: Store = age
   const overviews = new SingleFlight<Overview>();
 
   app.get('/api/status', async () => ({
-    site: agent.cfg.site, store: store.kind, version: '0.1.0', notes: agent.notes,
+    site: agent.cfg.site, store: store.kind, version: VERSION, notes: agent.notes,
     targets: agent.cfg.targets.map((t) => ({ name: t.name, host: t.host })),
     jobs: agent.scheduler.states(),
     spool: store instanceof SpooledStore ? store.stats() : null,

@@ -16,7 +16,8 @@ import { apiAlert, emailText, webhookMessage, type WebhookMessage } from './payl
 const QUEUE_MAX = 50;
 
 /** A URL fit for logs and metric labels: no user:password@. */
-export const redact = (url: string) => url.replace(/^(\w+:\/\/)[^/@]*@/, '$1');
+/** A receiver URL fit for logs, labels and --check-config: no user:password@, no ?query (tokens live there). */
+export const redact = (url: string) => url.replace(/^(\w+:\/\/)[^/@]*@/, '$1').replace(/\?.*$/, '?***');
 
 export interface SendJob { what: string; send(): Promise<void> }
 
