@@ -1,7 +1,8 @@
 /** Scanner and responder namespaces: RANGE is routed `local` to lo in the responder namespace. */
+import { runCli } from '../lib/cli.js';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { execFileSync, type ChildProcess } from 'node:child_process';
+import { type ChildProcess } from 'node:child_process';
 import { Topology } from '../lib/netns.js';
 import type { Rule } from './fixtures/replies.js';
 
@@ -42,11 +43,5 @@ export async function startResponder(t: Topology, ns: string, rules: Rule[]): Pr
 
 /** Run the built CLI inside a namespace. */
 export function cliIn(ns: string, args: string[]): { status: number; stdout: string; stderr: string } {
-  try {
-    const stdout = execFileSync('ip', ['netns', 'exec', ns, process.execPath, path.join(ROOT, 'bin/hostops.js'), ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 64 << 20 });
-    return { status: 0, stdout, stderr: '' };
-  } catch (e) {
-    const x = e as { status: number; stdout: string; stderr: string };
-    return { status: x.status, stdout: x.stdout, stderr: x.stderr };
-  }
+  return runCli(args, { ns });
 }

@@ -2,6 +2,7 @@
  * Test helpers: a throwaway spool driven by the real Debian exim with the hostops test config
  * (scripts/setup.d/mailq.sh): local delivery to a file only, every other domain deferred.
  */
+import { runCli } from '../lib/cli.js';
 import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -79,9 +80,7 @@ export class Spool {
 
 /** Run the built CLI. */
 export function hostops(args: string[], env: Record<string, string> = {}): { stdout: string; stderr: string; status: number } {
-  const r = spawnSync(process.execPath, [path.join(ROOT, 'bin/hostops.js'), ...args],
-    { encoding: 'latin1', env: { ...process.env, ...env }, maxBuffer: 256 << 20 });
-  return { stdout: r.stdout, stderr: r.stderr, status: r.status ?? -1 };
+  return runCli(args, { env, encoding: 'latin1' });
 }
 
 /** Compare our output with exim's, tolerating one minute boundary passing between the runs. */

@@ -3,6 +3,7 @@
  * scripts/setup.d/ntp.sh into /opt/hostops-peers/ntpsec), each started inside a test namespace
  * with a config written here, never as a host service.
  */
+import { runCli } from '../lib/cli.js';
 import { existsSync, mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -81,11 +82,5 @@ export function runIn(t: Topology, ns: string, args: string[]): any {
 
 /** Run the built CLI inside a namespace; returns exit status and stdout. */
 export function cliIn(t: Topology, ns: string, args: string[]): { status: number; stdout: string; stderr: string } {
-  try {
-    const stdout = execFileSync('ip', ['netns', 'exec', ns, process.execPath, path.join(ROOT, 'bin/hostops.js'), ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-    return { status: 0, stdout, stderr: '' };
-  } catch (e) {
-    const err = e as { status: number; stdout: string; stderr: string };
-    return { status: err.status, stdout: err.stdout, stderr: err.stderr };
-  }
+  return runCli(args, { ns });
 }
