@@ -42,6 +42,7 @@ export const IErr: Record<string, number> = {
   IECTRLCLOSE: 119,
   IEMESSAGE: 120,
   IENOMSG: 144,
+  IEAUTHTEST: 142,
   IESTREAMID: 208,
 };
 
@@ -63,6 +64,7 @@ export const IErrText: Record<number, string> = {
   124: 'unable to set socket buffer size',
   134: 'unable to set TCP_CONGESTION: Supplied congestion control algorithm not supported on this host',
   141: 'socket buffer size not set correctly',
+  142: 'test authorization failed',
   144: 'idle timeout for receiving data',
   208: 'stream has an invalid id',
 };
