@@ -5,7 +5,8 @@
  * --time-skew-threshold (server).
  */
 import { usageError } from '../lib/errors.js';
-import { checkUsersFile, loadPrivateKey, type AuthConfig } from '../iperf/auth.js';
+import { checkUsersFile, loadPrivateKey, loadPublicKey, type AuthConfig } from '../iperf/auth.js';
+import { checkClientAuth, type ClientAuth } from '../iperf/client.js';
 
 export interface AuthFlagInput {
   username?: string; rsaPublicKeyPath?: string; rsaPrivateKeyPath?: string; authorizedUsersPath?: string; timeSkewThreshold?: string;
@@ -35,4 +36,54 @@ export function serverAuth(o: AuthFlagInput): AuthConfig | undefined {
   const privateKey = loadPrivateKey(o.rsaPrivateKeyPath);
   checkUsersFile(o.authorizedUsersPath!);
   return { privateKey, usersPath: o.authorizedUsersPath!, skewSeconds: skew };
+}
+
+/** The client's credentials; the password is read here (environment or terminal), never from argv. */
+export async function clientAuth(o: AuthFlagInput, env: NodeJS.ProcessEnv = process.env): Promise<ClientAuth | undefined> {
+  if (o.rsaPrivateKeyPath !== undefined || o.authorizedUsersPath !== undefined || o.timeSkewThreshold !== undefined) {
+    throw usageError('IPERF_USAGE', '--rsa-private-key-path, --authorized-users-path and --time-skew-threshold are server options', HINT);
+  }
+  if (o.username === undefined && o.rsaPublicKeyPath === undefined) return undefined;
+  if (o.username === undefined || o.rsaPublicKeyPath === undefined) {
+    throw usageError('IPERF_USAGE', 'give both --username and --rsa-public-key-path, or neither', HINT);
+  }
+  const publicKey = loadPublicKey(o.rsaPublicKeyPath);
+  let password = env.IPERF3_PASSWORD;
+  if (password === undefined) {
+    if (!process.stdin.isTTY) {
+      throw usageError('IPERF_AUTH_PASSWORD', 'no password: IPERF3_PASSWORD is not set and standard input is not a terminal to ask on',
+        'export IPERF3_PASSWORD (as for iperf3); hostops never takes a password on the command line');
+    }
+    password = await askPassword();
+  }
+  const auth = { username: o.username, password, publicKey };
+  checkClientAuth(auth);
+  return auth;
+}
+
+/** "Password: " on the terminal without echo, as iperf3's iperf_getpass. */
+function askPassword(): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const stdin = process.stdin;
+    process.stderr.write('Password: ');
+    stdin.setRawMode(true);
+    stdin.resume();
+    let typed = '';
+    const done = (err?: Error) => {
+      stdin.setRawMode(false);
+      stdin.pause();
+      stdin.removeListener('data', onData);
+      process.stderr.write('\n');
+      if (err) reject(err); else resolve(typed);
+    };
+    const onData = (b: Buffer) => {
+      for (const ch of b.toString('utf8')) {
+        if (ch === '\r' || ch === '\n') { done(); return; }
+        if (ch === '\u0003' || ch === '\u0004') { done(usageError('IPERF_AUTH_PASSWORD', 'no password given')); return; }
+        if (ch === '\u007f' || ch === '\b') typed = typed.slice(0, -1);
+        else typed += ch;
+      }
+    };
+    stdin.on('data', onData);
+  });
 }

@@ -9,7 +9,7 @@ import { IperfError, runClient, startServer, type ClientEvent, type TestSettings
 import { connectedLines, connectingLines, doneLines, intervalLines, summaryLines } from '../iperf/text.js';
 import { parseSize } from '../iperf/units.js';
 import { clientFlags } from './iperf-client-flags.js';
-import { serverAuth, type AuthFlagInput } from './iperf-auth-flags.js';
+import { clientAuth, serverAuth, type AuthFlagInput } from './iperf-auth-flags.js';
 import { tcpInfoAvailable } from '../iperf/tcp-info.js';
 import { runIperf2Client, startIperf2Server } from '../iperf/iperf2/index.js';
 
@@ -76,6 +76,8 @@ export function register(program: Command): void {
     .option('--rsa-private-key-path <file>', 'server: RSA private key (PEM) that decrypts the clients\' credentials')
     .option('--authorized-users-path <file>', 'server: authorized users, one "user,sha256(\'{user}password\')" line each; # comments')
     .option('--time-skew-threshold <s>', 'server: refuse credentials whose timestamp is more than s seconds off (default 10)')
+    .option('--username <name>', 'client: user name for authentication (password in IPERF3_PASSWORD, else asked on the terminal)')
+    .option('--rsa-public-key-path <file>', 'client: the server\'s RSA public key (PEM) to encrypt the credentials')
     .option('-J', 'JSON output in the iperf3 -J schema')
     .option('--json', 'same as -J')
     .option('--iperf2', 'speak the iperf 2 protocol (port 5001) instead of iperf3')
@@ -88,6 +90,7 @@ export function register(program: Command): void {
       const settingsPort = int(o.port, '-p', 1, 65535) ?? 5201;
       const host = o.client!;
       const cf = clientFlags(o);
+      const auth = await clientAuth(o);
       if (!json) for (const l of connectingLines(host, settingsPort, !!o.reverse)) out(l);
       let ivIndex = 0;
       let settings: TestSettings | undefined;
@@ -120,7 +123,7 @@ export function register(program: Command): void {
           congestion: o.congestion,
           udp64: o.udpCounters64bit,
           title: o.title,
-          bind: o.bind, cport: cf.cport, tos: cf.tos,
+          bind: o.bind, cport: cf.cport, tos: cf.tos, auth,
           signal: ac.signal,
           onEvent,
         });

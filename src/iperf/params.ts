@@ -59,7 +59,7 @@ export function defaultSettings(partial: Partial<TestSettings> = {}): TestSettin
 }
 
 /** The params JSON in the key order and types a 3.12 client uses. */
-export function toWire(s: TestSettings): Record<string, unknown> {
+export function toWire(s: TestSettings, authtoken?: string): Record<string, unknown> {
   const j: Record<string, unknown> = {};
   j[s.protocol] = true;
   j.omit = s.omit;
@@ -80,6 +80,7 @@ export function toWire(s: TestSettings): Record<string, unknown> {
   if (s.congestion) j.congestion = s.congestion;
   if (s.getServerOutput) j.get_server_output = 1;
   if (s.udp64) j.udp_counters_64bit = 1;
+  if (authtoken) j.authtoken = authtoken;
   j.client_version = VERSION;
   return j;
 }

@@ -12,7 +12,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startServer, type ServerEvent } from '../../src/iperf/index.js';
+import { startServer, runClient, type ServerEvent } from '../../src/iperf/index.js';
 import { authText, authorize, decodeAuthToken, encodeAuthToken, loadPrivateKey, loadPublicKey, passwordHash } from '../../src/iperf/auth.js';
 import { makeCookie } from '../../src/iperf/cookie.js';
 import { freePort, requireBinary, run, startPeer, type J } from './helpers.js';
@@ -213,7 +213,51 @@ test('--time-skew-threshold on our server (CLI): a client 60 s behind passes at 
   }
 });
 
-test('server flag errors: roles, pairs, bad keys and files (exit 2)', async () => {
+test('our client against Debian iperf3 -s with authentication: the right credentials pass; wrong ones fail with IPERF_AUTH_REFUSED', async () => {
+  const real = await realServer();
+  const stale = await realServer([], '+60s');
+  try {
+    const ok = await run(process.execPath, [hostops, 'iperf', '-c', '127.0.0.1', '-p', String(real.port), '-t', '1', ...creds('alice')], 20_000, env('secret'));
+    assert.equal(ok.status, 0, ok.stderr);
+    assert.match(ok.stdout, /receiver\n\niperf Done\.\n$/);
+    const hint = '  hint: check the user name and IPERF3_PASSWORD against the server\'s authorized users file, that --rsa-public-key-path is this server\'s key, '
+      + 'and this host\'s clock (the server refuses credentials more than its --time-skew-threshold, 10 s by default, off its clock)\n';
+    for (const [port, user, pw] of [[real.port, 'alice', 'wrong'], [real.port, 'carol', 'secret'], [stale.port, 'alice', 'secret']] as const) {
+      const r = await run(process.execPath, [hostops, 'iperf', '-c', '127.0.0.1', '-p', String(port), '-t', '1', ...creds(user)], 20_000, env(pw));
+      assert.equal(r.status, 1, `${user}/${pw}: ${r.stderr}`);
+      assert.equal(r.stdout, `Connecting to host 127.0.0.1, port ${port}\n`);
+      assert.equal(r.stderr, `hostops: test authorization failed: the server refused user "${user}" (127.0.0.1 port ${port})\n${hint}  code: IPERF_AUTH_REFUSED\n`);
+    }
+    // -J: the error member is iperf3's own text
+    const j = await run(process.execPath, [hostops, 'iperf', '-c', '127.0.0.1', '-p', String(real.port), '-t', '1', '-J', ...creds('alice')], 20_000, env('wrong'));
+    assert.equal(j.status, 1);
+    assert.equal((JSON.parse(j.stdout) as J).error, 'test authorization failed');
+    // no credentials at all against an authenticating server
+    const none = await run(process.execPath, [hostops, 'iperf', '-c', '127.0.0.1', '-p', String(real.port), '-t', '1'], 20_000, env());
+    assert.equal(none.status, 1);
+    assert.match(none.stderr, /^hostops: test authorization failed: the server requires authentication \(127\.0\.0\.1 port \d+\)\n  hint: give --username/);
+    // the real server kept serving through all of it
+    const again = await runClient({ host: '127.0.0.1', port: real.port, duration: 1, interval: 0,
+      auth: { username: 'bob', password: 'hunter2', publicKey: loadPublicKey(pub) } });
+    assert.ok((again.end as J).sum_received.bytes > 0);
+  } finally {
+    real.peer.kill();
+    stale.peer.kill();
+  }
+});
+
+test('our client against our server, OAEP as iperf3 3.17+ sends it by default', async () => {
+  const srv = await ourServer();
+  try {
+    const r = await runClient({ host: '127.0.0.1', port: srv.port, duration: 1, interval: 0,
+      auth: { username: 'alice', password: 'secret', publicKey: loadPublicKey(pub), padding: 'oaep' } });
+    assert.ok((r.end as J).sum_received.bytes > 0);
+  } finally {
+    await srv.close();
+  }
+});
+
+test('flag errors: roles, pairs, the password source, bad keys and files (exit 2, nothing contacted)', async () => {
   const cli = (args: string[], e = env('secret')) => run(process.execPath, [hostops, 'iperf', ...args], 20_000, e);
   const expect = async (args: string[], code: string, msg: RegExp, e?: NodeJS.ProcessEnv) => {
     const r = await cli(args, e);
@@ -222,8 +266,19 @@ test('server flag errors: roles, pairs, bad keys and files (exit 2)', async () =
     assert.match(r.stderr, new RegExp(`  code: ${code}\\n$`), args.join(' '));
     assert.equal(r.stdout, '');
   };
+  const c = ['-c', '127.0.0.1', '-p', '9'];
   const s = ['-s', '-p', '0', '-B', '127.0.0.1'];
+  await expect([...c, '--username', 'alice'], 'IPERF_USAGE', /give both --username and --rsa-public-key-path, or neither/);
+  await expect([...c, '--rsa-public-key-path', pub], 'IPERF_USAGE', /give both --username/);
+  await expect([...c, ...creds('alice'), '--authorized-users-path', users], 'IPERF_USAGE', /are server options/);
+  await expect([...c, ...creds('alice')], 'IPERF_AUTH_PASSWORD', /IPERF3_PASSWORD is not set and standard input is not a terminal/, env());
+  await expect([...c, ...creds('alice')], 'IPERF_AUTH_CREDENTIALS', /the password must be non-empty and hold no white space/, env('two words'));
+  await expect([...c, ...creds('al ice')], 'IPERF_AUTH_CREDENTIALS', /the user name must be non-empty/);
+  await expect([...c, ...creds('alice'.repeat(60))], 'IPERF_AUTH_CREDENTIALS', /too long for the RSA key/);
+  await expect([...c, '--username', 'alice', '--rsa-public-key-path', users], 'IPERF_AUTH_KEY', /users\.csv is not a PEM public key/);
+  await expect([...c, '--username', 'alice', '--rsa-public-key-path', join(dir, 'absent.pem')], 'IPERF_AUTH_KEY', /cannot read the RSA public key .*absent\.pem: ENOENT/);
   await expect([...s, '--rsa-private-key-path', priv], 'IPERF_USAGE', /give both --rsa-private-key-path and --authorized-users-path/);
+  await expect([...s, ...creds('alice')], 'IPERF_USAGE', /are client options/);
   await expect([...s, '--time-skew-threshold', '5'], 'IPERF_USAGE', /--time-skew-threshold needs/);
   await expect([...s, '--rsa-private-key-path', priv, '--authorized-users-path', users, '--time-skew-threshold', '0'], 'IPERF_BAD_OPTION', /whole number of seconds from 1/);
   await expect([...s, '--rsa-private-key-path', pub, '--authorized-users-path', users], 'IPERF_AUTH_KEY', /public\.pem is not a PEM private key/);
