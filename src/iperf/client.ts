@@ -16,7 +16,8 @@ import { Session, type Json } from './session.js';
 import { StreamStats, parsePeerStreams, plainAddr, signedNumber, streamId } from './stream.js';
 import { Pacer, SendBudget, TcpSender, sinkReader } from './tcp-data.js';
 import { UdpSender, countUdp, udpConnect } from './udp-data.js';
-import { SockOptError, applyTcpOptions, buffersOf, checkTcpOptions, mssOf } from './sockopt.js';
+import { SockOptError, applyTcpOptions, applyTos, buffersOf, checkTcpOptions, mssOf } from './sockopt.js';
+import { tcpFd, udpFd } from './native-sock.js';
 import { tcpInfoAvailable } from './tcp-info.js';
 import { credentialProblem, encodeAuthToken, type RsaPadding } from './auth.js';
 
@@ -48,7 +49,7 @@ export interface ClientOptions {
   bind?: string;
   /** --cport: local port of the first data stream; stream i uses cport + i (as iperf3 3.12) */
   cport?: number;
-  /** --dscp/-S: IP TOS byte, sent to the server in the parameters (it marks what it sends) */
+  /** --dscp/-S: IP TOS byte on our data sockets (IP_TOS / IPV6_TCLASS), and sent to the server in the parameters so it marks what it sends */
   tos?: number;
   /** iperf3's RSA authentication (--username, --rsa-public-key-path; the password from IPERF3_PASSWORD). */
   auth?: ClientAuth;
@@ -317,6 +318,7 @@ export async function runClient(opts: ClientOptions): Promise<IperfJson> {
         tcpSocks.push(s);
         try {
           applyTcpOptions(s, { window: settings.window, congestion: settings.congestion });
+          applyTos(tcpFd(s), settings.tos, family === 6);
         } catch (e) {
           if (e instanceof SockOptError) fail(e.code, e.message, 3);
           throw e;
@@ -336,6 +338,12 @@ export async function runClient(opts: ClientOptions): Promise<IperfJson> {
           return;
         }
         udpSocks.push(s);
+        try {
+          applyTos(udpFd(s), settings.tos, family === 6);
+        } catch (e) {
+          if (e instanceof SockOptError) fail(e.code, e.message, 3);
+          throw e;
+        }
         const a = s.address();
         const r = s.remoteAddress();
         st.local = { host: plainAddr(a.address), port: a.port };

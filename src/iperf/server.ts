@@ -18,7 +18,8 @@ import { Session, type Json } from './session.js';
 import { StreamStats, parsePeerStreams, plainAddr, signedNumber, streamId } from './stream.js';
 import { Pacer, SendBudget, TcpSender, adoptAsSink } from './tcp-data.js';
 import { UdpAcceptor, UdpSender, countUdp } from './udp-data.js';
-import { SockOptError, applyTcpOptions, buffersOf, defaultCongestion, mssOf } from './sockopt.js';
+import { SockOptError, applyTcpOptions, applyTos, buffersOf, defaultCongestion, mssOf } from './sockopt.js';
+import { tcpFd, udpFd } from './native-sock.js';
 import { tcpInfoAvailable } from './tcp-info.js';
 import { Admission, sourceKey, type SilentConn } from './admission.js';
 import { listenError } from '../lib/listen-error.js';
@@ -219,6 +220,8 @@ export async function startServer(opts: ServerOptions = {}): Promise<IperfServer
         // -w / -C from the client's parameters, on each data socket (as iperf3 does on its listener).
         try {
           applyTcpOptions(tcp, { window: s.window, congestion: s.congestion });
+          // the client's -S / --dscp marks what this end sends too (iperf3 sets it on every stream)
+          applyTos(tcpFd(tcp), s.tos, tcp.remoteFamily === 'IPv6');
         } catch (e) {
           tcp.destroy();
           if (!(e instanceof SockOptError)) throw e;
@@ -235,6 +238,14 @@ export async function startServer(opts: ServerOptions = {}): Promise<IperfServer
         if (sender) { senders.push(new TcpSender(tcp, st, block!, budget!, pacer, pacingMs)); tcp.on('data', () => {}); tcp.resume(); }
       } else if (udp) {
         udpSocks.push(udp.sock);
+        try {
+          applyTos(udpFd(udp.sock), s.tos, family === 6);
+        } catch (e) {
+          if (!(e instanceof SockOptError)) throw e;
+          ctrl.writeServerError(e.ierrno, e.errno);
+          streamsFailed(e);
+          return;
+        }
         const a = udp.sock.address();
         st.local = { host: plainAddr(a.address), port: a.port };
         st.remote = { host: plainAddr(udp.peer.address), port: udp.peer.port };
