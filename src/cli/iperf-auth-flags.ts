@@ -65,8 +65,9 @@ export async function clientAuth(o: AuthFlagInput, env: NodeJS.ProcessEnv = proc
 function askPassword(): Promise<string> {
   return new Promise((resolve, reject) => {
     const stdin = process.stdin;
-    process.stderr.write('Password: ');
+    // raw (no echo) before the prompt shows, so nothing typed after it is echoed
     stdin.setRawMode(true);
+    process.stderr.write('Password: ');
     stdin.resume();
     let typed = '';
     const done = (err?: Error) => {

@@ -137,12 +137,13 @@ test('Debian iperf3 -c against our server: the right credentials get their test'
 });
 
 test('refusals: wrong password, unknown user, no credentials, a stale timestamp; the Debian client prints what the real server makes it print', async () => {
+  // timestamps are whole seconds, read at two instants: 60 s of skew reads as 60 or 61 behind, 59 or 60 ahead
   const cases: { name: string; args: string[]; env: NodeJS.ProcessEnv; reason: RegExp }[] = [
     { name: 'wrong password', args: creds('alice'), env: env('wrong'), reason: /user "alice": wrong password/ },
     { name: 'unknown user', args: creds('carol'), env: env('secret'), reason: /user "carol" is not in / },
     { name: 'no credentials', args: [], env: env(), reason: /sent no credentials/ },
-    { name: 'timestamp 60 s old', args: creds('alice'), env: env('secret', '-60s'), reason: /timestamp 60 s behind this server's clock \(threshold 10 s\)/ },
-    { name: 'timestamp 60 s ahead', args: creds('alice'), env: env('secret', '+60s'), reason: /timestamp 60 s ahead of/ },
+    { name: 'timestamp 60 s old', args: creds('alice'), env: env('secret', '-60s'), reason: /timestamp 6[01] s behind this server's clock \(threshold 10 s\)/ },
+    { name: 'timestamp 60 s ahead', args: creds('alice'), env: env('secret', '+60s'), reason: /timestamp (59|60) s ahead of/ },
   ];
   const ours = await ourServer();
   const real = await realServer();
@@ -287,4 +288,52 @@ test('flag errors: roles, pairs, the password source, bad keys and files (exit 2
   execFileSync('openssl', ['genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256', '-out', ec], { stdio: 'ignore' });
   await expect([...s, '--rsa-private-key-path', ec, '--authorized-users-path', users], 'IPERF_AUTH_KEY', /ec\.pem is a ec key; iperf3 authentication needs RSA/);
   assert.ok(readFileSync(users, 'utf8').includes('alice,'));
+});
+
+/** Run our client on a pseudo-terminal (Debian's python3 pty), typing `keys` once "Password: " shows. */
+function onTerminal(args: string[], keys: string): Promise<{ out: string; status: number }> {
+  const py = `
+import json, os, pty, select, sys, time
+args, keys = json.loads(sys.argv[1]), sys.argv[2].encode()
+pid, fd = pty.fork()
+if pid == 0:
+    os.environ.pop('IPERF3_PASSWORD', None)
+    os.execv(args[0], args)
+out, sent, end = b'', False, time.time() + 30
+while time.time() < end:
+    if select.select([fd], [], [], 0.5)[0]:
+        try:
+            d = os.read(fd, 4096)
+        except OSError:
+            break
+        if not d:
+            break
+        out += d
+        if b'Password: ' in out and not sent:
+            os.write(fd, keys)
+            sent = True
+st = os.waitpid(pid, 0)[1]
+print(json.dumps({'out': out.decode('utf8', 'replace'), 'status': os.waitstatus_to_exitcode(st)}))
+`;
+  return run('/usr/bin/python3', ['-c', py, JSON.stringify([process.execPath, hostops, 'iperf', ...args]), keys], 40_000)
+    .then((r) => JSON.parse(r.stdout) as { out: string; status: number });
+}
+
+test('no IPERF3_PASSWORD on a terminal: "Password: " is asked without echo (as iperf3); Ctrl-C gives up with exit 2', async () => {
+  const real = await realServer();
+  try {
+    const a = ['-c', '127.0.0.1', '-p', String(real.port), '-t', '1', '-i', '0', ...creds('alice')];
+    const ok = await onTerminal(a, 'secret\r');
+    assert.equal(ok.status, 0, ok.out);
+    assert.ok(ok.out.startsWith(`Password: \r\nConnecting to host 127.0.0.1, port ${real.port}\r\n`), JSON.stringify(ok.out.slice(0, 80)));
+    assert.ok(!ok.out.includes('secret'));
+    assert.match(ok.out, /iperf Done\./);
+    const typo = await onTerminal(a, 'secrex\u007ft\r'); // backspace edits what was typed
+    assert.equal(typo.status, 0, typo.out);
+    const abort = await onTerminal(a, '\u0003');
+    assert.equal(abort.status, 2, abort.out);
+    assert.match(abort.out, /^Password: \r\nhostops: no password given\r\n/);
+  } finally {
+    real.peer.kill();
+  }
 });
