@@ -1,5 +1,6 @@
 /* Socket options on TCP sockets: buffer sizes (-w), congestion control (-C), TCP_INFO for the
- * Retr / Cwnd / RTT columns, and TCP_MAXSEG for iperf3's default UDP datagram size. */
+ * Retr / Cwnd / RTT columns, and TCP_MAXSEG for iperf3's default UDP datagram size; the IP TOS
+ * byte (-S / --dscp) on TCP and UDP sockets. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <stddef.h>
@@ -20,7 +21,7 @@ napi_value sock_throw(napi_env env, int e, const char *what) {
   snprintf(msg, sizeof msg, "%s: %s", what, strerror(e));
   const char *name = e == EPERM ? "EPERM" : e == EACCES ? "EACCES" : e == ENOENT ? "ENOENT" : e == EINVAL ? "EINVAL"
                    : e == EBADF ? "EBADF" : e == ENOTSOCK ? "ENOTSOCK" : e == ENOPROTOOPT ? "ENOPROTOOPT"
-                   : e == ENOBUFS ? "ENOBUFS" : e == EBUSY ? "EBUSY" : "EIO";
+                   : e == ENOBUFS ? "ENOBUFS" : e == EBUSY ? "EBUSY" : e == EAFNOSUPPORT ? "EAFNOSUPPORT" : "EIO";
   napi_value err, code, m, eno;
   napi_create_string_utf8(env, msg, NAPI_AUTO_LENGTH, &m);
   napi_create_string_utf8(env, name, NAPI_AUTO_LENGTH, &code);
@@ -197,6 +198,38 @@ static napi_value GetMss(napi_env env, napi_callback_info info) {
   return num(env, mss);
 }
 
+/* setTos(fd, tos): the IP TOS byte (DSCP << 2 | ECN) on what the socket sends, TCP or UDP:
+ * IP_TOS on IPv4, IPV6_TCLASS on IPv6 (and IP_TOS too, for IPv4-mapped peers of a dual-stack
+ * socket), as iperf3 -S / --dscp. Returns the value the kernel reports afterwards. */
+static napi_value SetTos(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  int fd;
+  if (argc < 2 || !sock_fd_arg(env, argv[0], 0, &fd)) return NULL;
+  int32_t tos;
+  if (napi_get_value_int32(env, argv[1], &tos) != napi_ok || tos < 0 || tos > 255) {
+    napi_throw_range_error(env, "EINVAL", "TOS must be 0..255");
+    return NULL;
+  }
+  struct sockaddr_storage ss;
+  socklen_t sl = sizeof ss;
+  if (getsockname(fd, (struct sockaddr *)&ss, &sl) != 0) return sock_throw(env, errno, "getsockname");
+  int got = 0;
+  socklen_t gl = sizeof got;
+  if (ss.ss_family == AF_INET6) {
+    if (setsockopt(fd, IPPROTO_IPV6, IPV6_TCLASS, &tos, sizeof tos) != 0) return sock_throw(env, errno, "setsockopt IPV6_TCLASS");
+    (void)setsockopt(fd, IPPROTO_IP, IP_TOS, &tos, sizeof tos); /* refused on IPv6-only sockets: nothing to mark then */
+    if (getsockopt(fd, IPPROTO_IPV6, IPV6_TCLASS, &got, &gl) != 0) return sock_throw(env, errno, "getsockopt IPV6_TCLASS");
+  } else if (ss.ss_family == AF_INET) {
+    if (setsockopt(fd, IPPROTO_IP, IP_TOS, &tos, sizeof tos) != 0) return sock_throw(env, errno, "setsockopt IP_TOS");
+    if (getsockopt(fd, IPPROTO_IP, IP_TOS, &got, &gl) != 0) return sock_throw(env, errno, "getsockopt IP_TOS");
+  } else {
+    return sock_throw(env, EAFNOSUPPORT, "setTos: not an IP socket");
+  }
+  return num(env, got);
+}
+
 /* tcpInfo(fd, out: Float64Array(8)) fills total_retrans, cwnd bytes (snd_cwnd × snd_mss, as
  * iperf3), snd_wnd, rtt µs, rttvar µs, pmtu, snd_mss, state; returns false when unavailable. */
 static napi_value TcpInfo(napi_env env, napi_callback_info info) {
@@ -240,6 +273,7 @@ static napi_value Init(napi_env env, napi_value exports) {
     { "probeTcp", NULL, ProbeTcp, NULL, NULL, NULL, napi_default, NULL },
     { "getMss", NULL, GetMss, NULL, NULL, NULL, napi_default, NULL },
     { "tcpInfo", NULL, TcpInfo, NULL, NULL, NULL, napi_default, NULL },
+    { "setTos", NULL, SetTos, NULL, NULL, NULL, napi_default, NULL },
   };
   CHECK(napi_define_properties(env, exports, sizeof props / sizeof props[0], props));
   return udp_rx_init(env, exports);

@@ -1,5 +1,5 @@
 /* hostops_sock: socket options Node does not expose (SO_SNDBUF/SO_RCVBUF and TCP_CONGESTION on
- * TCP sockets, TCP_INFO, TCP_MAXSEG) and a native UDP receive path for iperf3 data streams.
+ * TCP sockets, TCP_INFO, TCP_MAXSEG, IP_TOS / IPV6_TCLASS) and a native UDP receive path for iperf3 data streams.
  * Every call takes a file descriptor that JS read from a Node socket handle. */
 #ifndef HOSTOPS_SOCK_H
 #define HOSTOPS_SOCK_H

@@ -9,7 +9,6 @@ import type { UnitFormat } from '../iperf/units.js';
 
 export interface ClientFlagInput {
   format?: string; cport?: string; dscp?: string; tos?: string; zerocopy?: boolean; affinity?: string; bind?: string;
-  reverse?: boolean; bidir?: boolean;
 }
 
 /** RFC 2474/2597/3246/8622 code point names iperf3 accepts for --dscp. */
@@ -53,12 +52,6 @@ export function clientFlags(o: ClientFlagInput): { unit: UnitFormat; cport?: num
   if (o.tos !== undefined) {
     tos = cNumber(o.tos);
     if (!Number.isInteger(tos) || tos < 0 || tos > 255) throw usageError('IPERF_BAD_OPTION', `-S must be 0..255, got "${o.tos}"`);
-  }
-  if (tos && (!o.reverse || o.bidir)) {
-    // the server is told (TOS in the parameters) and marks what it sends; our own data sockets
-    // cannot be marked: Node has no IP_TOS and the sock addon has no call for it yet
-    throw envError('IPERF_TOS', `--dscp/-S: hostops cannot mark the packets it sends itself (no IP_TOS on Node sockets)`,
-      'use -R: the server then sends and marks the data (iperf3 servers honour the TOS parameter)');
   }
   if (o.affinity !== undefined) pinCpu(o.affinity);
   return { unit, cport, tos };

@@ -9,10 +9,11 @@ import { IperfError, runClient, startServer, type ClientEvent, type TestSettings
 import { connectedLines, connectingLines, doneLines, intervalLines, summaryLines } from '../iperf/text.js';
 import { parseSize } from '../iperf/units.js';
 import { clientFlags } from './iperf-client-flags.js';
+import { clientAuth, serverAuth, type AuthFlagInput } from './iperf-auth-flags.js';
 import { tcpInfoAvailable } from '../iperf/tcp-info.js';
 import { runIperf2Client, startIperf2Server } from '../iperf/iperf2/index.js';
 
-interface Opts {
+interface Opts extends AuthFlagInput {
   server?: boolean; client?: string; port?: string; time?: string; bytes?: string; blockcount?: string;
   parallel?: string; reverse?: boolean; bidir?: boolean; udp?: boolean; bitrate?: string; length?: string;
   window?: string; omit?: string; interval?: string; getServerOutput?: boolean; congestion?: string;
@@ -72,6 +73,11 @@ export function register(program: Command): void {
     .option('--server-bitrate-limit <rate>', 'server: refuse tests asking for more than this total bit/s (unlimited tests too)')
     .option('--control-timeout <s>', 'server: deadline for each control message during setup (default 10)')
     .option('--idle-timeout <s>', 'server: end a test whose streams move nothing for s seconds (default 30)')
+    .option('--rsa-private-key-path <file>', 'server: RSA private key (PEM) that decrypts the clients\' credentials')
+    .option('--authorized-users-path <file>', 'server: authorized users, one "user,sha256(\'{user}password\')" line each; # comments')
+    .option('--time-skew-threshold <s>', 'server: refuse credentials whose timestamp is more than s seconds off (default 10)')
+    .option('--username <name>', 'client: user name for authentication (password in IPERF3_PASSWORD, else asked on the terminal)')
+    .option('--rsa-public-key-path <file>', 'client: the server\'s RSA public key (PEM) to encrypt the credentials')
     .option('-J', 'JSON output in the iperf3 -J schema')
     .option('--json', 'same as -J')
     .option('--iperf2', 'speak the iperf 2 protocol (port 5001) instead of iperf3')
@@ -84,6 +90,7 @@ export function register(program: Command): void {
       const settingsPort = int(o.port, '-p', 1, 65535) ?? 5201;
       const host = o.client!;
       const cf = clientFlags(o);
+      const auth = await clientAuth(o);
       if (!json) for (const l of connectingLines(host, settingsPort, !!o.reverse)) out(l);
       let ivIndex = 0;
       let settings: TestSettings | undefined;
@@ -116,7 +123,7 @@ export function register(program: Command): void {
           congestion: o.congestion,
           udp64: o.udpCounters64bit,
           title: o.title,
-          bind: o.bind, cport: cf.cport, tos: cf.tos,
+          bind: o.bind, cport: cf.cport, tos: cf.tos, auth,
           signal: ac.signal,
           onEvent,
         });
@@ -135,7 +142,9 @@ export function register(program: Command): void {
 }
 
 async function server(o: Opts, json: boolean): Promise<void> {
+  const auth = serverAuth(o);
   const srv = await startServer({
+    auth,
     port: int(o.port, '-p', 0, 65535) ?? 5201,
     host: o.bind ?? (o.version6 ? '::' : o.version4 ? '0.0.0.0' : undefined),
     interval: int(o.interval, '-i', 0, 60),
@@ -149,6 +158,8 @@ async function server(o: Opts, json: boolean): Promise<void> {
       if (e.type === 'line' && !json) out(e.line);
       else if (e.type === 'result' && json) printJson(e.json);
       else if (e.type === 'rejected' && !json) process.stderr.write(`iperf3: ${e.peer}: ${e.reason}\n`);
+      // iperf3's own line, then why (for the operator; the client hears only the first part)
+      else if (e.type === 'auth-failed') process.stderr.write(`iperf3: error - test authorization failed (${e.peer}: ${e.reason})\n`);
     },
   });
   await new Promise<void>((resolve) => {

@@ -5,18 +5,21 @@
 import net from 'node:net';
 import { randomBytes } from 'node:crypto';
 import type dgram from 'node:dgram';
+import type { KeyObject } from 'node:crypto';
 import { HostopsError } from '../lib/errors.js';
 import { cookieText, makeCookie } from './cookie.js';
 import { ControlChannel, ControlError } from './ctrl.js';
-import { DEFAULT_PORT, DEFAULT_UDP_LEN, IErrText, Limits, State } from './constants.js';
+import { DEFAULT_PORT, DEFAULT_UDP_LEN, IErr, IErrText, Limits, State } from './constants.js';
 import { defaultSettings, toWire, type TestSettings } from './params.js';
 import { buildEnd, buildStart, type IperfJson } from './report.js';
 import { Session, type Json } from './session.js';
 import { StreamStats, parsePeerStreams, plainAddr, signedNumber, streamId } from './stream.js';
 import { Pacer, SendBudget, TcpSender, sinkReader } from './tcp-data.js';
 import { UdpSender, countUdp, udpConnect } from './udp-data.js';
-import { SockOptError, applyTcpOptions, buffersOf, checkTcpOptions, mssOf } from './sockopt.js';
+import { SockOptError, applyTcpOptions, applyTos, buffersOf, checkTcpOptions, mssOf } from './sockopt.js';
+import { tcpFd, udpFd } from './native-sock.js';
 import { tcpInfoAvailable } from './tcp-info.js';
+import { credentialProblem, encodeAuthToken, type RsaPadding } from './auth.js';
 
 export interface ClientOptions {
   host: string;
@@ -46,13 +49,24 @@ export interface ClientOptions {
   bind?: string;
   /** --cport: local port of the first data stream; stream i uses cport + i (as iperf3 3.12) */
   cport?: number;
-  /** --dscp/-S: IP TOS byte, sent to the server in the parameters (it marks what it sends) */
+  /** --dscp/-S: IP TOS byte on our data sockets (IP_TOS / IPV6_TCLASS), and sent to the server in the parameters so it marks what it sends */
   tos?: number;
+  /** iperf3's RSA authentication (--username, --rsa-public-key-path; the password from IPERF3_PASSWORD). */
+  auth?: ClientAuth;
   /** End with an error when no data moves for this long while the test runs (iperf3's --rcv-timeout). Default 120 s. */
   idleTimeoutMs?: number;
   signal?: AbortSignal;
   /** Live progress for a text view: stream connected, each interval, omit done. */
   onEvent?: (e: ClientEvent) => void;
+}
+
+export interface ClientAuth {
+  username: string;
+  password: string;
+  /** The server's RSA public key. */
+  publicKey: KeyObject;
+  /** PKCS#1 v1.5 as iperf3 3.12 (and 3.17+ servers with --use-pkcs1-padding); 'oaep' for 3.17+ defaults. */
+  padding?: RsaPadding;
 }
 
 export type ClientEvent =
@@ -64,8 +78,8 @@ export type ClientEvent =
 
 /** A failed test; `json` is the partial -J document with "error" set, as iperf3 -J prints it. */
 export class IperfError extends HostopsError {
-  constructor(code: string, message: string, readonly json: IperfJson, exitCode: 1 | 2 | 3 = 1, where?: string) {
-    super(code, message, { exitCode, where });
+  constructor(code: string, message: string, readonly json: IperfJson, exitCode: 1 | 2 | 3 = 1, where?: string, hint?: string) {
+    super(code, message, { exitCode, where, hint });
   }
 }
 
@@ -109,14 +123,15 @@ export async function runClient(opts: ClientOptions): Promise<IperfJson> {
     throw new HostopsError('IPERF_BAD_OPTION', `port must be 1..65535, got ${opts.port}`, { exitCode: 2 });
   }
   validateClientSettings(settings);
+  if (opts.auth) checkClientAuth(opts.auth);
   const congestion = protocol === 'tcp' ? checkTcpOptions({ window: settings.window, congestion: settings.congestion }) : undefined;
   const cookie = makeCookie();
   const sess = new Session(settings, 'c', opts.interval ?? 1);
   if (protocol === 'tcp') sess.tcpInfo = tcpInfoAvailable();
   const json: IperfJson = { start: {}, intervals: sess.intervals, end: {} };
-  const fail = (code: string, msg: string, exit: 1 | 3 = 1): never => {
-    json.error = msg;
-    throw new IperfError(code, msg, json, exit, `${opts.host} port ${port}`);
+  const fail = (code: string, msg: string, exit: 1 | 3 = 1, hint?: string, jsonError = msg): never => {
+    json.error = jsonError;
+    throw new IperfError(code, msg, json, exit, `${opts.host} port ${port}`, hint);
   };
   if (opts.signal?.aborted) fail('IPERF_ABORTED', 'the test was aborted');
 
@@ -170,7 +185,9 @@ export async function runClient(opts: ClientOptions): Promise<IperfJson> {
       switch (state) {
         case State.PARAM_EXCHANGE:
           if (protocol === 'udp') udpBlockSize();
-          ctrl.writeJson(toWire(settings));
+          // the timestamp in the credentials is taken now: the server checks it against its clock
+          ctrl.writeJson(toWire(settings, opts.auth ? encodeAuthToken(opts.auth.username, opts.auth.password, opts.auth.publicKey,
+            Math.floor(Date.now() / 1000), opts.auth.padding) : undefined));
           break;
         case State.CREATE_STREAMS:
           await createStreams();
@@ -237,9 +254,16 @@ export async function runClient(opts: ClientOptions): Promise<IperfJson> {
         case State.ACCESS_DENIED:
           return fail('IPERF_BUSY', 'the server is busy running a test. try again later');
         case State.SERVER_ERROR: {
-          const b = await ctrl.readExact(8, 5000).catch(() => Buffer.alloc(8));
-          const ierr = b.readInt32BE(0);
-          const errno = b.readInt32BE(4);
+          // i_errno, then errno; iperf3 3.12 sends no errno after a failed authentication and closes
+          const ierr = (await ctrl.readExact(4, 5000).catch(() => Buffer.alloc(4))).readInt32BE(0);
+          const errno = (await ctrl.readExact(4, 2000).catch(() => Buffer.alloc(4))).readInt32BE(0);
+          if (ierr === IErr.IEAUTHTEST) {
+            return fail('IPERF_AUTH_REFUSED', opts.auth ? `test authorization failed: the server refused user ${JSON.stringify(opts.auth.username)}`
+              : 'test authorization failed: the server requires authentication', 1,
+            opts.auth ? 'check the user name and IPERF3_PASSWORD against the server\'s authorized users file, that --rsa-public-key-path is this server\'s key, '
+              + 'and this host\'s clock (the server refuses credentials more than its --time-skew-threshold, 10 s by default, off its clock)'
+              : 'give --username and --rsa-public-key-path (the server\'s public key) and the password in IPERF3_PASSWORD', IErrText[ierr]);
+          }
           return fail('IPERF_SERVER_ERROR', `server error: ${IErrText[ierr] ?? `i_errno ${ierr}`}${errno ? ` (errno ${errno})` : ''}`);
         }
         case State.SERVER_TERMINATE:
@@ -294,6 +318,7 @@ export async function runClient(opts: ClientOptions): Promise<IperfJson> {
         tcpSocks.push(s);
         try {
           applyTcpOptions(s, { window: settings.window, congestion: settings.congestion });
+          applyTos(tcpFd(s), settings.tos, family === 6);
         } catch (e) {
           if (e instanceof SockOptError) fail(e.code, e.message, 3);
           throw e;
@@ -313,6 +338,12 @@ export async function runClient(opts: ClientOptions): Promise<IperfJson> {
           return;
         }
         udpSocks.push(s);
+        try {
+          applyTos(udpFd(s), settings.tos, family === 6);
+        } catch (e) {
+          if (e instanceof SockOptError) fail(e.code, e.message, 3);
+          throw e;
+        }
         const a = s.address();
         const r = s.remoteAddress();
         st.local = { host: plainAddr(a.address), port: a.port };
@@ -342,4 +373,16 @@ function validateClientSettings(s: TestSettings): void {
   if (s.omit < 0 || s.omit > Limits.maxOmit) bad(`omit must be 0..${Limits.maxOmit} s`);
   if (s.reverse && s.bidir) bad('-R and --bidir cannot be combined');
   if (s.udp64 === false && s.protocol === 'udp' && s.len < 12) bad('UDP block size must hold the 12-byte header');
+}
+
+/** Credentials iperf3 could never authenticate, or too long for the key, are refused before connecting. */
+export function checkClientAuth(a: ClientAuth): void {
+  const problem = credentialProblem(a.username, a.password);
+  if (problem) throw new HostopsError('IPERF_AUTH_CREDENTIALS', problem, { exitCode: 2, hint: 'iperf3 servers parse the credentials with sscanf("%s")' });
+  try {
+    encodeAuthToken(a.username, a.password, a.publicKey, Math.floor(Date.now() / 1000), a.padding);
+  } catch (e) {
+    throw new HostopsError('IPERF_AUTH_CREDENTIALS', `the user name and password are too long for the RSA key to encrypt (${(e as Error).message})`,
+      { exitCode: 2, hint: 'use shorter credentials, or a larger key on the server (2048 bits hold about 200 bytes)' });
+  }
 }

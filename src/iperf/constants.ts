@@ -37,11 +37,14 @@ export const IErr: Record<string, number> = {
   IERECVRESULTS: 116,
   IEACCESSDENIED: 121,
   IESETBUF: 124,
+  IESETTOS: 125,
+  IESETCOS: 126,
   IESETCONGESTION: 134,
   IESETBUF2: 141,
   IECTRLCLOSE: 119,
   IEMESSAGE: 120,
   IENOMSG: 144,
+  IEAUTHTEST: 142,
   IESTREAMID: 208,
 };
 
@@ -61,8 +64,11 @@ export const IErrText: Record<number, string> = {
   120: 'received an unknown control message',
   121: 'the server is busy running a test. try again later',
   124: 'unable to set socket buffer size',
+  125: 'unable to set IP TOS',
+  126: 'unable to set IPv6 traffic class',
   134: 'unable to set TCP_CONGESTION: Supplied congestion control algorithm not supported on this host',
   141: 'socket buffer size not set correctly',
+  142: 'test authorization failed',
   144: 'idle timeout for receiving data',
   208: 'stream has an invalid id',
 };

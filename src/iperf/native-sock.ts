@@ -17,6 +17,8 @@ export interface SockAddon {
   probeTcp(window: number, congestion: string | null): [number, number];
   getMss(fd: number): number;
   tcpInfo(fd: number, out: Float64Array): boolean;
+  /** IP_TOS (IPv4) or IPV6_TCLASS (IPv6); returns the value the kernel reports afterwards. */
+  setTos(fd: number, tos: number): number;
   udpRxOpen(fd: number, udp64: boolean): UdpRxHandle;
   udpRxCounting(h: UdpRxHandle, on: boolean): void;
   udpRxRead(h: UdpRxHandle, out: Float64Array): void;

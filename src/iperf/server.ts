@@ -18,10 +18,12 @@ import { Session, type Json } from './session.js';
 import { StreamStats, parsePeerStreams, plainAddr, signedNumber, streamId } from './stream.js';
 import { Pacer, SendBudget, TcpSender, adoptAsSink } from './tcp-data.js';
 import { UdpAcceptor, UdpSender, countUdp } from './udp-data.js';
-import { SockOptError, applyTcpOptions, buffersOf, defaultCongestion, mssOf } from './sockopt.js';
+import { SockOptError, applyTcpOptions, applyTos, buffersOf, defaultCongestion, mssOf } from './sockopt.js';
+import { tcpFd, udpFd } from './native-sock.js';
 import { tcpInfoAvailable } from './tcp-info.js';
 import { Admission, sourceKey, type SilentConn } from './admission.js';
 import { listenError } from '../lib/listen-error.js';
+import { authorize, type AuthConfig } from './auth.js';
 import { BANNER, connectedLines, intervalLines, summaryLines } from './text.js';
 
 export interface ServerOptions {
@@ -49,6 +51,8 @@ export interface ServerOptions {
   maxPendingPerSource?: number;
   /** A test still waiting for its parameters this long (ms) gives way to another client's cookie. Default 2 s. */
   paramGraceMs?: number;
+  /** iperf3's RSA authentication (--rsa-private-key-path, --authorized-users-path): tests without valid credentials are refused. */
+  auth?: AuthConfig;
   onEvent?: (e: ServerEvent) => void;
 }
 
@@ -56,7 +60,9 @@ export type ServerEvent =
   | { type: 'listening'; port: number; test: number }
   | { type: 'line'; line: string }
   | { type: 'result'; json: IperfJson; settings: TestSettings; peer: string }
-  | { type: 'rejected'; peer: string; reason: string };
+  | { type: 'rejected'; peer: string; reason: string }
+  /** A client that failed authentication (refused as iperf3 refuses it: "test authorization failed"). */
+  | { type: 'auth-failed'; peer: string; reason: string };
 
 export interface IperfServer {
   port: number;
@@ -182,6 +188,8 @@ export async function startServer(opts: ServerOptions = {}): Promise<IperfServer
     let expected = 0;
     let nextIndex = 0;
     let preempted: string | null = null;
+    // iperf3 -1 serves on after a refused authentication: it does not count as the one test
+    let authFailed = false;
 
     const me: Active = {
       cookie,
@@ -212,6 +220,8 @@ export async function startServer(opts: ServerOptions = {}): Promise<IperfServer
         // -w / -C from the client's parameters, on each data socket (as iperf3 does on its listener).
         try {
           applyTcpOptions(tcp, { window: s.window, congestion: s.congestion });
+          // the client's -S / --dscp marks what this end sends too (iperf3 sets it on every stream)
+          applyTos(tcpFd(tcp), s.tos, tcp.remoteFamily === 'IPv6');
         } catch (e) {
           tcp.destroy();
           if (!(e instanceof SockOptError)) throw e;
@@ -228,6 +238,14 @@ export async function startServer(opts: ServerOptions = {}): Promise<IperfServer
         if (sender) { senders.push(new TcpSender(tcp, st, block!, budget!, pacer, pacingMs)); tcp.on('data', () => {}); tcp.resume(); }
       } else if (udp) {
         udpSocks.push(udp.sock);
+        try {
+          applyTos(udpFd(udp.sock), s.tos, family === 6);
+        } catch (e) {
+          if (!(e instanceof SockOptError)) throw e;
+          ctrl.writeServerError(e.ierrno, e.errno);
+          streamsFailed(e);
+          return;
+        }
         const a = udp.sock.address();
         st.local = { host: plainAddr(a.address), port: a.port };
         st.remote = { host: plainAddr(udp.peer.address), port: udp.peer.port };
@@ -246,22 +264,38 @@ export async function startServer(opts: ServerOptions = {}): Promise<IperfServer
     });
 
     try {
-      say(`Accepted connection from ${plainAddr(ctrl.socket.remoteAddress)}, port ${ctrl.socket.remotePort}`);
       ctrl.writeState(State.PARAM_EXCHANGE);
       let params: Record<string, unknown>;
       try {
         params = await ctrl.readJson(Limits.maxParamsJson, ctlTimeout);
         me.awaitingParamsSince = null;
         if (preempted) throw new Error(preempted); // the parameters came in the same tick as the next client
+        if (opts.auth) {
+          // before the parameters are judged: a stranger learns nothing of the server's limits
+          const v = authorize(params.authtoken, opts.auth);
+          if (!v.ok) {
+            authFailed = true;
+            // exactly what iperf3 3.12 sends: SERVER_ERROR and i_errno, no errno, then the close
+            const b = Buffer.alloc(5);
+            b.writeInt8(State.SERVER_ERROR, 0);
+            b.writeInt32BE(IErr.IEAUTHTEST, 1);
+            ctrl.socket.write(b);
+            emit({ type: 'auth-failed', peer, reason: v.reason });
+            throw new Error(`test authorization failed: ${v.reason}`);
+          }
+        }
         settings = fromWire(params, { maxDuration, maxParallel: opts.maxParallel ?? Limits.maxParallel, maxBitrate: opts.maxBitrate ?? 0 });
       } catch (e) {
         me.awaitingParamsSince = null;
         if (preempted) throw new Error(preempted);
+        if (authFailed) throw e;
         const ierr = e instanceof ParamError ? e.ierrno : IErr.IERECVPARAMS;
         ctrl.writeServerError(ierr, 0);
         throw e;
       }
       const s = settings;
+      // as iperf3, the connection is announced once its parameters are accepted
+      say(`Accepted connection from ${plainAddr(ctrl.socket.remoteAddress)}, port ${ctrl.socket.remotePort}`);
       sess = new Session(s, 's', interval);
       if (s.protocol === 'tcp') sess.tcpInfo = tcpInfoAvailable();
       expected = s.bidir ? s.parallel * 2 : s.parallel;
@@ -351,7 +385,7 @@ export async function startServer(opts: ServerOptions = {}): Promise<IperfServer
       // IPERF_DONE (or just the close) ends it; either way we are finished.
       await ctrl.readState(ctlTimeout).catch(() => 0);
     } catch (e) {
-      emit({ type: 'rejected', peer, reason: (e as Error).message });
+      if (!authFailed) emit({ type: 'rejected', peer, reason: (e as Error).message });
     } finally {
       if (watchdog) clearInterval(watchdog);
       sess?.clearTimers();
@@ -365,7 +399,7 @@ export async function startServer(opts: ServerOptions = {}): Promise<IperfServer
       if (!preempted) {
         active = null;
         testNo++;
-        if (opts.oneOff) void api.close();
+        if (opts.oneOff && !authFailed) void api.close();
         else if (!closing) banner();
       }
     }

@@ -46,7 +46,7 @@ export class SockOptError extends Error {
 function addonOrThrow(): SockAddon {
   const a = sockAddon();
   if (!a) {
-    throw new SockOptError('IPERF_NATIVE', `-w and -C need the native addon hostops_sock (${nativeError()?.message ?? 'not built'})`,
+    throw new SockOptError('IPERF_NATIVE', `-w, -C and -S/--dscp need the native addon hostops_sock (${nativeError()?.message ?? 'not built'})`,
       IErr.IESETBUF, 0, 'run `npm install` (it builds the addon with node-gyp)');
   }
   return a;
@@ -127,6 +127,28 @@ export function applyTcpOptions(sock: net.Socket, o: TcpOptions): { sndbuf: numb
     try { a.setCongestion(fd, o.congestion); } catch (e) { throw explain(e, o, 'cc'); }
   }
   return { sndbuf: snd, rcvbuf: rcv };
+}
+
+/**
+ * -S / --dscp on one data socket (TCP or UDP, by fd), as iperf3 marks each stream once connected:
+ * IP_TOS, or IPV6_TCLASS on IPv6 (iperf3's IESETTOS / IESETCOS when the kernel refuses).
+ */
+export function applyTos(fd: number, tos: number, v6: boolean): void {
+  if (!tos) return;
+  const a = addonOrThrow();
+  const ierrno = v6 ? IErr.IESETCOS : IErr.IESETTOS;
+  if (fd < 0) throw new SockOptError('IPERF_SOCKET', 'the data socket has no file descriptor (closed?)', ierrno, 0);
+  let got: number;
+  try {
+    got = a.setTos(fd, tos);
+  } catch (e) {
+    const err = e as Error & { errno?: number };
+    throw new SockOptError('IPERF_TOS', `unable to set ${v6 ? 'IPv6 traffic class' : 'IP TOS'} ${tos}: ${err.message}`, ierrno, err.errno ?? 0);
+  }
+  // the kernel may clear the ECN bits of the byte on TCP sockets; the DSCP part must stick
+  if ((got & 0xfc) !== (tos & 0xfc)) {
+    throw new SockOptError('IPERF_TOS', `the kernel set TOS ${got} where ${tos} was asked for`, ierrno, 0);
+  }
 }
 
 /** The algorithm a TCP socket uses, as the kernel reports it. */

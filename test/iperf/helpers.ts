@@ -30,8 +30,8 @@ export interface Peer {
 }
 
 /** Start a program; resolves once `ready` appears on stdout (or after readyMs). */
-export async function startPeer(cmd: string, args: string[], ready: RegExp | null, readyMs = 300): Promise<Peer> {
-  const proc = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+export async function startPeer(cmd: string, args: string[], ready: RegExp | null, readyMs = 300, env?: NodeJS.ProcessEnv): Promise<Peer> {
+  const proc = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], ...(env ? { env } : {}) });
   let out = '';
   let err = '';
   proc.stdout!.on('data', (d) => { out += d; });
@@ -56,9 +56,9 @@ export async function startPeer(cmd: string, args: string[], ready: RegExp | nul
 }
 
 /** Run a program to completion with a deadline; returns stdout/stderr/status. */
-export function run(cmd: string, args: string[], timeoutMs = 20_000): Promise<{ status: number | null; stdout: string; stderr: string }> {
+export function run(cmd: string, args: string[], timeoutMs = 20_000, env?: NodeJS.ProcessEnv): Promise<{ status: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const proc = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const proc = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], ...(env ? { env } : {}) });
     let stdout = '';
     let stderr = '';
     proc.stdout.on('data', (d) => { stdout += d; });

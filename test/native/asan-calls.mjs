@@ -238,10 +238,12 @@ async function sock() {
   assert.equal(a.tcpInfo(fd, new Float64Array(8)), true);
   a.probeTcp(65536, null);
   throwsCode(() => a.setCongestion(fd, 'x'.repeat(16)), 'EINVAL');
+  assert.equal(a.setTos(fd, 0xb8), 0xb8);
+  throwsCode(() => a.setTos(fd, 256), 'EINVAL');
   throwsCode(() => a.getBuffers(99999), 'EBADF');
   c.destroy();
   srv.close();
-  count('sock.calls', 12);
+  count('sock.calls', 14);
 }
 
 // ---- hostops_raw: one spoofed-source datagram on loopback ----
