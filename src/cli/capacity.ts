@@ -168,7 +168,7 @@ export function formatAdvice(list: Advice[]): string {
 function stepOpt(o: Common): number | undefined {
   if (o.step === undefined) return undefined;
   const step = parseDuration(o.step, '--step');
-  if (!(step > 0)) throw new HostopsError('CAPACITY_BAD_OPTION', `--step must be above 0, got ${JSON.stringify(o.step)}`, { where: '--step' });
+  if (!(step > 0)) throw HostopsError.of('BAD_OPTION', '--step', o.step, 'above 0').at('--step');
   return step;
 }
 
@@ -177,8 +177,8 @@ function numOpt(v: string | undefined, name: string, min: number, max = Infinity
   if (v === undefined) return undefined;
   const n = Number(v);
   if (v.trim() === '' || !Number.isFinite(n) || n < min || n > max || (integer && !Number.isInteger(n))) {
-    const range = min === Number.MIN_VALUE ? 'above 0' : max === Infinity ? `>= ${min}` : `in ${min}..${max}`;
-    throw new HostopsError('CAPACITY_BAD_OPTION', `${name} must be ${integer ? 'an integer' : 'a number'} ${range}, got ${JSON.stringify(v)}`, { where: name });
+    const range = min === Number.MIN_VALUE ? 'above 0' : max === Infinity ? `>= ${min}` : `${min}..${max}`;
+    throw HostopsError.of('BAD_OPTION', name, v, `${integer ? 'an integer' : 'a number'} ${range}`).at(name);
   }
   return n;
 }

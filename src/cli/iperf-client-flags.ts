@@ -4,7 +4,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { isIP } from 'node:net';
-import { envError, usageError } from '../lib/errors.js';
+import { envError, HostopsError, usageError } from '../lib/errors.js';
 import type { UnitFormat } from '../iperf/units.js';
 
 export interface ClientFlagInput {
@@ -45,14 +45,14 @@ export function clientFlags(o: ClientFlagInput): { unit: UnitFormat; cport?: num
   let cport: number | undefined;
   if (o.cport !== undefined) {
     cport = Number(o.cport);
-    if (!Number.isInteger(cport) || cport < 1 || cport > 65535) throw usageError('IPERF_BAD_OPTION', `--cport must be 1..65535, got "${o.cport}"`);
+    if (!Number.isInteger(cport) || cport < 1 || cport > 65535) throw HostopsError.of('BAD_OPTION', '--cport', o.cport, 'an integer 1..65535');
   }
   if (o.dscp !== undefined && o.tos !== undefined) throw usageError('IPERF_BAD_OPTION', 'give one of --dscp and -S (both set the TOS byte)');
   let tos: number | undefined;
   if (o.dscp !== undefined) tos = parseDscp(o.dscp) << 2;
   if (o.tos !== undefined) {
     tos = cNumber(o.tos);
-    if (!Number.isInteger(tos) || tos < 0 || tos > 255) throw usageError('IPERF_BAD_OPTION', `-S must be 0..255, got "${o.tos}"`);
+    if (!Number.isInteger(tos) || tos < 0 || tos > 255) throw HostopsError.of('BAD_OPTION', '-S', o.tos, 'an integer 0..255');
   }
   if (tos && (!o.reverse || o.bidir)) {
     // the server is told (TOS in the parameters) and marks what it sends; our own data sockets

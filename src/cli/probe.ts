@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { usageError } from '../lib/errors.js';
+import { HostopsError, usageError } from '../lib/errors.js';
 import { printJson } from '../lib/output.js';
 import { parseHostPort, parseDuration } from '../probe/common.js';
 import { probeTcp, type TcpResult } from '../probe/tcp.js';
@@ -12,7 +12,7 @@ import { envError } from '../lib/errors.js';
 
 const int = (name: string, min: number, max: number) => (v: string) => {
   const n = Number(v);
-  if (!Number.isInteger(n) || n < min || n > max) throw usageError('BAD_OPTION', `${name} must be an integer ${min}..${max}, got ${JSON.stringify(v)}`);
+  if (!Number.isInteger(n) || n < min || n > max) throw HostopsError.of('BAD_OPTION', name, v, `an integer ${min}..${max}`);
   return n;
 };
 const dur = (name: string) => (v: string) => parseDuration(v, name);

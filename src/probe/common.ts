@@ -24,7 +24,7 @@ export function parseHostPort(s: string, defaultPort?: number): { host: string; 
 export function parseDuration(s: string, name: string): number {
   const m = /^(\d+(?:\.\d+)?)(ms|s)?$/.exec(s.trim());
   const ms = m ? Number(m[1]) * (m[2] === 's' ? 1000 : 1) : NaN;
-  if (!(ms >= 1 && ms <= 600_000)) throw usageError('BAD_OPTION', `${name} must be a duration 1ms..600s like 2s or 500ms, got ${JSON.stringify(s)}`);
+  if (!(ms >= 1 && ms <= 600_000)) throw HostopsError.of('BAD_OPTION', name, s, 'a duration 1ms..600s like 2s or 500ms');
   return ms;
 }
 
