@@ -67,9 +67,14 @@ export function reportError(e: unknown, debug: boolean, json = false): number {
     return 3;
   }
   // a bug, not a finding: 1 would tell a script "the check ran and found a problem"
-  process.stderr.write(`hostops: internal error: ${err?.message ?? String(e)}\n`);
-  if (debug && err?.stack) process.stderr.write(err.stack + '\n');
-  else process.stderr.write('  hint: run again with --debug for a stack trace, and report it\n');
+  const bug = new HostopsError('INTERNAL_ERROR', `internal error: ${err?.message ?? String(e)}`, { cause: e });
+  if (json) process.stderr.write(JSON.stringify({ error: bug.toJSON() }) + '\n');
+  else {
+    process.stderr.write(`hostops: ${bug.message}\n`);
+    if (debug && err?.stack) process.stderr.write(err.stack + '\n');
+    else process.stderr.write(`  hint: ${bug.hint}\n`);
+    process.stderr.write(`  code: ${bug.code}\n`);
+  }
   return INTERNAL_ERROR_EXIT;
 }
 

@@ -202,7 +202,7 @@ export const CODES = {
   SERVE_BAD_SITE: E(2, 'serve --site: not a valid site name', 'a site name is what the overview and the site label show, e.g. --site fra1'),
   SERVE_TOKEN_REQUIRED: E(2, 'serve: a non-loopback listen address without a token', 'set listen.token in hostops.yaml (or HOSTOPS_TOKEN) to at least 16 random characters, or bind 127.0.0.1'),
   SERVE_TOKEN_WEAK: E(2, 'serve: the token is shorter than 16 characters', 'use at least 16 random characters (e.g. openssl rand -hex 16)'),
-  SERVE_DUPLICATE_JOB: E(2, 'serve: two jobs of the config have the same name', 'iperf.peers names must be unique'),
+  SERVE_DUPLICATE_JOB: E(2, 'serve: two jobs of the config have the same name', 'give each iperf.peers entry in hostops.yaml a name of its own'),
   STORE_OPEN: E(3, 'the SQLite database cannot be opened', 'give --db (store.path) a SQLite database file, or a new file name, in a writable directory'),
 } as const;
 
