@@ -89,7 +89,7 @@ export function register(program: Command): void {
     .action(async (url: string, o: { timeout: number; insecure?: boolean; ca?: string; expectStatus?: string; head?: boolean; json?: boolean }) => {
       let ca: Buffer | undefined;
       if (o.ca) {
-        try { ca = readFileSync(o.ca); } catch (e) { throw envError('PROBE_CA_FILE', `cannot read --ca ${o.ca}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, 'give a readable PEM file'); }
+        try { ca = readFileSync(o.ca); } catch (e) { throw envError('PROBE_CA_FILE', `cannot read --ca ${o.ca}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`); }
       }
       const expectStatus = o.expectStatus?.split(',').map((x) => {
         const n = Number(x);
@@ -131,7 +131,7 @@ export function register(program: Command): void {
       const { host, port } = parseHostPort(target, 25);
       let ca: Buffer | undefined;
       if (o.ca) {
-        try { ca = readFileSync(o.ca); } catch (e) { throw envError('PROBE_CA_FILE', `cannot read --ca ${o.ca}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, 'give a readable PEM file'); }
+        try { ca = readFileSync(o.ca); } catch (e) { throw envError('PROBE_CA_FILE', `cannot read --ca ${o.ca}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`); }
       }
       const r = await probeSmtp(host, port, { timeoutMs: o.timeout, helo: o.helo, starttls: o.starttls, requireStarttls: o.requireStarttls, insecure: o.insecure, ca });
       if (o.json) printJson(r); else process.stdout.write(formatSmtp(r));
