@@ -57,8 +57,7 @@ export function clientFlags(o: ClientFlagInput): { unit: UnitFormat; cport?: num
   if (tos && (!o.reverse || o.bidir)) {
     // the server is told (TOS in the parameters) and marks what it sends; our own data sockets
     // cannot be marked: Node has no IP_TOS and the sock addon has no call for it yet
-    throw envError('IPERF_TOS', `--dscp/-S: hostops cannot mark the packets it sends itself (no IP_TOS on Node sockets)`,
-      'use -R: the server then sends and marks the data (iperf3 servers honour the TOS parameter)');
+    throw envError('IPERF_TOS', `--dscp/-S: hostops cannot mark the packets it sends itself (no IP_TOS on Node sockets)`);
   }
   if (o.affinity !== undefined) pinCpu(o.affinity);
   return { unit, cport, tos };
@@ -72,6 +71,6 @@ function pinCpu(v: string): void {
     execFileSync('taskset', ['-a', '-p', '-c', v, String(process.pid)], { stdio: ['ignore', 'ignore', 'pipe'] });
   } catch (e) {
     const why = (e as { stderr?: Buffer }).stderr?.toString().trim().split('\n').pop() ?? (e as Error).message;
-    throw envError('IPERF_AFFINITY', `-A ${v}: unable to set CPU affinity: ${why}`, 'name a core listed in /proc/self/status (Cpus_allowed_list); taskset comes with util-linux');
+    throw envError('IPERF_AFFINITY', `-A ${v}: unable to set CPU affinity: ${why}`);
   }
 }
