@@ -186,7 +186,7 @@ const maxRateOpt = (o: Common) => numOpt(o.maxRate, '--max-rate', Number.MIN_VAL
 
 async function contentionChart(path: string, r: ContentionResult, only?: string[]): Promise<void> {
   const tiers = r.tiers.filter((t) => r.demand?.[t.id] && (!only?.length || only.includes(t.id)));
-  if (!tiers.length || r.step === null || r.start === null) throw new HostopsError('CAPACITY_NO_CHART', 'No measured series to chart: give --traffic files', { exitCode: 2 });
+  if (!tiers.length || r.step === null || r.start === null) throw new HostopsError('CAPACITY_NO_CHART', 'No measured series to chart: give --traffic files');
   const parts: string[] = [];
   for (const t of tiers.slice(0, 3)) {
     const d = r.demand![t.id];
@@ -251,7 +251,7 @@ export function register(program: Command): void {
       const r = memoryRisk(plan, loaded?.series, { step: stepOpt(o), unitFactor: unitFactor(o.unit, MEM_UNITS, 1) });
       if (loaded) r.problems = [...loaded.problems, ...r.problems];
       if (o.chart) {
-        if (!r.hostDemand || r.step === null) throw new HostopsError('CAPACITY_NO_CHART', 'No usage series to chart: give --usage files', { exitCode: 2 });
+        if (!r.hostDemand || r.step === null) throw new HostopsError('CAPACITY_NO_CHART', 'No usage series to chart: give --usage files');
         const caps = [{ value: r.usable, label: `usable ${fmtBytes(r.usable)}` }, { value: r.guaranteedSum, label: `Σ guaranteed ${fmtBytes(r.guaranteedSum)}` }];
         await writeChart(o.chart, stackSvg([
           timeChartSvg({ title: `${r.host}: RAM demand (Σ min(use, burst)) vs usable`, start: r.start ?? 0, step: r.step, series: [{ name: 'demand', values: r.hostDemand }], capacity: caps, format: fmtBytes }),
