@@ -8,6 +8,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { CODES } from '../../src/lib/error-codes.js';
 import { HostopsError } from '../../src/lib/errors.js';
+import { reportError } from '../../src/cli/main.js';
 
 const REGISTRY = 'src/lib/error-codes.ts';
 const codes = new Set(Object.keys(CODES));
@@ -74,6 +75,21 @@ test('a HostopsError with a registered code takes exit code and hint from the re
   assert.equal(new HostopsError('SOME_BRANCH_CODE', 'x').exitCode, 2, 'an unregistered code still works (exit 2)');
   const t = HostopsError.of('BAD_OPTION', '-c', 'x', 'an integer 1..9').at('--count');
   assert.deepEqual([t.code, t.message, t.exitCode, t.where], ['BAD_OPTION', '-c must be an integer 1..9, got "x"', 2, '--count']);
+});
+
+test('an unexpected error is INTERNAL_ERROR, exit 70, in the same three-line form', () => {
+  const chunks: string[] = [];
+  const write = process.stderr.write;
+  process.stderr.write = ((c: string) => { chunks.push(String(c)); return true; }) as typeof process.stderr.write;
+  let rc: number, rcJson: number;
+  try {
+    rc = reportError(new Error('boom'), false);
+    rcJson = reportError(new Error('boom'), false, true);
+  } finally { process.stderr.write = write; }
+  assert.equal(rc, 70);
+  assert.equal(rcJson, 70);
+  assert.equal(chunks.join(''), 'hostops: internal error: boom\n  hint: run again with --debug for a stack trace, and report it\n  code: INTERNAL_ERROR\n'
+    + JSON.stringify({ error: { code: 'INTERNAL_ERROR', message: 'internal error: boom', hint: 'run again with --debug for a stack trace, and report it' } }) + '\n');
 });
 
 const run = (...args: string[]) => spawnSync(process.execPath, ['bin/hostops.js', ...args], { encoding: 'utf8', timeout: 60_000 });
