@@ -57,7 +57,8 @@ export function clientFlags(o: ClientFlagInput): { unit: UnitFormat; cport?: num
   if (tos && (!o.reverse || o.bidir)) {
     // the server is told (TOS in the parameters) and marks what it sends; our own data sockets
     // cannot be marked: Node has no IP_TOS and the sock addon has no call for it yet
-    throw envError('IPERF_TOS', `--dscp/-S: hostops cannot mark the packets it sends itself (no IP_TOS on Node sockets)`);
+    throw envError('IPERF_TOS', `--dscp/-S: hostops cannot mark the packets it sends itself (no IP_TOS on Node sockets)`,
+      'use -R: the server then sends and marks the data (iperf3 servers honour the TOS parameter)');
   }
   if (o.affinity !== undefined) pinCpu(o.affinity);
   return { unit, cport, tos };

@@ -2,9 +2,10 @@
  * Entry point of the `hostops` command. Each command group lives in its own file and exports
  * `register(program)`; this file only wires them together and turns errors into exit codes.
  */
+import type { ErrorCode } from '../lib/errors.js';
 import { endOnOutputError } from './output-errors.js';
 import { Command, CommanderError } from 'commander';
-import { HostopsError, isHostopsError, type ErrorCode } from '../lib/errors.js';
+import { HostopsError, isHostopsError } from '../lib/errors.js';
 const VERSION = '0.1.0';
 
 /** Command groups, each in src/cli/<name>.ts exporting register(program). */

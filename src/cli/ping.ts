@@ -72,7 +72,7 @@ async function pingCommand(targets: string[], f: PingFlags): Promise<number> {
   const size = num(f.size, '-s', 0, 65507);
   targets = expandTargets(targets, f);
   if (isFpingMode(targets, f)) return fpingCommand(targets, f, { family, size, num });
-  if (!targets.length) throw usageError('PING_NO_TARGET', 'no target given');
+  if (!targets.length) throw usageError('PING_NO_TARGET', 'no target given', 'hostops ping [options] <targets...>');
   const intervalS = num(f.interval, '-i', 0.002, 3600, false);
   const count = num(f.count, '-c', 1, 1e9);
   const timeoutS = num(f.timeout, '-W', 0.001, 3600, false);
