@@ -6,6 +6,7 @@
  */
 import dgram from 'node:dgram';
 import { loadAddon } from '../lib/native.js';
+import { HostopsError } from '../lib/errors.js';
 import { intToIp, ipToInt } from './cidr.js';
 
 export const REC_HDR = 16;
@@ -39,7 +40,7 @@ interface ScanAddon {
 export function scanAddon(): ScanAddon {
   const a = loadAddon<ScanAddon>('hostops_scan');
   if (typeof a.open !== 'function' || a.RECORD_SIZE !== REC_SIZE) {
-    throw new Error('hostops_scan addon is out of date: rebuild with `npx node-gyp rebuild`');
+    throw new HostopsError('NATIVE_ADDON_STALE', 'hostops_scan addon is out of date: rebuild with `npx node-gyp rebuild`');
   }
   return a;
 }

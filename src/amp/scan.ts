@@ -93,7 +93,7 @@ export async function runScan(targets: string[], opts: ScanOptions = {}): Promis
   if (addresses === 0) throw usageError('AMP_NO_TARGETS', 'every target address is excluded');
   const cap = opts.maxAddresses ?? DEFAULT_MAX_ADDRESSES;
   if (addresses > cap && !opts.force) {
-    throw usageError('AMP_TOO_MANY', `${addresses} addresses is more than the cap of ${cap}`, 'scan smaller ranges, or pass --force if these really are all your own');
+    throw usageError('AMP_TOO_MANY', `${addresses} addresses is more than the cap of ${cap}`);
   }
   const rate = opts.rate ?? DEFAULT_RATE;
   if (!(rate > 0 && rate <= 10_000_000)) throw usageError('AMP_BAD_RATE', `rate must be 1..10000000 probes/s, got ${rate}`);
@@ -154,7 +154,7 @@ export async function runScan(targets: string[], opts: ScanOptions = {}): Promis
   if (kind === 'dgram') engine = await dgramEngine(onRecords);
   else {
     try { engine = nativeEngine(onRecords); } catch (e) {
-      if (kind === 'native') throw envError('AMP_NATIVE', `native scan engine unavailable: ${(e as Error).message}`, 'build it with `npx node-gyp rebuild`, or use --engine dgram');
+      if (kind === 'native') throw envError('AMP_NATIVE', `native scan engine unavailable: ${(e as Error).message}`);
       engine = await dgramEngine(onRecords);
     }
   }

@@ -1,6 +1,7 @@
 /** CIDR prefixes as bigints: parsing with precise errors, containment and aggregation. */
 import { isIPv4, isIPv6 } from 'node:net';
 import { ipv6Text } from '../lib/ipv6-text.js';
+import { HostopsError } from '../lib/errors.js';
 
 export interface Prefix {
   family: 4 | 6;
@@ -11,7 +12,9 @@ export interface Prefix {
   text: string;
 }
 
-export class CidrError extends Error {}
+export class CidrError extends HostopsError {
+  constructor(message: string) { super('BCP38_BAD_CIDR', message); }
+}
 
 function v4ToBig(a: string): bigint {
   return a.split('.').reduce((n, o) => (n << 8n) | BigInt(Number(o)), 0n);

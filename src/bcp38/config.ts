@@ -75,7 +75,7 @@ export function parseConfig(text: string, source = 'config'): Bcp38Config {
   const fail = (p: Path, msg: string): never => {
     const line = at(p);
     throw new HostopsError('BCP38_CONFIG_INVALID', `${pathText(p) || '(top)'}: ${msg}`,
-      { where: `${source}:${line}`, hint: 'see docs/bcp38.md for the file format' });
+      { where: `${source}:${line}` });
   };
   let value: unknown;
   try {

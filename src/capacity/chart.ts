@@ -130,9 +130,9 @@ export async function writeChart(path: string, svg: string): Promise<void> {
   try {
     if (/\.png$/i.test(path)) writeFileSync(path, await svgToPng(svg));
     else if (/\.svg$/i.test(path)) writeFileSync(path, svg);
-    else throw new HostopsError('CAPACITY_BAD_CHART', `Chart path ${path} must end in .svg or .png`, { where: path, exitCode: 2 });
+    else throw new HostopsError('CAPACITY_BAD_CHART', `Chart path ${path} must end in .svg or .png`, { where: path });
   } catch (e) {
     if (e instanceof HostopsError) throw e;
-    throw new HostopsError('CAPACITY_CHART_FAILED', `Cannot write chart ${path}: ${(e as Error).message}`, { where: path, exitCode: 3 });
+    throw new HostopsError('CAPACITY_CHART_FAILED', `Cannot write chart ${path}: ${(e as Error).message}`, { where: path });
   }
 }

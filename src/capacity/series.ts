@@ -107,7 +107,7 @@ export function align(raw: RawSeries, opts: AlignOptions): { series: Series; gap
     // one stray timestamp (a year typo, garbage read as a time) must not make a grid of gigabytes
     const iso = (t: number) => (Number.isFinite(t) && Math.abs(t) < 8.64e12 ? new Date(t * 1000).toISOString() : String(t));
     throw new HostopsError('CAPACITY_SPAN_TOO_LONG', `${s.name} spans ${iso(start)} .. ${iso(end)}: ${len} steps of ${step} s, more than ${MAX_GRID_CELLS}`,
-      { where: s.source ?? s.name, hint: 'look for a stray timestamp in the data, or give a coarser --step' });
+      { where: s.source ?? s.name });
   }
   const sum = new Float64Array(len);
   const cov = new Float64Array(len);

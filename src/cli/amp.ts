@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { usageError } from '../lib/errors.js';
+import { HostopsError, usageError } from '../lib/errors.js';
 import { printJson } from '../lib/output.js';
 import { progress } from '../lib/progress.js';
 import { runScan, DEFAULT_RATE, DEFAULT_MAX_ADDRESSES, PROTOCOL_NAMES, type ScanReport } from '../amp/index.js';
@@ -7,7 +7,7 @@ import { runScan, DEFAULT_RATE, DEFAULT_MAX_ADDRESSES, PROTOCOL_NAMES, type Scan
 const list = (v: string, prev: string[] = []) => [...prev, ...v.split(',').map((s) => s.trim()).filter(Boolean)];
 const num = (name: string, min: number, max: number) => (v: string) => {
   const n = Number(v);
-  if (!Number.isFinite(n) || n < min || n > max) throw usageError('BAD_OPTION', `${name} must be a number ${min}..${max}, got ${JSON.stringify(v)}`);
+  if (!Number.isFinite(n) || n < min || n > max) throw HostopsError.of('BAD_OPTION', name, v, `a number ${min}..${max}`);
   return n;
 };
 

@@ -42,7 +42,7 @@ export function register(program: Command): void {
 
 const port = (v: string) => {
   const n = Number(v);
-  if (!Number.isInteger(n) || n < 1 || n > 65535) throw usageError('BCP38_BAD_OPTION', `port must be 1..65535, got '${v}'`);
+  if (!Number.isInteger(n) || n < 1 || n > 65535) throw HostopsError.of('BAD_OPTION', '--port', v, 'an integer 1..65535');
   return n;
 };
 const collect = (v: string, prev: string[]) => [...prev, v];
@@ -57,7 +57,7 @@ function registerSpoof(bcp38: Command): void {
     .action(async (o: { port: string; bind?: string; duration?: string; json?: boolean }) => {
       if (o.bind && !isIP(o.bind)) throw usageError('BCP38_BAD_OPTION', `--bind needs an IP address, got '${o.bind}'`);
       const duration = o.duration === undefined ? null : Number(o.duration);
-      if (duration !== null && !(duration > 0)) throw usageError('BCP38_BAD_OPTION', `--duration must be a positive number of seconds, got '${o.duration}'`);
+      if (duration !== null && !(duration > 0)) throw HostopsError.of('BAD_OPTION', '--duration', o.duration, 'a number of seconds above 0');
       const l = await startListener({
         port: port(o.port), host: o.bind,
         onProbe: (session, p) => (o.json ? printNdjson({ type: 'probe', session, ...p })
@@ -94,9 +94,9 @@ function registerSpoof(bcp38: Command): void {
         });
       }
       const count = Number(o.count);
-      if (!Number.isInteger(count) || count < 1 || count > 100) throw usageError('BCP38_BAD_OPTION', `--count must be an integer 1..100, got '${o.count}'`);
+      if (!Number.isInteger(count) || count < 1 || count > 100) throw HostopsError.of('BAD_OPTION', '--count', o.count, 'an integer 1..100');
       const wait = Number(o.wait);
-      if (o.wait.trim() === '' || !(wait >= 0 && wait <= 60000)) throw usageError('BCP38_BAD_OPTION', `--wait must be 0..60000 ms, got '${o.wait}'`);
+      if (o.wait.trim() === '' || !(wait >= 0 && wait <= 60000)) throw HostopsError.of('BAD_OPTION', '--wait', o.wait, 'a number of ms 0..60000');
       const r = await spoofTest(o.to, { port: port(o.port), others: o.other, sources, count, waitMs: wait });
       if (o.json) printJson(r); else process.stdout.write(formatSpoof(r));
       process.exitCode = r.verdict === 'filtered' ? 0 : r.verdict === 'spoofable' ? 1 : 3;

@@ -168,7 +168,7 @@ export function formatAdvice(list: Advice[]): string {
 function stepOpt(o: Common): number | undefined {
   if (o.step === undefined) return undefined;
   const step = parseDuration(o.step, '--step');
-  if (!(step > 0)) throw new HostopsError('CAPACITY_BAD_OPTION', `--step must be above 0, got ${JSON.stringify(o.step)}`, { where: '--step' });
+  if (!(step > 0)) throw HostopsError.of('BAD_OPTION', '--step', o.step, 'above 0').at('--step');
   return step;
 }
 
@@ -177,8 +177,8 @@ function numOpt(v: string | undefined, name: string, min: number, max = Infinity
   if (v === undefined) return undefined;
   const n = Number(v);
   if (v.trim() === '' || !Number.isFinite(n) || n < min || n > max || (integer && !Number.isInteger(n))) {
-    const range = min === Number.MIN_VALUE ? 'above 0' : max === Infinity ? `>= ${min}` : `in ${min}..${max}`;
-    throw new HostopsError('CAPACITY_BAD_OPTION', `${name} must be ${integer ? 'an integer' : 'a number'} ${range}, got ${JSON.stringify(v)}`, { where: name });
+    const range = min === Number.MIN_VALUE ? 'above 0' : max === Infinity ? `>= ${min}` : `${min}..${max}`;
+    throw HostopsError.of('BAD_OPTION', name, v, `${integer ? 'an integer' : 'a number'} ${range}`).at(name);
   }
   return n;
 }
@@ -186,7 +186,7 @@ const maxRateOpt = (o: Common) => numOpt(o.maxRate, '--max-rate', Number.MIN_VAL
 
 async function contentionChart(path: string, r: ContentionResult, only?: string[]): Promise<void> {
   const tiers = r.tiers.filter((t) => r.demand?.[t.id] && (!only?.length || only.includes(t.id)));
-  if (!tiers.length || r.step === null || r.start === null) throw new HostopsError('CAPACITY_NO_CHART', 'No measured series to chart: give --traffic files', { exitCode: 2 });
+  if (!tiers.length || r.step === null || r.start === null) throw new HostopsError('CAPACITY_NO_CHART', 'No measured series to chart: give --traffic files');
   const parts: string[] = [];
   for (const t of tiers.slice(0, 3)) {
     const d = r.demand![t.id];
@@ -251,7 +251,7 @@ export function register(program: Command): void {
       const r = memoryRisk(plan, loaded?.series, { step: stepOpt(o), unitFactor: unitFactor(o.unit, MEM_UNITS, 1) });
       if (loaded) r.problems = [...loaded.problems, ...r.problems];
       if (o.chart) {
-        if (!r.hostDemand || r.step === null) throw new HostopsError('CAPACITY_NO_CHART', 'No usage series to chart: give --usage files', { exitCode: 2 });
+        if (!r.hostDemand || r.step === null) throw new HostopsError('CAPACITY_NO_CHART', 'No usage series to chart: give --usage files');
         const caps = [{ value: r.usable, label: `usable ${fmtBytes(r.usable)}` }, { value: r.guaranteedSum, label: `Σ guaranteed ${fmtBytes(r.guaranteedSum)}` }];
         await writeChart(o.chart, stackSvg([
           timeChartSvg({ title: `${r.host}: RAM demand (Σ min(use, burst)) vs usable`, start: r.start ?? 0, step: r.step, series: [{ name: 'demand', values: r.hostDemand }], capacity: caps, format: fmtBytes }),

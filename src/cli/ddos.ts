@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { analyzeCapture, DEFAULTS, type DdosReport, type WatchEvent } from '../ddos/index.js';
-import { usageError } from '../lib/errors.js';
+import { HostopsError, usageError } from '../lib/errors.js';
 import { printJson, printNdjson } from '../lib/output.js';
 import { progress } from '../lib/progress.js';
 import { DdosNotifier } from '../ddos/notify.js';
@@ -25,7 +25,7 @@ export function register(program: Command): void {
     .action(async (file: string, o: Record<string, string | boolean | undefined>) => {
       const num = (name: string, v: unknown) => {
         const n = Number(v);
-        if (!Number.isFinite(n) || n < 0) throw usageError('DDOS_BAD_OPTION', `--${name} must be a number >= 0, got '${String(v)}'`);
+        if (!Number.isFinite(n) || n < 0) throw HostopsError.of('BAD_OPTION', `--${name}`, v, 'a number >= 0');
         return n;
       };
       const json = Boolean(o.json);

@@ -4,7 +4,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { isIP } from 'node:net';
-import { envError, usageError } from '../lib/errors.js';
+import { envError, HostopsError, usageError } from '../lib/errors.js';
 import type { UnitFormat } from '../iperf/units.js';
 
 export interface ClientFlagInput {
@@ -44,14 +44,14 @@ export function clientFlags(o: ClientFlagInput): { unit: UnitFormat; cport?: num
   let cport: number | undefined;
   if (o.cport !== undefined) {
     cport = Number(o.cport);
-    if (!Number.isInteger(cport) || cport < 1 || cport > 65535) throw usageError('IPERF_BAD_OPTION', `--cport must be 1..65535, got "${o.cport}"`);
+    if (!Number.isInteger(cport) || cport < 1 || cport > 65535) throw HostopsError.of('BAD_OPTION', '--cport', o.cport, 'an integer 1..65535');
   }
   if (o.dscp !== undefined && o.tos !== undefined) throw usageError('IPERF_BAD_OPTION', 'give one of --dscp and -S (both set the TOS byte)');
   let tos: number | undefined;
   if (o.dscp !== undefined) tos = parseDscp(o.dscp) << 2;
   if (o.tos !== undefined) {
     tos = cNumber(o.tos);
-    if (!Number.isInteger(tos) || tos < 0 || tos > 255) throw usageError('IPERF_BAD_OPTION', `-S must be 0..255, got "${o.tos}"`);
+    if (!Number.isInteger(tos) || tos < 0 || tos > 255) throw HostopsError.of('BAD_OPTION', '-S', o.tos, 'an integer 0..255');
   }
   if (o.affinity !== undefined) pinCpu(o.affinity);
   return { unit, cport, tos };
@@ -65,6 +65,6 @@ function pinCpu(v: string): void {
     execFileSync('taskset', ['-a', '-p', '-c', v, String(process.pid)], { stdio: ['ignore', 'ignore', 'pipe'] });
   } catch (e) {
     const why = (e as { stderr?: Buffer }).stderr?.toString().trim().split('\n').pop() ?? (e as Error).message;
-    throw envError('IPERF_AFFINITY', `-A ${v}: unable to set CPU affinity: ${why}`, 'name a core listed in /proc/self/status (Cpus_allowed_list); taskset comes with util-linux');
+    throw envError('IPERF_AFFINITY', `-A ${v}: unable to set CPU affinity: ${why}`);
   }
 }

@@ -3,7 +3,7 @@
  * iperf 2 protocol on port 5001. Parses iperf3's flags, calls src/iperf, renders text or -J.
  */
 import type { Command } from 'commander';
-import { usageError } from '../lib/errors.js';
+import { HostopsError, usageError } from '../lib/errors.js';
 import { printJson } from '../lib/output.js';
 import { IperfError, runClient, startServer, type ClientEvent, type TestSettings } from '../iperf/index.js';
 import { connectedLines, connectingLines, doneLines, intervalLines, summaryLines } from '../iperf/text.js';
@@ -24,14 +24,14 @@ interface Opts extends AuthFlagInput {
 function int(v: string | undefined, name: string, min: number, max: number): number | undefined {
   if (v === undefined) return undefined;
   const n = Number(v);
-  if (!Number.isFinite(n) || n < min || n > max) throw usageError('IPERF_BAD_OPTION', `${name} must be a number from ${min} to ${max}, got "${v}"`);
+  if (!Number.isFinite(n) || n < min || n > max) throw HostopsError.of('BAD_OPTION', name, v, `a number ${min}..${max}`);
   return n;
 }
 
 function size(v: string | undefined, name: string, kind: 'bytes' | 'rate'): number | undefined {
   if (v === undefined) return undefined;
   const n = parseSize(v, kind);
-  if (!Number.isFinite(n) || n < 0) throw usageError('IPERF_BAD_OPTION', `${name} must be a size like 128K, 10M or 1G, got "${v}"`);
+  if (!Number.isFinite(n) || n < 0) throw HostopsError.of('BAD_OPTION', name, v, 'a size like 128K, 10M or 1G');
   return n;
 }
 

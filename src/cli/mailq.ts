@@ -93,7 +93,7 @@ function selectionOf(o: SelectOpts, ids: string[] = []): Selection {
 function eximArgs(o: CommonOpts): string[] {
   const a = o.config ? ['-C', o.config] : [];
   for (const d of o.define ?? []) {
-    if (!/^[A-Z][A-Za-z0-9_]*=/.test(d)) throw usageError('MAILQ_BAD_DEFINE', `not a macro definition: ${JSON.stringify(d)}`, 'use NAME=value (the name starts with an upper-case letter)');
+    if (!/^[A-Z][A-Za-z0-9_]*=/.test(d)) throw usageError('MAILQ_BAD_DEFINE', `not a macro definition: ${JSON.stringify(d)}`);
     a.push('-D' + d);
   }
   return a;
@@ -108,8 +108,7 @@ async function mainlogAndQueue(o: CommonOpts & { log?: string[]; queue: boolean 
   const paths = await locatePaths({ spool: o.spool, exim: o.exim, eximArgs: eximArgs(o) });
   const logs = o.log?.length ? o.log : paths.logs;
   if (!logs.length) {
-    throw new HostopsError('MAILQ_NO_LOG', `no exim mainlog at ${paths.mainlog} (nor rotated copies beside it)`,
-      { exitCode: 3, hint: 'pass --log <file> (Debian: /var/log/exim4/mainlog, cPanel: /var/log/exim_mainlog)' });
+    throw new HostopsError('MAILQ_NO_LOG', `no exim mainlog at ${paths.mainlog} (nor rotated copies beside it)`);
   }
   let queue: QueueMessage[] | undefined;
   if (o.queue) {
@@ -231,7 +230,7 @@ export function register(program: Command): void {
         const bySelection = !isEmptySelection(sel) || o.all;
         if (ids.length && bySelection) throw usageError('MAILQ_BAD_SELECTION', 'give message ids or a selection, not both');
         if (!ids.length && !bySelection) {
-          throw usageError('MAILQ_NO_SELECTION', `nothing selected for ${name}`, 'give message ids, selection flags (see --help), or --all');
+          throw usageError('MAILQ_NO_SELECTION', `nothing selected for ${name}`);
         }
         let targets = ids;
         // messages without an envelope (unreadable -H): never part of a selection, listed apart

@@ -2,6 +2,7 @@
  * Entry point of the `hostops` command. Each command group lives in its own file and exports
  * `register(program)`; this file only wires them together and turns errors into exit codes.
  */
+import type { ErrorCode } from '../lib/errors.js';
 import { endOnOutputError } from './output-errors.js';
 import { Command, CommanderError } from 'commander';
 import { HostopsError, isHostopsError } from '../lib/errors.js';
@@ -28,6 +29,8 @@ export async function buildProgram(only?: Group): Promise<Command> {
     .version(VERSION)
     .option('--debug', 'show stack traces on errors')
     .showSuggestionAfterError()
+    // commander's own usage errors are printed by reportError (hostops: / hint: / code:), not by commander
+    .configureOutput({ outputError: () => {} })
     .exitOverride();
   const names = only ? [only] : GROUPS;
   const mods = await Promise.all(names.map((g) => import(`./${g}.js`) as Promise<{ register: Register }>));
@@ -65,10 +68,38 @@ export function reportError(e: unknown, debug: boolean, json = false): number {
     return 3;
   }
   // a bug, not a finding: 1 would tell a script "the check ran and found a problem"
-  process.stderr.write(`hostops: internal error: ${err?.message ?? String(e)}\n`);
-  if (debug && err?.stack) process.stderr.write(err.stack + '\n');
-  else process.stderr.write('  hint: run again with --debug for a stack trace, and report it\n');
+  const bug = new HostopsError('INTERNAL_ERROR', `internal error: ${err?.message ?? String(e)}`, { cause: e });
+  if (json) process.stderr.write(JSON.stringify({ error: bug.toJSON() }) + '\n');
+  else {
+    process.stderr.write(`hostops: ${bug.message}\n`);
+    if (debug && err?.stack) process.stderr.write(err.stack + '\n');
+    else process.stderr.write(`  hint: ${bug.hint}\n`);
+    process.stderr.write(`  code: ${bug.code}\n`);
+  }
   return INTERNAL_ERROR_EXIT;
+}
+
+/** Codes of commander's usage errors (CommanderError.code); all exit 2. */
+const COMMANDER_CODES: Record<string, ErrorCode> = {
+  'commander.unknownOption': 'USAGE_UNKNOWN_OPTION',
+  'commander.unknownCommand': 'USAGE_UNKNOWN_COMMAND',
+  'commander.missingArgument': 'USAGE_MISSING_ARGUMENT',
+  'commander.optionMissingArgument': 'USAGE_MISSING_OPTION_VALUE',
+  'commander.missingMandatoryOptionValue': 'USAGE_MISSING_OPTION',
+  'commander.excessArguments': 'USAGE_EXCESS_ARGUMENTS',
+  'commander.conflictingOption': 'USAGE_CONFLICTING_OPTIONS',
+  'commander.invalidArgument': 'USAGE_INVALID_ARGUMENT',
+};
+
+/**
+ * A commander usage error as a HostopsError: commander's "error: " prefix goes, and its
+ * "(Did you mean ...?)" line becomes the hint.
+ */
+export function usageErrorOf(e: CommanderError): HostopsError {
+  const [first, ...rest] = e.message.replace(/^error: /, '').split('\n');
+  const suggestion = /^\((Did you mean .*)\)$/.exec(rest.join(' ').trim())?.[1];
+  const message = suggestion ? first : [first, ...rest].join('\n');
+  return new HostopsError(COMMANDER_CODES[e.code] ?? 'USAGE_ERROR', message, suggestion ? { hint: suggestion } : {});
 }
 
 /**
@@ -99,8 +130,9 @@ export async function main(argv0: string[]): Promise<number> {
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (e) {
     if (e instanceof CommanderError) {
-      // help and version exit with 0; anything else from commander is a usage error
-      return e.exitCode === 0 ? 0 : 2;
+      // help and version exit with 0; a group without its subcommand has had its help printed
+      if (e.exitCode === 0 || e.code === 'commander.help') return e.exitCode === 0 ? 0 : 2;
+      return reportError(usageErrorOf(e), debug, json);
     }
     return reportError(e, debug, json);
   }

@@ -6,7 +6,7 @@
 import os from 'node:os';
 import readline from 'node:readline';
 import type { Command } from 'commander';
-import { usageError } from '../lib/errors.js';
+import { HostopsError, usageError } from '../lib/errors.js';
 import { MtrSession, type MtrOptions } from '../net/mtr.js';
 import { resolveTarget, reverseName } from '../net/resolve.js';
 import { DEFAULT_ORDER, JITTER_ORDER, reportCsv, reportJson, reportText, reportXml, validOrder } from '../net/format/mtr.js';
@@ -22,7 +22,7 @@ function num(v: string | undefined, flag: string, min: number, max: number, int 
   if (v === undefined) return undefined;
   const n = Number(v);
   if (!Number.isFinite(n) || (int && !Number.isInteger(n)) || n < min || n > max) {
-    throw usageError('MTR_BAD_OPTION', `invalid argument for ${flag}: '${v}' (expected ${min}..${max})`);
+    throw HostopsError.of('BAD_OPTION', flag, v, `${int ? 'an integer' : 'a number'} ${min}..${max}`);
   }
   return n;
 }

@@ -1,12 +1,12 @@
 import type { Command } from 'commander';
-import { isHostopsError, usageError, type HostopsError } from '../lib/errors.js';
+import { HostopsError, isHostopsError, usageError } from '../lib/errors.js';
 import { printJson } from '../lib/output.js';
 import { ntpQuery, ntpCheck, type NtpQueryResult, type NtpCheckResult } from '../ntp/index.js';
 import { auditFile, type AuditResult } from '../ntp/audit.js';
 
 const int = (name: string, min: number, max: number) => (v: string) => {
   const n = Number(v);
-  if (!Number.isInteger(n) || n < min || n > max) throw usageError('BAD_OPTION', `${name} must be an integer ${min}..${max}, got ${JSON.stringify(v)}`);
+  if (!Number.isInteger(n) || n < min || n > max) throw HostopsError.of('BAD_OPTION', name, v, `an integer ${min}..${max}`);
   return n;
 };
 

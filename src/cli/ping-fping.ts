@@ -32,7 +32,7 @@ export function expandTargets(targets: string[], f: PingFlags): string[] {
   try {
     text = readFileSync(f.file === '-' ? 0 : f.file, 'utf8');
   } catch (e) {
-    throw envError('PING_FILE', `cannot read targets from ${f.file === '-' ? 'stdin' : f.file}: ${(e as Error).message}`, 'one host or address per line');
+    throw envError('PING_FILE', `cannot read targets from ${f.file === '-' ? 'stdin' : f.file}: ${(e as Error).message}`);
   }
   return parseTargetFile(text);
 }

@@ -3,7 +3,7 @@
  * or fping's own options (ping-fping.ts); `--json` for the summaries (with per-probe RTTs).
  */
 import type { Command } from 'commander';
-import { usageError } from '../lib/errors.js';
+import { HostopsError, usageError } from '../lib/errors.js';
 import { printJson, printNdjson } from '../lib/output.js';
 import { runPing, type PingEvent } from '../net/ping.js';
 import { resolveTarget, reverseName, type Resolved } from '../net/resolve.js';
@@ -22,7 +22,7 @@ export function num(v: string | undefined, flag: string, min: number, max: numbe
   if (v === undefined) return undefined;
   const n = Number(v);
   if (!Number.isFinite(n) || (int && !Number.isInteger(n)) || n < min || n > max) {
-    throw usageError('PING_BAD_OPTION', `invalid argument for ${flag}: '${v}' (expected ${int ? 'an integer' : 'a number'} in ${min}..${max})`);
+    throw HostopsError.of('BAD_OPTION', flag, v, `${int ? 'an integer' : 'a number'} ${min}..${max}`);
   }
   return n;
 }

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { usageError } from '../lib/errors.js';
+import { HostopsError, usageError } from '../lib/errors.js';
 import { printJson } from '../lib/output.js';
 import { parseHostPort, parseDuration } from '../probe/common.js';
 import { probeTcp, type TcpResult } from '../probe/tcp.js';
@@ -12,7 +12,7 @@ import { envError } from '../lib/errors.js';
 
 const int = (name: string, min: number, max: number) => (v: string) => {
   const n = Number(v);
-  if (!Number.isInteger(n) || n < min || n > max) throw usageError('BAD_OPTION', `${name} must be an integer ${min}..${max}, got ${JSON.stringify(v)}`);
+  if (!Number.isInteger(n) || n < min || n > max) throw HostopsError.of('BAD_OPTION', name, v, `an integer ${min}..${max}`);
   return n;
 };
 const dur = (name: string) => (v: string) => parseDuration(v, name);
@@ -89,7 +89,7 @@ export function register(program: Command): void {
     .action(async (url: string, o: { timeout: number; insecure?: boolean; ca?: string; expectStatus?: string; head?: boolean; json?: boolean }) => {
       let ca: Buffer | undefined;
       if (o.ca) {
-        try { ca = readFileSync(o.ca); } catch (e) { throw envError('PROBE_CA_FILE', `cannot read --ca ${o.ca}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, 'give a readable PEM file'); }
+        try { ca = readFileSync(o.ca); } catch (e) { throw envError('PROBE_CA_FILE', `cannot read --ca ${o.ca}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`); }
       }
       const expectStatus = o.expectStatus?.split(',').map((x) => {
         const n = Number(x);
@@ -131,7 +131,7 @@ export function register(program: Command): void {
       const { host, port } = parseHostPort(target, 25);
       let ca: Buffer | undefined;
       if (o.ca) {
-        try { ca = readFileSync(o.ca); } catch (e) { throw envError('PROBE_CA_FILE', `cannot read --ca ${o.ca}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, 'give a readable PEM file'); }
+        try { ca = readFileSync(o.ca); } catch (e) { throw envError('PROBE_CA_FILE', `cannot read --ca ${o.ca}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`); }
       }
       const r = await probeSmtp(host, port, { timeoutMs: o.timeout, helo: o.helo, starttls: o.starttls, requireStarttls: o.requireStarttls, insecure: o.insecure, ca });
       if (o.json) printJson(r); else process.stdout.write(formatSmtp(r));

@@ -12,13 +12,13 @@ function withOverrides(cfg: ResolvedConfig, opts: ServeOpts): ResolvedConfig {
   if (opts.site !== undefined) {
     // the same rule as site: in hostops.yaml
     const r = configSchema.shape.site.safeParse(opts.site);
-    if (!r.success) throw new HostopsError('SERVE_BAD_SITE', `--site ${JSON.stringify(opts.site)}: ${r.error.issues[0]?.message ?? 'not a valid site name'}`, { exitCode: 2, hint: 'a site name is what the overview and the site label show, e.g. --site fra1' });
+    if (!r.success) throw new HostopsError('SERVE_BAD_SITE', `--site ${JSON.stringify(opts.site)}: ${r.error.issues[0]?.message ?? 'not a valid site name'}`);
     cfg.site = opts.site;
   }
   if (opts.db) cfg.store = { ...cfg.store, kind: 'sqlite', path: opts.db };
   if (opts.listen) {
     const m = /^(?:\[([^\]]+)\]|([^:]+)):(\d{1,5})$/.exec(opts.listen);
-    if (!m || Number(m[3]) > 65535) throw new HostopsError('SERVE_BAD_LISTEN', `--listen expects host:port, got ${JSON.stringify(opts.listen)}`, { exitCode: 2 });
+    if (!m || Number(m[3]) > 65535) throw new HostopsError('SERVE_BAD_LISTEN', `--listen expects host:port, got ${JSON.stringify(opts.listen)}`);
     cfg.listen = { ...cfg.listen, host: m[1] ?? m[2], port: Number(m[3]) };
   }
   return cfg;

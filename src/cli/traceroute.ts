@@ -1,6 +1,6 @@
 /** `hostops traceroute`: Linux traceroute 2.1 options and layout on our own probes (Paris flow). */
 import type { Command } from 'commander';
-import { usageError } from '../lib/errors.js';
+import { HostopsError, usageError } from '../lib/errors.js';
 import { printJson } from '../lib/output.js';
 import { trace, defaultPacketLen, type TraceHop } from '../net/trace.js';
 import { discoverEcmp } from '../net/ecmp.js';
@@ -16,7 +16,7 @@ interface TrFlags {
 function int(v: string | undefined, flag: string, min: number, max: number): number | undefined {
   if (v === undefined) return undefined;
   const n = Number(v);
-  if (!Number.isInteger(n) || n < min || n > max) throw usageError('TRACE_BAD_OPTION', `invalid argument for ${flag}: '${v}' (expected ${min}..${max})`);
+  if (!Number.isInteger(n) || n < min || n > max) throw HostopsError.of('BAD_OPTION', flag, v, `an integer ${min}..${max}`);
   return n;
 }
 

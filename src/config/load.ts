@@ -23,12 +23,12 @@ export function parseConfig(text: string, file = 'hostops.yaml'): Config {
     const e = doc.errors[0];
     const line = e.linePos?.[0]?.line ?? lc.linePos(e.pos[0]).line;
     throw new HostopsError('CONFIG_SYNTAX', `${file}:${line}: YAML syntax error: ${e.message.split('\n')[0]}`, {
-      where: `${file}:${line}`, hint: 'fix the YAML syntax at the line shown', exitCode: 2,
+      where: `${file}:${line}`,
     });
   }
   const raw = doc.toJS() ?? {};
   if (typeof raw !== 'object' || Array.isArray(raw)) {
-    throw new HostopsError('CONFIG_INVALID', `${file}: expected a mapping at the top level`, { where: file, exitCode: 2 });
+    throw new HostopsError('CONFIG_INVALID', `${file}: expected a mapping at the top level`, { where: file });
   }
   const res = configSchema.safeParse(raw);
   if (res.success) return res.data;
@@ -47,7 +47,7 @@ export function parseConfig(text: string, file = 'hostops.yaml'): Config {
   const lines = issues.map((i) => `${file}${i.line ? `:${i.line}` : ''}: ${i.path}: ${i.message}`);
   const err = new HostopsError('CONFIG_INVALID', lines.join('\n'), {
     where: `${file}${issues[0].line ? `:${issues[0].line}` : ''}`,
-    hint: 'see docs/serve.md and docs/hostops.example.yaml for every field', exitCode: 2,
+    hint: 'see docs/serve.md and docs/hostops.example.yaml for every field',
   });
   (err as HostopsError & { issues: ConfigIssue[] }).issues = issues;
   throw err;
@@ -61,7 +61,7 @@ export function loadConfig(file?: string): { config: Config; file: string | null
   try {
     text = readFileSync(candidate, 'utf8');
   } catch (e) {
-    throw new HostopsError('CONFIG_UNREADABLE', `cannot read config file ${candidate}: ${(e as Error).message}`, { where: candidate, exitCode: 2, cause: e });
+    throw new HostopsError('CONFIG_UNREADABLE', `cannot read config file ${candidate}: ${(e as Error).message}`, { where: candidate, cause: e });
   }
   return { config: parseConfig(text, candidate), file: candidate };
 }

@@ -138,7 +138,7 @@ export async function analyzeCapture(input: string | NodeJS.ReadableStream, opts
       // a gzip stream cut short still gave us everything before the cut: report it as truncation
       if (gz && err.code === 'Z_BUF_ERROR') gzipTruncated = `the gzip stream ends early (${err.message}) after ${total} decompressed bytes`;
       else if (gz) throw new HostopsError('DDOS_CAPTURE_GZIP', `${source} is a damaged gzip stream: ${err.message}`, { where: `${source}: decompressed byte offset ${total}` });
-      else throw new HostopsError('DDOS_CAPTURE_UNREADABLE', `reading ${source} failed: ${err.code ?? err.message}`, { where: source, exitCode: 3 });
+      else throw new HostopsError('DDOS_CAPTURE_UNREADABLE', `reading ${source} failed: ${err.code ?? err.message}`, { where: source });
     }
   }
   const truncated = reader.finish(w.start, w.end) ?? (gzipTruncated && reader.format ? { offset: reader.offset, message: gzipTruncated } : null);

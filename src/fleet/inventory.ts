@@ -30,7 +30,7 @@ async function inTx<T>(sql: Sql, f: (tx: Sql) => Promise<T>): Promise<T> {
 }
 
 function checkName(kind: string, v: string): void {
-  if (!NAME.test(v)) throw usageError('FLEET_BAD_NAME', `${kind} name "${v}" is not a name`, 'letters, digits, "_", "." and "-", at most 64, starting with a letter or digit');
+  if (!NAME.test(v)) throw usageError('FLEET_BAD_NAME', `${kind} name "${v}" is not a name`);
 }
 
 /** Role names are identifiers: the site name, lower-cased, with anything else as "_". */
@@ -45,7 +45,7 @@ export async function addSite(sql: postgres.Sql, site: string, dbUrl: string): P
   const password = randomBytes(18).toString('base64url');
   await sql.begin(async (tx) => {
     const taken = await tx.unsafe('SELECT name FROM fleet_sites WHERE role = $1 AND name <> $2', [role, site]);
-    if (taken.length) throw usageError('FLEET_ROLE_TAKEN', `site "${site}" maps to role ${role}, already used by site "${taken[0].name}"`, 'pick a site name that differs in more than case or punctuation');
+    if (taken.length) throw usageError('FLEET_ROLE_TAKEN', `site "${site}" maps to role ${role}, already used by site "${taken[0].name}"`);
     await tx.unsafe('INSERT INTO fleet_sites (name, role, created_at) VALUES ($1, $2, $3) ON CONFLICT (name) DO UPDATE SET role = EXCLUDED.role', [site, role, Date.now() / 1000]);
     const exists = (await tx.unsafe('SELECT 1 FROM pg_roles WHERE rolname = $1', [role])).length > 0;
     // a password is not a bind parameter in DDL: quote it as a literal (base64url has no quotes)
@@ -68,7 +68,7 @@ async function upsertTarget(sql: Sql, name: string, address: string, groups: str
   const byAddr = await sql.unsafe('SELECT id, name FROM fleet_targets WHERE address = $1', [address]);
   const byName = await sql.unsafe('SELECT id, address FROM fleet_targets WHERE name = $1', [name]);
   if (byName.length && byName[0].address !== address)
-    throw usageError('FLEET_NAME_TAKEN', `target name "${name}" is already ${byName[0].address}`, 'a target is its address: rename the other one first, or use another name');
+    throw usageError('FLEET_NAME_TAKEN', `target name "${name}" is already ${byName[0].address}`);
   let id: number;
   if (byAddr.length) {
     // same address, new name: a rename that keeps the history (old name stays an alias)
@@ -124,8 +124,8 @@ async function assignIn(sql: Sql, site: string, targets: string[]): Promise<void
 export async function setSla(sql: Sql, s: { site?: string; target?: string; group?: string; rtt?: string; loss?: string }): Promise<void> {
   if (s.target && s.group) throw usageError('FLEET_SLA_SCOPE', 'an SLA is for a target or a group, not both');
   if (!s.rtt && !s.loss) throw usageError('FLEET_SLA_EMPTY', 'an SLA needs --rtt or --loss (or both)');
-  if (s.rtt && !parseRttBound(s.rtt)) throw usageError('FLEET_SLA_RTT', `rtt "${s.rtt}" is not a bound`, 'e.g. "< 80 ms" or "<= 0.1 s"');
-  if (s.loss && !parseLossBound(s.loss)) throw usageError('FLEET_SLA_LOSS', `loss "${s.loss}" is not a bound`, 'e.g. "< 1%"');
+  if (s.rtt && !parseRttBound(s.rtt)) throw usageError('FLEET_SLA_RTT', `rtt "${s.rtt}" is not a bound`);
+  if (s.loss && !parseLossBound(s.loss)) throw usageError('FLEET_SLA_LOSS', `loss "${s.loss}" is not a bound`);
   if (s.site && s.site !== '*') await requireSite(sql, s.site);
   const tid = s.target ? (await targetIds(sql, [s.target]))[0] : 0;
   await sql.unsafe(`INSERT INTO fleet_sla (site, target_id, grp, rtt, loss) VALUES ($1, $2, $3, $4, $5)

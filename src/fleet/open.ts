@@ -9,7 +9,7 @@ export function maskUrl(url: string): string {
 
 export async function openFleet(url: string | undefined): Promise<PgDriver> {
   const db = url ?? process.env.HOSTOPS_FLEET_DB;
-  if (!db) throw envError('FLEET_NO_DB', 'no fleet database given', 'pass --db postgres://owner@host/db (or set HOSTOPS_FLEET_DB)');
+  if (!db) throw envError('FLEET_NO_DB', 'no fleet database given');
   const d = new PgDriver(db, { max: 1 });
   try {
     await d.migrate();
@@ -17,8 +17,8 @@ export async function openFleet(url: string | undefined): Promise<PgDriver> {
   } catch (e) {
     await d.close().catch(() => {});
     const err = e as { code?: string; message: string };
-    if (err.code === '42501') throw envError('FLEET_NOT_OWNER', `${maskUrl(db)}: ${err.message}`, 'run hostops fleet as the database owner (a site role cannot manage the fleet)');
-    throw envError('FLEET_DB', `PostgreSQL at ${maskUrl(db)}: ${err.message}`, 'check that PostgreSQL runs and the URL, user and password are right');
+    if (err.code === '42501') throw envError('FLEET_NOT_OWNER', `${maskUrl(db)}: ${err.message}`);
+    throw envError('FLEET_DB', `PostgreSQL at ${maskUrl(db)}: ${err.message}`);
   }
   return d;
 }

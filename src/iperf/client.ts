@@ -120,7 +120,7 @@ export async function runClient(opts: ClientOptions): Promise<IperfJson> {
   });
   validateHost(opts.host);
   if (opts.port !== undefined && (!Number.isInteger(opts.port) || opts.port < 1 || opts.port > 65535)) {
-    throw new HostopsError('IPERF_BAD_OPTION', `port must be 1..65535, got ${opts.port}`, { exitCode: 2 });
+    throw new HostopsError('IPERF_BAD_OPTION', `port must be 1..65535, got ${opts.port}`);
   }
   validateClientSettings(settings);
   if (opts.auth) checkClientAuth(opts.auth);
@@ -360,12 +360,12 @@ export async function runClient(opts: ClientOptions): Promise<IperfJson> {
 export function validateHost(host: string): void {
   const name = /^(?=.{1,253}$)([A-Za-z0-9_]([A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?)(\.[A-Za-z0-9_]([A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?)*\.?$/;
   if (typeof host !== 'string' || !(net.isIP(host) || name.test(host))) {
-    throw new HostopsError('IPERF_BAD_HOST', `not a host name or IP address: ${JSON.stringify(String(host).slice(0, 80))}`, { exitCode: 2 });
+    throw new HostopsError('IPERF_BAD_HOST', `not a host name or IP address: ${JSON.stringify(String(host).slice(0, 80))}`);
   }
 }
 
 function validateClientSettings(s: TestSettings): void {
-  const bad = (m: string) => { throw new HostopsError('IPERF_BAD_OPTION', m, { exitCode: 2 }); };
+  const bad = (m: string) => { throw new HostopsError('IPERF_BAD_OPTION', m); };
   if (s.parallel < 1 || s.parallel > Limits.maxParallel) bad(`parallel streams must be 1..${Limits.maxParallel}`);
   if (s.protocol === 'udp' && (s.len < Limits.minUdpLen || s.len > Limits.maxUdpLen)) bad(`UDP block size must be ${Limits.minUdpLen}..${Limits.maxUdpLen}`);
   if (s.protocol === 'tcp' && (s.len < 1 || s.len > Limits.maxTcpLen)) bad(`TCP block size must be 1..${Limits.maxTcpLen}`);

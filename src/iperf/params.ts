@@ -4,6 +4,7 @@
  * (ranges and key types) so a hostile client cannot ask for absurd tests.
  */
 import { DEFAULT_TCP_LEN, DEFAULT_UDP_LEN, DEFAULT_UDP_RATE, IErr, Limits, VERSION } from './constants.js';
+import { HostopsError } from '../lib/errors.js';
 
 export interface TestSettings {
   protocol: 'tcp' | 'udp';
@@ -85,8 +86,8 @@ export function toWire(s: TestSettings, authtoken?: string): Record<string, unkn
   return j;
 }
 
-export class ParamError extends Error {
-  constructor(readonly ierrno: number, message: string) { super(message); }
+export class ParamError extends HostopsError {
+  constructor(readonly ierrno: number, message: string) { super('IPERF_BAD_PARAM', message); }
 }
 
 function num(j: Record<string, unknown>, key: string, min: number, max: number, ierrno: number, dflt: number): number {

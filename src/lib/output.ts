@@ -38,7 +38,7 @@ export function outputWriteError(stream: NodeJS.WriteStream, e: NodeJS.ErrnoExce
   // node's text is "ENOSPC: no space left on device, write": the reason alone is kept
   const reason = e.message.replace(/^[A-Z0-9_]+: /, '').replace(/, write$/, '');
   return new HostopsError('OUTPUT_WRITE_FAILED', `cannot write the output to ${target}: ${e.code ? `${e.code} (${reason})` : reason}`,
-    { exitCode: 3, where: target, cause: e, hint: WRITE_HINTS[e.code ?? ''] ?? 'check where the output goes (disk space, file size limit, device)' });
+    { where: target, cause: e, hint: WRITE_HINTS[e.code ?? ''] ?? 'check where the output goes (disk space, file size limit, device)' });
 }
 
 /** True when writes to the stream are fs.writeSync calls on a file or device (Node's SyncWriteStream). */

@@ -128,7 +128,7 @@ export async function runAction(action: ActionName, ids: string[], opts: ActionO
   assertMessageIds(ids);
   const exim = findExim(opts.exim);
   if (!exim || !fs.existsSync(exim)) {
-    throw new HostopsError('MAILQ_NO_EXIM', 'the exim binary was not found', { exitCode: 3, hint: 'pass --exim <path> or set HOSTOPS_EXIM' });
+    throw new HostopsError('MAILQ_NO_EXIM', 'the exim binary was not found');
   }
   const file = auditPath(opts.auditLog);
   const fd = openAudit(file);

@@ -34,7 +34,7 @@ export function openAudit(file: string): number {
     return fs.openSync(file, 'a', 0o640);
   } catch (e) {
     throw new HostopsError('MAILQ_AUDIT_UNWRITABLE', `cannot write the audit log ${file}: ${(e as Error).message}`,
-      { exitCode: 3, where: file, hint: 'pass --audit-log <file> or set HOSTOPS_AUDIT_LOG to a writable path' });
+      { where: file });
   }
 }
 

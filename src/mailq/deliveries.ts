@@ -265,7 +265,7 @@ async function feedFile(file: string, sc: Scanner): Promise<void> {
 export async function deliveries(o: DeliveriesOptions): Promise<DeliveriesReport> {
   const top = o.top ?? 10;
   if (o.logs.length === 0) {
-    throw new HostopsError('MAILQ_NO_LOG', 'no exim mainlog found', { exitCode: 3, hint: 'pass --log <file> (Debian: /var/log/exim4/mainlog, cPanel: /var/log/exim_mainlog)' });
+    throw new HostopsError('MAILQ_NO_LOG', 'no exim mainlog found');
   }
   const sc = new Scanner(o);
   const files: DeliveriesReport['files'] = [];
@@ -281,7 +281,7 @@ export async function deliveries(o: DeliveriesOptions): Promise<DeliveriesReport
   }
   if (files.every((f) => f.error && f.lines === 0)) {
     throw new HostopsError('MAILQ_LOG_UNREADABLE', `cannot read the mainlog: ${files.map((f) => `${f.path}: ${f.error}`).join('; ')}`,
-      { exitCode: 3, where: files[0]?.path, hint: 'run as root or as a member of the adm group, or pass --log' });
+      { where: files[0]?.path });
   }
   let queue: DeliveriesReport['queue'];
   if (o.queue) {

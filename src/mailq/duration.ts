@@ -5,13 +5,13 @@ const UNIT: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86400, w: 604800
 
 export function parseDuration(s: string): number {
   const m = /^(\d+(?:\.\d+)?)([smhdw]?)$/i.exec(s.trim());
-  if (!m) throw usageError('MAILQ_BAD_DURATION', `not a duration: ${JSON.stringify(s)}`, 'use seconds or a number with s, m, h, d or w (e.g. 2h)');
+  if (!m) throw usageError('MAILQ_BAD_DURATION', `not a duration: ${JSON.stringify(s)}`);
   return Math.round(Number(m[1]) * UNIT[(m[2] || 's').toLowerCase()]);
 }
 
 export function parseSize(s: string): number {
   const m = /^(\d+(?:\.\d+)?)([kmg]?)b?$/i.exec(s.trim());
-  if (!m) throw usageError('MAILQ_BAD_SIZE', `not a size: ${JSON.stringify(s)}`, 'use bytes or a number with K, M or G (e.g. 500K)');
+  if (!m) throw usageError('MAILQ_BAD_SIZE', `not a size: ${JSON.stringify(s)}`);
   const mult = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 }[m[2].toLowerCase() as '' | 'k' | 'm' | 'g'];
   return Math.round(Number(m[1]) * mult);
 }
@@ -20,6 +20,6 @@ export function parseSize(s: string): number {
 export function parseTimePoint(s: string, now = Date.now()): Date {
   if (/^\d+(?:\.\d+)?[smhdw]?$/i.test(s.trim())) return new Date(now - parseDuration(s) * 1000);
   const d = new Date(s.includes('T') || !/^\d{4}-\d\d-\d\d \d/.test(s) ? s : s.replace(' ', 'T'));
-  if (Number.isNaN(d.getTime())) throw usageError('MAILQ_BAD_TIME', `not a time: ${JSON.stringify(s)}`, 'use 2026-11-24, "2026-11-24 18:00" or a duration such as 6h (ago)');
+  if (Number.isNaN(d.getTime())) throw usageError('MAILQ_BAD_TIME', `not a time: ${JSON.stringify(s)}`);
   return d;
 }

@@ -15,8 +15,7 @@ export function isMessageId(s: string): boolean {
 export function assertMessageIds(ids: string[]): void {
   for (const id of ids) {
     if (!isMessageId(id)) {
-      throw usageError('MAILQ_BAD_ID', `not an Exim message id: ${JSON.stringify(id)}`,
-        'ids look like 1xVwEz-0001TA-2J (16 characters) or 1xVwTs-000000002b4-1DYh (23 characters)');
+      throw usageError('MAILQ_BAD_ID', `not an Exim message id: ${JSON.stringify(id)}`);
     }
   }
 }

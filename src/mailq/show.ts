@@ -27,7 +27,7 @@ function locate(spool: string, sub: string, id: string, suffix: string): string 
 export function showMessage(spool: string, id: string): ShownMessage {
   assertMessageIds([id]);
   const hfile = locate(spool, 'input', id, '-H');
-  if (!hfile) throw new HostopsError('MAILQ_NO_MESSAGE', `message ${id} is not on the queue in ${spool}`, { exitCode: 1, where: spool });
+  if (!hfile) throw new HostopsError('MAILQ_NO_MESSAGE', `message ${id} is not on the queue in ${spool}`, { where: spool });
   const dfile = locate(spool, 'input', id, '-D');
   const mfile = locate(spool, 'msglog', id, '');
   const buf = fs.readFileSync(hfile);

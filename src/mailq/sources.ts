@@ -171,7 +171,7 @@ export async function sources(opts: SourcesOptions): Promise<SourcesReport> {
   const samples: SourcesReport['garbageSamples'] = [];
   const cut: SourcesReport['truncatedSamples'] = [];
   if (opts.logs.length === 0) {
-    throw new HostopsError('MAILQ_NO_LOG', 'no exim mainlog found', { exitCode: 3, hint: 'pass --log <file> (Debian: /var/log/exim4/mainlog, cPanel: /var/log/exim_mainlog)' });
+    throw new HostopsError('MAILQ_NO_LOG', 'no exim mainlog found');
   }
   for (const f of opts.logs) {
     let st: ScanState;
@@ -190,7 +190,7 @@ export async function sources(opts: SourcesOptions): Promise<SourcesReport> {
   }
   if (files.every((f) => f.error)) {
     throw new HostopsError('MAILQ_LOG_UNREADABLE', `cannot read the mainlog: ${files.map((f) => `${f.path}: ${f.error}`).join('; ')}`,
-      { exitCode: 3, where: files[0]?.path, hint: 'run as root or as a member of the adm group, or pass --log' });
+      { where: files[0]?.path });
   }
 
   const q = opts.queue;

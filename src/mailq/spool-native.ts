@@ -25,15 +25,15 @@ export function spoolError(spool: string, e: NodeJS.ErrnoException): HostopsErro
   try { st = fs.statSync(spool); } catch { /* missing, or a parent we cannot search: below */ }
   if (st && !st.isDirectory()) {
     return new HostopsError('MAILQ_SPOOL_NOT_DIR', `the spool path ${spool} is not a directory`,
-      { exitCode: 2, where: spool, hint: 'pass --spool <dir>, the directory holding input/ (Debian: /var/spool/exim4, cPanel: /var/spool/exim)' });
+      { where: spool });
   }
   if (e.code === 'ENOENT' || e.code === 'ENOTDIR') {
     return new HostopsError('MAILQ_NO_SPOOL', `no Exim spool at ${spool} (missing ${input})`,
-      { exitCode: 3, where: input, hint: 'pass --spool <dir> (Debian: /var/spool/exim4, cPanel: /var/spool/exim)' });
+      { where: input });
   }
   const why = e.code === 'EACCES' || e.code === 'EPERM' ? `${e.code} (permission denied)` : e.code ?? e.message;
   return new HostopsError('MAILQ_SPOOL_UNREADABLE', `cannot read the spool directory ${input}: ${why}`,
-    { exitCode: 3, where: input, hint: 'run as root or as the exim user, or pass --spool' });
+    { where: input });
 }
 
 export function nativeScan(a: SpoolAddon, spool: string): SpoolScan {
@@ -113,7 +113,7 @@ export async function readQueueNative(a: SpoolAddon, spool: string, o: NativeRea
     const read = (from: number) => {
       const p = a.readBatch(sc.handle, from, Math.min(m, from + BATCH), threads, pick).catch((e: Error) => {
         throw new HostopsError('MAILQ_OUT_OF_MEMORY', `reading the spool ${spool} failed: ${e.message}`,
-          { exitCode: 3, hint: 'free memory, or run with HOSTOPS_MAILQ_NATIVE=0 (one file at a time)' });
+          { hint: 'free memory, or run with HOSTOPS_MAILQ_NATIVE=0 (one file at a time)' });
       });
       p.catch(() => {}); // read ahead: awaited later, so not an unhandled rejection meanwhile
       return p;

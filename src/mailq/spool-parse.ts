@@ -5,6 +5,7 @@
  * prints only the id), an error inside the headers leaves the envelope usable.
  */
 import type { QueueMessage } from './types.js';
+import { HostopsError } from '../lib/errors.js';
 
 export interface ParsedHeader {
   msg: QueueMessage;
@@ -71,7 +72,10 @@ const QUOTERS = new Set(['lsearch', 'wildlsearch', 'nwildlsearch', 'iplsearch', 
   'dsearch', 'nis', 'nis0', 'passwd', 'mysql', 'pgsql', 'sqlite', 'ldap', 'ldapdn', 'ldapm', 'redis', 'json', 'lmdb',
   'nisplus', 'oracle', 'ibase', 'spf', 'psl', 'readsock', 'whoson', 'testdb']);
 
-class SpoolFormatError extends Error {}
+// caught in this file (the message is listed as a format error); never reaches a user as such
+class SpoolFormatError extends HostopsError {
+  constructor() { super('MAILQ_SPOOL_FORMAT', 'spool format error'); }
+}
 const fail = (): never => { throw new SpoolFormatError(); };
 
 /** sscanf("%ld") at the start (after optional whitespace); null when no number. */

@@ -37,7 +37,7 @@ export async function auditFile(file: string, opts: { kind?: ConfigKind } = {}):
   try {
     text = await readFile(file, 'utf8');
   } catch (e) {
-    throw new HostopsError('NTP_AUDIT_READ', `cannot read ${file}: ${(e as Error).message}`, { exitCode: 2, where: file });
+    throw new HostopsError('NTP_AUDIT_READ', `cannot read ${file}: ${(e as Error).message}`, { where: file });
   }
   return auditText(text, { file, kind: opts.kind });
 }

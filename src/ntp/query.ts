@@ -68,7 +68,7 @@ export async function ntpQuery(host: string, opts: { port?: number; timeoutMs?: 
   if (!reply) {
     // the peer is in `where` (printed after the message): not twice; the hint names the port really used
     throw new HostopsError('NTP_TIMEOUT', `no NTP reply from ${host}${host !== target.address ? ` (${target.address})` : ''} within ${timeoutMs} ms`,
-      { exitCode: 1, where: `${target.address}:${port}`, hint: replies.length ? `${replies.length} unrelated datagram(s) ignored` : `the server may not serve this address (chrony needs \`allow\`; ntpd \`restrict ... ignore\`) or a firewall drops UDP ${port}` });
+      { where: `${target.address}:${port}`, hint: replies.length ? `${replies.length} unrelated datagram(s) ignored` : `the server may not serve this address (chrony needs \`allow\`; ntpd \`restrict ... ignore\`) or a firewall drops UDP ${port}` });
   }
   const t4 = reply.at / 1000;
   const p = parseServerPacket(reply.data)!;

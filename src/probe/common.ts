@@ -24,7 +24,7 @@ export function parseHostPort(s: string, defaultPort?: number): { host: string; 
 export function parseDuration(s: string, name: string): number {
   const m = /^(\d+(?:\.\d+)?)(ms|s)?$/.exec(s.trim());
   const ms = m ? Number(m[1]) * (m[2] === 's' ? 1000 : 1) : NaN;
-  if (!(ms >= 1 && ms <= 600_000)) throw usageError('BAD_OPTION', `${name} must be a duration 1ms..600s like 2s or 500ms, got ${JSON.stringify(s)}`);
+  if (!(ms >= 1 && ms <= 600_000)) throw HostopsError.of('BAD_OPTION', name, s, 'a duration 1ms..600s like 2s or 500ms');
   return ms;
 }
 
@@ -34,13 +34,13 @@ export async function resolveHost(host: string, timeoutMs: number): Promise<{ ad
   if (fam) return { address: host, family: fam as 4 | 6, dnsMs: 0 };
   const t0 = process.hrtime.bigint();
   let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<never>((_, rej) => { timer = setTimeout(() => rej(new HostopsError('PROBE_DNS_TIMEOUT', `resolving ${host} took longer than ${timeoutMs} ms`, { exitCode: 1, where: host })), timeoutMs); });
+  const deadline = new Promise<never>((_, rej) => { timer = setTimeout(() => rej(new HostopsError('PROBE_DNS_TIMEOUT', `resolving ${host} took longer than ${timeoutMs} ms`, { where: host })), timeoutMs); });
   try {
     const r = await Promise.race([lookup(host), deadline]);
     return { address: r.address, family: r.family as 4 | 6, dnsMs: msSince(t0) };
   } catch (e) {
     if (e instanceof HostopsError) throw e;
-    throw new HostopsError('PROBE_RESOLVE', `cannot resolve ${host}: ${(e as Error).message}`, { exitCode: 1, where: host, hint: 'check the name, or give an address' });
+    throw new HostopsError('PROBE_RESOLVE', `cannot resolve ${host}: ${(e as Error).message}`, { where: host });
   } finally { clearTimeout(timer); }
 }
 

@@ -18,6 +18,7 @@ import { applicable, describeReload, sameInputs, type ReloadResult } from './rel
 import { Alerting } from './alerts/index.js';
 import { seedCheckMetrics, seedJobMetrics } from './seed-metrics.js';
 import { followFleet, type FleetFollower } from '../fleet/agent-follow.js';
+import { HostopsError } from '../lib/errors.js';
 
 export interface AgentOptions {
   store?: Store;
@@ -90,7 +91,7 @@ export class Agent {
     const jobs: Job[] = [];
     const notes: string[] = [];
     const add = (j: Job) => {
-      if (jobs.some((x) => x.name === j.name)) throw new Error(`two jobs named ${j.name} (iperf.peers names must be unique)`);
+      if (jobs.some((x) => x.name === j.name)) throw new HostopsError('SERVE_DUPLICATE_JOB', `two jobs named ${j.name} (iperf.peers names must be unique)`);
       jobs.push(j);
     };
     add(pingJob(ctx));

@@ -19,11 +19,10 @@ export function isLoopback(host: string): boolean {
 
 export function assertBindAllowed(host: string, token: string | undefined): void {
   if (token !== undefined && token.length < 16) {
-    throw usageError('SERVE_TOKEN_WEAK', 'the token is shorter than 16 characters', 'use at least 16 random characters (e.g. openssl rand -hex 16)');
+    throw usageError('SERVE_TOKEN_WEAK', 'the token is shorter than 16 characters');
   }
   if (!isLoopback(host) && !token) {
-    throw usageError('SERVE_TOKEN_REQUIRED', `refusing to listen on ${host} without a token: only loopback binds may run without one`,
-      'set listen.token in hostops.yaml (or HOSTOPS_TOKEN) to at least 16 random characters, or bind 127.0.0.1');
+    throw usageError('SERVE_TOKEN_REQUIRED', `refusing to listen on ${host} without a token: only loopback binds may run without one`);
   }
 }
 

@@ -49,8 +49,7 @@ export class SqliteDriver implements Driver {
       try { db?.close(); } catch { /* already unusable */ }
       const blocker = file === ':memory:' ? null : fileInPath(path.dirname(path.resolve(file)));
       const why = blocker ? `${blocker} is a file, not a directory` : (e as Error).message;
-      throw envError('STORE_OPEN', `cannot open the SQLite database ${file}: ${why}`,
-        'give --db (store.path) a SQLite database file, or a new file name, in a writable directory');
+      throw envError('STORE_OPEN', `cannot open the SQLite database ${file}: ${why}`);
     }
     this.db = db;
   }

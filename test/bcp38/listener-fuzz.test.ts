@@ -85,7 +85,7 @@ test('listen keeps serving after garbage, half-open, huge, slow and too many con
 });
 
 test('spooftest CLI: --count and --wait are checked before anything is sent', () => {
-  for (const [flag, v, msg] of [['--count', 'abc', /--count must be an integer 1\.\.100, got 'abc'/], ['--count', '0', /--count must be/], ['--wait', '', /--wait must be/]] as const) {
+  for (const [flag, v, msg] of [['--count', 'abc', /--count must be an integer 1\.\.100, got "abc"/], ['--count', '0', /--count must be/], ['--wait', '', /--wait must be/]] as const) {
     const r = spawnSync(process.execPath, ['bin/hostops.js', 'bcp38', 'spooftest', '--to', '127.0.0.1', '--port', '9', flag, v], { encoding: 'utf8', timeout: 20000 });
     assert.equal(r.status, 2, r.stderr);
     assert.match(r.stderr, msg);

@@ -19,7 +19,7 @@ export class RawSender {
     } catch (e) {
       const err = e as NodeJS.ErrnoException;
       if (err.code === 'EPERM' || err.code === 'EACCES') {
-        throw envError('BCP38_RAW_DENIED', `cannot open a raw IPv${family} socket: ${err.message}`, 'run as root or give node CAP_NET_RAW');
+        throw envError('BCP38_RAW_DENIED', `cannot open a raw IPv${family} socket: ${err.message}`);
       }
       throw envError('BCP38_RAW_FAILED', `cannot open a raw IPv${family} socket: ${err.message}`);
     }
@@ -29,7 +29,7 @@ export class RawSender {
     try {
       return this.addon.sendUdp(this.fd, src, dst, sport, dport, payload, ttl);
     } catch (e) {
-      throw new HostopsError('BCP38_RAW_SEND', `sending a probe from ${src} to ${dst} failed: ${(e as Error).message}`, { exitCode: 3 });
+      throw new HostopsError('BCP38_RAW_SEND', `sending a probe from ${src} to ${dst} failed: ${(e as Error).message}`);
     }
   }
 

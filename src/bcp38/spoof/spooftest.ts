@@ -86,16 +86,16 @@ async function control(host: string, port: number, req: object, timeoutMs: numbe
   return new Promise((resolve, reject) => {
     const s = connect({ host, port });
     let buf = '';
-    const timer = setTimeout(() => { s.destroy(); reject(new HostopsError('BCP38_CONTROL_TIMEOUT', `no answer from the listener ${host}:${port} within ${timeoutMs} ms`, { exitCode: 3, where: `${host}:${port}` })); }, timeoutMs);
+    const timer = setTimeout(() => { s.destroy(); reject(new HostopsError('BCP38_CONTROL_TIMEOUT', `no answer from the listener ${host}:${port} within ${timeoutMs} ms`, { where: `${host}:${port}` })); }, timeoutMs);
     s.on('connect', () => s.write(JSON.stringify(req) + '\n'));
     s.on('data', (d) => {
       buf += d.toString('utf8');
-      if (buf.length > 4 * 1024 * 1024) { s.destroy(); clearTimeout(timer); reject(new HostopsError('BCP38_CONTROL_BAD', `the listener at ${host}:${port} sent an oversized answer`, { exitCode: 3 })); }
+      if (buf.length > 4 * 1024 * 1024) { s.destroy(); clearTimeout(timer); reject(new HostopsError('BCP38_CONTROL_BAD', `the listener at ${host}:${port} sent an oversized answer`)); }
     });
     s.on('error', (e: NodeJS.ErrnoException) => {
       clearTimeout(timer);
       reject(new HostopsError('BCP38_CONTROL_UNREACHABLE', `cannot reach the listener at ${host}:${port}: ${e.code ?? e.message}`,
-        { exitCode: 3, where: `${host}:${port}`, hint: 'start `hostops bcp38 listen` on the target host and allow TCP and UDP to its port' }));
+        { where: `${host}:${port}` }));
     });
     s.on('end', () => {
       clearTimeout(timer);
@@ -106,7 +106,7 @@ async function control(host: string, port: number, req: object, timeoutMs: numbe
         if (!body || body.ok !== true) throw new Error(String(body?.error ?? 'not ok'));
         resolve({ body, local: local.startsWith('::ffff:') ? local.slice(7) : local });
       } catch (e) {
-        reject(new HostopsError('BCP38_CONTROL_BAD', `the listener at ${host}:${port} answered garbage: ${(e as Error).message}`, { exitCode: 3 }));
+        reject(new HostopsError('BCP38_CONTROL_BAD', `the listener at ${host}:${port} answered garbage: ${(e as Error).message}`));
       }
     });
   });

@@ -87,7 +87,7 @@ export function loadFiles(files: string[], opts: LoadOptions = {}): Loaded {
   for (const f of files) {
     let text: string;
     try { text = readFileSync(f, 'utf8'); } catch (e) {
-      throw new HostopsError('CAPACITY_READ_FAILED', `Cannot read ${f}: ${(e as Error).message}`, { where: f, exitCode: 2 });
+      throw new HostopsError('CAPACITY_READ_FAILED', `Cannot read ${f}: ${(e as Error).message}`, { where: f });
     }
     const r = parseText(text, f, opts);
     for (const s of r.series) out.series.push(s);

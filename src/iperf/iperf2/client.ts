@@ -48,7 +48,7 @@ export async function runIperf2Client(o: Iperf2ClientOptions): Promise<Iperf2Res
         c.once('connect', () => { clearTimeout(t); resolve(c); });
         c.once('error', (e) => { clearTimeout(t); reject(e); });
       }).catch((e: Error) => {
-        throw new HostopsError('IPERF2_CONNECT', `connect failed: ${e.message}`, { exitCode: 1, where: `${o.host} port ${port}` });
+        throw new HostopsError('IPERF2_CONNECT', `connect failed: ${e.message}`, { where: `${o.host} port ${port}` });
       });
       s.on('error', () => {});
       s.on('data', () => {}); // 2.1 servers may send a short version ack; it carries nothing we use
