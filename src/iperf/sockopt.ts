@@ -38,7 +38,7 @@ export interface TcpOptions {
 
 /** A socket option the kernel refused, with the i_errno iperf3 sends for it. */
 export class SockOptError extends HostopsError {
-  constructor(code: 'IPERF_NATIVE' | 'IPERF_CONGESTION' | 'IPERF_WINDOW' | 'IPERF_SOCKET', message: string, readonly ierrno: number, readonly errno: number, hint?: string) {
+  constructor(code: 'IPERF_NATIVE' | 'IPERF_CONGESTION' | 'IPERF_WINDOW' | 'IPERF_SOCKET' | 'IPERF_TOS', message: string, readonly ierrno: number, readonly errno: number, hint?: string) {
     super(code, message, { exitCode: 3, hint });
   }
 }
