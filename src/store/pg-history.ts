@@ -54,9 +54,13 @@ export async function writePingsPg(driver: PgDriver, parts: PartitionCache, rows
   if (!rows.length) return;
   const write = async () => {
     await parts.ensure(driver, rows.map((r) => r.ts));
-    await driver.sql.begin(async (tx) => {
-      for (let i = 0; i < rows.length; i += CHUNK) await tx.unsafe(INSERT, columns(rows.slice(i, i + CHUNK)) as never[]);
-    });
+    // one statement is atomic by itself: BEGIN/COMMIT would only add two round trips
+    if (rows.length <= CHUNK) await driver.sql.unsafe(INSERT, columns(rows) as never[]);
+    else {
+      await driver.sql.begin(async (tx) => {
+        for (let i = 0; i < rows.length; i += CHUNK) await tx.unsafe(INSERT, columns(rows.slice(i, i + CHUNK)) as never[]);
+      });
+    }
   };
   try {
     await write();
@@ -140,9 +144,11 @@ export async function rollupOncePg(driver: PgDriver, site: string): Promise<{ bu
   const key = `rollup:${site}`;
   let buckets = 0; let more = false;
   await driver.sql.begin(async (tx) => {
-    // the sorts of a pass fit in memory instead of spilling; JIT compiles longer than these run
+    // the sorts of a pass fit in memory instead of spilling; JIT compiles longer than these run;
+    // the planner guesses a few touched buckets and picks nested loops where hashing 10^5 wins (3x)
     await tx.unsafe(`SET LOCAL work_mem = '64MB'`);
     await tx.unsafe('SET LOCAL jit = off');
+    await tx.unsafe('SET LOCAL enable_nestloop = off');
     const wmRow = await tx.unsafe('SELECT value FROM meta WHERE key = $1', [key]);
     const wm = wmRow.length ? Number(wmRow[0].value) : 0;
     const top = await tx.unsafe('SELECT max(id) AS hi, count(*) AS n FROM (SELECT id FROM ping WHERE site = $1 AND id > $2 ORDER BY id LIMIT $3) z', [site, wm, BATCH_IDS]);
