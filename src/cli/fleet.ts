@@ -53,7 +53,7 @@ export function register(program: Command): void {
       out(`sla ${o.site ?? '*'} x ${o.target ?? `group:${o.group ?? '*'}`}: ${[o.rtt && `rtt ${o.rtt}`, o.loss && `loss ${o.loss}`].filter(Boolean).join(', ')}`);
     }));
 
-  cmd('retention', 'how long every site keeps its rows (stored for the fleet; agents do not apply it yet)')
+  cmd('retention', 'how long the fleet keeps rows (raw: whole days dropped for every site; 5-minute/hourly: stored, agents prune their own)')
     .option('--raw <d>').option('--five-minute <d>').option('--hourly <d>')
     .action((o: DbOpts & { raw?: string; fiveMinute?: string; hourly?: string }) => withDb(o, async (d) => {
       await setRetention(d.sql, { raw: o.raw, fiveMinute: o.fiveMinute, hourly: o.hourly });

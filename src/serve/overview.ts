@@ -79,6 +79,8 @@ export async function buildOverview(store: Store, targets: TargetConfig[], now: 
   const order = new Map(targets.map((t, i) => [t.name, i]));
   const tnames = [...new Set(cells.map((c) => c.target))].sort((a, b) => (order.get(a) ?? 1e9) - (order.get(b) ?? 1e9) || a.localeCompare(b));
   const snames = [...new Set(cells.map((c) => c.site))].sort();
-  cells.sort((a, b) => a.site.localeCompare(b.site) || tnames.indexOf(a.target) - tnames.indexOf(b.target));
+  // a position map, not indexOf: at 50 sites x 10,000 targets indexOf made the sort O(cells x targets)
+  const tpos = new Map(tnames.map((t, i) => [t, i]));
+  cells.sort((a, b) => a.site.localeCompare(b.site) || tpos.get(a.target)! - tpos.get(b.target)!);
   return { generatedAt: now, window, slaWindow, sites: snames, targets: tnames, cells };
 }

@@ -2,7 +2,10 @@
  * The schema, as numbered migrations shared by SQLite and PostgreSQL. `{id}` and `{real}` are the
  * only dialect differences; every other statement is the common subset both accept.
  */
-export interface Migration { version: number; name: string; sql: string[] }
+import { PG_PARTITION_SQL } from './pg-partition-sql.js';
+
+/** `pg`: statements only PostgreSQL runs (after `sql`); SQLite records the version and skips them. */
+export interface Migration { version: number; name: string; sql: string[]; pg?: string[] }
 
 const PCT = 'rtt_min {real}, rtt_p10 {real}, rtt_p25 {real}, rtt_median {real}, rtt_p75 {real}, rtt_p90 {real}, rtt_max {real}';
 
@@ -50,6 +53,12 @@ export const MIGRATIONS: Migration[] = [
     version: 3,
     name: 'path advice',
     sql: ['ALTER TABLE path ADD COLUMN advice TEXT'],
+  },
+  {
+    version: 4,
+    name: 'partitioned ping history (PostgreSQL)',
+    sql: [],
+    pg: PG_PARTITION_SQL,
   },
 ];
 

@@ -46,7 +46,7 @@ export class PgDriver implements Driver {
       const done = new Set((await tx.unsafe('SELECT version FROM schema_migrations')).map((r) => Number(r.version)));
       for (const m of MIGRATIONS) {
         if (done.has(m.version)) continue;
-        for (const s of m.sql) await tx.unsafe(renderSql(s, 'postgres'));
+        for (const s of [...m.sql, ...(m.pg ?? [])]) await tx.unsafe(renderSql(s, 'postgres'));
         await tx.unsafe('INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)', [m.version, m.name, Date.now() / 1000]);
       }
     });

@@ -5,6 +5,8 @@
 import type { Driver, Param } from './driver.js';
 import { quantiles } from './stats.js';
 import { rollupOnce } from './rollup.js';
+import { PgDriver } from './pg-driver.js';
+import { PartitionCache, dropOldPartitions, ensureAhead, rollupOncePg, writePingsPg } from './pg-history.js';
 import { QCOLS, json, parse, qvals, type QRow } from './columns.js';
 import type {
   CheckRecord, JobState, MailqSample, PathRecord, PingRound, PingSeries, Resolution, SlaBound, Store, ThroughputRecord,
@@ -19,6 +21,7 @@ export function pickResolution(span: number): Resolution {
 }
 
 export class SqlStore implements Store {
+  private parts = new PartitionCache();
   constructor(readonly driver: Driver) {}
   get kind() { return this.driver.dialect; }
 
@@ -26,6 +29,7 @@ export class SqlStore implements Store {
 
   async writePings(rows: PingRound[]): Promise<void> {
     if (!rows.length) return;
+    if (this.driver instanceof PgDriver) return writePingsPg(this.driver, this.parts, rows);
     const sql = `INSERT INTO ping (site, target, ts, sent, received, ${QCOLS}, rtts) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13)`;
     await this.driver.batch(rows.map((r) => {
       const rtts = r.rtts.filter((x) => Number.isFinite(x) && x >= 0);
@@ -71,7 +75,7 @@ export class SqlStore implements Store {
     let written = 0;
     for (const s of sites) {
       for (;;) {
-        const n = await rollupOnce(this.driver, s);
+        const n = this.driver instanceof PgDriver ? await rollupOncePg(this.driver, s) : await rollupOnce(this.driver, s);
         written += n.buckets;
         if (!n.more) break;
       }
@@ -83,8 +87,15 @@ export class SqlStore implements Store {
     // every table with a site column, and only this site's rows: a shared database holds other
     // agents' history under their own retention
     const del = (table: string, keep: number): [string, Param[]] => [`DELETE FROM ${table} WHERE site = $1 AND ts < $2`, [site, now - keep]];
+    const pg = this.driver instanceof PgDriver;
+    if (this.driver instanceof PgDriver) {
+      // raw rounds are one history for the fleet: whole days are dropped once the fleet's
+      // retention (or the longest any site keeps) has passed them, never a DELETE scan
+      await ensureAhead(this.driver, now);
+      await dropOldPartitions(this.driver, site, r.raw, now);
+    }
     await this.driver.batch([
-      del('ping', r.raw),
+      ...(pg ? [] : [del('ping', r.raw)]),
       del('path', r.raw),
       del('ping_5m', r.fiveMinute),
       del('mailq', r.fiveMinute),

@@ -6,6 +6,7 @@ export function rollupJob(ctx: JobContext): Job {
   return { name: 'rollup', interval: 60, timeout: 300, run: async () => { await ctx.store.rollup(ctx.site); } };
 }
 
+/** On PostgreSQL the prune also makes the ping partitions ahead and drops whole old days for the fleet (store/pg-history.ts). */
 export function pruneJob(ctx: JobContext): Job {
   return {
     name: 'prune', interval: 3600, timeout: 600,

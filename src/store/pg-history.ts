@@ -1,0 +1,164 @@
+/**
+ * Ping history on PostgreSQL at fleet scale: rounds go in as one multi-row INSERT (unnest of column
+ * arrays) per chunk into the day-partitioned table, whose partitions exist ahead of time; rollups
+ * are computed inside the database from each site's new rows (watermark on the raw id); retention
+ * drops whole days.
+ */
+import type { PgDriver } from './pg-driver.js';
+import type { PingRound } from './types.js';
+import { quantiles } from './stats.js';
+import { qvals } from './columns.js';
+import { HIST_BASE, HIST_RATIO } from './pg-partition-sql.js';
+
+const CHUNK = 20_000;
+const DAY = 86400;
+/** Partitions kept ready beyond today, so a day boundary never waits on DDL. */
+export const DAYS_AHEAD = 3;
+
+const INSERT = `INSERT INTO ping (site, target, ts, sent, received, rtt_min, rtt_p10, rtt_p25, rtt_median, rtt_p75, rtt_p90, rtt_max, rtts)
+  SELECT * FROM unnest($1::text[], $2::text[], $3::float8[], $4::int[], $5::int[], $6::float8[], $7::float8[], $8::float8[],
+    $9::float8[], $10::float8[], $11::float8[], $12::float8[], $13::text[])`;
+
+/** Days this process knows have a partition (a dropped one is noticed by the insert failing). */
+export class PartitionCache {
+  private days = new Set<number>();
+  async ensure(driver: PgDriver, tss: Iterable<number>): Promise<void> {
+    let lo = Infinity; let hi = -Infinity;
+    for (const ts of tss) {
+      const d = Math.floor(ts / DAY);
+      if (this.days.has(d)) continue;
+      lo = Math.min(lo, d); hi = Math.max(hi, d);
+    }
+    if (lo > hi) return;
+    await driver.all('SELECT hostops_ping_partitions($1, $2)', [lo * DAY, hi * DAY]);
+    for (let d = lo; d <= hi; d++) this.days.add(d);
+  }
+  forget(): void { this.days.clear(); }
+}
+
+/** Rounds as column arrays, the RTT list rounded as SqlStore stores it. */
+function columns(rows: PingRound[]): unknown[][] {
+  const cols: unknown[][] = Array.from({ length: 13 }, () => new Array(rows.length));
+  rows.forEach((r, i) => {
+    const rtts = r.rtts.filter((x) => Number.isFinite(x) && x >= 0);
+    const q = qvals(quantiles(rtts));
+    cols[0][i] = r.site; cols[1][i] = r.target; cols[2][i] = r.ts; cols[3][i] = r.sent; cols[4][i] = r.received;
+    for (let k = 0; k < 7; k++) cols[5 + k][i] = q[k];
+    cols[12][i] = JSON.stringify(rtts.map((x) => Math.round(x * 1e7) / 1e7));
+  });
+  return cols;
+}
+
+/** One transaction, CHUNK rounds per statement; a missing partition (dropped, or an old spooled day) is created and the batch retried once. */
+export async function writePingsPg(driver: PgDriver, parts: PartitionCache, rows: PingRound[]): Promise<void> {
+  if (!rows.length) return;
+  const write = async () => {
+    await parts.ensure(driver, rows.map((r) => r.ts));
+    // one statement is atomic by itself: BEGIN/COMMIT would only add two round trips
+    if (rows.length <= CHUNK) await driver.sql.unsafe(INSERT, columns(rows) as never[]);
+    else {
+      await driver.sql.begin(async (tx) => {
+        for (let i = 0; i < rows.length; i += CHUNK) await tx.unsafe(INSERT, columns(rows.slice(i, i + CHUNK)) as never[]);
+      });
+    }
+  };
+  try {
+    await write();
+  } catch (e) {
+    // 23514: no partition of relation "ping" found for row
+    if ((e as { code?: string }).code !== '23514') throw e;
+    parts.forget();
+    await write();
+  }
+}
+
+/** Partitions from yesterday to DAYS_AHEAD days on (the maintenance job, every agent; idempotent). */
+export async function ensureAhead(driver: PgDriver, now: number): Promise<number> {
+  const r = await driver.all<{ n: number }>('SELECT hostops_ping_partitions($1, $2) AS n', [now - DAY, now + DAYS_AHEAD * DAY]);
+  return Number(r[0]?.n ?? 0);
+}
+
+/**
+ * Declare this site's raw retention and drop the days the fleet no longer keeps (the fleet's
+ * retention.raw, else the longest any site declared). -1: another agent holds the lock right now.
+ */
+export async function dropOldPartitions(driver: PgDriver, site: string, keep: number, now: number): Promise<number> {
+  const r = await driver.all<{ n: number }>('SELECT hostops_ping_retention($1, $2, $3) AS n', [site, keep, now]);
+  return Number(r[0]?.n ?? 0);
+}
+
+/** The stored RTT list (JSON text of plain numbers) as float8[]: far cheaper than parsing it as jsonb. */
+const RTTS = `string_to_array(nullif(btrim(r.rtts, '[]'), ''), ',')::float8[]`;
+const HB = `floor(ln(greatest(v, ${HIST_BASE}) / ${HIST_BASE}) / ln(${HIST_RATIO}))::int`;
+const REP = (col: string) => `least(greatest(${HIST_BASE} * power(${HIST_RATIO}, ${col} + 0.5), c.mn), c.mx)`;
+
+/** 5-minute buckets touched by ids ($2, $3] of site $1, recomputed from all their raw rounds (exact percentiles). */
+const FIVE = `WITH fresh AS (SELECT DISTINCT target, floor(ts / 300) * 300 AS b FROM ping WHERE site = $1 AND id > $2 AND id <= $3),
+  r AS MATERIALIZED (SELECT target, floor(ts / 300) * 300 AS b, sent, received, rtts FROM ping
+        WHERE site = $1 AND ts >= (SELECT min(b) FROM fresh) AND ts < (SELECT max(b) FROM fresh) + 300
+        AND (target, floor(ts / 300) * 300) IN (SELECT target, b FROM fresh)),
+  c AS (SELECT target, b, count(*) AS rounds, sum(sent) AS sent, sum(received) AS received FROM r GROUP BY target, b),
+  x AS MATERIALIZED (SELECT r.target, r.b, e AS v FROM r, unnest(${RTTS}) AS e),
+  q AS (SELECT target, b, count(*) AS n, sum(v) AS s, min(v) AS mn, max(v) AS mx,
+        percentile_cont(ARRAY[0.1, 0.25, 0.5, 0.75, 0.9]) WITHIN GROUP (ORDER BY v) AS pc FROM x GROUP BY target, b),
+  h AS (SELECT target, b, array_agg(hb ORDER BY hb) AS hb, array_agg(n ORDER BY hb) AS hn
+        FROM (SELECT target, b, ${HB} AS hb, count(*)::int AS n FROM x GROUP BY 1, 2, 3) z GROUP BY target, b)
+  INSERT INTO ping_5m (site, target, ts, rounds, sent, received, rtt_min, rtt_p10, rtt_p25, rtt_median, rtt_p75, rtt_p90, rtt_max, rtt_n, rtt_sum, hist_b, hist_n)
+  SELECT $1, c.target, c.b, c.rounds, c.sent, c.received, q.mn, q.pc[1], q.pc[2], q.pc[3], q.pc[4], q.pc[5], q.mx, COALESCE(q.n, 0), q.s, h.hb, h.hn
+  FROM c LEFT JOIN q USING (target, b) LEFT JOIN h USING (target, b)
+  ON CONFLICT (site, target, ts) DO UPDATE SET rounds = excluded.rounds, sent = excluded.sent, received = excluded.received,
+    rtt_min = excluded.rtt_min, rtt_p10 = excluded.rtt_p10, rtt_p25 = excluded.rtt_p25, rtt_median = excluded.rtt_median,
+    rtt_p75 = excluded.rtt_p75, rtt_p90 = excluded.rtt_p90, rtt_max = excluded.rtt_max, rtt_n = excluded.rtt_n,
+    rtt_sum = excluded.rtt_sum, hist_b = excluded.hist_b, hist_n = excluded.hist_n`;
+
+/** Hours touched by the same ids, merged from their 5-minute rows: sums, min/max, histogram; percentiles read off the histogram. */
+const HOUR = `WITH hrs AS (SELECT DISTINCT target, floor(ts / 3600) * 3600 AS b FROM ping WHERE site = $1 AND id > $2 AND id <= $3),
+  f AS MATERIALIZED (SELECT target, floor(ts / 3600) * 3600 AS b, rounds, sent, received, rtt_min, rtt_max, rtt_n, rtt_sum, hist_b, hist_n FROM ping_5m
+        WHERE site = $1 AND ts >= (SELECT min(b) FROM hrs) AND ts < (SELECT max(b) FROM hrs) + 3600
+        AND (target, floor(ts / 3600) * 3600) IN (SELECT target, b FROM hrs)),
+  c AS (SELECT target, b, sum(rounds) AS rounds, sum(sent) AS sent, sum(received) AS received, min(rtt_min) AS mn, max(rtt_max) AS mx,
+        sum(rtt_n) AS n, sum(rtt_sum) AS s FROM f GROUP BY target, b),
+  hh AS (SELECT target, b, u.hb, sum(u.hn)::int AS n FROM f, unnest(f.hist_b, f.hist_n) AS u(hb, hn) GROUP BY 1, 2, 3),
+  cum AS (SELECT target, b, hb, n, sum(n) OVER (PARTITION BY target, b ORDER BY hb) AS cum, sum(n) OVER (PARTITION BY target, b) AS tot FROM hh),
+  qs AS (SELECT target, b, array_agg(hb ORDER BY hb) AS hb, array_agg(n ORDER BY hb) AS hn,
+         min(hb) FILTER (WHERE cum >= 0.1 * tot) AS q10, min(hb) FILTER (WHERE cum >= 0.25 * tot) AS q25,
+         min(hb) FILTER (WHERE cum >= 0.5 * tot) AS q50, min(hb) FILTER (WHERE cum >= 0.75 * tot) AS q75,
+         min(hb) FILTER (WHERE cum >= 0.9 * tot) AS q90 FROM cum GROUP BY target, b)
+  INSERT INTO ping_1h (site, target, ts, rounds, sent, received, rtt_min, rtt_p10, rtt_p25, rtt_median, rtt_p75, rtt_p90, rtt_max, rtt_n, rtt_sum, hist_b, hist_n)
+  SELECT $1, c.target, c.b, c.rounds, c.sent, c.received, c.mn, ${REP('qs.q10')}, ${REP('qs.q25')}, ${REP('qs.q50')}, ${REP('qs.q75')}, ${REP('qs.q90')},
+    c.mx, COALESCE(c.n, 0), c.s, qs.hb, qs.hn
+  FROM c LEFT JOIN qs USING (target, b)
+  ON CONFLICT (site, target, ts) DO UPDATE SET rounds = excluded.rounds, sent = excluded.sent, received = excluded.received,
+    rtt_min = excluded.rtt_min, rtt_p10 = excluded.rtt_p10, rtt_p25 = excluded.rtt_p25, rtt_median = excluded.rtt_median,
+    rtt_p75 = excluded.rtt_p75, rtt_p90 = excluded.rtt_p90, rtt_max = excluded.rtt_max, rtt_n = excluded.rtt_n,
+    rtt_sum = excluded.rtt_sum, hist_b = excluded.hist_b, hist_n = excluded.hist_n`;
+
+const BATCH_IDS = 200_000;
+
+/**
+ * One pass of the incremental rollup for a site: up to BATCH_IDS new raw rounds past the watermark,
+ * both levels and the new watermark in one transaction (a crash redoes the pass, never half of it).
+ * One writer per site keeps ids committed in order, which is what makes an id watermark safe.
+ */
+export async function rollupOncePg(driver: PgDriver, site: string): Promise<{ buckets: number; more: boolean }> {
+  const key = `rollup:${site}`;
+  let buckets = 0; let more = false;
+  await driver.sql.begin(async (tx) => {
+    // the sorts of a pass fit in memory instead of spilling; JIT compiles longer than these run;
+    // the planner guesses a few touched buckets and picks nested loops where hashing 10^5 wins (3x)
+    await tx.unsafe(`SET LOCAL work_mem = '64MB'`);
+    await tx.unsafe('SET LOCAL jit = off');
+    await tx.unsafe('SET LOCAL enable_nestloop = off');
+    const wmRow = await tx.unsafe('SELECT value FROM meta WHERE key = $1', [key]);
+    const wm = wmRow.length ? Number(wmRow[0].value) : 0;
+    const top = await tx.unsafe('SELECT max(id) AS hi, count(*) AS n FROM (SELECT id FROM ping WHERE site = $1 AND id > $2 ORDER BY id LIMIT $3) z', [site, wm, BATCH_IDS]);
+    if (top[0].hi == null) return;
+    const hi = Number(top[0].hi);
+    const five = await tx.unsafe(FIVE, [site, wm, hi]);
+    const hour = await tx.unsafe(HOUR, [site, wm, hi]);
+    await tx.unsafe('INSERT INTO meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value', [key, String(hi)]);
+    buckets = five.count + hour.count;
+    more = Number(top[0].n) === BATCH_IDS;
+  });
+  return { buckets, more };
+}
