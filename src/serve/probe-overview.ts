@@ -1,7 +1,8 @@
 /**
  * The probes: rows of the overview (an additive `probes` list next to the latency matrix): per
  * site and probe, the share of successful runs and the median duration over the window, the last
- * run, the certificate's days left, and whether the probe meets its SLA there.
+ * run, the certificate's days left, and whether the probe meets its SLA there (over the SLA's own
+ * window, as the alert rule judges it).
  */
 import type { ProbeConfig } from '../config/index.js';
 import { median, type ProbeRecord, type Store } from '../store/index.js';
@@ -15,7 +16,7 @@ export interface ProbeCell {
   sla: boolean; ok: boolean | null;
 }
 
-export async function buildProbeOverview(store: Store, probes: ProbeConfig[], now: number, window: number): Promise<ProbeCell[]> {
+export async function buildProbeOverview(store: Store, probes: ProbeConfig[], now: number, window: number, slaWindow: number): Promise<ProbeCell[]> {
   const latest = await store.latestProbes();
   const byName = new Map(probes.map((p) => [p.name, p]));
   const cells: ProbeCell[] = [];
@@ -23,7 +24,9 @@ export async function buildProbeOverview(store: Store, probes: ProbeConfig[], no
     const runs: ProbeRecord[] = await store.probeHistory(l.site, l.probe, now - window, now);
     const cfg = byName.get(l.probe);
     const ok = runs.filter((r) => r.success);
-    const j = cfg?.sla && runs.length ? judgeProbe(cfg.sla, runs) : null;
+    const w = cfg?.sla?.window ?? slaWindow;
+    const judged = !cfg?.sla ? [] : w === window ? runs : await store.probeHistory(l.site, l.probe, now - w, now);
+    const j = cfg?.sla && judged.length ? judgeProbe(cfg.sla, judged) : null;
     const certOk = cfg?.sla?.certDays === undefined || l.certExpiry == null || Math.floor((l.certExpiry - now) / 86400) >= cfg.sla.certDays;
     cells.push({
       site: l.site, probe: l.probe, prober: l.prober, target: l.target, runs: runs.length,

@@ -110,6 +110,8 @@ test('serve runs http, dns, smtp and tcp probes against real peers: rows, /metri
     assert.match(text, /^hostops_probe_sla_ok\{probe="closed",site="test"\} 0$/m);
     assert.match(text, /^hostops_probe_sla_ok\{probe="resolver",site="test"\} 1$/m);
     assert.match(text, /^hostops_probe_success_ratio\{probe="closed",site="test"\} 0$/m);
+    assert.match(text, /^hostops_probe_cert_days_limit\{probe="web",site="test"\} 60$/m);
+    assert.match(text, /^hostops_probe_cert_days_limit\{probe="mail",site="test"\} 30$/m);
 
     // the overview's probes list
     const ov = await (await fetch(`${running.url}/api/overview`)).json() as { cells: unknown[]; probes: { probe: string; success: number; ok: boolean | null; certDaysLeft: number | null; last: { status: number | null; rcode: string | null } }[] };

@@ -47,10 +47,12 @@ export class ProbeRules {
   private judged = new Set<string>();
   private ok: Gauge<'probe'> | null = null;
   private ratio: Gauge<'probe'> | null = null;
+  private certLimit: Gauge<'probe'> | null = null;
 
   constructor(private cfg: ResolvedConfig, private engine: AlertEngine, registry: Registry | null) {
     if (registry) {
       this.ok = new Gauge({ name: 'hostops_probe_sla_ok', help: '1 when a probe meets its SLA over the window (success share, median duration and phases), 0 when not.', labelNames: ['probe'], registers: [registry] });
+      this.certLimit = new Gauge({ name: 'hostops_probe_cert_days_limit', help: 'The days a probe\'s certificate must have left (its sla.certDays).', labelNames: ['probe'], registers: [registry] });
       this.ratio = new Gauge({ name: 'hostops_probe_success_ratio', help: 'Share of the runs of a probe with an SLA that succeeded over its SLA window (0..1).', labelNames: ['probe'], registers: [registry] });
     }
     this.configure(cfg);
@@ -63,6 +65,8 @@ export class ProbeRules {
     this.cfg = cfg;
     this.byName = new Map(cfg.probes.map((p) => [p.name, p]));
     for (const k of [...this.runs.keys()]) if (!this.byName.get(k)?.sla) this.runs.delete(k);
+    this.certLimit?.reset();
+    for (const p of cfg.probes) if (p.sla?.certDays !== undefined) this.certLimit?.set({ probe: p.name }, p.sla.certDays);
     for (const name of [...this.judged]) {
       if (this.byName.get(name)?.sla) continue;
       this.ok?.remove({ probe: name }); this.ratio?.remove({ probe: name });

@@ -40,7 +40,7 @@ export function apiRoutes(app: FastifyInstance, agent: Agent, reads: Store = age
     // the probes: rows ride along in their own list (an additive field)
     return overviews.run(`${window}:${slaWindow}`, () => gate.run(async () => ({
       ...await buildOverview(reads, agent.cfg.targets, now(), window, slaWindow, await inventorySla(store)),
-      probes: await buildProbeOverview(reads, agent.cfg.probes, now(), window),
+      probes: await buildProbeOverview(reads, agent.cfg.probes, now(), window, agent.cfg.alerts.rules.probeSla.window),
     })));
   });
 
