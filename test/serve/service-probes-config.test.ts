@@ -73,3 +73,35 @@ test('a reload adds, changes and removes probe jobs, their series and their aler
     d.cleanup();
   }
 });
+
+test('after a restart a probe\'s SLA window is read back from the store: hostops_probe_sla_ok is there before a new run', async () => {
+  const d = tempDir('hostops-probeseed-');
+  const closed = await freePort();
+  const target = `127.0.0.1:${closed}`;
+  const cfg = testConfig(d.dir, 0, {
+    defaults: { self: false, gateway: false }, ping: { interval: '1h' },
+    probes: [{ name: 'db', prober: 'tcp', target, interval: '1h', sla: { success: '100%' } }],
+    alerts: { evaluate: '200ms', rules: { probeSla: { for: '0s' } } },
+  });
+  // three failed runs in the last minutes, written by an agent before this one
+  const { openStore } = await import('../../src/store/index.js');
+  const store = await openStore(cfg.store);
+  const now = Date.now() / 1000;
+  for (const ago of [180, 120, 60]) {
+    await store.writeProbe({ site: 'test', probe: 'db', prober: 'tcp', target, ts: now - ago, success: false, failure: 'ECONNREFUSED', duration: null,
+      phases: { connect: null }, status: null, rcode: null, certExpiry: null });
+  }
+  // no first run: the job's persisted plan says next in an hour
+  await store.setJobState({ site: 'test', job: 'probe:db', lastRun: now - 60, nextRun: now + 3600, failures: 0, lastError: null });
+  const running = await serve(cfg, { store, firstRunSpread: 0.05, log: () => {} });
+  try {
+    const m = await (await fetch(`${running.url}/metrics`)).text();
+    assert.match(m, /^hostops_probe_sla_ok\{probe="db",site="test"\} 0$/m);
+    assert.match(m, /^hostops_probe_success_ratio\{probe="db",site="test"\} 0$/m);
+    await until(() => running.agent.alerting.engine.firing().some((a) => a.labels.alertname === 'HostopsProbeSLABreach' && a.labels.probe === 'db'), 'the SLA alert from the stored runs', 5_000);
+    assert.equal((await running.agent.store.probeHistory('test', 'db', 0, now + 10)).length, 3, 'no new run');
+  } finally {
+    await running.stop();
+    d.cleanup();
+  }
+});
