@@ -105,3 +105,29 @@ test('after a restart a probe\'s SLA window is read back from the store: hostops
     d.cleanup();
   }
 });
+
+test('stopping the agent does not wait for a probe that is still waiting on a silent server', async () => {
+  const d = tempDir('hostops-probestop-');
+  const held: import('node:net').Socket[] = [];
+  const { createServer } = await import('node:net');
+  const silent = createServer((s) => { held.push(s); s.on('error', () => {}); }); // accepts and never says a word
+  await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
+  const port = (silent.address() as AddressInfo).port;
+  const cfg = testConfig(d.dir, 0, {
+    defaults: { self: false, gateway: false }, ping: { interval: '1h' },
+    probes: [{ name: 'mute', prober: 'smtp', target: `127.0.0.1:${port}`, interval: '1h', timeout: '5s' }],
+  });
+  const running = await serve(cfg, { firstRunSpread: 0.05, log: () => {} });
+  try {
+    await until(() => held.length === 1 && running.agent.scheduler.states().find((s) => s.job === 'probe:mute')!.running, 'the probe waiting for a banner', 5_000);
+    let closedByClient = false;
+    held[0].on('close', () => { closedByClient = true; });
+    await running.stop();
+    // the probe's own 5 s deadline has not come: its connection is still open, the agent is stopped
+    assert.equal(closedByClient, false);
+  } finally {
+    for (const s of held) s.destroy();
+    silent.close();
+    d.cleanup();
+  }
+});

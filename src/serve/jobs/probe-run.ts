@@ -44,7 +44,9 @@ export async function runProbe(p: ProbeConfig, log: ProbeLog, signal?: AbortSign
         }
       }
     })();
-    // the probes end at their own timeout; an abort (agent stopping) does not wait for that
+    // the probes end at their own timeout; an abort (agent stopping) does not wait for that, and
+    // what the abandoned run rejects with later must not become an unhandled rejection
+    run.catch(() => {});
     row = signal ? await Promise.race([run, new Promise<never>((_, rej) => {
       if (signal.aborted) rej(signal.reason);
       signal.addEventListener('abort', () => rej(signal.reason), { once: true });
