@@ -21,7 +21,7 @@ const targets = Array.from({ length: N }, (_, i) => `198.19.${Math.floor((i + 1)
 async function child(prober: string, dir: string): Promise<void> {
   const { configSchema, resolveConfig } = await import('../src/config/index.js');
   const { serve } = await import('../src/serve/index.js');
-  const { latencyProber } = await import('../src/serve/probes/select.js');
+  const { latencyProber } = await import('../src/serve/probes/registry.js');
   const { fpingProber } = await import('../src/serve/probes/latency.js');
   // fping through a wrapper that records its exit status (the prober keeps only its output); the
   // wrapper's own cost is one sh per 20 s round

@@ -88,6 +88,10 @@ export const alertsSchema = z.strictObject({
     }),
     jobFailing: rule('0s', 'warning', { failures: z.number().int().min(1).default(3) }),
     capacityAtRisk: rule('0s', 'warning', {}),
+    /** A service probe (probes:) outside its SLA: success share, median duration or phase over the window. */
+    probeSla: rule('5m', 'warning', { window: duration('15m') }),
+    /** A probe's certificate has fewer days left than its sla.certDays. */
+    certExpiry: rule('0s', 'warning', {}),
   }).prefault({}),
 }).prefault({});
 

@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { parseLossBound, parseRttBound } from './units.js';
 import { alertsSchema } from './alerts-schema.js';
 import { duration } from './zod-duration.js';
+import { probesSchema } from './probes-schema.js';
 
 const HOST_RE = /^(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,62})(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}))*\.?|\d{1,3}(?:\.\d{1,3}){3}|[0-9A-Fa-f:.]+)$/;
 const NAME_RE = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
@@ -127,6 +128,8 @@ export const configSchema = z.strictObject({
   }).prefault({}),
   /** Built-in alert rules and where their notifications go (src/config/alerts-schema.ts). */
   alerts: alertsSchema,
+  /** Service probes (tcp, http, dns, smtp) with their SLAs (src/config/probes-schema.ts). */
+  probes: probesSchema,
 });
 
 export type ConfigInput = z.input<typeof configSchema>;

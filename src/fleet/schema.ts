@@ -8,7 +8,7 @@ import type postgres from 'postgres';
 const FLEET_LOCK = 0x666c7474; // "fltt"
 
 /** The measurement tables that carry a site column: row-level security applies to each. */
-export const SITE_TABLES = ['ping', 'ping_5m', 'ping_1h', 'path', 'throughput', 'mailq', 'checks', 'job_state'] as const;
+export const SITE_TABLES = ['ping', 'ping_5m', 'ping_1h', 'path', 'throughput', 'mailq', 'checks', 'job_state', 'probe'] as const;
 export const INVENTORY_TABLES = ['fleet_sites', 'fleet_targets', 'fleet_target_names', 'fleet_assignments', 'fleet_sla', 'fleet_settings'] as const;
 export const AGENT_GROUP = 'hostops_agent';
 export const DASHBOARD_ROLE = 'hostops_dashboard';

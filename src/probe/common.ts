@@ -60,4 +60,7 @@ export function summarize(times: (number | null)[]): Summary {
   };
 }
 
+/** Where a probe writes its steps (serve's `?debug=true` shows them); the CLI passes none. */
+export type ProbeLog = (msg: string) => void;
+
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));

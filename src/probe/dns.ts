@@ -8,10 +8,10 @@ import { createSocket } from 'node:dgram';
 import { randomInt } from 'node:crypto';
 import { isIP } from 'node:net';
 import { usageError } from '../lib/errors.js';
-import { msSince } from './common.js';
+import { msSince, type ProbeLog } from './common.js';
 import { TYPES, encodeQuery, decodeResponse, DnsWireError, type DnsResponse } from './dns-wire.js';
 
-export interface DnsOptions { server: string; port?: number; type?: string; timeoutMs?: number; expect?: string[]; expectRcode?: string }
+export interface DnsOptions { server: string; port?: number; type?: string; timeoutMs?: number; expect?: string[]; expectRcode?: string; log?: ProbeLog }
 export interface DnsResult {
   name: string; type: string; server: string; port: number;
   success: boolean; failure: string | null;
@@ -53,6 +53,7 @@ export function probeDns(name: string, o: DnsOptions): Promise<DnsResult> {
         }
       }
       res.success = res.failure === null;
+      o.log?.(res.failure ? `probe failed: ${res.failure}` : `rcode ${res.rcode}, ${res.values.length} answers of type ${type}`);
       resolve(res);
     };
     const timer = setTimeout(() => finish(`no reply within ${timeoutMs} ms`), timeoutMs);
@@ -69,6 +70,7 @@ export function probeDns(name: string, o: DnsOptions): Promise<DnsResult> {
       } catch (e) { finish(`malformed reply: ${e instanceof DnsWireError ? e.message : String(e)}`); }
     });
     sock.connect(port, o.server, () => {
+      o.log?.(`query ${name} ${type} to ${o.server} port ${port}`);
       t0 = process.hrtime.bigint();
       sock.send(query);
     });

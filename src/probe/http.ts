@@ -8,7 +8,7 @@ import https from 'node:https';
 import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import { usageError } from '../lib/errors.js';
-import { msSince } from './common.js';
+import { msSince, type ProbeLog } from './common.js';
 import { tlsInfo, type TlsInfo } from './tls-info.js';
 
 export interface HttpOptions {
@@ -20,6 +20,9 @@ export interface HttpOptions {
   /** statuses counted as success; default any 2xx */
   expectStatus?: number[];
   method?: 'GET' | 'HEAD';
+  /** the body must match this (blackbox's fail_if_body_not_matches_regexp); the first MiB is kept for it */
+  bodyRegex?: RegExp;
+  log?: ProbeLog;
 }
 
 /** Milliseconds from the start of the request to each event; null when it did not happen (no DNS for an address, no TLS for http:). */
@@ -56,6 +59,9 @@ export function probeHttp(url: string, o: HttpOptions = {}): Promise<HttpResult>
   const at: HttpTimeline = { dnsMs: null, connectMs: null, tlsMs: null, firstByteMs: null, totalMs: 0 };
   const res: HttpResult = { url, success: false, failure: null, address: null, status: null, httpVersion: null, bodyBytes: 0, rateBps: null, at, phases: { resolve: null, connect: null, tls: null, processing: null, transfer: null }, tls: null };
 
+  const log = o.log ?? (() => {});
+  const keep: Buffer[] = [];
+  let kept = 0;
   return new Promise((resolve) => {
     let done = false;
     const finish = (failure: string | null) => {
@@ -68,7 +74,9 @@ export function probeHttp(url: string, o: HttpOptions = {}): Promise<HttpResult>
       if (!failure && res.status !== null) {
         const ok = expect ? expect.includes(res.status) : res.status >= 200 && res.status < 300;
         if (!ok) res.failure = `status ${res.status}, expected ${expect ? expect.join(' or ') : '2xx'}`;
+        else if (o.bodyRegex && !o.bodyRegex.test(Buffer.concat(keep).toString('utf8'))) res.failure = `body does not match ${o.bodyRegex}`;
       }
+      log(res.failure ? `probe failed: ${res.failure}` : `done: ${res.bodyBytes} body bytes in ${at.totalMs} ms`);
       res.success = res.failure === null;
       const p = res.phases;
       p.resolve = at.dnsMs;
@@ -87,14 +95,16 @@ export function probeHttp(url: string, o: HttpOptions = {}): Promise<HttpResult>
       // verified below, so an untrusted or expired certificate is still described before the probe fails
       ...(tlsWanted ? { rejectUnauthorized: false, ...(o.ca ? { ca: o.ca } : {}) } : {}),
     });
+    log(`${o.method ?? 'GET'} ${url}`);
     const timer = setTimeout(() => { finish(`timeout after ${timeoutMs} ms`); req.destroy(); }, timeoutMs);
     req.on('socket', (s: Socket) => {
-      s.once('lookup', (err, address) => { if (!err) { at.dnsMs = msSince(t0); res.address = address; } });
-      s.once('connect', () => { at.connectMs = msSince(t0); res.address ??= s.remoteAddress ?? null; });
+      s.once('lookup', (err, address) => { if (!err) { at.dnsMs = msSince(t0); res.address = address; log(`resolved ${u.hostname} to ${address}`); } });
+      s.once('connect', () => { at.connectMs = msSince(t0); res.address ??= s.remoteAddress ?? null; log(`connected to ${res.address} port ${s.remotePort}`); });
       s.once('secureConnect', () => {
         at.tlsMs = msSince(t0);
         const ts = s as TLSSocket;
         res.tls = tlsInfo(ts);
+        log(`TLS ${res.tls.protocol} ${res.tls.cipher}, certificate ${res.tls.cert?.subject ?? '?'} expires ${res.tls.cert?.notAfter ?? '?'}, ${ts.authorized ? 'trusted' : `not trusted: ${res.tls.authorizationError}`}`);
         if (!ts.authorized && !o.insecure) { finish(`certificate not trusted: ${res.tls.authorizationError}`); req.destroy(); }
       });
     });
@@ -102,7 +112,11 @@ export function probeHttp(url: string, o: HttpOptions = {}): Promise<HttpResult>
       at.firstByteMs = msSince(t0);
       res.status = r.statusCode ?? null;
       res.httpVersion = r.httpVersion;
-      r.on('data', (d: Buffer) => { res.bodyBytes += d.length; });
+      log(`HTTP/${r.httpVersion} ${r.statusCode}`);
+      r.on('data', (d: Buffer) => {
+        res.bodyBytes += d.length;
+        if (o.bodyRegex && kept < 1 << 20) { keep.push(d.subarray(0, (1 << 20) - kept)); kept += Math.min(d.length, (1 << 20) - kept); }
+      });
       r.on('end', () => finish(null));
       r.on('error', (e) => finish(`body: ${e.message}`));
       r.on('aborted', () => finish('body cut short by the server'));

@@ -4,4 +4,4 @@ export { probeHttp, type HttpResult, type HttpOptions, type HttpTimeline, type H
 export { probeDns, type DnsResult, type DnsOptions } from './dns.js';
 export { probeSmtp, type SmtpResult, type SmtpOptions } from './smtp.js';
 export { type TlsInfo, type CertInfo } from './tls-info.js';
-export { parseHostPort, parseDuration, summarize } from './common.js';
+export { parseHostPort, parseDuration, summarize, type ProbeLog } from './common.js';

@@ -6,10 +6,10 @@ import { connect, type Socket } from 'node:net';
 import { connect as tlsConnect, type TLSSocket } from 'node:tls';
 import { isIP } from 'node:net';
 import { hostname } from 'node:os';
-import { resolveHost, msSince } from './common.js';
+import { resolveHost, msSince, type ProbeLog } from './common.js';
 import { tlsInfo, type TlsInfo } from './tls-info.js';
 
-export interface SmtpOptions { timeoutMs?: number; helo?: string; starttls?: boolean; requireStarttls?: boolean; insecure?: boolean; ca?: string | Buffer }
+export interface SmtpOptions { timeoutMs?: number; helo?: string; starttls?: boolean; requireStarttls?: boolean; insecure?: boolean; ca?: string | Buffer; log?: ProbeLog }
 export interface SmtpReply { code: number; lines: string[] }
 export interface SmtpResult {
   host: string; port: number; address: string | null;
@@ -60,8 +60,10 @@ export async function probeSmtp(host: string, port: number, o: SmtpOptions = {})
   const timeoutMs = o.timeoutMs ?? 10_000;
   const helo = o.helo ?? hostname();
   const r: SmtpResult = { host, port, address: null, success: false, failure: null, connectMs: null, bannerMs: null, ehloMs: null, tlsMs: null, totalMs: 0, banner: null, capabilities: [], starttls: { offered: false, tls: null, capabilities: [] } };
+  const log = o.log ?? (() => {});
   const { address } = await resolveHost(host, timeoutMs);
   r.address = address;
+  log(`connecting to ${address} port ${port}`);
   const t0 = process.hrtime.bigint();
   let sock: Socket = connect({ host: address, port });
   // one deadline for the whole exchange
@@ -69,10 +71,11 @@ export async function probeSmtp(host: string, port: number, o: SmtpOptions = {})
   const reader = new ReplyReader(sock);
   const expect = async (what: string, code: number) => {
     const rep = await reader.next();
+    log(`< ${rep.code} ${rep.lines.join(' / ')}`);
     if (rep.code !== code) throw new Error(`${what}: ${rep.code} ${rep.lines.join(' / ')}`);
     return rep;
   };
-  const send = (line: string) => sock.write(line + '\r\n');
+  const send = (line: string) => { log(`> ${line}`); return sock.write(line + '\r\n'); };
   const caps = (rep: SmtpReply) => rep.lines.slice(1);
   try {
     sock.once('connect', () => { r.connectMs = msSince(t0); });
@@ -95,6 +98,7 @@ export async function probeSmtp(host: string, port: number, o: SmtpOptions = {})
       await new Promise<void>((res, rej) => { ts.once('secureConnect', res); ts.once('error', rej); });
       r.tlsMs = msSince(t0);
       r.starttls.tls = tlsInfo(ts);
+      log(`TLS ${r.starttls.tls.protocol} ${r.starttls.tls.cipher}, certificate ${r.starttls.tls.cert?.subject ?? '?'} expires ${r.starttls.tls.cert?.notAfter ?? '?'}`);
       if (!ts.authorized && !o.insecure) throw new Error(`certificate not trusted: ${r.starttls.tls.authorizationError}`);
       send(`EHLO ${helo}`);
       r.starttls.capabilities = caps(await expect('EHLO after STARTTLS', 250));
@@ -109,5 +113,6 @@ export async function probeSmtp(host: string, port: number, o: SmtpOptions = {})
     sock.destroy();
   }
   r.success = r.failure === null;
+  if (r.failure) log(`probe failed: ${r.failure}`);
   return r;
 }

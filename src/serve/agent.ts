@@ -14,6 +14,7 @@ import { iperfJob } from './jobs/iperf.js';
 import { mailqJob, mailqSourcesJob } from './jobs/mailq.js';
 import { ampJob, capacityJob, ntpJob } from './jobs/checks.js';
 import { pruneJob, rollupJob } from './jobs/maintenance.js';
+import { probeJob } from './jobs/probe.js';
 import { applicable, describeReload, sameInputs, type ReloadResult } from './reload.js';
 import { Alerting } from './alerts/index.js';
 import { seedCheckMetrics, seedJobMetrics } from './seed-metrics.js';
@@ -104,6 +105,7 @@ export class Agent {
     if (!mailq) notes.push('no local Exim queue found: mail queue sampling is off');
     if (cfg.ntp.enabled) add(ntpJob(ctx));
     if (cfg.amp.enabled && cfg.amp.targets.length) add(ampJob(ctx));
+    for (const p of cfg.probes) add(probeJob(ctx, p));
     add(capacityJob(ctx));
     add(rollupJob(ctx));
     add(pruneJob(ctx));
@@ -207,6 +209,7 @@ export class Agent {
     await dropSeries(m.jobRuns, ['task', 'result'], (l) => !tasks.has(String(l.task)));
     for (const g of [m.jobDuration, m.jobLastSuccess, m.jobFailures]) await dropSeries(g, ['task'], (l) => !tasks.has(String(l.task)));
     if (!tasks.has('mailq')) for (const g of [m.mailqMessages, m.mailqFrozen, m.mailqBytes, m.mailqOldest]) g.reset();
+    await m.probes.retain(cfg.probes);
   }
 
   private onRun(e: JobEvent): void {

@@ -5,6 +5,7 @@
  */
 import { VERSION } from '../lib/version.js';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics, exponentialBuckets } from 'prom-client';
+import { ProbeMetrics } from './probe-metrics.js';
 
 export class AgentMetrics {
   readonly registry = new Registry();
@@ -37,6 +38,8 @@ export class AgentMetrics {
   readonly configReloads: Counter<'result'>;
   readonly configLastReloadOk: Gauge;
   readonly configLastReloadSuccess: Gauge;
+  /** The probes: section under blackbox_exporter's names (probe-metrics.ts). */
+  readonly probes: ProbeMetrics;
 
   constructor(site: string, version = VERSION) {
     const r = this.registry;
@@ -75,6 +78,7 @@ export class AgentMetrics {
     for (const result of ['ok', 'error']) this.configReloads.inc({ result }, 0); // both series from the start, so rate() and alerts see them
     this.configLastReloadOk = new Gauge({ name: 'hostops_config_last_reload_successful', help: '1 when the last configuration reload succeeded (or none was tried), 0 when it failed.', registers: [r] });
     this.configLastReloadOk.set(1);
+    this.probes = new ProbeMetrics(r);
     this.configLastReloadSuccess = new Gauge({ name: 'hostops_config_last_reload_success_timestamp_seconds', help: 'Unix time the configuration was last loaded successfully (start or reload).', registers: [r] });
   }
 }

@@ -50,6 +50,7 @@ export function jobInputs(name: string, c: ResolvedConfig): unknown {
   if (name === 'amp') return [c.amp, c.ntp.port];
   if (name === 'capacity') return c.capacity;
   if (name === 'prune') return c.store.retention;
+  if (name.startsWith('probe:')) return c.probes.find((p) => `probe:${p.name}` === name) ?? null;
   return null; // rollup: reads nothing but the store
 }
 

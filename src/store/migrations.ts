@@ -60,6 +60,17 @@ export const MIGRATIONS: Migration[] = [
     sql: [],
     pg: PG_PARTITION_SQL,
   },
+  {
+    version: 5,
+    name: 'service probe results',
+    // one row per run of a probes: entry; phases (seconds) as JSON, data holds the small extras
+    sql: [
+      `CREATE TABLE IF NOT EXISTS probe (id {id}, site TEXT NOT NULL, probe TEXT NOT NULL, prober TEXT NOT NULL, target TEXT NOT NULL,
+        ts {real} NOT NULL, success INTEGER NOT NULL, failure TEXT, duration {real}, phases TEXT NOT NULL, status INTEGER, rcode TEXT,
+        cert_expiry {real}, data TEXT)`,
+      'CREATE INDEX IF NOT EXISTS probe_pair_ts ON probe (site, probe, ts)',
+    ],
+  },
 ];
 
 export type Dialect = 'sqlite' | 'postgres';

@@ -4,9 +4,9 @@
  * once the database answers again. Reads go straight to the database.
  */
 import { SqliteDriver } from './sqlite-driver.js';
-import type { CheckRecord, JobState, MailqSample, PathRecord, PingRound, Store, ThroughputRecord } from './types.js';
+import type { CheckRecord, JobState, MailqSample, PathRecord, PingRound, ProbeRecord, Store, ThroughputRecord } from './types.js';
 
-type Op = ['pings', PingRound[]] | ['path', PathRecord] | ['throughput', ThroughputRecord[]] | ['mailq', MailqSample] | ['check', CheckRecord] | ['job', JobState];
+type Op = ['pings', PingRound[]] | ['path', PathRecord] | ['throughput', ThroughputRecord[]] | ['mailq', MailqSample] | ['check', CheckRecord] | ['job', JobState] | ['probe', ProbeRecord];
 
 export interface SpoolStats { rows: number; dropped: number; lastError: string | null; flushing: boolean }
 
@@ -42,6 +42,7 @@ export class SpooledStore implements Store {
       case 'mailq': return this.inner.writeMailq(op[1]);
       case 'check': return this.inner.writeCheck(op[1]);
       case 'job': return this.inner.setJobState(op[1]);
+      case 'probe': return this.inner.writeProbe(op[1]);
     }
   }
 
@@ -104,6 +105,7 @@ export class SpooledStore implements Store {
   writeMailq(rec: MailqSample) { return this.write(['mailq', rec]); }
   writeCheck(rec: CheckRecord) { return this.write(['check', rec]); }
   setJobState(s: JobState) { return this.write(['job', s]); }
+  writeProbe(rec: ProbeRecord) { return this.write(['probe', rec]); }
   jobStates(site: string) { return this.inner.jobStates(site); }
   rollup(site?: string) { return this.inner.rollup(site); }
   prune(now: number, r: { raw: number; fiveMinute: number; hourly: number }, site: string) { return this.inner.prune(now, r, site); }
@@ -118,6 +120,8 @@ export class SpooledStore implements Store {
   mailqHistory(site: string, from: number, to: number) { return this.inner.mailqHistory(site, from, to); }
   latestMailq(site: string) { return this.inner.latestMailq(site); }
   latestChecks(kind: string, site?: string) { return this.inner.latestChecks(kind, site); }
+  probeHistory(...a: Parameters<Store['probeHistory']>) { return this.inner.probeHistory(...a); }
+  latestProbes(site?: string) { return this.inner.latestProbes(site); }
   async close() {
     try { await this.flush(); } catch { /* the backlog stays in the spool for the next start */ }
     await this.spool.close();

@@ -9,8 +9,17 @@ import { PgDriver } from './pg-driver.js';
 import { PartitionCache, dropOldPartitions, ensureAhead, rollupOncePg, writePingsPg } from './pg-history.js';
 import { QCOLS, json, parse, qvals, type QRow } from './columns.js';
 import type {
-  CheckRecord, JobState, MailqSample, PathRecord, PingRound, PingSeries, Resolution, SlaBound, Store, ThroughputRecord,
+  CheckRecord, JobState, MailqSample, PathRecord, PingRound, PingSeries, ProbeRecord, Resolution, SlaBound, Store, ThroughputRecord,
 } from './types.js';
+
+const PROBE_COLS = 'site, probe, prober, target, ts, success, failure, duration, phases, status, rcode, cert_expiry, data';
+type ProbeRow = { site: string; probe: string; prober: string; target: string; ts: number; success: number; failure: string | null; duration: number | null;
+  phases: string; status: number | null; rcode: string | null; cert_expiry: number | null; data: string | null };
+const probeRecord = (r: ProbeRow): ProbeRecord => ({
+  site: r.site, probe: r.probe, prober: r.prober, target: r.target, ts: r.ts, success: Number(r.success) !== 0, failure: r.failure,
+  duration: r.duration, phases: parse(r.phases, {}), status: r.status == null ? null : Number(r.status), rcode: r.rcode, certExpiry: r.cert_expiry,
+  ...(r.data ? { data: parse(r.data, null) } : {}),
+});
 
 
 
@@ -58,6 +67,12 @@ export class SqlStore implements Store {
       [r.site, r.ts, r.kind, r.target, r.ok ? 1 : 0, r.value, json(r.data)]]]);
   }
 
+  async writeProbe(r: ProbeRecord): Promise<void> {
+    await this.driver.batch([[`INSERT INTO probe (${PROBE_COLS}) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13)`,
+      [r.site, r.probe, r.prober, r.target, r.ts, r.success ? 1 : 0, r.failure, r.duration, json(r.phases), r.status, r.rcode, r.certExpiry,
+        r.data === undefined ? null : json(r.data)]]]);
+  }
+
   async setJobState(s: JobState): Promise<void> {
     await this.driver.batch([[`INSERT INTO job_state (site, job, last_run, next_run, failures, last_error) VALUES ($1,$2,$3,$4,$5,$6)
       ON CONFLICT (site, job) DO UPDATE SET last_run = excluded.last_run, next_run = excluded.next_run, failures = excluded.failures, last_error = excluded.last_error`,
@@ -102,6 +117,7 @@ export class SqlStore implements Store {
       del('ping_1h', r.hourly),
       del('throughput', r.hourly),
       del('checks', r.hourly),
+      del('probe', r.fiveMinute),
     ]);
   }
 
@@ -196,6 +212,19 @@ export class SqlStore implements Store {
        JOIN (SELECT site, target, MAX(ts) AS ts FROM checks WHERE kind = $1 ${site ? 'AND site = $2' : ''} GROUP BY site, target) l
        ON c.site = l.site AND c.target = l.target AND c.ts = l.ts WHERE c.kind = $1 ORDER BY c.site, c.target`, params);
     return rows.map((r) => ({ site: r.site, ts: r.ts, kind: r.kind, target: r.target, ok: Number(r.ok) !== 0, value: r.value, data: parse(r.data, null) }));
+  }
+
+  async probeHistory(site: string, probe: string, from: number, to: number): Promise<ProbeRecord[]> {
+    const rows = await this.driver.all<ProbeRow>(`SELECT ${PROBE_COLS} FROM probe WHERE site = $1 AND probe = $2 AND ts >= $3 AND ts <= $4 ORDER BY ts`, [site, probe, from, to]);
+    return rows.map(probeRecord);
+  }
+
+  async latestProbes(site?: string): Promise<ProbeRecord[]> {
+    const rows = await this.driver.all<ProbeRow>(
+      `SELECT ${PROBE_COLS.split(', ').map((c) => `p.${c}`).join(', ')} FROM probe p
+       JOIN (SELECT site, probe, MAX(ts) AS ts FROM probe ${site ? 'WHERE site = $1' : ''} GROUP BY site, probe) l
+       ON p.site = l.site AND p.probe = l.probe AND p.ts = l.ts ORDER BY p.site, p.probe`, site ? [site] : []);
+    return rows.map(probeRecord);
   }
 
   close() { return this.driver.close(); }

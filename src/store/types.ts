@@ -49,6 +49,27 @@ export interface CheckRecord {
   data: unknown;
 }
 
+/** One run of a service probe (probes: in hostops.yaml). Durations in seconds, certExpiry in epoch seconds. */
+export interface ProbeRecord {
+  site: string;
+  probe: string;
+  prober: string;
+  target: string;
+  ts: number;
+  success: boolean;
+  failure: string | null;
+  duration: number | null;
+  phases: Record<string, number | null>;
+  /** HTTP status, or the SMTP reply code the exchange ended on. */
+  status: number | null;
+  /** DNS rcode name. */
+  rcode: string | null;
+  /** notAfter of the server's certificate. */
+  certExpiry: number | null;
+  /** Small extras (address, TLS version, answers, banner). */
+  data?: unknown;
+}
+
 export interface JobState { site: string; job: string; lastRun: number | null; nextRun: number | null; failures: number; lastError: string | null }
 
 export type Resolution = 'raw' | '5m' | '1h';
@@ -92,6 +113,7 @@ export interface Store {
   writeThroughput(recs: ThroughputRecord[]): Promise<void>;
   writeMailq(rec: MailqSample): Promise<void>;
   writeCheck(rec: CheckRecord): Promise<void>;
+  writeProbe(rec: ProbeRecord): Promise<void>;
   setJobState(s: JobState): Promise<void>;
   jobStates(site: string): Promise<JobState[]>;
   /** Fold new raw rounds into 5-minute and hourly rollups; returns buckets written. */
@@ -114,5 +136,9 @@ export interface Store {
   mailqHistory(site: string, from: number, to: number): Promise<Omit<MailqSample, 'summary'>[]>;
   latestMailq(site: string): Promise<MailqSample | null>;
   latestChecks(kind: string, site?: string): Promise<CheckRecord[]>;
+  /** A probe's runs in [from, to], oldest first. */
+  probeHistory(site: string, probe: string, from: number, to: number): Promise<ProbeRecord[]>;
+  /** The last run of every probe (of `site`). */
+  latestProbes(site?: string): Promise<ProbeRecord[]>;
   close(): Promise<void>;
 }

@@ -116,6 +116,13 @@ test('a site role writes only its own rows and reads the inventory; it cannot re
     assert.equal(await agent.pingCount('nyc'), 0, 'another site\'s rows are invisible');
     assert.equal(await agent.pingCount('ldn'), 90 + 10 + 5 + 3);
     await assert.rejects(agent.writePings(rounds('nyc', 'fra', T0 + 7200, 1)), /row-level security/);
+    // service probe rows (probe table, migration 5) are held to the same policy
+    const probeRow = (site: string) => ({ site, probe: 'web', prober: 'http', target: 'https://198.18.7.1/', ts: T0 + 7200, success: true, failure: null,
+      duration: 0.01, phases: {}, status: 200, rcode: null, certExpiry: null });
+    await agent.writeProbe(probeRow('ldn'));
+    await assert.rejects(agent.writeProbe(probeRow('nyc')), /row-level security/);
+    await owner.writeProbe(probeRow('nyc'));
+    assert.deepEqual((await agent.latestProbes()).map((r) => r.site), ['ldn'], 'another site\'s probe rows are invisible');
     const del = await raw.unsafe(`DELETE FROM ping WHERE site = 'nyc'`);
     assert.equal(del.count, 0);
     const upd = await raw.unsafe(`UPDATE ping SET site = 'ldn' WHERE site = 'nyc'`);
@@ -131,6 +138,7 @@ test('a site role writes only its own rows and reads the inventory; it cannot re
     try {
       assert.equal(await dash.pingCount('nyc'), nycBefore);
       assert.equal(await dash.pingCount('ldn'), 108);
+      assert.deepEqual((await dash.latestProbes()).map((r) => r.site), ['ldn', 'nyc']);
       await assert.rejects(dash.writePings(rounds('ldn', 'fra', T0 + 9000, 1)), /permission denied/);
     } finally { await dash.close(); }
   } finally { await raw.end(); await agent.close(); await owner.close(); }

@@ -1,63 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { probeDns } from '../../src/probe/dns.js';
 import { cli, freePort } from './helpers.js';
-
-/** Debian's unbound on a loopback port, answering only its local data: "." is refused, so nothing recurses. */
-async function startUnbound() {
-  const dir = mkdtempSync(path.join(tmpdir(), 'hostops-unbound-'));
-  process.once('exit', () => rmSync(dir, { recursive: true, force: true })); // the test process owns it to the end
-  const port = await freePort();
-  // should anything escape the local zones, it goes to a dead loopback port, never the root servers
-  const deadPort = await freePort();
-  const conf = path.join(dir, 'unbound.conf');
-  writeFileSync(conf, `server:
-  interface: 127.0.0.1
-  port: ${port}
-  do-daemonize: no
-  chroot: ""
-  username: ""
-  directory: "${dir}"
-  pidfile: ""
-  use-syslog: no
-  logfile: ""
-  verbosity: 0
-  num-threads: 1
-  do-ip6: no
-  do-not-query-localhost: no
-  access-control: 127.0.0.0/8 allow
-  module-config: "iterator"
-  local-zone: "." refuse
-  local-zone: "probe.test." static
-  local-data: "probe.test. 300 IN SOA ns.probe.test. admin.probe.test. 1 3600 600 86400 60"
-  local-data: "www.probe.test. 300 IN A 198.18.1.1"
-  local-data: "www.probe.test. 300 IN A 198.18.1.2"
-  local-data: "www.probe.test. 300 IN AAAA 2001:db8::1"
-  local-data: "probe.test. 300 IN MX 10 mail.probe.test."
-  local-data: 'probe.test. 300 IN TXT "hello world"'
-forward-zone:
-  name: "."
-  forward-addr: 127.0.0.1@${deadPort}
-remote-control:
-  control-enable: no
-`);
-  const p = spawn('unbound', ['-d', '-c', conf], { stdio: ['ignore', 'ignore', 'pipe'] });
-  let err = '';
-  p.stderr.on('data', (d) => (err += d));
-  // ready when it answers (bounded: 50 tries, 100 ms apart)
-  for (let i = 0; i < 50; i++) {
-    if (p.exitCode !== null) throw new Error(`unbound exited ${p.exitCode}: ${err}`);
-    const r = await probeDns('www.probe.test', { server: '127.0.0.1', port, timeoutMs: 100 });
-    if (r.rcode) return { port, stop: async () => { p.kill('SIGTERM'); if (p.exitCode === null) await new Promise((res) => p.once('exit', res)); } };
-    await new Promise((res) => setTimeout(res, 100));
-  }
-  p.kill('SIGKILL');
-  throw new Error(`unbound did not answer on 127.0.0.1:${port}: ${err}`);
-}
+import { startUnbound } from './peers.js';
 
 test('dns probe against unbound with local data', async () => {
   const u = await startUnbound();

@@ -1,39 +1,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync, spawn } from 'node:child_process';
-import { once } from 'node:events';
-import { chmodSync, mkdirSync, readdirSync } from 'node:fs';
-import path from 'node:path';
 import { probeSmtp } from '../../src/probe/smtp.js';
-import { tcpConnectOnce } from '../../src/probe/tcp.js';
-import { EXIM } from '../mailq/helpers.js';
 import { makePki, opensslNotAfter } from './pki.js';
 import { cli, freePort } from './helpers.js';
-
-const CONF = '/etc/exim4/hostops-probe-test.conf'; // written by scripts/setup.d/probe.sh
+import { startExim } from './peers.js';
 
 test('smtp probe against exim\'s own listener with STARTTLS', async () => {
   const pki = makePki();
-  // exim reads the certificate as its own user
-  chmodSync(pki.dir, 0o755);
-  for (const f of readdirSync(pki.dir)) chmodSync(path.join(pki.dir, f), 0o644);
-  const spool = path.join(pki.dir, 'spool');
-  mkdirSync(path.join(spool, 'log'), { recursive: true });
-  execFileSync('chown', ['-R', 'Debian-exim:Debian-exim', spool]);
-  const port = await freePort();
-  const exim = spawn(EXIM, ['-C', CONF, `-DSPOOL=${spool}`, `-DTLSCERT=${pki.certFile}`, `-DTLSKEY=${path.join(pki.dir, 'srv.key')}`, '-bdf', '-oX', String(port), '-oP', path.join(pki.dir, 'exim.pid')], { stdio: ['ignore', 'ignore', 'pipe'] });
-  let err = '';
-  exim.stderr.on('data', (b: Buffer) => { err += b.toString(); });
-  const exited = once(exim, 'exit');
+  const exim = await startExim(pki);
+  const port = exim.port;
   try {
-    let up = false;
-    for (let i = 0; i < 100 && !up; i++) { // bounded: 10 s
-      if (exim.exitCode !== null) break;
-      up = 'ms' in (await tcpConnectOnce('127.0.0.1', port, 500));
-      if (!up) await new Promise((r) => setTimeout(r, 100));
-    }
-    assert.ok(up, `exim did not listen on ${port}: ${err}`);
-
     const r = await probeSmtp('127.0.0.1', port, { ca: pki.ca, helo: 'probe-client.test' });
     assert.equal(r.success, true, JSON.stringify(r));
     assert.equal(r.banner, 'probe.test ESMTP hostops probe test');
@@ -64,8 +40,7 @@ test('smtp probe against exim\'s own listener with STARTTLS', async () => {
     assert.equal(plain.starttls.offered, true);
     assert.equal(plain.starttls.tls, null);
   } finally {
-    exim.kill('SIGTERM');
-    await exited;
+    await exim.stop();
   }
   // nobody listening: the connect failure is the probe's failure
   const dead = await cli(['probe', 'smtp', `127.0.0.1:${await freePort()}`, '--json']);

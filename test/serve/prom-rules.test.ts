@@ -20,7 +20,7 @@ test('promtool check rules and promtool test rules pass on hostops.rules.yml', (
   assert.ok(existsSync(PROMTOOL), `${PROMTOOL} is missing: run scripts/setup-test.sh (Debian package prometheus)`);
   const check = spawnSync(PROMTOOL, ['check', 'rules', RULES], { encoding: 'utf8' });
   assert.equal(check.status, 0, check.stdout + check.stderr);
-  assert.match(check.stdout, /SUCCESS: 12 rules found/);
+  assert.match(check.stdout, /SUCCESS: 14 rules found/);
   const unit = spawnSync(PROMTOOL, ['test', 'rules', path.resolve('test/serve/testdata/hostops.rules.test.yml')], { encoding: 'utf8' });
   assert.equal(unit.status, 0, unit.stdout + unit.stderr);
   assert.match(unit.stdout, /SUCCESS/);
@@ -29,8 +29,8 @@ test('promtool check rules and promtool test rules pass on hostops.rules.yml', (
 test('the shipped rules cover every built-in alert name', () => {
   const text = readFileSync(RULES, 'utf8');
   const names = [...text.matchAll(/- alert: (\w+)/g)].map((m) => m[1]).sort();
-  assert.deepEqual(names, ['HostopsAmplifierFound', 'HostopsCapacityAtRisk', 'HostopsJobFailing', 'HostopsMailFrozen', 'HostopsMailQueueGrowth',
-    'HostopsNTPExposed', 'HostopsPacketLoss', 'HostopsPathChanged', 'HostopsSLABreach', 'HostopsSpamSource', 'HostopsTargetDown', 'HostopsThroughputLow']);
+  assert.deepEqual(names, ['HostopsAmplifierFound', 'HostopsCapacityAtRisk', 'HostopsCertExpiring', 'HostopsJobFailing', 'HostopsMailFrozen', 'HostopsMailQueueGrowth',
+    'HostopsNTPExposed', 'HostopsPacketLoss', 'HostopsPathChanged', 'HostopsProbeSLABreach', 'HostopsSLABreach', 'HostopsSpamSource', 'HostopsTargetDown', 'HostopsThroughputLow']);
 });
 
 test('a real Prometheus scraping the agent fires HostopsSLABreach from the shipped rules', async () => {

@@ -11,6 +11,7 @@ import { AlertEngine, type AlertView } from './engine.js';
 import { AlertMetrics } from './metrics.js';
 import { Dispatcher } from './notify/dispatch.js';
 import { BuiltinRules } from './rules.js';
+import { ProbeRules } from './probe-rules.js';
 
 export { AlertEngine, fingerprint, type AlertView, type AlertSpec, type Verdict } from './engine.js';
 export { webhookMessage, apiAlert, emailText, type WebhookMessage, type ApiAlert } from './notify/payloads.js';
@@ -27,11 +28,14 @@ const RULE_OF: Record<string, keyof ResolvedConfig['alerts']['rules']> = {
   HostopsTargetDown: 'targetDown', HostopsSLABreach: 'sla', HostopsPacketLoss: 'packetLoss', HostopsPathChanged: 'pathChanged',
   HostopsMailQueueGrowth: 'mailQueue', HostopsMailFrozen: 'mailFrozen', HostopsSpamSource: 'spamSource', HostopsNTPExposed: 'ntpExposed',
   HostopsAmplifierFound: 'amplifier', HostopsThroughputLow: 'throughputLow', HostopsJobFailing: 'jobFailing', HostopsCapacityAtRisk: 'capacityAtRisk',
+  HostopsProbeSLABreach: 'probeSla', HostopsCertExpiring: 'certExpiry',
 };
 
 export class Alerting {
   readonly engine: AlertEngine;
   readonly rules: BuiltinRules;
+  /** SLA and certificate rules of the probes: section. */
+  readonly probeRules: ProbeRules;
   readonly dispatcher: Dispatcher;
   readonly metrics: AlertMetrics | null;
   private timer: NodeJS.Timeout | null = null;
@@ -43,6 +47,7 @@ export class Alerting {
     this.engine = new AlertEngine(cfg.site, o.now);
     this.rules = new BuiltinRules(cfg, this.engine, this.metrics);
     this.rules.slaLimits();
+    this.probeRules = new ProbeRules(cfg, this.engine, o.registry);
     this.dispatcher = new Dispatcher(cfg.alerts, { metrics: this.metrics, log: o.log, baseURL: o.baseURL });
     this.metrics?.setActive([]);
   }
@@ -60,6 +65,7 @@ export class Alerting {
       writeThroughput: (recs: Parameters<Store['writeThroughput']>[0]) => this.guard('throughput', () => this.rules.throughput(recs)),
       writeMailq: (s: Parameters<Store['writeMailq']>[0]) => this.guard('the mail queue', () => this.rules.mailqSample(s)),
       writeCheck: (c: Parameters<Store['writeCheck']>[0]) => this.guard(`a ${c.kind} check`, () => this.rules.check(c)),
+      writeProbe: (r: Parameters<Store['writeProbe']>[0]) => this.guard(`probe ${r.probe}`, () => this.probeRules.probe(r)),
     };
     return new Proxy(store, {
       get(target, prop) {
@@ -94,6 +100,11 @@ export class Alerting {
         this.rules.seedRounds(t.name, h.ts.map((ts, i) => ({ ts, sent: h.sent[i], received: h.received[i], median: h.median[i] })));
       }
     } catch { /* database away: the window fills with new rounds */ }
+    try {
+      for (const p of this.cfg.probes) {
+        if (p.sla) this.probeRules.seed(p.name, await store.probeHistory(site, p.name, now - this.probeRules.windowOf(p), now));
+      }
+    } catch { /* database away: the window fills with new runs */ }
     this.evaluate();
     this.arm();
   }
@@ -109,6 +120,8 @@ export class Alerting {
     const evaluate = this.cfg.alerts.evaluate;
     this.cfg = cfg;
     this.rules.configure(cfg);
+    this.probeRules.configure(cfg);
+    const probes = new Set(cfg.probes.map((p) => p.name));
     this.dispatcher.configure(cfg.alerts);
     const targets = new Set([...cfg.targets.map((t) => t.name), ...cfg.iperf.peers.map((p) => p.name), ...cfg.amp.targets]);
     const jobSet = new Set(jobs);
@@ -116,6 +129,7 @@ export class Alerting {
       const rule = RULE_OF[l.alertname];
       if (rule && !cfg.alerts.rules[rule].enabled) return false;
       if (l.job !== undefined && !jobSet.has(l.job)) return false;
+      if (l.probe !== undefined && !probes.has(l.probe)) return false;
       if (l.target !== undefined && l.check !== 'contention' && !targets.has(l.target)) return false;
       return true;
     }));

@@ -5,6 +5,27 @@ import { readFile } from 'node:fs/promises';
 import { parse as parseYaml } from 'yaml';
 import { contention } from '../../capacity/index.js';
 import { quantiles } from '../../store/index.js';
+import type { NtpCheckResult, NtpQueryResult } from '../../ntp/index.js';
+
+/** What the ntp check row keeps of a mode 3 answer; a Kiss-o'-Death is a failure. */
+export function ntpData(host: string, r: NtpQueryResult) {
+  if (r.kod) throw new Error(`${host} answered Kiss-o'-Death ${r.kod}${r.kodMeaning ? `: ${r.kodMeaning}` : ''}`);
+  return { offset: r.offset, delay: r.delay, stratum: r.stratum, refid: r.refid, leap: r.leap, synchronized: r.synchronized };
+}
+
+/** What the amp check row keeps of an exposure check (the dashboard and the alert rules read it). */
+export function ampData(host: string, r: NtpCheckResult) {
+  return {
+    host,
+    modes: r.probes.map((p) => ({ mode: p.probe, sentBytes: p.amplification.requestBytes, returnedBytes: p.amplification.replyBytes,
+      packets: p.amplification.replyPackets, factor: p.amplification.factor, verdict: p.verdict })),
+    factor: r.worst?.factor ?? 0,
+    verdict: (r.vulnerable || r.verdict === 'vulnerable' || r.verdict === 'exposed' ? 'exposed' : 'not-exposed') as 'exposed' | 'not-exposed',
+    detail: r.verdict,
+    server: r.serverVersion ?? r.server,
+    ...(r.fix.length ? { fix: r.fix.join(' ') } : {}),
+  };
+}
 
 export function ntpJob(ctx: JobContext): Job {
   const { host, port, interval } = ctx.cfg.ntp;
@@ -15,7 +36,7 @@ export function ntpJob(ctx: JobContext): Job {
     async run() {
       const ts = ctx.now();
       try {
-        const r = await ctx.probes.ntp.query(host, { port, timeoutMs: 2000 });
+        const r = ntpData(host, await ctx.probes.ntp.query(host, { port, timeoutMs: 2000 }));
         await ctx.store.writeCheck({ site: ctx.site, ts, kind: 'ntp', target: host, ok: r.leap !== 3, value: r.offset, data: r });
         ctx.metrics.ntpUp.set({ server: host }, 1);
         ctx.metrics.ntpOffset.set({ server: host }, r.offset);
@@ -38,7 +59,7 @@ export function ampJob(ctx: JobContext): Job {
     async run() {
       for (const target of ctx.cfg.amp.targets) {
         const ts = ctx.now();
-        const r = await ctx.probes.ntp.amp(target, { port: ctx.cfg.ntp.port, timeoutMs: 1500 });
+        const r = ampData(target, await ctx.probes.ntp.amp(target, { port: ctx.cfg.ntp.port, timeoutMs: 1500 }));
         await ctx.store.writeCheck({ site: ctx.site, ts, kind: 'amp', target, ok: r.verdict !== 'exposed', value: r.factor, data: r });
         for (const m of r.modes) ctx.metrics.ampRatio.set({ target, mode: m.mode }, m.factor);
         ctx.metrics.ampExposed.set({ target }, r.verdict === 'exposed' ? 1 : 0);

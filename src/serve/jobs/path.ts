@@ -1,6 +1,16 @@
 /** The latest path (mtr-style hops) to every target that asks for it, a few at a time. */
 import type { Job } from '../scheduler.js';
 import type { JobContext } from './context.js';
+import type { MtrReport } from '../../net/index.js';
+import type { PathHop } from '../../store/index.js';
+
+/** The hops as the path table keeps them: loss as a ratio, no figures for a hop that never answered. */
+export function pathHops(r: MtrReport): PathHop[] {
+  return r.hops.map((h) => ({
+    ttl: h.ttl, hosts: h.hosts, loss: h.loss / 100, sent: h.sent,
+    avg: h.received ? h.avg : null, best: h.received ? h.best : null, worst: h.received ? h.worst : null,
+  }));
+}
 
 export function pathJob(ctx: JobContext): Job {
   const { cfg } = ctx;
@@ -16,7 +26,8 @@ export function pathJob(ctx: JobContext): Job {
         for (let t = queue.shift(); t && !signal.aborted; t = queue.shift()) {
           const ts = ctx.now();
           try {
-            const { hops, advice } = await ctx.probes.path.path(t.host, { cycles: cfg.path.cycles, signal });
+            const r = await ctx.probes.path.probe(t.host, { cycles: cfg.path.cycles, intervalMs: 200 }, { signal });
+            const hops = pathHops(r); const advice = r.advice;
             await ctx.store.writePath({ site: ctx.site, target: t.name, ts, hops, advice });
             ctx.metrics.pathHops.set({ target: t.name }, hops.length);
           } catch (e) {

@@ -15,7 +15,7 @@ export function pingJob(ctx: JobContext): Job {
       const targets = cfg.targets.map((t) => ({ name: t.name, host: t.host }));
       if (!targets.length) return;
       const ts = ctx.now();
-      const results = await ctx.probes.latency.probe(targets, { count, intervalMs, timeoutMs: cfg.ping.timeout * 1000, signal });
+      const results = await ctx.probes.latency.probe(targets, { count, intervalMs, timeoutMs: cfg.ping.timeout * 1000, signal }, { signal });
       // A round cut short (agent stopping, job timeout) is not a round: the prober returns what it
       // had sent so far, and the probe sent just before the abort never had its chance to be
       // answered, so storing it would record a short round with made-up loss (and no median when

@@ -1,17 +1,16 @@
 /**
- * Latency probing contract for the scheduler. The default implementation uses src/net's
- * pingMany (one socket for all targets); `fpingProber` is the fallback over Debian's fping.
+ * The ping job's prober: every target in one round. Two implementations share this result shape
+ * (src/net's pingMany in registry.ts, Debian's fping here as the fallback without the addon).
  */
 import { run } from './run.js';
+import type { Prober } from './prober.js';
 
 export interface LatencyTarget { name: string; host: string }
 export interface LatencyResult { target: string; host: string; address?: string; sent: number; received: number; rtts: number[]; error?: string }
+/** `signal` here as well as in the context: latency probers written before the context read it from here. */
 export interface LatencyOptions { count: number; intervalMs: number; timeoutMs: number; signal?: AbortSignal }
 
-export interface LatencyProber {
-  readonly name: string;
-  probe(targets: LatencyTarget[], opts: LatencyOptions): Promise<LatencyResult[]>;
-}
+export type LatencyProber = Prober<LatencyTarget[], LatencyOptions, LatencyResult[]>;
 
 /** Parse `fping -C N -q` lines: `host : 0.046 - 0.043` (ms, `-` = lost). */
 export function parseFpingC(text: string): Map<string, (number | null)[]> {
@@ -28,14 +27,16 @@ export function parseFpingC(text: string): Map<string, (number | null)[]> {
 export function fpingProber(bin = 'fping'): LatencyProber {
   return {
     name: 'fping',
-    async probe(targets, o) {
+    async probe(targets, o, ctx) {
       if (!targets.length) return [];
       const hosts = [...new Set(targets.map((t) => t.host))];
       // -i: gap between packets to different targets; one sweep over all targets must fit in -p
       const gap = Math.max(0.1, Math.min(10, (o.intervalMs * 0.8) / hosts.length));
       const argv = [bin, '-C', String(o.count), '-q', '-p', String(Math.max(10, Math.round(o.intervalMs))), '-i', gap.toFixed(2),
         '-t', String(Math.round(o.timeoutMs)), '-B', '1', '-r', '0', ...hosts];
-      const r = await run(argv, { timeoutMs: o.count * o.intervalMs + o.timeoutMs + 10_000, signal: o.signal });
+      ctx?.log?.(`running ${argv.join(' ')}`);
+      const r = await run(argv, { timeoutMs: o.count * o.intervalMs + o.timeoutMs + 10_000, signal: ctx?.signal ?? o.signal });
+      ctx?.log?.(`fping exited ${r.code}`);
       const parsed = parseFpingC(r.stderr);
       return targets.map((t) => {
         const vals = parsed.get(t.host);

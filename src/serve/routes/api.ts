@@ -11,6 +11,8 @@ import { buildOverview, type Overview } from '../overview.js';
 import { SpooledStore, type Store } from '../../store/index.js';
 import { inventorySla } from '../../fleet/sla.js';
 import { QueryGate, SingleFlight, rangeParams, secondsParam, BadParam } from './query-limits.js';
+import { buildProbeOverview, type ProbeCell } from '../probe-overview.js';
+import { probeRoutes } from './probes.js';
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 type Q = Record<string, string | undefined>;
@@ -19,7 +21,7 @@ export function apiRoutes(app: FastifyInstance, agent: Agent, reads: Store = age
   const { store } = agent;
   const now = () => Date.now() / 1000;
   const retention = () => agent.cfg.store.retention;
-  const overviews = new SingleFlight<Overview>();
+  const overviews = new SingleFlight<Overview & { probes: ProbeCell[] }>();
 
   app.get('/api/status', async () => ({
     site: agent.cfg.site, store: store.kind, version: VERSION, notes: agent.notes,
@@ -36,7 +38,11 @@ export function apiRoutes(app: FastifyInstance, agent: Agent, reads: Store = age
     const window = secondsParam(q, 'window', 3600, 300, 86400);
     const slaWindow = secondsParam(q, 'slaWindow', 86400, 300, Math.max(86400, retention().fiveMinute));
     // a fleet's SLAs live in its inventory, so every agent shows the same; else the local config's
-    return overviews.run(`${window}:${slaWindow}`, () => gate.run(async () => buildOverview(reads, agent.cfg.targets, now(), window, slaWindow, await inventorySla(store))));
+    // the probes: rows ride along in their own list (an additive field)
+    return overviews.run(`${window}:${slaWindow}`, () => gate.run(async () => ({
+      ...await buildOverview(reads, agent.cfg.targets, now(), window, slaWindow, await inventorySla(store)),
+      probes: await buildProbeOverview(reads, agent.cfg.probes, now(), window, agent.cfg.alerts.rules.probeSla.window),
+    })));
   });
 
   app.get('/api/history', async (req, reply) => {
@@ -78,4 +84,6 @@ export function apiRoutes(app: FastifyInstance, agent: Agent, reads: Store = age
   });
 
   app.get('/api/sites', async () => reads.sites());
+
+  probeRoutes(app, agent, reads, gate);
 }

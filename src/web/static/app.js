@@ -39,7 +39,7 @@ function cellState(c, now) {
 function showError(e) { console.error(e); document.getElementById('updated').textContent = 'error: ' + e.message; }
 
 async function refresh() {
-  const steps = [loadStatus, loadSetupNote, loadOverview, loadAlerts, loadGraphs, loadPaths, loadThroughput, loadMailq, loadExposure, loadCapacity];
+  const steps = [loadStatus, loadSetupNote, loadOverview, loadAlerts, loadGraphs, loadProbes, loadPaths, loadThroughput, loadMailq, loadExposure, loadCapacity];
   for (const step of steps) { try { await step(); } catch (e) { showError(e); } }
   document.getElementById('updated').textContent = 'updated ' + new Date().toLocaleTimeString();
   document.body.dataset.ready = '1';
@@ -50,7 +50,7 @@ document.getElementById('matrix-legend').replaceChildren(h('span', { class: 'mut
 document.getElementById('loss-legend').replaceChildren(h('span', { class: 'muted' }, 'median colour = loss:'),
   ...LOSS_CLASSES.map((c) => h('span', {}, h('i', { style: 'background:' + c.color }), c.label)),
   h('span', { class: 'muted' }, ' · grey smoke = min–max, p10–p90, p25–p75'));
-document.getElementById('range').addEventListener('change', (e) => { state.range = Number(e.target.value); loadGraphs().catch(showError); });
+document.getElementById('range').addEventListener('change', (e) => { state.range = Number(e.target.value); loadGraphs().then(loadProbes).catch(showError); });
 document.getElementById('hist-site').addEventListener('change', (e) => { state.histSite = e.target.value; loadGraphs().catch(showError); });
 document.getElementById('token-save').addEventListener('click', () => {
   state.token = document.getElementById('token').value.trim();
