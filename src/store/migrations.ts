@@ -51,6 +51,17 @@ export const MIGRATIONS: Migration[] = [
     name: 'path advice',
     sql: ['ALTER TABLE path ADD COLUMN advice TEXT'],
   },
+  {
+    // 6, not 4: other branches of this session number their migrations 4 and 5
+    version: 6,
+    name: 'transit feed of raw pings and paths',
+    // the series of a target measured through a feed is `target@feed` (rollups key on it); the raw
+    // rows also say the feed on its own. '' for every older row and every target without feeds
+    sql: [
+      "ALTER TABLE ping ADD COLUMN feed TEXT NOT NULL DEFAULT ''",
+      "ALTER TABLE path ADD COLUMN feed TEXT NOT NULL DEFAULT ''",
+    ],
+  },
 ];
 
 export type Dialect = 'sqlite' | 'postgres';

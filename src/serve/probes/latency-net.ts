@@ -1,4 +1,5 @@
 /** LatencyProber over src/net's pingMany: one socket for every target, staggered across the interval. */
+import { isIP } from 'node:net';
 import { pingMany } from '../../net/index.js';
 import type { LatencyProber } from './latency.js';
 
@@ -8,7 +9,9 @@ export function netProber(): LatencyProber {
     async probe(targets, o) {
       if (!targets.length) return [];
       const hosts = [...new Set(targets.map((t) => t.host))];
-      const res = await pingMany(hosts, { count: o.count, intervalMs: o.intervalMs, timeoutMs: o.timeoutMs, signal: o.signal });
+      const res = await pingMany(hosts, { count: o.count, intervalMs: o.intervalMs, timeoutMs: o.timeoutMs, signal: o.signal, bind: o.bind,
+        // a feed's source address fixes the family its targets are resolved in
+        ...(o.bind?.source ? { family: isIP(o.bind.source) === 6 ? 6 : 4 } as const : {}) });
       const byHost = new Map(res.map((r) => [r.target, r]));
       return targets.map((t) => {
         const r = byHost.get(t.host);

@@ -3,10 +3,11 @@
  * pingMany (one socket for all targets); `fpingProber` is the fallback over Debian's fping.
  */
 import { run } from './run.js';
+import type { SocketBind } from '../../net/bind.js';
 
 export interface LatencyTarget { name: string; host: string }
 export interface LatencyResult { target: string; host: string; address?: string; sent: number; received: number; rtts: number[]; error?: string }
-export interface LatencyOptions { count: number; intervalMs: number; timeoutMs: number; signal?: AbortSignal }
+export interface LatencyOptions { count: number; intervalMs: number; timeoutMs: number; signal?: AbortSignal; /** a transit feed: source / interface / fwmark */ bind?: SocketBind }
 
 export interface LatencyProber {
   readonly name: string;
@@ -34,7 +35,7 @@ export function fpingProber(bin = 'fping'): LatencyProber {
       // -i: gap between packets to different targets; one sweep over all targets must fit in -p
       const gap = Math.max(0.1, Math.min(10, (o.intervalMs * 0.8) / hosts.length));
       const argv = [bin, '-C', String(o.count), '-q', '-p', String(Math.max(10, Math.round(o.intervalMs))), '-i', gap.toFixed(2),
-        '-t', String(Math.round(o.timeoutMs)), '-B', '1', '-r', '0', ...hosts];
+        '-t', String(Math.round(o.timeoutMs)), '-B', '1', '-r', '0', ...fpingBind(o.bind), ...hosts];
       const r = await run(argv, { timeoutMs: o.count * o.intervalMs + o.timeoutMs + 10_000, signal: o.signal });
       const parsed = parseFpingC(r.stderr);
       return targets.map((t) => {
@@ -45,4 +46,11 @@ export function fpingProber(bin = 'fping'): LatencyProber {
       });
     },
   };
+}
+
+/** fping's -S (source) and -I (interface); fping has no fwmark option. */
+function fpingBind(b: SocketBind | undefined): string[] {
+  if (!b) return [];
+  if (b.mark !== undefined) throw new Error('the fping prober cannot set a fwmark: use ping.prober: net for feeds with fwmark');
+  return [...(b.source ? ['-S', b.source] : []), ...(b.device ? ['-I', b.device] : [])];
 }
