@@ -109,3 +109,26 @@ test('feeds in hostops.yaml: a target names feeds defined at the top; mistakes n
   assert.throws(() => parseConfig('feeds: [{ name: x, source: not-an-ip }]\n'), (e: Error) => /feeds\[0\]\.source/.test(e.message));
   assert.throws(() => parseConfig('feeds: [{ name: x, fwmark: 1 }, { name: x, fwmark: 2 }]\n'), (e: Error) => /feed x is defined twice/.test(e.message));
 });
+
+test('rows written without a feed (older agents, targets without feeds) read feed \'\' after the migration', async () => {
+  const d = tempDir('hostops-feeds-mig-');
+  try {
+    const store = new SqlStore(new SqliteDriver(`${d.dir}/h.db`));
+    await store.migrate();
+    await store.writePings([{ site: 's', target: 'plain', ts: 1, sent: 2, received: 2, rtts: [0.001, 0.002] }]);
+    await store.writePath({ site: 's', target: 'plain', ts: 1, hops: [] });
+    await store.close();
+    const db = new Database(`${d.dir}/h.db`);
+    // a row as an agent before migration 6 wrote it (no feed column in its INSERT)
+    db.prepare("INSERT INTO ping (site, target, ts, sent, received, rtts) VALUES ('s', 'old', 2, 1, 1, '[0.001]')").run();
+    assert.deepEqual(db.prepare('SELECT target, feed FROM ping ORDER BY ts').all(), [{ target: 'plain', feed: '' }, { target: 'old', feed: '' }]);
+    assert.deepEqual(db.prepare('SELECT target, feed FROM path').all(), [{ target: 'plain', feed: '' }]);
+    db.close();
+    const again = new SqlStore(new SqliteDriver(`${d.dir}/h.db`));
+    const [p] = await again.latestPaths('s');
+    assert.equal(p.feed, undefined, 'no feed field on a path without one');
+    await again.close();
+  } finally {
+    d.cleanup();
+  }
+});
