@@ -132,3 +132,29 @@ test('rows written without a feed (older agents, targets without feeds) read fee
     d.cleanup();
   }
 });
+
+test('alerts: each feed of a target is judged on its own (its host in the words, the target\'s SLA) and survives a reload', async () => {
+  const { Registry } = await import('prom-client');
+  const { Alerting } = await import('../../src/serve/alerts/index.js');
+  const { testConfig } = await import('./helpers.js');
+  const input = {
+    defaults: { self: false, gateway: false },
+    feeds: [{ name: 'via-a', source: '198.18.0.1' }, { name: 'via-b', fwmark: 20 }],
+    targets: [{ name: 'far', host: '198.18.0.2', feeds: ['via-a', 'via-b'], sla: { loss: '< 1%' } }],
+    alerts: { rules: { packetLoss: { for: '0s' }, sla: { enabled: false }, targetDown: { enabled: false } } },
+  };
+  const cfg = testConfig('/tmp', 0, input);
+  const now = 1000;
+  const a = new Alerting(cfg, { registry: new Registry(), log: () => {}, now: () => now, baseURL: () => 'http://127.0.0.1:1' });
+  a.rules.ping([
+    { site: 'test', target: 'far@via-a', feed: 'via-a', ts: now, sent: 20, received: 10, rtts: Array(10).fill(0.01) },
+    { site: 'test', target: 'far@via-b', feed: 'via-b', ts: now, sent: 20, received: 20, rtts: Array(20).fill(0.01) },
+  ]);
+  a.evaluate();
+  a.engine.tick(now);
+  const active = a.engine.active();
+  assert.deepEqual(active.map((x) => [x.labels.alertname, x.labels.target]), [['HostopsPacketLoss', 'far@via-a']]);
+  assert.match(active[0].annotations.summary, /^packet loss to far@via-a \(198\.18\.0\.2\) is 50/);
+  a.configure(testConfig('/tmp', 0, input), ['ping']);
+  assert.deepEqual(a.engine.active().map((x) => x.labels.target), ['far@via-a'], 'a reload keeps the feed\'s alert');
+});
