@@ -41,7 +41,8 @@ static napi_value throw_errno(napi_env env, int e, const char *msg) {
   snprintf(full, sizeof full, "%s", msg);
   napi_create_string_utf8(env, full, NAPI_AUTO_LENGTH, &m);
   const char *name = e == EPERM ? "EPERM" : e == EACCES ? "EACCES" : e == EPROTONOSUPPORT ? "EPROTONOSUPPORT"
-                   : e == EAFNOSUPPORT ? "EAFNOSUPPORT" : e == EINVAL ? "EINVAL" : "EIO";
+                   : e == EAFNOSUPPORT ? "EAFNOSUPPORT" : e == EINVAL ? "EINVAL" : e == ENODEV ? "ENODEV"
+                   : e == EADDRNOTAVAIL ? "EADDRNOTAVAIL" : "EIO";
   napi_create_string_utf8(env, name, NAPI_AUTO_LENGTH, &code);
   napi_create_error(env, code, m, &err);
   napi_value eno;
@@ -141,11 +142,24 @@ static psock *get_sock(napi_env env, napi_value v) {
   return hd->p;
 }
 
-/* open(kind, family, cookie: Buffer(8), slots: Float64Array, callback, flags) -> handle
- * flags bit 0: kernel TX timestamps (events of kind EV_TX carry the send's tag as key) */
+/* A string argument into buf ('' when absent, undefined or null); 0 when it is not a short string. */
+static int opt_string(napi_env env, size_t argc, napi_value *argv, size_t at, char *buf, size_t cap) {
+  buf[0] = 0;
+  if (argc <= at) return 1;
+  napi_valuetype t;
+  if (napi_typeof(env, argv[at], &t) != napi_ok) return 0;
+  if (t == napi_undefined || t == napi_null) return 1;
+  size_t n;
+  if (t != napi_string || napi_get_value_string_utf8(env, argv[at], buf, cap, &n) != napi_ok || n + 1 >= cap) return 0;
+  return 1;
+}
+
+/* open(kind, family, cookie: Buffer(8), slots: Float64Array, callback, flags[, source, device, mark]) -> handle
+ * flags bit 0: kernel TX timestamps (events of kind EV_TX carry the send's tag as key)
+ * source: numeric address to bind, device: SO_BINDTODEVICE, mark: SO_MARK (< 0 or absent: none) */
 static napi_value Open(napi_env env, napi_callback_info info) {
-  size_t argc = 6;
-  napi_value argv[6];
+  size_t argc = 9;
+  napi_value argv[9];
   CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   int32_t kind, family;
   CHECK(napi_get_value_int32(env, argv[0], &kind));
@@ -169,8 +183,18 @@ static napi_value Open(napi_env env, napi_callback_info info) {
   psock *p = calloc(1, sizeof *p);
   holder *hd = malloc(sizeof *hd);
   if (!p || !hd) { free(p); free(hd); return throw_errno(env, ENOMEM, "out of memory opening a probe socket"); }
+  char src[64], dev[64];
+  if (!opt_string(env, argc, argv, 6, src, sizeof src) || !opt_string(env, argc, argv, 7, dev, sizeof dev)) {
+    free(p);
+    free(hd);
+    napi_throw_type_error(env, "EINVAL", "source and device must be short strings");
+    return NULL;
+  }
+  int64_t mark = -1;
+  if (argc > 8) napi_get_value_int64(env, argv[8], &mark);
+  probe_bind b = { src, dev, mark >= 0 && mark <= 0xffffffffLL, (uint32_t)(mark < 0 ? 0 : mark) };
   char err[300];
-  int r = probe_open(&p->s, kind, family, cookie, err, sizeof err);
+  int r = probe_open(&p->s, kind, family, cookie, &b, err, sizeof err);
   if (r < 0) {
     free(p);
     free(hd);
@@ -317,6 +341,44 @@ static napi_value LocalId(napi_env env, napi_callback_info info) {
   return r;
 }
 
+/* sourceFor(family, dst, source, device, mark) -> the source address the kernel picks towards dst
+ * for a socket with that binding (iputils ping prints it after -I), or throws with the errno. */
+static napi_value SourceFor(napi_env env, napi_callback_info info) {
+  size_t argc = 5;
+  napi_value argv[5];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  int32_t family = 4;
+  napi_get_value_int32(env, argv[0], &family);
+  char dst[64], src[64], dev[64];
+  if (!opt_string(env, argc, argv, 1, dst, sizeof dst) || !opt_string(env, argc, argv, 2, src, sizeof src) ||
+      !opt_string(env, argc, argv, 3, dev, sizeof dev)) {
+    napi_throw_type_error(env, "EINVAL", "addresses and device must be short strings");
+    return NULL;
+  }
+  probe_sock s;
+  memset(&s, 0, sizeof s);
+  s.family = family == 6 ? 6 : 4;
+  if (src[0] && parse_addr(src, s.family, 0, &s.src, &(socklen_t){0}) == 0) s.has_src = 1;
+  if (strlen(dev) >= sizeof s.device) return throw_errno(env, ENODEV, "SO_BINDTODEVICE: interface name too long");
+  memcpy(s.device, dev, strlen(dev) + 1);
+  int64_t mark = -1;
+  if (argc > 4) napi_get_value_int64(env, argv[4], &mark);
+  if (mark >= 0 && mark <= 0xffffffffLL) { s.has_mark = 1; s.mark = (uint32_t)mark; }
+  struct sockaddr_storage d, out;
+  socklen_t dlen;
+  if (parse_addr(dst, s.family, 0, &d, &dlen) < 0) {
+    napi_throw_type_error(env, "EINVAL", "not a numeric address of that family");
+    return NULL;
+  }
+  int r = probe_source_for(&s, &d, dlen, &out);
+  if (r < 0) {
+    char msg[200];
+    snprintf(msg, sizeof msg, "route lookup towards %s: %s", dst, strerror(-r));
+    return throw_errno(env, -r, msg);
+  }
+  return addr_string(env, &out);
+}
+
 static napi_value Now(napi_env env, napi_callback_info info) { return ret_double(env, probe_now_ns()); }
 
 static napi_value ClockBase(napi_env env, napi_callback_info info) { return ret_double(env, (double)probe_clock_base); }
@@ -336,7 +398,7 @@ static napi_value Init(napi_env env, napi_value exports) {
   struct { const char *name; napi_callback fn; } fns[] = {
     { "version", Version }, { "open", Open }, { "close", Close }, { "ref", Ref }, { "sendEcho", SendEcho },
     { "sendUdp", SendUdp }, { "sendTcpSyn", SendTcp }, { "localId", LocalId }, { "now", Now },
-    { "clockBase", ClockBase },
+    { "clockBase", ClockBase }, { "sourceFor", SourceFor },
   };
   for (size_t i = 0; i < sizeof fns / sizeof fns[0]; i++) {
     napi_value f;

@@ -47,17 +47,32 @@ typedef struct {
   uint32_t tx_count;     /* mirrors the kernel's per-socket OPT_ID counter */
   uint32_t tx_tag[TX_RING]; /* caller's tag for each OPT_ID value */
   uint32_t cur_tag;
+  int has_src;           /* bound to a chosen source address (feeds: -I addr, -s, -a) */
+  struct sockaddr_storage src;
+  char device[16];       /* SO_BINDTODEVICE, '' none */
+  int has_mark;          /* SO_MARK set: route lookups of this socket carry the fwmark */
+  uint32_t mark;
 } probe_sock;
+
+/* How a probe socket leaves the host: source address, interface, fwmark (all optional). */
+typedef struct {
+  const char *source;    /* numeric address of the socket's family, NULL or '' none */
+  const char *device;    /* interface name, NULL or '' none */
+  int has_mark;
+  uint32_t mark;
+} probe_bind;
 
 extern int64_t probe_clock_base;
 double probe_now_ns(void);
 
-int probe_open(probe_sock *s, int kind, int family, const uint8_t cookie[8], char *err, size_t errlen);
+int probe_open(probe_sock *s, int kind, int family, const uint8_t cookie[8], const probe_bind *b, char *err, size_t errlen);
 /* Drain normal queue and error queue; returns number of events. */
 int probe_drain(probe_sock *s, event_fn fn, void *ctx);
 
 int parse_addr(const char *str, int family, int port, struct sockaddr_storage *ss, socklen_t *len);
 int set_ttl_tos(probe_sock *s, int ttl, int tos);
+/* The source address the kernel picks towards dst with s's source/interface/fwmark. */
+int probe_source_for(const probe_sock *s, const struct sockaddr_storage *dst, socklen_t dlen, struct sockaddr_storage *src);
 int probe_enable_tx(probe_sock *s);
 
 /* Senders return 0 and the send time in *t_ns, or -errno. */

@@ -49,7 +49,45 @@ static int on(int fd, int level, int opt) {
   return setsockopt(fd, level, opt, &one, sizeof one);
 }
 
-int probe_open(probe_sock *s, int kind, int family, const uint8_t cookie[8], char *err, size_t errlen) {
+/* Source address, interface and fwmark before anything is sent: a feed is chosen by the route
+ * lookup (ip rule from / oif / fwmark), which reads these from the socket. Errors name the value. */
+static int apply_bind(probe_sock *s, const probe_bind *b, char *err, size_t errlen) {
+  if (!b) return 0;
+  int fd = s->fd;
+  if (b->has_mark) {
+    if (setsockopt(fd, SOL_SOCKET, SO_MARK, &b->mark, sizeof b->mark) < 0) {
+      int e = errno;
+      snprintf(err, errlen, "setsockopt SO_MARK %u: %s", b->mark, strerror(e));
+      return -e;
+    }
+    s->has_mark = 1;
+    s->mark = b->mark;
+  }
+  if (b->device && b->device[0]) {
+    size_t n = strlen(b->device);
+    if (n >= sizeof s->device) {
+      snprintf(err, errlen, "SO_BINDTODEVICE %.40s: interface name too long", b->device);
+      return -ENODEV;
+    }
+    if (setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, b->device, (socklen_t)n + 1) < 0) {
+      int e = errno;
+      snprintf(err, errlen, "SO_BINDTODEVICE %s: %s", b->device, strerror(e));
+      return -e;
+    }
+    memcpy(s->device, b->device, n + 1);
+  }
+  if (b->source && b->source[0]) {
+    socklen_t len;
+    if (parse_addr(b->source, s->family, 0, &s->src, &len) < 0) {
+      snprintf(err, errlen, "bind %.60s: not an IPv%d address", b->source, s->family);
+      return -EINVAL;
+    }
+    s->has_src = 1;
+  }
+  return 0;
+}
+
+int probe_open(probe_sock *s, int kind, int family, const uint8_t cookie[8], const probe_bind *b, char *err, size_t errlen) {
   int af = family == 6 ? AF_INET6 : AF_INET;
   int type, proto;
   memset(s, 0, sizeof *s);
@@ -75,6 +113,25 @@ int probe_open(probe_sock *s, int kind, int family, const uint8_t cookie[8], cha
     return -e;
   }
   s->fd = fd;
+  int br = apply_bind(s, b, err, errlen);
+  if (br < 0) {
+    close(fd);
+    s->fd = -1;
+    return br;
+  }
+  /* raw sockets: bind() only fixes the source address, which the route lookup then matches */
+  if (s->has_src && kind != PK_ICMP_DGRAM && kind != PK_UDP) {
+    socklen_t alen = family == 6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in);
+    if (bind(fd, (struct sockaddr *)&s->src, alen) < 0) {
+      int e = errno;
+      char a[INET6_ADDRSTRLEN] = "";
+      inet_ntop(af, family == 6 ? (void *)&((struct sockaddr_in6 *)&s->src)->sin6_addr : (void *)&((struct sockaddr_in *)&s->src)->sin_addr, a, sizeof a);
+      snprintf(err, errlen, "bind %s: %s", a, strerror(e));
+      close(fd);
+      s->fd = -1;
+      return -e;
+    }
+  }
   on(fd, SOL_SOCKET, SO_TIMESTAMPNS);
   int rcvbuf = 1 << 20;
   setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf);
@@ -104,10 +161,14 @@ int probe_open(probe_sock *s, int kind, int family, const uint8_t cookie[8], cha
     struct sockaddr_storage any;
     memset(&any, 0, sizeof any);
     any.ss_family = af;
+    if (s->has_src) any = s->src;
     socklen_t alen = family == 6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in);
     if (bind(fd, (struct sockaddr *)&any, alen) < 0) {
       int e = errno;
-      snprintf(err, errlen, "bind: %s", strerror(e));
+      char a[INET6_ADDRSTRLEN] = "";
+      if (s->has_src)
+        inet_ntop(af, family == 6 ? (void *)&((struct sockaddr_in6 *)&s->src)->sin6_addr : (void *)&((struct sockaddr_in *)&s->src)->sin_addr, a, sizeof a);
+      snprintf(err, errlen, "bind %s: %s", a[0] ? a : "(any)", strerror(e));
       close(fd);
       s->fd = -1;
       return -e;
@@ -198,10 +259,18 @@ int send_udp(probe_sock *s, const struct sockaddr_storage *dst, socklen_t dlen, 
   return do_send(s, pkt, size, dst, dlen, t_ns);
 }
 
-/* The source address the kernel will use towards dst (needed for the IPv4 TCP pseudo header). */
-static int source_for(const struct sockaddr_storage *dst, socklen_t dlen, struct sockaddr_storage *src) {
+/* The source address the kernel will use towards dst (the IPv4 TCP pseudo header; ping's "from"). */
+int probe_source_for(const probe_sock *s, const struct sockaddr_storage *dst, socklen_t dlen, struct sockaddr_storage *src) {
+  if (s->has_src) { *src = s->src; return 0; }
   int fd = socket(dst->ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
   if (fd < 0) return -errno;
+  /* the same route lookup as the probe socket's: same interface and fwmark */
+  if ((s->has_mark && setsockopt(fd, SOL_SOCKET, SO_MARK, &s->mark, sizeof s->mark) < 0) ||
+      (s->device[0] && setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, s->device, (socklen_t)strlen(s->device) + 1) < 0)) {
+    int e = errno;
+    close(fd);
+    return -e;
+  }
   struct sockaddr_storage d = *dst;
   if (d.ss_family == AF_INET) ((struct sockaddr_in *)&d)->sin_port = htons(9);
   else ((struct sockaddr_in6 *)&d)->sin6_port = htons(9);
@@ -228,7 +297,7 @@ int send_tcp_syn(probe_sock *s, const struct sockaddr_storage *dst, socklen_t dl
   struct sockaddr_storage d = *dst;
   if (s->family == 4) {
     struct sockaddr_storage src;
-    int r = source_for(dst, dlen, &src);
+    int r = probe_source_for(s, dst, dlen, &src);
     if (r < 0) return r;
     uint8_t ph[12];
     memcpy(ph, &((struct sockaddr_in *)&src)->sin_addr, 4);

@@ -21,7 +21,8 @@ napi_value sock_throw(napi_env env, int e, const char *what) {
   snprintf(msg, sizeof msg, "%s: %s", what, strerror(e));
   const char *name = e == EPERM ? "EPERM" : e == EACCES ? "EACCES" : e == ENOENT ? "ENOENT" : e == EINVAL ? "EINVAL"
                    : e == EBADF ? "EBADF" : e == ENOTSOCK ? "ENOTSOCK" : e == ENOPROTOOPT ? "ENOPROTOOPT"
-                   : e == ENOBUFS ? "ENOBUFS" : e == EBUSY ? "EBUSY" : e == EAFNOSUPPORT ? "EAFNOSUPPORT" : "EIO";
+                   : e == ENOBUFS ? "ENOBUFS" : e == EBUSY ? "EBUSY" : e == EAFNOSUPPORT ? "EAFNOSUPPORT"
+                   : e == ENODEV ? "ENODEV" : "EIO";
   napi_value err, code, m, eno;
   napi_create_string_utf8(env, msg, NAPI_AUTO_LENGTH, &m);
   napi_create_string_utf8(env, name, NAPI_AUTO_LENGTH, &code);
@@ -264,6 +265,51 @@ static napi_value TcpInfo(napi_env env, napi_callback_info info) {
   return r;
 }
 
+/* tcpSocket(family) -> fd: an unconnected non-blocking TCP socket, so options that must precede
+ * connect() (SO_BINDTODEVICE, SO_MARK: the SYN's route) can be set before Node connects it. */
+static napi_value TcpSocket(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  int32_t family = 4;
+  if (argc > 0) napi_get_value_int32(env, argv[0], &family);
+  int fd = socket(family == 6 ? AF_INET6 : AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (fd < 0) return sock_throw(env, errno, "socket(SOCK_STREAM)");
+  return num(env, fd);
+}
+
+/* bindDevice(fd, device|'', mark) -- SO_MARK when mark >= 0, SO_BINDTODEVICE when a device is
+ * named (iperf3 --bind-dev); the message names the device or mark. */
+static napi_value BindDevice(napi_env env, napi_callback_info info) {
+  size_t argc = 3;
+  napi_value argv[3];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  int fd;
+  if (argc < 3 || !sock_fd_arg(env, argv[0], 0, &fd)) {
+    if (argc < 3) napi_throw_type_error(env, "EINVAL", "bindDevice(fd, device, mark)");
+    return NULL;
+  }
+  char dev[32];
+  size_t n = 0;
+  if (napi_get_value_string_utf8(env, argv[1], dev, sizeof dev, &n) != napi_ok || n >= 16) {
+    napi_throw_type_error(env, "EINVAL", "device must be an interface name of at most 15 characters");
+    return NULL;
+  }
+  int64_t mark = -1;
+  napi_get_value_int64(env, argv[2], &mark);
+  char what[80];
+  if (mark >= 0 && mark <= 0xffffffffLL) {
+    uint32_t m = (uint32_t)mark;
+    snprintf(what, sizeof what, "setsockopt SO_MARK %u", m);
+    if (setsockopt(fd, SOL_SOCKET, SO_MARK, &m, sizeof m) != 0) return sock_throw(env, errno, what);
+  }
+  if (n > 0) {
+    snprintf(what, sizeof what, "SO_BINDTODEVICE %s", dev);
+    if (setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, dev, (socklen_t)n + 1) != 0) return sock_throw(env, errno, what);
+  }
+  return NULL;
+}
+
 static napi_value Init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
     { "setBuffers", NULL, SetBuffers, NULL, NULL, NULL, napi_default, NULL },
@@ -274,6 +320,8 @@ static napi_value Init(napi_env env, napi_value exports) {
     { "getMss", NULL, GetMss, NULL, NULL, NULL, napi_default, NULL },
     { "tcpInfo", NULL, TcpInfo, NULL, NULL, NULL, napi_default, NULL },
     { "setTos", NULL, SetTos, NULL, NULL, NULL, napi_default, NULL },
+    { "tcpSocket", NULL, TcpSocket, NULL, NULL, NULL, napi_default, NULL },
+    { "bindDevice", NULL, BindDevice, NULL, NULL, NULL, napi_default, NULL },
   };
   CHECK(napi_define_properties(env, exports, sizeof props / sizeof props[0], props));
   return udp_rx_init(env, exports);

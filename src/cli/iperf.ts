@@ -2,6 +2,7 @@
  * `hostops iperf`: iperf3-compatible client (-c HOST) and server (-s), and with --iperf2 the
  * iperf 2 protocol on port 5001. Parses iperf3's flags, calls src/iperf, renders text or -J.
  */
+import { fwmark, ifaceName, requireInterface } from '../net/bind.js';
 import type { Command } from 'commander';
 import { HostopsError, usageError } from '../lib/errors.js';
 import { printJson } from '../lib/output.js';
@@ -17,7 +18,7 @@ interface Opts extends AuthFlagInput {
   server?: boolean; client?: string; port?: string; time?: string; bytes?: string; blockcount?: string;
   parallel?: string; reverse?: boolean; bidir?: boolean; udp?: boolean; bitrate?: string; length?: string;
   window?: string; omit?: string; interval?: string; getServerOutput?: boolean; congestion?: string;
-  version4?: boolean; version6?: boolean; J?: boolean; json?: boolean; oneOff?: boolean; bind?: string;
+  version4?: boolean; version6?: boolean; J?: boolean; json?: boolean; oneOff?: boolean; bind?: string; bindDev?: string; fwmark?: string;
   udpCounters64bit?: boolean; iperf2?: boolean; format?: string; cport?: string; dscp?: string; tos?: string; zerocopy?: boolean; affinity?: string; title?: string; maxDuration?: string; idleTimeout?: string; controlTimeout?: string; serverBitrateLimit?: string;
 }
 
@@ -62,6 +63,8 @@ export function register(program: Command): void {
     .option('-6, --version6', 'IPv6 only')
     .option('-B, --bind <host>', 'server: address to listen on; client: local address of all its connections')
     .option('-f, --format <f>', 'bitrate unit: k m g t (bits) or K M G T (bytes), as iperf3')
+    .option('--bind-dev <iface>', 'client: send through this interface (SO_BINDTODEVICE), as iperf3 --bind-dev')
+    .option('--fwmark <n>', 'client: fwmark on every connection (SO_MARK; selects a feed with `ip rule fwmark`)')
     .option('--cport <port>', 'client: local port of the first data stream (stream i: port + i)')
     .option('--dscp <v>', 'client: DSCP value (0-63) or name (ef, af11..af43, cs0..cs7, le)')
     .option('-S, --tos <n>', 'client: IP type of service byte')
@@ -91,6 +94,8 @@ export function register(program: Command): void {
       const host = o.client!;
       const cf = clientFlags(o);
       const auth = await clientAuth(o);
+      const device = o.bindDev !== undefined ? requireInterface({ device: ifaceName(o.bindDev, '--bind-dev') })!.device : undefined;
+      const mark = o.fwmark !== undefined ? fwmark(o.fwmark, '--fwmark') : undefined;
       if (!json) for (const l of connectingLines(host, settingsPort, !!o.reverse)) out(l);
       let ivIndex = 0;
       let settings: TestSettings | undefined;
@@ -124,6 +129,7 @@ export function register(program: Command): void {
           udp64: o.udpCounters64bit,
           title: o.title,
           bind: o.bind, cport: cf.cport, tos: cf.tos, auth,
+          device, mark,
           signal: ac.signal,
           onEvent,
         });

@@ -3,6 +3,7 @@
  * full-screen live view (keys h d r o p n j q). Advice in plain words goes to stderr after a
  * report so stdout stays what mtr prints.
  */
+import { fwmark, ifaceName, mergeBind, requireInterface, sourceAddr, type SocketBind } from '../net/bind.js';
 import os from 'node:os';
 import readline from 'node:readline';
 import type { Command } from 'commander';
@@ -16,6 +17,7 @@ interface MtrFlags {
   report?: boolean; reportWide?: boolean; reportCycles?: string; json?: boolean; csv?: boolean; xml?: boolean; dns?: boolean;
   udp?: boolean; tcp?: boolean; port?: string; interval?: string; maxTtl?: string; firstTtl?: string; psize?: string;
   tos?: string; order?: string; ipv4?: boolean; ipv6?: boolean; timeout?: string; advice?: boolean; showIps?: boolean; aslookup?: boolean;
+  address?: string; interface?: string; mark?: string;
 }
 
 function num(v: string | undefined, flag: string, min: number, max: number, int = true): number | undefined {
@@ -50,6 +52,10 @@ export function register(program: Command): void {
     .option('-Q, --tos <n>', 'type of service')
     .option('-o, --order <fields>', `columns (default "${DEFAULT_ORDER}")`)
     .option('-Z, --timeout <s>', 'seconds before a probe counts as lost')
+    .option('-a, --address <addr>', 'source address of the probes')
+    .option('-I, --interface <iface>', 'send from this interface (SO_BINDTODEVICE)')
+    .option('-M, --mark <n>', 'fwmark on the probes (SO_MARK; selects a feed with `ip rule fwmark`)')
+    .option('--fwmark <n>', 'the same as -M')
     .option('-4, --ipv4', 'IPv4')
     .option('-6, --ipv6', 'IPv6')
     .option('--no-advice', 'do not print the plain-words reading')
@@ -73,6 +79,7 @@ async function mtrCommand(host: string, f: MtrFlags): Promise<number> {
     maxHops, firstHop, packetSize: num(f.psize, '-s', 36, 9000),
     port: num(f.port, '-P', 1, 65535), tos: num(f.tos, '-Q', 0, 255),
     timeoutMs: f.timeout !== undefined ? num(f.timeout, '-Z', 0.01, 60, false)! * 1000 : undefined,
+    bind: mtrBind(f),
   };
   const r = await resolveTarget(host, family);
   const numeric = f.dns === false;
@@ -166,4 +173,13 @@ async function tui(r: Awaited<ReturnType<typeof resolveTarget>>, opts: MtrOption
   const rep = session.report();
   out.write(reportText(rep, { localHost: o.localHost, wide: false, order: st.order, name: st.numeric ? undefined : o.name }) + '\n');
   return 0;
+}
+
+/** mtr's -a (source), -I (interface), -M/--mark (fwmark); --fwmark as the other tools spell it. */
+function mtrBind(f: MtrFlags & { fwmark?: string }): SocketBind | undefined {
+  if (f.mark !== undefined && f.fwmark !== undefined && f.mark !== f.fwmark) throw usageError('MTR_BAD_OPTION', 'give the fwmark once (-M or --fwmark)');
+  const mark = f.mark ?? f.fwmark;
+  return requireInterface(mergeBind(f.address !== undefined ? { source: sourceAddr(f.address, '-a') } : undefined,
+    f.interface !== undefined ? { device: ifaceName(f.interface, '-I') } : undefined,
+    mark !== undefined ? { mark: fwmark(mark, f.mark !== undefined ? '-M' : '--fwmark') } : undefined));
 }

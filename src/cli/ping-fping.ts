@@ -4,6 +4,7 @@
  * reported alive or unreachable; with -c/-C each gets that many probes and fping's per-probe
  * lines and summaries.
  */
+import type { SocketBind } from '../net/bind.js';
 import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { envError, usageError } from '../lib/errors.js';
@@ -42,7 +43,7 @@ export function isFpingMode(targets: string[], f: PingFlags): boolean {
   return targets.length > 1 || !!(f.generate || f.file !== undefined || f.alive || f.unreach || f.vcount !== undefined || f.period !== undefined || f.stats);
 }
 
-export async function fpingCommand(targets: string[], f: PingFlags, o: { family?: Family; size?: number; num: Num }): Promise<number> {
+export async function fpingCommand(targets: string[], f: PingFlags, o: { family?: Family; size?: number; num: Num; bind?: SocketBind }): Promise<number> {
   if (f.alive && f.unreach) throw usageError('PING_BAD_OPTION', 'specify only one of -a and -u', 'as fping');
   if (f.vcount !== undefined && f.count !== undefined) throw usageError('PING_BAD_OPTION', 'only one of -c and -C');
   if (f.period !== undefined && f.interval !== undefined) throw usageError('PING_BAD_OPTION', 'only one of -p (ms) and -i (s)');
@@ -104,7 +105,7 @@ export async function fpingCommand(targets: string[], f: PingFlags, o: { family?
       deadlineMs: deadlineS !== undefined ? deadlineS * 1000 : undefined,
       size: o.size ?? 56, ttl, tos, family: o.family, signal: ac.signal, mode: (f.mode ?? 'auto') as 'auto',
       txTimestamps: f.sendTime ? f.sendTime === 'kernel' : resolved.length <= 64,
-      untilReply: !counting, lastNoAnswer: counting, onEvent,
+      untilReply: !counting, lastNoAnswer: counting, onEvent, bind: o.bind,
     });
     if (counting) {
       const lines = res.map((s) => (vcount !== undefined ? fpingVcount(s, width) : fpingSummary(s, width)));

@@ -9,11 +9,22 @@ import { runPing, type PingEvent } from '../net/ping.js';
 import { resolveTarget, reverseName, type Resolved } from '../net/resolve.js';
 import { expandTargets, fpingCommand, isFpingMode } from './ping-fping.js';
 import { iputilsHeader, iputilsLine, iputilsSummary } from '../net/format/ping.js';
+import { checkBindFamily, fwmark, ifaceOrAddr, mergeBind, requireInterface, sourceAddr, type SocketBind } from '../net/bind.js';
+import { sourceFor } from '../net/probe-socket.js';
+
+/** -I (iputils: interface or address; fping: interface), fping's -S, iputils' -m and --fwmark. */
+export function pingBind(f: PingFlags): SocketBind | undefined {
+  if (f.mark !== undefined && f.fwmark !== undefined && f.mark !== f.fwmark) throw usageError('PING_BAD_OPTION', 'give the fwmark once (-m or --fwmark)');
+  const mark = f.mark ?? f.fwmark;
+  return requireInterface(mergeBind(f.interface !== undefined ? ifaceOrAddr(f.interface, '-I') : undefined,
+    f.src !== undefined ? { source: sourceAddr(f.src, '-S') } : undefined,
+    mark !== undefined ? { mark: fwmark(mark, f.mark !== undefined ? '-m' : '--fwmark') } : undefined));
+}
 
 export interface PingFlags {
   count?: string; interval?: string; size?: string; timeout?: string; deadline?: string; ttl?: string; tos?: string;
   quiet?: boolean; timestamp?: boolean; outstanding?: boolean; ipv4?: boolean; ipv6?: boolean; numeric?: boolean;
-  json?: boolean; mode?: string; sendTime?: string;
+  json?: boolean; mode?: string; sendTime?: string; interface?: string; src?: string; mark?: string; fwmark?: string;
   // fping's
   generate?: boolean; file?: string; alive?: boolean; unreach?: boolean; vcount?: string; period?: string; stats?: boolean;
 }
@@ -44,6 +55,10 @@ export function register(program: Command): void {
     .option('-n, --numeric', 'no reverse name lookups')
     .option('-4, --ipv4', 'IPv4 only')
     .option('-6, --ipv6', 'IPv6 only')
+    .option('-I, --interface <iface|addr>', 'send from this interface (SO_BINDTODEVICE) or source address (iputils -I; fping -I)')
+    .option('-S, --src <addr>', 'fping: source address')
+    .option('-m, --mark <n>', 'fwmark on the probes (SO_MARK; selects a feed with `ip rule fwmark`)')
+    .option('--fwmark <n>', 'the same as -m')
     .option('--mode <m>', 'socket: auto, raw or dgram (ICMP datagram sockets)', 'auto')
     .option('--send-time <src>', 'kernel: the kernel\'s TX timestamp, so an RTT leaves out our own send path (default up to 64 targets); user: the clock just before sendto, like iputils (default past 64)')
     .option('-g, --generate', 'fping: targets from a CIDR block (network and broadcast left out below /31) or a start and end address')
@@ -71,7 +86,8 @@ async function pingCommand(targets: string[], f: PingFlags): Promise<number> {
   const family = f.ipv4 ? 4 : f.ipv6 ? 6 : undefined;
   const size = num(f.size, '-s', 0, 65507);
   targets = expandTargets(targets, f);
-  if (isFpingMode(targets, f)) return fpingCommand(targets, f, { family, size, num });
+  const bind = pingBind(f);
+  if (isFpingMode(targets, f)) return fpingCommand(targets, f, { family, size, num, bind });
   if (!targets.length) throw usageError('PING_NO_TARGET', 'no target given', 'hostops ping [options] <targets...>');
   const intervalS = num(f.interval, '-i', 0.002, 3600, false);
   const count = num(f.count, '-c', 1, 1e9);
@@ -83,6 +99,7 @@ async function pingCommand(targets: string[], f: PingFlags): Promise<number> {
   if (f.sendTime && !['kernel', 'user'].includes(f.sendTime)) throw usageError('PING_BAD_OPTION', `--send-time must be kernel or user`);
   const resolved: Resolved[] = [];
   for (const t of targets) resolved.push(await resolveTarget(t, family));
+  for (const r of resolved) checkBindFamily(bind, r.family, r.target);
   const multi = resolved.length > 1; // only with --json here: text for several targets is fping's (ping-fping.ts)
   const ac = new AbortController();
   const onSig = () => ac.abort();
@@ -109,13 +126,13 @@ async function pingCommand(targets: string[], f: PingFlags): Promise<number> {
     const res = await runPing(resolved, {
       count, intervalMs: intervalS !== undefined ? intervalS * 1000 : undefined,
       timeoutMs: timeoutS !== undefined ? timeoutS * 1000 : 10000, deadlineMs: deadlineS !== undefined ? deadlineS * 1000 : undefined,
-      size: sz, ttl, tos, family, signal: ac.signal, mode: (f.mode ?? 'auto') as 'auto',
+      size: sz, ttl, tos, family, signal: ac.signal, mode: (f.mode ?? 'auto') as 'auto', bind,
       // kernel TX timestamps by default: measured here, user-space send times read 10-16 µs high
       // after an idle interval, where iputils' C send path costs far less than ours. Past 64
       // targets (fping-style sweeps) the extra error-queue message per probe costs more than it gives.
       txTimestamps: f.sendTime ? f.sendTime === 'kernel' : resolved.length <= 64,
       onEvent,
-      onStart: () => { if (!f.json && !multi) out(iputilsHeader(resolved[0], sz)); },
+      onStart: () => { if (!f.json && !multi) out(iputilsHeader(resolved[0], sz, headerFrom(resolved[0], bind))); },
     });
     if (stream) for (const r of res) printNdjson({ type: 'summary', ...r });
     else if (f.json) printJson(res.length === 1 && !multi ? res[0] : res);
@@ -130,4 +147,11 @@ async function pingCommand(targets: string[], f: PingFlags): Promise<number> {
     process.off('SIGINT', onSig);
     process.off('SIGTERM', onSig);
   }
+}
+
+/** iputils prints "from SRC IFACE: " when -I was given; the source is the kernel's choice for an interface. */
+function headerFrom(r: Resolved, b: SocketBind | undefined): { source: string; device?: string } | undefined {
+  if (!b?.source && !b?.device) return undefined;
+  const source = b.source ?? sourceFor(r.family, r.address, b) ?? (r.family === 6 ? '::' : '0.0.0.0');
+  return { source, device: b.device };
 }

@@ -60,7 +60,7 @@ export function register(program: Command): void {
         void running.agent.reload(() => withOverrides(configFrom(file).cfg, opts), file);
       };
       process.on('SIGHUP', reload);
-      const info = { url: running.url, site: cfg.site, store: cfg.store.kind === 'sqlite' ? cfg.store.path : 'postgres', config: file, targets: cfg.targets.map((t) => `${t.name}=${t.host}`), jobs: running.agent.jobs.map((j) => ({ name: j.name, interval: j.interval })), notes: running.agent.notes };
+      const info = { url: running.url, site: cfg.site, store: cfg.store.kind === 'sqlite' ? cfg.store.path : 'postgres', config: file, targets: cfg.targets.map((t) => `${t.name}=${t.host}${t.feeds?.length ? ` via ${t.feeds.join(',')}` : ''}`), jobs: running.agent.jobs.map((j) => ({ name: j.name, interval: j.interval })), notes: running.agent.notes };
       if (opts.json) printJson(info);
       else {
         process.stderr.write(`hostops serve: dashboard on ${running.url} (site ${cfg.site}, ${info.store}, config ${file ?? 'built-in defaults'})\n`);

@@ -1,4 +1,5 @@
 /** `hostops traceroute`: Linux traceroute 2.1 options and layout on our own probes (Paris flow). */
+import { fwmark, ifaceName, mergeBind, requireInterface, sourceAddr } from '../net/bind.js';
 import type { Command } from 'commander';
 import { HostopsError, usageError } from '../lib/errors.js';
 import { printJson } from '../lib/output.js';
@@ -10,7 +11,7 @@ import { traceHeader, traceHopLine } from '../net/format/trace.js';
 interface TrFlags {
   icmp?: boolean; tcp?: boolean; udp?: boolean; maxHops?: string; queries?: string; numeric?: boolean; port?: string;
   wait?: string; firstTtl?: string; simQueries?: string; ipv4?: boolean; ipv6?: boolean; tos?: string; json?: boolean;
-  ecmp?: string;
+  ecmp?: string; interface?: string; source?: string; fwmark?: string;
 }
 
 function int(v: string | undefined, flag: string, min: number, max: number): number | undefined {
@@ -38,6 +39,9 @@ export function register(program: Command): void {
     .option('-t, --tos <n>', 'type of service / traffic class')
     .option('-4, --ipv4', 'IPv4')
     .option('-6, --ipv6', 'IPv6')
+    .option('-i, --interface <iface>', 'send from this interface (SO_BINDTODEVICE)')
+    .option('-s, --source <addr>', 'source address of the probes')
+    .option('--fwmark <n>', 'fwmark on the probes (SO_MARK; selects a feed with `ip rule fwmark`)')
     .option('--ecmp <flows>', 'also trace with this many flow ids and list every next hop seen per TTL')
     .option('--json', 'the result as JSON')
     .action(async (host: string, packetlen: string | undefined, f: TrFlags) => {
@@ -72,6 +76,9 @@ async function traceCommand(host: string, packetlen: string | undefined, f: TrFl
   const opts = {
     family: r.family, protocol, maxHops, firstHop, probesPerHop: q, parallel, port, tos, packetLen: len,
     timeoutMs: wait[0] * 1000, here: wait[1], near: wait[2], signal: ac.signal,
+    bind: requireInterface(mergeBind(f.interface !== undefined ? { device: ifaceName(f.interface, '-i') } : undefined,
+      f.source !== undefined ? { source: sourceAddr(f.source, '-s') } : undefined,
+      f.fwmark !== undefined ? { mark: fwmark(f.fwmark, '--fwmark') } : undefined)),
   } as const;
   try {
     if (ecmp) {

@@ -38,6 +38,23 @@ export const targetSchema = z.strictObject({
   /** Record the path (mtr) to this target too. */
   path: z.boolean().default(true),
   group: z.string().max(64).optional(),
+  /** Measure this target through each of these transit feeds (names from the top-level `feeds`). */
+  feeds: z.array(name).max(16).optional(),
+});
+
+const IFNAME_RE = /^[A-Za-z0-9_.:@-]{1,15}$/;
+const IP_RE = /^(\d{1,3}(\.\d{1,3}){3}|[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*)$/;
+
+/** A way out of this host (a transit feed): the probes' source address, interface and/or fwmark. */
+export const feedSchema = z.strictObject({
+  name,
+  source: z.string().regex(IP_RE, 'expected a numeric IPv4 or IPv6 address').optional(),
+  interface: z.string().regex(IFNAME_RE, 'expected an interface name (1-15 of letters, digits, _ . : @ -)').optional(),
+  fwmark: z.number().int().min(0).max(0xffffffff).optional(),
+}).superRefine((f, ctx) => {
+  if (f.source === undefined && f.interface === undefined && f.fwmark === undefined) {
+    ctx.addIssue({ code: 'custom', message: `feed ${f.name} needs at least one of source, interface, fwmark` });
+  }
 });
 
 export const peerSchema = z.strictObject({
@@ -93,6 +110,8 @@ export const configSchema = z.strictObject({
     interval: duration('5m'),
     cycles: z.number().int().min(1).max(50).default(5),
   }).prefault({}),
+  /** Transit feeds, referenced by name from targets[].feeds (docs/serve.md, "Per transit feed"). */
+  feeds: z.array(feedSchema).max(16).default([]),
   targets: z.array(targetSchema).default([]),
   iperf: z.strictObject({
     server: z.boolean().default(true),
@@ -130,10 +149,22 @@ export const configSchema = z.strictObject({
   alerts: alertsSchema,
   /** Service probes (tcp, http, dns, smtp) with their SLAs (src/config/probes-schema.ts). */
   probes: probesSchema,
+}).superRefine((c, ctx) => {
+  const known = new Set<string>();
+  c.feeds.forEach((f, i) => {
+    if (known.has(f.name)) ctx.addIssue({ code: 'custom', path: ['feeds', i, 'name'], message: `feed ${f.name} is defined twice` });
+    known.add(f.name);
+  });
+  c.targets.forEach((t, i) => t.feeds?.forEach((f, j) => {
+    if (!known.has(f)) {
+      ctx.addIssue({ code: 'custom', path: ['targets', i, 'feeds', j], message: `no feed named ${f} (defined: ${[...known].join(', ') || 'none'}; add it under the top-level feeds:)` });
+    }
+  }));
 });
 
 export type ConfigInput = z.input<typeof configSchema>;
 export type Config = z.output<typeof configSchema>;
 export type TargetConfig = z.output<typeof targetSchema>;
+export type FeedConfig = z.output<typeof feedSchema>;
 export type PeerConfig = z.output<typeof peerSchema>;
 export type SlaConfig = z.output<typeof slaSchema>;

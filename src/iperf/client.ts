@@ -6,7 +6,9 @@ import net from 'node:net';
 import { randomBytes } from 'node:crypto';
 import type dgram from 'node:dgram';
 import type { KeyObject } from 'node:crypto';
+import { lookup } from 'node:dns/promises';
 import { HostopsError } from '../lib/errors.js';
+import { boundTcpSocket, wantsDeviceBind, type DeviceBind } from './bind-dev.js';
 import { cookieText, makeCookie } from './cookie.js';
 import { ControlChannel, ControlError } from './ctrl.js';
 import { DEFAULT_PORT, DEFAULT_UDP_LEN, IErr, IErrText, Limits, State } from './constants.js';
@@ -47,6 +49,9 @@ export interface ClientOptions {
   connectTimeoutMs?: number;
   /** -B: local address for the control and data connections */
   bind?: string;
+  /** --bind-dev / --fwmark: interface (SO_BINDTODEVICE) and fwmark (SO_MARK) of every connection */
+  device?: string;
+  mark?: number;
   /** --cport: local port of the first data stream; stream i uses cport + i (as iperf3 3.12) */
   cport?: number;
   /** --dscp/-S: IP TOS byte on our data sockets (IP_TOS / IPV6_TCLASS), and sent to the server in the parameters so it marks what it sends */
@@ -83,11 +88,23 @@ export class IperfError extends HostopsError {
   }
 }
 
-function connectTcp(host: string, port: number, family: 4 | 6 | undefined, timeoutMs: number,
-  onread?: net.OnReadOpts, local: { address?: string; port?: number } = {}): Promise<net.Socket> {
+async function connectTcp(host: string, port: number, family: 4 | 6 | undefined, timeoutMs: number,
+  onread?: net.OnReadOpts, local: { address?: string; port?: number } & DeviceBind = {}): Promise<net.Socket> {
+  // --bind-dev / --fwmark: the socket is made (and marked) before Node connects it, so the family
+  // must be known first
+  let pre: net.Socket | undefined;
+  if (wantsDeviceBind(local)) {
+    if (!family || !net.isIP(host)) {
+      const a = await lookup(host, { family: family ?? 0 });
+      host = a.address;
+      family = a.family === 6 ? 6 : 4;
+    }
+    pre = boundTcpSocket(family, local, onread);
+  }
   return new Promise((resolve, reject) => {
-    const sock = net.connect({ host, port, family: family ?? 0, ...(onread ? { onread } : {}),
-      ...(local.address ? { localAddress: local.address } : {}), ...(local.port ? { localPort: local.port } : {}) });
+    const where = { host, port, family: family ?? 0, ...(onread && !pre ? { onread } : {}),
+      ...(local.address ? { localAddress: local.address } : {}), ...(local.port ? { localPort: local.port } : {}) };
+    const sock = pre ? pre.connect(where) : net.connect(where);
     const timer = setTimeout(() => { sock.destroy(); reject(new Error('Connection timed out')); }, timeoutMs);
     sock.once('connect', () => { clearTimeout(timer); sock.removeAllListeners('error'); resolve(sock); });
     sock.once('error', (e: NodeJS.ErrnoException) => {
@@ -138,8 +155,10 @@ export async function runClient(opts: ClientOptions): Promise<IperfJson> {
   let ctrlSock: net.Socket;
   try {
     // -B binds the control connection too; --cport is for the data streams only (iperf3 3.12)
-    ctrlSock = await connectTcp(opts.host, port, opts.family, opts.connectTimeoutMs ?? 10_000, undefined, { address: opts.bind });
+    ctrlSock = await connectTcp(opts.host, port, opts.family, opts.connectTimeoutMs ?? 10_000, undefined,
+      { address: opts.bind, device: opts.device, mark: opts.mark });
   } catch (e) {
+    if (e instanceof HostopsError) return fail(e.code, e.message, 3);
     return fail('IPERF_CONNECT', `unable to connect to server: ${(e as Error).message}`);
   }
   const ctrl = new ControlChannel(ctrlSock, `${opts.host} port ${port}`);
@@ -310,7 +329,7 @@ export async function runClient(opts: ClientOptions): Promise<IperfJson> {
         let s: net.Socket;
         try {
           s = await connectTcp(remoteAddr, port, family, 10_000, sender ? undefined : sinkReader(st, () => sess.running, onRecv),
-            { address: opts.bind, port: opts.cport ? opts.cport + i : undefined });
+            { address: opts.bind, port: opts.cport ? opts.cport + i : undefined, device: opts.device, mark: opts.mark });
         } catch (e) {
           fail('IPERF_STREAM_CONNECT', `unable to connect stream: ${(e as Error).message}`);
           return;
@@ -332,7 +351,8 @@ export async function runClient(opts: ClientOptions): Promise<IperfJson> {
       } else {
         let s: dgram.Socket;
         try {
-          s = await udpConnect(remoteAddr, port, family, 10_000, settings.window, { address: opts.bind, port: opts.cport ? opts.cport + i : undefined });
+          s = await udpConnect(remoteAddr, port, family, 10_000, settings.window,
+            { address: opts.bind, port: opts.cport ? opts.cport + i : undefined, device: opts.device, mark: opts.mark });
         } catch (e) {
           fail('IPERF_STREAM_CONNECT', `unable to connect UDP stream: ${(e as Error).message}`);
           return;

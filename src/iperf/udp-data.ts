@@ -3,6 +3,7 @@
  * sequence number starting at 1, all big-endian), paced sending, and the stream "connect"
  * handshake ("9876" from the client, "6789" back from the server) that UDP uses instead of a cookie.
  */
+import { bindUdpDevice, wantsDeviceBind, type DeviceBind } from './bind-dev.js';
 import dgram from 'node:dgram';
 import { nowSec } from './clock.js';
 import { UDP_CONNECT_MSG, UDP_CONNECT_MSG_LEGACY, UDP_CONNECT_REPLY, UDP_CONNECT_REPLY_LEGACY } from './constants.js';
@@ -181,7 +182,7 @@ export function isHello(msg: Buffer): boolean {
 
 /** Client side: a connected UDP socket that the server has acknowledged. */
 export function udpConnect(host: string, port: number, family: 4 | 6, timeoutMs: number, bufSize = 0,
-  local: { address?: string; port?: number } = {}): Promise<dgram.Socket> {
+  local: { address?: string; port?: number } & DeviceBind = {}): Promise<dgram.Socket> {
   return new Promise((resolve, reject) => {
     const sock = dgram.createSocket(family === 6 ? 'udp6' : 'udp4');
     let done = false;
@@ -200,9 +201,17 @@ export function udpConnect(host: string, port: number, family: 4 | 6, timeoutMs:
       trySetBuffers(sock, bufSize);
       sock.send(UDP_CONNECT_MSG, (e) => { if (e) finish(e); });
     });
-    // -B / --cport: bind first (an unbound connect takes an ephemeral port on any address)
-    if (local.address || local.port) sock.bind({ address: local.address, port: local.port ?? 0, exclusive: true }, go);
-    else go();
+    // -B / --cport: bind first (an unbound connect takes an ephemeral port on any address);
+    // --bind-dev / --fwmark need the fd, which a dgram socket has only once bound
+    const dev = wantsDeviceBind(local);
+    if (local.address || local.port || dev) {
+      sock.bind({ address: local.address, port: local.port ?? 0, exclusive: true }, () => {
+        if (dev) {
+          try { bindUdpDevice(sock, local); } catch (e) { finish(e as Error); return; }
+        }
+        go();
+      });
+    } else go();
   });
 }
 

@@ -50,6 +50,15 @@ export const CODES = {
   CONFIG_UNREADABLE: E(2, 'the config file cannot be read'),
 
   // ---- net (ping, traceroute, mtr) ----
+  NET_BAD_FWMARK: E(2, 'a fwmark is not 0..4294967295 or 0x hex'),
+  NET_BAD_INTERFACE: E(2, 'not a valid interface name'),
+  NET_BAD_SOURCE: E(2, "a source address is not numeric, or not of the target's family"),
+  NET_BIND_DEVICE: E(3, 'a socket cannot be bound to the interface'),
+  NET_BIND_SOURCE: E(3, 'a probe socket cannot be bound to the source address'),
+  NET_FWMARK: E(3, 'the fwmark cannot be set on a socket (SO_MARK needs CAP_NET_ADMIN)'),
+  NET_NO_INTERFACE: E(3, 'no interface of that name on this host', 'list them with `ip -br link`'),
+  NET_NO_SOURCE: E(3, 'the source address is not an address of this host', 'list the local addresses with `ip -br addr`'),
+  NET_BAD_OPTION: E(2, 'two different source addresses, interfaces or fwmarks were given'),
   NET_BAD_TARGET: E(2, 'a target is neither a valid IP address nor a host name'),
   NET_FAMILY: E(2, 'a target address is not of the family asked for with -4 or -6'),
   NET_UNKNOWN_HOST: E(2, 'a host name does not resolve', 'check the name, or give a numeric address'),

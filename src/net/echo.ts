@@ -3,7 +3,7 @@
  * matched back by (source address, echo id, sequence, payload cookie). Anything that does not
  * match is counted as foreign and never reaches a target.
  */
-import { openIcmp, type Family, type ProbeEvent, type ProbeSocket } from './probe-socket.js';
+import { openIcmp, type Family, type ProbeEvent, type ProbeOpenOptions, type ProbeSocket } from './probe-socket.js';
 import { claimEchoId, releaseEchoId } from './echo-ids.js';
 
 export interface EchoProbe {
@@ -54,8 +54,8 @@ export class EchoEngine {
   private nextTag = 1;
   private closed = false;
 
-  /** txTimestamps: take send times from the kernel (one more message per probe; see ProbeSocket). */
-  constructor(family: Family, mode: 'auto' | 'raw' | 'dgram' = 'auto', opts: { txTimestamps?: boolean } = {}) {
+  /** txTimestamps: take send times from the kernel (one more message per probe; see ProbeSocket); bind: source/interface/fwmark. */
+  constructor(family: Family, mode: 'auto' | 'raw' | 'dgram' = 'auto', opts: ProbeOpenOptions = {}) {
     this.family = family;
     this.sock = openIcmp(family, (evs) => this.onEvents(evs), mode, opts);
     // raw: an id no other session of this process holds (see echo-ids.ts); dgram: the kernel's

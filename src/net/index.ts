@@ -25,6 +25,8 @@ export interface ApiPingOptions {
   deadlineMs?: number;
   /** send time from the kernel's TX timestamp instead of the clock before sendto */
   txTimestamps?: boolean;
+  /** source address / interface / fwmark of the probes (a transit feed) */
+  bind?: PingOptions['bind'];
 }
 
 /** Ping one target: `count` probes (default 5) every `intervalMs` (default 1000). */

@@ -7,6 +7,7 @@ import { nowNs, type Family } from './probe-socket.js';
 import { resolveTarget, type Resolved } from './resolve.js';
 import { MtrStats } from './stats.js';
 import { advise } from './advice.js';
+import { checkBindFamily, type SocketBind } from './bind.js';
 
 export interface MtrOptions {
   /** rounds to run (report mode); 0 = until stop() */
@@ -23,6 +24,8 @@ export interface MtrOptions {
   tos?: number;
   family?: Family;
   signal?: AbortSignal;
+  /** source address / interface / fwmark (mtr -a, -I, -M; a transit feed) */
+  bind?: SocketBind;
 }
 
 export interface MtrHop {
@@ -109,7 +112,8 @@ export class MtrSession {
     };
     this.onUpdate = onUpdate;
     const hdr = (r.family === 6 ? 40 : 20) + 8;
-    this.prober = new PathProber({ protocol: this.opts.protocol, family: r.family, port: opts.port, tos: opts.tos,
+    checkBindFamily(opts.bind, r.family, r.target);
+    this.prober = new PathProber({ protocol: this.opts.protocol, family: r.family, port: opts.port, tos: opts.tos, bind: opts.bind,
       size: Math.max(12, this.opts.packetSize - hdr) }, (a) => this.onAnswer(a));
     this.prober.setTarget(r.address);
     this.resetStats();

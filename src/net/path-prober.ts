@@ -7,6 +7,7 @@
 import { openIcmp, ProbeSocket, type Family, type ProbeEvent } from './probe-socket.js';
 import { traceMark } from './icmp-text.js';
 import { claimEchoId, releaseEchoId } from './echo-ids.js';
+import type { SocketBind } from './bind.js';
 
 export type TraceProtocol = 'udp' | 'icmp' | 'tcp';
 
@@ -33,6 +34,8 @@ export interface PathProberOptions {
   tos?: number;
   /** flow id: UDP/TCP source port or ICMP id; random when omitted (vary it to find ECMP paths) */
   flow?: number;
+  /** source address / interface / fwmark (a transit feed) */
+  bind?: SocketBind;
 }
 
 export class PathProber {
@@ -58,17 +61,17 @@ export class PathProber {
     this.size = o.size ?? 32;
     const handler = (evs: ProbeEvent[]) => { for (const e of evs) this.onEvent(e); };
     if (o.protocol === 'icmp') {
-      this.main = openIcmp(o.family, handler);
+      this.main = openIcmp(o.family, handler, 'auto', { bind: o.bind });
       // raw: an id no other session of this process holds (a chosen flow is kept as it is)
       this.id = this.main.kind === 'icmp-dgram' ? this.main.localId() : claimEchoId(o.flow);
       this.claimed = this.main.kind === 'icmp-raw';
     } else if (o.protocol === 'udp') {
-      this.main = ProbeSocket.open('udp', o.family, handler);
+      this.main = ProbeSocket.open('udp', o.family, handler, { bind: o.bind });
       this.id = this.main.localId();
     } else {
-      this.main = ProbeSocket.open('tcp-raw', o.family, handler);
+      this.main = ProbeSocket.open('tcp-raw', o.family, handler, { bind: o.bind });
       try {
-        this.icmp = openIcmp(o.family, handler, 'raw');
+        this.icmp = openIcmp(o.family, handler, 'raw', { bind: o.bind });
       } catch (e) {
         this.main.close();
         throw e;

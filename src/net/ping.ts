@@ -8,6 +8,7 @@ import { clockBase, errnoText, type Family } from './probe-socket.js';
 import { resolveTarget, type Resolved } from './resolve.js';
 import { PingStats } from './stats.js';
 import { icmpErrorText } from './icmp-text.js';
+import type { SocketBind } from './bind.js';
 
 export interface PingOptions {
   /** probes per target; 0 or undefined with deadlineMs = until the deadline; default 5 (API) */
@@ -38,6 +39,8 @@ export interface PingOptions {
    * not count as one), the last one included when the target is done; none after an abort
    */
   lastNoAnswer?: boolean;
+  /** source address / interface / fwmark of the probes (iputils -I, -m; a transit feed) */
+  bind?: SocketBind;
   /** per-packet events, for a live view */
   onEvent?: (e: PingEvent) => void;
   /** call back once the first probe of each target is about to go (CLI header lines) */
@@ -129,7 +132,7 @@ export async function runPing(resolved: Resolved[], opts: PingOptions): Promise<
   const engines = new Map<Family, EchoEngine>();
   const engineFor = (f: Family) => {
     let e = engines.get(f);
-    if (!e) { e = new EchoEngine(f, opts.mode, { txTimestamps: opts.txTimestamps ?? false }); engines.set(f, e); }
+    if (!e) { e = new EchoEngine(f, opts.mode, { txTimestamps: opts.txTimestamps ?? false, bind: opts.bind }); engines.set(f, e); }
     return e;
   };
   const emit = opts.onEvent ?? (() => {});

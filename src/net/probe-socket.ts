@@ -6,6 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { loadAddon } from '../lib/native.js';
 import { envError, HostopsError } from '../lib/errors.js';
+import type { SocketBind } from './bind.js';
 
 export type SocketKind = 'icmp-raw' | 'icmp-dgram' | 'udp' | 'tcp-raw';
 export type Family = 4 | 6;
@@ -44,7 +45,8 @@ export interface ProbeEvent {
 
 interface Addon {
   version(): string;
-  open(kind: number, family: number, cookie: Buffer, slots: Float64Array, cb: (n: number, addrs: string[]) => void, flags: number): unknown;
+  open(kind: number, family: number, cookie: Buffer, slots: Float64Array, cb: (n: number, addrs: string[]) => void, flags: number,
+    source?: string, device?: string, mark?: number): unknown;
   close(h: unknown): void;
   ref(h: unknown, on: boolean): void;
   sendEcho(h: unknown, addr: string, ttl: number, tos: number, id: number, seq: number, size: number, tag: number): number;
@@ -53,6 +55,7 @@ interface Addon {
   localId(h: unknown): number;
   now(): number;
   clockBase(): number;
+  sourceFor(family: number, dst: string, source: string, device: string, mark: number): string;
 }
 
 let addon: Addon | undefined;
@@ -74,6 +77,18 @@ export function nowNs(): number {
 /** Epoch seconds that probe times count from. */
 export function clockBase(): number {
   return native().clockBase();
+}
+
+/**
+ * The source address the kernel picks towards `dst` for probes with this binding (what iputils
+ * ping prints after -I); undefined when there is no route that way.
+ */
+export function sourceFor(family: Family, dst: string, b: SocketBind | undefined): string | undefined {
+  try {
+    return native().sourceFor(family, dst, b?.source ?? '', b?.device ?? '', b?.mark ?? -1);
+  } catch {
+    return undefined;
+  }
 }
 
 /** Send errors come back as -errno; this names the common ones like the C library does. */
@@ -102,8 +117,9 @@ export class ProbeSocket {
    * Open a socket; permission problems become HostopsError exit 3 naming what to grant.
    * txTimestamps: the kernel reports when each probe left the device ('tx' events keyed by the
    * send's tag), so an RTT does not include our own send path.
+   * bind: source address / interface / fwmark the probes leave with (a transit feed).
    */
-  static open(kind: SocketKind, family: Family, onEvents: (events: ProbeEvent[]) => void, opts: { txTimestamps?: boolean } = {}): ProbeSocket {
+  static open(kind: SocketKind, family: Family, onEvents: (events: ProbeEvent[]) => void, opts: ProbeOpenOptions = {}): ProbeSocket {
     const a = native();
     const slots = new Float64Array(STRIDE * BATCH);
     const cb = (n: number, addrs: string[]) => {
@@ -121,9 +137,10 @@ export class ProbeSocket {
     };
     let h: unknown;
     try {
-      h = a.open(KIND[kind], family, randomBytes(8), slots, cb, opts.txTimestamps ? 1 : 0);
+      const b = opts.bind;
+      h = a.open(KIND[kind], family, randomBytes(8), slots, cb, opts.txTimestamps ? 1 : 0, b?.source ?? '', b?.device ?? '', b?.mark ?? -1);
     } catch (e) {
-      throw permissionError(kind, family, e as NodeJS.ErrnoException);
+      throw bindError(opts.bind, e as NodeJS.ErrnoException) ?? permissionError(kind, family, e as NodeJS.ErrnoException);
     }
     return new ProbeSocket(kind, family, h);
   }
@@ -160,6 +177,33 @@ export class ProbeSocket {
   }
 }
 
+export interface ProbeOpenOptions { txTimestamps?: boolean; bind?: SocketBind }
+
+/** Failures of the source / interface / fwmark choice, named by the value the user gave. */
+function bindError(b: SocketBind | undefined, e: NodeJS.ErrnoException): HostopsError | undefined {
+  if (!b) return undefined;
+  const msg = e.message ?? '';
+  if (/^SO_BINDTODEVICE/.test(msg)) {
+    if (e.code === 'ENODEV') {
+      return envError('NET_NO_INTERFACE', `no interface named "${b.device}" on this host (${msg})`, 'list them with `ip -br link`');
+    }
+    return envError('NET_BIND_DEVICE', `cannot bind the probe socket to interface "${b.device}" (${msg})`,
+      e.code === 'EPERM' ? 'SO_BINDTODEVICE needs CAP_NET_RAW: run as root' : undefined);
+  }
+  if (/^setsockopt SO_MARK/.test(msg)) {
+    return envError('NET_FWMARK', `cannot set fwmark ${b.mark} on the probe socket (${msg})`,
+      e.code === 'EPERM' ? 'SO_MARK needs CAP_NET_ADMIN: run as root, or `setcap cap_net_admin,cap_net_raw+ep` on node' : undefined);
+  }
+  if (/^bind /.test(msg) && b.source) {
+    if (e.code === 'EADDRNOTAVAIL') {
+      return envError('NET_NO_SOURCE', `source address ${b.source} is not an address of this host${b.device ? ` (or of ${b.device})` : ''} (${msg})`,
+        'list the local addresses with `ip -br addr`');
+    }
+    return envError('NET_BIND_SOURCE', `cannot bind the probe socket to ${b.source} (${msg})`);
+  }
+  return undefined;
+}
+
 function permissionError(kind: SocketKind, family: Family, e: NodeJS.ErrnoException): Error {
   if (e.code === 'EPERM' || e.code === 'EACCES') {
     const what = kind === 'icmp-dgram'
@@ -182,7 +226,7 @@ function permissionError(kind: SocketKind, family: Family, e: NodeJS.ErrnoExcept
  * datagram socket when ping_group_range allows it. Throws the raw socket's permission error.
  */
 export function openIcmp(family: Family, onEvents: (events: ProbeEvent[]) => void,
-  mode: 'auto' | 'raw' | 'dgram' = 'auto', opts: { txTimestamps?: boolean } = {}): ProbeSocket {
+  mode: 'auto' | 'raw' | 'dgram' = 'auto', opts: ProbeOpenOptions = {}): ProbeSocket {
   if (mode === 'dgram') return ProbeSocket.open('icmp-dgram', family, onEvents, opts);
   try {
     return ProbeSocket.open('icmp-raw', family, onEvents, opts);

@@ -6,6 +6,7 @@
 import { PathProber, type HopAnswer, type TraceProtocol } from './path-prober.js';
 import { resolveTarget } from './resolve.js';
 import { nowNs as probeNow, type Family } from './probe-socket.js';
+import { checkBindFamily, type SocketBind } from './bind.js';
 
 export interface TraceOptions {
   maxHops?: number;
@@ -28,6 +29,8 @@ export interface TraceOptions {
   onHop?: (hop: TraceHop) => void;
   /** fixed flow id (source port / ICMP id); ECMP discovery varies it */
   flow?: number;
+  /** source address / interface / fwmark (traceroute -s, -i, --fwmark; a transit feed) */
+  bind?: SocketBind;
 }
 
 export interface TraceProbe {
@@ -112,7 +115,8 @@ export async function trace(target: string, opts: TraceOptions = {}): Promise<Tr
     };
 
     try {
-      prober = new PathProber({ protocol, family: r.family, port: opts.port, size, tos: opts.tos, flow: opts.flow }, onAnswer);
+      checkBindFamily(opts.bind, r.family, r.target);
+      prober = new PathProber({ protocol, family: r.family, port: opts.port, size, tos: opts.tos, flow: opts.flow, bind: opts.bind }, onAnswer);
     } catch (e) {
       reject(e);
       return;

@@ -2,6 +2,7 @@
  * The running agent: one store, one scheduler with the measuring jobs, the iperf3 server peers
  * test against, and the metrics the HTTP side exposes.
  */
+import { seriesOf } from './feeds.js';
 import type { ResolvedConfig } from '../config/index.js';
 import { openStore, SpooledStore, type Store } from '../store/index.js';
 import { AgentMetrics, dropSeries } from './metrics.js';
@@ -202,6 +203,13 @@ export class Agent {
     const pingGone = (l: Partial<Record<'target' | 'host', string | number>>) => !pairs.has(`${l.target}\u0000${l.host}`);
     for (const g of [m.pingRtt, m.pingMedian, m.pingLoss, m.pingSent, m.pingReceived]) await dropSeries(g, ['target', 'host'], pingGone);
     await dropSeries(m.pathHops, ['target'], (l) => !pathTargets.has(String(l.target)));
+    // series measured through a transit feed carry a feed label: gone when the target no longer lists that feed
+    const fed = new Set(seriesOf(cfg.targets, cfg.feeds).filter((s) => s.feed).map((s) => `${s.target}\u0000${s.host}\u0000${s.feed}`));
+    const fedPath = new Set(seriesOf(cfg.path.enabled ? cfg.targets.filter((t) => t.path) : [], cfg.feeds).filter((s) => s.feed).map((s) => `${s.target}\u0000${s.feed}`));
+    for (const g of [m.pingRtt, m.pingMedian, m.pingLoss, m.pingSent, m.pingReceived]) {
+      await dropSeries(g, ['target', 'host', 'feed'], (l) => !fed.has(`${l.target}\u0000${l.host}\u0000${l.feed}`));
+    }
+    await dropSeries(m.pathHops, ['target', 'feed'], (l) => !fedPath.has(`${l.target}\u0000${l.feed}`));
     for (const g of [m.throughput, m.retransmits, m.jitter, m.udpLoss]) await dropSeries(g, ['peer', 'protocol', 'direction'], (l) => !peers.has(String(l.peer)));
     for (const g of [m.ntpUp, m.ntpOffset, m.ntpDelay, m.ntpStratum]) await dropSeries(g, ['server'], (l) => !cfg.ntp.enabled || l.server !== cfg.ntp.host);
     await dropSeries(m.ampRatio, ['target', 'mode'], (l) => !ampTargets.has(String(l.target)));

@@ -9,12 +9,13 @@ import { ProbeMetrics } from './probe-metrics.js';
 
 export class AgentMetrics {
   readonly registry = new Registry();
-  readonly pingRtt: Histogram<'target' | 'host'>;
-  readonly pingMedian: Gauge<'target' | 'host'>;
-  readonly pingLoss: Gauge<'target' | 'host'>;
-  readonly pingSent: Counter<'target' | 'host'>;
-  readonly pingReceived: Counter<'target' | 'host'>;
-  readonly pathHops: Gauge<'target'>;
+  // `feed` is set only on a target measured through a transit feed (absent otherwise)
+  readonly pingRtt: Histogram<'target' | 'host' | 'feed'>;
+  readonly pingMedian: Gauge<'target' | 'host' | 'feed'>;
+  readonly pingLoss: Gauge<'target' | 'host' | 'feed'>;
+  readonly pingSent: Counter<'target' | 'host' | 'feed'>;
+  readonly pingReceived: Counter<'target' | 'host' | 'feed'>;
+  readonly pathHops: Gauge<'target' | 'feed'>;
   readonly throughput: Gauge<'peer' | 'protocol' | 'direction'>;
   readonly retransmits: Gauge<'peer' | 'protocol' | 'direction'>;
   readonly jitter: Gauge<'peer' | 'protocol' | 'direction'>;
@@ -46,13 +47,13 @@ export class AgentMetrics {
     r.setDefaultLabels({ site });
     collectDefaultMetrics({ register: r });
     new Gauge({ name: 'hostops_build_info', help: 'Build information; value 1.', labelNames: ['version'], registers: [r] }).set({ version }, 1);
-    const pl = ['target', 'host'] as const;
+    const pl = ['target', 'host', 'feed'] as const;
     this.pingRtt = new Histogram({ name: 'hostops_ping_rtt_seconds', help: 'ICMP echo round-trip times.', labelNames: pl, buckets: exponentialBuckets(0.00005, 2, 20), registers: [r] });
     this.pingMedian = new Gauge({ name: 'hostops_ping_rtt_median_seconds', help: 'Median round-trip time of the last round of pings.', labelNames: pl, registers: [r] });
     this.pingLoss = new Gauge({ name: 'hostops_ping_loss_ratio', help: 'Share of pings lost in the last round (0..1).', labelNames: pl, registers: [r] });
     this.pingSent = new Counter({ name: 'hostops_ping_packets_sent_total', help: 'ICMP echo requests sent.', labelNames: pl, registers: [r] });
     this.pingReceived = new Counter({ name: 'hostops_ping_packets_received_total', help: 'ICMP echo replies received.', labelNames: pl, registers: [r] });
-    this.pathHops = new Gauge({ name: 'hostops_path_hops', help: 'Hops on the latest path to the target.', labelNames: ['target'], registers: [r] });
+    this.pathHops = new Gauge({ name: 'hostops_path_hops', help: 'Hops on the latest path to the target.', labelNames: ['target', 'feed'], registers: [r] });
     const tl = ['peer', 'protocol', 'direction'] as const;
     this.throughput = new Gauge({ name: 'hostops_throughput_bytes_per_second', help: 'Throughput of the latest iperf3 test to a peer site.', labelNames: tl, registers: [r] });
     this.retransmits = new Gauge({ name: 'hostops_throughput_retransmits', help: 'TCP retransmits in the latest iperf3 test.', labelNames: tl, registers: [r] });

@@ -8,11 +8,14 @@ import { formatBound, meets, type Bound } from '../config/index.js';
 import type { TargetConfig } from '../config/index.js';
 import type { Store } from '../store/index.js';
 import { median } from '../store/index.js';
+import { splitSeries } from './feeds.js';
 
 export interface PairSla { rtt?: Bound; loss?: Bound }
 export interface OverviewCellOut {
   site: string; target: string; median: number | null; loss: number | null; sent: number;
   compliance: number | null; sla: { rtt?: string; loss?: string } | null; ok: boolean | null; lastTs: number | null;
+  /** set for a target measured through a transit feed: `target` is then the series `name@feed` */
+  feed?: string;
 }
 export interface Overview { generatedAt: number; window: number; slaWindow: number; sites: string[]; targets: string[]; cells: OverviewCellOut[] }
 
@@ -20,7 +23,9 @@ export interface Overview { generatedAt: number; window: number; slaWindow: numb
 export type SlaLookup = (site: string, target: string) => PairSla | null;
 
 export function slaFor(targets: TargetConfig[], site: string, target: string): PairSla | null {
-  const t = targets.find((x) => x.name === target);
+  // each feed of a target is held to the target's SLA
+  const base = splitSeries(target).target;
+  const t = targets.find((x) => x.name === base);
   if (!t) return null;
   const s = t.sites?.[site] ?? t.sla;
   return s && (s.rtt || s.loss) ? s : null;
@@ -41,7 +46,12 @@ export async function buildOverview(store: Store, targets: TargetConfig[], now: 
     if (!specs.has(k)) specs.set(k, { sla: s, targets: new Set() });
     specs.get(k)!.targets.add(target);
   };
-  if (!lookup) for (const t of targets) for (const s of [t.sla, ...Object.values(t.sites ?? {})]) addSpec(s, t.name);
+  if (!lookup) {
+    for (const t of targets) {
+      const names = [t.name, ...(t.feeds ?? []).map((f) => `${t.name}@${f}`)];
+      for (const s of [t.sla, ...Object.values(t.sites ?? {})]) for (const n of names) addSpec(s, n);
+    }
+  }
   const countAll = () => Promise.all([...specs.values()].map((s) => store.slaCounts(since, [...s.targets], s.sla.rtt, s.sla.loss)));
   const early = lookup ? null : countAll();
   const [recent, all] = await Promise.all([store.overviewRows(now - window), store.slaCounts(since, null)]);
@@ -74,10 +84,18 @@ export async function buildOverview(store: Store, targets: TargetConfig[], now: 
       site, target, median: med, loss, sent, compliance, ok,
       sla: sla ? { ...(sla.rtt ? { rtt: formatBound(sla.rtt, 'ms') } : {}), ...(sla.loss ? { loss: formatBound(sla.loss, '%') } : {}) } : null,
       lastTs: lastTs || null,
+      ...(splitSeries(target).feed ? { feed: splitSeries(target).feed } : {}),
     });
   }
   const order = new Map(targets.map((t, i) => [t.name, i]));
-  const tnames = [...new Set(cells.map((c) => c.target))].sort((a, b) => (order.get(a) ?? 1e9) - (order.get(b) ?? 1e9) || a.localeCompare(b));
+  // a target's feeds sit next to it, in the order the target lists them
+  const rank = (s: string) => {
+    const { target, feed } = splitSeries(s);
+    const t = order.get(target);
+    const f = feed ? (targets[t ?? -1]?.feeds?.indexOf(feed) ?? -1) + 1 : 0;
+    return (t ?? 1e9) * 100 + (f || (feed ? 99 : 0));
+  };
+  const tnames = [...new Set(cells.map((c) => c.target))].sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
   const snames = [...new Set(cells.map((c) => c.site))].sort();
   // a position map, not indexOf: at 50 sites x 10,000 targets indexOf made the sort O(cells x targets)
   const tpos = new Map(tnames.map((t, i) => [t, i]));

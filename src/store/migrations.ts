@@ -71,6 +71,16 @@ export const MIGRATIONS: Migration[] = [
       'CREATE INDEX IF NOT EXISTS probe_pair_ts ON probe (site, probe, ts)',
     ],
   },
+  {
+    version: 6,
+    name: 'transit feed of raw pings and paths',
+    // the series of a target measured through a feed is `target@feed` (rollups key on it); the raw
+    // rows also say the feed on its own. '' for every older row and every target without feeds
+    sql: [
+      "ALTER TABLE ping ADD COLUMN feed TEXT NOT NULL DEFAULT ''",
+      "ALTER TABLE path ADD COLUMN feed TEXT NOT NULL DEFAULT ''",
+    ],
+  },
 ];
 
 export type Dialect = 'sqlite' | 'postgres';

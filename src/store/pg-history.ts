@@ -15,9 +15,9 @@ const DAY = 86400;
 /** Partitions kept ready beyond today, so a day boundary never waits on DDL. */
 export const DAYS_AHEAD = 3;
 
-const INSERT = `INSERT INTO ping (site, target, ts, sent, received, rtt_min, rtt_p10, rtt_p25, rtt_median, rtt_p75, rtt_p90, rtt_max, rtts)
+const INSERT = `INSERT INTO ping (site, target, ts, sent, received, rtt_min, rtt_p10, rtt_p25, rtt_median, rtt_p75, rtt_p90, rtt_max, rtts, feed)
   SELECT * FROM unnest($1::text[], $2::text[], $3::float8[], $4::int[], $5::int[], $6::float8[], $7::float8[], $8::float8[],
-    $9::float8[], $10::float8[], $11::float8[], $12::float8[], $13::text[])`;
+    $9::float8[], $10::float8[], $11::float8[], $12::float8[], $13::text[], $14::text[])`;
 
 /** Days this process knows have a partition (a dropped one is noticed by the insert failing). */
 export class PartitionCache {
@@ -38,13 +38,14 @@ export class PartitionCache {
 
 /** Rounds as column arrays, the RTT list rounded as SqlStore stores it. */
 function columns(rows: PingRound[]): unknown[][] {
-  const cols: unknown[][] = Array.from({ length: 13 }, () => new Array(rows.length));
+  const cols: unknown[][] = Array.from({ length: 14 }, () => new Array(rows.length));
   rows.forEach((r, i) => {
     const rtts = r.rtts.filter((x) => Number.isFinite(x) && x >= 0);
     const q = qvals(quantiles(rtts));
     cols[0][i] = r.site; cols[1][i] = r.target; cols[2][i] = r.ts; cols[3][i] = r.sent; cols[4][i] = r.received;
     for (let k = 0; k < 7; k++) cols[5 + k][i] = q[k];
     cols[12][i] = JSON.stringify(rtts.map((x) => Math.round(x * 1e7) / 1e7));
+    cols[13][i] = r.feed ?? '';
   });
   return cols;
 }

@@ -39,16 +39,16 @@ export class SqlStore implements Store {
   async writePings(rows: PingRound[]): Promise<void> {
     if (!rows.length) return;
     if (this.driver instanceof PgDriver) return writePingsPg(this.driver, this.parts, rows);
-    const sql = `INSERT INTO ping (site, target, ts, sent, received, ${QCOLS}, rtts) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13)`;
+    const sql = `INSERT INTO ping (site, target, ts, sent, received, ${QCOLS}, rtts, feed) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14)`;
     await this.driver.batch(rows.map((r) => {
       const rtts = r.rtts.filter((x) => Number.isFinite(x) && x >= 0);
-      return [sql, [r.site, r.target, r.ts, r.sent, r.received, ...qvals(quantiles(rtts)), json(rtts.map((x) => Math.round(x * 1e7) / 1e7))]];
+      return [sql, [r.site, r.target, r.ts, r.sent, r.received, ...qvals(quantiles(rtts)), json(rtts.map((x) => Math.round(x * 1e7) / 1e7)), r.feed ?? '']];
     }));
   }
 
   async writePath(rec: PathRecord): Promise<void> {
-    await this.driver.batch([['INSERT INTO path (site, target, ts, hops, error, advice) VALUES ($1,$2,$3,$4,$5,$6)',
-      [rec.site, rec.target, rec.ts, json(rec.hops), rec.error ?? null, rec.advice?.length ? json(rec.advice) : null]]]);
+    await this.driver.batch([['INSERT INTO path (site, target, ts, hops, error, advice, feed) VALUES ($1,$2,$3,$4,$5,$6,$7)',
+      [rec.site, rec.target, rec.ts, json(rec.hops), rec.error ?? null, rec.advice?.length ? json(rec.advice) : null, rec.feed ?? '']]]);
   }
 
   async writeThroughput(recs: ThroughputRecord[]): Promise<void> {
@@ -172,12 +172,12 @@ export class SqlStore implements Store {
   }
 
   async latestPaths(site?: string): Promise<PathRecord[]> {
-    const rows = await this.driver.all<{ site: string; target: string; ts: number; hops: string; error: string | null; advice: string | null }>(
-      `SELECT p.site, p.target, p.ts, p.hops, p.error, p.advice FROM path p
+    const rows = await this.driver.all<{ site: string; target: string; ts: number; hops: string; error: string | null; advice: string | null; feed: string | null }>(
+      `SELECT p.site, p.target, p.ts, p.hops, p.error, p.advice, p.feed FROM path p
        JOIN (SELECT site, target, MAX(ts) AS ts FROM path ${site ? 'WHERE site = $1' : ''} GROUP BY site, target) l
        ON p.site = l.site AND p.target = l.target AND p.ts = l.ts ORDER BY p.site, p.target`, site ? [site] : []);
     return rows.map((r) => ({ site: r.site, target: r.target, ts: r.ts, hops: parse(r.hops, []), ...(r.error ? { error: r.error } : {}),
-      ...(r.advice ? { advice: parse<string[]>(r.advice, []) } : {}) }));
+      ...(r.advice ? { advice: parse<string[]>(r.advice, []) } : {}), ...(r.feed ? { feed: r.feed } : {}) }));
   }
 
   async throughputHistory(from: number, to: number, site?: string): Promise<ThroughputRecord[]> {

@@ -8,10 +8,12 @@ export interface PingRound {
   received: number;
   /** RTTs of the replies that came back (seconds), in any order. */
   rtts: number[];
+  /** transit feed it was measured through (target is then `name@feed`); '' or absent: none */
+  feed?: string;
 }
 
 export interface PathHop { ttl: number; hosts: string[]; loss: number; sent: number; avg: number | null; best: number | null; worst: number | null }
-export interface PathRecord { site: string; target: string; ts: number; hops: PathHop[]; error?: string; /** mtr-style hints (rate-limited hop, loss at the end ...). */ advice?: string[] }
+export interface PathRecord { site: string; target: string; ts: number; hops: PathHop[]; error?: string; /** mtr-style hints (rate-limited hop, loss at the end ...). */ advice?: string[]; /** transit feed ('' or absent: none) */ feed?: string }
 
 export interface ThroughputRecord {
   site: string;

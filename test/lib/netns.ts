@@ -122,3 +122,54 @@ export function chain(t: Topology, routers: number, base: number): { src: string
   }
   return { src, hops, target, srcAddr: addr(0, 1) };
 }
+
+/**
+ * An ISP host with two transit feeds (per-feed measurement tests):
+ *
+ *   h --ifA-- ta ------------- x      feed A: one transit hop
+ *   h --ifB-- tb --- tb2 ----- x      feed B: two transit hops
+ *
+ * The target address lives on x's loopback and is reachable both ways; x routes each uplink's
+ * subnet back the way it came. h has no route to the target in its main table: only policy
+ * routing finds it, by source address (`ip rule from`), by fwmark (A 10, B 20) or by the
+ * interface a socket is bound to (`ip rule oif`). Addresses in 198.18.<base>.0/24 and
+ * 198.18.<base+1>.1 for the target.
+ */
+export function twoFeeds(t: Topology, base: number): {
+  h: string; ta: string; tb: string; tb2: string; x: string; ifA: string; ifB: string;
+  srcA: string; srcB: string; markA: number; markB: number; target: string; hopsA: string[]; hopsB: string[];
+} {
+  if (base < 0 || base > 254) throw new Error('base must be 0..254');
+  const a = (n: number) => `198.18.${base}.${n}`;
+  const target = `198.18.${base + 1}.1`;
+  const h = t.ns('h');
+  const ta = t.ns('ta', { router: true });
+  const tb = t.ns('tb', { router: true });
+  const tb2 = t.ns('tc', { router: true });
+  const x = t.ns('x');
+  const { aIf: ifA } = t.link(h, `${a(1)}/30`, ta, `${a(2)}/30`);
+  const { aIf: ifB } = t.link(h, `${a(5)}/30`, tb, `${a(6)}/30`);
+  t.link(ta, `${a(9)}/30`, x, `${a(10)}/30`);
+  t.link(tb, `${a(13)}/30`, tb2, `${a(14)}/30`);
+  t.link(tb2, `${a(17)}/30`, x, `${a(18)}/30`);
+  t.exec(x, ['ip', 'addr', 'add', `${target}/32`, 'dev', 'lo']);
+  // forward towards the target, back towards each uplink's subnet
+  t.exec(ta, ['ip', 'route', 'add', `${target}/32`, 'via', a(10)]);
+  t.exec(tb, ['ip', 'route', 'add', `${target}/32`, 'via', a(14)]);
+  t.exec(tb2, ['ip', 'route', 'add', `${target}/32`, 'via', a(18)]);
+  t.exec(tb2, ['ip', 'route', 'add', `${a(4)}/30`, 'via', a(13)]);
+  t.exec(x, ['ip', 'route', 'add', `${a(0)}/30`, 'via', a(9)]);
+  t.exec(x, ['ip', 'route', 'add', `${a(4)}/30`, 'via', a(17)]);
+  // h: one table per feed, chosen by source, fwmark or bound interface
+  const markA = 10, markB = 20;
+  t.exec(h, ['ip', 'route', 'add', 'default', 'via', a(2), 'dev', ifA, 'table', '101']);
+  t.exec(h, ['ip', 'route', 'add', 'default', 'via', a(6), 'dev', ifB, 'table', '102']);
+  for (const [sel, table] of [[['from', a(1)], '101'], [['from', a(5)], '102'], [['fwmark', String(markA)], '101'],
+    [['fwmark', String(markB)], '102'], [['oif', ifA], '101'], [['oif', ifB], '102']] as const) {
+    t.exec(h, ['ip', 'rule', 'add', ...sel, 'table', table]);
+  }
+  // replies come back on the feed they left by; no reverse-path filter in the way
+  for (const k of ['all', 'default', ifA, ifB]) t.exec(h, ['sysctl', '-qw', `net.ipv4.conf.${k}.rp_filter=0`]);
+  return { h, ta, tb, tb2, x, ifA, ifB, srcA: a(1), srcB: a(5), markA, markB, target,
+    hopsA: [a(2), target], hopsB: [a(6), a(14), target] };
+}

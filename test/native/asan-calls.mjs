@@ -197,6 +197,20 @@ async function probe() {
   for (let t = 0; t < 100 && !seen; t++) await sleep(10);
   await sleep(20);
   assert.equal(seen, 1, 'no callback after close');
+  // source address, interface and fwmark (transit feeds): every kind, then the errors that name them
+  for (const kind of [1, 3, 4]) { // ICMP datagram sockets need ping_group_range, not set here
+    const h = a.open(kind, 4, cookie, slots, cb, 0, '127.0.0.1', 'lo', 7);
+    assert.ok((kind === 3 ? a.sendUdp(h, '127.0.0.1', closed, 64, 0, 1, 32, 0)
+      : kind === 4 ? a.sendTcpSyn(h, '127.0.0.1', srv.address().port, 64, 0, 40001, 1, 0) : a.sendEcho(h, '127.0.0.1', 64, 0, 0x4244, 1, 8, 0)) >= 0);
+    a.close(h);
+    count('probe.bound');
+  }
+  throwsCode(() => a.open(1, 4, cookie, slots, cb, 0, '', 'nosuch0', -1), 'ENODEV');
+  throwsCode(() => a.open(3, 4, cookie, slots, cb, 0, '198.18.250.1', '', -1), 'EADDRNOTAVAIL');
+  throwsCode(() => a.open(1, 4, cookie, slots, cb, 0, 'x'.repeat(200), '', -1), 'EINVAL');
+  throwsCode(() => a.open(1, 4, cookie, slots, cb, 0, '', 'x'.repeat(40), -1), 'ENODEV');
+  assert.equal(a.sourceFor(4, '127.0.0.1', '', 'lo', 3), '127.0.0.1');
+  throwsCode(() => a.sourceFor(4, 'nonsense', '', '', -1), 'EINVAL');
   srv.close();
   count('probe.events', events.length);
 }
@@ -242,8 +256,16 @@ async function sock() {
   throwsCode(() => a.setTos(fd, 256), 'EINVAL');
   throwsCode(() => a.getBuffers(99999), 'EBADF');
   c.destroy();
+  // --bind-dev / --fwmark: an unconnected TCP socket made here, marked, then connected by Node
+  const bfd = a.tcpSocket(4);
+  a.bindDevice(bfd, 'lo', 9);
+  const b = new net.Socket({ fd: bfd });
+  await new Promise((r, j) => { b.connect(srv.address().port, '127.0.0.1', r); b.on('error', j); });
+  throwsCode(() => a.bindDevice(b._handle.fd, 'nosuch0', -1), 'ENODEV');
+  throwsCode(() => a.bindDevice(b._handle.fd, 'x'.repeat(20), -1), 'EINVAL');
+  b.destroy();
   srv.close();
-  count('sock.calls', 14);
+  count('sock.calls', 18);
 }
 
 // ---- hostops_raw: one spoofed-source datagram on loopback ----

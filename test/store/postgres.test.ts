@@ -16,7 +16,7 @@ test('postgres store: same schema, migrations applied once, rollups and history'
   try {
     await Promise.all([store.migrate(), store.migrate()]);
     const mig = await store.driver.all<{ version: number }>('SELECT version FROM schema_migrations');
-    assert.deepEqual(mig.map((m) => Number(m.version)), [1, 2, 3, 4, 5]);
+    assert.deepEqual(mig.map((m) => Number(m.version)), [1, 2, 3, 4, 5, 6]);
     await store.writePings(rounds('pgsite', 'nyc', T0, 90, 20, 60));
     await store.rollup('pgsite');
     const five = await store.pingHistory('pgsite', 'nyc', T0, T0 + 1800, '5m');

@@ -3,10 +3,12 @@ import type { PingEvent, PingSummary } from '../ping.js';
 import type { Resolved } from '../resolve.js';
 import { pingTime, usMs } from '../stats.js';
 
-export function iputilsHeader(r: Resolved, size: number): string {
+export function iputilsHeader(r: Resolved, size: number, from?: { source: string; device?: string }): string {
   const shown = r.target; // as typed, like iputils ("PING 127.1 (127.0.0.1)")
-  if (r.family === 6) return `PING ${shown}(${r.address}) ${size} data bytes`;
-  return `PING ${shown} (${r.address}) ${size}(${size + 28}) bytes of data.`;
+  // with -I, iputils names the source it sends from and the interface ('' for an address)
+  const via = from ? `from ${from.source} ${from.device ?? ''}: ` : '';
+  if (r.family === 6) return `PING ${shown}(${r.address}) ${via}${size} data bytes`;
+  return `PING ${shown} (${r.address}) ${via}${size}(${size + 28}) bytes of data.`;
 }
 
 /** One event as iputils prints it; `name` is the reverse name of the sender (or undefined for -n). */

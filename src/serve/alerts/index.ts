@@ -3,6 +3,7 @@
  * hands every ping round, path, sample and check to them as it is written) and every job run; the
  * engine keeps the alert states; the dispatcher notifies Alertmanager, webhooks and email.
  */
+import { seriesOf } from '../feeds.js';
 import type { Registry } from 'prom-client';
 import type { ResolvedConfig } from '../../config/index.js';
 import type { Store } from '../../store/index.js';
@@ -123,7 +124,8 @@ export class Alerting {
     this.probeRules.configure(cfg);
     const probes = new Set(cfg.probes.map((p) => p.name));
     this.dispatcher.configure(cfg.alerts);
-    const targets = new Set([...cfg.targets.map((t) => t.name), ...cfg.iperf.peers.map((p) => p.name), ...cfg.amp.targets]);
+    const targets = new Set([...cfg.targets.map((t) => t.name), ...cfg.iperf.peers.map((p) => p.name), ...cfg.amp.targets,
+      ...seriesOf(cfg.targets, cfg.feeds).map((s) => s.name)]);
     const jobSet = new Set(jobs);
     this.guard('the reload', () => this.engine.retain((l) => {
       const rule = RULE_OF[l.alertname];

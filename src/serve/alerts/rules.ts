@@ -3,6 +3,7 @@
  * sample, a check, a job run) into verdicts for the engine. The words of every annotation say what
  * was measured against which limit. Thresholds come from alerts.rules in hostops.yaml.
  */
+import { seriesOf } from '../feeds.js';
 import type { ResolvedConfig } from '../../config/index.js';
 import { formatBound, meets, type Bound } from '../../config/index.js';
 import type { CheckRecord, MailqSample, PathRecord, PingRound, ThroughputRecord } from '../../store/index.js';
@@ -34,6 +35,10 @@ export class BuiltinRules {
 
   private index(): void {
     this.byName = new Map(this.cfg.targets.map((t) => [t.name, { host: t.host, sla: slaFor(this.cfg.targets, this.cfg.site, t.name) }]));
+    // a target measured through transit feeds: each series (target@feed) is judged on its own
+    for (const s of seriesOf(this.cfg.targets, this.cfg.feeds)) {
+      if (s.feed) this.byName.set(s.name, { host: s.host, sla: slaFor(this.cfg.targets, this.cfg.site, s.name) });
+    }
   }
 
   get rules() { return this.cfg.alerts.rules; }
@@ -41,7 +46,7 @@ export class BuiltinRules {
   configure(cfg: ResolvedConfig): void {
     this.cfg = cfg;
     this.index();
-    const names = new Set(cfg.targets.map((t) => t.name));
+    const names = new Set(this.byName.keys());
     for (const k of [...this.rounds.keys()]) if (!names.has(k)) this.rounds.delete(k);
     for (const k of [...this.paths.keys()]) if (!names.has(k)) this.paths.delete(k);
     this.slaLimits();

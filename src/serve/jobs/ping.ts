@@ -1,6 +1,8 @@
 /** Rounds of pings to every target (SmokePing-style: `count` pings spread over the interval). */
 import type { Job } from '../scheduler.js';
 import type { JobContext } from './context.js';
+import { byFeed, seriesOf } from '../feeds.js';
+import type { LatencyResult } from '../probes/index.js';
 
 export function pingJob(ctx: JobContext): Job {
   const { cfg } = ctx;
@@ -12,20 +14,30 @@ export function pingJob(ctx: JobContext): Job {
     jitter: 0.02,
     timeout: cfg.ping.interval * 3 + 30,
     async run(signal) {
-      const targets = cfg.targets.map((t) => ({ name: t.name, host: t.host }));
-      if (!targets.length) return;
+      const series = seriesOf(cfg.targets, cfg.feeds);
+      if (!series.length) return;
       const ts = ctx.now();
-      const results = await ctx.probes.latency.probe(targets, { count, intervalMs, timeoutMs: cfg.ping.timeout * 1000, signal }, { signal });
+      // one run per way out (the default route, then each feed), all at the same time
+      const feedOf = new Map(series.map((s) => [s.name, s]));
+      const runs = [...byFeed(series)].map(([, group]) => ctx.probes.latency.probe(group.map((s) => ({ name: s.name, host: s.host })),
+        { count, intervalMs, timeoutMs: cfg.ping.timeout * 1000, signal, ...(group[0].bind ? { bind: group[0].bind } : {}) }, { signal })
+        .catch((e: Error): LatencyResult[] => group.map((s) => ({ target: s.name, host: s.host, sent: 0, received: 0, rtts: [], error: e.message }))));
+      const results = (await Promise.all(runs)).flat();
       // A round cut short (agent stopping, job timeout) is not a round: the prober returns what it
       // had sent so far, and the probe sent just before the abort never had its chance to be
       // answered, so storing it would record a short round with made-up loss (and no median when
       // the abort came right after the first probe). The scheduler does not count a stop as a run.
       if (signal.aborted) throw signal.reason instanceof Error ? signal.reason : new Error('ping round aborted');
-      const rows = results.map((r) => ({ site: ctx.site, target: r.target, ts, sent: r.sent, received: r.received, rtts: r.rtts }));
+      const rows = results.map((r) => {
+        const feed = feedOf.get(r.target)?.feed;
+        return { site: ctx.site, target: r.target, ts, sent: r.sent, received: r.received, rtts: r.rtts, ...(feed ? { feed } : {}) };
+      });
       await ctx.store.writePings(rows.filter((r) => r.sent > 0));
       const m = ctx.metrics;
       for (const r of results) {
-        const l = { target: r.target, host: r.host };
+        const s = feedOf.get(r.target);
+        // a feed's series: the target's own name and a feed label (no label without feeds, as before)
+        const l = s?.feed ? { target: s.target, host: r.host, feed: s.feed } : { target: r.target, host: r.host };
         if (r.sent === 0) continue;
         m.pingSent.inc(l, r.sent);
         m.pingReceived.inc(l, r.received);

@@ -3,12 +3,13 @@
  * (src/net's pingMany in registry.ts, Debian's fping here as the fallback without the addon).
  */
 import { run } from './run.js';
+import type { SocketBind } from '../../net/bind.js';
 import type { Prober } from './prober.js';
 
 export interface LatencyTarget { name: string; host: string }
 export interface LatencyResult { target: string; host: string; address?: string; sent: number; received: number; rtts: number[]; error?: string }
 /** `signal` here as well as in the context: latency probers written before the context read it from here. */
-export interface LatencyOptions { count: number; intervalMs: number; timeoutMs: number; signal?: AbortSignal }
+export interface LatencyOptions { count: number; intervalMs: number; timeoutMs: number; signal?: AbortSignal; /** a transit feed: source / interface / fwmark */ bind?: SocketBind }
 
 export type LatencyProber = Prober<LatencyTarget[], LatencyOptions, LatencyResult[]>;
 
@@ -33,7 +34,7 @@ export function fpingProber(bin = 'fping'): LatencyProber {
       // -i: gap between packets to different targets; one sweep over all targets must fit in -p
       const gap = Math.max(0.1, Math.min(10, (o.intervalMs * 0.8) / hosts.length));
       const argv = [bin, '-C', String(o.count), '-q', '-p', String(Math.max(10, Math.round(o.intervalMs))), '-i', gap.toFixed(2),
-        '-t', String(Math.round(o.timeoutMs)), '-B', '1', '-r', '0', ...hosts];
+        '-t', String(Math.round(o.timeoutMs)), '-B', '1', '-r', '0', ...fpingBind(o.bind), ...hosts];
       ctx?.log?.(`running ${argv.join(' ')}`);
       const r = await run(argv, { timeoutMs: o.count * o.intervalMs + o.timeoutMs + 10_000, signal: ctx?.signal ?? o.signal });
       ctx?.log?.(`fping exited ${r.code}`);
@@ -46,4 +47,11 @@ export function fpingProber(bin = 'fping'): LatencyProber {
       });
     },
   };
+}
+
+/** fping's -S (source) and -I (interface); fping has no fwmark option. */
+function fpingBind(b: SocketBind | undefined): string[] {
+  if (!b) return [];
+  if (b.mark !== undefined) throw new Error('the fping prober cannot set a fwmark: use ping.prober: net for feeds with fwmark');
+  return [...(b.source ? ['-S', b.source] : []), ...(b.device ? ['-I', b.device] : [])];
 }

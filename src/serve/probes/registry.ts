@@ -10,6 +10,7 @@ import {
   probeDns, probeHttp, probeSmtp, probeTcp,
   type DnsOptions, type DnsResult, type HttpOptions, type HttpResult, type SmtpOptions, type SmtpResult, type TcpOptions, type TcpResult,
 } from '../../probe/index.js';
+import { isIP } from 'node:net';
 import { loadAddon } from '../../lib/native.js';
 import { fpingProber, type LatencyProber } from './latency.js';
 import type { Prober } from './prober.js';
@@ -23,7 +24,9 @@ const ping: LatencyProber = {
     if (!targets.length) return [];
     const hosts = [...new Set(targets.map((t) => t.host))];
     ctx?.log?.(`pinging ${hosts.length} hosts, ${o.count} each, ${o.intervalMs} ms apart`);
-    const res = await pingMany(hosts, { count: o.count, intervalMs: o.intervalMs, timeoutMs: o.timeoutMs, signal: ctx?.signal ?? o.signal });
+    const res = await pingMany(hosts, { count: o.count, intervalMs: o.intervalMs, timeoutMs: o.timeoutMs, signal: ctx?.signal ?? o.signal, bind: o.bind,
+      // a feed's source address fixes the family its targets are resolved in
+      ...(o.bind?.source ? { family: isIP(o.bind.source) === 6 ? 6 : 4 } as const : {}) });
     const byHost = new Map(res.map((r) => [r.target, r]));
     return targets.map((t) => {
       const r = byHost.get(t.host);
@@ -36,7 +39,11 @@ const ping: LatencyProber = {
 
 const path: Prober<string, Omit<MtrOptions, 'signal'>, MtrReport> = {
   name: 'src/net mtr',
-  probe: (host, m, ctx) => { ctx?.log?.(`mtr to ${host}, ${m.cycles} cycles`); return mtr(host, { ...m, signal: ctx?.signal }); },
+  probe: (host, m, ctx) => {
+    ctx?.log?.(`mtr to ${host}, ${m.cycles} cycles`);
+    // a feed's source address fixes the family the target is resolved in
+    return mtr(host, { ...(m.bind?.source ? { family: isIP(m.bind.source) === 6 ? 6 : 4 } as const : {}), ...m, signal: ctx?.signal });
+  },
 };
 
 /** iperf3 client run; a failed test is the document with `error` set, as iperf3 -J writes it. */

@@ -19,13 +19,16 @@ async function loadOverview() {
     if (!c) return h('td', { class: 'cell nosla' }, h('span', { class: 'sub' }, 'not measured'));
     const cls = cellState(c, ov.generatedAt);
     const sla = c.sla ? [c.sla.rtt, c.sla.loss].filter(Boolean).join(', ') : 'no SLA';
-    return h('td', { class: 'cell ' + cls, 'data-site': site, 'data-target': t, 'data-state': cls, title: `${site} → ${t}: ${STATES[cls]}`, onclick: () => focusGraph(site, t) },
+    return h('td', { class: 'cell ' + cls, 'data-site': site, 'data-target': t, 'data-state': cls, title: `${site} → ${seriesLabel(t)}: ${STATES[cls]}`, onclick: () => focusGraph(site, t) },
       h('div', { class: 'rtt' }, cls === 'down' ? 'DOWN' : ms(c.median)),
       h('div', { class: 'sub' }, 'loss ' + pct(c.loss) + (cls === 'stale' ? ` · no data since ${ago(c.lastTs)}` : '')),
       h('div', { class: 'sub' }, c.compliance == null ? sla : `SLA ${sla}: ${pct(c.compliance)}`));
   })));
-  fill('matrix', h('table', {}, h('thead', {}, h('tr', {}, h('th', {}, 'site \\ target'), ov.targets.map((t) => h('th', {}, t)))), h('tbody', {}, rows)));
+  fill('matrix', h('table', {}, h('thead', {}, h('tr', {}, h('th', {}, 'site \\ target'), ov.targets.map((t) => h('th', {}, seriesLabel(t))))), h('tbody', {}, rows)));
 }
+
+/** A target measured through a transit feed is the series `target@feed`: shown as "target via feed". */
+const seriesLabel = (t) => t.replace('@', ' via ');
 
 // A dead target (every ping lost, no median) is the loudest cell, not a grey "no SLA" one; a pair
 // with no round for 15 minutes (3 five-minute buckets) is stale whatever its last numbers said.

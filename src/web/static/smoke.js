@@ -111,7 +111,7 @@ async function loadGraphs() {
       const body = h('div', { class: 'plot' });
       const info = h('span', { class: 'muted' });
       const readout = h('div', { class: 'readout', 'data-idle': 'hover for values · drag to zoom · double-click to zoom out' }, 'hover for values · drag to zoom · double-click to zoom out');
-      const card = h('div', { class: 'graph', id: 'graph-' + t, 'data-target': t }, h('h3', {}, `${state.histSite} → ${t} `, info), body, readout);
+      const card = h('div', { class: 'graph', id: 'graph-' + t, 'data-target': t }, h('h3', {}, `${state.histSite} → ${t.replace('@', ' via ')} `, info), body, readout);
       return { target: t, card, body, info, readout, u: null };
     });
     fill('graphs', ...state.smoke.map((p) => p.card));
