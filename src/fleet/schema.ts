@@ -50,13 +50,17 @@ export async function ensureFleetSchema(sql: postgres.Sql): Promise<void> {
     if (!await roleExists(tx, AGENT_GROUP)) await tx.unsafe(`CREATE ROLE ${AGENT_GROUP} NOLOGIN`);
     if (!await roleExists(tx, DASHBOARD_ROLE)) await tx.unsafe(`CREATE ROLE ${DASHBOARD_ROLE} NOLOGIN`);
     await tx.unsafe(`GRANT SELECT ON ${INVENTORY_TABLES.join(', ')}, schema_migrations TO ${AGENT_GROUP}, ${DASHBOARD_ROLE}`);
-    await tx.unsafe(`GRANT SELECT ON ${SITE_TABLES.join(', ')} TO ${DASHBOARD_ROLE}`);
+    // a database whose measurement schema is older than this code lacks the newer tables: they get
+    // their policies the next time the owner runs this (after the agents' migrations made them)
+    const present = await tx.unsafe<{ t: string }[]>('SELECT t FROM unnest($1::text[]) AS t WHERE to_regclass(t) IS NOT NULL', [[...SITE_TABLES]]);
+    const tables = present.map((r) => r.t);
+    await tx.unsafe(`GRANT SELECT ON ${tables.join(', ')} TO ${DASHBOARD_ROLE}`);
     // agents roll up, upsert job state and prune their own rows: all four, limited by the policy
-    await tx.unsafe(`GRANT SELECT, INSERT, UPDATE, DELETE ON ${SITE_TABLES.join(', ')} TO ${AGENT_GROUP}`);
+    await tx.unsafe(`GRANT SELECT, INSERT, UPDATE, DELETE ON ${tables.join(', ')} TO ${AGENT_GROUP}`);
     await tx.unsafe(`GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO ${AGENT_GROUP}`);
     await tx.unsafe(`REVOKE ALL ON FUNCTION hostops_site() FROM PUBLIC`);
     await tx.unsafe(`GRANT EXECUTE ON FUNCTION hostops_site() TO ${AGENT_GROUP}`);
-    for (const t of SITE_TABLES) {
+    for (const t of tables) {
       await tx.unsafe(`ALTER TABLE ${t} ENABLE ROW LEVEL SECURITY`);
       await tx.unsafe(`DROP POLICY IF EXISTS own_site ON ${t}`);
       await tx.unsafe(`CREATE POLICY own_site ON ${t} TO ${AGENT_GROUP} USING (site = hostops_site()) WITH CHECK (site = hostops_site())`);
