@@ -60,7 +60,7 @@ test('an agent reads its assignment at start, follows changes by NOTIFY, and sta
     // the database is gone at the next start: the local copy is measured
     const gone = new PgDriver(`postgres://postgres@127.0.0.1:${await freePort()}/hostops`, { connectTimeout: 2 });
     const logs: string[] = [];
-    const g = new FleetFollower({ sql: gone.sql, site: 'ldn', copyPath, onChange: () => {}, log: (m) => logs.push(m), retrySeconds: 3600 });
+    const g = new FleetFollower({ sql: gone.sql, site: 'ldn', copyPath, onChange: () => {}, log: (m) => logs.push(m), retryFirstSeconds: 3600, retrySeconds: 3600 });
     try {
       const r = await g.start();
       assert.equal(r?.source, 'copy');

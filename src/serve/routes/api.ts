@@ -8,7 +8,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Agent } from '../agent.js';
 import { buildOverview, type Overview } from '../overview.js';
 import { SpooledStore, type Store } from '../../store/index.js';
-import { inventorySla } from '../../fleet/sla.js';
+import { InventorySlaCache } from '../../fleet/sla-cache.js';
 import { QueryGate, SingleFlight, rangeParams, secondsParam, BadParam } from './query-limits.js';
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
@@ -19,6 +19,9 @@ export function apiRoutes(app: FastifyInstance, agent: Agent, reads: Store = age
   const now = () => Date.now() / 1000;
   const retention = () => agent.cfg.store.retention;
   const overviews = new SingleFlight<Overview>();
+  // the inventory's SLAs, re-read only when NOTIFY says the inventory changed
+  const slas = new InventorySlaCache(store);
+  app.addHook('onClose', async () => { await slas.close(); });
 
   app.get('/api/status', async () => ({
     site: agent.cfg.site, store: store.kind, version: '0.1.0', notes: agent.notes,
@@ -35,7 +38,7 @@ export function apiRoutes(app: FastifyInstance, agent: Agent, reads: Store = age
     const window = secondsParam(q, 'window', 3600, 300, 86400);
     const slaWindow = secondsParam(q, 'slaWindow', 86400, 300, Math.max(86400, retention().fiveMinute));
     // a fleet's SLAs live in its inventory, so every agent shows the same; else the local config's
-    return overviews.run(`${window}:${slaWindow}`, () => gate.run(async () => buildOverview(reads, agent.cfg.targets, now(), window, slaWindow, await inventorySla(store))));
+    return overviews.run(`${window}:${slaWindow}`, () => gate.run(async () => buildOverview(reads, agent.cfg.targets, now(), window, slaWindow, await slas.get())));
   });
 
   app.get('/api/history', async (req, reply) => {
