@@ -45,7 +45,7 @@ export function register(program: Command): void {
       const { file } = loaded;
       const cfg = withOverrides(loaded.cfg, opts);
       if (opts.checkConfig) {
-        const shown = { ...cfg, listen: { ...cfg.listen, token: cfg.listen.token ? '(set)' : undefined }, store: { ...cfg.store, url: cfg.store.url?.replace(/:[^:@/]*@/, ':***@') } };
+        const shown = { ...cfg, listen: { ...cfg.listen, token: cfg.listen.token ? '(set)' : undefined }, store: { ...cfg.store, url: cfg.store.url?.replace(/:[^:@/]*@/, ':***@'), readUrl: cfg.store.readUrl?.replace(/:[^:@/]*@/, ':***@') } };
         if (opts.json) printJson({ file, config: shown }); else process.stdout.write(`${file ?? '(built-in defaults)'}: ok\n${JSON.stringify(shown, null, 2)}\n`);
         return;
       }

@@ -63,6 +63,8 @@ export const configSchema = z.strictObject({
     kind: z.enum(['sqlite', 'postgres']).default('sqlite'),
     path: z.string().default('.hostops/hostops.db'),
     url: z.string().regex(/^postgres(ql)?:\/\//, 'expected a postgres:// URL').optional(),
+    /** A fleet's dashboard role for the API's reads (every site's rows); the agent writes with url. */
+    readUrl: z.string().regex(/^postgres(ql)?:\/\//, 'expected a postgres:// URL').optional(),
     spool: z.strictObject({
       path: z.string().default('.hostops/spool.db'),
       maxRows: z.number().int().min(100).default(1_000_000),

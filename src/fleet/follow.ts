@@ -103,15 +103,31 @@ export class FleetFollower {
     this.unlisten = l.unlisten;
   }
 
-  /** Re-read the assignment; call onChange when it differs from the last one. */
-  async refresh(): Promise<void> {
-    if (this.stopped) return;
-    try {
-      const t = await loadAssignment(this.o.sql, this.o.site);
-      if (t && this.keep(t)) await this.o.onChange(t, 'database');
-    } catch (e) {
-      this.o.log?.(`fleet assignment not refreshed: ${(e as Error).message}`);
-    }
+  private refreshing: Promise<void> | null = null;
+  private again = false;
+
+  /**
+   * Re-read the assignment; call onChange when it differs from the last one. One read at a time:
+   * a NOTIFY during a read asks for one more read after it, so a burst of changes never leaves
+   * an older read applied last.
+   */
+  refresh(): Promise<void> {
+    if (this.refreshing) { this.again = true; return this.refreshing; }
+    this.refreshing = (async () => {
+      try {
+        do {
+          this.again = false;
+          if (this.stopped) return;
+          try {
+            const t = await loadAssignment(this.o.sql, this.o.site);
+            if (t && this.keep(t)) await this.o.onChange(t, 'database');
+          } catch (e) {
+            this.o.log?.(`fleet assignment not refreshed: ${(e as Error).message}`);
+          }
+        } while (this.again);
+      } finally { this.refreshing = null; }
+    })();
+    return this.refreshing;
   }
 
   /** Seconds before the next attempt: first, doubling per failure, capped. */
@@ -131,9 +147,7 @@ export class FleetFollower {
       if (this.stopped) return;
       if (!t) { this.o.log?.(`fleet database reached: site ${this.o.site} is not in its inventory, not following`); return; }
       this.o.log?.(`fleet database reached after ${this.attempts} attempt(s): following the inventory`);
-      try {
-        if (this.keep(t)) await this.o.onChange(t, 'database');
-      } catch (e) { this.o.log?.(`fleet assignment not applied: ${(e as Error).message}`); }
+      await this.refresh(); // through the one-at-a-time path: LISTEN's first callback may be reading too
     }, delay * 1000);
     this.retry.unref();
   }

@@ -40,8 +40,13 @@ async function roleExists(tx: postgres.TransactionSql, role: string): Promise<bo
 
 /** Create the inventory, the agent group and dashboard roles, and the row-level security policies. */
 export async function ensureFleetSchema(sql: postgres.Sql): Promise<void> {
+  // every `hostops fleet` command comes here: on a live fleet the DDL below (triggers, policies on
+  // the measurement tables) would take exclusive locks that deadlock with agents' inserts, whose
+  // policy reads fleet_sites. So it runs once per schema version, never again.
+  if (await fleetSchemaCurrent(sql)) return;
   await sql.begin(async (tx) => {
     await tx.unsafe('SELECT pg_advisory_xact_lock($1)', [FLEET_LOCK]);
+    if (await fleetSchemaCurrent(tx)) return;
     for (const s of DDL) await tx.unsafe(s);
     for (const t of INVENTORY_TABLES) {
       await tx.unsafe(`DROP TRIGGER IF EXISTS ${t}_notify ON ${t}`);
@@ -68,7 +73,16 @@ export async function ensureFleetSchema(sql: postgres.Sql): Promise<void> {
     await tx.unsafe('ALTER TABLE meta ENABLE ROW LEVEL SECURITY');
     await tx.unsafe('DROP POLICY IF EXISTS own_site ON meta');
     await tx.unsafe(`CREATE POLICY own_site ON meta TO ${AGENT_GROUP} USING (key = 'rollup:' || hostops_site()) WITH CHECK (key = 'rollup:' || hostops_site())`);
+    await tx.unsafe(`INSERT INTO meta (key, value) VALUES ('fleet_schema', $1) ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value`, [String(FLEET_SCHEMA_VERSION)]);
   });
+}
+
+/** Bump when the DDL above changes: the next `hostops fleet` command then applies it once. */
+const FLEET_SCHEMA_VERSION = 1;
+
+async function fleetSchemaCurrent(sql: postgres.Sql | postgres.TransactionSql): Promise<boolean> {
+  const r = await sql.unsafe(`SELECT value FROM meta WHERE key = 'fleet_schema'`);
+  return r[0]?.value === String(FLEET_SCHEMA_VERSION);
 }
 
 /** Whether this database holds a fleet inventory (any agent's store may be asked). */
