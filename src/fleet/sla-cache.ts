@@ -6,7 +6,10 @@
 import type postgres from 'postgres';
 import type { SlaLookup } from '../serve/overview.js';
 import type { Store } from '../store/index.js';
-import { inventorySla, pgOf } from './sla.js';
+import type { TargetInfo } from '../serve/fleet-views.js';
+import { inventorySla, nameAliases, pgOf } from './sla.js';
+import { hasFleet } from './schema.js';
+import { readInventory } from './inventory.js';
 
 export class InventorySlaCache {
   /** How many times the inventory was read (tests assert on it). */
@@ -18,7 +21,8 @@ export class InventorySlaCache {
 
   constructor(private store: Store, private load: (s: Store) => Promise<SlaLookup | null> = inventorySla) {}
 
-  private invalidate = (): void => { this.cached = null; };
+  private invalidate = (): void => { this.cached = null; this.infoCached = null; };
+  private infoCached: Promise<Map<string, TargetInfo> | null> | null = null;
 
   private listen(sql: postgres.Sql): Promise<boolean> {
     this.listening ??= sql.listen('hostops_fleet', this.invalidate, this.invalidate)
@@ -39,6 +43,27 @@ export class InventorySlaCache {
       p.catch(() => { if (this.cached === p) this.cached = null; });
     }
     return this.cached;
+  }
+
+  /** Every name (current and former) of the inventory's targets -> address and groups; null without an inventory. */
+  async targets(): Promise<Map<string, TargetInfo> | null> {
+    const sql = pgOf(this.store);
+    if (!sql) return null;
+    const read = async () => {
+      if (!await hasFleet(sql)) return null;
+      const inv = await readInventory(sql);
+      if (!inv.targets.length) return null;
+      const byName = new Map(inv.targets.map((t) => [t.name, { name: t.name, address: t.address, groups: t.groups }]));
+      for (const [alias, name] of await nameAliases(sql)) { const t = byName.get(name); if (t && !byName.has(alias)) byName.set(alias, t); }
+      return byName;
+    };
+    if (!await this.listen(sql)) return read();
+    if (!this.infoCached) {
+      const p = read();
+      this.infoCached = p;
+      p.catch(() => { if (this.infoCached === p) this.infoCached = null; });
+    }
+    return this.infoCached;
   }
 
   async close(): Promise<void> {
