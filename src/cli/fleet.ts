@@ -23,6 +23,7 @@ export function register(program: Command): void {
       const s = await addSite(d.sql, name, o.db ?? process.env.HOSTOPS_FLEET_DB!);
       out(`site ${s.site}: role ${s.role} (writes only its own rows, reads the inventory)`);
       out(`store.url for this agent: ${s.url}`);
+      if (s.tls && !new URL(s.url).searchParams.has('sslrootcert')) out('the server runs TLS: add &sslrootcert=/path/to/the-fleet-ca.pem on the agent (the CA that signed the server certificate)');
     }));
 
   cmd('add-target <name> <address>', 'add a target (an address with a name); a known address under a new name is a rename')

@@ -36,7 +36,7 @@ function checkName(kind: string, v: string): void {
 /** Role names are identifiers: the site name, lower-cased, with anything else as "_". */
 export const roleFor = (site: string) => `hostops_site_${site.toLowerCase().replace(/[^a-z0-9_]/g, '_')}`;
 
-export interface AddedSite { site: string; role: string; password: string; url: string }
+export interface AddedSite { site: string; role: string; password: string; url: string; tls: boolean }
 
 /** Add a site and its login role with a fresh random password; the URL is `dbUrl` with that login. */
 export async function addSite(sql: postgres.Sql, site: string, dbUrl: string): Promise<AddedSite> {
@@ -54,7 +54,12 @@ export async function addSite(sql: postgres.Sql, site: string, dbUrl: string): P
   });
   const u = new URL(dbUrl);
   u.username = role; u.password = password;
-  return { site, role, password, url: u.toString() };
+  // the owner's client certificate is the owner's, never the site's
+  u.searchParams.delete('sslcert'); u.searchParams.delete('sslkey');
+  // a fleet whose server runs TLS gets verify-full in every site's URL (the CA path is the agent's to fill in)
+  const tls = String((await sql.unsafe('SHOW ssl'))[0]?.ssl) === 'on';
+  if (tls && !u.searchParams.has('sslmode')) u.searchParams.set('sslmode', 'verify-full');
+  return { site, role, password, url: u.toString(), tls };
 }
 
 export async function addTarget(db: Sql, name: string, address: string, groups: string[] = []): Promise<FleetTarget> {
