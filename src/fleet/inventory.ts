@@ -22,6 +22,8 @@ export interface Inventory {
   assignments: Record<string, string[]>;
   sla: FleetSla[];
   retention: Retention;
+  /** Targets probed by their n nearest sites: the rule and the sites it resolved to. */
+  nearest: Record<string, { n: number; sites: string[]; basis: string }>;
 }
 
 /** Run f in a transaction (one NOTIFY, no half-applied change seen by agents), or in the caller's. */
@@ -162,12 +164,20 @@ export async function readInventory(sql: Sql): Promise<Inventory> {
   }));
   const retention: Retention = {};
   for (const k of ['raw', 'fiveMinute', 'hourly'] as const) { const v = settings.get(`retention.${k}`); if (v) retention[k] = v; }
-  return { sites, targets, mode: settings.get('assign.mode') === 'explicit' ? 'explicit' : 'mesh', assignments, sla, retention };
+  const nearest: Inventory['nearest'] = {};
+  for (const r of await sql.unsafe('SELECT target_id, n, sites, basis FROM fleet_nearest')) {
+    const name = byId.get(Number(r.target_id));
+    if (name) nearest[name] = { n: Number(r.n), sites: [...(r.sites as string[])], basis: r.basis as string };
+  }
+  return { sites, targets, mode: settings.get('assign.mode') === 'explicit' ? 'explicit' : 'mesh', assignments, sla, retention, nearest };
 }
 
 /** The targets a site probes: every target in a mesh, its assigned ones otherwise. */
 export function targetsOf(inv: Inventory, site: string): FleetTarget[] {
-  if (inv.mode === 'mesh') return inv.targets;
+  const near = inv.nearest ?? {};
+  // a target under a nearest-N rule goes to the sites it resolved to, whatever the mode
+  const ruled = (t: FleetTarget) => near[t.name] ? near[t.name].sites.includes(site) : null;
+  if (inv.mode === 'mesh') return inv.targets.filter((t) => ruled(t) ?? true);
   const mine = new Set(inv.assignments[site] ?? []);
-  return inv.targets.filter((t) => mine.has(t.name));
+  return inv.targets.filter((t) => ruled(t) ?? mine.has(t.name));
 }

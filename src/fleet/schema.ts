@@ -9,7 +9,7 @@ const FLEET_LOCK = 0x666c7474; // "fltt"
 
 /** The measurement tables that carry a site column: row-level security applies to each. */
 export const SITE_TABLES = ['ping', 'ping_5m', 'ping_1h', 'path', 'throughput', 'mailq', 'checks', 'job_state'] as const;
-export const INVENTORY_TABLES = ['fleet_sites', 'fleet_targets', 'fleet_target_names', 'fleet_assignments', 'fleet_sla', 'fleet_settings'] as const;
+export const INVENTORY_TABLES = ['fleet_sites', 'fleet_targets', 'fleet_target_names', 'fleet_assignments', 'fleet_sla', 'fleet_settings', 'fleet_nearest'] as const;
 export const AGENT_GROUP = 'hostops_agent';
 export const DASHBOARD_ROLE = 'hostops_dashboard';
 
@@ -26,6 +26,13 @@ const DDL = [
   `CREATE TABLE IF NOT EXISTS fleet_sla (site TEXT NOT NULL DEFAULT '*', target_id BIGINT NOT NULL DEFAULT 0, grp TEXT NOT NULL DEFAULT '',
      rtt TEXT, loss TEXT, PRIMARY KEY (site, target_id, grp))`,
   `CREATE TABLE IF NOT EXISTS fleet_settings (key TEXT PRIMARY KEY, value TEXT NOT NULL)`,
+  // where sites and targets are (degrees), for "the nearest N sites" before any latency is measured
+  `ALTER TABLE fleet_sites ADD COLUMN IF NOT EXISTS lat DOUBLE PRECISION, ADD COLUMN IF NOT EXISTS lon DOUBLE PRECISION`,
+  `ALTER TABLE fleet_targets ADD COLUMN IF NOT EXISTS lat DOUBLE PRECISION, ADD COLUMN IF NOT EXISTS lon DOUBLE PRECISION`,
+  // "probed by the n nearest sites": the rule, and the sites it resolved to (by the owner, who alone
+  // sees every site's latency) with the basis of the choice
+  `CREATE TABLE IF NOT EXISTS fleet_nearest (target_id BIGINT PRIMARY KEY REFERENCES fleet_targets (id) ON DELETE CASCADE,
+     n INTEGER NOT NULL CHECK (n > 0), sites TEXT[] NOT NULL DEFAULT '{}', basis TEXT NOT NULL DEFAULT '', resolved_at DOUBLE PRECISION)`,
   // the site a login role may write (agents read fleet_sites anyway; not SECURITY DEFINER, under
   // which current_user would be the function's owner)
   `CREATE OR REPLACE FUNCTION hostops_site() RETURNS TEXT LANGUAGE sql STABLE SET search_path = public
@@ -78,7 +85,7 @@ export async function ensureFleetSchema(sql: postgres.Sql): Promise<void> {
 }
 
 /** Bump when the DDL above changes: the next `hostops fleet` command then applies it once. */
-const FLEET_SCHEMA_VERSION = 1;
+const FLEET_SCHEMA_VERSION = 2;
 
 async function fleetSchemaCurrent(sql: postgres.Sql | postgres.TransactionSql): Promise<boolean> {
   const r = await sql.unsafe(`SELECT value FROM meta WHERE key = 'fleet_schema'`);
