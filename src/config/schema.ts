@@ -85,6 +85,8 @@ export const configSchema = z.strictObject({
   ping: z.strictObject({
     interval: duration('20s'),
     count: z.number().int().min(3).max(100).default(20),
+    /** /metrics carries per-target series (with a histogram each) up to this many targets; beyond it only per-group summaries. */
+    metricsTargets: z.number().int().min(0).default(200),
     timeout: duration('1s'),
     /** auto: src/net (one socket for all targets) when its native addon loads, else fping. */
     prober: z.enum(['auto', 'net', 'fping']).default('auto'),
