@@ -4,6 +4,7 @@ import { printJson } from '../lib/output.js';
 import { openFleet } from '../fleet/open.js';
 import { addSite, addTarget, assign, readInventory, renameTarget, setMesh, setRetention, setSla } from '../fleet/inventory.js';
 import { exportYaml, importFleet, parseFleetFile } from '../fleet/yaml-io.js';
+import { locate, resolveNearest, setNearest } from '../fleet/nearest.js';
 import type { PgDriver } from '../store/index.js';
 
 type DbOpts = { db?: string };
@@ -23,6 +24,7 @@ export function register(program: Command): void {
       const s = await addSite(d.sql, name, o.db ?? process.env.HOSTOPS_FLEET_DB!);
       out(`site ${s.site}: role ${s.role} (writes only its own rows, reads the inventory)`);
       out(`store.url for this agent: ${s.url}`);
+      if (s.tls && !new URL(s.url).searchParams.has('sslrootcert')) out('the server runs TLS: add &sslrootcert=/path/to/the-fleet-ca.pem on the agent (the CA that signed the server certificate)');
     }));
 
   cmd('add-target <name> <address>', 'add a target (an address with a name); a known address under a new name is a rename')
@@ -35,14 +37,28 @@ export function register(program: Command): void {
   cmd('rename-target <from> <to>', 'rename a target; its history (rows under the old name) stays with it')
     .action((from: string, to: string, o: DbOpts) => withDb(o, async (d) => { const t = await renameTarget(d.sql, from, to); out(`target ${from} is now ${t.name} (${t.address})`); }));
 
-  cmd('assign [site] [targets...]', 'which sites probe which targets: --mesh (all sites, all targets) or SITE TARGET|group:G ...')
+  cmd('assign [site] [targets...]', 'which sites probe which targets: --mesh (all sites, all targets), SITE TARGET|group:G ..., or --nearest N TARGET|group:G ...')
     .option('--mesh', 'every site probes every target')
-    .action((site: string | undefined, targets: string[], o: DbOpts & { mesh?: boolean }) => withDb(o, async (d) => {
+    .option('--nearest <n>', 'these targets are probed by the n sites with the lowest measured latency to them (then by coordinates, then by name)')
+    .action((site: string | undefined, targets: string[], o: DbOpts & { mesh?: boolean; nearest?: string }) => withDb(o, async (d) => {
       if (o.mesh) { await setMesh(d.sql); out('assignments: full mesh'); return; }
+      if (o.nearest !== undefined) {
+        const n = /^\d+$/.test(o.nearest) ? Number(o.nearest) : NaN;
+        for (const r of await setNearest(d.sql, [site, ...targets].filter((x): x is string => !!x), n)) out(`target ${r.target}: nearest ${r.n}: ${r.sites.join(', ') || '-'} (by ${r.basis || 'nothing: no sites'})`);
+        return;
+      }
       if (!site || !targets.length) { process.stderr.write('hostops: fleet assign needs --mesh, or a site and targets\n'); process.exitCode = 2; return; }
       await assign(d.sql, site, targets);
       out(`site ${site} probes ${targets.join(', ')}`);
     }));
+
+  cmd('resolve-nearest', 'choose again the sites of every --nearest target from the last day\'s latency (run it periodically)')
+    .action((o: DbOpts) => withDb(o, async (d) => {
+      for (const r of await resolveNearest(d.sql)) out(`target ${r.target}: nearest ${r.n}: ${r.sites.join(', ') || '-'} (by ${r.basis || 'nothing: no sites'})`);
+    }));
+
+  cmd('locate <name> <lat,lon>', 'where a site or a target is (degrees), for --nearest before latency is measured')
+    .action((name: string, at: string, o: DbOpts) => withDb(o, async (d) => { out(`${await locate(d.sql, name, at)} ${name} at ${at}`); }));
 
   cmd('sla', 'set the SLA of a target or a group, for every site or one (--site)')
     .option('--site <site>', 'only for this site (default: every site)')
@@ -68,6 +84,7 @@ export function register(program: Command): void {
       out(`targets (${inv.targets.length}):`);
       for (const t of inv.targets) out(`  ${t.name}  ${t.address}${t.groups.length ? `  [${t.groups.join(',')}]` : ''}`);
       out(`assignments: ${inv.mode}`);
+      for (const [t, r] of Object.entries(inv.nearest)) out(`  ${t}: nearest ${r.n}: ${r.sites.join(', ') || '-'} (by ${r.basis || '-'})`);
       for (const [s, ts] of Object.entries(inv.assignments)) out(`  ${s}: ${ts.join(', ')}`);
       out(`sla (${inv.sla.length}):`);
       for (const s of inv.sla) out(`  ${s.site} x ${s.target ?? `group:${s.group ?? '*'}`}: ${[s.rtt && `rtt ${s.rtt}`, s.loss && `loss ${s.loss}`].filter(Boolean).join(', ')}`);

@@ -46,7 +46,8 @@ export function register(program: Command): void {
       const { file } = loaded;
       const cfg = withOverrides(loaded.cfg, opts);
       if (opts.checkConfig) {
-        const shown = { ...cfg, listen: { ...cfg.listen, token: cfg.listen.token ? '(set)' : undefined }, store: { ...cfg.store, url: cfg.store.url?.replace(/:[^:@/]*@/, ':***@').replace(/([?&](?:password|sslpassword)=)[^&]*/gi, '$1***') }, alerts: { ...cfg.alerts, alertmanager: cfg.alerts.alertmanager.map(redact), webhook: cfg.alerts.webhook.map(redact) } };
+        const masked = (u?: string) => u?.replace(/:[^:@/]*@/, ':***@').replace(/([?&](?:password|sslpassword)=)[^&]*/gi, '$1***');
+        const shown = { ...cfg, listen: { ...cfg.listen, token: cfg.listen.token ? '(set)' : undefined }, store: { ...cfg.store, url: masked(cfg.store.url), readUrl: masked(cfg.store.readUrl) }, alerts: { ...cfg.alerts, alertmanager: cfg.alerts.alertmanager.map(redact), webhook: cfg.alerts.webhook.map(redact) } };
         if (opts.json) printJson({ file, config: shown }); else process.stdout.write(`${file ?? '(built-in defaults)'}: ok\n${JSON.stringify(shown, null, 2)}\n`);
         return;
       }

@@ -81,6 +81,8 @@ export const configSchema = z.strictObject({
     kind: z.enum(['sqlite', 'postgres']).default('sqlite'),
     path: z.string().default('.hostops/hostops.db'),
     url: z.string().regex(/^postgres(ql)?:\/\//, 'expected a postgres:// URL').optional(),
+    /** A fleet's dashboard role for the API's reads (every site's rows); the agent writes with url. */
+    readUrl: z.string().regex(/^postgres(ql)?:\/\//, 'expected a postgres:// URL').optional(),
     spool: z.strictObject({
       path: z.string().default('.hostops/spool.db'),
       maxRows: z.number().int().min(100).default(1_000_000),
@@ -101,6 +103,8 @@ export const configSchema = z.strictObject({
   ping: z.strictObject({
     interval: duration('20s'),
     count: z.number().int().min(3).max(100).default(20),
+    /** /metrics carries per-target series (with a histogram each) up to this many targets; beyond it only per-group summaries. */
+    metricsTargets: z.number().int().min(0).default(200),
     timeout: duration('1s'),
     /** auto: src/net (one socket for all targets) when its native addon loads, else fping. */
     prober: z.enum(['auto', 'net', 'fping']).default('auto'),

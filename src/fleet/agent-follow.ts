@@ -31,6 +31,7 @@ export async function followFleet(agent: Reloadable, log: (m: string) => void): 
   });
   const r = await f.start();
   if (!r) { await f.stop(); return null; }
+  if (r.targets === null) return f; // database down, no copy: the follower retries and reloads once it answers
   await agent.reload(withTargets(agent.cfg, r.targets), r.source === 'database' ? 'fleet inventory' : 'fleet inventory (local copy)');
   return f;
 }

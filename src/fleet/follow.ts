@@ -37,34 +37,55 @@ export interface FollowOptions {
   sql: postgres.Sql; site: string; copyPath: string;
   onChange(targets: FleetTarget[], source: AssignmentSource): void | Promise<void>;
   log?(msg: string): void;
+  /** First retry after this many seconds while the database is unreachable (default 1), doubling... */
+  retryFirstSeconds?: number;
+  /** ...up to this (default 60). */
   retrySeconds?: number;
   now?(): number;
 }
 
+/** What start() found: the database's assignment, the local copy, or nothing yet (retrying). */
+export type StartResult = { targets: FleetTarget[]; source: AssignmentSource } | { targets: null; source: 'pending' };
+
 export class FleetFollower {
   private unlisten: (() => Promise<void>) | null = null;
   private retry: NodeJS.Timeout | null = null;
+  private attempts = 0;
   private last = '';
   private stopped = false;
 
   constructor(private o: FollowOptions) {}
 
-  /** The starting assignment (database, else the local copy), or null when this site is not in a fleet. */
-  async start(): Promise<{ targets: FleetTarget[]; source: AssignmentSource } | null> {
+  /**
+   * The starting assignment (database, else the local copy), or null when this site is not in a
+   * fleet. Without the database and without a copy the site may still be in one: 'pending', and
+   * the follower retries with backoff until the database answers (then onChange, or it stops
+   * when the inventory does not know the site).
+   */
+  async start(): Promise<StartResult | null> {
     try {
-      const t = await loadAssignment(this.o.sql, this.o.site);
+      const t = await this.connect();
       if (!t) return null;
       this.keep(t);
-      await this.listen();
       return { targets: t, source: 'database' };
     } catch (e) {
       const copy = readCopy(this.o.copyPath, this.o.site);
-      if (!copy) throw e;
-      this.o.log?.(`fleet database not reachable (${(e as Error).message}): measuring the local copy ${this.o.copyPath} until it is`);
-      this.last = JSON.stringify(copy.targets);
+      if (copy) {
+        this.o.log?.(`fleet database not reachable (${(e as Error).message}): measuring the local copy ${this.o.copyPath} until it is`);
+        this.last = JSON.stringify(copy.targets);
+      } else {
+        this.o.log?.(`fleet database not reachable (${(e as Error).message}) and no local copy ${this.o.copyPath}: retrying, measuring the config's targets until it answers`);
+      }
       this.scheduleRetry();
-      return { targets: copy.targets, source: 'copy' };
+      return copy ? { targets: copy.targets, source: 'copy' } : { targets: null, source: 'pending' };
     }
+  }
+
+  /** The site's assignment, LISTENing from now on; null (not listening) when the site is not in a fleet. */
+  private async connect(): Promise<FleetTarget[] | null> {
+    const t = await loadAssignment(this.o.sql, this.o.site);
+    if (t) await this.listen();
+    return t;
   }
 
   private keep(t: FleetTarget[]): boolean {
@@ -76,31 +97,58 @@ export class FleetFollower {
   }
 
   private async listen(): Promise<void> {
+    if (this.unlisten) return;
     // postgres.js re-issues LISTEN after a reconnect and then calls onlisten again: refresh then too
     const l = await this.o.sql.listen('hostops_fleet', () => { void this.refresh(); }, () => { void this.refresh(); });
     this.unlisten = l.unlisten;
   }
 
-  /** Re-read the assignment; call onChange when it differs from the last one. */
-  async refresh(): Promise<void> {
-    if (this.stopped) return;
-    try {
-      const t = await loadAssignment(this.o.sql, this.o.site);
-      if (t && this.keep(t)) await this.o.onChange(t, 'database');
-    } catch (e) {
-      this.o.log?.(`fleet assignment not refreshed: ${(e as Error).message}`);
-    }
+  private refreshing: Promise<void> | null = null;
+  private again = false;
+
+  /**
+   * Re-read the assignment; call onChange when it differs from the last one. One read at a time:
+   * a NOTIFY during a read asks for one more read after it, so a burst of changes never leaves
+   * an older read applied last.
+   */
+  refresh(): Promise<void> {
+    if (this.refreshing) { this.again = true; return this.refreshing; }
+    this.refreshing = (async () => {
+      try {
+        do {
+          this.again = false;
+          if (this.stopped) return;
+          try {
+            const t = await loadAssignment(this.o.sql, this.o.site);
+            if (t && this.keep(t)) await this.o.onChange(t, 'database');
+          } catch (e) {
+            this.o.log?.(`fleet assignment not refreshed: ${(e as Error).message}`);
+          }
+        } while (this.again);
+      } finally { this.refreshing = null; }
+    })();
+    return this.refreshing;
+  }
+
+  /** Seconds before the next attempt: first, doubling per failure, capped. */
+  retryDelay(): number {
+    const first = this.o.retryFirstSeconds ?? 1;
+    return Math.min(this.o.retrySeconds ?? 60, first * 2 ** Math.min(this.attempts, 30));
   }
 
   private scheduleRetry(): void {
+    const delay = this.retryDelay();
+    this.attempts++;
     this.retry = setTimeout(async () => {
       this.retry = null;
       if (this.stopped) return;
-      try {
-        await this.listen();
-        await this.refresh();
-      } catch { this.scheduleRetry(); }
-    }, (this.o.retrySeconds ?? 30) * 1000);
+      let t: FleetTarget[] | null;
+      try { t = await this.connect(); } catch { this.scheduleRetry(); return; }
+      if (this.stopped) return;
+      if (!t) { this.o.log?.(`fleet database reached: site ${this.o.site} is not in its inventory, not following`); return; }
+      this.o.log?.(`fleet database reached after ${this.attempts} attempt(s): following the inventory`);
+      await this.refresh(); // through the one-at-a-time path: LISTEN's first callback may be reading too
+    }, delay * 1000);
     this.retry.unref();
   }
 

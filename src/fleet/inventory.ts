@@ -22,6 +22,8 @@ export interface Inventory {
   assignments: Record<string, string[]>;
   sla: FleetSla[];
   retention: Retention;
+  /** Targets probed by their n nearest sites: the rule and the sites it resolved to. */
+  nearest: Record<string, { n: number; sites: string[]; basis: string }>;
 }
 
 /** Run f in a transaction (one NOTIFY, no half-applied change seen by agents), or in the caller's. */
@@ -36,7 +38,7 @@ function checkName(kind: string, v: string): void {
 /** Role names are identifiers: the site name, lower-cased, with anything else as "_". */
 export const roleFor = (site: string) => `hostops_site_${site.toLowerCase().replace(/[^a-z0-9_]/g, '_')}`;
 
-export interface AddedSite { site: string; role: string; password: string; url: string }
+export interface AddedSite { site: string; role: string; password: string; url: string; tls: boolean }
 
 /** Add a site and its login role with a fresh random password; the URL is `dbUrl` with that login. */
 export async function addSite(sql: postgres.Sql, site: string, dbUrl: string): Promise<AddedSite> {
@@ -54,7 +56,12 @@ export async function addSite(sql: postgres.Sql, site: string, dbUrl: string): P
   });
   const u = new URL(dbUrl);
   u.username = role; u.password = password;
-  return { site, role, password, url: u.toString() };
+  // the owner's client certificate is the owner's, never the site's
+  u.searchParams.delete('sslcert'); u.searchParams.delete('sslkey');
+  // a fleet whose server runs TLS gets verify-full in every site's URL (the CA path is the agent's to fill in)
+  const tls = String((await sql.unsafe('SHOW ssl'))[0]?.ssl) === 'on';
+  if (tls && !u.searchParams.has('sslmode')) u.searchParams.set('sslmode', 'verify-full');
+  return { site, role, password, url: u.toString(), tls };
 }
 
 export async function addTarget(db: Sql, name: string, address: string, groups: string[] = []): Promise<FleetTarget> {
@@ -157,12 +164,20 @@ export async function readInventory(sql: Sql): Promise<Inventory> {
   }));
   const retention: Retention = {};
   for (const k of ['raw', 'fiveMinute', 'hourly'] as const) { const v = settings.get(`retention.${k}`); if (v) retention[k] = v; }
-  return { sites, targets, mode: settings.get('assign.mode') === 'explicit' ? 'explicit' : 'mesh', assignments, sla, retention };
+  const nearest: Inventory['nearest'] = {};
+  for (const r of await sql.unsafe('SELECT target_id, n, sites, basis FROM fleet_nearest')) {
+    const name = byId.get(Number(r.target_id));
+    if (name) nearest[name] = { n: Number(r.n), sites: [...(r.sites as string[])], basis: r.basis as string };
+  }
+  return { sites, targets, mode: settings.get('assign.mode') === 'explicit' ? 'explicit' : 'mesh', assignments, sla, retention, nearest };
 }
 
 /** The targets a site probes: every target in a mesh, its assigned ones otherwise. */
 export function targetsOf(inv: Inventory, site: string): FleetTarget[] {
-  if (inv.mode === 'mesh') return inv.targets;
+  const near = inv.nearest ?? {};
+  // a target under a nearest-N rule goes to the sites it resolved to, whatever the mode
+  const ruled = (t: FleetTarget) => near[t.name] ? near[t.name].sites.includes(site) : null;
+  if (inv.mode === 'mesh') return inv.targets.filter((t) => ruled(t) ?? true);
   const mine = new Set(inv.assignments[site] ?? []);
-  return inv.targets.filter((t) => mine.has(t.name));
+  return inv.targets.filter((t) => ruled(t) ?? mine.has(t.name));
 }

@@ -2,6 +2,7 @@
 import { envError } from '../lib/errors.js';
 import { PgDriver } from '../store/index.js';
 import { ensureFleetSchema } from './schema.js';
+import { pgTlsError } from '../store/pg-tls.js';
 
 export function maskUrl(url: string): string {
   try { const u = new URL(url); if (u.password) u.password = '***'; return u.toString(); } catch { return '(unparsable URL)'; }
@@ -16,6 +17,8 @@ export async function openFleet(url: string | undefined): Promise<PgDriver> {
     await ensureFleetSchema(d.sql);
   } catch (e) {
     await d.close().catch(() => {});
+    const tlsErr = pgTlsError(e, db);
+    if (tlsErr) throw tlsErr;
     const err = e as { code?: string; message: string };
     if (err.code === '42501') throw envError('FLEET_NOT_OWNER', `${maskUrl(db)}: ${err.message}`);
     throw envError('FLEET_DB', `PostgreSQL at ${maskUrl(db)}: ${err.message}`);

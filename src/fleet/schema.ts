@@ -9,7 +9,7 @@ const FLEET_LOCK = 0x666c7474; // "fltt"
 
 /** The measurement tables that carry a site column: row-level security applies to each. */
 export const SITE_TABLES = ['ping', 'ping_5m', 'ping_1h', 'path', 'throughput', 'mailq', 'checks', 'job_state', 'probe'] as const;
-export const INVENTORY_TABLES = ['fleet_sites', 'fleet_targets', 'fleet_target_names', 'fleet_assignments', 'fleet_sla', 'fleet_settings'] as const;
+export const INVENTORY_TABLES = ['fleet_sites', 'fleet_targets', 'fleet_target_names', 'fleet_assignments', 'fleet_sla', 'fleet_settings', 'fleet_nearest'] as const;
 export const AGENT_GROUP = 'hostops_agent';
 export const DASHBOARD_ROLE = 'hostops_dashboard';
 
@@ -26,6 +26,13 @@ const DDL = [
   `CREATE TABLE IF NOT EXISTS fleet_sla (site TEXT NOT NULL DEFAULT '*', target_id BIGINT NOT NULL DEFAULT 0, grp TEXT NOT NULL DEFAULT '',
      rtt TEXT, loss TEXT, PRIMARY KEY (site, target_id, grp))`,
   `CREATE TABLE IF NOT EXISTS fleet_settings (key TEXT PRIMARY KEY, value TEXT NOT NULL)`,
+  // where sites and targets are (degrees), for "the nearest N sites" before any latency is measured
+  `ALTER TABLE fleet_sites ADD COLUMN IF NOT EXISTS lat DOUBLE PRECISION, ADD COLUMN IF NOT EXISTS lon DOUBLE PRECISION`,
+  `ALTER TABLE fleet_targets ADD COLUMN IF NOT EXISTS lat DOUBLE PRECISION, ADD COLUMN IF NOT EXISTS lon DOUBLE PRECISION`,
+  // "probed by the n nearest sites": the rule, and the sites it resolved to (by the owner, who alone
+  // sees every site's latency) with the basis of the choice
+  `CREATE TABLE IF NOT EXISTS fleet_nearest (target_id BIGINT PRIMARY KEY REFERENCES fleet_targets (id) ON DELETE CASCADE,
+     n INTEGER NOT NULL CHECK (n > 0), sites TEXT[] NOT NULL DEFAULT '{}', basis TEXT NOT NULL DEFAULT '', resolved_at DOUBLE PRECISION)`,
   // the site a login role may write (agents read fleet_sites anyway; not SECURITY DEFINER, under
   // which current_user would be the function's owner)
   `CREATE OR REPLACE FUNCTION hostops_site() RETURNS TEXT LANGUAGE sql STABLE SET search_path = public
@@ -40,8 +47,13 @@ async function roleExists(tx: postgres.TransactionSql, role: string): Promise<bo
 
 /** Create the inventory, the agent group and dashboard roles, and the row-level security policies. */
 export async function ensureFleetSchema(sql: postgres.Sql): Promise<void> {
+  // every `hostops fleet` command comes here: on a live fleet the DDL below (triggers, policies on
+  // the measurement tables) would take exclusive locks that deadlock with agents' inserts, whose
+  // policy reads fleet_sites. So it runs once per schema version, never again.
+  if (await fleetSchemaCurrent(sql)) return;
   await sql.begin(async (tx) => {
     await tx.unsafe('SELECT pg_advisory_xact_lock($1)', [FLEET_LOCK]);
+    if (await fleetSchemaCurrent(tx)) return;
     for (const s of DDL) await tx.unsafe(s);
     for (const t of INVENTORY_TABLES) {
       await tx.unsafe(`DROP TRIGGER IF EXISTS ${t}_notify ON ${t}`);
@@ -72,7 +84,18 @@ export async function ensureFleetSchema(sql: postgres.Sql): Promise<void> {
     await tx.unsafe('ALTER TABLE meta ENABLE ROW LEVEL SECURITY');
     await tx.unsafe('DROP POLICY IF EXISTS own_site ON meta');
     await tx.unsafe(`CREATE POLICY own_site ON meta TO ${AGENT_GROUP} USING (key = 'rollup:' || hostops_site()) WITH CHECK (key = 'rollup:' || hostops_site())`);
+    // only complete when every site table had its policy: else the next command applies it again
+    const version = tables.length === SITE_TABLES.length ? String(FLEET_SCHEMA_VERSION) : 'partial';
+    await tx.unsafe(`INSERT INTO meta (key, value) VALUES ('fleet_schema', $1) ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value`, [version]);
   });
+}
+
+/** Bump when the DDL above changes: the next `hostops fleet` command then applies it once. */
+const FLEET_SCHEMA_VERSION = 3; // 3: the probe table joined the site tables
+
+async function fleetSchemaCurrent(sql: postgres.Sql | postgres.TransactionSql): Promise<boolean> {
+  const r = await sql.unsafe(`SELECT value FROM meta WHERE key = 'fleet_schema'`);
+  return r[0]?.value === String(FLEET_SCHEMA_VERSION);
 }
 
 /** Whether this database holds a fleet inventory (any agent's store may be asked). */

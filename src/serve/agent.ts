@@ -200,7 +200,10 @@ export class Agent {
     const peers = new Set(cfg.iperf.peers.map((p) => p.name));
     const tasks = new Set(this.jobs.map((j) => j.name));
     const ampTargets = new Set(cfg.amp.enabled ? cfg.amp.targets : []);
-    const pingGone = (l: Partial<Record<'target' | 'host', string | number>>) => !pairs.has(`${l.target}\u0000${l.host}`);
+    const perTarget = cfg.targets.length <= cfg.ping.metricsTargets;
+    const pingGone = (l: Partial<Record<'target' | 'host', string | number>>) => !perTarget || !pairs.has(`${l.target}\u0000${l.host}`);
+    const groups = new Set(cfg.targets.map((t) => t.group ?? '(none)'));
+    for (const g of [m.pingGroupLoss, m.pingGroupMedian, m.pingGroupTargets, m.pingGroupSent, m.pingGroupReceived]) await dropSeries(g, ['group'], (l) => !groups.has(String(l.group)));
     for (const g of [m.pingRtt, m.pingMedian, m.pingLoss, m.pingSent, m.pingReceived]) await dropSeries(g, ['target', 'host'], pingGone);
     await dropSeries(m.pathHops, ['target'], (l) => !pathTargets.has(String(l.target)));
     // series measured through a transit feed carry a feed label: gone when the target no longer lists that feed

@@ -15,7 +15,7 @@ import { assertBindAllowed, bearer, Csrf, isLoopback, safeEqual } from './securi
 import { allowedHostNames, hostAllowed } from './host-check.js';
 import { auditPathFor } from './audit.js';
 import { listenError } from '../lib/listen-error.js';
-import { SpooledStore, SqlStore, SqliteDriver, SqliteReadDriver, type Store } from '../store/index.js';
+import { PgDriver, SpooledStore, SqlStore, SqliteDriver, SqliteReadDriver, type Store } from '../store/index.js';
 import { GateFull } from './routes/query-limits.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -68,7 +68,7 @@ export async function buildHttp(agent: Agent, o: HttpOptions): Promise<FastifyIn
     return agent.metrics.registry.metrics();
   });
   // SQLite reads for the API run on a worker thread's own connection, off this event loop
-  const reads = readStoreFor(agent.store);
+  const reads = readStoreFor(agent.store, agent.cfg.store.readUrl);
   if (reads !== agent.store) app.addHook('onClose', async () => { await reads.close(); });
   apiRoutes(app, agent, reads);
   alertRoutes(app, agent);
@@ -88,7 +88,9 @@ export async function buildHttp(agent: Agent, o: HttpOptions): Promise<FastifyIn
 }
 
 /** A store for the API's reads: with a SQLite file, one whose queries run on a worker thread. */
-function readStoreFor(store: Store): Store {
+function readStoreFor(store: Store, readUrl?: string): Store {
+  // a fleet agent writes as its site role and shows the fleet's matrix as the dashboard role
+  if (readUrl && store.kind === 'postgres') return new SqlStore(new PgDriver(readUrl));
   if (!(store instanceof SqlStore) || !(store.driver instanceof SqliteDriver) || store.driver.db.memory) return store;
   return new SqlStore(new SqliteReadDriver(store.driver.db.name));
 }

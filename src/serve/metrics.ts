@@ -35,6 +35,11 @@ export class AgentMetrics {
   readonly jobLastSuccess: Gauge<'task'>;
   readonly jobFailures: Gauge<'task'>;
   readonly spoolRows: Gauge;
+  readonly pingGroupLoss: Gauge<'group'>;
+  readonly pingGroupMedian: Gauge<'group'>;
+  readonly pingGroupTargets: Gauge<'group'>;
+  readonly pingGroupSent: Counter<'group'>;
+  readonly pingGroupReceived: Counter<'group'>;
   readonly spoolDropped: TotalCounter;
   readonly configReloads: Counter<'result'>;
   readonly configLastReloadOk: Gauge;
@@ -53,6 +58,12 @@ export class AgentMetrics {
     this.pingLoss = new Gauge({ name: 'hostops_ping_loss_ratio', help: 'Share of pings lost in the last round (0..1).', labelNames: pl, registers: [r] });
     this.pingSent = new Counter({ name: 'hostops_ping_packets_sent_total', help: 'ICMP echo requests sent.', labelNames: pl, registers: [r] });
     this.pingReceived = new Counter({ name: 'hostops_ping_packets_received_total', help: 'ICMP echo replies received.', labelNames: pl, registers: [r] });
+    // per-group summaries: what a fleet's /metrics carries when per-target series would be too many
+    this.pingGroupLoss = new Gauge({ name: 'hostops_ping_group_loss_ratio', help: 'Share of pings lost in the last round, over the group\'s targets (0..1).', labelNames: ['group'], registers: [r] });
+    this.pingGroupMedian = new Gauge({ name: 'hostops_ping_group_rtt_median_seconds', help: 'Median of the group\'s targets\' last-round medians.', labelNames: ['group'], registers: [r] });
+    this.pingGroupTargets = new Gauge({ name: 'hostops_ping_group_targets', help: 'Targets in the group that answered in the last round.', labelNames: ['group'], registers: [r] });
+    this.pingGroupSent = new Counter({ name: 'hostops_ping_group_packets_sent_total', help: 'ICMP echo requests sent to the group\'s targets.', labelNames: ['group'], registers: [r] });
+    this.pingGroupReceived = new Counter({ name: 'hostops_ping_group_packets_received_total', help: 'ICMP echo replies from the group\'s targets.', labelNames: ['group'], registers: [r] });
     this.pathHops = new Gauge({ name: 'hostops_path_hops', help: 'Hops on the latest path to the target.', labelNames: ['target', 'feed'], registers: [r] });
     const tl = ['peer', 'protocol', 'direction'] as const;
     this.throughput = new Gauge({ name: 'hostops_throughput_bytes_per_second', help: 'Throughput of the latest iperf3 test to a peer site.', labelNames: tl, registers: [r] });

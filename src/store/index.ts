@@ -4,6 +4,7 @@ import { PgDriver } from './pg-driver.js';
 import { SqlStore } from './sql-store.js';
 import { SpooledStore } from './spool.js';
 import type { Store } from './types.js';
+import { pgTlsError } from './pg-tls.js';
 
 export * from './types.js';
 export { SqlStore, pickResolution } from './sql-store.js';
@@ -35,6 +36,9 @@ export async function openStore(o: StoreOptions): Promise<Store> {
   try {
     await store.migrate();
   } catch (e) {
+    // an untrusted certificate is a configuration error, not a database that is away
+    const tlsErr = pgTlsError(e, o.url ?? '');
+    if (tlsErr) { await store.close().catch(() => {}); throw tlsErr; }
     process.emitWarning(`PostgreSQL not reachable yet (${(e as Error).message}); measuring into the local spool ${o.spool.path}`);
   }
   return store;

@@ -5,6 +5,7 @@
 import postgres from 'postgres';
 import type { Driver, Param, Row } from './driver.js';
 import { MIGRATIONS, MIGRATIONS_TABLE, renderSql } from './migrations.js';
+import { pgConnection } from './pg-tls.js';
 
 const MIGRATION_LOCK = 0x686f7374; // "host"
 
@@ -13,7 +14,9 @@ export class PgDriver implements Driver {
   readonly sql: postgres.Sql;
 
   constructor(url: string, opts: { max?: number; connectTimeout?: number } = {}) {
-    this.sql = postgres(url, {
+    const c = pgConnection(url); // sslmode, sslrootcert, sslcert, sslkey as in libpq (pg-tls.ts)
+    this.sql = postgres(c.url, {
+      ...(c.ssl !== undefined ? { ssl: c.ssl as never } : {}),
       max: opts.max ?? 4,
       connect_timeout: opts.connectTimeout ?? 5,
       idle_timeout: 30,

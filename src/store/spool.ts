@@ -17,7 +17,14 @@ export class SpooledStore implements Store {
   private flushing: Promise<void> | null = null;
   private migrated = false;
 
-  constructor(readonly inner: Store, spoolPath: string, private maxRows = 1_000_000) {
+  /** Writes that went unanswered past the timeout and were spooled; their late outcome is awaited. */
+  private hung = 0;
+
+  /**
+   * writeTimeoutMs: a write the database has not answered by then is spooled and the caller goes
+   * on (a silently dropped path otherwise stalls the measuring job for TCP's many minutes).
+   */
+  constructor(readonly inner: Store, spoolPath: string, private maxRows = 1_000_000, private writeTimeoutMs = 10_000) {
     this.spool = new SqliteDriver(spoolPath);
     this.spool.db.exec('CREATE TABLE IF NOT EXISTS spool (id INTEGER PRIMARY KEY, op TEXT NOT NULL, payload TEXT NOT NULL)');
   }
@@ -46,35 +53,55 @@ export class SpooledStore implements Store {
     }
   }
 
-  private enqueue(op: Op): void {
+  private enqueue(op: Op): number {
     this.spool.batchSync([['INSERT INTO spool (op, payload) VALUES ($1, $2)', [op[0], JSON.stringify(op[1])]]]);
+    const id = Number((this.spool.db.prepare('SELECT last_insert_rowid() AS id').get() as { id: number }).id);
     const n = (this.spool.db.prepare('SELECT COUNT(*) AS n FROM spool').get() as { n: number }).n;
     if (n > this.maxRows) {
       const excess = n - this.maxRows;
       this.spool.batchSync([['DELETE FROM spool WHERE id IN (SELECT id FROM spool ORDER BY id LIMIT $1)', [excess]]]);
       this.dropped += excess;
     }
+    return id;
   }
 
-  /** Write through; on failure (or while a backlog exists, to keep order) spool locally. */
+  /** Write through; on failure, no answer in time, or while a backlog exists (to keep order) spool locally. */
   private async write(op: Op): Promise<void> {
-    if (this.pending()) {
+    if (this.pending() || this.hung) {
       this.enqueue(op);
       void this.flush().catch(() => {});
       return;
     }
+    const p = this.apply(op);
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<'late'>((resolve) => { timer = setTimeout(() => resolve('late'), this.writeTimeoutMs); });
     try {
-      await this.apply(op);
-      this.lastError = null;
+      if (await Promise.race([p, late]) !== 'late') { this.lastError = null; return; }
+      // unanswered: keep a copy; if the write lands after all, the copy goes (no duplicate rows),
+      // and nothing is replayed until it has settled one way or the other
+      const id = this.enqueue(op);
+      this.hung++;
+      this.lastError = `no answer from the database within ${this.writeTimeoutMs / 1000} s`;
+      p.then(() => { this.spool.batchSync([['DELETE FROM spool WHERE id = $1', [id]]]); }, () => {})
+        .finally(() => { this.hung--; void this.flush().catch(() => {}); });
     } catch (e) {
       this.lastError = (e as Error).message;
       this.enqueue(op);
-    }
+    } finally { clearTimeout(timer); }
+  }
+
+  /** The inner call, or a rejection once it has gone unanswered for the write timeout (it may still finish). */
+  private bounded<T>(what: string, p: Promise<T>): Promise<T> {
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error(`${what}: no answer from the database within ${this.writeTimeoutMs / 1000} s`)), this.writeTimeoutMs); });
+    p.catch(() => {}); // a late failure after the timeout is not unhandled
+    return Promise.race([p, late]).finally(() => clearTimeout(timer));
   }
 
   /** Replay the backlog in order; stops at the first failure (the database is still away). */
   flush(): Promise<void> {
     if (this.flushing) return this.flushing;
+    if (this.hung) return Promise.resolve(); // an unanswered write may still land: replay after it settles
     this.flushing = (async () => {
       try {
         for (;;) {
@@ -107,7 +134,7 @@ export class SpooledStore implements Store {
   setJobState(s: JobState) { return this.write(['job', s]); }
   writeProbe(rec: ProbeRecord) { return this.write(['probe', rec]); }
   jobStates(site: string) { return this.inner.jobStates(site); }
-  rollup(site?: string) { return this.inner.rollup(site); }
+  rollup(site?: string) { return this.bounded('rollup', this.inner.rollup(site)); }
   prune(now: number, r: { raw: number; fiveMinute: number; hourly: number }, site: string) { return this.inner.prune(now, r, site); }
   maintain() { return this.inner.maintain(); }
   overviewRows(since: number) { return this.inner.overviewRows(since); }

@@ -60,7 +60,7 @@ test('an agent reads its assignment at start, follows changes by NOTIFY, and sta
     // the database is gone at the next start: the local copy is measured
     const gone = new PgDriver(`postgres://postgres@127.0.0.1:${await freePort()}/hostops`, { connectTimeout: 2 });
     const logs: string[] = [];
-    const g = new FleetFollower({ sql: gone.sql, site: 'ldn', copyPath, onChange: () => {}, log: (m) => logs.push(m), retrySeconds: 3600 });
+    const g = new FleetFollower({ sql: gone.sql, site: 'ldn', copyPath, onChange: () => {}, log: (m) => logs.push(m), retryFirstSeconds: 3600, retrySeconds: 3600 });
     try {
       const r = await g.start();
       assert.equal(r?.source, 'copy');
@@ -73,4 +73,33 @@ test('an agent reads its assignment at start, follows changes by NOTIFY, and sta
     assert.equal(await other.start(), null);
     await other.stop();
   } finally { await owner.close(); t.cleanup(); }
+});
+
+test('a burst of inventory changes leaves the follower on the last state (one read at a time)', async () => {
+  const owner = new PgDriver(pg.url);
+  const t = tempDir('hostops-follow-burst-');
+  const seen: string[] = [];
+  const f = new FleetFollower({ sql: owner.sql, site: 'burst', copyPath: path.join(t.dir, 'copy.json'), onChange: async (x) => { seen.push(x.map((y) => y.name).join(',')); } });
+  try {
+    await ensureFleetSchema(owner.sql);
+    await addSite(owner.sql, 'burst', pg.url);
+    for (const [n, a] of [['b1', '198.18.9.1'], ['b2', '198.18.9.2'], ['b3', '198.18.9.3']]) await addTarget(owner.sql, n, a, ['burst']);
+    await assign(owner.sql, 'burst', ['b1']);
+    assert.ok(await f.start());
+    // twenty committed changes without waiting: each NOTIFY may arrive while a read runs
+    const sets = [['b1'], ['b2', 'b3'], ['b3'], ['b1', 'b2', 'b3']];
+    for (let i = 0; i < 20; i++) {
+      const want = sets[i % sets.length];
+      await owner.sql.begin(async (tx) => {
+        await tx.unsafe(`DELETE FROM fleet_assignments WHERE site = 'burst'`);
+        await tx.unsafe(`INSERT INTO fleet_assignments (site, target_id) SELECT 'burst', id FROM fleet_targets WHERE name = ANY($1)`, [want as never]);
+      });
+    }
+    for (let i = 0; i < 80 && seen.at(-1) !== 'b1,b2,b3'; i++) await new Promise((r) => setTimeout(r, 250));
+    // let a read still running finish (a stale one finishing last is the defect this catches)
+    for (let i = 0; i < 80 && (f as unknown as { refreshing: unknown }).refreshing; i++) await new Promise((r) => setTimeout(r, 250));
+    await new Promise((r) => setTimeout(r, 1000));
+    assert.equal(seen.at(-1), 'b1,b2,b3', seen.join(' | '));
+    assert.deepEqual(JSON.parse(readFileSync(path.join(t.dir, 'copy.json'), 'utf8')).targets.map((x: FleetTarget) => x.name), ['b1', 'b2', 'b3']);
+  } finally { await f.stop(); await owner.close(); t.cleanup(); }
 });

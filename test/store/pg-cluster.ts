@@ -3,7 +3,7 @@
  * port on 127.0.0.1, trust auth; stop() shuts it down and removes the directory.
  */
 import { execFileSync } from 'node:child_process';
-import { chmodSync, chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -35,7 +35,10 @@ function asPostgres(argv: string[]): string {
   return execFileSync('runuser', ['-u', 'postgres', '--', ...argv], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
 }
 
-export async function startPg(): Promise<PgCluster> {
+/** listen: more addresses than 127.0.0.1; hba: pg_hba.conf lines added before the trust lines; conf: `-c` settings. */
+export interface PgOptions { listen?: string[]; hba?: string[]; conf?: string[] }
+
+export async function startPg(po: PgOptions = {}): Promise<PgCluster> {
   const BIN = pgBin();
   const dir = mkdtempSync(path.join(tmpdir(), 'hostops-pg-'));
   const { uid, gid } = pgUid();
@@ -44,7 +47,11 @@ export async function startPg(): Promise<PgCluster> {
   const data = path.join(dir, 'data');
   asPostgres([`${BIN}/initdb`, '-D', data, '-A', 'trust', '-U', 'postgres', '--no-sync', '-E', 'UTF8']);
   const port = await freePort();
-  const opts = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=40`;
+  if (po.hba?.length) {
+    const hba = path.join(data, 'pg_hba.conf');
+    writeFileSync(hba, po.hba.join('\n') + '\n' + readFileSync(hba, 'utf8'));
+  }
+  const opts = `-p ${port} -k ${dir} -c listen_addresses=${['127.0.0.1', ...(po.listen ?? [])].join(',')} -c fsync=off -c max_connections=40${(po.conf ?? []).map((c) => ` -c ${c}`).join('')}`;
   const start = (): string => asPostgres([`${BIN}/pg_ctl`, '-D', data, '-o', opts, '-l', path.join(dir, 'log'), '-w', '-t', '30', 'start']);
   const stopPg = () => { try { asPostgres([`${BIN}/pg_ctl`, '-D', data, '-m', 'immediate', '-w', 'stop']); } catch { /* not running */ } };
   start();

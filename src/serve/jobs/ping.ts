@@ -34,11 +34,15 @@ export function pingJob(ctx: JobContext): Job {
       });
       await ctx.store.writePings(rows.filter((r) => r.sent > 0));
       const m = ctx.metrics;
+      // bounded /metrics: per-target series only up to ping.metricsTargets; groups always
+      const perTarget = cfg.targets.length <= cfg.ping.metricsTargets;
+      // a feed's series count in its target's group
+      recordGroups(m, cfg.targets, results.map((r) => ({ ...r, target: feedOf.get(r.target)?.target ?? r.target })));
       for (const r of results) {
         const s = feedOf.get(r.target);
         // a feed's series: the target's own name and a feed label (no label without feeds, as before)
         const l = s?.feed ? { target: s.target, host: r.host, feed: s.feed } : { target: r.target, host: r.host };
-        if (r.sent === 0) continue;
+        if (r.sent === 0 || !perTarget) continue;
         m.pingSent.inc(l, r.sent);
         m.pingReceived.inc(l, r.received);
         m.pingLoss.set(l, 1 - r.received / r.sent);
@@ -53,4 +57,30 @@ export function pingJob(ctx: JobContext): Job {
       if (failed.length === results.length) throw new Error(`no target could be probed: ${failed[0]?.error ?? 'unknown error'}`);
     },
   };
+}
+
+/** Per-group summaries of a round: targets without a group are "(none)". */
+function recordGroups(m: JobContext['metrics'], targets: { name: string; group?: string }[], results: { target: string; sent: number; received: number; rtts: number[] }[]): void {
+  const groupOf = new Map(targets.map((t) => [t.name, t.group ?? '(none)']));
+  const acc = new Map<string, { sent: number; received: number; medians: number[]; answering: number }>();
+  for (const r of results) {
+    const g = groupOf.get(r.target) ?? '(none)';
+    const a = acc.get(g) ?? { sent: 0, received: 0, medians: [], answering: 0 };
+    a.sent += r.sent; a.received += r.received;
+    if (r.rtts.length) {
+      const s = [...r.rtts].sort((x, y) => x - y);
+      a.medians.push(s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2);
+      a.answering++;
+    }
+    acc.set(g, a);
+  }
+  for (const [group, a] of acc) {
+    if (!a.sent) continue;
+    m.pingGroupSent.inc({ group }, a.sent);
+    m.pingGroupReceived.inc({ group }, a.received);
+    m.pingGroupLoss.set({ group }, 1 - a.received / a.sent);
+    m.pingGroupTargets.set({ group }, a.answering);
+    const s = a.medians.sort((x, y) => x - y);
+    if (s.length) m.pingGroupMedian.set({ group }, s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2);
+  }
 }

@@ -7,9 +7,10 @@
 import { VERSION } from '../../lib/version.js';
 import type { FastifyInstance } from 'fastify';
 import type { Agent } from '../agent.js';
-import { buildOverview, type Overview } from '../overview.js';
+import { buildOverview, slaFor, type Overview } from '../overview.js';
+import { cellPage, groupOverview, searchTargets, worstPairs, type TargetInfo } from '../fleet-views.js';
 import { SpooledStore, type Store } from '../../store/index.js';
-import { inventorySla } from '../../fleet/sla.js';
+import { InventorySlaCache } from '../../fleet/sla-cache.js';
 import { QueryGate, SingleFlight, rangeParams, secondsParam, BadParam } from './query-limits.js';
 import { buildProbeOverview, type ProbeCell } from '../probe-overview.js';
 import { probeRoutes } from './probes.js';
@@ -22,6 +23,9 @@ export function apiRoutes(app: FastifyInstance, agent: Agent, reads: Store = age
   const now = () => Date.now() / 1000;
   const retention = () => agent.cfg.store.retention;
   const overviews = new SingleFlight<Overview & { probes: ProbeCell[] }>();
+  // the inventory's SLAs, re-read only when NOTIFY says the inventory changed
+  const slas = new InventorySlaCache(store);
+  app.addHook('onClose', async () => { await slas.close(); });
 
   app.get('/api/status', async () => ({
     site: agent.cfg.site, store: store.kind, version: VERSION, notes: agent.notes,
@@ -31,8 +35,7 @@ export function apiRoutes(app: FastifyInstance, agent: Agent, reads: Store = age
     probes: Object.fromEntries(Object.entries(agent.probes).map(([k, v]) => [k, v.name])),
   }));
 
-  app.get('/api/overview', async (req) => {
-    const q = req.query as Q;
+  const overviewOf = (q: Q) => {
     // the recent window reads every 5-minute row in it into memory: a day at most; SLA compliance
     // is counted in the database over at most the 5-minute retention (nothing older exists)
     const window = secondsParam(q, 'window', 3600, 300, 86400);
@@ -40,9 +43,48 @@ export function apiRoutes(app: FastifyInstance, agent: Agent, reads: Store = age
     // a fleet's SLAs live in its inventory, so every agent shows the same; else the local config's
     // the probes: rows ride along in their own list (an additive field)
     return overviews.run(`${window}:${slaWindow}`, () => gate.run(async () => ({
-      ...await buildOverview(reads, agent.cfg.targets, now(), window, slaWindow, await inventorySla(store)),
+      ...await buildOverview(reads, agent.cfg.targets, now(), window, slaWindow, await slas.get()),
       probes: await buildProbeOverview(reads, agent.cfg.probes, now(), window, agent.cfg.alerts.rules.probeSla.window),
     })));
+  };
+  app.get('/api/overview', async (req) => overviewOf(req.query as Q));
+
+  // views for fleets with many targets (fleet-views.ts): a page of cells at most, never the matrix
+  const targetInfo = async (): Promise<Map<string, TargetInfo>> => (await slas.targets())
+    ?? new Map(agent.cfg.targets.map((t) => [t.name, { name: t.name, address: t.host, groups: t.group ? [t.group] : [] }]));
+  const intParam = (q: Q, name: string, dflt: number, min: number, max: number) => {
+    const v = q[name];
+    if (v === undefined) return dflt;
+    if (!/^\d+$/.test(v) || Number(v) < min || Number(v) > max) throw new BadParam(`${name} must be an integer from ${min} to ${max}`);
+    return Number(v);
+  };
+  const textParam = (q: Q, name: string) => {
+    const v = q[name];
+    if (v !== undefined && (v.length > 100 || /[\u0000-\u001f]/.test(v))) throw new BadParam(`${name} must be at most 100 printable characters`);
+    return v || undefined;
+  };
+  app.get('/api/overview/groups', async (req) => groupOverview(await overviewOf(req.query as Q), await targetInfo()));
+  app.get('/api/overview/cells', async (req) => {
+    const q = req.query as Q;
+    const group = textParam(q, 'group'); const site = textParam(q, 'site');
+    if (site && !NAME.test(site)) throw new BadParam('site must be a name');
+    const o = { group, site, q: textParam(q, 'q'), offset: intParam(q, 'offset', 0, 0, 10_000_000), limit: intParam(q, 'limit', 100, 1, 1000) };
+    return cellPage(await overviewOf(q), await targetInfo(), o);
+  });
+  app.get('/api/worst', async (req) => {
+    const q = req.query as Q;
+    const by = q.by ?? 'loss';
+    if (by !== 'loss' && by !== 'sla') throw new BadParam('by must be loss or sla');
+    const n = intParam(q, 'n', 20, 1, 500);
+    const ov = await overviewOf(q);
+    const look = (await slas.get()) ?? ((s: string, t: string) => slaFor(agent.cfg.targets, s, t));
+    return { by, n, pairs: worstPairs(ov, by, n, (c) => look(c.site, c.target)?.rtt?.value ?? null) };
+  });
+  app.get('/api/search', async (req) => {
+    const q = req.query as Q;
+    const text = textParam(q, 'q');
+    if (!text) throw new BadParam('q (a part of a target name, address or group) is required');
+    return { q: text, targets: searchTargets(await overviewOf(q), await targetInfo(), text, intParam(q, 'limit', 50, 1, 500)) };
   });
 
   app.get('/api/history', async (req, reply) => {
