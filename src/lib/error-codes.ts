@@ -140,6 +140,9 @@ export const CODES = {
   DDOS_CAPTURE_UNREADABLE: E(3, 'ddos analyze: the capture cannot be opened or read (2 when the path is not a file)'),
 
   // ---- fleet ----
+  FLEET_AMBIGUOUS: E(2, 'fleet locate: the name is both a site and a target', 'rename the target'),
+  FLEET_BAD_LOCATION: E(2, 'fleet locate: not LAT,LON in degrees', 'e.g. 51.5,-0.12'),
+  FLEET_BAD_NEAREST: E(2, 'fleet assign --nearest: not a whole number of sites of at least 1'),
   FLEET_BAD_ADDRESS: E(2, 'fleet: a target has an empty address'),
   FLEET_BAD_NAME: E(2, 'fleet: a site, target or group name has characters a name cannot have', 'letters, digits, "_", "." and "-", at most 64, starting with a letter or digit'),
   FLEET_DB: E(3, 'fleet: PostgreSQL cannot be reached or refused the connection', 'check that PostgreSQL runs and the URL, user and password are right'),
@@ -217,6 +220,9 @@ export const CODES = {
   SERVE_TOKEN_REQUIRED: E(2, 'serve: a non-loopback listen address without a token', 'set listen.token in hostops.yaml (or HOSTOPS_TOKEN) to at least 16 random characters, or bind 127.0.0.1'),
   SERVE_TOKEN_WEAK: E(2, 'serve: the token is shorter than 16 characters', 'use at least 16 random characters (e.g. openssl rand -hex 16)'),
   SERVE_DUPLICATE_JOB: E(2, 'serve: two jobs of the config have the same name', 'give each iperf.peers entry in hostops.yaml a name of its own'),
+  STORE_PG_TLS: E(3, 'PostgreSQL TLS: the server certificate is not trusted, or the server refused the TLS login'),
+  STORE_PG_TLS_FILE: E(2, 'PostgreSQL TLS: a sslrootcert/sslcert/sslkey file in the store URL cannot be read', 'the parameter in the store URL must name a readable PEM file'),
+  STORE_PG_TLS_MODE: E(2, 'PostgreSQL TLS: sslmode in the store URL is not a libpq mode'),
   STORE_OPEN: E(3, 'the SQLite database cannot be opened', 'give --db (store.path) a SQLite database file, or a new file name, in a writable directory'),
 } as const;
 
