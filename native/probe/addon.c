@@ -165,7 +165,7 @@ static napi_value Open(napi_env env, napi_callback_info info) {
   size_t aoff;
   if (napi_get_typedarray_info(env, argv[3], &tt, &alen, &adata, &ab, &aoff) != napi_ok || tt != napi_float64_array ||
       alen < EV_STRIDE) {
-    napi_throw_type_error(env, NULL, "slots must be a Float64Array of at least 16 elements");
+    napi_throw_type_error(env, NULL, "slots must be a Float64Array of at least 25 elements (one event)");
     return NULL;
   }
   psock *p = calloc(1, sizeof *p);
