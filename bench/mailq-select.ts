@@ -3,6 +3,7 @@
  * `exiqgrep <criteria> -i` (which runs exim -bpu and filters in Perl). Same ids required.
  * hostops twice: answered by the queue index (queue unchanged since the last listing) and with
  * --no-index (every file read). Alternating runs (3 per criterion); medians of wall and CPU.
+ * Then exipick criteria (--or, !) against exipick -i on the same spool.
  * Run after (or it builds) the queue of bench/mailq-list.ts: node --import tsx bench/mailq-select.ts
  */
 import fs from 'node:fs';
@@ -35,6 +36,15 @@ try {
     ratio(() => reportLine(`select ${crit.join(' ')} (${b.length} ids), index`, indexed, theirs, 'exiqgrep'));
     ratio(() => reportLine(`select ${crit.join(' ')}, --no-index`, full, theirs, 'exiqgrep'));
     console.log(`  peak memory hostops ${(indexed.maxRssKb / 1024).toFixed(0)} / ${(full.maxRssKb / 1024).toFixed(0)} MB`);
+  }
+  // exipick's criteria (--or, !) against exipick itself (which parses every -H in Perl)
+  for (const crit of [['$sender_address =~ /news1[0-9]@bulk/', '!$deliver_freeze'], ['--or', '$deliver_freeze', '$sender_address eq ""']]) {
+    const [theirs, indexed] = paired(PAIRS, [() => timed(['/usr/sbin/exipick', '--spool', spool, '-i', ...crit]),
+      () => timed(hostopsArgv('mailq', 'select', '--spool', spool, '-i', ...crit), { env: cache.env })]);
+    const b = theirs.stdout.toString().trim().split('\n').sort();
+    const a = indexed.stdout.toString().trim().split('\n').sort();
+    agree(`select ${crit.join(' ')}: the same ${b.length} ids as exipick`, a.length === b.length && a.every((x, i) => x === b[i]), true);
+    ratio(() => reportLine(`select ${crit.join(' ')} (${b.length} ids)`, indexed, theirs, 'exipick'));
   }
   const [c1, c2] = paired(PAIRS, [() => timed(['/usr/sbin/exiqgrep', '-E', wrapper, '-f', 'news', '-c']),
     () => ours('-f', 'news', '-c')]);

@@ -24,6 +24,11 @@ static void fz_icmp4(const uint8_t *d, size_t n) { probe_sock s = sock_of(PK_ICM
 static void fz_icmp6(const uint8_t *d, size_t n) { probe_sock s = sock_of(PK_ICMP_RAW, 6); probe_event ev; init_event(&ev); parse_icmp6_raw(&s, d, n, &ev); }
 static void fz_tcp4(const uint8_t *d, size_t n) { probe_sock s = sock_of(PK_TCP_RAW, 4); probe_event ev; init_event(&ev); parse_tcp_reply(&s, d, n, &ev); }
 static void fz_tcp6(const uint8_t *d, size_t n) { probe_sock s = sock_of(PK_TCP_RAW, 6); probe_event ev; init_event(&ev); parse_tcp_reply(&s, d, n, &ev); }
+/* the extension walker on its own (v6 by the length's parity, so both length units are reached) */
+static void fz_ext(const uint8_t *d, size_t n) {
+  probe_event ev; init_event(&ev); parse_icmp_ext(d, n, (int)(n & 1), &ev);
+  if (ev.mpls_n < 0 || ev.mpls_n > MPLS_MAX) abort();
+}
 static void fz_dgram(const uint8_t *d, size_t n) { probe_sock s = sock_of(PK_ICMP_DGRAM, 4); probe_event ev; init_event(&ev); parse_icmp_dgram(&s, d, n, &ev); }
 
 /* Error queue: byte 0 picks the socket kind, bytes 1-2 how much of the rest is control data
@@ -98,6 +103,19 @@ static size_t build_seeds(fuzz_buf *v4, size_t *n4, fuzz_buf *v6, size_t *n6, fu
   n += ip4(p + n, 1, 16); n += echo(p + n, 8, 0x1234, 9, 8); v4[(*n4)++] = seed(p, n);
   n = ip4(p, 1, 8 + 20 + 8); p[20] = 11; memset(p + 21, 0, 7); n = 28;
   n += ip4(p + n, 6, 8); memcpy(p + n, "\x9c\x40\x00\x50\x01\x02\x03\x04", 8); n += 8; v4[(*n4)++] = seed(p, n);
+  /* time exceeded with an RFC 4884 extension: 128 bytes of original datagram (length 32 words,
+   * and 0 as older routers send it), then version 2 and an MPLS stack object of two entries */
+  for (int compat = 0; compat < 2; compat++) {
+    memset(p, 0, sizeof p);
+    n = ip4(p, 1, 8 + 128 + 4 + 12); p[20] = 11; p[25] = compat ? 0 : 32; n = 28;
+    ip4(p + n, 1, 16); echo(p + n + 20, 8, 0x1234, 11, 8); n += 128;
+    memcpy(p + n, "\x20\x00\x00\x00\x00\x0c\x01\x01\x00\x06\x40\x01\x00\x0c\x8b\x02", 16); n += 16;
+    v4[(*n4)++] = seed(p, n);
+  }
+  memset(p, 0, sizeof p);
+  p[0] = 3; p[4] = 16; n = 8; ip6(p + n, 58, 16); echo(p + n + 40, 128, 0x1234, 3, 8); n += 128;
+  memcpy(p + n, "\x20\x00\x00\x00\x00\x08\x01\x01\x00\x06\x41\x40", 12); n += 12;
+  v6[(*n6)++] = seed(p, n);
   /* SYN-ACK (IPv4 with header, IPv6 without) */
   n = ip4(p, 6, 20); memset(p + n, 0, 20); p[n] = 0; p[n + 1] = 80; p[n + 2] = 0x9c; p[n + 3] = 0x40; p[n + 8] = 1; p[n + 12] = 0x50; p[n + 13] = 0x12; n += 20;
   t4[(*nt)++] = seed(p, n);
@@ -144,10 +162,22 @@ static fuzz_buf errq_seed(int udp, int v6) {
   return seed(b, n);
 }
 
+/* A UDP error-queue seed whose data carries an RFC 4884 extension with an MPLS object where the
+ * kernel leaves it: 100 bytes into the quoted UDP payload (128 - IPv4 header - UDP header). */
+static fuzz_buf errq_ext_seed(const fuzz_buf *udp) {
+  size_t head = 4 + (size_t)(udp->d[1] | udp->d[2] << 8);
+  static const uint8_t EXT[] = { 0x20, 0, 0, 0, 0, 12, 1, 1, 0, 0x06, 0x40, 0x01, 0, 0x0c, 0x8b, 0x02 };
+  fuzz_buf b = { calloc(1, head + 100 + sizeof EXT), head + 100 + sizeof EXT };
+  memcpy(b.d, udp->d, udp->n < head + 100 ? udp->n : head + 100);
+  memcpy(b.d + head + 100, EXT, sizeof EXT);
+  return b;
+}
+
 int main(int argc, char **argv) {
   struct { const char *name; fuzz_fn fn; } E[] = {
     { "probe.icmp4_raw", fz_icmp4 }, { "probe.icmp6_raw", fz_icmp6 }, { "probe.tcp_reply4", fz_tcp4 },
     { "probe.tcp_reply6", fz_tcp6 }, { "probe.icmp_dgram", fz_dgram }, { "probe.errqueue", fz_errq },
+    { "probe.icmp_ext", fz_ext },
   };
   for (size_t i = 0; i < sizeof E / sizeof *E; i++) if (fuzz_replay(argc, argv, E[i].name, E[i].fn)) return 0;
   long iters = 50000;
@@ -156,6 +186,7 @@ int main(int argc, char **argv) {
   build_seeds(v4, &n4, v6, &n6, t4, &nt);
   for (size_t i = 0; i < n4 && nd < 8; i++) dg[nd++] = seed(v4[i].d + 20, v4[i].n - 20); /* ping sockets get no IP header */
   for (int u = 0; u < 2; u++) for (int v = 0; v < 2; v++) eq[ne++] = errq_seed(u, v);
+  eq[ne] = errq_ext_seed(&eq[2]); ne++; /* eq[2]: UDP, IPv4 */
   static const char *const DICT[] = { "hostops1", "\x45\x00", "\x60\x00\x00\x00", "\x0b\x00", "\x03\x03", "\x81\x00", NULL };
   fuzz_run("probe.icmp4_raw", fz_icmp4, iters, 600, v4, n4, DICT);
   fuzz_run("probe.icmp6_raw", fz_icmp6, iters, 600, v6, n6, DICT);
@@ -163,6 +194,12 @@ int main(int argc, char **argv) {
   fuzz_run("probe.tcp_reply6", fz_tcp6, iters, 200, t4, nt, DICT);
   fuzz_run("probe.icmp_dgram", fz_dgram, iters, 600, dg, nd, DICT);
   fuzz_run("probe.errqueue", fz_errq, iters, 700, eq, ne, DICT);
+  fuzz_buf ex[24];
+  size_t nx = 0;
+  for (size_t i = 0; i < n4; i++) ex[nx++] = seed(v4[i].d + 20, v4[i].n - 20); /* the ICMP message itself */
+  for (size_t i = 0; i < n6 && nx < 24; i++) ex[nx++] = seed(v6[i].d, v6[i].n);
+  fuzz_run("probe.icmp_ext", fz_ext, iters, 600, ex, nx, DICT);
+  for (size_t i = 0; i < nx; i++) free(ex[i].d);
   fuzz_buf *all[] = { v4, v6, t4, dg, eq };
   size_t cnt[] = { n4, n6, nt, nd, ne };
   for (int k = 0; k < 5; k++) for (size_t i = 0; i < cnt[k]; i++) free(all[k][i].d);

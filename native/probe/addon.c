@@ -16,7 +16,7 @@
 
 #include "probe.h"
 
-#define EV_STRIDE 16
+#define EV_STRIDE 25 /* 16 numbers, the MPLS entry count and up to MPLS_MAX entries */
 
 typedef struct {
   probe_sock s;
@@ -88,6 +88,8 @@ static void on_event(void *ctx, const probe_event *ev) {
   d[0] = ev->kind; d[1] = ev->t_ns; d[2] = ev->ttl; d[3] = ev->type; d[4] = ev->code; d[5] = ev->id;
   d[6] = ev->key; d[7] = ev->len; d[8] = ev->cookie_ok; d[9] = ev->inner_proto; d[10] = ev->inner_sport;
   d[11] = ev->inner_dport; d[12] = ev->tcp_flags; d[13] = ev->sport; d[14] = ev->dport; d[15] = ev->err_no;
+  d[16] = ev->mpls_n;
+  for (int k = 0; k < ev->mpls_n; k++) d[17 + k] = ev->mpls[k];
   napi_set_element(p->env, p->addrs, (uint32_t)(p->count * 2), addr_string(p->env, &ev->from));
   if (ev->inner_dst.ss_family) /* left as a hole (undefined) when there is no quoted packet */
     napi_set_element(p->env, p->addrs, (uint32_t)(p->count * 2 + 1), addr_string(p->env, &ev->inner_dst));
@@ -177,7 +179,7 @@ static napi_value Open(napi_env env, napi_callback_info info) {
   size_t aoff;
   if (napi_get_typedarray_info(env, argv[3], &tt, &alen, &adata, &ab, &aoff) != napi_ok || tt != napi_float64_array ||
       alen < EV_STRIDE) {
-    napi_throw_type_error(env, NULL, "slots must be a Float64Array of at least 16 elements");
+    napi_throw_type_error(env, NULL, "slots must be a Float64Array of at least 25 elements (one event)");
     return NULL;
   }
   psock *p = calloc(1, sizeof *p);

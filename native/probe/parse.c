@@ -84,6 +84,39 @@ void parse_icmp4_raw(probe_sock *s, const uint8_t *buf, size_t n, probe_event *e
   if (ihl2 < 20 || inlen < ihl2) { ev->inner_proto = -1; return; }
   set4(&ev->inner_dst, in + 16);
   parse_inner_l4(s, in[9], in + ihl2, inlen - ihl2, ev);
+  if (icmp[0] != ICMP_SOURCE_QUENCH) parse_icmp_ext(icmp, ilen, 0, ev);
+}
+
+/*
+ * The extension structure (RFC 4884 section 7) follows the original datagram: at the length the
+ * message gives (ICMPv4 byte 5 in 32-bit words, ICMPv6 byte 4 in 64-bit words), or at 128 bytes
+ * when that is 0 (section 5: the routers that predate RFC 4884 put it there, and mtr looks only
+ * there). Version 2; the objects are walked by their length; the MPLS label stack object is
+ * class 1, C-type 1 (RFC 4950), 4 bytes per entry. A malformed structure yields no labels.
+ */
+void parse_icmp_ext(const uint8_t *icmp, size_t n, int v6, probe_event *ev) {
+  ev->mpls_n = 0;
+  if (n < 8) return;
+  size_t words = v6 ? icmp[4] : icmp[5];
+  size_t orig = words ? words * (v6 ? 8 : 4) : 128;
+  if (orig < 128) return; /* a length field under 128 bytes is not an extension (RFC 4884 5.1) */
+  if (8 + orig < n) parse_ext_struct(icmp + 8 + orig, n - 8 - orig, ev);
+}
+
+/* The extension structure itself (n bytes from its version byte): header, then objects. */
+void parse_ext_struct(const uint8_t *x, size_t n, probe_event *ev) {
+  ev->mpls_n = 0;
+  if (n < 4 || (x[0] & 0xf0) != 0x20) return;
+  size_t off = 4;
+  while (off + 4 <= n) {
+    size_t olen = be16(x + off);
+    if (olen < 4 || olen > n - off) return;
+    if (x[off + 2] == 1 && x[off + 3] == 1) {
+      for (size_t e = off + 4; e + 4 <= off + olen && ev->mpls_n < MPLS_MAX; e += 4) ev->mpls[ev->mpls_n++] = be32(x + e);
+      return;
+    }
+    off += olen;
+  }
 }
 
 void parse_icmp6_raw(probe_sock *s, const uint8_t *icmp, size_t n, probe_event *ev) {
@@ -106,6 +139,7 @@ void parse_icmp6_raw(probe_sock *s, const uint8_t *icmp, size_t n, probe_event *
   if (inlen < 40) { ev->inner_proto = -1; return; }
   set6(&ev->inner_dst, in + 24);
   parse_inner_l4(s, in[6], in + 40, inlen - 40, ev);
+  if (icmp[0] == ICMP6_DST_UNREACH || icmp[0] == ICMP6_TIME_EXCEEDED) parse_icmp_ext(icmp, n, 1, ev);
 }
 
 void parse_tcp_reply(probe_sock *s, const uint8_t *buf, size_t n, probe_event *ev) {

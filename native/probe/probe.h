@@ -13,6 +13,8 @@ enum probe_kind { PK_ICMP_RAW = 1, PK_ICMP_DGRAM = 2, PK_UDP = 3, PK_TCP_RAW = 4
 enum ev_kind { EV_ECHO = 1, EV_ERROR = 2, EV_TCP = 3, EV_TX = 4 };
 
 #define TX_RING 4096
+/* label stack entries kept per reply (mtr keeps 8 too) */
+#define MPLS_MAX 8
 
 /* One received packet, decoded. Numbers land in a Float64Array slot (see EV_* offsets in addon.c). */
 typedef struct {
@@ -31,6 +33,8 @@ typedef struct {
   int err_no;            /* errqueue ee_errno, 0 otherwise */
   struct sockaddr_storage from;       /* sender (offender for errors) */
   struct sockaddr_storage inner_dst;  /* destination of the quoted probe, family 0 if unknown */
+  int mpls_n;            /* RFC 4950 label stack entries in an RFC 4884 extension (errors), 0 if none */
+  uint32_t mpls[MPLS_MAX]; /* each entry as sent: label<<12 | TC<<9 | S<<8 | TTL */
 } probe_event;
 
 /* Called for every decoded packet. */
@@ -86,5 +90,8 @@ void parse_icmp6_raw(probe_sock *s, const uint8_t *buf, size_t n, probe_event *e
 void parse_tcp_reply(probe_sock *s, const uint8_t *buf, size_t n, probe_event *ev);
 void parse_icmp_dgram(probe_sock *s, const uint8_t *buf, size_t n, probe_event *ev);
 uint16_t inet_cksum(const void *data, size_t len, uint32_t sum);
+/* RFC 4884/4950: the MPLS label stack in the extension of an ICMP error message (icmp, n bytes). */
+void parse_icmp_ext(const uint8_t *icmp, size_t n, int v6, probe_event *ev);
+void parse_ext_struct(const uint8_t *x, size_t n, probe_event *ev);
 
 #endif

@@ -400,11 +400,17 @@ static int decode_errqueue(probe_sock *s, struct msghdr *m, const uint8_t *data,
     ev->inner_dport = ntohs(ev->inner_dst.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&ev->inner_dst)->sin6_port
                                                                 : ((struct sockaddr_in *)&ev->inner_dst)->sin_port);
     if (n >= 12 && memcmp(data, s->cookie, 8) == 0) { ev->cookie_ok = 1; ev->key = be32(data + 8); }
+    /* the kernel queues the rest of the ICMP message from the quoted UDP payload on: an RFC 4884
+     * extension follows the 128-byte original datagram (no length field here; mtr assumes 128 too) */
+    size_t at = 128 - (s->family == 6 ? 40 : 20) - 8;
+    if (ev->type >= 0 && n > at) parse_ext_struct(data + at, n - at, ev);
   } else {
     /* ping socket: data is the quoted echo request header + payload */
     ev->inner_proto = s->family == 6 ? IPPROTO_ICMPV6 : IPPROTO_ICMP;
     if (n >= 8) { ev->id = data[4] << 8 | data[5]; ev->key = data[6] << 8 | data[7]; }
     if (n >= 16 && memcmp(data + 8, s->cookie, 8) == 0) ev->cookie_ok = 1;
+    size_t at = 128 - (s->family == 6 ? 40 : 20); /* from the quoted ICMP header */
+    if (ev->type >= 0 && n > at) parse_ext_struct(data + at, n - at, ev);
   }
   return 1;
 }

@@ -34,6 +34,15 @@ timeout_frozen_after = 0s
 ignore_bounce_errors_after = 0s
 deliver_drop_privilege = false
 keep_environment =
+# -DQUEUE=name: messages submitted on stdin go to the named queue <spool>/name/input (tests of -G)
+.ifdef QUEUE
+acl_not_smtp_start = acl_hostops_queue
+.endif
+
+begin acl
+
+acl_hostops_queue:
+  accept queue = QUEUE
 
 begin routers
 

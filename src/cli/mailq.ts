@@ -2,6 +2,7 @@
  * `hostops mailq ...`: the Exim queue. This file parses flags and formats results; the work is
  * in src/mailq/. Text output of `list` is exim -bp's layout byte for byte.
  */
+import fs from 'node:fs';
 import { Command } from 'commander';
 import { printJson, printNdjson, writeAll } from '../lib/output.js';
 import { HostopsError, usageError } from '../lib/errors.js';
@@ -31,6 +32,7 @@ interface SelectOpts {
   olderThan?: string; youngerThan?: string; older?: string; younger?: string;
   frozen?: boolean; unfrozen?: boolean; bounces?: boolean; subject?: string; header?: string;
   auth?: string; script?: string; scriptDomain?: string; localUser?: string;
+  where?: string[]; or?: boolean; not?: boolean; caseful?: boolean; queue?: string;
 }
 
 function addCommon(c: Command): Command {
@@ -61,7 +63,22 @@ function addSelection(c: Command): Command {
     .option('--auth <regex>', 'SMTP AUTH user regex')
     .option('--script <regex>', 'X-PHP-Script regex (host/path part)')
     .option('--script-domain <domain>', 'X-PHP-Script domain')
-    .option('--local-user <login>', 'login that submitted the message locally');
+    .option('--local-user <login>', 'login that submitted the message locally')
+    .option('-w, --where <criterion>', 'exipick criterion (repeatable): \'$sender_address =~ /x/\', \'!$deliver_freeze\', \'$message_age > 2h\'',
+      (v: string, a: string[] = []) => [...a, v])
+    .option('--or', 'a message matches when any criterion matches (exipick --or; flags included)')
+    .option('--not', 'negate every criterion (exipick --not)')
+    .option('--caseful', 'the bare = operator of criteria respects case (exipick --caseful)')
+    .option('-G, --queue <name>', 'named queue (exim -qG<name>, ACL `queue = name`): <spool>/<name>/input');
+}
+
+/** A named queue's name as exim takes it: not empty, no `/` (it is a directory under the spool). */
+function queueName(q: string | undefined): string | undefined {
+  if (q === undefined) return undefined;
+  if (q === '' || q.includes('/') || q.includes('\0') || q === '.' || q === '..' || q.startsWith('-')) {
+    throw usageError('MAILQ_BAD_QUEUE', `not a queue name: ${JSON.stringify(q)}`, 'a named queue is a directory under the spool: no /, not . or .., not starting with -');
+  }
+  return q;
 }
 
 function selectionOf(o: SelectOpts, ids: string[] = []): Selection {
@@ -86,6 +103,10 @@ function selectionOf(o: SelectOpts, ids: string[] = []): Selection {
   if (o.scriptDomain !== undefined) s.scriptDomain = o.scriptDomain;
   if (o.localUser !== undefined) s.localUser = o.localUser;
   if (ids.length) { assertMessageIds(ids); s.ids = ids; }
+  if (o.where?.length) s.where = o.where;
+  if (o.or) s.or = true;
+  if (o.not) s.not = true;
+  if (o.caseful) s.caseful = true;
   compileSelection(s); // reject a bad regex before any file is read
   return s;
 }
@@ -117,11 +138,24 @@ async function mainlogAndQueue(o: CommonOpts & { log?: string[]; queue: boolean 
   return { paths, logs, queue };
 }
 
-async function spoolOf(o: CommonOpts): Promise<string> {
+async function spoolOf(o: CommonOpts & { queue?: string }): Promise<string> {
   // --spool is all these commands need: no `exim -bP` run just to find the mainlog
-  if (o.spool) return o.spool;
-  const { locatePaths } = await import('../mailq/paths.js');
-  return (await locatePaths({ spool: o.spool, exim: o.exim, eximArgs: eximArgs(o) })).spool;
+  const q = queueName(o.queue);
+  let spool = o.spool;
+  if (!spool) {
+    const { locatePaths } = await import('../mailq/paths.js');
+    spool = (await locatePaths({ spool: o.spool, exim: o.exim, eximArgs: eximArgs(o) })).spool;
+  }
+  // a named queue is a spool of its own below the main one (exim's spool_dname: <spool>/<name>/input)
+  if (q === undefined) return spool;
+  const dir = spool.replace(/\/+$/, '') + '/' + q;
+  if (!fs.existsSync(dir + '/input') && fs.existsSync(spool + '/input')) {
+    // exim -bp -qG<name> shows an empty queue here; a typo in a name deserves better
+    const named = fs.readdirSync(spool).filter((n) => n !== 'input' && fs.existsSync(`${spool}/${n}/input`));
+    throw new HostopsError('MAILQ_NO_QUEUE', `no named queue ${JSON.stringify(q)} in ${spool} (missing ${dir}/input)`,
+      { exitCode: 3, where: dir, hint: named.length ? `named queues here: ${named.join(', ')}` : 'this spool has no named queue (exim creates one at its first message)' });
+  }
+  return dir;
 }
 
 /** All of the output reaches stdout, or the command fails with OUTPUT_WRITE_FAILED (lib/output.ts). */
@@ -159,57 +193,85 @@ function renderWatch(s: WatchSnapshot, spool: string, rows: number, formatVolume
   return out;
 }
 
-export function register(program: Command): void {
-  const mq = program.command('mailq').description('Exim mail queue: list, count, search, clean, find the spammer');
+type ListOpts = CommonOpts & SelectOpts & { idsOnly?: boolean; count?: boolean; brief?: boolean; reverse?: boolean; index: boolean };
 
-  addSelection(addCommon(mq.command('list').description('list the queue (exim -bp layout; exiqgrep selection flags)')))
-    .argument('[ids...]', 'only these message ids')
+function addListing(c: Command): Command {
+  return c
     .option('-i, --ids-only', 'print message ids only (exiqgrep -i)')
     .option('-c, --count', 'print "N matches out of M messages" (exiqgrep -c)')
     .option('-b, --brief', 'one line per message: id, sender, recipients (exiqgrep -b)')
-    .option('--no-index', 'read every spool file; neither use nor refresh the queue index')
-    .action(async (ids: string[], o: CommonOpts & SelectOpts & { idsOnly?: boolean; count?: boolean; brief?: boolean; index: boolean }) => {
-      const spool = await spoolOf(o);
-      const sel = selectionOf(o, ids);
-      const select = isEmptySelection(sel) ? undefined : sel;
-      if (o.count) {
-        const chunks = await readQueueChunks(spool, 'count', { select, index: o.index });
-        const seen = chunks.reduce((a, c) => a + c.seen, 0);
-        const matched = chunks.reduce((a, c) => a + c.matched, 0);
-        if (o.json) await outJson({ matches: matched, messages: seen });
-        else await out(`${matched} matches out of ${seen} messages\n`);
-        return;
+    .option('-R, --reverse', 'newest first: exim -bp order reversed (exiqgrep/exipick -R)')
+    .option('--no-index', 'read every spool file; neither use nor refresh the queue index');
+}
+
+/** list and select: exim -bp text, ids, brief lines, a count or NDJSON of the selected messages. */
+async function listMessages(ids: string[], o: ListOpts): Promise<void> {
+  const spool = await spoolOf(o);
+  const sel = selectionOf(o, ids);
+  const select = isEmptySelection(sel) ? undefined : sel;
+  if (o.count) {
+    const chunks = await readQueueChunks(spool, 'count', { select, index: o.index });
+    const seen = chunks.reduce((a, c) => a + c.seen, 0);
+    const matched = chunks.reduce((a, c) => a + c.matched, 0);
+    if (o.json) await outJson({ matches: matched, messages: seen });
+    else await out(`${matched} matches out of ${seen} messages\n`);
+    return;
+  }
+  if (ids.length && !o.idsOnly && !o.brief) {
+    // named messages: like `exim -bp ID`, say which are not on the queue
+    const now = Math.floor(Date.now() / 1000);
+    const msgs = await readQueue(spool, { select, now });
+    if (o.reverse) msgs.reverse();
+    const { toJsonMessage } = await import('../mailq/json.js');
+    if (o.json) await outNdjson(msgs.map(toJsonMessage));
+    else await writeLatin1(msgs.map((m) => formatBp(m, now)).join(''));
+    const found = new Set(msgs.map((m) => m.id));
+    const missing = ids.filter((i) => !found.has(i));
+    for (const i of missing) process.stderr.write(`hostops: message ${i} is not on the queue\n`);
+    if (missing.length) process.exitCode = 1;
+    return;
+  }
+  if (o.reverse && o.idsOnly && !o.json) {
+    // the ids as the index or the native reader give them, lines reversed
+    const chunks = await readQueueChunks(spool, 'ids', { select, index: o.index });
+    const text = Buffer.concat(chunks.flatMap((c) => c.parts.map((p) => (typeof p === 'string' ? Buffer.from(p, 'latin1') : p)))).toString('latin1');
+    const lines = text.split('\n');
+    lines.pop();
+    await writeLatin1(lines.reverse().map((l) => l + '\n').join(''));
+    return;
+  }
+  if (!o.reverse && !o.brief && !(o.idsOnly && o.json)) {
+    const write = async (parts: (string | Buffer)[]) => {
+      for (const part of parts) {
+        // text parts are latin1 Buffers already; ndjson parts are UTF-8 strings
+        await (typeof part === 'string' ? out(part, o.json ? 'utf8' : 'latin1') : out(part));
       }
-      if (ids.length && !o.idsOnly && !o.brief) {
-        // named messages: like `exim -bp ID`, say which are not on the queue
-        const now = Math.floor(Date.now() / 1000);
-        const msgs = await readQueue(spool, { select, now });
-        const { toJsonMessage } = await import('../mailq/json.js');
-        if (o.json) await outNdjson(msgs.map(toJsonMessage));
-        else await writeLatin1(msgs.map((m) => formatBp(m, now)).join(''));
-        const found = new Set(msgs.map((m) => m.id));
-        const missing = ids.filter((i) => !found.has(i));
-        for (const i of missing) process.stderr.write(`hostops: message ${i} is not on the queue\n`);
-        if (missing.length) process.exitCode = 1;
-        return;
-      }
-      if (!o.brief && !(o.idsOnly && o.json)) {
-        const write = async (parts: (string | Buffer)[]) => {
-          for (const part of parts) {
-            // text parts are latin1 Buffers already; ndjson parts are UTF-8 strings
-            await (typeof part === 'string' ? out(part, o.json ? 'utf8' : 'latin1') : out(part));
-          }
-        };
-        const chunks = await readQueueChunks(spool, o.idsOnly ? 'ids' : o.json ? 'ndjson' : 'text', { select, onParts: write, index: o.index });
-        for (const c of chunks) await write(c.parts);
-        return;
-      }
-      const msgs = await readQueue(spool, { select });
-      const { toJsonMessage } = await import('../mailq/json.js');
-      if (o.json) await outNdjson(msgs.map(toJsonMessage));
-      else if (o.idsOnly) await writeLatin1(msgs.map((m) => m.id + '\n').join(''));
-      else await writeLatin1(msgs.map(brief).join(''));
-    });
+    };
+    const chunks = await readQueueChunks(spool, o.idsOnly ? 'ids' : o.json ? 'ndjson' : 'text', { select, onParts: write, index: o.index });
+    for (const c of chunks) await write(c.parts);
+    return;
+  }
+  const now = Math.floor(Date.now() / 1000);
+  const msgs = await readQueue(spool, { select, now });
+  if (o.reverse) msgs.reverse();
+  const { toJsonMessage } = await import('../mailq/json.js');
+  if (o.json) await outNdjson(msgs.map(toJsonMessage));
+  else if (o.idsOnly) await writeLatin1(msgs.map((m) => m.id + '\n').join(''));
+  else if (o.brief) await writeLatin1(msgs.map(brief).join(''));
+  else await writeLatin1(msgs.map((m) => formatBp(m, now)).join(''));
+}
+
+export function register(program: Command): void {
+  const mq = program.command('mailq').description('Exim mail queue: list, count, search, clean, find the spammer');
+
+  addListing(addSelection(addCommon(mq.command('list').description('list the queue (exim -bp layout; exiqgrep selection flags)'))))
+    .argument('[ids...]', 'only these message ids')
+    .action((ids: string[], o: ListOpts) => listMessages(ids, o));
+
+  addListing(addSelection(addCommon(mq.command('select')
+    .description('exipick: the messages matching criteria such as \'$sender_address =~ /x/\' \'!$deliver_freeze\' (--or, --not)'))))
+    .argument('[criteria...]', 'exipick criteria (VARIABLE OPERATOR VALUE, ! to negate), ANDed unless --or')
+    .action((crit: string[], o: ListOpts) => listMessages([], { ...o, where: [...crit, ...(o.where ?? [])] }));
 
   for (const [name, verb, desc] of [
     ['rm', 'removed', 'remove messages (exim -Mrm)'],
@@ -261,10 +323,10 @@ export function register(program: Command): void {
         const bar = progress(name, targets.length, !o.json && Boolean(process.stdout.isTTY) && targets.length > 100);
         let ticked = 0;
         const results = await runAction(name, targets, {
-          exim: o.exim, eximArgs: eximArgs(o), auditLog: o.auditLog,
+          exim: o.exim, eximArgs: [...eximArgs(o), ...(o.queue !== undefined ? ['-qG' + queueName(o.queue)] : [])], auditLog: o.auditLog,
           batchSize: o.batch === undefined ? undefined : Math.max(1, Number(o.batch) || 100),
           jobs: o.jobs === undefined ? undefined : Math.max(1, Number(o.jobs) || 1),
-          selection: bySelection ? { ...sel, all: o.all || undefined } : undefined,
+          selection: bySelection ? { ...sel, all: o.all || undefined, queue: o.queue } : o.queue !== undefined ? { queue: o.queue } : undefined,
           onProgress: (d) => { bar.tick(d - ticked); ticked = d; },
         });
         bar.stop();

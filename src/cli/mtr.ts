@@ -16,7 +16,7 @@ import { renderScreen, type ScreenState } from '../net/format/mtr-screen.js';
 interface MtrFlags {
   report?: boolean; reportWide?: boolean; reportCycles?: string; json?: boolean; csv?: boolean; xml?: boolean; dns?: boolean;
   udp?: boolean; tcp?: boolean; port?: string; interval?: string; maxTtl?: string; firstTtl?: string; psize?: string;
-  tos?: string; order?: string; ipv4?: boolean; ipv6?: boolean; timeout?: string; advice?: boolean; showIps?: boolean; aslookup?: boolean;
+  tos?: string; order?: string; ipv4?: boolean; ipv6?: boolean; timeout?: string; advice?: boolean; showIps?: boolean; aslookup?: boolean; mpls?: boolean;
   address?: string; interface?: string; mark?: string;
 }
 
@@ -41,6 +41,7 @@ export function register(program: Command): void {
     .option('-x, --xml', 'report as XML (mtr 0.95 layout)')
     .option('-n, --no-dns', 'numeric addresses only')
     .option('-b, --show-ips', 'names and addresses: "name (address)" in the text report')
+    .option('-e, --mpls', 'MPLS label stacks routers quote in ICMP extensions (RFC 4884/4950), under each hop of the report')
     .option('-z, --aslookup', 'AS column in the text report; always AS??? (hostops makes no AS queries off the host)')
     .option('-u, --udp', 'UDP probes')
     .option('-T, --tcp', 'TCP SYN probes')
@@ -100,7 +101,7 @@ async function mtrCommand(host: string, f: MtrFlags): Promise<number> {
       const out = f.json ? reportJson(rep, { localHost, order, name })
         : f.csv ? reportCsv(rep, { order, name })
           : f.xml ? reportXml(rep, { localHost, order, name })
-          : reportText(rep, { localHost, wide: !!f.reportWide, order, name, showIps: f.showIps, asLookup: f.aslookup });
+          : reportText(rep, { localHost, wide: !!f.reportWide, order, name, showIps: f.showIps, asLookup: f.aslookup, mpls: f.mpls });
       process.stdout.write(out + '\n');
       if (f.advice !== false && rep.advice.length) process.stderr.write(rep.advice.map((a) => `advice: ${a}`).join('\n') + '\n');
       return 0;

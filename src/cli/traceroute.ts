@@ -11,7 +11,7 @@ import { traceHeader, traceHopLine } from '../net/format/trace.js';
 interface TrFlags {
   icmp?: boolean; tcp?: boolean; udp?: boolean; maxHops?: string; queries?: string; numeric?: boolean; port?: string;
   wait?: string; firstTtl?: string; simQueries?: string; ipv4?: boolean; ipv6?: boolean; tos?: string; json?: boolean;
-  ecmp?: string; interface?: string; source?: string; fwmark?: string;
+  ecmp?: string; interface?: string; source?: string; fwmark?: string; extensions?: boolean;
 }
 
 function int(v: string | undefined, flag: string, min: number, max: number): number | undefined {
@@ -42,6 +42,7 @@ export function register(program: Command): void {
     .option('-i, --interface <iface>', 'send from this interface (SO_BINDTODEVICE)')
     .option('-s, --source <addr>', 'source address of the probes')
     .option('--fwmark <n>', 'fwmark on the probes (SO_MARK; selects a feed with `ip rule fwmark`)')
+    .option('-e, --extensions', 'show ICMP extensions (RFC 4884): MPLS label stacks (RFC 4950) as <MPLS:L=..,E=..,S=..,T=..>')
     .option('--ecmp <flows>', 'also trace with this many flow ids and list every next hop seen per TTL')
     .option('--json', 'the result as JSON')
     .action(async (host: string, packetlen: string | undefined, f: TrFlags) => {
@@ -93,7 +94,7 @@ async function traceCommand(host: string, packetlen: string | undefined, f: TrFl
     if (!f.json) process.stdout.write(traceHeader(host, r.address, maxHops, protocol === 'tcp' ? (r.family === 6 ? 64 : 44) : len) + '\n');
     const onHop = f.json ? undefined : async (hop: TraceHop) => {
       if (name) for (const p of hop.probes) if (p.address && !names.has(p.address)) names.set(p.address, await reverseName(p.address));
-      process.stdout.write(traceHopLine(hop, name) + '\n');
+      process.stdout.write(traceHopLine(hop, name, !!f.extensions) + '\n');
     };
     // hops are printed in order even when a name lookup is slow
     let chain = Promise.resolve();

@@ -195,6 +195,9 @@ export const CODES = {
   IPERF2_CONNECT: E(1, 'iperf --iperf2: the connection to the iperf 2 server failed'),
 
   // ---- mailq ----
+  MAILQ_BAD_EXPRESSION: E(2, 'mailq exipick criterion: the expression or its regex literal cannot be used'),
+  MAILQ_BAD_QUEUE: E(2, 'mailq -G: not a queue name', 'a named queue is a directory under the spool: no /, not . or .., not starting with -'),
+  MAILQ_NO_QUEUE: E(3, 'mailq -G: no named queue of that name in the spool'),
   MAILQ_AUDIT_UNWRITABLE: E(3, 'mailq: the audit log cannot be written', 'pass --audit-log <file> or set HOSTOPS_AUDIT_LOG to a writable path'),
   MAILQ_BAD_DEFINE: E(2, 'mailq -D: not a NAME=value macro definition', 'use NAME=value (the name starts with an upper-case letter)'),
   MAILQ_BAD_DURATION: E(2, 'mailq: a value is not a duration', 'use seconds or a number with s, m, h, d or w (e.g. 2h)'),

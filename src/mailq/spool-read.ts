@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { scanSpool, countSpool } from './spool-scan.js';
 import { readChunk, type ChunkRequest, type ChunkResult } from './spool-chunk.js';
-import { needsHeaders, needsFields, type Selection } from './select.js';
+import { indexAnswers, type Selection } from './select.js';
 import { IndexBuilder, countFromIndex, listFromIndex, indexNote, openIndex, reuseRows, type IndexView } from './spool-index.js';
 import type { QueueMessage } from './types.js';
 import { spoolAddon, readQueueNative } from './spool-native.js';
@@ -35,10 +35,10 @@ export function countQueue(spool: string, opts: { index?: boolean } = {}): numbe
 
 /**
  * Modes the index can answer. It keeps the envelope, not the headers: a selection on header
- * lines, Subject or X-PHP-Script reads the files.
+ * lines, Subject or X-PHP-Script (or an exipick variable it has no column for) reads the files.
  */
 function indexable(mode: ChunkRequest['mode'], select: Selection | undefined): boolean {
-  return (mode === 'text' || mode === 'ids' || mode === 'count') && !(select && (needsHeaders(select) || needsFields(select)));
+  return (mode === 'text' || mode === 'ids' || mode === 'count') && !(select && !indexAnswers(select));
 }
 
 const WORKER_MIN_ENTRIES = 3000;

@@ -2,6 +2,7 @@
  * mtr-style path monitor: every interval one probe per TTL (spread over the interval), per-hop
  * statistics as mtr keeps them, every responder per hop, and plain-words advice.
  */
+import { mplsLabel, type MplsLabel } from './mpls.js';
 import { PathProber, type HopAnswer, type TraceProtocol } from './path-prober.js';
 import { nowNs, type Family } from './probe-socket.js';
 import { resolveTarget, type Resolved } from './resolve.js';
@@ -50,6 +51,8 @@ export interface MtrHop {
   jint: number;
   /** traceroute-style marks seen (!H, !N ...) */
   marks: string[];
+  /** MPLS label stack of the latest answer's ICMP extension (mtr -e), [] if none */
+  mpls?: MplsLabel[];
   /** recent probe results, newest last: RTT seconds or null (lost) */
   history: (number | null)[];
   /** internal figures mtr prints: loss×1000 as an integer */
@@ -79,6 +82,7 @@ interface HopState {
   hosts: string[];
   marks: Set<string>;
   history: (number | null)[];
+  mpls: number[];
 }
 
 const HISTORY = 200;
@@ -150,7 +154,7 @@ export class MtrSession {
 
   /** Forget all statistics (mtr's `r` key). */
   resetStats(): void {
-    this.hops = Array.from({ length: this.opts.maxHops }, () => ({ sent: 0, transit: 0, stats: new MtrStats(), hosts: [], marks: new Set<string>(), history: [] }));
+    this.hops = Array.from({ length: this.opts.maxHops }, () => ({ sent: 0, transit: 0, stats: new MtrStats(), hosts: [], marks: new Set<string>(), history: [], mpls: [] }));
     this.inflight.clear();
     this.destTtl = undefined;
     this.lastResp = 0;
@@ -170,7 +174,7 @@ export class MtrSession {
         last: s.last / 1e6, avg: Math.trunc(s.avg) / 1e6, best: s.best / 1e6, worst: s.worst / 1e6,
         stdev: Math.trunc(s.stdev()) / 1e6, gmean: Math.trunc(s.gmean) / 1e6, jitter: s.jitter / 1e6,
         javg: Math.trunc(s.javg) / 1e6, jmax: s.jworst / 1e6, jint: s.jinta / 1e6,
-        marks: [...h.marks], history: [...h.history], loss1000,
+        marks: [...h.marks], history: [...h.history], loss1000, mpls: h.mpls.map(mplsLabel),
       });
     }
     const reached = this.destTtl !== undefined && hops.some((h) => h.hosts.includes(this.r.address));
@@ -259,6 +263,7 @@ export class MtrSession {
     this.record(h, us / 1e6);
     if (!h.hosts.includes(a.from)) h.hosts.push(a.from);
     if (a.mark) h.marks.add(a.mark);
+    h.mpls = a.mpls ?? []; // mtr keeps the latest answer's labels per hop
     if (p.ttl > this.lastResp) this.lastResp = p.ttl;
     if (a.final && (this.destTtl === undefined || p.ttl < this.destTtl)) this.destTtl = p.ttl;
     this.onUpdate();

@@ -22,6 +22,8 @@ export interface HopAnswer {
   mark: string;
   icmpType: number;
   icmpCode: number;
+  /** MPLS label stack entries the router put in an ICMP extension (RFC 4884/4950); [] if none */
+  mpls?: number[];
 }
 
 export interface PathProberOptions {
@@ -132,6 +134,6 @@ export class PathProber {
     const unreach = f === 4 ? e.type === 3 : e.type === 1;
     // port unreachable from the destination is the normal end of a UDP trace
     const final = unreach && (mark === '' ? e.from === this.target : true);
-    this.onAnswer({ key: e.key, from: e.from, t: e.t, final, mark, icmpType: e.type, icmpCode: e.code });
+    this.onAnswer({ key: e.key, from: e.from, t: e.t, final, mark, icmpType: e.type, icmpCode: e.code, mpls: e.mpls });
   }
 }

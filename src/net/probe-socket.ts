@@ -32,6 +32,8 @@ export interface ProbeEvent {
   innerProto: number;
   innerSport: number;
   innerDport: number;
+  /** RFC 4950 MPLS label stack entries of an RFC 4884 ICMP extension (errors), as sent: label<<12 | TC<<9 | S<<8 | TTL */
+  mpls: number[];
   tcpFlags: number;
   sport: number;
   dport: number;
@@ -66,7 +68,9 @@ function native(): Addon {
 
 const KIND: Record<SocketKind, number> = { 'icmp-raw': 1, 'icmp-dgram': 2, udp: 3, 'tcp-raw': 4 };
 const EV_KIND = ['', 'echo', 'error', 'tcp', 'tx'] as const;
-const STRIDE = 16;
+/** numbers per event (native/probe/addon.c EV_STRIDE): 16 fields, the MPLS entry count, 8 entries */
+const STRIDE = 25;
+const NO_LABELS: number[] = [];
 const BATCH = 256;
 
 /** Current time on the probe clock (ns since clockBase()). */
@@ -131,6 +135,7 @@ export class ProbeSocket {
           code: slots[o + 4], id: slots[o + 5], key: slots[o + 6], len: slots[o + 7], cookieOk: slots[o + 8] === 1,
           innerProto: slots[o + 9], innerSport: slots[o + 10], innerDport: slots[o + 11], tcpFlags: slots[o + 12],
           sport: slots[o + 13], dport: slots[o + 14], errno: slots[o + 15], from: addrs[2 * i], innerDst: addrs[2 * i + 1] ?? '',
+          mpls: slots[o + 16] > 0 ? Array.from(slots.subarray(o + 17, o + 17 + slots[o + 16])) : NO_LABELS,
         };
       }
       onEvents(evs);

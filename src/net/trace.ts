@@ -3,6 +3,7 @@
  * (less once its hop or a later hop answered: traceroute's -w MAX,HERE,NEAR rule). Stops after the
  * hop where the destination answered or every answered probe carried an unreachable mark.
  */
+import { mplsLabel, type MplsLabel } from './mpls.js';
 import { PathProber, type HopAnswer, type TraceProtocol } from './path-prober.js';
 import { resolveTarget } from './resolve.js';
 import { nowNs as probeNow, type Family } from './probe-socket.js';
@@ -38,6 +39,8 @@ export interface TraceProbe {
   /** seconds, null = no answer */
   rtt: number | null;
   mark?: string;
+  /** MPLS label stack of an ICMP extension in the answer (traceroute -e) */
+  mpls?: MplsLabel[];
 }
 
 export interface TraceHop {
@@ -102,7 +105,8 @@ export async function trace(target: string, opts: TraceOptions = {}): Promise<Tr
       const p = byKey.get(a.key);
       if (!p || p.done) return;
       p.done = true;
-      p.res = { address: a.from, rtt: (a.t - p.sent) / 1e9, ...(a.mark ? { mark: a.mark } : {}) };
+      p.res = { address: a.from, rtt: (a.t - p.sent) / 1e9, ...(a.mark ? { mark: a.mark } : {}),
+        ...(a.mpls?.length ? { mpls: a.mpls.map(mplsLabel) } : {}) };
       if (a.final && p.ttl < stopTtl) stopTtl = p.ttl;
       // HERE/NEAR: shorten the wait of unanswered probes at this hop and earlier hops
       const rttNs = a.t - p.sent;

@@ -173,8 +173,8 @@ async function probe() {
   const a = load('hostops_probe');
   const cookie = Buffer.from('hostops1');
   const events = [];
-  const slots = new Float64Array(16 * 8);
-  const cb = (n) => { for (let i = 0; i < n; i++) events.push(Array.from(slots.subarray(i * 16, i * 16 + 16))); };
+  const slots = new Float64Array(25 * 8);
+  const cb = (n) => { for (let i = 0; i < n; i++) events.push(Array.from(slots.subarray(i * 25, i * 25 + 16))); };
   const udp = a.open(3, 4, cookie, slots, cb, 1);
   const closed = await freePort();
   for (let i = 0; i < 5; i++) assert.ok(a.sendUdp(udp, '127.0.0.1', closed, 64, 0, 100 + i, 32, i) >= 0);
@@ -191,7 +191,7 @@ async function probe() {
   for (const h of [udp, raw, tcp]) { a.close(h); a.close(h); throwsCode(() => a.localId(h), 'ECLOSED'); }
   // closed from inside its own event callback (a ping that ends on its last reply)
   let self = null, seen = 0;
-  const slots2 = new Float64Array(16);
+  const slots2 = new Float64Array(25);
   self = a.open(1, 4, cookie, slots2, () => { seen++; a.close(self); }, 0);
   for (let i = 0; i < 3; i++) a.sendEcho(self, '127.0.0.1', 64, 0, 0x4243, i, 8, i);
   for (let t = 0; t < 100 && !seen; t++) await sleep(10);

@@ -70,7 +70,7 @@ interface Harness { name: string; src: string[]; flags?: string[]; entries: stri
 const HARNESSES: Harness[] = [
   { name: 'mainlog', src: ['fuzz_mainlog.c'], entries: ['mainlog.feed'], seeds: mainlogSeeds },
   { name: 'probe', src: ['fuzz_probe.c', '../probe/parse.c'],
-    entries: ['probe.icmp4_raw', 'probe.icmp6_raw', 'probe.tcp_reply4', 'probe.tcp_reply6', 'probe.icmp_dgram', 'probe.errqueue'] },
+    entries: ['probe.icmp4_raw', 'probe.icmp6_raw', 'probe.tcp_reply4', 'probe.tcp_reply6', 'probe.icmp_dgram', 'probe.errqueue', 'probe.icmp_ext'] },
   { name: 'scan', src: ['fuzz_scan.c'], flags: ['-pthread'], entries: ['scan.responder_handle'] },
   { name: 'sock', src: ['fuzz_sock.c'], entries: ['sock.udp_account', 'sock.udp_drain'] },
 ];

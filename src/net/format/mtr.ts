@@ -1,4 +1,5 @@
 /** mtr 0.95 report layouts: --report, --report-wide, --json, --csv (same fields and widths). */
+import { mtrMplsLine } from '../mpls.js';
 import type { MtrHop, MtrReport } from '../mtr.js';
 
 interface Field { key: string; title: string; width: number; fmt: (h: MtrHop) => string; json: (h: MtrHop) => number; float: boolean }
@@ -52,7 +53,7 @@ export function hostLabelIps(ip: string | undefined, name?: (ip: string) => stri
 /** mtr -z's AS column without a lookup answer (we make no queries off the host): always AS???. */
 const AS_COL = 'AS???'.padEnd(9);
 
-export function reportText(r: MtrReport, o: { localHost: string; wide: boolean; order?: string; name?: (ip: string) => string | undefined; showIps?: boolean; asLookup?: boolean }): string {
+export function reportText(r: MtrReport, o: { localHost: string; wide: boolean; order?: string; name?: (ip: string) => string | undefined; showIps?: boolean; asLookup?: boolean; mpls?: boolean }): string {
   const fields = fieldsFor(o.order ?? DEFAULT_ORDER);
   const label = (ip: string | undefined) => (o.showIps ? hostLabelIps(ip, o.name) : hostLabel(ip, o.name));
   let hostW = 33;
@@ -72,6 +73,9 @@ export function reportText(r: MtrReport, o: { localHost: string; wide: boolean; 
     len = o.wide ? buf.length : hostW;
     for (const f of fields) { buf = place(buf, len, f.fmt(h)); len += f.width; }
     lines.push(buf);
+    // -e: the hop's label stack under its row (mtr 0.95 as Debian builds it prints these only with -z;
+    // hostops prints them whenever -e is given)
+    if (o.mpls) for (const l of h.mpls ?? []) lines.push(mtrMplsLine(l));
     for (let z = 1; z < h.hosts.length; z++) lines.push(`    |  ${z === 1 ? '`' : ' '}|-- ${h.hosts[z]}`);
   }
   return lines.join('\n');
