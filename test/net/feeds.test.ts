@@ -94,8 +94,12 @@ for (const i of [0, 1, 2, 3, 4, 5]) {
       const me = ours(f.h, ['traceroute', '-n', '-w', '1', ...proto, ...tr.ours, f.target]);
       const ref = inNs(f.h, ['traceroute', '-n', '-w', '1', ...proto, ...tr.real, f.target]);
       assert.equal(me.status, 0, me.stderr);
-      assert.deepEqual(hopAddresses(me.stdout), tr.hops, `ours:\n${me.stdout}`);
-      assert.deepEqual(hopAddresses(ref.stdout), tr.hops, `real:\n${ref.stdout}`);
+      // ...and all 3 of a hop are still lost 1 time in 8: both tools then print "* * *" there and go
+      // on one TTL further to the same target, which is the path, not a difference
+      const lossy = proto[0] === '-I' && i < 3;
+      const seen = (out: string) => hopAddresses(out).filter((h, k, all) => !(lossy && h === '*' && all[k + 1] === f.target));
+      assert.deepEqual(seen(me.stdout), tr.hops, `ours:\n${me.stdout}`);
+      assert.deepEqual(seen(ref.stdout), tr.hops, `real:\n${ref.stdout}`);
     });
   }
 }
