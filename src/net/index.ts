@@ -52,7 +52,7 @@ export async function* pingStream(targets: string[], opts: ApiPingOptions = {}):
   let wake: (() => void) | undefined;
   let done: PingSummary[] | undefined;
   let failed: unknown;
-  const run = pingTargets(targets, { ...opts, onEvent: (e) => { queue.push(e); wake?.(); } }, true)
+  void pingTargets(targets, { ...opts, onEvent: (e) => { queue.push(e); wake?.(); } }, true)
     .then((s) => { done = s; }, (e) => { failed = e; })
     .finally(() => wake?.());
   while (true) {
@@ -62,5 +62,4 @@ export async function* pingStream(targets: string[], opts: ApiPingOptions = {}):
     await new Promise<void>((r) => { wake = r; });
     wake = undefined;
   }
-  void run;
 }

@@ -80,7 +80,7 @@ export function runIn(t: Topology, ns: string, args: string[]): any {
 }
 
 /** Run the built CLI inside a namespace; returns exit status and stdout. */
-export function cliIn(t: Topology, ns: string, args: string[]): { status: number; stdout: string; stderr: string } {
+export function cliIn(_t: Topology, ns: string, args: string[]): { status: number; stdout: string; stderr: string } {
   try {
     const stdout = execFileSync('ip', ['netns', 'exec', ns, process.execPath, path.join(ROOT, 'bin/hostops.js'), ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
     return { status: 0, stdout, stderr: '' };
