@@ -1,5 +1,5 @@
 /**
- * Library API of the net module (see /work/wt/API.md): ping, pingMany, trace, mtr. No printing;
+ * Library API of the net module (see docs/net.md): ping, pingMany, trace, mtr. No printing;
  * all times in seconds. `pingMany` shares one socket per address family across all targets.
  */
 import { pingTargets, type PingEvent, type PingOptions, type PingSummary } from './ping.js';
