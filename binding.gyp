@@ -5,6 +5,9 @@
       "sources": [
         "<!@(ls -1 native/probe/*.c)"
       ],
+      "include_dirs": [
+        "native/common"
+      ],
       "cflags": [
         "-O2",
         "-Wall",
@@ -16,6 +19,9 @@
       "target_name": "hostops_raw",
       "sources": [
         "<!@(ls -1 native/raw/*.c)"
+      ],
+      "include_dirs": [
+        "native/common"
       ],
       "cflags": [
         "-O2",
@@ -29,6 +35,9 @@
       "sources": [
         "<!@(ls -1 native/scan/*.c)"
       ],
+      "include_dirs": [
+        "native/common"
+      ],
       "cflags": [
         "-O2",
         "-Wall",
@@ -41,6 +50,9 @@
       "sources": [
         "<!@(ls -1 native/spool/*.c)"
       ],
+      "include_dirs": [
+        "native/common"
+      ],
       "cflags": [
         "-O2",
         "-Wall",
@@ -52,6 +64,9 @@
       "target_name": "hostops_sock",
       "sources": [
         "<!@(ls -1 native/sock/*.c)"
+      ],
+      "include_dirs": [
+        "native/common"
       ],
       "cflags": [
         "-O2",

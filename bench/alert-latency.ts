@@ -66,7 +66,7 @@ async function latency(): Promise<void> {
       await sleep(3000); // a fully answered round since
       const start = performance.now();
       t.nft(ns, 'table inet bench {\n chain c {\n type filter hook output priority 0; policy accept;\n icmp type echo-reply drop\n }\n}\n');
-      let mine: number | null = null; let theirs: number | null = null; let targets: string[] = [];
+      let mine: number | null = null; let theirs: number | null = null; const targets: string[] = [];
       await until(async () => {
         const a = await active();
         const now = performance.now() - start;

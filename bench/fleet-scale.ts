@@ -100,7 +100,7 @@ try {
     }
     if (k % Math.max(1, Math.floor(ROUNDS / 4)) === 0) console.log(`  round ${k + 1}/${ROUNDS}: ours ${(total / ROUNDS * (k + 1) / oursMs * 1000).toFixed(0)} rounds/s, naive ${(total / ROUNDS * (k + 1) / naiveMs * 1000).toFixed(0)} rounds/s so far`);
   }
-  let t = performance.now();
+  const t = performance.now();
   for (let s = 0; s < SITES; s++) await ours.rollup(`s${s}`);
   const rollupMs = performance.now() - t;
   await oursDrv.all('ANALYZE'); await naiveDrv.all('ANALYZE');

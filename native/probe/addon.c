@@ -14,6 +14,7 @@
 #include <unistd.h>
 #include <arpa/inet.h>
 
+#include "hostops_napi.h"
 #include "probe.h"
 
 #define EV_STRIDE 25 /* 16 numbers, the MPLS entry count and up to MPLS_MAX entries */
@@ -33,23 +34,13 @@ typedef struct {
   int in_cb;
 } psock;
 
-#define CHECK(call) do { if ((call) != napi_ok) { napi_throw_error(env, NULL, "napi call failed: " #call); return NULL; } } while (0)
-
 static napi_value throw_errno(napi_env env, int e, const char *msg) {
-  napi_value err, code, m;
   char full[400];
   snprintf(full, sizeof full, "%s", msg);
-  napi_create_string_utf8(env, full, NAPI_AUTO_LENGTH, &m);
   const char *name = e == EPERM ? "EPERM" : e == EACCES ? "EACCES" : e == EPROTONOSUPPORT ? "EPROTONOSUPPORT"
                    : e == EAFNOSUPPORT ? "EAFNOSUPPORT" : e == EINVAL ? "EINVAL" : e == ENODEV ? "ENODEV"
                    : e == EADDRNOTAVAIL ? "EADDRNOTAVAIL" : "EIO";
-  napi_create_string_utf8(env, name, NAPI_AUTO_LENGTH, &code);
-  napi_create_error(env, code, m, &err);
-  napi_value eno;
-  napi_create_int32(env, e, &eno);
-  napi_set_named_property(env, err, "errno", eno);
-  napi_throw(env, err);
-  return NULL;
+  return hostops_throw(env, name, e, full);
 }
 
 static napi_value addr_string(napi_env env, const struct sockaddr_storage *ss) {

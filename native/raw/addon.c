@@ -17,6 +17,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
+#include "hostops_napi.h"
 
 #define MAX_PAYLOAD 65000
 
@@ -25,8 +26,7 @@ static napi_value throw_errno(napi_env env, const char *what, int err) {
   snprintf(msg, sizeof msg, "%s: %s", what, strerror(err));
   const char *code = err == EPERM ? "EPERM" : err == EACCES ? "EACCES" : err == ENETUNREACH ? "ENETUNREACH"
     : err == EHOSTUNREACH ? "EHOSTUNREACH" : err == EINVAL ? "EINVAL" : err == EBADF ? "EBADF" : "ERAW";
-  napi_throw_error(env, code, msg);
-  return NULL;
+  return hostops_throw(env, code, -1, msg); /* no .errno: the code is the contract here */
 }
 
 static uint32_t sum16(const uint8_t *p, size_t n, uint32_t s) {

@@ -2,13 +2,14 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include "hostops_napi.h"
 #include "scan.h"
 
 napi_value scan_throw_errno(napi_env env, const char *what) {
+  int e = errno;
   char msg[256];
-  snprintf(msg, sizeof msg, "%s: %s", what, strerror(errno));
-  napi_throw_error(env, errno == EPERM || errno == EACCES ? "EPERM" : "ESCAN", msg);
-  return NULL;
+  snprintf(msg, sizeof msg, "%s: %s", what, strerror(e));
+  return hostops_throw(env, e == EPERM || e == EACCES ? "EPERM" : "ESCAN", -1, msg); /* no .errno, as before */
 }
 
 static napi_value Version(napi_env env, napi_callback_info info) {

@@ -23,14 +23,7 @@ napi_value sock_throw(napi_env env, int e, const char *what) {
                    : e == EBADF ? "EBADF" : e == ENOTSOCK ? "ENOTSOCK" : e == ENOPROTOOPT ? "ENOPROTOOPT"
                    : e == ENOBUFS ? "ENOBUFS" : e == EBUSY ? "EBUSY" : e == EAFNOSUPPORT ? "EAFNOSUPPORT"
                    : e == ENODEV ? "ENODEV" : "EIO";
-  napi_value err, code, m, eno;
-  napi_create_string_utf8(env, msg, NAPI_AUTO_LENGTH, &m);
-  napi_create_string_utf8(env, name, NAPI_AUTO_LENGTH, &code);
-  napi_create_error(env, code, m, &err);
-  napi_create_int32(env, e, &eno);
-  napi_set_named_property(env, err, "errno", eno);
-  napi_throw(env, err);
-  return NULL;
+  return hostops_throw(env, name, e, msg);
 }
 
 int sock_fd_arg(napi_env env, napi_value v, int want_type, int *fd) {

@@ -4,8 +4,7 @@
 #ifndef HOSTOPS_SOCK_H
 #define HOSTOPS_SOCK_H
 #include <node_api.h>
-
-#define CHECK(call) do { if ((call) != napi_ok) { napi_throw_error(env, NULL, "napi call failed: " #call); return NULL; } } while (0)
+#include "hostops_napi.h" /* CHECK, hostops_throw */
 
 /* Throws an Error whose code is the errno name (ENOENT, EPERM ...) and whose errno is set. */
 napi_value sock_throw(napi_env env, int err, const char *what);

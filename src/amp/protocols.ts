@@ -5,6 +5,8 @@
  * close to the ones zmap ships in examples/udp-probes (reference §4).
  */
 import { usageError } from '../lib/errors.js';
+import { amplifier } from './catalogue.js';
+import { CTL_OP, IMPL, REQ, buildControlRequest, buildPrivateRequest } from '../ntp/packet.js';
 
 export interface ProbeIds {
   /** 16-bit transaction id used by DNS, NetBIOS, memcached. */
@@ -51,13 +53,13 @@ export const PROTOCOLS: AmpProtocol[] = [
   {
     name: 'ntp-monlist', port: 123, request: 'mode 7 MON_GETLIST_1 (impl 3, code 42), 48 bytes as nmap', published: '556.9',
     fix: 'ntpd: `restrict default kod limited nomodify notrap nopeer noquery` (+ `-6`), upgrade to >= 4.2.7p26 (see `hostops ntp check`)',
-    build: () => { const b = Buffer.alloc(48); b[0] = 0x17; b[2] = 3; b[3] = 42; return b; },
+    build: () => buildPrivateRequest(IMPL.xntpd, REQ.monGetlist1, 48), // the ntp module owns the bytes
     valid: (h) => h.length >= 8 && (h[0] & 0x87) === 0x87 && h[3] === 42,
   },
   {
     name: 'ntp-mode6', port: 123, request: 'mode 6 READVAR, 12 bytes as ntpq -c rv', published: '~30 (Shadowserver)',
     fix: 'ntpd/ntpsec: `noquery` on the default restrict entry (ntpsec: remove `unrestrict default noquery`)',
-    build: () => Buffer.from([0x16, 0x02, 0x00, 0x01, 0, 0, 0, 0, 0, 0, 0, 0]),
+    build: () => buildControlRequest(CTL_OP.readvar, 1),
     valid: (h) => h.length >= 12 && (h[0] & 7) === 6 && (h[1] & 0x80) !== 0 && (h[1] & 0x1f) === 2,
   },
   {
@@ -166,14 +168,17 @@ export const PROTOCOLS: AmpProtocol[] = [
 
 export const PROTOCOL_NAMES = PROTOCOLS.map((p) => p.name);
 
-/** Resolve `ntp` (both NTP probes), names, or `all`. */
+/** Resolve probe names, catalogue protocol names (`ntp`: both NTP probes, `ws-discovery`: wsd), or `all`. */
 export function selectProtocols(spec: string | undefined): AmpProtocol[] {
   if (!spec || spec === 'all') return PROTOCOLS;
   const want = new Set<string>();
   for (const raw of spec.split(',').map((s) => s.trim().toLowerCase()).filter(Boolean)) {
-    if (raw === 'ntp') { want.add('ntp-monlist'); want.add('ntp-mode6'); continue; }
-    if (!PROTOCOL_NAMES.includes(raw)) throw usageError('AMP_BAD_PROTOCOL', `unknown protocol ${JSON.stringify(raw)}`, `one of: ntp, ${PROTOCOL_NAMES.join(', ')}, all`);
-    want.add(raw);
+    if (PROTOCOL_NAMES.includes(raw)) { want.add(raw); continue; }
+    // a protocol's catalogue name stands for all of amp's probes of it (ntp: monlist and mode 6)
+    const port = amplifier(raw)?.port;
+    const probes = PROTOCOLS.filter((p) => p.port === port);
+    if (!probes.length) throw usageError('AMP_BAD_PROTOCOL', `unknown protocol ${JSON.stringify(raw)}`, `one of: ntp, ${PROTOCOL_NAMES.join(', ')}, all`);
+    for (const p of probes) want.add(p.name);
   }
   return PROTOCOLS.filter((p) => want.has(p.name));
 }

@@ -3,9 +3,10 @@
  * file, line and field, e.g. `customers.yaml:7: interfaces[0].customers[1].prefixes[2]: ...`.
  */
 import { readFile } from 'node:fs/promises';
-import { LineCounter, parseDocument, isNode } from 'yaml';
+import { isNode } from 'yaml';
 import { z } from 'zod';
 import { HostopsError } from '../lib/errors.js';
+import { formatPath, parseYaml } from '../lib/yaml.js';
 import { aggregate, contains, parsePrefix, type Prefix } from './cidr.js';
 
 const IFNAME = /^[A-Za-z0-9][A-Za-z0-9_.:/-]{0,63}$/;
@@ -46,7 +47,6 @@ export interface Bcp38Config {
 }
 
 type Path = (string | number)[];
-const pathText = (p: Path) => p.reduce<string>((s, k) => (typeof k === 'number' ? `${s}[${k}]` : s ? `${s}.${k}` : String(k)), '');
 
 export async function loadConfig(file: string): Promise<Bcp38Config> {
   let text: string;
@@ -57,14 +57,10 @@ export async function loadConfig(file: string): Promise<Bcp38Config> {
 }
 
 export function parseConfig(text: string, source = 'config'): Bcp38Config {
-  const lc = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false });
-  const lineOf = (offset: number | undefined) => (offset === undefined ? 1 : lc.linePos(offset).line);
-  if (doc.errors.length) {
-    const e = doc.errors[0];
-    const line = lineOf(e.pos[0]);
-    throw new HostopsError('BCP38_CONFIG_SYNTAX', `invalid YAML/JSON: ${e.message.split('\n')[0]}`, { where: `${source}:${line}` });
-  }
+  // alias bombs ("Excessive alias count ...") have no line: the file is named alone
+  const { doc, value, lineOf } = parseYaml(text, (p) => {
+    throw new HostopsError('BCP38_CONFIG_SYNTAX', `invalid YAML/JSON: ${p.message}`, { where: p.line ? `${source}:${p.line}` : source });
+  });
   const at = (p: Path): number => {
     for (let i = p.length; i >= 0; i--) {
       const n = doc.getIn(p.slice(0, i), true);
@@ -74,16 +70,9 @@ export function parseConfig(text: string, source = 'config'): Bcp38Config {
   };
   const fail = (p: Path, msg: string): never => {
     const line = at(p);
-    throw new HostopsError('BCP38_CONFIG_INVALID', `${pathText(p) || '(top)'}: ${msg}`,
+    throw new HostopsError('BCP38_CONFIG_INVALID', `${formatPath(p) || '(top)'}: ${msg}`,
       { where: `${source}:${line}` });
   };
-  let value: unknown;
-  try {
-    value = doc.toJS();
-  } catch (e) {
-    // alias bombs ("Excessive alias count ...") surface here, not in doc.errors
-    throw new HostopsError('BCP38_CONFIG_SYNTAX', `invalid YAML/JSON: ${(e as Error).message}`, { where: source });
-  }
   const parsed = schema.safeParse(value);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];

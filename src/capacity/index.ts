@@ -139,7 +139,7 @@ export function memoryRisk(host: HostPlan | unknown, usage?: LabeledSeries[], op
 }
 
 /**
- * Cloud / VPS / dedicated advice. One series gives one Advice (the API.md contract); an array gives
+ * Cloud / VPS / dedicated advice. One series gives one Advice; an array gives
  * one Advice per series. Raw series are aligned to their own step (or opts.step) first.
  */
 export function advise(usage: LabeledSeries | Series, prices?: PriceTable | unknown, opts?: { step?: number; headroom?: number; scaleOut?: boolean }): Advice;

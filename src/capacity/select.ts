@@ -1,4 +1,5 @@
 /** Order statistics without a full sort: quickselect on a scratch copy (O(n) per quantile). */
+import { nearestRankIndex } from '../lib/percentile.js';
 
 function select(a: Float64Array, lo: number, hi: number, k: number): number {
   while (hi > lo) {
@@ -27,7 +28,7 @@ export function quantiles(buf: Float64Array, n: number, qs: number[]): number[] 
   const out: number[] = [];
   let lo = 0;
   for (const q of qs) {
-    const k = Math.min(n - 1, Math.max(0, Math.ceil(q * n) - 1));
+    const k = nearestRankIndex(n, q);
     out.push(select(buf, Math.min(lo, k), n - 1, k));
     lo = k;
   }

@@ -1,5 +1,7 @@
 /** Descriptive statistics over typed arrays; NaN (a gap) is skipped, never counted as zero. */
 
+import { nearestRank } from '../lib/percentile.js';
+
 export type Num = Float64Array | Float32Array;
 
 export interface Summary {
@@ -22,9 +24,7 @@ export interface Summary {
 
 /** Nearest-rank percentile of an ascending array (q in 0..1). */
 export function rank(sorted: Num, q: number, n = sorted.length): number {
-  if (n === 0) return NaN;
-  const i = Math.min(n - 1, Math.max(0, Math.ceil(q * n) - 1));
-  return sorted[i];
+  return nearestRank(sorted, q, n);
 }
 
 /** Copy the finite values into scratch (grown if needed) and sort them; returns the count. */

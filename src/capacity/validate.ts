@@ -1,30 +1,27 @@
 /** YAML + zod loading with errors that name the file and the field. */
 import { readFileSync } from 'node:fs';
-import YAML from 'yaml';
 import type { z } from 'zod';
 import { HostopsError } from '../lib/errors.js';
+import { formatPath, parseYaml } from '../lib/yaml.js';
 
 export function readYaml(file: string): unknown {
   let text: string;
   try { text = readFileSync(file, 'utf8'); } catch (e) {
     throw new HostopsError('CAPACITY_READ_FAILED', `Cannot read ${file}: ${(e as Error).message}`, { where: file });
   }
-  const doc = YAML.parseDocument(text, { prettyErrors: true });
-  if (doc.errors.length) {
-    const e = doc.errors[0];
-    const line = e.linePos?.[0]?.line;
-    throw new HostopsError('CAPACITY_BAD_YAML', `Cannot parse ${file}: ${e.message.split('\n')[0]}`, { where: line ? `${file}:${line}` : file });
-  }
-  try {
-    return doc.toJS();
-  } catch (e) {
-    // alias bombs ("Excessive alias count ...") and alias cycles surface here, not in doc.errors
-    throw new HostopsError('CAPACITY_BAD_YAML', `Cannot parse ${file}: ${(e as Error).message}`, { where: file });
-  }
+  return parseYamlText(text, file);
+}
+
+/** The text of a capacity file (topology, host, prices); `file` names it in the errors. */
+export function parseYamlText(text: string, file: string): unknown {
+  // alias bombs ("Excessive alias count ...") and alias cycles have no line: the file alone
+  return parseYaml(text, (p) => {
+    throw new HostopsError('CAPACITY_BAD_YAML', `Cannot parse ${file}: ${p.message}`, { where: p.line ? `${file}:${p.line}` : file });
+  }, { prettyErrors: true }).value;
 }
 
 export function fieldPath(path: PropertyKey[]): string {
-  return path.map((p, i) => (typeof p === 'number' ? `[${p}]` : i ? `.${String(p)}` : String(p))).join('') || '(top level)';
+  return formatPath(path) || '(top level)';
 }
 
 /** Validate with a zod schema; the error names the first bad field and lists the others. */

@@ -3,30 +3,26 @@
  * message names the file, the field path (targets[2].sla.rtt) and the line.
  */
 import { readFileSync, existsSync } from 'node:fs';
-import { LineCounter, parseDocument, isNode } from 'yaml';
+import { isNode } from 'yaml';
 import { HostopsError } from '../lib/errors.js';
+import { formatPath as yamlPath, parseYaml } from '../lib/yaml.js';
 import { configSchema, type Config } from './schema.js';
 
 export interface ConfigIssue { path: string; line?: number; message: string }
 
 export function formatPath(path: readonly PropertyKey[]): string {
-  let out = '';
-  for (const p of path) out += typeof p === 'number' ? `[${p}]` : out ? `.${String(p)}` : String(p);
-  return out || '(top level)';
+  return yamlPath(path) || '(top level)';
 }
 
 /** Parse and validate YAML text; `file` only labels the messages. */
 export function parseConfig(text: string, file = 'hostops.yaml'): Config {
-  const lc = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false });
-  if (doc.errors.length) {
-    const e = doc.errors[0];
-    const line = e.linePos?.[0]?.line ?? lc.linePos(e.pos[0]).line;
-    throw new HostopsError('CONFIG_SYNTAX', `${file}:${line}: YAML syntax error: ${e.message.split('\n')[0]}`, {
-      where: `${file}:${line}`,
+  const { doc, value, lineOf } = parseYaml(text, (p) => {
+    const at = p.line ? `${file}:${p.line}` : file;
+    throw new HostopsError('CONFIG_SYNTAX', `${at}: YAML ${p.kind === 'alias' ? 'aliases' : 'syntax error'}: ${p.message}`, {
+      where: at, hint: p.kind === 'alias' ? 'write the values out instead of nesting aliases' : 'fix the YAML syntax at the line shown', exitCode: 2,
     });
-  }
-  const raw = doc.toJS() ?? {};
+  });
+  const raw = value ?? {};
   if (typeof raw !== 'object' || Array.isArray(raw)) {
     throw new HostopsError('CONFIG_INVALID', `${file}: expected a mapping at the top level`, { where: file });
   }
@@ -38,7 +34,7 @@ export function parseConfig(text: string, file = 'hostops.yaml'): Config {
     const node = doc.getIn(path as unknown[], true);
     const parentNode = doc.getIn(path.slice(0, -1) as unknown[], true);
     const at = isNode(node) ? node : isNode(parentNode) ? parentNode : null;
-    const line = at?.range ? lc.linePos(at.range[0]).line : undefined;
+    const line = at?.range ? lineOf(at.range[0]) : undefined;
     const missing = i.code === 'invalid_type' && !isNode(node) && /received undefined/.test(i.message);
     const message = i.code === 'unrecognized_keys' ? 'unknown field (see docs/serve.md for the fields)'
       : missing ? 'required field is missing' : i.message;

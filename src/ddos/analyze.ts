@@ -1,6 +1,6 @@
 /** Streams a capture file or stream through the reader and analyzer in large reused chunks. */
 import { createReadStream } from 'node:fs';
-import { open, stat } from 'node:fs/promises';
+import { open, stat, type FileHandle } from 'node:fs/promises';
 import { createGunzip } from 'node:zlib';
 import { HostopsError, usageError } from '../lib/errors.js';
 import { Analyzer, type WatchEvent } from './analyzer.js';
@@ -86,7 +86,7 @@ export async function analyzeCapture(input: string | NodeJS.ReadableStream, opts
   let gzipTruncated: string | null = null;
   let stream: AsyncIterable<Buffer | string> | null = typeof input === 'string' ? null : (input as AsyncIterable<Buffer | string>);
   if (typeof input === 'string') {
-    let fh;
+    let fh: FileHandle;
     try {
       fh = await open(input, 'r');
     } catch (e) {

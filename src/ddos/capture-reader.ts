@@ -181,7 +181,7 @@ export class CaptureReader {
         sink.packet(buf, pos + 28, cap, dv.getUint32(pos + 24, le), ts, this.ifLink[ifid]);
         n++;
       } else if (type === 1) {
-        this.interfaceBlock(buf, dv, pos, len, le, end);
+        this.interfaceBlock(buf, dv, pos, len, le);
       } else if (type === PCAPNG_SHB) {
         const major = dv.getUint16(pos + 12, le);
         if (major !== 1) this.fail('DDOS_CAPTURE_BAD_VERSION', `unsupported pcapng version ${major}`, this.abs(pos + 12));
@@ -194,7 +194,7 @@ export class CaptureReader {
     return pos;
   }
 
-  private interfaceBlock(buf: Buffer, dv: DataView, pos: number, len: number, le: boolean, end: number): void {
+  private interfaceBlock(buf: Buffer, dv: DataView, pos: number, len: number, le: boolean): void {
     if (len < 20) this.fail('DDOS_CAPTURE_BAD_BLOCK', `interface description block too short (${len} bytes)`, this.abs(pos));
     const lt = dv.getUint16(pos + 8, le);
     const snap = dv.getUint32(pos + 12, le);

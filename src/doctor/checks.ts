@@ -44,7 +44,7 @@ export function effectiveCaps(statusFile = '/proc/self/status'): bigint {
   } catch { return 0n; }
 }
 
-const hasCap = (caps: bigint, bit: number) => (caps >> BigInt(bit)) & 1n ? true : false;
+const hasCap = (caps: bigint, bit: number) => ((caps >> BigInt(bit)) & 1n) !== 0n;
 
 function groupNames(): Map<number, string> {
   const m = new Map<number, string>();

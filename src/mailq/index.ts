@@ -1,4 +1,4 @@
-/** Library API of the mailq module (see API.md): `hostops serve` and the CLI call these. */
+/** Library API of the mailq module (see docs/mailq.md): `hostops serve` and the CLI call these. */
 export type { QueueMessage, Recipient, SpoolEntry } from './types.js';
 export { locatePaths, findExim, rotatedLogs, type Paths, type LocateOptions } from './paths.js';
 export { readQueue, readQueueChunks, countQueue, type ReadQueueOptions } from './spool-read.js';

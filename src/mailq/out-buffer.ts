@@ -34,7 +34,7 @@ export class OutBuffer {
 
   /** Passes b on as a part of its own (large runs: no copy), after what was written before. */
   view(b: Buffer): void {
-    if (b.length < 4096) return this.bytes(b, 0, b.length);
+    if (b.length < 4096) { this.bytes(b, 0, b.length); return; }
     this.flush();
     this.parts.push(b);
   }

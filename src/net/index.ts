@@ -1,5 +1,5 @@
 /**
- * Library API of the net module (see /work/wt/API.md): ping, pingMany, trace, mtr. No printing;
+ * Library API of the net module (see docs/net.md): ping, pingMany, trace, mtr. No printing;
  * all times in seconds. `pingMany` shares one socket per address family across all targets.
  */
 import { pingTargets, type PingEvent, type PingOptions, type PingSummary } from './ping.js';
@@ -54,7 +54,7 @@ export async function* pingStream(targets: string[], opts: ApiPingOptions = {}):
   let wake: (() => void) | undefined;
   let done: PingSummary[] | undefined;
   let failed: unknown;
-  const run = pingTargets(targets, { ...opts, onEvent: (e) => { queue.push(e); wake?.(); } }, true)
+  void pingTargets(targets, { ...opts, onEvent: (e) => { queue.push(e); wake?.(); } }, true)
     .then((s) => { done = s; }, (e) => { failed = e; })
     .finally(() => wake?.());
   while (true) {
@@ -64,5 +64,4 @@ export async function* pingStream(targets: string[], opts: ApiPingOptions = {}):
     await new Promise<void>((r) => { wake = r; });
     wake = undefined;
   }
-  void run;
 }

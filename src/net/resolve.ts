@@ -58,7 +58,7 @@ export async function resolveTarget(target: string, family?: Family): Promise<Re
   try {
     const r = await lookup(target, { family: family ?? 0 });
     return { target, address: r.address, family: r.family as Family, numeric: false };
-  } catch (e) {
+  } catch {
     throw usageError('NET_UNKNOWN_HOST', `${target}: Name or service not known`,
       'check the name, or give a numeric address');
   }

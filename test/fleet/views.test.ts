@@ -1,6 +1,5 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Overview, OverviewCellOut } from '../../src/serve/overview.js';
 import { cellPage, groupOverview, searchTargets, worstPairs, NO_GROUP, type TargetInfo } from '../../src/serve/fleet-views.js';

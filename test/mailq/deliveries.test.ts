@@ -29,7 +29,7 @@ function smtpServer(): net.Server {
     s.write('220 mx.test ESMTP\r\n');
     s.on('data', (d: string) => {
       buf += d;
-      let i;
+      let i: number;
       while ((i = buf.indexOf('\r\n')) !== -1) {
         const l = buf.slice(0, i);
         buf = buf.slice(i + 2);

@@ -134,7 +134,7 @@ test('an index that is not ours, writable by others, or damaged is ignored and r
   r = list();
   assert.equal(note(r.stderr), 'not used: none usable');
   listedFromIndex();
-  for (const damage of [(b: Buffer) => b.subarray(0, b.length >> 1), (b: Buffer) => Buffer.from('HMQIDX03' + 'x'.repeat(100)), () => Buffer.alloc(0)]) {
+  for (const damage of [(b: Buffer) => b.subarray(0, b.length >> 1), (_b: Buffer) => Buffer.from('HMQIDX03' + 'x'.repeat(100)), () => Buffer.alloc(0)]) {
     fs.writeFileSync(file, damage(fs.readFileSync(file)), { mode: 0o600 });
     r = list();
     assert.equal(r.stdout, sp.exim(['-bp']).stdout);

@@ -45,7 +45,7 @@ function blocks(bp: string): { id: string; text: string }[] {
   return out;
 }
 
-let arrived: string[] = [];
+const arrived: string[] = [];
 let loner = '';
 
 test('setup: a 62,500-message spam run, mail arriving during a listing, the index rewritten from reused rows', async () => {

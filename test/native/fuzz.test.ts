@@ -91,7 +91,7 @@ function keep(out: string, name: string, stderr: string): string {
 for (const h of HARNESSES) {
   test(`fuzz ${h.entries.join(', ')} under ASan+UBSan: no report`, (t) => {
     const bin = path.join(work, `fuzz_${h.name}`);
-    const cc = spawnSync('cc', [...SAN, '-Wall', '-Wno-unused-function', '-Wno-unused-variable', '-I', path.join(nodeDir(), 'include', 'node'),
+    const cc = spawnSync('cc', [...SAN, '-Wall', '-Wno-unused-function', '-Wno-unused-variable', '-I', path.join(nodeDir(), 'include', 'node'), '-I', path.join(ROOT, 'native', 'common'),
       '-o', bin, ...h.src, ...(h.flags ?? [])], { cwd: FUZZ, encoding: 'utf8' });
     assert.equal(cc.status, 0, `cc failed:\n${cc.stderr}`);
     const out = path.join(work, `out-${h.name}`);

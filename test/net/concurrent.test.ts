@@ -5,7 +5,6 @@
  */
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { Topology, chain } from '../lib/netns.js';
 import { hostops, root } from './helpers.js';

@@ -99,6 +99,7 @@ test('mtr -e -r: the label lines of mtr 0.95 (its -z layout, S printed as a digi
   await stop(r);
   assert.equal(me.status, 0, me.stderr);
   // mtr 0.95 prints the S bit with "%cu": a raw 0x00/0x01 byte and a "u"
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: mtr prints a raw 0x00/0x01 byte there
   const refLines = ref.stdout.replace(/ S [\x00\x01]u /g, (m) => ` S ${m.charCodeAt(3)} `).split('\n');
   const mpls = (lines: string[]) => lines.filter((l) => l.includes('[MPLS'));
   assert.deepEqual(mpls(me.stdout.split('\n')), ['       [MPLS: Lbl 100 TC 0 S 0 TTL 1]', '       [MPLS: Lbl 1048575 TC 5 S 1 TTL 255]']);

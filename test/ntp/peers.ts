@@ -81,6 +81,6 @@ export function runIn(t: Topology, ns: string, args: string[]): any {
 }
 
 /** Run the built CLI inside a namespace; returns exit status and stdout. */
-export function cliIn(t: Topology, ns: string, args: string[]): { status: number; stdout: string; stderr: string } {
+export function cliIn(_t: Topology, ns: string, args: string[]): { status: number; stdout: string; stderr: string } {
   return runCli(args, { ns });
 }

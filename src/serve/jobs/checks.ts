@@ -2,8 +2,8 @@
 import type { Job } from '../scheduler.js';
 import type { JobContext } from './context.js';
 import { readFile } from 'node:fs/promises';
-import { parse as parseYaml } from 'yaml';
 import { contention } from '../../capacity/index.js';
+import { parseYamlText } from '../../capacity/validate.js';
 import { quantiles } from '../../store/index.js';
 import type { NtpCheckResult, NtpQueryResult } from '../../ntp/index.js';
 
@@ -99,7 +99,7 @@ export function capacityJob(ctx: JobContext): Job {
 /** The contention report (src/capacity) of the configured topology, trimmed to what the panel shows. */
 export async function contentionCheck(site: string, ts: number, file: string) {
   try {
-    const r = contention(parseYaml(await readFile(file, 'utf8')));
+    const r = contention(parseYamlText(await readFile(file, 'utf8'), file));
     const worst = r.model.reduce((a, m) => Math.max(a, m.pOver), 0);
     return {
       site, ts, kind: 'contention', target: r.topology, ok: worst < 0.01, value: worst,

@@ -3,6 +3,7 @@ import type { Job } from '../scheduler.js';
 import type { JobContext } from './context.js';
 import { byFeed, seriesOf } from '../feeds.js';
 import type { LatencyResult } from '../probes/index.js';
+import { middle } from '../../lib/percentile.js';
 
 export function pingJob(ctx: JobContext): Job {
   const { cfg } = ctx;
@@ -48,7 +49,7 @@ export function pingJob(ctx: JobContext): Job {
         m.pingLoss.set(l, 1 - r.received / r.sent);
         for (const x of r.rtts) m.pingRtt.observe(l, x);
         const sorted = [...r.rtts].sort((a, b) => a - b);
-        if (sorted.length) m.pingMedian.set(l, sorted.length % 2 ? sorted[(sorted.length - 1) / 2] : (sorted[sorted.length / 2 - 1] + sorted[sorted.length / 2]) / 2);
+        if (sorted.length) m.pingMedian.set(l, middle(sorted));
       }
       // keep the overview current: fold the new rounds into the rollups right away
       await ctx.store.rollup(ctx.site).catch((e) => ctx.log(`rollup deferred: ${(e as Error).message}`));

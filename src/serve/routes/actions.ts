@@ -3,6 +3,7 @@
  * token from GET /api/csrf in X-CSRF-Token, a JSON body and a same-origin request; every action
  * is audited in the state directory (src/serve/audit.ts), whose log is opened before it runs.
  */
+import type { FileHandle } from 'node:fs/promises';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Agent } from '../agent.js';
 import { isMessageId } from '../../mailq/index.js';
@@ -31,7 +32,7 @@ export function actionRoutes(app: FastifyInstance, agent: Agent, csrf: Csrf, all
       return reply.code(400).send({ error: 'ids must be a list of 1-1000 Exim message ids' });
     }
     // the audit log is opened before anything is removed: no record, no action
-    let fh;
+    let fh: FileHandle;
     try { fh = await openAudit(auditLog); } catch (e) {
       return reply.code(503).send({ error: `refused: ${(e as Error).message}`, hint: 'the agent needs a writable state directory (the directory of store.path, or of store.spool.path with PostgreSQL)' });
     }

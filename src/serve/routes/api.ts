@@ -60,6 +60,7 @@ export function apiRoutes(app: FastifyInstance, agent: Agent, reads: Store = age
   };
   const textParam = (q: Q, name: string) => {
     const v = q[name];
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what this refuses
     if (v !== undefined && (v.length > 100 || /[\u0000-\u001f]/.test(v))) throw new BadParam(`${name} must be at most 100 printable characters`);
     return v || undefined;
   };

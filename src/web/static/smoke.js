@@ -51,7 +51,7 @@ function smokePlot(el, series, width, sla, readout) {
   const edge = (label) => ({ label, stroke: 'transparent', points: { show: false }, width: 0 });
   const opts = {
     width, height: 220,
-    scales: { x: { time: true }, y: { range: (u, min, max) => [0, Math.max((max || 0) * 1.1, sla != null && sla < 3 * (max || 0) ? sla * 1.1 : 0, 0.1)] } },
+    scales: { x: { time: true }, y: { range: (_u, _min, max) => [0, Math.max((max || 0) * 1.1, sla != null && sla < 3 * (max || 0) ? sla * 1.1 : 0, 0.1)] } },
     axes: [{}, { label: 'RTT (ms)', size: 56 }],
     series: [{}, edge('min'), edge('p10'), edge('p25'), edge('p75'), edge('p90'), edge('max'),
       ...LOSS_CLASSES.map((c) => ({ label: 'median, loss ' + c.label, stroke: c.color, width: 2, spanGaps: false, points: { show: true, size: 4, fill: c.color, stroke: c.color }, show: true }))],
