@@ -31,7 +31,15 @@ const ALL = PROTOCOLS.map((p) => p.name);
 const RATES = (process.env.AMP_BENCH_RATES ?? '50000,100000,200000,1000000').split(',').map(Number);
 const ONE = '198.19.0.1/32';
 
-interface Row { tool: string; rate: number; probes: number; pps: number; selfPps?: number; found: number; expected: number }
+interface Row {
+  tool: string;
+  rate: number;
+  probes: number;
+  pps: number;
+  selfPps?: number;
+  found: number;
+  expected: number;
+}
 
 /** Wall-clock seconds of f() and its result. */
 function wall<T>(f: () => T): [T, number] {
@@ -40,22 +48,65 @@ function wall<T>(f: () => T): [T, number] {
   return [r, Number(process.hrtime.bigint() - t0) / 1e9];
 }
 
-function ours(ns: string, engine: string, target: string, protocols: string, rate: number, expected: number): Row {
-  const argv = (t: string) => ['amp', 'scan', t, '-P', protocols, '--rate', String(rate), '--wait', '1000', '--engine', engine, '--json', '--threshold', '0'];
+function ours(
+  ns: string,
+  engine: string,
+  target: string,
+  protocols: string,
+  rate: number,
+  expected: number,
+): Row {
+  const argv = (t: string) => [
+    'amp',
+    'scan',
+    t,
+    '-P',
+    protocols,
+    '--rate',
+    String(rate),
+    '--wait',
+    '1000',
+    '--engine',
+    engine,
+    '--json',
+    '--threshold',
+    '0',
+  ];
   const [r, w] = wall(() => cliIn(ns, argv(target)));
   const [r1, w1] = wall(() => cliIn(ns, argv(ONE)));
   const tool = `hostops ${engine}`;
   // 1 = findings reported (every responder amplifies); anything else is a failed scan
-  if (!exitedOk(`${tool} at ${rate}/s`, r.status, [0, 1], r.stderr) || !exitedOk(`${tool} on one address`, r1.status, [0, 1], r1.stderr)) {
+  if (
+    !exitedOk(`${tool} at ${rate}/s`, r.status, [0, 1], r.stderr) ||
+    !exitedOk(`${tool} on one address`, r1.status, [0, 1], r1.stderr)
+  ) {
     return { tool, rate, probes: 0, pps: 0, found: 0, expected };
   }
   const j = JSON.parse(r.stdout);
-  if (j.kernelDrops) process.stderr.write(`hostops ${engine}: kernel dropped ${j.kernelDrops} replies at rate ${rate}\n`);
+  if (j.kernelDrops)
+    process.stderr.write(
+      `hostops ${engine}: kernel dropped ${j.kernelDrops} replies at rate ${rate}\n`,
+    );
   const found = j.findings.filter((f: { replyPackets: number }) => f.replyPackets > 0).length;
-  return { tool, rate, probes: j.probes, pps: Math.round(j.probes / Math.max(1e-3, w - w1)), selfPps: j.probesPerSecond, found, expected };
+  return {
+    tool,
+    rate,
+    probes: j.probes,
+    pps: Math.round(j.probes / Math.max(1e-3, w - w1)),
+    selfPps: j.probesPerSecond,
+    found,
+    expected,
+  };
 }
 
-function zmap(ns: string, ifname: string, mac: string, target: string, rate: number, dir: string): Row {
+function zmap(
+  ns: string,
+  ifname: string,
+  mac: string,
+  target: string,
+  rate: number,
+  dir: string,
+): Row {
   const dns = PROTOCOLS.find((p) => p.name === 'dns')!.build({ tx16: 0x1234, tx32: 1 });
   writeFileSync(path.join(dir, 'bl'), '\n');
   const out = path.join(dir, 'out');
@@ -64,68 +115,169 @@ function zmap(ns: string, ifname: string, mac: string, target: string, rate: num
   const run = (wl: string) => {
     writeFileSync(path.join(dir, 'wl'), `${wl}\n`);
     try {
-      execFileSync('ip', ['netns', 'exec', ns, 'zmap', '-M', 'udp', '-p', '53', `--probe-args=hex:${dns.toString('hex')}`,
-        '-i', ifname, '-S', SRC, '-G', mac, '-r', String(rate), '-b', path.join(dir, 'bl'), '-w', path.join(dir, 'wl'),
-        '-c', '1', '-o', out, '-f', 'saddr', '-m', meta, '-q', '--disable-syslog'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+      execFileSync(
+        'ip',
+        [
+          'netns',
+          'exec',
+          ns,
+          'zmap',
+          '-M',
+          'udp',
+          '-p',
+          '53',
+          `--probe-args=hex:${dns.toString('hex')}`,
+          '-i',
+          ifname,
+          '-S',
+          SRC,
+          '-G',
+          mac,
+          '-r',
+          String(rate),
+          '-b',
+          path.join(dir, 'bl'),
+          '-w',
+          path.join(dir, 'wl'),
+          '-c',
+          '1',
+          '-o',
+          out,
+          '-f',
+          'saddr',
+          '-m',
+          meta,
+          '-q',
+          '--disable-syslog',
+        ],
+        { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] },
+      );
       return true;
-    } catch (e) { return exitedOk(`zmap on ${wl} at ${rate}/s`, (e as { status: number | null }).status, [0], (e as { stderr: string }).stderr); }
+    } catch (e) {
+      return exitedOk(
+        `zmap on ${wl} at ${rate}/s`,
+        (e as { status: number | null }).status,
+        [0],
+        (e as { stderr: string }).stderr,
+      );
+    }
   };
   const [ok1, w1] = wall(() => run(ONE));
   const [ok, w] = wall(() => run(target));
   if (!ok || !ok1) return { tool: 'zmap 2.1.1', rate, probes: 0, pps: 0, found: 0, expected: N_A };
-  const found = new Set(readFileSync(out, 'utf8').split('\n').filter((l) => /^\d/.test(l))).size;
+  const found = new Set(
+    readFileSync(out, 'utf8')
+      .split('\n')
+      .filter((l) => /^\d/.test(l)),
+  ).size;
   const m = JSON.parse(readFileSync(meta, 'utf8'));
   if (m.pcap_drop) process.stderr.write(`zmap pcap_drop ${m.pcap_drop} at rate ${rate}\n`);
-  return { tool: 'zmap 2.1.1', rate, probes: Number(m.total_sent), pps: Math.round(Number(m.total_sent) / Math.max(1e-3, w - w1)), found, expected: N_A };
+  return {
+    tool: 'zmap 2.1.1',
+    rate,
+    probes: Number(m.total_sent),
+    pps: Math.round(Number(m.total_sent) / Math.max(1e-3, w - w1)),
+    found,
+    expected: N_A,
+  };
 }
 
 async function main(): Promise<void> {
-  try { execFileSync('zmap', ['--version'], { stdio: 'ignore' }); } catch { throw new Error('zmap not installed: apt-get install zmap (scripts/setup.d/ntp.sh)'); }
+  try {
+    execFileSync('zmap', ['--version'], { stdio: 'ignore' });
+  } catch {
+    throw new Error('zmap not installed: apt-get install zmap (scripts/setup.d/ntp.sh)');
+  }
   const t = new Topology('ab');
   const dir = mkdtempSync(path.join(tmpdir(), 'hoa-bench-'));
   try {
     const { scanner, responder } = ampTopology(t, BASE, RANGE);
-    const ifname = t.exec(scanner, ['ip', '-o', 'link']).split('\n').find((l) => l.includes('@'))!.split(':')[1].trim().split('@')[0];
-    const mac = t.exec(responder, ['ip', '-o', 'link']).split('\n').find((l) => l.includes('@'))!.match(/link\/ether ([0-9a-f:]+)/)![1];
+    const ifname = t
+      .exec(scanner, ['ip', '-o', 'link'])
+      .split('\n')
+      .find((l) => l.includes('@'))!
+      .split(':')[1]
+      .trim()
+      .split('@')[0];
+    const mac = t
+      .exec(responder, ['ip', '-o', 'link'])
+      .split('\n')
+      .find((l) => l.includes('@'))!
+      .match(/link\/ether ([0-9a-f:]+)/)![1];
     // one datagram per probe (a 6-entry monlist fits one datagram) so found = replies
-    const resp = await startResponder(t, responder, rulesFor('198.19.0.0', '198.19.255.255', ALL, 6));
+    const resp = await startResponder(
+      t,
+      responder,
+      rulesFor('198.19.0.0', '198.19.255.255', ALL, 6),
+    );
     // resolve ARP both ways before any timed run (zmap's raw frames do not trigger it)
     t.exec(scanner, ['ping', '-c', '1', '-W', '1', `198.18.${BASE}.2`]);
     const rows: Row[] = [];
     console.log(`A. DNS probe over ${RANGE} (${N_A} probes); responder answers every address`);
     for (const rate of RATES) {
-      rows.push(ours(scanner, 'native', RANGE, 'dns', rate, N_A), ours(scanner, 'dgram', RANGE, 'dns', rate, N_A), zmap(scanner, ifname, mac, RANGE, rate, dir));
+      rows.push(
+        ours(scanner, 'native', RANGE, 'dns', rate, N_A),
+        ours(scanner, 'dgram', RANGE, 'dns', rate, N_A),
+        zmap(scanner, ifname, mac, RANGE, rate, dir),
+      );
     }
     print(rows);
     const rowsB: Row[] = [];
     console.log(`\nB. all 12 probes over ${RANGE_B} (49,152 probes)`);
     if (process.env.AMP_BENCH_B !== '0') {
       for (const rate of RATES) {
-        rowsB.push(ours(scanner, 'native', RANGE_B, 'all', rate, 49152), ours(scanner, 'dgram', RANGE_B, 'all', rate, 49152));
+        rowsB.push(
+          ours(scanner, 'native', RANGE_B, 'all', rate, 49152),
+          ours(scanner, 'dgram', RANGE_B, 'all', rate, 49152),
+        );
       }
     }
     print(rowsB);
     // the same work: every tool says it sent every probe, and the responder received (and answered)
     // exactly what all runs sent, one-address runs included (1 probe for DNS, 12 for all); how many
     // of those replies each scanner caught is the completeness column, a result rather than a check
-    for (const r of [...rows, ...rowsB]) agree(`${r.tool} at ${r.rate}/s: probes sent`, r.probes, r.expected);
+    for (const r of [...rows, ...rowsB])
+      agree(`${r.tool} at ${r.rate}/s: probes sent`, r.probes, r.expected);
     const counters = await resp.stop();
-    const sent = rows.reduce((a, r) => a + r.probes + 1, 0) + rowsB.reduce((a, r) => a + r.probes + 12, 0);
-    agree('probes received and answered by the responder = probes the scanners sent', [counters.received, counters.sent], [sent, sent]);
-    const best = (rs: Row[], tool: string) => Math.max(0, ...rs.filter((r) => r.tool === tool && r.found === r.expected).map((r) => r.pps));
+    const sent =
+      rows.reduce((a, r) => a + r.probes + 1, 0) + rowsB.reduce((a, r) => a + r.probes + 12, 0);
+    agree(
+      'probes received and answered by the responder = probes the scanners sent',
+      [counters.received, counters.sent],
+      [sent, sent],
+    );
+    const best = (rs: Row[], tool: string) =>
+      Math.max(0, ...rs.filter((r) => r.tool === tool && r.found === r.expected).map((r) => r.pps));
     const show = (n: number) => (n ? `${n}/s` : 'never complete');
     console.log('\nA, responders found per rate limit (ours native : zmap : ours dgram):');
     for (const rate of RATES) {
       const f = (tool: string) => rows.find((r) => r.tool === tool && r.rate === rate)!.found;
-      const n = f('hostops native'), z = f('zmap 2.1.1'), d = f('hostops dgram');
-      console.log(`  ${String(rate).padStart(8)}/s: ${n} : ${z} : ${d}   found ratio native/zmap ${(n / Math.max(1, z)).toFixed(2)}, native/dgram ${(n / Math.max(1, d)).toFixed(2)}`);
+      const n = f('hostops native'),
+        z = f('zmap 2.1.1'),
+        d = f('hostops dgram');
+      console.log(
+        `  ${String(rate).padStart(8)}/s: ${n} : ${z} : ${d}   found ratio native/zmap ${(n / Math.max(1, z)).toFixed(2)}, native/dgram ${(n / Math.max(1, d)).toFixed(2)}`,
+      );
     }
-    const pps = (tool: string, rate: number) => rows.find((r) => r.tool === tool && r.rate === rate)!.pps;
-    ratio(() => 'A, wall-clock probes/s ratio native/zmap per rate limit: '
-      + RATES.map((rate) => `${rate}/s ${(pps('hostops native', rate) / Math.max(1, pps('zmap 2.1.1', rate))).toFixed(2)}`).join(', '));
-    console.log(`highest achieved rate with every responder found (A): hostops native ${show(best(rows, 'hostops native'))}, zmap ${show(best(rows, 'zmap 2.1.1'))}, hostops dgram ${show(best(rows, 'hostops dgram'))}`);
-    const nb = best(rowsB, 'hostops native'), db = best(rowsB, 'hostops dgram');
-    if (rowsB.length) console.log(`highest achieved rate with every responder found (B, 12 protocols): native ${show(nb)}, dgram ${show(db)}; goal >= 50000/s: ${nb >= 50000 ? 'met' : 'NOT met'}`);
+    const pps = (tool: string, rate: number) =>
+      rows.find((r) => r.tool === tool && r.rate === rate)!.pps;
+    ratio(
+      () =>
+        'A, wall-clock probes/s ratio native/zmap per rate limit: ' +
+        RATES.map(
+          (rate) =>
+            `${rate}/s ${(pps('hostops native', rate) / Math.max(1, pps('zmap 2.1.1', rate))).toFixed(2)}`,
+        ).join(', '),
+    );
+    console.log(
+      `highest achieved rate with every responder found (A): hostops native ${show(best(rows, 'hostops native'))}, zmap ${show(best(rows, 'zmap 2.1.1'))}, hostops dgram ${show(best(rows, 'hostops dgram'))}`,
+    );
+    const nb = best(rowsB, 'hostops native'),
+      db = best(rowsB, 'hostops dgram');
+    if (rowsB.length)
+      console.log(
+        `highest achieved rate with every responder found (B, 12 protocols): native ${show(nb)}, dgram ${show(db)}; goal >= 50000/s: ${nb >= 50000 ? 'met' : 'NOT met'}`,
+      );
     console.log('responder counters:', JSON.stringify(counters));
     verdict();
   } finally {
@@ -135,11 +287,33 @@ async function main(): Promise<void> {
 }
 
 function print(rows: Row[]): void {
-  console.log(['tool'.padEnd(16), 'rate limit'.padStart(10), 'probes'.padStart(8), 'probes/s'.padStart(10), 'found'.padStart(8), 'complete'.padStart(9), '  (self-reported probes/s)'].join(' '));
+  console.log(
+    [
+      'tool'.padEnd(16),
+      'rate limit'.padStart(10),
+      'probes'.padStart(8),
+      'probes/s'.padStart(10),
+      'found'.padStart(8),
+      'complete'.padStart(9),
+      '  (self-reported probes/s)',
+    ].join(' '),
+  );
   for (const r of rows) {
-    console.log([r.tool.padEnd(16), String(r.rate).padStart(10), String(r.probes).padStart(8), String(r.pps).padStart(10), String(r.found).padStart(8), `${((r.found / r.expected) * 100).toFixed(1)}%`.padStart(9), r.selfPps === undefined ? '' : `  (${r.selfPps})`].join(' '));
+    console.log(
+      [
+        r.tool.padEnd(16),
+        String(r.rate).padStart(10),
+        String(r.probes).padStart(8),
+        String(r.pps).padStart(10),
+        String(r.found).padStart(8),
+        `${((r.found / r.expected) * 100).toFixed(1)}%`.padStart(9),
+        r.selfPps === undefined ? '' : `  (${r.selfPps})`,
+      ].join(' '),
+    );
   }
 }
 
-main().catch((e) => { console.error(e); process.exit(1); });
-
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});

@@ -25,9 +25,16 @@ export function disagree(why: string): false {
 }
 
 /** Checks a tool's exit status against the ones that mean "did the work". */
-export function exitedOk(tool: string, status: number | null, ok: number[] = [0], stderr = ''): boolean {
+export function exitedOk(
+  tool: string,
+  status: number | null,
+  ok: number[] = [0],
+  stderr = '',
+): boolean {
   if (status !== null && ok.includes(status)) return true;
-  return disagree(`${tool} exited ${status ?? 'on a signal'} (expected ${ok.join(' or ')})${stderr ? `: ${stderr.trim().split('\n').slice(-3).join(' / ')}` : ''}`);
+  return disagree(
+    `${tool} exited ${status ?? 'on a signal'} (expected ${ok.join(' or ')})${stderr ? `: ${stderr.trim().split('\n').slice(-3).join(' / ')}` : ''}`,
+  );
 }
 
 /** True while every check so far agreed. */
@@ -36,12 +43,16 @@ export const allAgree = (): boolean => problems.length === 0;
 /** Prints a ratio line only when every check agreed; otherwise says why it is withheld. */
 export function ratio(line: string | (() => string)): void {
   if (allAgree()) console.log(typeof line === 'function' ? line() : line);
-  else console.log(`ratio withheld: ours and the reference disagree (${problems.length} check${problems.length > 1 ? 's' : ''} failed)`);
+  else
+    console.log(
+      `ratio withheld: ours and the reference disagree (${problems.length} check${problems.length > 1 ? 's' : ''} failed)`,
+    );
 }
 
 /** Final line; the exit status is already 1 if anything disagreed. */
 export function verdict(ok = 'bench: ours and the reference did the same work and agree'): void {
-  console.log(allAgree() ? ok
-    : `bench: FAILED, ${problems.length} disagreement(s): ${problems.join('; ')}`);
+  console.log(
+    allAgree() ? ok : `bench: FAILED, ${problems.length} disagreement(s): ${problems.join('; ')}`,
+  );
   if (!allAgree()) process.exitCode = 1;
 }

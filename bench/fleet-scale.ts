@@ -10,12 +10,23 @@
 // (same pairs, sent, loss, medians, SLA compliance) before any ratio is printed.
 //   node --import tsx bench/fleet-scale.ts [--sites 50] [--targets 10000] [--rounds 24] [--runs 10] [--small]
 import { buildOverview, type PairSla } from '../src/serve/overview.js';
-import { MIGRATIONS, PgDriver, SqlStore, quantiles, type PingRound, type SlaBound, type Store } from '../src/store/index.js';
+import {
+  MIGRATIONS,
+  PgDriver,
+  SqlStore,
+  quantiles,
+  type PingRound,
+  type SlaBound,
+  type Store,
+} from '../src/store/index.js';
 import { renderSql } from '../src/store/migrations.js';
 import { startPg } from '../test/store/pg-cluster.js';
 import { agree, disagree, ratio, verdict } from './bench-util.js';
 
-const arg = (name: string, def: number) => { const i = process.argv.indexOf(name); return i > 0 ? Number(process.argv[i + 1]) : def; };
+const arg = (name: string, def: number) => {
+  const i = process.argv.indexOf(name);
+  return i > 0 ? Number(process.argv[i + 1]) : def;
+};
 const small = process.argv.includes('--small');
 const SITES = arg('--sites', small ? 5 : 50);
 const TARGETS = arg('--targets', small ? 200 : 10_000);
@@ -35,19 +46,47 @@ function batch(site: number, k: number): PingRound[] {
     const base = 0.005 + ((site * 7919 + t * 104729) % 1000) / 10_000;
     const lost = (site + t + k) % 17 === 0 ? 3 : (site * t + k) % 101 === 0 ? 20 : 0;
     const rtts: number[] = [];
-    for (let p = 0; p < 20 - lost; p++) rtts.push(base * (1 + 0.05 * Math.sin(k + p)) + ((t + p * 31) % 13) / 100_000);
-    out[t] = { site: `s${site}`, target: `t${t}`, ts: D0 + k * STEP + (t % 600) * (STEP / 600), sent: 20, received: rtts.length, rtts };
+    for (let p = 0; p < 20 - lost; p++)
+      rtts.push(base * (1 + 0.05 * Math.sin(k + p)) + ((t + p * 31) % 13) / 100_000);
+    out[t] = {
+      site: `s${site}`,
+      target: `t${t}`,
+      ts: D0 + k * STEP + (t % 600) * (STEP / 600),
+      sent: 20,
+      received: rtts.length,
+      rtts,
+    };
   }
   return out;
 }
 
 /** Today's write path before this change: one INSERT per round, in one transaction per batch. */
 async function naiveWrite(d: PgDriver, rows: PingRound[]): Promise<void> {
-  const sql = 'INSERT INTO ping (site, target, ts, sent, received, rtt_min, rtt_p10, rtt_p25, rtt_median, rtt_p75, rtt_p90, rtt_max, rtts) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13)';
-  await d.batch(rows.map((r) => {
-    const q = quantiles(r.rtts);
-    return [sql, [r.site, r.target, r.ts, r.sent, r.received, q.min, q.p10, q.p25, q.median, q.p75, q.p90, q.max, JSON.stringify(r.rtts.map((x) => Math.round(x * 1e7) / 1e7))]];
-  }));
+  const sql =
+    'INSERT INTO ping (site, target, ts, sent, received, rtt_min, rtt_p10, rtt_p25, rtt_median, rtt_p75, rtt_p90, rtt_max, rtts) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13)';
+  await d.batch(
+    rows.map((r) => {
+      const q = quantiles(r.rtts);
+      return [
+        sql,
+        [
+          r.site,
+          r.target,
+          r.ts,
+          r.sent,
+          r.received,
+          q.min,
+          q.p10,
+          q.p25,
+          q.median,
+          q.p75,
+          q.p90,
+          q.max,
+          JSON.stringify(r.rtts.map((x) => Math.round(x * 1e7) / 1e7)),
+        ],
+      ];
+    }),
+  );
 }
 
 /** The overview's two store reads computed from raw rounds at request time (5-minute buckets, exact medians). */
@@ -62,32 +101,54 @@ function naiveStore(d: PgDriver): Store {
       const conds: string[] = [];
       if (rtt) conds.push(`median IS NOT NULL AND median ${rtt.op} ${rtt.value}`);
       if (loss) conds.push(`(sent - received) ${loss.op} ${loss.value} * sent`);
-      const rows = await d.all<{ site: string; target: string; buckets: number; good: number; last_ts: number }>(
+      const rows = await d.all<{
+        site: string;
+        target: string;
+        buckets: number;
+        good: number;
+        last_ts: number;
+      }>(
         `SELECT site, target, count(*) AS buckets, ${conds.length ? `sum(CASE WHEN ${conds.join(' AND ')} THEN 1 ELSE 0 END)` : 'count(*)'} AS good, max(ts) AS last_ts
-         FROM (${buckets}) b WHERE sent > 0 ${targets ? 'AND target = ANY($2)' : ''} GROUP BY site, target`, targets ? [since, targets as never] : [since]);
-      return rows.map((r) => ({ site: r.site, target: r.target, buckets: Number(r.buckets), good: Number(r.good), lastTs: Number(r.last_ts) }));
+         FROM (${buckets}) b WHERE sent > 0 ${targets ? 'AND target = ANY($2)' : ''} GROUP BY site, target`,
+        targets ? [since, targets as never] : [since],
+      );
+      return rows.map((r) => ({
+        site: r.site,
+        target: r.target,
+        buckets: Number(r.buckets),
+        good: Number(r.good),
+        lastTs: Number(r.last_ts),
+      }));
     },
   } as unknown as Store;
 }
 
-const p95 = (ms: number[]) => { const s = [...ms].sort((a, b) => a - b); return s[Math.min(s.length - 1, Math.ceil(s.length * 0.95) - 1)]; };
+const p95 = (ms: number[]) => {
+  const s = [...ms].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.ceil(s.length * 0.95) - 1)];
+};
 const mb = (b: number) => `${(b / 1e6).toFixed(1)} MB`;
 
 const pg = await startPg();
 try {
   const admin = new PgDriver(pg.url, { max: 1 });
-  await admin.all('CREATE DATABASE ours'); await admin.all('CREATE DATABASE naive');
+  await admin.all('CREATE DATABASE ours');
+  await admin.all('CREATE DATABASE naive');
   await admin.close();
   const oursDrv = new PgDriver(pg.url.replace(/\/hostops$/, '/ours'), { max: 2 });
   const naiveDrv = new PgDriver(pg.url.replace(/\/hostops$/, '/naive'), { max: 2 });
   const ours = new SqlStore(oursDrv);
   await ours.migrate();
-  for (const m of MIGRATIONS.filter((x) => x.version <= 3)) for (const s of m.sql) await naiveDrv.all(renderSql(s, 'postgres'));
+  for (const m of MIGRATIONS.filter((x) => x.version <= 3))
+    for (const s of m.sql) await naiveDrv.all(renderSql(s, 'postgres'));
   const total = SITES * TARGETS * ROUNDS;
-  console.log(`fleet-scale: ${SITES} sites x ${TARGETS} targets x ${ROUNDS} rounds (one simulated day, a round every ${STEP} s) = ${total.toLocaleString()} rounds of 20 pings`);
+  console.log(
+    `fleet-scale: ${SITES} sites x ${TARGETS} targets x ${ROUNDS} rounds (one simulated day, a round every ${STEP} s) = ${total.toLocaleString()} rounds of 20 pings`,
+  );
 
   // ingest: the same batches, generated once each and written to both (generation not timed)
-  let oursMs = 0; let naiveMs = 0;
+  let oursMs = 0;
+  let naiveMs = 0;
   for (let k = 0; k < ROUNDS; k++) {
     for (let s = 0; s < SITES; s++) {
       const rows = batch(s, k);
@@ -98,52 +159,124 @@ try {
       await naiveWrite(naiveDrv, rows);
       naiveMs += performance.now() - t;
     }
-    if (k % Math.max(1, Math.floor(ROUNDS / 4)) === 0) console.log(`  round ${k + 1}/${ROUNDS}: ours ${(total / ROUNDS * (k + 1) / oursMs * 1000).toFixed(0)} rounds/s, naive ${(total / ROUNDS * (k + 1) / naiveMs * 1000).toFixed(0)} rounds/s so far`);
+    if (k % Math.max(1, Math.floor(ROUNDS / 4)) === 0)
+      console.log(
+        `  round ${k + 1}/${ROUNDS}: ours ${((((total / ROUNDS) * (k + 1)) / oursMs) * 1000).toFixed(0)} rounds/s, naive ${((((total / ROUNDS) * (k + 1)) / naiveMs) * 1000).toFixed(0)} rounds/s so far`,
+      );
   }
   const t = performance.now();
   for (let s = 0; s < SITES; s++) await ours.rollup(`s${s}`);
   const rollupMs = performance.now() - t;
-  await oursDrv.all('ANALYZE'); await naiveDrv.all('ANALYZE');
+  await oursDrv.all('ANALYZE');
+  await naiveDrv.all('ANALYZE');
 
-  const counts = async (d: PgDriver) => (await d.all<{ n: number; sent: number; received: number }>('SELECT count(*) AS n, sum(sent) AS sent, sum(received) AS received FROM ping'))[0];
+  const counts = async (d: PgDriver) =>
+    (
+      await d.all<{ n: number; sent: number; received: number }>(
+        'SELECT count(*) AS n, sum(sent) AS sent, sum(received) AS received FROM ping',
+      )
+    )[0];
   const [co, cn] = [await counts(oursDrv), await counts(naiveDrv)];
-  agree('rounds stored (count, sent, received)', [co.n, co.sent, co.received], [cn.n, cn.sent, cn.received]);
+  agree(
+    'rounds stored (count, sent, received)',
+    [co.n, co.sent, co.received],
+    [cn.n, cn.sent, cn.received],
+  );
   if (co.n !== total) disagree(`ours stored ${co.n} rounds, the generator wrote ${total}`);
   const rolled = (await oursDrv.all<{ n: number }>('SELECT sum(rounds) AS n FROM ping_5m'))[0].n;
   agree('rounds in the 5-minute rollups', rolled, cn.n);
 
   // overview: the same function over both stores; every cell must match
   const lookup = () => SLA;
-  const overview = async (store: Store) => { const s = performance.now(); const o = await buildOverview(store, [], NOW, 3600, DAY, lookup); return { o, ms: performance.now() - s }; };
+  const overview = async (store: Store) => {
+    const s = performance.now();
+    const o = await buildOverview(store, [], NOW, 3600, DAY, lookup);
+    return { o, ms: performance.now() - s };
+  };
   await overview(ours); // warm the statement and page caches
-  const oursRuns: number[] = []; let ov = null;
-  for (let i = 0; i < RUNS; i++) { const r = await overview(ours); oursRuns.push(r.ms); ov = r.o; }
+  const oursRuns: number[] = [];
+  let ov = null;
+  for (let i = 0; i < RUNS; i++) {
+    const r = await overview(ours);
+    oursRuns.push(r.ms);
+    ov = r.o;
+  }
   const naive = naiveStore(naiveDrv);
-  const naiveRuns: number[] = []; let nv = null;
-  for (let i = 0; i < NAIVE_RUNS; i++) { const r = await overview(naive); naiveRuns.push(r.ms); nv = r.o; }
+  const naiveRuns: number[] = [];
+  let nv = null;
+  for (let i = 0; i < NAIVE_RUNS; i++) {
+    const r = await overview(naive);
+    naiveRuns.push(r.ms);
+    nv = r.o;
+  }
   agree('overview pairs', ov!.cells.length, nv!.cells.length);
-  agree('overview sites x targets', [ov!.sites.length, ov!.targets.length], [nv!.sites.length, nv!.targets.length]);
+  agree(
+    'overview sites x targets',
+    [ov!.sites.length, ov!.targets.length],
+    [nv!.sites.length, nv!.targets.length],
+  );
   const diff = ov!.cells.findIndex((c, i) => JSON.stringify(c) !== JSON.stringify(nv!.cells[i]));
-  if (diff >= 0) disagree(`overview cell ${diff}: ours ${JSON.stringify(ov!.cells[diff])}, naive ${JSON.stringify(nv!.cells[diff])}`);
-  else agree('every overview cell (median, loss, sent, compliance, ok, lastTs)', ov!.cells.length, nv!.cells.length);
+  if (diff >= 0)
+    disagree(
+      `overview cell ${diff}: ours ${JSON.stringify(ov!.cells[diff])}, naive ${JSON.stringify(nv!.cells[diff])}`,
+    );
+  else
+    agree(
+      'every overview cell (median, loss, sent, compliance, ok, lastTs)',
+      ov!.cells.length,
+      nv!.cells.length,
+    );
 
-  const size = async (d: PgDriver, tables: string[]) => Number((await d.all<{ b: number }>(
-    `SELECT sum(pg_total_relation_size(c)) AS b FROM (SELECT t::regclass AS c FROM unnest($1::text[]) AS t
-       UNION SELECT relid FROM unnest($1::text[]) AS t, pg_partition_tree(t::regclass)) z`, [tables as never]))[0].b);
-  const oursRaw = await size(oursDrv, ['ping']); const oursRoll = await size(oursDrv, ['ping_5m', 'ping_1h']);
+  const size = async (d: PgDriver, tables: string[]) =>
+    Number(
+      (
+        await d.all<{ b: number }>(
+          `SELECT sum(pg_total_relation_size(c)) AS b FROM (SELECT t::regclass AS c FROM unnest($1::text[]) AS t
+       UNION SELECT relid FROM unnest($1::text[]) AS t, pg_partition_tree(t::regclass)) z`,
+          [tables as never],
+        )
+      )[0].b,
+    );
+  const oursRaw = await size(oursDrv, ['ping']);
+  const oursRoll = await size(oursDrv, ['ping_5m', 'ping_1h']);
   const naiveRaw = await size(naiveDrv, ['ping']);
-  const partitions = (await oursDrv.all<{ n: number }>(`SELECT count(*) AS n FROM pg_inherits WHERE inhparent = 'ping'::regclass`))[0].n;
+  const partitions = (
+    await oursDrv.all<{ n: number }>(
+      `SELECT count(*) AS n FROM pg_inherits WHERE inhparent = 'ping'::regclass`,
+    )
+  )[0].n;
 
-  const oursRate = total / oursMs * 1000; const naiveRate = total / naiveMs * 1000;
+  const oursRate = (total / oursMs) * 1000;
+  const naiveRate = (total / naiveMs) * 1000;
   const [op, np] = [p95(oursRuns), p95(naiveRuns)];
-  console.log(`ingest ours  (partitioned, unnest INSERT per ${TARGETS}-round batch): ${oursRate.toFixed(0)} rounds/s (${(oursMs / 1000).toFixed(1)} s; goal >= 50000: ${oursRate >= 50_000 ? 'met' : 'MISSED'})`);
-  console.log(`ingest naive (one table, one INSERT per round):                 ${naiveRate.toFixed(0)} rounds/s (${(naiveMs / 1000).toFixed(1)} s)`);
-  console.log(`rollups ours (5 min + 1 h, in the database, ${SITES} sites):   ${(total / rollupMs * 1000).toFixed(0)} rounds/s (${(rollupMs / 1000).toFixed(1)} s); ingest + rollups ${(total / (oursMs + rollupMs) * 1000).toFixed(0)} rounds/s`);
-  console.log(`overview ours  (${ov!.cells.length} pairs, from ping_5m): p95 ${op.toFixed(0)} ms over ${RUNS} runs (goal < 300 ms: ${op < 300 ? 'met' : 'MISSED'})`);
-  console.log(`overview naive (from raw rounds):            p95 ${np.toFixed(0)} ms over ${NAIVE_RUNS} runs`);
-  console.log(`size per simulated day: ours raw ${mb(oursRaw)} in ${partitions} partition(s) + rollups ${mb(oursRoll)}; naive raw ${mb(naiveRaw)}; ours ${(oursRaw / total).toFixed(0)} bytes/round`);
-  console.log(`  at 20 s rounds (${(SITES * TARGETS * 4320).toLocaleString()} rounds/day) that is ~${(oursRaw / total * SITES * TARGETS * 4320 / 1e9).toFixed(0)} GB of raw history per day`);
-  ratio(() => `ratio: ingest ours/naive ${(oursRate / naiveRate).toFixed(2)}x; overview p95 naive/ours ${(np / op).toFixed(1)}x`);
-  await oursDrv.close(); await naiveDrv.close();
-} finally { pg.stop(); }
+  console.log(
+    `ingest ours  (partitioned, unnest INSERT per ${TARGETS}-round batch): ${oursRate.toFixed(0)} rounds/s (${(oursMs / 1000).toFixed(1)} s; goal >= 50000: ${oursRate >= 50_000 ? 'met' : 'MISSED'})`,
+  );
+  console.log(
+    `ingest naive (one table, one INSERT per round):                 ${naiveRate.toFixed(0)} rounds/s (${(naiveMs / 1000).toFixed(1)} s)`,
+  );
+  console.log(
+    `rollups ours (5 min + 1 h, in the database, ${SITES} sites):   ${((total / rollupMs) * 1000).toFixed(0)} rounds/s (${(rollupMs / 1000).toFixed(1)} s); ingest + rollups ${((total / (oursMs + rollupMs)) * 1000).toFixed(0)} rounds/s`,
+  );
+  console.log(
+    `overview ours  (${ov!.cells.length} pairs, from ping_5m): p95 ${op.toFixed(0)} ms over ${RUNS} runs (goal < 300 ms: ${op < 300 ? 'met' : 'MISSED'})`,
+  );
+  console.log(
+    `overview naive (from raw rounds):            p95 ${np.toFixed(0)} ms over ${NAIVE_RUNS} runs`,
+  );
+  console.log(
+    `size per simulated day: ours raw ${mb(oursRaw)} in ${partitions} partition(s) + rollups ${mb(oursRoll)}; naive raw ${mb(naiveRaw)}; ours ${(oursRaw / total).toFixed(0)} bytes/round`,
+  );
+  console.log(
+    `  at 20 s rounds (${(SITES * TARGETS * 4320).toLocaleString()} rounds/day) that is ~${(((oursRaw / total) * SITES * TARGETS * 4320) / 1e9).toFixed(0)} GB of raw history per day`,
+  );
+  ratio(
+    () =>
+      `ratio: ingest ours/naive ${(oursRate / naiveRate).toFixed(2)}x; overview p95 naive/ours ${(np / op).toFixed(1)}x`,
+  );
+  await oursDrv.close();
+  await naiveDrv.close();
+} finally {
+  pg.stop();
+}
 verdict();

@@ -26,21 +26,38 @@ type J = Record<string, any>;
 function freePort(): Promise<number> {
   return new Promise((resolve) => {
     const s = net.createServer();
-    s.listen(0, '127.0.0.1', () => { const p = (s.address() as net.AddressInfo).port; s.close(() => resolve(p)); });
+    s.listen(0, '127.0.0.1', () => {
+      const p = (s.address() as net.AddressInfo).port;
+      s.close(() => resolve(p));
+    });
   });
 }
 
 function cmd(tool: Tool, args: string[]): [string, string[]] {
-  return tool === 'iperf3' ? ['iperf3', args] : [process.execPath, [path.join(root, 'bin/hostops.js'), 'iperf', ...args]];
+  return tool === 'iperf3'
+    ? ['iperf3', args]
+    : [process.execPath, [path.join(root, 'bin/hostops.js'), 'iperf', ...args]];
 }
 
 function runTo(command: string, args: string[], timeoutMs: number): Promise<string> {
   return new Promise((resolve, reject) => {
     const p = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
-    p.stdout.on('data', (d) => { out += d; });
-    const t = setTimeout(() => { if (p.pid) try { process.kill(p.pid, 'SIGKILL'); } catch { /* gone */ } }, timeoutMs);
-    p.on('close', () => { clearTimeout(t); resolve(out); });
+    p.stdout.on('data', (d) => {
+      out += d;
+    });
+    const t = setTimeout(() => {
+      if (p.pid)
+        try {
+          process.kill(p.pid, 'SIGKILL');
+        } catch {
+          /* gone */
+        }
+    }, timeoutMs);
+    p.on('close', () => {
+      clearTimeout(t);
+      resolve(out);
+    });
     p.on('error', reject);
   });
 }
@@ -51,13 +68,27 @@ async function pair(tool: Tool, args: string[], serverTool: Tool = tool): Promis
   const srv = spawn(sc, sa, { stdio: 'ignore' });
   await new Promise((r) => setTimeout(r, serverTool === 'ours' ? 700 : 300));
   try {
-    const [cc, ca] = cmd(tool, ['-c', '127.0.0.1', '-p', String(port), '-t', String(SECS), '-J', ...args]);
+    const [cc, ca] = cmd(tool, [
+      '-c',
+      '127.0.0.1',
+      '-p',
+      String(port),
+      '-t',
+      String(SECS),
+      '-J',
+      ...args,
+    ]);
     const out = await runTo(cc, ca, (SECS + 20) * 1000);
     const j = JSON.parse(out) as J;
     if (j.error) throw new Error(`${tool}: ${j.error}`);
     return j;
   } finally {
-    if (srv.exitCode === null && srv.pid) try { process.kill(srv.pid, 'SIGKILL'); } catch { /* gone */ }
+    if (srv.exitCode === null && srv.pid)
+      try {
+        process.kill(srv.pid, 'SIGKILL');
+      } catch {
+        /* gone */
+      }
   }
 }
 
@@ -65,10 +96,15 @@ async function pair(tool: Tool, args: string[], serverTool: Tool = tool): Promis
 function did(what: string, j: J, streams: number): void {
   const got = j.end?.streams?.length;
   const bytes = j.end?.sum_received?.bytes ?? j.end?.sum?.bytes;
-  if (got !== streams || !(bytes > 0)) disagree(`${what}: ${got} streams (asked ${streams}), ${bytes} bytes received`);
+  if (got !== streams || !(bytes > 0))
+    disagree(`${what}: ${got} streams (asked ${streams}), ${bytes} bytes received`);
 }
 
-const median = (xs: number[]) => { const s = [...xs].sort((a, b) => a - b); const m = s.length >> 1; return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2; };
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
 
 async function tcp(name: string, args: string[]): Promise<void> {
   const got: Record<Tool, number[]> = { iperf3: [], ours: [] };
@@ -80,20 +116,29 @@ async function tcp(name: string, args: string[]): Promise<void> {
     const order: Tool[] = r % 2 ? ['ours', 'iperf3'] : ['iperf3', 'ours'];
     for (const tool of order) {
       const j = await pair(tool, args);
-      did(`${name} round ${r + 1} ${tool}`, j, args.includes('-P') ? Number(args[args.indexOf('-P') + 1]) : 1);
+      did(
+        `${name} round ${r + 1} ${tool}`,
+        j,
+        args.includes('-P') ? Number(args[args.indexOf('-P') + 1]) : 1,
+      );
       const gbps = j.end.sum_received.bits_per_second / 1e9;
       const c = j.end.cpu_utilization_percent as J;
       got[tool].push(gbps);
-      cost[tool].push(((c.host_total + c.remote_total) / 100) / (gbps / 8));
+      cost[tool].push((c.host_total + c.remote_total) / 100 / (gbps / 8));
     }
     ratios.push(got.ours[r] / got.iperf3[r]);
-    console.log(`  ${name} round ${r + 1}: iperf3 ${got.iperf3[r].toFixed(2)} Gbit/s (${cost.iperf3[r].toFixed(2)} CPU-s/GB), `
-      + `ours ${got.ours[r].toFixed(2)} Gbit/s (${cost.ours[r].toFixed(2)} CPU-s/GB), ratio ${ratios[r].toFixed(2)}`);
+    console.log(
+      `  ${name} round ${r + 1}: iperf3 ${got.iperf3[r].toFixed(2)} Gbit/s (${cost.iperf3[r].toFixed(2)} CPU-s/GB), ` +
+        `ours ${got.ours[r].toFixed(2)} Gbit/s (${cost.ours[r].toFixed(2)} CPU-s/GB), ratio ${ratios[r].toFixed(2)}`,
+    );
   }
   const a = median(got.iperf3);
   const b = median(got.ours);
-  ratio(() => `${name}: median iperf3 ${a.toFixed(2)} Gbit/s, ours ${b.toFixed(2)} Gbit/s, ratio of medians ${(b / a).toFixed(2)}, `
-    + `median of paired ratios ${median(ratios).toFixed(2)}; CPU-s/GB iperf3 ${median(cost.iperf3).toFixed(2)}, ours ${median(cost.ours).toFixed(2)}`);
+  ratio(
+    () =>
+      `${name}: median iperf3 ${a.toFixed(2)} Gbit/s, ours ${b.toFixed(2)} Gbit/s, ratio of medians ${(b / a).toFixed(2)}, ` +
+      `median of paired ratios ${median(ratios).toFixed(2)}; CPU-s/GB iperf3 ${median(cost.iperf3).toFixed(2)}, ours ${median(cost.ours).toFixed(2)}`,
+  );
 }
 
 /**
@@ -103,29 +148,40 @@ async function tcp(name: string, args: string[]): Promise<void> {
 async function udp(name: string, args: string[]): Promise<void> {
   type Row = { mbps: number; loss: number; jitter: number };
   const kinds = ['iperf3', 'ours', 'iperf3->ours'] as const;
-  type Kind = typeof kinds[number];
+  type Kind = (typeof kinds)[number];
   const got: Record<Kind, Row[]> = { iperf3: [], ours: [], 'iperf3->ours': [] };
   for (let r = 0; r < ROUNDS; r++) {
-    const order: Kind[] = r % 2 ? ['ours', 'iperf3->ours', 'iperf3'] : ['iperf3', 'iperf3->ours', 'ours'];
+    const order: Kind[] =
+      r % 2 ? ['ours', 'iperf3->ours', 'iperf3'] : ['iperf3', 'iperf3->ours', 'ours'];
     for (const k of order) {
       const j = k === 'iperf3->ours' ? await pair('iperf3', args, 'ours') : await pair(k, args);
       did(`${name} round ${r + 1} ${k}`, j, 1);
       const s = j.end.sum as J;
       got[k].push({ mbps: s.bits_per_second / 1e6, loss: s.lost_percent, jitter: s.jitter_ms });
     }
-    const f = (x: Row) => `${x.mbps.toFixed(0)} Mbit/s loss ${x.loss.toFixed(3)}% jitter ${x.jitter.toFixed(4)} ms`;
-    console.log(`  ${name} round ${r + 1}: ${kinds.map((k) => `${k} ${f(got[k][r])}`).join(' | ')}`);
+    const f = (x: Row) =>
+      `${x.mbps.toFixed(0)} Mbit/s loss ${x.loss.toFixed(3)}% jitter ${x.jitter.toFixed(4)} ms`;
+    console.log(
+      `  ${name} round ${r + 1}: ${kinds.map((k) => `${k} ${f(got[k][r])}`).join(' | ')}`,
+    );
   }
   const m = (k: Kind, key: keyof Row) => median(got[k].map((x) => x[key]));
   console.log(`${name} medians:`);
   for (const k of kinds) {
-    console.log(`  ${k.padEnd(13)} ${m(k, 'mbps').toFixed(0).padStart(5)} Mbit/s  loss ${m(k, 'loss').toFixed(3).padStart(7)}%  jitter ${m(k, 'jitter').toFixed(4)} ms`);
+    console.log(
+      `  ${k.padEnd(13)} ${m(k, 'mbps').toFixed(0).padStart(5)} Mbit/s  loss ${m(k, 'loss').toFixed(3).padStart(7)}%  jitter ${m(k, 'jitter').toFixed(4)} ms`,
+    );
   }
-  ratio(() => `  rate ratio ours/iperf3 ${(m('ours', 'mbps') / m('iperf3', 'mbps')).toFixed(2)}; loss iperf3 ${m('iperf3', 'loss').toFixed(3)}% vs ours ${m('ours', 'loss').toFixed(3)}% `
-    + `vs iperf3->ours ${m('iperf3->ours', 'loss').toFixed(3)}%; jitter ${m('iperf3', 'jitter').toFixed(4)} vs ${m('ours', 'jitter').toFixed(4)} vs ${m('iperf3->ours', 'jitter').toFixed(4)} ms`);
+  ratio(
+    () =>
+      `  rate ratio ours/iperf3 ${(m('ours', 'mbps') / m('iperf3', 'mbps')).toFixed(2)}; loss iperf3 ${m('iperf3', 'loss').toFixed(3)}% vs ours ${m('ours', 'loss').toFixed(3)}% ` +
+      `vs iperf3->ours ${m('iperf3->ours', 'loss').toFixed(3)}%; jitter ${m('iperf3', 'jitter').toFixed(4)} vs ${m('ours', 'jitter').toFixed(4)} vs ${m('iperf3->ours', 'jitter').toFixed(4)} ms`,
+  );
 }
 
-console.log(`iperf throughput on loopback, ${ROUNDS} alternating rounds of ${SECS} s per tool and scenario`);
+console.log(
+  `iperf throughput on loopback, ${ROUNDS} alternating rounds of ${SECS} s per tool and scenario`,
+);
 if (ONLY !== 'udp') {
   await tcp('TCP 1 stream', []);
   await tcp('TCP -P 2', ['-P', '2']);

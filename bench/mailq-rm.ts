@@ -14,7 +14,17 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { generateSpool } from '../test/mailq/fixtures/gen-spool.js';
-import { CONF, EXIM, OUT, ensureBuilt, timed, hostopsArgv, report, load, type Run } from '../test/mailq/fixtures/bench-util.js';
+import {
+  CONF,
+  EXIM,
+  OUT,
+  ensureBuilt,
+  timed,
+  hostopsArgv,
+  report,
+  load,
+  type Run,
+} from '../test/mailq/fixtures/bench-util.js';
 
 const N = Number(process.env.MAILQ_BENCH_MESSAGES ?? 100_000);
 const ROUNDS = Number(process.env.MAILQ_BENCH_ROUNDS ?? 1);
@@ -30,7 +40,12 @@ function freshQueue(name: string, now: number): string {
 }
 
 function idsOn(spool: string): Set<string> {
-  return new Set(fs.readdirSync(path.join(spool, 'input')).filter((n) => n.endsWith('-H')).map((n) => n.slice(0, -2)));
+  return new Set(
+    fs
+      .readdirSync(path.join(spool, 'input'))
+      .filter((n) => n.endsWith('-H'))
+      .map((n) => n.slice(0, -2)),
+  );
 }
 
 /** exim's per-message removal records, without their time stamps, sorted. */
@@ -45,14 +60,27 @@ function removalRecords(spool: string): string[] {
   return out.sort();
 }
 
-const med = (xs: number[]) => { const a = [...xs].sort((x, y) => x - y); return a.length % 2 ? a[(a.length - 1) / 2] : (a[a.length / 2 - 1] + a[a.length / 2]) / 2; };
-const median = (rs: Run[]): Run => ({ ...rs[rs.length - 1], seconds: med(rs.map((r) => r.seconds)), cpuSeconds: med(rs.map((r) => r.cpuSeconds)) });
+const med = (xs: number[]) => {
+  const a = [...xs].sort((x, y) => x - y);
+  return a.length % 2 ? a[(a.length - 1) / 2] : (a[a.length / 2 - 1] + a[a.length / 2]) / 2;
+};
+const median = (rs: Run[]): Run => ({
+  ...rs[rs.length - 1],
+  seconds: med(rs.map((r) => r.seconds)),
+  cpuSeconds: med(rs.map((r) => r.cpuSeconds)),
+});
 
 let failed = false;
 let turn = 0; // who goes first alternates across all rounds of all cases
-console.log(`load average: ${load()} (2 cores shared with other work; ${ROUNDS} round(s) per case, fresh queues of ${N} each)`);
+console.log(
+  `load average: ${load()} (2 cores shared with other work; ${ROUNDS} round(s) per case, fresh queues of ${N} each)`,
+);
 for (const c of [
-  { name: 'by sender (a fifth of the queue)', ours: ['-f', '@bulk[0-5]\\.'], awk: 'tolower($4) ~ /@bulk[0-5]\\./' },
+  {
+    name: 'by sender (a fifth of the queue)',
+    ours: ['-f', '@bulk[0-5]\\.'],
+    awk: 'tolower($4) ~ /@bulk[0-5]\\./',
+  },
   { name: 'the whole queue', ours: ['-f', '.'], awk: '$4 ~ /./' },
 ]) {
   const oursRuns: Run[] = [];
@@ -65,12 +93,35 @@ for (const c of [
     execFileSync('sync');
     const before = idsOn(a).size;
     const audit = path.join(OUT, 'rm-audit.log');
-    const runOurs = () => timed(hostopsArgv('mailq', 'rm', '--spool', a, '-C', CONF, '-D', `SPOOL=${a}`, ...c.ours, '--yes', '--audit-log', audit));
+    const runOurs = () =>
+      timed(
+        hostopsArgv(
+          'mailq',
+          'rm',
+          '--spool',
+          a,
+          '-C',
+          CONF,
+          '-D',
+          `SPOOL=${a}`,
+          ...c.ours,
+          '--yes',
+          '--audit-log',
+          audit,
+        ),
+      );
     const e = `${EXIM} -C ${CONF} -DSPOOL=${b}`;
-    const runTheirs = () => timed(['sh', '-c', `${e} -bp | awk '${c.awk} {print $3}' | xargs ${e} -Mrm > /dev/null`]);
+    const runTheirs = () =>
+      timed(['sh', '-c', `${e} -bp | awk '${c.awk} {print $3}' | xargs ${e} -Mrm > /dev/null`]);
     let o: Run;
     let t: Run;
-    if (turn++ % 2 === 0) { o = runOurs(); t = runTheirs(); } else { t = runTheirs(); o = runOurs(); }
+    if (turn++ % 2 === 0) {
+      o = runOurs();
+      t = runTheirs();
+    } else {
+      t = runTheirs();
+      o = runOurs();
+    }
     const leftA = idsOn(a);
     const leftB = idsOn(b);
     const removedA = before - leftA.size;
@@ -79,10 +130,19 @@ for (const c of [
     const ra = removalRecords(a);
     const rb = removalRecords(b);
     const sameLog = ra.length === rb.length && ra.every((x, i) => x === rb[i]);
-    console.log(`${c.name}, round ${round + 1}: removed hostops ${removedA}, pipeline ${removedB} of ${before}; ` +
-      `same ids left (${leftA.size}): ${sameLeft ? 'yes' : 'NO'}; same mainlog removal records (${ra.length}): ${sameLog ? 'yes' : 'NO'}; ` +
-      `hostops exit ${o.status}`);
-    if (removedA !== removedB || removedA === 0 || !sameLeft || !sameLog || ra.length !== 2 * removedA || o.status !== 0) {
+    console.log(
+      `${c.name}, round ${round + 1}: removed hostops ${removedA}, pipeline ${removedB} of ${before}; ` +
+        `same ids left (${leftA.size}): ${sameLeft ? 'yes' : 'NO'}; same mainlog removal records (${ra.length}): ${sameLog ? 'yes' : 'NO'}; ` +
+        `hostops exit ${o.status}`,
+    );
+    if (
+      removedA !== removedB ||
+      removedA === 0 ||
+      !sameLeft ||
+      !sameLog ||
+      ra.length !== 2 * removedA ||
+      o.status !== 0
+    ) {
       console.log('  MISMATCH: no ratio for this case');
       failed = true;
     } else {
@@ -95,7 +155,13 @@ for (const c of [
     }
     fs.rmSync(audit, { force: true });
   }
-  if (oursRuns.length === ROUNDS) report(`rm ${c.name} vs exim -bp | awk | xargs exim -Mrm`, median(oursRuns), median(theirRuns), 'pipeline');
+  if (oursRuns.length === ROUNDS)
+    report(
+      `rm ${c.name} vs exim -bp | awk | xargs exim -Mrm`,
+      median(oursRuns),
+      median(theirRuns),
+      'pipeline',
+    );
 }
 console.log(`load average at the end: ${load()}`);
 if (failed) process.exit(1);

@@ -9,7 +9,15 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { generateMainlog } from '../test/mailq/fixtures/gen-mainlog.js';
-import { OUT, ensureBuilt, timed, paired, hostopsArgv, reportLine, load } from '../test/mailq/fixtures/bench-util.js';
+import {
+  OUT,
+  ensureBuilt,
+  timed,
+  paired,
+  hostopsArgv,
+  reportLine,
+  load,
+} from '../test/mailq/fixtures/bench-util.js';
 import { agree, ratio, verdict } from './bench-util.js';
 
 const MB = Number(process.env.MAILQ_BENCH_LOG_MB ?? 1024);
@@ -22,10 +30,15 @@ if (!fs.existsSync(log + '.complete')) {
   fs.writeFileSync(log + '.complete', '');
 }
 const seedCmd = `grep cwd ${log} | grep -v /var/spool | awk -F"cwd=" '{print $2}' | awk '{print $1}' | sort | uniq -c | sort`;
-console.log(`log: ${(fs.statSync(log).size / 1e9).toFixed(2)} GB; load average: ${load()} (3 alternating rounds, medians)`);
+console.log(
+  `log: ${(fs.statSync(log).size / 1e9).toFixed(2)} GB; load average: ${load()} (3 alternating rounds, medians)`,
+);
 const args = ['mailq', 'sources', '--log', log, '--json', '--no-queue', '--top', '100000'];
-const [seed, fast, full] = paired(3, [() => timed(['sh', '-c', seedCmd]), () => timed(hostopsArgv(...args, '--scripts-only')),
-  () => timed(hostopsArgv(...args))]);
+const [seed, fast, full] = paired(3, [
+  () => timed(['sh', '-c', seedCmd]),
+  () => timed(hostopsArgv(...args, '--scripts-only')),
+  () => timed(hostopsArgv(...args)),
+]);
 const seedCounts = new Map<string, number>();
 for (const l of seed.stdout.toString().trim().split('\n')) {
   const m = /^\s*(\d+) (.*)$/.exec(l);
@@ -37,19 +50,30 @@ const falsePositives = seedCounts.get('') ?? 0;
 seedCounts.delete('');
 const check = (r: typeof fast) => {
   const j = JSON.parse(r.stdout.toString());
-  const ours = new Map<string, number>(j.scripts.map((s: { cwd: string; invocations: number }) => [s.cwd, s.invocations]));
-  const same = ours.size === seedCounts.size && [...seedCounts].every(([k, v]) => ours.get(k) === v);
+  const ours = new Map<string, number>(
+    j.scripts.map((s: { cwd: string; invocations: number }) => [s.cwd, s.invocations]),
+  );
+  const same =
+    ours.size === seedCounts.size && [...seedCounts].every(([k, v]) => ours.get(k) === v);
   return { same, j };
 };
 const a = check(fast);
 const b = check(full);
-agree(`sources --scripts-only: the seed's count for each of its ${seedCounts.size} directories`, a.same, true);
+agree(
+  `sources --scripts-only: the seed's count for each of its ${seedCounts.size} directories`,
+  a.same,
+  true,
+);
 agree('sources (full report): the same counts per directory', b.same, true);
 ratio(() => reportLine('sources --scripts-only vs seed pipeline', fast, seed, 'seed'));
-console.log(`  (the seed also counted ${falsePositives} lines that merely contain "cwd"); peak memory ${(fast.maxRssKb / 1024).toFixed(0)} MB`);
+console.log(
+  `  (the seed also counted ${falsePositives} lines that merely contain "cwd"); peak memory ${(fast.maxRssKb / 1024).toFixed(0)} MB`,
+);
 ratio(() => reportLine('sources (full report) vs seed pipeline', full, seed, 'seed'));
-console.log(`  ${b.j.messages} arrivals, ${b.j.recipients} recipients, ` +
-  `${b.j.authUsers.length} AUTH users, ${b.j.hourly.length} hours; peak memory ${(full.maxRssKb / 1024).toFixed(0)} MB`);
+console.log(
+  `  ${b.j.messages} arrivals, ${b.j.recipients} recipients, ` +
+    `${b.j.authUsers.length} AUTH users, ${b.j.hourly.length} hours; peak memory ${(full.maxRssKb / 1024).toFixed(0)} MB`,
+);
 // the C scanner against the JS one (HOSTOPS_MAILQ_NATIVE=0) on the whole log: the same report
 const js = timed(hostopsArgv(...args), { env: { HOSTOPS_MAILQ_NATIVE: '0' } });
 agree("full report identical to the JS scanner's", js.stdout.equals(full.stdout), true);

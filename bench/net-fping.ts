@@ -18,7 +18,7 @@ try {
   const addrs: string[] = [];
   const batch: string[] = [];
   for (let i = 0; i < TARGETS; i++) {
-    const a = `198.18.${50 + (i >> 8)}.${(i & 255) || 1}`;
+    const a = `198.18.${50 + (i >> 8)}.${i & 255 || 1}`;
     if (addrs.includes(a)) continue;
     addrs.push(a);
     batch.push(`address add ${a}/32 dev lo`);
@@ -28,15 +28,49 @@ try {
 
   // start-up of the ping command alone (loads only its own group), no probes
   const base = measure(ns, [process.execPath, hostops, 'ping', '--help']);
-  const ours = measure(ns, [process.execPath, hostops, 'ping', '-q', '-c', String(SECONDS), '-i', '1', '-W', '1', ...addrs]);
-  const fp = measure(ns, ['fping', '-q', '-c', String(SECONDS), '-p', '1000', '-i', '1', '-t', '1000', ...addrs]);
+  const ours = measure(ns, [
+    process.execPath,
+    hostops,
+    'ping',
+    '-q',
+    '-c',
+    String(SECONDS),
+    '-i',
+    '1',
+    '-W',
+    '1',
+    ...addrs,
+  ]);
+  const fp = measure(ns, [
+    'fping',
+    '-q',
+    '-c',
+    String(SECONDS),
+    '-p',
+    '1000',
+    '-i',
+    '1',
+    '-t',
+    '1000',
+    ...addrs,
+  ]);
 
   // per-target "addr : xmt/rcv/%loss = 20/20/0%" summaries, the same layout from both tools
-  const counts = (stderr: string) => new Map([...stderr.matchAll(/^(\S+)\s+: xmt\/rcv\/%loss = (\d+)\/(\d+)/gm)]
-    .map((m) => [m[1], [Number(m[2]), Number(m[3])] as [number, number]]));
-  const cOurs = counts(ours.stderr), cFp = counts(fp.stderr);
-  const total = (c: Map<string, [number, number]>, i: 0 | 1) => [...c.values()].reduce((a, x) => a + x[i], 0);
-  const sentOurs = total(cOurs, 0), rcvOurs = total(cOurs, 1), sentFp = total(cFp, 0), rcvFp = total(cFp, 1);
+  const counts = (stderr: string) =>
+    new Map(
+      [...stderr.matchAll(/^(\S+)\s+: xmt\/rcv\/%loss = (\d+)\/(\d+)/gm)].map((m) => [
+        m[1],
+        [Number(m[2]), Number(m[3])] as [number, number],
+      ]),
+    );
+  const cOurs = counts(ours.stderr),
+    cFp = counts(fp.stderr);
+  const total = (c: Map<string, [number, number]>, i: 0 | 1) =>
+    [...c.values()].reduce((a, x) => a + x[i], 0);
+  const sentOurs = total(cOurs, 0),
+    rcvOurs = total(cOurs, 1),
+    sentFp = total(cFp, 0),
+    rcvFp = total(cFp, 1);
   exitedOk('fping', fp.status, [0], fp.stderr);
   exitedOk('hostops ping', ours.status, [0], ours.stderr);
   agree('targets with a summary (ours, fping)', [cOurs.size, cFp.size], [n, n]);
@@ -49,10 +83,19 @@ try {
   const perOursNet = ((ours.cpu - base.cpu) / sentOurs) * 1e6;
   const perFp = (fp.cpu / sentFp) * 1e6;
   console.log(`${n} targets x ${SECONDS} probes at 1/s each`);
-  console.log(`fping 5.1     : exit ${fp.status}, ${sentFp} sent, ${rcvFp} received, CPU ${fmt(fp.cpu)} s over ${fmt(fp.wall, 1)} s wall = ${fmt(perFp, 2)} µs/probe (${fmt((100 * fp.cpu) / fp.wall, 2)}% of a core)`);
-  console.log(`hostops ping  : exit ${ours.status}, ${sentOurs} sent, ${rcvOurs} received, CPU ${fmt(ours.cpu)} s over ${fmt(ours.wall, 1)} s wall = ${fmt(perOurs, 2)} µs/probe (${fmt((100 * ours.cpu) / ours.wall, 2)}% of a core)`);
-  console.log(`hostops ping without node startup (${fmt(base.cpu)} s): ${fmt(perOursNet, 2)} µs/probe`);
-  ratio(() => `ratio ours/fping: ${fmt(perOurs / perFp, 2)} (steady state ${fmt(perOursNet / perFp, 2)})  goal <= 1: ${perOursNet / perFp <= 1 ? 'met' : 'NOT met'}`);
+  console.log(
+    `fping 5.1     : exit ${fp.status}, ${sentFp} sent, ${rcvFp} received, CPU ${fmt(fp.cpu)} s over ${fmt(fp.wall, 1)} s wall = ${fmt(perFp, 2)} µs/probe (${fmt((100 * fp.cpu) / fp.wall, 2)}% of a core)`,
+  );
+  console.log(
+    `hostops ping  : exit ${ours.status}, ${sentOurs} sent, ${rcvOurs} received, CPU ${fmt(ours.cpu)} s over ${fmt(ours.wall, 1)} s wall = ${fmt(perOurs, 2)} µs/probe (${fmt((100 * ours.cpu) / ours.wall, 2)}% of a core)`,
+  );
+  console.log(
+    `hostops ping without node startup (${fmt(base.cpu)} s): ${fmt(perOursNet, 2)} µs/probe`,
+  );
+  ratio(
+    () =>
+      `ratio ours/fping: ${fmt(perOurs / perFp, 2)} (steady state ${fmt(perOursNet / perFp, 2)})  goal <= 1: ${perOursNet / perFp <= 1 ? 'met' : 'NOT met'}`,
+  );
   verdict();
 } finally {
   t.destroy();

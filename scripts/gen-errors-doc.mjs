@@ -63,22 +63,34 @@ export function render() {
     for (const c of mine) {
       placed.add(c);
       const s = CODES[c];
-      lines.push(`| \`${c}\` | ${s.exitCode} (${EXIT[s.exitCode]}) | ${cell(s.meaning)} | ${cell(s.hint)} |`);
+      lines.push(
+        `| \`${c}\` | ${s.exitCode} (${EXIT[s.exitCode]}) | ${cell(s.meaning)} | ${cell(s.hint)} |`,
+      );
     }
     lines.push('');
   }
   const rest = codes.filter((c) => !placed.has(c));
-  if (rest.length) throw new Error(`gen-errors-doc: no section for ${rest.join(', ')} (add a prefix to GROUPS)`);
+  if (rest.length)
+    throw new Error(`gen-errors-doc: no section for ${rest.join(', ')} (add a prefix to GROUPS)`);
   return lines.join('\n');
 }
 
-if (process.argv[1] && path.resolve(process.argv[1]) === path.resolve(new URL(import.meta.url).pathname)) {
+if (
+  process.argv[1] &&
+  path.resolve(process.argv[1]) === path.resolve(new URL(import.meta.url).pathname)
+) {
   const text = render();
   if (process.argv.includes('--check')) {
     let now = '';
-    try { now = readFileSync(out, 'utf8'); } catch { /* missing: stale */ }
+    try {
+      now = readFileSync(out, 'utf8');
+    } catch {
+      /* missing: stale */
+    }
     if (now !== text) {
-      process.stderr.write('docs/errors.md is stale: run `npx tsc -p tsconfig.json && node scripts/gen-errors-doc.mjs`\n');
+      process.stderr.write(
+        'docs/errors.md is stale: run `npx tsc -p tsconfig.json && node scripts/gen-errors-doc.mjs`\n',
+      );
       process.exit(1);
     }
   } else writeFileSync(out, text);

@@ -14,29 +14,59 @@ const log = (m) => process.stderr.write(`hostops install: ${m}\n`);
 /** Load every prebuilt addon in a child, so a libc mismatch cannot take this process down. */
 function prebuiltLoads() {
   const files = ADDONS.map((n) => path.join(dir, `${n}.node`));
-  if (!files.every((f) => existsSync(f))) return `no prebuilt addons for ${process.platform}-${process.arch}`;
-  const r = spawnSync(process.execPath, ['-e', `for (const f of ${JSON.stringify(files)}) require(f)`], { encoding: 'utf8' });
-  return r.status === 0 ? null : `the prebuilt addons do not load here: ${(r.stderr.split('\n').find((l) => /Error/.test(l)) ?? r.stderr).trim()}`;
+  if (!files.every((f) => existsSync(f)))
+    return `no prebuilt addons for ${process.platform}-${process.arch}`;
+  const r = spawnSync(
+    process.execPath,
+    ['-e', `for (const f of ${JSON.stringify(files)}) require(f)`],
+    { encoding: 'utf8' },
+  );
+  return r.status === 0
+    ? null
+    : `the prebuilt addons do not load here: ${(r.stderr.split('\n').find((l) => /Error/.test(l)) ?? r.stderr).trim()}`;
 }
 
 const checkout = existsSync(path.join(root, '.git'));
-const why = process.env.HOSTOPS_BUILD_FROM_SOURCE === '1' ? 'HOSTOPS_BUILD_FROM_SOURCE=1'
-  : checkout ? 'a git checkout builds from source' : prebuiltLoads();
+const why =
+  process.env.HOSTOPS_BUILD_FROM_SOURCE === '1'
+    ? 'HOSTOPS_BUILD_FROM_SOURCE=1'
+    : checkout
+      ? 'a git checkout builds from source'
+      : prebuiltLoads();
 if (!why) {
   log(`using the prebuilt addons in ${path.relative(root, dir)}`);
   process.exit(0);
 }
 log(`${why}; building the addons with node-gyp (needs python3, make and a C compiler)`);
 // npm puts its own node-gyp in npm_config_node_gyp; run by hand, npm's copy beside node, else PATH's
-const gyp = [process.env.npm_config_node_gyp, path.join(path.dirname(process.execPath), '..', 'lib', 'node_modules', 'npm', 'node_modules', 'node-gyp', 'bin', 'node-gyp.js')]
-  .find((f) => f && existsSync(f));
+const gyp = [
+  process.env.npm_config_node_gyp,
+  path.join(
+    path.dirname(process.execPath),
+    '..',
+    'lib',
+    'node_modules',
+    'npm',
+    'node_modules',
+    'node-gyp',
+    'bin',
+    'node-gyp.js',
+  ),
+].find((f) => f && existsSync(f));
 // offline, node-gyp cannot download headers: use the ones installed with this node when present
 const nodePrefix = path.resolve(path.dirname(process.execPath), '..');
 const args = ['rebuild'];
-if (!process.env.npm_config_nodedir && existsSync(path.join(nodePrefix, 'include', 'node', 'node_api.h'))) args.push(`--nodedir=${nodePrefix}`);
-const r = gyp ? spawnSync(process.execPath, [gyp, ...args], { cwd: root, stdio: 'inherit' })
+if (
+  !process.env.npm_config_nodedir &&
+  existsSync(path.join(nodePrefix, 'include', 'node', 'node_api.h'))
+)
+  args.push(`--nodedir=${nodePrefix}`);
+const r = gyp
+  ? spawnSync(process.execPath, [gyp, ...args], { cwd: root, stdio: 'inherit' })
   : spawnSync('node-gyp', args, { cwd: root, stdio: 'inherit' });
 if (r.status !== 0) {
-  log('building the native addons failed: install python3, make and gcc (Debian: apt-get install python3 make g++), then `npm rebuild -g hostops`');
+  log(
+    'building the native addons failed: install python3, make and gcc (Debian: apt-get install python3 make g++), then `npm rebuild -g hostops`',
+  );
   process.exit(r.status ?? 1);
 }

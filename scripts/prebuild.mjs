@@ -21,13 +21,20 @@ const log = (m) => process.stderr.write(`hostops pack: ${m}\n`);
 
 function run(cmd, args) {
   const r = spawnSync(cmd, args, { cwd: root, stdio: 'inherit' });
-  if (r.status !== 0) { log(`${cmd} ${args.join(' ')} failed`); process.exit(r.status ?? 1); }
+  if (r.status !== 0) {
+    log(`${cmd} ${args.join(' ')} failed`);
+    process.exit(r.status ?? 1);
+  }
 }
 
 /** The name prebuild-install looks for: {name}-v{version}-{runtime}-v{abi}-{platform}{libc}-{arch}.tar.gz */
 function sqlitePrebuild() {
   const { version } = JSON.parse(fs.readFileSync(path.join(sqliteDir, 'package.json'), 'utf8'));
-  return path.join(sqliteDir, 'prebuilds', `better-sqlite3-v${version}-node-v${process.versions.modules}-${process.platform}-${process.arch}.tar.gz`);
+  return path.join(
+    sqliteDir,
+    'prebuilds',
+    `better-sqlite3-v${version}-node-v${process.versions.modules}-${process.platform}-${process.arch}.tar.gz`,
+  );
 }
 
 function restore() {
@@ -39,7 +46,8 @@ function restore() {
   if (!fs.existsSync(aside)) return;
   const pkg = path.join(aside, 'package.json');
   if (fs.existsSync(pkg)) fs.renameSync(pkg, path.join(sqliteDir, 'package.json'));
-  for (const n of fs.readdirSync(aside)) fs.renameSync(path.join(aside, n), path.join(sqliteRelease, n));
+  for (const n of fs.readdirSync(aside))
+    fs.renameSync(path.join(aside, n), path.join(sqliteRelease, n));
   fs.rmdirSync(aside);
 }
 
@@ -48,12 +56,27 @@ function prepack() {
   // incremental when build/ is configured for the current binding.gyp: make rebuilds what changed
   // and leaves current addons untouched (tests may be loading them)
   const mk = path.join(root, 'build', 'Makefile');
-  const fresh = fs.existsSync(mk) && fs.statSync(mk).mtimeMs >= fs.statSync(path.join(root, 'binding.gyp')).mtimeMs;
+  const fresh =
+    fs.existsSync(mk) &&
+    fs.statSync(mk).mtimeMs >= fs.statSync(path.join(root, 'binding.gyp')).mtimeMs;
   // npm sets npm_config_node_gyp for its scripts; run by hand, npm's own copy beside node
-  const gyp = [process.env.npm_config_node_gyp, path.join(path.dirname(process.execPath), '..', 'lib', 'node_modules', 'npm', 'node_modules', 'node-gyp', 'bin', 'node-gyp.js')]
-    .find((f) => f && fs.existsSync(f));
+  const gyp = [
+    process.env.npm_config_node_gyp,
+    path.join(
+      path.dirname(process.execPath),
+      '..',
+      'lib',
+      'node_modules',
+      'npm',
+      'node_modules',
+      'node-gyp',
+      'bin',
+      'node-gyp.js',
+    ),
+  ].find((f) => f && fs.existsSync(f));
   const verb = fresh ? 'build' : 'rebuild';
-  if (gyp) run(process.execPath, [gyp, verb]); else run('node-gyp', [verb]);
+  if (gyp) run(process.execPath, [gyp, verb]);
+  else run('node-gyp', [verb]);
   const dir = path.join(root, 'prebuilds', `${process.platform}-${process.arch}`);
   fs.rmSync(path.join(root, 'prebuilds'), { recursive: true, force: true });
   fs.mkdirSync(dir, { recursive: true });
@@ -64,14 +87,20 @@ function prepack() {
   }
   log(`prebuilt addons in ${path.relative(root, dir)}`);
   const bin = path.join(sqliteRelease, 'better_sqlite3.node');
-  if (!fs.existsSync(bin)) { log(`${bin} is missing: run npm ci first (the tarball bundles it)`); process.exit(1); }
+  if (!fs.existsSync(bin)) {
+    log(`${bin} is missing: run npm ci first (the tarball bundles it)`);
+    process.exit(1);
+  }
   const local = sqlitePrebuild();
   fs.mkdirSync(path.dirname(local), { recursive: true });
   run('tar', ['-czf', local, '-C', sqliteDir, 'build/Release/better_sqlite3.node']);
-  log(`better-sqlite3 prebuild for Node ABI ${process.versions.modules} (Node ${process.versions.node.split('.')[0]}.x): ${path.relative(root, local)}`);
+  log(
+    `better-sqlite3 prebuild for Node ABI ${process.versions.modules} (Node ${process.versions.node.split('.')[0]}.x): ${path.relative(root, local)}`,
+  );
   fs.mkdirSync(aside, { recursive: true });
   for (const n of INTERMEDIATES) {
-    if (fs.existsSync(path.join(sqliteRelease, n))) fs.renameSync(path.join(sqliteRelease, n), path.join(aside, n));
+    if (fs.existsSync(path.join(sqliteRelease, n)))
+      fs.renameSync(path.join(sqliteRelease, n), path.join(aside, n));
   }
   const pkgFile = path.join(sqliteDir, 'package.json');
   const pkg = JSON.parse(fs.readFileSync(pkgFile, 'utf8'));
@@ -83,4 +112,7 @@ function prepack() {
 
 if (process.argv[2] === 'prepack') prepack();
 else if (process.argv[2] === 'postpack') restore();
-else { log('usage: prebuild.mjs prepack|postpack'); process.exit(2); }
+else {
+  log('usage: prebuild.mjs prepack|postpack');
+  process.exit(2);
+}

@@ -5,14 +5,24 @@
  * keep their own names ("ntp-monlist", "ntp-mode6", "wsd"), listed here as aliases so the CLI
  * accepts either.
  */
-export interface Amplifier { port: number; name: string; note: string; aliases?: readonly string[] }
+export interface Amplifier {
+  port: number;
+  name: string;
+  note: string;
+  aliases?: readonly string[];
+}
 
 export const AMPLIFIERS: readonly Amplifier[] = [
   { port: 17, name: 'qotd', note: 'Quote of the Day' },
   { port: 19, name: 'chargen', note: 'Character Generator' },
   { port: 53, name: 'dns', note: 'open resolvers / ANY queries' },
   { port: 111, name: 'portmap', note: 'RPC portmapper dump' },
-  { port: 123, name: 'ntp', note: 'NTP mode 7 monlist / mode 6', aliases: ['ntp-monlist', 'ntp-mode6'] },
+  {
+    port: 123,
+    name: 'ntp',
+    note: 'NTP mode 7 monlist / mode 6',
+    aliases: ['ntp-monlist', 'ntp-mode6'],
+  },
   { port: 137, name: 'netbios', note: 'NetBIOS name service' },
   { port: 161, name: 'snmp', note: 'SNMPv2 GetBulk' },
   { port: 389, name: 'cldap', note: 'Connectionless LDAP' },

@@ -2,28 +2,49 @@
 import net from 'node:net';
 import { usageError } from '../lib/errors.js';
 
-export interface Range { lo: number; hi: number }
+export interface Range {
+  lo: number;
+  hi: number;
+}
 
 export function ipToInt(ip: string): number {
   const p = ip.split('.').map(Number);
   return ((p[0] << 24) | (p[1] << 16) | (p[2] << 8) | p[3]) >>> 0;
 }
-export const intToIp = (n: number) => `${n >>> 24}.${(n >>> 16) & 255}.${(n >>> 8) & 255}.${n & 255}`;
+export const intToIp = (n: number) =>
+  `${n >>> 24}.${(n >>> 16) & 255}.${(n >>> 8) & 255}.${n & 255}`;
 
 /** `198.18.0.0/20`, `198.18.0.7`, `198.18.0.1-198.18.0.9`. IPv6 is refused (not scannable). */
 export function parseRange(spec: string): Range {
   const s = spec.trim();
   const dash = s.indexOf('-');
   if (dash > 0) {
-    const a = s.slice(0, dash), b = s.slice(dash + 1);
-    if (net.isIPv4(a) && net.isIPv4(b) && ipToInt(a) <= ipToInt(b)) return { lo: ipToInt(a), hi: ipToInt(b) };
-    throw usageError('AMP_BAD_TARGET', `bad address range ${JSON.stringify(spec)}`, 'use A.B.C.D-E.F.G.H with the lower address first');
+    const a = s.slice(0, dash),
+      b = s.slice(dash + 1);
+    if (net.isIPv4(a) && net.isIPv4(b) && ipToInt(a) <= ipToInt(b))
+      return { lo: ipToInt(a), hi: ipToInt(b) };
+    throw usageError(
+      'AMP_BAD_TARGET',
+      `bad address range ${JSON.stringify(spec)}`,
+      'use A.B.C.D-E.F.G.H with the lower address first',
+    );
   }
   const [ip, lenS] = s.split('/');
-  if (net.isIPv6(ip)) throw usageError('AMP_BAD_TARGET', `IPv6 target ${spec}: scanning IPv6 ranges is not supported`, 'check IPv6 hosts one by one with `hostops ntp check`');
-  if (!net.isIPv4(ip)) throw usageError('AMP_BAD_TARGET', `not an IPv4 address or CIDR: ${JSON.stringify(spec)}`);
+  if (net.isIPv6(ip))
+    throw usageError(
+      'AMP_BAD_TARGET',
+      `IPv6 target ${spec}: scanning IPv6 ranges is not supported`,
+      'check IPv6 hosts one by one with `hostops ntp check`',
+    );
+  if (!net.isIPv4(ip))
+    throw usageError('AMP_BAD_TARGET', `not an IPv4 address or CIDR: ${JSON.stringify(spec)}`);
   const len = lenS === undefined ? 32 : Number(lenS);
-  if (!Number.isInteger(len) || len < 0 || len > 32 || (lenS !== undefined && !/^\d{1,2}$/.test(lenS))) {
+  if (
+    !Number.isInteger(len) ||
+    len < 0 ||
+    len > 32 ||
+    (lenS !== undefined && !/^\d{1,2}$/.test(lenS))
+  ) {
     throw usageError('AMP_BAD_TARGET', `bad prefix length in ${JSON.stringify(spec)}`);
   }
   const mask = len === 0 ? 0 : (0xffffffff << (32 - len)) >>> 0;
@@ -38,7 +59,8 @@ export function buildTargets(include: string[], exclude: string[] = []): Range[]
     const out: Range[] = [];
     for (const r of sorted) {
       const last = out.at(-1);
-      if (last && r.lo <= last.hi + 1) last.hi = Math.max(last.hi, r.hi); else out.push({ ...r });
+      if (last && r.lo <= last.hi + 1) last.hi = Math.max(last.hi, r.hi);
+      else out.push({ ...r });
     }
     return out;
   };
@@ -46,7 +68,10 @@ export function buildTargets(include: string[], exclude: string[] = []): Range[]
   for (const ex of merge(exclude.map(parseRange))) {
     const next: Range[] = [];
     for (const r of rs) {
-      if (ex.hi < r.lo || ex.lo > r.hi) { next.push(r); continue; }
+      if (ex.hi < r.lo || ex.lo > r.hi) {
+        next.push(r);
+        continue;
+      }
       if (ex.lo > r.lo) next.push({ lo: r.lo, hi: ex.lo - 1 });
       if (ex.hi < r.hi) next.push({ lo: ex.hi + 1, hi: r.hi });
     }

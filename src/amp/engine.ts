@@ -27,20 +27,31 @@ export interface Engine {
 }
 
 interface ScanAddon {
-  open(cb: RecordHandler, opts?: { rcvbuf?: number; sndbuf?: number }): { handle: unknown; port: number };
+  open(
+    cb: RecordHandler,
+    opts?: { rcvbuf?: number; sndbuf?: number },
+  ): { handle: unknown; port: number };
   setPayloads(h: unknown, p: Buffer[]): void;
   send(h: unknown, dsts: Buffer, start: number, count: number): number;
   stats(h: unknown): { sent: number; failed: number; received: number; dropped: number };
   close(h: unknown): void;
   responderStart(rules: unknown[]): unknown;
-  responderStop(h: unknown): { received: number; sent: number; unmatched: number; sendErrors: number };
+  responderStop(h: unknown): {
+    received: number;
+    sent: number;
+    unmatched: number;
+    sendErrors: number;
+  };
   RECORD_SIZE: number;
 }
 
 export function scanAddon(): ScanAddon {
   const a = loadAddon<ScanAddon>('hostops_scan');
   if (typeof a.open !== 'function' || a.RECORD_SIZE !== REC_SIZE) {
-    throw new HostopsError('NATIVE_ADDON_STALE', 'hostops_scan addon is out of date: rebuild with `npx node-gyp rebuild`');
+    throw new HostopsError(
+      'NATIVE_ADDON_STALE',
+      'hostops_scan addon is out of date: rebuild with `npx node-gyp rebuild`',
+    );
   }
   return a;
 }
@@ -50,18 +61,30 @@ export function nativeEngine(onRecords: RecordHandler): Engine {
   const { handle, port } = a.open(onRecords, { rcvbuf: 128 << 20, sndbuf: 8 << 20 });
   let closed = false;
   return {
-    kind: 'native', port,
+    kind: 'native',
+    port,
     setPayloads: (p) => a.setPayloads(handle, p),
     send: (d, s, c) => a.send(handle, d, s, c),
     stats: () => a.stats(handle),
-    close: async () => { if (!closed) { closed = true; a.close(handle); } },
+    close: async () => {
+      if (!closed) {
+        closed = true;
+        a.close(handle);
+      }
+    },
   };
 }
 
 export async function dgramEngine(onRecords: RecordHandler): Promise<Engine> {
-  const sock = dgram.createSocket({ type: 'udp4', recvBufferSize: 32 << 20, sendBufferSize: 8 << 20 });
+  const sock = dgram.createSocket({
+    type: 'udp4',
+    recvBufferSize: 32 << 20,
+    sendBufferSize: 8 << 20,
+  });
   let payloads: Buffer[] = [];
-  let sent = 0, failed = 0, received = 0;
+  let sent = 0,
+    failed = 0,
+    received = 0;
   sock.on('message', (msg, rinfo) => {
     received++;
     const r = Buffer.alloc(REC_SIZE);
@@ -73,15 +96,28 @@ export async function dgramEngine(onRecords: RecordHandler): Promise<Engine> {
     msg.copy(r, REC_HDR, 0, cap);
     onRecords(r, 1);
   });
-  sock.on('error', () => { failed++; });
+  sock.on('error', () => {
+    failed++;
+  });
   await new Promise<void>((res) => sock.bind(0, res));
   return {
-    kind: 'dgram', port: sock.address().port,
-    setPayloads: (p) => { payloads = p.map((b) => Buffer.from(b)); },
+    kind: 'dgram',
+    port: sock.address().port,
+    setPayloads: (p) => {
+      payloads = p.map((b) => Buffer.from(b));
+    },
     send(d, s, c) {
       for (let i = s; i < s + c; i++) {
         const o = i * 8;
-        sock.send(payloads[d.readUInt16BE(o + 6)], d.readUInt16BE(o + 4), intToIp(d.readUInt32BE(o)), (e) => { if (e) failed++; else sent++; });
+        sock.send(
+          payloads[d.readUInt16BE(o + 6)],
+          d.readUInt16BE(o + 4),
+          intToIp(d.readUInt32BE(o)),
+          (e) => {
+            if (e) failed++;
+            else sent++;
+          },
+        );
       }
       return c;
     },

@@ -53,7 +53,13 @@ export interface ScanReport {
   targets: string[];
   exclude: string[];
   addresses: number;
-  protocols: { name: string; port: number; request: string; requestBytes: number; published: string }[];
+  protocols: {
+    name: string;
+    port: number;
+    request: string;
+    requestBytes: number;
+    published: string;
+  }[];
   engine: 'native' | 'dgram';
   rate: number;
   probes: number;
@@ -71,7 +77,13 @@ export interface ScanReport {
   unsolicited: { packets: number; bytes: number };
   layer: 'payload';
   findings: AmpFinding[];
-  summary: { protocol: string; responders: number; amplifiers: number; maxFactor: number; fix: string }[];
+  summary: {
+    protocol: string;
+    responders: number;
+    amplifiers: number;
+    maxFactor: number;
+    fix: string;
+  }[];
 }
 
 export const DEFAULT_RATE = 1000;
@@ -86,7 +98,12 @@ function stridePermutation(n: number): number {
 }
 
 export async function runScan(targets: string[], opts: ScanOptions = {}): Promise<ScanReport> {
-  if (!targets.length) throw usageError('AMP_NO_TARGETS', 'no targets given', 'name the CIDRs of your own ranges, e.g. `hostops amp scan 198.18.0.0/24`');
+  if (!targets.length)
+    throw usageError(
+      'AMP_NO_TARGETS',
+      'no targets given',
+      'name the CIDRs of your own ranges, e.g. `hostops amp scan 198.18.0.0/24`',
+    );
   const exclude = opts.exclude ?? [];
   const ranges = buildTargets(targets, exclude);
   const addresses = countAddresses(ranges);
@@ -96,13 +113,15 @@ export async function runScan(targets: string[], opts: ScanOptions = {}): Promis
     throw usageError('AMP_TOO_MANY', `${addresses} addresses is more than the cap of ${cap}`);
   }
   const rate = opts.rate ?? DEFAULT_RATE;
-  if (!(rate > 0 && rate <= 10_000_000)) throw usageError('AMP_BAD_RATE', `rate must be 1..10000000 probes/s, got ${rate}`);
+  if (!(rate > 0 && rate <= 10_000_000))
+    throw usageError('AMP_BAD_RATE', `rate must be 1..10000000 probes/s, got ${rate}`);
   const protos = selectProtocols(opts.protocols);
   const threshold = opts.threshold ?? 2;
   const ids: ProbeIds = { tx16: randomInt(1, 0xffff), tx32: randomInt(1, 0x7fffffff) };
   const payloads = protos.map((p) => p.build(ids));
   const hosts = expand(ranges);
-  const H = hosts.length, P = protos.length;
+  const H = hosts.length,
+    P = protos.length;
   const total = H * P;
 
   // per (host, protocol) tallies
@@ -112,15 +131,19 @@ export async function runScan(targets: string[], opts: ScanOptions = {}): Promis
   const probed = new Uint8Array(total);
   const byPort = new Map<number, number[]>();
   protos.forEach((p, i) => byPort.set(p.port, [...(byPort.get(p.port) ?? []), i]));
-  let unsolicitedPackets = 0, unsolicitedBytes = 0, received = 0;
+  let unsolicitedPackets = 0,
+    unsolicitedBytes = 0,
+    received = 0;
 
   const find = (ip: number) => {
-    let lo = 0, hi = H - 1;
+    let lo = 0,
+      hi = H - 1;
     while (lo <= hi) {
       const mid = (lo + hi) >>> 1;
       const v = hosts[mid];
       if (v === ip) return mid;
-      if (v < ip) lo = mid + 1; else hi = mid - 1;
+      if (v < ip) lo = mid + 1;
+      else hi = mid - 1;
     }
     return -1;
   };
@@ -134,7 +157,11 @@ export async function runScan(targets: string[], opts: ScanOptions = {}): Promis
       received++;
       const h = find(ip);
       const cands = byPort.get(port);
-      if (h < 0 || !cands) { unsolicitedPackets++; unsolicitedBytes += len; continue; }
+      if (h < 0 || !cands) {
+        unsolicitedPackets++;
+        unsolicitedBytes += len;
+        continue;
+      }
       const head = rec.subarray(o + REC_HDR, o + REC_HDR + capd);
       let matched = false;
       let anyProbed = false;
@@ -142,9 +169,18 @@ export async function runScan(targets: string[], opts: ScanOptions = {}): Promis
         const k = p * H + h;
         if (!probed[k]) continue;
         anyProbed = true;
-        if (protos[p].valid(head, len, ids)) { replyBytes[k] += len; replyPackets[k]++; matched = true; break; }
+        if (protos[p].valid(head, len, ids)) {
+          replyBytes[k] += len;
+          replyPackets[k]++;
+          matched = true;
+          break;
+        }
       }
-      if (!anyProbed) { unsolicitedPackets++; unsolicitedBytes += len; continue; }
+      if (!anyProbed) {
+        unsolicitedPackets++;
+        unsolicitedBytes += len;
+        continue;
+      }
       if (!matched) invalid[cands.find((p) => probed[p * H + h])! * H + h]++;
     }
   };
@@ -153,8 +189,11 @@ export async function runScan(targets: string[], opts: ScanOptions = {}): Promis
   let engine: Engine;
   if (kind === 'dgram') engine = await dgramEngine(onRecords);
   else {
-    try { engine = nativeEngine(onRecords); } catch (e) {
-      if (kind === 'native') throw envError('AMP_NATIVE', `native scan engine unavailable: ${(e as Error).message}`);
+    try {
+      engine = nativeEngine(onRecords);
+    } catch (e) {
+      if (kind === 'native')
+        throw envError('AMP_NATIVE', `native scan engine unavailable: ${(e as Error).message}`);
       engine = await dgramEngine(onRecords);
     }
   }
@@ -176,7 +215,11 @@ export async function runScan(targets: string[], opts: ScanOptions = {}): Promis
   const t0 = performance.now();
   let next = 0;
   let tSendEnd = t0;
-  let st: { sent: number; failed: number; received: number; dropped?: number } = { sent: 0, failed: 0, received: 0 };
+  let st: { sent: number; failed: number; received: number; dropped?: number } = {
+    sent: 0,
+    failed: 0,
+    received: 0,
+  };
   try {
     engine.setPayloads(payloads);
     const burst = Math.max(1, Math.min(2048, Math.ceil(rate / 200)));
@@ -208,12 +251,18 @@ export async function runScan(targets: string[], opts: ScanOptions = {}): Promis
     for (let h = 0; h < H; h++) {
       const k = p * H + h;
       if (!replyPackets[k] && !invalid[k]) continue;
-      const bytes = replyBytes[k], pk = replyPackets[k];
+      const bytes = replyBytes[k],
+        pk = replyPackets[k];
       const avg = pk ? bytes / pk : 0;
       const factor = Math.round((bytes / reqLen) * 100) / 100;
       findings.push({
-        address: intToIp(hosts[h]), protocol: protos[p].name, port: protos[p].port,
-        requestBytes: reqLen, requestPackets: 1, replyBytes: bytes, replyPackets: pk,
+        address: intToIp(hosts[h]),
+        protocol: protos[p].name,
+        port: protos[p].port,
+        requestBytes: reqLen,
+        requestPackets: 1,
+        replyBytes: bytes,
+        replyPackets: pk,
         factor,
         // frame sizes from the mean datagram size: exact when all datagrams are equal, close otherwise
         frameFactor: Math.round(((pk ? pk * frameBytes(avg) : 0) / frameBytes(reqLen)) * 100) / 100,
@@ -223,20 +272,46 @@ export async function runScan(targets: string[], opts: ScanOptions = {}): Promis
       });
     }
   }
-  findings.sort((a, b) => b.factor - a.factor || a.address.localeCompare(b.address, 'en', { numeric: true }));
+  findings.sort(
+    (a, b) => b.factor - a.factor || a.address.localeCompare(b.address, 'en', { numeric: true }),
+  );
   const summary = protos.map((p) => {
     const f = findings.filter((x) => x.protocol === p.name && x.replyPackets > 0);
-    return { protocol: p.name, responders: f.length, amplifiers: f.filter((x) => x.verdict === 'amplifier').length, maxFactor: Math.max(0, ...f.map((x) => x.factor)), fix: p.fix };
+    return {
+      protocol: p.name,
+      responders: f.length,
+      amplifiers: f.filter((x) => x.verdict === 'amplifier').length,
+      maxFactor: Math.max(0, ...f.map((x) => x.factor)),
+      fix: p.fix,
+    };
   });
   const sendSeconds = (tSendEnd - t0) / 1000;
   return {
-    targets, exclude, addresses,
-    protocols: protos.map((p: AmpProtocol, i) => ({ name: p.name, port: p.port, request: p.request, requestBytes: payloads[i].length, published: p.published })),
-    engine: engine.kind, rate, probes: total, sent: engine.kind === 'native' ? st.sent : next, failed: st.failed,
-    durationSeconds: (t1 - t0) / 1000, sendSeconds,
+    targets,
+    exclude,
+    addresses,
+    protocols: protos.map((p: AmpProtocol, i) => ({
+      name: p.name,
+      port: p.port,
+      request: p.request,
+      requestBytes: payloads[i].length,
+      published: p.published,
+    })),
+    engine: engine.kind,
+    rate,
+    probes: total,
+    sent: engine.kind === 'native' ? st.sent : next,
+    failed: st.failed,
+    durationSeconds: (t1 - t0) / 1000,
+    sendSeconds,
     probesPerSecond: sendSeconds > 0 ? Math.round(next / sendSeconds) : next,
-    received, aborted: next < total, kernelDrops: st.dropped ?? null, unsolicited: { packets: unsolicitedPackets, bytes: unsolicitedBytes }, layer: 'payload',
-    findings, summary,
+    received,
+    aborted: next < total,
+    kernelDrops: st.dropped ?? null,
+    unsolicited: { packets: unsolicitedPackets, bytes: unsolicitedBytes },
+    layer: 'payload',
+    findings,
+    summary,
   };
 }
 

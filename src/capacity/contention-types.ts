@@ -25,7 +25,14 @@ export interface TierReport {
   max: number;
   peakAt: number | null;
   utilisation: number;
-  over: { share: number; minutesPerDay: number; episodes: number; episodesPerDay: number; meanDuration: number; longest: Episode[] };
+  over: {
+    share: number;
+    minutesPerDay: number;
+    episodes: number;
+    episodesPerDay: number;
+    meanDuration: number;
+    longest: Episode[];
+  };
   busy: { threshold: number; share: number; minutesPerDay: number };
   /** Bytes offered above capacity (dropped or queued), Σ max(0, A − C)·Δ / 8. */
   unmetBytes: number;
@@ -129,7 +136,6 @@ export interface ContentionOptions {
   /** Called now and then with (customers done, total) over both passes (for a progress bar). */
   onProgress?: (done: number, total: number) => void;
 }
-
 
 export interface ModelAvailability {
   /** Tier where the customer fares worst. */

@@ -37,7 +37,11 @@ export function settingsFor(v: VmPlan, oversold: boolean): Settings {
   return {
     cgroupV2: cg,
     libvirt,
-    proxmox: { memory: String(Math.round(v.burst / 2 ** 20)), balloon: String(Math.round(v.guaranteed / 2 ** 20)), shares: String(v.shares) },
+    proxmox: {
+      memory: String(Math.round(v.burst / 2 ** 20)),
+      balloon: String(Math.round(v.guaranteed / 2 ** 20)),
+      shares: String(v.shares),
+    },
     proxmoxCT: `pct set <vmid> --memory ${mibN(v.burst)}   # ${v.id}: memory.max only; a container has no guarantee`,
     openvz: [
       `vzctl set ${v.id} --vmguarpages ${pages(v.guaranteed)} --privvmpages ${pages(v.burst)}:${pages(v.burst)} --save   # UBC: always granted below vmguarpages, up to privvmpages only if the host has RAM free`,

@@ -6,15 +6,28 @@ function select(a: Float64Array, lo: number, hi: number, k: number): number {
     // median of three pivot
     const mid = (lo + hi) >> 1;
     let p = a[mid];
-    const x = a[lo], y = a[hi];
-    if ((x <= p) === (p <= y)) { /* p is median */ } else if ((p <= x) === (x <= y)) p = x; else p = y;
-    let i = lo, j = hi;
+    const x = a[lo],
+      y = a[hi];
+    if (x <= p === p <= y) {
+      /* p is median */
+    } else if (p <= x === x <= y) p = x;
+    else p = y;
+    let i = lo,
+      j = hi;
     while (i <= j) {
       while (a[i] < p) i++;
       while (a[j] > p) j--;
-      if (i <= j) { const t = a[i]; a[i] = a[j]; a[j] = t; i++; j--; }
+      if (i <= j) {
+        const t = a[i];
+        a[i] = a[j];
+        a[j] = t;
+        i++;
+        j--;
+      }
     }
-    if (k <= j) hi = j; else if (k >= i) lo = i; else return a[k];
+    if (k <= j) hi = j;
+    else if (k >= i) lo = i;
+    else return a[k];
   }
   return a[k];
 }

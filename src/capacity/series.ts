@@ -54,15 +54,34 @@ export function median(xs: ArrayLike<number>): number {
 export function sortRaw(s: RawSeries): RawSeries {
   const n = s.times.length;
   let sorted = true;
-  for (let i = 1; i < n; i++) if (s.times[i] <= s.times[i - 1]) { sorted = false; break; }
+  for (let i = 1; i < n; i++)
+    if (s.times[i] <= s.times[i - 1]) {
+      sorted = false;
+      break;
+    }
   if (sorted) return s;
-  const idx = Array.from({ length: n }, (_, i) => i).sort((a, b) => s.times[a] - s.times[b] || a - b);
-  const t: number[] = [], v: number[] = [], iv: number[] = [];
+  const idx = Array.from({ length: n }, (_, i) => i).sort(
+    (a, b) => s.times[a] - s.times[b] || a - b,
+  );
+  const t: number[] = [],
+    v: number[] = [],
+    iv: number[] = [];
   for (const i of idx) {
-    if (t.length && t[t.length - 1] === s.times[i]) { v[v.length - 1] = s.values[i]; if (s.intervals) iv[iv.length - 1] = s.intervals[i]; continue; }
-    t.push(s.times[i]); v.push(s.values[i]); if (s.intervals) iv.push(s.intervals[i]);
+    if (t.length && t[t.length - 1] === s.times[i]) {
+      v[v.length - 1] = s.values[i];
+      if (s.intervals) iv[iv.length - 1] = s.intervals[i];
+      continue;
+    }
+    t.push(s.times[i]);
+    v.push(s.values[i]);
+    if (s.intervals) iv.push(s.intervals[i]);
   }
-  return { ...s, times: Float64Array.from(t), values: Float64Array.from(v), intervals: s.intervals ? Float64Array.from(iv) : undefined };
+  return {
+    ...s,
+    times: Float64Array.from(t),
+    values: Float64Array.from(v),
+    intervals: s.intervals ? Float64Array.from(iv) : undefined,
+  };
 }
 
 /** The typical sample spacing (median of the differences). */
@@ -105,9 +124,13 @@ export function align(raw: RawSeries, opts: AlignOptions): { series: Series; gap
   const len = Math.max(0, Math.round((end - start) / step));
   if (len > MAX_GRID_CELLS) {
     // one stray timestamp (a year typo, garbage read as a time) must not make a grid of gigabytes
-    const iso = (t: number) => (Number.isFinite(t) && Math.abs(t) < 8.64e12 ? new Date(t * 1000).toISOString() : String(t));
-    throw new HostopsError('CAPACITY_SPAN_TOO_LONG', `${s.name} spans ${iso(start)} .. ${iso(end)}: ${len} steps of ${step} s, more than ${MAX_GRID_CELLS}`,
-      { where: s.source ?? s.name });
+    const iso = (t: number) =>
+      Number.isFinite(t) && Math.abs(t) < 8.64e12 ? new Date(t * 1000).toISOString() : String(t);
+    throw new HostopsError(
+      'CAPACITY_SPAN_TOO_LONG',
+      `${s.name} spans ${iso(start)} .. ${iso(end)}: ${len} steps of ${step} s, more than ${MAX_GRID_CELLS}`,
+      { where: s.source ?? s.name },
+    );
   }
   const sum = new Float64Array(len);
   const cov = new Float64Array(len);
@@ -120,10 +143,14 @@ export function align(raw: RawSeries, opts: AlignOptions): { series: Series; gap
     const t0 = t1 - iv;
     let c = Math.max(0, Math.floor((t0 - start) / step));
     for (; c < len; c++) {
-      const b0 = start + c * step, b1 = b0 + step;
+      const b0 = start + c * step,
+        b1 = b0 + step;
       if (b0 >= t1) break;
       const o = Math.min(t1, b1) - Math.max(t0, b0);
-      if (o > 0) { sum[c] += v * o; cov[c] += o; }
+      if (o > 0) {
+        sum[c] += v * o;
+        cov[c] += o;
+      }
     }
   }
   const minCov = (opts.minCoverage ?? 0.5) * step;
@@ -135,7 +162,13 @@ export function align(raw: RawSeries, opts: AlignOptions): { series: Series; gap
     if (c < len) values[c] = ok ? sum[c] / cov[c] : NaN;
     if (!ok && c < len && gapFrom < 0) gapFrom = c;
     if ((ok || c === len) && gapFrom >= 0) {
-      gaps.push({ series: s.name, source: s.source, from: start + gapFrom * step, to: start + c * step, reason: 'no samples' });
+      gaps.push({
+        series: s.name,
+        source: s.source,
+        from: start + gapFrom * step,
+        to: start + c * step,
+        reason: 'no samples',
+      });
       gapFrom = -1;
     }
   }
@@ -143,23 +176,38 @@ export function align(raw: RawSeries, opts: AlignOptions): { series: Series; gap
 }
 
 /** Common grid for many raw series: the finest sensible step unless given, union of their spans. */
-export function commonGrid(raws: RawSeries[], step?: number): { start: number; end: number; step: number } {
+export function commonGrid(
+  raws: RawSeries[],
+  step?: number,
+): { start: number; end: number; step: number } {
   let st = step ?? 0;
   if (!st) {
-    const steps = raws.map((r) => r.interval || typicalStep(r.times)).filter((x) => Number.isFinite(x) && x > 0);
+    const steps = raws
+      .map((r) => r.interval || typicalStep(r.times))
+      .filter((x) => Number.isFinite(x) && x > 0);
     st = steps.length ? Math.max(...steps) : 300;
   }
-  let lo = Infinity, hi = -Infinity;
+  let lo = Infinity,
+    hi = -Infinity;
   for (const r of raws) {
     if (!r.times.length) continue;
-    let a = Infinity, b = -Infinity;
-    for (let i = 0; i < r.times.length; i++) { if (r.times[i] < a) a = r.times[i]; if (r.times[i] > b) b = r.times[i]; }
-    const iv = r.intervals ? Math.max(...r.intervals) : (r.interval || typicalStep(r.times) || st);
-    lo = Math.min(lo, a - iv); hi = Math.max(hi, b);
+    let a = Infinity,
+      b = -Infinity;
+    for (let i = 0; i < r.times.length; i++) {
+      if (r.times[i] < a) a = r.times[i];
+      if (r.times[i] > b) b = r.times[i];
+    }
+    const iv = r.intervals ? Math.max(...r.intervals) : r.interval || typicalStep(r.times) || st;
+    lo = Math.min(lo, a - iv);
+    hi = Math.max(hi, b);
   }
   if (!Number.isFinite(lo)) return { start: 0, end: 0, step: st };
   const ph = phaseOf(raws, st);
-  return { start: Math.floor((lo - ph) / st) * st + ph, end: Math.ceil((hi - ph) / st) * st + ph, step: st };
+  return {
+    start: Math.floor((lo - ph) / st) * st + ph,
+    end: Math.ceil((hi - ph) / st) * st + ph,
+    step: st,
+  };
 }
 
 /**
@@ -173,7 +221,10 @@ export function phaseOf(raws: RawSeries[], step: number): number {
   for (const r of raws) {
     for (let i = 0; i < r.times.length; i++) {
       const p = ((r.times[i] % step) + step) % step;
-      if (ph !== ph) { ph = p; continue; }
+      if (ph !== ph) {
+        ph = p;
+        continue;
+      }
       const d = Math.abs(p - ph);
       if (Math.min(d, step - d) > 1e-3) return 0;
     }
@@ -182,15 +233,25 @@ export function phaseOf(raws: RawSeries[], step: number): number {
 }
 
 /** Align several raw series onto one grid. */
-export function alignAll(raws: RawSeries[], step?: number): { series: Series[]; gaps: Gap[]; start: number; step: number; length: number } {
+export function alignAll(
+  raws: RawSeries[],
+  step?: number,
+): { series: Series[]; gaps: Gap[]; start: number; step: number; length: number } {
   const g = commonGrid(raws, step);
   const out: Series[] = [];
   const gaps: Gap[] = [];
   for (const r of raws) {
     const a = align(r, { step: g.step, start: g.start, end: g.end });
-    out.push(a.series); for (const g of a.gaps) gaps.push(g);
+    out.push(a.series);
+    for (const g of a.gaps) gaps.push(g);
   }
-  return { series: out, gaps, start: g.start, step: g.step, length: Math.round((g.end - g.start) / g.step) };
+  return {
+    series: out,
+    gaps,
+    start: g.start,
+    step: g.step,
+    length: Math.round((g.end - g.start) / g.step),
+  };
 }
 
 /** Multiply values (unit conversion), returning a new raw series. */

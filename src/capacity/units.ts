@@ -2,7 +2,13 @@
 import { HostopsError } from '../lib/errors.js';
 
 const SI: Record<string, number> = { '': 1, k: 1e3, m: 1e6, g: 1e9, t: 1e12, p: 1e15 };
-const IEC: Record<string, number> = { ki: 2 ** 10, mi: 2 ** 20, gi: 2 ** 30, ti: 2 ** 40, pi: 2 ** 50 };
+const IEC: Record<string, number> = {
+  ki: 2 ** 10,
+  mi: 2 ** 20,
+  gi: 2 ** 30,
+  ti: 2 ** 40,
+  pi: 2 ** 50,
+};
 
 /**
  * A rate in bits per second. Accepts numbers (bit/s) and strings such as "1Gbit/s", "1 Gbps",
@@ -11,11 +17,14 @@ const IEC: Record<string, number> = { ki: 2 ** 10, mi: 2 ** 20, gi: 2 ** 30, ti:
 export function parseRate(v: unknown, field = 'rate'): number {
   if (typeof v === 'number' && Number.isFinite(v) && v >= 0) return v;
   if (typeof v !== 'string') throw bad(field, v, 'a rate such as "1Gbit/s" or a number of bit/s');
-  const m = /^\s*([0-9]*\.?[0-9]+(?:e[+-]?\d+)?)\s*([kmgtp]?)(i?)\s*(bit\/s|bits\/s|bps|b\/s|bit|b|gbe|B\/s|Bps|B|)\s*$/i.exec(v.replace(/gbe$/i, 'G'));
+  const m =
+    /^\s*([0-9]*\.?[0-9]+(?:e[+-]?\d+)?)\s*([kmgtp]?)(i?)\s*(bit\/s|bits\/s|bps|b\/s|bit|b|gbe|B\/s|Bps|B|)\s*$/i.exec(
+      v.replace(/gbe$/i, 'G'),
+    );
   if (!m) throw bad(field, v, 'a rate such as "1Gbit/s", "100Mbps" or "125MB/s"');
   const num = Number(m[1]);
   const pre = m[2].toLowerCase();
-  const mult = m[3] ? IEC[pre + 'i'] ?? 1 : SI[pre];
+  const mult = m[3] ? (IEC[pre + 'i'] ?? 1) : SI[pre];
   const u = m[4];
   const bytes = u === 'B/s' || u === 'Bps' || u === 'B';
   return num * mult * (bytes ? 8 : 1);
@@ -45,7 +54,11 @@ export function parseDuration(v: unknown, field = 'duration'): number {
 }
 
 function bad(field: string, v: unknown, want: string): HostopsError {
-  return new HostopsError('CAPACITY_BAD_UNIT', `Cannot read ${field}: ${JSON.stringify(v)} is not ${want}`, { where: field });
+  return new HostopsError(
+    'CAPACITY_BAD_UNIT',
+    `Cannot read ${field}: ${JSON.stringify(v)} is not ${want}`,
+    { where: field },
+  );
 }
 
 export function fmtRate(bps: number): string {

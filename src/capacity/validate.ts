@@ -6,8 +6,12 @@ import { formatPath, parseYaml } from '../lib/yaml.js';
 
 export function readYaml(file: string): unknown {
   let text: string;
-  try { text = readFileSync(file, 'utf8'); } catch (e) {
-    throw new HostopsError('CAPACITY_READ_FAILED', `Cannot read ${file}: ${(e as Error).message}`, { where: file });
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new HostopsError('CAPACITY_READ_FAILED', `Cannot read ${file}: ${(e as Error).message}`, {
+      where: file,
+    });
   }
   return parseYamlText(text, file);
 }
@@ -15,9 +19,15 @@ export function readYaml(file: string): unknown {
 /** The text of a capacity file (topology, host, prices); `file` names it in the errors. */
 export function parseYamlText(text: string, file: string): unknown {
   // alias bombs ("Excessive alias count ...") and alias cycles have no line: the file alone
-  return parseYaml(text, (p) => {
-    throw new HostopsError('CAPACITY_BAD_YAML', `Cannot parse ${file}: ${p.message}`, { where: p.line ? `${file}:${p.line}` : file });
-  }, { prettyErrors: true }).value;
+  return parseYaml(
+    text,
+    (p) => {
+      throw new HostopsError('CAPACITY_BAD_YAML', `Cannot parse ${file}: ${p.message}`, {
+        where: p.line ? `${file}:${p.line}` : file,
+      });
+    },
+    { prettyErrors: true },
+  ).value;
 }
 
 export function fieldPath(path: PropertyKey[]): string {
@@ -25,7 +35,11 @@ export function fieldPath(path: PropertyKey[]): string {
 }
 
 /** Validate with a zod schema; the error names the first bad field and lists the others. */
-export function validate<T extends z.ZodTypeAny>(schema: T, value: unknown, source: string): z.infer<T> {
+export function validate<T extends z.ZodTypeAny>(
+  schema: T,
+  value: unknown,
+  source: string,
+): z.infer<T> {
   const r = schema.safeParse(value);
   if (r.success) return r.data;
   const issues = r.error.issues.map((i) => `${fieldPath(i.path)}: ${i.message}`);

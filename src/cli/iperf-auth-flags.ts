@@ -9,28 +9,49 @@ import { checkUsersFile, loadPrivateKey, loadPublicKey, type AuthConfig } from '
 import { checkClientAuth, type ClientAuth } from '../iperf/client.js';
 
 export interface AuthFlagInput {
-  username?: string; rsaPublicKeyPath?: string; rsaPrivateKeyPath?: string; authorizedUsersPath?: string; timeSkewThreshold?: string;
+  username?: string;
+  rsaPublicKeyPath?: string;
+  rsaPrivateKeyPath?: string;
+  authorizedUsersPath?: string;
+  timeSkewThreshold?: string;
 }
 
-const HINT = 'client: --username U --rsa-public-key-path public.pem (password in IPERF3_PASSWORD); '
-  + 'server: --rsa-private-key-path private.pem --authorized-users-path users.csv';
+const HINT =
+  'client: --username U --rsa-public-key-path public.pem (password in IPERF3_PASSWORD); ' +
+  'server: --rsa-private-key-path private.pem --authorized-users-path users.csv';
 
 export function serverAuth(o: AuthFlagInput): AuthConfig | undefined {
   if (o.username !== undefined || o.rsaPublicKeyPath !== undefined) {
-    throw usageError('IPERF_USAGE', '--username and --rsa-public-key-path are client options', HINT);
+    throw usageError(
+      'IPERF_USAGE',
+      '--username and --rsa-public-key-path are client options',
+      HINT,
+    );
   }
   if ((o.rsaPrivateKeyPath === undefined) !== (o.authorizedUsersPath === undefined)) {
-    throw usageError('IPERF_USAGE', 'give both --rsa-private-key-path and --authorized-users-path, or neither', HINT);
+    throw usageError(
+      'IPERF_USAGE',
+      'give both --rsa-private-key-path and --authorized-users-path, or neither',
+      HINT,
+    );
   }
   if (o.rsaPrivateKeyPath === undefined) {
-    if (o.timeSkewThreshold !== undefined) throw usageError('IPERF_USAGE', '--time-skew-threshold needs --rsa-private-key-path and --authorized-users-path', HINT);
+    if (o.timeSkewThreshold !== undefined)
+      throw usageError(
+        'IPERF_USAGE',
+        '--time-skew-threshold needs --rsa-private-key-path and --authorized-users-path',
+        HINT,
+      );
     return undefined;
   }
   let skew = 10;
   if (o.timeSkewThreshold !== undefined) {
     skew = Number(o.timeSkewThreshold);
     if (!/^\d+$/.test(o.timeSkewThreshold) || skew < 1 || skew > 86400) {
-      throw usageError('IPERF_BAD_OPTION', `--time-skew-threshold must be a whole number of seconds from 1 to 86400, got "${o.timeSkewThreshold}"`);
+      throw usageError(
+        'IPERF_BAD_OPTION',
+        `--time-skew-threshold must be a whole number of seconds from 1 to 86400, got "${o.timeSkewThreshold}"`,
+      );
     }
   }
   const privateKey = loadPrivateKey(o.rsaPrivateKeyPath);
@@ -39,20 +60,38 @@ export function serverAuth(o: AuthFlagInput): AuthConfig | undefined {
 }
 
 /** The client's credentials; the password is read here (environment or terminal), never from argv. */
-export async function clientAuth(o: AuthFlagInput, env: NodeJS.ProcessEnv = process.env): Promise<ClientAuth | undefined> {
-  if (o.rsaPrivateKeyPath !== undefined || o.authorizedUsersPath !== undefined || o.timeSkewThreshold !== undefined) {
-    throw usageError('IPERF_USAGE', '--rsa-private-key-path, --authorized-users-path and --time-skew-threshold are server options', HINT);
+export async function clientAuth(
+  o: AuthFlagInput,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<ClientAuth | undefined> {
+  if (
+    o.rsaPrivateKeyPath !== undefined ||
+    o.authorizedUsersPath !== undefined ||
+    o.timeSkewThreshold !== undefined
+  ) {
+    throw usageError(
+      'IPERF_USAGE',
+      '--rsa-private-key-path, --authorized-users-path and --time-skew-threshold are server options',
+      HINT,
+    );
   }
   if (o.username === undefined && o.rsaPublicKeyPath === undefined) return undefined;
   if (o.username === undefined || o.rsaPublicKeyPath === undefined) {
-    throw usageError('IPERF_USAGE', 'give both --username and --rsa-public-key-path, or neither', HINT);
+    throw usageError(
+      'IPERF_USAGE',
+      'give both --username and --rsa-public-key-path, or neither',
+      HINT,
+    );
   }
   const publicKey = loadPublicKey(o.rsaPublicKeyPath);
   let password = env.IPERF3_PASSWORD;
   if (password === undefined) {
     if (!process.stdin.isTTY) {
-      throw usageError('IPERF_AUTH_PASSWORD', 'no password: IPERF3_PASSWORD is not set and standard input is not a terminal to ask on',
-        'export IPERF3_PASSWORD (as for iperf3); hostops never takes a password on the command line');
+      throw usageError(
+        'IPERF_AUTH_PASSWORD',
+        'no password: IPERF3_PASSWORD is not set and standard input is not a terminal to ask on',
+        'export IPERF3_PASSWORD (as for iperf3); hostops never takes a password on the command line',
+      );
     }
     password = await askPassword();
   }
@@ -75,12 +114,19 @@ function askPassword(): Promise<string> {
       stdin.pause();
       stdin.removeListener('data', onData);
       process.stderr.write('\n');
-      if (err) reject(err); else resolve(typed);
+      if (err) reject(err);
+      else resolve(typed);
     };
     const onData = (b: Buffer) => {
       for (const ch of b.toString('utf8')) {
-        if (ch === '\r' || ch === '\n') { done(); return; }
-        if (ch === '\u0003' || ch === '\u0004') { done(usageError('IPERF_AUTH_PASSWORD', 'no password given')); return; }
+        if (ch === '\r' || ch === '\n') {
+          done();
+          return;
+        }
+        if (ch === '\u0003' || ch === '\u0004') {
+          done(usageError('IPERF_AUTH_PASSWORD', 'no password given'));
+          return;
+        }
         if (ch === '\u007f' || ch === '\b') typed = typed.slice(0, -1);
         else typed += ch;
       }

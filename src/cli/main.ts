@@ -9,7 +9,22 @@ import { HostopsError, isHostopsError } from '../lib/errors.js';
 import { VERSION } from '../lib/version.js';
 
 /** Command groups, each in src/cli/<name>.ts exporting register(program). */
-const GROUPS = ['mailq', 'ping', 'traceroute', 'mtr', 'iperf', 'ntp', 'amp', 'bcp38', 'ddos', 'capacity', 'serve', 'doctor', 'probe', 'fleet'] as const;
+const GROUPS = [
+  'mailq',
+  'ping',
+  'traceroute',
+  'mtr',
+  'iperf',
+  'ntp',
+  'amp',
+  'bcp38',
+  'ddos',
+  'capacity',
+  'serve',
+  'doctor',
+  'probe',
+  'fleet',
+] as const;
 type Group = (typeof GROUPS)[number];
 type Register = (program: Command) => void;
 
@@ -25,7 +40,9 @@ export function groupOf(argv: string[]): Group | undefined {
 
 export async function buildProgram(only?: Group): Promise<Command> {
   const program = new Command('hostops')
-    .description('Mail queue, latency, throughput, amplification and capacity tools for hosting platforms')
+    .description(
+      'Mail queue, latency, throughput, amplification and capacity tools for hosting platforms',
+    )
     .version(VERSION)
     .option('--debug', 'show stack traces on errors')
     .showSuggestionAfterError()
@@ -33,7 +50,9 @@ export async function buildProgram(only?: Group): Promise<Command> {
     .configureOutput({ outputError: () => {} })
     .exitOverride();
   const names = only ? [only] : GROUPS;
-  const mods = await Promise.all(names.map((g) => import(`./${g}.js`) as Promise<{ register: Register }>));
+  const mods = await Promise.all(
+    names.map((g) => import(`./${g}.js`) as Promise<{ register: Register }>),
+  );
   for (const m of mods) m.register(program);
   return program;
 }
@@ -63,12 +82,16 @@ export function reportError(e: unknown, debug: boolean, json = false): number {
   }
   const err = e as NodeJS.ErrnoException;
   if (err && (err.code === 'EACCES' || err.code === 'EPERM')) {
-    process.stderr.write(`hostops: permission denied: ${err.message}\n  hint: run as root or grant the capability named above\n`);
+    process.stderr.write(
+      `hostops: permission denied: ${err.message}\n  hint: run as root or grant the capability named above\n`,
+    );
     if (debug && err.stack) process.stderr.write(err.stack + '\n');
     return 3;
   }
   // a bug, not a finding: 1 would tell a script "the check ran and found a problem"
-  const bug = new HostopsError('INTERNAL_ERROR', `internal error: ${err?.message ?? String(e)}`, { cause: e });
+  const bug = new HostopsError('INTERNAL_ERROR', `internal error: ${err?.message ?? String(e)}`, {
+    cause: e,
+  });
   if (json) process.stderr.write(JSON.stringify({ error: bug.toJSON() }) + '\n');
   else {
     process.stderr.write(`hostops: ${bug.message}\n`);
@@ -99,7 +122,11 @@ export function usageErrorOf(e: CommanderError): HostopsError {
   const [first, ...rest] = e.message.replace(/^error: /, '').split('\n');
   const suggestion = /^\((Did you mean .*)\)$/.exec(rest.join(' ').trim())?.[1];
   const message = suggestion ? first : [first, ...rest].join('\n');
-  return new HostopsError(COMMANDER_CODES[e.code] ?? 'USAGE_ERROR', message, suggestion ? { hint: suggestion } : {});
+  return new HostopsError(
+    COMMANDER_CODES[e.code] ?? 'USAGE_ERROR',
+    message,
+    suggestion ? { hint: suggestion } : {},
+  );
 }
 
 /**
@@ -110,7 +137,8 @@ export function withDefaultSubcommand(argv: string[]): string[] {
   const i = argv.indexOf('mailq', 2);
   if (i < 0 || groupOf(argv) !== 'mailq') return argv;
   const next = argv[i + 1];
-  if (next !== undefined && (!next.startsWith('-') || next === '-h' || next === '--help')) return argv;
+  if (next !== undefined && (!next.startsWith('-') || next === '-h' || next === '--help'))
+    return argv;
   return [...argv.slice(0, i + 1), 'list', ...argv.slice(i + 1)];
 }
 
@@ -118,7 +146,10 @@ export async function main(argv0: string[]): Promise<number> {
   const argv = withDefaultSubcommand(argv0);
   const args = argv.slice(2);
   // scripts ask for the version often: answer without loading every command group
-  if (args.length === 1 && (args[0] === '--version' || args[0] === '-V')) { process.stdout.write(`${VERSION}\n`); return 0; }
+  if (args.length === 1 && (args[0] === '--version' || args[0] === '-V')) {
+    process.stdout.write(`${VERSION}\n`);
+    return 0;
+  }
   const group = groupOf(argv);
   // a one-shot command whose output cannot be written stops there (the agent logs and goes on)
   if (group !== 'serve') endOnOutputError();

@@ -3,35 +3,86 @@
  * full-screen live view (keys h d r o p n j q). Advice in plain words goes to stderr after a
  * report so stdout stays what mtr prints.
  */
-import { fwmark, ifaceName, mergeBind, requireInterface, sourceAddr, type SocketBind } from '../net/bind.js';
+import {
+  fwmark,
+  ifaceName,
+  mergeBind,
+  requireInterface,
+  sourceAddr,
+  type SocketBind,
+} from '../net/bind.js';
 import os from 'node:os';
 import readline from 'node:readline';
 import type { Command } from 'commander';
 import { HostopsError, usageError } from '../lib/errors.js';
 import { MtrSession, type MtrOptions } from '../net/mtr.js';
 import { resolveTarget, reverseName } from '../net/resolve.js';
-import { DEFAULT_ORDER, JITTER_ORDER, reportCsv, reportJson, reportText, reportXml, validOrder } from '../net/format/mtr.js';
+import {
+  DEFAULT_ORDER,
+  JITTER_ORDER,
+  reportCsv,
+  reportJson,
+  reportText,
+  reportXml,
+  validOrder,
+} from '../net/format/mtr.js';
 import { renderScreen, type ScreenState } from '../net/format/mtr-screen.js';
 
 interface MtrFlags {
-  report?: boolean; reportWide?: boolean; reportCycles?: string; json?: boolean; csv?: boolean; xml?: boolean; dns?: boolean;
-  udp?: boolean; tcp?: boolean; port?: string; interval?: string; maxTtl?: string; firstTtl?: string; psize?: string;
-  tos?: string; order?: string; ipv4?: boolean; ipv6?: boolean; timeout?: string; advice?: boolean; showIps?: boolean; aslookup?: boolean; mpls?: boolean;
-  address?: string; interface?: string; mark?: string;
+  report?: boolean;
+  reportWide?: boolean;
+  reportCycles?: string;
+  json?: boolean;
+  csv?: boolean;
+  xml?: boolean;
+  dns?: boolean;
+  udp?: boolean;
+  tcp?: boolean;
+  port?: string;
+  interval?: string;
+  maxTtl?: string;
+  firstTtl?: string;
+  psize?: string;
+  tos?: string;
+  order?: string;
+  ipv4?: boolean;
+  ipv6?: boolean;
+  timeout?: string;
+  advice?: boolean;
+  showIps?: boolean;
+  aslookup?: boolean;
+  mpls?: boolean;
+  address?: string;
+  interface?: string;
+  mark?: string;
 }
 
-function num(v: string | undefined, flag: string, min: number, max: number, int = true): number | undefined {
+function num(
+  v: string | undefined,
+  flag: string,
+  min: number,
+  max: number,
+  int = true,
+): number | undefined {
   if (v === undefined) return undefined;
   const n = Number(v);
   if (!Number.isFinite(n) || (int && !Number.isInteger(n)) || n < min || n > max) {
-    throw HostopsError.of('BAD_OPTION', flag, v, `${int ? 'an integer' : 'a number'} ${min}..${max}`);
+    throw HostopsError.of(
+      'BAD_OPTION',
+      flag,
+      v,
+      `${int ? 'an integer' : 'a number'} ${min}..${max}`,
+    );
   }
   return n;
 }
 
 export function register(program: Command): void {
-  program.command('mtr')
-    .description('traceroute and ping combined: live per-hop loss and latency, or a report like mtr')
+  program
+    .command('mtr')
+    .description(
+      'traceroute and ping combined: live per-hop loss and latency, or a report like mtr',
+    )
     .argument('<host>', 'destination')
     .option('-r, --report', 'report mode: run the cycles, print the table')
     .option('-w, --report-wide', 'report with the full host names')
@@ -41,8 +92,14 @@ export function register(program: Command): void {
     .option('-x, --xml', 'report as XML (mtr 0.95 layout)')
     .option('-n, --no-dns', 'numeric addresses only')
     .option('-b, --show-ips', 'names and addresses: "name (address)" in the text report')
-    .option('-e, --mpls', 'MPLS label stacks routers quote in ICMP extensions (RFC 4884/4950), under each hop of the report')
-    .option('-z, --aslookup', 'AS column in the text report; always AS??? (hostops makes no AS queries off the host)')
+    .option(
+      '-e, --mpls',
+      'MPLS label stacks routers quote in ICMP extensions (RFC 4884/4950), under each hop of the report',
+    )
+    .option(
+      '-z, --aslookup',
+      'AS column in the text report; always AS??? (hostops makes no AS queries off the host)',
+    )
     .option('-u, --udp', 'UDP probes')
     .option('-T, --tcp', 'TCP SYN probes')
     .option('-P, --port <n>', 'destination port for UDP/TCP')
@@ -55,7 +112,10 @@ export function register(program: Command): void {
     .option('-Z, --timeout <s>', 'seconds before a probe counts as lost')
     .option('-a, --address <addr>', 'source address of the probes')
     .option('-I, --interface <iface>', 'send from this interface (SO_BINDTODEVICE)')
-    .option('-M, --mark <n>', 'fwmark on the probes (SO_MARK; selects a feed with `ip rule fwmark`)')
+    .option(
+      '-M, --mark <n>',
+      'fwmark on the probes (SO_MARK; selects a feed with `ip rule fwmark`)',
+    )
     .option('--fwmark <n>', 'the same as -M')
     .option('-4, --ipv4', 'IPv4')
     .option('-6, --ipv6', 'IPv6')
@@ -70,15 +130,24 @@ async function mtrCommand(host: string, f: MtrFlags): Promise<number> {
   if (f.udp && f.tcp) throw usageError('MTR_BAD_OPTION', 'choose one of -u and -T');
   const family = f.ipv4 ? 4 : f.ipv6 ? 6 : undefined;
   const order = f.order ?? DEFAULT_ORDER;
-  if (!validOrder(order)) throw usageError('MTR_BAD_OPTION', `unknown field in -o '${order}' (fields: L D R S N B A W V G J M X I and space)`);
+  if (!validOrder(order))
+    throw usageError(
+      'MTR_BAD_OPTION',
+      `unknown field in -o '${order}' (fields: L D R S N B A W V G J M X I and space)`,
+    );
   const intervalS = num(f.interval, '-i', 0.01, 3600, false) ?? 1;
   const maxHops = num(f.maxTtl, '-m', 1, 255);
   // mtr clamps a first TTL above the max TTL to it (-f 5 -m 3 probes hop 3); unclamped we probed nothing
   const firstHop = Math.min(num(f.firstTtl, '-f', 1, 255) ?? 1, maxHops ?? 30);
   const opts: MtrOptions = {
-    protocol, family, intervalMs: intervalS * 1000,
-    maxHops, firstHop, packetSize: num(f.psize, '-s', 36, 9000),
-    port: num(f.port, '-P', 1, 65535), tos: num(f.tos, '-Q', 0, 255),
+    protocol,
+    family,
+    intervalMs: intervalS * 1000,
+    maxHops,
+    firstHop,
+    packetSize: num(f.psize, '-s', 36, 9000),
+    port: num(f.port, '-P', 1, 65535),
+    tos: num(f.tos, '-Q', 0, 255),
     timeoutMs: f.timeout !== undefined ? num(f.timeout, '-Z', 0.01, 60, false)! * 1000 : undefined,
     bind: mtrBind(f),
   };
@@ -86,9 +155,18 @@ async function mtrCommand(host: string, f: MtrFlags): Promise<number> {
   const numeric = f.dns === false;
   const names = new Map<string, string>();
   const name = numeric ? undefined : (ip: string) => names.get(ip) ?? ip;
-  const lookupAll = async (hosts: string[]) => { if (!numeric) for (const h of hosts) if (!names.has(h)) names.set(h, await reverseName(h)); };
+  const lookupAll = async (hosts: string[]) => {
+    if (!numeric) for (const h of hosts) if (!names.has(h)) names.set(h, await reverseName(h));
+  };
   const localHost = os.hostname(); // mtr prints gethostname() as is
-  const reportMode = f.report || f.reportWide || f.json || f.csv || f.xml || !process.stdout.isTTY || !process.stdin.isTTY;
+  const reportMode =
+    f.report ||
+    f.reportWide ||
+    f.json ||
+    f.csv ||
+    f.xml ||
+    !process.stdout.isTTY ||
+    !process.stdin.isTTY;
   const ac = new AbortController();
   const onSig = () => ac.abort();
   process.once('SIGINT', onSig);
@@ -98,12 +176,24 @@ async function mtrCommand(host: string, f: MtrFlags): Promise<number> {
       const s = new MtrSession(r, { ...opts, cycles, signal: ac.signal });
       const rep = await s.run();
       await lookupAll(rep.hops.flatMap((h) => h.hosts));
-      const out = f.json ? reportJson(rep, { localHost, order, name })
-        : f.csv ? reportCsv(rep, { order, name })
-          : f.xml ? reportXml(rep, { localHost, order, name })
-          : reportText(rep, { localHost, wide: !!f.reportWide, order, name, showIps: f.showIps, asLookup: f.aslookup, mpls: f.mpls });
+      const out = f.json
+        ? reportJson(rep, { localHost, order, name })
+        : f.csv
+          ? reportCsv(rep, { order, name })
+          : f.xml
+            ? reportXml(rep, { localHost, order, name })
+            : reportText(rep, {
+                localHost,
+                wide: !!f.reportWide,
+                order,
+                name,
+                showIps: f.showIps,
+                asLookup: f.aslookup,
+                mpls: f.mpls,
+              });
       process.stdout.write(out + '\n');
-      if (f.advice !== false && rep.advice.length) process.stderr.write(rep.advice.map((a) => `advice: ${a}`).join('\n') + '\n');
+      if (f.advice !== false && rep.advice.length)
+        process.stderr.write(rep.advice.map((a) => `advice: ${a}`).join('\n') + '\n');
       return 0;
     }
     return await tui(r, opts, { localHost, order, numeric, name, lookupAll, signal: ac.signal });
@@ -112,13 +202,34 @@ async function mtrCommand(host: string, f: MtrFlags): Promise<number> {
   }
 }
 
-async function tui(r: Awaited<ReturnType<typeof resolveTarget>>, opts: MtrOptions,
-  o: { localHost: string; order: string; numeric: boolean; name?: (ip: string) => string | undefined; lookupAll: (h: string[]) => Promise<void>; signal: AbortSignal }): Promise<number> {
+async function tui(
+  r: Awaited<ReturnType<typeof resolveTarget>>,
+  opts: MtrOptions,
+  o: {
+    localHost: string;
+    order: string;
+    numeric: boolean;
+    name?: (ip: string) => string | undefined;
+    lookupAll: (h: string[]) => Promise<void>;
+    signal: AbortSignal;
+  },
+): Promise<number> {
   const out = process.stdout;
-  const st: ScreenState = { mode: 0, order: o.order, paused: false, help: false, numeric: o.numeric, localHost: o.localHost,
-    cols: out.columns || 80, rows: out.rows || 24, name: o.name };
+  const st: ScreenState = {
+    mode: 0,
+    order: o.order,
+    paused: false,
+    help: false,
+    numeric: o.numeric,
+    localHost: o.localHost,
+    cols: out.columns || 80,
+    rows: out.rows || 24,
+    name: o.name,
+  };
   let dirty = true;
-  const session = new MtrSession(r, { ...opts, cycles: 0, signal: o.signal }, () => { dirty = true; });
+  const session = new MtrSession(r, { ...opts, cycles: 0, signal: o.signal }, () => {
+    dirty = true;
+  });
   const draw = () => {
     const rep = session.report();
     void o.lookupAll(rep.hops.flatMap((h) => h.hosts));
@@ -133,29 +244,61 @@ async function tui(r: Awaited<ReturnType<typeof resolveTarget>>, opts: MtrOption
   process.stdin.resume();
   let orderInput: string | null = null;
   const done = session.run();
-  const redraw = setInterval(() => { if (dirty) draw(); }, 200);
+  const redraw = setInterval(() => {
+    if (dirty) draw();
+  }, 200);
   const onKey = (str: string, key: { name?: string; ctrl?: boolean }) => {
     if (orderInput !== null) {
-      if (key.name === 'return') { if (validOrder(orderInput) && orderInput) st.order = orderInput; orderInput = null; }
-      else if (key.name === 'escape') orderInput = null;
+      if (key.name === 'return') {
+        if (validOrder(orderInput) && orderInput) st.order = orderInput;
+        orderInput = null;
+      } else if (key.name === 'escape') orderInput = null;
       else if (key.name === 'backspace') orderInput = orderInput.slice(0, -1);
       else if (str && str.length === 1) orderInput += str;
       out.write(`\x1b[${st.rows};1H\x1b[2KFields: ${orderInput ?? ''}`);
       if (orderInput === null) draw();
       return;
     }
-    if (st.help) { st.help = false; draw(); return; }
-    if ((key.ctrl && key.name === 'c') || str === 'q') { session.stop(); return; }
+    if (st.help) {
+      st.help = false;
+      draw();
+      return;
+    }
+    if ((key.ctrl && key.name === 'c') || str === 'q') {
+      session.stop();
+      return;
+    }
     switch (str) {
-      case 'h': case '?': st.help = true; break;
-      case 'd': st.mode = (st.mode + 1) % 3; break;
-      case 'r': session.resetStats(); break;
-      case 'o': orderInput = ''; out.write(`\x1b[${st.rows};1H\x1b[2KFields: `); return;
-      case 'j': st.order = st.order === JITTER_ORDER ? DEFAULT_ORDER : JITTER_ORDER; break;
-      case 'p': st.paused = true; session.pause(true); break;
-      case ' ': st.paused = false; session.pause(false); break;
-      case 'n': st.numeric = !st.numeric; break;
-      default: return;
+      case 'h':
+      case '?':
+        st.help = true;
+        break;
+      case 'd':
+        st.mode = (st.mode + 1) % 3;
+        break;
+      case 'r':
+        session.resetStats();
+        break;
+      case 'o':
+        orderInput = '';
+        out.write(`\x1b[${st.rows};1H\x1b[2KFields: `);
+        return;
+      case 'j':
+        st.order = st.order === JITTER_ORDER ? DEFAULT_ORDER : JITTER_ORDER;
+        break;
+      case 'p':
+        st.paused = true;
+        session.pause(true);
+        break;
+      case ' ':
+        st.paused = false;
+        session.pause(false);
+        break;
+      case 'n':
+        st.numeric = !st.numeric;
+        break;
+      default:
+        return;
     }
     draw();
   };
@@ -172,15 +315,29 @@ async function tui(r: Awaited<ReturnType<typeof resolveTarget>>, opts: MtrOption
   }
   // like mtr, leave the last table on the normal screen
   const rep = session.report();
-  out.write(reportText(rep, { localHost: o.localHost, wide: false, order: st.order, name: st.numeric ? undefined : o.name }) + '\n');
+  out.write(
+    reportText(rep, {
+      localHost: o.localHost,
+      wide: false,
+      order: st.order,
+      name: st.numeric ? undefined : o.name,
+    }) + '\n',
+  );
   return 0;
 }
 
 /** mtr's -a (source), -I (interface), -M/--mark (fwmark); --fwmark as the other tools spell it. */
 function mtrBind(f: MtrFlags & { fwmark?: string }): SocketBind | undefined {
-  if (f.mark !== undefined && f.fwmark !== undefined && f.mark !== f.fwmark) throw usageError('MTR_BAD_OPTION', 'give the fwmark once (-M or --fwmark)');
+  if (f.mark !== undefined && f.fwmark !== undefined && f.mark !== f.fwmark)
+    throw usageError('MTR_BAD_OPTION', 'give the fwmark once (-M or --fwmark)');
   const mark = f.mark ?? f.fwmark;
-  return requireInterface(mergeBind(f.address !== undefined ? { source: sourceAddr(f.address, '-a') } : undefined,
-    f.interface !== undefined ? { device: ifaceName(f.interface, '-I') } : undefined,
-    mark !== undefined ? { mark: fwmark(mark, f.mark !== undefined ? '-M' : '--fwmark') } : undefined));
+  return requireInterface(
+    mergeBind(
+      f.address !== undefined ? { source: sourceAddr(f.address, '-a') } : undefined,
+      f.interface !== undefined ? { device: ifaceName(f.interface, '-I') } : undefined,
+      mark !== undefined
+        ? { mark: fwmark(mark, f.mark !== undefined ? '-M' : '--fwmark') }
+        : undefined,
+    ),
+  );
 }

@@ -17,8 +17,16 @@ export function endOnOutputError(): void {
     if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
     if (failed) return; // later writes to the destroyed stream fail too
     failed = true;
-    process.exit(reportError(outputWriteError(process.stdout, e), process.argv.includes('--debug'), process.argv.includes('--json')));
+    process.exit(
+      reportError(
+        outputWriteError(process.stdout, e),
+        process.argv.includes('--debug'),
+        process.argv.includes('--json'),
+      ),
+    );
   });
   // nowhere left to report a failed write of standard error: end with the environment status
-  process.stderr.on('error', (e: NodeJS.ErrnoException) => process.exit(e.code === 'EPIPE' ? (process.exitCode ?? 0) : 3));
+  process.stderr.on('error', (e: NodeJS.ErrnoException) =>
+    process.exit(e.code === 'EPIPE' ? (process.exitCode ?? 0) : 3),
+  );
 }

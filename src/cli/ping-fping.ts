@@ -16,7 +16,13 @@ import { fpingStats, fpingTimedOut, fpingVcount } from '../net/format/fping.js';
 import type { Family } from '../net/probe-socket.js';
 import type { PingFlags } from './ping.js';
 
-type Num = (v: string | undefined, flag: string, min: number, max: number, int?: boolean) => number | undefined;
+type Num = (
+  v: string | undefined,
+  flag: string,
+  min: number,
+  max: number,
+  int?: boolean,
+) => number | undefined;
 
 /** fping's default mode: 1 try + 3 retries (-r 3), 500 ms apart, then this long for the last. */
 const TRIES = 4;
@@ -25,36 +31,71 @@ const LAST_WAIT_MS = 1700;
 
 /** -g and -f turn their arguments into the target list. */
 export function expandTargets(targets: string[], f: PingFlags): string[] {
-  if (f.generate && f.file !== undefined) throw usageError('PING_BAD_OPTION', 'only one of -g and -f', 'fping takes one source of targets');
+  if (f.generate && f.file !== undefined)
+    throw usageError(
+      'PING_BAD_OPTION',
+      'only one of -g and -f',
+      'fping takes one source of targets',
+    );
   if (f.generate) return generateTargets(targets);
   if (f.file === undefined) return targets;
-  if (targets.length) throw usageError('PING_BAD_OPTION', `-f ${f.file} and targets on the command line (${targets[0]}) together`, 'put them all in the file');
+  if (targets.length)
+    throw usageError(
+      'PING_BAD_OPTION',
+      `-f ${f.file} and targets on the command line (${targets[0]}) together`,
+      'put them all in the file',
+    );
   let text: string;
   try {
     text = readFileSync(f.file === '-' ? 0 : f.file, 'utf8');
   } catch (e) {
-    throw envError('PING_FILE', `cannot read targets from ${f.file === '-' ? 'stdin' : f.file}: ${(e as Error).message}`);
+    throw envError(
+      'PING_FILE',
+      `cannot read targets from ${f.file === '-' ? 'stdin' : f.file}: ${(e as Error).message}`,
+    );
   }
   return parseTargetFile(text);
 }
 
 export function isFpingMode(targets: string[], f: PingFlags): boolean {
   if (f.json) return false; // --json keeps its own summaries, whatever named the targets
-  return targets.length > 1 || !!(f.generate || f.file !== undefined || f.alive || f.unreach || f.vcount !== undefined || f.period !== undefined || f.stats);
+  return (
+    targets.length > 1 ||
+    !!(
+      f.generate ||
+      f.file !== undefined ||
+      f.alive ||
+      f.unreach ||
+      f.vcount !== undefined ||
+      f.period !== undefined ||
+      f.stats
+    )
+  );
 }
 
-export async function fpingCommand(targets: string[], f: PingFlags, o: { family?: Family; size?: number; num: Num; bind?: SocketBind }): Promise<number> {
-  if (f.alive && f.unreach) throw usageError('PING_BAD_OPTION', 'specify only one of -a and -u', 'as fping');
-  if (f.vcount !== undefined && f.count !== undefined) throw usageError('PING_BAD_OPTION', 'only one of -c and -C');
-  if (f.period !== undefined && f.interval !== undefined) throw usageError('PING_BAD_OPTION', 'only one of -p (ms) and -i (s)');
+export async function fpingCommand(
+  targets: string[],
+  f: PingFlags,
+  o: { family?: Family; size?: number; num: Num; bind?: SocketBind },
+): Promise<number> {
+  if (f.alive && f.unreach)
+    throw usageError('PING_BAD_OPTION', 'specify only one of -a and -u', 'as fping');
+  if (f.vcount !== undefined && f.count !== undefined)
+    throw usageError('PING_BAD_OPTION', 'only one of -c and -C');
+  if (f.period !== undefined && f.interval !== undefined)
+    throw usageError('PING_BAD_OPTION', 'only one of -p (ms) and -i (s)');
   const vcount = o.num(f.vcount, '-C', 1, 1e6);
   const count = vcount ?? o.num(f.count, '-c', 1, 1e9);
-  const periodMs = f.period !== undefined ? o.num(f.period, '-p', 1, 3_600_000, false) : o.num(f.interval, '-i', 0.002, 3600, false)! * 1000 || undefined;
+  const periodMs =
+    f.period !== undefined
+      ? o.num(f.period, '-p', 1, 3_600_000, false)
+      : o.num(f.interval, '-i', 0.002, 3600, false)! * 1000 || undefined;
   const timeoutS = o.num(f.timeout, '-W', 0.001, 3600, false);
   const deadlineS = o.num(f.deadline, '-w', 0.001, 1e6, false);
   const ttl = o.num(f.ttl, '-t', 1, 255);
   const tos = o.num(f.tos, '-Q', 0, 255);
-  if (!['auto', 'raw', 'dgram'].includes(f.mode ?? 'auto')) throw usageError('PING_BAD_OPTION', '--mode must be auto, raw or dgram');
+  if (!['auto', 'raw', 'dgram'].includes(f.mode ?? 'auto'))
+    throw usageError('PING_BAD_OPTION', '--mode must be auto, raw or dgram');
   const counting = count !== undefined || deadlineS !== undefined;
   const t0 = performance.now();
 
@@ -62,11 +103,14 @@ export async function fpingCommand(targets: string[], f: PingFlags, o: { family?
   const resolved: Resolved[] = [];
   let unknown = 0;
   for (const t of targets) {
-    try { resolved.push(await resolveTarget(t, o.family)); } catch (e) {
+    try {
+      resolved.push(await resolveTarget(t, o.family));
+    } catch (e) {
       unknown++;
       // fping: "name: reason" (our resolver's message may already start with the name)
       const msg = (e as Error).message;
-      if (!f.quiet) process.stderr.write(`${t}: ${msg.startsWith(`${t}: `) ? msg.slice(t.length + 2) : msg}\n`);
+      if (!f.quiet)
+        process.stderr.write(`${t}: ${msg.startsWith(`${t}: `) ? msg.slice(t.length + 2) : msg}\n`);
     }
   }
   if (!resolved.length) return unknown ? 2 : 1; // fping -g with the end before the start: exit 1, no output
@@ -77,15 +121,25 @@ export async function fpingCommand(targets: string[], f: PingFlags, o: { family?
   const st = new Map<string, { sum: number; n: number; sent: number }>();
   const onEvent = (e: PingEvent) => {
     if (!counting) {
-      if (e.type === 'reply' && !e.dup && !f.quiet && !f.unreach) out(f.alive ? e.target : `${e.target} is alive`);
+      if (e.type === 'reply' && !e.dup && !f.quiet && !f.unreach)
+        out(f.alive ? e.target : `${e.target} is alive`);
       return;
     }
     const s = st.get(e.target) ?? { sum: 0, n: 0, sent: 0 };
     st.set(e.target, s);
-    if (e.type === 'reply' && !e.dup) { s.sum += e.rttUs; s.n++; s.sent = e.seq; }
+    if (e.type === 'reply' && !e.dup) {
+      s.sum += e.rttUs;
+      s.n++;
+      s.sent = e.seq;
+    }
     if (f.quiet) return;
     if (e.type === 'noanswer') out(fpingTimedOut(e.target, width, e.seq, s));
-    else if (e.type === 'error' || e.type === 'senderror') err(e.type === 'error' ? fpingLine(e, width, s)! : `${e.target}: error while sending ping: ${e.message}`);
+    else if (e.type === 'error' || e.type === 'senderror')
+      err(
+        e.type === 'error'
+          ? fpingLine(e, width, s)!
+          : `${e.target}: error while sending ping: ${e.message}`,
+      );
     else {
       const l = fpingLine(e, width, s);
       if (l) out(l);
@@ -99,22 +153,47 @@ export async function fpingCommand(targets: string[], f: PingFlags, o: { family?
   try {
     const interval = periodMs ?? (counting ? 1000 : RETRY_MS);
     const res = await runPing(resolved, {
-      count: counting ? count : TRIES, intervalMs: interval,
+      count: counting ? count : TRIES,
+      intervalMs: interval,
       // fping -c/-C: a probe times out after the period, at most 2 s (-t in fping; -W here)
-      timeoutMs: timeoutS !== undefined ? timeoutS * 1000 : counting ? Math.min(interval, 2000) : LAST_WAIT_MS,
+      timeoutMs:
+        timeoutS !== undefined
+          ? timeoutS * 1000
+          : counting
+            ? Math.min(interval, 2000)
+            : LAST_WAIT_MS,
       deadlineMs: deadlineS !== undefined ? deadlineS * 1000 : undefined,
-      size: o.size ?? 56, ttl, tos, family: o.family, signal: ac.signal, mode: (f.mode ?? 'auto') as 'auto',
+      size: o.size ?? 56,
+      ttl,
+      tos,
+      family: o.family,
+      signal: ac.signal,
+      mode: (f.mode ?? 'auto') as 'auto',
       txTimestamps: f.sendTime ? f.sendTime === 'kernel' : resolved.length <= 64,
-      untilReply: !counting, lastNoAnswer: counting, onEvent, bind: o.bind,
+      untilReply: !counting,
+      lastNoAnswer: counting,
+      onEvent,
+      bind: o.bind,
     });
     if (counting) {
-      const lines = res.map((s) => (vcount !== undefined ? fpingVcount(s, width) : fpingSummary(s, width)));
+      const lines = res.map((s) =>
+        vcount !== undefined ? fpingVcount(s, width) : fpingSummary(s, width),
+      );
       // fping: a blank line after the per-probe lines, none with -q (there are none)
       process.stderr.write((f.quiet ? '' : '\n') + lines.join('\n') + '\n');
     } else if (!f.quiet && !f.alive) {
-      for (const s of res) if (!s.received) out(f.unreach ? s.target : `${s.target} is unreachable`);
+      for (const s of res)
+        if (!s.received) out(f.unreach ? s.target : `${s.target} is unreachable`);
     }
-    if (f.stats) process.stderr.write(fpingStats({ targets: resolved.length, unknown, summaries: res, elapsedMs: performance.now() - t0 }));
+    if (f.stats)
+      process.stderr.write(
+        fpingStats({
+          targets: resolved.length,
+          unknown,
+          summaries: res,
+          elapsedMs: performance.now() - t0,
+        }),
+      );
     if (unknown) return 2;
     return res.some((s) => !s.received) ? 1 : 0;
   } finally {

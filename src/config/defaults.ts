@@ -6,7 +6,11 @@ import type { Config, TargetConfig } from './schema.js';
 /** The IPv4 default gateway from /proc/net/route (little-endian hex), or null. */
 export function defaultGateway(routeFile = '/proc/net/route'): string | null {
   let text: string;
-  try { text = readFileSync(routeFile, 'utf8'); } catch { return null; }
+  try {
+    text = readFileSync(routeFile, 'utf8');
+  } catch {
+    return null;
+  }
   for (const line of text.split('\n').slice(1)) {
     const f = line.trim().split(/\s+/);
     if (f.length < 8 || f[1] !== '00000000' || f[7] !== '00000000') continue;
@@ -20,11 +24,16 @@ export function defaultGateway(routeFile = '/proc/net/route'): string | null {
 }
 
 export function defaultSite(): string {
-  const h = hostname().split('.')[0].replace(/[^A-Za-z0-9_.-]/g, '-').slice(0, 64);
+  const h = hostname()
+    .split('.')[0]
+    .replace(/[^A-Za-z0-9_.-]/g, '-')
+    .slice(0, 64);
   return /^[A-Za-z0-9]/.test(h) ? h : 'local';
 }
 
-export interface ResolvedConfig extends Config { site: string }
+export interface ResolvedConfig extends Config {
+  site: string;
+}
 
 /** Fill in the site name and the implicit targets (this host, the gateway) without duplicates. */
 export function resolveConfig(cfg: Config, opts: { routeFile?: string } = {}): ResolvedConfig {

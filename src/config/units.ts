@@ -1,6 +1,13 @@
 /** Parsing of the human units hostops.yaml accepts: durations ("20s", "5m", "2d") and SLA bounds ("< 70 ms"). */
 
-const DURATION_UNITS: Record<string, number> = { ms: 0.001, s: 1, m: 60, h: 3600, d: 86400, w: 604800 };
+const DURATION_UNITS: Record<string, number> = {
+  ms: 0.001,
+  s: 1,
+  m: 60,
+  h: 3600,
+  d: 86400,
+  w: 604800,
+};
 
 /** Seconds from a number (already seconds) or a string such as "90s", "5m", "1h30m"; null when invalid. */
 export function parseDuration(v: string | number): number | null {
@@ -18,7 +25,10 @@ export function parseDuration(v: string | number): number | null {
   return matched === s.length && matched > 0 ? total : null;
 }
 
-export interface Bound { op: '<' | '<='; value: number }
+export interface Bound {
+  op: '<' | '<=';
+  value: number;
+}
 
 /** An RTT bound such as "< 70 ms", "<=0.07s" or a bare number of milliseconds; value in seconds. */
 export function parseRttBound(v: string | number): Bound | null {

@@ -45,11 +45,16 @@ class Window {
   buf: Buffer;
   start = 0;
   end = 0;
-  constructor(size: number) { this.buf = Buffer.allocUnsafe(size); }
+  constructor(size: number) {
+    this.buf = Buffer.allocUnsafe(size);
+  }
   /** Make room for at least n more bytes behind `end`, keeping [start, end). */
   room(n: number, need: number): void {
     const keep = this.end - this.start;
-    if (this.start > 0 && (this.buf.length - this.end < n || keep + n > this.buf.length - this.start)) {
+    if (
+      this.start > 0 &&
+      (this.buf.length - this.end < n || keep + n > this.buf.length - this.start)
+    ) {
       this.buf.copy(this.buf, 0, this.start, this.end);
       this.start = 0;
       this.end = keep;
@@ -65,17 +70,27 @@ class Window {
   }
 }
 
-export async function analyzeCapture(input: string | NodeJS.ReadableStream, opts: AnalyzeOptions = {}): Promise<DdosReport> {
+export async function analyzeCapture(
+  input: string | NodeJS.ReadableStream,
+  opts: AnalyzeOptions = {},
+): Promise<DdosReport> {
   const thresholds = {
     minPps: opts.minPps ?? DEFAULTS.minPps,
     minReflectors: opts.minReflectors ?? DEFAULTS.minReflectors,
     minBytes: opts.minBytes ?? DEFAULTS.minBytes,
   };
   for (const [k, v] of Object.entries(thresholds)) {
-    if (!Number.isFinite(v) || v < 0) throw usageError('DDOS_BAD_THRESHOLD', `${k} must be a number >= 0, got ${v}`);
+    if (!Number.isFinite(v) || v < 0)
+      throw usageError('DDOS_BAD_THRESHOLD', `${k} must be a number >= 0, got ${v}`);
   }
   const reflectors = opts.reflectors ?? REFLECTORS;
-  const an = new Analyzer(reflectors, thresholds, opts.onAlert, opts.quietAfter ?? 10, opts.maxConversations ?? 4_000_000);
+  const an = new Analyzer(
+    reflectors,
+    thresholds,
+    opts.onAlert,
+    opts.quietAfter ?? 10,
+    opts.maxConversations ?? 4_000_000,
+  );
   const source = typeof input === 'string' ? input : (opts.name ?? 'stdin');
   const reader = new CaptureReader(an, source);
   const chunk = opts.chunkSize ?? 4 * 1024 * 1024;
@@ -84,22 +99,29 @@ export async function analyzeCapture(input: string | NodeJS.ReadableStream, opts
 
   let gz = false;
   let gzipTruncated: string | null = null;
-  let stream: AsyncIterable<Buffer | string> | null = typeof input === 'string' ? null : (input as AsyncIterable<Buffer | string>);
+  let stream: AsyncIterable<Buffer | string> | null =
+    typeof input === 'string' ? null : (input as AsyncIterable<Buffer | string>);
   if (typeof input === 'string') {
     let fh: FileHandle;
     try {
       fh = await open(input, 'r');
     } catch (e) {
       const err = e as NodeJS.ErrnoException;
-      throw new HostopsError('DDOS_CAPTURE_UNREADABLE', `cannot open capture ${input}: ${err.code ?? err.message}`,
-        { where: input, exitCode: err.code === 'EACCES' ? 3 : 2 });
+      throw new HostopsError(
+        'DDOS_CAPTURE_UNREADABLE',
+        `cannot open capture ${input}: ${err.code ?? err.message}`,
+        { where: input, exitCode: err.code === 'EACCES' ? 3 : 2 },
+      );
     }
     try {
       const head = Buffer.alloc(2);
       await fh.read(head, 0, 2, 0);
-      if (head[0] === 0x1f && head[1] === 0x8b) { gz = true; stream = createReadStream(input, { highWaterMark: 1 << 20 }); }
+      if (head[0] === 0x1f && head[1] === 0x8b) {
+        gz = true;
+        stream = createReadStream(input, { highWaterMark: 1 << 20 });
+      }
       const size = (await stat(input)).size;
-      for (; !gz;) {
+      for (; !gz; ) {
         w.room(chunk, reader.need);
         const { bytesRead } = await fh.read(w.buf, w.end, w.buf.length - w.end, null);
         if (bytesRead === 0) break;
@@ -113,14 +135,22 @@ export async function analyzeCapture(input: string | NodeJS.ReadableStream, opts
       if (e instanceof HostopsError) throw e;
       const err = e as NodeJS.ErrnoException;
       // EISDIR and friends: the path is not a capture (2); EIO and the like: the system failed (3)
-      throw new HostopsError('DDOS_CAPTURE_UNREADABLE', `cannot read capture ${input}: ${err.code ?? err.message}`,
-        { where: `${input}: byte offset ${total}`, exitCode: err.code === 'EISDIR' || err.code === 'EINVAL' ? 2 : 3 });
+      throw new HostopsError(
+        'DDOS_CAPTURE_UNREADABLE',
+        `cannot read capture ${input}: ${err.code ?? err.message}`,
+        {
+          where: `${input}: byte offset ${total}`,
+          exitCode: err.code === 'EISDIR' || err.code === 'EINVAL' ? 2 : 3,
+        },
+      );
     } finally {
       await fh.close();
     }
   }
   if (stream) {
-    const it = gunzipIfNeeded(stream, () => { gz = true; });
+    const it = gunzipIfNeeded(stream, () => {
+      gz = true;
+    });
     try {
       for await (const c of it) {
         const b = typeof c === 'string' ? Buffer.from(c, 'latin1') : c;
@@ -136,20 +166,41 @@ export async function analyzeCapture(input: string | NodeJS.ReadableStream, opts
       if (e instanceof HostopsError) throw e;
       const err = e as NodeJS.ErrnoException;
       // a gzip stream cut short still gave us everything before the cut: report it as truncation
-      if (gz && err.code === 'Z_BUF_ERROR') gzipTruncated = `the gzip stream ends early (${err.message}) after ${total} decompressed bytes`;
-      else if (gz) throw new HostopsError('DDOS_CAPTURE_GZIP', `${source} is a damaged gzip stream: ${err.message}`, { where: `${source}: decompressed byte offset ${total}` });
-      else throw new HostopsError('DDOS_CAPTURE_UNREADABLE', `reading ${source} failed: ${err.code ?? err.message}`, { where: source });
+      if (gz && err.code === 'Z_BUF_ERROR')
+        gzipTruncated = `the gzip stream ends early (${err.message}) after ${total} decompressed bytes`;
+      else if (gz)
+        throw new HostopsError(
+          'DDOS_CAPTURE_GZIP',
+          `${source} is a damaged gzip stream: ${err.message}`,
+          { where: `${source}: decompressed byte offset ${total}` },
+        );
+      else
+        throw new HostopsError(
+          'DDOS_CAPTURE_UNREADABLE',
+          `reading ${source} failed: ${err.code ?? err.message}`,
+          { where: source },
+        );
     }
   }
-  const truncated = reader.finish(w.start, w.end) ?? (gzipTruncated && reader.format ? { offset: reader.offset, message: gzipTruncated } : null);
+  const truncated =
+    reader.finish(w.start, w.end) ??
+    (gzipTruncated && reader.format ? { offset: reader.offset, message: gzipTruncated } : null);
   return buildReport(an, {
-    source, format: reader.format!, compressed: gz, linktypes: [...reader.linktypes], truncated,
-    topReflectors: opts.topReflectors ?? DEFAULTS.topReflectors, conversations: opts.conversations ?? false,
+    source,
+    format: reader.format!,
+    compressed: gz,
+    linktypes: [...reader.linktypes],
+    truncated,
+    topReflectors: opts.topReflectors ?? DEFAULTS.topReflectors,
+    conversations: opts.conversations ?? false,
   });
 }
 
 /** Pass chunks through, or through gunzip when the first bytes are the gzip magic (1f 8b). */
-async function* gunzipIfNeeded(src: AsyncIterable<Buffer | string>, onGzip: () => void): AsyncGenerator<Buffer | string> {
+async function* gunzipIfNeeded(
+  src: AsyncIterable<Buffer | string>,
+  onGzip: () => void,
+): AsyncGenerator<Buffer | string> {
   const it = src[Symbol.asyncIterator]();
   const first = await it.next();
   if (first.done) return;
@@ -168,14 +219,19 @@ async function* gunzipIfNeeded(src: AsyncIterable<Buffer | string>, onGzip: () =
         if (!gunzip.write(r.value)) await new Promise((res) => gunzip.once('drain', res));
       }
       gunzip.end();
-    } catch (e) { gunzip.destroy(e as Error); }
+    } catch (e) {
+      gunzip.destroy(e as Error);
+    }
   })();
   yield* gunzip as AsyncIterable<Buffer>;
 }
 
 function checkNeed(reader: CaptureReader, source: string): void {
   if (reader.need > MAX_RECORD + 64) {
-    throw new HostopsError('DDOS_CAPTURE_BAD_RECORD', `record of ${reader.need} bytes at byte offset ${reader.offset} of ${source} exceeds the limit`,
-      { where: `${source}: byte offset ${reader.offset}` });
+    throw new HostopsError(
+      'DDOS_CAPTURE_BAD_RECORD',
+      `record of ${reader.need} bytes at byte offset ${reader.offset} of ${source} exceeds the limit`,
+      { where: `${source}: byte offset ${reader.offset}` },
+    );
   }
 }

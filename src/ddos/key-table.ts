@@ -31,7 +31,9 @@ export class KeyTable {
     this.key = new Uint32Array(width);
   }
 
-  get capacity(): number { return this.keys.length / this.width; }
+  get capacity(): number {
+    return this.keys.length / this.width;
+  }
 
   private hash(k: Uint32Array, base: number): number {
     // multiply-rotate per word, one avalanche at the end (murmur3-style finaliser)
@@ -50,14 +52,21 @@ export class KeyTable {
 
   /** Id of the scratch key, or -1. */
   find(): number {
-    const k = this.key, w = this.width, keys = this.keys;
+    const k = this.key,
+      w = this.width,
+      keys = this.keys;
     let s = this.hash(k, 0) & this.mask;
     for (;;) {
       const v = this.slots[s];
       if (v === 0) return -1;
-      const id = v - 1, b = id * w;
+      const id = v - 1,
+        b = id * w;
       let eq = true;
-      for (let i = 0; i < w; i++) if (keys[b + i] !== k[i]) { eq = false; break; }
+      for (let i = 0; i < w; i++)
+        if (keys[b + i] !== k[i]) {
+          eq = false;
+          break;
+        }
       if (eq) return id;
       s = (s + 1) & this.mask;
     }
@@ -65,16 +74,25 @@ export class KeyTable {
 
   /** Id of the scratch key, inserting it when absent (sets `created`). */
   upsert(): number {
-    const k = this.key, w = this.width;
+    const k = this.key,
+      w = this.width;
     const keys = this.keys;
     let s = this.hash(k, 0) & this.mask;
     for (;;) {
       const v = this.slots[s];
       if (v === 0) break;
-      const id = v - 1, b = id * w;
+      const id = v - 1,
+        b = id * w;
       let eq = true;
-      for (let i = 0; i < w; i++) if (keys[b + i] !== k[i]) { eq = false; break; }
-      if (eq) { this.created = false; return id; }
+      for (let i = 0; i < w; i++)
+        if (keys[b + i] !== k[i]) {
+          eq = false;
+          break;
+        }
+      if (eq) {
+        this.created = false;
+        return id;
+      }
       s = (s + 1) & this.mask;
     }
     const id = this.size++;
@@ -106,4 +124,3 @@ export class KeyTable {
     }
   }
 }
-

@@ -1,6 +1,21 @@
 /** Turns the analyzer's tables into the typed report (end of input only, so allocation is fine). */
 import { formatWords } from './addr.js';
-import { Analyzer, ENCAPSULATIONS, FLOW, P_BYTES, P_PKTS, V_BYTES, V_FIRST, V_LAST, V_MONLIST, V_PB, V_PKTS, V_PP, V_PSEC, V_REFL } from './analyzer.js';
+import {
+  Analyzer,
+  ENCAPSULATIONS,
+  FLOW,
+  P_BYTES,
+  P_PKTS,
+  V_BYTES,
+  V_FIRST,
+  V_LAST,
+  V_MONLIST,
+  V_PB,
+  V_PKTS,
+  V_PP,
+  V_PSEC,
+  V_REFL,
+} from './analyzer.js';
 import type { CaptureFormat } from './capture-reader.js';
 
 export interface AttackVector {
@@ -21,7 +36,12 @@ export interface AttackVector {
   monlistPackets: number;
 }
 
-export interface TopReflector { address: string; packets: number; bytes: number; protocols: string[] }
+export interface TopReflector {
+  address: string;
+  packets: number;
+  bytes: number;
+  protocols: string[];
+}
 
 export interface Victim {
   address: string;
@@ -39,13 +59,26 @@ export interface Victim {
 }
 
 export interface UdpConversation {
-  addressA: string; portA: number; addressB: string; portB: number;
-  framesAtoB: number; bytesAtoB: number; framesBtoA: number; bytesBtoA: number;
-  start: number; duration: number;
+  addressA: string;
+  portA: number;
+  addressB: string;
+  portB: number;
+  framesAtoB: number;
+  bytesAtoB: number;
+  framesBtoA: number;
+  bytesBtoA: number;
+  start: number;
+  duration: number;
 }
 
 /** One IP tunnel (GRE, ERSPAN, IP-in-IP, 6in4, VXLAN, GENEVE) by its outer addresses. */
-export interface Tunnel { kind: string; outerSource: string; outerDestination: string; frames: number; bytes: number }
+export interface Tunnel {
+  kind: string;
+  outerSource: string;
+  outerDestination: string;
+  frames: number;
+  bytes: number;
+}
 
 /** Tunnels listed in the report, busiest first; the rest are counted in tunnelsNotListed. */
 export const MAX_TUNNELS = 50;
@@ -93,25 +126,51 @@ export interface DdosReport {
   udpConversations?: UdpConversation[];
 }
 
-export function buildReport(an: Analyzer, meta: { source: string; format: CaptureFormat; compressed: boolean; linktypes: number[];
-  truncated: { offset: number; message: string } | null; topReflectors: number; conversations: boolean }): DdosReport {
+export function buildReport(
+  an: Analyzer,
+  meta: {
+    source: string;
+    format: CaptureFormat;
+    compressed: boolean;
+    linktypes: number[];
+    truncated: { offset: number; message: string } | null;
+    topReflectors: number;
+    conversations: boolean;
+  },
+): DdosReport {
   an.finish();
   const th = an.thresholds;
   const refl = an.reflectors;
-  const VN = Analyzer.VN, PN = Analyzer.PN, FN = Analyzer.FN;
+  const VN = Analyzer.VN,
+    PN = Analyzer.PN,
+    FN = Analyzer.FN;
 
   // vectors that pass the thresholds, grouped by victim id
-  const vecs = an.vectors, vv = vecs.vals;
+  const vecs = an.vectors,
+    vv = vecs.vals;
   const byVictim = new Map<number, AttackVector[]>();
   for (let i = 0; i < vecs.size; i++) {
     const b = i * VN;
-    if (vv[b + V_PP] < th.minPps || vv[b + V_REFL] < th.minReflectors || vv[b + V_BYTES] < th.minBytes) continue;
+    if (
+      vv[b + V_PP] < th.minPps ||
+      vv[b + V_REFL] < th.minReflectors ||
+      vv[b + V_BYTES] < th.minBytes
+    )
+      continue;
     const r = refl[vecs.keys[i * 5 + 4] - 1];
     const vic = findVictim(an, vecs.keys, i * 5);
     const list = byVictim.get(vic) ?? [];
     list.push({
-      protocol: r.name, port: r.port, packets: vv[b + V_PKTS], bytes: vv[b + V_BYTES], reflectors: vv[b + V_REFL],
-      start: vv[b + V_FIRST], end: vv[b + V_LAST], peakPps: vv[b + V_PP], peakBps: vv[b + V_PB] * 8, peakAt: vv[b + V_PSEC],
+      protocol: r.name,
+      port: r.port,
+      packets: vv[b + V_PKTS],
+      bytes: vv[b + V_BYTES],
+      reflectors: vv[b + V_REFL],
+      start: vv[b + V_FIRST],
+      end: vv[b + V_LAST],
+      peakPps: vv[b + V_PP],
+      peakBps: vv[b + V_PB] * 8,
+      peakAt: vv[b + V_PSEC],
       monlistPackets: vv[b + V_MONLIST],
     });
     byVictim.set(vic, list);
@@ -120,7 +179,9 @@ export function buildReport(an: Analyzer, meta: { source: string; format: Captur
   // reflectors of those victims, merged across protocols
   const refs = new Map<number, Map<string, TopReflector>>();
   for (const vic of byVictim.keys()) refs.set(vic, new Map());
-  const pairs = an.pairs, pk = pairs.keys, pv = pairs.vals;
+  const pairs = an.pairs,
+    pk = pairs.keys,
+    pv = pairs.vals;
   for (let i = 0; i < pairs.size; i++) {
     const vic = findVictim(an, pk, i * 9);
     const m = refs.get(vic);
@@ -135,57 +196,111 @@ export function buildReport(an: Analyzer, meta: { source: string; format: Captur
   }
 
   const cv = an.victims.vals;
-  const victims: Victim[] = [...byVictim].map(([vic, vectors]) => {
-    const b = vic * VN;
-    const m = refs.get(vic)!;
-    const top = [...m.values()].sort((x, y) => y.bytes - x.bytes || y.packets - x.packets).slice(0, meta.topReflectors);
-    vectors.sort((x, y) => y.bytes - x.bytes);
-    return {
-      address: formatWords(an.victims.keys, vic * 4), packets: cv[b + V_PKTS], bytes: cv[b + V_BYTES], reflectors: m.size,
-      start: cv[b + V_FIRST], end: cv[b + V_LAST], peakPps: cv[b + V_PP], peakBps: cv[b + V_PB] * 8, peakAt: cv[b + V_PSEC],
-      monlistPackets: vectors.reduce((s, v) => s + v.monlistPackets, 0), vectors, topReflectors: top,
-    };
-  }).sort((x, y) => y.bytes - x.bytes);
+  const victims: Victim[] = [...byVictim]
+    .map(([vic, vectors]) => {
+      const b = vic * VN;
+      const m = refs.get(vic)!;
+      const top = [...m.values()]
+        .sort((x, y) => y.bytes - x.bytes || y.packets - x.packets)
+        .slice(0, meta.topReflectors);
+      vectors.sort((x, y) => y.bytes - x.bytes);
+      return {
+        address: formatWords(an.victims.keys, vic * 4),
+        packets: cv[b + V_PKTS],
+        bytes: cv[b + V_BYTES],
+        reflectors: m.size,
+        start: cv[b + V_FIRST],
+        end: cv[b + V_LAST],
+        peakPps: cv[b + V_PP],
+        peakBps: cv[b + V_PB] * 8,
+        peakAt: cv[b + V_PSEC],
+        monlistPackets: vectors.reduce((s, v) => s + v.monlistPackets, 0),
+        vectors,
+        topReflectors: top,
+      };
+    })
+    .sort((x, y) => y.bytes - x.bytes);
 
-  const flows = an.flows, fv = flows.vals, fk = flows.keys;
-  let convFrames = 0, convBytes = 0;
+  const flows = an.flows,
+    fv = flows.vals,
+    fk = flows.keys;
+  let convFrames = 0,
+    convBytes = 0;
   const list: UdpConversation[] = [];
   for (let i = 0; i < flows.size; i++) {
     const b = i * FN;
     convFrames += fv[b + FLOW.F_FAB] + fv[b + FLOW.F_FBA];
     convBytes += fv[b + FLOW.F_BAB] + fv[b + FLOW.F_BBA];
     if (!meta.conversations) continue;
-    const k = i * 9, p = fk[k + 8];
-    const lo = { address: formatWords(fk, k), port: p >>> 16 }, hi = { address: formatWords(fk, k + 4), port: p & 0xffff };
+    const k = i * 9,
+      p = fk[k + 8];
+    const lo = { address: formatWords(fk, k), port: p >>> 16 },
+      hi = { address: formatWords(fk, k + 4), port: p & 0xffff };
     const rev = fv[b + FLOW.F_REV] === 1; // first packet went hi -> lo: show the first sender as A
     const [A, B] = rev ? [hi, lo] : [lo, hi];
     list.push({
-      addressA: A.address, portA: A.port, addressB: B.address, portB: B.port,
-      framesAtoB: rev ? fv[b + FLOW.F_FBA] : fv[b + FLOW.F_FAB], bytesAtoB: rev ? fv[b + FLOW.F_BBA] : fv[b + FLOW.F_BAB],
-      framesBtoA: rev ? fv[b + FLOW.F_FAB] : fv[b + FLOW.F_FBA], bytesBtoA: rev ? fv[b + FLOW.F_BAB] : fv[b + FLOW.F_BBA],
-      start: fv[b + FLOW.F_FIRST], duration: fv[b + FLOW.F_LAST] - fv[b + FLOW.F_FIRST],
+      addressA: A.address,
+      portA: A.port,
+      addressB: B.address,
+      portB: B.port,
+      framesAtoB: rev ? fv[b + FLOW.F_FBA] : fv[b + FLOW.F_FAB],
+      bytesAtoB: rev ? fv[b + FLOW.F_BBA] : fv[b + FLOW.F_BAB],
+      framesBtoA: rev ? fv[b + FLOW.F_FAB] : fv[b + FLOW.F_FBA],
+      bytesBtoA: rev ? fv[b + FLOW.F_BAB] : fv[b + FLOW.F_BBA],
+      start: fv[b + FLOW.F_FIRST],
+      duration: fv[b + FLOW.F_LAST] - fv[b + FLOW.F_FIRST],
     });
   }
 
   const encapsulations: Record<string, number> = {};
-  ENCAPSULATIONS.forEach((name, i) => { if (an.encap[i] > 0) encapsulations[name] = an.encap[i]; });
-  const tt = an.tunnels, tunnels: Tunnel[] = [];
+  ENCAPSULATIONS.forEach((name, i) => {
+    if (an.encap[i] > 0) encapsulations[name] = an.encap[i];
+  });
+  const tt = an.tunnels,
+    tunnels: Tunnel[] = [];
   for (let i = 0; i < tt.size; i++) {
-    tunnels.push({ kind: ENCAPSULATIONS[tt.keys[i * 9 + 8]], outerSource: formatWords(tt.keys, i * 9), outerDestination: formatWords(tt.keys, i * 9 + 4),
-      frames: tt.vals[i * 2], bytes: tt.vals[i * 2 + 1] });
+    tunnels.push({
+      kind: ENCAPSULATIONS[tt.keys[i * 9 + 8]],
+      outerSource: formatWords(tt.keys, i * 9),
+      outerDestination: formatWords(tt.keys, i * 9 + 4),
+      frames: tt.vals[i * 2],
+      bytes: tt.vals[i * 2 + 1],
+    });
   }
   tunnels.sort((x, y) => y.frames - x.frames || y.bytes - x.bytes);
 
   const report: DdosReport = {
-    source: meta.source, format: meta.format, compressed: meta.compressed, linktypes: meta.linktypes,
-    packets: an.frames, bytes: an.bytes,
-    start: an.frames ? an.first : null, end: an.frames ? an.last : null,
-    ipv4: an.ipv4, ipv6: an.ipv6, nonIp: an.nonIp, otherIp: an.otherIp,
-    udpPackets: an.udpFrames, udpBytes: an.udpBytes, fragments: an.fragments, orphanFragments: an.orphanFragments,
-    shortPackets: an.short, malformedPackets: an.malformed, unsupportedLinkPackets: an.unsupportedLink,
-    encapsulations, tunnels: tunnels.slice(0, MAX_TUNNELS), tunnelsNotListed: Math.max(0, tunnels.length - MAX_TUNNELS),
-    conversations: { count: flows.size, frames: convFrames, bytes: convBytes, untrackedPackets: an.untrackedPackets },
-    thresholds: { ...th }, truncated: meta.truncated, victims,
+    source: meta.source,
+    format: meta.format,
+    compressed: meta.compressed,
+    linktypes: meta.linktypes,
+    packets: an.frames,
+    bytes: an.bytes,
+    start: an.frames ? an.first : null,
+    end: an.frames ? an.last : null,
+    ipv4: an.ipv4,
+    ipv6: an.ipv6,
+    nonIp: an.nonIp,
+    otherIp: an.otherIp,
+    udpPackets: an.udpFrames,
+    udpBytes: an.udpBytes,
+    fragments: an.fragments,
+    orphanFragments: an.orphanFragments,
+    shortPackets: an.short,
+    malformedPackets: an.malformed,
+    unsupportedLinkPackets: an.unsupportedLink,
+    encapsulations,
+    tunnels: tunnels.slice(0, MAX_TUNNELS),
+    tunnelsNotListed: Math.max(0, tunnels.length - MAX_TUNNELS),
+    conversations: {
+      count: flows.size,
+      frames: convFrames,
+      bytes: convBytes,
+      untrackedPackets: an.untrackedPackets,
+    },
+    thresholds: { ...th },
+    truncated: meta.truncated,
+    victims,
   };
   if (meta.conversations) report.udpConversations = list;
   return report;
@@ -193,6 +308,9 @@ export function buildReport(an: Analyzer, meta: { source: string; format: Captur
 
 function findVictim(an: Analyzer, words: Uint32Array, o: number): number {
   const k = an.victims.key;
-  k[0] = words[o]; k[1] = words[o + 1]; k[2] = words[o + 2]; k[3] = words[o + 3];
+  k[0] = words[o];
+  k[1] = words[o + 1];
+  k[2] = words[o + 2];
+  k[3] = words[o + 3];
   return an.victims.find();
 }

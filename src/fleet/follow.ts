@@ -9,12 +9,19 @@ import type postgres from 'postgres';
 import { hasFleet } from './schema.js';
 import { readInventory, targetsOf, type FleetTarget } from './inventory.js';
 
-export interface Assignment { site: string; fetchedAt: number; targets: FleetTarget[] }
+export interface Assignment {
+  site: string;
+  fetchedAt: number;
+  targets: FleetTarget[];
+}
 export type AssignmentSource = 'database' | 'copy';
 
 /** The site's targets, or null when the database has no inventory or does not know the site. */
-export async function loadAssignment(sql: postgres.Sql, site: string): Promise<FleetTarget[] | null> {
-  if (!await hasFleet(sql)) return null;
+export async function loadAssignment(
+  sql: postgres.Sql,
+  site: string,
+): Promise<FleetTarget[] | null> {
+  if (!(await hasFleet(sql))) return null;
   const inv = await readInventory(sql);
   if (!inv.sites.some((s) => s.name === site)) return null;
   return targetsOf(inv, site);
@@ -24,7 +31,9 @@ function readCopy(file: string, site: string): Assignment | null {
   try {
     const a = JSON.parse(readFileSync(file, 'utf8')) as Assignment;
     return a.site === site && Array.isArray(a.targets) ? a : null;
-  } catch { return null; }
+  } catch {
+    return null;
+  }
 }
 
 function writeCopy(file: string, a: Assignment): void {
@@ -34,7 +43,9 @@ function writeCopy(file: string, a: Assignment): void {
 }
 
 export interface FollowOptions {
-  sql: postgres.Sql; site: string; copyPath: string;
+  sql: postgres.Sql;
+  site: string;
+  copyPath: string;
   onChange(targets: FleetTarget[], source: AssignmentSource): void | Promise<void>;
   log?(msg: string): void;
   /** First retry after this many seconds while the database is unreachable (default 1), doubling... */
@@ -45,7 +56,9 @@ export interface FollowOptions {
 }
 
 /** What start() found: the database's assignment, the local copy, or nothing yet (retrying). */
-export type StartResult = { targets: FleetTarget[]; source: AssignmentSource } | { targets: null; source: 'pending' };
+export type StartResult =
+  | { targets: FleetTarget[]; source: AssignmentSource }
+  | { targets: null; source: 'pending' };
 
 export class FleetFollower {
   private unlisten: (() => Promise<void>) | null = null;
@@ -71,13 +84,19 @@ export class FleetFollower {
     } catch (e) {
       const copy = readCopy(this.o.copyPath, this.o.site);
       if (copy) {
-        this.o.log?.(`fleet database not reachable (${(e as Error).message}): measuring the local copy ${this.o.copyPath} until it is`);
+        this.o.log?.(
+          `fleet database not reachable (${(e as Error).message}): measuring the local copy ${this.o.copyPath} until it is`,
+        );
         this.last = JSON.stringify(copy.targets);
       } else {
-        this.o.log?.(`fleet database not reachable (${(e as Error).message}) and no local copy ${this.o.copyPath}: retrying, measuring the config's targets until it answers`);
+        this.o.log?.(
+          `fleet database not reachable (${(e as Error).message}) and no local copy ${this.o.copyPath}: retrying, measuring the config's targets until it answers`,
+        );
       }
       this.scheduleRetry();
-      return copy ? { targets: copy.targets, source: 'copy' } : { targets: null, source: 'pending' };
+      return copy
+        ? { targets: copy.targets, source: 'copy' }
+        : { targets: null, source: 'pending' };
     }
   }
 
@@ -92,14 +111,26 @@ export class FleetFollower {
     const s = JSON.stringify(t);
     if (s === this.last) return false;
     this.last = s;
-    writeCopy(this.o.copyPath, { site: this.o.site, fetchedAt: (this.o.now ?? (() => Date.now() / 1000))(), targets: t });
+    writeCopy(this.o.copyPath, {
+      site: this.o.site,
+      fetchedAt: (this.o.now ?? (() => Date.now() / 1000))(),
+      targets: t,
+    });
     return true;
   }
 
   private async listen(): Promise<void> {
     if (this.unlisten) return;
     // postgres.js re-issues LISTEN after a reconnect and then calls onlisten again: refresh then too
-    const l = await this.o.sql.listen('hostops_fleet', () => { void this.refresh(); }, () => { void this.refresh(); });
+    const l = await this.o.sql.listen(
+      'hostops_fleet',
+      () => {
+        void this.refresh();
+      },
+      () => {
+        void this.refresh();
+      },
+    );
     this.unlisten = l.unlisten;
   }
 
@@ -112,7 +143,10 @@ export class FleetFollower {
    * an older read applied last.
    */
   refresh(): Promise<void> {
-    if (this.refreshing) { this.again = true; return this.refreshing; }
+    if (this.refreshing) {
+      this.again = true;
+      return this.refreshing;
+    }
     this.refreshing = (async () => {
       try {
         do {
@@ -125,7 +159,9 @@ export class FleetFollower {
             this.o.log?.(`fleet assignment not refreshed: ${(e as Error).message}`);
           }
         } while (this.again);
-      } finally { this.refreshing = null; }
+      } finally {
+        this.refreshing = null;
+      }
     })();
     return this.refreshing;
   }
@@ -143,10 +179,22 @@ export class FleetFollower {
       this.retry = null;
       if (this.stopped) return;
       let t: FleetTarget[] | null;
-      try { t = await this.connect(); } catch { this.scheduleRetry(); return; }
+      try {
+        t = await this.connect();
+      } catch {
+        this.scheduleRetry();
+        return;
+      }
       if (this.stopped) return;
-      if (!t) { this.o.log?.(`fleet database reached: site ${this.o.site} is not in its inventory, not following`); return; }
-      this.o.log?.(`fleet database reached after ${this.attempts} attempt(s): following the inventory`);
+      if (!t) {
+        this.o.log?.(
+          `fleet database reached: site ${this.o.site} is not in its inventory, not following`,
+        );
+        return;
+      }
+      this.o.log?.(
+        `fleet database reached after ${this.attempts} attempt(s): following the inventory`,
+      );
       await this.refresh(); // through the one-at-a-time path: LISTEN's first callback may be reading too
     }, delay * 1000);
     this.retry.unref();

@@ -5,7 +5,13 @@ import { ensureFleetSchema } from './schema.js';
 import { pgTlsError } from '../store/pg-tls.js';
 
 export function maskUrl(url: string): string {
-  try { const u = new URL(url); if (u.password) u.password = '***'; return u.toString(); } catch { return '(unparsable URL)'; }
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return '(unparsable URL)';
+  }
 }
 
 export async function openFleet(url: string | undefined): Promise<PgDriver> {

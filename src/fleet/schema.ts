@@ -8,8 +8,26 @@ import type postgres from 'postgres';
 const FLEET_LOCK = 0x666c7474; // "fltt"
 
 /** The measurement tables that carry a site column: row-level security applies to each. */
-export const SITE_TABLES = ['ping', 'ping_5m', 'ping_1h', 'path', 'throughput', 'mailq', 'checks', 'job_state', 'probe'] as const;
-export const INVENTORY_TABLES = ['fleet_sites', 'fleet_targets', 'fleet_target_names', 'fleet_assignments', 'fleet_sla', 'fleet_settings', 'fleet_nearest'] as const;
+export const SITE_TABLES = [
+  'ping',
+  'ping_5m',
+  'ping_1h',
+  'path',
+  'throughput',
+  'mailq',
+  'checks',
+  'job_state',
+  'probe',
+] as const;
+export const INVENTORY_TABLES = [
+  'fleet_sites',
+  'fleet_targets',
+  'fleet_target_names',
+  'fleet_assignments',
+  'fleet_sla',
+  'fleet_settings',
+  'fleet_nearest',
+] as const;
 export const AGENT_GROUP = 'hostops_agent';
 export const DASHBOARD_ROLE = 'hostops_dashboard';
 
@@ -57,36 +75,55 @@ export async function ensureFleetSchema(sql: postgres.Sql): Promise<void> {
     for (const s of DDL) await tx.unsafe(s);
     for (const t of INVENTORY_TABLES) {
       await tx.unsafe(`DROP TRIGGER IF EXISTS ${t}_notify ON ${t}`);
-      await tx.unsafe(`CREATE TRIGGER ${t}_notify AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON ${t} FOR EACH STATEMENT EXECUTE FUNCTION fleet_notify()`);
+      await tx.unsafe(
+        `CREATE TRIGGER ${t}_notify AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON ${t} FOR EACH STATEMENT EXECUTE FUNCTION fleet_notify()`,
+      );
     }
-    if (!await roleExists(tx, AGENT_GROUP)) await tx.unsafe(`CREATE ROLE ${AGENT_GROUP} NOLOGIN`);
-    if (!await roleExists(tx, DASHBOARD_ROLE)) await tx.unsafe(`CREATE ROLE ${DASHBOARD_ROLE} NOLOGIN`);
-    await tx.unsafe(`GRANT SELECT ON ${INVENTORY_TABLES.join(', ')}, schema_migrations TO ${AGENT_GROUP}, ${DASHBOARD_ROLE}`);
+    if (!(await roleExists(tx, AGENT_GROUP))) await tx.unsafe(`CREATE ROLE ${AGENT_GROUP} NOLOGIN`);
+    if (!(await roleExists(tx, DASHBOARD_ROLE)))
+      await tx.unsafe(`CREATE ROLE ${DASHBOARD_ROLE} NOLOGIN`);
+    await tx.unsafe(
+      `GRANT SELECT ON ${INVENTORY_TABLES.join(', ')}, schema_migrations TO ${AGENT_GROUP}, ${DASHBOARD_ROLE}`,
+    );
     // a database whose measurement schema is older than this code lacks the newer tables: they get
     // their policies the next time the owner runs this (after the agents' migrations made them)
-    const present = await tx.unsafe<{ t: string }[]>('SELECT t FROM unnest($1::text[]) AS t WHERE to_regclass(t) IS NOT NULL', [[...SITE_TABLES]]);
+    const present = await tx.unsafe<{ t: string }[]>(
+      'SELECT t FROM unnest($1::text[]) AS t WHERE to_regclass(t) IS NOT NULL',
+      [[...SITE_TABLES]],
+    );
     const tables = present.map((r) => r.t);
     await tx.unsafe(`GRANT SELECT ON ${tables.join(', ')} TO ${DASHBOARD_ROLE}`);
     // agents roll up, upsert job state and prune their own rows: all four, limited by the policy
-    await tx.unsafe(`GRANT SELECT, INSERT, UPDATE, DELETE ON ${tables.join(', ')} TO ${AGENT_GROUP}`);
+    await tx.unsafe(
+      `GRANT SELECT, INSERT, UPDATE, DELETE ON ${tables.join(', ')} TO ${AGENT_GROUP}`,
+    );
     await tx.unsafe(`GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO ${AGENT_GROUP}`);
     await tx.unsafe(`REVOKE ALL ON FUNCTION hostops_site() FROM PUBLIC`);
     await tx.unsafe(`GRANT EXECUTE ON FUNCTION hostops_site() TO ${AGENT_GROUP}`);
     for (const t of tables) {
       await tx.unsafe(`ALTER TABLE ${t} ENABLE ROW LEVEL SECURITY`);
       await tx.unsafe(`DROP POLICY IF EXISTS own_site ON ${t}`);
-      await tx.unsafe(`CREATE POLICY own_site ON ${t} TO ${AGENT_GROUP} USING (site = hostops_site()) WITH CHECK (site = hostops_site())`);
+      await tx.unsafe(
+        `CREATE POLICY own_site ON ${t} TO ${AGENT_GROUP} USING (site = hostops_site()) WITH CHECK (site = hostops_site())`,
+      );
       await tx.unsafe(`DROP POLICY IF EXISTS read_all ON ${t}`);
-      await tx.unsafe(`CREATE POLICY read_all ON ${t} FOR SELECT TO ${DASHBOARD_ROLE} USING (true)`);
+      await tx.unsafe(
+        `CREATE POLICY read_all ON ${t} FOR SELECT TO ${DASHBOARD_ROLE} USING (true)`,
+      );
     }
     // meta holds each site's rollup watermark under "rollup:<site>": an agent keeps only its own
     await tx.unsafe(`GRANT SELECT, INSERT, UPDATE ON meta TO ${AGENT_GROUP}`);
     await tx.unsafe('ALTER TABLE meta ENABLE ROW LEVEL SECURITY');
     await tx.unsafe('DROP POLICY IF EXISTS own_site ON meta');
-    await tx.unsafe(`CREATE POLICY own_site ON meta TO ${AGENT_GROUP} USING (key = 'rollup:' || hostops_site()) WITH CHECK (key = 'rollup:' || hostops_site())`);
+    await tx.unsafe(
+      `CREATE POLICY own_site ON meta TO ${AGENT_GROUP} USING (key = 'rollup:' || hostops_site()) WITH CHECK (key = 'rollup:' || hostops_site())`,
+    );
     // only complete when every site table had its policy: else the next command applies it again
     const version = tables.length === SITE_TABLES.length ? String(FLEET_SCHEMA_VERSION) : 'partial';
-    await tx.unsafe(`INSERT INTO meta (key, value) VALUES ('fleet_schema', $1) ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value`, [version]);
+    await tx.unsafe(
+      `INSERT INTO meta (key, value) VALUES ('fleet_schema', $1) ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value`,
+      [version],
+    );
   });
 }
 

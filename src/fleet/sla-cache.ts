@@ -19,28 +19,47 @@ export class InventorySlaCache {
   private unlisten: (() => Promise<void>) | null = null;
   private closed = false;
 
-  constructor(private store: Store, private load: (s: Store) => Promise<SlaLookup | null> = inventorySla) {}
+  constructor(
+    private store: Store,
+    private load: (s: Store) => Promise<SlaLookup | null> = inventorySla,
+  ) {}
 
-  private invalidate = (): void => { this.cached = null; this.infoCached = null; };
+  private invalidate = (): void => {
+    this.cached = null;
+    this.infoCached = null;
+  };
   private infoCached: Promise<Map<string, TargetInfo> | null> | null = null;
 
   private listen(sql: postgres.Sql): Promise<boolean> {
-    this.listening ??= sql.listen('hostops_fleet', this.invalidate, this.invalidate)
-      .then((l) => { this.unlisten = l.unlisten; if (this.closed) void l.unlisten().catch(() => {}); return true; })
-      .catch(() => { this.listening = null; return false; }); // try again on the next request
+    this.listening ??= sql
+      .listen('hostops_fleet', this.invalidate, this.invalidate)
+      .then((l) => {
+        this.unlisten = l.unlisten;
+        if (this.closed) void l.unlisten().catch(() => {});
+        return true;
+      })
+      .catch(() => {
+        this.listening = null;
+        return false;
+      }); // try again on the next request
     return this.listening;
   }
 
   async get(): Promise<SlaLookup | null> {
     const sql = pgOf(this.store);
     if (!sql) return null;
-    if (!await this.listen(sql)) { this.loads++; return this.load(this.store); }
+    if (!(await this.listen(sql))) {
+      this.loads++;
+      return this.load(this.store);
+    }
     if (!this.cached) {
       this.loads++;
       const p = this.load(this.store);
       // a NOTIFY while this read runs nulls `cached` first, so a stale read is never kept
       this.cached = p;
-      p.catch(() => { if (this.cached === p) this.cached = null; });
+      p.catch(() => {
+        if (this.cached === p) this.cached = null;
+      });
     }
     return this.cached;
   }
@@ -50,18 +69,25 @@ export class InventorySlaCache {
     const sql = pgOf(this.store);
     if (!sql) return null;
     const read = async () => {
-      if (!await hasFleet(sql)) return null;
+      if (!(await hasFleet(sql))) return null;
       const inv = await readInventory(sql);
       if (!inv.targets.length) return null;
-      const byName = new Map(inv.targets.map((t) => [t.name, { name: t.name, address: t.address, groups: t.groups }]));
-      for (const [alias, name] of await nameAliases(sql)) { const t = byName.get(name); if (t && !byName.has(alias)) byName.set(alias, t); }
+      const byName = new Map(
+        inv.targets.map((t) => [t.name, { name: t.name, address: t.address, groups: t.groups }]),
+      );
+      for (const [alias, name] of await nameAliases(sql)) {
+        const t = byName.get(name);
+        if (t && !byName.has(alias)) byName.set(alias, t);
+      }
       return byName;
     };
-    if (!await this.listen(sql)) return read();
+    if (!(await this.listen(sql))) return read();
     if (!this.infoCached) {
       const p = read();
       this.infoCached = p;
-      p.catch(() => { if (this.infoCached === p) this.infoCached = null; });
+      p.catch(() => {
+        if (this.infoCached === p) this.infoCached = null;
+      });
     }
     return this.infoCached;
   }

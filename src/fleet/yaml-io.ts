@@ -12,16 +12,41 @@ import { parseDuration, parseLossBound, parseRttBound } from '../config/index.js
 import { NAME, addTarget, readInventory, setRetention, type Inventory } from './inventory.js';
 
 const name = z.string().regex(NAME, 'not a name (letters, digits, "_", "." and "-")');
-const rtt = z.string().refine((v) => parseRttBound(v) != null, 'not an RTT bound such as "< 80 ms"');
+const rtt = z
+  .string()
+  .refine((v) => parseRttBound(v) != null, 'not an RTT bound such as "< 80 ms"');
 const loss = z.string().refine((v) => parseLossBound(v) != null, 'not a loss bound such as "< 1%"');
 const duration = z.string().refine((v) => parseDuration(v) != null, 'not a duration such as "7d"');
 
 export const fleetFileSchema = z.strictObject({
   sites: z.array(name).default([]),
-  targets: z.array(z.strictObject({ name, address: z.string().min(1), groups: z.array(name).default([]) })).default([]),
-  assignments: z.strictObject({ mode: z.enum(['mesh', 'explicit']), sites: z.record(name, z.array(name)).default({}) }).default({ mode: 'mesh', sites: {} }),
-  sla: z.array(z.strictObject({ site: z.union([name, z.literal('*')]).default('*'), target: name.optional(), group: name.optional(), rtt: rtt.optional(), loss: loss.optional() })).default([]),
-  retention: z.strictObject({ raw: duration.optional(), fiveMinute: duration.optional(), hourly: duration.optional() }).default({}),
+  targets: z
+    .array(z.strictObject({ name, address: z.string().min(1), groups: z.array(name).default([]) }))
+    .default([]),
+  assignments: z
+    .strictObject({
+      mode: z.enum(['mesh', 'explicit']),
+      sites: z.record(name, z.array(name)).default({}),
+    })
+    .default({ mode: 'mesh', sites: {} }),
+  sla: z
+    .array(
+      z.strictObject({
+        site: z.union([name, z.literal('*')]).default('*'),
+        target: name.optional(),
+        group: name.optional(),
+        rtt: rtt.optional(),
+        loss: loss.optional(),
+      }),
+    )
+    .default([]),
+  retention: z
+    .strictObject({
+      raw: duration.optional(),
+      fiveMinute: duration.optional(),
+      hourly: duration.optional(),
+    })
+    .default({}),
 });
 export type FleetFile = z.infer<typeof fleetFileSchema>;
 
@@ -30,60 +55,115 @@ export function toFile(inv: Inventory): FleetFile {
     sites: inv.sites.map((s) => s.name),
     targets: inv.targets.map((t) => ({ name: t.name, address: t.address, groups: t.groups })),
     assignments: { mode: inv.mode, sites: inv.assignments },
-    sla: inv.sla.map((s) => ({ site: s.site, ...(s.target ? { target: s.target } : {}), ...(s.group ? { group: s.group } : {}), ...(s.rtt ? { rtt: s.rtt } : {}), ...(s.loss ? { loss: s.loss } : {}) })),
+    sla: inv.sla.map((s) => ({
+      site: s.site,
+      ...(s.target ? { target: s.target } : {}),
+      ...(s.group ? { group: s.group } : {}),
+      ...(s.rtt ? { rtt: s.rtt } : {}),
+      ...(s.loss ? { loss: s.loss } : {}),
+    })),
     retention: inv.retention,
   };
 }
 
 export async function exportYaml(sql: postgres.Sql): Promise<string> {
-  return '# hostops fleet inventory (hostops fleet export); apply with: hostops fleet import FILE\n' + stringify(toFile(await readInventory(sql)));
+  return (
+    '# hostops fleet inventory (hostops fleet export); apply with: hostops fleet import FILE\n' +
+    stringify(toFile(await readInventory(sql)))
+  );
 }
 
 /** Parse and validate; errors name the file, the field path and the line. */
 export function parseFleetFile(file: string): FleetFile {
   let text: string;
-  try { text = readFileSync(file, 'utf8'); } catch (e) { throw usageError('FLEET_FILE', `cannot read ${file}: ${(e as Error).message}`); }
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    throw usageError('FLEET_FILE', `cannot read ${file}: ${(e as Error).message}`);
+  }
   const doc = parseDocument(text, { keepSourceTokens: true });
-  if (doc.errors.length) throw new HostopsError('FLEET_YAML', `${file}: ${doc.errors[0].message.split('\n')[0]}`, { where: file });
+  if (doc.errors.length)
+    throw new HostopsError('FLEET_YAML', `${file}: ${doc.errors[0].message.split('\n')[0]}`, {
+      where: file,
+    });
   const r = fleetFileSchema.safeParse(doc.toJS() ?? {});
   if (!r.success) {
     const i = r.error.issues[0];
-    const field = i.path.map((p) => typeof p === 'number' ? `[${p}]` : `.${String(p)}`).join('').replace(/^\./, '') || '(top level)';
-    const node = doc.getIn(i.path as (string | number)[], true) as { range?: [number, number] } | undefined;
+    const field =
+      i.path
+        .map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`))
+        .join('')
+        .replace(/^\./, '') || '(top level)';
+    const node = doc.getIn(i.path as (string | number)[], true) as
+      | { range?: [number, number] }
+      | undefined;
     const line = node?.range ? text.slice(0, node.range[0]).split('\n').length : undefined;
-    throw new HostopsError('FLEET_FIELD', `${file}: ${field}: ${i.message}`, { where: line ? `${file}:${line}` : file, hint: 'hostops fleet export shows the expected shape' });
+    throw new HostopsError('FLEET_FIELD', `${file}: ${field}: ${i.message}`, {
+      where: line ? `${file}:${line}` : file,
+      hint: 'hostops fleet export shows the expected shape',
+    });
   }
   const f = r.data;
   const known = new Set(f.targets.map((t) => t.name));
   const sites = new Set(f.sites);
   for (const [i, s] of f.sla.entries()) {
-    if (s.target && s.group) throw usageError('FLEET_FIELD', `${file}: sla[${i}]: a target or a group, not both`);
+    if (s.target && s.group)
+      throw usageError('FLEET_FIELD', `${file}: sla[${i}]: a target or a group, not both`);
     if (!s.rtt && !s.loss) throw usageError('FLEET_FIELD', `${file}: sla[${i}]: needs rtt or loss`);
-    if (s.target && !known.has(s.target)) throw usageError('FLEET_FIELD', `${file}: sla[${i}].target: no target named "${s.target}"`);
-    if (s.site !== '*' && !sites.has(s.site)) throw usageError('FLEET_FIELD', `${file}: sla[${i}].site: no site named "${s.site}"`);
+    if (s.target && !known.has(s.target))
+      throw usageError('FLEET_FIELD', `${file}: sla[${i}].target: no target named "${s.target}"`);
+    if (s.site !== '*' && !sites.has(s.site))
+      throw usageError('FLEET_FIELD', `${file}: sla[${i}].site: no site named "${s.site}"`);
   }
   for (const [site, ts] of Object.entries(f.assignments.sites)) {
-    if (!sites.has(site)) throw usageError('FLEET_FIELD', `${file}: assignments.sites.${site}: no site named "${site}"`);
-    for (const t of ts) if (!known.has(t)) throw usageError('FLEET_FIELD', `${file}: assignments.sites.${site}: no target named "${t}"`);
+    if (!sites.has(site))
+      throw usageError(
+        'FLEET_FIELD',
+        `${file}: assignments.sites.${site}: no site named "${site}"`,
+      );
+    for (const t of ts)
+      if (!known.has(t))
+        throw usageError(
+          'FLEET_FIELD',
+          `${file}: assignments.sites.${site}: no target named "${t}"`,
+        );
   }
   return f;
 }
 
 /** Make the inventory match the file, in one transaction. Sites without a role get none here. */
-export async function importFleet(sql: postgres.Sql, f: FleetFile): Promise<{ targets: number; sla: number }> {
+export async function importFleet(
+  sql: postgres.Sql,
+  f: FleetFile,
+): Promise<{ targets: number; sla: number }> {
   await sql.begin(async (tx) => {
-    for (const s of f.sites) await tx.unsafe('INSERT INTO fleet_sites (name, role, created_at) VALUES ($1, NULL, $2) ON CONFLICT (name) DO NOTHING', [s, Date.now() / 1000]);
+    for (const s of f.sites)
+      await tx.unsafe(
+        'INSERT INTO fleet_sites (name, role, created_at) VALUES ($1, NULL, $2) ON CONFLICT (name) DO NOTHING',
+        [s, Date.now() / 1000],
+      );
     for (const t of f.targets) await addTarget(tx, t.name, t.address, t.groups);
-    await tx.unsafe('DELETE FROM fleet_targets WHERE NOT (address = ANY($1))', [f.targets.map((t) => t.address) as never]);
+    await tx.unsafe('DELETE FROM fleet_targets WHERE NOT (address = ANY($1))', [
+      f.targets.map((t) => t.address) as never,
+    ]);
     await tx.unsafe('DELETE FROM fleet_assignments');
     for (const [site, ts] of Object.entries(f.assignments.sites)) {
-      for (const t of ts) await tx.unsafe('INSERT INTO fleet_assignments (site, target_id) SELECT $1, id FROM fleet_targets WHERE name = $2', [site, t]);
+      for (const t of ts)
+        await tx.unsafe(
+          'INSERT INTO fleet_assignments (site, target_id) SELECT $1, id FROM fleet_targets WHERE name = $2',
+          [site, t],
+        );
     }
-    await tx.unsafe(`INSERT INTO fleet_settings (key, value) VALUES ('assign.mode', $1) ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value`, [f.assignments.mode]);
+    await tx.unsafe(
+      `INSERT INTO fleet_settings (key, value) VALUES ('assign.mode', $1) ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value`,
+      [f.assignments.mode],
+    );
     await tx.unsafe('DELETE FROM fleet_sla');
     for (const s of f.sla) {
-      await tx.unsafe(`INSERT INTO fleet_sla (site, target_id, grp, rtt, loss) VALUES ($1, COALESCE((SELECT id FROM fleet_targets WHERE name = $2), 0), $3, $4, $5)`,
-        [s.site, s.target ?? null, s.group ?? '', s.rtt ?? null, s.loss ?? null]);
+      await tx.unsafe(
+        `INSERT INTO fleet_sla (site, target_id, grp, rtt, loss) VALUES ($1, COALESCE((SELECT id FROM fleet_targets WHERE name = $2), 0), $3, $4, $5)`,
+        [s.site, s.target ?? null, s.group ?? '', s.rtt ?? null, s.loss ?? null],
+      );
     }
     await tx.unsafe(`DELETE FROM fleet_settings WHERE key LIKE 'retention.%'`);
     await setRetention(tx, f.retention);

@@ -36,16 +36,28 @@ function expand6(a: string): string[] | null {
 export class Admission {
   private conns: SilentConn[] = [];
 
-  constructor(private maxTotal: number, private maxPerSource: number) {}
+  constructor(
+    private maxTotal: number,
+    private maxPerSource: number,
+  ) {}
 
-  get size(): number { return this.conns.length; }
+  get size(): number {
+    return this.conns.length;
+  }
 
-  countFor(source: string): number { return this.conns.filter((c) => c.source === source).length; }
+  countFor(source: string): number {
+    return this.conns.filter((c) => c.source === source).length;
+  }
 
   /** Make room for a new silent connection from `source` (evicting others if needed), then hold it. */
   admit(c: SilentConn): void {
-    while (this.countFor(c.source) >= this.maxPerSource) this.evictOldest(c.source, 'too many silent connections from this source');
-    while (this.conns.length >= this.maxTotal) this.evictOldest(this.busiestSource(), 'too many silent connections; this source holds the most');
+    while (this.countFor(c.source) >= this.maxPerSource)
+      this.evictOldest(c.source, 'too many silent connections from this source');
+    while (this.conns.length >= this.maxTotal)
+      this.evictOldest(
+        this.busiestSource(),
+        'too many silent connections; this source holds the most',
+      );
     this.conns.push(c);
   }
 

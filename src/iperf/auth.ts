@@ -10,7 +10,17 @@
  * wrong decodes to a pseudo-random plaintext that then fails like a wrong password (implicit
  * rejection, as OpenSSL 3.2+ does), and the server answers every failure with the same bytes.
  */
-import { constants, createHash, createHmac, createPrivateKey, createPublicKey, privateDecrypt, publicEncrypt, timingSafeEqual, type KeyObject } from 'node:crypto';
+import {
+  constants,
+  createHash,
+  createHmac,
+  createPrivateKey,
+  createPublicKey,
+  privateDecrypt,
+  publicEncrypt,
+  timingSafeEqual,
+  type KeyObject,
+} from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
 import { HostopsError } from '../lib/errors.js';
 
@@ -37,19 +47,35 @@ export function passwordHash(user: string, password: string): string {
  * up front; this says why (null when fine).
  */
 export function credentialProblem(user: string, password: string): string | null {
-  if (user === '' || /\s/.test(user)) return 'the user name must be non-empty and hold no white space (iperf3 reads it up to the first space)';
-  if (password === '' || /\s/.test(password)) return 'the password must be non-empty and hold no white space (iperf3 reads it up to the first space)';
-  if (user.includes(',')) return 'the user name must not hold a comma (the authorized users file is "user,hash")';
+  if (user === '' || /\s/.test(user))
+    return 'the user name must be non-empty and hold no white space (iperf3 reads it up to the first space)';
+  if (password === '' || /\s/.test(password))
+    return 'the password must be non-empty and hold no white space (iperf3 reads it up to the first space)';
+  if (user.includes(','))
+    return 'the user name must not hold a comma (the authorized users file is "user,hash")';
   return null;
 }
 
 /** Encrypt the credentials for the "authtoken" parameter. */
-export function encodeAuthToken(user: string, password: string, key: KeyObject, ts: number, padding: RsaPadding = 'pkcs1'): string {
+export function encodeAuthToken(
+  user: string,
+  password: string,
+  key: KeyObject,
+  ts: number,
+  padding: RsaPadding = 'pkcs1',
+): string {
   const pad = padding === 'oaep' ? constants.RSA_PKCS1_OAEP_PADDING : constants.RSA_PKCS1_PADDING;
-  return publicEncrypt({ key, padding: pad }, Buffer.from(authText(user, password, ts), 'utf8')).toString('base64');
+  return publicEncrypt(
+    { key, padding: pad },
+    Buffer.from(authText(user, password, ts), 'utf8'),
+  ).toString('base64');
 }
 
-export interface Credentials { user: string; password: string; ts: number }
+export interface Credentials {
+  user: string;
+  password: string;
+  ts: number;
+}
 
 function parseAuthText(b: Buffer): Credentials | null {
   // sscanf semantics: literal "user:", any white space, a word, and so on; trailing bytes ignored
@@ -84,7 +110,9 @@ const keyIds = new WeakMap<KeyObject, Buffer>();
 function keyId(key: KeyObject): Buffer {
   let id = keyIds.get(key);
   if (!id) {
-    id = createHash('sha256').update(key.export({ format: 'der', type: 'pkcs1' })).digest();
+    id = createHash('sha256')
+      .update(key.export({ format: 'der', type: 'pkcs1' }))
+      .digest();
     keyIds.set(key, id);
   }
   return id;
@@ -102,7 +130,9 @@ export function decodeAuthToken(token: string, key: KeyObject): Credentials | nu
   if (ct.length !== size) return null;
   try {
     return parseAuthText(privateDecrypt({ key, padding: constants.RSA_PKCS1_OAEP_PADDING }, ct));
-  } catch { /* not OAEP */ }
+  } catch {
+    /* not OAEP */
+  }
   let em: Buffer;
   try {
     em = privateDecrypt({ key, padding: constants.RSA_NO_PADDING }, ct);
@@ -112,9 +142,7 @@ export function decodeAuthToken(token: string, key: KeyObject): Credentials | nu
   return parseAuthText(unpadPkcs1(em, ct, keyId(key)));
 }
 
-export type AuthVerdict =
-  | { ok: true; user: string }
-  | { ok: false; reason: string };
+export type AuthVerdict = { ok: true; user: string } | { ok: false; reason: string };
 
 export interface AuthConfig {
   privateKey: KeyObject;
@@ -139,17 +167,33 @@ function usersFileLines(path: string): string[] | null {
  * file. The reason is for the server's log (never the password); the client is told only that
  * authorization failed.
  */
-export function authorize(token: unknown, cfg: AuthConfig, nowSec = Math.floor(Date.now() / 1000)): AuthVerdict {
-  if (token === undefined || token === null) return { ok: false, reason: 'the client sent no credentials (no --username / --rsa-public-key-path)' };
+export function authorize(
+  token: unknown,
+  cfg: AuthConfig,
+  nowSec = Math.floor(Date.now() / 1000),
+): AuthVerdict {
+  if (token === undefined || token === null)
+    return {
+      ok: false,
+      reason: 'the client sent no credentials (no --username / --rsa-public-key-path)',
+    };
   const cred = typeof token === 'string' ? decodeAuthToken(token, cfg.privateKey) : null;
-  if (!cred) return { ok: false, reason: 'the credentials do not decrypt with this server\'s RSA key' };
+  if (!cred)
+    return { ok: false, reason: "the credentials do not decrypt with this server's RSA key" };
   const skew = nowSec - cred.ts;
   const who = JSON.stringify(cred.user.slice(0, 64));
   if (Math.abs(skew) > cfg.skewSeconds) {
-    return { ok: false, reason: `user ${who}: timestamp ${Math.abs(skew)} s ${skew > 0 ? 'behind' : 'ahead of'} this server's clock (threshold ${cfg.skewSeconds} s)` };
+    return {
+      ok: false,
+      reason: `user ${who}: timestamp ${Math.abs(skew)} s ${skew > 0 ? 'behind' : 'ahead of'} this server's clock (threshold ${cfg.skewSeconds} s)`,
+    };
   }
   const lines = usersFileLines(cfg.usersPath);
-  if (!lines) return { ok: false, reason: `user ${who}: cannot read the authorized users file ${cfg.usersPath}` };
+  if (!lines)
+    return {
+      ok: false,
+      reason: `user ${who}: cannot read the authorized users file ${cfg.usersPath}`,
+    };
   const want = Buffer.from(passwordHash(cred.user, cred.password), 'latin1');
   let knownUser = false;
   for (const raw of lines) {
@@ -160,17 +204,28 @@ export function authorize(token: unknown, cfg: AuthConfig, nowSec = Math.floor(D
     if (u !== cred.user) continue;
     knownUser = true;
     const have = Buffer.from(h ?? '', 'latin1');
-    if (have.length === want.length && timingSafeEqual(have, want)) return { ok: true, user: cred.user };
+    if (have.length === want.length && timingSafeEqual(have, want))
+      return { ok: true, user: cred.user };
   }
-  return { ok: false, reason: knownUser ? `user ${who}: wrong password` : `user ${who} is not in ${cfg.usersPath}` };
+  return {
+    ok: false,
+    reason: knownUser ? `user ${who}: wrong password` : `user ${who} is not in ${cfg.usersPath}`,
+  };
 }
 
 function readKeyFile(path: string, what: string, option: string): Buffer {
   try {
     return readFileSync(path);
   } catch (e) {
-    throw new HostopsError('IPERF_AUTH_KEY', `cannot read the RSA ${what} key ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
-      { exitCode: 2, where: path, hint: `give ${option} the path of a PEM file (openssl genrsa -out private.pem 2048; openssl rsa -in private.pem -pubout -out public.pem)` });
+    throw new HostopsError(
+      'IPERF_AUTH_KEY',
+      `cannot read the RSA ${what} key ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+      {
+        exitCode: 2,
+        where: path,
+        hint: `give ${option} the path of a PEM file (openssl genrsa -out private.pem 2048; openssl rsa -in private.pem -pubout -out public.pem)`,
+      },
+    );
   }
 }
 
@@ -182,12 +237,24 @@ export function loadPrivateKey(path: string): KeyObject {
     key = createPrivateKey({ key: pem, format: 'pem' });
   } catch (e) {
     const enc = /passphrase/i.test((e as Error).message);
-    throw new HostopsError('IPERF_AUTH_KEY', `${path} is not ${enc ? 'an unencrypted' : 'a PEM'} private key${enc ? ' (it needs a passphrase)' : ''}`,
-      { exitCode: 2, where: path, hint: enc ? 'remove the passphrase: openssl rsa -in key.pem -out plain.pem' : 'make one with: openssl genrsa -out private.pem 2048' });
+    throw new HostopsError(
+      'IPERF_AUTH_KEY',
+      `${path} is not ${enc ? 'an unencrypted' : 'a PEM'} private key${enc ? ' (it needs a passphrase)' : ''}`,
+      {
+        exitCode: 2,
+        where: path,
+        hint: enc
+          ? 'remove the passphrase: openssl rsa -in key.pem -out plain.pem'
+          : 'make one with: openssl genrsa -out private.pem 2048',
+      },
+    );
   }
   if (key.asymmetricKeyType !== 'rsa') {
-    throw new HostopsError('IPERF_AUTH_KEY', `${path} is a ${key.asymmetricKeyType} key; iperf3 authentication needs RSA`,
-      { exitCode: 2, where: path, hint: 'make one with: openssl genrsa -out private.pem 2048' });
+    throw new HostopsError(
+      'IPERF_AUTH_KEY',
+      `${path} is a ${key.asymmetricKeyType} key; iperf3 authentication needs RSA`,
+      { exitCode: 2, where: path, hint: 'make one with: openssl genrsa -out private.pem 2048' },
+    );
   }
   return key;
 }
@@ -199,11 +266,18 @@ export function loadPublicKey(path: string): KeyObject {
   try {
     key = createPublicKey({ key: pem, format: 'pem' });
   } catch {
-    throw new HostopsError('IPERF_AUTH_KEY', `${path} is not a PEM public key`,
-      { exitCode: 2, where: path, hint: 'ask the server\'s operator for the key made with: openssl rsa -in private.pem -pubout -out public.pem' });
+    throw new HostopsError('IPERF_AUTH_KEY', `${path} is not a PEM public key`, {
+      exitCode: 2,
+      where: path,
+      hint: "ask the server's operator for the key made with: openssl rsa -in private.pem -pubout -out public.pem",
+    });
   }
   if (key.asymmetricKeyType !== 'rsa') {
-    throw new HostopsError('IPERF_AUTH_KEY', `${path} is a ${key.asymmetricKeyType} key; iperf3 authentication needs RSA`, { exitCode: 2, where: path });
+    throw new HostopsError(
+      'IPERF_AUTH_KEY',
+      `${path} is a ${key.asymmetricKeyType} key; iperf3 authentication needs RSA`,
+      { exitCode: 2, where: path },
+    );
   }
   return key;
 }
@@ -212,11 +286,20 @@ export function loadPublicKey(path: string): KeyObject {
 export function checkUsersFile(path: string): void {
   try {
     const st = statSync(path);
-    if (!st.isFile()) throw Object.assign(new Error('not a regular file'), { code: 'not a regular file' });
-    if (st.size > MAX_USERS_FILE) throw Object.assign(new Error('too large'), { code: `larger than ${MAX_USERS_FILE} bytes` });
+    if (!st.isFile())
+      throw Object.assign(new Error('not a regular file'), { code: 'not a regular file' });
+    if (st.size > MAX_USERS_FILE)
+      throw Object.assign(new Error('too large'), { code: `larger than ${MAX_USERS_FILE} bytes` });
     readFileSync(path, { flag: 'r' }).subarray(0, 0);
   } catch (e) {
-    throw new HostopsError('IPERF_AUTH_USERS', `cannot read the authorized users file ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
-      { exitCode: 2, where: path, hint: 'one line per user: user,sha256 of "{user}password" in hex (echo -n "{alice}secret" | sha256sum); # starts a comment' });
+    throw new HostopsError(
+      'IPERF_AUTH_USERS',
+      `cannot read the authorized users file ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+      {
+        exitCode: 2,
+        where: path,
+        hint: 'one line per user: user,sha256 of "{user}password" in hex (echo -n "{alice}secret" | sha256sum); # starts a comment',
+      },
+    );
   }
 }

@@ -13,16 +13,24 @@ export interface DeviceBind {
   mark?: number;
 }
 
-type BindAddon = SockAddon & { tcpSocket(family: number): number; bindDevice(fd: number, device: string, mark: number): void };
+type BindAddon = SockAddon & {
+  tcpSocket(family: number): number;
+  bindDevice(fd: number, device: string, mark: number): void;
+};
 
 function addon(): BindAddon {
   const a = sockAddon() as BindAddon | null;
-  if (!a) throw envError('IPERF_NATIVE', `--bind-dev and --fwmark need the native addon hostops_sock (${nativeError()?.message ?? 'not built'})`,
-    'run `npm install` (it builds the addon with node-gyp)');
+  if (!a)
+    throw envError(
+      'IPERF_NATIVE',
+      `--bind-dev and --fwmark need the native addon hostops_sock (${nativeError()?.message ?? 'not built'})`,
+      'run `npm install` (it builds the addon with node-gyp)',
+    );
   return a;
 }
 
-export const wantsDeviceBind = (b: DeviceBind | undefined): b is DeviceBind => !!b && (!!b.device || b.mark !== undefined);
+export const wantsDeviceBind = (b: DeviceBind | undefined): b is DeviceBind =>
+  !!b && (!!b.device || b.mark !== undefined);
 
 function apply(a: BindAddon, fd: number, b: DeviceBind): void {
   try {
@@ -30,11 +38,22 @@ function apply(a: BindAddon, fd: number, b: DeviceBind): void {
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
     if (/SO_MARK/.test(err.message)) {
-      throw envError('NET_FWMARK', `cannot set fwmark ${b.mark} on the iperf socket (${err.message})`,
-        err.code === 'EPERM' ? 'SO_MARK needs CAP_NET_ADMIN: run as root' : undefined);
+      throw envError(
+        'NET_FWMARK',
+        `cannot set fwmark ${b.mark} on the iperf socket (${err.message})`,
+        err.code === 'EPERM' ? 'SO_MARK needs CAP_NET_ADMIN: run as root' : undefined,
+      );
     }
-    if (err.code === 'ENODEV') throw envError('NET_NO_INTERFACE', `no interface named "${b.device}" on this host (${err.message})`, 'list them with `ip -br link`');
-    throw envError('NET_BIND_DEVICE', `cannot bind the iperf socket to "${b.device}" (${err.message})`);
+    if (err.code === 'ENODEV')
+      throw envError(
+        'NET_NO_INTERFACE',
+        `no interface named "${b.device}" on this host (${err.message})`,
+        'list them with `ip -br link`',
+      );
+    throw envError(
+      'NET_BIND_DEVICE',
+      `cannot bind the iperf socket to "${b.device}" (${err.message})`,
+    );
   }
 }
 
@@ -55,6 +74,7 @@ export function boundTcpSocket(family: 4 | 6, b: DeviceBind, onread?: net.OnRead
 /** Device / mark on a bound dgram socket, before its connect(). */
 export function bindUdpDevice(sock: dgram.Socket, b: DeviceBind): void {
   const fd = udpHandle(sock)?.fd;
-  if (typeof fd !== 'number' || fd < 0) throw envError('IPERF_SOCKET', 'the UDP socket has no file descriptor for --bind-dev/--fwmark');
+  if (typeof fd !== 'number' || fd < 0)
+    throw envError('IPERF_SOCKET', 'the UDP socket has no file descriptor for --bind-dev/--fwmark');
   apply(addon(), fd, b);
 }

@@ -18,7 +18,14 @@ import { Session, type Json } from './session.js';
 import { StreamStats, parsePeerStreams, plainAddr, signedNumber, streamId } from './stream.js';
 import { Pacer, SendBudget, TcpSender, sinkReader } from './tcp-data.js';
 import { UdpSender, countUdp, udpConnect } from './udp-data.js';
-import { SockOptError, applyTcpOptions, applyTos, buffersOf, checkTcpOptions, mssOf } from './sockopt.js';
+import {
+  SockOptError,
+  applyTcpOptions,
+  applyTos,
+  buffersOf,
+  checkTcpOptions,
+  mssOf,
+} from './sockopt.js';
 import { tcpFd, udpFd } from './native-sock.js';
 import { tcpInfoAvailable } from './tcp-info.js';
 import { credentialProblem, encodeAuthToken, type RsaPadding } from './auth.js';
@@ -83,13 +90,26 @@ export type ClientEvent =
 
 /** A failed test; `json` is the partial -J document with "error" set, as iperf3 -J prints it. */
 export class IperfError extends HostopsError {
-  constructor(code: string, message: string, readonly json: IperfJson, exitCode: 1 | 2 | 3 = 1, where?: string, hint?: string) {
+  constructor(
+    code: string,
+    message: string,
+    readonly json: IperfJson,
+    exitCode: 1 | 2 | 3 = 1,
+    where?: string,
+    hint?: string,
+  ) {
     super(code, message, { exitCode, where, hint });
   }
 }
 
-async function connectTcp(host: string, port: number, family: 4 | 6 | undefined, timeoutMs: number,
-  onread?: net.OnReadOpts, local: { address?: string; port?: number } & DeviceBind = {}): Promise<net.Socket> {
+async function connectTcp(
+  host: string,
+  port: number,
+  family: 4 | 6 | undefined,
+  timeoutMs: number,
+  onread?: net.OnReadOpts,
+  local: { address?: string; port?: number } & DeviceBind = {},
+): Promise<net.Socket> {
   // --bind-dev / --fwmark: the socket is made (and marked) before Node connects it, so the family
   // must be known first
   let pre: net.Socket | undefined;
@@ -102,11 +122,24 @@ async function connectTcp(host: string, port: number, family: 4 | 6 | undefined,
     pre = boundTcpSocket(family, local, onread);
   }
   return new Promise((resolve, reject) => {
-    const where = { host, port, family: family ?? 0, ...(onread && !pre ? { onread } : {}),
-      ...(local.address ? { localAddress: local.address } : {}), ...(local.port ? { localPort: local.port } : {}) };
+    const where = {
+      host,
+      port,
+      family: family ?? 0,
+      ...(onread && !pre ? { onread } : {}),
+      ...(local.address ? { localAddress: local.address } : {}),
+      ...(local.port ? { localPort: local.port } : {}),
+    };
     const sock = pre ? pre.connect(where) : net.connect(where);
-    const timer = setTimeout(() => { sock.destroy(); reject(new Error('Connection timed out')); }, timeoutMs);
-    sock.once('connect', () => { clearTimeout(timer); sock.removeAllListeners('error'); resolve(sock); });
+    const timer = setTimeout(() => {
+      sock.destroy();
+      reject(new Error('Connection timed out'));
+    }, timeoutMs);
+    sock.once('connect', () => {
+      clearTimeout(timer);
+      sock.removeAllListeners('error');
+      resolve(sock);
+    });
     sock.once('error', (e: NodeJS.ErrnoException) => {
       clearTimeout(timer);
       reject(new Error(e.code === 'ECONNREFUSED' ? 'Connection refused' : e.message));
@@ -136,17 +169,29 @@ export async function runClient(opts: ClientOptions): Promise<IperfJson> {
     tos: opts.tos ?? 0,
   });
   validateHost(opts.host);
-  if (opts.port !== undefined && (!Number.isInteger(opts.port) || opts.port < 1 || opts.port > 65535)) {
+  if (
+    opts.port !== undefined &&
+    (!Number.isInteger(opts.port) || opts.port < 1 || opts.port > 65535)
+  ) {
     throw new HostopsError('IPERF_BAD_OPTION', `port must be 1..65535, got ${opts.port}`);
   }
   validateClientSettings(settings);
   if (opts.auth) checkClientAuth(opts.auth);
-  const congestion = protocol === 'tcp' ? checkTcpOptions({ window: settings.window, congestion: settings.congestion }) : undefined;
+  const congestion =
+    protocol === 'tcp'
+      ? checkTcpOptions({ window: settings.window, congestion: settings.congestion })
+      : undefined;
   const cookie = makeCookie();
   const sess = new Session(settings, 'c', opts.interval ?? 1);
   if (protocol === 'tcp') sess.tcpInfo = tcpInfoAvailable();
   const json: IperfJson = { start: {}, intervals: sess.intervals, end: {} };
-  const fail = (code: string, msg: string, exit: 1 | 3 = 1, hint?: string, jsonError = msg): never => {
+  const fail = (
+    code: string,
+    msg: string,
+    exit: 1 | 3 = 1,
+    hint?: string,
+    jsonError = msg,
+  ): never => {
     json.error = jsonError;
     throw new IperfError(code, msg, json, exit, `${opts.host} port ${port}`, hint);
   };
@@ -155,8 +200,14 @@ export async function runClient(opts: ClientOptions): Promise<IperfJson> {
   let ctrlSock: net.Socket;
   try {
     // -B binds the control connection too; --cport is for the data streams only (iperf3 3.12)
-    ctrlSock = await connectTcp(opts.host, port, opts.family, opts.connectTimeoutMs ?? 10_000, undefined,
-      { address: opts.bind, device: opts.device, mark: opts.mark });
+    ctrlSock = await connectTcp(
+      opts.host,
+      port,
+      opts.family,
+      opts.connectTimeoutMs ?? 10_000,
+      undefined,
+      { address: opts.bind, device: opts.device, mark: opts.mark },
+    );
   } catch (e) {
     if (e instanceof HostopsError) return fail(e.code, e.message, 3);
     return fail('IPERF_CONNECT', `unable to connect to server: ${(e as Error).message}`);
@@ -205,13 +256,33 @@ export async function runClient(opts: ClientOptions): Promise<IperfJson> {
         case State.PARAM_EXCHANGE:
           if (protocol === 'udp') udpBlockSize();
           // the timestamp in the credentials is taken now: the server checks it against its clock
-          ctrl.writeJson(toWire(settings, opts.auth ? encodeAuthToken(opts.auth.username, opts.auth.password, opts.auth.publicKey,
-            Math.floor(Date.now() / 1000), opts.auth.padding) : undefined));
+          ctrl.writeJson(
+            toWire(
+              settings,
+              opts.auth
+                ? encodeAuthToken(
+                    opts.auth.username,
+                    opts.auth.password,
+                    opts.auth.publicKey,
+                    Math.floor(Date.now() / 1000),
+                    opts.auth.padding,
+                  )
+                : undefined,
+            ),
+          );
           break;
         case State.CREATE_STREAMS:
           await createStreams();
-          json.start = buildStart({ settings, streams: sess.streams, cookie: cookieText(cookie), connectingTo: { host: opts.host, port },
-            sock: { mss: mssOf(ctrlSock), ...(tcpSocks[0] ? buffersOf(tcpSocks[0]) : { sndbuf: 0, rcvbuf: 0 }) } });
+          json.start = buildStart({
+            settings,
+            streams: sess.streams,
+            cookie: cookieText(cookie),
+            connectingTo: { host: opts.host, port },
+            sock: {
+              mss: mssOf(ctrlSock),
+              ...(tcpSocks[0] ? buffersOf(tcpSocks[0]) : { sndbuf: 0, rcvbuf: 0 }),
+            },
+          });
           opts.onEvent?.({ type: 'connected', start: json.start, settings });
           break;
         case State.TEST_START:
@@ -231,19 +302,28 @@ export async function runClient(opts: ClientOptions): Promise<IperfJson> {
           const idleMs = opts.idleTimeoutMs ?? 120_000;
           let last = -1;
           let moved = Date.now();
-          idleTimer = setInterval(() => {
-            const total = sess.streams.reduce((a, x) => a + x.bytes, 0);
-            if (total !== last) { last = total; moved = Date.now(); }
-            else if (sess.running && Date.now() - moved > idleMs) {
-              idleFired = true;
-              ctrl.close();
-            }
-          }, Math.min(1000, idleMs / 2));
+          idleTimer = setInterval(
+            () => {
+              const total = sess.streams.reduce((a, x) => a + x.bytes, 0);
+              if (total !== last) {
+                last = total;
+                moved = Date.now();
+              } else if (sess.running && Date.now() - moved > idleMs) {
+                idleFired = true;
+                ctrl.close();
+              }
+            },
+            Math.min(1000, idleMs / 2),
+          );
           break;
         }
         case State.EXCHANGE_RESULTS: {
           endTest();
-          ctrl.writeJson(sess.resultsJson(congestion ? { congestion_used: sess.congestionUsed ?? congestion } : {}));
+          ctrl.writeJson(
+            sess.resultsJson(
+              congestion ? { congestion_used: sess.congestionUsed ?? congestion } : {},
+            ),
+          );
           let peer: Record<string, unknown>;
           try {
             peer = await ctrl.readJson(Limits.maxResultsJsonClient, 30_000);
@@ -257,17 +337,25 @@ export async function runClient(opts: ClientOptions): Promise<IperfJson> {
             return fail('IPERF_RESULTS', `unable to receive results: ${(e as Error).message}`);
           }
           remoteCpu = {
-            total: signedNumber(peer.cpu_util_total), user: signedNumber(peer.cpu_util_user), system: signedNumber(peer.cpu_util_system),
+            total: signedNumber(peer.cpu_util_total),
+            user: signedNumber(peer.cpu_util_user),
+            system: signedNumber(peer.cpu_util_system),
           };
           sess.peerHasRetransmits = signedNumber(peer.sender_has_retransmits) === 1;
-          if (typeof peer.congestion_used === 'string') remoteCongestion = peer.congestion_used.slice(0, 32);
-          if (typeof peer.server_output_text === 'string') json.server_output_text = peer.server_output_text;
-          if (peer.server_output_json && typeof peer.server_output_json === 'object') json.server_output_json = peer.server_output_json as Json;
+          if (typeof peer.congestion_used === 'string')
+            remoteCongestion = peer.congestion_used.slice(0, 32);
+          if (typeof peer.server_output_text === 'string')
+            json.server_output_text = peer.server_output_text;
+          if (peer.server_output_json && typeof peer.server_output_json === 'object')
+            json.server_output_json = peer.server_output_json as Json;
           break;
         }
         case State.DISPLAY_RESULTS:
           ctrl.writeState(State.IPERF_DONE);
-          json.end = buildEnd(sess, remoteCpu, { local: sess.congestionUsed ?? congestion, remote: remoteCongestion });
+          json.end = buildEnd(sess, remoteCpu, {
+            local: sess.congestionUsed ?? congestion,
+            remote: remoteCongestion,
+          });
           if (json.server_output_text === undefined) delete json.server_output_text;
           return json;
         case State.ACCESS_DENIED:
@@ -277,13 +365,23 @@ export async function runClient(opts: ClientOptions): Promise<IperfJson> {
           const ierr = (await ctrl.readExact(4, 5000).catch(() => Buffer.alloc(4))).readInt32BE(0);
           const errno = (await ctrl.readExact(4, 2000).catch(() => Buffer.alloc(4))).readInt32BE(0);
           if (ierr === IErr.IEAUTHTEST) {
-            return fail('IPERF_AUTH_REFUSED', opts.auth ? `test authorization failed: the server refused user ${JSON.stringify(opts.auth.username)}`
-              : 'test authorization failed: the server requires authentication', 1,
-            opts.auth ? 'check the user name and IPERF3_PASSWORD against the server\'s authorized users file, that --rsa-public-key-path is this server\'s key, '
-              + 'and this host\'s clock (the server refuses credentials more than its --time-skew-threshold, 10 s by default, off its clock)'
-              : 'give --username and --rsa-public-key-path (the server\'s public key) and the password in IPERF3_PASSWORD', IErrText[ierr]);
+            return fail(
+              'IPERF_AUTH_REFUSED',
+              opts.auth
+                ? `test authorization failed: the server refused user ${JSON.stringify(opts.auth.username)}`
+                : 'test authorization failed: the server requires authentication',
+              1,
+              opts.auth
+                ? "check the user name and IPERF3_PASSWORD against the server's authorized users file, that --rsa-public-key-path is this server's key, " +
+                    "and this host's clock (the server refuses credentials more than its --time-skew-threshold, 10 s by default, off its clock)"
+                : "give --username and --rsa-public-key-path (the server's public key) and the password in IPERF3_PASSWORD",
+              IErrText[ierr],
+            );
           }
-          return fail('IPERF_SERVER_ERROR', `server error: ${IErrText[ierr] ?? `i_errno ${ierr}`}${errno ? ` (errno ${errno})` : ''}`);
+          return fail(
+            'IPERF_SERVER_ERROR',
+            `server error: ${IErrText[ierr] ?? `i_errno ${ierr}`}${errno ? ` (errno ${errno})` : ''}`,
+          );
         }
         case State.SERVER_TERMINATE:
           return fail('IPERF_SERVER_TERMINATED', 'the server has terminated');
@@ -298,7 +396,13 @@ export async function runClient(opts: ClientOptions): Promise<IperfJson> {
     sess.clearTimers();
     for (const s of senders) s.stop();
     for (const s of tcpSocks) s.destroy();
-    for (const s of udpSocks) { try { s.close(); } catch { /* already closed */ } }
+    for (const s of udpSocks) {
+      try {
+        s.close();
+      } catch {
+        /* already closed */
+      }
+    }
     ctrl.close();
   }
 
@@ -312,7 +416,10 @@ export async function runClient(opts: ClientOptions): Promise<IperfJson> {
     const sane = mss >= Limits.minUdpLen && mss <= Limits.maxUdpLen ? mss : 0;
     if (!opts.len) settings.len = sane || DEFAULT_UDP_LEN;
     if (sane && settings.len > sane) {
-      opts.onEvent?.({ type: 'warning', message: `UDP block size ${settings.len} exceeds TCP MSS ${sane}, may result in fragmentation / drops` });
+      opts.onEvent?.({
+        type: 'warning',
+        message: `UDP block size ${settings.len} exceeds TCP MSS ${sane}, may result in fragmentation / drops`,
+      });
     }
   }
 
@@ -324,12 +431,26 @@ export async function runClient(opts: ClientOptions): Promise<IperfJson> {
       const st = new StreamStats(streamId(i), sender, 5 + 2 * i);
       const pacer = settings.bitrate > 0 ? new Pacer(settings.bitrate) : null;
       const pacingMs = Math.max(1, settings.pacingTimer / 1000);
-      const onRecv = (n: number) => { recvBudget.sentBytes += n; if (!recvBudget.unlimited && recvBudget.exhausted()) setImmediate(endTest); };
+      const onRecv = (n: number) => {
+        recvBudget.sentBytes += n;
+        if (!recvBudget.unlimited && recvBudget.exhausted()) setImmediate(endTest);
+      };
       if (protocol === 'tcp') {
         let s: net.Socket;
         try {
-          s = await connectTcp(remoteAddr, port, family, 10_000, sender ? undefined : sinkReader(st, () => sess.running, onRecv),
-            { address: opts.bind, port: opts.cport ? opts.cport + i : undefined, device: opts.device, mark: opts.mark });
+          s = await connectTcp(
+            remoteAddr,
+            port,
+            family,
+            10_000,
+            sender ? undefined : sinkReader(st, () => sess.running, onRecv),
+            {
+              address: opts.bind,
+              port: opts.cport ? opts.cport + i : undefined,
+              device: opts.device,
+              mark: opts.mark,
+            },
+          );
         } catch (e) {
           fail('IPERF_STREAM_CONNECT', `unable to connect stream: ${(e as Error).message}`);
           return;
@@ -351,8 +472,12 @@ export async function runClient(opts: ClientOptions): Promise<IperfJson> {
       } else {
         let s: dgram.Socket;
         try {
-          s = await udpConnect(remoteAddr, port, family, 10_000, settings.window,
-            { address: opts.bind, port: opts.cport ? opts.cport + i : undefined, device: opts.device, mark: opts.mark });
+          s = await udpConnect(remoteAddr, port, family, 10_000, settings.window, {
+            address: opts.bind,
+            port: opts.cport ? opts.cport + i : undefined,
+            device: opts.device,
+            mark: opts.mark,
+          });
         } catch (e) {
           fail('IPERF_STREAM_CONNECT', `unable to connect UDP stream: ${(e as Error).message}`);
           return;
@@ -368,7 +493,8 @@ export async function runClient(opts: ClientOptions): Promise<IperfJson> {
         const r = s.remoteAddress();
         st.local = { host: plainAddr(a.address), port: a.port };
         st.remote = { host: plainAddr(r.address), port: r.port };
-        if (sender) senders.push(new UdpSender(s, st, settings.len, settings.udp64, budget, pacer, pacingMs));
+        if (sender)
+          senders.push(new UdpSender(s, st, settings.len, settings.udp64, budget, pacer, pacingMs));
         else countUdp(s, st, settings.udp64, () => sess.running, onRecv);
       }
       sess.streams.push(st);
@@ -378,31 +504,51 @@ export async function runClient(opts: ClientOptions): Promise<IperfJson> {
 
 /** A host is an IP address or a DNS name; anything else is refused before any lookup. */
 export function validateHost(host: string): void {
-  const name = /^(?=.{1,253}$)([A-Za-z0-9_]([A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?)(\.[A-Za-z0-9_]([A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?)*\.?$/;
+  const name =
+    /^(?=.{1,253}$)([A-Za-z0-9_]([A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?)(\.[A-Za-z0-9_]([A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?)*\.?$/;
   if (typeof host !== 'string' || !(net.isIP(host) || name.test(host))) {
-    throw new HostopsError('IPERF_BAD_HOST', `not a host name or IP address: ${JSON.stringify(String(host).slice(0, 80))}`);
+    throw new HostopsError(
+      'IPERF_BAD_HOST',
+      `not a host name or IP address: ${JSON.stringify(String(host).slice(0, 80))}`,
+    );
   }
 }
 
 function validateClientSettings(s: TestSettings): void {
-  const bad = (m: string) => { throw new HostopsError('IPERF_BAD_OPTION', m); };
-  if (s.parallel < 1 || s.parallel > Limits.maxParallel) bad(`parallel streams must be 1..${Limits.maxParallel}`);
-  if (s.protocol === 'udp' && (s.len < Limits.minUdpLen || s.len > Limits.maxUdpLen)) bad(`UDP block size must be ${Limits.minUdpLen}..${Limits.maxUdpLen}`);
-  if (s.protocol === 'tcp' && (s.len < 1 || s.len > Limits.maxTcpLen)) bad(`TCP block size must be 1..${Limits.maxTcpLen}`);
+  const bad = (m: string) => {
+    throw new HostopsError('IPERF_BAD_OPTION', m);
+  };
+  if (s.parallel < 1 || s.parallel > Limits.maxParallel)
+    bad(`parallel streams must be 1..${Limits.maxParallel}`);
+  if (s.protocol === 'udp' && (s.len < Limits.minUdpLen || s.len > Limits.maxUdpLen))
+    bad(`UDP block size must be ${Limits.minUdpLen}..${Limits.maxUdpLen}`);
+  if (s.protocol === 'tcp' && (s.len < 1 || s.len > Limits.maxTcpLen))
+    bad(`TCP block size must be 1..${Limits.maxTcpLen}`);
   if (s.duration < 0 || s.duration > Limits.maxTime) bad(`duration must be 0..${Limits.maxTime} s`);
   if (s.omit < 0 || s.omit > Limits.maxOmit) bad(`omit must be 0..${Limits.maxOmit} s`);
   if (s.reverse && s.bidir) bad('-R and --bidir cannot be combined');
-  if (s.udp64 === false && s.protocol === 'udp' && s.len < 12) bad('UDP block size must hold the 12-byte header');
+  if (s.udp64 === false && s.protocol === 'udp' && s.len < 12)
+    bad('UDP block size must hold the 12-byte header');
 }
 
 /** Credentials iperf3 could never authenticate, or too long for the key, are refused before connecting. */
 export function checkClientAuth(a: ClientAuth): void {
   const problem = credentialProblem(a.username, a.password);
-  if (problem) throw new HostopsError('IPERF_AUTH_CREDENTIALS', problem, { exitCode: 2, hint: 'iperf3 servers parse the credentials with sscanf("%s")' });
+  if (problem)
+    throw new HostopsError('IPERF_AUTH_CREDENTIALS', problem, {
+      exitCode: 2,
+      hint: 'iperf3 servers parse the credentials with sscanf("%s")',
+    });
   try {
     encodeAuthToken(a.username, a.password, a.publicKey, Math.floor(Date.now() / 1000), a.padding);
   } catch (e) {
-    throw new HostopsError('IPERF_AUTH_CREDENTIALS', `the user name and password are too long for the RSA key to encrypt (${(e as Error).message})`,
-      { exitCode: 2, hint: 'use shorter credentials, or a larger key on the server (2048 bits hold about 200 bytes)' });
+    throw new HostopsError(
+      'IPERF_AUTH_CREDENTIALS',
+      `the user name and password are too long for the RSA key to encrypt (${(e as Error).message})`,
+      {
+        exitCode: 2,
+        hint: 'use shorter credentials, or a larger key on the server (2048 bits hold about 200 bytes)',
+      },
+    );
   }
 }

@@ -30,7 +30,10 @@ export class ControlChannel {
   private failure: Error | null = null;
   readonly peer: string;
 
-  constructor(readonly socket: Socket, peer?: string) {
+  constructor(
+    readonly socket: Socket,
+    peer?: string,
+  ) {
     this.peer = peer ?? `${socket.remoteAddress} port ${socket.remotePort}`;
     socket.setNoDelay(true);
     socket.on('data', (b: Buffer) => {
@@ -39,16 +42,30 @@ export class ControlChannel {
       if (this.buffered >= HIGH_WATER && !this.pending) socket.pause();
       this.pump();
     });
-    socket.on('end', () => { this.ended = true; this.pump(); });
-    socket.on('close', () => { this.ended = true; this.pump(); });
-    socket.on('error', (e) => { this.failure = e; this.pump(); });
+    socket.on('end', () => {
+      this.ended = true;
+      this.pump();
+    });
+    socket.on('close', () => {
+      this.ended = true;
+      this.pump();
+    });
+    socket.on('error', (e) => {
+      this.failure = e;
+      this.pump();
+    });
   }
 
   /** Bytes already received and not yet consumed. */
-  get available(): number { return this.buffered; }
+  get available(): number {
+    return this.buffered;
+  }
 
   private take(n: number): Buffer {
-    if (this.chunks[0].length === n) { this.buffered -= n; return this.chunks.shift()!; }
+    if (this.chunks[0].length === n) {
+      this.buffered -= n;
+      return this.chunks.shift()!;
+    }
     if (this.chunks[0].length > n) {
       const head = this.chunks[0];
       this.chunks[0] = head.subarray(n);
@@ -62,7 +79,8 @@ export class ControlChannel {
       const k = Math.min(c.length, n - off);
       c.copy(out, off, 0, k);
       off += k;
-      if (k === c.length) this.chunks.shift(); else this.chunks[0] = c.subarray(k);
+      if (k === c.length) this.chunks.shift();
+      else this.chunks[0] = c.subarray(k);
     }
     this.buffered -= n;
     return out;
@@ -79,9 +97,19 @@ export class ControlChannel {
     } else if (this.failure || this.ended) {
       this.pending = null;
       if (p.timer) clearTimeout(p.timer);
-      p.reject(this.failure
-        ? new ControlError('IPERF_CONTROL_ERROR', `control connection failed: ${this.failure.message}`, this.peer)
-        : new ControlError('IPERF_CONTROL_CLOSED', 'control socket has closed unexpectedly', this.peer));
+      p.reject(
+        this.failure
+          ? new ControlError(
+              'IPERF_CONTROL_ERROR',
+              `control connection failed: ${this.failure.message}`,
+              this.peer,
+            )
+          : new ControlError(
+              'IPERF_CONTROL_CLOSED',
+              'control socket has closed unexpectedly',
+              this.peer,
+            ),
+      );
     }
   }
 
@@ -94,7 +122,13 @@ export class ControlChannel {
         p.timer = setTimeout(() => {
           if (this.pending !== p) return;
           this.pending = null;
-          reject(new ControlError('IPERF_CONTROL_TIMEOUT', `no ${n}-byte message from the peer within ${timeoutMs / 1000} s`, this.peer));
+          reject(
+            new ControlError(
+              'IPERF_CONTROL_TIMEOUT',
+              `no ${n}-byte message from the peer within ${timeoutMs / 1000} s`,
+              this.peer,
+            ),
+          );
         }, timeoutMs);
       }
       this.pending = p;
@@ -112,17 +146,29 @@ export class ControlChannel {
   async readJson(maxLen: number, timeoutMs: number): Promise<Record<string, unknown>> {
     const len = (await this.readExact(4, timeoutMs)).readUInt32BE(0);
     if (len === 0 || len > maxLen) {
-      throw new ControlError('IPERF_JSON_TOO_LONG', `peer announced a ${len}-byte JSON message (limit ${maxLen})`, this.peer);
+      throw new ControlError(
+        'IPERF_JSON_TOO_LONG',
+        `peer announced a ${len}-byte JSON message (limit ${maxLen})`,
+        this.peer,
+      );
     }
     const text = (await this.readExact(len, timeoutMs)).toString('utf8');
     let value: unknown;
     try {
       value = JSON.parse(text);
     } catch {
-      throw new ControlError('IPERF_JSON_INVALID', 'peer sent a JSON message that does not parse', this.peer);
+      throw new ControlError(
+        'IPERF_JSON_INVALID',
+        'peer sent a JSON message that does not parse',
+        this.peer,
+      );
     }
     if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-      throw new ControlError('IPERF_JSON_INVALID', 'peer sent JSON that is not an object', this.peer);
+      throw new ControlError(
+        'IPERF_JSON_INVALID',
+        'peer sent JSON that is not an object',
+        this.peer,
+      );
     }
     return value as Record<string, unknown>;
   }

@@ -7,7 +7,9 @@ import type net from 'node:net';
 import type dgram from 'node:dgram';
 import { loadAddon } from '../lib/native.js';
 
-export interface UdpRxHandle { readonly __brand: 'udp-rx' }
+export interface UdpRxHandle {
+  readonly __brand: 'udp-rx';
+}
 
 export interface SockAddon {
   setBuffers(fd: number, bytes: number): [number, number];
@@ -57,7 +59,9 @@ type UdpHandle = { fd?: number; recvStop?: () => number };
 /** The libuv UDP handle of a dgram socket (kept under Node's internal 'state symbol'). */
 export function udpHandle(sock: dgram.Socket): UdpHandle | null {
   const sym = Object.getOwnPropertySymbols(sock).find((s) => s.description === 'state symbol');
-  const state = sym ? (sock as unknown as Record<symbol, { handle?: UdpHandle | null }>)[sym] : undefined;
+  const state = sym
+    ? (sock as unknown as Record<symbol, { handle?: UdpHandle | null }>)[sym]
+    : undefined;
   return state?.handle ?? null;
 }
 

@@ -3,7 +3,14 @@
  * (send_parameters / get_parameters), with the server-side checks iperf3 3.18+ makes
  * (ranges and key types) so a hostile client cannot ask for absurd tests.
  */
-import { DEFAULT_TCP_LEN, DEFAULT_UDP_LEN, DEFAULT_UDP_RATE, IErr, Limits, VERSION } from './constants.js';
+import {
+  DEFAULT_TCP_LEN,
+  DEFAULT_UDP_LEN,
+  DEFAULT_UDP_RATE,
+  IErr,
+  Limits,
+  VERSION,
+} from './constants.js';
 import { HostopsError } from '../lib/errors.js';
 
 export interface TestSettings {
@@ -87,10 +94,22 @@ export function toWire(s: TestSettings, authtoken?: string): Record<string, unkn
 }
 
 export class ParamError extends HostopsError {
-  constructor(readonly ierrno: number, message: string) { super('IPERF_BAD_PARAM', message); }
+  constructor(
+    readonly ierrno: number,
+    message: string,
+  ) {
+    super('IPERF_BAD_PARAM', message);
+  }
 }
 
-function num(j: Record<string, unknown>, key: string, min: number, max: number, ierrno: number, dflt: number): number {
+function num(
+  j: Record<string, unknown>,
+  key: string,
+  min: number,
+  max: number,
+  ierrno: number,
+  dflt: number,
+): number {
   const v = j[key];
   if (v === undefined || v === null) return dflt;
   if (typeof v !== 'number' || !Number.isFinite(v) || v < min || v > max) {
@@ -109,7 +128,8 @@ function flag(j: Record<string, unknown>, key: string): boolean {
 function str(j: Record<string, unknown>, key: string, maxLen: number): string | undefined {
   const v = j[key];
   if (v === undefined || v === null) return undefined;
-  if (typeof v !== 'string' || v.length > maxLen) throw new ParamError(IErr.IERECVPARAMS, `parameter "${key}" must be a short string`);
+  if (typeof v !== 'string' || v.length > maxLen)
+    throw new ParamError(IErr.IERECVPARAMS, `parameter "${key}" must be a short string`);
   return v;
 }
 
@@ -124,9 +144,17 @@ export interface ServerLimits {
 export function fromWire(j: Record<string, unknown>, lim: ServerLimits): TestSettings {
   const tcp = flag(j, 'tcp');
   const udp = flag(j, 'udp');
-  if (flag(j, 'sctp') || (!tcp && !udp) || (tcp && udp)) throw new ParamError(IErr.IERECVPARAMS, 'only TCP or UDP tests are served');
+  if (flag(j, 'sctp') || (!tcp && !udp) || (tcp && udp))
+    throw new ParamError(IErr.IERECVPARAMS, 'only TCP or UDP tests are served');
   const protocol = udp ? 'udp' : 'tcp';
-  const parallel = num(j, 'parallel', 1, Math.min(Limits.maxParallel, lim.maxParallel), IErr.IENUMSTREAMS, 1);
+  const parallel = num(
+    j,
+    'parallel',
+    1,
+    Math.min(Limits.maxParallel, lim.maxParallel),
+    IErr.IENUMSTREAMS,
+    1,
+  );
   const lenMin = protocol === 'udp' ? Limits.minUdpLen : 1;
   const lenMax = protocol === 'udp' ? Limits.maxUdpLen : Limits.maxTcpLen;
   const s = defaultSettings({
@@ -141,8 +169,22 @@ export function fromWire(j: Record<string, unknown>, lim: ServerLimits): TestSet
     reverse: flag(j, 'reverse'),
     bidir: flag(j, 'bidirectional'),
     window: num(j, 'window', 0, Limits.maxWindow, IErr.IEBUFSIZE, 0),
-    len: num(j, 'len', lenMin, lenMax, IErr.IEBLOCKSIZE, protocol === 'udp' ? DEFAULT_UDP_LEN : DEFAULT_TCP_LEN),
-    bitrate: num(j, 'bandwidth', 0, 2 ** 53, IErr.IERECVPARAMS, protocol === 'udp' ? DEFAULT_UDP_RATE : 0),
+    len: num(
+      j,
+      'len',
+      lenMin,
+      lenMax,
+      IErr.IEBLOCKSIZE,
+      protocol === 'udp' ? DEFAULT_UDP_LEN : DEFAULT_TCP_LEN,
+    ),
+    bitrate: num(
+      j,
+      'bandwidth',
+      0,
+      2 ** 53,
+      IErr.IERECVPARAMS,
+      protocol === 'udp' ? DEFAULT_UDP_RATE : 0,
+    ),
     pacingTimer: num(j, 'pacing_timer', 1, 1_000_000, IErr.IERECVPARAMS, 1000),
     tos: num(j, 'TOS', 0, 255, IErr.IERECVPARAMS, 0),
     title: str(j, 'title', 256),
@@ -153,12 +195,14 @@ export function fromWire(j: Record<string, unknown>, lim: ServerLimits): TestSet
   });
   // iperf3 bounds -n/-k tests only by size; an internet-facing server also bounds them in time
   // (see maxDuration in server.ts), so nothing else is needed here.
-  if (s.bytes > 0 || s.blocks > 0) s.duration = num(j, 'time', 0, Limits.maxTime, IErr.IEDURATION, 0);
+  if (s.bytes > 0 || s.blocks > 0)
+    s.duration = num(j, 'time', 0, Limits.maxTime, IErr.IEDURATION, 0);
   // an authtoken sent to a server without authentication is ignored, as iperf3 does (server.ts checks it otherwise)
   const streams = s.bidir ? 2 * parallel : parallel;
   if (lim.maxBitrate > 0) {
     const total = s.bitrate * streams;
-    if (s.bitrate === 0 || total > lim.maxBitrate) throw new ParamError(IErr.IETOTALRATE, 'requested rate above the server limit');
+    if (s.bitrate === 0 || total > lim.maxBitrate)
+      throw new ParamError(IErr.IETOTALRATE, 'requested rate above the server limit');
   }
   return s;
 }

@@ -18,7 +18,14 @@ import { Session, type Json } from './session.js';
 import { StreamStats, parsePeerStreams, plainAddr, signedNumber, streamId } from './stream.js';
 import { Pacer, SendBudget, TcpSender, adoptAsSink } from './tcp-data.js';
 import { UdpAcceptor, UdpSender, countUdp } from './udp-data.js';
-import { SockOptError, applyTcpOptions, applyTos, buffersOf, defaultCongestion, mssOf } from './sockopt.js';
+import {
+  SockOptError,
+  applyTcpOptions,
+  applyTos,
+  buffersOf,
+  defaultCongestion,
+  mssOf,
+} from './sockopt.js';
 import { tcpFd, udpFd } from './native-sock.js';
 import { tcpInfoAvailable } from './tcp-info.js';
 import { Admission, sourceKey, type SilentConn } from './admission.js';
@@ -92,7 +99,13 @@ export async function startServer(opts: ServerOptions = {}): Promise<IperfServer
   const paramGrace = opts.paramGraceMs ?? 2000;
   const admission = new Admission(maxPending, opts.maxPendingPerSource ?? 4);
   const interval = opts.interval ?? 1;
-  const emit = (e: ServerEvent) => { try { opts.onEvent?.(e); } catch { /* a listener must not stop the server */ } };
+  const emit = (e: ServerEvent) => {
+    try {
+      opts.onEvent?.(e);
+    } catch {
+      /* a listener must not stop the server */
+    }
+  };
   let active: Active | null = null;
   let testNo = 1;
   let completed = 0;
@@ -103,7 +116,8 @@ export async function startServer(opts: ServerOptions = {}): Promise<IperfServer
   server.maxConnections = maxPending + Limits.maxParallel * 2 + 4;
 
   const banner = () => {
-    for (const l of [BANNER, `Server listening on ${port} (test #${testNo})`, BANNER]) emit({ type: 'line', line: l });
+    for (const l of [BANNER, `Server listening on ${port} (test #${testNo})`, BANNER])
+      emit({ type: 'line', line: l });
     emit({ type: 'listening', port, test: testNo });
   };
 
@@ -117,37 +131,58 @@ export async function startServer(opts: ServerOptions = {}): Promise<IperfServer
     all.add(sock);
     sock.on('close', () => all.delete(sock));
     sock.on('error', () => {});
-    if (closing) { sock.destroy(); return; }
+    if (closing) {
+      sock.destroy();
+      return;
+    }
     // A test still in its parameter exchange may yet give way (see onCookie): hear the cookie first.
-    if (active && !active.acceptingStreams && active.awaitingParamsSince === null) { reject(sock, 'busy'); return; }
+    if (active && !active.acceptingStreams && active.awaitingParamsSince === null) {
+      reject(sock, 'busy');
+      return;
+    }
     const ch = new ControlChannel(sock);
     const silent: SilentConn = {
       source: sourceKey(sock.remoteAddress),
       since: Date.now(),
-      evict: (reason) => { emit({ type: 'rejected', peer: ch.peer, reason: `evicted: ${reason}` }); sock.destroy(); },
+      evict: (reason) => {
+        emit({ type: 'rejected', peer: ch.peer, reason: `evicted: ${reason}` });
+        sock.destroy();
+      },
     };
     // the running test's own streams (same source, during stream setup) never evict each other
     const ownStream = active !== null && active.acceptingStreams && silent.source === active.source;
     if (!ownStream) admission.admit(silent);
-    ch.readExact(COOKIE_SIZE, ctlTimeout).then((cookie) => {
-      admission.release(silent);
-      try {
-        onCookie(sock, ch, cookie);
-      } catch (e) {
-        // Nothing a client sends may take the server down; drop this connection only.
-        emit({ type: 'rejected', peer: ch.peer, reason: `internal error: ${(e as Error).message}` });
+    ch.readExact(COOKIE_SIZE, ctlTimeout).then(
+      (cookie) => {
+        admission.release(silent);
+        try {
+          onCookie(sock, ch, cookie);
+        } catch (e) {
+          // Nothing a client sends may take the server down; drop this connection only.
+          emit({
+            type: 'rejected',
+            peer: ch.peer,
+            reason: `internal error: ${(e as Error).message}`,
+          });
+          sock.destroy();
+        }
+      },
+      () => {
+        admission.release(silent);
         sock.destroy();
-      }
-    }, () => {
-      admission.release(silent);
-      sock.destroy();
-    });
+      },
+    );
   });
 
   /** A connection sent its 37 bytes: a stream of the running test, a new test, or refused. */
   function onCookie(sock: net.Socket, ch: ControlChannel, cookie: Buffer): void {
-    if (active && active.awaitingParamsSince !== null && Date.now() - active.awaitingParamsSince >= paramGrace
-      && isPlausibleCookie(cookie) && !cookie.equals(active.cookie)) {
+    if (
+      active &&
+      active.awaitingParamsSince !== null &&
+      Date.now() - active.awaitingParamsSince >= paramGrace &&
+      isPlausibleCookie(cookie) &&
+      !cookie.equals(active.cookie)
+    ) {
       active.preempt(`sent no parameters for ${paramGrace} ms and another client is waiting`);
     }
     if (active) {
@@ -158,7 +193,11 @@ export async function startServer(opts: ServerOptions = {}): Promise<IperfServer
       } else reject(sock, 'busy or wrong cookie');
       return;
     }
-    if (!isPlausibleCookie(cookie)) { emit({ type: 'rejected', peer: ch.peer, reason: 'not an iperf3 cookie' }); sock.destroy(); return; }
+    if (!isPlausibleCookie(cookie)) {
+      emit({ type: 'rejected', peer: ch.peer, reason: 'not an iperf3 cookie' });
+      sock.destroy();
+      return;
+    }
     runTest(ch, cookie).catch(() => {});
   }
 
@@ -175,13 +214,24 @@ export async function startServer(opts: ServerOptions = {}): Promise<IperfServer
     let dropped = 0;
     const say = (l: string) => {
       if (head.length < 2000) head.push(l);
-      else { tail.push(l); if (tail.length > 2000) { tail.shift(); dropped++; } }
+      else {
+        tail.push(l);
+        if (tail.length > 2000) {
+          tail.shift();
+          dropped++;
+        }
+      }
       emit({ type: 'line', line: l });
     };
-    const outputText = () => [...head, ...(dropped ? [`[... ${dropped} lines omitted ...]`] : []), ...tail].join('\n') + '\n';
+    const outputText = () =>
+      [...head, ...(dropped ? [`[... ${dropped} lines omitted ...]`] : []), ...tail].join('\n') +
+      '\n';
     let streamsReady: () => void = () => {};
     let streamsFailed: (e: Error) => void = () => {};
-    const streamsPromise = new Promise<void>((r, j) => { streamsReady = r; streamsFailed = j; });
+    const streamsPromise = new Promise<void>((r, j) => {
+      streamsReady = r;
+      streamsFailed = j;
+    });
     streamsPromise.catch(() => {});
     let settings: TestSettings | null = null;
     let sess: Session | null = null;
@@ -202,13 +252,19 @@ export async function startServer(opts: ServerOptions = {}): Promise<IperfServer
       },
       acceptingStreams: false,
       offer(sock) {
-        if (!settings || !sess || nextIndex >= expected) { reject(sock, 'unexpected stream'); return; }
+        if (!settings || !sess || nextIndex >= expected) {
+          reject(sock, 'unexpected stream');
+          return;
+        }
         addStream(sock, null);
       },
     };
     active = me;
 
-    const addStream = (tcp: net.Socket | null, udp: { sock: dgram.Socket; peer: { address: string; port: number } } | null) => {
+    const addStream = (
+      tcp: net.Socket | null,
+      udp: { sock: dgram.Socket; peer: { address: string; port: number } } | null,
+    ) => {
       const s = settings!;
       const i = nextIndex++;
       // Server counts its receiving streams first (bidir: the client's sending streams come first).
@@ -235,7 +291,11 @@ export async function startServer(opts: ServerOptions = {}): Promise<IperfServer
         tcp.setNoDelay(s.noDelay);
         st.local = { host: plainAddr(tcp.localAddress), port: tcp.localPort ?? 0 };
         st.remote = { host: plainAddr(tcp.remoteAddress), port: tcp.remotePort ?? 0 };
-        if (sender) { senders.push(new TcpSender(tcp, st, block!, budget!, pacer, pacingMs)); tcp.on('data', () => {}); tcp.resume(); }
+        if (sender) {
+          senders.push(new TcpSender(tcp, st, block!, budget!, pacer, pacingMs));
+          tcp.on('data', () => {});
+          tcp.resume();
+        }
       } else if (udp) {
         udpSocks.push(udp.sock);
         try {
@@ -249,7 +309,8 @@ export async function startServer(opts: ServerOptions = {}): Promise<IperfServer
         const a = udp.sock.address();
         st.local = { host: plainAddr(a.address), port: a.port };
         st.remote = { host: plainAddr(udp.peer.address), port: udp.peer.port };
-        if (sender) senders.push(new UdpSender(udp.sock, st, s.len, s.udp64, budget!, pacer, pacingMs));
+        if (sender)
+          senders.push(new UdpSender(udp.sock, st, s.len, s.udp64, budget!, pacer, pacingMs));
         else countUdp(udp.sock, st, s.udp64, () => sess!.running);
       }
       sess!.streams.push(st);
@@ -258,10 +319,20 @@ export async function startServer(opts: ServerOptions = {}): Promise<IperfServer
     let block: Buffer | null = null;
     let budget: SendBudget | null = null;
 
-    const deadline = <T>(p: Promise<T>, ms: number, what: string): Promise<T> => new Promise((resolve, rejectP) => {
-      const t = setTimeout(() => rejectP(new Error(`timed out waiting for ${what}`)), ms);
-      p.then((v) => { clearTimeout(t); resolve(v); }, (e) => { clearTimeout(t); rejectP(e); });
-    });
+    const deadline = <T>(p: Promise<T>, ms: number, what: string): Promise<T> =>
+      new Promise((resolve, rejectP) => {
+        const t = setTimeout(() => rejectP(new Error(`timed out waiting for ${what}`)), ms);
+        p.then(
+          (v) => {
+            clearTimeout(t);
+            resolve(v);
+          },
+          (e) => {
+            clearTimeout(t);
+            rejectP(e);
+          },
+        );
+      });
 
     try {
       ctrl.writeState(State.PARAM_EXCHANGE);
@@ -284,7 +355,11 @@ export async function startServer(opts: ServerOptions = {}): Promise<IperfServer
             throw new Error(`test authorization failed: ${v.reason}`);
           }
         }
-        settings = fromWire(params, { maxDuration, maxParallel: opts.maxParallel ?? Limits.maxParallel, maxBitrate: opts.maxBitrate ?? 0 });
+        settings = fromWire(params, {
+          maxDuration,
+          maxParallel: opts.maxParallel ?? Limits.maxParallel,
+          maxBitrate: opts.maxBitrate ?? 0,
+        });
       } catch (e) {
         me.awaitingParamsSince = null;
         if (preempted) throw new Error(preempted);
@@ -295,7 +370,9 @@ export async function startServer(opts: ServerOptions = {}): Promise<IperfServer
       }
       const s = settings;
       // as iperf3, the connection is announced once its parameters are accepted
-      say(`Accepted connection from ${plainAddr(ctrl.socket.remoteAddress)}, port ${ctrl.socket.remotePort}`);
+      say(
+        `Accepted connection from ${plainAddr(ctrl.socket.remoteAddress)}, port ${ctrl.socket.remotePort}`,
+      );
       sess = new Session(s, 's', interval);
       if (s.protocol === 'tcp') sess.tcpInfo = tcpInfoAvailable();
       expected = s.bidir ? s.parallel * 2 : s.parallel;
@@ -305,8 +382,15 @@ export async function startServer(opts: ServerOptions = {}): Promise<IperfServer
       if (s.protocol === 'udp') {
         acceptor = new UdpAcceptor(opts.host, port, family, s.window, (sock, p) => {
           try {
-            if (nextIndex < expected) addStream(null, { sock, peer: p }); else sock.close();
-          } catch { try { sock.close(); } catch { /* closed */ } }
+            if (nextIndex < expected) addStream(null, { sock, peer: p });
+            else sock.close();
+          } catch {
+            try {
+              sock.close();
+            } catch {
+              /* closed */
+            }
+          }
         });
         await acceptor.listen();
       }
@@ -316,17 +400,37 @@ export async function startServer(opts: ServerOptions = {}): Promise<IperfServer
       // an error, after it the client's TEST_END (or CLIENT_TERMINATE, or EOF) ends the test.
       const nextMsg = ctrl.readState(0);
       nextMsg.catch(() => {});
-      await deadline(Promise.race([streamsPromise, nextMsg.then(() => { throw new Error('client spoke during stream setup'); })]),
-        ctlTimeout, 'data streams');
+      await deadline(
+        Promise.race([
+          streamsPromise,
+          nextMsg.then(() => {
+            throw new Error('client spoke during stream setup');
+          }),
+        ]),
+        ctlTimeout,
+        'data streams',
+      );
       me.acceptingStreams = false;
       acceptor?.close();
       acceptor = null;
-      const start = buildStart({ settings: s, streams: sess.streams, cookie: cookieText(cookie), accepted: { host: plainAddr(ctrl.socket.remoteAddress), port: ctrl.socket.remotePort ?? 0 },
-        sock: { mss: mssOf(ctrl.socket), ...(dataSocks[0] ? buffersOf(dataSocks[0]) : { sndbuf: 0, rcvbuf: 0 }) } });
+      const start = buildStart({
+        settings: s,
+        streams: sess.streams,
+        cookie: cookieText(cookie),
+        accepted: { host: plainAddr(ctrl.socket.remoteAddress), port: ctrl.socket.remotePort ?? 0 },
+        sock: {
+          mss: mssOf(ctrl.socket),
+          ...(dataSocks[0] ? buffersOf(dataSocks[0]) : { sndbuf: 0, rcvbuf: 0 }),
+        },
+      });
       for (const l of connectedLines(start)) say(l);
       let ivIndex = 0;
-      sess.onInterval = (iv) => { if (!opts.json) for (const l of intervalLines(iv, s, 's', ivIndex++)) say(l); };
-      sess.onOmitDone = () => { for (const x of senders) x.resetPacing(); };
+      sess.onInterval = (iv) => {
+        if (!opts.json) for (const l of intervalLines(iv, s, 's', ivIndex++)) say(l);
+      };
+      sess.onOmitDone = () => {
+        for (const x of senders) x.resetPacing();
+      };
       ctrl.writeState(State.TEST_START);
       sess.begin();
       ctrl.writeState(State.TEST_RUNNING);
@@ -336,12 +440,18 @@ export async function startServer(opts: ServerOptions = {}): Promise<IperfServer
       // outlives its own length (or maxDuration for -n/-k tests) by more than the grace period.
       let lastBytes = -1;
       let lastMove = Date.now();
-      const hardEnd = Date.now() + ((s.duration > 0 ? s.duration : maxDuration) + s.omit) * 1000 + dataIdle;
+      const hardEnd =
+        Date.now() + ((s.duration > 0 ? s.duration : maxDuration) + s.omit) * 1000 + dataIdle;
       let watchdogFired: (why: string) => void = () => {};
-      const watchdogP = new Promise<never>((_, rej) => { watchdogFired = (why) => rej(new Error(why)); });
+      const watchdogP = new Promise<never>((_, rej) => {
+        watchdogFired = (why) => rej(new Error(why));
+      });
       watchdog = setInterval(() => {
         const total = sess!.streams.reduce((a, x) => a + x.bytes, 0);
-        if (total !== lastBytes) { lastBytes = total; lastMove = Date.now(); }
+        if (total !== lastBytes) {
+          lastBytes = total;
+          lastMove = Date.now();
+        }
         if (Date.now() - lastMove > dataIdle) watchdogFired('idle timeout for receiving data');
         else if (Date.now() > hardEnd) watchdogFired('test ran past its length');
       }, 500);
@@ -349,14 +459,24 @@ export async function startServer(opts: ServerOptions = {}): Promise<IperfServer
 
       const msg = await Promise.race([nextMsg, watchdogP]);
       if (msg === State.CLIENT_TERMINATE) throw new Error('the client has terminated');
-      if (msg !== State.TEST_END) { ctrl.writeServerError(IErr.IEMESSAGE, 0); throw new Error(`unexpected control message ${msg}`); }
+      if (msg !== State.TEST_END) {
+        ctrl.writeServerError(IErr.IEMESSAGE, 0);
+        throw new Error(`unexpected control message ${msg}`);
+      }
       clearInterval(watchdog);
       watchdog = null;
       for (const x of senders) x.stop();
       sess.finish();
       for (const d of dataSocks) d.destroy();
-      for (const u of udpSocks) { try { u.close(); } catch { /* closed */ } }
-      const localCong = s.protocol === 'tcp' ? sess.congestionUsed ?? defaultCongestion() : undefined;
+      for (const u of udpSocks) {
+        try {
+          u.close();
+        } catch {
+          /* closed */
+        }
+      }
+      const localCong =
+        s.protocol === 'tcp' ? (sess.congestionUsed ?? defaultCongestion()) : undefined;
       const endLocal = buildEnd(sess, null, { local: localCong });
       if (!opts.json) for (const l of summaryLines(endLocal, s, 's')) say(l);
 
@@ -365,13 +485,27 @@ export async function startServer(opts: ServerOptions = {}): Promise<IperfServer
       const map = parsePeerStreams(clientResults);
       for (const st of sess.streams) {
         const r = map.get(st.id);
-        if (!r) { ctrl.writeServerError(IErr.IESTREAMID, 0); throw new Error(`client results name no stream ${st.id}`); }
+        if (!r) {
+          ctrl.writeServerError(IErr.IESTREAMID, 0);
+          throw new Error(`client results name no stream ${st.id}`);
+        }
         st.peer = r;
       }
-      const remoteCpu = { total: signedNumber(clientResults.cpu_util_total), user: signedNumber(clientResults.cpu_util_user), system: signedNumber(clientResults.cpu_util_system) };
+      const remoteCpu = {
+        total: signedNumber(clientResults.cpu_util_total),
+        user: signedNumber(clientResults.cpu_util_user),
+        system: signedNumber(clientResults.cpu_util_system),
+      };
       sess.peerHasRetransmits = signedNumber(clientResults.sender_has_retransmits) === 1;
-      const remoteCong = typeof clientResults.congestion_used === 'string' ? clientResults.congestion_used.slice(0, 32) : undefined;
-      const json: IperfJson = { start, intervals: sess.intervals, end: buildEnd(sess, remoteCpu, { local: localCong, remote: remoteCong }) };
+      const remoteCong =
+        typeof clientResults.congestion_used === 'string'
+          ? clientResults.congestion_used.slice(0, 32)
+          : undefined;
+      const json: IperfJson = {
+        start,
+        intervals: sess.intervals,
+        end: buildEnd(sess, remoteCpu, { local: localCong, remote: remoteCong }),
+      };
       const extra: Json = {};
       if (localCong) extra.congestion_used = localCong;
       if (s.getServerOutput) {
@@ -391,7 +525,13 @@ export async function startServer(opts: ServerOptions = {}): Promise<IperfServer
       sess?.clearTimers();
       for (const x of senders) x.stop();
       for (const d of dataSocks) d.destroy();
-      for (const u of udpSocks) { try { u.close(); } catch { /* closed */ } }
+      for (const u of udpSocks) {
+        try {
+          u.close();
+        } catch {
+          /* closed */
+        }
+      }
       acceptor?.close();
       ctrl.close();
       ctrl.socket.destroy();
@@ -409,9 +549,21 @@ export async function startServer(opts: ServerOptions = {}): Promise<IperfServer
   // one is a dual-stack IPv6 socket too (IPv4 peers appear as ::ffff:a.b.c.d).
   const family: 4 | 6 = opts.host ? (net.isIPv6(opts.host) ? 6 : 4) : 6;
   await new Promise<void>((resolve, rejectP) => {
-    server.once('error', (e) => rejectP(listenError(e, 'iperf server', opts.host, opts.port ?? DEFAULT_PORT,
-      'choose another port with -p (and address with -B), or stop the program holding it (ss -ltnp)')));
-    server.listen({ port: opts.port ?? DEFAULT_PORT, host: opts.host }, () => { server.removeAllListeners('error'); resolve(); });
+    server.once('error', (e) =>
+      rejectP(
+        listenError(
+          e,
+          'iperf server',
+          opts.host,
+          opts.port ?? DEFAULT_PORT,
+          'choose another port with -p (and address with -B), or stop the program holding it (ss -ltnp)',
+        ),
+      ),
+    );
+    server.listen({ port: opts.port ?? DEFAULT_PORT, host: opts.host }, () => {
+      server.removeAllListeners('error');
+      resolve();
+    });
   });
   server.on('error', () => {});
   const port = (server.address() as net.AddressInfo).port;
@@ -419,13 +571,18 @@ export async function startServer(opts: ServerOptions = {}): Promise<IperfServer
 
   const api: IperfServer = {
     port,
-    get completed() { return completed; },
-    get busy() { return active !== null; },
-    close: () => new Promise<void>((resolve) => {
-      closing = true;
-      for (const s of all) s.destroy();
-      server.close(() => resolve());
-    }),
+    get completed() {
+      return completed;
+    },
+    get busy() {
+      return active !== null;
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        closing = true;
+        for (const s of all) s.destroy();
+        server.close(() => resolve());
+      }),
   };
   return api;
 }

@@ -33,7 +33,11 @@ export class Session {
   peerHasRetransmits = false;
   onOmitDone?: () => void;
 
-  constructor(readonly settings: TestSettings, readonly role: 'c' | 's', readonly interval: number) {}
+  constructor(
+    readonly settings: TestSettings,
+    readonly role: 'c' | 's',
+    readonly interval: number,
+  ) {}
 
   /** A stream belongs to the "forward" direction (client to server) in bidir summaries. */
   isForward(sender: boolean): boolean {
@@ -47,7 +51,10 @@ export class Session {
     this.ivStartAt = now;
     this.running = true;
     this.cpu.reset();
-    for (const s of this.streams) { s.startTime = now; s.rx?.start(); }
+    for (const s of this.streams) {
+      s.startTime = now;
+      s.rx?.start();
+    }
     if (this.settings.omit > 0) {
       this.omitting = true;
       this.timers.push(setTimeout(() => this.endOmit(), this.settings.omit * 1000));
@@ -86,7 +93,10 @@ export class Session {
     this.startAt = now;
     this.ivStartAt = now;
     this.cpu.reset();
-    for (const s of this.streams) { s.markOmitEnd(); s.startTime = now; }
+    for (const s of this.streams) {
+      s.markOmitEnd();
+      s.startTime = now;
+    }
     this.onOmitDone?.();
   }
 
@@ -97,7 +107,10 @@ export class Session {
 
   private tickAt(now: number, final: boolean): void {
     const len = now - this.ivStartAt;
-    if (len <= 0 || (final && this.interval > 0 && len < this.interval * 0.1 && this.intervals.length > 0)) {
+    if (
+      len <= 0 ||
+      (final && this.interval > 0 && len < this.interval * 0.1 && this.intervals.length > 0)
+    ) {
       if (final) for (const s of this.streams) this.resetIv(s);
       return;
     }
@@ -124,15 +137,40 @@ export class Session {
     const udp = this.settings.protocol === 'udp';
     const seconds = end - start;
     const rows: Json[] = [];
-    const sums = new Map<boolean, { bytes: number; packets: number; lost: number; jitter: number; n: number; sender: boolean; retr: number | null }>();
+    const sums = new Map<
+      boolean,
+      {
+        bytes: number;
+        packets: number;
+        lost: number;
+        jitter: number;
+        n: number;
+        sender: boolean;
+        retr: number | null;
+      }
+    >();
     for (const s of this.streams) {
       const bytes = s.ivBytes;
       const packets = s.packets - s.ivPacketsStart;
       const lost = s.errors - s.ivErrorsStart;
-      const row: Json = { socket: s.socketNo, start, end, seconds, bytes, bits_per_second: seconds > 0 ? (bytes * 8) / seconds : 0 };
+      const row: Json = {
+        socket: s.socketNo,
+        start,
+        end,
+        seconds,
+        bytes,
+        bits_per_second: seconds > 0 ? (bytes * 8) / seconds : 0,
+      };
       const retr = !udp && s.sender && s.tcp ? s.tcp.retrans - s.tcp.ivRetransStart : null;
       if (retr !== null && s.tcp) {
-        Object.assign(row, { retransmits: retr, snd_cwnd: s.tcp.cwnd, snd_wnd: s.tcp.sndWnd, rtt: s.tcp.rtt, rttvar: s.tcp.rttvar, pmtu: s.tcp.pmtu });
+        Object.assign(row, {
+          retransmits: retr,
+          snd_cwnd: s.tcp.cwnd,
+          snd_wnd: s.tcp.sndWnd,
+          rtt: s.tcp.rtt,
+          rttvar: s.tcp.rttvar,
+          pmtu: s.tcp.pmtu,
+        });
       }
       if (udp && s.sender) row.packets = packets;
       if (udp && !s.sender) {
@@ -145,14 +183,40 @@ export class Session {
       row.sender = s.sender;
       rows.push(row);
       const fwd = this.isForward(s.sender);
-      const acc = sums.get(fwd) ?? { bytes: 0, packets: 0, lost: 0, jitter: 0, n: 0, sender: s.sender, retr: null };
-      acc.bytes += bytes; acc.packets += packets; acc.lost += lost; acc.jitter += s.jitter; acc.n++;
+      const acc = sums.get(fwd) ?? {
+        bytes: 0,
+        packets: 0,
+        lost: 0,
+        jitter: 0,
+        n: 0,
+        sender: s.sender,
+        retr: null,
+      };
+      acc.bytes += bytes;
+      acc.packets += packets;
+      acc.lost += lost;
+      acc.jitter += s.jitter;
+      acc.n++;
       if (retr !== null) acc.retr = (acc.retr ?? 0) + retr;
       sums.set(fwd, acc);
       this.resetIv(s);
     }
-    const sumOf = (a: { bytes: number; packets: number; lost: number; jitter: number; n: number; sender: boolean; retr: number | null }): Json => {
-      const j: Json = { start, end, seconds, bytes: a.bytes, bits_per_second: seconds > 0 ? (a.bytes * 8) / seconds : 0 };
+    const sumOf = (a: {
+      bytes: number;
+      packets: number;
+      lost: number;
+      jitter: number;
+      n: number;
+      sender: boolean;
+      retr: number | null;
+    }): Json => {
+      const j: Json = {
+        start,
+        end,
+        seconds,
+        bytes: a.bytes,
+        bits_per_second: seconds > 0 ? (a.bytes * 8) / seconds : 0,
+      };
       if (a.retr !== null) j.retransmits = a.retr;
       if (udp && a.sender) j.packets = a.packets;
       if (udp && !a.sender) {

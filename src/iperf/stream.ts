@@ -71,7 +71,11 @@ export class StreamStats {
   /** Set when a native receiver counts this stream's datagrams. */
   rx: RxCounter | null = null;
 
-  constructor(readonly id: number, readonly sender: boolean, readonly socketNo: number) {}
+  constructor(
+    readonly id: number,
+    readonly sender: boolean,
+    readonly socketNo: number,
+  ) {}
 
   /** Receiver side of a UDP datagram: header already parsed. */
   udpReceived(size: number, seq: number, sentSec: number, sentUsec: number, nowSec: number): void {
@@ -85,17 +89,45 @@ export class StreamStats {
       if (this.errors > 0) this.errors--;
     }
     const transit = nowSec - (sentSec + sentUsec / 1e6);
-    if (!this.gotFirst) { this.prevTransit = transit; this.gotFirst = true; }
+    if (!this.gotFirst) {
+      this.prevTransit = transit;
+      this.gotFirst = true;
+    }
     const d = Math.abs(transit - this.prevTransit);
     this.prevTransit = transit;
     this.jitter += (d - this.jitter) / 16;
   }
 
-  applyTcpInfo(i: { retrans: number; cwnd: number; sndWnd: number; rtt: number; rttvar: number; pmtu: number }): void {
-    const t = this.tcp ??= { retrans: 0, ivRetransStart: 0, omitRetrans: 0, cwnd: 0, sndWnd: 0, rtt: 0, rttvar: 0, pmtu: 0,
-      maxCwnd: 0, maxSndWnd: 0, maxRtt: 0, minRtt: 0, sumRtt: 0, countRtt: 0 };
+  applyTcpInfo(i: {
+    retrans: number;
+    cwnd: number;
+    sndWnd: number;
+    rtt: number;
+    rttvar: number;
+    pmtu: number;
+  }): void {
+    const t = (this.tcp ??= {
+      retrans: 0,
+      ivRetransStart: 0,
+      omitRetrans: 0,
+      cwnd: 0,
+      sndWnd: 0,
+      rtt: 0,
+      rttvar: 0,
+      pmtu: 0,
+      maxCwnd: 0,
+      maxSndWnd: 0,
+      maxRtt: 0,
+      minRtt: 0,
+      sumRtt: 0,
+      countRtt: 0,
+    });
     t.retrans = Math.max(t.retrans, i.retrans);
-    t.cwnd = i.cwnd; t.sndWnd = i.sndWnd; t.rtt = i.rtt; t.rttvar = i.rttvar; t.pmtu = i.pmtu;
+    t.cwnd = i.cwnd;
+    t.sndWnd = i.sndWnd;
+    t.rtt = i.rtt;
+    t.rttvar = i.rttvar;
+    t.pmtu = i.pmtu;
     t.maxCwnd = Math.max(t.maxCwnd, i.cwnd);
     t.maxSndWnd = Math.max(t.maxSndWnd, i.sndWnd);
     t.maxRtt = Math.max(t.maxRtt, i.rtt);

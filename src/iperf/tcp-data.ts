@@ -12,10 +12,19 @@ import type { StreamStats } from './stream.js';
 export class SendBudget {
   sentBytes = 0;
   sentBlocks = 0;
-  constructor(readonly bytes: number, readonly blocks: number, readonly onReached: () => void) {}
-  get unlimited(): boolean { return this.bytes === 0 && this.blocks === 0; }
+  constructor(
+    readonly bytes: number,
+    readonly blocks: number,
+    readonly onReached: () => void,
+  ) {}
+  get unlimited(): boolean {
+    return this.bytes === 0 && this.blocks === 0;
+  }
   exhausted(): boolean {
-    return (this.bytes > 0 && this.sentBytes >= this.bytes) || (this.blocks > 0 && this.sentBlocks >= this.blocks);
+    return (
+      (this.bytes > 0 && this.sentBytes >= this.bytes) ||
+      (this.blocks > 0 && this.sentBlocks >= this.blocks)
+    );
   }
   /** Book one block; true when the budget was just used up. */
   book(len: number): boolean {
@@ -25,13 +34,19 @@ export class SendBudget {
   bookMany(n: number, len: number): boolean {
     this.sentBytes += n * len;
     this.sentBlocks += n;
-    if (this.exhausted()) { this.onReached(); return true; }
+    if (this.exhausted()) {
+      this.onReached();
+      return true;
+    }
     return false;
   }
 
   /** True when n more blocks of len stay within the budget. */
   roomFor(n: number, len: number): boolean {
-    return (this.bytes === 0 || this.sentBytes + n * len <= this.bytes) && (this.blocks === 0 || this.sentBlocks + n <= this.blocks);
+    return (
+      (this.bytes === 0 || this.sentBytes + n * len <= this.bytes) &&
+      (this.blocks === 0 || this.sentBlocks + n <= this.blocks)
+    );
   }
 }
 
@@ -39,7 +54,9 @@ export class SendBudget {
 export class Pacer {
   private t0 = nowSec();
   constructor(readonly bitsPerSecond: number) {}
-  reset(): void { this.t0 = nowSec(); }
+  reset(): void {
+    this.t0 = nowSec();
+  }
   allowance(sentBytes: number): number {
     return (this.bitsPerSecond / 8) * (nowSec() - this.t0) - sentBytes;
   }
@@ -54,7 +71,10 @@ const GROUP_BYTES = Number(process.env.HOSTOPS_IPERF_GROUP ?? 1024 * 1024);
 const groups = new WeakMap<Buffer, Buffer>();
 function groupOf(block: Buffer, n: number): Buffer {
   let g = groups.get(block);
-  if (!g) { g = Buffer.concat(Array.from({ length: n }, () => block)); groups.set(block, g); }
+  if (!g) {
+    g = Buffer.concat(Array.from({ length: n }, () => block));
+    groups.set(block, g);
+  }
   return g;
 }
 
@@ -65,9 +85,17 @@ export class TcpSender {
   private readonly perGroup: number;
   private readonly pump = (): void => this.run();
 
-  constructor(private readonly sock: Socket, readonly st: StreamStats, private readonly block: Buffer,
-    private readonly budget: SendBudget, private readonly pacer: Pacer | null, private readonly pacingMs: number) {
-    sock.on('error', () => { this.stopped = true; });
+  constructor(
+    private readonly sock: Socket,
+    readonly st: StreamStats,
+    private readonly block: Buffer,
+    private readonly budget: SendBudget,
+    private readonly pacer: Pacer | null,
+    private readonly pacingMs: number,
+  ) {
+    sock.on('error', () => {
+      this.stopped = true;
+    });
     // The group buffer is the block repeated, so the byte stream is the same as single writes.
     this.perGroup = pacer ? 1 : Math.max(1, Math.floor(GROUP_BYTES / block.length));
     this.group = this.perGroup === 1 ? block : groupOf(block, this.perGroup);
@@ -79,16 +107,24 @@ export class TcpSender {
     this.run();
   }
 
-  stop(): void { this.stopped = true; }
+  stop(): void {
+    this.stopped = true;
+  }
 
   /** Bytes sent since the pacer started; reset when the omit period ends. */
-  resetPacing(): void { this.paced = 0; this.pacer?.reset(); }
+  resetPacing(): void {
+    this.paced = 0;
+    this.pacer?.reset();
+  }
 
   private run(): void {
     const len = this.block.length;
     for (let i = 0; i < WRITES_PER_TURN; i++) {
       if (this.stopped || this.sock.destroyed) return;
-      if (this.budget.exhausted()) { this.stopped = true; return; }
+      if (this.budget.exhausted()) {
+        this.stopped = true;
+        return;
+      }
       if (this.pacer && this.pacer.allowance(this.paced) < len) {
         setTimeout(this.pump, this.pacingMs);
         return;
@@ -101,15 +137,26 @@ export class TcpSender {
       this.st.ivBytes += buf.length;
       this.paced += buf.length;
       const ok = this.sock.write(buf);
-      if (this.budget.bookMany(n, len)) { this.stopped = true; return; }
-      if (!ok) { this.sock.once('drain', this.pump); return; }
+      if (this.budget.bookMany(n, len)) {
+        this.stopped = true;
+        return;
+      }
+      if (!ok) {
+        this.sock.once('drain', this.pump);
+        return;
+      }
     }
     setImmediate(this.pump);
   }
 }
 
 /** Counts what arrives; optionally stops at a -n / -k budget (the reverse-mode client does). */
-export function countTcp(sock: Socket, st: StreamStats, isRunning: () => boolean, onBytes?: (n: number) => void): void {
+export function countTcp(
+  sock: Socket,
+  st: StreamStats,
+  isRunning: () => boolean,
+  onBytes?: (n: number) => void,
+): void {
   sock.on('data', (b: Buffer) => {
     if (!isRunning()) return;
     st.bytes += b.length;
@@ -126,8 +173,11 @@ export function countTcp(sock: Socket, st: StreamStats, isRunning: () => boolean
  */
 export const SINK = Buffer.allocUnsafe(1024 * 1024);
 
-export function sinkReader(st: StreamStats, isRunning: () => boolean, onBytes?: (n: number) => void):
-  { buffer: Buffer; callback: (n: number) => boolean } {
+export function sinkReader(
+  st: StreamStats,
+  isRunning: () => boolean,
+  onBytes?: (n: number) => void,
+): { buffer: Buffer; callback: (n: number) => boolean } {
   return {
     buffer: SINK,
     callback: (n: number) => {
@@ -141,7 +191,10 @@ export function sinkReader(st: StreamStats, isRunning: () => boolean, onBytes?: 
   };
 }
 
-interface HandleLike { readStop?: () => number; reading?: boolean }
+interface HandleLike {
+  readStop?: () => number;
+  reading?: boolean;
+}
 
 /**
  * Server side: an accepted socket cannot be given `onread` by net.Server, so move its handle to
@@ -152,7 +205,10 @@ export function adoptAsSink(sock: Socket, st: StreamStats, isRunning: () => bool
 }
 
 /** Move an accepted socket's handle to a Socket that reads into `reader.buffer` (see adoptAsSink). */
-export function adoptWithReader(sock: Socket, reader: { buffer: Buffer; callback: (n: number) => boolean }): Socket {
+export function adoptWithReader(
+  sock: Socket,
+  reader: { buffer: Buffer; callback: (n: number) => boolean },
+): Socket {
   const handle = (sock as unknown as { _handle?: HandleLike | null })._handle;
   if (!handle || typeof handle.readStop !== 'function') {
     sock.on('data', (b: Buffer) => reader.callback(b.length));
@@ -163,7 +219,12 @@ export function adoptWithReader(sock: Socket, reader: { buffer: Buffer; callback
   handle.reading = false; // net.Socket only calls readStart() when this flag says it is stopped
   (sock as unknown as { _handle: unknown })._handle = null;
   sock.destroy();
-  const fresh = new NetSocket({ handle: handle as never, readable: true, writable: true, onread: reader } as never);
+  const fresh = new NetSocket({
+    handle: handle as never,
+    readable: true,
+    writable: true,
+    onread: reader,
+  } as never);
   fresh.on('error', () => {});
   return fresh;
 }

@@ -32,5 +32,12 @@ export function readTcpInfo(sock: net.Socket): TcpInfo | null {
   } catch {
     return null;
   }
-  return { retrans: OUT[0], cwnd: OUT[1], sndWnd: OUT[2], rtt: OUT[3], rttvar: OUT[4], pmtu: OUT[5] };
+  return {
+    retrans: OUT[0],
+    cwnd: OUT[1],
+    sndWnd: OUT[2],
+    rtt: OUT[3],
+    rttvar: OUT[4],
+    pmtu: OUT[5],
+  };
 }

@@ -6,7 +6,12 @@
 import { bindUdpDevice, wantsDeviceBind, type DeviceBind } from './bind-dev.js';
 import dgram from 'node:dgram';
 import { nowSec } from './clock.js';
-import { UDP_CONNECT_MSG, UDP_CONNECT_MSG_LEGACY, UDP_CONNECT_REPLY, UDP_CONNECT_REPLY_LEGACY } from './constants.js';
+import {
+  UDP_CONNECT_MSG,
+  UDP_CONNECT_MSG_LEGACY,
+  UDP_CONNECT_REPLY,
+  UDP_CONNECT_REPLY_LEGACY,
+} from './constants.js';
 import type { Pacer, SendBudget } from './tcp-data.js';
 import type { RxCounter, StreamStats } from './stream.js';
 import { sockAddon, udpFd, udpHandle, type SockAddon, type UdpRxHandle } from './native-sock.js';
@@ -23,17 +28,33 @@ export class UdpSender {
   private paced = 0;
   private readonly pump = (): void => this.run();
 
-  constructor(private readonly sock: dgram.Socket, readonly st: StreamStats, len: number, private readonly udp64: boolean,
-    private readonly budget: SendBudget, private readonly pacer: Pacer | null, private readonly pacingMs: number) {
+  constructor(
+    private readonly sock: dgram.Socket,
+    readonly st: StreamStats,
+    len: number,
+    private readonly udp64: boolean,
+    private readonly budget: SendBudget,
+    private readonly pacer: Pacer | null,
+    private readonly pacingMs: number,
+  ) {
     // A ring of datagram buffers: a send the kernel could not take at once keeps its own copy of
     // the header until libuv sends it, while we stamp the next ones.
     this.ring = Array.from({ length: RING }, () => Buffer.alloc(len));
     sock.on('error', () => {});
   }
 
-  start(): void { this.stopped = false; this.pacer?.reset(); this.run(); }
-  stop(): void { this.stopped = true; }
-  resetPacing(): void { this.paced = 0; this.pacer?.reset(); }
+  start(): void {
+    this.stopped = false;
+    this.pacer?.reset();
+    this.run();
+  }
+  stop(): void {
+    this.stopped = true;
+  }
+  resetPacing(): void {
+    this.paced = 0;
+    this.pacer?.reset();
+  }
 
   private run(): void {
     if (this.stopped) return;
@@ -41,7 +62,10 @@ export class UdpSender {
     const len = this.ring[0].length;
     for (let i = 0; i < BATCH; i++) {
       if (this.stopped) return;
-      if (this.budget.exhausted()) { this.stopped = true; return; }
+      if (this.budget.exhausted()) {
+        this.stopped = true;
+        return;
+      }
       if (allowance < len) break;
       const buf = this.ring[this.slot];
       this.slot = (this.slot + 1) % RING;
@@ -62,7 +86,10 @@ export class UdpSender {
       this.st.bytes += len;
       this.st.ivBytes += len;
       this.st.packets++;
-      if (this.budget.book(len)) { this.stopped = true; return; }
+      if (this.budget.book(len)) {
+        this.stopped = true;
+        return;
+      }
     }
     if (this.pacer && allowance < len) {
       // Node timers fire 1-2 ms late under load, which turns a 1 Gbit/s stream into ~200 KB
@@ -83,10 +110,19 @@ export class UdpSender {
  * report); otherwise per datagram in JS, timestamped when the 'message' event runs.
  * HOSTOPS_IPERF_UDP_RX=js forces the JS path. Returns which path counts.
  */
-export function countUdp(sock: dgram.Socket, st: StreamStats, udp64: boolean, isRunning: () => boolean,
-  onBytes?: (n: number) => void): 'native' | 'js' {
+export function countUdp(
+  sock: dgram.Socket,
+  st: StreamStats,
+  udp64: boolean,
+  isRunning: () => boolean,
+  onBytes?: (n: number) => void,
+): 'native' | 'js' {
   sock.on('error', () => {});
-  if (process.env.HOSTOPS_IPERF_UDP_RX !== 'js' && NativeUdpCounter.attach(sock, st, udp64, onBytes)) return 'native';
+  if (
+    process.env.HOSTOPS_IPERF_UDP_RX !== 'js' &&
+    NativeUdpCounter.attach(sock, st, udp64, onBytes)
+  )
+    return 'native';
   sock.on('message', (msg: Buffer) => {
     if (!isRunning() || msg.length < (udp64 ? 16 : 12)) return;
     const sec = msg.readUInt32BE(0);
@@ -107,11 +143,20 @@ class NativeUdpCounter implements RxCounter {
   private timer: NodeJS.Timeout | null = null;
   private closed = false;
 
-  private constructor(private readonly addon: SockAddon, private readonly h: UdpRxHandle, private readonly st: StreamStats,
-    private readonly onBytes?: (n: number) => void) {}
+  private constructor(
+    private readonly addon: SockAddon,
+    private readonly h: UdpRxHandle,
+    private readonly st: StreamStats,
+    private readonly onBytes?: (n: number) => void,
+  ) {}
 
   /** Moves the socket's receive side to the addon; false (JS path) when that is not possible. */
-  static attach(sock: dgram.Socket, st: StreamStats, udp64: boolean, onBytes?: (n: number) => void): boolean {
+  static attach(
+    sock: dgram.Socket,
+    st: StreamStats,
+    udp64: boolean,
+    onBytes?: (n: number) => void,
+  ): boolean {
     const addon = sockAddon();
     const handle = udpHandle(sock);
     const fd = udpFd(sock);
@@ -171,18 +216,32 @@ class NativeUdpCounter implements RxCounter {
 }
 
 function isReply(msg: Buffer): boolean {
-  return msg.length === 4 && (msg.equals(UDP_CONNECT_REPLY) || msg.readUInt32LE(0) === UDP_CONNECT_REPLY_LEGACY
-    || msg.readUInt32BE(0) === UDP_CONNECT_REPLY_LEGACY);
+  return (
+    msg.length === 4 &&
+    (msg.equals(UDP_CONNECT_REPLY) ||
+      msg.readUInt32LE(0) === UDP_CONNECT_REPLY_LEGACY ||
+      msg.readUInt32BE(0) === UDP_CONNECT_REPLY_LEGACY)
+  );
 }
 
 export function isHello(msg: Buffer): boolean {
-  return msg.length === 4 && (msg.equals(UDP_CONNECT_MSG) || msg.readUInt32LE(0) === UDP_CONNECT_MSG_LEGACY
-    || msg.readUInt32BE(0) === UDP_CONNECT_MSG_LEGACY);
+  return (
+    msg.length === 4 &&
+    (msg.equals(UDP_CONNECT_MSG) ||
+      msg.readUInt32LE(0) === UDP_CONNECT_MSG_LEGACY ||
+      msg.readUInt32BE(0) === UDP_CONNECT_MSG_LEGACY)
+  );
 }
 
 /** Client side: a connected UDP socket that the server has acknowledged. */
-export function udpConnect(host: string, port: number, family: 4 | 6, timeoutMs: number, bufSize = 0,
-  local: { address?: string; port?: number } & DeviceBind = {}): Promise<dgram.Socket> {
+export function udpConnect(
+  host: string,
+  port: number,
+  family: 4 | 6,
+  timeoutMs: number,
+  bufSize = 0,
+  local: { address?: string; port?: number } & DeviceBind = {},
+): Promise<dgram.Socket> {
   return new Promise((resolve, reject) => {
     const sock = dgram.createSocket(family === 6 ? 'udp6' : 'udp4');
     let done = false;
@@ -191,23 +250,42 @@ export function udpConnect(host: string, port: number, family: 4 | 6, timeoutMs:
       done = true;
       clearTimeout(timer);
       sock.removeListener('message', onMsg);
-      if (e) { sock.close(); reject(e); } else resolve(sock);
+      if (e) {
+        sock.close();
+        reject(e);
+      } else resolve(sock);
     };
-    const onMsg = (msg: Buffer) => { if (isReply(msg)) finish(); };
-    const timer = setTimeout(() => finish(new Error(`no UDP stream reply from ${host} port ${port} within ${timeoutMs / 1000} s`)), timeoutMs);
+    const onMsg = (msg: Buffer) => {
+      if (isReply(msg)) finish();
+    };
+    const timer = setTimeout(
+      () =>
+        finish(
+          new Error(`no UDP stream reply from ${host} port ${port} within ${timeoutMs / 1000} s`),
+        ),
+      timeoutMs,
+    );
     sock.on('error', (e) => finish(e));
     sock.on('message', onMsg);
-    const go = () => sock.connect(port, host, () => {
-      trySetBuffers(sock, bufSize);
-      sock.send(UDP_CONNECT_MSG, (e) => { if (e) finish(e); });
-    });
+    const go = () =>
+      sock.connect(port, host, () => {
+        trySetBuffers(sock, bufSize);
+        sock.send(UDP_CONNECT_MSG, (e) => {
+          if (e) finish(e);
+        });
+      });
     // -B / --cport: bind first (an unbound connect takes an ephemeral port on any address);
     // --bind-dev / --fwmark need the fd, which a dgram socket has only once bound
     const dev = wantsDeviceBind(local);
     if (local.address || local.port || dev) {
       sock.bind({ address: local.address, port: local.port ?? 0, exclusive: true }, () => {
         if (dev) {
-          try { bindUdpDevice(sock, local); } catch (e) { finish(e as Error); return; }
+          try {
+            bindUdpDevice(sock, local);
+          } catch (e) {
+            finish(e as Error);
+            return;
+          }
         }
         go();
       });
@@ -221,8 +299,16 @@ export function udpConnect(host: string, port: number, family: 4 | 6, timeoutMs:
  */
 export function trySetBuffers(sock: dgram.Socket, size = 0): void {
   if (size <= 0) size = 4 * 1024 * 1024;
-  try { sock.setRecvBufferSize(size); } catch { /* capped by net.core.rmem_max */ }
-  try { sock.setSendBufferSize(size); } catch { /* capped by net.core.wmem_max */ }
+  try {
+    sock.setRecvBufferSize(size);
+  } catch {
+    /* capped by net.core.rmem_max */
+  }
+  try {
+    sock.setSendBufferSize(size);
+  } catch {
+    /* capped by net.core.wmem_max */
+  }
 }
 
 /**
@@ -233,15 +319,25 @@ export class UdpAcceptor {
   private sock: dgram.Socket | null = null;
   private closed = false;
 
-  constructor(private readonly host: string | undefined, private readonly port: number, private readonly family: 4 | 6,
+  constructor(
+    private readonly host: string | undefined,
+    private readonly port: number,
+    private readonly family: 4 | 6,
     private readonly bufSize: number,
-    private readonly onStream: (sock: dgram.Socket, peer: { address: string; port: number }) => void) {}
+    private readonly onStream: (
+      sock: dgram.Socket,
+      peer: { address: string; port: number },
+    ) => void,
+  ) {}
 
   async listen(): Promise<void> {
     const sock = dgram.createSocket({ type: this.family === 6 ? 'udp6' : 'udp4', reuseAddr: true });
     await new Promise<void>((resolve, reject) => {
       sock.once('error', reject);
-      sock.bind(this.port, this.host, () => { sock.removeListener('error', reject); resolve(); });
+      sock.bind(this.port, this.host, () => {
+        sock.removeListener('error', reject);
+        resolve();
+      });
     });
     sock.on('error', () => {});
     trySetBuffers(sock, this.bufSize);
@@ -256,17 +352,30 @@ export class UdpAcceptor {
           // As iperf3: a listener for the next stream, then the reply, and only then is the stream
           // handed over (the last one starts the test). So a sending stream's data can never
           // precede its "6789": a 3.12 --bidir client fails on any other first datagram.
-          const drop = () => { try { sock.close(); } catch { /* closed */ } };
-          const next = this.closed ? Promise.resolve() : this.listen();
-          next.catch(() => {}).finally(() => {
+          const drop = () => {
             try {
-              sock.send(UDP_CONNECT_REPLY, (err) => {
-                if (err || this.closed) drop(); else this.onStream(sock, peer);
-              });
-            } catch { drop(); }
-          });
+              sock.close();
+            } catch {
+              /* closed */
+            }
+          };
+          const next = this.closed ? Promise.resolve() : this.listen();
+          next
+            .catch(() => {})
+            .finally(() => {
+              try {
+                sock.send(UDP_CONNECT_REPLY, (err) => {
+                  if (err || this.closed) drop();
+                  else this.onStream(sock, peer);
+                });
+              } catch {
+                drop();
+              }
+            });
         });
-      } catch { /* socket closed under us */ }
+      } catch {
+        /* socket closed under us */
+      }
     };
     sock.on('message', onMsg);
   }

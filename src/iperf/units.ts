@@ -16,7 +16,10 @@ export function formatUnit(value: number, format: UnitFormat = 'A'): string {
     conv = fixed;
     n /= base ** conv;
   } else {
-    while (n >= base && conv < 4) { n /= base; conv++; }
+    while (n >= base && conv < 4) {
+      n /= base;
+      conv++;
+    }
   }
   const label = (bits ? BIT_LABELS : BYTE_LABELS)[conv];
   const digits = n < 9.995 ? 2 : n < 99.95 ? 1 : 0;

@@ -14,30 +14,52 @@ import { envError } from './errors.js';
 const require = createRequire(import.meta.url);
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
-export type AddonName = 'hostops_probe' | 'hostops_raw' | 'hostops_scan' | 'hostops_spool' | 'hostops_sock';
-export const ADDONS: readonly AddonName[] = ['hostops_probe', 'hostops_raw', 'hostops_scan', 'hostops_spool', 'hostops_sock'];
+export type AddonName =
+  | 'hostops_probe'
+  | 'hostops_raw'
+  | 'hostops_scan'
+  | 'hostops_spool'
+  | 'hostops_sock';
+export const ADDONS: readonly AddonName[] = [
+  'hostops_probe',
+  'hostops_raw',
+  'hostops_scan',
+  'hostops_spool',
+  'hostops_sock',
+];
 
 /** The directories searched for `<name>.node`, first match wins. */
 export function addonDirs(env: NodeJS.ProcessEnv = process.env): string[] {
   if (env.HOSTOPS_NATIVE_DIR) return [path.resolve(env.HOSTOPS_NATIVE_DIR)];
-  return [path.join(root, 'build', 'Release'), path.join(root, 'prebuilds', `${process.platform}-${process.arch}`)];
+  return [
+    path.join(root, 'build', 'Release'),
+    path.join(root, 'prebuilds', `${process.platform}-${process.arch}`),
+  ];
 }
 
 /** The file loadAddon would load, or undefined when none exists. */
 export function addonFile(name: AddonName): string | undefined {
-  return addonDirs().map((d) => path.join(d, `${name}.node`)).find((f) => fs.existsSync(f));
+  return addonDirs()
+    .map((d) => path.join(d, `${name}.node`))
+    .find((f) => fs.existsSync(f));
 }
 
 export function loadAddon<T>(name: AddonName): T {
   const file = addonFile(name);
   if (!file) {
-    throw envError('NATIVE_ADDON_MISSING', `the native addon ${name} was not found in ${addonDirs().join(' or ')}`,
-      'reinstall hostops (the package ships prebuilt linux-x64 addons), or build them: `npm rebuild hostops` (needs python3, make and g++)');
+    throw envError(
+      'NATIVE_ADDON_MISSING',
+      `the native addon ${name} was not found in ${addonDirs().join(' or ')}`,
+      'reinstall hostops (the package ships prebuilt linux-x64 addons), or build them: `npm rebuild hostops` (needs python3, make and g++)',
+    );
   }
   try {
     return require(file) as T;
   } catch (e) {
-    throw envError('NATIVE_ADDON_MISSING', `the native addon ${name} could not be loaded from ${file}: ${(e as Error).message.split('\n')[0]}`,
-      'the prebuilt addons are for linux-x64 with glibc (docs/install.md); elsewhere build them: `npm rebuild hostops` (needs python3, make and g++)');
+    throw envError(
+      'NATIVE_ADDON_MISSING',
+      `the native addon ${name} could not be loaded from ${file}: ${(e as Error).message.split('\n')[0]}`,
+      'the prebuilt addons are for linux-x64 with glibc (docs/install.md); elsewhere build them: `npm rebuild hostops` (needs python3, make and g++)',
+    );
   }
 }

@@ -22,7 +22,11 @@ export function isInteractive(stream: NodeJS.WriteStream = process.stderr): bool
 /** What a standard stream's descriptor points at (a file path, /dev/full, pipe:[..]), for messages. */
 export function streamTarget(stream: NodeJS.WriteStream): string {
   const fd = (stream as { fd?: number }).fd ?? 1;
-  try { return readlinkSync(`/proc/self/fd/${fd}`); } catch { return fd === 2 ? 'standard error' : 'standard output'; }
+  try {
+    return readlinkSync(`/proc/self/fd/${fd}`);
+  } catch {
+    return fd === 2 ? 'standard error' : 'standard output';
+  }
 }
 
 const WRITE_HINTS: Record<string, string> = {
@@ -33,12 +37,24 @@ const WRITE_HINTS: Record<string, string> = {
 };
 
 /** A failed write of the command's output (ENOSPC, EFBIG, EIO...): an environment error, exit 3. */
-export function outputWriteError(stream: NodeJS.WriteStream, e: NodeJS.ErrnoException): HostopsError {
+export function outputWriteError(
+  stream: NodeJS.WriteStream,
+  e: NodeJS.ErrnoException,
+): HostopsError {
   const target = streamTarget(stream);
   // node's text is "ENOSPC: no space left on device, write": the reason alone is kept
   const reason = e.message.replace(/^[A-Z0-9_]+: /, '').replace(/, write$/, '');
-  return new HostopsError('OUTPUT_WRITE_FAILED', `cannot write the output to ${target}: ${e.code ? `${e.code} (${reason})` : reason}`,
-    { where: target, cause: e, hint: WRITE_HINTS[e.code ?? ''] ?? 'check where the output goes (disk space, file size limit, device)' });
+  return new HostopsError(
+    'OUTPUT_WRITE_FAILED',
+    `cannot write the output to ${target}: ${e.code ? `${e.code} (${reason})` : reason}`,
+    {
+      where: target,
+      cause: e,
+      hint:
+        WRITE_HINTS[e.code ?? ''] ??
+        'check where the output goes (disk space, file size limit, device)',
+    },
+  );
 }
 
 /** True when writes to the stream are fs.writeSync calls on a file or device (Node's SyncWriteStream). */
@@ -46,7 +62,9 @@ function fileLike(fd: number): boolean {
   try {
     const st = fstatSync(fd);
     return st.isFile() || (st.isCharacterDevice() && !isatty(fd));
-  } catch { return false; }
+  } catch {
+    return false;
+  }
 }
 const fileLikeFd = new Map<number, boolean>();
 
@@ -64,12 +82,14 @@ export function writeAll(stream: NodeJS.WriteStream, data: Buffer): Promise<void
     if (file === undefined) fileLikeFd.set(fd, (file = fileLike(fd)));
     if (file) {
       try {
-        for (let off = 0; off < data.length;) off += writeSync(fd, data, off, data.length - off);
+        for (let off = 0; off < data.length; ) off += writeSync(fd, data, off, data.length - off);
       } catch (e) {
         throw outputWriteError(stream, e as NodeJS.ErrnoException);
       }
       return Promise.resolve();
     }
   }
-  return new Promise<void>((resolve) => (stream.write(data) ? resolve() : stream.once('drain', () => resolve())));
+  return new Promise<void>((resolve) =>
+    stream.write(data) ? resolve() : stream.once('drain', () => resolve()),
+  );
 }

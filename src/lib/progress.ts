@@ -11,7 +11,10 @@ export interface Progress {
 export function progress(label: string, total: number, enabled = true): Progress {
   if (!enabled || !isInteractive()) return { tick() {}, total() {}, stop() {} };
   const bar = new cliProgress.SingleBar(
-    { format: `${label} [{bar}] {percentage}% {value}/{total} eta {eta_formatted}`, stream: process.stderr },
+    {
+      format: `${label} [{bar}] {percentage}% {value}/{total} eta {eta_formatted}`,
+      stream: process.stderr,
+    },
     cliProgress.Presets.shades_classic,
   );
   bar.start(total, 0);

@@ -25,13 +25,21 @@ export interface ParsedYaml {
 }
 
 /** prettyErrors: yaml's message then ends in "at line L, column C:" (the capacity files' wording). */
-export function parseYaml(text: string, fail: (p: YamlProblem) => never, opts: { prettyErrors?: boolean } = {}): ParsedYaml {
+export function parseYaml(
+  text: string,
+  fail: (p: YamlProblem) => never,
+  opts: { prettyErrors?: boolean } = {},
+): ParsedYaml {
   const lc = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lc, prettyErrors: opts.prettyErrors ?? false });
   const lineOf = (offset: number) => lc.linePos(offset).line;
   if (doc.errors.length) {
     const e = doc.errors[0];
-    fail({ kind: 'syntax', line: e.linePos?.[0]?.line ?? lineOf(e.pos[0]), message: e.message.split('\n')[0] });
+    fail({
+      kind: 'syntax',
+      line: e.linePos?.[0]?.line ?? lineOf(e.pos[0]),
+      message: e.message.split('\n')[0],
+    });
   }
   let value: unknown;
   try {

@@ -49,7 +49,12 @@ export const ARGV_BUDGET = 128 * 1024;
  * a quarter of each job's share, so the jobs stay balanced and every few thousand messages reach
  * the audit log.
  */
-export function planBatches(ids: string[], fixedArgv: string[], jobs: number, size?: number): string[][] {
+export function planBatches(
+  ids: string[],
+  fixedArgv: string[],
+  jobs: number,
+  size?: number,
+): string[][] {
   const out: string[][] = [];
   if (size && size > 0) {
     for (let i = 0; i < ids.length; i += size) out.push(ids.slice(i, i + size));
@@ -57,13 +62,20 @@ export function planBatches(ids: string[], fixedArgv: string[], jobs: number, si
   }
   let envBytes = 0;
   for (const [k, v] of Object.entries(process.env)) envBytes += k.length + (v?.length ?? 0) + 2 + 8;
-  const budget = Math.max(4096, ARGV_BUDGET - envBytes - fixedArgv.reduce((a, s) => a + s.length + 1 + 8, 0));
+  const budget = Math.max(
+    4096,
+    ARGV_BUDGET - envBytes - fixedArgv.reduce((a, s) => a + s.length + 1 + 8, 0),
+  );
   const cap = Math.max(100, Math.ceil(ids.length / (jobs * 4)));
   let cur: string[] = [];
   let bytes = 0;
   for (const id of ids) {
     const b = id.length + 1 + 8; // the string, its NUL and its argv pointer
-    if (cur.length && (bytes + b > budget || cur.length >= cap)) { out.push(cur); cur = []; bytes = 0; }
+    if (cur.length && (bytes + b > budget || cur.length >= cap)) {
+      out.push(cur);
+      cur = [];
+      bytes = 0;
+    }
     cur.push(id);
     bytes += b;
   }
@@ -72,33 +84,57 @@ export function planBatches(ids: string[], fixedArgv: string[], jobs: number, si
 }
 
 /** Words that may be message ids (both id lengths; classify() keeps only the batch's). */
-const ID_WORDS = /[0-9A-Za-z]{6}-[0-9A-Za-z]{6}(?:[0-9A-Za-z]{5})?-[0-9A-Za-z]{2}(?:[0-9A-Za-z]{2})?/g;
+const ID_WORDS =
+  /[0-9A-Za-z]{6}-[0-9A-Za-z]{6}(?:[0-9A-Za-z]{5})?-[0-9A-Za-z]{2}(?:[0-9A-Za-z]{2})?/g;
 
 const FLAG: Record<ActionName, string> = { rm: '-Mrm', freeze: '-Mf', thaw: '-Mt', deliver: '-M' };
 
 /** Runs exim; onLines gets the number of complete output lines as they arrive (progress). */
-function runExim(exim: string, argv: string[], onLines?: (n: number) => void): Promise<{ code: number; stdout: string; stderr: string }> {
+function runExim(
+  exim: string,
+  argv: string[],
+  onLines?: (n: number) => void,
+): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
     const p = spawn(exim, argv, { stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
-    const lines = (d: string) => { let n = 0; for (let i = d.indexOf('\n'); i >= 0; i = d.indexOf('\n', i + 1)) n++; if (n) onLines?.(n); };
-    p.stdout.setEncoding('utf8').on('data', (d: string) => { stdout += d; lines(d); });
-    p.stderr.setEncoding('utf8').on('data', (d: string) => { stderr += d; lines(d); });
+    const lines = (d: string) => {
+      let n = 0;
+      for (let i = d.indexOf('\n'); i >= 0; i = d.indexOf('\n', i + 1)) n++;
+      if (n) onLines?.(n);
+    };
+    p.stdout.setEncoding('utf8').on('data', (d: string) => {
+      stdout += d;
+      lines(d);
+    });
+    p.stderr.setEncoding('utf8').on('data', (d: string) => {
+      stderr += d;
+      lines(d);
+    });
     p.on('error', reject);
     p.on('close', (code) => resolve({ code: code ?? 1, stdout, stderr }));
   });
 }
 
 /** Classify exim's per-message lines (queue.c queue_action) into one result per id. */
-export function classify(action: ActionName, ids: string[], stdout: string, stderr: string, code: number): ActionResult[] {
+export function classify(
+  action: ActionName,
+  ids: string[],
+  stdout: string,
+  stderr: string,
+  code: number,
+): ActionResult[] {
   // each line goes to the ids it names (one lookup per id-shaped word, not a scan per id)
   const byId = new Map<string, string[]>(ids.map((id) => [id, []]));
   for (const line of (stdout + '\n' + stderr).split('\n')) {
     const seen = new Set<string>();
     for (const w of line.match(ID_WORDS) ?? []) {
       const mine = byId.get(w);
-      if (mine && !seen.has(w)) { mine.push(line.trim()); seen.add(w); }
+      if (mine && !seen.has(w)) {
+        mine.push(line.trim());
+        seen.add(w);
+      }
     }
   }
   return ids.map((id) => {
@@ -107,15 +143,22 @@ export function classify(action: ActionName, ids: string[], stdout: string, stde
     let status: ActionStatus;
     if (mine.some((l) => l.endsWith(' is locked'))) status = 'locked';
     else if (action === 'rm' && mine.some((l) => l.endsWith('has been removed'))) status = 'done';
-    else if (action === 'rm' && mine.some((l) => l.endsWith('has been removed or did not exist'))) status = 'missing';
+    else if (action === 'rm' && mine.some((l) => l.endsWith('has been removed or did not exist')))
+      status = 'missing';
     else if (action === 'freeze' && mine.some((l) => l.endsWith('is now frozen'))) status = 'done';
-    else if (action === 'freeze' && mine.some((l) => l.endsWith('is already frozen'))) status = 'noop';
-    else if (action === 'thaw' && mine.some((l) => l.endsWith('is no longer frozen'))) status = 'done';
+    else if (action === 'freeze' && mine.some((l) => l.endsWith('is already frozen')))
+      status = 'noop';
+    else if (action === 'thaw' && mine.some((l) => l.endsWith('is no longer frozen')))
+      status = 'done';
     else if (action === 'thaw' && mine.some((l) => l.endsWith('is not frozen'))) status = 'noop';
     else if (mine.some((l) => /does not exist|No such file/.test(l))) status = 'missing';
     else if (action === 'deliver' && mine.length === 0 && code === 0) status = 'done';
     else status = 'failed';
-    return { id, status, detail: text || (status === 'done' ? 'delivery attempted' : `exim exited ${code}`) };
+    return {
+      id,
+      status,
+      detail: text || (status === 'done' ? 'delivery attempted' : `exim exited ${code}`),
+    };
   });
 }
 
@@ -124,7 +167,11 @@ export function classify(action: ActionName, ids: string[], stdout: string, stde
  * exim's per-message lock and log lines are the same as one process's); every batch is written
  * to the audit log as soon as its exim has exited. Results come back in the ids' order.
  */
-export async function runAction(action: ActionName, ids: string[], opts: ActionOptions = {}): Promise<ActionResult[]> {
+export async function runAction(
+  action: ActionName,
+  ids: string[],
+  opts: ActionOptions = {},
+): Promise<ActionResult[]> {
   assertMessageIds(ids);
   const exim = findExim(opts.exim);
   if (!exim || !fs.existsSync(exim)) {
@@ -151,16 +198,27 @@ export async function runAction(action: ActionName, ids: string[], opts: ActionO
         const r = await runExim(exim, argv, (n) => {
           // a progress tick per answer line, never past the batch's size
           const add = Math.min(n, batch.length - lines);
-          if (add > 0) { lines += add; answered += add; opts.onProgress?.(answered, ids.length); }
+          if (add > 0) {
+            lines += add;
+            answered += add;
+            opts.onProgress?.(answered, ids.length);
+          }
         });
         res = classify(action, batch, r.stdout, r.stderr, r.code);
       } catch (e) {
         res = batch.map((id) => ({ id, status: 'failed' as const, detail: (e as Error).message }));
       }
-      if (lines < batch.length) { answered += batch.length - lines; opts.onProgress?.(answered, ids.length); }
+      if (lines < batch.length) {
+        answered += batch.length - lines;
+        opts.onProgress?.(answered, ids.length);
+      }
       try {
         writeAudit(fd, {
-          action, ids: batch, exim, argv, selection: opts.selection,
+          action,
+          ids: batch,
+          exim,
+          argv,
+          selection: opts.selection,
           results: Object.fromEntries(res.map((r) => [r.id, r.status])),
         });
       } catch (e) {
@@ -174,7 +232,9 @@ export async function runAction(action: ActionName, ids: string[], opts: ActionO
   };
   try {
     // every job is waited for (the audit file stays open until the last exim has answered)
-    const done = await Promise.allSettled(Array.from({ length: Math.min(jobs, batches.length) }, worker));
+    const done = await Promise.allSettled(
+      Array.from({ length: Math.min(jobs, batches.length) }, worker),
+    );
     const failed = done.find((d) => d.status === 'rejected');
     if (failed) throw (failed as PromiseRejectedResult).reason;
   } finally {

@@ -23,8 +23,18 @@ export interface AuditRecord {
 
 function who(): Record<string, unknown> {
   let user: string;
-  try { user = os.userInfo().username; } catch { user = String(process.getuid?.() ?? '?'); }
-  return { user, uid: process.getuid?.(), sudoUser: process.env.SUDO_USER, host: os.hostname(), pid: process.pid };
+  try {
+    user = os.userInfo().username;
+  } catch {
+    user = String(process.getuid?.() ?? '?');
+  }
+  return {
+    user,
+    uid: process.getuid?.(),
+    sudoUser: process.env.SUDO_USER,
+    host: os.hostname(),
+    pid: process.pid,
+  };
 }
 
 /** Opens the log for appending before anything is done, so an action never runs unaudited. */
@@ -33,8 +43,11 @@ export function openAudit(file: string): number {
     fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o750 });
     return fs.openSync(file, 'a', 0o640);
   } catch (e) {
-    throw new HostopsError('MAILQ_AUDIT_UNWRITABLE', `cannot write the audit log ${file}: ${(e as Error).message}`,
-      { where: file });
+    throw new HostopsError(
+      'MAILQ_AUDIT_UNWRITABLE',
+      `cannot write the audit log ${file}: ${(e as Error).message}`,
+      { where: file },
+    );
   }
 }
 

@@ -33,7 +33,8 @@ export function formatAge(seconds: number): string {
 }
 
 /** True when exim -bp prints an age for the message (its envelope was read). */
-export const hasAge = (m: QueueMessage): boolean => m.errorKind === undefined || m.errorKind === 'header';
+export const hasAge = (m: QueueMessage): boolean =>
+  m.errorKind === undefined || m.errorKind === 'header';
 
 /** Everything exim -bp prints for a message after the age column (it does not depend on now). */
 export function formatBpTail(m: QueueMessage): string {

@@ -16,8 +16,10 @@ function reasons(title: string, rows: CategoryRow[], texts: number): string {
 export function formatDeliveries(r: DeliveriesReport, o: { top: number; hourly: boolean }): string {
   const t = r.totals;
   let out = `mainlog ${r.files.map((f) => f.path).join(', ')}: ${r.lines} lines, ${r.window.first ?? '-'} to ${r.window.last ?? '-'}\n`;
-  if (r.window.since || r.window.until) out += `window ${r.window.since ?? 'start'} to ${r.window.until ?? 'end'}\n`;
-  out += `received ${t.received}   delivered ${t.delivered} messages / ${t.addresses} addresses   deferrals ${t.deferrals} ` +
+  if (r.window.since || r.window.until)
+    out += `window ${r.window.since ?? 'start'} to ${r.window.until ?? 'end'}\n`;
+  out +=
+    `received ${t.received}   delivered ${t.delivered} messages / ${t.addresses} addresses   deferrals ${t.deferrals} ` +
     `(${t.delayedMessages} messages)   failures ${t.failures} (${t.failedMessages} messages)   rejections ${t.rejections} ` +
     `+ ${t.temporaryRejections} temporary\n`;
   if (r.queue) out += `queue now ${r.queue.messages} messages, ${r.queue.frozen} frozen\n`;
@@ -33,13 +35,15 @@ export function formatDeliveries(r: DeliveriesReport, o: { top: number; hourly: 
   out += reasons('failure (bounce) reasons', r.bounceReasons, 3);
   if (r.rejectingIps.length) {
     out += '\nrejected clients (our ACLs)\n     rejected  temporary  ip\n';
-    for (const x of r.rejectingIps.slice(0, o.top)) out += `${n(x.rejected, 13)}${n(x.temporary, 11)}  ${x.ip}\n`;
+    for (const x of r.rejectingIps.slice(0, o.top))
+      out += `${n(x.rejected, 13)}${n(x.temporary, 11)}  ${x.ip}\n`;
     out += '\nrejection texts\n';
     for (const x of r.rejectReasons) out += `${n(x.count)}  ${x.text}\n`;
   }
   if (o.hourly && r.hourly.length) {
     out += '\nper hour          received delivered addresses  deferred    failed  rejected\n';
-    for (const h of r.hourly) out += `${h.hour}:00 ${n(h.received, 9)}${n(h.delivered, 10)}${n(h.addresses, 10)}${n(h.deferred, 10)}${n(h.failed, 10)}${n(h.rejected, 10)}\n`;
+    for (const h of r.hourly)
+      out += `${h.hour}:00 ${n(h.received, 9)}${n(h.delivered, 10)}${n(h.addresses, 10)}${n(h.deferred, 10)}${n(h.failed, 10)}${n(h.rejected, 10)}\n`;
   }
   return out;
 }

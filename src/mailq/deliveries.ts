@@ -13,7 +13,13 @@
 import fs from 'node:fs';
 import zlib from 'node:zlib';
 import { HostopsError } from '../lib/errors.js';
-import { categorize, reasonOf, normalizeReason, CATEGORIES, type Category } from './deliveries-classify.js';
+import {
+  categorize,
+  reasonOf,
+  normalizeReason,
+  CATEGORIES,
+  type Category,
+} from './deliveries-classify.js';
 import type { QueueMessage } from './types.js';
 import { own } from './mainlog-scan.js';
 
@@ -26,12 +32,46 @@ export interface DeliveriesOptions {
   top?: number;
 }
 
-export interface HostRow { host: string; ip?: string; delivered: number; addresses: number; deferred: number; failed: number }
-export interface DomainRow { domain: string; delivered: number; deferred: number; failed: number; queued?: number; frozen?: number }
-export interface RejectRow { ip: string; rejected: number; temporary: number }
-export interface ReasonText { text: string; count: number; example: string }
-export interface CategoryRow { category: Category; count: number; texts: ReasonText[] }
-export interface HourRow { hour: string; received: number; delivered: number; addresses: number; deferred: number; failed: number; rejected: number }
+export interface HostRow {
+  host: string;
+  ip?: string;
+  delivered: number;
+  addresses: number;
+  deferred: number;
+  failed: number;
+}
+export interface DomainRow {
+  domain: string;
+  delivered: number;
+  deferred: number;
+  failed: number;
+  queued?: number;
+  frozen?: number;
+}
+export interface RejectRow {
+  ip: string;
+  rejected: number;
+  temporary: number;
+}
+export interface ReasonText {
+  text: string;
+  count: number;
+  example: string;
+}
+export interface CategoryRow {
+  category: Category;
+  count: number;
+  texts: ReasonText[];
+}
+export interface HourRow {
+  hour: string;
+  received: number;
+  delivered: number;
+  addresses: number;
+  deferred: number;
+  failed: number;
+  rejected: number;
+}
 
 export interface DeliveriesReport {
   files: { path: string; lines: number; error?: string }[];
@@ -64,26 +104,37 @@ export interface DeliveriesReport {
 }
 
 const HEAD = /^(\d{4}-\d\d-\d\d \d\d):\d\d:\d\d(?:\.\d+)?(?: [-+]\d{4})?(?: \[\d+\])? /;
-const ID = /^(?:[0-9A-Za-z]{6}-[0-9A-Za-z]{6}-[0-9A-Za-z]{2}|[0-9A-Za-z]{6}-[0-9A-Za-z]{11}-[0-9A-Za-z]{4}) /;
+const ID =
+  /^(?:[0-9A-Za-z]{6}-[0-9A-Za-z]{6}-[0-9A-Za-z]{2}|[0-9A-Za-z]{6}-[0-9A-Za-z]{11}-[0-9A-Za-z]{4}) /;
 const FLAGS = new Set(['<=', '=>', '->', '==', '**', '*>', '(=']);
 
 /** eximstats' address of the peer of a rejection (or "local"). */
 function ipOf(s: string): string {
-  let m = /\bH=(?:|.*? )(\[[^\]]+\])/.exec(s) ?? /Connection from (\[\S+\])/.exec(s) ?? /SMTP call from .*?(\[\S+\])/.exec(s);
+  let m =
+    /\bH=(?:|.*? )(\[[^\]]+\])/.exec(s) ??
+    /Connection from (\[\S+\])/.exec(s) ??
+    /SMTP call from .*?(\[\S+\])/.exec(s);
   if (m) return m[1];
   m = /^rejected [HE][HE]LO from .*?(\[.+?\]):/.exec(s);
   return m ? m[1] : 'local';
 }
 
 const isTemporary = (s: string) =>
-  !/SpamAssassin/.test(s) && (/temporarily rejected [A-Z]* .*?: /.test(s) || /temporarily refused connection/.test(s) ||
-  (!/local_scan.. function .* - message temporarily rejected/.test(s) && /temporarily rejected connection in .*?ACL/.test(s)));
+  !/SpamAssassin/.test(s) &&
+  (/temporarily rejected [A-Z]* .*?: /.test(s) ||
+    /temporarily refused connection/.test(s) ||
+    (!/local_scan.. function .* - message temporarily rejected/.test(s) &&
+      /temporarily rejected connection in .*?ACL/.test(s)));
 
 /** What was refused, without the peer: "rejected RCPT <a@b>: text" -> the text after the command. */
 function rejectText(s: string): string {
   const m = /(?:rejected|refused|dropped)\b.*/.exec(s);
   let t = m ? m[0] : s;
-  t = t.replace(/^rejected (?:RCPT|MAIL|EHLO|HELO|DATA|VRFY|EXPN|ETRN|AUTH)\b(?: <[^>]*>| from \S+(?: \[[^\]]+\])?)?: /, '')
+  t = t
+    .replace(
+      /^rejected (?:RCPT|MAIL|EHLO|HELO|DATA|VRFY|EXPN|ETRN|AUTH)\b(?: <[^>]*>| from \S+(?: \[[^\]]+\])?)?: /,
+      '',
+    )
     .replace(/^rejected after DATA: /, '');
   return t;
 }
@@ -97,10 +148,18 @@ const domainOfRcpt = (rest: string): string => {
     if (p) a = p[1];
   }
   const at = a.lastIndexOf('@');
-  return at === -1 ? 'local' : a.slice(at + 1).replace(/>$/, '').toLowerCase();
+  return at === -1
+    ? 'local'
+    : a
+        .slice(at + 1)
+        .replace(/>$/, '')
+        .toLowerCase();
 };
 
-interface Reasons { n: number; texts: Map<string, { count: number; example: string }> }
+interface Reasons {
+  n: number;
+  texts: Map<string, { count: number; example: string }>;
+}
 
 class Scanner {
   lines = 0;
@@ -110,7 +169,15 @@ class Scanner {
   msgs = new Map<string, number>();
   delayed = 0;
   failedMsgs = 0;
-  t = { received: 0, delivered: 0, addresses: 0, deferrals: 0, failures: 0, rejections: 0, temporaryRejections: 0 };
+  t = {
+    received: 0,
+    delivered: 0,
+    addresses: 0,
+    deferrals: 0,
+    failures: 0,
+    rejections: 0,
+    temporaryRejections: 0,
+  };
   hosts = new Map<string, HostRow>();
   domains = new Map<string, DomainRow>();
   rejects = new Map<string, RejectRow>();
@@ -127,7 +194,14 @@ class Scanner {
     let r = this.hosts.get(key);
     if (!r) {
       const ip = /\bH=\S+(?: \([^)]*\))? (\[[^\]]+\])/.exec(rest);
-      r = { host: own(key), ip: ip ? own(ip[1].slice(1, -1)) : undefined, delivered: 0, addresses: 0, deferred: 0, failed: 0 };
+      r = {
+        host: own(key),
+        ip: ip ? own(ip[1].slice(1, -1)) : undefined,
+        delivered: 0,
+        addresses: 0,
+        deferred: 0,
+        failed: 0,
+      };
       this.hosts.set(r.host, r);
     }
     return r;
@@ -135,26 +209,52 @@ class Scanner {
   private domain(rest: string): DomainRow {
     const d = domainOfRcpt(rest);
     let r = this.domains.get(d);
-    if (!r) { r = { domain: own(d), delivered: 0, deferred: 0, failed: 0 }; this.domains.set(r.domain, r); }
+    if (!r) {
+      r = { domain: own(d), delivered: 0, deferred: 0, failed: 0 };
+      this.domains.set(r.domain, r);
+    }
     return r;
   }
   private hour(h: string): HourRow {
     let r = this.hourly.get(h);
-    if (!r) { r = { hour: own(h), received: 0, delivered: 0, addresses: 0, deferred: 0, failed: 0, rejected: 0 }; this.hourly.set(r.hour, r); }
+    if (!r) {
+      r = {
+        hour: own(h),
+        received: 0,
+        delivered: 0,
+        addresses: 0,
+        deferred: 0,
+        failed: 0,
+        rejected: 0,
+      };
+      this.hourly.set(r.hour, r);
+    }
     return r;
   }
   private reason(m: Map<Category, Reasons>, text: string): void {
     const c = categorize(text);
     let r = m.get(c);
-    if (!r) { r = { n: 0, texts: new Map() }; m.set(c, r); }
+    if (!r) {
+      r = { n: 0, texts: new Map() };
+      m.set(c, r);
+    }
     r.n++;
     bumpText(r.texts, text);
   }
   private reject(text: string, h: HourRow): void {
     const ip = ipOf(text);
     let r = this.rejects.get(ip);
-    if (!r) { r = { ip: own(ip), rejected: 0, temporary: 0 }; this.rejects.set(r.ip, r); }
-    if (isTemporary(text)) { r.temporary++; this.t.temporaryRejections++; } else { r.rejected++; this.t.rejections++; }
+    if (!r) {
+      r = { ip: own(ip), rejected: 0, temporary: 0 };
+      this.rejects.set(r.ip, r);
+    }
+    if (isTemporary(text)) {
+      r.temporary++;
+      this.t.temporaryRejections++;
+    } else {
+      r.rejected++;
+      this.t.rejections++;
+    }
     h.rejected++;
     bumpText(this.rejectTexts, rejectText(text));
   }
@@ -174,7 +274,10 @@ class Scanner {
     if (idm) text = text.slice(idm[0].length);
     const flag = idm && text.charCodeAt(2) === 32 ? text.slice(0, 2) : '';
     if (!FLAGS.has(flag)) {
-      if (id && text.startsWith('Completed')) { this.msgs.delete(id); return; }
+      if (id && text.startsWith('Completed')) {
+        this.msgs.delete(id);
+        return;
+      }
       if (/rejected|refused|dropped/.test(text)) this.reject(text, this.hour(m[1]));
       return;
     }
@@ -186,10 +289,15 @@ class Scanner {
         this.hour(m[1]).received++;
         return;
       case '=>': {
-        this.t.delivered++; this.t.addresses++;
-        const h = this.host(rest); h.delivered++; h.addresses++;
+        this.t.delivered++;
+        this.t.addresses++;
+        const h = this.host(rest);
+        h.delivered++;
+        h.addresses++;
         this.domain(rest).delivered++;
-        const hr = this.hour(m[1]); hr.delivered++; hr.addresses++;
+        const hr = this.hour(m[1]);
+        hr.delivered++;
+        hr.addresses++;
         if (!/\sT=\S+/.test(rest)) this.reject(rest, hr); // an ACL discard (=> blackhole), as eximstats counts it
         return;
       }
@@ -205,7 +313,13 @@ class Scanner {
         this.host(rest, '(no host)').deferred++;
         this.domain(rest).deferred++;
         this.hour(m[1]).deferred++;
-        { const b = this.msgs.get(id!); if (b !== undefined && !(b & 2)) { this.delayed++; this.msgs.set(id!, b | 2); } }
+        {
+          const b = this.msgs.get(id!);
+          if (b !== undefined && !(b & 2)) {
+            this.delayed++;
+            this.msgs.set(id!, b | 2);
+          }
+        }
         this.reason(this.defer, reasonOf(rest));
         return;
       case '**':
@@ -213,7 +327,13 @@ class Scanner {
         this.host(rest, '(no host)').failed++;
         this.domain(rest).failed++;
         this.hour(m[1]).failed++;
-        { const b = this.msgs.get(id!); if (b !== undefined && !(b & 4)) { this.failedMsgs++; this.msgs.set(id!, b | 4); } }
+        {
+          const b = this.msgs.get(id!);
+          if (b !== undefined && !(b & 4)) {
+            this.failedMsgs++;
+            this.msgs.set(id!, b | 4);
+          }
+        }
         this.reason(this.bounce, reasonOf(rest));
         return;
       default:
@@ -229,10 +349,14 @@ function bumpText(m: Map<string, { count: number; example: string }>, raw: strin
 }
 
 const topTexts = (m: Map<string, { count: number; example: string }>, n: number): ReasonText[] =>
-  [...m].map(([text, v]) => ({ text, ...v })).sort((a, b) => b.count - a.count || (a.text < b.text ? -1 : 1)).slice(0, n);
+  [...m]
+    .map(([text, v]) => ({ text, ...v }))
+    .sort((a, b) => b.count - a.count || (a.text < b.text ? -1 : 1))
+    .slice(0, n);
 
 function categories(m: Map<Category, Reasons>, n: number): CategoryRow[] {
-  return CATEGORIES.filter((c) => m.has(c)).map((c) => ({ category: c, count: m.get(c)!.n, texts: topTexts(m.get(c)!.texts, n) }))
+  return CATEGORIES.filter((c) => m.has(c))
+    .map((c) => ({ category: c, count: m.get(c)!.n, texts: topTexts(m.get(c)!.texts, n) }))
     .sort((a, b) => b.count - a.count);
 }
 
@@ -244,7 +368,10 @@ async function feedFile(file: string, sc: Scanner): Promise<void> {
     let p = 0;
     for (;;) {
       const nl = s.indexOf('\n', p);
-      if (nl === -1) { if (p < s.length) sc.line(s.slice(p)); return; }
+      if (nl === -1) {
+        if (p < s.length) sc.line(s.slice(p));
+        return;
+      }
       sc.line(s.slice(p, nl));
       p = nl + 1;
     }
@@ -255,7 +382,10 @@ async function feedFile(file: string, sc: Scanner): Promise<void> {
   for await (const chunk of stream as AsyncIterable<Buffer>) {
     const s = carry + chunk.toString('latin1');
     const nl = s.lastIndexOf('\n');
-    if (nl === -1) { carry = s; continue; }
+    if (nl === -1) {
+      carry = s;
+      continue;
+    }
     feed(s.slice(0, nl));
     carry = s.slice(nl + 1);
   }
@@ -280,8 +410,11 @@ export async function deliveries(o: DeliveriesOptions): Promise<DeliveriesReport
     }
   }
   if (files.every((f) => f.error && f.lines === 0)) {
-    throw new HostopsError('MAILQ_LOG_UNREADABLE', `cannot read the mainlog: ${files.map((f) => `${f.path}: ${f.error}`).join('; ')}`,
-      { where: files[0]?.path });
+    throw new HostopsError(
+      'MAILQ_LOG_UNREADABLE',
+      `cannot read the mainlog: ${files.map((f) => `${f.path}: ${f.error}`).join('; ')}`,
+      { where: files[0]?.path },
+    );
   }
   let queue: DeliveriesReport['queue'];
   if (o.queue) {
@@ -290,26 +423,44 @@ export async function deliveries(o: DeliveriesOptions): Promise<DeliveriesReport
       if (m.errorKind === 'envelope' || m.errorKind === 'read') continue;
       queue.messages++;
       if (m.frozen) queue.frozen++;
-      const ds = new Set(m.recipients.filter((r) => !r.delivered).map((r) => domainOfRcpt(r.address)));
+      const ds = new Set(
+        m.recipients.filter((r) => !r.delivered).map((r) => domainOfRcpt(r.address)),
+      );
       for (const d of ds) {
         let r = sc.domains.get(d);
-        if (!r) { r = { domain: d, delivered: 0, deferred: 0, failed: 0 }; sc.domains.set(d, r); }
+        if (!r) {
+          r = { domain: d, delivered: 0, deferred: 0, failed: 0 };
+          sc.domains.set(d, r);
+        }
         r.queued = (r.queued ?? 0) + 1;
         if (m.frozen) r.frozen = (r.frozen ?? 0) + 1;
       }
     }
-    for (const r of sc.domains.values()) { r.queued ??= 0; r.frozen ??= 0; }
+    for (const r of sc.domains.values()) {
+      r.queued ??= 0;
+      r.frozen ??= 0;
+    }
   }
-  const trouble = (r: { deferred: number; failed: number; delivered: number }) => r.deferred + r.failed;
+  const trouble = (r: { deferred: number; failed: number; delivered: number }) =>
+    r.deferred + r.failed;
   return {
     files,
     window: { since: o.since, until: o.until, first: sc.first, last: sc.last },
     lines: sc.lines,
     totals: { ...sc.t, delayedMessages: sc.delayed, failedMessages: sc.failedMsgs },
-    hosts: [...sc.hosts.values()].sort((a, b) => trouble(b) - trouble(a) || b.delivered - a.delivered || (a.host < b.host ? -1 : 1)),
-    domains: [...sc.domains.values()].sort((a, b) => trouble(b) - trouble(a) || (b.queued ?? 0) - (a.queued ?? 0) ||
-      b.delivered - a.delivered || (a.domain < b.domain ? -1 : 1)),
-    rejectingIps: [...sc.rejects.values()].sort((a, b) => b.rejected + b.temporary - a.rejected - a.temporary || (a.ip < b.ip ? -1 : 1)),
+    hosts: [...sc.hosts.values()].sort(
+      (a, b) => trouble(b) - trouble(a) || b.delivered - a.delivered || (a.host < b.host ? -1 : 1),
+    ),
+    domains: [...sc.domains.values()].sort(
+      (a, b) =>
+        trouble(b) - trouble(a) ||
+        (b.queued ?? 0) - (a.queued ?? 0) ||
+        b.delivered - a.delivered ||
+        (a.domain < b.domain ? -1 : 1),
+    ),
+    rejectingIps: [...sc.rejects.values()].sort(
+      (a, b) => b.rejected + b.temporary - a.rejected - a.temporary || (a.ip < b.ip ? -1 : 1),
+    ),
     deferReasons: categories(sc.defer, top),
     bounceReasons: categories(sc.bounce, top),
     rejectReasons: topTexts(sc.rejectTexts, top),

@@ -12,7 +12,9 @@ export function parseDuration(s: string): number {
 export function parseSize(s: string): number {
   const m = /^(\d+(?:\.\d+)?)([kmg]?)b?$/i.exec(s.trim());
   if (!m) throw usageError('MAILQ_BAD_SIZE', `not a size: ${JSON.stringify(s)}`);
-  const mult = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 }[m[2].toLowerCase() as '' | 'k' | 'm' | 'g'];
+  const mult = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 }[
+    m[2].toLowerCase() as '' | 'k' | 'm' | 'g'
+  ];
   return Math.round(Number(m[1]) * mult);
 }
 
@@ -20,6 +22,7 @@ export function parseSize(s: string): number {
 export function parseTimePoint(s: string, now = Date.now()): Date {
   if (/^\d+(?:\.\d+)?[smhdw]?$/i.test(s.trim())) return new Date(now - parseDuration(s) * 1000);
   const d = new Date(s.includes('T') || !/^\d{4}-\d\d-\d\d \d/.test(s) ? s : s.replace(' ', 'T'));
-  if (Number.isNaN(d.getTime())) throw usageError('MAILQ_BAD_TIME', `not a time: ${JSON.stringify(s)}`);
+  if (Number.isNaN(d.getTime()))
+    throw usageError('MAILQ_BAD_TIME', `not a time: ${JSON.stringify(s)}`);
   return d;
 }

@@ -4,7 +4,8 @@
  */
 import { usageError } from '../lib/errors.js';
 
-const ID_RE = /^(?:[0-9A-Za-z]{6}-[0-9A-Za-z]{11}-[0-9A-Za-z]{4}|[0-9A-Za-z]{6}-[0-9A-Za-z]{6}-[0-9A-Za-z]{2})$/;
+const ID_RE =
+  /^(?:[0-9A-Za-z]{6}-[0-9A-Za-z]{11}-[0-9A-Za-z]{4}|[0-9A-Za-z]{6}-[0-9A-Za-z]{6}-[0-9A-Za-z]{2})$/;
 const ALPHABET = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
 
 export function isMessageId(s: string): boolean {
@@ -22,8 +23,11 @@ export function assertMessageIds(ids: string[]): void {
 
 /** Spool file names of a header file: 18 (old id) or 25 (new id) characters ending in -H. */
 export function isHeaderFileName(name: string): boolean {
-  return (name.length === 18 || name.length === 25) && name.charCodeAt(name.length - 2) === 45 /* - */ &&
-    name.charCodeAt(name.length - 1) === 72 /* H */;
+  return (
+    (name.length === 18 || name.length === 25) &&
+    name.charCodeAt(name.length - 2) === 45 /* - */ &&
+    name.charCodeAt(name.length - 1) === 72 /* H */
+  );
 }
 
 /** Epoch seconds encoded in the first six base-62 digits (not the -H time; used for display only). */

@@ -8,15 +8,44 @@ export { INDEX_VERSION } from './spool-index-check.js';
 export { indexPath, indexDir } from './spool-index-file.js';
 export { parseHeaderFile } from './spool-parse.js';
 export { formatBp, formatAge, formatSize } from './bp-format.js';
-export { compileSelection, isEmptySelection, escapeRegex, scriptOf, scriptDomainOf, type Selection } from './select.js';
+export {
+  compileSelection,
+  isEmptySelection,
+  escapeRegex,
+  scriptOf,
+  scriptDomainOf,
+  type Selection,
+} from './select.js';
 export { isMessageId, assertMessageIds, idTime } from './ids.js';
 export { toJsonMessage } from './json.js';
 export { parseDuration, parseSize, parseTimePoint } from './duration.js';
-export { runAction, classify, type ActionName, type ActionResult, type ActionStatus, type ActionOptions } from './actions.js';
+export {
+  runAction,
+  classify,
+  type ActionName,
+  type ActionResult,
+  type ActionStatus,
+  type ActionOptions,
+} from './actions.js';
 export { auditPath, DEFAULT_AUDIT_LOG } from './audit.js';
-export { summarize, formatSummary, formatVolume, type QueueSummary, type DomainRow, type TopRow } from './summary.js';
+export {
+  summarize,
+  formatSummary,
+  formatVolume,
+  type QueueSummary,
+  type DomainRow,
+  type TopRow,
+} from './summary.js';
 export { showMessage, type ShownMessage } from './show.js';
-export { sources, logStamp, ARGUMENTS_HINT, type SourcesReport, type SourcesOptions, type SourceRow, type ScriptRow } from './sources.js';
+export {
+  sources,
+  logStamp,
+  ARGUMENTS_HINT,
+  type SourcesReport,
+  type SourcesOptions,
+  type SourceRow,
+  type ScriptRow,
+} from './sources.js';
 export { formatSources } from './sources-format.js';
 export { MainlogScanner, type ScanState, type ScanOptions } from './mainlog-scan.js';
 export { watchQueue, type WatchSnapshot, type WatchOptions } from './watch.js';

@@ -1,7 +1,8 @@
 /** JSON view of a message: spool bytes re-decoded as UTF-8, fields in a stable order. */
 import type { QueueMessage } from './types.js';
 
-const u = (s: string | undefined) => (s === undefined ? undefined : Buffer.from(s, 'latin1').toString('utf8'));
+const u = (s: string | undefined) =>
+  s === undefined ? undefined : Buffer.from(s, 'latin1').toString('utf8');
 
 export function toJsonMessage(m: QueueMessage): Record<string, unknown> {
   return {

@@ -5,7 +5,13 @@
  */
 import fs from 'node:fs';
 import zlib from 'node:zlib';
-import { MainlogScanner, newState, mergeState, type ScanOptions, type ScanState } from './mainlog-scan.js';
+import {
+  MainlogScanner,
+  newState,
+  mergeState,
+  type ScanOptions,
+  type ScanState,
+} from './mainlog-scan.js';
 import { nativeMainlogScanner, type NativeMainlogScanner } from './mainlog-native.js';
 
 const CHUNK = 64 * 1024;
@@ -40,13 +46,20 @@ export function scanRange(file: string, start: number, end: number, o: ScanOptio
     let carry = 0;
     let off = start;
     while (off < end) {
-      if (buf.length - carry < CHUNK) { const nb = Buffer.allocUnsafe(buf.length * 2); buf.copy(nb, 0, 0, carry); buf = nb; }
+      if (buf.length - carry < CHUNK) {
+        const nb = Buffer.allocUnsafe(buf.length * 2);
+        buf.copy(nb, 0, 0, carry);
+        buf = nb;
+      }
       const n = fs.readSync(fd, buf, carry, Math.min(CHUNK, end - off), off);
       if (n <= 0) break;
       off += n;
       const len = carry + n;
       const nl = off >= end ? len - 1 : buf.lastIndexOf(10, len - 1);
-      if (nl === -1) { carry = len; continue; } // a line longer than the buffer: read more
+      if (nl === -1) {
+        carry = len;
+        continue;
+      } // a line longer than the buffer: read more
       sc.feed(latin1(buf, 0, nl + 1));
       buf.copy(buf, 0, nl + 1, len);
       carry = len - nl - 1;
@@ -59,7 +72,12 @@ export function scanRange(file: string, start: number, end: number, o: ScanOptio
 }
 
 /** The C scanner over 1 MB reads (no decoding: it works on the bytes). */
-function scanRangeNative(sc: NativeMainlogScanner, file: string, start: number, end: number): ScanState {
+function scanRangeNative(
+  sc: NativeMainlogScanner,
+  file: string,
+  start: number,
+  end: number,
+): ScanState {
   const fd = fs.openSync(file, 'r');
   const CH = 1 << 20;
   try {
@@ -67,13 +85,20 @@ function scanRangeNative(sc: NativeMainlogScanner, file: string, start: number, 
     let carry = 0;
     let off = start;
     while (off < end) {
-      if (buf.length - carry < CH) { const nb = Buffer.allocUnsafe(buf.length * 2); buf.copy(nb, 0, 0, carry); buf = nb; }
+      if (buf.length - carry < CH) {
+        const nb = Buffer.allocUnsafe(buf.length * 2);
+        buf.copy(nb, 0, 0, carry);
+        buf = nb;
+      }
       const n = fs.readSync(fd, buf, carry, Math.min(CH, end - off), off);
       if (n <= 0) break;
       off += n;
       const len = carry + n;
       const nl = off >= end ? len - 1 : buf.lastIndexOf(10, len - 1);
-      if (nl === -1) { carry = len; continue; }
+      if (nl === -1) {
+        carry = len;
+        continue;
+      }
       sc.feedBytes(buf, 0, nl + 1);
       buf.copy(buf, 0, nl + 1, len);
       carry = len - nl - 1;
@@ -95,20 +120,30 @@ export async function scanGzip(file: string, o: ScanOptions): Promise<ScanState>
     for await (const chunk of stream as AsyncIterable<Buffer>) {
       const b = carry.length ? Buffer.concat([carry, chunk]) : chunk;
       const nl = b.lastIndexOf(10);
-      if (nl === -1) { carry = b; continue; }
+      if (nl === -1) {
+        carry = b;
+        continue;
+      }
       sc.feed(latin1(b, 0, nl + 1));
       carry = b.subarray(nl + 1);
     }
   } catch (e) {
     // a truncated or corrupt .gz: keep what was read and say where it broke
     sc.st.garbage++;
-    sc.st.garbageSamples.push({ line: sc.st.lines + 1, text: `(gzip error: ${(e as Error).message})` });
+    sc.st.garbageSamples.push({
+      line: sc.st.lines + 1,
+      text: `(gzip error: ${(e as Error).message})`,
+    });
   }
   if (carry.length) sc.feed(latin1(carry, 0, carry.length));
   return sc.st;
 }
 
-async function scanGzipNative(sc: NativeMainlogScanner, file: string, o: ScanOptions): Promise<ScanState> {
+async function scanGzipNative(
+  sc: NativeMainlogScanner,
+  file: string,
+  o: ScanOptions,
+): Promise<ScanState> {
   let carry: Buffer = Buffer.alloc(0);
   const stream = fs.createReadStream(file).pipe(zlib.createGunzip());
   let gzipError: string | undefined;
@@ -116,7 +151,10 @@ async function scanGzipNative(sc: NativeMainlogScanner, file: string, o: ScanOpt
     for await (const chunk of stream as AsyncIterable<Buffer>) {
       const b = carry.length ? Buffer.concat([carry, chunk]) : chunk;
       const nl = b.lastIndexOf(10);
-      if (nl === -1) { carry = b; continue; }
+      if (nl === -1) {
+        carry = b;
+        continue;
+      }
       sc.feedBytes(b, 0, nl + 1);
       carry = b.subarray(nl + 1);
     }
@@ -135,7 +173,8 @@ async function scanGzipNative(sc: NativeMainlogScanner, file: string, o: ScanOpt
   const tailSamples = st.garbageSamples.slice(before.garbageSamples.length);
   st.garbageSamples = before.garbageSamples;
   st.garbageSamples.push({ line: before.lines + 1, text: `(gzip error: ${gzipError})` });
-  for (const g of tailSamples) if (st.garbageSamples.length < (o.maxSamples ?? 20)) st.garbageSamples.push(g);
+  for (const g of tailSamples)
+    if (st.garbageSamples.length < (o.maxSamples ?? 20)) st.garbageSamples.push(g);
   return st;
 }
 

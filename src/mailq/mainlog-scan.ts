@@ -5,8 +5,15 @@
  * garbage and the first few are kept with their line number.
  */
 
-export interface Count { messages: number; recipients: number }
-export interface CwdCount { invocations: number; submissions: number; admin: number }
+export interface Count {
+  messages: number;
+  recipients: number;
+}
+export interface CwdCount {
+  invocations: number;
+  submissions: number;
+  admin: number;
+}
 
 export interface ScanState {
   lines: number;
@@ -48,9 +55,26 @@ export interface ScanOptions {
 }
 
 export function newState(): ScanState {
-  return { lines: 0, messages: 0, recipients: 0, unknownRecipients: 0, inbound: 0, cwdLines: 0, spoolCwdLines: 0, garbage: 0,
-    garbageSamples: [], truncated: 0, truncatedSamples: [], hourly: new Map(), senders: new Map(), authUsers: new Map(), localUsers: new Map(),
-    clientIps: new Map(), smtpIps: new Map(), cwds: new Map() };
+  return {
+    lines: 0,
+    messages: 0,
+    recipients: 0,
+    unknownRecipients: 0,
+    inbound: 0,
+    cwdLines: 0,
+    spoolCwdLines: 0,
+    garbage: 0,
+    garbageSamples: [],
+    truncated: 0,
+    truncatedSamples: [],
+    hourly: new Map(),
+    senders: new Map(),
+    authUsers: new Map(),
+    localUsers: new Map(),
+    clientIps: new Map(),
+    smtpIps: new Map(),
+    cwds: new Map(),
+  };
 }
 
 /**
@@ -63,7 +87,10 @@ export function own(s: string): string {
 
 function bump(m: Map<string, Count>, k: string, r: number): void {
   const c = m.get(k);
-  if (c) { c.messages++; c.recipients += r; } else m.set(own(k), { messages: 1, recipients: r });
+  if (c) {
+    c.messages++;
+    c.recipients += r;
+  } else m.set(own(k), { messages: 1, recipients: r });
 }
 
 /** Exim argv flags that list, inspect or run the queue rather than submit a message. */
@@ -71,7 +98,10 @@ const ADMIN_FLAG = / -(?:bp\w*|bP|bV|bt|bv|brw|be|bh\w*|bi|bd\w*|M\w*|q\w*|R\w*|
 
 const isSubmission = (args: string): boolean => !ADMIN_FLAG.test(' ' + args);
 
-export const printable = (s: string) => s.replace(/[^\x20-\x7e]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`).slice(0, 120);
+export const printable = (s: string) =>
+  s
+    .replace(/[^\x20-\x7e]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`)
+    .slice(0, 120);
 
 const isD = (c: number) => c >= 48 && c <= 57;
 
@@ -98,7 +128,10 @@ export class MainlogScanner {
   private hour = '';
   private hourCount: Count = { messages: 0, recipients: 0 };
 
-  constructor(private readonly o: ScanOptions, st?: ScanState) {
+  constructor(
+    private readonly o: ScanOptions,
+    st?: ScanState,
+  ) {
     this.st = st ?? newState();
   }
 
@@ -113,13 +146,24 @@ export class MainlogScanner {
       if (q === -1) q = len;
       st.lines++;
       // timestamp "YYYY-MM-DD HH:MM:SS"
-      if (q - p < 20 || s.charCodeAt(p + 4) !== 45 || s.charCodeAt(p + 7) !== 45 || s.charCodeAt(p + 10) !== 32 ||
-          s.charCodeAt(p + 13) !== 58 || s.charCodeAt(p + 16) !== 58 || !isD(s.charCodeAt(p)) || !isD(s.charCodeAt(p + 18))) {
+      if (
+        q - p < 20 ||
+        s.charCodeAt(p + 4) !== 45 ||
+        s.charCodeAt(p + 7) !== 45 ||
+        s.charCodeAt(p + 10) !== 32 ||
+        s.charCodeAt(p + 13) !== 58 ||
+        s.charCodeAt(p + 16) !== 58 ||
+        !isD(s.charCodeAt(p)) ||
+        !isD(s.charCodeAt(p + 18))
+      ) {
         if (!(s.charCodeAt(p) === 46 && s.startsWith('...', p)) && q > p) this.garbage(s, p, q);
         p = q + 1;
         continue;
       }
-      if ((since !== undefined && cmpStamp(s, p, since) < 0) || (until !== undefined && cmpStamp(s, p, until) >= 0)) {
+      if (
+        (since !== undefined && cmpStamp(s, p, since) < 0) ||
+        (until !== undefined && cmpStamp(s, p, until) >= 0)
+      ) {
         p = q + 1;
         continue;
       }
@@ -128,14 +172,40 @@ export class MainlogScanner {
       if (s.charCodeAt(o) === 46) o += 4;
       o++;
       let c = s.charCodeAt(o);
-      if ((c === 43 || c === 45) && isD(s.charCodeAt(o + 1))) { o += 6; c = s.charCodeAt(o); }
-      if (c === 91) { const e = s.indexOf('] ', o); if (e !== -1 && e < q) { o = e + 2; c = s.charCodeAt(o); } }
+      if ((c === 43 || c === 45) && isD(s.charCodeAt(o + 1))) {
+        o += 6;
+        c = s.charCodeAt(o);
+      }
+      if (c === 91) {
+        const e = s.indexOf('] ', o);
+        if (e !== -1 && e < q) {
+          o = e + 2;
+          c = s.charCodeAt(o);
+        }
+      }
       // each marker must end inside this line (after a cut line o is past q): as mainlog.c
       if (o + 4 <= q && c === 99 && s.startsWith('cwd=', o)) this.cwd(s, o + 4, q);
-      else if (scriptsOnly) { /* arrivals not wanted */ }
-      else if (s.charCodeAt(o + 6) === 45) {
-        if (o + 20 <= q && s.charCodeAt(o + 13) === 45 && s.charCodeAt(o + 16) === 32 && s.charCodeAt(o + 17) === 60 && s.charCodeAt(o + 18) === 61 && s.charCodeAt(o + 19) === 32) this.arrival(s, p, o + 20, q);
-        else if (o + 27 <= q && s.charCodeAt(o + 18) === 45 && s.charCodeAt(o + 23) === 32 && s.charCodeAt(o + 24) === 60 && s.charCodeAt(o + 25) === 61 && s.charCodeAt(o + 26) === 32) this.arrival(s, p, o + 27, q);
+      else if (scriptsOnly) {
+        /* arrivals not wanted */
+      } else if (s.charCodeAt(o + 6) === 45) {
+        if (
+          o + 20 <= q &&
+          s.charCodeAt(o + 13) === 45 &&
+          s.charCodeAt(o + 16) === 32 &&
+          s.charCodeAt(o + 17) === 60 &&
+          s.charCodeAt(o + 18) === 61 &&
+          s.charCodeAt(o + 19) === 32
+        )
+          this.arrival(s, p, o + 20, q);
+        else if (
+          o + 27 <= q &&
+          s.charCodeAt(o + 18) === 45 &&
+          s.charCodeAt(o + 23) === 32 &&
+          s.charCodeAt(o + 24) === 60 &&
+          s.charCodeAt(o + 25) === 61 &&
+          s.charCodeAt(o + 26) === 32
+        )
+          this.arrival(s, p, o + 27, q);
       }
       p = q + 1;
     }
@@ -144,7 +214,11 @@ export class MainlogScanner {
   private garbage(s: string, p: number, q: number): void {
     const st = this.st;
     st.garbage++;
-    if (st.garbageSamples.length < (this.o.maxSamples ?? 20)) st.garbageSamples.push({ line: st.lines, text: own(printable(s.slice(p, Math.min(q, p + 200)))) });
+    if (st.garbageSamples.length < (this.o.maxSamples ?? 20))
+      st.garbageSamples.push({
+        line: st.lines,
+        text: own(printable(s.slice(p, Math.min(q, p + 200)))),
+      });
   }
 
   private cwd(s: string, a: number, q: number): void {
@@ -155,19 +229,29 @@ export class MainlogScanner {
       // exim always writes "cwd=DIR N args: ...": without it the line was cut (a log that ends
       // mid-line), and DIR may be cut too, so it is reported apart, not counted as a directory
       st.truncated++;
-      if (st.truncatedSamples.length < (this.o.maxSamples ?? 20)) st.truncatedSamples.push({ line: st.lines, text: own(printable(s.slice(a - 4, Math.min(q, a + 196)))) });
+      if (st.truncatedSamples.length < (this.o.maxSamples ?? 20))
+        st.truncatedSamples.push({
+          line: st.lines,
+          text: own(printable(s.slice(a - 4, Math.min(q, a + 196)))),
+        });
       return;
     }
     let end = args - 1;
     while (end > a && isD(s.charCodeAt(end))) end--;
     const dir = s.slice(a, end);
     for (const sp of this.o.spoolDirs) {
-      if (dir === sp || dir.startsWith(sp + '/')) { st.spoolCwdLines++; return; }
+      if (dir === sp || dir.startsWith(sp + '/')) {
+        st.spoolCwdLines++;
+        return;
+      }
     }
     const sub = isSubmission(s.slice(args + 7, q));
     const c = st.cwds.get(dir);
-    if (c) { c.invocations++; if (sub) c.submissions++; else c.admin++; }
-    else st.cwds.set(own(dir), { invocations: 1, submissions: sub ? 1 : 0, admin: sub ? 0 : 1 });
+    if (c) {
+      c.invocations++;
+      if (sub) c.submissions++;
+      else c.admin++;
+    } else st.cwds.set(own(dir), { invocations: 1, submissions: sub ? 1 : 0, admin: sub ? 0 : 1 });
   }
 
   private arrival(s: string, p: number, a: number, q: number): void {
@@ -185,7 +269,10 @@ export class MainlogScanner {
       for (;;) {
         forAt = L.indexOf('" for ', forAt);
         if (forAt === -1) break;
-        if (L.charCodeAt(forAt - 1) !== 92) { forAt += 1; break; }
+        if (L.charCodeAt(forAt - 1) !== 92) {
+          forAt += 1;
+          break;
+        }
         forAt += 2;
       }
     } else forAt = L.indexOf(' for ', se);
@@ -219,13 +306,17 @@ export class MainlogScanner {
       bump(st.senders, L.slice(0, se), r);
       const u = fieldOf(L, ' U=', se, fe);
       const proto = fieldOf(L, ' P=', se, fe);
-      if (u !== undefined && (proto === undefined || proto.startsWith('local'))) bump(st.localUsers, u, r);
+      if (u !== undefined && (proto === undefined || proto.startsWith('local')))
+        bump(st.localUsers, u, r);
     }
     // per-hour counts; the hour changes rarely, so compare in place before allocating a key
     if (!(this.hour && s.startsWith(this.hour, p))) {
       this.hour = own(s.slice(p, p + 13));
       let c = st.hourly.get(this.hour);
-      if (!c) { c = { messages: 0, recipients: 0 }; st.hourly.set(this.hour, c); }
+      if (!c) {
+        c = { messages: 0, recipients: 0 };
+        st.hourly.set(this.hour, c);
+      }
       this.hourCount = c;
     }
     this.hourCount.messages++;
@@ -239,22 +330,44 @@ export class MainlogScanner {
 
 /** Merge b into a (worker results, several files). Garbage sample line numbers must already be absolute. */
 export function mergeState(a: ScanState, b: ScanState, maxSamples = 20): ScanState {
-  a.lines += b.lines; a.messages += b.messages; a.recipients += b.recipients; a.unknownRecipients += b.unknownRecipients; a.inbound += b.inbound;
-  a.cwdLines += b.cwdLines; a.spoolCwdLines += b.spoolCwdLines; a.garbage += b.garbage;
-  for (const g of b.garbageSamples) if (a.garbageSamples.length < maxSamples) a.garbageSamples.push(g);
+  a.lines += b.lines;
+  a.messages += b.messages;
+  a.recipients += b.recipients;
+  a.unknownRecipients += b.unknownRecipients;
+  a.inbound += b.inbound;
+  a.cwdLines += b.cwdLines;
+  a.spoolCwdLines += b.spoolCwdLines;
+  a.garbage += b.garbage;
+  for (const g of b.garbageSamples)
+    if (a.garbageSamples.length < maxSamples) a.garbageSamples.push(g);
   a.truncated += b.truncated;
-  for (const g of b.truncatedSamples) if (a.truncatedSamples.length < maxSamples) a.truncatedSamples.push(g);
+  for (const g of b.truncatedSamples)
+    if (a.truncatedSamples.length < maxSamples) a.truncatedSamples.push(g);
   if (b.first !== undefined && (a.first === undefined || b.first < a.first)) a.first = b.first;
   if (b.last !== undefined && (a.last === undefined || b.last > a.last)) a.last = b.last;
-  for (const k of ['hourly', 'senders', 'authUsers', 'localUsers', 'clientIps', 'smtpIps'] as const) {
+  for (const k of [
+    'hourly',
+    'senders',
+    'authUsers',
+    'localUsers',
+    'clientIps',
+    'smtpIps',
+  ] as const) {
     for (const [key, v] of b[k]) {
       const c = a[k].get(key);
-      if (c) { c.messages += v.messages; c.recipients += v.recipients; } else a[k].set(key, { ...v });
+      if (c) {
+        c.messages += v.messages;
+        c.recipients += v.recipients;
+      } else a[k].set(key, { ...v });
     }
   }
   for (const [key, v] of b.cwds) {
     const c = a.cwds.get(key);
-    if (c) { c.invocations += v.invocations; c.submissions += v.submissions; c.admin += v.admin; } else a.cwds.set(key, { ...v });
+    if (c) {
+      c.invocations += v.invocations;
+      c.submissions += v.submissions;
+      c.admin += v.admin;
+    } else a.cwds.set(key, { ...v });
   }
   return a;
 }

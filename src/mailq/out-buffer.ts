@@ -26,7 +26,8 @@ export class OutBuffer {
 
   bytes(src: Uint8Array, start: number, end: number): void {
     // counted as written only what is copied: a range past src would leave old bytes in the part
-    if (!(start >= 0 && start <= end && end <= src.length)) throw new Error(`OutBuffer: bytes ${start}..${end} of ${src.length}`);
+    if (!(start >= 0 && start <= end && end <= src.length))
+      throw new Error(`OutBuffer: bytes ${start}..${end} of ${src.length}`);
     const b = this.room(end - start);
     b.set(src.subarray(start, end), this.pos);
     this.pos += end - start;
@@ -34,7 +35,10 @@ export class OutBuffer {
 
   /** Passes b on as a part of its own (large runs: no copy), after what was written before. */
   view(b: Buffer): void {
-    if (b.length < 4096) { this.bytes(b, 0, b.length); return; }
+    if (b.length < 4096) {
+      this.bytes(b, 0, b.length);
+      return;
+    }
     this.flush();
     this.parts.push(b);
   }
@@ -43,13 +47,15 @@ export class OutBuffer {
   patchLatin1(s: string, back: number): void {
     const b = this.out!;
     const at = this.pos - back;
-    if (at < 0 || s.length > back) throw new Error(`OutBuffer: patch of ${s.length} bytes ${back} back, ${this.pos} written`);
+    if (at < 0 || s.length > back)
+      throw new Error(`OutBuffer: patch of ${s.length} bytes ${back} back, ${this.pos} written`);
     for (let k = 0; k < s.length; k++) b[at + k] = s.charCodeAt(k);
   }
 
   private flush(): void {
     // a part is exactly the bytes written: never a buffer's capacity (uninitialised memory)
-    if (this.out !== null && this.pos > this.out.length) throw new Error(`OutBuffer: ${this.pos} bytes counted in a buffer of ${this.out.length}`);
+    if (this.out !== null && this.pos > this.out.length)
+      throw new Error(`OutBuffer: ${this.pos} bytes counted in a buffer of ${this.out.length}`);
     if (this.out !== null && this.pos > 0) this.parts.push(this.out.subarray(0, this.pos));
     this.out = null;
     this.pos = 0;

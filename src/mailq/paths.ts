@@ -45,7 +45,7 @@ export function parseBp(out: string): Record<string, string> {
 /** The mainlog path from log_file_path (`%s` -> main; empty or `syslog` entries skipped). */
 export function mainlogFromLogFilePath(lfp: string, spool: string): string | undefined {
   for (const item of lfp.split(':').map((s) => s.trim())) {
-    if (item === '' ) return path.join(spool, 'log', 'mainlog');
+    if (item === '') return path.join(spool, 'log', 'mainlog');
     if (item === 'syslog') continue;
     return item.replace('%s', 'main').replace('%D', '').replace('%M', '');
   }
@@ -57,8 +57,14 @@ export function rotatedLogs(log: string): string[] {
   const dir = path.dirname(log);
   const base = path.basename(log);
   let names: string[];
-  try { names = fs.readdirSync(dir); } catch { return fs.existsSync(log) ? [log] : []; }
-  const rot = names.filter((n) => n !== base && n.startsWith(base) && /^[.-](\d+)(\.gz)?$/.test(n.slice(base.length)));
+  try {
+    names = fs.readdirSync(dir);
+  } catch {
+    return fs.existsSync(log) ? [log] : [];
+  }
+  const rot = names.filter(
+    (n) => n !== base && n.startsWith(base) && /^[.-](\d+)(\.gz)?$/.test(n.slice(base.length)),
+  );
   const key = (n: string) => {
     const num = Number(/\d+/.exec(n.slice(base.length))![0]);
     // Debian: .1 is newer than .2 ; cPanel: dated suffix, larger is newer
@@ -76,15 +82,26 @@ export async function locatePaths(opts: LocateOptions = {}): Promise<Paths> {
     const exim = findExim(opts.exim);
     if (exim) {
       try {
-        const out = execFileSync(exim, [...(opts.eximArgs ?? []), '-bP', 'spool_directory', 'log_file_path'],
-          { encoding: 'utf8', timeout: 10_000, stdio: ['ignore', 'pipe', 'ignore'] });
+        const out = execFileSync(
+          exim,
+          [...(opts.eximArgs ?? []), '-bP', 'spool_directory', 'log_file_path'],
+          { encoding: 'utf8', timeout: 10_000, stdio: ['ignore', 'pipe', 'ignore'] },
+        );
         const v = parseBp(out);
         spool ??= v.spool_directory || undefined;
-        if (!log && v.log_file_path !== undefined && spool) log = mainlogFromLogFilePath(v.log_file_path, spool);
-      } catch { /* fall back to the defaults below */ }
+        if (!log && v.log_file_path !== undefined && spool)
+          log = mainlogFromLogFilePath(v.log_file_path, spool);
+      } catch {
+        /* fall back to the defaults below */
+      }
     }
   }
-  if (!spool) spool = ['/var/spool/exim4', '/var/spool/exim'].find((p) => fs.existsSync(p)) ?? '/var/spool/exim4';
-  if (!log) log = ['/var/log/exim4/mainlog', '/var/log/exim_mainlog'].find((p) => fs.existsSync(p)) ?? '/var/log/exim4/mainlog';
+  if (!spool)
+    spool =
+      ['/var/spool/exim4', '/var/spool/exim'].find((p) => fs.existsSync(p)) ?? '/var/spool/exim4';
+  if (!log)
+    log =
+      ['/var/log/exim4/mainlog', '/var/log/exim_mainlog'].find((p) => fs.existsSync(p)) ??
+      '/var/log/exim4/mainlog';
   return { spool, logs: opts.log ? [log] : rotatedLogs(log), mainlog: log };
 }

@@ -27,14 +27,24 @@ function locate(spool: string, sub: string, id: string, suffix: string): string 
 export function showMessage(spool: string, id: string): ShownMessage {
   assertMessageIds([id]);
   const hfile = locate(spool, 'input', id, '-H');
-  if (!hfile) throw new HostopsError('MAILQ_NO_MESSAGE', `message ${id} is not on the queue in ${spool}`, { where: spool });
+  if (!hfile)
+    throw new HostopsError('MAILQ_NO_MESSAGE', `message ${id} is not on the queue in ${spool}`, {
+      where: spool,
+    });
   const dfile = locate(spool, 'input', id, '-D');
   const mfile = locate(spool, 'msglog', id, '');
   const buf = fs.readFileSync(hfile);
   const data = dfile ? fs.readFileSync(dfile) : Buffer.alloc(0);
   const jfile = locate(spool, 'input', id, '-J');
-  const p = parseHeaderFile({ id, subdir: path.basename(path.dirname(hfile)) === 'input' ? '' : id[5], buf,
-    dataSize: dfile ? data.length : -1, journal: jfile ? fs.readFileSync(jfile) : undefined, wantHeaders: true, liveHeadersOnly: true });
+  const p = parseHeaderFile({
+    id,
+    subdir: path.basename(path.dirname(hfile)) === 'input' ? '' : id[5],
+    buf,
+    dataSize: dfile ? data.length : -1,
+    journal: jfile ? fs.readFileSync(jfile) : undefined,
+    wantHeaders: true,
+    liveHeadersOnly: true,
+  });
   const nl = data.indexOf(10);
   return {
     message: p.msg,

@@ -7,8 +7,12 @@ export function formatSources(r: SourcesReport, opts: { hourly?: boolean } = {})
   let out = `Mainlog: ${r.files.map((f) => f.path + (f.error ? ` (unreadable: ${f.error})` : '')).join(', ')}\n`;
   const w = r.window;
   out += `Window: ${w.since ?? 'start'} .. ${w.until ?? 'end'}; arrivals from ${w.first ?? '-'} to ${w.last ?? '-'}\n`;
-  out += `${r.messages} messages received (${r.inbound} inbound from other hosts, not counted per sender), ${r.recipients} recipients` +
-    (r.unknownRecipients ? ` (${r.unknownRecipients} arrivals without a recipient list: +received_recipients is off)` : '') + '\n';
+  out +=
+    `${r.messages} messages received (${r.inbound} inbound from other hosts, not counted per sender), ${r.recipients} recipients` +
+    (r.unknownRecipients
+      ? ` (${r.unknownRecipients} arrivals without a recipient list: +received_recipients is off)`
+      : '') +
+    '\n';
   if (!r.argumentsLogging) out += `\nNOTE: ${r.argumentsHint}\n`;
   else if (!r.scripts.length) {
     // say why the scripts table is missing instead of leaving it out silently
@@ -21,8 +25,10 @@ export function formatSources(r: SourcesReport, opts: { hourly?: boolean } = {})
     out += `\nScripts and directories that ran exim (cwd=; ${r.spoolReexecs} spool re-executions by exim itself left out)\n`;
     out += `${'submits'.padStart(8)} ${'other'.padStart(6)} ${'queued'.padStart(7)}  cwd\n`;
     for (const s of r.scripts) {
-      out += `${n(s.submissions)} ${n(s.admin, 6)} ${s.queued === undefined ? '      -' : n(s.queued, 7)}  ${s.cwd}` +
-        (s.user ? `  (user ${s.user})` : '') + '\n';
+      out +=
+        `${n(s.submissions)} ${n(s.admin, 6)} ${s.queued === undefined ? '      -' : n(s.queued, 7)}  ${s.cwd}` +
+        (s.user ? `  (user ${s.user})` : '') +
+        '\n';
       if (s.select) out += `${' '.repeat(25)}remove queued: ${s.select} --yes\n`;
     }
   }
@@ -42,7 +48,8 @@ export function formatSources(r: SourcesReport, opts: { hourly?: boolean } = {})
   table('Unauthenticated SMTP clients (inbound, or relaying by IP)', r.smtpIps);
   if (r.queuedScripts.length) {
     out += '\nQueued now by X-PHP-Script\n';
-    for (const x of r.queuedScripts) out += `${n(x.queued ?? 0)}  ${x.key}\n${' '.repeat(10)}remove: ${x.select} --yes\n`;
+    for (const x of r.queuedScripts)
+      out += `${n(x.queued ?? 0)}  ${x.key}\n${' '.repeat(10)}remove: ${x.select} --yes\n`;
   }
   if (opts.hourly !== false && r.hourly.length) {
     out += '\nPer hour\n        hour  messages    rcpts\n';

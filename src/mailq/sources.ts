@@ -8,7 +8,13 @@ import fs from 'node:fs';
 import os from 'node:os';
 import { newWorker } from './worker.js';
 import { HostopsError } from '../lib/errors.js';
-import { newState, mergeState, type ScanOptions, type ScanState, type Count } from './mainlog-scan.js';
+import {
+  newState,
+  mergeState,
+  type ScanOptions,
+  type ScanState,
+  type Count,
+} from './mainlog-scan.js';
 import { scanRange, scanGzip, combineRanges, lineStartAfter } from './mainlog-read.js';
 import { escapeRegex, scriptOf } from './select.js';
 import type { QueueMessage } from './types.js';
@@ -80,7 +86,8 @@ export interface SourcesReport {
   truncatedSamples: { file: string; line: number; text: string }[];
 }
 
-export const ARGUMENTS_HINT = 'no cwd= lines found: the `arguments` log selector is off (Debian default), so ' +
+export const ARGUMENTS_HINT =
+  'no cwd= lines found: the `arguments` log selector is off (Debian default), so ' +
   'scripts cannot be traced. Debian: add `MAIN_LOG_SELECTOR = +arguments +subject +received_recipients` to ' +
   '/etc/exim4/exim4.conf.localmacros (or log_selector in the main section), run update-exim4.conf and restart exim4. ' +
   'cPanel: it is on by default (WHM > Exim Configuration Manager keeps +arguments).';
@@ -103,7 +110,8 @@ function runWorker(file: string, start: number, end: number, o: ScanOptions): Pr
     const w = newWorker(workerUrl());
     w.once('message', (r: { ok?: ScanState; error?: string }) => {
       void w.terminate();
-      if (r.ok) resolve(r.ok); else reject(new Error(r.error));
+      if (r.ok) resolve(r.ok);
+      else reject(new Error(r.error));
     });
     w.once('error', reject);
     w.postMessage({ file, start, end, o });
@@ -124,30 +132,48 @@ async function scanFile(file: string, o: ScanOptions, workers: number): Promise<
   }
   bounds.push(size);
   // this thread scans the first range itself while the workers start and scan the others
-  const others = Promise.all(bounds.slice(1, -1).map((b, i) => runWorker(file, b, bounds[i + 2], o)));
+  const others = Promise.all(
+    bounds.slice(1, -1).map((b, i) => runWorker(file, b, bounds[i + 2], o)),
+  );
   const first = scanRange(file, bounds[0], bounds[1], o);
   return combineRanges([first, ...(await others)]);
 }
 
 const quote = (s: string) => (/^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`);
-const domainOf = (a: string) => { const i = a.lastIndexOf('@'); return i === -1 ? a : a.slice(i + 1).toLowerCase(); };
+const domainOf = (a: string) => {
+  const i = a.lastIndexOf('@');
+  return i === -1 ? a : a.slice(i + 1).toLowerCase();
+};
 
 /** The n largest rows by messages, then recipients, then key; one pass, no full sort. */
 function topRows(m: Map<string, Count>, n: number): SourceRow[] {
   const better = (a: SourceRow, b: SourceRow) =>
-    a.messages - b.messages || a.recipients - b.recipients || (a.key < b.key ? 1 : a.key > b.key ? -1 : 0);
+    a.messages - b.messages ||
+    a.recipients - b.recipients ||
+    (a.key < b.key ? 1 : a.key > b.key ? -1 : 0);
   const out: SourceRow[] = [];
   for (const [key, c] of m) {
-    if (out.length === n && (c.messages < out[n - 1].messages || (c.messages === out[n - 1].messages && c.recipients < out[n - 1].recipients))) continue;
+    if (
+      out.length === n &&
+      (c.messages < out[n - 1].messages ||
+        (c.messages === out[n - 1].messages && c.recipients < out[n - 1].recipients))
+    )
+      continue;
     const row = { key, messages: c.messages, recipients: c.recipients };
     let i = out.length;
     while (i > 0 && better(row, out[i - 1]) > 0) i--;
-    if (i < n) { out.splice(i, 0, row); if (out.length > n) out.pop(); }
+    if (i < n) {
+      out.splice(i, 0, row);
+      if (out.length > n) out.pop();
+    }
   }
   return out;
 }
 
-function countBy(queue: QueueMessage[], key: (m: QueueMessage) => string | undefined): Map<string, number> {
+function countBy(
+  queue: QueueMessage[],
+  key: (m: QueueMessage) => string | undefined,
+): Map<string, number> {
   const out = new Map<string, number>();
   for (const m of queue) {
     if (m.errorKind === 'envelope' || m.errorKind === 'read') continue;
@@ -182,15 +208,20 @@ export async function sources(opts: SourcesOptions): Promise<SourcesReport> {
       continue;
     }
     files.push({ path: f, lines: st.lines, garbage: st.garbage });
-    for (const g of st.garbageSamples) if (samples.length < 20) samples.push({ file: f, line: g.line, text: g.text });
+    for (const g of st.garbageSamples)
+      if (samples.length < 20) samples.push({ file: f, line: g.line, text: g.text });
     st.garbageSamples = [];
-    for (const g of st.truncatedSamples) if (cut.length < 20) cut.push({ file: f, line: g.line, text: g.text });
+    for (const g of st.truncatedSamples)
+      if (cut.length < 20) cut.push({ file: f, line: g.line, text: g.text });
     st.truncatedSamples = [];
     mergeState(total, st);
   }
   if (files.every((f) => f.error)) {
-    throw new HostopsError('MAILQ_LOG_UNREADABLE', `cannot read the mainlog: ${files.map((f) => `${f.path}: ${f.error}`).join('; ')}`,
-      { where: files[0]?.path });
+    throw new HostopsError(
+      'MAILQ_LOG_UNREADABLE',
+      `cannot read the mainlog: ${files.map((f) => `${f.path}: ${f.error}`).join('; ')}`,
+      { where: files[0]?.path },
+    );
   }
 
   const q = opts.queue;
@@ -199,7 +230,11 @@ export async function sources(opts: SourcesOptions): Promise<SourcesReport> {
   const bySender = q && countBy(q, (m) => m.sender);
   const bySenderDomain = q && countBy(q, (m) => (m.sender === '' ? '<>' : domainOf(m.sender)));
   const byScript = q && countBy(q, (m) => scriptOf(m));
-  const join = (rows: SourceRow[], counts: Map<string, number> | undefined, cmd: (k: string) => string) => {
+  const join = (
+    rows: SourceRow[],
+    counts: Map<string, number> | undefined,
+    cmd: (k: string) => string,
+  ) => {
     if (!counts) return rows;
     for (const r of rows) {
       r.queued = counts.get(r.key) ?? 0;
@@ -207,17 +242,29 @@ export async function sources(opts: SourcesOptions): Promise<SourcesReport> {
     }
     return rows;
   };
-  const senders = topRows(total.senders, top).map((r) => ({ ...r, key: r.key === '<>' ? '' : r.key }));
+  const senders = topRows(total.senders, top).map((r) => ({
+    ...r,
+    key: r.key === '<>' ? '' : r.key,
+  }));
   const senderDomains = new Map<string, Count>();
   for (const [k, c] of total.senders) {
     const d = k === '<>' ? '<>' : domainOf(k);
     const x = senderDomains.get(d);
-    if (x) { x.messages += c.messages; x.recipients += c.recipients; } else senderDomains.set(d, { ...c });
+    if (x) {
+      x.messages += c.messages;
+      x.recipients += c.recipients;
+    } else senderDomains.set(d, { ...c });
   }
-  const scripts: ScriptRow[] = [...total.cwds].map(([cwd, c]) => {
-    const m = /^\/home\d*\/([^/]+)/.exec(cwd);
-    return { cwd, ...c, user: m?.[1] };
-  }).sort((a, b) => b.submissions - a.submissions || b.invocations - a.invocations || (a.cwd < b.cwd ? -1 : 1)).slice(0, top);
+  const scripts: ScriptRow[] = [...total.cwds]
+    .map(([cwd, c]) => {
+      const m = /^\/home\d*\/([^/]+)/.exec(cwd);
+      return { cwd, ...c, user: m?.[1] };
+    })
+    .sort(
+      (a, b) =>
+        b.submissions - a.submissions || b.invocations - a.invocations || (a.cwd < b.cwd ? -1 : 1),
+    )
+    .slice(0, top);
   if (byLogin) {
     for (const s of scripts) {
       if (!s.user) continue;
@@ -226,8 +273,16 @@ export async function sources(opts: SourcesOptions): Promise<SourcesReport> {
     }
   }
   const queuedScripts: SourceRow[] = byScript
-    ? [...byScript].sort((a, b) => b[1] - a[1]).slice(0, top).map(([key, n]) => ({ key, messages: 0, recipients: 0, queued: n,
-      select: `hostops mailq rm --script ${quote('^' + escapeRegex(key) + '$')}` }))
+    ? [...byScript]
+        .sort((a, b) => b[1] - a[1])
+        .slice(0, top)
+        .map(([key, n]) => ({
+          key,
+          messages: 0,
+          recipients: 0,
+          queued: n,
+          select: `hostops mailq rm --script ${quote('^' + escapeRegex(key) + '$')}`,
+        }))
     : [];
   return {
     files,
@@ -241,15 +296,32 @@ export async function sources(opts: SourcesOptions): Promise<SourcesReport> {
     argumentsHint: total.cwdLines > 0 ? undefined : ARGUMENTS_HINT,
     spoolReexecs: total.spoolCwdLines,
     scripts,
-    authUsers: join(topRows(total.authUsers, top), byAuth, (k) => `hostops mailq rm --auth ${quote('^' + escapeRegex(k) + '$')}`),
-    localUsers: join(topRows(total.localUsers, top), byLogin, (k) => `hostops mailq rm --local-user ${quote(k)}`),
-    senders: join(senders, bySender, (k) => `hostops mailq rm -f ${quote('^<' + escapeRegex(k) + '>$')}`),
-    senderDomains: join(topRows(senderDomains, top), bySenderDomain,
-      (k) => (k === '<>' ? 'hostops mailq rm --bounces' : `hostops mailq rm -f ${quote('@' + escapeRegex(k) + '>$')}`)),
+    authUsers: join(
+      topRows(total.authUsers, top),
+      byAuth,
+      (k) => `hostops mailq rm --auth ${quote('^' + escapeRegex(k) + '$')}`,
+    ),
+    localUsers: join(
+      topRows(total.localUsers, top),
+      byLogin,
+      (k) => `hostops mailq rm --local-user ${quote(k)}`,
+    ),
+    senders: join(
+      senders,
+      bySender,
+      (k) => `hostops mailq rm -f ${quote('^<' + escapeRegex(k) + '>$')}`,
+    ),
+    senderDomains: join(topRows(senderDomains, top), bySenderDomain, (k) =>
+      k === '<>'
+        ? 'hostops mailq rm --bounces'
+        : `hostops mailq rm -f ${quote('@' + escapeRegex(k) + '>$')}`,
+    ),
     clientIps: topRows(total.clientIps, top),
     smtpIps: topRows(total.smtpIps, top),
     queuedScripts,
-    hourly: [...total.hourly].sort((a, b) => (a[0] < b[0] ? -1 : 1)).map(([hour, c]) => ({ hour, ...c })),
+    hourly: [...total.hourly]
+      .sort((a, b) => (a[0] < b[0] ? -1 : 1))
+      .map(([hour, c]) => ({ hour, ...c })),
     garbage: total.garbage,
     garbageSamples: samples,
     truncated: total.truncated,

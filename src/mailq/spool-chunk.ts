@@ -2,7 +2,13 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import { parseHeaderFile, readErrorMessage } from './spool-parse.js';
-import { compileSelection, isUnreadable, needsHeaders, needsFields, type Selection } from './select.js';
+import {
+  compileSelection,
+  isUnreadable,
+  needsHeaders,
+  needsFields,
+  type Selection,
+} from './select.js';
 import { formatAge, formatBpTail, hasAge } from './bp-format.js';
 import { OutBuffer } from './out-buffer.js';
 import { toJsonMessage } from './json.js';
@@ -47,7 +53,10 @@ function errnoError(code: 'EISDIR' | 'ESPIPE' | 'EFBIG', file: string): NodeJS.E
 /** Opens a spool file as the addon does: never through a symlink (ELOOP), never blocking on a
  * FIFO (O_NONBLOCK; not a regular file is ESPIPE, a directory EISDIR), at most MAX_SPOOL_FILE. */
 function openSpoolFile(file: string): number {
-  const fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW | fs.constants.O_NONBLOCK);
+  const fd = fs.openSync(
+    file,
+    fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW | fs.constants.O_NONBLOCK,
+  );
   try {
     const st = fs.fstatSync(fd);
     if (!st.isFile()) throw errnoError(st.isDirectory() ? 'EISDIR' : 'ESPIPE', file);
@@ -102,15 +111,22 @@ export class ChunkSink {
   // text: each message's -bp block written straight into latin1 buffers (no join, no re-encoding)
   private readonly out = new OutBuffer();
   /** Sees every parsed message before selection (the queue index is built from them). */
-  private onParsed: ((m: QueueMessage, reread: boolean, bpTail: string, hstat?: Float64Array) => void) | null = null;
+  private onParsed:
+    | ((m: QueueMessage, reread: boolean, bpTail: string, hstat?: Float64Array) => void)
+    | null = null;
   seen = 0;
   matched = 0;
 
-  constructor(private readonly mode: ChunkRequest['mode'], private readonly now: number, select?: Selection) {
+  constructor(
+    private readonly mode: ChunkRequest['mode'],
+    private readonly now: number,
+    select?: Selection,
+  ) {
     this.pred = select ? compileSelection(select) : null;
     this.wantHeaders = select ? needsHeaders(select) : false;
     // Subject, X-PHP-Script and From are decoded only for records/JSON or a selection on them
-    this.fields = mode === 'records' || mode === 'ndjson' || (select !== undefined && needsFields(select));
+    this.fields =
+      mode === 'records' || mode === 'ndjson' || (select !== undefined && needsFields(select));
   }
 
   /** Every parsed message, selected or not, goes to fn too (with its -bp text after the age). */
@@ -119,16 +135,32 @@ export class ChunkSink {
   }
 
   /** One -H file's contents (or the errno code of reading it; ENOENT = gone, skipped like exim). */
-  add(id: string, subdir: string, hbuf: Buffer | null, readErr: NodeJS.ErrnoException | null, dataSize: number,
-    journal: Buffer | undefined, hadJournal = journal !== undefined, hstat?: Float64Array): void {
+  add(
+    id: string,
+    subdir: string,
+    hbuf: Buffer | null,
+    readErr: NodeJS.ErrnoException | null,
+    dataSize: number,
+    journal: Buffer | undefined,
+    hadJournal = journal !== undefined,
+    hstat?: Float64Array,
+  ): void {
     let msg: QueueMessage;
     let headers = '';
     if (hbuf === null) {
       if (readErr!.code === 'ENOENT') return; // delivered or removed while listing: exim skips it too
       msg = readErrorMessage(id, subdir, readErr!);
     } else {
-      const p = parseHeaderFile({ id, subdir, buf: hbuf, dataSize, journal, wantHeaders: this.wantHeaders,
-        liveHeadersOnly: true, fields: this.fields });
+      const p = parseHeaderFile({
+        id,
+        subdir,
+        buf: hbuf,
+        dataSize,
+        journal,
+        wantHeaders: this.wantHeaders,
+        liveHeadersOnly: true,
+        fields: this.fields,
+      });
       msg = p.msg;
       headers = p.headers;
     }
@@ -144,8 +176,7 @@ export class ChunkSink {
     if (mode === 'text') {
       if (hasAge(msg)) this.out.latin1(formatAge(this.now - msg.time));
       this.out.latin1(tail);
-    }
-    else if (mode === 'ids') this.out.latin1(msg.id + '\n');
+    } else if (mode === 'ids') this.out.latin1(msg.id + '\n');
     else if (mode === 'ndjson') {
       this.batch.push(JSON.stringify(toJsonMessage(msg)) + '\n');
       if (this.batch.length === 1000) this.flush();
@@ -179,11 +210,20 @@ export class ChunkSink {
   }
 
   private flush(): void {
-    if (this.batch.length) { this.batches.push(this.batch.join('')); this.batch = []; }
+    if (this.batch.length) {
+      this.batches.push(this.batch.join(''));
+      this.batch = [];
+    }
   }
 
   result(): ChunkResult {
-    return { messages: this.messages, parts: this.takeParts(), seen: this.seen, matched: this.matched, unreadable: this.unreadable };
+    return {
+      messages: this.messages,
+      parts: this.takeParts(),
+      seen: this.seen,
+      matched: this.matched,
+      unreadable: this.unreadable,
+    };
   }
 }
 
@@ -204,7 +244,11 @@ export function readEntryInto(sink: ChunkSink, e: SpoolEntry): void {
     const st = fs.statSync(base + id + '-D', { throwIfNoEntry: false });
     if (st) dataSize = st.size;
     if (e.hasJournal) {
-      try { journal = readWhole(base + id + '-J', false); } catch { /* gone: delivery finished */ }
+      try {
+        journal = readWhole(base + id + '-J', false);
+      } catch {
+        /* gone: delivery finished */
+      }
     }
   }
   sink.add(id, e.subdir, hbuf, readErr, dataSize, journal, e.hasJournal);

@@ -29,10 +29,15 @@ import type { Selection } from './select.js';
 /** How far ahead the side-by-side walk looks for a message added or removed. */
 const LOOKAHEAD = 64;
 
-
 /** The listing of a changed spool from the index plus the few files it cannot vouch for; or why not. */
-export async function listBusy(addon: SpoolAddon, view: IndexView, spool: string, mode: ChunkRequest['mode'], now: number,
-  select: Selection | undefined): Promise<ChunkResult | string> {
+export async function listBusy(
+  addon: SpoolAddon,
+  view: IndexView,
+  spool: string,
+  mode: ChunkRequest['mode'],
+  now: number,
+  select: Selection | undefined,
+): Promise<ChunkResult | string> {
   if (!indexModes(mode)) return 'not for this output';
   const input = path.join(spool, 'input');
   const dirs = dirStates(input);
@@ -42,11 +47,18 @@ export async function listBusy(addon: SpoolAddon, view: IndexView, spool: string
   let vb: Buffer, vo: Uint32Array;
   try {
     // the columns used below, read and checked now: output, once started, must not fail
-    if (bulk) { void view.bp; void view.subdir; void view.hstat; } else view.loadAll();
+    if (bulk) {
+      void view.bp;
+      void view.subdir;
+      void view.hstat;
+    } else view.loadAll();
     vb = view.idx.bytes('id');
     vo = view.idx.u32('id.off');
-    if (vo.length !== view.n + 1 || vo[view.n] !== vb.length) throw new Error('column id is damaged');
-  } catch (e) { return `damaged (${(e as Error).message})`; }
+    if (vo.length !== view.n + 1 || vo[view.n] !== vb.length)
+      throw new Error('column id is damaged');
+  } catch (e) {
+    return `damaged (${(e as Error).message})`;
+  }
   const nv = view.n;
   // the statx of every indexed -H runs in native threads while the rescan is matched below
   const verify = addon.verify(input, view.hpath(), view.hstat, nv, true);
@@ -77,12 +89,24 @@ export async function listBusy(addon: SpoolAddon, view: IndexView, spool: string
       else if (j < nv) {
         // a message added here: the index row expected next comes a little later in the scan
         let added = false;
-        for (let k = 1; k <= LOOKAHEAD && i + k < n; k++) if (same(i + k, j)) { added = true; break; }
+        for (let k = 1; k <= LOOKAHEAD && i + k < n; k++)
+          if (same(i + k, j)) {
+            added = true;
+            break;
+          }
         // messages gone: this one comes a little later in the index
-        if (!added) for (let k = 1; k <= LOOKAHEAD && j + k < nv; k++) if (same(i, j + k)) { r = j + k; break; }
+        if (!added)
+          for (let k = 1; k <= LOOKAHEAD && j + k < nv; k++)
+            if (same(i, j + k)) {
+              r = j + k;
+              break;
+            }
         if (!added && r === -1) {
           // far out of step: ask a map of the whole index (made once)
-          if (byId === null) { byId = new Map(); for (let x = 0; x < nv; x++) byId.set(view.ids.get(x), x); }
+          if (byId === null) {
+            byId = new Map();
+            for (let x = 0; x < nv; x++) byId.set(view.ids.get(x), x);
+          }
           r = byId.get(idOf(i)) ?? -1;
         }
       }
@@ -99,42 +123,73 @@ export async function listBusy(addon: SpoolAddon, view: IndexView, spool: string
       if (rowOf[i] === -1) pick.push(i);
     }
     // as many as the general path would rewrite the index for (a tenth, or REWRITE_AT): let it
-    if (pick.length > REWRITE_AT || pick.length * 10 >= n) return `${pick.length} of ${n} messages to read`;
-    indexNote(`${n - pick.length} of ${n} messages taken from it, ${pick.length} read (busy spool)`);
-    const read = pick.length ? await addon.readBatch(sc.handle, 0, pick.length, 2, Uint32Array.from(pick)) : null;
+    if (pick.length > REWRITE_AT || pick.length * 10 >= n)
+      return `${pick.length} of ${n} messages to read`;
+    indexNote(
+      `${n - pick.length} of ${n} messages taken from it, ${pick.length} read (busy spool)`,
+    );
+    const read = pick.length
+      ? await addon.readBatch(sc.handle, 0, pick.length, 2, Uint32Array.from(pick))
+      : null;
     const F = addon.FIELDS;
     const sink = new ChunkSink(mode, now, select);
     const ages = new Ages(now);
-    const bp = view.bp, off = view.bpOff, flags = view.flags, time = view.time;
-    let runFrom = -1, runTo = -1, runRows = 0;
-    const endRun = () => { if (runRows) sink.addBytes(bp.subarray(runFrom, runTo), runRows); runRows = 0; runFrom = runTo = -1; };
+    const bp = view.bp,
+      off = view.bpOff,
+      flags = view.flags,
+      time = view.time;
+    let runFrom = -1,
+      runTo = -1,
+      runRows = 0;
+    const endRun = () => {
+      if (runRows) sink.addBytes(bp.subarray(runFrom, runTo), runRows);
+      runRows = 0;
+      runFrom = runTo = -1;
+    };
     const write = (out: OutBuffer, r: number) => view.writeBp(out, r, ages);
     let p = 0;
     for (let i = 0; i < n; i++) {
       const r = rowOf[i];
       if (r === -1) {
         endRun();
-        const mm = (p++) * F;
+        const mm = p++ * F;
         const m = read!.meta;
         const sd = sc.subdir[i] ? String.fromCharCode(sc.subdir[i]) : '';
         const err = m[mm + 2];
-        if (err !== 0) sink.add(idOf(i), sd, null, errnoError(err), -1, undefined, sc.journal[i] === 1);
+        if (err !== 0)
+          sink.add(idOf(i), sd, null, errnoError(err), -1, undefined, sc.journal[i] === 1);
         else {
-          const o = m[mm], jlen = m[mm + 5];
+          const o = m[mm],
+            jlen = m[mm + 5];
           const journal = jlen >= 0 ? read!.data.subarray(m[mm + 4], m[mm + 4] + jlen) : undefined;
-          sink.add(idOf(i), sd, read!.data.subarray(o, o + m[mm + 1]), null, m[mm + 3], journal, sc.journal[i] === 1);
+          sink.add(
+            idOf(i),
+            sd,
+            read!.data.subarray(o, o + m[mm + 1]),
+            null,
+            m[mm + 3],
+            journal,
+            sc.journal[i] === 1,
+          );
         }
         continue;
       }
-      if (!bulk) { sink.addCached(view.row(r), write, r); continue; }
+      if (!bulk) {
+        sink.addCached(view.row(r), write, r);
+        continue;
+      }
       const f = flags[r];
       if (runRows && off[r] !== runTo) endRun();
       if (aged(f)) {
         const age = ages.get(time[r]);
         if (age.length === 4) {
           const at = off[r];
-          bp[at] = age.charCodeAt(0); bp[at + 1] = age.charCodeAt(1); bp[at + 2] = age.charCodeAt(2); bp[at + 3] = age.charCodeAt(3);
-        } else { // a century, or a clock far off: it does not fit the slot
+          bp[at] = age.charCodeAt(0);
+          bp[at + 1] = age.charCodeAt(1);
+          bp[at + 2] = age.charCodeAt(2);
+          bp[at + 3] = age.charCodeAt(3);
+        } else {
+          // a century, or a clock far off: it does not fit the slot
           endRun();
           sink.addCached(view.row(r), write, r);
           continue;

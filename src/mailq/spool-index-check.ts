@@ -12,13 +12,29 @@ export const RACY_MS = 2000;
 export const REWRITE_AT = 2000;
 const SUBDIRS = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
 
-export interface DirState { name: string; ino: string; mtime: string; ctime: string; racy: boolean }
-export interface IndexHeader { v: number; input: string; count: number; dirs: DirState[]; built: number }
+export interface DirState {
+  name: string;
+  ino: string;
+  mtime: string;
+  ctime: string;
+  racy: boolean;
+}
+export interface IndexHeader {
+  v: number;
+  input: string;
+  count: number;
+  dirs: DirState[];
+  built: number;
+}
 
 function statDir(p: string): fs.BigIntStats | null {
   let st: fs.BigIntStats | undefined;
   // ENOTDIR (the spool is a file), EACCES: no index; the spool reader names the error
-  try { st = fs.statSync(p, { bigint: true, throwIfNoEntry: false }); } catch { return null; }
+  try {
+    st = fs.statSync(p, { bigint: true, throwIfNoEntry: false });
+  } catch {
+    return null;
+  }
   return st && st.isDirectory() ? st : null;
 }
 
@@ -26,7 +42,10 @@ function statDir(p: string): fs.BigIntStats | null {
 export function dirStates(inputDir: string): DirState[] | null {
   const now = BigInt(Date.now() - RACY_MS) * 1_000_000n;
   const state = (name: string, st: fs.BigIntStats): DirState => ({
-    name, ino: String(st.ino), mtime: String(st.mtimeNs), ctime: String(st.ctimeNs),
+    name,
+    ino: String(st.ino),
+    mtime: String(st.mtimeNs),
+    ctime: String(st.ctimeNs),
     racy: st.mtimeNs >= now || st.ctimeNs >= now,
   });
   const top = statDir(inputDir);
@@ -40,7 +59,11 @@ export function dirStates(inputDir: string): DirState[] | null {
 }
 
 export function realInput(inputDir: string): string {
-  try { return fs.realpathSync(inputDir); } catch { return inputDir; }
+  try {
+    return fs.realpathSync(inputDir);
+  } catch {
+    return inputDir;
+  }
 }
 
 export function dirsUnchanged(h: IndexHeader, inputDir: string): boolean {
@@ -48,7 +71,13 @@ export function dirsUnchanged(h: IndexHeader, inputDir: string): boolean {
   // a subdirectory made or removed since would have changed input/ itself
   for (const d of h.dirs) {
     const st = d.racy ? null : statDir(d.name ? path.join(inputDir, d.name) : inputDir);
-    if (!st || String(st.ino) !== d.ino || String(st.mtimeNs) !== d.mtime || String(st.ctimeNs) !== d.ctime) return false;
+    if (
+      !st ||
+      String(st.ino) !== d.ino ||
+      String(st.mtimeNs) !== d.mtime ||
+      String(st.ctimeNs) !== d.ctime
+    )
+      return false;
   }
   return true;
 }

@@ -18,8 +18,24 @@
  * Destructive commands (rm, freeze, thaw, deliver) never use the index: they read the spool.
  */
 import path from 'node:path';
-import { IndexFile, indexPath, indexDir, writeIndexFile, pruneIndexes, type ColumnData } from './spool-index-file.js';
-import { INDEX_VERSION, RACY_MS, REWRITE_AT, dirStates, dirsUnchanged, realInput, type DirState, type IndexHeader } from './spool-index-check.js';
+import {
+  IndexFile,
+  indexPath,
+  indexDir,
+  writeIndexFile,
+  pruneIndexes,
+  type ColumnData,
+} from './spool-index-file.js';
+import {
+  INDEX_VERSION,
+  RACY_MS,
+  REWRITE_AT,
+  dirStates,
+  dirsUnchanged,
+  realInput,
+  type DirState,
+  type IndexHeader,
+} from './spool-index-check.js';
 import { ChunkSink, readEntryInto, type ChunkRequest, type ChunkResult } from './spool-chunk.js';
 import { formatAge, hasAge } from './bp-format.js';
 import { spoolAddon, type SpoolAddon, type SpoolScan } from './spool-addon.js';
@@ -36,9 +52,13 @@ const JOURNAL = 4;
 const ERR_SHIFT = 3; // two bits: errorKind
 const ERR_KINDS = [undefined, 'envelope', 'header', 'read'] as const;
 // which optional fields are present (undefined and '' differ for selection)
-const HAS_AUTH = 1, HAS_LOGIN = 2;
+const HAS_AUTH = 1,
+  HAS_LOGIN = 2;
 /** hasAge() for a row's flags (no error, or a header error): its -bp text starts with AGE_SLOT. */
-export const aged = (f: number): boolean => { const k = (f >> ERR_SHIFT) & 3; return k === 0 || k === 2; };
+export const aged = (f: number): boolean => {
+  const k = (f >> ERR_SHIFT) & 3;
+  return k === 0 || k === 2;
+};
 
 /**
  * A column of latin1 strings: the bytes one after another, and n+1 offsets. Strings are copied
@@ -66,7 +86,10 @@ class StringColumn {
 
   push(s: string): void {
     this.reserve(s.length);
-    this.pos += (this.buf as unknown as { latin1Write(s: string, o: number): number }).latin1Write(s, this.pos);
+    this.pos += (this.buf as unknown as { latin1Write(s: string, o: number): number }).latin1Write(
+      s,
+      this.pos,
+    );
     this.off[++this.n] = this.pos;
   }
 
@@ -81,7 +104,9 @@ class StringColumn {
     return { [name]: this.blob(), [`${name}.off`]: this.off.subarray(0, this.n + 1) };
   }
 
-  blob(): Buffer { return this.buf.subarray(0, this.pos); }
+  blob(): Buffer {
+    return this.buf.subarray(0, this.pos);
+  }
 }
 
 /** Collects every message of a read (parsed now or carried over from the last index), then writes the index. */
@@ -96,11 +121,18 @@ export class IndexBuilder {
   private readonly racyBefore = (Date.now() - RACY_MS) / 1000;
   private fresh = 0;
   private readonly cols = {
-    id: new StringColumn(), bp: new StringColumn(), sender: new StringColumn(), rcpt: new StringColumn(),
-    auth: new StringColumn(), login: new StringColumn(),
+    id: new StringColumn(),
+    bp: new StringColumn(),
+    sender: new StringColumn(),
+    rcpt: new StringColumn(),
+    auth: new StringColumn(),
+    login: new StringColumn(),
   };
 
-  private constructor(private readonly inputDir: string, private readonly dirs: DirState[]) {}
+  private constructor(
+    private readonly inputDir: string,
+    private readonly dirs: DirState[],
+  ) {}
 
   /** Records the directories' state first: a change during the read then shows at the next run. */
   static start(inputDir: string): IndexBuilder | null {
@@ -129,8 +161,15 @@ export class IndexBuilder {
     // clock tick as its read: read again next time
     const untrusted = !hstat || hstat[1] + hstat[2] / 1e9 >= this.racyBefore;
     const kind = ERR_KINDS.indexOf(m.errorKind);
-    this.flags.push((m.frozen ? FROZEN : 0) | (reread || untrusted ? REREAD : 0) | (reread && m.errorKind !== 'read' ? JOURNAL : 0) | (kind << ERR_SHIFT));
-    this.present.push((m.authId !== undefined ? HAS_AUTH : 0) | (m.login !== undefined ? HAS_LOGIN : 0));
+    this.flags.push(
+      (m.frozen ? FROZEN : 0) |
+        (reread || untrusted ? REREAD : 0) |
+        (reread && m.errorKind !== 'read' ? JOURNAL : 0) |
+        (kind << ERR_SHIFT),
+    );
+    this.present.push(
+      (m.authId !== undefined ? HAS_AUTH : 0) | (m.login !== undefined ? HAS_LOGIN : 0),
+    );
     this.subdir.push(m.subdir ? m.subdir.charCodeAt(0) : 0);
     this.time.push(m.time);
     this.size.push(m.size);
@@ -163,7 +202,8 @@ export class IndexBuilder {
     this.cols.id.push(id);
     this.hpath.push(`${v.subdir[i] ? String.fromCharCode(v.subdir[i]) + '/' : ''}${id}-H\n`);
     this.cols.bp.pushBytes(v.bp, v.bpOff[i], v.bpOff[i + 1]);
-    for (const k of ['sender', 'rcpt', 'auth', 'login'] as const) this.cols[k].push(v.cols[k].get(i));
+    for (const k of ['sender', 'rcpt', 'auth', 'login'] as const)
+      this.cols[k].push(v.cols[k].get(i));
   }
 
   /**
@@ -176,12 +216,25 @@ export class IndexBuilder {
     const file = indexPath(this.inputDir);
     const n = this.flags.length;
     if (this.cancelled) return;
-    if (!this.worthWriting(this.fresh, n)) { indexNote('not written: the spool changed in the last 2 s'); return; }
-    const header: IndexHeader = { v: INDEX_VERSION, input: realInput(this.inputDir), count: n, dirs: this.dirs, built: Date.now() };
+    if (!this.worthWriting(this.fresh, n)) {
+      indexNote('not written: the spool changed in the last 2 s');
+      return;
+    }
+    const header: IndexHeader = {
+      v: INDEX_VERSION,
+      input: realInput(this.inputDir),
+      count: n,
+      dirs: this.dirs,
+      built: Date.now(),
+    };
     const columns: Record<string, ColumnData> = {
-      flags: Uint8Array.from(this.flags), present: Uint8Array.from(this.present), subdir: Uint8Array.from(this.subdir),
-      time: Float64Array.from(this.time), size: Float64Array.from(this.size),
-      hstat: Float64Array.from(this.hstat), hpath: this.hpath.blob(),
+      flags: Uint8Array.from(this.flags),
+      present: Uint8Array.from(this.present),
+      subdir: Uint8Array.from(this.subdir),
+      time: Float64Array.from(this.time),
+      size: Float64Array.from(this.size),
+      hstat: Float64Array.from(this.hstat),
+      hpath: this.hpath.blob(),
     };
     for (const [name, col] of Object.entries(this.cols)) Object.assign(columns, col.columns(name));
     try {
@@ -198,18 +251,30 @@ export class IndexBuilder {
 class Strings {
   private data: Buffer | null = null;
   private off: Uint32Array | null = null;
-  constructor(private readonly idx: IndexFile<IndexHeader>, private readonly name: string) {}
+  constructor(
+    private readonly idx: IndexFile<IndexHeader>,
+    private readonly name: string,
+  ) {}
   get(i: number): string {
     if (this.data === null) {
       this.data = this.idx.bytes(this.name);
       this.off = this.idx.u32(`${this.name}.off`);
-      if (this.off.length !== this.idx.header.count + 1 || this.off[this.off.length - 1] !== this.data.length) throw new Error(`column ${this.name} is damaged`);
+      if (
+        this.off.length !== this.idx.header.count + 1 ||
+        this.off[this.off.length - 1] !== this.data.length
+      )
+        throw new Error(`column ${this.name} is damaged`);
     }
-    return (this.data as unknown as { latin1Slice(s: number, e: number): string }).latin1Slice(this.off![i], this.off![i + 1]);
+    return (this.data as unknown as { latin1Slice(s: number, e: number): string }).latin1Slice(
+      this.off![i],
+      this.off![i + 1],
+    );
   }
 }
 
-const sane = (ok: boolean, what: string) => { if (!ok) throw new Error(`column ${what} disagrees with the header`); };
+const sane = (ok: boolean, what: string) => {
+  if (!ok) throw new Error(`column ${what} disagrees with the header`);
+};
 
 /**
  * An open index's rows: flags and times at once, the other columns on first use. `row(i)`
@@ -237,12 +302,23 @@ export class IndexView {
     this.time = idx.f64('time');
     sane(this.flags.length === n && this.time.length === n, 'flags/time');
     this.ids = new Strings(idx, 'id');
-    this.cols = { sender: new Strings(idx, 'sender'), rcpt: new Strings(idx, 'rcpt'), auth: new Strings(idx, 'auth'), login: new Strings(idx, 'login') };
+    this.cols = {
+      sender: new Strings(idx, 'sender'),
+      rcpt: new Strings(idx, 'rcpt'),
+      auth: new Strings(idx, 'auth'),
+      login: new Strings(idx, 'login'),
+    };
     this.r = new Row(this.ids, this.cols);
   }
 
-  get bp(): Buffer { this.loadBp(); return this._bp!; }
-  get bpOff(): Uint32Array { this.loadBp(); return this._bpOff!; }
+  get bp(): Buffer {
+    this.loadBp();
+    return this._bp!;
+  }
+  get bpOff(): Uint32Array {
+    this.loadBp();
+    return this._bpOff!;
+  }
   private loadBp(): void {
     if (this._bp) return;
     this._bp = this.idx.bytes('bp');
@@ -254,36 +330,64 @@ export class IndexView {
     for (let i = 0; ok && i < this.n; i++) ok = off[i] <= off[i + 1];
     sane(ok, 'bp.off');
   }
-  get size(): Float64Array { return (this._size ??= this.checked(this.idx.f64('size'), 1, 'size')); }
-  get present(): Uint8Array { return (this._present ??= this.checked(this.idx.u8('present'), 1, 'present')); }
-  get subdir(): Uint8Array { return (this._subdir ??= this.checked(this.idx.u8('subdir'), 1, 'subdir')); }
-  get hstat(): Float64Array { return (this._hstat ??= this.checked(this.idx.f64('hstat'), 4, 'hstat')); }
-  private checked<T extends { length: number }>(a: T, per: number, what: string): T { sane(a.length === per * this.n, what); return a; }
+  get size(): Float64Array {
+    return (this._size ??= this.checked(this.idx.f64('size'), 1, 'size'));
+  }
+  get present(): Uint8Array {
+    return (this._present ??= this.checked(this.idx.u8('present'), 1, 'present'));
+  }
+  get subdir(): Uint8Array {
+    return (this._subdir ??= this.checked(this.idx.u8('subdir'), 1, 'subdir'));
+  }
+  get hstat(): Float64Array {
+    return (this._hstat ??= this.checked(this.idx.f64('hstat'), 4, 'hstat'));
+  }
+  private checked<T extends { length: number }>(a: T, per: number, what: string): T {
+    sane(a.length === per * this.n, what);
+    return a;
+  }
 
   /** Reads and checks every column (a damaged one throws here, not halfway through a listing). */
   loadAll(): void {
-    void this.bp; void this.size; void this.present; void this.subdir; void this.hstat;
+    void this.bp;
+    void this.size;
+    void this.present;
+    void this.subdir;
+    void this.hstat;
     if (this.n > 0) for (const c of [this.ids, ...Object.values(this.cols)]) c.get(0);
   }
 
-  isReread(i: number): boolean { return (this.flags[i] & REREAD) !== 0; }
-  hasJournal(i: number): boolean { return (this.flags[i] & JOURNAL) !== 0; }
+  isReread(i: number): boolean {
+    return (this.flags[i] & REREAD) !== 0;
+  }
+  hasJournal(i: number): boolean {
+    return (this.flags[i] & JOURNAL) !== 0;
+  }
 
   /** The fields of row i a selection reads (one object, moved along: a predicate keeps none). */
   private rowPresent: Uint8Array | null = null;
   private rowSize: Float64Array | null = null;
   row(i: number): QueueMessage {
     // plain fields, not the lazy getters: this runs once per message of a selection
-    if (this.rowPresent === null) { this.rowPresent = this.present; this.rowSize = this.size; }
-    const r = this.r, f = this.flags[i];
-    r.i = i; r.p = this.rowPresent[i]; r.time = this.time[i]; r.size = this.rowSize![i];
-    r.frozen = (f & FROZEN) !== 0; r.errorKind = ERR_KINDS[(f >> ERR_SHIFT) & 3];
+    if (this.rowPresent === null) {
+      this.rowPresent = this.present;
+      this.rowSize = this.size;
+    }
+    const r = this.r,
+      f = this.flags[i];
+    r.i = i;
+    r.p = this.rowPresent[i];
+    r.time = this.time[i];
+    r.size = this.rowSize![i];
+    r.frozen = (f & FROZEN) !== 0;
+    r.errorKind = ERR_KINDS[(f >> ERR_SHIFT) & 3];
     return r as unknown as QueueMessage;
   }
 
   /** Row i's -bp text, the age for `ages.now` written into its four-byte slot. */
   writeBp(out: OutBuffer, i: number, ages: Ages): void {
-    const bp = this.bp, off = this.bpOff;
+    const bp = this.bp,
+      off = this.bpOff;
     let from = off[i];
     if (aged(this.flags[i])) {
       const age = ages.get(this.time[i]);
@@ -299,23 +403,42 @@ export class IndexView {
   }
 
   /** "<c>/<id>-H" lines, one per row, as verify() reads them. */
-  hpath(): Buffer { return this.idx.bytes('hpath'); }
+  hpath(): Buffer {
+    return this.idx.bytes('hpath');
+  }
 }
 
 /** See IndexView.row. */
 class Row {
-  i = 0; p = 0; time = 0; size = 0; frozen = false;
+  i = 0;
+  p = 0;
+  time = 0;
+  size = 0;
+  frozen = false;
   errorKind: QueueMessage['errorKind'] = undefined;
-  constructor(private readonly ids: Strings, private readonly c: Record<'sender' | 'rcpt' | 'auth' | 'login', Strings>) {}
-  get id(): string { return this.ids.get(this.i); }
-  get sender(): string { return this.c.sender.get(this.i); }
+  constructor(
+    private readonly ids: Strings,
+    private readonly c: Record<'sender' | 'rcpt' | 'auth' | 'login', Strings>,
+  ) {}
+  get id(): string {
+    return this.ids.get(this.i);
+  }
+  get sender(): string {
+    return this.c.sender.get(this.i);
+  }
   get undelivered(): string[] {
     const r = this.c.rcpt.get(this.i);
     return r ? r.split('\n') : [];
   }
-  get recipients(): { address: string; delivered: boolean }[] { return this.undelivered.map((address) => ({ address, delivered: false })); }
-  get authId(): string | undefined { return this.p & HAS_AUTH ? this.c.auth.get(this.i) : undefined; }
-  get login(): string | undefined { return this.p & HAS_LOGIN ? this.c.login.get(this.i) : undefined; }
+  get recipients(): { address: string; delivered: boolean }[] {
+    return this.undelivered.map((address) => ({ address, delivered: false }));
+  }
+  get authId(): string | undefined {
+    return this.p & HAS_AUTH ? this.c.auth.get(this.i) : undefined;
+  }
+  get login(): string | undefined {
+    return this.p & HAS_LOGIN ? this.c.login.get(this.i) : undefined;
+  }
 }
 
 /** With HOSTOPS_DEBUG set, what the index did (tests and puzzled admins read it). */
@@ -336,16 +459,21 @@ export class Ages {
 }
 
 /** Modes an index can answer (the others need whole messages). */
-export const indexModes = (mode: ChunkRequest['mode']): boolean => mode === 'text' || mode === 'ids' || mode === 'count';
+export const indexModes = (mode: ChunkRequest['mode']): boolean =>
+  mode === 'text' || mode === 'ids' || mode === 'count';
 
 /** An index in this format, built for this spool directory. */
-const ours = (h: IndexHeader, inputDir: string): boolean => h.v === INDEX_VERSION && h.input === realInput(inputDir);
+const ours = (h: IndexHeader, inputDir: string): boolean =>
+  h.v === INDEX_VERSION && h.input === realInput(inputDir);
 
 /** The last index of this spool if it is in this format and for this spool (changed or not). */
 export function openIndex(inputDir: string): IndexView | string {
   const idx = IndexFile.open<IndexHeader>(indexPath(inputDir));
   if (!idx) return 'none usable';
-  if (!ours(idx.header, inputDir)) { idx.close(); return 'none usable'; }
+  if (!ours(idx.header, inputDir)) {
+    idx.close();
+    return 'none usable';
+  }
   try {
     return new IndexView(idx);
   } catch (e) {
@@ -359,7 +487,13 @@ export function openIndex(inputDir: string): IndexView | string {
  * since it was built; or why it cannot answer. Rows marked for re-reading are read now.
  * Nothing is written before every -H file is verified, so the caller can still fall back.
  */
-export async function listFromIndex(view: IndexView, inputDir: string, mode: ChunkRequest['mode'], now: number, select: Selection | undefined): Promise<ChunkResult | string> {
+export async function listFromIndex(
+  view: IndexView,
+  inputDir: string,
+  mode: ChunkRequest['mode'],
+  now: number,
+  select: Selection | undefined,
+): Promise<ChunkResult | string> {
   if (!indexModes(mode)) return 'not for this output';
   const addon = spoolAddon();
   if (!addon) return 'no native reader';
@@ -373,23 +507,44 @@ export async function listFromIndex(view: IndexView, inputDir: string, mode: Chu
     const ages = new Ages(now);
     const reread = (i: number) => {
       const sd = view.subdir[i] ? String.fromCharCode(view.subdir[i]) : '';
-      readEntryInto(sink, { dir: sd ? path.join(inputDir, sd) : inputDir, subdir: sd, name: view.ids.get(i) + '-H', hasJournal: view.hasJournal(i) });
+      readEntryInto(sink, {
+        dir: sd ? path.join(inputDir, sd) : inputDir,
+        subdir: sd,
+        name: view.ids.get(i) + '-H',
+        hasJournal: view.hasJournal(i),
+      });
     };
     if (mode === 'text' && !select) {
       // the whole listing: ages written into the column's own slots, runs of rows passed on as
       // views of it, no copy (this view of the index is not used for anything else)
-      const bp = view.bp, off = view.bpOff, flags = view.flags, time = view.time;
-      let run = 0, rows = 0;
-      const endRun = (to: number) => { if (to > run) sink.addBytes(bp.subarray(run, to), rows); rows = 0; };
+      const bp = view.bp,
+        off = view.bpOff,
+        flags = view.flags,
+        time = view.time;
+      let run = 0,
+        rows = 0;
+      const endRun = (to: number) => {
+        if (to > run) sink.addBytes(bp.subarray(run, to), rows);
+        rows = 0;
+      };
       for (let i = 0; i < n; i++) {
         const f = flags[i];
-        if (f & REREAD) { endRun(off[i]); reread(i); run = off[i + 1]; continue; }
+        if (f & REREAD) {
+          endRun(off[i]);
+          reread(i);
+          run = off[i + 1];
+          continue;
+        }
         if (aged(f)) {
           const age = ages.get(time[i]);
           if (age.length === AGE_SLOT.length) {
             const at = off[i];
-            bp[at] = age.charCodeAt(0); bp[at + 1] = age.charCodeAt(1); bp[at + 2] = age.charCodeAt(2); bp[at + 3] = age.charCodeAt(3);
-          } else { // a century, or a clock far off: it does not fit the slot
+            bp[at] = age.charCodeAt(0);
+            bp[at + 1] = age.charCodeAt(1);
+            bp[at + 2] = age.charCodeAt(2);
+            bp[at + 3] = age.charCodeAt(3);
+          } else {
+            // a century, or a clock far off: it does not fit the slot
             endRun(off[i]);
             sink.addBytes(Buffer.from(age, 'latin1'), 0);
             run = off[i] + AGE_SLOT.length;
@@ -422,17 +577,30 @@ export async function listFromIndex(view: IndexView, inputDir: string, mode: Chu
  * the ones in the index (same id and directory, no journal, -H with the recorded inode, ctime
  * and size), and how to emit them. The reader parses only the others.
  */
-export async function reuseRows(addon: SpoolAddon, inputDir: string, view: IndexView, sc: SpoolScan, ids: string[],
-  builder: IndexBuilder | null, now: number): Promise<{ keep: Uint8Array; emit: (i: number, sink: ChunkSink) => void; kept: number } | null> {
+export async function reuseRows(
+  addon: SpoolAddon,
+  inputDir: string,
+  view: IndexView,
+  sc: SpoolScan,
+  ids: string[],
+  builder: IndexBuilder | null,
+  now: number,
+): Promise<{ keep: Uint8Array; emit: (i: number, sink: ChunkSink) => void; kept: number } | null> {
   const n = sc.count;
   // every column emit() and copy() use is read and checked now: output, once started, must not fail
-  try { view.loadAll(); } catch (e) { indexNote(`not used: damaged (${(e as Error).message})`); return null; }
+  try {
+    view.loadAll();
+  } catch (e) {
+    indexNote(`not used: damaged (${(e as Error).message})`);
+    return null;
+  }
   const byId = new Map<string, number>();
   for (let r = 0; r < view.n; r++) if (!view.isReread(r)) byId.set(view.ids.get(r), r);
   const rowOf = new Int32Array(n).fill(-1);
   const expect = new Float64Array(4 * n).fill(-1);
   const lines: string[] = new Array(n);
-  const hs = view.hstat, sub = view.subdir;
+  const hs = view.hstat,
+    sub = view.subdir;
   for (let i = 0; i < n; i++) {
     const c = sc.subdir[i];
     lines[i] = (c ? String.fromCharCode(c) + '/' : '') + ids[i] + '-H\n';
@@ -446,11 +614,13 @@ export async function reuseRows(addon: SpoolAddon, inputDir: string, view: Index
   for (let i = 0; i < n; i++) kept += keep[i];
   indexNote(`${kept} of ${n} messages taken from it, ${n - kept} read`);
   // decided now, before any row is collected for nothing
-  if (builder && !builder.worthWriting(n - kept, n)) builder.cancel('the spool changed in the last 2 s, and little of it was read');
+  if (builder && !builder.worthWriting(n - kept, n))
+    builder.cancel('the spool changed in the last 2 s, and little of it was read');
   const ages = new Ages(now);
   const write = (out: OutBuffer, r: number) => view.writeBp(out, r, ages);
   return {
-    keep, kept,
+    keep,
+    kept,
     emit: (i, sink) => {
       const r = rowOf[i];
       builder?.copy(view, r);
@@ -464,8 +634,14 @@ export function countFromIndex(inputDir: string): number | null {
   const idx = IndexFile.open<IndexHeader>(indexPath(inputDir));
   const h = idx?.header;
   try {
-    if (!h || !ours(h, inputDir) || !Number.isInteger(h.count)) { indexNote('not used: none usable'); return null; }
-    if (!dirsUnchanged(h, inputDir)) { indexNote('not used: the spool directories changed'); return null; }
+    if (!h || !ours(h, inputDir) || !Number.isInteger(h.count)) {
+      indexNote('not used: none usable');
+      return null;
+    }
+    if (!dirsUnchanged(h, inputDir)) {
+      indexNote('not used: the spool directories changed');
+      return null;
+    }
     indexNote('used');
     // rows whose file could not be read are counted too, as exim counts -H names
     return h.count;

@@ -22,18 +22,30 @@ export { spoolAddon };
 export function spoolError(spool: string, e: NodeJS.ErrnoException): HostopsError {
   const input = path.join(spool, 'input');
   let st: fs.Stats | undefined;
-  try { st = fs.statSync(spool); } catch { /* missing, or a parent we cannot search: below */ }
+  try {
+    st = fs.statSync(spool);
+  } catch {
+    /* missing, or a parent we cannot search: below */
+  }
   if (st && !st.isDirectory()) {
-    return new HostopsError('MAILQ_SPOOL_NOT_DIR', `the spool path ${spool} is not a directory`,
-      { where: spool });
+    return new HostopsError('MAILQ_SPOOL_NOT_DIR', `the spool path ${spool} is not a directory`, {
+      where: spool,
+    });
   }
   if (e.code === 'ENOENT' || e.code === 'ENOTDIR') {
-    return new HostopsError('MAILQ_NO_SPOOL', `no Exim spool at ${spool} (missing ${input})`,
-      { where: input });
+    return new HostopsError('MAILQ_NO_SPOOL', `no Exim spool at ${spool} (missing ${input})`, {
+      where: input,
+    });
   }
-  const why = e.code === 'EACCES' || e.code === 'EPERM' ? `${e.code} (permission denied)` : e.code ?? e.message;
-  return new HostopsError('MAILQ_SPOOL_UNREADABLE', `cannot read the spool directory ${input}: ${why}`,
-    { where: input });
+  const why =
+    e.code === 'EACCES' || e.code === 'EPERM'
+      ? `${e.code} (permission denied)`
+      : (e.code ?? e.message);
+  return new HostopsError(
+    'MAILQ_SPOOL_UNREADABLE',
+    `cannot read the spool directory ${input}: ${why}`,
+    { where: input },
+  );
 }
 
 export function nativeScan(a: SpoolAddon, spool: string): SpoolScan {
@@ -87,7 +99,11 @@ export interface NativeReadOptions {
 }
 
 /** Reads and parses the whole queue in -bp order; parts go to onParts when given. */
-export async function readQueueNative(a: SpoolAddon, spool: string, o: NativeReadOptions): Promise<ChunkResult> {
+export async function readQueueNative(
+  a: SpoolAddon,
+  spool: string,
+  o: NativeReadOptions,
+): Promise<ChunkResult> {
   const sc = nativeScan(a, spool);
   const sink = new ChunkSink(o.mode, o.now, o.select);
   if (o.tap) sink.tap(o.tap);
@@ -99,7 +115,8 @@ export async function readQueueNative(a: SpoolAddon, spool: string, o: NativeRea
     let reuse: Reuse | null = null;
     if (o.reuse && n > 0) {
       ids = new Array(n);
-      for (let i = 0, off = 0; i < n; off += sc.nameLen[i], i++) ids[i] = sc.names.slice(off, off + sc.nameLen[i] - 2);
+      for (let i = 0, off = 0; i < n; off += sc.nameLen[i], i++)
+        ids[i] = sc.names.slice(off, off + sc.nameLen[i] - 2);
       reuse = await o.reuse(sc, ids);
     }
     // the entries to read: all, or those the index could not vouch for
@@ -111,16 +128,25 @@ export async function readQueueNative(a: SpoolAddon, spool: string, o: NativeRea
     const m = pick ? pick.length : n;
     // the addon rejects only when its buffers cannot grow: an environment error, not a bug
     const read = (from: number) => {
-      const p = a.readBatch(sc.handle, from, Math.min(m, from + BATCH), threads, pick).catch((e: Error) => {
-        throw new HostopsError('MAILQ_OUT_OF_MEMORY', `reading the spool ${spool} failed: ${e.message}`,
-          { hint: 'free memory, or run with HOSTOPS_MAILQ_NATIVE=0 (one file at a time)' });
-      });
+      const p = a
+        .readBatch(sc.handle, from, Math.min(m, from + BATCH), threads, pick)
+        .catch((e: Error) => {
+          throw new HostopsError(
+            'MAILQ_OUT_OF_MEMORY',
+            `reading the spool ${spool} failed: ${e.message}`,
+            { hint: 'free memory, or run with HOSTOPS_MAILQ_NATIVE=0 (one file at a time)' },
+          );
+        });
       p.catch(() => {}); // read ahead: awaited later, so not an unhandled rejection meanwhile
       return p;
     };
     let pending = m > 0 ? read(0) : null;
-    let batchStart = 0, batchEnd = 0, pos = 0, nameOff = 0;
-    let data: Buffer | null = null, meta: Float64Array | null = null;
+    let batchStart = 0,
+      batchEnd = 0,
+      pos = 0,
+      nameOff = 0;
+    let data: Buffer | null = null,
+      meta: Float64Array | null = null;
     const F = a.FIELDS;
     for (let i = 0; i < n; i++) {
       const len = sc.nameLen[i];
@@ -140,13 +166,24 @@ export async function readQueueNative(a: SpoolAddon, spool: string, o: NativeRea
         if (subdir === undefined) subdirs.set(sc0, (subdir = String.fromCharCode(sc0)));
         const mm = (pos++ - batchStart) * F;
         const err = meta![mm + 2];
-        if (err !== 0) sink.add(id, subdir, null, errnoError(err), -1, undefined, sc.journal[i] === 1);
+        if (err !== 0)
+          sink.add(id, subdir, null, errnoError(err), -1, undefined, sc.journal[i] === 1);
         else {
           const off = meta![mm];
           const hbuf = data!.subarray(off, off + meta![mm + 1]);
           const jlen = meta![mm + 5];
-          const journal = jlen >= 0 ? data!.subarray(meta![mm + 4], meta![mm + 4] + jlen) : undefined;
-          sink.add(id, subdir, hbuf, null, meta![mm + 3], journal, sc.journal[i] === 1, o.tap && meta![mm + 6] >= 0 ? meta!.subarray(mm + 6, mm + 10) : undefined);
+          const journal =
+            jlen >= 0 ? data!.subarray(meta![mm + 4], meta![mm + 4] + jlen) : undefined;
+          sink.add(
+            id,
+            subdir,
+            hbuf,
+            null,
+            meta![mm + 3],
+            journal,
+            sc.journal[i] === 1,
+            o.tap && meta![mm + 6] >= 0 ? meta!.subarray(mm + 6, mm + 10) : undefined,
+          );
         }
       }
       if (o.onParts && (i + 1) % BATCH === 0) {

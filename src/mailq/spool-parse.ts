@@ -21,7 +21,8 @@ const isDigit = (c: number) => c >= 48 && c <= 57;
  * The file is decoded once (latin1: one character per byte, so offsets are byte offsets).
  */
 /** Buffer#latin1Slice (undocumented but stable in Node) skips toString's argument handling. */
-const latin1 = (b: Buffer): string => (b as unknown as { latin1Slice(s: number, e: number): string }).latin1Slice(0, b.length);
+const latin1 = (b: Buffer): string =>
+  (b as unknown as { latin1Slice(s: number, e: number): string }).latin1Slice(0, b.length);
 
 class Lines {
   pos = 0;
@@ -32,7 +33,10 @@ class Lines {
    */
   s: string;
   readonly firstNul: number;
-  constructor(readonly buf: Buffer, whole: boolean) {
+  constructor(
+    readonly buf: Buffer,
+    whole: boolean,
+  ) {
     if (whole) {
       this.s = latin1(buf);
       this.firstNul = this.s.indexOf('\0');
@@ -68,15 +72,48 @@ class Lines {
 }
 
 /** Lookup types of Debian's exim4-daemon-light/heavy and cPanel builds, for `--(type)name` lines. */
-const QUOTERS = new Set(['lsearch', 'wildlsearch', 'nwildlsearch', 'iplsearch', 'cdb', 'dbm', 'dbmjz', 'dbmnz', 'dnsdb',
-  'dsearch', 'nis', 'nis0', 'passwd', 'mysql', 'pgsql', 'sqlite', 'ldap', 'ldapdn', 'ldapm', 'redis', 'json', 'lmdb',
-  'nisplus', 'oracle', 'ibase', 'spf', 'psl', 'readsock', 'whoson', 'testdb']);
+const QUOTERS = new Set([
+  'lsearch',
+  'wildlsearch',
+  'nwildlsearch',
+  'iplsearch',
+  'cdb',
+  'dbm',
+  'dbmjz',
+  'dbmnz',
+  'dnsdb',
+  'dsearch',
+  'nis',
+  'nis0',
+  'passwd',
+  'mysql',
+  'pgsql',
+  'sqlite',
+  'ldap',
+  'ldapdn',
+  'ldapm',
+  'redis',
+  'json',
+  'lmdb',
+  'nisplus',
+  'oracle',
+  'ibase',
+  'spf',
+  'psl',
+  'readsock',
+  'whoson',
+  'testdb',
+]);
 
 // caught in this file (the message is listed as a format error); never reaches a user as such
 class SpoolFormatError extends HostopsError {
-  constructor() { super('MAILQ_SPOOL_FORMAT', 'spool format error'); }
+  constructor() {
+    super('MAILQ_SPOOL_FORMAT', 'spool format error');
+  }
 }
-const fail = (): never => { throw new SpoolFormatError(); };
+const fail = (): never => {
+  throw new SpoolFormatError();
+};
 
 /** sscanf("%ld") at the start (after optional whitespace); null when no number. */
 function scanInt(s: string, from = 0): number | null {
@@ -90,7 +127,10 @@ function scanIntAt(s: string, i: number): { value: number; end: number } | null 
   while (i < n && isSpace(s.charCodeAt(i))) i++;
   let neg = false;
   const c = s.charCodeAt(i);
-  if (c === 43 || c === 45) { neg = c === 45; i++; }
+  if (c === 43 || c === 45) {
+    neg = c === 45;
+    i++;
+  }
   const start = i;
   let v = 0;
   while (i < n) {
@@ -166,7 +206,10 @@ function headerValue(text: string, name: string): string | undefined {
   // text is "Name: value\n" with possible folded continuation lines
   const colon = text.indexOf(':');
   if (colon === -1 || text.slice(0, colon).trim().toLowerCase() !== name) return undefined;
-  return text.slice(colon + 1).replace(/\r?\n[ \t]+/g, ' ').trim();
+  return text
+    .slice(colon + 1)
+    .replace(/\r?\n[ \t]+/g, ' ')
+    .trim();
 }
 
 export interface ParseInput {
@@ -190,10 +233,29 @@ export function parseHeaderFile(inp: ParseInput): ParsedHeader {
   const { id, buf } = inp;
   // every field present from the start: one object shape for all messages keeps property access fast
   const msg: QueueMessage = {
-    id, time: 0, size: 0, sender: '', recipients: [], frozen: false, authId: undefined, phpScript: undefined,
-    subject: undefined, error: undefined, errorKind: undefined, login: undefined, uid: undefined, gid: undefined,
-    senderSetUntrusted: undefined, frozenAt: undefined, hostAddress: undefined, hostAuth: undefined,
-    authSender: undefined, protocol: undefined, fromHeader: undefined, extraDelivered: undefined, subdir: inp.subdir,
+    id,
+    time: 0,
+    size: 0,
+    sender: '',
+    recipients: [],
+    frozen: false,
+    authId: undefined,
+    phpScript: undefined,
+    subject: undefined,
+    error: undefined,
+    errorKind: undefined,
+    login: undefined,
+    uid: undefined,
+    gid: undefined,
+    senderSetUntrusted: undefined,
+    frozenAt: undefined,
+    hostAddress: undefined,
+    hostAuth: undefined,
+    authSender: undefined,
+    protocol: undefined,
+    fromHeader: undefined,
+    extraDelivered: undefined,
+    subdir: inp.subdir,
   };
   const fields = inp.fields !== false;
   const lines = new Lines(buf, !fields);
@@ -203,7 +265,8 @@ export function parseHeaderFile(inp: ParseInput): ParsedHeader {
   const delivered: string[] = [];
   try {
     const l1 = lines.next();
-    if (l1 === null || l1.length !== id.length + 3 || l1.slice(0, id.length + 2) !== id + '-H') fail();
+    if (l1 === null || l1.length !== id.length + 3 || l1.slice(0, id.length + 2) !== id + '-H')
+      fail();
 
     const l2 = lines.next();
     if (l2 === null) fail();
@@ -212,7 +275,7 @@ export function parseHeaderFile(inp: ParseInput): ParsedHeader {
     const trailingNumber = (): number => {
       if (p === 0 || !isDigit(l2!.charCodeAt(p - 1))) fail();
       const end = p;
-      while (p > 0 && (isDigit(l2!.charCodeAt(p - 1)) || l2!.charCodeAt(p - 1) === 45 /* - */)) p--;
+      while (p > 0 && (isDigit(l2!.charCodeAt(p - 1)) || l2!.charCodeAt(p - 1) === 45) /* - */) p--;
       // parseInt semantics without a slice: optional '-', then digits up to the first non-digit
       let i = p;
       const neg = l2!.charCodeAt(i) === 45;
@@ -290,8 +353,9 @@ export function parseHeaderFile(inp: ParseInput): ParsedHeader {
           }
           break;
         case 'h':
-          if (name.startsWith('host_auth_pubname')) { /* not needed */ }
-          else if (name.startsWith('host_auth')) msg.hostAuth = name.slice(10);
+          if (name.startsWith('host_auth_pubname')) {
+            /* not needed */
+          } else if (name.startsWith('host_auth')) msg.hostAuth = name.slice(10);
           else if (name.startsWith('host_address')) msg.hostAddress = name.slice(13);
           break;
         case 'r':
@@ -313,7 +377,10 @@ export function parseHeaderFile(inp: ParseInput): ParsedHeader {
       const l = lines.next();
       // exim 4.96 rejects a recipient line cut off without its newline (seen with exim -bp)
       if (l === null || l.length < 2 || l[l.length - 1] !== '\n') fail();
-      msg.recipients.push({ address: recipientAddress(l!.slice(0, l!.length - 1)), delivered: false });
+      msg.recipients.push({
+        address: recipientAddress(l!.slice(0, l!.length - 1)),
+        delivered: false,
+      });
     }
 
     inHeader = true;
@@ -327,20 +394,28 @@ export function parseHeaderFile(inp: ParseInput): ParsedHeader {
       let c = buf[pos];
       if (!isDigit(c)) fail();
       let n = 0;
-      while (pos < buf.length && isDigit((c = buf[pos]))) { n = n * 10 + (c - 48); pos++; }
+      while (pos < buf.length && isDigit((c = buf[pos]))) {
+        n = n * 10 + (c - 48);
+        pos++;
+      }
       const flag = pos < buf.length ? buf[pos++] : 32;
       while (pos < buf.length && isSpace(buf[pos])) pos++;
       if (flag !== 42 /* * */) headerBytes += n; // counted before the bytes are checked, as exim does
-      if (pos + n > buf.length || (firstNul !== -1 && firstNul < pos + n && firstNul >= pos)) fail();
+      if (pos + n > buf.length || (firstNul !== -1 && firstNul < pos + n && firstNul >= pos))
+        fail();
       const start = pos;
       pos += n;
-      if (inp.wantHeaders && !(flag === 42 && inp.liveHeadersOnly)) headers += buf.toString('latin1', start, pos);
+      if (inp.wantHeaders && !(flag === 42 && inp.liveHeadersOnly))
+        headers += buf.toString('latin1', start, pos);
       if (flag === 42 || !fields || n === 0) continue;
       // only the few headers the message record carries are decoded
       const c0 = buf[start] | 0x20;
-      if (c0 === 0x73 /* s */ && msg.subject === undefined) msg.subject = headerValue(buf.toString('latin1', start, pos), 'subject');
-      else if (c0 === 0x78 /* x */ && msg.phpScript === undefined) msg.phpScript = headerValue(buf.toString('latin1', start, pos), 'x-php-script');
-      else if (flag === 70 /* F */ && msg.fromHeader === undefined) msg.fromHeader = headerValue(buf.toString('latin1', start, pos), 'from');
+      if (c0 === 0x73 /* s */ && msg.subject === undefined)
+        msg.subject = headerValue(buf.toString('latin1', start, pos), 'subject');
+      else if (c0 === 0x78 /* x */ && msg.phpScript === undefined)
+        msg.phpScript = headerValue(buf.toString('latin1', start, pos), 'x-php-script');
+      else if (flag === 70 /* F */ && msg.fromHeader === undefined)
+        msg.fromHeader = headerValue(buf.toString('latin1', start, pos), 'from');
     }
   } catch (e) {
     if (!(e instanceof SpoolFormatError)) throw e;
@@ -354,13 +429,17 @@ export function parseHeaderFile(inp: ParseInput): ParsedHeader {
     const done = new Set(delivered);
     if (inp.journal) {
       // exim drops the last character of every journal line (normally the newline)
-      const parts = inp.journal.toString("latin1").split('\n');
+      const parts = inp.journal.toString('latin1').split('\n');
       for (let i = 0; i < parts.length - 1; i++) done.add(parts[i]);
       const last = parts[parts.length - 1];
       if (last) done.add(last.slice(0, -1));
     }
     const top = new Set<string>();
-    for (const r of msg.recipients) if (done.has(r.address)) { r.delivered = true; top.add(r.address); }
+    for (const r of msg.recipients)
+      if (done.has(r.address)) {
+        r.delivered = true;
+        top.add(r.address);
+      }
     const extra = delivered.filter((a) => !top.has(a));
     if (extra.length) msg.extraDelivered = extra;
   }
@@ -368,15 +447,35 @@ export function parseHeaderFile(inp: ParseInput): ParsedHeader {
 }
 
 /** What exim -bp prints for a -H file that could not be read (strerror of the errno). */
-export function readErrorMessage(id: string, subdir: string, err: NodeJS.ErrnoException): QueueMessage {
+export function readErrorMessage(
+  id: string,
+  subdir: string,
+  err: NodeJS.ErrnoException,
+): QueueMessage {
   const text = STRERROR[err.code ?? ''] ?? err.message;
-  return { id, subdir, time: 0, size: 0, sender: '', recipients: [], frozen: false, errorKind: 'read',
-    error: `*** spool read error: ${text} ***` };
+  return {
+    id,
+    subdir,
+    time: 0,
+    size: 0,
+    sender: '',
+    recipients: [],
+    frozen: false,
+    errorKind: 'read',
+    error: `*** spool read error: ${text} ***`,
+  };
 }
 
 const STRERROR: Record<string, string> = {
-  EACCES: 'Permission denied', EPERM: 'Operation not permitted', EISDIR: 'Is a directory',
-  EIO: 'Input/output error', ELOOP: 'Too many levels of symbolic links', EMFILE: 'Too many open files',
-  ENOENT: 'No such file or directory', ENOTDIR: 'Not a directory', ENAMETOOLONG: 'File name too long',
-  EFBIG: 'File too large', ESPIPE: 'Not a regular file', // our own reader's refusals (spool-chunk.ts)
+  EACCES: 'Permission denied',
+  EPERM: 'Operation not permitted',
+  EISDIR: 'Is a directory',
+  EIO: 'Input/output error',
+  ELOOP: 'Too many levels of symbolic links',
+  EMFILE: 'Too many open files',
+  ENOENT: 'No such file or directory',
+  ENOTDIR: 'Not a directory',
+  ENAMETOOLONG: 'File name too long',
+  EFBIG: 'File too large',
+  ESPIPE: 'Not a regular file', // our own reader's refusals (spool-chunk.ts)
 };

@@ -8,7 +8,15 @@ import path from 'node:path';
 import { scanSpool, countSpool } from './spool-scan.js';
 import { readChunk, type ChunkRequest, type ChunkResult } from './spool-chunk.js';
 import { indexAnswers, type Selection } from './select.js';
-import { IndexBuilder, countFromIndex, listFromIndex, indexNote, openIndex, reuseRows, type IndexView } from './spool-index.js';
+import {
+  IndexBuilder,
+  countFromIndex,
+  listFromIndex,
+  indexNote,
+  openIndex,
+  reuseRows,
+  type IndexView,
+} from './spool-index.js';
 import type { QueueMessage } from './types.js';
 import { spoolAddon, readQueueNative } from './spool-native.js';
 import { listBusy } from './spool-index-busy.js';
@@ -26,11 +34,15 @@ export interface ReadQueueOptions {
 }
 
 /** The queue index is on unless --no-index (index: false) or HOSTOPS_MAILQ_INDEX=0. */
-const indexWanted = (index: boolean | undefined): boolean => index !== false && process.env.HOSTOPS_MAILQ_INDEX !== '0';
+const indexWanted = (index: boolean | undefined): boolean =>
+  index !== false && process.env.HOSTOPS_MAILQ_INDEX !== '0';
 
 /** exim -bpc: from the queue index when no spool directory changed, else by listing directories. */
 export function countQueue(spool: string, opts: { index?: boolean } = {}): number {
-  return (indexWanted(opts.index) ? countFromIndex(path.join(spool, 'input')) : null) ?? countSpool(spool);
+  return (
+    (indexWanted(opts.index) ? countFromIndex(path.join(spool, 'input')) : null) ??
+    countSpool(spool)
+  );
 }
 
 /**
@@ -38,7 +50,9 @@ export function countQueue(spool: string, opts: { index?: boolean } = {}): numbe
  * lines, Subject or X-PHP-Script (or an exipick variable it has no column for) reads the files.
  */
 function indexable(mode: ChunkRequest['mode'], select: Selection | undefined): boolean {
-  return (mode === 'text' || mode === 'ids' || mode === 'count') && !(select && !indexAnswers(select));
+  return (
+    (mode === 'text' || mode === 'ids' || mode === 'count') && !(select && !indexAnswers(select))
+  );
 }
 
 const WORKER_MIN_ENTRIES = 3000;
@@ -51,20 +65,29 @@ function workerUrl(): URL {
 
 async function runChunks(reqs: ChunkRequest[]): Promise<ChunkResult[]> {
   const { newWorker } = await import('./worker.js'); // worker_threads only for the JS fallback
-  return Promise.all(reqs.map((req) => new Promise<ChunkResult>((resolve, reject) => {
-    const w = newWorker(workerUrl());
-    w.once('message', (r: { ok?: ChunkResult; error?: { message: string } }) => {
-      void w.terminate();
-      if (r.ok) resolve(r.ok);
-      else reject(new Error(r.error?.message ?? 'spool worker failed'));
-    });
-    w.once('error', reject);
-    w.postMessage(req);
-  })));
+  return Promise.all(
+    reqs.map(
+      (req) =>
+        new Promise<ChunkResult>((resolve, reject) => {
+          const w = newWorker(workerUrl());
+          w.once('message', (r: { ok?: ChunkResult; error?: { message: string } }) => {
+            void w.terminate();
+            if (r.ok) resolve(r.ok);
+            else reject(new Error(r.error?.message ?? 'spool worker failed'));
+          });
+          w.once('error', reject);
+          w.postMessage(req);
+        }),
+    ),
+  );
 }
 
 /** Parse the queue in -bp order into per-chunk results (text or records). */
-export async function readQueueChunks(spool: string, mode: ChunkRequest['mode'], opts: ReadQueueOptions = {}): Promise<ChunkResult[]> {
+export async function readQueueChunks(
+  spool: string,
+  mode: ChunkRequest['mode'],
+  opts: ReadQueueOptions = {},
+): Promise<ChunkResult[]> {
   const now = opts.now ?? Math.floor(Date.now() / 1000);
   const native = spoolAddon();
   if (native) {
@@ -79,7 +102,10 @@ export async function readQueueChunks(spool: string, mode: ChunkRequest['mode'],
     try {
       if (view) {
         const r = await listFromIndex(view, input, mode, now, opts.select);
-        if (typeof r !== 'string') { indexNote('used'); return [r]; }
+        if (typeof r !== 'string') {
+          indexNote('used');
+          return [r];
+        }
         indexNote(`not used as it is: ${r}`);
         const b = await listBusy(native, view, spool, mode, now, opts.select);
         if (typeof b !== 'string') return [b];
@@ -88,7 +114,11 @@ export async function readQueueChunks(spool: string, mode: ChunkRequest['mode'],
       const builder = useIndex ? IndexBuilder.start(input) : null;
       const v = view;
       const r = await readQueueNative(native, spool, {
-        now, select: opts.select, mode, onParts: opts.onParts, tap: builder?.add,
+        now,
+        select: opts.select,
+        mode,
+        onParts: opts.onParts,
+        tap: builder?.add,
         // the messages of the old index that are still the same need no reading
         reuse: v ? (sc, ids) => reuseRows(native, input, v, sc, ids, builder, now) : undefined,
       });
@@ -100,12 +130,17 @@ export async function readQueueChunks(spool: string, mode: ChunkRequest['mode'],
   }
   const entries = scanSpool(spool);
   const env = process.env.HOSTOPS_MAILQ_WORKERS;
-  const max = opts.workers ?? (env !== undefined ? Number(env) : Math.min(4, os.availableParallelism()));
-  const n = entries.length < WORKER_MIN_ENTRIES ? 0 : Math.min(max, Math.ceil(entries.length / WORKER_MIN_ENTRIES));
+  const max =
+    opts.workers ?? (env !== undefined ? Number(env) : Math.min(4, os.availableParallelism()));
+  const n =
+    entries.length < WORKER_MIN_ENTRIES
+      ? 0
+      : Math.min(max, Math.ceil(entries.length / WORKER_MIN_ENTRIES));
   if (n <= 1) return [readChunk({ entries, now, select: opts.select, mode })];
   const per = Math.ceil(entries.length / n);
   const reqs: ChunkRequest[] = [];
-  for (let i = 0; i < n; i++) reqs.push({ entries: entries.slice(i * per, (i + 1) * per), now, select: opts.select, mode });
+  for (let i = 0; i < n; i++)
+    reqs.push({ entries: entries.slice(i * per, (i + 1) * per), now, select: opts.select, mode });
   // this thread takes the first run itself while the workers read the others: one isolate less
   const others = runChunks(reqs.slice(1));
   const first = readChunk(reqs[0]);
@@ -116,13 +151,22 @@ export async function readQueueChunks(spool: string, mode: ChunkRequest['mode'],
  * The selected messages, and apart from them every message whose -H cannot be read (no envelope,
  * so no selection but an id matches it): what a bulk action must not touch unasked.
  */
-export async function readQueueSplit(spool: string, opts: ReadQueueOptions = {}): Promise<{ messages: QueueMessage[]; unreadable: QueueMessage[] }> {
+export async function readQueueSplit(
+  spool: string,
+  opts: ReadQueueOptions = {},
+): Promise<{ messages: QueueMessage[]; unreadable: QueueMessage[] }> {
   const chunks = await readQueueChunks(spool, 'records', opts);
-  return { messages: chunks.flatMap((c) => c.messages), unreadable: chunks.flatMap((c) => c.unreadable ?? []) };
+  return {
+    messages: chunks.flatMap((c) => c.messages),
+    unreadable: chunks.flatMap((c) => c.unreadable ?? []),
+  };
 }
 
 /** Every message on the queue (or the selected ones), in exim -bp order. */
-export async function readQueue(spool: string, opts: ReadQueueOptions = {}): Promise<QueueMessage[]> {
+export async function readQueue(
+  spool: string,
+  opts: ReadQueueOptions = {},
+): Promise<QueueMessage[]> {
   const chunks = await readQueueChunks(spool, 'records', opts);
   return chunks.length === 1 ? chunks[0].messages : chunks.flatMap((c) => c.messages);
 }

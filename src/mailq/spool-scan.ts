@@ -5,7 +5,8 @@ import { isHeaderFileName, sortKey } from './ids.js';
 import type { SpoolEntry } from './types.js';
 import { spoolAddon, nativeCount, spoolError } from './spool-native.js';
 
-const isAlnum = (c: number) => (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
+const isAlnum = (c: number) =>
+  (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
 
 function readDir(dir: string): string[] | null {
   try {
@@ -26,13 +27,20 @@ export function scanSpool(spool: string, opts: { sort?: boolean } = {}): SpoolEn
   } catch (e) {
     throw spoolError(spool, e as NodeJS.ErrnoException);
   }
-  if (top === null) throw spoolError(spool, Object.assign(new Error('missing'), { code: 'ENOENT' }));
+  if (top === null)
+    throw spoolError(spool, Object.assign(new Error('missing'), { code: 'ENOENT' }));
   const out: SpoolEntry[] = [];
   const collect = (dir: string, subdir: string, names: string[]) => {
     let journals: Set<string> | null = null;
     for (const n of names) if (n.endsWith('-J')) (journals ??= new Set()).add(n.slice(0, -2));
     for (const n of names) {
-      if (isHeaderFileName(n)) out.push({ dir, subdir, name: n, hasJournal: journals !== null && journals.has(n.slice(0, -2)) });
+      if (isHeaderFileName(n))
+        out.push({
+          dir,
+          subdir,
+          name: n,
+          hasJournal: journals !== null && journals.has(n.slice(0, -2)),
+        });
     }
   };
   collect(input, '', top);
@@ -58,7 +66,11 @@ export function countSpool(spool: string): number {
   if (native) return nativeCount(native, spool);
   const input = path.join(spool, 'input');
   let top: string[] | null;
-  try { top = readDir(input); } catch { top = null; }
+  try {
+    top = readDir(input);
+  } catch {
+    top = null;
+  }
   if (top === null) return scanSpool(spool).length; // raises the named error
   let n = 0;
   for (const name of top) {

@@ -6,6 +6,8 @@ parentPort!.on('message', (req: ChunkRequest) => {
   try {
     parentPort!.postMessage({ ok: readChunk(req) });
   } catch (e) {
-    parentPort!.postMessage({ error: { message: (e as Error).message, code: (e as NodeJS.ErrnoException).code } });
+    parentPort!.postMessage({
+      error: { message: (e as Error).message, code: (e as NodeJS.ErrnoException).code },
+    });
   }
 });

@@ -53,10 +53,15 @@ class Counter {
   add(key: string | undefined, volume: number): void {
     if (key === undefined) return;
     const r = this.m.get(key);
-    if (r) { r.count++; r.volume += volume; } else this.m.set(key, { key, count: 1, volume });
+    if (r) {
+      r.count++;
+      r.volume += volume;
+    } else this.m.set(key, { key, count: 1, volume });
   }
   top(n: number): TopRow[] {
-    return [...this.m.values()].sort((a, b) => b.count - a.count || b.volume - a.volume || (a.key < b.key ? -1 : 1)).slice(0, n);
+    return [...this.m.values()]
+      .sort((a, b) => b.count - a.count || b.volume - a.volume || (a.key < b.key ? -1 : 1))
+      .slice(0, n);
   }
 }
 
@@ -68,11 +73,27 @@ export function summarize(messages: QueueMessage[], opts: SummaryOptions = {}): 
   const auth = new Counter();
   const scripts = new Counter();
   const users = new Counter();
-  const s: QueueSummary = { messages: 0, volume: 0, frozen: 0, bounces: 0, errors: 0, oldest: null, newest: null,
-    domains: [], senders: [], senderDomains: [], authUsers: [], scripts: [], localUsers: [] };
+  const s: QueueSummary = {
+    messages: 0,
+    volume: 0,
+    frozen: 0,
+    bounces: 0,
+    errors: 0,
+    oldest: null,
+    newest: null,
+    domains: [],
+    senders: [],
+    senderDomains: [],
+    authUsers: [],
+    scripts: [],
+    localUsers: [],
+  };
   for (const m of messages) {
     s.messages++;
-    if (m.errorKind === 'envelope' || m.errorKind === 'read') { s.errors++; continue; }
+    if (m.errorKind === 'envelope' || m.errorKind === 'read') {
+      s.errors++;
+      continue;
+    }
     if (m.errorKind) s.errors++;
     s.volume += m.size;
     if (m.frozen) s.frozen++;
@@ -87,18 +108,23 @@ export function summarize(messages: QueueMessage[], opts: SummaryOptions = {}): 
       seen.add(d);
       const row = domains.get(d);
       if (row) {
-        row.count++; row.volume += m.size;
+        row.count++;
+        row.volume += m.size;
         if (m.time < row.oldest) row.oldest = m.time;
         if (m.time > row.newest) row.newest = m.time;
-      } else domains.set(d, { domain: d, count: 1, volume: m.size, oldest: m.time, newest: m.time });
+      } else
+        domains.set(d, { domain: d, count: 1, volume: m.size, oldest: m.time, newest: m.time });
     }
     senders.add(m.sender === '' ? '<>' : m.sender.toLowerCase(), m.size);
     senderDomains.add(m.sender === '' ? '<>' : domainOf(m.sender), m.size);
     auth.add(m.authId, m.size);
     scripts.add(scriptOf(m), m.size);
-    if (!m.authId && (m.protocol === 'local' || m.protocol === undefined) && m.login) users.add(m.login, m.size);
+    if (!m.authId && (m.protocol === 'local' || m.protocol === undefined) && m.login)
+      users.add(m.login, m.size);
   }
-  s.domains = [...domains.values()].sort((a, b) => (a.domain < b.domain ? -1 : a.domain > b.domain ? 1 : 0));
+  s.domains = [...domains.values()].sort((a, b) =>
+    a.domain < b.domain ? -1 : a.domain > b.domain ? 1 : 0,
+  );
   s.senders = senders.top(top);
   s.senderDomains = senderDomains.top(top);
   s.authUsers = auth.top(top);
@@ -117,7 +143,11 @@ export function formatVolume(x: number): string {
 const age = (now: number, t: number) => formatAge(now - t).trim();
 
 /** Text report: the exiqsumm table (sorted by domain, or by count with sort='count'), then top lists. */
-export function formatSummary(s: QueueSummary, now: number, sort: 'domain' | 'count' | 'age' = 'domain'): string {
+export function formatSummary(
+  s: QueueSummary,
+  now: number,
+  sort: 'domain' | 'count' | 'age' = 'domain',
+): string {
   const rows = [...s.domains];
   if (sort === 'count') rows.sort((a, b) => b.count - a.count);
   if (sort === 'age') rows.sort((a, b) => a.oldest - b.oldest);
@@ -131,7 +161,8 @@ export function formatSummary(s: QueueSummary, now: number, sort: 'domain' | 'co
   const section = (title: string, list: { key: string; count: number; volume: number }[]) => {
     if (!list.length) return;
     out += `\n${title}\n`;
-    for (const r of list) out += `${String(r.count).padStart(7)}  ${formatVolume(r.volume)}  ${r.key}\n`;
+    for (const r of list)
+      out += `${String(r.count).padStart(7)}  ${formatVolume(r.volume)}  ${r.key}\n`;
   };
   section('Top senders', s.senders);
   section('Top sender domains', s.senderDomains);

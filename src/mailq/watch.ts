@@ -29,12 +29,23 @@ export interface WatchOptions {
   top?: number;
 }
 
-const sleep = (ms: number, signal?: AbortSignal) => new Promise<void>((resolve) => {
-  const t = setTimeout(resolve, ms);
-  signal?.addEventListener('abort', () => { clearTimeout(t); resolve(); }, { once: true });
-});
+const sleep = (ms: number, signal?: AbortSignal) =>
+  new Promise<void>((resolve) => {
+    const t = setTimeout(resolve, ms);
+    signal?.addEventListener(
+      'abort',
+      () => {
+        clearTimeout(t);
+        resolve();
+      },
+      { once: true },
+    );
+  });
 
-export async function* watchQueue(spool: string, opts: WatchOptions = {}): AsyncGenerator<WatchSnapshot> {
+export async function* watchQueue(
+  spool: string,
+  opts: WatchOptions = {},
+): AsyncGenerator<WatchSnapshot> {
   const interval = (opts.intervalSeconds ?? 2) * 1000;
   let prev: { t: number; n: number } | null = null;
   let first: { t: number; n: number } | null = null;
@@ -45,11 +56,22 @@ export async function* watchQueue(spool: string, opts: WatchOptions = {}): Async
     const took = Date.now() - t0;
     const s = summarize(msgs, { top: opts.top ?? 5 });
     const now = Date.now();
-    const rate = (a: { t: number; n: number } | null) => (a && now > a.t ? ((s.messages - a.n) * 60000) / (now - a.t) : null);
+    const rate = (a: { t: number; n: number } | null) =>
+      a && now > a.t ? ((s.messages - a.n) * 60000) / (now - a.t) : null;
     yield {
-      time: Math.floor(now / 1000), messages: s.messages, volume: s.volume, frozen: s.frozen, bounces: s.bounces,
-      oldest: s.oldest, growthPerMin: rate(prev), averagePerMin: rate(first), topSenders: s.senders,
-      topDomains: [...s.domains].sort((a, b) => b.count - a.count).slice(0, opts.top ?? 5).map((d) => ({ domain: d.domain, count: d.count })),
+      time: Math.floor(now / 1000),
+      messages: s.messages,
+      volume: s.volume,
+      frozen: s.frozen,
+      bounces: s.bounces,
+      oldest: s.oldest,
+      growthPerMin: rate(prev),
+      averagePerMin: rate(first),
+      topSenders: s.senders,
+      topDomains: [...s.domains]
+        .sort((a, b) => b.count - a.count)
+        .slice(0, opts.top ?? 5)
+        .map((d) => ({ domain: d.domain, count: d.count })),
       readSeconds: took / 1000,
     };
     prev = { t: now, n: s.messages };

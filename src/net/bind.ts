@@ -28,21 +28,35 @@ export function ifaceOrAddr(v: string, flag: string): SocketBind {
 
 export function ifaceName(v: string, flag: string): string {
   if (!IFNAME.test(v) || v === '.' || v === '..') {
-    throw usageError('NET_BAD_INTERFACE', `${flag}: "${v.slice(0, 40)}" is not an interface name (1..15 of letters, digits, _ . : @ -)`);
+    throw usageError(
+      'NET_BAD_INTERFACE',
+      `${flag}: "${v.slice(0, 40)}" is not an interface name (1..15 of letters, digits, _ . : @ -)`,
+    );
   }
   return v;
 }
 
 export function sourceAddr(v: string, flag: string): string {
-  if (!isIP(v)) throw usageError('NET_BAD_SOURCE', `${flag} must be a numeric IPv4 or IPv6 address, got "${v.slice(0, 60)}"`);
+  if (!isIP(v))
+    throw usageError(
+      'NET_BAD_SOURCE',
+      `${flag} must be a numeric IPv4 or IPv6 address, got "${v.slice(0, 60)}"`,
+    );
   return v;
 }
 
 /** fwmark as iptables/ip-rule write it: decimal or 0x hex, 0..0xffffffff. */
 export function fwmark(v: string, flag: string): number {
-  const n = /^0x[0-9a-f]{1,8}$/i.test(v) ? parseInt(v.slice(2), 16) : /^\d{1,10}$/.test(v) ? Number(v) : NaN;
+  const n = /^0x[0-9a-f]{1,8}$/i.test(v)
+    ? parseInt(v.slice(2), 16)
+    : /^\d{1,10}$/.test(v)
+      ? Number(v)
+      : NaN;
   if (!Number.isInteger(n) || n < 0 || n > 0xffffffff) {
-    throw usageError('NET_BAD_FWMARK', `${flag}: "${v.slice(0, 20)}" is not a fwmark (0..4294967295, or 0x hex)`);
+    throw usageError(
+      'NET_BAD_FWMARK',
+      `${flag}: "${v.slice(0, 20)}" is not a fwmark (0..4294967295, or 0x hex)`,
+    );
   }
   return n;
 }
@@ -55,7 +69,10 @@ export function mergeBind(...parts: (SocketBind | undefined)[]): SocketBind | un
     for (const k of ['source', 'device', 'mark'] as const) {
       if (p[k] === undefined) continue;
       if (out[k] !== undefined && out[k] !== p[k]) {
-        throw usageError('NET_BAD_OPTION', `two different ${k === 'source' ? 'source addresses' : k === 'device' ? 'interfaces' : 'fwmarks'} given: ${out[k]} and ${p[k]}`);
+        throw usageError(
+          'NET_BAD_OPTION',
+          `two different ${k === 'source' ? 'source addresses' : k === 'device' ? 'interfaces' : 'fwmarks'} given: ${out[k]} and ${p[k]}`,
+        );
       }
       (out as Record<string, unknown>)[k] = p[k];
     }
@@ -68,15 +85,22 @@ export function checkBindFamily(b: SocketBind | undefined, family: Family, targe
   if (!b?.source) return;
   const f = isIP(b.source);
   if (f !== family) {
-    throw usageError('NET_BAD_SOURCE', `source address ${b.source} is IPv${f} but ${target} is IPv${family}`,
-      `give a source address of the same family, or -${f} to pick the target's IPv${f} address`);
+    throw usageError(
+      'NET_BAD_SOURCE',
+      `source address ${b.source} is IPv${f} but ${target} is IPv${family}`,
+      `give a source address of the same family, or -${f} to pick the target's IPv${f} address`,
+    );
   }
 }
 
 /** An interface that does not exist is an environment error (exit 3), named before any output. */
 export function requireInterface(b: SocketBind | undefined): SocketBind | undefined {
   if (b?.device && !existsSync(`/sys/class/net/${b.device}`)) {
-    throw envError('NET_NO_INTERFACE', `no interface named "${b.device}" on this host`, 'list them with `ip -br link`');
+    throw envError(
+      'NET_NO_INTERFACE',
+      `no interface named "${b.device}" on this host`,
+      'list them with `ip -br link`',
+    );
   }
   return b;
 }

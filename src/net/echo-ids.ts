@@ -26,4 +26,3 @@ export function releaseEchoId(id: number): void {
   if (n <= 1) holders.delete(id);
   else holders.set(id, n - 1);
 }
-

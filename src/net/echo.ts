@@ -3,7 +3,13 @@
  * matched back by (source address, echo id, sequence, payload cookie). Anything that does not
  * match is counted as foreign and never reaches a target.
  */
-import { openIcmp, type Family, type ProbeEvent, type ProbeOpenOptions, type ProbeSocket } from './probe-socket.js';
+import {
+  openIcmp,
+  type Family,
+  type ProbeEvent,
+  type ProbeOpenOptions,
+  type ProbeSocket,
+} from './probe-socket.js';
 import { claimEchoId, releaseEchoId } from './echo-ids.js';
 
 export interface EchoProbe {
@@ -55,7 +61,11 @@ export class EchoEngine {
   private closed = false;
 
   /** txTimestamps: take send times from the kernel (one more message per probe; see ProbeSocket); bind: source/interface/fwmark. */
-  constructor(family: Family, mode: 'auto' | 'raw' | 'dgram' = 'auto', opts: ProbeOpenOptions = {}) {
+  constructor(
+    family: Family,
+    mode: 'auto' | 'raw' | 'dgram' = 'auto',
+    opts: ProbeOpenOptions = {},
+  ) {
     this.family = family;
     this.sock = openIcmp(family, (evs) => this.onEvents(evs), mode, opts);
     // raw: an id no other session of this process holds (see echo-ids.ts); dgram: the kernel's
@@ -80,12 +90,23 @@ export class EchoEngine {
   }
 
   /** Send one echo request; returns the probe or a negative errno from sendto. */
-  send(address: string, seq: number, o: { ttl?: number; tos?: number; timeoutNs: number }): EchoProbe | number {
+  send(
+    address: string,
+    seq: number,
+    o: { ttl?: number; tos?: number; timeoutNs: number },
+  ): EchoProbe | number {
     const st = this.targets.get(address);
     if (!st) throw new Error(`echo target ${address} was not added`);
     const s = seq & 0xffff;
     const tag = this.nextTag++ >>> 0;
-    const sent = this.sock.sendEcho(address, { id: this.id, seq: s, size: st.t.size, ttl: o.ttl, tos: o.tos, tag });
+    const sent = this.sock.sendEcho(address, {
+      id: this.id,
+      seq: s,
+      size: st.t.size,
+      ttl: o.ttl,
+      tos: o.tos,
+      tag,
+    });
     if (sent < 0) return sent;
     const probe: EchoProbe = { seq: s, sent, dups: 0, deadline: sent + o.timeoutNs };
     st.probes.set(s, probe);
@@ -130,32 +151,62 @@ export class EchoEngine {
   }
 
   private onEcho(ev: ProbeEvent): void {
-    if (ev.id !== this.id) { this.foreign.foreignId++; return; }
+    if (ev.id !== this.id) {
+      this.foreign.foreignId++;
+      return;
+    }
     const st = this.targets.get(ev.from);
-    if (!st) { this.foreign.wrongSource++; return; }
+    if (!st) {
+      this.foreign.wrongSource++;
+      return;
+    }
     const probe = st.probes.get(ev.key);
-    if (!probe) { this.foreign.unknownSeq++; return; }
-    if (ev.errno === -1) { st.t.onOutcome({ kind: 'corrupted', probe, ev }); return; }
+    if (!probe) {
+      this.foreign.unknownSeq++;
+      return;
+    }
+    if (ev.errno === -1) {
+      st.t.onOutcome({ kind: 'corrupted', probe, ev });
+      return;
+    }
     // a payload too short to carry the cookie can only be checked by length
-    if (st.t.size >= 8 && !ev.cookieOk && ev.len >= 16) { this.foreign.badCookie++; return; }
-    if (ev.len < 8 + st.t.size) { st.t.onOutcome({ kind: 'truncated', probe, ev }); return; }
+    if (st.t.size >= 8 && !ev.cookieOk && ev.len >= 16) {
+      this.foreign.badCookie++;
+      return;
+    }
+    if (ev.len < 8 + st.t.size) {
+      st.t.onOutcome({ kind: 'truncated', probe, ev });
+      return;
+    }
     if (probe.recv !== undefined) {
       probe.dups++;
       st.t.onOutcome({ kind: 'reply', probe, ev, dup: true });
       return;
     }
-    if (ev.t > probe.deadline) { st.t.onOutcome({ kind: 'late', probe, ev }); return; }
+    if (ev.t > probe.deadline) {
+      st.t.onOutcome({ kind: 'late', probe, ev });
+      return;
+    }
     probe.recv = ev.t;
     st.t.onOutcome({ kind: 'reply', probe, ev, dup: false });
   }
 
   private onError(ev: ProbeEvent): void {
     const icmp = this.family === 6 ? 58 : 1;
-    if (ev.innerProto !== icmp || ev.id !== this.id) { this.foreign.foreignId++; return; }
+    if (ev.innerProto !== icmp || ev.id !== this.id) {
+      this.foreign.foreignId++;
+      return;
+    }
     const st = this.targets.get(ev.innerDst);
-    if (!st) { this.foreign.wrongSource++; return; }
+    if (!st) {
+      this.foreign.wrongSource++;
+      return;
+    }
     const probe = st.probes.get(ev.key);
-    if (!probe) { this.foreign.unknownSeq++; return; }
+    if (!probe) {
+      this.foreign.unknownSeq++;
+      return;
+    }
     st.t.onOutcome({ kind: 'error', seq: ev.key, probe, ev });
   }
 }

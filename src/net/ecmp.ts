@@ -10,13 +10,21 @@ export interface EcmpResult {
   hops: { ttl: number; addresses: string[] }[];
 }
 
-export async function discoverEcmp(target: string, opts: TraceOptions & { flows?: number }): Promise<EcmpResult> {
+export async function discoverEcmp(
+  target: string,
+  opts: TraceOptions & { flows?: number },
+): Promise<EcmpResult> {
   const n = opts.flows ?? 8;
   const flows: number[] = [];
   const seen = new Map<number, Set<string>>();
   for (let i = 0; i < n; i++) {
     const flow = 33000 + ((i * 7919) % 30000);
-    const r = await trace(target, { ...opts, flow, probesPerHop: opts.probesPerHop ?? 1, onHop: undefined });
+    const r = await trace(target, {
+      ...opts,
+      flow,
+      probesPerHop: opts.probesPerHop ?? 1,
+      onHop: undefined,
+    });
     flows.push(r.flow);
     for (const h of r.hops) {
       const s = seen.get(h.ttl) ?? new Set<string>();
@@ -25,6 +33,8 @@ export async function discoverEcmp(target: string, opts: TraceOptions & { flows?
     }
     if (opts.signal?.aborted) break;
   }
-  const hops = [...seen.entries()].sort((a, b) => a[0] - b[0]).map(([ttl, s]) => ({ ttl, addresses: [...s].sort() }));
+  const hops = [...seen.entries()]
+    .sort((a, b) => a[0] - b[0])
+    .map(([ttl, s]) => ({ ttl, addresses: [...s].sort() }));
   return { target, flows, hops };
 }

@@ -18,7 +18,9 @@ export function mplsLabel(w: number): MplsLabel {
 
 /** traceroute 2.1 -e: ` <MPLS:L=100,E=0,S=0,T=1/L=200,E=5,S=1,T=2>` after the address. */
 export function traceMpls(ls: MplsLabel[]): string {
-  return ls.length ? ` <MPLS:${ls.map((l) => `L=${l.label},E=${l.tc},S=${l.s},T=${l.ttl}`).join('/')}>` : '';
+  return ls.length
+    ? ` <MPLS:${ls.map((l) => `L=${l.label},E=${l.tc},S=${l.s},T=${l.ttl}`).join('/')}>`
+    : '';
 }
 
 /**

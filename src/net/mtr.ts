@@ -73,7 +73,11 @@ export interface MtrReport {
   advice: string[];
 }
 
-interface Inflight { ttl: number; sent: number; expires: number }
+interface Inflight {
+  ttl: number;
+  sent: number;
+  expires: number;
+}
 
 interface HopState {
   sent: number;
@@ -89,7 +93,13 @@ const HISTORY = 200;
 
 export class MtrSession {
   readonly r: Resolved;
-  readonly opts: Required<Pick<MtrOptions, 'intervalMs' | 'protocol' | 'maxHops' | 'firstHop' | 'timeoutMs' | 'packetSize'>> & MtrOptions;
+  readonly opts: Required<
+    Pick<
+      MtrOptions,
+      'intervalMs' | 'protocol' | 'maxHops' | 'firstHop' | 'timeoutMs' | 'packetSize'
+    >
+  > &
+    MtrOptions;
   private prober: PathProber;
   private hops: HopState[] = [];
   private inflight = new Map<number, Inflight>();
@@ -111,14 +121,28 @@ export class MtrSession {
     this.r = r;
     const intervalMs = opts.intervalMs ?? 1000;
     this.opts = {
-      ...opts, intervalMs, protocol: opts.protocol ?? 'icmp', maxHops: opts.maxHops ?? 30, firstHop: opts.firstHop ?? 1,
-      timeoutMs: opts.timeoutMs ?? Math.max(2000, 2 * intervalMs), packetSize: opts.packetSize ?? 64,
+      ...opts,
+      intervalMs,
+      protocol: opts.protocol ?? 'icmp',
+      maxHops: opts.maxHops ?? 30,
+      firstHop: opts.firstHop ?? 1,
+      timeoutMs: opts.timeoutMs ?? Math.max(2000, 2 * intervalMs),
+      packetSize: opts.packetSize ?? 64,
     };
     this.onUpdate = onUpdate;
     const hdr = (r.family === 6 ? 40 : 20) + 8;
     checkBindFamily(opts.bind, r.family, r.target);
-    this.prober = new PathProber({ protocol: this.opts.protocol, family: r.family, port: opts.port, tos: opts.tos, bind: opts.bind,
-      size: Math.max(12, this.opts.packetSize - hdr) }, (a) => this.onAnswer(a));
+    this.prober = new PathProber(
+      {
+        protocol: this.opts.protocol,
+        family: r.family,
+        port: opts.port,
+        tos: opts.tos,
+        bind: opts.bind,
+        size: Math.max(12, this.opts.packetSize - hdr),
+      },
+      (a) => this.onAnswer(a),
+    );
     this.prober.setTarget(r.address);
     this.resetStats();
   }
@@ -131,7 +155,10 @@ export class MtrSession {
       this.startEpoch = Date.now() / 1000;
       const sig = this.opts.signal;
       if (sig) {
-        if (sig.aborted) { this.finish(); return; }
+        if (sig.aborted) {
+          this.finish();
+          return;
+        }
         sig.addEventListener('abort', () => this.finish(), { once: true });
       }
       this.startRound();
@@ -154,7 +181,15 @@ export class MtrSession {
 
   /** Forget all statistics (mtr's `r` key). */
   resetStats(): void {
-    this.hops = Array.from({ length: this.opts.maxHops }, () => ({ sent: 0, transit: 0, stats: new MtrStats(), hosts: [], marks: new Set<string>(), history: [], mpls: [] }));
+    this.hops = Array.from({ length: this.opts.maxHops }, () => ({
+      sent: 0,
+      transit: 0,
+      stats: new MtrStats(),
+      hosts: [],
+      marks: new Set<string>(),
+      history: [],
+      mpls: [],
+    }));
     this.inflight.clear();
     this.destTtl = undefined;
     this.lastResp = 0;
@@ -169,18 +204,42 @@ export class MtrSession {
       const done = h.sent - h.transit;
       const loss1000 = done === 0 ? 0 : Math.trunc(1000 * (100 - (100.0 * s.recv) / done));
       hops.push({
-        ttl, hosts: [...h.hosts], loss: loss1000 / 1000, sent: h.sent, received: s.recv, drop: done - s.recv,
+        ttl,
+        hosts: [...h.hosts],
+        loss: loss1000 / 1000,
+        sent: h.sent,
+        received: s.recv,
+        drop: done - s.recv,
         // mtr keeps every figure as integer microseconds
-        last: s.last / 1e6, avg: Math.trunc(s.avg) / 1e6, best: s.best / 1e6, worst: s.worst / 1e6,
-        stdev: Math.trunc(s.stdev()) / 1e6, gmean: Math.trunc(s.gmean) / 1e6, jitter: s.jitter / 1e6,
-        javg: Math.trunc(s.javg) / 1e6, jmax: s.jworst / 1e6, jint: s.jinta / 1e6,
-        marks: [...h.marks], history: [...h.history], loss1000, mpls: h.mpls.map(mplsLabel),
+        last: s.last / 1e6,
+        avg: Math.trunc(s.avg) / 1e6,
+        best: s.best / 1e6,
+        worst: s.worst / 1e6,
+        stdev: Math.trunc(s.stdev()) / 1e6,
+        gmean: Math.trunc(s.gmean) / 1e6,
+        jitter: s.jitter / 1e6,
+        javg: Math.trunc(s.javg) / 1e6,
+        jmax: s.jworst / 1e6,
+        jint: s.jinta / 1e6,
+        marks: [...h.marks],
+        history: [...h.history],
+        loss1000,
+        mpls: h.mpls.map(mplsLabel),
       });
     }
-    const reached = this.destTtl !== undefined && hops.some((h) => h.hosts.includes(this.r.address));
+    const reached =
+      this.destTtl !== undefined && hops.some((h) => h.hosts.includes(this.r.address));
     const rep: MtrReport = {
-      target: this.r.target, address: this.r.address, protocol: this.opts.protocol, packetSize: this.opts.packetSize,
-      tos: this.opts.tos ?? 0, cycles: this.round, start: this.startEpoch, reached, hops, advice: [],
+      target: this.r.target,
+      address: this.r.address,
+      protocol: this.opts.protocol,
+      packetSize: this.opts.packetSize,
+      tos: this.opts.tos ?? 0,
+      cycles: this.round,
+      start: this.startEpoch,
+      reached,
+      hops,
+      advice: [],
     };
     rep.advice = advise(rep);
     return rep;
@@ -194,12 +253,18 @@ export class MtrSession {
 
   private limit(): number {
     // 12 hops past the last answer, counted from the first TTL at least: with -f 29 nothing below 29 answers
-    return this.destTtl ?? Math.min(this.opts.maxHops, Math.max(this.lastResp, this.opts.firstHop - 1) + 12);
+    return (
+      this.destTtl ??
+      Math.min(this.opts.maxHops, Math.max(this.lastResp, this.opts.firstHop - 1) + 12)
+    );
   }
 
   private startRound(): void {
     if (!this.running) return;
-    if (this.opts.cycles && this.round >= this.opts.cycles) { this.drain(); return; }
+    if (this.opts.cycles && this.round >= this.opts.cycles) {
+      this.drain();
+      return;
+    }
     this.round++;
     this.roundStart = performance.now();
     this.nextTtl = this.opts.firstHop;
@@ -215,12 +280,21 @@ export class MtrSession {
     const now = performance.now();
     const span = Math.max(1, this.limit() - this.opts.firstHop + 1);
     const gap = this.opts.intervalMs / span;
-    while (this.nextTtl <= this.limit() && this.roundStart + (this.nextTtl - this.opts.firstHop) * gap <= now + 1) {
+    while (
+      this.nextTtl <= this.limit() &&
+      this.roundStart + (this.nextTtl - this.opts.firstHop) * gap <= now + 1
+    ) {
       this.sendProbe(this.nextTtl++);
     }
     const roundEnd = this.roundStart + this.opts.intervalMs;
-    if (this.nextTtl > this.limit() && now + 1 >= roundEnd) { this.startRound(); return; }
-    const due = this.nextTtl <= this.limit() ? this.roundStart + (this.nextTtl - this.opts.firstHop) * gap : roundEnd;
+    if (this.nextTtl > this.limit() && now + 1 >= roundEnd) {
+      this.startRound();
+      return;
+    }
+    const due =
+      this.nextTtl <= this.limit()
+        ? this.roundStart + (this.nextTtl - this.opts.firstHop) * gap
+        : roundEnd;
     // wake at most every 10 ms and send what is due then: far fewer event-loop wakeups than one
     // per probe, while each hop still gets exactly one probe per round
     this.timer = setTimeout(() => this.tick(), Math.max(10, due - performance.now()));
@@ -231,7 +305,10 @@ export class MtrSession {
     const sent = this.prober.send(ttl, key);
     const h = this.hops[ttl - 1];
     h.sent++;
-    if (sent < 0) { this.record(h, null); return; }
+    if (sent < 0) {
+      this.record(h, null);
+      return;
+    }
     h.transit++;
     this.inflight.set(key, { ttl, sent, expires: sent + this.opts.timeoutMs * 1e6 });
   }
@@ -273,7 +350,10 @@ export class MtrSession {
   /** After the last round: wait for answers still in flight, then finish. */
   private drain(): void {
     this.finishing = true;
-    if (this.inflight.size === 0) { this.finish(); return; }
+    if (this.inflight.size === 0) {
+      this.finish();
+      return;
+    }
     const check = () => {
       this.expire();
       if (this.inflight.size === 0) this.finish();

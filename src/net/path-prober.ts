@@ -61,7 +61,9 @@ export class PathProber {
     this.tos = o.tos;
     this.port = o.port ?? (o.protocol === 'tcp' ? 80 : 33434);
     this.size = o.size ?? 32;
-    const handler = (evs: ProbeEvent[]) => { for (const e of evs) this.onEvent(e); };
+    const handler = (evs: ProbeEvent[]) => {
+      for (const e of evs) this.onEvent(e);
+    };
     if (o.protocol === 'icmp') {
       this.main = openIcmp(o.family, handler, 'auto', { bind: o.bind });
       // raw: an id no other session of this process holds (a chosen flow is kept as it is)
@@ -95,11 +97,29 @@ export class PathProber {
   send(ttl: number, key: number): number {
     switch (this.protocol) {
       case 'icmp':
-        return this.main.sendEcho(this.target, { id: this.id, seq: key & 0xffff, size: this.size, ttl, tos: this.tos });
+        return this.main.sendEcho(this.target, {
+          id: this.id,
+          seq: key & 0xffff,
+          size: this.size,
+          ttl,
+          tos: this.tos,
+        });
       case 'udp':
-        return this.main.sendUdp(this.target, { port: this.port, key, size: Math.max(12, this.size), ttl, tos: this.tos });
+        return this.main.sendUdp(this.target, {
+          port: this.port,
+          key,
+          size: Math.max(12, this.size),
+          ttl,
+          tos: this.tos,
+        });
       case 'tcp':
-        return this.main.sendTcpSyn(this.target, { port: this.port, sport: this.id, seq: key, ttl, tos: this.tos });
+        return this.main.sendTcpSyn(this.target, {
+          port: this.port,
+          sport: this.id,
+          seq: key,
+          ttl,
+          tos: this.tos,
+        });
     }
   }
 
@@ -114,13 +134,36 @@ export class PathProber {
   private onEvent(e: ProbeEvent): void {
     const f = this.family;
     if (e.kind === 'echo') {
-      if (this.protocol !== 'icmp' || e.id !== this.id || e.from !== this.target || !e.cookieOk) return;
-      this.onAnswer({ key: e.key, from: e.from, t: e.t, final: true, mark: '', icmpType: e.type, icmpCode: e.code });
+      if (this.protocol !== 'icmp' || e.id !== this.id || e.from !== this.target || !e.cookieOk)
+        return;
+      this.onAnswer({
+        key: e.key,
+        from: e.from,
+        t: e.t,
+        final: true,
+        mark: '',
+        icmpType: e.type,
+        icmpCode: e.code,
+      });
       return;
     }
     if (e.kind === 'tcp') {
-      if (this.protocol !== 'tcp' || e.from !== this.target || e.sport !== this.port || e.dport !== this.id) return;
-      this.onAnswer({ key: e.key, from: e.from, t: e.t, final: true, mark: '', icmpType: -1, icmpCode: -1 });
+      if (
+        this.protocol !== 'tcp' ||
+        e.from !== this.target ||
+        e.sport !== this.port ||
+        e.dport !== this.id
+      )
+        return;
+      this.onAnswer({
+        key: e.key,
+        from: e.from,
+        t: e.t,
+        final: true,
+        mark: '',
+        icmpType: -1,
+        icmpCode: -1,
+      });
       return;
     }
     // ICMP error quoting one of our probes
@@ -134,6 +177,15 @@ export class PathProber {
     const unreach = f === 4 ? e.type === 3 : e.type === 1;
     // port unreachable from the destination is the normal end of a UDP trace
     const final = unreach && (mark === '' ? e.from === this.target : true);
-    this.onAnswer({ key: e.key, from: e.from, t: e.t, final, mark, icmpType: e.type, icmpCode: e.code, mpls: e.mpls });
+    this.onAnswer({
+      key: e.key,
+      from: e.from,
+      t: e.t,
+      final,
+      mark,
+      icmpType: e.type,
+      icmpCode: e.code,
+      mpls: e.mpls,
+    });
   }
 }

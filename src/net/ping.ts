@@ -48,11 +48,40 @@ export interface PingOptions {
 }
 
 export type PingEvent =
-  | { type: 'reply'; target: string; address: string; from: string; seq: number; bytes: number; ttl: number; rttUs: number; dup: boolean; time: number; timing: boolean }
-  | { type: 'truncated'; target: string; from: string; seq: number; bytes: number; ttl: number; time: number }
+  | {
+      type: 'reply';
+      target: string;
+      address: string;
+      from: string;
+      seq: number;
+      bytes: number;
+      ttl: number;
+      rttUs: number;
+      dup: boolean;
+      time: number;
+      timing: boolean;
+    }
+  | {
+      type: 'truncated';
+      target: string;
+      from: string;
+      seq: number;
+      bytes: number;
+      ttl: number;
+      time: number;
+    }
   | { type: 'corrupted'; target: string; from: string; seq: number; bytes: number; time: number }
   | { type: 'late'; target: string; from: string; seq: number; rttUs: number; time: number }
-  | { type: 'error'; target: string; from: string; seq: number; icmpType: number; icmpCode: number; text: string; time: number }
+  | {
+      type: 'error';
+      target: string;
+      from: string;
+      seq: number;
+      icmpType: number;
+      icmpCode: number;
+      text: string;
+      time: number;
+    }
   | { type: 'noanswer'; target: string; seq: number; time: number }
   | { type: 'senderror'; target: string; seq: number; message: string; time: number };
 
@@ -108,17 +137,39 @@ const nsToEpoch = (ns: number, base: number) => base + ns / 1e9;
  * Ping many targets; resolves with one summary per target, in input order. With `tolerant`, a
  * target that does not resolve gets a summary with `error` and the others still run.
  */
-export async function pingTargets(targets: string[], opts: PingOptions = {}, tolerant = false): Promise<PingSummary[]> {
+export async function pingTargets(
+  targets: string[],
+  opts: PingOptions = {},
+  tolerant = false,
+): Promise<PingSummary[]> {
   const settled = await Promise.allSettled(targets.map((t) => resolveTarget(t, opts.family)));
   if (!tolerant) for (const r of settled) if (r.status === 'rejected') throw r.reason;
   const ok = settled.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
   const res = ok.length ? await runPing(ok, opts) : [];
   let i = 0;
-  return settled.map((r, k) => (r.status === 'fulfilled' ? res[i++] : {
-    target: targets[k], address: '', transmitted: 0, received: 0, duplicates: 0, corrupted: 0, errors: 0, lossRatio: 1,
-    rtts: [], min: null, avg: null, max: null, mdev: null, us: null, timeMs: 0, size: opts.size ?? 56,
-    error: (r.reason as Error)?.message ?? String(r.reason),
-  }));
+  return settled.map((r, k) =>
+    r.status === 'fulfilled'
+      ? res[i++]
+      : {
+          target: targets[k],
+          address: '',
+          transmitted: 0,
+          received: 0,
+          duplicates: 0,
+          corrupted: 0,
+          errors: 0,
+          lossRatio: 1,
+          rtts: [],
+          min: null,
+          avg: null,
+          max: null,
+          mdev: null,
+          us: null,
+          timeMs: 0,
+          size: opts.size ?? 56,
+          error: (r.reason as Error)?.message ?? String(r.reason),
+        },
+  );
 }
 
 export async function runPing(resolved: Resolved[], opts: PingOptions): Promise<PingSummary[]> {
@@ -132,7 +183,13 @@ export async function runPing(resolved: Resolved[], opts: PingOptions): Promise<
   const engines = new Map<Family, EchoEngine>();
   const engineFor = (f: Family) => {
     let e = engines.get(f);
-    if (!e) { e = new EchoEngine(f, opts.mode, { txTimestamps: opts.txTimestamps ?? false, bind: opts.bind }); engines.set(f, e); }
+    if (!e) {
+      e = new EchoEngine(f, opts.mode, {
+        txTimestamps: opts.txTimestamps ?? false,
+        bind: opts.bind,
+      });
+      engines.set(f, e);
+    }
     return e;
   };
   const emit = opts.onEvent ?? (() => {});
@@ -152,7 +209,8 @@ export async function runPing(resolved: Resolved[], opts: PingOptions): Promise<
     const t0 = performance.now();
     const stagger = resolved.length > 1 ? interval / resolved.length : 0;
     // many targets: send in small bursts (fewer wakeups; replies then arrive as one batch)
-    const coalesceMs = resolved.length > 20 ? Math.min(resolved.length > 200 ? 20 : 10, interval / 20) : 0;
+    const coalesceMs =
+      resolved.length > 20 ? Math.min(resolved.length > 200 ? 20 : 10, interval / 20) : 0;
 
     let aborted = false;
     const finish = (run: Run) => {
@@ -174,7 +232,10 @@ export async function runPing(resolved: Resolved[], opts: PingOptions): Promise<
       for (const e of engines.values()) e.close();
       resolve(runs.map(summary));
     };
-    const abort = () => { aborted = true; for (const run of runs) finish(run); };
+    const abort = () => {
+      aborted = true;
+      for (const run of runs) finish(run);
+    };
 
     const checkDone = (run: Run) => {
       if (opts.untilReply && run.received) finish(run);
@@ -198,26 +259,68 @@ export async function runPing(resolved: Resolved[], opts: PingOptions): Promise<
             run.replied.add(idx);
             if (idx >= 0) run.rtts[idx] = us / 1e6;
           }
-          if (live) emit({ type: 'reply', target: run.r.target, address: run.r.address, from: o.ev.from, seq: idx + 1,
-            bytes: o.ev.len, ttl: o.ev.ttl, rttUs: us, dup: o.dup, time, timing });
+          if (live)
+            emit({
+              type: 'reply',
+              target: run.r.target,
+              address: run.r.address,
+              from: o.ev.from,
+              seq: idx + 1,
+              bytes: o.ev.len,
+              ttl: o.ev.ttl,
+              rttUs: us,
+              dup: o.dup,
+              time,
+              timing,
+            });
           break;
         }
         case 'truncated':
-          emit({ type: 'truncated', target: run.r.target, from: o.ev.from, seq: idx + 1, bytes: o.ev.len, ttl: o.ev.ttl, time });
+          emit({
+            type: 'truncated',
+            target: run.r.target,
+            from: o.ev.from,
+            seq: idx + 1,
+            bytes: o.ev.len,
+            ttl: o.ev.ttl,
+            time,
+          });
           break;
         case 'corrupted':
           run.corrupted++;
-          emit({ type: 'corrupted', target: run.r.target, from: o.ev.from, seq: idx + 1, bytes: o.ev.len, time });
+          emit({
+            type: 'corrupted',
+            target: run.r.target,
+            from: o.ev.from,
+            seq: idx + 1,
+            bytes: o.ev.len,
+            time,
+          });
           break;
         case 'late':
-          emit({ type: 'late', target: run.r.target, from: o.ev.from, seq: idx + 1, rttUs: Math.round((o.ev.t - o.probe.sent) / 1000), time });
+          emit({
+            type: 'late',
+            target: run.r.target,
+            from: o.ev.from,
+            seq: idx + 1,
+            rttUs: Math.round((o.ev.t - o.probe.sent) / 1000),
+            time,
+          });
           break;
         case 'error':
           if (run.answered.has(idx)) break;
           run.errors++;
           run.answered.add(idx);
-          emit({ type: 'error', target: run.r.target, from: o.ev.from, seq: idx + 1, icmpType: o.ev.type, icmpCode: o.ev.code,
-            text: icmpErrorText(run.engine.family, o.ev.type, o.ev.code), time });
+          emit({
+            type: 'error',
+            target: run.r.target,
+            from: o.ev.from,
+            seq: idx + 1,
+            icmpType: o.ev.type,
+            icmpCode: o.ev.code,
+            text: icmpErrorText(run.engine.family, o.ev.type, o.ev.code),
+            time,
+          });
           break;
       }
       checkDone(run);
@@ -227,8 +330,22 @@ export async function runPing(resolved: Resolved[], opts: PingOptions): Promise<
       const r = resolved[i];
       const engine = engineFor(r.family);
       const run: Run = {
-        r, engine, transmitted: 0, received: 0, dups: 0, corrupted: 0, errors: 0, stats: new PingStats(), rtts: [],
-        answered: new Set(), replied: new Set(), startMs: t0, lastSendMs: t0, nextDue: t0 + i * stagger, sending: true, done: false,
+        r,
+        engine,
+        transmitted: 0,
+        received: 0,
+        dups: 0,
+        corrupted: 0,
+        errors: 0,
+        stats: new PingStats(),
+        rtts: [],
+        answered: new Set(),
+        replied: new Set(),
+        startMs: t0,
+        lastSendMs: t0,
+        nextDue: t0 + i * stagger,
+        sending: true,
+        done: false,
       };
       runs.push(run);
       engine.add({ address: r.address, size, onOutcome: onOutcome(run) });
@@ -240,7 +357,8 @@ export async function runPing(resolved: Resolved[], opts: PingOptions): Promise<
 
     const sendOne = (run: Run, now: number) => {
       const idx = run.transmitted;
-      if (opts.onEvent && idx > 0 && !(opts.lastNoAnswer ? run.replied : run.answered).has(idx - 1)) emit({ type: 'noanswer', target: run.r.target, seq: idx, time: Date.now() / 1000 });
+      if (opts.onEvent && idx > 0 && !(opts.lastNoAnswer ? run.replied : run.answered).has(idx - 1))
+        emit({ type: 'noanswer', target: run.r.target, seq: idx, time: Date.now() / 1000 });
       const seq = (idx + 1) & 0xffff;
       const res = run.engine.send(run.r.address, seq, { ttl: opts.ttl, tos: opts.tos, timeoutNs });
       if (run.transmitted === 0) run.startMs = now;
@@ -251,7 +369,13 @@ export async function runPing(resolved: Resolved[], opts: PingOptions): Promise<
       if (typeof res === 'number') {
         run.errors++;
         run.answered.add(idx);
-        emit({ type: 'senderror', target: run.r.target, seq: idx + 1, message: errnoText(res), time: Date.now() / 1000 });
+        emit({
+          type: 'senderror',
+          target: run.r.target,
+          seq: idx + 1,
+          message: errnoText(res),
+          time: Date.now() / 1000,
+        });
         checkDone(run);
       }
       if (count && run.transmitted >= count && !opts.deadlineMs) {
@@ -268,12 +392,18 @@ export async function runPing(resolved: Resolved[], opts: PingOptions): Promise<
       let n = 0;
       while (head < queue.length) {
         const run = queue[head];
-        if (run.done || !run.sending) { head++; continue; }
+        if (run.done || !run.sending) {
+          head++;
+          continue;
+        }
         if (run.nextDue > now + 0.5) break;
         head++;
         // a probe due at (or, after a stall, sent at) the -w deadline is not sent (iputils: -w 1 -i 0.2
         // sends 5, not 6); checked here because this timer and the deadline timer race
-        if (opts.deadlineMs && Math.max(run.nextDue, now) - t0 >= opts.deadlineMs - 1) { run.sending = false; continue; }
+        if (opts.deadlineMs && Math.max(run.nextDue, now) - t0 >= opts.deadlineMs - 1) {
+          run.sending = false;
+          continue;
+        }
         sendOne(run, now);
         if (run.sending && !run.done) {
           run.nextDue = Math.max(run.nextDue + interval, now - interval); // no burst after a stall
@@ -281,7 +411,10 @@ export async function runPing(resolved: Resolved[], opts: PingOptions): Promise<
         }
         if (++n > 10000) break;
       }
-      if (head > 4096 && head * 2 > queue.length) { queue.splice(0, head); head = 0; }
+      if (head > 4096 && head * 2 > queue.length) {
+        queue.splice(0, head);
+        head = 0;
+      }
       schedule();
     };
     const schedule = () => {
@@ -293,7 +426,10 @@ export async function runPing(resolved: Resolved[], opts: PingOptions): Promise<
     };
 
     if (opts.signal) {
-      if (opts.signal.aborted) { abort(); return; }
+      if (opts.signal.aborted) {
+        abort();
+        return;
+      }
       opts.signal.addEventListener('abort', abort, { once: true });
     }
     if (opts.deadlineMs) deadlineTimer = setTimeout(abort, opts.deadlineMs);
@@ -312,11 +448,22 @@ export async function runPing(resolved: Resolved[], opts: PingOptions): Promise<
     const us = run.stats.n ? run.stats.result() : null;
     const s = (v: number | undefined) => (v === undefined ? null : v / 1e6);
     return {
-      target: run.r.target, address: run.r.address, transmitted: run.transmitted, received: run.received,
-      duplicates: run.dups, corrupted: run.corrupted, errors: run.errors,
+      target: run.r.target,
+      address: run.r.address,
+      transmitted: run.transmitted,
+      received: run.received,
+      duplicates: run.dups,
+      corrupted: run.corrupted,
+      errors: run.errors,
       lossRatio: run.transmitted ? (run.transmitted - run.received) / run.transmitted : 0,
-      rtts: run.rtts, min: s(us?.min), avg: s(us?.avg), max: s(us?.max), mdev: s(us?.mdev), us,
-      timeMs: Math.round(run.lastSendMs - run.startMs), size,
+      rtts: run.rtts,
+      min: s(us?.min),
+      avg: s(us?.avg),
+      max: s(us?.max),
+      mdev: s(us?.mdev),
+      us,
+      timeMs: Math.round(run.lastSendMs - run.startMs),
+      size,
     };
   }
 }

@@ -47,13 +47,49 @@ export interface ProbeEvent {
 
 interface Addon {
   version(): string;
-  open(kind: number, family: number, cookie: Buffer, slots: Float64Array, cb: (n: number, addrs: string[]) => void, flags: number,
-    source?: string, device?: string, mark?: number): unknown;
+  open(
+    kind: number,
+    family: number,
+    cookie: Buffer,
+    slots: Float64Array,
+    cb: (n: number, addrs: string[]) => void,
+    flags: number,
+    source?: string,
+    device?: string,
+    mark?: number,
+  ): unknown;
   close(h: unknown): void;
   ref(h: unknown, on: boolean): void;
-  sendEcho(h: unknown, addr: string, ttl: number, tos: number, id: number, seq: number, size: number, tag: number): number;
-  sendUdp(h: unknown, addr: string, port: number, ttl: number, tos: number, key: number, size: number, tag: number): number;
-  sendTcpSyn(h: unknown, addr: string, dport: number, ttl: number, tos: number, sport: number, seq: number, tag: number): number;
+  sendEcho(
+    h: unknown,
+    addr: string,
+    ttl: number,
+    tos: number,
+    id: number,
+    seq: number,
+    size: number,
+    tag: number,
+  ): number;
+  sendUdp(
+    h: unknown,
+    addr: string,
+    port: number,
+    ttl: number,
+    tos: number,
+    key: number,
+    size: number,
+    tag: number,
+  ): number;
+  sendTcpSyn(
+    h: unknown,
+    addr: string,
+    dport: number,
+    ttl: number,
+    tos: number,
+    sport: number,
+    seq: number,
+    tag: number,
+  ): number;
   localId(h: unknown): number;
   now(): number;
   clockBase(): number;
@@ -87,7 +123,11 @@ export function clockBase(): number {
  * The source address the kernel picks towards `dst` for probes with this binding (what iputils
  * ping prints after -I); undefined when there is no route that way.
  */
-export function sourceFor(family: Family, dst: string, b: SocketBind | undefined): string | undefined {
+export function sourceFor(
+  family: Family,
+  dst: string,
+  b: SocketBind | undefined,
+): string | undefined {
   try {
     return native().sourceFor(family, dst, b?.source ?? '', b?.device ?? '', b?.mark ?? -1);
   } catch {
@@ -99,8 +139,14 @@ export function sourceFor(family: Family, dst: string, b: SocketBind | undefined
 export function errnoText(neg: number): string {
   const e = -neg;
   const names: Record<number, string> = {
-    1: 'Operation not permitted', 13: 'Permission denied', 22: 'Invalid argument', 90: 'Message too long',
-    101: 'Network is unreachable', 113: 'No route to host', 105: 'No buffer space available', 11: 'Resource temporarily unavailable',
+    1: 'Operation not permitted',
+    13: 'Permission denied',
+    22: 'Invalid argument',
+    90: 'Message too long',
+    101: 'Network is unreachable',
+    113: 'No route to host',
+    105: 'No buffer space available',
+    11: 'Resource temporarily unavailable',
   };
   return names[e] ?? `errno ${e}`;
 }
@@ -123,7 +169,12 @@ export class ProbeSocket {
    * send's tag), so an RTT does not include our own send path.
    * bind: source address / interface / fwmark the probes leave with (a transit feed).
    */
-  static open(kind: SocketKind, family: Family, onEvents: (events: ProbeEvent[]) => void, opts: ProbeOpenOptions = {}): ProbeSocket {
+  static open(
+    kind: SocketKind,
+    family: Family,
+    onEvents: (events: ProbeEvent[]) => void,
+    opts: ProbeOpenOptions = {},
+  ): ProbeSocket {
     const a = native();
     const slots = new Float64Array(STRIDE * BATCH);
     const cb = (n: number, addrs: string[]) => {
@@ -131,11 +182,28 @@ export class ProbeSocket {
       for (let i = 0; i < n; i++) {
         const o = i * STRIDE;
         evs[i] = {
-          kind: EV_KIND[slots[o]] as ProbeEvent['kind'], t: slots[o + 1], ttl: slots[o + 2], type: slots[o + 3],
-          code: slots[o + 4], id: slots[o + 5], key: slots[o + 6], len: slots[o + 7], cookieOk: slots[o + 8] === 1,
-          innerProto: slots[o + 9], innerSport: slots[o + 10], innerDport: slots[o + 11], tcpFlags: slots[o + 12],
-          sport: slots[o + 13], dport: slots[o + 14], errno: slots[o + 15], from: addrs[2 * i], innerDst: addrs[2 * i + 1] ?? '',
-          mpls: slots[o + 16] > 0 ? Array.from(slots.subarray(o + 17, o + 17 + slots[o + 16])) : NO_LABELS,
+          kind: EV_KIND[slots[o]] as ProbeEvent['kind'],
+          t: slots[o + 1],
+          ttl: slots[o + 2],
+          type: slots[o + 3],
+          code: slots[o + 4],
+          id: slots[o + 5],
+          key: slots[o + 6],
+          len: slots[o + 7],
+          cookieOk: slots[o + 8] === 1,
+          innerProto: slots[o + 9],
+          innerSport: slots[o + 10],
+          innerDport: slots[o + 11],
+          tcpFlags: slots[o + 12],
+          sport: slots[o + 13],
+          dport: slots[o + 14],
+          errno: slots[o + 15],
+          from: addrs[2 * i],
+          innerDst: addrs[2 * i + 1] ?? '',
+          mpls:
+            slots[o + 16] > 0
+              ? Array.from(slots.subarray(o + 17, o + 17 + slots[o + 16]))
+              : NO_LABELS,
         };
       }
       onEvents(evs);
@@ -143,26 +211,75 @@ export class ProbeSocket {
     let h: unknown;
     try {
       const b = opts.bind;
-      h = a.open(KIND[kind], family, randomBytes(8), slots, cb, opts.txTimestamps ? 1 : 0, b?.source ?? '', b?.device ?? '', b?.mark ?? -1);
+      h = a.open(
+        KIND[kind],
+        family,
+        randomBytes(8),
+        slots,
+        cb,
+        opts.txTimestamps ? 1 : 0,
+        b?.source ?? '',
+        b?.device ?? '',
+        b?.mark ?? -1,
+      );
     } catch (e) {
-      throw bindError(opts.bind, e as NodeJS.ErrnoException) ?? permissionError(kind, family, e as NodeJS.ErrnoException);
+      throw (
+        bindError(opts.bind, e as NodeJS.ErrnoException) ??
+        permissionError(kind, family, e as NodeJS.ErrnoException)
+      );
     }
     return new ProbeSocket(kind, family, h);
   }
 
   /** ICMP echo request; returns the send time (ns) or -errno. */
-  sendEcho(addr: string, o: { ttl?: number; tos?: number; id: number; seq: number; size: number; tag?: number }): number {
-    return native().sendEcho(this.h, addr, o.ttl ?? 0, o.tos ?? -1, o.id, o.seq, o.size, (o.tag ?? 0) >>> 0);
+  sendEcho(
+    addr: string,
+    o: { ttl?: number; tos?: number; id: number; seq: number; size: number; tag?: number },
+  ): number {
+    return native().sendEcho(
+      this.h,
+      addr,
+      o.ttl ?? 0,
+      o.tos ?? -1,
+      o.id,
+      o.seq,
+      o.size,
+      (o.tag ?? 0) >>> 0,
+    );
   }
 
   /** UDP datagram carrying `key` after the cookie; returns the send time (ns) or -errno. */
-  sendUdp(addr: string, o: { port: number; ttl?: number; tos?: number; key: number; size: number; tag?: number }): number {
-    return native().sendUdp(this.h, addr, o.port, o.ttl ?? 0, o.tos ?? -1, o.key >>> 0, o.size, (o.tag ?? 0) >>> 0);
+  sendUdp(
+    addr: string,
+    o: { port: number; ttl?: number; tos?: number; key: number; size: number; tag?: number },
+  ): number {
+    return native().sendUdp(
+      this.h,
+      addr,
+      o.port,
+      o.ttl ?? 0,
+      o.tos ?? -1,
+      o.key >>> 0,
+      o.size,
+      (o.tag ?? 0) >>> 0,
+    );
   }
 
   /** TCP SYN with sequence number `seq`; returns the send time (ns) or -errno. */
-  sendTcpSyn(addr: string, o: { port: number; ttl?: number; tos?: number; sport: number; seq: number; tag?: number }): number {
-    return native().sendTcpSyn(this.h, addr, o.port, o.ttl ?? 0, o.tos ?? -1, o.sport, o.seq >>> 0, (o.tag ?? 0) >>> 0);
+  sendTcpSyn(
+    addr: string,
+    o: { port: number; ttl?: number; tos?: number; sport: number; seq: number; tag?: number },
+  ): number {
+    return native().sendTcpSyn(
+      this.h,
+      addr,
+      o.port,
+      o.ttl ?? 0,
+      o.tos ?? -1,
+      o.sport,
+      o.seq >>> 0,
+      (o.tag ?? 0) >>> 0,
+    );
   }
 
   /** Echo id the kernel gave a ping socket, or the bound source port of a UDP socket. */
@@ -182,7 +299,10 @@ export class ProbeSocket {
   }
 }
 
-export interface ProbeOpenOptions { txTimestamps?: boolean; bind?: SocketBind }
+export interface ProbeOpenOptions {
+  txTimestamps?: boolean;
+  bind?: SocketBind;
+}
 
 /** Failures of the source / interface / fwmark choice, named by the value the user gave. */
 function bindError(b: SocketBind | undefined, e: NodeJS.ErrnoException): HostopsError | undefined {
@@ -190,19 +310,34 @@ function bindError(b: SocketBind | undefined, e: NodeJS.ErrnoException): Hostops
   const msg = e.message ?? '';
   if (/^SO_BINDTODEVICE/.test(msg)) {
     if (e.code === 'ENODEV') {
-      return envError('NET_NO_INTERFACE', `no interface named "${b.device}" on this host (${msg})`, 'list them with `ip -br link`');
+      return envError(
+        'NET_NO_INTERFACE',
+        `no interface named "${b.device}" on this host (${msg})`,
+        'list them with `ip -br link`',
+      );
     }
-    return envError('NET_BIND_DEVICE', `cannot bind the probe socket to interface "${b.device}" (${msg})`,
-      e.code === 'EPERM' ? 'SO_BINDTODEVICE needs CAP_NET_RAW: run as root' : undefined);
+    return envError(
+      'NET_BIND_DEVICE',
+      `cannot bind the probe socket to interface "${b.device}" (${msg})`,
+      e.code === 'EPERM' ? 'SO_BINDTODEVICE needs CAP_NET_RAW: run as root' : undefined,
+    );
   }
   if (/^setsockopt SO_MARK/.test(msg)) {
-    return envError('NET_FWMARK', `cannot set fwmark ${b.mark} on the probe socket (${msg})`,
-      e.code === 'EPERM' ? 'SO_MARK needs CAP_NET_ADMIN: run as root, or `setcap cap_net_admin,cap_net_raw+ep` on node' : undefined);
+    return envError(
+      'NET_FWMARK',
+      `cannot set fwmark ${b.mark} on the probe socket (${msg})`,
+      e.code === 'EPERM'
+        ? 'SO_MARK needs CAP_NET_ADMIN: run as root, or `setcap cap_net_admin,cap_net_raw+ep` on node'
+        : undefined,
+    );
   }
   if (/^bind /.test(msg) && b.source) {
     if (e.code === 'EADDRNOTAVAIL') {
-      return envError('NET_NO_SOURCE', `source address ${b.source} is not an address of this host${b.device ? ` (or of ${b.device})` : ''} (${msg})`,
-        'list the local addresses with `ip -br addr`');
+      return envError(
+        'NET_NO_SOURCE',
+        `source address ${b.source} is not an address of this host${b.device ? ` (or of ${b.device})` : ''} (${msg})`,
+        'list the local addresses with `ip -br addr`',
+      );
     }
     return envError('NET_BIND_SOURCE', `cannot bind the probe socket to ${b.source} (${msg})`);
   }
@@ -211,16 +346,23 @@ function bindError(b: SocketBind | undefined, e: NodeJS.ErrnoException): Hostops
 
 function permissionError(kind: SocketKind, family: Family, e: NodeJS.ErrnoException): Error {
   if (e.code === 'EPERM' || e.code === 'EACCES') {
-    const what = kind === 'icmp-dgram'
-      ? `ICMP datagram sockets are not allowed for this group (net.ipv4.ping_group_range)`
-      : `${kind === 'udp' ? 'a UDP probe socket' : 'a raw socket'} needs CAP_NET_RAW`;
-    return envError('NET_PERMISSION', `cannot open a probe socket: ${what} (${e.message})`,
+    const what =
+      kind === 'icmp-dgram'
+        ? `ICMP datagram sockets are not allowed for this group (net.ipv4.ping_group_range)`
+        : `${kind === 'udp' ? 'a UDP probe socket' : 'a raw socket'} needs CAP_NET_RAW`;
+    return envError(
+      'NET_PERMISSION',
+      `cannot open a probe socket: ${what} (${e.message})`,
       'run as root, or grant the capability: `setcap cap_net_raw+ep "$(readlink -f "$(command -v node)")"`, ' +
-      "or for ICMP only allow ping sockets: `sysctl -w net.ipv4.ping_group_range='0 2147483647'`");
+        "or for ICMP only allow ping sockets: `sysctl -w net.ipv4.ping_group_range='0 2147483647'`",
+    );
   }
   if (e.code === 'EAFNOSUPPORT' || e.code === 'EPROTONOSUPPORT') {
-    return envError('NET_UNSUPPORTED', `IPv${family} ${kind} sockets are not supported here (${e.message})`,
-      family === 6 ? 'is IPv6 enabled (net.ipv6.conf.all.disable_ipv6=0)?' : undefined);
+    return envError(
+      'NET_UNSUPPORTED',
+      `IPv${family} ${kind} sockets are not supported here (${e.message})`,
+      family === 6 ? 'is IPv6 enabled (net.ipv6.conf.all.disable_ipv6=0)?' : undefined,
+    );
   }
   if (e instanceof HostopsError) return e;
   return envError('NET_SOCKET', `cannot open a probe socket: ${e.message}`);
@@ -230,8 +372,12 @@ function permissionError(kind: SocketKind, family: Family, e: NodeJS.ErrnoExcept
  * Open an ICMP echo socket: raw first (sees every error with its quoted header), then an ICMP
  * datagram socket when ping_group_range allows it. Throws the raw socket's permission error.
  */
-export function openIcmp(family: Family, onEvents: (events: ProbeEvent[]) => void,
-  mode: 'auto' | 'raw' | 'dgram' = 'auto', opts: ProbeOpenOptions = {}): ProbeSocket {
+export function openIcmp(
+  family: Family,
+  onEvents: (events: ProbeEvent[]) => void,
+  mode: 'auto' | 'raw' | 'dgram' = 'auto',
+  opts: ProbeOpenOptions = {},
+): ProbeSocket {
   if (mode === 'dgram') return ProbeSocket.open('icmp-dgram', family, onEvents, opts);
   try {
     return ProbeSocket.open('icmp-raw', family, onEvents, opts);

@@ -22,9 +22,10 @@ export class PingStats {
     if (this.n === 0) return null;
     const total = this.n;
     const avg = Math.trunc(this.tsum / total);
-    const tmvar = this.tsum < 0x7fffffff
-      ? Math.trunc((this.tsum2 - Math.trunc((this.tsum * this.tsum) / total)) / total)
-      : Math.trunc(this.tsum2 / total) - avg * avg;
+    const tmvar =
+      this.tsum < 0x7fffffff
+        ? Math.trunc((this.tsum2 - Math.trunc((this.tsum * this.tsum) / total)) / total)
+        : Math.trunc(this.tsum2 / total) - avg * avg;
     return { min: this.tmin, avg, max: this.tmax, mdev: llsqrt(tmvar) };
   }
 }
@@ -50,8 +51,10 @@ export function usMs(us: number): string {
 /** ping's per-reply time= field (rounding bands of ping_common.c). */
 export function pingTime(us: number): string {
   if (us >= 100000 - 50) return `${Math.trunc((us + 500) / 1000)}`;
-  if (us >= 10000 - 5) return `${Math.trunc((us + 50) / 1000)}.${Math.trunc(((us + 50) % 1000) / 100)}`;
-  if (us >= 1000) return `${Math.trunc((us + 5) / 1000)}.${String(Math.trunc(((us + 5) % 1000) / 10)).padStart(2, '0')}`;
+  if (us >= 10000 - 5)
+    return `${Math.trunc((us + 50) / 1000)}.${Math.trunc(((us + 50) % 1000) / 100)}`;
+  if (us >= 1000)
+    return `${Math.trunc((us + 5) / 1000)}.${String(Math.trunc(((us + 5) % 1000) / 10)).padStart(2, '0')}`;
   return `${Math.trunc(us / 1000)}.${String(us % 1000).padStart(3, '0')}`;
 }
 
@@ -74,7 +77,10 @@ export class MtrStats {
     const old = this.last;
     this.recv++;
     this.last = us;
-    if (this.recv === 1) { this.best = us; this.worst = us; }
+    if (this.recv === 1) {
+      this.best = us;
+      this.worst = us;
+    }
     if (us < this.best) this.best = us;
     if (us > this.worst) this.worst = us;
     const oldavg = this.avg;

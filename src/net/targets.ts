@@ -12,13 +12,22 @@ const toInt = (a: string) => a.split('.').reduce((v, p) => v * 256 + Number(p), 
 const toQuad = (v: number) => [24, 16, 8, 0].map((s) => Math.floor(v / 2 ** s) % 256).join('.');
 
 function v4(a: string, what: string): number {
-  if (!isIPv4(a)) throw usageError('PING_BAD_GENERATE', `-g: ${what} ${JSON.stringify(a)} is not an IPv4 address`, 'e.g. -g 198.18.0.0/28 or -g 198.18.0.1 198.18.0.14');
+  if (!isIPv4(a))
+    throw usageError(
+      'PING_BAD_GENERATE',
+      `-g: ${what} ${JSON.stringify(a)} is not an IPv4 address`,
+      'e.g. -g 198.18.0.0/28 or -g 198.18.0.1 198.18.0.14',
+    );
   return toInt(a);
 }
 
 function range(from: number, to: number): string[] {
   if (to - from + 1 > MAX_GENERATED) {
-    throw usageError('PING_BAD_GENERATE', `-g would generate ${to - from + 1} targets (at most ${MAX_GENERATED})`, 'use a longer prefix or a shorter range');
+    throw usageError(
+      'PING_BAD_GENERATE',
+      `-g would generate ${to - from + 1} targets (at most ${MAX_GENERATED})`,
+      'use a longer prefix or a shorter range',
+    );
   }
   const out: string[] = [];
   for (let v = from; v <= to; v++) out.push(toQuad(v));
@@ -33,7 +42,12 @@ function range(from: number, to: number): string[] {
 export function generateTargets(args: string[]): string[] {
   if (args.length === 1) {
     const m = /^([^/]+)\/(\d{1,2})$/.exec(args[0]);
-    if (!m) throw usageError('PING_BAD_GENERATE', `-g: ${JSON.stringify(args[0])} is neither a CIDR block nor a start and end address`, 'e.g. -g 198.18.0.0/28 or -g 198.18.0.1 198.18.0.14');
+    if (!m)
+      throw usageError(
+        'PING_BAD_GENERATE',
+        `-g: ${JSON.stringify(args[0])} is neither a CIDR block nor a start and end address`,
+        'e.g. -g 198.18.0.0/28 or -g 198.18.0.1 198.18.0.14',
+      );
     const bits = Number(m[2]);
     if (bits > 32) throw usageError('PING_BAD_GENERATE', `-g: prefix length /${bits} is above 32`);
     const size = 2 ** (32 - bits);
@@ -41,7 +55,11 @@ export function generateTargets(args: string[]): string[] {
     return bits < 31 ? range(net + 1, net + size - 2) : range(net, net + size - 1);
   }
   if (args.length === 2) return range(v4(args[0], 'start'), v4(args[1], 'end'));
-  throw usageError('PING_BAD_GENERATE', `-g takes a CIDR block or a start and end address, not ${args.length} arguments`, 'e.g. -g 198.18.0.0/28');
+  throw usageError(
+    'PING_BAD_GENERATE',
+    `-g takes a CIDR block or a start and end address, not ${args.length} arguments`,
+    'e.g. -g 198.18.0.0/28',
+  );
 }
 
 /**

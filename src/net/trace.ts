@@ -105,8 +105,12 @@ export async function trace(target: string, opts: TraceOptions = {}): Promise<Tr
       const p = byKey.get(a.key);
       if (!p || p.done) return;
       p.done = true;
-      p.res = { address: a.from, rtt: (a.t - p.sent) / 1e9, ...(a.mark ? { mark: a.mark } : {}),
-        ...(a.mpls?.length ? { mpls: a.mpls.map(mplsLabel) } : {}) };
+      p.res = {
+        address: a.from,
+        rtt: (a.t - p.sent) / 1e9,
+        ...(a.mark ? { mark: a.mark } : {}),
+        ...(a.mpls?.length ? { mpls: a.mpls.map(mplsLabel) } : {}),
+      };
       if (a.final && p.ttl < stopTtl) stopTtl = p.ttl;
       // HERE/NEAR: shorten the wait of unanswered probes at this hop and earlier hops
       const rttNs = a.t - p.sent;
@@ -120,7 +124,18 @@ export async function trace(target: string, opts: TraceOptions = {}): Promise<Tr
 
     try {
       checkBindFamily(opts.bind, r.family, r.target);
-      prober = new PathProber({ protocol, family: r.family, port: opts.port, size, tos: opts.tos, flow: opts.flow, bind: opts.bind }, onAnswer);
+      prober = new PathProber(
+        {
+          protocol,
+          family: r.family,
+          port: opts.port,
+          size,
+          tos: opts.tos,
+          flow: opts.flow,
+          bind: opts.bind,
+        },
+        onAnswer,
+      );
     } catch (e) {
       reject(e);
       return;
@@ -133,8 +148,16 @@ export async function trace(target: string, opts: TraceOptions = {}): Promise<Tr
       if (timer) clearTimeout(timer);
       opts.signal?.removeEventListener('abort', end);
       prober.close();
-      resolve({ target: r.target, address: r.address, protocol, maxHops, packetLen: protocol === 'tcp' ? hdr - 8 + 24 : packetLen,
-        flow: prober.flow, hops, reached: hops.some((h) => h.probes.some((pp) => pp.address === r.address && !pp.mark)) });
+      resolve({
+        target: r.target,
+        address: r.address,
+        protocol,
+        maxHops,
+        packetLen: protocol === 'tcp' ? hdr - 8 + 24 : packetLen,
+        flow: prober.flow,
+        hops,
+        reached: hops.some((h) => h.probes.some((pp) => pp.address === r.address && !pp.mark)),
+      });
     };
 
     // expiry runs only from the timer, after a setImmediate: the poll phase first reads answers
@@ -158,7 +181,10 @@ export async function trace(target: string, opts: TraceOptions = {}): Promise<Tr
         const answered = hop.probes.filter((x) => x.address);
         if (answered.length && answered.every((x) => x.mark)) stopTtl = Math.min(stopTtl, ttl);
       }
-      if (printed >= Math.min(stopTtl, maxHops)) { end(); return; }
+      if (printed >= Math.min(stopTtl, maxHops)) {
+        end();
+        return;
+      }
       // send more while below the in-flight limit
       let inflight = probes.filter((p) => !p.done).length;
       while (inflight < parallel && probes.length < (maxHops - first + 1) * q) {
@@ -167,9 +193,20 @@ export async function trace(target: string, opts: TraceOptions = {}): Promise<Tr
         if (ttl > stopTtl) break;
         const key = keyBase + idx;
         const sent = prober.send(ttl, key);
-        const p: P = { ttl, idx, key, sent: sent < 0 ? probeNow() : sent, expires: 0, done: false, res: { address: null, rtt: null } };
+        const p: P = {
+          ttl,
+          idx,
+          key,
+          sent: sent < 0 ? probeNow() : sent,
+          expires: 0,
+          done: false,
+          res: { address: null, rtt: null },
+        };
         p.expires = p.sent + maxWaitNs;
-        if (sent < 0) { p.done = true; p.res = { address: null, rtt: null, mark: '!<send>' }; }
+        if (sent < 0) {
+          p.done = true;
+          p.res = { address: null, rtt: null, mark: '!<send>' };
+        }
         probes.push(p);
         byKey.set(key, p);
         inflight++;
@@ -178,11 +215,17 @@ export async function trace(target: string, opts: TraceOptions = {}): Promise<Tr
       let next = Infinity;
       for (const p of probes) if (!p.done && p.expires < next) next = p.expires;
       if (timer) clearTimeout(timer);
-      timer = next === Infinity ? undefined : setTimeout(() => setImmediate(step, true), Math.max(1, (next - probeNow()) / 1e6));
+      timer =
+        next === Infinity
+          ? undefined
+          : setTimeout(() => setImmediate(step, true), Math.max(1, (next - probeNow()) / 1e6));
     };
 
     if (opts.signal) {
-      if (opts.signal.aborted) { end(); return; }
+      if (opts.signal.aborted) {
+        end();
+        return;
+      }
       opts.signal.addEventListener('abort', end, { once: true });
     }
     step(false);

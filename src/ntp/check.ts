@@ -6,8 +6,18 @@
  */
 import { amplification, type Amplification } from './factor.js';
 import {
-  buildClientRequest, buildControlRequest, buildPrivateRequest, CTL_OP, decodeMonlistItems, IMPL, MODE7_ERR,
-  parseControlReply, parsePrivateReply, REQ, toNtpTimestamp, type MonlistEntry,
+  buildClientRequest,
+  buildControlRequest,
+  buildPrivateRequest,
+  CTL_OP,
+  decodeMonlistItems,
+  IMPL,
+  MODE7_ERR,
+  parseControlReply,
+  parsePrivateReply,
+  REQ,
+  toNtpTimestamp,
+  type MonlistEntry,
 } from './packet.js';
 import { exchange, resolveHost, type Datagram, type Resolved } from './udp.js';
 import { fixFor, type ServerKind } from './fixes.js';
@@ -66,13 +76,20 @@ interface Probe {
 function mode7Probe(code: number, impl: number, size: number): Probe {
   const name = `monlist-${code}-impl${impl}`;
   return {
-    name, mode: 7,
+    name,
+    mode: 7,
     description: `mode 7 ${code === REQ.monGetlist1 ? 'MON_GETLIST_1 (42)' : 'MON_GETLIST (20)'}, implementation ${impl}, ${size}-byte request`,
     requests: [buildPrivateRequest(impl, code, size)],
     // a reply must be self-consistent: items fit the datagram, error replies carry no items
     accept: (d) => {
       const p = parsePrivateReply(d);
-      return !!p && p.response && p.code === code && p.nitems * p.itemsize <= d.length - 8 && (p.err === 0 || p.nitems === 0);
+      return (
+        !!p &&
+        p.response &&
+        p.code === code &&
+        p.nitems * p.itemsize <= d.length - 8 &&
+        (p.err === 0 || p.nitems === 0)
+      );
     },
     // ntpd sends M=1 on all but the last datagram
     complete: (r) => r.some((d) => (d.data[0] & 0x40) === 0 && (d.data[0] & 7) === 7),
@@ -81,9 +98,14 @@ function mode7Probe(code: number, impl: number, size: number): Probe {
 
 function mode6Probe(name: string, opcode: number, description: string): Probe {
   return {
-    name, mode: 6, description,
+    name,
+    mode: 6,
+    description,
     requests: [buildControlRequest(opcode, 1)],
-    accept: (d) => { const p = parseControlReply(d); return !!p && p.response && p.opcode === opcode; },
+    accept: (d) => {
+      const p = parseControlReply(d);
+      return !!p && p.response && p.opcode === opcode;
+    },
     complete: (r) => r.some((d) => (d.data[1] & 0x20) === 0),
   };
 }
@@ -102,17 +124,25 @@ export async function ntpCheck(host: string, opts: NtpCheckOptions = {}): Promis
     mode6Probe('readvar', CTL_OP.readvar, 'mode 6 READVAR (ntpq -c rv), 12-byte request'),
     mode6Probe('readstat', CTL_OP.readstat, 'mode 6 READSTAT (association list), 12-byte request'),
     {
-      name: 'mode3', mode: 3, description: 'mode 3 client request, 48 bytes',
+      name: 'mode3',
+      mode: 3,
+      description: 'mode 3 client request, 48 bytes',
       requests: [buildClientRequest(toNtpTimestamp(Date.now() / 1000))],
       accept: (d) => d.length >= 48 && (d[0] & 7) === 4,
       complete: (r) => r.length > 0,
     },
   ];
   const results = await Promise.all(probes.map((p) => runProbe(target, port, p, timeoutMs)));
-  const peers = await peersProbe(target, port, timeoutMs, results.find((r) => r.probe === 'readstat')!);
+  const peers = await peersProbe(
+    target,
+    port,
+    timeoutMs,
+    results.find((r) => r.probe === 'readstat')!,
+  );
   const all = [...results.slice(0, 6), peers, results[6]];
   const readvar = all.find((r) => r.probe === 'readvar')!;
-  const serverVersion = (readvar as ProbeResult & { text?: string }).text?.match(/version="([^"]*)"/)?.[1] ?? null;
+  const serverVersion =
+    (readvar as ProbeResult & { text?: string }).text?.match(/version="([^"]*)"/)?.[1] ?? null;
   for (const r of all) classify(r, threshold);
   const server = detectServer(all, serverVersion);
   const vulnerable = all.some((r) => r.verdict === 'vulnerable');
@@ -121,29 +151,64 @@ export async function ntpCheck(host: string, opts: NtpCheckOptions = {}): Promis
   let worst: NtpCheckResult['worst'] = null;
   for (const r of all) {
     if (r.mode === 3 || r.amplification.replyPackets === 0) continue;
-    if (!worst || r.amplification.factor > worst.factor) worst = { probe: r.probe, factor: r.amplification.factor, frameFactor: r.amplification.frameFactor };
+    if (!worst || r.amplification.factor > worst.factor)
+      worst = {
+        probe: r.probe,
+        factor: r.amplification.factor,
+        frameFactor: r.amplification.frameFactor,
+      };
   }
   for (const r of all) delete (r as ProbeResult & { text?: string }).text;
   return {
-    host, address: target.address, port, layer: 'payload', requestSize: size,
-    server, serverVersion, probes: all,
+    host,
+    address: target.address,
+    port,
+    layer: 'payload',
+    requestSize: size,
+    server,
+    serverVersion,
+    probes: all,
     vulnerable: vulnerable || exposed,
     verdict: vulnerable ? 'vulnerable' : exposed ? 'exposed' : answered ? 'ok' : 'no-reply',
     worst,
-    fix: vulnerable || exposed ? fixFor(server, all.filter((r) => r.verdict === 'vulnerable' || r.verdict === 'exposed').map((r) => r.mode)) : [],
+    fix:
+      vulnerable || exposed
+        ? fixFor(
+            server,
+            all
+              .filter((r) => r.verdict === 'vulnerable' || r.verdict === 'exposed')
+              .map((r) => r.mode),
+          )
+        : [],
   };
 }
 
-async function runProbe(target: Resolved, port: number, p: Probe, timeoutMs: number): Promise<ProbeResult & { text?: string }> {
+async function runProbe(
+  target: Resolved,
+  port: number,
+  p: Probe,
+  timeoutMs: number,
+): Promise<ProbeResult & { text?: string }> {
   const { replies, stray } = await exchange(target, port, p.requests, {
-    timeoutMs, settleMs: 400, graceMs: 100, maxReplies: 1000,
+    timeoutMs,
+    settleMs: 400,
+    graceMs: 100,
+    maxReplies: 1000,
     done: (r) => p.complete(r.filter((d) => p.accept(d.data))),
   });
   const good = replies.filter((d) => p.accept(d.data));
   const res: ProbeResult & { text?: string } = {
-    probe: p.name, mode: p.mode, description: p.description,
-    amplification: amplification(p.requests.map((b) => b.length), good.map((d) => d.data.length), target.family),
-    stray: stray + replies.length - good.length, verdict: 'no-reply', detail: '',
+    probe: p.name,
+    mode: p.mode,
+    description: p.description,
+    amplification: amplification(
+      p.requests.map((b) => b.length),
+      good.map((d) => d.data.length),
+      target.family,
+    ),
+    stray: stray + replies.length - good.length,
+    verdict: 'no-reply',
+    detail: '',
   };
   if (p.mode === 7 && good.length) {
     const parsed = good.map((d) => parsePrivateReply(d.data)!);
@@ -160,7 +225,12 @@ async function runProbe(target: Resolved, port: number, p: Probe, timeoutMs: num
 }
 
 /** What `ntpq -c peers` costs: READSTAT, then READVAR for each association (at most 16). */
-async function peersProbe(target: Resolved, port: number, timeoutMs: number, readstat: ProbeResult & { text?: string }): Promise<ProbeResult> {
+async function peersProbe(
+  target: Resolved,
+  port: number,
+  timeoutMs: number,
+  readstat: ProbeResult & { text?: string },
+): Promise<ProbeResult> {
   const ids: number[] = [];
   const raw = Buffer.from(readstat.text ?? '', 'latin1');
   for (let o = 0; o + 4 <= raw.length && ids.length < 16; o += 4) ids.push(raw.readUInt16BE(o));
@@ -173,34 +243,55 @@ async function peersProbe(target: Resolved, port: number, timeoutMs: number, rea
     req.writeUInt16BE(id, 6);
     requests.push(req);
     const r = await exchange(target, port, [req], {
-      timeoutMs, settleMs: 200,
+      timeoutMs,
+      settleMs: 200,
       done: (x) => x.some((d) => (d.data[1] & 0x20) === 0),
     });
     for (const d of r.replies) {
       const c = parseControlReply(d.data);
-      if (c && c.response && c.opcode === CTL_OP.readvar && c.associd === id) sizes.push(d.data.length); else stray++;
+      if (c && c.response && c.opcode === CTL_OP.readvar && c.associd === id)
+        sizes.push(d.data.length);
+      else stray++;
     }
     stray += r.stray;
     if (r.replies.length === 0) break; // silent server: do not wait once per association
   }
   const a = readstat.amplification;
-  const total = amplification(requests.map((b) => b.length), sizes, target.family);
+  const total = amplification(
+    requests.map((b) => b.length),
+    sizes,
+    target.family,
+  );
   // add the READSTAT reply bytes measured already
   total.replyPackets += a.replyPackets;
   total.replyBytes += a.replyBytes;
   total.replyFrameBytes += a.replyFrameBytes;
-  total.factor = total.requestBytes ? Math.round((total.replyBytes / total.requestBytes) * 100) / 100 : 0;
-  total.frameFactor = total.requestFrameBytes ? Math.round((total.replyFrameBytes / total.requestFrameBytes) * 100) / 100 : 0;
+  total.factor = total.requestBytes
+    ? Math.round((total.replyBytes / total.requestBytes) * 100) / 100
+    : 0;
+  total.frameFactor = total.requestFrameBytes
+    ? Math.round((total.replyFrameBytes / total.requestFrameBytes) * 100) / 100
+    : 0;
   total.packetFactor = Math.round((total.replyPackets / total.requestPackets) * 100) / 100;
   return {
-    probe: 'peers', mode: 6, description: `mode 6 peers (READSTAT + READVAR per association, ${ids.length} associations)`,
-    amplification: total, stray, verdict: 'no-reply', detail: '', errorCode: readstat.errorCode,
+    probe: 'peers',
+    mode: 6,
+    description: `mode 6 peers (READSTAT + READVAR per association, ${ids.length} associations)`,
+    amplification: total,
+    stray,
+    verdict: 'no-reply',
+    detail: '',
+    errorCode: readstat.errorCode,
   };
 }
 
 function classify(r: ProbeResult, threshold: number): void {
   const a = r.amplification;
-  if (a.replyPackets === 0) { r.verdict = 'no-reply'; r.detail = 'no answer'; return; }
+  if (a.replyPackets === 0) {
+    r.verdict = 'no-reply';
+    r.detail = 'no answer';
+    return;
+  }
   if (r.mode === 7) {
     const err = r.errorCode ?? 0;
     if (err === 0 && a.factor > 1) {
@@ -213,13 +304,21 @@ function classify(r: ProbeResult, threshold: number): void {
     return;
   }
   if (r.mode === 6) {
-    if (r.errorCode) { r.verdict = 'ok'; r.detail = `error reply ${r.errorCode}`; return; }
+    if (r.errorCode) {
+      r.verdict = 'ok';
+      r.detail = `error reply ${r.errorCode}`;
+      return;
+    }
     r.verdict = a.factor > threshold ? 'exposed' : 'ok';
-    r.detail = a.factor > threshold ? `mode 6 answered, ${a.factor}× the request` : 'mode 6 answered without amplification';
+    r.detail =
+      a.factor > threshold
+        ? `mode 6 answered, ${a.factor}× the request`
+        : 'mode 6 answered without amplification';
     return;
   }
   r.verdict = 'ok';
-  r.detail = a.factor > 1 ? `mode 3 reply larger than request (${a.factor}×)` : 'normal time service';
+  r.detail =
+    a.factor > 1 ? `mode 3 reply larger than request (${a.factor}×)` : 'normal time service';
 }
 
 function detectServer(all: ProbeResult[], version: string | null): ServerKind {

@@ -25,7 +25,11 @@ export interface Amplification {
   packetFactor: number;
 }
 
-export function amplification(requests: number[], replies: number[], family: 4 | 6 = 4): Amplification {
+export function amplification(
+  requests: number[],
+  replies: number[],
+  family: 4 | 6 = 4,
+): Amplification {
   const sum = (a: number[]) => a.reduce((s, n) => s + n, 0);
   const requestBytes = sum(requests);
   const replyBytes = sum(replies);
@@ -33,9 +37,14 @@ export function amplification(requests: number[], replies: number[], family: 4 |
   const replyFrameBytes = sum(replies.map((n) => frameBytes(n, family)));
   const r = (a: number, b: number) => (b === 0 ? 0 : Math.round((a / b) * 100) / 100);
   return {
-    requestPackets: requests.length, requestBytes, replyPackets: replies.length, replyBytes,
-    requestFrameBytes, replyFrameBytes,
-    factor: r(replyBytes, requestBytes), frameFactor: r(replyFrameBytes, requestFrameBytes),
+    requestPackets: requests.length,
+    requestBytes,
+    replyPackets: replies.length,
+    replyBytes,
+    requestFrameBytes,
+    replyFrameBytes,
+    factor: r(replyBytes, requestBytes),
+    frameFactor: r(replyFrameBytes, requestFrameBytes),
     packetFactor: r(replies.length, requests.length),
   };
 }

@@ -33,5 +33,10 @@ export function fixFor(kind: ServerKind, _modes: number[]): string[] {
   if (kind === 'ntpd') return [...FIX.ntpd];
   if (kind === 'ntpsec') return [...FIX.ntpsec];
   if (kind === 'chrony') return [...FIX.chrony];
-  return ['# server software not identified; the fix for each:', ...FIX.ntpd, ...FIX.ntpsec, ...FIX.chrony];
+  return [
+    '# server software not identified; the fix for each:',
+    ...FIX.ntpd,
+    ...FIX.ntpsec,
+    ...FIX.chrony,
+  ];
 }

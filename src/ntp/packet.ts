@@ -10,7 +10,22 @@ export const NTP_UNIX_DELTA = 2208988800;
 export const MODE = { client: 3, server: 4, control: 6, private: 7 } as const;
 
 /** Kiss codes whose meaning is "stop or slow down" (RFC 5905 §7.4). */
-export const KISS_CODES = ['RATE', 'DENY', 'RSTR', 'INIT', 'STEP', 'AUTH', 'AUTO', 'BCST', 'CRYP', 'DROP', 'MCST', 'NKEY', 'NTSN', 'RMOT'];
+export const KISS_CODES = [
+  'RATE',
+  'DENY',
+  'RSTR',
+  'INIT',
+  'STEP',
+  'AUTH',
+  'AUTO',
+  'BCST',
+  'CRYP',
+  'DROP',
+  'MCST',
+  'NKEY',
+  'NTSN',
+  'RMOT',
+];
 
 export interface ServerPacket {
   leap: number;
@@ -144,8 +159,12 @@ export function parseControlReply(buf: Buffer): ControlReply | null {
 export const IMPL = { univ: 0, xntpdOld: 2, xntpd: 3 } as const;
 export const REQ = { peerList: 0, monGetlist: 20, monGetlist1: 42 } as const;
 export const MODE7_ERR: Record<number, string> = {
-  0: 'ok', 1: 'incompatible implementation', 2: 'unimplemented request', 3: 'format error',
-  4: 'no data available', 7: 'authentication failure',
+  0: 'ok',
+  1: 'incompatible implementation',
+  2: 'unimplemented request',
+  3: 'format error',
+  4: 'no data available',
+  7: 'authentication failure',
 };
 
 /**
@@ -226,20 +245,28 @@ export function decodeMonlistItems(r: PrivateReply): MonlistEntry[] {
     if (r.code === REQ.monGetlist1 && size >= 32) {
       const v6 = size >= 72 && d.readUInt32BE(o + 32) !== 0;
       out.push({
-        avgInterval: d.readUInt32BE(o), lastInterval: d.readUInt32BE(o + 4), restrict: d.readUInt32BE(o + 8),
+        avgInterval: d.readUInt32BE(o),
+        lastInterval: d.readUInt32BE(o + 4),
+        restrict: d.readUInt32BE(o + 8),
         count: d.readUInt32BE(o + 12),
         address: v6 ? ipv6(d, o + 40) : ipv4(d, o + 16),
         localAddress: v6 ? ipv6(d, o + 56) : ipv4(d, o + 20),
-        port: d.readUInt16BE(o + 28), mode: d[o + 30], version: d[o + 31],
+        port: d.readUInt16BE(o + 28),
+        mode: d[o + 30],
+        version: d[o + 31],
       });
     } else if (r.code === REQ.monGetlist) {
       // info_monitor: avg_int, last_int, restr, count, addr, port (u16), mode, version, v6_flag, unused1, addr6
       const v6 = size >= 48 && d.readUInt32BE(o + 24) !== 0;
       out.push({
-        avgInterval: d.readUInt32BE(o), lastInterval: d.readUInt32BE(o + 4), restrict: d.readUInt32BE(o + 8),
+        avgInterval: d.readUInt32BE(o),
+        lastInterval: d.readUInt32BE(o + 4),
+        restrict: d.readUInt32BE(o + 8),
         count: d.readUInt32BE(o + 12),
         address: v6 ? ipv6(d, o + 32) : ipv4(d, o + 16),
-        port: d.readUInt16BE(o + 20), mode: d[o + 22], version: d[o + 23],
+        port: d.readUInt16BE(o + 20),
+        mode: d[o + 22],
+        version: d[o + 23],
       });
     }
   }

@@ -1,7 +1,15 @@
 /** `ntp query`: one SNTP-style mode 3 exchange; offset and delay per RFC 5905 §8. */
 import { randomBytes } from 'node:crypto';
 import { HostopsError } from '../lib/errors.js';
-import { buildClientRequest, formatRefid, fromNtpTimestamp, KISS_CODES, MODE, parseServerPacket, toNtpTimestamp } from './packet.js';
+import {
+  buildClientRequest,
+  formatRefid,
+  fromNtpTimestamp,
+  KISS_CODES,
+  MODE,
+  parseServerPacket,
+  toNtpTimestamp,
+} from './packet.js';
 import { exchange, resolveHost } from './udp.js';
 
 export interface NtpQueryResult {
@@ -35,7 +43,12 @@ export interface NtpQueryResult {
   replyBytes: number;
 }
 
-const LEAP = ['no warning', 'last minute has 61 seconds', 'last minute has 59 seconds', 'unsynchronized'];
+const LEAP = [
+  'no warning',
+  'last minute has 61 seconds',
+  'last minute has 59 seconds',
+  'unsynchronized',
+];
 const KOD_MEANING: Record<string, string> = {
   RATE: 'rate exceeded: the server asks this client to reduce its polling rate',
   DENY: 'access denied: the server asks this client to stop sending',
@@ -44,7 +57,10 @@ const KOD_MEANING: Record<string, string> = {
   STEP: 'the server stepped its clock',
 };
 
-export async function ntpQuery(host: string, opts: { port?: number; timeoutMs?: number; version?: number } = {}): Promise<NtpQueryResult> {
+export async function ntpQuery(
+  host: string,
+  opts: { port?: number; timeoutMs?: number; version?: number } = {},
+): Promise<NtpQueryResult> {
   const port = opts.port ?? 123;
   const timeoutMs = opts.timeoutMs ?? 2000;
   const target = await resolveHost(host);
@@ -67,8 +83,16 @@ export async function ntpQuery(host: string, opts: { port?: number; timeoutMs?: 
   const reply = replies.find((d) => matches(d.data, xmt));
   if (!reply) {
     // the peer is in `where` (printed after the message): not twice; the hint names the port really used
-    throw new HostopsError('NTP_TIMEOUT', `no NTP reply from ${host}${host !== target.address ? ` (${target.address})` : ''} within ${timeoutMs} ms`,
-      { where: `${target.address}:${port}`, hint: replies.length ? `${replies.length} unrelated datagram(s) ignored` : `the server may not serve this address (chrony needs \`allow\`; ntpd \`restrict ... ignore\`) or a firewall drops UDP ${port}` });
+    throw new HostopsError(
+      'NTP_TIMEOUT',
+      `no NTP reply from ${host}${host !== target.address ? ` (${target.address})` : ''} within ${timeoutMs} ms`,
+      {
+        where: `${target.address}:${port}`,
+        hint: replies.length
+          ? `${replies.length} unrelated datagram(s) ignored`
+          : `the server may not serve this address (chrony needs \`allow\`; ntpd \`restrict ... ignore\`) or a firewall drops UDP ${port}`,
+      },
+    );
   }
   const t4 = reply.at / 1000;
   const p = parseServerPacket(reply.data)!;
@@ -76,20 +100,35 @@ export async function ntpQuery(host: string, opts: { port?: number; timeoutMs?: 
   const t2 = p.receive;
   const t3 = p.transmit;
   const valid = kod === null && t2 !== 0 && t3 !== 0;
-  const offset = valid ? ((t2 - t1) + (t3 - t4)) / 2 : 0;
-  const delay = valid ? (t4 - t1) - (t3 - t2) : t4 - t1;
+  const offset = valid ? (t2 - t1 + (t3 - t4)) / 2 : 0;
+  const delay = valid ? t4 - t1 - (t3 - t2) : t4 - t1;
   return {
-    host, address: target.address, port,
-    offset, delay,
+    host,
+    address: target.address,
+    port,
+    offset,
+    delay,
     stratum: p.stratum,
     refid: formatRefid(p.stratum, p.refidRaw),
-    leap: p.leap, leapText: LEAP[p.leap], version: p.version, mode: p.mode, poll: p.poll,
-    precision: p.precision, precisionSeconds: 2 ** p.precision,
-    rootDelay: p.rootDelay, rootDispersion: p.rootDispersion,
-    referenceTime: p.reference, serverTime: t3,
-    kod, kodMeaning: kod ? (KOD_MEANING[kod] ?? (KISS_CODES.includes(kod) ? 'kiss code (RFC 5905 §7.4)' : 'unknown kiss code')) : null,
+    leap: p.leap,
+    leapText: LEAP[p.leap],
+    version: p.version,
+    mode: p.mode,
+    poll: p.poll,
+    precision: p.precision,
+    precisionSeconds: 2 ** p.precision,
+    rootDelay: p.rootDelay,
+    rootDispersion: p.rootDispersion,
+    referenceTime: p.reference,
+    serverTime: t3,
+    kod,
+    kodMeaning: kod
+      ? (KOD_MEANING[kod] ??
+        (KISS_CODES.includes(kod) ? 'kiss code (RFC 5905 §7.4)' : 'unknown kiss code'))
+      : null,
     synchronized: p.leap !== 3 && p.stratum > 0 && p.stratum < 16,
-    requestBytes: req.length, replyBytes: reply.data.length,
+    requestBytes: req.length,
+    replyBytes: reply.data.length,
   };
 }
 

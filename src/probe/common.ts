@@ -4,18 +4,29 @@ import { isIP } from 'node:net';
 import { HostopsError, usageError } from '../lib/errors.js';
 
 /** Milliseconds since `t0` (a process.hrtime.bigint() value), to the microsecond. */
-export const msSince = (t0: bigint): number => Math.round(Number(process.hrtime.bigint() - t0) / 1e3) / 1e3;
+export const msSince = (t0: bigint): number =>
+  Math.round(Number(process.hrtime.bigint() - t0) / 1e3) / 1e3;
 
 /** "host:port", "[v6]:port" or "host" with a default port. */
 export function parseHostPort(s: string, defaultPort?: number): { host: string; port: number } {
   let host = s;
   let port: string | undefined;
   const v6 = /^\[([^\]]+)\](?::(\d+))?$/.exec(s);
-  if (v6) { host = v6[1]; port = v6[2]; }
-  else if (!isIP(s) && s.includes(':')) { const i = s.lastIndexOf(':'); host = s.slice(0, i); port = s.slice(i + 1); }
+  if (v6) {
+    host = v6[1];
+    port = v6[2];
+  } else if (!isIP(s) && s.includes(':')) {
+    const i = s.lastIndexOf(':');
+    host = s.slice(0, i);
+    port = s.slice(i + 1);
+  }
   const p = port === undefined ? defaultPort : Number(port);
   if (!host || p === undefined || !Number.isInteger(p) || p < 1 || p > 65535) {
-    throw usageError('PROBE_BAD_TARGET', `expected HOST:PORT with a port 1..65535, got ${JSON.stringify(s)}`, 'e.g. 127.0.0.1:25 or [::1]:443');
+    throw usageError(
+      'PROBE_BAD_TARGET',
+      `expected HOST:PORT with a port 1..65535, got ${JSON.stringify(s)}`,
+      'e.g. 127.0.0.1:25 or [::1]:443',
+    );
   }
   return { host, port: p };
 }
@@ -24,27 +35,54 @@ export function parseHostPort(s: string, defaultPort?: number): { host: string; 
 export function parseDuration(s: string, name: string): number {
   const m = /^(\d+(?:\.\d+)?)(ms|s)?$/.exec(s.trim());
   const ms = m ? Number(m[1]) * (m[2] === 's' ? 1000 : 1) : NaN;
-  if (!(ms >= 1 && ms <= 600_000)) throw HostopsError.of('BAD_OPTION', name, s, 'a duration 1ms..600s like 2s or 500ms');
+  if (!(ms >= 1 && ms <= 600_000))
+    throw HostopsError.of('BAD_OPTION', name, s, 'a duration 1ms..600s like 2s or 500ms');
   return ms;
 }
 
 /** Resolve a name (numeric addresses skip DNS) within `timeoutMs`; returns the address and the time it took. */
-export async function resolveHost(host: string, timeoutMs: number): Promise<{ address: string; family: 4 | 6; dnsMs: number }> {
+export async function resolveHost(
+  host: string,
+  timeoutMs: number,
+): Promise<{ address: string; family: 4 | 6; dnsMs: number }> {
   const fam = isIP(host);
   if (fam) return { address: host, family: fam as 4 | 6, dnsMs: 0 };
   const t0 = process.hrtime.bigint();
   let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<never>((_, rej) => { timer = setTimeout(() => rej(new HostopsError('PROBE_DNS_TIMEOUT', `resolving ${host} took longer than ${timeoutMs} ms`, { where: host })), timeoutMs); });
+  const deadline = new Promise<never>((_, rej) => {
+    timer = setTimeout(
+      () =>
+        rej(
+          new HostopsError(
+            'PROBE_DNS_TIMEOUT',
+            `resolving ${host} took longer than ${timeoutMs} ms`,
+            { where: host },
+          ),
+        ),
+      timeoutMs,
+    );
+  });
   try {
     const r = await Promise.race([lookup(host), deadline]);
     return { address: r.address, family: r.family as 4 | 6, dnsMs: msSince(t0) };
   } catch (e) {
     if (e instanceof HostopsError) throw e;
-    throw new HostopsError('PROBE_RESOLVE', `cannot resolve ${host}: ${(e as Error).message}`, { where: host });
-  } finally { clearTimeout(timer); }
+    throw new HostopsError('PROBE_RESOLVE', `cannot resolve ${host}: ${(e as Error).message}`, {
+      where: host,
+    });
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
-export interface Summary { sent: number; received: number; lossPct: number; minMs: number | null; avgMs: number | null; maxMs: number | null }
+export interface Summary {
+  sent: number;
+  received: number;
+  lossPct: number;
+  minMs: number | null;
+  avgMs: number | null;
+  maxMs: number | null;
+}
 
 /** min/avg/max/loss over attempts; null times are lost attempts. */
 export function summarize(times: (number | null)[]): Summary {

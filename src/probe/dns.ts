@@ -11,11 +11,25 @@ import { usageError } from '../lib/errors.js';
 import { msSince, type ProbeLog } from './common.js';
 import { TYPES, encodeQuery, decodeResponse, DnsWireError, type DnsResponse } from './dns-wire.js';
 
-export interface DnsOptions { server: string; port?: number; type?: string; timeoutMs?: number; expect?: string[]; expectRcode?: string; log?: ProbeLog }
+export interface DnsOptions {
+  server: string;
+  port?: number;
+  type?: string;
+  timeoutMs?: number;
+  expect?: string[];
+  expectRcode?: string;
+  log?: ProbeLog;
+}
 export interface DnsResult {
-  name: string; type: string; server: string; port: number;
-  success: boolean; failure: string | null;
-  ms: number | null; rcode: string | null; response: DnsResponse | null;
+  name: string;
+  type: string;
+  server: string;
+  port: number;
+  success: boolean;
+  failure: string | null;
+  ms: number | null;
+  rcode: string | null;
+  response: DnsResponse | null;
   /** answers of the asked type (what --expect is compared with) */
   values: string[];
 }
@@ -26,17 +40,46 @@ const norm = (s: string) => s.trim().toLowerCase().replace(/\.$/, '');
 export function probeDns(name: string, o: DnsOptions): Promise<DnsResult> {
   const type = (o.type ?? 'A').toUpperCase();
   const qtype = TYPES[type];
-  if (!qtype) throw usageError('BAD_OPTION', `--type ${o.type} is not one of ${Object.keys(TYPES).join(' ')}`);
-  if (!isIP(o.server)) throw usageError('PROBE_BAD_TARGET', `--server must be an IP address, got ${JSON.stringify(o.server)}`, 'the probe asks one server, named by address');
-  const port = o.port ?? 53, timeoutMs = o.timeoutMs ?? 2000;
+  if (!qtype)
+    throw usageError(
+      'BAD_OPTION',
+      `--type ${o.type} is not one of ${Object.keys(TYPES).join(' ')}`,
+    );
+  if (!isIP(o.server))
+    throw usageError(
+      'PROBE_BAD_TARGET',
+      `--server must be an IP address, got ${JSON.stringify(o.server)}`,
+      'the probe asks one server, named by address',
+    );
+  const port = o.port ?? 53,
+    timeoutMs = o.timeoutMs ?? 2000;
   const id = randomInt(0, 65536);
   let query: Buffer;
-  try { query = encodeQuery(id, name, qtype); } catch (e) { throw usageError('PROBE_BAD_NAME', `cannot query ${JSON.stringify(name)}: ${(e as Error).message}`); }
-  const res: DnsResult = { name, type, server: o.server, port, success: false, failure: null, ms: null, rcode: null, response: null, values: [] };
+  try {
+    query = encodeQuery(id, name, qtype);
+  } catch (e) {
+    throw usageError(
+      'PROBE_BAD_NAME',
+      `cannot query ${JSON.stringify(name)}: ${(e as Error).message}`,
+    );
+  }
+  const res: DnsResult = {
+    name,
+    type,
+    server: o.server,
+    port,
+    success: false,
+    failure: null,
+    ms: null,
+    rcode: null,
+    response: null,
+    values: [],
+  };
   const sock = createSocket(isIP(o.server) === 6 ? 'udp6' : 'udp4');
 
   return new Promise((resolve) => {
-    let t0 = 0n, done = false;
+    let t0 = 0n,
+      done = false;
     const finish = (failure: string | null) => {
       if (done) return;
       done = true;
@@ -46,14 +89,21 @@ export function probeDns(name: string, o: DnsOptions): Promise<DnsResult> {
       if (!failure && res.response) {
         const want = o.expectRcode ?? 'NOERROR';
         if (res.rcode !== want) res.failure = `rcode ${res.rcode}, expected ${want}`;
-        else if (res.response.tc) res.failure = 'truncated reply (TC); the probe does not retry over TCP';
+        else if (res.response.tc)
+          res.failure = 'truncated reply (TC); the probe does not retry over TCP';
         else if (o.expect) {
-          const got = [...new Set(res.values.map(norm))].sort(), exp = [...new Set(o.expect.map(norm))].sort();
-          if (got.join('\n') !== exp.join('\n')) res.failure = `answer ${got.join(', ') || '(none)'}, expected ${exp.join(', ')}`;
+          const got = [...new Set(res.values.map(norm))].sort(),
+            exp = [...new Set(o.expect.map(norm))].sort();
+          if (got.join('\n') !== exp.join('\n'))
+            res.failure = `answer ${got.join(', ') || '(none)'}, expected ${exp.join(', ')}`;
         }
       }
       res.success = res.failure === null;
-      o.log?.(res.failure ? `probe failed: ${res.failure}` : `rcode ${res.rcode}, ${res.values.length} answers of type ${type}`);
+      o.log?.(
+        res.failure
+          ? `probe failed: ${res.failure}`
+          : `rcode ${res.rcode}, ${res.values.length} answers of type ${type}`,
+      );
       resolve(res);
     };
     const timer = setTimeout(() => finish(`no reply within ${timeoutMs} ms`), timeoutMs);
@@ -67,7 +117,9 @@ export function probeDns(name: string, o: DnsOptions): Promise<DnsResult> {
         res.rcode = res.response.rcode;
         res.values = res.response.answers.filter((a) => a.type === type).map((a) => a.data);
         finish(null);
-      } catch (e) { finish(`malformed reply: ${e instanceof DnsWireError ? e.message : String(e)}`); }
+      } catch (e) {
+        finish(`malformed reply: ${e instanceof DnsWireError ? e.message : String(e)}`);
+      }
     });
     sock.connect(port, o.server, () => {
       o.log?.(`query ${name} ${type} to ${o.server} port ${port}`);

@@ -26,9 +26,21 @@ export interface HttpOptions {
 }
 
 /** Milliseconds from the start of the request to each event; null when it did not happen (no DNS for an address, no TLS for http:). */
-export interface HttpTimeline { dnsMs: number | null; connectMs: number | null; tlsMs: number | null; firstByteMs: number | null; totalMs: number }
+export interface HttpTimeline {
+  dnsMs: number | null;
+  connectMs: number | null;
+  tlsMs: number | null;
+  firstByteMs: number | null;
+  totalMs: number;
+}
 /** Each phase's own duration (blackbox's probe_http_duration_seconds{phase}). */
-export interface HttpPhases { resolve: number | null; connect: number | null; tls: number | null; processing: number | null; transfer: number | null }
+export interface HttpPhases {
+  resolve: number | null;
+  connect: number | null;
+  tls: number | null;
+  processing: number | null;
+  transfer: number | null;
+}
 
 export interface HttpResult {
   url: string;
@@ -50,14 +62,41 @@ const r3 = (x: number) => Math.round(x * 1000) / 1000;
 
 export function probeHttp(url: string, o: HttpOptions = {}): Promise<HttpResult> {
   let u: URL;
-  try { u = new URL(url); } catch { throw usageError('PROBE_BAD_URL', `not a URL: ${JSON.stringify(url)}`, 'e.g. https://example.net/health'); }
-  if (u.protocol !== 'http:' && u.protocol !== 'https:') throw usageError('PROBE_BAD_URL', `only http: and https: URLs are probed, got ${u.protocol}`);
+  try {
+    u = new URL(url);
+  } catch {
+    throw usageError(
+      'PROBE_BAD_URL',
+      `not a URL: ${JSON.stringify(url)}`,
+      'e.g. https://example.net/health',
+    );
+  }
+  if (u.protocol !== 'http:' && u.protocol !== 'https:')
+    throw usageError('PROBE_BAD_URL', `only http: and https: URLs are probed, got ${u.protocol}`);
   const timeoutMs = o.timeoutMs ?? 10_000;
   const tlsWanted = u.protocol === 'https:';
   const mod = tlsWanted ? https : http;
   const t0 = process.hrtime.bigint();
-  const at: HttpTimeline = { dnsMs: null, connectMs: null, tlsMs: null, firstByteMs: null, totalMs: 0 };
-  const res: HttpResult = { url, success: false, failure: null, address: null, status: null, httpVersion: null, bodyBytes: 0, rateBps: null, at, phases: { resolve: null, connect: null, tls: null, processing: null, transfer: null }, tls: null };
+  const at: HttpTimeline = {
+    dnsMs: null,
+    connectMs: null,
+    tlsMs: null,
+    firstByteMs: null,
+    totalMs: 0,
+  };
+  const res: HttpResult = {
+    url,
+    success: false,
+    failure: null,
+    address: null,
+    status: null,
+    httpVersion: null,
+    bodyBytes: 0,
+    rateBps: null,
+    at,
+    phases: { resolve: null, connect: null, tls: null, processing: null, transfer: null },
+    tls: null,
+  };
 
   const log = o.log ?? (() => {});
   const keep: Buffer[] = [];
@@ -73,19 +112,27 @@ export function probeHttp(url: string, o: HttpOptions = {}): Promise<HttpResult>
       const expect = o.expectStatus;
       if (!failure && res.status !== null) {
         const ok = expect ? expect.includes(res.status) : res.status >= 200 && res.status < 300;
-        if (!ok) res.failure = `status ${res.status}, expected ${expect ? expect.join(' or ') : '2xx'}`;
-        else if (o.bodyRegex && !o.bodyRegex.test(Buffer.concat(keep).toString('utf8'))) res.failure = `body does not match ${o.bodyRegex}`;
+        if (!ok)
+          res.failure = `status ${res.status}, expected ${expect ? expect.join(' or ') : '2xx'}`;
+        else if (o.bodyRegex && !o.bodyRegex.test(Buffer.concat(keep).toString('utf8')))
+          res.failure = `body does not match ${o.bodyRegex}`;
       }
-      log(res.failure ? `probe failed: ${res.failure}` : `done: ${res.bodyBytes} body bytes in ${at.totalMs} ms`);
+      log(
+        res.failure
+          ? `probe failed: ${res.failure}`
+          : `done: ${res.bodyBytes} body bytes in ${at.totalMs} ms`,
+      );
       res.success = res.failure === null;
       const p = res.phases;
       p.resolve = at.dnsMs;
       const before = (...xs: (number | null)[]) => xs.find((x) => x !== null) ?? 0;
       if (at.connectMs !== null) p.connect = r3(at.connectMs - before(at.dnsMs));
       if (at.tlsMs !== null) p.tls = r3(at.tlsMs - before(at.connectMs));
-      if (at.firstByteMs !== null) p.processing = r3(at.firstByteMs - before(at.tlsMs, at.connectMs));
+      if (at.firstByteMs !== null)
+        p.processing = r3(at.firstByteMs - before(at.tlsMs, at.connectMs));
       if (at.firstByteMs !== null && !failure) p.transfer = r3(at.totalMs - at.firstByteMs);
-      res.rateBps = !failure && at.totalMs > 0 ? Math.round(res.bodyBytes / (at.totalMs / 1000)) : null;
+      res.rateBps =
+        !failure && at.totalMs > 0 ? Math.round(res.bodyBytes / (at.totalMs / 1000)) : null;
       resolve(res);
     };
     const req = mod.request(u, {
@@ -96,16 +143,34 @@ export function probeHttp(url: string, o: HttpOptions = {}): Promise<HttpResult>
       ...(tlsWanted ? { rejectUnauthorized: false, ...(o.ca ? { ca: o.ca } : {}) } : {}),
     });
     log(`${o.method ?? 'GET'} ${url}`);
-    const timer = setTimeout(() => { finish(`timeout after ${timeoutMs} ms`); req.destroy(); }, timeoutMs);
+    const timer = setTimeout(() => {
+      finish(`timeout after ${timeoutMs} ms`);
+      req.destroy();
+    }, timeoutMs);
     req.on('socket', (s: Socket) => {
-      s.once('lookup', (err, address) => { if (!err) { at.dnsMs = msSince(t0); res.address = address; log(`resolved ${u.hostname} to ${address}`); } });
-      s.once('connect', () => { at.connectMs = msSince(t0); res.address ??= s.remoteAddress ?? null; log(`connected to ${res.address} port ${s.remotePort}`); });
+      s.once('lookup', (err, address) => {
+        if (!err) {
+          at.dnsMs = msSince(t0);
+          res.address = address;
+          log(`resolved ${u.hostname} to ${address}`);
+        }
+      });
+      s.once('connect', () => {
+        at.connectMs = msSince(t0);
+        res.address ??= s.remoteAddress ?? null;
+        log(`connected to ${res.address} port ${s.remotePort}`);
+      });
       s.once('secureConnect', () => {
         at.tlsMs = msSince(t0);
         const ts = s as TLSSocket;
         res.tls = tlsInfo(ts);
-        log(`TLS ${res.tls.protocol} ${res.tls.cipher}, certificate ${res.tls.cert?.subject ?? '?'} expires ${res.tls.cert?.notAfter ?? '?'}, ${ts.authorized ? 'trusted' : `not trusted: ${res.tls.authorizationError}`}`);
-        if (!ts.authorized && !o.insecure) { finish(`certificate not trusted: ${res.tls.authorizationError}`); req.destroy(); }
+        log(
+          `TLS ${res.tls.protocol} ${res.tls.cipher}, certificate ${res.tls.cert?.subject ?? '?'} expires ${res.tls.cert?.notAfter ?? '?'}, ${ts.authorized ? 'trusted' : `not trusted: ${res.tls.authorizationError}`}`,
+        );
+        if (!ts.authorized && !o.insecure) {
+          finish(`certificate not trusted: ${res.tls.authorizationError}`);
+          req.destroy();
+        }
       });
     });
     req.on('response', (r) => {
@@ -115,13 +180,18 @@ export function probeHttp(url: string, o: HttpOptions = {}): Promise<HttpResult>
       log(`HTTP/${r.httpVersion} ${r.statusCode}`);
       r.on('data', (d: Buffer) => {
         res.bodyBytes += d.length;
-        if (o.bodyRegex && kept < 1 << 20) { keep.push(d.subarray(0, (1 << 20) - kept)); kept += Math.min(d.length, (1 << 20) - kept); }
+        if (o.bodyRegex && kept < 1 << 20) {
+          keep.push(d.subarray(0, (1 << 20) - kept));
+          kept += Math.min(d.length, (1 << 20) - kept);
+        }
       });
       r.on('end', () => finish(null));
       r.on('error', (e) => finish(`body: ${e.message}`));
       r.on('aborted', () => finish('body cut short by the server'));
     });
-    req.on('error', (e: NodeJS.ErrnoException) => finish(e.code ? `${e.code}: ${e.message}` : e.message));
+    req.on('error', (e: NodeJS.ErrnoException) =>
+      finish(e.code ? `${e.code}: ${e.message}` : e.message),
+    );
     req.end();
   });
 }

@@ -12,10 +12,20 @@ export interface CertInfo {
   serial: string;
   fingerprint256: string;
 }
-export interface TlsInfo { protocol: string | null; cipher: string | null; authorized: boolean; authorizationError: string | null; cert: CertInfo | null }
+export interface TlsInfo {
+  protocol: string | null;
+  cipher: string | null;
+  authorized: boolean;
+  authorizationError: string | null;
+  cert: CertInfo | null;
+}
 
 const dn = (x: Record<string, string | string[]> | undefined) =>
-  x ? Object.entries(x).map(([k, v]) => `${k}=${Array.isArray(v) ? v.join('+') : v}`).join(', ') : '';
+  x
+    ? Object.entries(x)
+        .map(([k, v]) => `${k}=${Array.isArray(v) ? v.join('+') : v}`)
+        .join(', ')
+    : '';
 
 export function certInfo(c: PeerCertificate, now = Date.now()): CertInfo | null {
   if (!c || !c.valid_to) return null;
@@ -32,12 +42,16 @@ export function certInfo(c: PeerCertificate, now = Date.now()): CertInfo | null 
 }
 
 export function tlsInfo(s: TLSSocket): TlsInfo {
-  const err = s.authorizationError as unknown as (Error | string | null);
+  const err = s.authorizationError as unknown as Error | string | null;
   return {
     protocol: s.getProtocol() ?? null,
     cipher: s.getCipher()?.name ?? null,
     authorized: s.authorized,
-    authorizationError: err ? (typeof err === 'string' ? err : ((err as NodeJS.ErrnoException).code ?? err.message)) : null,
+    authorizationError: err
+      ? typeof err === 'string'
+        ? err
+        : ((err as NodeJS.ErrnoException).code ?? err.message)
+      : null,
     cert: certInfo(s.getPeerCertificate()),
   };
 }

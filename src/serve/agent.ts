@@ -52,30 +52,64 @@ export class Agent {
   settled: Promise<void> = Promise.resolve();
 
   /** The config in effect (after a reload: the new one, less the sections that need a restart). */
-  get cfg(): ResolvedConfig { return this.current; }
+  get cfg(): ResolvedConfig {
+    return this.current;
+  }
 
   /** Things the operator should know (no Exim queue, iperf3 server not started). */
-  get notes(): string[] { return [...this.planNotes, ...this.startNotes]; }
+  get notes(): string[] {
+    return [...this.planNotes, ...this.startNotes];
+  }
 
-  private constructor(cfg: ResolvedConfig, readonly store: Store, o: AgentOptions) {
+  private constructor(
+    cfg: ResolvedConfig,
+    readonly store: Store,
+    o: AgentOptions,
+  ) {
     this.current = cfg;
     this.metrics = new AgentMetrics(cfg.site);
-    this.probes = { ...defaultProbes({ mailqSpool: cfg.mailq.spool, mailqLog: cfg.mailq.log, latency: cfg.ping.prober }), ...o.probes };
+    this.probes = {
+      ...defaultProbes({
+        mailqSpool: cfg.mailq.spool,
+        mailqLog: cfg.mailq.log,
+        latency: cfg.ping.prober,
+      }),
+      ...o.probes,
+    };
     const log = o.log ?? ((m: string) => process.stderr.write(`hostops serve: ${m}\n`));
     const now = o.now ?? (() => Date.now() / 1000);
     this.baseURL = `http://${cfg.listen.host.includes(':') ? `[${cfg.listen.host}]` : cfg.listen.host}:${cfg.listen.port}`;
-    this.alerting = new Alerting(cfg, { registry: this.metrics.registry, log, now, baseURL: () => this.baseURL });
+    this.alerting = new Alerting(cfg, {
+      registry: this.metrics.registry,
+      log,
+      now,
+      baseURL: () => this.baseURL,
+    });
     // the jobs write through the alert rules' window onto the store
-    this.ctx = { cfg, site: cfg.site, store: this.alerting.observe(store), metrics: this.metrics, probes: this.probes, now, log,
-      unprobed: (ts, list) => this.alerting.unprobed(ts, list) };
-    this.scheduler = new Scheduler({ store, site: cfg.site, now, firstRunSpread: o.firstRunSpread, onRun: (e) => this.onRun(e) });
+    this.ctx = {
+      cfg,
+      site: cfg.site,
+      store: this.alerting.observe(store),
+      metrics: this.metrics,
+      probes: this.probes,
+      now,
+      log,
+      unprobed: (ts, list) => this.alerting.unprobed(ts, list),
+    };
+    this.scheduler = new Scheduler({
+      store,
+      site: cfg.site,
+      now,
+      firstRunSpread: o.firstRunSpread,
+      onRun: (e) => this.onRun(e),
+    });
     this.metrics.configLastReloadSuccess.set(now());
   }
 
   private ctx: JobContext;
 
   static async create(cfg: ResolvedConfig, o: AgentOptions = {}): Promise<Agent> {
-    const store = o.store ?? await openStore(cfg.store);
+    const store = o.store ?? (await openStore(cfg.store));
     const a = new Agent(cfg, store, o);
     await a.plan();
     return a;
@@ -83,7 +117,10 @@ export class Agent {
 
   private async plan(): Promise<void> {
     const { jobs, notes } = await this.jobsFor(this.ctx);
-    for (const j of jobs) { this.jobs.push(j); this.scheduler.add(j); }
+    for (const j of jobs) {
+      this.jobs.push(j);
+      this.scheduler.add(j);
+    }
     this.planNotes = notes;
   }
 
@@ -93,13 +130,18 @@ export class Agent {
     const jobs: Job[] = [];
     const notes: string[] = [];
     const add = (j: Job) => {
-      if (jobs.some((x) => x.name === j.name)) throw new HostopsError('SERVE_DUPLICATE_JOB', `two jobs named ${j.name} (iperf.peers names must be unique)`);
+      if (jobs.some((x) => x.name === j.name))
+        throw new HostopsError(
+          'SERVE_DUPLICATE_JOB',
+          `two jobs named ${j.name} (iperf.peers names must be unique)`,
+        );
       jobs.push(j);
     };
     add(pingJob(ctx));
     if (cfg.path.enabled) add(pathJob(ctx));
     for (const p of cfg.iperf.peers) add(iperfJob(ctx, p));
-    const mailq = cfg.mailq.enabled === 'auto' ? await this.probes.mailq.available() : cfg.mailq.enabled;
+    const mailq =
+      cfg.mailq.enabled === 'auto' ? await this.probes.mailq.available() : cfg.mailq.enabled;
     const sourcesJob = mailq ? mailqSourcesJob(ctx) : null;
     if (mailq) add(mailqJob(ctx));
     if (sourcesJob) add(sourcesJob);
@@ -122,13 +164,19 @@ export class Agent {
    * store, site, iperf3 server and probe back-ends stay as they are: the result lists them.
    * Reloads run one at a time; this never throws.
    */
-  reload(next: ResolvedConfig | (() => ResolvedConfig | Promise<ResolvedConfig>), source?: string | null): Promise<ReloadResult> {
+  reload(
+    next: ResolvedConfig | (() => ResolvedConfig | Promise<ResolvedConfig>),
+    source?: string | null,
+  ): Promise<ReloadResult> {
     const run = this.reloading.then(() => this.reloadNow(next, source));
     this.reloading = run.catch(() => {});
     return run;
   }
 
-  private async reloadNow(next: ResolvedConfig | (() => ResolvedConfig | Promise<ResolvedConfig>), source?: string | null): Promise<ReloadResult> {
+  private async reloadNow(
+    next: ResolvedConfig | (() => ResolvedConfig | Promise<ResolvedConfig>),
+    source?: string | null,
+  ): Promise<ReloadResult> {
     const m = this.metrics;
     const old = this.current;
     let result: ReloadResult;
@@ -152,7 +200,9 @@ export class Agent {
     plan = await this.jobsFor(this.ctx).catch(() => plan);
     const oldNames = new Set(this.jobs.map((j) => j.name));
     const newNames = new Set(plan.jobs.map((j) => j.name));
-    const added: string[] = []; const removed: string[] = []; const changed: string[] = [];
+    const added: string[] = [];
+    const removed: string[] = [];
+    const changed: string[] = [];
     const waits: Promise<void>[] = [];
     for (const j of [...this.jobs]) {
       if (newNames.has(j.name)) continue;
@@ -176,19 +226,30 @@ export class Agent {
     this.jobs.splice(0, this.jobs.length, ...jobs);
     this.planNotes = plan.notes;
     const key = (t: { name: string; host: string }) => `${t.name}=${t.host}`;
-    const before = new Set(old.targets.map(key)); const after = new Set(cfg.targets.map(key));
+    const before = new Set(old.targets.map(key));
+    const after = new Set(cfg.targets.map(key));
     result = {
-      ok: true, added, removed, changed, restartNeeded: restart,
-      targetsAdded: [...after].filter((t) => !before.has(t)), targetsRemoved: [...before].filter((t) => !after.has(t)),
+      ok: true,
+      added,
+      removed,
+      changed,
+      restartNeeded: restart,
+      targetsAdded: [...after].filter((t) => !before.has(t)),
+      targetsRemoved: [...before].filter((t) => !after.has(t)),
     };
     m.configReloads.inc({ result: 'ok' });
     m.configLastReloadOk.set(1);
     m.configLastReloadSuccess.set(this.ctx.now());
     this.ctx.log(describeReload(result, source));
-    this.alerting.configure(cfg, this.jobs.map((j) => j.name));
+    this.alerting.configure(
+      cfg,
+      this.jobs.map((j) => j.name),
+    );
     seedJobMetrics(this, added);
     // series of what is gone, once the runs that might still set them are over
-    this.settled = Promise.allSettled(waits).then(() => this.dropGoneSeries()).catch((e) => this.ctx.log(`metrics clean-up after reload: ${(e as Error).message}`));
+    this.settled = Promise.allSettled(waits)
+      .then(() => this.dropGoneSeries())
+      .catch((e) => this.ctx.log(`metrics clean-up after reload: ${(e as Error).message}`));
     return result;
   }
 
@@ -196,30 +257,61 @@ export class Agent {
   private async dropGoneSeries(): Promise<void> {
     const { cfg, metrics: m } = this;
     const pairs = new Set(cfg.targets.map((t) => `${t.name}\u0000${t.host}`));
-    const pathTargets = new Set(cfg.path.enabled ? cfg.targets.filter((t) => t.path).map((t) => t.name) : []);
+    const pathTargets = new Set(
+      cfg.path.enabled ? cfg.targets.filter((t) => t.path).map((t) => t.name) : [],
+    );
     const peers = new Set(cfg.iperf.peers.map((p) => p.name));
     const tasks = new Set(this.jobs.map((j) => j.name));
     const ampTargets = new Set(cfg.amp.enabled ? cfg.amp.targets : []);
     const perTarget = cfg.targets.length <= cfg.ping.metricsTargets;
-    const pingGone = (l: Partial<Record<'target' | 'host', string | number>>) => !perTarget || !pairs.has(`${l.target}\u0000${l.host}`);
+    const pingGone = (l: Partial<Record<'target' | 'host', string | number>>) =>
+      !perTarget || !pairs.has(`${l.target}\u0000${l.host}`);
     const groups = new Set(cfg.targets.map((t) => t.group ?? '(none)'));
-    for (const g of [m.pingGroupLoss, m.pingGroupMedian, m.pingGroupTargets, m.pingGroupSent, m.pingGroupReceived]) await dropSeries(g, ['group'], (l) => !groups.has(String(l.group)));
-    for (const g of [m.pingRtt, m.pingMedian, m.pingLoss, m.pingSent, m.pingReceived]) await dropSeries(g, ['target', 'host'], pingGone);
+    for (const g of [
+      m.pingGroupLoss,
+      m.pingGroupMedian,
+      m.pingGroupTargets,
+      m.pingGroupSent,
+      m.pingGroupReceived,
+    ])
+      await dropSeries(g, ['group'], (l) => !groups.has(String(l.group)));
+    for (const g of [m.pingRtt, m.pingMedian, m.pingLoss, m.pingSent, m.pingReceived])
+      await dropSeries(g, ['target', 'host'], pingGone);
     await dropSeries(m.pathHops, ['target'], (l) => !pathTargets.has(String(l.target)));
     // series measured through a transit feed carry a feed label: gone when the target no longer lists that feed
-    const fed = new Set(seriesOf(cfg.targets, cfg.feeds).filter((s) => s.feed).map((s) => `${s.target}\u0000${s.host}\u0000${s.feed}`));
-    const fedPath = new Set(seriesOf(cfg.path.enabled ? cfg.targets.filter((t) => t.path) : [], cfg.feeds).filter((s) => s.feed).map((s) => `${s.target}\u0000${s.feed}`));
+    const fed = new Set(
+      seriesOf(cfg.targets, cfg.feeds)
+        .filter((s) => s.feed)
+        .map((s) => `${s.target}\u0000${s.host}\u0000${s.feed}`),
+    );
+    const fedPath = new Set(
+      seriesOf(cfg.path.enabled ? cfg.targets.filter((t) => t.path) : [], cfg.feeds)
+        .filter((s) => s.feed)
+        .map((s) => `${s.target}\u0000${s.feed}`),
+    );
     for (const g of [m.pingRtt, m.pingMedian, m.pingLoss, m.pingSent, m.pingReceived]) {
-      await dropSeries(g, ['target', 'host', 'feed'], (l) => !fed.has(`${l.target}\u0000${l.host}\u0000${l.feed}`));
+      await dropSeries(
+        g,
+        ['target', 'host', 'feed'],
+        (l) => !fed.has(`${l.target}\u0000${l.host}\u0000${l.feed}`),
+      );
     }
-    await dropSeries(m.pathHops, ['target', 'feed'], (l) => !fedPath.has(`${l.target}\u0000${l.feed}`));
-    for (const g of [m.throughput, m.retransmits, m.jitter, m.udpLoss]) await dropSeries(g, ['peer', 'protocol', 'direction'], (l) => !peers.has(String(l.peer)));
-    for (const g of [m.ntpUp, m.ntpOffset, m.ntpDelay, m.ntpStratum]) await dropSeries(g, ['server'], (l) => !cfg.ntp.enabled || l.server !== cfg.ntp.host);
+    await dropSeries(
+      m.pathHops,
+      ['target', 'feed'],
+      (l) => !fedPath.has(`${l.target}\u0000${l.feed}`),
+    );
+    for (const g of [m.throughput, m.retransmits, m.jitter, m.udpLoss])
+      await dropSeries(g, ['peer', 'protocol', 'direction'], (l) => !peers.has(String(l.peer)));
+    for (const g of [m.ntpUp, m.ntpOffset, m.ntpDelay, m.ntpStratum])
+      await dropSeries(g, ['server'], (l) => !cfg.ntp.enabled || l.server !== cfg.ntp.host);
     await dropSeries(m.ampRatio, ['target', 'mode'], (l) => !ampTargets.has(String(l.target)));
     await dropSeries(m.ampExposed, ['target'], (l) => !ampTargets.has(String(l.target)));
     await dropSeries(m.jobRuns, ['task', 'result'], (l) => !tasks.has(String(l.task)));
-    for (const g of [m.jobDuration, m.jobLastSuccess, m.jobFailures]) await dropSeries(g, ['task'], (l) => !tasks.has(String(l.task)));
-    if (!tasks.has('mailq')) for (const g of [m.mailqMessages, m.mailqFrozen, m.mailqBytes, m.mailqOldest]) g.reset();
+    for (const g of [m.jobDuration, m.jobLastSuccess, m.jobFailures])
+      await dropSeries(g, ['task'], (l) => !tasks.has(String(l.task)));
+    if (!tasks.has('mailq'))
+      for (const g of [m.mailqMessages, m.mailqFrozen, m.mailqBytes, m.mailqOldest]) g.reset();
     await m.probes.retain(cfg.probes);
   }
 
@@ -230,13 +322,19 @@ export class Agent {
     m.jobFailures.set({ task: e.job }, e.failures);
     this.alerting.onRun(e);
     if (e.ok) m.jobLastSuccess.set({ task: e.job }, e.start + e.duration);
-    else this.ctx.log(`job ${e.job} failed (${e.failures} in a row, next in ${Math.round(e.nextRun - this.ctx.now())} s): ${e.error}`);
+    else
+      this.ctx.log(
+        `job ${e.job} failed (${e.failures} in a row, next in ${Math.round(e.nextRun - this.ctx.now())} s): ${e.error}`,
+      );
   }
 
   async start(): Promise<void> {
     if (this.cfg.iperf.server) {
       try {
-        this.iperfServer = await this.probes.throughput.server({ host: this.cfg.iperf.host, port: this.cfg.iperf.port });
+        this.iperfServer = await this.probes.throughput.server({
+          host: this.cfg.iperf.host,
+          port: this.cfg.iperf.port,
+        });
       } catch (e) {
         this.startNotes.push(`iperf3 server not started: ${(e as Error).message}`);
       }
@@ -246,7 +344,10 @@ export class Agent {
     await this.scheduler.start();
     seedJobMetrics(this);
     // a site in a fleet inventory measures the targets assigned to it there
-    this.fleet = await followFleet(this, (msg) => this.ctx.log(msg)).catch((e) => { this.startNotes.push(`fleet assignment not read: ${(e as Error).message}`); return null; });
+    this.fleet = await followFleet(this, (msg) => this.ctx.log(msg)).catch((e) => {
+      this.startNotes.push(`fleet assignment not read: ${(e as Error).message}`);
+      return null;
+    });
     if (this.store instanceof SpooledStore) {
       const s = this.store;
       this.spoolTimer = setInterval(() => {

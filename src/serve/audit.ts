@@ -8,7 +8,9 @@ import path from 'node:path';
 import type { ResolvedConfig } from '../config/index.js';
 
 export function stateDir(cfg: ResolvedConfig): string {
-  return path.dirname(path.resolve(cfg.store.kind === 'sqlite' ? cfg.store.path : cfg.store.spool.path));
+  return path.dirname(
+    path.resolve(cfg.store.kind === 'sqlite' ? cfg.store.path : cfg.store.spool.path),
+  );
 }
 
 export function auditPathFor(cfg: ResolvedConfig): string {

@@ -18,7 +18,8 @@ export interface Series {
   bind?: SocketBind;
 }
 
-export const seriesName = (target: string, feed: string): string => (feed ? `${target}@${feed}` : target);
+export const seriesName = (target: string, feed: string): string =>
+  feed ? `${target}@${feed}` : target;
 
 export function splitSeries(name: string): { target: string; feed: string } {
   const i = name.indexOf('@');
@@ -26,7 +27,11 @@ export function splitSeries(name: string): { target: string; feed: string } {
 }
 
 export function feedBind(f: FeedConfig): SocketBind {
-  return { ...(f.source ? { source: f.source } : {}), ...(f.interface ? { device: f.interface } : {}), ...(f.fwmark !== undefined ? { mark: f.fwmark } : {}) };
+  return {
+    ...(f.source ? { source: f.source } : {}),
+    ...(f.interface ? { device: f.interface } : {}),
+    ...(f.fwmark !== undefined ? { mark: f.fwmark } : {}),
+  };
 }
 
 /** Every (target, feed) the agent measures, in config order. */
@@ -36,7 +41,17 @@ export function seriesOf(targets: TargetConfig[], feeds: FeedConfig[] = []): Ser
     if (!t.feeds?.length) return [{ name: t.name, target: t.name, host: t.host, feed: '' }];
     return t.feeds.flatMap((n) => {
       const f = byName.get(n);
-      return f ? [{ name: seriesName(t.name, n), target: t.name, host: t.host, feed: n, bind: feedBind(f) }] : [];
+      return f
+        ? [
+            {
+              name: seriesName(t.name, n),
+              target: t.name,
+              host: t.host,
+              feed: n,
+              bind: feedBind(f),
+            },
+          ]
+        : [];
     });
   });
 }

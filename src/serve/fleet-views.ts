@@ -7,17 +7,33 @@
 import type { Overview, OverviewCellOut } from './overview.js';
 
 /** What the views know of a target besides its name: address and groups (inventory or config). */
-export interface TargetInfo { name: string; address: string | null; groups: string[] }
+export interface TargetInfo {
+  name: string;
+  address: string | null;
+  groups: string[];
+}
 export const NO_GROUP = '(none)';
 
 export interface GroupCell {
-  site: string; group: string; targets: number;
+  site: string;
+  group: string;
+  targets: number;
   /** Pairs meeting their SLA, breaking it, and without an SLA or data. */
-  ok: number; bad: number; unknown: number;
+  ok: number;
+  bad: number;
+  unknown: number;
   /** Median of the pairs' medians (s), the worst pair's loss, the lowest SLA compliance. */
-  median: number | null; worstLoss: number | null; minCompliance: number | null;
+  median: number | null;
+  worstLoss: number | null;
+  minCompliance: number | null;
 }
-export interface GroupOverview { generatedAt: number; window: number; sites: string[]; groups: string[]; cells: GroupCell[] }
+export interface GroupOverview {
+  generatedAt: number;
+  window: number;
+  sites: string[];
+  groups: string[];
+  cells: GroupCell[];
+}
 
 function groupsOf(info: Map<string, TargetInfo>, target: string): string[] {
   const g = info.get(target)?.groups ?? [];
@@ -44,31 +60,65 @@ export function groupOverview(ov: Overview, info: Map<string, TargetInfo>): Grou
     const losses = cs.map((c) => c.loss).filter((x): x is number => x != null);
     const comp = cs.map((c) => c.compliance).filter((x): x is number => x != null);
     return {
-      site, group, targets: cs.length,
-      ok: cs.filter((c) => c.ok === true).length, bad: cs.filter((c) => c.ok === false).length, unknown: cs.filter((c) => c.ok == null).length,
+      site,
+      group,
+      targets: cs.length,
+      ok: cs.filter((c) => c.ok === true).length,
+      bad: cs.filter((c) => c.ok === false).length,
+      unknown: cs.filter((c) => c.ok == null).length,
       median: mid(cs.map((c) => c.median).filter((x): x is number => x != null)),
       worstLoss: losses.length ? Math.max(...losses) : null,
       minCompliance: comp.length ? Math.min(...comp) : null,
     };
   });
-  const groups = [...new Set(cells.map((c) => c.group))].sort((a, b) => (a === NO_GROUP ? 1 : b === NO_GROUP ? -1 : a.localeCompare(b)));
-  cells.sort((a, b) => a.site.localeCompare(b.site) || groups.indexOf(a.group) - groups.indexOf(b.group));
+  const groups = [...new Set(cells.map((c) => c.group))].sort((a, b) =>
+    a === NO_GROUP ? 1 : b === NO_GROUP ? -1 : a.localeCompare(b),
+  );
+  cells.sort(
+    (a, b) => a.site.localeCompare(b.site) || groups.indexOf(a.group) - groups.indexOf(b.group),
+  );
   return { generatedAt: ov.generatedAt, window: ov.window, sites: ov.sites, groups, cells };
 }
 
-export interface CellPage { total: number; offset: number; limit: number; sites: string[]; targets: string[]; cells: OverviewCellOut[] }
+export interface CellPage {
+  total: number;
+  offset: number;
+  limit: number;
+  sites: string[];
+  targets: string[];
+  cells: OverviewCellOut[];
+}
 
 /** The site x target cells matching the filters, one page of targets at a time (all sites of each). */
-export function cellPage(ov: Overview, info: Map<string, TargetInfo>, o: { group?: string; site?: string; q?: string; offset: number; limit: number }): CellPage {
-  const match = o.q ? new Set(searchTargets(ov, info, o.q, Number.MAX_SAFE_INTEGER).map((t) => t.name)) : null;
-  const wanted = new Set(ov.targets.filter((t) => (!o.group || groupsOf(info, t).includes(o.group)) && (!match || match.has(t))));
+export function cellPage(
+  ov: Overview,
+  info: Map<string, TargetInfo>,
+  o: { group?: string; site?: string; q?: string; offset: number; limit: number },
+): CellPage {
+  const match = o.q
+    ? new Set(searchTargets(ov, info, o.q, Number.MAX_SAFE_INTEGER).map((t) => t.name))
+    : null;
+  const wanted = new Set(
+    ov.targets.filter(
+      (t) => (!o.group || groupsOf(info, t).includes(o.group)) && (!match || match.has(t)),
+    ),
+  );
   const targets = ov.targets.filter((t) => wanted.has(t)).slice(o.offset, o.offset + o.limit);
   const page = new Set(targets);
   const cells = ov.cells.filter((c) => page.has(c.target) && (!o.site || c.site === o.site));
-  return { total: wanted.size, offset: o.offset, limit: o.limit, sites: o.site ? [o.site] : ov.sites, targets, cells };
+  return {
+    total: wanted.size,
+    offset: o.offset,
+    limit: o.limit,
+    sites: o.site ? [o.site] : ov.sites,
+    targets,
+    cells,
+  };
 }
 
-export interface WorstPair extends OverviewCellOut { score: number }
+export interface WorstPair extends OverviewCellOut {
+  score: number;
+}
 
 /**
  * The n worst pairs. by 'loss': the highest loss over the window. by 'sla': the pairs furthest
@@ -76,39 +126,77 @@ export interface WorstPair extends OverviewCellOut { score: number }
  * median over the RTT bound (rollups keep p90 and the median, no p95). Pairs without the
  * measure are left out.
  */
-export function worstPairs(ov: Overview, by: 'loss' | 'sla', n: number, slaRtt: (c: OverviewCellOut) => number | null): WorstPair[] {
+export function worstPairs(
+  ov: Overview,
+  by: 'loss' | 'sla',
+  n: number,
+  slaRtt: (c: OverviewCellOut) => number | null,
+): WorstPair[] {
   const scored: WorstPair[] = [];
   for (const c of ov.cells) {
-    if (by === 'loss') { if (c.loss != null) scored.push({ ...c, score: c.loss }); continue; }
+    if (by === 'loss') {
+      if (c.loss != null) scored.push({ ...c, score: c.loss });
+      continue;
+    }
     if (!c.sla || c.compliance == null) continue;
     const bound = slaRtt(c);
     const over = bound && c.median != null ? c.median / bound : 0;
     scored.push({ ...c, score: 1 - c.compliance + over / 1000 }); // compliance first, the ratio breaks ties
   }
-  return scored.sort((a, b) => b.score - a.score || a.site.localeCompare(b.site) || a.target.localeCompare(b.target)).slice(0, n);
+  return scored
+    .sort(
+      (a, b) =>
+        b.score - a.score || a.site.localeCompare(b.site) || a.target.localeCompare(b.target),
+    )
+    .slice(0, n);
 }
 
-export interface SearchHit { name: string; address: string | null; groups: string[]; matched: 'name' | 'address' | 'group'; sites: number; bad: number }
+export interface SearchHit {
+  name: string;
+  address: string | null;
+  groups: string[];
+  matched: 'name' | 'address' | 'group';
+  sites: number;
+  bad: number;
+}
 
 /** Targets whose name, address or a group contains q (case-insensitive); names first. */
-export function searchTargets(ov: Overview, info: Map<string, TargetInfo>, q: string, limit: number): SearchHit[] {
+export function searchTargets(
+  ov: Overview,
+  info: Map<string, TargetInfo>,
+  q: string,
+  limit: number,
+): SearchHit[] {
   const needle = q.toLowerCase();
   const names = new Set([...ov.targets, ...info.keys()]);
   const per = new Map<string, { sites: number; bad: number }>(); // one pass over the cells, not one per target
   for (const c of ov.cells) {
     const p = per.get(c.target) ?? { sites: 0, bad: 0 };
-    p.sites++; if (c.ok === false) p.bad++;
+    p.sites++;
+    if (c.ok === false) p.bad++;
     per.set(c.target, p);
   }
   const hits: SearchHit[] = [];
   for (const name of names) {
     const t = info.get(name);
-    const matched = name.toLowerCase().includes(needle) ? 'name'
-      : t?.address?.toLowerCase().includes(needle) ? 'address'
-        : t?.groups.some((g) => g.toLowerCase().includes(needle)) ? 'group' : null;
+    const matched = name.toLowerCase().includes(needle)
+      ? 'name'
+      : t?.address?.toLowerCase().includes(needle)
+        ? 'address'
+        : t?.groups.some((g) => g.toLowerCase().includes(needle))
+          ? 'group'
+          : null;
     if (!matched) continue;
-    hits.push({ name, address: t?.address ?? null, groups: t?.groups ?? [], matched, ...(per.get(name) ?? { sites: 0, bad: 0 }) });
+    hits.push({
+      name,
+      address: t?.address ?? null,
+      groups: t?.groups ?? [],
+      matched,
+      ...(per.get(name) ?? { sites: 0, bad: 0 }),
+    });
   }
   const rank = { name: 0, address: 1, group: 2 };
-  return hits.sort((a, b) => rank[a.matched] - rank[b.matched] || a.name.localeCompare(b.name)).slice(0, limit);
+  return hits
+    .sort((a, b) => rank[a.matched] - rank[b.matched] || a.name.localeCompare(b.name))
+    .slice(0, limit);
 }

@@ -9,7 +9,12 @@ import { isIP } from 'node:net';
 import { isLoopback } from './security.js';
 
 /** Lower case, no brackets, no trailing dot: the form names are compared in. */
-const norm = (h: string) => h.trim().toLowerCase().replace(/^\[|\]$/g, '').replace(/\.$/, '');
+const norm = (h: string) =>
+  h
+    .trim()
+    .toLowerCase()
+    .replace(/^\[|\]$/g, '')
+    .replace(/\.$/, '');
 
 export function allowedHostNames(bind: string, configured: string[] = []): Set<string> {
   const names = new Set(configured.map(norm));
@@ -44,9 +49,17 @@ export function hostAllowed(header: string | undefined, allowed: Set<string>): b
  * A browser's Origin (or Referer) must name an allowed host, and the same host and port the
  * request was sent to (another port on the same host is another origin).
  */
-export function originAllowed(origin: string, hostHeader: string | undefined, allowed: Set<string>): boolean {
+export function originAllowed(
+  origin: string,
+  hostHeader: string | undefined,
+  allowed: Set<string>,
+): boolean {
   let u: URL;
-  try { u = new URL(origin); } catch { return false; }
+  try {
+    u = new URL(origin);
+  } catch {
+    return false;
+  }
   if (u.protocol !== 'http:' && u.protocol !== 'https:') return false;
   if (!allowed.has(norm(u.hostname))) return false;
   return hostHeader !== undefined && u.host.toLowerCase() === hostHeader.trim().toLowerCase();

@@ -11,19 +11,39 @@ export { buildHttp, listeningUrl } from './http.js';
 export { buildOverview, type Overview } from './overview.js';
 export { AgentMetrics } from './metrics.js';
 export { Alerting, type AlertView } from './alerts/index.js';
-export { applicable, describeReload, type ReloadResult, type ReloadOk, type ReloadFailed } from './reload.js';
+export {
+  applicable,
+  describeReload,
+  type ReloadResult,
+  type ReloadOk,
+  type ReloadFailed,
+} from './reload.js';
 export * from './probes/index.js';
 
-export interface Running { agent: Agent; http: FastifyInstance; url: string; stop(): Promise<void> }
+export interface Running {
+  agent: Agent;
+  http: FastifyInstance;
+  url: string;
+  stop(): Promise<void>;
+}
 
 /** Start an agent and its HTTP server from a resolved config. */
-export async function serve(cfg: ResolvedConfig, o: AgentOptions & { auditLog?: string } = {}): Promise<Running> {
+export async function serve(
+  cfg: ResolvedConfig,
+  o: AgentOptions & { auditLog?: string } = {},
+): Promise<Running> {
   const token = cfg.listen.token ?? (process.env.HOSTOPS_TOKEN || undefined);
   assertBindAllowed(cfg.listen.host, token); // before anything is opened or started
   const agent = await Agent.create(cfg, o);
   let http: FastifyInstance;
   try {
-    http = await buildHttp(agent, { host: cfg.listen.host, port: cfg.listen.port, token, auditLog: o.auditLog, allowedHosts: cfg.listen.allowedHosts });
+    http = await buildHttp(agent, {
+      host: cfg.listen.host,
+      port: cfg.listen.port,
+      token,
+      auditLog: o.auditLog,
+      allowedHosts: cfg.listen.allowedHosts,
+    });
   } catch (e) {
     await agent.stop();
     throw e;
@@ -31,8 +51,13 @@ export async function serve(cfg: ResolvedConfig, o: AgentOptions & { auditLog?: 
   agent.baseURL = listeningUrl(http);
   await agent.start();
   return {
-    agent, http, url: listeningUrl(http),
-    async stop() { await http.close(); await agent.stop(); },
+    agent,
+    http,
+    url: listeningUrl(http),
+    async stop() {
+      await http.close();
+      await agent.stop();
+    },
   };
 }
 

@@ -10,14 +10,31 @@ import type { Store } from '../store/index.js';
 import { median } from '../store/index.js';
 import { splitSeries } from './feeds.js';
 
-export interface PairSla { rtt?: Bound; loss?: Bound }
+export interface PairSla {
+  rtt?: Bound;
+  loss?: Bound;
+}
 export interface OverviewCellOut {
-  site: string; target: string; median: number | null; loss: number | null; sent: number;
-  compliance: number | null; sla: { rtt?: string; loss?: string } | null; ok: boolean | null; lastTs: number | null;
+  site: string;
+  target: string;
+  median: number | null;
+  loss: number | null;
+  sent: number;
+  compliance: number | null;
+  sla: { rtt?: string; loss?: string } | null;
+  ok: boolean | null;
+  lastTs: number | null;
   /** set for a target measured through a transit feed: `target` is then the series `name@feed` */
   feed?: string;
 }
-export interface Overview { generatedAt: number; window: number; slaWindow: number; sites: string[]; targets: string[]; cells: OverviewCellOut[] }
+export interface Overview {
+  generatedAt: number;
+  window: number;
+  slaWindow: number;
+  sites: string[];
+  targets: string[];
+  cells: OverviewCellOut[];
+}
 
 /** The SLA of a pair from somewhere other than the local config (the fleet inventory). */
 export type SlaLookup = (site: string, target: string) => PairSla | null;
@@ -34,7 +51,14 @@ export function slaFor(targets: TargetConfig[], site: string, target: string): P
 const specKey = (s: PairSla) => JSON.stringify([s.rtt ?? null, s.loss ?? null]);
 const pairKey = (site: string, target: string) => `${site}\u0000${target}`;
 
-export async function buildOverview(store: Store, targets: TargetConfig[], now: number, window = 3600, slaWindow = 86400, lookup?: SlaLookup | null): Promise<Overview> {
+export async function buildOverview(
+  store: Store,
+  targets: TargetConfig[],
+  now: number,
+  window = 3600,
+  slaWindow = 86400,
+  lookup?: SlaLookup | null,
+): Promise<Overview> {
   const since = now - slaWindow;
   const slaOf: SlaLookup = lookup ?? ((site, target) => slaFor(targets, site, target));
   // every distinct SLA and the targets it is written for: from the config up front (so the counts
@@ -49,16 +73,25 @@ export async function buildOverview(store: Store, targets: TargetConfig[], now: 
   if (!lookup) {
     for (const t of targets) {
       const names = [t.name, ...(t.feeds ?? []).map((f) => `${t.name}@${f}`)];
-      for (const s of [t.sla, ...Object.values(t.sites ?? {})]) for (const n of names) addSpec(s, n);
+      for (const s of [t.sla, ...Object.values(t.sites ?? {})])
+        for (const n of names) addSpec(s, n);
     }
   }
-  const countAll = () => Promise.all([...specs.values()].map((s) => store.slaCounts(since, [...s.targets], s.sla.rtt, s.sla.loss)));
+  const countAll = () =>
+    Promise.all(
+      [...specs.values()].map((s) => store.slaCounts(since, [...s.targets], s.sla.rtt, s.sla.loss)),
+    );
   const early = lookup ? null : countAll();
-  const [recent, all] = await Promise.all([store.overviewRows(now - window), store.slaCounts(since, null)]);
+  const [recent, all] = await Promise.all([
+    store.overviewRows(now - window),
+    store.slaCounts(since, null),
+  ]);
   if (lookup) for (const r of [...all, ...recent]) addSpec(lookup(r.site, r.target), r.target);
   const counted = await (early ?? countAll());
   const goodBy = new Map<string, Map<string, { buckets: number; good: number }>>();
-  [...specs.keys()].forEach((k, i) => goodBy.set(k, new Map(counted[i].map((r) => [pairKey(r.site, r.target), r]))));
+  [...specs.keys()].forEach((k, i) =>
+    goodBy.set(k, new Map(counted[i].map((r) => [pairKey(r.site, r.target), r]))),
+  );
   const byPair = new Map<string, typeof recent>();
   for (const r of recent) {
     const k = pairKey(r.site, r.target);
@@ -66,7 +99,8 @@ export async function buildOverview(store: Store, targets: TargetConfig[], now: 
     byPair.get(k)!.push(r);
   }
   const pairs = new Map(all.map((r) => [pairKey(r.site, r.target), r.lastTs]));
-  for (const r of recent) if (!pairs.has(pairKey(r.site, r.target))) pairs.set(pairKey(r.site, r.target), r.ts);
+  for (const r of recent)
+    if (!pairs.has(pairKey(r.site, r.target))) pairs.set(pairKey(r.site, r.target), r.ts);
   const cells: OverviewCellOut[] = [];
   for (const [k, lastTs] of pairs) {
     const [site, target] = k.split('\u0000');
@@ -78,11 +112,24 @@ export async function buildOverview(store: Store, targets: TargetConfig[], now: 
     const c = sla ? goodBy.get(specKey(sla))?.get(k) : undefined;
     const compliance = c && c.buckets ? c.good / c.buckets : null;
     const loss = sent ? 1 - received / sent : null;
-    const ok = !sla || med == null ? null
-      : (!sla.rtt || meets(sla.rtt, med)) && (!sla.loss || loss == null || meets(sla.loss, loss));
+    const ok =
+      !sla || med == null
+        ? null
+        : (!sla.rtt || meets(sla.rtt, med)) && (!sla.loss || loss == null || meets(sla.loss, loss));
     cells.push({
-      site, target, median: med, loss, sent, compliance, ok,
-      sla: sla ? { ...(sla.rtt ? { rtt: formatBound(sla.rtt, 'ms') } : {}), ...(sla.loss ? { loss: formatBound(sla.loss, '%') } : {}) } : null,
+      site,
+      target,
+      median: med,
+      loss,
+      sent,
+      compliance,
+      ok,
+      sla: sla
+        ? {
+            ...(sla.rtt ? { rtt: formatBound(sla.rtt, 'ms') } : {}),
+            ...(sla.loss ? { loss: formatBound(sla.loss, '%') } : {}),
+          }
+        : null,
       lastTs: lastTs || null,
       ...(splitSeries(target).feed ? { feed: splitSeries(target).feed } : {}),
     });
@@ -95,7 +142,9 @@ export async function buildOverview(store: Store, targets: TargetConfig[], now: 
     const f = feed ? (targets[t ?? -1]?.feeds?.indexOf(feed) ?? -1) + 1 : 0;
     return (t ?? 1e9) * 100 + (f || (feed ? 99 : 0));
   };
-  const tnames = [...new Set(cells.map((c) => c.target))].sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
+  const tnames = [...new Set(cells.map((c) => c.target))].sort(
+    (a, b) => rank(a) - rank(b) || a.localeCompare(b),
+  );
   const snames = [...new Set(cells.map((c) => c.site))].sort();
   // a position map, not indexOf: at 50 sites x 10,000 targets indexOf made the sort O(cells x targets)
   const tpos = new Map(tnames.map((t, i) => [t, i]));

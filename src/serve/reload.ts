@@ -8,16 +8,59 @@ import { isDeepStrictEqual } from 'node:util';
 import type { ResolvedConfig } from '../config/index.js';
 
 /** The sections a reload does not apply, each with how to read and how to keep it. */
-const RESTART_ONLY: { field: string; get(c: ResolvedConfig): unknown; keep(next: ResolvedConfig, old: ResolvedConfig): void }[] = [
-  { field: 'site', get: (c) => c.site, keep: (n, o) => { n.site = o.site; } },
-  { field: 'listen', get: (c) => c.listen, keep: (n, o) => { n.listen = o.listen; } },
-  { field: 'store', get: (c) => c.store, keep: (n, o) => { n.store = o.store; } },
-  { field: 'ping.prober', get: (c) => c.ping.prober, keep: (n, o) => { n.ping = { ...n.ping, prober: o.ping.prober }; } },
-  { field: 'mailq.spool', get: (c) => c.mailq.spool, keep: (n, o) => { n.mailq = { ...n.mailq, spool: o.mailq.spool }; } },
-  { field: 'mailq.log', get: (c) => c.mailq.log, keep: (n, o) => { n.mailq = { ...n.mailq, log: o.mailq.log }; } },
+const RESTART_ONLY: {
+  field: string;
+  get(c: ResolvedConfig): unknown;
+  keep(next: ResolvedConfig, old: ResolvedConfig): void;
+}[] = [
   {
-    field: 'iperf.server/host/port', get: (c) => [c.iperf.server, c.iperf.host, c.iperf.port],
-    keep: (n, o) => { n.iperf = { ...n.iperf, server: o.iperf.server, host: o.iperf.host, port: o.iperf.port }; },
+    field: 'site',
+    get: (c) => c.site,
+    keep: (n, o) => {
+      n.site = o.site;
+    },
+  },
+  {
+    field: 'listen',
+    get: (c) => c.listen,
+    keep: (n, o) => {
+      n.listen = o.listen;
+    },
+  },
+  {
+    field: 'store',
+    get: (c) => c.store,
+    keep: (n, o) => {
+      n.store = o.store;
+    },
+  },
+  {
+    field: 'ping.prober',
+    get: (c) => c.ping.prober,
+    keep: (n, o) => {
+      n.ping = { ...n.ping, prober: o.ping.prober };
+    },
+  },
+  {
+    field: 'mailq.spool',
+    get: (c) => c.mailq.spool,
+    keep: (n, o) => {
+      n.mailq = { ...n.mailq, spool: o.mailq.spool };
+    },
+  },
+  {
+    field: 'mailq.log',
+    get: (c) => c.mailq.log,
+    keep: (n, o) => {
+      n.mailq = { ...n.mailq, log: o.mailq.log };
+    },
+  },
+  {
+    field: 'iperf.server/host/port',
+    get: (c) => [c.iperf.server, c.iperf.host, c.iperf.port],
+    keep: (n, o) => {
+      n.iperf = { ...n.iperf, server: o.iperf.server, host: o.iperf.host, port: o.iperf.port };
+    },
   },
 ];
 
@@ -25,7 +68,10 @@ const RESTART_ONLY: { field: string; get(c: ResolvedConfig): unknown; keep(next:
  * The config the agent runs after a reload: `next` with every restart-only section put back to
  * what is running, and the names of the sections that differed (to log as "needs a restart").
  */
-export function applicable(old: ResolvedConfig, next: ResolvedConfig): { cfg: ResolvedConfig; restart: string[] } {
+export function applicable(
+  old: ResolvedConfig,
+  next: ResolvedConfig,
+): { cfg: ResolvedConfig; restart: string[] } {
   const cfg: ResolvedConfig = { ...next };
   const restart: string[] = [];
   for (const r of RESTART_ONLY) {
@@ -43,7 +89,8 @@ const targetIds = (c: ResolvedConfig, onlyPath = false) =>
 export function jobInputs(name: string, c: ResolvedConfig): unknown {
   if (name === 'ping') return [c.ping, targetIds(c)];
   if (name === 'path') return [c.path, targetIds(c, true)];
-  if (name.startsWith('iperf:')) return c.iperf.peers.find((p) => `iperf:${p.name}` === name) ?? null;
+  if (name.startsWith('iperf:'))
+    return c.iperf.peers.find((p) => `iperf:${p.name}` === name) ?? null;
   if (name === 'mailq') return c.mailq.interval;
   if (name === 'mailq-sources') return c.mailq.sourcesInterval;
   if (name === 'ntp') return c.ntp;
@@ -61,12 +108,18 @@ export function sameInputs(name: string, a: ResolvedConfig, b: ResolvedConfig): 
 export interface ReloadOk {
   ok: true;
   /** Jobs scheduled, dropped and redefined by this reload. */
-  added: string[]; removed: string[]; changed: string[];
-  targetsAdded: string[]; targetsRemoved: string[];
+  added: string[];
+  removed: string[];
+  changed: string[];
+  targetsAdded: string[];
+  targetsRemoved: string[];
   /** Sections that differ from the running ones and are kept until a restart. */
   restartNeeded: string[];
 }
-export interface ReloadFailed { ok: false; error: string }
+export interface ReloadFailed {
+  ok: false;
+  error: string;
+}
 export type ReloadResult = ReloadOk | ReloadFailed;
 
 /** One log line for a reload outcome. */
@@ -80,6 +133,7 @@ export function describeReload(r: ReloadResult, source?: string | null): string 
   if (r.removed.length) parts.push(`jobs removed: ${r.removed.join(', ')}`);
   if (r.changed.length) parts.push(`jobs changed: ${r.changed.join(', ')}`);
   let s = `config reloaded${from}: ${parts.length ? parts.join('; ') : 'no job or target changed'}`;
-  if (r.restartNeeded.length) s += `; NOT applied, these need a restart (still running the old ones): ${r.restartNeeded.join(', ')}`;
+  if (r.restartNeeded.length)
+    s += `; NOT applied, these need a restart (still running the old ones): ${r.restartNeeded.join(', ')}`;
   return s;
 }

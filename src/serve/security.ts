@@ -22,12 +22,16 @@ export function assertBindAllowed(host: string, token: string | undefined): void
     throw usageError('SERVE_TOKEN_WEAK', 'the token is shorter than 16 characters');
   }
   if (!isLoopback(host) && !token) {
-    throw usageError('SERVE_TOKEN_REQUIRED', `refusing to listen on ${host} without a token: only loopback binds may run without one`);
+    throw usageError(
+      'SERVE_TOKEN_REQUIRED',
+      `refusing to listen on ${host} without a token: only loopback binds may run without one`,
+    );
   }
 }
 
 export function safeEqual(a: string, b: string): boolean {
-  const x = Buffer.from(a); const y = Buffer.from(b);
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
   return x.length === y.length && timingSafeEqual(x, y);
 }
 
@@ -52,7 +56,10 @@ export class Csrf {
     if (!t || !mac) return false;
     const issued = parseInt(t, 36);
     if (!Number.isFinite(issued) || now - issued > this.ttl || issued - now > 60) return false;
-    return safeEqual(mac, createHmac('sha256', this.secret).update(`csrf:${t}`).digest('base64url'));
+    return safeEqual(
+      mac,
+      createHmac('sha256', this.secret).update(`csrf:${t}`).digest('base64url'),
+    );
   }
 }
 
@@ -60,8 +67,12 @@ export class Csrf {
  * Same-origin check: a browser's Origin (or Referer) must name one of the hosts the server answers
  * (src/serve/host-check.ts), and the one this request came to.
  */
-export function sameOrigin(headers: Record<string, string | string[] | undefined>, allowed: Set<string>): boolean {
+export function sameOrigin(
+  headers: Record<string, string | string[] | undefined>,
+  allowed: Set<string>,
+): boolean {
   const origin = (headers.origin ?? headers.referer) as string | undefined;
-  if (!origin) return headers['sec-fetch-site'] === undefined || headers['sec-fetch-site'] === 'same-origin';
+  if (!origin)
+    return headers['sec-fetch-site'] === undefined || headers['sec-fetch-site'] === 'same-origin';
   return originAllowed(origin, headers.host as string | undefined, allowed);
 }

@@ -24,7 +24,10 @@ export async function seedCheckMetrics(agent: Agent): Promise<void> {
   try {
     if (cfg.ntp.enabled) {
       const c = (await store.latestChecks('ntp', cfg.site)).find((x) => x.target === cfg.ntp.host);
-      const d = c?.data as { offset?: number; delay?: number; stratum?: number; error?: string } | null | undefined;
+      const d = c?.data as
+        | { offset?: number; delay?: number; stratum?: number; error?: string }
+        | null
+        | undefined;
       if (c && d) {
         const l = { server: cfg.ntp.host };
         m.ntpUp.set(l, d.error || c.value == null ? 0 : 1);
@@ -37,12 +40,20 @@ export async function seedCheckMetrics(agent: Agent): Promise<void> {
     }
     if (cfg.amp.enabled) {
       for (const c of await store.latestChecks('amp', cfg.site)) {
-        if (cfg.amp.targets.includes(c.target)) m.ampExposed.set({ target: c.target }, c.ok ? 0 : 1);
+        if (cfg.amp.targets.includes(c.target))
+          m.ampExposed.set({ target: c.target }, c.ok ? 0 : 1);
       }
     }
     if (agent.jobs.some((j) => j.name === 'mailq')) {
       const q = await store.latestMailq(cfg.site);
-      if (q) { m.mailqMessages.set(q.messages); m.mailqFrozen.set(q.frozen); m.mailqBytes.set(q.bytes); m.mailqOldest.set(q.oldestAge ?? 0); }
+      if (q) {
+        m.mailqMessages.set(q.messages);
+        m.mailqFrozen.set(q.frozen);
+        m.mailqBytes.set(q.bytes);
+        m.mailqOldest.set(q.oldestAge ?? 0);
+      }
     }
-  } catch { /* database away: the jobs fill these in when they run */ }
+  } catch {
+    /* database away: the jobs fill these in when they run */
+  }
 }

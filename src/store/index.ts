@@ -32,14 +32,23 @@ export async function openStore(o: StoreOptions): Promise<Store> {
     await s.migrate();
     return s;
   }
-  const store = new SpooledStore(new SqlStore(new PgDriver(o.url ?? 'postgres://localhost/hostops')), o.spool.path, o.spool.maxRows);
+  const store = new SpooledStore(
+    new SqlStore(new PgDriver(o.url ?? 'postgres://localhost/hostops')),
+    o.spool.path,
+    o.spool.maxRows,
+  );
   try {
     await store.migrate();
   } catch (e) {
     // an untrusted certificate is a configuration error, not a database that is away
     const tlsErr = pgTlsError(e, o.url ?? '');
-    if (tlsErr) { await store.close().catch(() => {}); throw tlsErr; }
-    process.emitWarning(`PostgreSQL not reachable yet (${(e as Error).message}); measuring into the local spool ${o.spool.path}`);
+    if (tlsErr) {
+      await store.close().catch(() => {});
+      throw tlsErr;
+    }
+    process.emitWarning(
+      `PostgreSQL not reachable yet (${(e as Error).message}); measuring into the local spool ${o.spool.path}`,
+    );
   }
   return store;
 }

@@ -5,9 +5,15 @@
 import { PG_PARTITION_SQL } from './pg-partition-sql.js';
 
 /** `pg`: statements only PostgreSQL runs (after `sql`); SQLite records the version and skips them. */
-export interface Migration { version: number; name: string; sql: string[]; pg?: string[] }
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string[];
+  pg?: string[];
+}
 
-const PCT = 'rtt_min {real}, rtt_p10 {real}, rtt_p25 {real}, rtt_median {real}, rtt_p75 {real}, rtt_p90 {real}, rtt_max {real}';
+const PCT =
+  'rtt_min {real}, rtt_p10 {real}, rtt_p25 {real}, rtt_median {real}, rtt_p75 {real}, rtt_p90 {real}, rtt_max {real}';
 
 export const MIGRATIONS: Migration[] = [
   {
@@ -47,7 +53,9 @@ export const MIGRATIONS: Migration[] = [
     name: 'covering index for the overview matrix',
     // the overview reads these five columns of every 5-minute row in the last day: an index that
     // holds them all answers it without touching the table
-    sql: ['CREATE INDEX IF NOT EXISTS ping_5m_overview ON ping_5m (ts, site, target, sent, received, rtt_median)'],
+    sql: [
+      'CREATE INDEX IF NOT EXISTS ping_5m_overview ON ping_5m (ts, site, target, sent, received, rtt_median)',
+    ],
   },
   {
     version: 3,
@@ -91,4 +99,5 @@ export function renderSql(sql: string, dialect: Dialect): string {
     .replaceAll('{real}', dialect === 'sqlite' ? 'REAL' : 'DOUBLE PRECISION');
 }
 
-export const MIGRATIONS_TABLE = 'CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at {real} NOT NULL)';
+export const MIGRATIONS_TABLE =
+  'CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at {real} NOT NULL)';

@@ -22,7 +22,14 @@ export class PgDriver implements Driver {
       idle_timeout: 30,
       onnotice: () => {},
       // int8 and numeric (counts, sums, ids) as JS numbers: every value here fits in a double
-      types: { num: { to: 20, from: [20, 1700], serialize: (x: number) => String(x), parse: (x: string) => Number(x) } },
+      types: {
+        num: {
+          to: 20,
+          from: [20, 1700],
+          serialize: (x: number) => String(x),
+          parse: (x: string) => Number(x),
+        },
+      },
     });
   }
 
@@ -38,24 +45,37 @@ export class PgDriver implements Driver {
 
   async migrate(): Promise<void> {
     // a fleet's site roles may not create tables: when every migration is in, touch no DDL at all
-    const have = await this.sql.unsafe(`SELECT to_regclass('schema_migrations') IS NOT NULL AS yes`);
+    const have = await this.sql.unsafe(
+      `SELECT to_regclass('schema_migrations') IS NOT NULL AS yes`,
+    );
     if (have[0]?.yes) {
-      const done = new Set((await this.sql.unsafe('SELECT version FROM schema_migrations')).map((r) => Number(r.version)));
+      const done = new Set(
+        (await this.sql.unsafe('SELECT version FROM schema_migrations')).map((r) =>
+          Number(r.version),
+        ),
+      );
       if (MIGRATIONS.every((m) => done.has(m.version))) return;
     }
     await this.sql.begin(async (tx) => {
       await tx.unsafe('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
       await tx.unsafe(renderSql(MIGRATIONS_TABLE, 'postgres'));
-      const done = new Set((await tx.unsafe('SELECT version FROM schema_migrations')).map((r) => Number(r.version)));
+      const done = new Set(
+        (await tx.unsafe('SELECT version FROM schema_migrations')).map((r) => Number(r.version)),
+      );
       for (const m of MIGRATIONS) {
         if (done.has(m.version)) continue;
         for (const s of [...m.sql, ...(m.pg ?? [])]) await tx.unsafe(renderSql(s, 'postgres'));
-        await tx.unsafe('INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)', [m.version, m.name, Date.now() / 1000]);
+        await tx.unsafe(
+          'INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)',
+          [m.version, m.name, Date.now() / 1000],
+        );
       }
     });
   }
 
-  async maintain(): Promise<void> { /* autovacuum analyzes */ }
+  async maintain(): Promise<void> {
+    /* autovacuum analyzes */
+  }
 
   async close(): Promise<void> {
     await this.sql.end({ timeout: 2 });

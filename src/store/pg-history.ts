@@ -23,17 +23,21 @@ const INSERT = `INSERT INTO ping (site, target, ts, sent, received, rtt_min, rtt
 export class PartitionCache {
   private days = new Set<number>();
   async ensure(driver: PgDriver, tss: Iterable<number>): Promise<void> {
-    let lo = Infinity; let hi = -Infinity;
+    let lo = Infinity;
+    let hi = -Infinity;
     for (const ts of tss) {
       const d = Math.floor(ts / DAY);
       if (this.days.has(d)) continue;
-      lo = Math.min(lo, d); hi = Math.max(hi, d);
+      lo = Math.min(lo, d);
+      hi = Math.max(hi, d);
     }
     if (lo > hi) return;
     await driver.all('SELECT hostops_ping_partitions($1, $2)', [lo * DAY, hi * DAY]);
     for (let d = lo; d <= hi; d++) this.days.add(d);
   }
-  forget(): void { this.days.clear(); }
+  forget(): void {
+    this.days.clear();
+  }
 }
 
 /** Rounds as column arrays, the RTT list rounded as SqlStore stores it. */
@@ -42,7 +46,11 @@ function columns(rows: PingRound[]): unknown[][] {
   rows.forEach((r, i) => {
     const rtts = r.rtts.filter((x) => Number.isFinite(x) && x >= 0);
     const q = qvals(quantiles(rtts));
-    cols[0][i] = r.site; cols[1][i] = r.target; cols[2][i] = r.ts; cols[3][i] = r.sent; cols[4][i] = r.received;
+    cols[0][i] = r.site;
+    cols[1][i] = r.target;
+    cols[2][i] = r.ts;
+    cols[3][i] = r.sent;
+    cols[4][i] = r.received;
     for (let k = 0; k < 7; k++) cols[5 + k][i] = q[k];
     cols[12][i] = JSON.stringify(rtts.map((x) => Math.round(x * 1e7) / 1e7));
     cols[13][i] = r.feed ?? '';
@@ -51,15 +59,23 @@ function columns(rows: PingRound[]): unknown[][] {
 }
 
 /** One transaction, CHUNK rounds per statement; a missing partition (dropped, or an old spooled day) is created and the batch retried once. */
-export async function writePingsPg(driver: PgDriver, parts: PartitionCache, rows: PingRound[]): Promise<void> {
+export async function writePingsPg(
+  driver: PgDriver,
+  parts: PartitionCache,
+  rows: PingRound[],
+): Promise<void> {
   if (!rows.length) return;
   const write = async () => {
-    await parts.ensure(driver, rows.map((r) => r.ts));
+    await parts.ensure(
+      driver,
+      rows.map((r) => r.ts),
+    );
     // one statement is atomic by itself: BEGIN/COMMIT would only add two round trips
     if (rows.length <= CHUNK) await driver.sql.unsafe(INSERT, columns(rows) as never[]);
     else {
       await driver.sql.begin(async (tx) => {
-        for (let i = 0; i < rows.length; i += CHUNK) await tx.unsafe(INSERT, columns(rows.slice(i, i + CHUNK)) as never[]);
+        for (let i = 0; i < rows.length; i += CHUNK)
+          await tx.unsafe(INSERT, columns(rows.slice(i, i + CHUNK)) as never[]);
       });
     }
   };
@@ -75,7 +91,10 @@ export async function writePingsPg(driver: PgDriver, parts: PartitionCache, rows
 
 /** Partitions from yesterday to DAYS_AHEAD days on (the maintenance job, every agent; idempotent). */
 export async function ensureAhead(driver: PgDriver, now: number): Promise<number> {
-  const r = await driver.all<{ n: number }>('SELECT hostops_ping_partitions($1, $2) AS n', [now - DAY, now + DAYS_AHEAD * DAY]);
+  const r = await driver.all<{ n: number }>('SELECT hostops_ping_partitions($1, $2) AS n', [
+    now - DAY,
+    now + DAYS_AHEAD * DAY,
+  ]);
   return Number(r[0]?.n ?? 0);
 }
 
@@ -83,15 +102,25 @@ export async function ensureAhead(driver: PgDriver, now: number): Promise<number
  * Declare this site's raw retention and drop the days the fleet no longer keeps (the fleet's
  * retention.raw, else the longest any site declared). -1: another agent holds the lock right now.
  */
-export async function dropOldPartitions(driver: PgDriver, site: string, keep: number, now: number): Promise<number> {
-  const r = await driver.all<{ n: number }>('SELECT hostops_ping_retention($1, $2, $3) AS n', [site, keep, now]);
+export async function dropOldPartitions(
+  driver: PgDriver,
+  site: string,
+  keep: number,
+  now: number,
+): Promise<number> {
+  const r = await driver.all<{ n: number }>('SELECT hostops_ping_retention($1, $2, $3) AS n', [
+    site,
+    keep,
+    now,
+  ]);
   return Number(r[0]?.n ?? 0);
 }
 
 /** The stored RTT list (JSON text of plain numbers) as float8[]: far cheaper than parsing it as jsonb. */
 const RTTS = `string_to_array(nullif(btrim(r.rtts, '[]'), ''), ',')::float8[]`;
 const HB = `floor(ln(greatest(v, ${HIST_BASE}) / ${HIST_BASE}) / ln(${HIST_RATIO}))::int`;
-const REP = (col: string) => `least(greatest(${HIST_BASE} * power(${HIST_RATIO}, ${col} + 0.5), c.mn), c.mx)`;
+const REP = (col: string) =>
+  `least(greatest(${HIST_BASE} * power(${HIST_RATIO}, ${col} + 0.5), c.mn), c.mx)`;
 
 /** 5-minute buckets touched by ids ($2, $3] of site $1, recomputed from all their raw rounds (exact percentiles). */
 const FIVE = `WITH fresh AS (SELECT DISTINCT target, floor(ts / 300) * 300 AS b FROM ping WHERE site = $1 AND id > $2 AND id <= $3),
@@ -141,9 +170,13 @@ const BATCH_IDS = 200_000;
  * both levels and the new watermark in one transaction (a crash redoes the pass, never half of it).
  * One writer per site keeps ids committed in order, which is what makes an id watermark safe.
  */
-export async function rollupOncePg(driver: PgDriver, site: string): Promise<{ buckets: number; more: boolean }> {
+export async function rollupOncePg(
+  driver: PgDriver,
+  site: string,
+): Promise<{ buckets: number; more: boolean }> {
   const key = `rollup:${site}`;
-  let buckets = 0; let more = false;
+  let buckets = 0;
+  let more = false;
   await driver.sql.begin(async (tx) => {
     // the sorts of a pass fit in memory instead of spilling; JIT compiles longer than these run;
     // the planner guesses a few touched buckets and picks nested loops where hashing 10^5 wins (3x)
@@ -152,12 +185,18 @@ export async function rollupOncePg(driver: PgDriver, site: string): Promise<{ bu
     await tx.unsafe('SET LOCAL enable_nestloop = off');
     const wmRow = await tx.unsafe('SELECT value FROM meta WHERE key = $1', [key]);
     const wm = wmRow.length ? Number(wmRow[0].value) : 0;
-    const top = await tx.unsafe('SELECT max(id) AS hi, count(*) AS n FROM (SELECT id FROM ping WHERE site = $1 AND id > $2 ORDER BY id LIMIT $3) z', [site, wm, BATCH_IDS]);
+    const top = await tx.unsafe(
+      'SELECT max(id) AS hi, count(*) AS n FROM (SELECT id FROM ping WHERE site = $1 AND id > $2 ORDER BY id LIMIT $3) z',
+      [site, wm, BATCH_IDS],
+    );
     if (top[0].hi == null) return;
     const hi = Number(top[0].hi);
     const five = await tx.unsafe(FIVE, [site, wm, hi]);
     const hour = await tx.unsafe(HOUR, [site, wm, hi]);
-    await tx.unsafe('INSERT INTO meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value', [key, String(hi)]);
+    await tx.unsafe(
+      'INSERT INTO meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value',
+      [key, String(hi)],
+    );
     buckets = five.count + hour.count;
     more = Number(top[0].n) === BATCH_IDS;
   });

@@ -8,7 +8,8 @@
 export const HIST_BASE = 1e-5;
 export const HIST_RATIO = 1.05;
 
-const PCT = 'rtt_min DOUBLE PRECISION, rtt_p10 DOUBLE PRECISION, rtt_p25 DOUBLE PRECISION, rtt_median DOUBLE PRECISION, rtt_p75 DOUBLE PRECISION, rtt_p90 DOUBLE PRECISION, rtt_max DOUBLE PRECISION';
+const PCT =
+  'rtt_min DOUBLE PRECISION, rtt_p10 DOUBLE PRECISION, rtt_p25 DOUBLE PRECISION, rtt_median DOUBLE PRECISION, rtt_p75 DOUBLE PRECISION, rtt_p90 DOUBLE PRECISION, rtt_max DOUBLE PRECISION';
 
 export const PG_PARTITION_SQL: string[] = [
   // daily partitions [from, to], named ping_pYYYYMMDD (UTC); serialised so agents starting together

@@ -13,7 +13,10 @@ import { MIGRATIONS, MIGRATIONS_TABLE, renderSql } from './migrations.js';
 /** `$1 .. $n` (the PostgreSQL style the store writes) to positional `?` plus the order to pass values in. */
 export function toSqlite(sql: string): { text: string; order: number[] } {
   const order: number[] = [];
-  const text = sql.replace(/\$(\d+)/g, (_m, n: string) => { order.push(Number(n) - 1); return '?'; });
+  const text = sql.replace(/\$(\d+)/g, (_m, n: string) => {
+    order.push(Number(n) - 1);
+    return '?';
+  });
   return { text, order };
 }
 
@@ -21,14 +24,24 @@ export function toSqlite(sql: string): { text: string; order: number[] } {
 function fileInPath(dir: string): string | null {
   let p = dir;
   const up: string[] = [];
-  while (path.dirname(p) !== p) { up.unshift(p); p = path.dirname(p); }
+  while (path.dirname(p) !== p) {
+    up.unshift(p);
+    p = path.dirname(p);
+  }
   for (const q of up) {
-    try { if (!statSync(q).isDirectory()) return q; } catch { return null; }
+    try {
+      if (!statSync(q).isDirectory()) return q;
+    } catch {
+      return null;
+    }
   }
   return null;
 }
 
-interface Prepared { stmt: Database.Statement; order: number[] }
+interface Prepared {
+  stmt: Database.Statement;
+  order: number[];
+}
 
 export class SqliteDriver implements Driver {
   readonly dialect = 'sqlite' as const;
@@ -46,7 +59,11 @@ export class SqliteDriver implements Driver {
       db.pragma('busy_timeout = 5000');
       db.pragma('foreign_keys = ON');
     } catch (e) {
-      try { db?.close(); } catch { /* already unusable */ }
+      try {
+        db?.close();
+      } catch {
+        /* already unusable */
+      }
       const blocker = file === ':memory:' ? null : fileInPath(path.dirname(path.resolve(file)));
       const why = blocker ? `${blocker} is a file, not a directory` : (e as Error).message;
       throw envError('STORE_OPEN', `cannot open the SQLite database ${file}: ${why}`);
@@ -81,7 +98,9 @@ export class SqliteDriver implements Driver {
   }
 
   batchSync(statements: [string, Param[]][]): void {
-    this.db.transaction(() => { for (const [sql, p] of statements) this.exec1(sql, p); })();
+    this.db.transaction(() => {
+      for (const [sql, p] of statements) this.exec1(sql, p);
+    })();
   }
 
   async batch(statements: [string, Param[]][]): Promise<void> {
@@ -90,14 +109,23 @@ export class SqliteDriver implements Driver {
 
   async migrate(): Promise<void> {
     this.db.exec(renderSql(MIGRATIONS_TABLE, 'sqlite'));
-    this.db.transaction(() => {
-      const done = new Set(this.db.prepare('SELECT version FROM schema_migrations').all().map((r) => (r as { version: number }).version));
-      for (const m of MIGRATIONS) {
-        if (done.has(m.version)) continue;
-        for (const s of m.sql) this.db.exec(renderSql(s, 'sqlite'));
-        this.db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(m.version, m.name, Date.now() / 1000);
-      }
-    }).immediate();
+    this.db
+      .transaction(() => {
+        const done = new Set(
+          this.db
+            .prepare('SELECT version FROM schema_migrations')
+            .all()
+            .map((r) => (r as { version: number }).version),
+        );
+        for (const m of MIGRATIONS) {
+          if (done.has(m.version)) continue;
+          for (const s of m.sql) this.db.exec(renderSql(s, 'sqlite'));
+          this.db
+            .prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)')
+            .run(m.version, m.name, Date.now() / 1000);
+        }
+      })
+      .immediate();
   }
 
   async maintain(): Promise<void> {

@@ -7,7 +7,10 @@ import type { Worker } from 'node:worker_threads';
 import { newWorker } from '../mailq/worker.js';
 import type { Driver, Param, Row } from './driver.js';
 
-interface Waiting { resolve: (rows: unknown[]) => void; reject: (e: Error) => void }
+interface Waiting {
+  resolve: (rows: unknown[]) => void;
+  reject: (e: Error) => void;
+}
 
 export class SqliteReadDriver implements Driver {
   readonly dialect = 'sqlite' as const;
@@ -23,15 +26,26 @@ export class SqliteReadDriver implements Driver {
     const ext = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
     const w = newWorker(new URL(`./sqlite-read-worker${ext}`, import.meta.url));
     w.on('message', (m: { id?: number; rows?: unknown[]; error?: string; openError?: string }) => {
-      if (m.openError) { this.failure = new Error(`cannot open ${this.file} for reading: ${m.openError}`); this.failAll(this.failure); return; }
+      if (m.openError) {
+        this.failure = new Error(`cannot open ${this.file} for reading: ${m.openError}`);
+        this.failAll(this.failure);
+        return;
+      }
       const p = this.waiting.get(m.id!);
       if (!p) return;
       this.waiting.delete(m.id!);
-      if (m.error !== undefined) p.reject(new Error(m.error)); else p.resolve(m.rows!);
+      if (m.error !== undefined) p.reject(new Error(m.error));
+      else p.resolve(m.rows!);
       if (!this.waiting.size) w.unref();
     });
-    w.on('error', (e) => { this.failAll(e); this.worker = null; });
-    w.on('exit', () => { this.failAll(new Error('the SQLite read worker exited')); this.worker = null; });
+    w.on('error', (e) => {
+      this.failAll(e);
+      this.worker = null;
+    });
+    w.on('exit', () => {
+      this.failAll(new Error('the SQLite read worker exited'));
+      this.worker = null;
+    });
     w.postMessage({ open: this.file });
     w.unref();
     this.worker = w;
@@ -54,9 +68,15 @@ export class SqliteReadDriver implements Driver {
     });
   }
 
-  batch(): Promise<void> { return Promise.reject(new Error('SqliteReadDriver is read-only')); }
-  migrate(): Promise<void> { return Promise.reject(new Error('SqliteReadDriver is read-only')); }
-  async maintain(): Promise<void> { /* the writer's connection keeps the statistics */ }
+  batch(): Promise<void> {
+    return Promise.reject(new Error('SqliteReadDriver is read-only'));
+  }
+  migrate(): Promise<void> {
+    return Promise.reject(new Error('SqliteReadDriver is read-only'));
+  }
+  async maintain(): Promise<void> {
+    /* the writer's connection keeps the statistics */
+  }
 
   async close(): Promise<void> {
     const w = this.worker;

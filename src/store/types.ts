@@ -12,8 +12,24 @@ export interface PingRound {
   feed?: string;
 }
 
-export interface PathHop { ttl: number; hosts: string[]; loss: number; sent: number; avg: number | null; best: number | null; worst: number | null }
-export interface PathRecord { site: string; target: string; ts: number; hops: PathHop[]; error?: string; /** mtr-style hints (rate-limited hop, loss at the end ...). */ advice?: string[]; /** transit feed ('' or absent: none) */ feed?: string }
+export interface PathHop {
+  ttl: number;
+  hosts: string[];
+  loss: number;
+  sent: number;
+  avg: number | null;
+  best: number | null;
+  worst: number | null;
+}
+export interface PathRecord {
+  site: string;
+  target: string;
+  ts: number;
+  hops: PathHop[];
+  error?: string /** mtr-style hints (rate-limited hop, loss at the end ...). */;
+  advice?: string[] /** transit feed ('' or absent: none) */;
+  feed?: string;
+}
 
 export interface ThroughputRecord {
   site: string;
@@ -72,11 +88,21 @@ export interface ProbeRecord {
   data?: unknown;
 }
 
-export interface JobState { site: string; job: string; lastRun: number | null; nextRun: number | null; failures: number; lastError: string | null }
+export interface JobState {
+  site: string;
+  job: string;
+  lastRun: number | null;
+  nextRun: number | null;
+  failures: number;
+  lastError: string | null;
+}
 
 export type Resolution = 'raw' | '5m' | '1h';
 
-export interface SlaBound { op: '<' | '<='; value: number }
+export interface SlaBound {
+  op: '<' | '<=';
+  value: number;
+}
 
 /** Columns of a smoke graph: parallel arrays, one entry per round or bucket. */
 export interface PingSeries {
@@ -124,13 +150,37 @@ export interface Store {
    * Delete `site`'s rows older than each level's retention (seconds). Only that site's: agents of
    * a fleet share one database and each keeps its own retention.
    */
-  prune(now: number, retention: { raw: number; fiveMinute: number; hourly: number }, site: string): Promise<void>;
+  prune(
+    now: number,
+    retention: { raw: number; fiveMinute: number; hourly: number },
+    site: string,
+  ): Promise<void>;
   /** Housekeeping the database needs now and then (planner statistics). */
   maintain(): Promise<void>;
-  overviewRows(since: number): Promise<{ site: string; target: string; ts: number; sent: number; received: number; median: number | null }[]>;
+  overviewRows(since: number): Promise<
+    {
+      site: string;
+      target: string;
+      ts: number;
+      sent: number;
+      received: number;
+      median: number | null;
+    }[]
+  >;
   /** Per (site, target) among `targets`: 5-minute buckets since `since` with pings sent, and how many met the bounds (seconds, ratio). */
-  slaCounts(since: number, targets: string[] | null, rtt?: SlaBound, loss?: SlaBound): Promise<{ site: string; target: string; buckets: number; good: number; lastTs: number }[]>;
-  pingHistory(site: string, target: string, from: number, to: number, resolution?: Resolution): Promise<PingSeries>;
+  slaCounts(
+    since: number,
+    targets: string[] | null,
+    rtt?: SlaBound,
+    loss?: SlaBound,
+  ): Promise<{ site: string; target: string; buckets: number; good: number; lastTs: number }[]>;
+  pingHistory(
+    site: string,
+    target: string,
+    from: number,
+    to: number,
+    resolution?: Resolution,
+  ): Promise<PingSeries>;
   pingCount(site?: string): Promise<number>;
   sites(): Promise<string[]>;
   latestPaths(site?: string): Promise<PathRecord[]>;

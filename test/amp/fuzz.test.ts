@@ -10,8 +10,13 @@ test('reply validators never throw on random or mutated replies (bounded fuzz)',
   for (const p of PROTOCOLS) {
     const probe = p.build(ids);
     for (let i = 0; i < 2000; i++) {
-      const b = i % 3 === 0 ? randomBytes(i % 113) : Buffer.from(probe.subarray(0, Math.min(probe.length, 112)));
-      if (i % 3) for (let k = 0; k < 1 + (i % 5); k++) if (b.length) b[(i * 7 + k * 11) % b.length] ^= 1 << (k % 8);
+      const b =
+        i % 3 === 0
+          ? randomBytes(i % 113)
+          : Buffer.from(probe.subarray(0, Math.min(probe.length, 112)));
+      if (i % 3)
+        for (let k = 0; k < 1 + (i % 5); k++)
+          if (b.length) b[(i * 7 + k * 11) % b.length] ^= 1 << (k % 8);
       const head = i % 2 ? b.subarray(0, i % (b.length + 1)) : b;
       assert.equal(typeof p.valid(head, head.length + (i % 3000), ids), 'boolean', p.name);
     }

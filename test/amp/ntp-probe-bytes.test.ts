@@ -8,7 +8,10 @@ import assert from 'node:assert/strict';
 import { PROTOCOLS } from '../../src/amp/protocols.js';
 
 const ids = { tx16: 0x1234, tx32: 0x12345678 };
-const probe = (name: string) => PROTOCOLS.find((p) => p.name === name)!.build(ids).toString('hex');
+const probe = (name: string) =>
+  PROTOCOLS.find((p) => p.name === name)!
+    .build(ids)
+    .toString('hex');
 
 test('ntp-monlist and ntp-mode6 probes keep their bytes', () => {
   assert.equal(probe('ntp-monlist'), `1700032a${'00'.repeat(44)}`);
@@ -19,7 +22,10 @@ test('one catalogue: ddos names reflectors by it, amp takes its names and its ow
   const { AMPLIFIERS } = await import('../../src/amp/catalogue.js');
   const { REFLECTORS } = await import('../../src/ddos/protocols.js');
   const { selectProtocols } = await import('../../src/amp/protocols.js');
-  assert.deepEqual(REFLECTORS.map((r) => `${r.port}/${r.name}`), AMPLIFIERS.map((a) => `${a.port}/${a.name}`));
+  assert.deepEqual(
+    REFLECTORS.map((r) => `${r.port}/${r.name}`),
+    AMPLIFIERS.map((a) => `${a.port}/${a.name}`),
+  );
   assert.equal(REFLECTORS.find((r) => r.port === 123)!.name, 'ntp');
   const names = (s: string) => selectProtocols(s).map((p) => p.name);
   assert.deepEqual(names('ntp'), ['ntp-monlist', 'ntp-mode6']);

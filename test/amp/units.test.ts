@@ -1,19 +1,36 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { buildTargets, countAddresses, parseRange, runScan, PROTOCOLS, selectProtocols } from '../../src/amp/index.js';
+import {
+  buildTargets,
+  countAddresses,
+  parseRange,
+  runScan,
+  PROTOCOLS,
+  selectProtocols,
+} from '../../src/amp/index.js';
 
 test('targets: CIDR, single address, ranges, excludes, refusal', async () => {
   assert.deepEqual(parseRange('198.18.64.0/20'), { lo: 0xc6124000, hi: 0xc6124fff });
-  assert.equal(countAddresses(buildTargets(['198.18.64.0/24'], ['198.18.64.128/25', '198.18.64.7'])), 127);
+  assert.equal(
+    countAddresses(buildTargets(['198.18.64.0/24'], ['198.18.64.128/25', '198.18.64.7'])),
+    127,
+  );
   assert.equal(countAddresses(buildTargets(['198.18.64.1-198.18.64.10', '198.18.64.5/32'])), 10);
   assert.throws(() => parseRange('198.18.64.0/33'), { code: 'AMP_BAD_TARGET' });
   assert.throws(() => parseRange('2001:db8::/64'), { code: 'AMP_BAD_TARGET' });
   assert.throws(() => parseRange('example.com'), { code: 'AMP_BAD_TARGET' });
   await assert.rejects(runScan([]), { code: 'AMP_NO_TARGETS' });
   await assert.rejects(runScan(['198.18.0.0/15']), { code: 'AMP_TOO_MANY' });
-  await assert.rejects(runScan(['198.18.64.0/30'], { exclude: ['198.18.64.0/30'] }), { code: 'AMP_NO_TARGETS' });
-  await assert.rejects(runScan(['198.18.64.1'], { protocols: 'ntp,bogus' }), { code: 'AMP_BAD_PROTOCOL' });
-  assert.deepEqual(selectProtocols('ntp').map((p) => p.name), ['ntp-monlist', 'ntp-mode6']);
+  await assert.rejects(runScan(['198.18.64.0/30'], { exclude: ['198.18.64.0/30'] }), {
+    code: 'AMP_NO_TARGETS',
+  });
+  await assert.rejects(runScan(['198.18.64.1'], { protocols: 'ntp,bogus' }), {
+    code: 'AMP_BAD_PROTOCOL',
+  });
+  assert.deepEqual(
+    selectProtocols('ntp').map((p) => p.name),
+    ['ntp-monlist', 'ntp-mode6'],
+  );
 });
 
 test('probes: sizes and framing', () => {
@@ -36,7 +53,9 @@ test('probes: sizes and framing', () => {
   assert.ok(size.snmp.includes(Buffer.from('public')));
   // validators refuse what is not an answer
   const dns = PROTOCOLS.find((p) => p.name === 'dns')!;
-  const reply = Buffer.alloc(40); reply.writeUInt16BE(0xbeef, 0); reply[2] = 0x81;
+  const reply = Buffer.alloc(40);
+  reply.writeUInt16BE(0xbeef, 0);
+  reply[2] = 0x81;
   assert.equal(dns.valid(reply, 40, ids), true);
   reply.writeUInt16BE(0xbeee, 0);
   assert.equal(dns.valid(reply, 40, ids), false);
@@ -46,7 +65,12 @@ test('probes: sizes and framing', () => {
 test('abort stops sending and reports a partial scan (loopback targets, nothing answers)', async () => {
   const ac = new AbortController();
   setTimeout(() => ac.abort(), 150);
-  const r = await runScan(['127.0.3.0/24'], { rate: 500, waitMs: 50, signal: ac.signal, protocols: 'dns,ntp' });
+  const r = await runScan(['127.0.3.0/24'], {
+    rate: 500,
+    waitMs: 50,
+    signal: ac.signal,
+    protocols: 'dns,ntp',
+  });
   assert.equal(r.aborted, true);
   assert.ok(r.sent > 0 && r.sent < r.probes, `sent ${r.sent} of ${r.probes}`);
   assert.deepEqual(r.findings, []);

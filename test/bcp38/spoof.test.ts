@@ -8,19 +8,28 @@ import { decodeProbe, encodeProbe } from '../../src/bcp38/spoof/protocol.js';
 import { HostopsError } from '../../src/lib/errors.js';
 import { Topology } from '../lib/netns.js';
 
-const ask = (port: number, text: string) => new Promise<string>((resolve) => {
-  const s = connect({ host: '127.0.0.1', port });
-  let out = '';
-  s.on('connect', () => s.write(text));
-  s.on('data', (d) => { out += d; });
-  s.on('close', () => resolve(out));
-  s.on('error', () => resolve(out));
-});
+const ask = (port: number, text: string) =>
+  new Promise<string>((resolve) => {
+    const s = connect({ host: '127.0.0.1', port });
+    let out = '';
+    s.on('connect', () => s.write(text));
+    s.on('data', (d) => {
+      out += d;
+    });
+    s.on('close', () => resolve(out));
+    s.on('error', () => resolve(out));
+  });
 
 test('probe payloads round-trip and garbage is ignored', () => {
   const b = encodeProbe('0123456789abcdef', 7, 'private-10');
   assert.deepEqual(decodeProbe(b), { session: '0123456789abcdef', id: 7, label: 'private-10' });
-  for (const g of ['', 'HOB38 1 xyz 1 a\n', 'HOB38 2 0123456789abcdef 1 a\n', 'HOB38 1 0123456789abcdef 1 bad label\n', 'x'.repeat(500)]) {
+  for (const g of [
+    '',
+    'HOB38 1 xyz 1 a\n',
+    'HOB38 2 0123456789abcdef 1 a\n',
+    'HOB38 1 0123456789abcdef 1 bad label\n',
+    'x'.repeat(500),
+  ]) {
     assert.equal(decodeProbe(Buffer.from(g)), null, g);
   }
 });
@@ -73,25 +82,57 @@ test('spooftest without a listener is an environment error naming the peer', asy
 test('IPv6: forged sources through the raw-socket addon arrive between two namespaces', async () => {
   const t = new Topology('bs6');
   try {
-    const a = t.ns('a'), b = t.ns('b');
+    const a = t.ns('a'),
+      b = t.ns('b');
     const { aIf, bIf } = t.link(a, '198.18.91.1/24', b, '198.18.91.2/24');
     t.exec(a, ['ip', '-6', 'addr', 'add', 'fd00:91::1/64', 'dev', aIf, 'nodad']);
     t.exec(b, ['ip', '-6', 'addr', 'add', 'fd00:91::2/64', 'dev', bIf, 'nodad']);
     t.exec(a, ['ip', '-6', 'route', 'add', 'default', 'via', 'fd00:91::2']);
     t.exec(b, ['ip', '-6', 'route', 'add', 'default', 'via', 'fd00:91::1']);
-    const listener = t.spawn(b, [process.execPath, 'bin/hostops.js', 'bcp38', 'listen', '--json', '--duration', '30']);
+    const listener = t.spawn(b, [
+      process.execPath,
+      'bin/hostops.js',
+      'bcp38',
+      'listen',
+      '--json',
+      '--duration',
+      '30',
+    ]);
     await new Promise<void>((resolve, reject) => {
       let out = '';
-      listener.stdout!.on('data', (d) => { out += d; if (out.includes('listening')) resolve(); });
+      listener.stdout!.on('data', (d) => {
+        out += d;
+        if (out.includes('listening')) resolve();
+      });
       setTimeout(() => reject(new Error('listener did not start')), 10_000);
     });
-    const r = spawnSync('ip', ['netns', 'exec', a, process.execPath, 'bin/hostops.js', 'bcp38', 'spooftest', '--to', 'fd00:91::2',
-      '--count', '1', '--wait', '300', '--json'], { encoding: 'utf8', timeout: 20_000 });
+    const r = spawnSync(
+      'ip',
+      [
+        'netns',
+        'exec',
+        a,
+        process.execPath,
+        'bin/hostops.js',
+        'bcp38',
+        'spooftest',
+        '--to',
+        'fd00:91::2',
+        '--count',
+        '1',
+        '--wait',
+        '300',
+        '--json',
+      ],
+      { encoding: 'utf8', timeout: 20_000 },
+    );
     assert.equal(r.status, 1, r.stderr);
     const res = JSON.parse(r.stdout);
     assert.equal(res.verdict, 'spoofable');
     assert.equal(res.localAddress, 'fd00:91::1');
-    const got = Object.fromEntries(res.probes.map((p: { label: string; received: number }) => [p.label, p.received]));
+    const got = Object.fromEntries(
+      res.probes.map((p: { label: string; received: number }) => [p.label, p.received]),
+    );
     assert.deepEqual(got, { control: 1, neighbour: 1, ula: 1, documentation: 1, routable: 1 });
     listener.kill('SIGTERM');
   } finally {
@@ -104,10 +145,26 @@ test('spooftest without CAP_NET_RAW is an environment error (exit 3) with a hint
   try {
     // async spawn: the listener runs in this process and must keep answering
     const r = await new Promise<{ status: number | null; stderr: string }>((resolve, reject) => {
-      const c = spawn('setpriv', ['--reuid', '65534', '--regid', '65534', '--clear-groups', '--inh-caps=-all',
-        process.execPath, 'bin/hostops.js', 'bcp38', 'spooftest', '--to', '127.0.0.1', '--port', '38392']);
+      const c = spawn('setpriv', [
+        '--reuid',
+        '65534',
+        '--regid',
+        '65534',
+        '--clear-groups',
+        '--inh-caps=-all',
+        process.execPath,
+        'bin/hostops.js',
+        'bcp38',
+        'spooftest',
+        '--to',
+        '127.0.0.1',
+        '--port',
+        '38392',
+      ]);
       let stderr = '';
-      c.stderr.on('data', (d) => { stderr += d; });
+      c.stderr.on('data', (d) => {
+        stderr += d;
+      });
       c.on('error', (e) => reject(new Error(`setpriv (util-linux) is required: ${e.message}`)));
       c.on('exit', (status) => resolve({ status, stderr }));
     });

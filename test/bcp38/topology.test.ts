@@ -31,13 +31,16 @@ test('spoofs pass before the generated nftables rules and are dropped after; rea
     assert.deepEqual(arrived(open6.result), open6.result.probes.map((p) => p.label).sort());
 
     // 2. strict uRPF on the border: off-prefix spoofs dropped, the same-subnet neighbour passes
-    for (const k of ['all', custLink.bIf]) t.exec(border, ['sysctl', '-qw', `net.ipv4.conf.${k}.rp_filter=1`]);
+    for (const k of ['all', custLink.bIf])
+      t.exec(border, ['sysctl', '-qw', `net.ipv4.conf.${k}.rp_filter=1`]);
     const urpf = spooftest();
     assert.deepEqual(arrived(urpf.result), ['control', 'neighbour']);
-    for (const k of ['all', custLink.bIf]) t.exec(border, ['sysctl', '-qw', `net.ipv4.conf.${k}.rp_filter=0`]);
+    for (const k of ['all', custLink.bIf])
+      t.exec(border, ['sysctl', '-qw', `net.ipv4.conf.${k}.rp_filter=0`]);
 
     // 3. the generated rules: exact customer sets per interface
-    const cfg = parseConfig(`interfaces:
+    const cfg = parseConfig(
+      `interfaces:
   - name: ${custLink.bIf}
     customers:
       - name: acme
@@ -48,7 +51,9 @@ test('spoofs pass before the generated nftables rules and are dropped after; rea
         prefixes: [198.18.12.0/24, fd00:12::/48]
 uplinks: [${upLink.aIf}]
 infrastructure: [198.18.11.0/30]
-`, 'topology.yaml');
+`,
+      'topology.yaml',
+    );
     t.nft(border, generateRules(cfg, 'nftables'));
     const filtered = spooftest();
     assert.equal(filtered.result.verdict, 'filtered', JSON.stringify(filtered.result.probes));
@@ -60,25 +65,38 @@ infrastructure: [198.18.11.0/30]
     // IPv6 through the same rules: neighbour discovery keeps working (the control and its TCP
     // exchange arrive), every forged IPv6 source is dropped
     const filtered6 = spooftest('fd00:11::2', 'fd00:12::5');
-    assert.deepEqual(arrived(filtered6.result), ['control'], JSON.stringify(filtered6.result.probes));
+    assert.deepEqual(
+      arrived(filtered6.result),
+      ['control'],
+      JSON.stringify(filtered6.result.probes),
+    );
     // real traffic still flows both ways: ping over both families, and the TCP control exchanges above
     for (const a of ['198.18.11.2', 'fd00:11::2']) {
-      const ping = spawnSync('ip', ['netns', 'exec', cust, 'ping', '-c', '2', '-i', '0.2', '-W', '2', a], { encoding: 'utf8' });
+      const ping = spawnSync(
+        'ip',
+        ['netns', 'exec', cust, 'ping', '-c', '2', '-i', '0.2', '-W', '2', a],
+        { encoding: 'utf8' },
+      );
       assert.equal(ping.status, 0, ping.stdout + ping.stderr);
     }
 
     // 4. a shared segment: the neighbour 198.18.10.3 is another customer on the same interface.
     // Per-interface sets then let acme forge globex's address; binding sources to MACs stops it.
     const shared = (macs: boolean) => {
-      const mac = /link\/ether ([0-9a-f:]{17})/.exec(t.exec(cust, ['ip', 'link', 'show', custLink.aIf]))![1];
-      return parseConfig(`interfaces:
+      const mac = /link\/ether ([0-9a-f:]{17})/.exec(
+        t.exec(cust, ['ip', 'link', 'show', custLink.aIf]),
+      )![1];
+      return parseConfig(
+        `interfaces:
   - name: ${custLink.bIf}
     customers:
       - name: acme
         prefixes: [198.18.10.2/32]${macs ? `\n        mac: ${mac}` : ''}
       - name: globex
         prefixes: [198.18.10.3/32]${macs ? '\n        mac: 02:00:00:00:10:03' : ''}
-`, 'shared.yaml');
+`,
+        'shared.yaml',
+      );
     };
     t.nft(border, generateRules(shared(false), 'nftables'));
     assert.deepEqual(arrived(spooftest().result), ['control', 'neighbour']);

@@ -5,8 +5,16 @@ import { readYaml } from '../../src/capacity/validate.js';
 import { rng, fillDiurnal } from '../../src/capacity/synth.js';
 
 const prices = () => buildPrices(readYaml('docs/capacity-prices.example.yaml'), 'example');
-const start = 1700006400, step = 300, L = 288 * 28;
-const series = (name: string, values: Float64Array): Series => ({ name, unit: 'unknown', start, step, values });
+const start = 1700006400,
+  step = 300,
+  L = 288 * 28;
+const series = (name: string, values: Float64Array): Series => ({
+  name,
+  unit: 'unknown',
+  start,
+  step,
+  values,
+});
 
 test('seed: usage that varies by 25% only -> dedicated or VPS, not cloud', () => {
   const v = new Float64Array(L);
@@ -16,9 +24,15 @@ test('seed: usage that varies by 25% only -> dedicated or VPS, not cloud', () =>
   assert.ok(a.stats.peakToMean < 1.2);
   assert.notEqual(a.seasonality.pattern, 'irregular');
   assert.ok(['vps', 'dedicated'].includes(a.recommendation.kind), `got ${a.recommendation.kind}`);
-  assert.ok(a.options.some((o) => o.kind === 'cloud'), 'cloud cost still shown');
+  assert.ok(
+    a.options.some((o) => o.kind === 'cloud'),
+    'cloud cost still shown',
+  );
   assert.ok(a.recommendation.reasons.some((r) => /utility premium/.test(r)));
-  assert.ok(a.priceTableIsExample && a.notes.some((n) => /EXAMPLE/.test(n)), 'example table is flagged');
+  assert.ok(
+    a.priceTableIsExample && a.notes.some((n) => /EXAMPLE/.test(n)),
+    'example table is flagged',
+  );
 });
 
 test('usage that varies a lot and irregularly -> cloud (or hybrid cloud burst)', () => {
@@ -49,5 +63,8 @@ test('without a price table: verdict from the shape only, said so', () => {
 });
 
 test('price table errors name the field', () => {
-  assert.throws(() => buildPrices({ vps: [{ name: 'x', units: -1, monthly: 3 }] }, 'p.yaml'), (e: any) => /vps\[0\]\.units/.test(e.message));
+  assert.throws(
+    () => buildPrices({ vps: [{ name: 'x', units: -1, monthly: 3 }] }, 'p.yaml'),
+    (e: any) => /vps\[0\]\.units/.test(e.message),
+  );
 });

@@ -12,10 +12,21 @@ export function tmp(): { dir: string; done(): void } {
 }
 
 /** Run a peer tool; a missing tool fails the test with a clear message (never a silent skip). */
-export function run(cmd: string, args: string[], opts: { cwd?: string; input?: string } = {}): string {
-  const r = spawnSync(cmd, args, { cwd: opts.cwd, input: opts.input, encoding: 'utf8', timeout: 60000 });
+export function run(
+  cmd: string,
+  args: string[],
+  opts: { cwd?: string; input?: string } = {},
+): string {
+  const r = spawnSync(cmd, args, {
+    cwd: opts.cwd,
+    input: opts.input,
+    encoding: 'utf8',
+    timeout: 60000,
+  });
   if (r.error && (r.error as NodeJS.ErrnoException).code === 'ENOENT') {
-    throw new Error(`${cmd} is not installed: it is a Debian package listed in scripts/apt-packages.txt (run scripts/setup-test.sh)`);
+    throw new Error(
+      `${cmd} is not installed: it is a Debian package listed in scripts/apt-packages.txt (run scripts/setup-test.sh)`,
+    );
   }
   if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (${r.status}): ${r.stderr}`);
   return r.stdout;

@@ -2,7 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 
-const run = (...args: string[]) => spawnSync(process.execPath, ['bin/hostops.js', ...args], { encoding: 'utf8' });
+const run = (...args: string[]) =>
+  spawnSync(process.execPath, ['bin/hostops.js', ...args], { encoding: 'utf8' });
 
 test('hostops --help lists the command groups and exits 0', () => {
   const r = run('--help');

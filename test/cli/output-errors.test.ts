@@ -12,9 +12,14 @@ const FIX = path.join(ROOT, 'test', 'fixtures', 'capacity');
 function intoDevFull(args: string[]) {
   const fd = openSync('/dev/full', 'w');
   try {
-    return spawnSync(process.execPath, [path.join(ROOT, 'bin', 'hostops.js'), ...args],
-      { stdio: ['ignore', fd, 'pipe'], encoding: 'utf8', timeout: 60_000 });
-  } finally { closeSync(fd); }
+    return spawnSync(process.execPath, [path.join(ROOT, 'bin', 'hostops.js'), ...args], {
+      stdio: ['ignore', fd, 'pipe'],
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+  } finally {
+    closeSync(fd);
+  }
 }
 
 for (const args of [

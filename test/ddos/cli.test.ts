@@ -14,15 +14,29 @@ const cli = path.resolve('bin/hostops.js');
 test('ddos analyze prints a table, exits 1 when it finds victims, --json gives the report', () => {
   const file = path.join(dir, 'a.pcap');
   writeFileSync(file, writeScenario({ format: 'pcap' }));
-  const t = spawnSync(process.execPath, [cli, 'ddos', 'analyze', file, '--min-pps', '500'], { encoding: 'utf8' });
+  const t = spawnSync(process.execPath, [cli, 'ddos', 'analyze', file, '--min-pps', '500'], {
+    encoding: 'utf8',
+  });
   assert.equal(t.status, 1, t.stderr);
   assert.match(t.stdout, /2 victims of reflection attacks/);
-  assert.match(t.stdout, new RegExp(`${NTP_VICTIM.replace(/\./g, '\\.')}\\s+ntp/123\\s+30\\s+9000`));
+  assert.match(
+    t.stdout,
+    new RegExp(`${NTP_VICTIM.replace(/\./g, '\\.')}\\s+ntp/123\\s+30\\s+9000`),
+  );
   assert.match(t.stdout, /NTP monlist signature: 9000/);
-  const j = spawnSync(process.execPath, [cli, 'ddos', 'analyze', file, '--min-pps', '500', '--json'], { encoding: 'utf8' });
+  const j = spawnSync(
+    process.execPath,
+    [cli, 'ddos', 'analyze', file, '--min-pps', '500', '--json'],
+    { encoding: 'utf8' },
+  );
   const rep = JSON.parse(j.stdout);
-  assert.deepEqual(rep.victims.map((v: { address: string }) => v.address).sort(), [NTP_VICTIM, DNS_VICTIM].sort());
-  const none = spawnSync(process.execPath, [cli, 'ddos', 'analyze', file, '--min-pps', '100000'], { encoding: 'utf8' });
+  assert.deepEqual(
+    rep.victims.map((v: { address: string }) => v.address).sort(),
+    [NTP_VICTIM, DNS_VICTIM].sort(),
+  );
+  const none = spawnSync(process.execPath, [cli, 'ddos', 'analyze', file, '--min-pps', '100000'], {
+    encoding: 'utf8',
+  });
   assert.equal(none.status, 0);
   assert.match(none.stdout, /no reflection attack found/);
 });
@@ -34,16 +48,27 @@ test('bad input: a named error with the offset and exit code 2', () => {
   assert.equal(r.status, 2);
   assert.match(r.stderr, /unknown magic 74686973 at byte offset 0/);
   assert.match(r.stderr, /code: DDOS_CAPTURE_BAD_MAGIC/);
-  const missing = spawnSync(process.execPath, [cli, 'ddos', 'analyze', path.join(dir, 'nope.pcap'), '--json'], { encoding: 'utf8' });
+  const missing = spawnSync(
+    process.execPath,
+    [cli, 'ddos', 'analyze', path.join(dir, 'nope.pcap'), '--json'],
+    { encoding: 'utf8' },
+  );
   assert.equal(missing.status, 2);
   assert.equal(JSON.parse(missing.stderr).error.code, 'DDOS_CAPTURE_UNREADABLE');
 });
 
 test('--watch on stdin alerts before the final report', () => {
   const buf = writeScenario({ format: 'pcapng', tsresol: 9 });
-  const r = spawnSync(process.execPath, [cli, 'ddos', 'analyze', '-', '--watch', '--json', '--min-pps', '500', '--quiet-after', '2'], { input: buf, encoding: 'utf8' });
+  const r = spawnSync(
+    process.execPath,
+    [cli, 'ddos', 'analyze', '-', '--watch', '--json', '--min-pps', '500', '--quiet-after', '2'],
+    { input: buf, encoding: 'utf8' },
+  );
   assert.equal(r.status, 1, r.stderr);
-  const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+  const lines = r.stdout
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
   assert.equal(lines.at(-1).type, 'report');
   const alerts = lines.filter((l) => l.type === 'attack');
   assert.deepEqual(alerts.map((a) => a.victim).sort(), [NTP_VICTIM, DNS_VICTIM].sort());
@@ -55,22 +80,66 @@ test('--watch on stdin alerts before the final report', () => {
   const ntpEnd = ends.find((e) => e.protocol === 'ntp');
   assert.equal(ntpEnd.packets, 9000);
   assert.ok(lines.indexOf(ntpEnd) > lines.indexOf(ntp));
-  const text = spawnSync(process.execPath, [cli, 'ddos', 'analyze', '-', '--watch', '--min-pps', '500', '--quiet-after', '2'], { input: buf, encoding: 'utf8' });
-  assert.match(text.stdout, /^ALERT .* ntp reflection \(udp\/123\) against 198\.18\.50\.5: \d+ pkt\/s/m);
-  assert.match(text.stdout, /^END .* ntp reflection \(udp\/123\) against 198\.18\.50\.5: lasted [\d.]+ s, 9000 packets/m);
+  const text = spawnSync(
+    process.execPath,
+    [cli, 'ddos', 'analyze', '-', '--watch', '--min-pps', '500', '--quiet-after', '2'],
+    { input: buf, encoding: 'utf8' },
+  );
+  assert.match(
+    text.stdout,
+    /^ALERT .* ntp reflection \(udp\/123\) against 198\.18\.50\.5: \d+ pkt\/s/m,
+  );
+  assert.match(
+    text.stdout,
+    /^END .* ntp reflection \(udp\/123\) against 198\.18\.50\.5: lasted [\d.]+ s, 9000 packets/m,
+  );
 });
 
 test('--watch alerts on a live `tcpdump -U -w -` stream in a namespace', async () => {
   const t = new Topology('bdd');
   try {
     const ns = t.ns('x');
-    const tcpdump = t.spawn(ns, ['tcpdump', '-U', '--immediate-mode', '-s', '512', '-B', '4096', '-n', '-i', 'lo', '-w', '-', 'udp']);
-    const an = spawn(process.execPath, [cli, 'ddos', 'analyze', '-', '--watch', '--json', '--min-pps', '50', '--min-reflectors', '5'], { stdio: ['pipe', 'pipe', 'pipe'] });
+    const tcpdump = t.spawn(ns, [
+      'tcpdump',
+      '-U',
+      '--immediate-mode',
+      '-s',
+      '512',
+      '-B',
+      '4096',
+      '-n',
+      '-i',
+      'lo',
+      '-w',
+      '-',
+      'udp',
+    ]);
+    const an = spawn(
+      process.execPath,
+      [
+        cli,
+        'ddos',
+        'analyze',
+        '-',
+        '--watch',
+        '--json',
+        '--min-pps',
+        '50',
+        '--min-reflectors',
+        '5',
+      ],
+      { stdio: ['pipe', 'pipe', 'pipe'] },
+    );
     tcpdump.stdout!.pipe(an.stdin);
-    tcpdump.on('error', (e) => { throw new Error(`tcpdump is required: ${e.message}`); });
+    tcpdump.on('error', (e) => {
+      throw new Error(`tcpdump is required: ${e.message}`);
+    });
     await new Promise<void>((resolve, reject) => {
       let err = '';
-      tcpdump.stderr!.on('data', (d) => { err += d; if (/listening on/.test(err)) resolve(); });
+      tcpdump.stderr!.on('data', (d) => {
+        err += d;
+        if (/listening on/.test(err)) resolve();
+      });
       tcpdump.on('exit', (c) => reject(new Error(`tcpdump exited ${c}: ${err}`)));
       setTimeout(() => reject(new Error(`tcpdump did not start: ${err}`)), 10_000);
     });

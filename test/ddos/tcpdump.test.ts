@@ -30,11 +30,30 @@ for (const iface of ['any', 'lo']) {
       const peer = t.ns('y');
       const { aIf } = t.link(ns, '198.18.95.1/24', peer, '198.18.95.2/24');
       t.exec(ns, ['ip', 'link', 'set', aIf, 'mtu', '1280']);
-      const td = t.spawn(ns, ['tcpdump', '-U', '--immediate-mode', '-s', '512', '-B', '4096', '-n', '-i', iface, '-w', file, 'udp']);
-      td.on('error', (e) => { throw new Error(`tcpdump is required: ${e.message}`); });
+      const td = t.spawn(ns, [
+        'tcpdump',
+        '-U',
+        '--immediate-mode',
+        '-s',
+        '512',
+        '-B',
+        '4096',
+        '-n',
+        '-i',
+        iface,
+        '-w',
+        file,
+        'udp',
+      ]);
+      td.on('error', (e) => {
+        throw new Error(`tcpdump is required: ${e.message}`);
+      });
       await new Promise<void>((resolve, reject) => {
         let err = '';
-        td.stderr!.on('data', (d) => { err += d; if (/listening on/.test(err)) resolve(); });
+        td.stderr!.on('data', (d) => {
+          err += d;
+          if (/listening on/.test(err)) resolve();
+        });
         setTimeout(() => reject(new Error(`tcpdump did not start: ${err}`)), 10_000);
       });
       t.exec(ns, [process.execPath, '-e', traffic]);

@@ -4,7 +4,13 @@ import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { analyzeCapture } from '../../src/ddos/index.js';
-import { writeScenario, NTP_VICTIM, DNS_VICTIM, NTP_REFLECTORS, DNS_REFLECTORS } from './lib/scenario.js';
+import {
+  writeScenario,
+  NTP_VICTIM,
+  DNS_VICTIM,
+  NTP_REFLECTORS,
+  DNS_REFLECTORS,
+} from './lib/scenario.js';
 import { convUdp, convKey, tshark, tsharkSize } from './lib/tshark.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'hostops-ddos-'));
@@ -27,9 +33,15 @@ test('conversation counts equal tshark -z conv,udp on a mixed capture (pcapng, n
     assert.equal(t.bytesBA, tsharkSize(c.bytesBtoA));
   }
   // exact byte totals: sum of frame.len over UDP frames
-  const lens = tshark(['-r', file, '-Y', 'udp', '-T', 'fields', '-e', 'frame.len']).trim().split('\n').map(Number);
+  const lens = tshark(['-r', file, '-Y', 'udp', '-T', 'fields', '-e', 'frame.len'])
+    .trim()
+    .split('\n')
+    .map(Number);
   assert.equal(r.udpPackets, lens.length);
-  assert.equal(r.udpBytes, lens.reduce((s, x) => s + x, 0));
+  assert.equal(
+    r.udpBytes,
+    lens.reduce((s, x) => s + x, 0),
+  );
 });
 
 test('finds the NTP monlist and DNS reflection victims and nothing else', async () => {
@@ -50,14 +62,47 @@ test('finds the NTP monlist and DNS reflection victims and nothing else', async 
   assert.equal(dns.monlistPackets, 0);
 
   // cross-check the monlist signature and per-victim volume with tshark display filters
-  const monlist = tshark(['-r', file, '-Y', 'ntp.flags.mode == 7 && ntp.priv.flags.r == 1 && ntp.priv.reqcode == 42', '-T', 'fields', '-e', 'frame.number']).trim().split('\n').length;
+  const monlist = tshark([
+    '-r',
+    file,
+    '-Y',
+    'ntp.flags.mode == 7 && ntp.priv.flags.r == 1 && ntp.priv.reqcode == 42',
+    '-T',
+    'fields',
+    '-e',
+    'frame.number',
+  ])
+    .trim()
+    .split('\n').length;
   assert.equal(ntp.monlistPackets, monlist);
-  const sig = tshark(['-r', file, '-Y', `udp.srcport == 123 && ip.len == 468 && ip.dst == ${NTP_VICTIM}`, '-T', 'fields', '-e', 'ip.src']).trim().split('\n');
+  const sig = tshark([
+    '-r',
+    file,
+    '-Y',
+    `udp.srcport == 123 && ip.len == 468 && ip.dst == ${NTP_VICTIM}`,
+    '-T',
+    'fields',
+    '-e',
+    'ip.src',
+  ])
+    .trim()
+    .split('\n');
   assert.equal(sig.length, ntp.packets);
   assert.equal(new Set(sig).size, ntp.reflectors);
   // peak: the busiest second of the victim, by tshark's io,stat-like count
   const secs = new Map<number, number>();
-  for (const t of tshark(['-r', file, '-Y', `ip.dst == ${NTP_VICTIM} && udp.srcport == 123`, '-T', 'fields', '-e', 'frame.time_epoch']).trim().split('\n')) {
+  for (const t of tshark([
+    '-r',
+    file,
+    '-Y',
+    `ip.dst == ${NTP_VICTIM} && udp.srcport == 123`,
+    '-T',
+    'fields',
+    '-e',
+    'frame.time_epoch',
+  ])
+    .trim()
+    .split('\n')) {
     const s = Math.floor(Number(t));
     secs.set(s, (secs.get(s) ?? 0) + 1);
   }

@@ -18,25 +18,49 @@ process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
 
 /** Debian's python3-scapy writes the captures (the python3 first on PATH may lack it). */
 function scapy(script: string, ...args: string[]): void {
-  const r = spawnSync('/usr/bin/python3', [path.resolve('test/ddos/lib', script), ...args], { encoding: 'utf8', timeout: 120000 });
-  if (r.error || r.status !== 0) throw new Error(`/usr/bin/python3 ${script} failed (needs Debian's python3-scapy, scripts/apt-packages.txt): ${r.error?.message ?? r.stderr}`);
+  const r = spawnSync('/usr/bin/python3', [path.resolve('test/ddos/lib', script), ...args], {
+    encoding: 'utf8',
+    timeout: 120000,
+  });
+  if (r.error || r.status !== 0)
+    throw new Error(
+      `/usr/bin/python3 ${script} failed (needs Debian's python3-scapy, scripts/apt-packages.txt): ${r.error?.message ?? r.stderr}`,
+    );
 }
 
 /** One tshark run: the UDP conversation table and the UDP frame/byte totals. */
-function tsharkUdp(file: string): { convs: Map<string, TsharkConv>; frames: number; bytes: number } {
+function tsharkUdp(file: string): {
+  convs: Map<string, TsharkConv>;
+  frames: number;
+  bytes: number;
+} {
   const out = tshark(['-q', '-r', file, '-z', 'conv,udp', '-z', 'io,stat,0,udp']);
   const convs = new Map<string, TsharkConv>();
-  const re = /^(\S+):(\d+)\s+<->\s+(\S+):(\d+)\s+(\d+) (\d+ \w+)\s+(\d+) (\d+ \w+)\s+(\d+) (\d+ \w+)/;
-  let frames = -1, bytes = -1;
+  const re =
+    /^(\S+):(\d+)\s+<->\s+(\S+):(\d+)\s+(\d+) (\d+ \w+)\s+(\d+) (\d+ \w+)\s+(\d+) (\d+ \w+)/;
+  let frames = -1,
+    bytes = -1;
   for (const line of out.split('\n')) {
     const m = re.exec(line);
     if (m) {
-      const c = { a: m[1], pa: +m[2], b: m[3], pb: +m[4], framesBA: +m[5], bytesBA: m[6], framesAB: +m[7], bytesAB: m[8] };
+      const c = {
+        a: m[1],
+        pa: +m[2],
+        b: m[3],
+        pb: +m[4],
+        framesBA: +m[5],
+        bytesBA: m[6],
+        framesAB: +m[7],
+        bytesAB: m[8],
+      };
       convs.set(convKey(c.a, c.pa, c.b, c.pb), c);
       continue;
     }
     const s = /^\|\s*[\d.]+ <> [\d.]+\s*\|\s*(\d+)\s*\|\s*(\d+)\s*\|/.exec(line);
-    if (s) { frames = +s[1]; bytes = +s[2]; }
+    if (s) {
+      frames = +s[1];
+      bytes = +s[2];
+    }
   }
   assert.ok(frames >= 0, `tshark io,stat total for ${file}`);
   return { convs, frames, bytes };
@@ -82,8 +106,14 @@ for (const k of KINDS) {
       assert.equal(t.bytesAB, tsharkSize(c.bytesAtoB));
       assert.equal(t.bytesBA, tsharkSize(c.bytesBtoA));
     }
-    const [ntpVictim, dnsVictim] = k.v6 ? ['2001:db8:50::5', '2001:db8:60::6'] : ['198.18.50.5', '198.18.60.6'];
-    assert.deepEqual(r.victims.map((v) => v.address).sort(), [ntpVictim, dnsVictim].sort(), 'the inner victims');
+    const [ntpVictim, dnsVictim] = k.v6
+      ? ['2001:db8:50::5', '2001:db8:60::6']
+      : ['198.18.50.5', '198.18.60.6'];
+    assert.deepEqual(
+      r.victims.map((v) => v.address).sort(),
+      [ntpVictim, dnsVictim].sort(),
+      'the inner victims',
+    );
     const ntp = r.victims.find((v) => v.address === ntpVictim)!;
     assert.equal(ntp.vectors[0].protocol, 'ntp');
     assert.equal(ntp.reflectors, 12);
@@ -92,7 +122,13 @@ for (const k of KINDS) {
     assert.equal(r.encapsulations[k.encap], 480, JSON.stringify(r.encapsulations));
     if (k.outer) {
       assert.equal(r.tunnels.length, 1);
-      assert.deepEqual(r.tunnels[0], { kind: k.encap, outerSource: k.outer[0], outerDestination: k.outer[1], frames: 480, bytes: ts.bytes });
+      assert.deepEqual(r.tunnels[0], {
+        kind: k.encap,
+        outerSource: k.outer[0],
+        outerDestination: k.outer[1],
+        frames: 480,
+        bytes: ts.bytes,
+      });
     } else assert.equal(r.tunnels.length, 0);
   });
 }

@@ -13,10 +13,17 @@ import { rounds, tempDir } from '../store/helpers.js';
 const T0 = 1_700_000_000 - (1_700_000_000 % 3600);
 let pg: PgCluster;
 const urls: Record<string, string> = {};
-const run = (...args: string[]) => spawnSync(process.execPath, ['bin/hostops.js', 'fleet', ...args, '--db', pg.url], { encoding: 'utf8' });
+const run = (...args: string[]) =>
+  spawnSync(process.execPath, ['bin/hostops.js', 'fleet', ...args, '--db', pg.url], {
+    encoding: 'utf8',
+  });
 
-before(async () => { pg = await startPg(); });
-after(() => { pg?.stop(); });
+before(async () => {
+  pg = await startPg();
+});
+after(() => {
+  pg?.stop();
+});
 
 test('fleet CLI: sites with roles, targets, SLAs, export and import round trip, field-named errors', () => {
   for (const s of ['ldn', 'nyc']) {
@@ -24,7 +31,12 @@ test('fleet CLI: sites with roles, targets, SLAs, export and import round trip, 
     assert.equal(r.status, 0, r.stderr);
     const m = /store\.url for this agent: (postgres:\/\/\S+)/.exec(r.stdout);
     assert.ok(m, r.stdout);
-    assert.match(m[1], new RegExp(`^postgres://hostops_site_${s}:[A-Za-z0-9_-]{24}@127\\.0\\.0\\.1:${pg.port}/hostops$`));
+    assert.match(
+      m[1],
+      new RegExp(
+        `^postgres://hostops_site_${s}:[A-Za-z0-9_-]{24}@127\\.0\\.0\\.1:${pg.port}/hostops$`,
+      ),
+    );
     urls[s] = m[1];
   }
   assert.equal(run('add-target', 'fra', '198.18.0.10', '--group', 'eu').status, 0);
@@ -36,15 +48,37 @@ test('fleet CLI: sites with roles, targets, SLAs, export and import round trip, 
   assert.match(dup.stderr, /target name "fra" is already 198\.18\.0\.10/);
   const exp = run('export');
   assert.equal(exp.status, 0, exp.stderr);
-  assert.equal(exp.stdout, [
-    '# hostops fleet inventory (hostops fleet export); apply with: hostops fleet import FILE',
-    'sites:', '  - ldn', '  - nyc',
-    'targets:', '  - name: ams', '    address: 198.18.0.11', '    groups:', '      - eu',
-    '  - name: fra', '    address: 198.18.0.10', '    groups:', '      - eu',
-    'assignments:', '  mode: mesh', '  sites: {}',
-    'sla:', '  - site: "*"', '    group: eu', '    rtt: < 80 ms', '    loss: < 1%',
-    '  - site: nyc', '    target: fra', '    rtt: < 5 ms',
-    'retention: {}', ''].join('\n'));
+  assert.equal(
+    exp.stdout,
+    [
+      '# hostops fleet inventory (hostops fleet export); apply with: hostops fleet import FILE',
+      'sites:',
+      '  - ldn',
+      '  - nyc',
+      'targets:',
+      '  - name: ams',
+      '    address: 198.18.0.11',
+      '    groups:',
+      '      - eu',
+      '  - name: fra',
+      '    address: 198.18.0.10',
+      '    groups:',
+      '      - eu',
+      'assignments:',
+      '  mode: mesh',
+      '  sites: {}',
+      'sla:',
+      '  - site: "*"',
+      '    group: eu',
+      '    rtt: < 80 ms',
+      '    loss: < 1%',
+      '  - site: nyc',
+      '    target: fra',
+      '    rtt: < 5 ms',
+      'retention: {}',
+      '',
+    ].join('\n'),
+  );
   const t = tempDir('hostops-fleet-');
   try {
     const bad = path.join(t.dir, 'bad.yaml');
@@ -59,19 +93,36 @@ test('fleet CLI: sites with roles, targets, SLAs, export and import round trip, 
     assert.equal(ok.status, 0, ok.stderr);
     assert.equal(ok.stdout, `imported ${good}: 2 sites, 2 targets, 2 SLAs\n`);
     assert.equal(run('export').stdout, exp.stdout, 'import of an export changes nothing');
-  } finally { t.cleanup(); }
+  } finally {
+    t.cleanup();
+  }
 });
 
-test('the SLA shown for a pair is the inventory\'s, whichever agent serves the page', async () => {
-  const a = new SqlStore(new PgDriver(pg.url)); const b = new SqlStore(new PgDriver(pg.url));
+test("the SLA shown for a pair is the inventory's, whichever agent serves the page", async () => {
+  const a = new SqlStore(new PgDriver(pg.url));
+  const b = new SqlStore(new PgDriver(pg.url));
   try {
-    await a.writePings([...rounds('ldn', 'fra', T0, 90, 20, 10), ...rounds('nyc', 'fra', T0, 90, 20, 10)]);
-    await a.rollup('ldn'); await b.rollup('nyc');
+    await a.writePings([
+      ...rounds('ldn', 'fra', T0, 90, 20, 10),
+      ...rounds('nyc', 'fra', T0, 90, 20, 10),
+    ]);
+    await a.rollup('ldn');
+    await b.rollup('nyc');
     // each agent's local config says something else: it must not be what is shown
-    const localA = [{ name: 'fra', host: '198.18.0.10', path: false, sla: { rtt: { op: '<' as const, value: 0.001 } } }];
+    const localA = [
+      {
+        name: 'fra',
+        host: '198.18.0.10',
+        path: false,
+        sla: { rtt: { op: '<' as const, value: 0.001 } },
+      },
+    ];
     const localB = [{ name: 'fra', host: '198.18.0.10', path: false }];
     const now = T0 + 1800;
-    const views = [await buildOverview(a, localA, now, 3600, 86400, await inventorySla(a)), await buildOverview(b, localB, now, 3600, 86400, await inventorySla(b))];
+    const views = [
+      await buildOverview(a, localA, now, 3600, 86400, await inventorySla(a)),
+      await buildOverview(b, localB, now, 3600, 86400, await inventorySla(b)),
+    ];
     for (const v of views) {
       const cell = (site: string) => v.cells.find((c) => c.site === site && c.target === 'fra')!;
       assert.deepEqual(cell('ldn').sla, { rtt: '< 80 ms', loss: '< 1%' });
@@ -81,7 +132,10 @@ test('the SLA shown for a pair is the inventory\'s, whichever agent serves the p
       assert.equal(cell('nyc').compliance, 0);
       assert.equal(cell('nyc').ok, false);
     }
-  } finally { await a.close(); await b.close(); }
+  } finally {
+    await a.close();
+    await b.close();
+  }
 });
 
 test('a renamed target keeps its history by address', async () => {
@@ -92,18 +146,33 @@ test('a renamed target keeps its history by address', async () => {
     assert.equal(r.status, 0, r.stderr);
     assert.equal(r.stdout, 'target ams is now amsterdam (198.18.0.11)\n');
     await s.writePings(rounds('ldn', 'amsterdam', T0 + 3600 + 200, 5));
-    assert.deepEqual(await namesOfAddress(s.driver instanceof PgDriver ? s.driver.sql : (null as never), '198.18.0.11'), ['amsterdam', 'ams']);
-    const ts = await roundsByAddress((s.driver as PgDriver).sql, 'ldn', '198.18.0.11', T0, T0 + 7200);
+    assert.deepEqual(
+      await namesOfAddress(
+        s.driver instanceof PgDriver ? s.driver.sql : (null as never),
+        '198.18.0.11',
+      ),
+      ['amsterdam', 'ams'],
+    );
+    const ts = await roundsByAddress(
+      (s.driver as PgDriver).sql,
+      'ldn',
+      '198.18.0.11',
+      T0,
+      T0 + 7200,
+    );
     assert.equal(ts.length, 15);
-    assert.equal(ts[0], T0 + 3600); assert.equal(ts[14], T0 + 3600 + 280);
+    assert.equal(ts[0], T0 + 3600);
+    assert.equal(ts[14], T0 + 3600 + 280);
     // the old rows still get the target's SLA (the group's) under its new name's inventory entry
     const look = (await inventorySla(s))!;
     assert.deepEqual(look('ldn', 'ams'), look('ldn', 'amsterdam'));
     assert.ok(look('ldn', 'ams')?.rtt);
-  } finally { await s.close(); }
+  } finally {
+    await s.close();
+  }
 });
 
-test('a site role writes only its own rows and reads the inventory; it cannot read or delete another site\'s', async () => {
+test("a site role writes only its own rows and reads the inventory; it cannot read or delete another site's", async () => {
   const owner = new SqlStore(new PgDriver(pg.url));
   const agent = new SqlStore(new PgDriver(urls.ldn));
   const raw = postgres(urls.ldn, { max: 1, onnotice: () => {} });
@@ -113,24 +182,54 @@ test('a site role writes only its own rows and reads the inventory; it cannot re
     await agent.migrate();
     await agent.writePings(rounds('ldn', 'fra', T0 + 7200, 3));
     await agent.rollup('ldn');
-    assert.equal(await agent.pingCount('nyc'), 0, 'another site\'s rows are invisible');
+    assert.equal(await agent.pingCount('nyc'), 0, "another site's rows are invisible");
     assert.equal(await agent.pingCount('ldn'), 90 + 10 + 5 + 3);
-    await assert.rejects(agent.writePings(rounds('nyc', 'fra', T0 + 7200, 1)), /row-level security/);
+    await assert.rejects(
+      agent.writePings(rounds('nyc', 'fra', T0 + 7200, 1)),
+      /row-level security/,
+    );
     // service probe rows (probe table, migration 5) are held to the same policy
-    const probeRow = (site: string) => ({ site, probe: 'web', prober: 'http', target: 'https://198.18.7.1/', ts: T0 + 7200, success: true, failure: null,
-      duration: 0.01, phases: {}, status: 200, rcode: null, certExpiry: null });
+    const probeRow = (site: string) => ({
+      site,
+      probe: 'web',
+      prober: 'http',
+      target: 'https://198.18.7.1/',
+      ts: T0 + 7200,
+      success: true,
+      failure: null,
+      duration: 0.01,
+      phases: {},
+      status: 200,
+      rcode: null,
+      certExpiry: null,
+    });
     await agent.writeProbe(probeRow('ldn'));
     await assert.rejects(agent.writeProbe(probeRow('nyc')), /row-level security/);
     await owner.writeProbe(probeRow('nyc'));
-    assert.deepEqual((await agent.latestProbes()).map((r) => r.site), ['ldn'], 'another site\'s probe rows are invisible');
+    assert.deepEqual(
+      (await agent.latestProbes()).map((r) => r.site),
+      ['ldn'],
+      "another site's probe rows are invisible",
+    );
     const del = await raw.unsafe(`DELETE FROM ping WHERE site = 'nyc'`);
     assert.equal(del.count, 0);
     const upd = await raw.unsafe(`UPDATE ping SET site = 'ldn' WHERE site = 'nyc'`);
     assert.equal(upd.count, 0);
-    await assert.rejects(raw.unsafe(`UPDATE ping SET site = 'nyc' WHERE site = 'ldn'`), /row-level security/);
+    await assert.rejects(
+      raw.unsafe(`UPDATE ping SET site = 'nyc' WHERE site = 'ldn'`),
+      /row-level security/,
+    );
     await assert.rejects(raw.unsafe('DELETE FROM fleet_targets'), /permission denied/);
-    await assert.rejects(raw.unsafe('INSERT INTO fleet_sites (name, created_at) VALUES ($1, 0)', ['evil']), /permission denied/);
-    assert.equal((await raw.unsafe('SELECT name FROM fleet_targets ORDER BY name')).map((r) => r.name).join(','), 'amsterdam,fra');
+    await assert.rejects(
+      raw.unsafe('INSERT INTO fleet_sites (name, created_at) VALUES ($1, 0)', ['evil']),
+      /permission denied/,
+    );
+    assert.equal(
+      (await raw.unsafe('SELECT name FROM fleet_targets ORDER BY name'))
+        .map((r) => r.name)
+        .join(','),
+      'amsterdam,fra',
+    );
     assert.equal(await owner.pingCount('nyc'), nycBefore, 'nothing of nyc was touched');
     // the dashboard role reads every site
     await owner.driver.all(`CREATE ROLE dash LOGIN PASSWORD 'dashpw' IN ROLE hostops_dashboard`);
@@ -138,8 +237,20 @@ test('a site role writes only its own rows and reads the inventory; it cannot re
     try {
       assert.equal(await dash.pingCount('nyc'), nycBefore);
       assert.equal(await dash.pingCount('ldn'), 108);
-      assert.deepEqual((await dash.latestProbes()).map((r) => r.site), ['ldn', 'nyc']);
-      await assert.rejects(dash.writePings(rounds('ldn', 'fra', T0 + 9000, 1)), /permission denied/);
-    } finally { await dash.close(); }
-  } finally { await raw.end(); await agent.close(); await owner.close(); }
+      assert.deepEqual(
+        (await dash.latestProbes()).map((r) => r.site),
+        ['ldn', 'nyc'],
+      );
+      await assert.rejects(
+        dash.writePings(rounds('ldn', 'fra', T0 + 9000, 1)),
+        /permission denied/,
+      );
+    } finally {
+      await dash.close();
+    }
+  } finally {
+    await raw.end();
+    await agent.close();
+    await owner.close();
+  }
 });

@@ -22,13 +22,28 @@ test('two agents serve the same pair SLA from the inventory, not from their own 
     await setSla(owner.sql, { group: 'eu', rtt: '< 70 ms' });
     await setSla(owner.sql, { site: 'nyc', target: 'fra', rtt: '< 10 ms', loss: '< 2%' });
     // each agent's config carries its own, different SLA for fra
-    for (const [site, rtt, local] of [['ldn', 0.065, '< 1 ms'], ['nyc', 0.012, '< 500 ms']] as const) {
+    for (const [site, rtt, local] of [
+      ['ldn', 0.065, '< 1 ms'],
+      ['nyc', 0.012, '< 500 ms'],
+    ] as const) {
       const cfg = testConfig(t.dir, await freePort(), {
-        site, ping: { interval: '1s', count: 5 }, defaults: { self: false, gateway: false },
+        site,
+        ping: { interval: '1s', count: 5 },
+        defaults: { self: false, gateway: false },
         targets: [{ name: 'fra', host: '198.18.7.1', sla: { rtt: local } }],
-        store: { kind: 'postgres', url: pg.url, spool: { path: path.join(t.dir, `${site}.spool`) } },
+        store: {
+          kind: 'postgres',
+          url: pg.url,
+          spool: { path: path.join(t.dir, `${site}.spool`) },
+        },
       });
-      agents.push(await serve(cfg, { probes: { latency: tableProber({ '198.18.7.1': [rtt] }) }, firstRunSpread: 0.1, log: () => {} }));
+      agents.push(
+        await serve(cfg, {
+          probes: { latency: tableProber({ '198.18.7.1': [rtt] }) },
+          firstRunSpread: 0.1,
+          log: () => {},
+        }),
+      );
     }
     const views: any[] = [];
     for (const a of agents) {
@@ -46,7 +61,7 @@ test('two agents serve the same pair SLA from the inventory, not from their own 
       assert.deepEqual(byS.ldn.sla, { rtt: '< 70 ms' }, JSON.stringify(ov.cells));
       assert.equal(byS.ldn.ok, true);
       assert.deepEqual(byS.nyc.sla, { rtt: '< 10 ms', loss: '< 2%' });
-      assert.equal(byS.nyc.ok, false, '12 ms breaks the pair\'s 10 ms');
+      assert.equal(byS.nyc.ok, false, "12 ms breaks the pair's 10 ms");
     }
     // a target added to the inventory reaches both running agents (NOTIFY, reload), no restart
     await addTarget(owner.sql, 'waw', '198.18.7.2', ['eu']);
@@ -54,7 +69,9 @@ test('two agents serve the same pair SLA from the inventory, not from their own 
       let names: string[] = [];
       for (let i = 0; i < 40 && !names.includes('waw=198.18.7.2'); i++) {
         await sleep(250);
-        names = ((await (await fetch(`${a.url}/api/status`)).json()) as any).targets.map((x: any) => `${x.name}=${x.host}`);
+        names = ((await (await fetch(`${a.url}/api/status`)).json()) as any).targets.map(
+          (x: any) => `${x.name}=${x.host}`,
+        );
       }
       assert.deepEqual(names, ['fra=198.18.7.1', 'waw=198.18.7.2']);
     }

@@ -11,8 +11,21 @@ function silentDb() {
   const inner = {
     kind: 'postgres',
     async migrate() {},
-    writePings(rows: unknown[]) { return new Promise<void>((resolve, reject) => waiting.push({ resolve: () => { written.push(rows.length); resolve(); }, reject, n: rows.length })); },
-    rollup() { return new Promise<void>(() => {}); },
+    writePings(rows: unknown[]) {
+      return new Promise<void>((resolve, reject) =>
+        waiting.push({
+          resolve: () => {
+            written.push(rows.length);
+            resolve();
+          },
+          reject,
+          n: rows.length,
+        }),
+      );
+    },
+    rollup() {
+      return new Promise<void>(() => {});
+    },
     async close() {},
   } as unknown as Store;
   return { inner, waiting, written };
@@ -32,13 +45,16 @@ test('a write the database does not answer is spooled after the timeout and the 
     await assert.rejects(s.rollup('s3'), /rollup: no answer from the database within 0\.2 s/);
     // the first write lands after all: its copy goes, the rest is replayed once (no duplicates)
     db.waiting[0].resolve();
-    for (let i = 0; i < 50 && db.waiting.length < 2; i++) await new Promise((r) => setTimeout(r, 20));
+    for (let i = 0; i < 50 && db.waiting.length < 2; i++)
+      await new Promise((r) => setTimeout(r, 20));
     assert.equal(db.waiting.length, 2, 'the replay of the second write started');
     db.waiting[1].resolve();
     await s.flush();
     assert.equal(s.stats().rows, 0);
     assert.deepEqual(db.written, [1, 1]);
-  } finally { t.cleanup(); }
+  } finally {
+    t.cleanup();
+  }
 });
 
 test('a write that fails after its timeout stays spooled and is replayed', async () => {
@@ -50,11 +66,14 @@ test('a write that fails after its timeout stays spooled and is replayed', async
     await s.flush(); // nothing is replayed while the first write may still land
     assert.equal(db.waiting.length, 1);
     db.waiting[0].reject(new Error('connection reset'));
-    for (let i = 0; i < 50 && db.waiting.length < 2; i++) await new Promise((r) => setTimeout(r, 20));
+    for (let i = 0; i < 50 && db.waiting.length < 2; i++)
+      await new Promise((r) => setTimeout(r, 20));
     assert.equal(db.waiting.length, 2);
     db.waiting[1].resolve();
     await s.flush();
     assert.equal(s.stats().rows, 0);
     assert.deepEqual(db.written, [2]);
-  } finally { t.cleanup(); }
+  } finally {
+    t.cleanup();
+  }
 });

@@ -38,7 +38,9 @@ const urls: Record<string, string> = {};
 const agents: { site: string; proc: ChildProcess; url: string; err: () => string }[] = [];
 
 const fleet = (...args: string[]) => {
-  const r = spawnSync(process.execPath, [BIN, 'fleet', ...args, '--db', pg.url], { encoding: 'utf8' });
+  const r = spawnSync(process.execPath, [BIN, 'fleet', ...args, '--db', pg.url], {
+    encoding: 'utf8',
+  });
   assert.equal(r.status, 0, `fleet ${args.join(' ')}: ${r.stderr}`);
   return r.stdout;
 };
@@ -46,36 +48,65 @@ const fleet = (...args: string[]) => {
 /** Poll until f() is truthy; fail with `what` after `seconds` (bounded waits, never a guessed sleep). */
 async function until<T>(what: string, seconds: number, f: () => Promise<T>): Promise<T> {
   let last: unknown;
-  for (const end = Date.now() + seconds * 1000; Date.now() < end;) {
-    try { const v = await f(); if (v) return v; } catch (e) { last = e; }
+  for (const end = Date.now() + seconds * 1000; Date.now() < end; ) {
+    try {
+      const v = await f();
+      if (v) return v;
+    } catch (e) {
+      last = e;
+    }
     await sleep(500);
   }
-  throw new Error(`${what}: not within ${seconds} s${last ? ` (${(last as Error).message})` : ''}\n${agents.map((a) => `${a.site}: ${a.err().slice(-1500)}`).join('\n')}`);
+  throw new Error(
+    `${what}: not within ${seconds} s${last ? ` (${(last as Error).message})` : ''}\n${agents.map((a) => `${a.site}: ${a.err().slice(-1500)}`).join('\n')}`,
+  );
 }
 
 const get = async (i: number, p: string) => {
-  const r = await fetch(`${agents[i].url}${p}`, { headers: auth, signal: AbortSignal.timeout(10_000) });
+  const r = await fetch(`${agents[i].url}${p}`, {
+    headers: auth,
+    signal: AbortSignal.timeout(10_000),
+  });
   const body = await r.text();
   assert.equal(r.status, 200, `${p}: ${body}`);
   return JSON.parse(body);
 };
-const targetsOf = async (i: number) => (await get(i, '/api/status')).targets.map((x: any) => `${x.name}=${x.host}`).sort().join(',');
-const count = async (where: string, params: unknown[] = []) => Number((await owner.unsafe(`SELECT count(*)::int AS n FROM ping WHERE ${where}`, params as never[]))[0].n);
+const targetsOf = async (i: number) =>
+  (await get(i, '/api/status')).targets
+    .map((x: any) => `${x.name}=${x.host}`)
+    .sort()
+    .join(',');
+const count = async (where: string, params: unknown[] = []) =>
+  Number(
+    (await owner.unsafe(`SELECT count(*)::int AS n FROM ping WHERE ${where}`, params as never[]))[0]
+      .n,
+  );
 
 function startAgent(i: number): void {
   const site = SITES[i];
   const ns = siteNs[i];
   if (!ns) throw new Error('an agent runs only inside its namespace');
   const cfg = path.join(dir.dir, `${site}.yaml`);
-  writeFileSync(cfg, [
-    `site: ${site}`, `listen: { host: ${siteAddr(i)}, port: 8080, token: ${TOKEN} }`,
-    `store: { kind: postgres, url: "${urls[site]}", readUrl: "${urls.dash.replace('@DB:', `@${dbAddr(i)}:`)}", spool: { path: ${path.join(dir.dir, site, 'spool.db')} } }`,
-    'defaults: { self: false, gateway: false }', 'ping: { interval: 2s, count: 3, timeout: 1s }',
-    'iperf: { server: false }', 'mailq: { enabled: false }', 'ntp: { enabled: false }', 'amp: { enabled: false }', 'path: { enabled: false }',
-  ].join('\n') + '\n');
+  writeFileSync(
+    cfg,
+    [
+      `site: ${site}`,
+      `listen: { host: ${siteAddr(i)}, port: 8080, token: ${TOKEN} }`,
+      `store: { kind: postgres, url: "${urls[site]}", readUrl: "${urls.dash.replace('@DB:', `@${dbAddr(i)}:`)}", spool: { path: ${path.join(dir.dir, site, 'spool.db')} } }`,
+      'defaults: { self: false, gateway: false }',
+      'ping: { interval: 2s, count: 3, timeout: 1s }',
+      'iperf: { server: false }',
+      'mailq: { enabled: false }',
+      'ntp: { enabled: false }',
+      'amp: { enabled: false }',
+      'path: { enabled: false }',
+    ].join('\n') + '\n',
+  );
   const proc = topo.spawn(ns, [process.execPath, BIN, 'serve', '-c', cfg]);
   let err = '';
-  proc.stderr?.on('data', (d: Buffer) => { err += d.toString(); });
+  proc.stderr?.on('data', (d: Buffer) => {
+    err += d.toString();
+  });
   proc.stdout?.on('data', () => {});
   agents.push({ site, proc, url: `http://${siteAddr(i)}:8080`, err: () => err });
 }
@@ -88,7 +119,8 @@ before(async () => {
     const ns = topo.ns(SITES[i]);
     siteNs.push(ns);
     const l = topo.link(null, `${dbAddr(i)}/30`, ns, `${siteAddr(i)}/30`);
-    hostIf.push(l.aIf); siteIf.push(l.bIf);
+    hostIf.push(l.aIf);
+    siteIf.push(l.bIf);
     topo.link(ns, `198.18.41.${4 * i + 1}/30`, core, `198.18.41.${4 * i + 2}/30`);
     topo.route(ns, 'default', `198.18.41.${4 * i + 2}`);
   }
@@ -123,13 +155,18 @@ before(async () => {
 // (the host ends of the veths hold fixed addresses a later run needs)
 process.once('SIGTERM', () => {
   for (const a of agents) a.proc.kill('SIGKILL');
-  pg?.stop(); topo?.destroy();
+  pg?.stop();
+  topo?.destroy();
   process.exit(143);
 });
 
 after(async () => {
   for (const a of agents) {
-    if (a.proc.exitCode === null) { const gone = once(a.proc, 'exit'); a.proc.kill('SIGTERM'); await Promise.race([gone, sleep(15_000)]); }
+    if (a.proc.exitCode === null) {
+      const gone = once(a.proc, 'exit');
+      a.proc.kill('SIGTERM');
+      await Promise.race([gone, sleep(15_000)]);
+    }
     if (a.proc.exitCode === null && a.proc.signalCode === null) a.proc.kill('SIGKILL');
   }
   await owner?.end();
@@ -138,27 +175,54 @@ after(async () => {
   dir?.cleanup();
 });
 
-test('three agents in namespaces measure the inventory\'s targets, follow it without a restart, and cannot touch each other\'s rows', async () => {
+test("three agents in namespaces measure the inventory's targets, follow it without a restart, and cannot touch each other's rows", async () => {
   for (let i = 0; i < 3; i++) startAgent(i);
   for (let i = 0; i < 3; i++) {
-    await until(`${SITES[i]} reads the inventory`, 60, async () => (await targetsOf(i)) === `edge1=${tAddr(0)},edge2=${tAddr(1)}`);
+    await until(
+      `${SITES[i]} reads the inventory`,
+      60,
+      async () => (await targetsOf(i)) === `edge1=${tAddr(0)},edge2=${tAddr(1)}`,
+    );
   }
   // real ICMP through the core router, stored by each site under its own role
-  for (const s of SITES) await until(`${s} stores answered rounds`, 60, async () => await count(`site = $1 AND received > 0`, [s]) >= 4);
+  for (const s of SITES)
+    await until(
+      `${s} stores answered rounds`,
+      60,
+      async () => (await count(`site = $1 AND received > 0`, [s])) >= 4,
+    );
 
   // a central target reaches every agent without a restart
   const pids = agents.map((a) => a.proc.pid);
   fleet('add-target', 'edge3', tAddr(2), '--group', 'eu');
-  for (let i = 0; i < 3; i++) await until(`${SITES[i]} follows add-target`, 30, async () => (await targetsOf(i)).includes(`edge3=${tAddr(2)}`));
-  for (const s of SITES) await until(`${s} measures edge3`, 60, async () => await count(`site = $1 AND target = 'edge3' AND received > 0`, [s]) > 0);
-  assert.deepEqual(agents.map((a) => a.proc.pid), pids);
-  assert.ok(agents.every((a) => a.proc.exitCode === null), 'no agent restarted');
+  for (let i = 0; i < 3; i++)
+    await until(`${SITES[i]} follows add-target`, 30, async () =>
+      (await targetsOf(i)).includes(`edge3=${tAddr(2)}`),
+    );
+  for (const s of SITES)
+    await until(
+      `${s} measures edge3`,
+      60,
+      async () => (await count(`site = $1 AND target = 'edge3' AND received > 0`, [s])) > 0,
+    );
+  assert.deepEqual(
+    agents.map((a) => a.proc.pid),
+    pids,
+  );
+  assert.ok(
+    agents.every((a) => a.proc.exitCode === null),
+    'no agent restarted',
+  );
 
   // an explicit assignment narrows one site's targets, again without a restart
   fleet('assign', 's1', 'edge1');
   fleet('assign', 's2', 'group:eu');
   fleet('assign', 's3', 'group:eu');
-  await until('s1 follows its explicit assignment', 30, async () => (await targetsOf(0)) === `edge1=${tAddr(0)}`);
+  await until(
+    's1 follows its explicit assignment',
+    30,
+    async () => (await targetsOf(0)) === `edge1=${tAddr(0)}`,
+  );
   assert.equal(await targetsOf(1), `edge1=${tAddr(0)},edge2=${tAddr(1)},edge3=${tAddr(2)}`);
 
   // s1's own role, from s1's namespace address: another site's rows are invisible and untouchable
@@ -166,72 +230,150 @@ test('three agents in namespaces measure the inventory\'s targets, follow it wit
   try {
     const s2Before = await count(`site = 's2'`);
     assert.ok(s2Before > 0);
-    assert.equal(Number((await s1.unsafe(`SELECT count(*)::int AS n FROM ping WHERE site = 's2'`))[0].n), 0);
-    assert.equal(Number((await s1.unsafe(`SELECT count(*)::int AS n FROM ping_5m WHERE site <> 's1'`))[0].n), 0);
+    assert.equal(
+      Number((await s1.unsafe(`SELECT count(*)::int AS n FROM ping WHERE site = 's2'`))[0].n),
+      0,
+    );
+    assert.equal(
+      Number((await s1.unsafe(`SELECT count(*)::int AS n FROM ping_5m WHERE site <> 's1'`))[0].n),
+      0,
+    );
     assert.equal((await s1.unsafe(`DELETE FROM ping WHERE site = 's2'`)).count, 0);
     assert.equal((await s1.unsafe(`DELETE FROM ping_5m WHERE site = 's3'`)).count, 0);
     assert.equal((await s1.unsafe(`UPDATE ping SET received = 0 WHERE site = 's3'`)).count, 0);
-    await assert.rejects(s1.unsafe(`INSERT INTO ping (site, target, ts, sent, received) VALUES ('s2', 'edge1', 1, 1, 1)`), /row-level security/);
-    await assert.rejects(s1.unsafe(`UPDATE ping SET site = 's2' WHERE site = 's1'`), /row-level security/);
+    await assert.rejects(
+      s1.unsafe(
+        `INSERT INTO ping (site, target, ts, sent, received) VALUES ('s2', 'edge1', 1, 1, 1)`,
+      ),
+      /row-level security/,
+    );
+    await assert.rejects(
+      s1.unsafe(`UPDATE ping SET site = 's2' WHERE site = 's1'`),
+      /row-level security/,
+    );
     await assert.rejects(s1.unsafe('DELETE FROM fleet_targets'), /permission denied/);
     await assert.rejects(s1.unsafe(`UPDATE fleet_sla SET rtt = '< 1 s'`), /permission denied/);
-    assert.ok(await count(`site = 's2'`) >= s2Before, 'nothing of s2 was deleted');
-  } finally { await s1.end(); }
+    assert.ok((await count(`site = 's2'`)) >= s2Before, 'nothing of s2 was deleted');
+  } finally {
+    await s1.end();
+  }
   // and the owner cannot come in over a site's veth at all
-  const sneaky = postgres(`postgres://postgres@${dbAddr(0)}:${pg.port}/hostops`, { max: 1, onnotice: () => {}, connect_timeout: 10 });
+  const sneaky = postgres(`postgres://postgres@${dbAddr(0)}:${pg.port}/hostops`, {
+    max: 1,
+    onnotice: () => {},
+    connect_timeout: 10,
+  });
   await assert.rejects(sneaky.unsafe('SELECT 1'), /pg_hba\.conf rejects/);
   await sneaky.end();
 });
 
-test('a renamed target keeps its history by address, and every agent shows the inventory\'s SLA for a pair', async () => {
+test("a renamed target keeps its history by address, and every agent shows the inventory's SLA for a pair", async () => {
   const t0 = Date.now() / 1000;
   fleet('rename-target', 'edge2', 'edge2b');
-  for (const i of [1, 2]) await until(`${SITES[i]} follows the rename`, 30, async () => (await targetsOf(i)).includes(`edge2b=${tAddr(1)}`));
-  await until('s2 measures edge2b', 60, async () => await count(`site = 's2' AND target = 'edge2b'`) > 0);
+  for (const i of [1, 2])
+    await until(`${SITES[i]} follows the rename`, 30, async () =>
+      (await targetsOf(i)).includes(`edge2b=${tAddr(1)}`),
+    );
+  await until(
+    's2 measures edge2b',
+    60,
+    async () => (await count(`site = 's2' AND target = 'edge2b'`)) > 0,
+  );
   const ts = await roundsByAddress(owner as never, 's2', tAddr(1), 0, Date.now() / 1000 + 60);
-  assert.ok(ts.some((x) => x < t0) && ts.some((x) => x > t0), 'rounds before and after the rename, both under the address');
-  assert.equal(await count(`site = 's2' AND target = 'edge2' AND ts > $1::float8`, [t0 + 10]), 0, 'no new rows under the old name');
+  assert.ok(
+    ts.some((x) => x < t0) && ts.some((x) => x > t0),
+    'rounds before and after the rename, both under the address',
+  );
+  assert.equal(
+    await count(`site = 's2' AND target = 'edge2' AND ts > $1::float8`, [t0 + 10]),
+    0,
+    'no new rows under the old name',
+  );
 
   // every agent's page shows the same SLA for each pair: the inventory's (s2 x edge2b has its own)
   await until('every agent shows all three sites', 60, async () => {
-    for (let i = 0; i < 3; i++) if ((await get(i, '/api/overview')).sites.join(',') !== 's1,s2,s3') return false;
+    for (let i = 0; i < 3; i++)
+      if ((await get(i, '/api/overview')).sites.join(',') !== 's1,s2,s3') return false;
     return true;
   });
   const shown: string[] = [];
   for (let i = 0; i < 3; i++) {
     const ov = await get(i, '/api/overview');
-    const cell = (s: string, t: string) => ov.cells.find((c: any) => c.site === s && c.target === t);
+    const cell = (s: string, t: string) =>
+      ov.cells.find((c: any) => c.site === s && c.target === t);
     assert.deepEqual(cell('s2', 'edge2b')?.sla, { rtt: '< 0.001 ms' }, `agent ${SITES[i]}`);
     assert.equal(cell('s2', 'edge2b')?.ok, false);
     assert.deepEqual(cell('s3', 'edge2b')?.sla, { rtt: '< 50 ms', loss: '< 5%' });
     assert.deepEqual(cell('s1', 'edge1')?.sla, { rtt: '< 50 ms', loss: '< 5%' });
     assert.equal(cell('s1', 'edge1')?.ok, true, JSON.stringify(cell('s1', 'edge1')));
     // (the order of targets follows each agent's own config; the pairs and their SLAs must agree)
-    shown.push(JSON.stringify(ov.cells.map((c: any) => [c.site, c.target, c.sla]).sort((a: string[], b: string[]) => `${a[0]} ${a[1]}`.localeCompare(`${b[0]} ${b[1]}`))));
+    shown.push(
+      JSON.stringify(
+        ov.cells
+          .map((c: any) => [c.site, c.target, c.sla])
+          .sort((a: string[], b: string[]) => `${a[0]} ${a[1]}`.localeCompare(`${b[0]} ${b[1]}`)),
+      ),
+    );
   }
-  assert.equal(shown[1], shown[0]); assert.equal(shown[2], shown[0]);
+  assert.equal(shown[1], shown[0]);
+  assert.equal(shown[2], shown[0]);
 });
 
 test('an agent cut off from the database (nftables drop on its veth) keeps measuring and back-fills', async () => {
-  const i = 2; const site = SITES[i];
+  const i = 2;
+  const site = SITES[i];
   const sentNow = async () => {
-    const r = await fetch(`${agents[i].url}/metrics`, { headers: auth, signal: AbortSignal.timeout(10_000) });
-    const m = /^hostops_ping_packets_sent_total\{[^}]*target="edge1"[^}]*\} (\d+)/m.exec(await r.text());
+    const r = await fetch(`${agents[i].url}/metrics`, {
+      headers: auth,
+      signal: AbortSignal.timeout(10_000),
+    });
+    const m = /^hostops_ping_packets_sent_total\{[^}]*target="edge1"[^}]*\} (\d+)/m.exec(
+      await r.text(),
+    );
     return m ? Number(m[1]) : 0;
   };
   // every packet to PostgreSQL from s3 is dropped (no reset): its connections just go silent
-  topo.nft(siteNs[i], `table inet fo3cut {\n chain o {\n  type filter hook output priority 0; policy accept;\n  oifname "${siteIf[i]}" tcp dport ${pg.port} drop\n }\n}\n`);
+  topo.nft(
+    siteNs[i],
+    `table inet fo3cut {\n chain o {\n  type filter hook output priority 0; policy accept;\n  oifname "${siteIf[i]}" tcp dport ${pg.port} drop\n }\n}\n`,
+  );
   const cut = Date.now() / 1000;
   const sent0 = await sentNow();
-  await until(`${site} keeps measuring while cut off`, 60, async () => await sentNow() >= sent0 + 3 * 5);
-  await until(`${site} spools while cut off`, 60, async () => (await get(i, '/api/status')).spool.rows > 0);
+  await until(
+    `${site} keeps measuring while cut off`,
+    60,
+    async () => (await sentNow()) >= sent0 + 3 * 5,
+  );
+  await until(
+    `${site} spools while cut off`,
+    60,
+    async () => (await get(i, '/api/status')).spool.rows > 0,
+  );
   const healed = Date.now() / 1000;
-  assert.equal(await count(`site = $1 AND ts > $2::float8 + 3 AND ts < $3::float8`, [site, cut, healed]), 0, 'nothing arrived while cut off');
+  assert.equal(
+    await count(`site = $1 AND ts > $2::float8 + 3 AND ts < $3::float8`, [site, cut, healed]),
+    0,
+    'nothing arrived while cut off',
+  );
   topo.exec(siteNs[i], ['nft', 'delete', 'table', 'inet', 'fo3cut']);
   // the rounds measured in the gap arrive, under their own timestamps
-  const gap = await until(`${site} back-fills`, 180, async () => { const n = await count(`site = $1 AND target = 'edge1' AND ts > $2::float8 + 3 AND ts < $3::float8`, [site, cut, healed]); return n >= 4 ? n : 0; });
+  const gap = await until(`${site} back-fills`, 180, async () => {
+    const n = await count(
+      `site = $1 AND target = 'edge1' AND ts > $2::float8 + 3 AND ts < $3::float8`,
+      [site, cut, healed],
+    );
+    return n >= 4 ? n : 0;
+  });
   assert.ok(gap >= 4);
-  await until(`${site} spool drained`, 120, async () => (await get(i, '/api/status')).spool.rows === 0);
+  await until(
+    `${site} spool drained`,
+    120,
+    async () => (await get(i, '/api/status')).spool.rows === 0,
+  );
   // the other sites never noticed
-  for (const s of ['s1', 's2']) assert.ok(await count(`site = $1 AND ts > $2::float8 AND ts < $3::float8`, [s, cut, healed]) > 0, s);
+  for (const s of ['s1', 's2'])
+    assert.ok(
+      (await count(`site = $1 AND ts > $2::float8 AND ts < $3::float8`, [s, cut, healed])) > 0,
+      s,
+    );
 });

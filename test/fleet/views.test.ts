@@ -2,7 +2,14 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Overview, OverviewCellOut } from '../../src/serve/overview.js';
-import { cellPage, groupOverview, searchTargets, worstPairs, NO_GROUP, type TargetInfo } from '../../src/serve/fleet-views.js';
+import {
+  cellPage,
+  groupOverview,
+  searchTargets,
+  worstPairs,
+  NO_GROUP,
+  type TargetInfo,
+} from '../../src/serve/fleet-views.js';
 import { serve } from '../../src/serve/index.js';
 import { freePort, tableProber, tempDir, testConfig } from '../serve/helpers.js';
 
@@ -10,17 +17,38 @@ import { freePort, tableProber, tempDir, testConfig } from '../serve/helpers.js'
 function bigOverview(): { ov: Overview; info: Map<string, TargetInfo> } {
   const sites = Array.from({ length: 50 }, (_, i) => `pop${String(i).padStart(2, '0')}`);
   const targets = Array.from({ length: 10_000 }, (_, j) => `cust${String(j).padStart(5, '0')}`);
-  const info = new Map(targets.map((t, j) => [t, { name: t, address: `198.18.${j >> 8}.${j & 255}`, groups: j % 500 === 499 ? [] : [`g${String(j % 20).padStart(2, '0')}`] }]));
+  const info = new Map(
+    targets.map((t, j) => [
+      t,
+      {
+        name: t,
+        address: `198.18.${j >> 8}.${j & 255}`,
+        groups: j % 500 === 499 ? [] : [`g${String(j % 20).padStart(2, '0')}`],
+      },
+    ]),
+  );
   const cells: OverviewCellOut[] = [];
   let k = 0;
   for (const site of sites) {
     for (const [j, target] of targets.entries()) {
       const loss = k++ % 997 === 0 ? (k % 7) / 20 : 0;
-      cells.push({ site, target, median: 0.001 + j * 1e-6, loss, sent: 60, compliance: loss > 0.1 ? 0.5 : 1,
-        sla: { rtt: '< 20 ms', loss: '< 10%' }, ok: loss <= 0.1 && 0.001 + j * 1e-6 < 0.02, lastTs: 1_700_000_000 });
+      cells.push({
+        site,
+        target,
+        median: 0.001 + j * 1e-6,
+        loss,
+        sent: 60,
+        compliance: loss > 0.1 ? 0.5 : 1,
+        sla: { rtt: '< 20 ms', loss: '< 10%' },
+        ok: loss <= 0.1 && 0.001 + j * 1e-6 < 0.02,
+        lastTs: 1_700_000_000,
+      });
     }
   }
-  return { ov: { generatedAt: 1_700_000_000, window: 3600, slaWindow: 86400, sites, targets, cells }, info };
+  return {
+    ov: { generatedAt: 1_700_000_000, window: 3600, slaWindow: 86400, sites, targets, cells },
+    info,
+  };
 }
 
 test('at 50 sites x 10,000 targets every view answers with a bounded number of cells', () => {
@@ -31,9 +59,17 @@ test('at 50 sites x 10,000 targets every view answers with a bounded number of c
   assert.equal(g.cells.length, 50 * 21);
   const c = g.cells.find((x) => x.site === 'pop00' && x.group === 'g03')!;
   assert.equal(c.targets, 500);
-  assert.equal(g.cells.find((x) => x.site === 'pop00' && x.group === 'g19')!.targets, 480, 'the 20 without a group are under (none)');
+  assert.equal(
+    g.cells.find((x) => x.site === 'pop00' && x.group === 'g19')!.targets,
+    480,
+    'the 20 without a group are under (none)',
+  );
   assert.equal(c.ok + c.bad + c.unknown, c.targets);
-  assert.equal(g.cells.reduce((a, x) => a + x.targets, 0), 500_000, 'every pair in exactly one group');
+  assert.equal(
+    g.cells.reduce((a, x) => a + x.targets, 0),
+    500_000,
+    'every pair in exactly one group',
+  );
   assert.ok(JSON.stringify(g).length < 300_000, `groups: ${JSON.stringify(g).length} bytes`);
 
   const p = cellPage(ov, info, { group: 'g03', offset: 100, limit: 100 });
@@ -54,11 +90,17 @@ test('at 50 sites x 10,000 targets every view answers with a bounded number of c
   assert.ok(wl.every((x, i) => i === 0 || wl[i - 1].score >= x.score));
   assert.equal(wl[0].loss, 0.3);
   const ws = worstPairs(ov, 'sla', 5, () => 0.02);
-  assert.ok(ws.every((x) => x.compliance === 0.5), 'the broken pairs first');
+  assert.ok(
+    ws.every((x) => x.compliance === 0.5),
+    'the broken pairs first',
+  );
   assert.ok(ws[0].median! >= ws[4].median!, 'then the ones furthest over their RTT bound');
 
   const s = searchTargets(ov, info, 'CUST0999', 20);
-  assert.deepEqual(s.map((x) => x.name), Array.from({ length: 10 }, (_, i) => `cust0999${i}`));
+  assert.deepEqual(
+    s.map((x) => x.name),
+    Array.from({ length: 10 }, (_, i) => `cust0999${i}`),
+  );
   assert.equal(s[0].sites, 50);
   assert.equal(searchTargets(ov, info, '198.18.39.15', 5)[0].name, 'cust09999');
   assert.equal(searchTargets(ov, info, '198.18.39.15', 5)[0].matched, 'address');
@@ -68,34 +110,78 @@ test('at 50 sites x 10,000 targets every view answers with a bounded number of c
 test('the view routes: grouped overview, a page of cells, worst pairs, search; /api/overview unchanged', async () => {
   const t = tempDir('hostops-views-');
   const cfg = testConfig(t.dir, await freePort(), {
-    site: 'ldn', ping: { interval: '1s', count: 4 }, defaults: { self: false, gateway: false },
+    site: 'ldn',
+    ping: { interval: '1s', count: 4 },
+    defaults: { self: false, gateway: false },
     targets: [
       { name: 'fra', host: '198.18.7.1', group: 'eu', sla: { rtt: '< 20 ms' } },
       { name: 'ams', host: '198.18.7.2', group: 'eu', sla: { rtt: '< 20 ms', loss: '< 10%' } },
       { name: 'nyc', host: '198.18.7.3', sla: { rtt: '< 90 ms' } },
     ],
   });
-  const a = await serve(cfg, { probes: { latency: tableProber({ '198.18.7.1': [0.01], '198.18.7.2': [0.03], '198.18.7.3': [0.07] }, 2) }, firstRunSpread: 0.1, log: () => {} });
-  const j = async (p: string) => { const r = await fetch(`${a.url}${p}`); return { status: r.status, body: await r.json() as any }; };
+  const a = await serve(cfg, {
+    probes: {
+      latency: tableProber({ '198.18.7.1': [0.01], '198.18.7.2': [0.03], '198.18.7.3': [0.07] }, 2),
+    },
+    firstRunSpread: 0.1,
+    log: () => {},
+  });
+  const j = async (p: string) => {
+    const r = await fetch(`${a.url}${p}`);
+    return { status: r.status, body: (await r.json()) as any };
+  };
   try {
     let ov: any;
-    for (let i = 0; i < 60; i++) { await sleep(250); ov = (await j('/api/overview')).body; if (ov.cells.length === 3 && ov.cells.every((c: any) => c.median != null)) break; }
-    assert.deepEqual(Object.keys(ov), ['generatedAt', 'window', 'slaWindow', 'sites', 'targets', 'cells']);
+    for (let i = 0; i < 60; i++) {
+      await sleep(250);
+      ov = (await j('/api/overview')).body;
+      if (ov.cells.length === 3 && ov.cells.every((c: any) => c.median != null)) break;
+    }
+    assert.deepEqual(Object.keys(ov), [
+      'generatedAt',
+      'window',
+      'slaWindow',
+      'sites',
+      'targets',
+      'cells',
+    ]);
     assert.deepEqual(ov.targets, ['fra', 'ams', 'nyc']);
     const g = (await j('/api/overview/groups')).body;
     assert.deepEqual(g.groups, ['eu', NO_GROUP]);
-    assert.deepEqual(g.cells.map((c: any) => [c.site, c.group, c.targets, c.ok, c.bad]), [['ldn', 'eu', 2, 1, 1], ['ldn', NO_GROUP, 1, 1, 0]]);
+    assert.deepEqual(
+      g.cells.map((c: any) => [c.site, c.group, c.targets, c.ok, c.bad]),
+      [
+        ['ldn', 'eu', 2, 1, 1],
+        ['ldn', NO_GROUP, 1, 1, 0],
+      ],
+    );
     const page = (await j('/api/overview/cells?group=eu&limit=1&offset=1')).body;
-    assert.deepEqual([page.total, page.targets, page.cells.map((c: any) => c.target)], [2, ['ams'], ['ams']]);
+    assert.deepEqual(
+      [page.total, page.targets, page.cells.map((c: any) => c.target)],
+      [2, ['ams'], ['ams']],
+    );
     const worst = (await j('/api/worst?by=sla&n=1')).body;
-    assert.deepEqual(worst.pairs.map((c: any) => c.target), ['ams']);
+    assert.deepEqual(
+      worst.pairs.map((c: any) => c.target),
+      ['ams'],
+    );
     assert.equal((await j('/api/worst?by=loss&n=3')).body.pairs.length, 3);
     const s = (await j('/api/search?q=198.18.7.3')).body;
-    assert.deepEqual(s.targets.map((x: any) => [x.name, x.matched, x.groups]), [['nyc', 'address', []]]);
-    for (const [p, msg] of [['/api/worst?by=p99', /by must be loss or sla/], ['/api/overview/cells?limit=5000', /limit must be an integer from 1 to 1000/], ['/api/search', /q .* is required/]] as const) {
+    assert.deepEqual(
+      s.targets.map((x: any) => [x.name, x.matched, x.groups]),
+      [['nyc', 'address', []]],
+    );
+    for (const [p, msg] of [
+      ['/api/worst?by=p99', /by must be loss or sla/],
+      ['/api/overview/cells?limit=5000', /limit must be an integer from 1 to 1000/],
+      ['/api/search', /q .* is required/],
+    ] as const) {
       const r = await j(p);
       assert.equal(r.status, 400, p);
       assert.match(r.body.error, msg);
     }
-  } finally { await a.stop(); t.cleanup(); }
+  } finally {
+    await a.stop();
+    t.cleanup();
+  }
 });

@@ -26,13 +26,21 @@ const EXPECTED: Record<string, string> = {
 };
 
 test('every library subpath in "exports" is the one expected, with types and code in dist/', () => {
-  const subpaths = Object.keys(pkg.exports).filter((k) => k !== './package.json').sort();
+  const subpaths = Object.keys(pkg.exports)
+    .filter((k) => k !== './package.json')
+    .sort();
   assert.deepEqual(subpaths, Object.keys(EXPECTED).sort());
   for (const sub of subpaths) {
     const name = sub.slice(2);
-    assert.deepEqual(pkg.exports[sub], { types: `./dist/${name}/index.d.ts`, default: `./dist/${name}/index.js` });
+    assert.deepEqual(pkg.exports[sub], {
+      types: `./dist/${name}/index.d.ts`,
+      default: `./dist/${name}/index.js`,
+    });
     assert.ok(fs.existsSync(path.join(ROOT, 'src', name, 'index.ts')), `src/${name}/index.ts`);
-    assert.ok(fs.existsSync(path.join(ROOT, 'dist', name, 'index.d.ts')), `dist/${name}/index.d.ts (declaration build)`);
+    assert.ok(
+      fs.existsSync(path.join(ROOT, 'dist', name, 'index.d.ts')),
+      `dist/${name}/index.d.ts (declaration build)`,
+    );
   }
 });
 

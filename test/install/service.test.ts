@@ -29,22 +29,41 @@ echo ---unit; cmp /etc/systemd/system/hostops.service ${ROOT}/systemd/hostops.se
 echo ---config; head -c 300 /etc/hostops/hostops.yaml
 echo ---verify; systemd-analyze verify /etc/systemd/system/hostops.service 2>&1; echo "verify rc=$?"
 `;
-    const r = spawnSync('unshare', ['--mount', '--propagation', 'private', 'bash', '-c', script], { encoding: 'utf8', timeout: 60_000 });
+    const r = spawnSync('unshare', ['--mount', '--propagation', 'private', 'bash', '-c', script], {
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
     assert.equal(r.status, 0, r.stdout + r.stderr);
     const [first, rest] = r.stdout.split('---second\n');
     assert.match(first, /created the system user hostops/);
     assert.match(first, /wrote \/etc\/hostops\/hostops\.yaml/);
-    assert.doesNotMatch(rest.split('---user')[0], /created|wrote/, 'the second run changed nothing');
+    assert.doesNotMatch(
+      rest.split('---user')[0],
+      /created|wrote/,
+      'the second run changed nothing',
+    );
     assert.match(rest, /---user\nhostops:\/var\/lib\/hostops:\/usr\/sbin\/nologin\n/);
     // on this Debian host: the spool is Debian-exim's, /var/log/exim4 is adm's
-    const want = [...new Set(['/var/spool/exim4', '/var/log/exim4'].filter((p) => fs.existsSync(p))
-      .map((p) => spawnSync('stat', ['-c', '%G', p], { encoding: 'utf8' }).stdout.trim()))].join(' ');
-    assert.match(rest, new RegExp(`---dropin\\n# written by setup-service.sh[^\\n]*\\n\\[Service\\]\\nSupplementaryGroups=${want}\\n`));
+    const want = [
+      ...new Set(
+        ['/var/spool/exim4', '/var/log/exim4']
+          .filter((p) => fs.existsSync(p))
+          .map((p) => spawnSync('stat', ['-c', '%G', p], { encoding: 'utf8' }).stdout.trim()),
+      ),
+    ].join(' ');
+    assert.match(
+      rest,
+      new RegExp(
+        `---dropin\\n# written by setup-service.sh[^\\n]*\\n\\[Service\\]\\nSupplementaryGroups=${want}\\n`,
+      ),
+    );
     assert.match(rest, /---unit\nsame\n/);
     assert.match(rest, /---config\n# hostops serve/);
     assert.match(rest, /---verify\nverify rc=0\n$/);
     // nothing leaked out of the namespace
     assert.equal(spawnSync('getent', ['passwd', 'hostops']).status, 2);
     assert.equal(fs.existsSync('/etc/systemd/system/hostops.service'), false);
-  } finally { fs.rmSync(dir, { recursive: true, force: true }); }
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 });

@@ -28,13 +28,26 @@ function frame(body: Buffer, len = body.length): Buffer {
   return Buffer.concat([h, body]);
 }
 
-const goodParams = () => ({ tcp: true, omit: 0, time: 1, num: 0, blockcount: 0, parallel: 1, len: 1024, client_version: '3.12' });
+const goodParams = () => ({
+  tcp: true,
+  omit: 0,
+  time: 1,
+  num: 0,
+  blockcount: 0,
+  parallel: 1,
+  len: 1024,
+  client_version: '3.12',
+});
 
 /** One hostile client; resolves when its connection is gone. */
 function hostile(port: number, kind: number): Promise<void> {
   return new Promise((resolve) => {
     const s = net.connect(port, '127.0.0.1');
-    const end = () => { clearTimeout(t); s.destroy(); resolve(); };
+    const end = () => {
+      clearTimeout(t);
+      s.destroy();
+      resolve();
+    };
     const t = setTimeout(end, 1500);
     s.on('error', end);
     s.on('close', end);
@@ -42,7 +55,9 @@ function hostile(port: number, kind: number): Promise<void> {
       // Play along a little: answer CREATE_STREAMS with junk streams, then vanish.
       if (kind === 7 && d.includes(10)) {
         for (let i = 0; i < 3; i++) {
-          const x = net.connect(port, '127.0.0.1', () => x.end(i === 0 ? randomBytes(37) : makeCookie()));
+          const x = net.connect(port, '127.0.0.1', () =>
+            x.end(i === 0 ? randomBytes(37) : makeCookie()),
+          );
           x.on('error', () => {});
         }
         setTimeout(end, 50);
@@ -50,23 +65,61 @@ function hostile(port: number, kind: number): Promise<void> {
     });
     s.on('connect', () => {
       switch (kind) {
-        case 0: end(); break; // connect and close
-        case 1: s.end(randomBytes(randomInt(1, 200))); break; // noise
-        case 2: s.write(Buffer.concat([makeCookie(), frame(randomBytes(8), 0xffffffff)])); break; // CVE-2023-38403 shape
-        case 3: s.write(Buffer.concat([makeCookie(), frame(randomBytes(randomInt(1, 300)))])); break; // JSON that is not
-        case 4: { // valid JSON, hostile values
+        case 0:
+          end();
+          break; // connect and close
+        case 1:
+          s.end(randomBytes(randomInt(1, 200)));
+          break; // noise
+        case 2:
+          s.write(Buffer.concat([makeCookie(), frame(randomBytes(8), 0xffffffff)]));
+          break; // CVE-2023-38403 shape
+        case 3:
+          s.write(Buffer.concat([makeCookie(), frame(randomBytes(randomInt(1, 300)))]));
+          break; // JSON that is not
+        case 4: {
+          // valid JSON, hostile values
           const p: Record<string, unknown> = goodParams();
-          const keys = ['parallel', 'len', 'time', 'omit', 'window', 'bandwidth', 'num', 'MSS', 'udp', 'reverse'];
+          const keys = [
+            'parallel',
+            'len',
+            'time',
+            'omit',
+            'window',
+            'bandwidth',
+            'num',
+            'MSS',
+            'udp',
+            'reverse',
+          ];
           const vals = [-1, 0, 1e300, 'x', null, [], {}, 2 ** 53, true, 999999];
-          for (let i = 0; i < 3; i++) p[keys[randomInt(keys.length)]] = vals[randomInt(vals.length)];
+          for (let i = 0; i < 3; i++)
+            p[keys[randomInt(keys.length)]] = vals[randomInt(vals.length)];
           s.write(Buffer.concat([makeCookie(), frame(Buffer.from(JSON.stringify(p)))]));
           setTimeout(end, 100);
           break;
         }
-        case 5: s.write(makeCookie().subarray(0, randomInt(1, 36))); break; // half a cookie, then idle
-        case 6: { const h = Buffer.alloc(40); h.writeUInt32BE(0x40010078); s.write(h); break; } // iperf2 header
-        case 7: s.write(Buffer.concat([makeCookie(), frame(Buffer.from(JSON.stringify(goodParams())))])); break;
-        default: s.write(Buffer.concat([makeCookie(), frame(Buffer.from(JSON.stringify(goodParams()))), randomBytes(100_000)])); break;
+        case 5:
+          s.write(makeCookie().subarray(0, randomInt(1, 36)));
+          break; // half a cookie, then idle
+        case 6: {
+          const h = Buffer.alloc(40);
+          h.writeUInt32BE(0x40010078);
+          s.write(h);
+          break;
+        } // iperf2 header
+        case 7:
+          s.write(Buffer.concat([makeCookie(), frame(Buffer.from(JSON.stringify(goodParams())))]));
+          break;
+        default:
+          s.write(
+            Buffer.concat([
+              makeCookie(),
+              frame(Buffer.from(JSON.stringify(goodParams()))),
+              randomBytes(100_000),
+            ]),
+          );
+          break;
       }
     });
   });
@@ -74,8 +127,25 @@ function hostile(port: number, kind: number): Promise<void> {
 
 test('thousands of hostile control connections, then iperf3 still completes and memory stays bounded', async (t) => {
   const port = await freePort();
-  const srv = await startPeer(process.execPath, ['bin/hostops.js', 'iperf', '-s', '-p', String(port), '-B', '127.0.0.1',
-    '--control-timeout', '1', '--idle-timeout', '2', '-i', '0'], /Server listening/);
+  const srv = await startPeer(
+    process.execPath,
+    [
+      'bin/hostops.js',
+      'iperf',
+      '-s',
+      '-p',
+      String(port),
+      '-B',
+      '127.0.0.1',
+      '--control-timeout',
+      '1',
+      '--idle-timeout',
+      '2',
+      '-i',
+      '0',
+    ],
+    /Server listening/,
+  );
   try {
     const pid = srv.proc.pid!;
     const warm = await run('iperf3', ['-c', '127.0.0.1', '-p', String(port), '-t', '1', '-J']);
@@ -92,7 +162,9 @@ test('thousands of hostile control connections, then iperf3 still completes and 
         await hostile(port, kind);
       }
     };
-    const sampler = setInterval(() => { peakRss = Math.max(peakRss, rssKiB(pid)); }, 200);
+    const sampler = setInterval(() => {
+      peakRss = Math.max(peakRss, rssKiB(pid));
+    }, 200);
     await Promise.all(Array.from({ length: CONCURRENCY }, worker));
     clearInterval(sampler);
     assert.ok(started >= 1000, `only ${started} connections in the time bound`);
@@ -110,7 +182,9 @@ test('thousands of hostile control connections, then iperf3 still completes and 
     }
     assert.ok(ok, `real iperf3 test after the fuzz failed: ${last}`);
     const growthMiB = (peakRss - rssBefore) / 1024;
-    t.diagnostic(`${started} hostile connections in ${Date.now() - t0} ms; server RSS ${rssBefore} KiB before, peak ${peakRss} KiB`);
+    t.diagnostic(
+      `${started} hostile connections in ${Date.now() - t0} ms; server RSS ${rssBefore} KiB before, peak ${peakRss} KiB`,
+    );
     assert.ok(growthMiB < 96, `server RSS grew by ${growthMiB.toFixed(1)} MiB under fuzz`);
   } finally {
     srv.kill();

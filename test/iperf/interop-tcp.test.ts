@@ -20,14 +20,24 @@ requireBinary('iperf3');
  */
 function delivered(sent: number, received: number, streams: number, what: string): void {
   const max = (f: string) => Number(readFileSync(f, 'utf8').trim().split(/\s+/)[2]);
-  const inFlight = streams * (max('/proc/sys/net/ipv4/tcp_wmem') + max('/proc/sys/net/ipv4/tcp_rmem'));
-  assert.ok(received > 0 && received <= sent && sent - received <= inFlight,
-    `${what}: sender wrote ${sent}, receiver read ${received} (at most ${inFlight} may be unread)`);
+  const inFlight =
+    streams * (max('/proc/sys/net/ipv4/tcp_wmem') + max('/proc/sys/net/ipv4/tcp_rmem'));
+  assert.ok(
+    received > 0 && received <= sent && sent - received <= inFlight,
+    `${what}: sender wrote ${sent}, receiver read ${received} (at most ${inFlight} may be unread)`,
+  );
 }
 
-async function againstRealServer(opts: Parameters<typeof runClient>[0] extends infer O ? Omit<O & object, 'host' | 'port'> : never) {
+async function againstRealServer(
+  opts: Parameters<typeof runClient>[0] extends infer O ? Omit<O & object, 'host' | 'port'> : never,
+) {
   const port = await freePort();
-  const srv = await startPeer('iperf3', ['-s', '-1', '-J', '-p', String(port), '-B', '127.0.0.1'], null, 400);
+  const srv = await startPeer(
+    'iperf3',
+    ['-s', '-1', '-J', '-p', String(port), '-B', '127.0.0.1'],
+    null,
+    400,
+  );
   try {
     const ours = await runClient({ host: '127.0.0.1', port, duration: 1, ...opts });
     await srv.exited;
@@ -47,7 +57,14 @@ test('our client against iperf3 -s: single TCP stream, byte counts agree', async
   delivered(e.sum_sent.bytes, theirs.end.sum_received.bytes, 1, 'our client -> iperf3 -s');
   assert.equal((ours.start as J).test_start.protocol, 'TCP');
   assert.ok(ours.intervals.length >= 1);
-  for (const k of ['host_total', 'host_user', 'host_system', 'remote_total', 'remote_user', 'remote_system']) {
+  for (const k of [
+    'host_total',
+    'host_user',
+    'host_system',
+    'remote_total',
+    'remote_user',
+    'remote_system',
+  ]) {
     assert.equal(typeof (e.cpu_utilization_percent as J)[k], 'number');
   }
 });
@@ -58,7 +75,12 @@ test('our client against iperf3 -s: -P 3 uses stream ids 1,3,4 and -R moves data
   assert.equal((ours.end as J).streams.length, 3);
   // iperf3 -s -J prints before the results exchange, so only its own direction is in its report:
   // what it wrote, against what our client read
-  delivered(theirs.end.sum_sent.bytes, (ours.end as J).sum_received.bytes, 3, 'iperf3 -s -> our client (-R -P 3)');
+  delivered(
+    theirs.end.sum_sent.bytes,
+    (ours.end as J).sum_received.bytes,
+    3,
+    'iperf3 -s -> our client (-R -P 3)',
+  );
   assert.equal((ours.end as J).sum_sent.sender, false);
 });
 
@@ -67,8 +89,18 @@ test('our client against iperf3 -s: --bidir reports both directions', async () =
   assert.equal(theirs.error, undefined);
   const e = ours.end as J;
   assert.ok(e.sum_sent.bytes > 0 && e.sum_sent_bidir_reverse.bytes > 0);
-  delivered(e.sum_sent.bytes, theirs.end.sum_received.bytes, 1, 'our client -> iperf3 -s (--bidir)');
-  delivered(theirs.end.sum_sent_bidir_reverse.bytes, e.sum_received_bidir_reverse.bytes, 1, 'iperf3 -s -> our client (--bidir)');
+  delivered(
+    e.sum_sent.bytes,
+    theirs.end.sum_received.bytes,
+    1,
+    'our client -> iperf3 -s (--bidir)',
+  );
+  delivered(
+    theirs.end.sum_sent_bidir_reverse.bytes,
+    e.sum_received_bidir_reverse.bytes,
+    1,
+    'iperf3 -s -> our client (--bidir)',
+  );
   assert.ok(ours.intervals.every((iv) => 'sum_bidir_reverse' in iv));
 });
 
@@ -78,13 +110,17 @@ test('our client with -n stops at the byte count', async () => {
   assert.equal((ours.end as J).sum_sent.bytes, 64 * 1024 * 1024);
 });
 
-
 test('iperf3 -c against our server: TCP, counts agree', async () => {
   const { theirs, ours } = await iperf3AgainstOurs([]);
   // iperf3's own count of what it wrote, our server's own count of what it read. Not exact: bytes
   // still in flight when TEST_END arrives are read by neither server (iperf3 3.12's own server
   // read up to 2.6 MB less than its client wrote on loopback; ours was seen 636 bytes short)
-  delivered(theirs.end.sum_sent.bytes, (ours.end as J).sum_received.bytes, 1, 'iperf3 -c -> our server');
+  delivered(
+    theirs.end.sum_sent.bytes,
+    (ours.end as J).sum_received.bytes,
+    1,
+    'iperf3 -c -> our server',
+  );
   assert.ok(theirs.end.sum_sent.bytes > 0);
   // and the results exchange carried our count to iperf3
   assert.equal(theirs.end.sum_received.bytes, (ours.end as J).sum_received.bytes);
@@ -94,8 +130,17 @@ test('iperf3 -c -P 2 -R against our server', async () => {
   const { theirs, ours } = await iperf3AgainstOurs(['-P', '2', '-R']);
   assert.equal(theirs.end.streams.length, 2);
   // our server's own count of what it wrote, iperf3's own count of what it read
-  delivered((ours.end as J).sum_sent.bytes, theirs.end.sum_received.bytes, 2, 'our server -> iperf3 -c (-R -P 2)');
-  assert.equal(theirs.end.sum_sent.bytes, (ours.end as J).sum_sent.bytes, 'the results exchange carried our count');
+  delivered(
+    (ours.end as J).sum_sent.bytes,
+    theirs.end.sum_received.bytes,
+    2,
+    'our server -> iperf3 -c (-R -P 2)',
+  );
+  assert.equal(
+    theirs.end.sum_sent.bytes,
+    (ours.end as J).sum_sent.bytes,
+    'the results exchange carried our count',
+  );
 });
 
 test('iperf3 -c --bidir against our server', async () => {
@@ -103,13 +148,26 @@ test('iperf3 -c --bidir against our server', async () => {
   const o = ours.end as J;
   // both directions share the test's end: what was still in flight at TEST_END is not read by
   // either implementation, so the forward count is bounded like the others (seen 636 bytes short)
-  delivered(theirs.end.sum_sent.bytes, o.sum_received.bytes, 1, 'iperf3 -c -> our server (--bidir)');
-  delivered(o.sum_sent_bidir_reverse.bytes, theirs.end.sum_received_bidir_reverse.bytes, 1, 'our server -> iperf3 -c (--bidir)');
+  delivered(
+    theirs.end.sum_sent.bytes,
+    o.sum_received.bytes,
+    1,
+    'iperf3 -c -> our server (--bidir)',
+  );
+  delivered(
+    o.sum_sent_bidir_reverse.bytes,
+    theirs.end.sum_received_bidir_reverse.bytes,
+    1,
+    'our server -> iperf3 -c (--bidir)',
+  );
 });
 
 test('iperf3 -c --get-server-output receives our server text', async () => {
   const { theirs } = await iperf3AgainstOurs(['--get-server-output']);
-  assert.match(String(theirs.server_output_text), /Accepted connection from 127\.0\.0\.1, port \d+/);
+  assert.match(
+    String(theirs.server_output_text),
+    /Accepted connection from 127\.0\.0\.1, port \d+/,
+  );
   assert.match(String(theirs.server_output_text), /receiver/);
 });
 
@@ -117,7 +175,16 @@ test('iperf3 -c --get-server-output against our server in -J mode receives serve
   const port = await freePort();
   const srv = await startServer({ port, host: '127.0.0.1', json: true });
   try {
-    const r = await run('iperf3', ['-c', '127.0.0.1', '-p', String(port), '-J', '-t', '1', '--get-server-output']);
+    const r = await run('iperf3', [
+      '-c',
+      '127.0.0.1',
+      '-p',
+      String(port),
+      '-J',
+      '-t',
+      '1',
+      '--get-server-output',
+    ]);
     const j = JSON.parse(r.stdout) as J;
     assert.equal(j.error, undefined);
     assert.equal(j.server_output_json.end.sum_received.bytes, j.end.sum_received.bytes);

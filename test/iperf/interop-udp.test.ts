@@ -11,16 +11,30 @@ requireBinary('iperf3');
 
 test('our UDP client against iperf3 -s: iperf3 counts every datagram we sent', async () => {
   const port = await freePort();
-  const srv = await startPeer('iperf3', ['-s', '-1', '-J', '-p', String(port), '-B', '127.0.0.1'], null, 400);
+  const srv = await startPeer(
+    'iperf3',
+    ['-s', '-1', '-J', '-p', String(port), '-B', '127.0.0.1'],
+    null,
+    400,
+  );
   try {
-    const ours = await runClient({ host: '127.0.0.1', port, duration: 1, protocol: 'udp', bitrate: 20_000_000, len: 1200 });
+    const ours = await runClient({
+      host: '127.0.0.1',
+      port,
+      duration: 1,
+      protocol: 'udp',
+      bitrate: 20_000_000,
+      len: 1200,
+    });
     await srv.exited;
     const theirs = JSON.parse(srv.stdout()) as J;
     const u = (ours.end as J).streams[0].udp;
     assert.ok(u.packets > 1000, `sent ${u.packets} datagrams`);
     // iperf3 stops counting at TEST_END, so the last datagrams may still be in flight.
-    assert.ok(theirs.end.sum.packets <= u.packets && theirs.end.sum.packets >= u.packets * 0.98,
-      `iperf3 saw sequence numbers up to ${theirs.end.sum.packets} of ${u.packets}`);
+    assert.ok(
+      theirs.end.sum.packets <= u.packets && theirs.end.sum.packets >= u.packets * 0.98,
+      `iperf3 saw sequence numbers up to ${theirs.end.sum.packets} of ${u.packets}`,
+    );
     assert.equal(u.lost_packets, theirs.end.sum.lost_packets);
     assert.ok(u.jitter_ms >= 0 && u.jitter_ms < 50);
     assert.equal((ours.end as J).sum_received.bytes, theirs.end.sum_received.bytes);
@@ -31,9 +45,23 @@ test('our UDP client against iperf3 -s: iperf3 counts every datagram we sent', a
 
 test('our UDP client -R -P 2 against iperf3 -s: we measure loss and jitter', async () => {
   const port = await freePort();
-  const srv = await startPeer('iperf3', ['-s', '-1', '-J', '-p', String(port), '-B', '127.0.0.1'], null, 400);
+  const srv = await startPeer(
+    'iperf3',
+    ['-s', '-1', '-J', '-p', String(port), '-B', '127.0.0.1'],
+    null,
+    400,
+  );
   try {
-    const ours = await runClient({ host: '127.0.0.1', port, duration: 1, protocol: 'udp', bitrate: 10_000_000, reverse: true, parallel: 2, udp64: true });
+    const ours = await runClient({
+      host: '127.0.0.1',
+      port,
+      duration: 1,
+      protocol: 'udp',
+      bitrate: 10_000_000,
+      reverse: true,
+      parallel: 2,
+      udp64: true,
+    });
     await srv.exited;
     const theirs = JSON.parse(srv.stdout()) as J;
     const e = ours.end as J;
@@ -46,7 +74,6 @@ test('our UDP client -R -P 2 against iperf3 -s: we measure loss and jitter', asy
   }
 });
 
-
 async function realClient(args: string[]) {
   const { theirs, ours } = await iperf3AgainstOurs(['-u', ...args]);
   return { theirs, ours: ours.end as J };
@@ -54,9 +81,15 @@ async function realClient(args: string[]) {
 
 test('iperf3 -c -u against our server: loss, jitter and totals come from our receiver', async () => {
   const { theirs, ours } = await realClient(['-b', '20M', '-l', '1400']);
-  assert.ok(ours.sum_received.packets <= theirs.end.sum.packets && ours.sum_received.packets >= theirs.end.sum.packets * 0.98);
+  assert.ok(
+    ours.sum_received.packets <= theirs.end.sum.packets &&
+      ours.sum_received.packets >= theirs.end.sum.packets * 0.98,
+  );
   assert.equal(theirs.end.sum.lost_packets, ours.sum.lost_packets);
-  assert.ok(Math.abs(theirs.end.sum.jitter_ms - ours.sum.jitter_ms) < 1e-6, 'jitter crosses the wire in seconds and is shown in ms');
+  assert.ok(
+    Math.abs(theirs.end.sum.jitter_ms - ours.sum.jitter_ms) < 1e-6,
+    'jitter crosses the wire in seconds and is shown in ms',
+  );
   assert.equal(theirs.end.sum_received.bytes, ours.sum_received.bytes);
   assert.ok(theirs.end.sum.packets > 1000);
 });
@@ -76,11 +109,23 @@ test('default UDP length is the control connection MSS, as iperf3 picks it (both
   const b = (theirChoice.start as J).test_start.blksize;
   // ... and what our client chooses, seen by a real iperf3 server.
   const port = await freePort();
-  const srv = await startPeer('iperf3', ['-s', '-1', '-J', '-p', String(port), '-B', '127.0.0.1'], null, 400);
+  const srv = await startPeer(
+    'iperf3',
+    ['-s', '-1', '-J', '-p', String(port), '-B', '127.0.0.1'],
+    null,
+    400,
+  );
   try {
     const warnings: string[] = [];
-    const ours = await runClient({ host: '127.0.0.1', port, duration: 1, protocol: 'udp',
-      onEvent: (e) => { if (e.type === 'warning') warnings.push(e.message); } });
+    const ours = await runClient({
+      host: '127.0.0.1',
+      port,
+      duration: 1,
+      protocol: 'udp',
+      onEvent: (e) => {
+        if (e.type === 'warning') warnings.push(e.message);
+      },
+    });
     await srv.exited;
     const theirs = JSON.parse(srv.stdout()) as J;
     assert.equal((ours.start as J).test_start.blksize, b);
@@ -93,11 +138,24 @@ test('default UDP length is the control connection MSS, as iperf3 picks it (both
   }
   // An explicit -l above the MSS is kept, with iperf3's warning.
   const port2 = await freePort();
-  const srv2 = await startPeer('iperf3', ['-s', '-1', '-p', String(port2), '-B', '127.0.0.1'], null, 400);
+  const srv2 = await startPeer(
+    'iperf3',
+    ['-s', '-1', '-p', String(port2), '-B', '127.0.0.1'],
+    null,
+    400,
+  );
   try {
     const warnings: string[] = [];
-    const r = await runClient({ host: '127.0.0.1', port: port2, duration: 1, protocol: 'udp', len: b + 100,
-      onEvent: (e) => { if (e.type === 'warning') warnings.push(e.message); } });
+    const r = await runClient({
+      host: '127.0.0.1',
+      port: port2,
+      duration: 1,
+      protocol: 'udp',
+      len: b + 100,
+      onEvent: (e) => {
+        if (e.type === 'warning') warnings.push(e.message);
+      },
+    });
     assert.equal((r.start as J).test_start.blksize, b + 100);
     assert.match(warnings.join('\n'), new RegExp(`UDP block size ${b + 100} exceeds TCP MSS ${b}`));
   } finally {

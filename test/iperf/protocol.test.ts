@@ -45,7 +45,11 @@ test('stream ids are 1, 3, 4, 5 (never 2) and 3.12 -1 values parse as -1', () =>
   assert.deepEqual([0, 1, 2, 3].map(streamId), [1, 3, 4, 5]);
   assert.equal(signedNumber(18446744073709551615), -1);
   assert.equal(signedNumber(12), 12);
-  const m = parsePeerStreams({ streams: [{ id: 1, bytes: 10, retransmits: 18446744073709551615, jitter: 0, errors: 0, packets: 0 }] });
+  const m = parsePeerStreams({
+    streams: [
+      { id: 1, bytes: 10, retransmits: 18446744073709551615, jitter: 0, errors: 0, packets: 0 },
+    ],
+  });
   assert.equal(m.get(1)!.retransmits, -1);
   assert.throws(() => parsePeerStreams({ streams: [{ id: 1 }] }), /lacks/);
 });
@@ -63,7 +67,13 @@ test('UDP receiver accounting: gaps are losses, late packets undo one and count 
 });
 
 test('params round-trip and the server checks ranges and types', () => {
-  const s = defaultSettings({ protocol: 'udp', parallel: 3, bitrate: 5e6, reverse: true, udp64: true });
+  const s = defaultSettings({
+    protocol: 'udp',
+    parallel: 3,
+    bitrate: 5e6,
+    reverse: true,
+    udp64: true,
+  });
   const w = toWire(s);
   assert.equal(w.udp, true);
   assert.equal(w.udp_counters_64bit, 1);
@@ -72,15 +82,36 @@ test('params round-trip and the server checks ranges and types', () => {
   assert.equal(back.parallel, 3);
   assert.equal(back.reverse, true);
   assert.equal(back.bitrate, 5e6);
-  const err = (j: Record<string, unknown>) => { try { fromWire(j, lim); return 0; } catch (e) { return (e as ParamError).ierrno; } };
+  const err = (j: Record<string, unknown>) => {
+    try {
+      fromWire(j, lim);
+      return 0;
+    } catch (e) {
+      return (e as ParamError).ierrno;
+    }
+  };
   assert.equal(err({ tcp: true, parallel: 129 }), 6);
   assert.equal(err({ tcp: true, time: 7200 }), 24, 'longer than the server max duration');
   assert.equal(err({ tcp: true, len: 2 * 1024 * 1024 }), 7);
   assert.equal(err({ udp: true, len: 8 }), 7);
   assert.equal(err({ tcp: true, reverse: 'yes' }), 114);
-  assert.equal(err({ tcp: true, authtoken: 'x' }), 0, 'a server without authentication ignores a token, as iperf3');
+  assert.equal(
+    err({ tcp: true, authtoken: 'x' }),
+    0,
+    'a server without authentication ignores a token, as iperf3',
+  );
   assert.equal(err({ tcp: true, bandwidth: 1e9, parallel: 2 }), 0);
-  assert.equal((() => { try { fromWire({ tcp: true, bandwidth: 1e9 }, { ...lim, maxBitrate: 1e8 }); return 0; } catch (e) { return (e as ParamError).ierrno; } })(), 27);
+  assert.equal(
+    (() => {
+      try {
+        fromWire({ tcp: true, bandwidth: 1e9 }, { ...lim, maxBitrate: 1e8 });
+        return 0;
+      } catch (e) {
+        return (e as ParamError).ierrno;
+      }
+    })(),
+    27,
+  );
 });
 
 test('iperf2 header carries thread count, port and the time in 10 ms units', () => {

@@ -17,12 +17,18 @@ function exchange(port: number, chunks: Buffer[], ms = 3000): Promise<Buffer> {
   return new Promise((resolve) => {
     const s = net.connect(port, '127.0.0.1');
     const got: Buffer[] = [];
-    const done = () => { clearTimeout(t); s.destroy(); resolve(Buffer.concat(got)); };
+    const done = () => {
+      clearTimeout(t);
+      s.destroy();
+      resolve(Buffer.concat(got));
+    };
     const t = setTimeout(done, ms);
     s.on('data', (d) => got.push(d));
     s.on('close', done);
     s.on('error', done);
-    s.on('connect', () => { for (const c of chunks) s.write(c); });
+    s.on('connect', () => {
+      for (const c of chunks) s.write(c);
+    });
   });
 }
 
@@ -94,7 +100,16 @@ test('parameters out of range get the i_errno iperf3 uses', async () => {
   const port = await freePort();
   const srv = await startServer({ port, host: '127.0.0.1' });
   try {
-    const base = { tcp: true, omit: 0, time: 1, num: 0, blockcount: 0, parallel: 1, len: 131072, client_version: '3.12' };
+    const base = {
+      tcp: true,
+      omit: 0,
+      time: 1,
+      num: 0,
+      blockcount: 0,
+      parallel: 1,
+      len: 131072,
+      client_version: '3.12',
+    };
     const cases: [Record<string, unknown>, number][] = [
       [{ ...base, parallel: 999 }, 6],
       [{ ...base, len: 0 }, 7],
@@ -149,13 +164,21 @@ test('a stream with the wrong cookie is refused and the test still completes', a
       s.on('connect', () => s.write(cookie));
       s.on('data', (d) => {
         for (const b of d) states.push((b << 24) >> 24);
-        if (states.includes(9) && states.length === 1) s.write(frame({ tcp: true, time: 1, parallel: 1, len: 1024, omit: 0, num: 0, blockcount: 0 }));
+        if (states.includes(9) && states.length === 1)
+          s.write(
+            frame({ tcp: true, time: 1, parallel: 1, len: 1024, omit: 0, num: 0, blockcount: 0 }),
+          );
         if (states.includes(10) && !streamReply) {
           streamReply = Buffer.alloc(0);
           const bad = net.connect(port, '127.0.0.1', () => bad.write(makeCookie()));
-          bad.on('data', (x) => { streamReply = Buffer.concat([streamReply!, x]); });
+          bad.on('data', (x) => {
+            streamReply = Buffer.concat([streamReply!, x]);
+          });
           bad.on('error', () => {});
-          bad.on('close', () => { s.destroy(); resolve(); });
+          bad.on('close', () => {
+            s.destroy();
+            resolve();
+          });
         }
       });
       s.on('close', () => resolve());
@@ -172,13 +195,19 @@ test('a stream with the wrong cookie is refused and the test still completes', a
  * An attacker on 127.0.0.1 that tries to hold `count` silent connections (never a cookie),
  * re-opening every closed one each `renewMs` (bounded: it stops when told, or after 60 rounds).
  */
-function silentFlood(port: number, count: number, renewMs = 500): { opened: () => number; connected: Promise<void>; stop: () => void } {
+function silentFlood(
+  port: number,
+  count: number,
+  renewMs = 500,
+): { opened: () => number; connected: Promise<void>; stop: () => void } {
   const live = new Set<net.Socket>();
   let opened = 0;
   let stopped = false;
   let rounds = 0;
   let firstRound: () => void = () => {};
-  const connected = new Promise<void>((r) => { firstRound = r; });
+  const connected = new Promise<void>((r) => {
+    firstRound = r;
+  });
   const top = () => {
     const want = count - live.size;
     let pendingConnects = want;
@@ -186,25 +215,51 @@ function silentFlood(port: number, count: number, renewMs = 500): { opened: () =
       const s = net.connect({ port, host: '127.0.0.1', localAddress: '127.0.0.1' });
       live.add(s);
       opened++;
-      const settled = () => { if (--pendingConnects === 0) firstRound(); };
+      const settled = () => {
+        if (--pendingConnects === 0) firstRound();
+      };
       s.once('connect', settled);
       s.on('error', () => {});
-      s.on('close', () => { live.delete(s); });
-      s.once('close', () => { if (s.connecting) settled(); });
+      s.on('close', () => {
+        live.delete(s);
+      });
+      s.once('close', () => {
+        if (s.connecting) settled();
+      });
     }
     if (want === 0) firstRound();
   };
   top();
-  const timer = setInterval(() => { if (stopped || ++rounds > 60) { clearInterval(timer); return; } top(); }, renewMs);
+  const timer = setInterval(() => {
+    if (stopped || ++rounds > 60) {
+      clearInterval(timer);
+      return;
+    }
+    top();
+  }, renewMs);
   return {
     opened: () => opened,
     connected,
-    stop: () => { stopped = true; clearInterval(timer); for (const s of live) s.destroy(); },
+    stop: () => {
+      stopped = true;
+      clearInterval(timer);
+      for (const s of live) s.destroy();
+    },
   };
 }
 
 async function realTestFrom(port: number, source: string): Promise<J> {
-  const r = await run('iperf3', ['-c', '127.0.0.1', '-B', source, '-p', String(port), '-t', '1', '-J']);
+  const r = await run('iperf3', [
+    '-c',
+    '127.0.0.1',
+    '-B',
+    source,
+    '-p',
+    String(port),
+    '-t',
+    '1',
+    '-J',
+  ]);
   return JSON.parse(r.stdout) as J;
 }
 
@@ -212,10 +267,14 @@ test('one source holding 100 silent connections does not lock out a real iperf3 
   const port = await freePort();
   const events: { peer: string; reason: string }[] = [];
   const results: string[] = [];
-  const srv = await startServer({ port, host: '127.0.0.1', onEvent: (e) => {
-    if (e.type === 'rejected') events.push(e);
-    if (e.type === 'result') results.push(e.peer);
-  } });
+  const srv = await startServer({
+    port,
+    host: '127.0.0.1',
+    onEvent: (e) => {
+      if (e.type === 'rejected') events.push(e);
+      if (e.type === 'result') results.push(e.peer);
+    },
+  });
   const flood = silentFlood(port, 100);
   try {
     await flood.connected;
@@ -229,7 +288,10 @@ test('one source holding 100 silent connections does not lock out a real iperf3 
     // the flood only ever evicted its own connections
     const evicted = events.filter((e) => e.reason.startsWith('evicted'));
     assert.ok(evicted.length >= 96, `expected the flood to evict itself, saw ${evicted.length}`);
-    assert.ok(evicted.every((e) => /^127\.0\.0\.1 /.test(e.peer)), JSON.stringify(evicted.find((e) => !/^127\.0\.0\.1 /.test(e.peer))));
+    assert.ok(
+      evicted.every((e) => /^127\.0\.0\.1 /.test(e.peer)),
+      JSON.stringify(evicted.find((e) => !/^127\.0\.0\.1 /.test(e.peer))),
+    );
   } finally {
     flood.stop();
     await srv.close();
@@ -245,13 +307,19 @@ test('a client that sends its cookie and then no parameters gives way to a real 
     // wait for PARAM_EXCHANGE (9): the squatter now holds the test slot and says nothing more
     await new Promise<void>((resolve) => {
       squatter.on('connect', () => squatter.write(makeCookie()));
-      squatter.on('data', (d) => { if (d.includes(9)) resolve(); });
+      squatter.on('data', (d) => {
+        if (d.includes(9)) resolve();
+      });
     });
     assert.ok(srv.busy);
     await new Promise((r) => setTimeout(r, 700));
     const closed = new Promise<void>((r) => squatter.on('close', () => r()));
     const j = await realTestFrom(port, '127.0.0.2');
-    assert.equal(j.error, undefined, `iperf3 was refused while a silent client held the test: ${j.error}`);
+    assert.equal(
+      j.error,
+      undefined,
+      `iperf3 was refused while a silent client held the test: ${j.error}`,
+    );
     assert.ok(j.end.sum_received.bytes > 0);
     await closed;
     assert.equal(srv.completed, 1);

@@ -9,11 +9,17 @@
 import { execFileSync, spawn, type SpawnOptions, type ChildProcess } from 'node:child_process';
 
 export function sh(argv: string[], input?: string): string {
-  return execFileSync(argv[0], argv.slice(1), { encoding: 'utf8', input, stdio: ['pipe', 'pipe', 'pipe'] });
+  return execFileSync(argv[0], argv.slice(1), {
+    encoding: 'utf8',
+    input,
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
 }
 
 const live = new Set<Topology>();
-process.on('exit', () => { for (const t of live) t.destroy(); });
+process.on('exit', () => {
+  for (const t of live) t.destroy();
+});
 
 export class Topology {
   readonly prefix: string;
@@ -64,7 +70,8 @@ export class Topology {
   /** Add a route in a namespace (null = host): `route(ns, 'default', '198.18.0.2')`. */
   route(ns: string | null, dst: string, via: string): void {
     const argv = ['ip', 'route', 'add', dst, 'via', via];
-    if (ns) this.exec(ns, argv); else sh(argv);
+    if (ns) this.exec(ns, argv);
+    else sh(argv);
   }
 
   /** Run a command inside a namespace and return its stdout. */
@@ -83,18 +90,43 @@ export class Topology {
   }
 
   /** Drop N percent of packets matching `match` (nft expression) leaving ns; emulates loss. */
-  loss(ns: string, percent: number, match = '', hook: 'output' | 'forward' | 'input' = 'forward'): void {
-    this.nft(ns, `table inet hoemu_${hook} {
+  loss(
+    ns: string,
+    percent: number,
+    match = '',
+    hook: 'output' | 'forward' | 'input' = 'forward',
+  ): void {
+    this.nft(
+      ns,
+      `table inet hoemu_${hook} {
   chain c { type filter hook ${hook} priority 0; policy accept;
     ${match} numgen random mod 100 < ${Math.round(percent)} drop
   }
-}`);
+}`,
+    );
   }
 
   destroy(): void {
     for (const ns of this.namespaces.reverse()) {
-      try { sh(['ip', 'netns', 'pids', ns]).split(/\s+/).filter(Boolean).forEach((p) => { try { process.kill(Number(p), 'SIGKILL'); } catch { /* gone */ } }); } catch { /* none */ }
-      try { sh(['ip', 'netns', 'del', ns]); } catch { /* already gone */ }
+      try {
+        sh(['ip', 'netns', 'pids', ns])
+          .split(/\s+/)
+          .filter(Boolean)
+          .forEach((p) => {
+            try {
+              process.kill(Number(p), 'SIGKILL');
+            } catch {
+              /* gone */
+            }
+          });
+      } catch {
+        /* none */
+      }
+      try {
+        sh(['ip', 'netns', 'del', ns]);
+      } catch {
+        /* already gone */
+      }
     }
     this.namespaces = [];
     live.delete(this);
@@ -102,7 +134,11 @@ export class Topology {
 }
 
 /** A chain host - r1 - r2 - ... - rN - target, /30 links in 198.18.<base>.0/24; returns addresses. */
-export function chain(t: Topology, routers: number, base: number): { src: string; hops: string[]; target: string; srcAddr: string } {
+export function chain(
+  t: Topology,
+  routers: number,
+  base: number,
+): { src: string; hops: string[]; target: string; srcAddr: string } {
   if (base < 0 || base > 255) throw new Error('base must be 0..255');
   const src = t.ns('s');
   const nodes = [src];
@@ -116,9 +152,11 @@ export function chain(t: Topology, routers: number, base: number): { src: string
     hops.push(addr(i, 2));
   }
   // default routes forward, specific routes back
-  for (let i = 0; i < nodes.length - 1; i++) t.exec(nodes[i], ['ip', 'route', 'add', 'default', 'via', addr(i, 2)]);
+  for (let i = 0; i < nodes.length - 1; i++)
+    t.exec(nodes[i], ['ip', 'route', 'add', 'default', 'via', addr(i, 2)]);
   for (let i = 1; i < nodes.length; i++) {
-    for (let j = 0; j < i - 1; j++) t.exec(nodes[i], ['ip', 'route', 'add', `${addr(j, 1)}/32`, 'via', addr(i - 1, 1)]);
+    for (let j = 0; j < i - 1; j++)
+      t.exec(nodes[i], ['ip', 'route', 'add', `${addr(j, 1)}/32`, 'via', addr(i - 1, 1)]);
   }
   return { src, hops, target, srcAddr: addr(0, 1) };
 }
@@ -135,9 +173,24 @@ export function chain(t: Topology, routers: number, base: number): { src: string
  * interface a socket is bound to (`ip rule oif`). Addresses in 198.18.<base>.0/24 and
  * 198.18.<base+1>.1 for the target.
  */
-export function twoFeeds(t: Topology, base: number): {
-  h: string; ta: string; tb: string; tb2: string; x: string; ifA: string; ifB: string;
-  srcA: string; srcB: string; markA: number; markB: number; target: string; hopsA: string[]; hopsB: string[];
+export function twoFeeds(
+  t: Topology,
+  base: number,
+): {
+  h: string;
+  ta: string;
+  tb: string;
+  tb2: string;
+  x: string;
+  ifA: string;
+  ifB: string;
+  srcA: string;
+  srcB: string;
+  markA: number;
+  markB: number;
+  target: string;
+  hopsA: string[];
+  hopsB: string[];
 } {
   if (base < 0 || base > 254) throw new Error('base must be 0..254');
   const a = (n: number) => `198.18.${base}.${n}`;
@@ -161,15 +214,37 @@ export function twoFeeds(t: Topology, base: number): {
   t.exec(x, ['ip', 'route', 'add', `${a(0)}/30`, 'via', a(9)]);
   t.exec(x, ['ip', 'route', 'add', `${a(4)}/30`, 'via', a(17)]);
   // h: one table per feed, chosen by source, fwmark or bound interface
-  const markA = 10, markB = 20;
+  const markA = 10,
+    markB = 20;
   t.exec(h, ['ip', 'route', 'add', 'default', 'via', a(2), 'dev', ifA, 'table', '101']);
   t.exec(h, ['ip', 'route', 'add', 'default', 'via', a(6), 'dev', ifB, 'table', '102']);
-  for (const [sel, table] of [[['from', a(1)], '101'], [['from', a(5)], '102'], [['fwmark', String(markA)], '101'],
-    [['fwmark', String(markB)], '102'], [['oif', ifA], '101'], [['oif', ifB], '102']] as const) {
+  for (const [sel, table] of [
+    [['from', a(1)], '101'],
+    [['from', a(5)], '102'],
+    [['fwmark', String(markA)], '101'],
+    [['fwmark', String(markB)], '102'],
+    [['oif', ifA], '101'],
+    [['oif', ifB], '102'],
+  ] as const) {
     t.exec(h, ['ip', 'rule', 'add', ...sel, 'table', table]);
   }
   // replies come back on the feed they left by; no reverse-path filter in the way
-  for (const k of ['all', 'default', ifA, ifB]) t.exec(h, ['sysctl', '-qw', `net.ipv4.conf.${k}.rp_filter=0`]);
-  return { h, ta, tb, tb2, x, ifA, ifB, srcA: a(1), srcB: a(5), markA, markB, target,
-    hopsA: [a(2), target], hopsB: [a(6), a(14), target] };
+  for (const k of ['all', 'default', ifA, ifB])
+    t.exec(h, ['sysctl', '-qw', `net.ipv4.conf.${k}.rp_filter=0`]);
+  return {
+    h,
+    ta,
+    tb,
+    tb2,
+    x,
+    ifA,
+    ifB,
+    srcA: a(1),
+    srcB: a(5),
+    markA,
+    markB,
+    target,
+    hopsA: [a(2), target],
+    hopsB: [a(6), a(14), target],
+  };
 }

@@ -22,7 +22,15 @@ test('interpolated, nearest-rank and middle differ as documented', () => {
 });
 
 test('store interpolates; capacity takes the nearest rank, sorted or by quickselect', () => {
-  assert.deepEqual(quantiles(xs), { min: 1, p10: 1.4, p25: 2, median: 3, p75: 4, p90: 7.6000000000000005, max: 10 });
+  assert.deepEqual(quantiles(xs), {
+    min: 1,
+    p10: 1.4,
+    p25: 2,
+    median: 3,
+    p75: 4,
+    p90: 7.6000000000000005,
+    max: 10,
+  });
   assert.equal(median([4, 1, 3, 2]), 2.5);
   assert.equal(rank(Float64Array.from(xs), 0.9), 10);
   assert.deepEqual(select(Float64Array.from([10, 3, 1, 4, 2]), 5, [0.5, 0.9]), [3, 10]);

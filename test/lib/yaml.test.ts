@@ -15,18 +15,35 @@ import { contentionCheck } from '../../src/serve/jobs/checks.js';
 
 function bomb(top: string): string {
   const lines = ['a0: &a0 [x, x, x, x, x, x, x, x, x, x]'];
-  for (let i = 1; i < 9; i++) lines.push(`a${i}: &a${i} [${Array(10).fill(`*a${i - 1}`).join(', ')}]`);
+  for (let i = 1; i < 9; i++)
+    lines.push(
+      `a${i}: &a${i} [${Array(10)
+        .fill(`*a${i - 1}`)
+        .join(', ')}]`,
+    );
   return [...lines, `${top}: *a8`].join('\n');
 }
 
 test('hostops.yaml: an alias bomb is CONFIG_SYNTAX naming the file (exit 2), not an internal error', () => {
-  assert.throws(() => parseConfig(bomb('targets'), 'bomb.yaml'),
-    (e: unknown) => e instanceof HostopsError && e.code === 'CONFIG_SYNTAX' && e.exitCode === 2 && e.where === 'bomb.yaml' && /alias/i.test(e.message));
+  assert.throws(
+    () => parseConfig(bomb('targets'), 'bomb.yaml'),
+    (e: unknown) =>
+      e instanceof HostopsError &&
+      e.code === 'CONFIG_SYNTAX' &&
+      e.exitCode === 2 &&
+      e.where === 'bomb.yaml' &&
+      /alias/i.test(e.message),
+  );
 });
 
 test('hostops.yaml: a syntax error still names file and line', () => {
-  assert.throws(() => parseConfig('targets:\n  - host: a\n   bad: [\n', 'h.yaml'),
-    (e: unknown) => e instanceof HostopsError && e.code === 'CONFIG_SYNTAX' && /^h\.yaml:\d+: YAML syntax error: /.test(e.message));
+  assert.throws(
+    () => parseConfig('targets:\n  - host: a\n   bad: [\n', 'h.yaml'),
+    (e: unknown) =>
+      e instanceof HostopsError &&
+      e.code === 'CONFIG_SYNTAX' &&
+      /^h\.yaml:\d+: YAML syntax error: /.test(e.message),
+  );
 });
 
 test("serve's capacity job: a broken or hostile topology file is reported by name and line", async () => {
@@ -36,12 +53,18 @@ test("serve's capacity job: a broken or hostile topology file is reported by nam
     writeFileSync(bad, 'hosts:\n  - id: h\n    uplink: [10G\n');
     const r1 = await contentionCheck('s', 0, bad);
     assert.equal(r1.ok, false);
-    assert.match(String((r1.data as { error: string }).error), new RegExp(`^Cannot parse ${bad.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}: .*line \\d+`));
+    assert.match(
+      String((r1.data as { error: string }).error),
+      new RegExp(`^Cannot parse ${bad.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}: .*line \\d+`),
+    );
     const hostile = path.join(dir, 'bomb.yaml');
     writeFileSync(hostile, bomb('hosts'));
     const r2 = await contentionCheck('s', 0, hostile);
     assert.equal(r2.ok, false);
-    assert.match(String((r2.data as { error: string }).error), new RegExp(`^Cannot parse ${hostile.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}: .*alias`, 'i'));
+    assert.match(
+      String((r2.data as { error: string }).error),
+      new RegExp(`^Cannot parse ${hostile.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}: .*alias`, 'i'),
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

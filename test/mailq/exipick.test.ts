@@ -13,22 +13,34 @@ import { Spool, hostops, standardQueue, sameAsExim } from './helpers.js';
 
 const sp = new Spool();
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'hostops-exipick-'));
-after(() => { sp.destroy(); fs.rmSync(tmp, { recursive: true, force: true }); });
+after(() => {
+  sp.destroy();
+  fs.rmSync(tmp, { recursive: true, force: true });
+});
 const ids = standardQueue(sp);
-ids.multi = sp.inject('list@example.com', ['a@example.org', 'b@example.org', 'c@example.net'],
-  'Subject: =?UTF-8?Q?caf=C3=A9_news?=\nTo: a@example.org,\n b@example.org\nCc: c@example.net\n');
+ids.multi = sp.inject(
+  'list@example.com',
+  ['a@example.org', 'b@example.org', 'c@example.net'],
+  'Subject: =?UTF-8?Q?caf=C3=A9_news?=\nTo: a@example.org,\n b@example.org\nCc: c@example.net\n',
+);
 ids.local = sp.inject('root@vm', ['ops@example.org'], 'Subject: cron output\n');
 
 // the named queue "test": messages put there by exim itself (acl_not_smtp_start: queue = test)
 const named: string[] = [];
-for (const [from, to, subj] of [['n1@example.com', 'x@example.net', 'one'], ['n2@other.example', 'y@example.org', 'two'],
-  ['', 'z@example.net', 'bounce'], ['n4@example.com', 'w@example.org', 'four']]) {
+for (const [from, to, subj] of [
+  ['n1@example.com', 'x@example.net', 'one'],
+  ['n2@other.example', 'y@example.org', 'two'],
+  ['', 'z@example.net', 'bounce'],
+  ['n4@example.com', 'w@example.org', 'four'],
+]) {
   sp.exim(['-DQUEUE=test', '-odq', '-f', from, to], `Subject: ${subj}\n\nbody\n`);
 }
-for (const n of fs.readdirSync(path.join(sp.dir, 'test', 'input'))) if (n.endsWith('-H')) named.push(n.slice(0, -2));
+for (const n of fs.readdirSync(path.join(sp.dir, 'test', 'input')))
+  if (n.endsWith('-H')) named.push(n.slice(0, -2));
 sp.exim(['-qGtest', '-Mf', named.sort()[1]]);
 
-const exipick = (...a: string[]) => execFileSync('/usr/sbin/exipick', ['--spool', sp.dir, ...a], { encoding: 'latin1' });
+const exipick = (...a: string[]) =>
+  execFileSync('/usr/sbin/exipick', ['--spool', sp.dir, ...a], { encoding: 'latin1' });
 const ours = (...a: string[]) => {
   const r = hostops(['mailq', ...a]);
   assert.equal(r.status, 0, r.stderr);
@@ -84,8 +96,13 @@ test('the cases cover empty, partial and whole-queue selections', () => {
 });
 
 test('a criterion that does not parse, or names a variable hostops does not read, is a usage error', () => {
-  for (const bad of ['$message_age > soon', '$no_such_variable', '$sender_address =~ notaregex', '$sender_address =~ /a/x',
-    '$each_recipients =~ /a/']) {
+  for (const bad of [
+    '$message_age > soon',
+    '$no_such_variable',
+    '$sender_address =~ notaregex',
+    '$sender_address =~ /a/x',
+    '$each_recipients =~ /a/',
+  ]) {
     const r = hostops(['mailq', 'select', '--spool', sp.dir, bad]);
     assert.equal(r.status, 2, `${bad}: ${r.stderr}`);
     assert.match(r.stderr, /MAILQ_BAD_EXPRESSION/);
@@ -94,30 +111,64 @@ test('a criterion that does not parse, or names a variable hostops does not read
 
 test('-R: exim -bp order reversed, as exipick -R and exiqgrep -R', () => {
   const fwd = ours('list', '--spool', sp.dir, '-i').split('\n').filter(Boolean);
-  assert.deepEqual(ours('list', '--spool', sp.dir, '-i', '-R').split('\n').filter(Boolean), [...fwd].reverse());
-  assert.deepEqual(ours('list', '--spool', sp.dir, '-i', '-R', '--no-index').split('\n').filter(Boolean), [...fwd].reverse());
-  assert.deepEqual(sorted(ours('list', '--spool', sp.dir, '-i', '-R')), sorted(exipick('-i', '-R')));
+  assert.deepEqual(
+    ours('list', '--spool', sp.dir, '-i', '-R').split('\n').filter(Boolean),
+    [...fwd].reverse(),
+  );
+  assert.deepEqual(
+    ours('list', '--spool', sp.dir, '-i', '-R', '--no-index').split('\n').filter(Boolean),
+    [...fwd].reverse(),
+  );
+  assert.deepEqual(
+    sorted(ours('list', '--spool', sp.dir, '-i', '-R')),
+    sorted(exipick('-i', '-R')),
+  );
   // the -bp blocks of exim, last first, byte for byte
   const blocks = (s: string) => s.split(/(?<=\n\n)/).filter(Boolean);
-  const r = sameAsExim(() => ours('list', '--spool', sp.dir, '-R'), () => blocks(sp.exim(['-bp']).stdout).reverse().join(''));
+  const r = sameAsExim(
+    () => ours('list', '--spool', sp.dir, '-R'),
+    () =>
+      blocks(sp.exim(['-bp']).stdout)
+        .reverse()
+        .join(''),
+  );
   assert.ok(r.equal, `ours:\n${r.ours}\nexim reversed:\n${r.theirs}`);
-  assert.deepEqual(ours('select', '--spool', sp.dir, '-i', '-R', '!$deliver_freeze').split('\n').filter(Boolean),
-    ours('select', '--spool', sp.dir, '-i', '!$deliver_freeze').split('\n').filter(Boolean).reverse());
+  assert.deepEqual(
+    ours('select', '--spool', sp.dir, '-i', '-R', '!$deliver_freeze').split('\n').filter(Boolean),
+    ours('select', '--spool', sp.dir, '-i', '!$deliver_freeze')
+      .split('\n')
+      .filter(Boolean)
+      .reverse(),
+  );
 });
 
 test('-G test: list and count of the named queue are exim -bp -qGtest and -bpc -qGtest', () => {
   assert.equal(named.length, 4);
-  const r = sameAsExim(() => ours('list', '--spool', sp.dir, '-G', 'test'), () => sp.exim(['-bp', '-qGtest']).stdout);
+  const r = sameAsExim(
+    () => ours('list', '--spool', sp.dir, '-G', 'test'),
+    () => sp.exim(['-bp', '-qGtest']).stdout,
+  );
   assert.ok(r.equal, `ours:\n${r.ours}\nexim:\n${r.theirs}`);
   assert.match(r.ours, /\*\*\* frozen \*\*\*/);
   assert.equal(ours('count', '--spool', sp.dir, '-G', 'test'), sp.exim(['-bpc', '-qGtest']).stdout);
   assert.equal(ours('count', '--spool', sp.dir, '-G', 'test'), '4\n');
   // the default queue is still the default queue
-  const d = sameAsExim(() => ours('list', '--spool', sp.dir), () => sp.exim(['-bp']).stdout);
+  const d = sameAsExim(
+    () => ours('list', '--spool', sp.dir),
+    () => sp.exim(['-bp']).stdout,
+  );
   assert.ok(d.equal);
   assert.equal(ours('count', '--spool', sp.dir), sp.exim(['-bpc']).stdout);
-  for (const c of [['$sender_address =~ /example\\.com$/'], ['--or', '$deliver_freeze', '$sender_address eq ""'], ['!$deliver_freeze']]) {
-    assert.deepEqual(sorted(ours('select', '--spool', sp.dir, '-G', 'test', '-i', ...c)), sorted(exipick('--queue', 'test', '-i', ...c)), c.join(' '));
+  for (const c of [
+    ['$sender_address =~ /example\\.com$/'],
+    ['--or', '$deliver_freeze', '$sender_address eq ""'],
+    ['!$deliver_freeze'],
+  ]) {
+    assert.deepEqual(
+      sorted(ours('select', '--spool', sp.dir, '-G', 'test', '-i', ...c)),
+      sorted(exipick('--queue', 'test', '-i', ...c)),
+      c.join(' '),
+    );
   }
   const e = hostops(['mailq', 'list', '--spool', sp.dir, '-G', 'tset']);
   assert.equal(e.status, 3);
@@ -126,31 +177,101 @@ test('-G test: list and count of the named queue are exim -bp -qGtest and -bpc -
   assert.equal(hostops(['mailq', 'list', '--spool', sp.dir, '-G', '../x']).status, 2);
 });
 
-test('rm -G test with an exipick selection removes exactly exipick\'s ids from the named queue, nothing else', () => {
+test("rm -G test with an exipick selection removes exactly exipick's ids from the named queue, nothing else", () => {
   const sel = ['--or', '$deliver_freeze', '$sender_address eq ""'];
   const want = sorted(exipick('--queue', 'test', '-i', ...sel));
   assert.equal(want.length, 2);
   const defaultBefore = sorted(exipick('-i'));
-  const preview = ours('rm', '--spool', sp.dir, '-C', '/etc/exim4/hostops-test.conf', `-DSPOOL=${sp.dir}`, '-G', 'test', '--where', sel[1], '--where', sel[2], '--or', '--json');
+  const preview = ours(
+    'rm',
+    '--spool',
+    sp.dir,
+    '-C',
+    '/etc/exim4/hostops-test.conf',
+    `-DSPOOL=${sp.dir}`,
+    '-G',
+    'test',
+    '--where',
+    sel[1],
+    '--where',
+    sel[2],
+    '--or',
+    '--json',
+  );
   assert.deepEqual([...JSON.parse(preview).ids].sort(), want);
   const audit = path.join(tmp, 'audit.log');
-  ours('rm', '--spool', sp.dir, '-C', '/etc/exim4/hostops-test.conf', `-DSPOOL=${sp.dir}`, '-G', 'test', '--where', sel[1], '--where', sel[2], '--or', '--yes', '--audit-log', audit);
+  ours(
+    'rm',
+    '--spool',
+    sp.dir,
+    '-C',
+    '/etc/exim4/hostops-test.conf',
+    `-DSPOOL=${sp.dir}`,
+    '-G',
+    'test',
+    '--where',
+    sel[1],
+    '--where',
+    sel[2],
+    '--or',
+    '--yes',
+    '--audit-log',
+    audit,
+  );
   const left = sorted(exipick('--queue', 'test', '-i'));
   assert.deepEqual(left, named.filter((i) => !want.includes(i)).sort());
-  assert.deepEqual(sorted(sp.exim(['-bp', '-qGtest']).stdout.split('\n').map((l) => /^\s*\S+\s+\S*\s+(\S{16,23}) </.exec(l)?.[1] ?? '').join('\n')), left);
+  assert.deepEqual(
+    sorted(
+      sp
+        .exim(['-bp', '-qGtest'])
+        .stdout.split('\n')
+        .map((l) => /^\s*\S+\s+\S*\s+(\S{16,23}) </.exec(l)?.[1] ?? '')
+        .join('\n'),
+    ),
+    left,
+  );
   assert.deepEqual(sorted(exipick('-i')), defaultBefore);
   assert.match(fs.readFileSync(audit, 'utf8'), /-qGtest/);
   // and by id in the named queue
-  ours('rm', '--spool', sp.dir, '-C', '/etc/exim4/hostops-test.conf', `-DSPOOL=${sp.dir}`, '-G', 'test', left[0], '--audit-log', audit);
+  ours(
+    'rm',
+    '--spool',
+    sp.dir,
+    '-C',
+    '/etc/exim4/hostops-test.conf',
+    `-DSPOOL=${sp.dir}`,
+    '-G',
+    'test',
+    left[0],
+    '--audit-log',
+    audit,
+  );
   assert.deepEqual(sorted(exipick('--queue', 'test', '-i')), left.slice(1));
 });
 
-test('rm with an exipick --or/! selection on the default queue removes exactly exipick\'s ids', () => {
+test("rm with an exipick --or/! selection on the default queue removes exactly exipick's ids", () => {
   const sel = ['--or', '!$recipients =~ /example\\.(org|net)/', '$h_subject = cold'];
   const before = sorted(exipick('-i'));
   const want = sorted(exipick('-i', ...sel));
   assert.ok(want.length > 0 && want.length < before.length, String(want));
-  ours('rm', '--spool', sp.dir, '-C', '/etc/exim4/hostops-test.conf', `-DSPOOL=${sp.dir}`, '--where', sel[1], '--where', sel[2], '--or', '--yes',
-    '--audit-log', path.join(tmp, 'audit2.log'));
-  assert.deepEqual(sorted(exipick('-i')), before.filter((i) => !want.includes(i)));
+  ours(
+    'rm',
+    '--spool',
+    sp.dir,
+    '-C',
+    '/etc/exim4/hostops-test.conf',
+    `-DSPOOL=${sp.dir}`,
+    '--where',
+    sel[1],
+    '--where',
+    sel[2],
+    '--or',
+    '--yes',
+    '--audit-log',
+    path.join(tmp, 'audit2.log'),
+  );
+  assert.deepEqual(
+    sorted(exipick('-i')),
+    before.filter((i) => !want.includes(i)),
+  );
 });

@@ -14,27 +14,48 @@ import { Spool, hostops, sameAsExim } from './helpers.js';
 const cache = fs.mkdtempSync(path.join(os.tmpdir(), 'hostops-busy-cache-'));
 const env = { HOSTOPS_CACHE_DIR: cache, HOSTOPS_DEBUG: '1' };
 const sp = new Spool();
-after(() => { sp.destroy(); fs.rmSync(cache, { recursive: true, force: true }); });
+after(() => {
+  sp.destroy();
+  fs.rmSync(cache, { recursive: true, force: true });
+});
 const input = path.join(sp.dir, 'input');
 const ids: string[] = [];
-for (let i = 0; i < 40; i++) ids.push(sp.inject(`s${i % 3}@bulk${i % 2}.example`, [`r${i}@example.net`], `Subject: m${i}\n`));
+for (let i = 0; i < 40; i++)
+  ids.push(sp.inject(`s${i % 3}@bulk${i % 2}.example`, [`r${i}@example.net`], `Subject: m${i}\n`));
 
 const list = (...a: string[]) => hostops(['mailq', 'list', '--spool', sp.dir, ...a], env);
-const reused = (stderr: string) => (stderr.match(/queue index: (\d+) of (\d+) messages taken from it, (\d+) read \(busy spool\)/) ?? []).slice(1).map(Number);
+const reused = (stderr: string) =>
+  (
+    stderr.match(/queue index: (\d+) of (\d+) messages taken from it, (\d+) read \(busy spool\)/) ??
+    []
+  )
+    .slice(1)
+    .map(Number);
 /**
  * The spool as a busy one looks: input/ changed "just now". Its time is set a minute ahead, so
  * it is within the 2 s racy limit however slowly this machine gets to the listing.
  */
-const busy = () => { const t = new Date(Date.now() + 60_000); fs.utimesSync(input, t, t); };
+const busy = () => {
+  const t = new Date(Date.now() + 60_000);
+  fs.utimesSync(input, t, t);
+};
 
 function sameAsEximBusy(): { stderr: string; stdout: string } {
   let stderr = '';
-  const r = sameAsExim(() => { busy(); const x = list(); stderr = x.stderr; return x.stdout; }, () => sp.exim(['-bp']).stdout);
+  const r = sameAsExim(
+    () => {
+      busy();
+      const x = list();
+      stderr = x.stderr;
+      return x.stdout;
+    },
+    () => sp.exim(['-bp']).stdout,
+  );
   assert.ok(r.equal, `differs from exim -bp:\n${r.ours}\n---\n${r.theirs}`);
   return { stderr, stdout: r.ours };
 }
 
-test('on a busy spool the listing reads only new and changed messages and is still exim -bp\'s bytes', async () => {
+test("on a busy spool the listing reads only new and changed messages and is still exim -bp's bytes", async () => {
   await sleep(2100);
   assert.match(list().stderr, /written \(40 messages, 40 read from the spool\)/);
   // a message arrives; the directory is racy: the index is neither trusted alone nor rewritten
@@ -51,12 +72,23 @@ test('on a busy spool the listing reads only new and changed messages and is sti
   assert.ok(!r.stdout.includes(ids[5]) && r.stdout.includes(b));
   // a -H edited in place (same size) is read again, not taken from the index
   const h = sp.file(ids[9], '-H');
-  fs.writeFileSync(h, fs.readFileSync(h, 'latin1').replace('r9@example.net', 'q9@example.net'), 'latin1');
+  fs.writeFileSync(
+    h,
+    fs.readFileSync(h, 'latin1').replace('r9@example.net', 'q9@example.net'),
+    'latin1',
+  );
   r = sameAsEximBusy();
   assert.deepEqual(reused(r.stderr), [38, 41, 3]);
   assert.ok(r.stdout.includes('q9@example.net'));
   // selections, ids and counts answer the same way as a full read
-  for (const crit of [['-i'], ['-c'], ['-f', 'bulk1'], ['-f', 'bulk1', '-i'], ['-r', 'example\\.net$', '-c'], ['-x']]) {
+  for (const crit of [
+    ['-i'],
+    ['-c'],
+    ['-f', 'bulk1'],
+    ['-f', 'bulk1', '-i'],
+    ['-r', 'example\\.net$', '-c'],
+    ['-x'],
+  ]) {
     busy();
     const x = list(...crit);
     const y = hostops(['mailq', 'list', '--spool', sp.dir, '--no-index', ...crit], env);

@@ -14,14 +14,23 @@ import { Spool, hostops, standardQueue } from './helpers.js';
 
 const top = fs.mkdtempSync(path.join(os.tmpdir(), 'hostops-idxfile-'));
 const sp = new Spool();
-after(() => { sp.destroy(); fs.rmSync(top, { recursive: true, force: true }); });
+after(() => {
+  sp.destroy();
+  fs.rmSync(top, { recursive: true, force: true });
+});
 standardQueue(sp);
 
 /** A file an attacker would like root to overwrite. */
 function victim(name: string): { file: string; intact: () => void } {
   const file = path.join(top, name);
   fs.writeFileSync(file, 'precious\n', { mode: 0o644 });
-  return { file, intact: () => { assert.equal(fs.readFileSync(file, 'utf8'), 'precious\n'); assert.equal(fs.statSync(file).mode & 0o777, 0o644); } };
+  return {
+    file,
+    intact: () => {
+      assert.equal(fs.readFileSync(file, 'utf8'), 'precious\n');
+      assert.equal(fs.statSync(file).mode & 0o777, 0o644);
+    },
+  };
 }
 const cols = () => ({ a: Uint8Array.from([1, 2, 3]) });
 
@@ -37,13 +46,19 @@ test('a symlink at the temporary name (the old pid name, or the random one) is n
   // even a correctly guessed random name: O_EXCL|O_NOFOLLOW refuses it
   const real = globalThis.crypto.getRandomValues.bind(globalThis.crypto);
   const fixed = new Uint8Array(9).fill(7);
-  globalThis.crypto.getRandomValues = (<T extends ArrayBufferView | null>(a: T): T => { (a as unknown as Uint8Array).set(fixed); return a; }) as typeof real;
+  globalThis.crypto.getRandomValues = (<T extends ArrayBufferView | null>(a: T): T => {
+    (a as unknown as Uint8Array).set(fixed);
+    return a;
+  }) as typeof real;
   try {
     const guessed = `${file}.${Buffer.from(fixed).toString('base64url')}.tmp`;
     fs.symlinkSync(v.file, guessed);
     assert.throws(() => writeIndexFile(file, { n: 2 }, cols()), /EEXIST/);
     v.intact();
-    assert.ok(fs.lstatSync(guessed).isSymbolicLink(), 'the planted link is left, not followed or replaced');
+    assert.ok(
+      fs.lstatSync(guessed).isSymbolicLink(),
+      'the planted link is left, not followed or replaced',
+    );
   } finally {
     globalThis.crypto.getRandomValues = real;
   }
@@ -60,7 +75,7 @@ test('a symlink at the index name is replaced by the new index, its target untou
   assert.equal(fs.statSync(file).mode & 0o777, 0o600);
 });
 
-test('the cache directory: a symlink, another user\'s, or an unsafe parent is refused; a writable one is made 0700', () => {
+test("the cache directory: a symlink, another user's, or an unsafe parent is refused; a writable one is made 0700", () => {
   const v = victim('v3');
   const elsewhere = fs.mkdtempSync(path.join(top, 'elsewhere-'));
   const link = path.join(top, 'linked');
@@ -87,7 +102,10 @@ test('through the CLI: HOSTOPS_CACHE_DIR whose mailq/ is a symlink lists correct
   const cache = fs.mkdtempSync(path.join(top, 'cli-'));
   const target = fs.mkdtempSync(path.join(top, 'target-'));
   fs.symlinkSync(target, path.join(cache, 'mailq'));
-  const r = hostops(['mailq', 'list', '--spool', sp.dir], { HOSTOPS_CACHE_DIR: cache, HOSTOPS_DEBUG: '1' });
+  const r = hostops(['mailq', 'list', '--spool', sp.dir], {
+    HOSTOPS_CACHE_DIR: cache,
+    HOSTOPS_DEBUG: '1',
+  });
   assert.equal(r.status, 0, r.stderr);
   assert.equal(r.stdout, sp.exim(['-bp']).stdout);
   assert.match(r.stderr, /queue index: not written \(.*\): .* is a symlink or not a directory/);
@@ -100,7 +118,10 @@ test('through the CLI: HOSTOPS_CACHE_DIR whose mailq/ is a symlink lists correct
   delete process.env.HOSTOPS_CACHE_DIR;
   fs.mkdirSync(path.dirname(idx), { mode: 0o700 });
   fs.symlinkSync(v.file, idx);
-  const r2 = hostops(['mailq', 'list', '--spool', sp.dir], { HOSTOPS_CACHE_DIR: cache, HOSTOPS_DEBUG: '1' });
+  const r2 = hostops(['mailq', 'list', '--spool', sp.dir], {
+    HOSTOPS_CACHE_DIR: cache,
+    HOSTOPS_DEBUG: '1',
+  });
   assert.equal(r2.stdout, sp.exim(['-bp']).stdout);
   assert.match(r2.stderr, /queue index: written/);
   v.intact();

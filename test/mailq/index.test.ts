@@ -13,19 +13,33 @@ import { Spool, hostops, sameAsExim, standardQueue } from './helpers.js';
 const cache = fs.mkdtempSync(path.join(os.tmpdir(), 'hostops-idx-cache-'));
 const env = { HOSTOPS_CACHE_DIR: cache, HOSTOPS_DEBUG: '1' };
 const sp = new Spool();
-after(() => { sp.destroy(); fs.rmSync(cache, { recursive: true, force: true }); });
+after(() => {
+  sp.destroy();
+  fs.rmSync(cache, { recursive: true, force: true });
+});
 const ids = standardQueue(sp);
 
 const list = (...a: string[]) => hostops(['mailq', 'list', '--spool', sp.dir, ...a], env);
-const note = (stderr: string) => (stderr.match(/queue index: (used|not used(?: as it is)?: [^\n]*)/) ?? [])[1] ?? '(none)';
-const reused = (stderr: string) => (stderr.match(/queue index: (\d+) of (\d+) messages taken from it, (\d+) read/) ?? []).slice(1).map(Number);
+const note = (stderr: string) =>
+  (stderr.match(/queue index: (used|not used(?: as it is)?: [^\n]*)/) ?? [])[1] ?? '(none)';
+const reused = (stderr: string) =>
+  (stderr.match(/queue index: (\d+) of (\d+) messages taken from it, (\d+) read/) ?? [])
+    .slice(1)
+    .map(Number);
 // a directory or file changed within 2 s of a build is not trusted (same clock tick): wait past it
 const settle = () => sleep(2100);
 
 /** A listing that the index answered, compared with exim -bp. */
 function listedFromIndex(): string {
   let how = '';
-  const r = sameAsExim(() => { const x = list(); how = note(x.stderr); return x.stdout; }, () => sp.exim(['-bp']).stdout);
+  const r = sameAsExim(
+    () => {
+      const x = list();
+      how = note(x.stderr);
+      return x.stdout;
+    },
+    () => sp.exim(['-bp']).stdout,
+  );
   assert.ok(r.equal, `differs from exim -bp:\n${r.ours}\n---\n${r.theirs}`);
   assert.equal(how, 'used');
   return r.ours;
@@ -39,9 +53,22 @@ test('a second listing comes from the index, byte-identical to exim -bp; count a
   const c = hostops(['mailq', 'count', '--spool', sp.dir], env);
   assert.equal(c.stdout, sp.exim(['-bpc']).stdout);
   assert.equal(note(c.stderr), 'used');
-  for (const crit of [['-f', 'example\\.com'], ['-r', '@example\\.org$'], ['-z'], ['-x'], ['--bounces'], ['-f', '^<>$'],
-    ['--auth', '^info@'], ['--local-user', 'root'], ['--min-size', '1M'], ['--max-size', '2K'], ['-s', 'M$'], ['-o', '1'], ['-y', '1'],
-    [ids.frozen, ids.bounce]]) {
+  for (const crit of [
+    ['-f', 'example\\.com'],
+    ['-r', '@example\\.org$'],
+    ['-z'],
+    ['-x'],
+    ['--bounces'],
+    ['-f', '^<>$'],
+    ['--auth', '^info@'],
+    ['--local-user', 'root'],
+    ['--min-size', '1M'],
+    ['--max-size', '2K'],
+    ['-s', 'M$'],
+    ['-o', '1'],
+    ['-y', '1'],
+    [ids.frozen, ids.bounce],
+  ]) {
     for (const out of [['-i'], ['-c'], []]) {
       const a = list(...crit, ...out);
       const b = hostops(['mailq', 'list', '--spool', sp.dir, '--no-index', ...crit, ...out], env);
@@ -113,7 +140,10 @@ test('a journal growing in place during a delivery is re-read each time', async 
   assert.match(out, /        D j1@example.org\n          j2@example.org\n/);
   fs.appendFileSync(j, 'j2@example.org\n');
   out = listedFromIndex();
-  assert.match(out, /        D j1@example.org\n        D j2@example.org\n          j3@example.org\n/);
+  assert.match(
+    out,
+    /        D j1@example.org\n        D j2@example.org\n          j3@example.org\n/,
+  );
   fs.rmSync(j);
 });
 
@@ -126,7 +156,11 @@ test('an index that is not ours, writable by others, or damaged is ignored and r
   fs.chmodSync(file, 0o666);
   let r = list();
   assert.equal(note(r.stderr), 'not used: none usable');
-  assert.deepEqual(reused(r.stderr), [], 'nothing is taken from an index others could have written');
+  assert.deepEqual(
+    reused(r.stderr),
+    [],
+    'nothing is taken from an index others could have written',
+  );
   assert.equal(r.stdout, sp.exim(['-bp']).stdout);
   listedFromIndex(); // rewritten 0600
   assert.equal(fs.statSync(file).mode & 0o777, 0o600);
@@ -134,7 +168,11 @@ test('an index that is not ours, writable by others, or damaged is ignored and r
   r = list();
   assert.equal(note(r.stderr), 'not used: none usable');
   listedFromIndex();
-  for (const damage of [(b: Buffer) => b.subarray(0, b.length >> 1), (_b: Buffer) => Buffer.from('HMQIDX03' + 'x'.repeat(100)), () => Buffer.alloc(0)]) {
+  for (const damage of [
+    (b: Buffer) => b.subarray(0, b.length >> 1),
+    (_b: Buffer) => Buffer.from('HMQIDX03' + 'x'.repeat(100)),
+    () => Buffer.alloc(0),
+  ]) {
     fs.writeFileSync(file, damage(fs.readFileSync(file)), { mode: 0o600 });
     r = list();
     assert.equal(r.stdout, sp.exim(['-bp']).stdout);
@@ -172,7 +210,10 @@ test('ages too wide for the slot (100 days and more, a clock far ahead) are writ
   const old = sp.inject('old@example.com', ['o@example.org'], 'Subject: ancient\n');
   const ahead = sp.inject('ahead@example.com', ['a@example.org'], 'Subject: from the future\n');
   const now = Math.floor(Date.now() / 1000);
-  for (const [id, t] of [[old, now - 200 * 86400], [ahead, now + 3 * 3600]] as const) {
+  for (const [id, t] of [
+    [old, now - 200 * 86400],
+    [ahead, now + 3 * 3600],
+  ] as const) {
     const h = sp.file(id, '-H');
     const lines = fs.readFileSync(h, 'latin1').split('\n');
     lines[3] = lines[3].replace(/^\d+/, String(t)); // line 4: received time, as exim writes it

@@ -10,7 +10,10 @@ after(() => sp.destroy());
 const ids = standardQueue(sp);
 
 test('list is byte-identical to exim -bp (frozen, D lines, bounce, huge, auth, split subdirectory)', () => {
-  const r = sameAsExim(() => hostops(['mailq', 'list', '--spool', sp.dir]).stdout, () => sp.exim(['-bp']).stdout);
+  const r = sameAsExim(
+    () => hostops(['mailq', 'list', '--spool', sp.dir]).stdout,
+    () => sp.exim(['-bp']).stdout,
+  );
   assert.equal(r.ours, r.theirs);
   assert.ok(r.equal);
   assert.match(r.ours, / \*\*\* frozen \*\*\*\n/);
@@ -25,14 +28,20 @@ test('count equals exim -bpc', () => {
 });
 
 test('--json gives one object per message with envelope fields', () => {
-  const lines = hostops(['mailq', 'list', '--spool', sp.dir, '--json']).stdout.trim().split('\n').map((l) => JSON.parse(l));
+  const lines = hostops(['mailq', 'list', '--spool', sp.dir, '--json'])
+    .stdout.trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
   assert.equal(lines.length, Object.keys(ids).length);
   const byId = new Map(lines.map((m) => [m.id, m]));
   assert.equal(byId.get(ids.frozen).frozen, true);
   assert.equal(byId.get(ids.bounce).sender, '');
   assert.equal(byId.get(ids.auth).authId, 'info@example.com');
   assert.equal(byId.get(ids.php).phpScript, 'site.example/wp-content/x.php for 203.0.113.9');
-  assert.deepEqual(byId.get(ids.partial).recipients, [{ address: 'bob@vm', delivered: true }, { address: 'team@example.net', delivered: false }]);
+  assert.deepEqual(byId.get(ids.partial).recipients, [
+    { address: 'bob@vm', delivered: true },
+    { address: 'team@example.net', delivered: false },
+  ]);
   assert.equal(byId.get(ids.subdir).subdir, ids.subdir[5]);
 });
 
@@ -45,7 +54,10 @@ test('corrupt, truncated, NUL-filled and unreadable -H files are shown the way e
     const d = bad.inject('d@vm', ['w@example.org'], 'Subject: data file gone\n');
     const e = bad.inject('e@vm', ['v@example.org'], 'Subject: fine\n');
     const f = bad.inject('f@vm', ['u@example.org'], 'Subject: garbage\n');
-    fs.writeFileSync(bad.file(a, '-H'), fs.readFileSync(bad.file(a, '-H'), 'latin1').split('\n').slice(0, 3).join('\n') + '\n');
+    fs.writeFileSync(
+      bad.file(a, '-H'),
+      fs.readFileSync(bad.file(a, '-H'), 'latin1').split('\n').slice(0, 3).join('\n') + '\n',
+    );
     const hb = fs.readFileSync(bad.file(b, '-H'));
     hb[hb.length - 5] = 0; // a NUL inside the headers: exim calls it a format error
     fs.writeFileSync(bad.file(b, '-H'), hb);
@@ -57,7 +69,10 @@ test('corrupt, truncated, NUL-filled and unreadable -H files are shown the way e
     // a journal left by a delivery in progress (or a crash): its addresses show as delivered
     const g = bad.inject('g@vm', ['j1@example.org', 'j2@example.org'], 'Subject: journal\n');
     fs.writeFileSync(path.join(path.dirname(bad.file(g, '-H')), g + '-J'), 'j2@example.org\n');
-    const r = sameAsExim(() => hostops(['mailq', 'list', '--spool', bad.dir]).stdout, () => bad.exim(['-bp']).stdout);
+    const r = sameAsExim(
+      () => hostops(['mailq', 'list', '--spool', bad.dir]).stdout,
+      () => bad.exim(['-bp']).stdout,
+    );
     assert.equal(r.ours, r.theirs);
     assert.match(r.ours, /\*\*\* spool format error: size=\d+ \*\*\*/);
     assert.match(r.ours, /\*\*\* spool read error: Is a directory \*\*\*/);
@@ -65,7 +80,11 @@ test('corrupt, truncated, NUL-filled and unreadable -H files are shown the way e
     assert.match(r.ours, /\n          j1@example\.org\n        D j2@example\.org\n/);
     assert.equal(hostops(['mailq', 'count', '--spool', bad.dir]).stdout, bad.exim(['-bpc']).stdout);
     // nothing was touched
-    assert.ok(fs.existsSync(bad.file(a, '-D')) && fs.existsSync(bad.file(f, '-D')) && fs.statSync(ch).isDirectory());
+    assert.ok(
+      fs.existsSync(bad.file(a, '-D')) &&
+        fs.existsSync(bad.file(f, '-D')) &&
+        fs.statSync(ch).isDirectory(),
+    );
   } finally {
     bad.destroy();
   }
@@ -76,8 +95,20 @@ test('sender_set_untrusted shows the login; multi-line ACL variables are skipped
   try {
     const id = u.inject('someone@example.com', ['x@example.org'], 'Subject: u\n');
     const h = u.file(id, '-H');
-    fs.writeFileSync(h, fs.readFileSync(h, 'latin1').replace('-ident root\n', '-ident root\n-aclm 0 13\nXX\n-frozen\n2\n\n-sender_set_untrusted\n'), 'latin1');
-    const r = sameAsExim(() => hostops(['mailq', 'list', '--spool', u.dir]).stdout, () => u.exim(['-bp']).stdout);
+    fs.writeFileSync(
+      h,
+      fs
+        .readFileSync(h, 'latin1')
+        .replace(
+          '-ident root\n',
+          '-ident root\n-aclm 0 13\nXX\n-frozen\n2\n\n-sender_set_untrusted\n',
+        ),
+      'latin1',
+    );
+    const r = sameAsExim(
+      () => hostops(['mailq', 'list', '--spool', u.dir]).stdout,
+      () => u.exim(['-bp']).stdout,
+    );
     assert.equal(r.ours, r.theirs);
     assert.match(r.ours, /<someone@example.com> \(root\)\n/); // and not frozen: "-frozen" was inside the value
   } finally {
@@ -94,7 +125,10 @@ test('read-only commands work on a copied spool with no exim', () => {
     const got = hostops(['mailq', 'list', '--spool', copy], env);
     assert.equal(got.status, 0, got.stderr);
     assert.equal(got.stdout, want);
-    assert.equal(hostops(['mailq', 'count', '--spool', copy], env).stdout.trim(), String(Object.keys(ids).length));
+    assert.equal(
+      hostops(['mailq', 'count', '--spool', copy], env).stdout.trim(),
+      String(Object.keys(ids).length),
+    );
     assert.match(hostops(['mailq', 'summary', '--spool', copy], env).stdout, /TOTAL/);
   } finally {
     fs.rmSync(copy, { recursive: true, force: true });
@@ -118,6 +152,11 @@ test('show prints headers, body and the message log', () => {
 test('list with ids prints those messages and names the ones not on the queue (exit 1)', () => {
   const r = hostops(['mailq', 'list', '--spool', sp.dir, ids.frozen, '1xVwEz-0001T5-2H']);
   assert.equal(r.status, 1);
-  assert.match(r.stdout, new RegExp(`^ ?\\d+[mhd] +\\S+ ${ids.frozen} <frozen@example.com> \\*\\*\\* frozen \\*\\*\\*\\n`));
+  assert.match(
+    r.stdout,
+    new RegExp(
+      `^ ?\\d+[mhd] +\\S+ ${ids.frozen} <frozen@example.com> \\*\\*\\* frozen \\*\\*\\*\\n`,
+    ),
+  );
   assert.match(r.stderr, /message 1xVwEz-0001T5-2H is not on the queue/);
 });

@@ -17,7 +17,8 @@ fs.mkdirSync(empty);
  * scanner's cursor lands when it skips ".mmm" across the line end. */
 function issueLog(): string {
   const l = [...'x'.repeat(40)];
-  for (const [i, c] of Object.entries({ 9: '-', 16: '-', 19: ' ', 20: '<', 21: '=', 22: ' ' })) l[Number(i)] = c;
+  for (const [i, c] of Object.entries({ 9: '-', 16: '-', 19: ' ', 20: '<', 21: '=', 22: ' ' }))
+    l[Number(i)] = c;
   return '2024-01-01 00:00:00.\n' + l.join('') + '\n';
 }
 

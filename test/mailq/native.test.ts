@@ -35,9 +35,13 @@ after(() => sp.destroy());
 
 test('native and JS readers agree on corrupt, truncated, NUL-filled, unreadable and journalled -H files', async () => {
   const ids: string[] = [];
-  for (let i = 0; i < 8; i++) ids.push(sp.inject(`s${i}@vm`, [`r${i}@example.org`, `q${i}@example.net`], `Subject: m${i}\n`));
+  for (let i = 0; i < 8; i++)
+    ids.push(sp.inject(`s${i}@vm`, [`r${i}@example.org`, `q${i}@example.net`], `Subject: m${i}\n`));
   const [a, b, c, d, e, f, g] = ids;
-  fs.writeFileSync(sp.file(a, '-H'), fs.readFileSync(sp.file(a, '-H'), 'latin1').split('\n').slice(0, 3).join('\n') + '\n');
+  fs.writeFileSync(
+    sp.file(a, '-H'),
+    fs.readFileSync(sp.file(a, '-H'), 'latin1').split('\n').slice(0, 3).join('\n') + '\n',
+  );
   const hb = fs.readFileSync(sp.file(b, '-H'));
   hb[hb.length - 5] = 0;
   fs.writeFileSync(sp.file(b, '-H'), hb);
@@ -52,7 +56,10 @@ test('native and JS readers agree on corrupt, truncated, NUL-filled, unreadable 
   fs.writeFileSync(sp.file(g, '-H'), big.replace('\n\n', '\n' + 'X'.repeat(70000) + '\n\n'));
   fs.writeFileSync(path.join(sp.dir, 'input', 'hdr.123'), 'temporary');
   await assertSame(sp.dir);
-  const r = sameAsExim(() => hostops(['mailq', 'list', '--spool', sp.dir]).stdout, () => sp.exim(['-bp']).stdout);
+  const r = sameAsExim(
+    () => hostops(['mailq', 'list', '--spool', sp.dir]).stdout,
+    () => sp.exim(['-bp']).stdout,
+  );
   assert.equal(r.ours, r.theirs);
   assert.match(r.ours, /spool read error: Is a directory/);
 });
@@ -63,8 +70,10 @@ test('native and JS readers agree on a 5000-message split spool; the JS fallback
     generateSpool(q.dir, { count: 5000, split: true, alignMinutes: true, seed: 9 });
     execFileSync('chown', ['-R', 'Debian-exim:Debian-exim', q.dir]);
     await assertSame(q.dir);
-    const r = sameAsExim(() => hostops(['mailq', 'list', '--spool', q.dir], { HOSTOPS_MAILQ_NATIVE: '0' }).stdout,
-      () => q.exim(['-bp']).stdout);
+    const r = sameAsExim(
+      () => hostops(['mailq', 'list', '--spool', q.dir], { HOSTOPS_MAILQ_NATIVE: '0' }).stdout,
+      () => q.exim(['-bp']).stdout,
+    );
     assert.equal(r.ours, r.theirs);
   } finally {
     q.destroy();
@@ -72,7 +81,9 @@ test('native and JS readers agree on a 5000-message split spool; the JS fallback
 });
 
 test('a missing spool is the same named error through the addon', () => {
-  assert.throws(() => nativeCount(addon!, '/nonexistent-hostops-spool'), { code: 'MAILQ_NO_SPOOL' });
+  assert.throws(() => nativeCount(addon!, '/nonexistent-hostops-spool'), {
+    code: 'MAILQ_NO_SPOOL',
+  });
 });
 
 // ---- mainlog: the C scanner (native/spool/mainlog.c) against MainlogScanner ----
@@ -110,7 +121,11 @@ async function scanners() {
 }
 
 /** Feed the same bytes to both scanners, cut into chunks at line ends every `every` lines. */
-async function compareScan(buf: Buffer, o: { since?: string; until?: string; scriptsOnly?: boolean }, every = 7): Promise<void> {
+async function compareScan(
+  buf: Buffer,
+  o: { since?: string; until?: string; scriptsOnly?: boolean },
+  every = 7,
+): Promise<void> {
   const { MainlogScanner, nativeMainlogScanner } = await scanners();
   const opts = { spoolDirs: ['/var/spool/exim4', '/var/spool/exim'], ...o };
   const js = new MainlogScanner(opts);
@@ -125,13 +140,34 @@ async function compareScan(buf: Buffer, o: { since?: string; until?: string; scr
       start = i + 1;
     }
   }
-  if (start < buf.length) { js.feed(buf.toString('latin1', start)); nat!.feedBytes(buf, start, buf.length); }
+  if (start < buf.length) {
+    js.feed(buf.toString('latin1', start));
+    nat!.feedBytes(buf, start, buf.length);
+  }
   const a = nat!.result();
   const b = js.st;
-  assert.deepEqual({ ...a, hourly: [...a.hourly], senders: [...a.senders], authUsers: [...a.authUsers], localUsers: [...a.localUsers],
-    clientIps: [...a.clientIps], smtpIps: [...a.smtpIps], cwds: [...a.cwds] },
-  { ...b, hourly: [...b.hourly], senders: [...b.senders], authUsers: [...b.authUsers], localUsers: [...b.localUsers],
-    clientIps: [...b.clientIps], smtpIps: [...b.smtpIps], cwds: [...b.cwds] });
+  assert.deepEqual(
+    {
+      ...a,
+      hourly: [...a.hourly],
+      senders: [...a.senders],
+      authUsers: [...a.authUsers],
+      localUsers: [...a.localUsers],
+      clientIps: [...a.clientIps],
+      smtpIps: [...a.smtpIps],
+      cwds: [...a.cwds],
+    },
+    {
+      ...b,
+      hourly: [...b.hourly],
+      senders: [...b.senders],
+      authUsers: [...b.authUsers],
+      localUsers: [...b.localUsers],
+      clientIps: [...b.clientIps],
+      smtpIps: [...b.smtpIps],
+      cwds: [...b.cwds],
+    },
+  );
 }
 
 test('the C mainlog scanner counts exactly what MainlogScanner counts (selectors, ids, cwd, garbage, windows, chunking)', async () => {
@@ -161,7 +197,8 @@ test('sources reports are identical with and without the addon (rotated, gzipped
   fs.writeFileSync(base + '.3.gz', gz.subarray(0, Math.floor(gz.length * 0.7)));
   fs.writeFileSync(base + '.hand', HAND);
   const args = ['mailq', 'sources', '--no-queue', '--json', '--top', '1000'];
-  for (const f of [base, base + '.1', base + '.2.gz', base + '.3.gz', base + '.hand']) args.push('--log', f);
+  for (const f of [base, base + '.1', base + '.2.gz', base + '.3.gz', base + '.hand'])
+    args.push('--log', f);
   const a = hostops(args);
   const b = hostops(args, { HOSTOPS_MAILQ_NATIVE: '0' });
   assert.equal(a.status, 0, a.stderr);

@@ -11,7 +11,10 @@ const id = (i: number) => `1xYy4i-${String(i).padStart(6, '0')}-01\n`;
 test('latin1 writes past several 1 MB buffers come out byte for byte', () => {
   const out = new OutBuffer();
   let want = '';
-  for (let i = 0; i < 200_000; i++) { out.latin1(id(i)); want += id(i); } // 3.4 MB of ids
+  for (let i = 0; i < 200_000; i++) {
+    out.latin1(id(i));
+    want += id(i);
+  } // 3.4 MB of ids
   const parts = out.take();
   assert.ok(parts.length >= 3, 'crossed buffer boundaries');
   assert.equal(Buffer.concat(parts).toString('latin1'), want);
@@ -24,10 +27,20 @@ test('latin1, bytes, view and patch mixed across boundaries keep order and lengt
   const big = Buffer.from('v'.repeat(5000) + '\n', 'latin1');
   const row = Buffer.from('????  1.2K 1xYy4i-000000-01 <a@b>\n          c@d\n\n', 'latin1');
   for (let i = 0; i < 60_000; i++) {
-    if (i % 3 === 0) { out.latin1(id(i)); chunks.push(id(i)); }
-    else if (i % 3 === 1) { out.bytes(row, 0, row.length); out.patchLatin1('12m ', row.length); chunks.push('12m ' + row.toString('latin1', 4)); }
-    else if (i % 1000 === 2) { out.view(big); chunks.push(big.toString('latin1')); }
-    else { out.bytes(row, 4, 10); chunks.push(row.toString('latin1', 4, 10)); }
+    if (i % 3 === 0) {
+      out.latin1(id(i));
+      chunks.push(id(i));
+    } else if (i % 3 === 1) {
+      out.bytes(row, 0, row.length);
+      out.patchLatin1('12m ', row.length);
+      chunks.push('12m ' + row.toString('latin1', 4));
+    } else if (i % 1000 === 2) {
+      out.view(big);
+      chunks.push(big.toString('latin1'));
+    } else {
+      out.bytes(row, 4, 10);
+      chunks.push(row.toString('latin1', 4, 10));
+    }
   }
   const got = Buffer.concat(out.take());
   assert.equal(got.length, Buffer.byteLength(chunks.join(''), 'latin1'));

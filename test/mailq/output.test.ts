@@ -30,8 +30,13 @@ after(() => {
 
 const CLI = path.join(ROOT, 'bin/hostops.js');
 const list = (...a: string[]) => hostops(['mailq', 'list', '--spool', sp.dir, ...a], env);
-const exiqgrep = (...a: string[]) => execFileSync('/usr/sbin/exiqgrep', ['-E', wrapper, ...a], { encoding: 'latin1', maxBuffer: 256 << 20 });
-const note = (stderr: string) => (stderr.match(/queue index: (used|not used[^\n]*)/) ?? [])[1] ?? '(none)';
+const exiqgrep = (...a: string[]) =>
+  execFileSync('/usr/sbin/exiqgrep', ['-E', wrapper, ...a], {
+    encoding: 'latin1',
+    maxBuffer: 256 << 20,
+  });
+const note = (stderr: string) =>
+  (stderr.match(/queue index: (used|not used[^\n]*)/) ?? [])[1] ?? '(none)';
 const sorted = (s: string) => s.split('\n').filter(Boolean).sort();
 
 /** exim -bp cut into its per-message blocks (age line to the blank line after it), by id. */
@@ -49,16 +54,31 @@ const arrived: string[] = [];
 let loner = '';
 
 test('setup: a 62,500-message spam run, mail arriving during a listing, the index rewritten from reused rows', async () => {
-  generateSpool(sp.dir, { count: N, alignMinutes: true, seed: 11, maxBody: 200, spamSender: 'spammer@bulk.example', spamEvery: 5000 });
+  generateSpool(sp.dir, {
+    count: N,
+    alignMinutes: true,
+    seed: 11,
+    maxBody: 200,
+    spamSender: 'spammer@bulk.example',
+    spamEvery: 5000,
+  });
   execFileSync('chown', ['-R', 'Debian-exim:Debian-exim', sp.dir]);
-  fs.writeFileSync(wrapper, `#!/bin/sh\nexec ${EXIM} -C ${CONF} -DSPOOL=${sp.dir} "$@"\n`, { mode: 0o755 });
+  fs.writeFileSync(wrapper, `#!/bin/sh\nexec ${EXIM} -C ${CONF} -DSPOOL=${sp.dir} "$@"\n`, {
+    mode: 0o755,
+  });
   await sleep(2100); // past the 2 s in which a directory change is not trusted
   const first = list('-i');
   assert.match(first.stderr, new RegExp(`written \\(${N} messages, ${N} read`));
   // mail arrives (through exim) while a listing runs
-  const running = spawn(process.execPath, [CLI, 'mailq', 'list', '--spool', sp.dir], { env: { ...process.env, ...env }, stdio: 'ignore' });
+  const running = spawn(process.execPath, [CLI, 'mailq', 'list', '--spool', sp.dir], {
+    env: { ...process.env, ...env },
+    stdio: 'ignore',
+  });
   const done = new Promise((r) => running.once('exit', r));
-  for (let k = 0; k < 3; k++) arrived.push(sp.inject(`arrival${k}@example.net`, [`rcpt${k}@example.org`], `Subject: arrival ${k}\n`));
+  for (let k = 0; k < 3; k++)
+    arrived.push(
+      sp.inject(`arrival${k}@example.net`, [`rcpt${k}@example.org`], `Subject: arrival ${k}\n`),
+    );
   loner = sp.inject('loner@example.net', ['x@example.org'], 'Subject: only one\n');
   await done;
   await sleep(2100);
@@ -82,7 +102,8 @@ test('whole queue, spam run, one message, a few: -bp text, -i, -c, -b and --json
   // our -bp text of each selection must be exim -bp's blocks of those messages, from a listing
   // taken just before or just after ours (an age may tick over a minute in between)
   const texts = new Map<string, string>();
-  let before = '', after = '';
+  let before = '',
+    after = '';
   for (let attempt = 0; attempt < 3; attempt++) {
     before = sp.exim(['-bp']).stdout;
     for (const [what, crit] of SELECTIONS) {
@@ -100,8 +121,15 @@ test('whole queue, spam run, one message, a few: -bp text, -i, -c, -b and --json
     assert.ok(want.size > 0, what);
     const pick = (bp: string) => blocks(bp).filter((b) => want.has(b.id));
     const ours = texts.get(what)!;
-    const ref = [before, after].map((bp) => pick(bp).map((b) => b.text).join(''));
-    assert.ok(ours === ref[0] || ours === ref[1], `${what}: -bp text differs (${ours.length} bytes against ${ref[0].length})`);
+    const ref = [before, after].map((bp) =>
+      pick(bp)
+        .map((b) => b.text)
+        .join(''),
+    );
+    assert.ok(
+      ours === ref[0] || ours === ref[1],
+      `${what}: -bp text differs (${ours.length} bytes against ${ref[0].length})`,
+    );
     const order = pick(before).map((b) => b.id);
     assert.equal(order.length, want.size, what);
     // -i: exim's order, one id a line, nothing else (no NUL, no byte past the last id)
@@ -115,12 +143,26 @@ test('whole queue, spam run, one message, a few: -bp text, -i, -c, -b and --json
     const b = list(...crit, '-b');
     assert.equal(b.status, 0, b.stderr);
     assert.deepEqual(sorted(b.stdout), sorted(brief), what);
-    assert.deepEqual(b.stdout.split('\n').filter(Boolean).map((l) => l.split(' ')[0]), order);
+    assert.deepEqual(
+      b.stdout
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => l.split(' ')[0]),
+      order,
+    );
     const j = list(...crit, '--json');
     assert.equal(j.status, 0, j.stderr);
-    const recs = j.stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l) as { id: string });
-    assert.deepEqual(recs.map((x) => x.id), order, what);
-    for (const o of [ours, ids.stdout, c.stdout, b.stdout, j.stdout]) assert.equal(o.indexOf('\0'), -1, what);
+    const recs = j.stdout
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as { id: string });
+    assert.deepEqual(
+      recs.map((x) => x.id),
+      order,
+      what,
+    );
+    for (const o of [ours, ids.stdout, c.stdout, b.stdout, j.stdout])
+      assert.equal(o.indexOf('\0'), -1, what);
   }
 });
 
@@ -128,7 +170,10 @@ test('one message and a few by id: the named messages, as exim -bp ID lists them
   for (const named of [[loner], arrived]) {
     const ours = list(...named);
     assert.equal(ours.status, 0, ours.stderr);
-    const r = sameAsExim(() => list(...named).stdout, () => sp.exim(['-bp', ...named]).stdout);
+    const r = sameAsExim(
+      () => list(...named).stdout,
+      () => sp.exim(['-bp', ...named]).stdout,
+    );
     assert.ok(r.equal, `${r.ours}\n---\n${r.theirs}`);
     assert.equal(list(...named, '-i').stdout, named.map((i) => i + '\n').join(''));
     assert.equal(list(...named, '-c').stdout, `${named.length} matches out of ${N + 4} messages\n`);
@@ -136,13 +181,30 @@ test('one message and a few by id: the named messages, as exim -bp ID lists them
 });
 
 /** Runs `hostops mailq <args>` with stdout on fd; returns status and stderr. */
-function into(fd: number, args: string[], prefix: string[] = []): { status: number; stderr: string } {
+function into(
+  fd: number,
+  args: string[],
+  prefix: string[] = [],
+): { status: number; stderr: string } {
   const argv = [...prefix, process.execPath, CLI, 'mailq', ...args];
-  const r = spawnSync(argv[0], argv.slice(1), { stdio: ['ignore', fd, 'pipe'], env: { ...process.env, HOSTOPS_CACHE_DIR: cache }, encoding: 'latin1' });
+  const r = spawnSync(argv[0], argv.slice(1), {
+    stdio: ['ignore', fd, 'pipe'],
+    env: { ...process.env, HOSTOPS_CACHE_DIR: cache },
+    encoding: 'latin1',
+  });
   return { status: r.status ?? -1, stderr: r.stderr };
 }
 
-const MODES = [['list'], ['list', '-i'], ['list', '-i', '-f', 'spammer'], ['list', '-f', 'spammer'], ['list', '-c'], ['list', '-b'], ['list', '--json'], ['count']];
+const MODES = [
+  ['list'],
+  ['list', '-i'],
+  ['list', '-i', '-f', 'spammer'],
+  ['list', '-f', 'spammer'],
+  ['list', '-c'],
+  ['list', '-b'],
+  ['list', '--json'],
+  ['count'],
+];
 
 test('a full device (/dev/full, ENOSPC) is a named error with exit 3 in every output mode, no stack trace', () => {
   const fd = fs.openSync('/dev/full', 'w');
@@ -151,11 +213,19 @@ test('a full device (/dev/full, ENOSPC) is a named error with exit 3 in every ou
       const r = into(fd, [...m, '--spool', sp.dir]);
       assert.equal(r.status, 3, `${m.join(' ')}: ${r.stderr}`);
       if (m.includes('--json')) {
-        assert.deepEqual(JSON.parse(r.stderr).error, { code: 'OUTPUT_WRITE_FAILED', message: 'cannot write the output to /dev/full: ENOSPC (no space left on device)',
-          hint: 'the file system is full: free space, or write the output somewhere else', where: '/dev/full' });
+        assert.deepEqual(JSON.parse(r.stderr).error, {
+          code: 'OUTPUT_WRITE_FAILED',
+          message: 'cannot write the output to /dev/full: ENOSPC (no space left on device)',
+          hint: 'the file system is full: free space, or write the output somewhere else',
+          where: '/dev/full',
+        });
         continue;
       }
-      assert.match(r.stderr, /^hostops: cannot write the output to \/dev\/full: ENOSPC \(no space left on device\)/, m.join(' '));
+      assert.match(
+        r.stderr,
+        /^hostops: cannot write the output to \/dev\/full: ENOSPC \(no space left on device\)/,
+        m.join(' '),
+      );
       assert.match(r.stderr, /code: OUTPUT_WRITE_FAILED/);
       assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace');
     }
@@ -174,7 +244,14 @@ test('a file size limit (prlimit --fsize, EFBIG) and a full tmpfs (ENOSPC) stop 
     const r = into(fd, [...m, '--spool', sp.dir], ['prlimit', '--fsize=65536', '--']);
     fs.closeSync(fd);
     assert.equal(r.status, 3, `${m.join(' ')}: ${r.stderr}`);
-    assert.match(r.stderr, new RegExp(m.includes('--json') ? `"cannot write the output to ${file}: EFBIG \\(file too large\\)"` : `cannot write the output to ${file}: EFBIG \\(file too large\\)`));
+    assert.match(
+      r.stderr,
+      new RegExp(
+        m.includes('--json')
+          ? `"cannot write the output to ${file}: EFBIG \\(file too large\\)"`
+          : `cannot write the output to ${file}: EFBIG \\(file too large\\)`,
+      ),
+    );
     // a short write is not taken for a whole one: the file is filled up to the limit, then the error
     assert.equal(fs.statSync(file).size, 65536);
   }

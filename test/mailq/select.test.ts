@@ -10,8 +10,11 @@ after(() => sp.destroy());
 const ids = standardQueue(sp);
 // exiqgrep runs "$exim -bpu"; this fixed wrapper points it at the test spool
 const wrapper = path.join(sp.dir, 'exim-wrapper');
-fs.writeFileSync(wrapper, `#!/bin/sh\nexec ${EXIM} -C ${CONF} -DSPOOL=${sp.dir} "$@"\n`, { mode: 0o755 });
-const exiqgrep = (...a: string[]) => execFileSync('/usr/sbin/exiqgrep', ['-E', wrapper, ...a], { encoding: 'latin1' });
+fs.writeFileSync(wrapper, `#!/bin/sh\nexec ${EXIM} -C ${CONF} -DSPOOL=${sp.dir} "$@"\n`, {
+  mode: 0o755,
+});
+const exiqgrep = (...a: string[]) =>
+  execFileSync('/usr/sbin/exiqgrep', ['-E', wrapper, ...a], { encoding: 'latin1' });
 const ours = (...a: string[]) => {
   const r = hostops(['mailq', 'list', '--spool', sp.dir, ...a]);
   assert.equal(r.status, 0, r.stderr);
@@ -19,8 +22,17 @@ const ours = (...a: string[]) => {
 };
 const sorted = (s: string) => s.trim().split('\n').filter(Boolean).sort();
 
-for (const args of [['-f', 'example\\.com'], ['-f', '^<>$'], ['-r', 'example\\.org$'], ['-z'], ['-x'], ['-s', 'M$'],
-  ['-f', 'alice', '-r', 'carol'], ['-r', 'bob@vm'], ['-x', '-f', 'INFO@']]) {
+for (const args of [
+  ['-f', 'example\\.com'],
+  ['-f', '^<>$'],
+  ['-r', 'example\\.org$'],
+  ['-z'],
+  ['-x'],
+  ['-s', 'M$'],
+  ['-f', 'alice', '-r', 'carol'],
+  ['-r', 'bob@vm'],
+  ['-x', '-f', 'INFO@'],
+]) {
   test(`exiqgrep ${args.join(' ')} -i selects the same messages`, () => {
     assert.deepEqual(sorted(ours(...args, '-i')), sorted(exiqgrep(...args, '-i')));
   });
@@ -30,7 +42,7 @@ test('-c prints exiqgrep\'s "N matches out of M messages"', () => {
   assert.equal(ours('-f', 'example', '-c'), exiqgrep('-f', 'example', '-c'));
 });
 
-test('-b prints exiqgrep\'s brief lines', () => {
+test("-b prints exiqgrep's brief lines", () => {
   assert.deepEqual(sorted(ours('-f', 'alice', '-b')), sorted(exiqgrep('-f', 'alice', '-b')));
 });
 
@@ -77,7 +89,9 @@ test('count takes the same selection; a bad regex is a usage error', () => {
 test('exiqgrep dies on a corrupt -H file; our selection goes on', () => {
   const x = sp.inject('broken@vm', ['q@example.org'], 'Subject: soon broken\n');
   fs.writeFileSync(sp.file(x, '-H'), 'garbage\n');
-  const e = spawnSync('/usr/sbin/exiqgrep', ['-E', wrapper, '-f', 'alice', '-i'], { encoding: 'latin1' });
+  const e = spawnSync('/usr/sbin/exiqgrep', ['-E', wrapper, '-f', 'alice', '-i'], {
+    encoding: 'latin1',
+  });
   // exiqgrep stops at exim -bpu's "*** spool format error" block: exit 1, nothing selected,
   // not even alice's message that is still intact
   assert.equal(e.status, 1, `exiqgrep: ${e.stderr}`);

@@ -19,7 +19,17 @@ fs.mkdirSync(path.join(locked, 'input'), { recursive: true });
 fs.chmodSync(locked, 0o700);
 fs.chmodSync(dir, 0o755);
 
-const COMMANDS = [['list'], ['list', '-i'], ['list', '-c'], ['list', '-b'], ['list', '--json'], ['list', '-f', 'x'], ['count'], ['summary'], ['rm', '--all']];
+const COMMANDS = [
+  ['list'],
+  ['list', '-i'],
+  ['list', '-c'],
+  ['list', '-b'],
+  ['list', '--json'],
+  ['list', '-f', 'x'],
+  ['count'],
+  ['summary'],
+  ['rm', '--all'],
+];
 /** The error as printed: text (message, hint, code lines) or, with --json, one JSON object. */
 function errOf(stderr: string): { message: string; hint: string; code: string } {
   if (stderr.startsWith('{')) return JSON.parse(stderr).error;
@@ -28,7 +38,11 @@ function errOf(stderr: string): { message: string; hint: string; code: string } 
   return { message: m[1], hint: m[2], code: m[3] };
 }
 
-const READERS: Record<string, string>[] = [{}, { HOSTOPS_MAILQ_NATIVE: '0' }, { HOSTOPS_MAILQ_INDEX: '0' }];
+const READERS: Record<string, string>[] = [
+  {},
+  { HOSTOPS_MAILQ_NATIVE: '0' },
+  { HOSTOPS_MAILQ_INDEX: '0' },
+];
 
 test('--spool FILE: MAILQ_SPOOL_NOT_DIR, exit 2, names the path', () => {
   for (const env of READERS) {
@@ -60,11 +74,31 @@ test('--spool MISSING (and a path under a file): MAILQ_NO_SPOOL, exit 3', () => 
 test('a spool directory this user cannot read: MAILQ_SPOOL_UNREADABLE, exit 3 (run as nobody)', () => {
   for (const env of READERS) {
     for (const c of COMMANDS.slice(0, 7)) {
-      const r = spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', 'env', ...Object.entries({ ...env, HOSTOPS_CACHE_DIR: path.join(dir, 'cache') }).map(([k, v]) => `${k}=${v}`),
-        process.execPath, path.join(ROOT, 'bin/hostops.js'), 'mailq', ...c, '--spool', locked], { encoding: 'utf8' });
+      const r = spawnSync(
+        'setpriv',
+        [
+          '--reuid=65534',
+          '--regid=65534',
+          '--clear-groups',
+          'env',
+          ...Object.entries({ ...env, HOSTOPS_CACHE_DIR: path.join(dir, 'cache') }).map(
+            ([k, v]) => `${k}=${v}`,
+          ),
+          process.execPath,
+          path.join(ROOT, 'bin/hostops.js'),
+          'mailq',
+          ...c,
+          '--spool',
+          locked,
+        ],
+        { encoding: 'utf8' },
+      );
       assert.equal(r.status, 3, `${c.join(' ')} ${JSON.stringify(env)}: ${r.stderr}`);
       const e = errOf(r.stderr);
-      assert.equal(e.message, `cannot read the spool directory ${locked}/input: EACCES (permission denied)`);
+      assert.equal(
+        e.message,
+        `cannot read the spool directory ${locked}/input: EACCES (permission denied)`,
+      );
       assert.match(e.hint, /^run as root or as the exim user/);
       assert.equal(e.code, 'MAILQ_SPOOL_UNREADABLE');
     }

@@ -15,14 +15,18 @@ after(() => sp.destroy());
 
 /** The CLI with a deadline: a hang is a failure, not a stuck test run. */
 function list(args: string[], env: Record<string, string> = {}) {
-  const r = spawnSync(process.execPath, [path.join(ROOT, 'bin/hostops.js'), 'mailq', 'list', '--spool', sp.dir, '--no-index', ...args],
-    { encoding: 'latin1', env: { ...process.env, ...env }, timeout: 60_000, maxBuffer: 64 << 20 });
+  const r = spawnSync(
+    process.execPath,
+    [path.join(ROOT, 'bin/hostops.js'), 'mailq', 'list', '--spool', sp.dir, '--no-index', ...args],
+    { encoding: 'latin1', env: { ...process.env, ...env }, timeout: 60_000, maxBuffer: 64 << 20 },
+  );
   return { stdout: r.stdout, stderr: r.stderr, status: r.status, signal: r.signal };
 }
 
 test('FIFO, symlinked and oversized -H and -J files are listed as unreadable by both readers, without hanging', () => {
   const ids: string[] = [];
-  for (let i = 0; i < 6; i++) ids.push(sp.inject(`s${i}@vm`, [`r${i}@example.org`], `Subject: m${i}\n`));
+  for (let i = 0; i < 6; i++)
+    ids.push(sp.inject(`s${i}@vm`, [`r${i}@example.org`], `Subject: m${i}\n`));
   const [fifo, zero, big, link, jfifo, ok] = ids;
   const paths = new Map(ids.map((id) => [id, sp.file(id, '-H')])); // before the files change
   const h = (id: string) => paths.get(id)!;

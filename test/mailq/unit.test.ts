@@ -4,8 +4,19 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import {
-  formatSize, formatAge, parseHeaderFile, isMessageId, idTime, compileSelection, parseDuration, rotatedLogs,
-  readQueue, formatBp, summarize, formatSummary, MainlogScanner,
+  formatSize,
+  formatAge,
+  parseHeaderFile,
+  isMessageId,
+  idTime,
+  compileSelection,
+  parseDuration,
+  rotatedLogs,
+  readQueue,
+  formatBp,
+  summarize,
+  formatSummary,
+  MainlogScanner,
 } from '../../src/mailq/index.js';
 import { recipientAddress } from '../../src/mailq/spool-parse.js';
 import { compareSpoolNames } from '../../src/mailq/ids.js';
@@ -48,7 +59,11 @@ test('ids: both lengths, base-62 time, exim order', () => {
   assert.ok(!isMessageId('-Mrm'));
   assert.equal(idTime('1xVwEz-0001T5-2H'), 1795548705);
   const names = ['1xVwEz-0009ZZ-2K-H', '1xVwEz-0001AA-2J-H', '1xVwEy-0005AA-9z-H'];
-  assert.deepEqual([...names].sort(compareSpoolNames), ['1xVwEy-0005AA-9z-H', '1xVwEz-0001AA-2J-H', '1xVwEz-0009ZZ-2K-H']);
+  assert.deepEqual([...names].sort(compareSpoolNames), [
+    '1xVwEy-0005AA-9z-H',
+    '1xVwEz-0001AA-2J-H',
+    '1xVwEz-0009ZZ-2K-H',
+  ]);
 });
 
 test('a 23-character id spool file is parsed (4.97+ layout)', () => {
@@ -64,16 +79,33 @@ test('a 23-character id spool file is parsed (4.97+ layout)', () => {
 test('acl variables with embedded newlines are skipped by length; a journal marks deliveries', () => {
   const id = '1xVwEz-0001TA-2J';
   const h = `${id}-H\nalice x 1001 1001\n<alice@vm>\n1795548705 0\n-aclm 0 11\nline1\nline2\n-auth_id al ice\nYY c@vm\nNN a@vm\nNN d@vm\n3\na@vm\nb@vm\nc@vm\n\n012  Subject: hi\n`;
-  const p = parseHeaderFile({ id, subdir: '', buf: Buffer.from(h), dataSize: 30, journal: Buffer.from('b@vm\n') });
+  const p = parseHeaderFile({
+    id,
+    subdir: '',
+    buf: Buffer.from(h),
+    dataSize: 30,
+    journal: Buffer.from('b@vm\n'),
+  });
   assert.equal(p.msg.error, undefined, p.msg.error);
   assert.equal(p.msg.login, 'alice x');
   assert.equal(p.msg.authId, 'al ice');
-  assert.deepEqual(p.msg.recipients.map((r) => r.delivered), [true, true, true]);
+  assert.deepEqual(
+    p.msg.recipients.map((r) => r.delivered),
+    [true, true, true],
+  );
   assert.deepEqual(p.msg.extraDelivered, ['d@vm']);
 });
 
 test('selection semantics: sender in brackets, undelivered recipients, -H age', () => {
-  const m = { id: 'x', time: 1000, size: 2000, sender: '', recipients: [{ address: 'a@b', delivered: true }], frozen: false, subdir: '' };
+  const m = {
+    id: 'x',
+    time: 1000,
+    size: 2000,
+    sender: '',
+    recipients: [{ address: 'a@b', delivered: true }],
+    frozen: false,
+    subdir: '',
+  };
   assert.ok(compileSelection({ sender: '^<>$' })(m, '', 5000));
   assert.ok(!compileSelection({ recipient: 'a@b' })(m, '', 5000));
   assert.ok(compileSelection({ olderThan: 3999 })(m, '', 5000));
@@ -86,10 +118,18 @@ test('selection semantics: sender in brackets, undelivered recipients, -H age', 
 test('rotations are found newest first (Debian and cPanel names)', () => {
   const d = fs.mkdtempSync(path.join(os.tmpdir(), 'hostops-rot-'));
   try {
-    for (const n of ['mainlog', 'mainlog.1', 'mainlog.2.gz', 'mainlog.10.gz', 'other']) fs.writeFileSync(path.join(d, n), '');
-    assert.deepEqual(rotatedLogs(path.join(d, 'mainlog')).map((f) => path.basename(f)), ['mainlog', 'mainlog.1', 'mainlog.2.gz', 'mainlog.10.gz']);
-    for (const n of ['exim_mainlog', 'exim_mainlog-20261117.gz', 'exim_mainlog-20261124']) fs.writeFileSync(path.join(d, n), '');
-    assert.deepEqual(rotatedLogs(path.join(d, 'exim_mainlog')).map((f) => path.basename(f)), ['exim_mainlog', 'exim_mainlog-20261124', 'exim_mainlog-20261117.gz']);
+    for (const n of ['mainlog', 'mainlog.1', 'mainlog.2.gz', 'mainlog.10.gz', 'other'])
+      fs.writeFileSync(path.join(d, n), '');
+    assert.deepEqual(
+      rotatedLogs(path.join(d, 'mainlog')).map((f) => path.basename(f)),
+      ['mainlog', 'mainlog.1', 'mainlog.2.gz', 'mainlog.10.gz'],
+    );
+    for (const n of ['exim_mainlog', 'exim_mainlog-20261117.gz', 'exim_mainlog-20261124'])
+      fs.writeFileSync(path.join(d, n), '');
+    assert.deepEqual(
+      rotatedLogs(path.join(d, 'exim_mainlog')).map((f) => path.basename(f)),
+      ['exim_mainlog', 'exim_mainlog-20261124', 'exim_mainlog-20261117.gz'],
+    );
   } finally {
     fs.rmSync(d, { recursive: true, force: true });
   }
@@ -113,7 +153,13 @@ test('library: readQueue + summarize count per message; formatBp matches the CLI
     sp.inject('a@vm', ['x@example.org', 'y@example.org', 'z@other.example'], 'Subject: a\n');
     const q = await readQueue(sp.dir);
     const s = summarize(q);
-    assert.deepEqual(s.domains.map((d) => [d.domain, d.count]), [['example.org', 1], ['other.example', 1]]);
+    assert.deepEqual(
+      s.domains.map((d) => [d.domain, d.count]),
+      [
+        ['example.org', 1],
+        ['other.example', 1],
+      ],
+    );
     assert.match(formatSummary(s, Math.floor(Date.now() / 1000)), /    1  .{6}  .{6}  .{6}  TOTAL/);
     const now = Math.floor(Date.now() / 1000);
     assert.equal(formatBp(q[0], now), hostops(['mailq', 'list', '--spool', sp.dir]).stdout);
@@ -124,18 +170,24 @@ test('library: readQueue + summarize count per message; formatBp matches the CLI
 
 test('scanner: pid and zone prefixes, 23-character ids, continuation lines are not garbage', () => {
   const sc = new MainlogScanner({ spoolDirs: ['/var/spool/exim4'] });
-  sc.feed([
-    '2026-11-24 10:00:00.123 +0100 [4242] 1xVwTs-000000002b4-1DYh <= a@b.example U=alice P=local S=1 for x@y.example',
-    '2026-11-24 10:00:01 [4243] cwd=/home/alice/my site 4 args: /usr/sbin/sendmail -t -i',
-    '2026-11-24 10:00:02 cwd=/var/spool/exim4 3 args: /usr/sbin/exim4 -Mc 1xVwEz-0001T5-2H',
-    '2026-11-24 10:00:03 cwd=/root 2 args: exim -bpc',
-    '...continued from a long line',
-    '\u0000\u0000garbage',
-  ].join('\n') + '\n');
+  sc.feed(
+    [
+      '2026-11-24 10:00:00.123 +0100 [4242] 1xVwTs-000000002b4-1DYh <= a@b.example U=alice P=local S=1 for x@y.example',
+      '2026-11-24 10:00:01 [4243] cwd=/home/alice/my site 4 args: /usr/sbin/sendmail -t -i',
+      '2026-11-24 10:00:02 cwd=/var/spool/exim4 3 args: /usr/sbin/exim4 -Mc 1xVwEz-0001T5-2H',
+      '2026-11-24 10:00:03 cwd=/root 2 args: exim -bpc',
+      '...continued from a long line',
+      '\u0000\u0000garbage',
+    ].join('\n') + '\n',
+  );
   const st = sc.st;
   assert.equal(st.messages, 1);
   assert.equal(st.localUsers.get('alice')?.messages, 1);
-  assert.deepEqual(st.cwds.get('/home/alice/my site'), { invocations: 1, submissions: 1, admin: 0 });
+  assert.deepEqual(st.cwds.get('/home/alice/my site'), {
+    invocations: 1,
+    submissions: 1,
+    admin: 0,
+  });
   assert.deepEqual(st.cwds.get('/root'), { invocations: 1, submissions: 0, admin: 1 });
   assert.equal(st.spoolCwdLines, 1);
   assert.equal(st.garbage, 1);

@@ -15,12 +15,29 @@ const [dir, work, roundsArg] = process.argv.slice(2);
 const ROUNDS = Number(roundsArg ?? 300);
 const load = (n) => require(path.resolve(dir, `${n}.node`));
 const counts = {};
-const count = (k, n = 1) => { counts[k] = (counts[k] ?? 0) + n; };
+const count = (k, n = 1) => {
+  counts[k] = (counts[k] ?? 0) + n;
+};
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 let rng = 0x2545f491;
-const rand = (n) => { rng ^= rng << 13; rng >>>= 0; rng ^= rng >>> 17; rng ^= rng << 5; rng >>>= 0; return rng % n; };
+const rand = (n) => {
+  rng ^= rng << 13;
+  rng >>>= 0;
+  rng ^= rng >>> 17;
+  rng ^= rng << 5;
+  rng >>>= 0;
+  return rng % n;
+};
 const randBytes = (n) => Buffer.from(Array.from({ length: n }, () => rand(256)));
-const throwsCode = (fn, code) => { try { fn(); } catch (e) { assert.equal(e.code, code, e.message); return; } assert.fail(`expected ${code}`); };
+const throwsCode = (fn, code) => {
+  try {
+    fn();
+  } catch (e) {
+    assert.equal(e.code, code, e.message);
+    return;
+  }
+  assert.fail(`expected ${code}`);
+};
 
 async function freePort() {
   const s = dgram.createSocket('udp4');
@@ -44,12 +61,21 @@ async function spool() {
   const base = Buffer.from(lines.join('\n') + '\n', 'latin1');
   for (let i = 0; i < ROUNDS; i++) {
     const b = Buffer.from(base);
-    for (let k = rand(8); k > 0; k--) b[rand(b.length)] = [10, 32, 45, 46, 60, 61, rand(256)][rand(7)];
+    for (let k = rand(8); k > 0; k--)
+      b[rand(b.length)] = [10, 32, 45, 46, 60, 61, rand(256)][rand(7)];
     const cut = b.subarray(0, rand(b.length + 1));
-    const h = a.mlNew({ spoolDirs: ['/var/spool/exim4'], maxSamples: rand(80), scriptsOnly: rand(2) === 1 });
+    const h = a.mlNew({
+      spoolDirs: ['/var/spool/exim4'],
+      maxSamples: rand(80),
+      scriptsOnly: rand(2) === 1,
+    });
     // whole lines per chunk, as mainlog-native.ts feeds them
     let s = 0;
-    for (let j = 0; j < cut.length; j++) if (cut[j] === 10 && rand(3) === 0) { a.mlFeed(h, cut, s, j + 1); s = j + 1; }
+    for (let j = 0; j < cut.length; j++)
+      if (cut[j] === 10 && rand(3) === 0) {
+        a.mlFeed(h, cut, s, j + 1);
+        s = j + 1;
+      }
     a.mlFeed(h, cut, s, cut.length);
     a.mlResult(h);
     count('spool.mainlog');
@@ -84,15 +110,23 @@ async function spool() {
   fs.truncateSync(path.join(input, id(4) + '-H'), 64 * 1024 * 1024 + 1);
   execFileSync('mkfifo', [path.join(input, 'A', id(5) + '-J')]);
   fs.writeFileSync(path.join(input, 'A', id(5) + '-H'), 'x');
-  for (let i = 6; i < 40; i++) fs.writeFileSync(path.join(input, (rand(2) ? 'A/' : '') + id(i) + '-H'), randBytes(rand(70000)));
+  for (let i = 6; i < 40; i++)
+    fs.writeFileSync(
+      path.join(input, (rand(2) ? 'A/' : '') + id(i) + '-H'),
+      randBytes(rand(70000)),
+    );
   fs.writeFileSync(path.join(input, id(6) + '-J'), randBytes(100));
   const sc = a.scan(input);
   assert.equal(sc.count, 39);
   const r = await a.readBatch(sc.handle, 0, sc.count, 2);
   assert.equal(r.meta.length, sc.count * a.FIELDS);
   const errs = new Set();
-  for (let i = 0; i < sc.count; i++) if (r.meta[i * a.FIELDS + 2]) errs.add(r.meta[i * a.FIELDS + 2]);
-  assert.ok(errs.size >= 3, `FIFO, symlink, directory and oversized entries are errors: ${[...errs]}`);
+  for (let i = 0; i < sc.count; i++)
+    if (r.meta[i * a.FIELDS + 2]) errs.add(r.meta[i * a.FIELDS + 2]);
+  assert.ok(
+    errs.size >= 3,
+    `FIFO, symlink, directory and oversized entries are errors: ${[...errs]}`,
+  );
   const pick = new Uint32Array(Array.from({ length: 10 }, () => rand(sc.count)));
   await a.readBatch(sc.handle, 2, 10, 1, pick);
   count('spool.readBatch', 2);
@@ -104,11 +138,15 @@ async function spool() {
     const parts = [];
     for (let k = 0; k < rows; k++) {
       const c = rand(4);
-      if (c === 0) parts.push(Buffer.from([rand(256), 47, ...Buffer.from(id(6 + rand(30)) + '-H')]));
+      if (c === 0)
+        parts.push(Buffer.from([rand(256), 47, ...Buffer.from(id(6 + rand(30)) + '-H')]));
       else if (c === 1) parts.push(randBytes(rand(40)));
       else parts.push(Buffer.from((rand(2) ? 'A/' : '') + id(6 + rand(30)) + '-H'));
     }
-    const list = Buffer.concat(parts.flatMap((p) => [p, Buffer.from('\n')])).subarray(0, rand(2) ? undefined : rand(200));
+    const list = Buffer.concat(parts.flatMap((p) => [p, Buffer.from('\n')])).subarray(
+      0,
+      rand(2) ? undefined : rand(200),
+    );
     const expect = new Float64Array(rows * 4).map(() => rand(3) - 1);
     await a.verify(input, list, expect, rows, rand(2) === 1);
     count('spool.verify');
@@ -124,7 +162,8 @@ async function spool() {
   const inflight = a.readBatch(sc2.handle, 0, sc2.count, 2);
   a.release(sc2.handle);
   const r2 = await inflight;
-  for (let i = 0; i < sc2.count; i++) assert.equal(r2.meta[i * a.FIELDS + 2], 0, `entry ${i} read although release() came first`);
+  for (let i = 0; i < sc2.count; i++)
+    assert.equal(r2.meta[i * a.FIELDS + 2], 0, `entry ${i} read although release() came first`);
   const r3 = await a.readBatch(sc2.handle, 0, 1, 1);
   assert.equal(r3.meta[2], 9, 'closed once the batch completed (EBADF)');
   count('spool.readBatch', 2);
@@ -137,22 +176,48 @@ async function scan() {
   const loop = 0x7f000001;
   // issue 11.2: matchOff near 2^32 made 'len < off + len' wrap and memcmp read 4 GB away
   const rh = a.responderStart([
-    { port, lo: loop, hi: loop, match: Buffer.from('zzzzzzzzzzzzzzzz'), matchOff: 0xfffffff8, replies: [Buffer.from('never')] },
-    { port, lo: loop, hi: loop, match: Buffer.from('hi'), matchOff: 0, echo: 2, replies: [Buffer.from('hi there'), Buffer.alloc(1400, 1)] },
+    {
+      port,
+      lo: loop,
+      hi: loop,
+      match: Buffer.from('zzzzzzzzzzzzzzzz'),
+      matchOff: 0xfffffff8,
+      replies: [Buffer.from('never')],
+    },
+    {
+      port,
+      lo: loop,
+      hi: loop,
+      match: Buffer.from('hi'),
+      matchOff: 0,
+      echo: 2,
+      replies: [Buffer.from('hi there'), Buffer.alloc(1400, 1)],
+    },
   ]);
   let got = 0;
-  const { handle, port: sport } = a.open((buf, n) => { got += n; assert.equal(buf.length, n * a.RECORD_SIZE); });
+  const { handle, port: sport } = a.open((buf, n) => {
+    got += n;
+    assert.equal(buf.length, n * a.RECORD_SIZE);
+  });
   assert.ok(sport > 0);
   a.setPayloads(handle, [Buffer.from('hi, responder'), Buffer.alloc(0), randBytes(1400)]);
   throwsCode(() => a.setPayloads(handle, [Buffer.alloc(1401)]), undefined);
   const dsts = Buffer.alloc(8 * 30);
-  for (let i = 0; i < 30; i++) { dsts.writeUInt32BE(loop, i * 8); dsts.writeUInt16BE(port, i * 8 + 4); dsts.writeUInt16BE(0, i * 8 + 6); }
+  for (let i = 0; i < 30; i++) {
+    dsts.writeUInt32BE(loop, i * 8);
+    dsts.writeUInt16BE(port, i * 8 + 4);
+    dsts.writeUInt16BE(0, i * 8 + 6);
+  }
   a.setPayloads(handle, [Buffer.from('hi, responder')]);
   let sent = 0;
-  for (let t = 0; t < 50 && sent < 30; t++) { sent += a.send(handle, dsts, sent, 30 - sent); await sleep(10); }
+  for (let t = 0; t < 50 && sent < 30; t++) {
+    sent += a.send(handle, dsts, sent, 30 - sent);
+    await sleep(10);
+  }
   for (let t = 0; t < 200 && got < 60; t++) await sleep(10);
   assert.equal(got, 60, 'two replies to each of 30 probes');
-  const bad = Buffer.from(dsts); bad.writeUInt16BE(9, 6);
+  const bad = Buffer.from(dsts);
+  bad.writeUInt16BE(9, 6);
   throwsCode(() => a.send(handle, bad, 0, 1), undefined);
   const st = a.stats(handle);
   assert.equal(st.received, 60);
@@ -174,10 +239,13 @@ async function probe() {
   const cookie = Buffer.from('hostops1');
   const events = [];
   const slots = new Float64Array(25 * 8);
-  const cb = (n) => { for (let i = 0; i < n; i++) events.push(Array.from(slots.subarray(i * 25, i * 25 + 16))); };
+  const cb = (n) => {
+    for (let i = 0; i < n; i++) events.push(Array.from(slots.subarray(i * 25, i * 25 + 16)));
+  };
   const udp = a.open(3, 4, cookie, slots, cb, 1);
   const closed = await freePort();
-  for (let i = 0; i < 5; i++) assert.ok(a.sendUdp(udp, '127.0.0.1', closed, 64, 0, 100 + i, 32, i) >= 0);
+  for (let i = 0; i < 5; i++)
+    assert.ok(a.sendUdp(udp, '127.0.0.1', closed, 64, 0, 100 + i, 32, i) >= 0);
   const raw = a.open(1, 4, cookie, slots, cb, 0);
   for (let i = 0; i < 5; i++) assert.ok(a.sendEcho(raw, '127.0.0.1', 64, 0, 0x4242, i, 56, i) >= 0);
   const tcp = a.open(4, 4, cookie, slots, cb, 0);
@@ -185,23 +253,50 @@ async function probe() {
   await new Promise((r) => srv.listen(0, '127.0.0.1', r));
   assert.ok(a.sendTcpSyn(tcp, '127.0.0.1', srv.address().port, 64, 0, 40000, 12345, 1) >= 0);
   for (let t = 0; t < 200 && events.filter((e) => e[0] === 2).length < 5; t++) await sleep(10);
-  assert.ok(events.some((e) => e[0] === 2 && e[8] === 1), 'port unreachable for our UDP probe');
-  assert.ok(events.some((e) => e[0] === 1 && e[8] === 1), 'echo reply carrying our cookie');
+  assert.ok(
+    events.some((e) => e[0] === 2 && e[8] === 1),
+    'port unreachable for our UDP probe',
+  );
+  assert.ok(
+    events.some((e) => e[0] === 1 && e[8] === 1),
+    'echo reply carrying our cookie',
+  );
   throwsCode(() => a.sendEcho(raw, 'not an address', 64, 0, 1, 1, 8, 0), 'EINVAL');
-  for (const h of [udp, raw, tcp]) { a.close(h); a.close(h); throwsCode(() => a.localId(h), 'ECLOSED'); }
+  for (const h of [udp, raw, tcp]) {
+    a.close(h);
+    a.close(h);
+    throwsCode(() => a.localId(h), 'ECLOSED');
+  }
   // closed from inside its own event callback (a ping that ends on its last reply)
-  let self = null, seen = 0;
+  let self = null,
+    seen = 0;
   const slots2 = new Float64Array(25);
-  self = a.open(1, 4, cookie, slots2, () => { seen++; a.close(self); }, 0);
+  self = a.open(
+    1,
+    4,
+    cookie,
+    slots2,
+    () => {
+      seen++;
+      a.close(self);
+    },
+    0,
+  );
   for (let i = 0; i < 3; i++) a.sendEcho(self, '127.0.0.1', 64, 0, 0x4243, i, 8, i);
   for (let t = 0; t < 100 && !seen; t++) await sleep(10);
   await sleep(20);
   assert.equal(seen, 1, 'no callback after close');
   // source address, interface and fwmark (transit feeds): every kind, then the errors that name them
-  for (const kind of [1, 3, 4]) { // ICMP datagram sockets need ping_group_range, not set here
+  for (const kind of [1, 3, 4]) {
+    // ICMP datagram sockets need ping_group_range, not set here
     const h = a.open(kind, 4, cookie, slots, cb, 0, '127.0.0.1', 'lo', 7);
-    assert.ok((kind === 3 ? a.sendUdp(h, '127.0.0.1', closed, 64, 0, 1, 32, 0)
-      : kind === 4 ? a.sendTcpSyn(h, '127.0.0.1', srv.address().port, 64, 0, 40001, 1, 0) : a.sendEcho(h, '127.0.0.1', 64, 0, 0x4244, 1, 8, 0)) >= 0);
+    assert.ok(
+      (kind === 3
+        ? a.sendUdp(h, '127.0.0.1', closed, 64, 0, 1, 32, 0)
+        : kind === 4
+          ? a.sendTcpSyn(h, '127.0.0.1', srv.address().port, 64, 0, 40001, 1, 0)
+          : a.sendEcho(h, '127.0.0.1', 64, 0, 0x4244, 1, 8, 0)) >= 0,
+    );
     a.close(h);
     count('probe.bound');
   }
@@ -260,7 +355,10 @@ async function sock() {
   const bfd = a.tcpSocket(4);
   a.bindDevice(bfd, 'lo', 9);
   const b = new net.Socket({ fd: bfd });
-  await new Promise((r, j) => { b.connect(srv.address().port, '127.0.0.1', r); b.on('error', j); });
+  await new Promise((r, j) => {
+    b.connect(srv.address().port, '127.0.0.1', r);
+    b.on('error', j);
+  });
   throwsCode(() => a.bindDevice(b._handle.fd, 'nosuch0', -1), 'ENODEV');
   throwsCode(() => a.bindDevice(b._handle.fd, 'x'.repeat(20), -1), 'EINVAL');
   b.destroy();
@@ -275,7 +373,10 @@ async function raw() {
   const got = new Promise((r) => rx.on('message', (m) => r(m)));
   await new Promise((r) => rx.bind(0, '127.0.0.1', r));
   const fd = a.open(4);
-  assert.equal(a.sendUdp(fd, '127.0.0.1', '127.0.0.1', 40000, rx.address().port, Buffer.from('raw'), 64), 31);
+  assert.equal(
+    a.sendUdp(fd, '127.0.0.1', '127.0.0.1', 40000, rx.address().port, Buffer.from('raw'), 64),
+    31,
+  );
   throwsCode(() => a.sendUdp(fd, '127.0.0.1', '::1', 1, 1, Buffer.alloc(1)), 'EINVAL');
   assert.equal((await got).toString(), 'raw');
   a.close(fd);
@@ -285,5 +386,6 @@ async function raw() {
 
 // argv[5]: a comma-separated subset of the sections (all by default)
 const only = process.argv[5] ? new Set(process.argv[5].split(',')) : null;
-for (const [name, fn] of Object.entries({ spool, scan, probe, sock, raw })) if (!only || only.has(name)) await fn();
+for (const [name, fn] of Object.entries({ spool, scan, probe, sock, raw }))
+  if (!only || only.has(name)) await fn();
 console.log(JSON.stringify({ ok: true, ...counts }));

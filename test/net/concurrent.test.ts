@@ -26,16 +26,37 @@ type Round = [number, number, number, number, number | null];
 function run(argv: string[]): Promise<{ stdout: string; stderr: string; code: number | null }> {
   return new Promise((resolve) => {
     const p = t.spawn(c.src, argv, { cwd: root });
-    let stdout = ''; let stderr = '';
-    p.stdout!.on('data', (d: Buffer) => { stdout += d.toString(); });
-    p.stderr!.on('data', (d: Buffer) => { stderr += d.toString(); });
+    let stdout = '';
+    let stderr = '';
+    p.stdout!.on('data', (d: Buffer) => {
+      stdout += d.toString();
+    });
+    p.stderr!.on('data', (d: Buffer) => {
+      stderr += d.toString();
+    });
     p.on('exit', (code) => resolve({ stdout, stderr, code }));
   });
 }
 
-async function concurrent(sessions: number, rounds: number, count: number, intervalMs: number, cycles: number, mode: string, pin = false) {
-  const r = await run([process.execPath, '--import', 'tsx', FIXTURE, target, ...[sessions, rounds, count, intervalMs, cycles].map(String), mode,
-    ...(pin ? ['pin'] : [])]);
+async function concurrent(
+  sessions: number,
+  rounds: number,
+  count: number,
+  intervalMs: number,
+  cycles: number,
+  mode: string,
+  pin = false,
+) {
+  const r = await run([
+    process.execPath,
+    '--import',
+    'tsx',
+    FIXTURE,
+    target,
+    ...[sessions, rounds, count, intervalMs, cycles].map(String),
+    mode,
+    ...(pin ? ['pin'] : []),
+  ]);
   assert.equal(r.code, 0, r.stderr);
   return JSON.parse(r.stdout) as { ping: Round[][]; mtr: [string | null, number, number][] | null };
 }
@@ -49,8 +70,15 @@ for (const mode of ['raw', 'dgram']) {
         assert.ok(med !== null && med > 0 && med < 0.01, `median ${med}`);
       }
     }
-    assert.deepEqual(res.mtr!.map((h) => h[0]), c.hops);
-    assert.deepEqual(res.mtr!.map((h) => h[1]), [0, 0, 0], JSON.stringify(res.mtr));
+    assert.deepEqual(
+      res.mtr!.map((h) => h[0]),
+      c.hops,
+    );
+    assert.deepEqual(
+      res.mtr!.map((h) => h[1]),
+      [0, 0, 0],
+      JSON.stringify(res.mtr),
+    );
   });
 }
 
@@ -64,27 +92,40 @@ test('behind a 30% drop the concurrent sessions each see binomially plausible lo
       assert.equal(n, 60);
       // lost ~ Binomial(60, 0.3): mean 18; outside 4..34 has probability below 1e-5
       assert.ok(lost >= 4 && lost <= 34, `lost ${lost} of 60: ${JSON.stringify(s)}`);
-      assert.ok(s.every((r) => r[2] === 0 && r[3] === 0), 'no duplicates or errors');
+      assert.ok(
+        s.every((r) => r[2] === 0 && r[3] === 0),
+        'no duplicates or errors',
+      );
     }
   } finally {
     t.exec(`${t.prefix}r2`, ['nft', 'delete', 'table', 'inet', 'hoemu_forward']);
   }
 });
 
-test('sessions of one process never share a raw echo id: even when their random picks collide, ping takes none of mtr\'s ICMP errors', async () => {
+test("sessions of one process never share a raw echo id: even when their random picks collide, ping takes none of mtr's ICMP errors", async () => {
   // every echo request to the target dropped: ping's probes stay outstanding for the whole round
   // while mtr's TTL 1 and 2 probes, keys 1, 2, ~14, ~15 ..., come back as "time to live exceeded"
-  t.nft(`${t.prefix}r2`, `table inet piblock {
+  t.nft(
+    `${t.prefix}r2`,
+    `table inet piblock {
   chain c { type filter hook forward priority 0; policy accept;
     ip daddr ${target} icmp type echo-request drop
   }
-}`);
+}`,
+  );
   try {
     // Math.random pinned in the fixture: ping and mtr pick the same id at random; 20 probes in 40 ms
     const res = await concurrent(1, 1, 20, 2, 20, 'raw', true);
     // with a shared id, mtr's errors for keys 1..20 were counted as ping's (3 errors in a round)
     assert.deepEqual(res.ping[0][0].slice(0, 4), [20, 0, 0, 0], JSON.stringify(res.ping));
-    assert.deepEqual(res.mtr!.slice(0, 2).map((h) => [h[0], h[1]]), [[c.hops[0], 0], [c.hops[1], 0]], JSON.stringify(res.mtr));
+    assert.deepEqual(
+      res.mtr!.slice(0, 2).map((h) => [h[0], h[1]]),
+      [
+        [c.hops[0], 0],
+        [c.hops[1], 0],
+      ],
+      JSON.stringify(res.mtr),
+    );
   } finally {
     t.exec(`${t.prefix}r2`, ['nft', 'delete', 'table', 'inet', 'piblock']);
   }
@@ -92,13 +133,30 @@ test('sessions of one process never share a raw echo id: even when their random 
 
 test('two hostops ping processes at once to the same address each get all their replies', async () => {
   for (const mode of ['raw', 'dgram']) {
-    const args = [process.execPath, hostops, 'ping', '--mode', mode, '--json', '-q', '-c', '50', '-i', '0.01', target];
+    const args = [
+      process.execPath,
+      hostops,
+      'ping',
+      '--mode',
+      mode,
+      '--json',
+      '-q',
+      '-c',
+      '50',
+      '-i',
+      '0.01',
+      target,
+    ];
     const [a, b] = await Promise.all([run(args), run(args)]);
     for (const r of [a, b]) {
       assert.equal(r.code, 0, r.stderr);
       const j = JSON.parse(r.stdout);
       const s = Array.isArray(j) ? j[0] : j;
-      assert.deepEqual([s.transmitted, s.received, s.duplicates, s.errors], [50, 50, 0, 0], `${mode}: ${r.stdout}`);
+      assert.deepEqual(
+        [s.transmitted, s.received, s.duplicates, s.errors],
+        [50, 50, 0, 0],
+        `${mode}: ${r.stdout}`,
+      );
     }
   }
 });

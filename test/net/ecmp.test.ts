@@ -9,7 +9,9 @@ import { hopAddresses, ours, requireTool } from './helpers.js';
 
 const t = new Topology('lec');
 let src = '';
-const A = '198.18.25.6', B = '198.18.25.10', TARGET = '198.18.25.22';
+const A = '198.18.25.6',
+  B = '198.18.25.10',
+  TARGET = '198.18.25.22';
 
 before(() => {
   requireTool('traceroute');
@@ -29,8 +31,22 @@ before(() => {
   t.exec(r1, ['sysctl', '-qw', 'net.ipv4.fib_multipath_hash_policy=1']);
   t.exec(r1, ['ip', 'route', 'add', '198.18.25.16/28', 'nexthop', 'via', A, 'nexthop', 'via', B]);
   for (const r of [r2a, r2b]) {
-    t.exec(r, ['ip', 'route', 'add', '198.18.25.20/30', 'via', r === r2a ? '198.18.25.14' : '198.18.25.18']);
-    t.exec(r, ['ip', 'route', 'add', '198.18.25.0/30', 'via', r === r2a ? '198.18.25.5' : '198.18.25.9']);
+    t.exec(r, [
+      'ip',
+      'route',
+      'add',
+      '198.18.25.20/30',
+      'via',
+      r === r2a ? '198.18.25.14' : '198.18.25.18',
+    ]);
+    t.exec(r, [
+      'ip',
+      'route',
+      'add',
+      '198.18.25.0/30',
+      'via',
+      r === r2a ? '198.18.25.5' : '198.18.25.9',
+    ]);
   }
   t.exec(r3, ['ip', 'route', 'add', 'default', 'via', '198.18.25.13']);
   t.exec(tg, ['ip', 'route', 'add', 'default', 'via', '198.18.25.21']);
@@ -42,7 +58,11 @@ test('a Paris trace shows one router per hop on a load-balanced path', () => {
     const me = ours(src, ['traceroute', '-n', '-w', '1', '-q', '4', TARGET]);
     const row2 = me.stdout.split('\n').find((l) => l.startsWith(' 2 '))!;
     const addrs = row2.match(/198\.18\.25\.\d+/g)!;
-    assert.equal(addrs.length, 1, `one address printed for hop 2 (all probes on one flow): ${row2}`);
+    assert.equal(
+      addrs.length,
+      1,
+      `one address printed for hop 2 (all probes on one flow): ${row2}`,
+    );
     assert.ok([A, B].includes(addrs[0]));
     assert.deepEqual(hopAddresses(me.stdout).slice(-1), [TARGET]);
   }

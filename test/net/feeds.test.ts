@@ -31,7 +31,10 @@ function counts(out: string): { sent: number; received: number } {
 /** A loss count consistent with dropping half (tails below 1e-4 are a miscount, not bad luck). */
 function halfLost(c: { sent: number; received: number }, who: string): void {
   const tails = binomTails(c.sent, 0.5, c.sent - c.received);
-  assert.ok(tails.le > 1e-4 && tails.ge > 1e-4, `${who}: ${c.sent - c.received}/${c.sent} lost for 50% dropped`);
+  assert.ok(
+    tails.le > 1e-4 && tails.ge > 1e-4,
+    `${who}: ${c.sent - c.received}/${c.sent} lost for 50% dropped`,
+  );
 }
 
 test('without a feed the host has no route to the target (only policy routing reaches it)', () => {
@@ -56,10 +59,19 @@ for (const i of [0, 1, 2, 3, 4, 5]) {
     const args = ['-c', String(N), '-i', '0.02', '-W', '1', ...fd.ping, f.target];
     const me = ours(f.h, ['ping', ...args]);
     const ref = inNs(f.h, ['ping', ...args]);
-    const a = counts(me.stdout); const b = counts(ref.stdout);
-    assert.equal(a.sent, N); assert.equal(b.sent, N);
-    if (fd.lossy) { halfLost(a, 'ours'); halfLost(b, 'iputils'); assert.equal(me.status, a.received ? 0 : 1); }
-    else { assert.equal(a.received, N, me.stdout); assert.equal(b.received, N, ref.stdout); assert.equal(me.status, 0); }
+    const a = counts(me.stdout);
+    const b = counts(ref.stdout);
+    assert.equal(a.sent, N);
+    assert.equal(b.sent, N);
+    if (fd.lossy) {
+      halfLost(a, 'ours');
+      halfLost(b, 'iputils');
+      assert.equal(me.status, a.received ? 0 : 1);
+    } else {
+      assert.equal(a.received, N, me.stdout);
+      assert.equal(b.received, N, ref.stdout);
+      assert.equal(me.status, 0);
+    }
     // the header names the source and interface the way iputils does after -I
     assert.equal(me.stdout.split('\n')[0], ref.stdout.split('\n')[0]);
   });
@@ -68,10 +80,24 @@ for (const i of [0, 1, 2, 3, 4, 5]) {
 test('ping -S (fping) and --fwmark are the same feed choices', () => {
   const a = ours(f.h, ['ping', '-c', '20', '-i', '0.02', '-W', '1', '-S', f.srcB, f.target]);
   assert.equal(counts(a.stdout).received, 20, a.stdout + a.stderr);
-  const b = ours(f.h, ['ping', '-c', '20', '-i', '0.02', '-W', '1', '--fwmark', String(f.markB), f.target]);
+  const b = ours(f.h, [
+    'ping',
+    '-c',
+    '20',
+    '-i',
+    '0.02',
+    '-W',
+    '1',
+    '--fwmark',
+    String(f.markB),
+    f.target,
+  ]);
   assert.equal(counts(b.stdout).received, 20, b.stdout + b.stderr);
   // fping mode (-a: alive targets only) with fping's -S and -I
-  for (const sel of [['-S', f.srcB], ['-I', f.ifB]]) {
+  for (const sel of [
+    ['-S', f.srcB],
+    ['-I', f.ifB],
+  ]) {
     const c = ours(f.h, ['ping', '-a', ...sel, f.target]);
     assert.equal(c.stdout, `${f.target}\n`, c.stdout + c.stderr);
   }
@@ -80,10 +106,20 @@ test('ping -S (fping) and --fwmark are the same feed choices', () => {
 const trace = () => [
   { name: 'A by source', ours: ['-s', f.srcA], real: ['-s', f.srcA], hops: f.hopsA },
   { name: 'A by interface', ours: ['-i', f.ifA], real: ['-i', f.ifA], hops: f.hopsA },
-  { name: 'A by fwmark', ours: ['--fwmark', String(f.markA)], real: [`--fwmark=${f.markA}`], hops: f.hopsA },
+  {
+    name: 'A by fwmark',
+    ours: ['--fwmark', String(f.markA)],
+    real: [`--fwmark=${f.markA}`],
+    hops: f.hopsA,
+  },
   { name: 'B by source', ours: ['-s', f.srcB], real: ['-s', f.srcB], hops: f.hopsB },
   { name: 'B by interface', ours: ['-i', f.ifB], real: ['-i', f.ifB], hops: f.hopsB },
-  { name: 'B by fwmark', ours: ['--fwmark', String(f.markB)], real: [`--fwmark=${f.markB}`], hops: f.hopsB },
+  {
+    name: 'B by fwmark',
+    ours: ['--fwmark', String(f.markB)],
+    real: [`--fwmark=${f.markB}`],
+    hops: f.hopsB,
+  },
 ];
 
 for (const i of [0, 1, 2, 3, 4, 5]) {
@@ -97,7 +133,8 @@ for (const i of [0, 1, 2, 3, 4, 5]) {
       // ...and all 3 of a hop are still lost 1 time in 8: both tools then print "* * *" there and go
       // on one TTL further to the same target, which is the path, not a difference
       const lossy = proto[0] === '-I' && i < 3;
-      const seen = (out: string) => hopAddresses(out).filter((h, k, all) => !(lossy && h === '*' && all[k + 1] === f.target));
+      const seen = (out: string) =>
+        hopAddresses(out).filter((h, k, all) => !(lossy && h === '*' && all[k + 1] === f.target));
       assert.deepEqual(seen(me.stdout), tr.hops, `ours:\n${me.stdout}`);
       assert.deepEqual(seen(ref.stdout), tr.hops, `real:\n${ref.stdout}`);
     });
@@ -130,7 +167,11 @@ for (const i of [0, 1, 2, 3, 4, 5]) {
     const me = ours(f.h, ['mtr', '-n', '-j', '-c', '30', '-i', '0.1', ...m.args, f.target]);
     assert.equal(me.status, 0, me.stderr);
     const a = mtrHops(me.stdout);
-    assert.deepEqual(a.map((h) => h.host), m.hops, me.stdout);
+    assert.deepEqual(
+      a.map((h) => h.host),
+      m.hops,
+      me.stdout,
+    );
     const last = a[a.length - 1].loss;
     // 30 probes at 50%: no loss at all has probability 1e-9
     if (m.lossy) assert.ok(last > 0, `last-hop loss ${last}%`);
@@ -157,7 +198,9 @@ test('a missing interface, a foreign source address and a source of the wrong fa
 
 /** tx bytes of an interface of h. */
 function txBytes(ifname: string): number {
-  const j = JSON.parse(inNs(f.h, ['ip', '-j', '-s', 'link', 'show', 'dev', ifname]).stdout) as { stats64: { tx: { bytes: number } } }[];
+  const j = JSON.parse(inNs(f.h, ['ip', '-j', '-s', 'link', 'show', 'dev', ifname]).stdout) as {
+    stats64: { tx: { bytes: number } };
+  }[];
   return j[0].stats64.tx.bytes;
 }
 
@@ -171,14 +214,23 @@ for (const c of [
     const srv = t.spawn(f.x, ['iperf3', '-s', '-1', '-B', f.target, '-p', '5290']);
     try {
       await new Promise((r) => setTimeout(r, 300)); // iperf3 -s has no readiness signal but its first line
-      const a0 = txBytes(f.ifA); const b0 = txBytes(f.ifB);
+      const a0 = txBytes(f.ifA);
+      const b0 = txBytes(f.ifB);
       const me = ours(f.h, ['iperf', '-c', f.target, '-p', '5290', '-n', '4M', '-J', ...c.args()]);
       assert.equal(me.status, 0, me.stderr + me.stdout.slice(0, 400));
       // what the server got (TCP: sent bytes may still sit in our send buffer when the test ends)
-      const j = JSON.parse(me.stdout) as { end: { sum_received?: { bytes: number }; sum?: { bytes: number; lost_packets: number; packets: number } } };
-      const sent = j.end.sum_received?.bytes ?? j.end.sum!.bytes * (1 - j.end.sum!.lost_packets / j.end.sum!.packets);
+      const j = JSON.parse(me.stdout) as {
+        end: {
+          sum_received?: { bytes: number };
+          sum?: { bytes: number; lost_packets: number; packets: number };
+        };
+      };
+      const sent =
+        j.end.sum_received?.bytes ??
+        j.end.sum!.bytes * (1 - j.end.sum!.lost_packets / j.end.sum!.packets);
       assert.ok(sent >= 1024 * 1024, `the server got ${sent} bytes`);
-      const da = txBytes(f.ifA) - a0; const db = txBytes(f.ifB) - b0;
+      const da = txBytes(f.ifA) - a0;
+      const db = txBytes(f.ifB) - b0;
       const [used, other] = c.via === 'A' ? [da, db] : [db, da];
       assert.ok(used >= sent, `uplink ${c.via} sent ${used} bytes for a ${sent}-byte test`);
       assert.ok(other < 100_000, `the other uplink carried ${other} bytes`);

@@ -42,7 +42,11 @@ function both(args: string[], input?: string, ns: string | null = a): [Ran, Ran]
 /** Same exit code, same stdout lines (replies interleave by timing: compared as a sorted set), same stderr. */
 function same(args: string[], input?: string, ns: string | null = a): [Ran, Ran] {
   const [ref, me] = both(args, input, ns);
-  assert.equal(me.status, ref.status, `${args.join(' ')}: exit ${me.status}, fping ${ref.status}\n${me.stderr}`);
+  assert.equal(
+    me.status,
+    ref.status,
+    `${args.join(' ')}: exit ${me.status}, fping ${ref.status}\n${me.stderr}`,
+  );
   assert.equal(sorted(me.stdout), sorted(ref.stdout), args.join(' '));
   assert.equal(mask(me.stderr), mask(ref.stderr), args.join(' '));
   return [ref, me];
@@ -54,7 +58,10 @@ test('-g: CIDR blocks and start/end ranges give the targets fping gives', () => 
   assert.deepEqual(generateTargets(['198.18.141.9/32']), ['198.18.141.9']);
   assert.deepEqual(generateTargets(['198.18.141.6', '198.18.141.4']), []);
   assert.throws(() => generateTargets(['10.0.0.0/8']), /at most 65536/);
-  assert.deepEqual(parseTargetFile('# c\n198.18.141.1\n\n  198.18.141.2  # x\n198.18.141.9 more\n\t#y\n'), ['198.18.141.1', '198.18.141.2', '198.18.141.9']);
+  assert.deepEqual(
+    parseTargetFile('# c\n198.18.141.1\n\n  198.18.141.2  # x\n198.18.141.9 more\n\t#y\n'),
+    ['198.18.141.1', '198.18.141.2', '198.18.141.9'],
+  );
   // in the namespace, against fping (default mode: alive / unreachable)
   const [ref] = same(['-g', '198.18.141.0/28']);
   assert.equal(ref.stdout.split('\n').filter((l) => l.endsWith(' is alive')).length, 3);
@@ -76,7 +83,11 @@ test('-C N: per-probe lines, "timed out" lines and the per-target RTT list as fp
   const [ref, me] = same(['-C', '3', '-p', '100', '-g', '198.18.141.0/29']);
   assert.match(me.stderr, /^198\.18\.141\.1 : [\d.]+ [\d.]+ [\d.]+$/m);
   assert.match(me.stderr, /^198\.18\.141\.5 : - - -$/m);
-  assert.equal(me.stdout.split('\n').filter((l) => l.includes('timed out (NaN avg, 100% loss)')).length, 9, ref.stdout);
+  assert.equal(
+    me.stdout.split('\n').filter((l) => l.includes('timed out (NaN avg, 100% loss)')).length,
+    9,
+    ref.stdout,
+  );
   same(['-q', '-C', '2', '-p', '50', '198.18.141.1', '198.18.141.9']);
 });
 
@@ -86,11 +97,22 @@ test('-c to a neighbour that never answers ARP: ICMP errors on stderr and a "tim
   const [ref, me] = both(['-c', '4', '-p', '1000', '198.18.142.5', '198.18.142.1']);
   assert.equal(me.status, ref.status);
   assert.equal(sorted(me.stdout), sorted(ref.stdout));
-  assert.equal(me.stdout.split('\n').filter((l) => /^198\.18\.142\.5 : \[\d\], timed out/.test(l)).length, 4, me.stdout);
+  assert.equal(
+    me.stdout.split('\n').filter((l) => /^198\.18\.142\.5 : \[\d\], timed out/.test(l)).length,
+    4,
+    me.stdout,
+  );
   const icmp = /^ICMP Host Unreachable from 198\.18\.142\.1 for ICMP Echo sent to 198\.18\.142\.5$/;
-  const rest = (x: string) => mask(x).split('\n').filter((l) => !icmp.test(l)).join('\n');
+  const rest = (x: string) =>
+    mask(x)
+      .split('\n')
+      .filter((l) => !icmp.test(l))
+      .join('\n');
   assert.equal(rest(me.stderr), rest(ref.stderr));
-  assert.ok(me.stderr.split('\n').some((l) => icmp.test(l)), me.stderr);
+  assert.ok(
+    me.stderr.split('\n').some((l) => icmp.test(l)),
+    me.stderr,
+  );
 });
 
 test('-f (file and stdin) with -c, -p, -s: per-target and global statistics', () => {
@@ -100,7 +122,11 @@ test('-f (file and stdin) with -c, -p, -s: per-target and global statistics', ()
 });
 
 test('loopback addresses from the root namespace; unknown names exit 2', () => {
-  const [, me] = same(['-s', '-C', '2', '-p', '50', '127.0.0.1', '127.0.0.2', '127.0.0.3'], undefined, null);
+  const [, me] = same(
+    ['-s', '-C', '2', '-p', '50', '127.0.0.1', '127.0.0.2', '127.0.0.3'],
+    undefined,
+    null,
+  );
   assert.equal(me.status, 0);
   const [ref, mine] = both(['198.18.141.1', 'nosuch.invalid']);
   assert.equal(ref.status, 2);
@@ -110,7 +136,10 @@ test('loopback addresses from the root namespace; unknown names exit 2', () => {
   // -s counts an unknown name apart from the targets; -q hides its message
   const [r2, m2] = same(['-s', '-q', '198.18.141.1', 'nosuch.invalid']);
   assert.equal(m2.status, 2);
-  assert.match(r2.stderr, /^ {7}1 targets\n {7}1 alive\n {7}0 unreachable\n {7}1 unknown addresses$/m);
+  assert.match(
+    r2.stderr,
+    /^ {7}1 targets\n {7}1 alive\n {7}0 unreachable\n {7}1 unknown addresses$/m,
+  );
   // a bare -s before the targets is fping's; -s with a number stays iputils' payload size
   const s = ours(a, ['ping', '-s', '198.18.141.1']);
   assert.equal(s.stdout, '198.18.141.1 is alive\n');

@@ -9,14 +9,22 @@ export const hostops = path.join(root, 'bin', 'hostops.js');
 /** Fail loudly when a reference tool is missing (never skip silently). */
 export function requireTool(bin: string): void {
   const r = spawnSync('sh', ['-c', 'command -v "$1"', 'sh', bin]);
-  if (r.status !== 0) throw new Error(`reference tool ${bin} is not installed (scripts/setup-test.sh installs it)`);
+  if (r.status !== 0)
+    throw new Error(`reference tool ${bin} is not installed (scripts/setup-test.sh installs it)`);
 }
 
-export interface Ran { stdout: string; stderr: string; status: number }
+export interface Ran {
+  stdout: string;
+  stderr: string;
+  status: number;
+}
 
 /** Run argv inside a namespace; never throws on a non-zero exit. */
 export function inNs(ns: string, argv: string[], timeoutMs = 60000): Ran {
-  const r = spawnSync('ip', ['netns', 'exec', ns, ...argv], { encoding: 'utf8', timeout: timeoutMs });
+  const r = spawnSync('ip', ['netns', 'exec', ns, ...argv], {
+    encoding: 'utf8',
+    timeout: timeoutMs,
+  });
   return { stdout: r.stdout ?? '', stderr: r.stderr ?? '', status: r.status ?? -1 };
 }
 
@@ -30,13 +38,19 @@ export function sh(argv: string[]): string {
 
 /** Hop addresses per TTL from traceroute -n text (ours or the real one): first address per row, '*' when none. */
 export function hopAddresses(text: string): string[] {
-  return text.split('\n').filter((l) => /^\s*\d+ /.test(l)).map((l) => {
-    const m = l.match(/^\s*\d+\s+(?:\*\s+)*([0-9a-f.:]+)/);
-    return m ? m[1] : '*';
-  });
+  return text
+    .split('\n')
+    .filter((l) => /^\s*\d+ /.test(l))
+    .map((l) => {
+      const m = l.match(/^\s*\d+\s+(?:\*\s+)*([0-9a-f.:]+)/);
+      return m ? m[1] : '*';
+    });
 }
 
 /** Marks (!H, !N, ...) per hop row. */
 export function hopMarks(text: string): string[] {
-  return text.split('\n').filter((l) => /^\s*\d+ /.test(l)).map((l) => (l.match(/![A-Z<][^\s]*/g) ?? []).join(','));
+  return text
+    .split('\n')
+    .filter((l) => /^\s*\d+ /.test(l))
+    .map((l) => (l.match(/![A-Z<][^\s]*/g) ?? []).join(','));
 }

@@ -6,7 +6,10 @@ import { hopAddresses, hopMarks, inNs, ours, requireTool } from './helpers.js';
 
 const t = new Topology('l6');
 let s = '';
-const R1 = '2001:2:0:1::2', R2 = '2001:2:0:2::2', TG = '2001:2:0:3::2', UNREACH = '2001:2:0:9::1';
+const R1 = '2001:2:0:1::2',
+  R2 = '2001:2:0:2::2',
+  TG = '2001:2:0:3::2',
+  UNREACH = '2001:2:0:9::1';
 
 before(() => {
   requireTool('traceroute');
@@ -17,7 +20,13 @@ before(() => {
   const tg = t.ns('t');
   for (const n of [s, r1, r2, tg]) {
     // no duplicate address detection delay, and no ICMPv6 rate limit for a fair comparison
-    t.exec(n, ['sysctl', '-qw', 'net.ipv6.conf.default.accept_dad=0', 'net.ipv6.conf.all.accept_dad=0', 'net.ipv6.icmp.ratelimit=0']);
+    t.exec(n, [
+      'sysctl',
+      '-qw',
+      'net.ipv6.conf.default.accept_dad=0',
+      'net.ipv6.conf.all.accept_dad=0',
+      'net.ipv6.icmp.ratelimit=0',
+    ]);
   }
   t.link(s, '2001:2:0:1::1/64', r1, `${R1}/64`);
   t.link(r1, '2001:2:0:2::1/64', r2, `${R2}/64`);
@@ -30,12 +39,20 @@ before(() => {
 });
 after(() => t.destroy());
 
-for (const [flag, label] of [[[], 'UDP'], [['-I'], 'ICMPv6'], [['-T'], 'TCP']] as const) {
+for (const [flag, label] of [
+  [[], 'UDP'],
+  [['-I'], 'ICMPv6'],
+  [['-T'], 'TCP'],
+] as const) {
   test(`${label} over IPv6: the same hops as traceroute`, () => {
     const ref = inNs(s, ['traceroute', '-6', '-n', '-w', '1', ...flag, TG]);
     const me = ours(s, ['traceroute', '-6', '-n', '-w', '1', ...flag, TG]);
     assert.equal(me.status, 0, me.stderr);
-    assert.deepEqual(hopAddresses(me.stdout), hopAddresses(ref.stdout), `ours:\n${me.stdout}\nreal:\n${ref.stdout}`);
+    assert.deepEqual(
+      hopAddresses(me.stdout),
+      hopAddresses(ref.stdout),
+      `ours:\n${me.stdout}\nreal:\n${ref.stdout}`,
+    );
     assert.deepEqual(hopAddresses(me.stdout), [R1, R2, TG]);
   });
 }
@@ -43,11 +60,15 @@ for (const [flag, label] of [[[], 'UDP'], [['-I'], 'ICMPv6'], [['-T'], 'TCP']] a
 test('an unreachable IPv6 route ends with the same row and mark as traceroute', () => {
   const ref = inNs(s, ['traceroute', '-6', '-n', '-w', '1', '-q', '1', '-N', '1', UNREACH]);
   const me = ours(s, ['traceroute', '-6', '-n', '-w', '1', '-q', '1', '-N', '1', UNREACH]);
-  assert.deepEqual(hopAddresses(me.stdout), hopAddresses(ref.stdout), `ours:\n${me.stdout}\nreal:\n${ref.stdout}`);
+  assert.deepEqual(
+    hopAddresses(me.stdout),
+    hopAddresses(ref.stdout),
+    `ours:\n${me.stdout}\nreal:\n${ref.stdout}`,
+  );
   assert.deepEqual(hopMarks(me.stdout), hopMarks(ref.stdout));
 });
 
-test('ping -6 with hop limit 1 prints the router\'s error as iputils does', () => {
+test("ping -6 with hop limit 1 prints the router's error as iputils does", () => {
   const ref = inNs(s, ['ping', '-6', '-c', '1', '-t', '1', TG]);
   const me = ours(s, ['ping', '-6', '-c', '1', '-t', '1', TG]);
   const line = (x: string) => x.split('\n').find((l) => l.startsWith('From '));
@@ -60,5 +81,8 @@ test('ping -6 with hop limit 1 prints the router\'s error as iputils does', () =
 
 test('mtr over IPv6 lists the same hops', () => {
   const me = JSON.parse(ours(s, ['mtr', '-6', '-n', '-j', '-c', '3', '-i', '0.05', TG]).stdout);
-  assert.deepEqual(me.report.hubs.map((h: { host: string }) => h.host), [R1, R2, TG]);
+  assert.deepEqual(
+    me.report.hubs.map((h: { host: string }) => h.host),
+    [R1, R2, TG],
+  );
 });

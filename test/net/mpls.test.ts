@@ -30,18 +30,37 @@ before(() => {
   t.exec(rtr, ['ip', 'addr', 'add', `${DEST}/32`, 'dev', 'lo']);
   t.route(cli, '198.18.45.0/24', ROUTER);
   // the kernel must not answer the TTL 1 probes itself (they are addressed to a local address)
-  t.nft(rtr, 'table ip mpls {\n chain pre {\n  type filter hook prerouting priority -300; policy accept;\n' +
-    '  ip ttl 1 icmp type echo-request drop\n  ip ttl 1 udp dport 33434-33534 drop\n }\n}\n');
+  t.nft(
+    rtr,
+    'table ip mpls {\n chain pre {\n  type filter hook prerouting priority -300; policy accept;\n' +
+      '  ip ttl 1 icmp type echo-request drop\n  ip ttl 1 udp dport 33434-33534 drop\n }\n}\n',
+  );
 });
-after(() => { for (const r of responders) r.kill('SIGKILL'); t.destroy(); });
+after(() => {
+  for (const r of responders) r.kill('SIGKILL');
+  t.destroy();
+});
 
 /** Start the responder for `count` probes with the length field set (rfc4884) or 0 (compat). */
 async function responder(mode: 'rfc4884' | 'compat', count: number): Promise<ChildProcess> {
-  const p = t.spawn(rtr, ['timeout', '120', '/usr/bin/python3', path.join(root, 'test/net/fixtures/mpls-responder.py'), rif, ROUTER, STACK, mode, String(count)]);
+  const p = t.spawn(rtr, [
+    'timeout',
+    '120',
+    '/usr/bin/python3',
+    path.join(root, 'test/net/fixtures/mpls-responder.py'),
+    rif,
+    ROUTER,
+    STACK,
+    mode,
+    String(count),
+  ]);
   responders.push(p);
   await new Promise<void>((resolve, reject) => {
     let out = '';
-    p.stdout!.on('data', (d: Buffer) => { out += d; if (out.includes('ready')) resolve(); });
+    p.stdout!.on('data', (d: Buffer) => {
+      out += d;
+      if (out.includes('ready')) resolve();
+    });
     p.once('exit', (c) => reject(new Error(`responder exited (${c}) before it was ready: ${out}`)));
   });
   return p;
@@ -100,12 +119,17 @@ test('mtr -e -r: the label lines of mtr 0.95 (its -z layout, S printed as a digi
   assert.equal(me.status, 0, me.stderr);
   // mtr 0.95 prints the S bit with "%cu": a raw 0x00/0x01 byte and a "u"
   // biome-ignore lint/suspicious/noControlCharactersInRegex: mtr prints a raw 0x00/0x01 byte there
-  const refLines = ref.stdout.replace(/ S [\x00\x01]u /g, (m) => ` S ${m.charCodeAt(3)} `).split('\n');
+  const rawS = / S [\x00\x01]u /g;
+  const refLines = ref.stdout.replace(rawS, (m) => ` S ${m.charCodeAt(3)} `).split('\n');
   const mpls = (lines: string[]) => lines.filter((l) => l.includes('[MPLS'));
-  assert.deepEqual(mpls(me.stdout.split('\n')), ['       [MPLS: Lbl 100 TC 0 S 0 TTL 1]', '       [MPLS: Lbl 1048575 TC 5 S 1 TTL 255]']);
+  assert.deepEqual(mpls(me.stdout.split('\n')), [
+    '       [MPLS: Lbl 100 TC 0 S 0 TTL 1]',
+    '       [MPLS: Lbl 1048575 TC 5 S 1 TTL 255]',
+  ]);
   assert.deepEqual(mpls(me.stdout.split('\n')), mpls(refLines));
   // the lines sit under hop 1's row in both
-  const hopOf = (lines: string[]) => lines[lines.findIndex((l) => l.includes('[MPLS')) - 1].slice(0, 26);
+  const hopOf = (lines: string[]) =>
+    lines[lines.findIndex((l) => l.includes('[MPLS')) - 1].slice(0, 26);
   assert.equal(hopOf(me.stdout.split('\n')), hopOf(refLines));
   assert.match(hopOf(refLines), /^ {2}1\. AS\?\?\? {4}198\.18\.44\.2/);
   // without -z mtr 0.95 (built with IPINFO) prints no label line; hostops prints them whenever -e is given

@@ -7,7 +7,8 @@ import { inNs, ours, requireTool, root } from './helpers.js';
 
 const t = new Topology('lpa');
 let c: ReturnType<typeof chain>;
-const SUMMARY = /^(\d+) packets transmitted, (\d+) received(, \+\d+ duplicates)?(, \+\d+ corrupted)?(, \+\d+ errors)?, ([\d.]+)% packet loss, time (\d+)ms$/m;
+const SUMMARY =
+  /^(\d+) packets transmitted, (\d+) received(, \+\d+ duplicates)?(, \+\d+ corrupted)?(, \+\d+ errors)?, ([\d.]+)% packet loss, time (\d+)ms$/m;
 const RTT = /^rtt min\/avg\/max\/mdev = ([\d.]+)\/([\d.]+)\/([\d.]+)\/([\d.]+) ms$/m;
 
 before(() => {
@@ -29,16 +30,28 @@ test('packet counts and RTT statistics agree with iputils ping on a 2-router pat
   const mr = me.stdout.match(RTT)!.slice(1).map(Number);
   assert.ok(mr[0] <= mr[1] && mr[1] <= mr[2]);
   assert.equal(me.stdout.split('\n')[0], `PING ${c.hops[2]} (${c.hops[2]}) 56(84) bytes of data.`);
-  assert.match(me.stdout, new RegExp(`^64 bytes from ${c.hops[2].replace(/\./g, '\\.')}: icmp_seq=1 ttl=62 time=(?:0\\.\\d{3}|[1-9]\\.\\d{2}|[1-9]\\d\\.\\d|[1-9]\\d{2,}) ms$`, 'm'));
+  assert.match(
+    me.stdout,
+    new RegExp(
+      `^64 bytes from ${c.hops[2].replace(/\./g, '\\.')}: icmp_seq=1 ttl=62 time=(?:0\\.\\d{3}|[1-9]\\.\\d{2}|[1-9]\\d\\.\\d|[1-9]\\d{2,}) ms$`,
+      'm',
+    ),
+  );
   // per-reply lines match iputils' apart from the times
-  const strip = (s: string) => s.split('\n').filter((l) => l.includes('bytes from')).map((l) => l.replace(/time=.*/, ''));
+  const strip = (s: string) =>
+    s
+      .split('\n')
+      .filter((l) => l.includes('bytes from'))
+      .map((l) => l.replace(/time=.*/, ''));
   assert.deepEqual(strip(me.stdout), strip(ref.stdout));
 });
 
 /** Per-reply times in µs from `time=0.052 ms` lines (iputils' layout, ours too). */
-const replyTimes = (out: string) => [...out.matchAll(/ time=([\d.]+) ms$/gm)].map((m) => Number(m[1]) * 1000);
+const replyTimes = (out: string) =>
+  [...out.matchAll(/ time=([\d.]+) ms$/gm)].map((m) => Number(m[1]) * 1000);
 /** The q-quantile of xs (nearest rank). */
-const quantile = (xs: number[], q: number) => [...xs].sort((x, y) => x - y)[Math.max(0, Math.ceil(q * xs.length) - 1)];
+const quantile = (xs: number[], q: number) =>
+  [...xs].sort((x, y) => x - y)[Math.max(0, Math.ceil(q * xs.length) - 1)];
 
 test('RTTs agree with iputils ping on a 2-router path to within what the path allows (µs)', () => {
   // The path is ~50 µs; bench/net-rtt.ts measures the two medians within 5 µs. Here, on a shared
@@ -48,7 +61,8 @@ test('RTTs agree with iputils ping on a 2-router path to within what the path al
   // send time as iputils does (the clock before sendto); the default kernel TX timestamp leaves out
   // the send path, so it reads lower than iputils by that path's cost.
   const args = ['-c', '100', '-i', '0.02', c.hops[2]];
-  const a: number[] = [], b: number[] = [];
+  const a: number[] = [],
+    b: number[] = [];
   for (let round = 0; round < 3; round++) {
     const ref = inNs(c.src, ['ping', ...args]);
     const me = ours(c.src, ['ping', '--send-time', 'user', ...args]);
@@ -59,7 +73,12 @@ test('RTTs agree with iputils ping on a 2-router path to within what the path al
   }
   assert.equal(a.length, 300);
   assert.equal(b.length, 300);
-  const [lowA, lowB, medA, medB] = [quantile(a, 0.1), quantile(b, 0.1), quantile(a, 0.5), quantile(b, 0.5)];
+  const [lowA, lowB, medA, medB] = [
+    quantile(a, 0.1),
+    quantile(b, 0.1),
+    quantile(a, 0.5),
+    quantile(b, 0.5),
+  ];
   const seen = `ours p10 ${lowA} median ${medA} µs, iputils p10 ${lowB} median ${medB} µs`;
   assert.ok(Math.abs(lowA - lowB) <= 10, `10th-percentile RTTs differ by more than 10 µs: ${seen}`);
   assert.ok(Math.abs(medA - medB) <= 20, `median RTTs differ by more than 20 µs: ${seen}`);
@@ -69,7 +88,11 @@ test('RTTs agree with iputils ping on a 2-router path to within what the path al
 
 test('large payloads (fragmented on the 1500-byte path) are received whole, as with iputils', () => {
   const args = ['-c', '2', '-i', '0.05', '-s', '3000', c.hops[2]];
-  const strip = (x: string) => x.split('\n').filter((l) => l.includes('bytes from')).map((l) => l.replace(/time=.*/, ''));
+  const strip = (x: string) =>
+    x
+      .split('\n')
+      .filter((l) => l.includes('bytes from'))
+      .map((l) => l.replace(/time=.*/, ''));
   const me = ours(c.src, ['ping', ...args]);
   assert.deepEqual(strip(me.stdout), strip(inNs(c.src, ['ping', ...args]).stdout));
   assert.match(me.stdout, /^3008 bytes from /m);
@@ -95,8 +118,14 @@ test('TTL exceeded is reported as ping does (From x icmp_seq=1 Time to live exce
   const me = ours(c.src, ['ping', '-c', '2', '-i', '0.05', '-t', '1', c.hops[2]]);
   const ref = inNs(c.src, ['ping', '-c', '2', '-i', '0.05', '-t', '1', c.hops[2]]);
   assert.equal(me.status, 1);
-  assert.match(me.stdout, new RegExp(`^From ${c.hops[0].replace(/\./g, '\\.')} icmp_seq=1 Time to live exceeded$`, 'm'));
-  assert.equal(me.stdout.match(SUMMARY)![0], ref.stdout.match(SUMMARY)![0].replace(/time \d+ms/, me.stdout.match(/time \d+ms/)![0]));
+  assert.match(
+    me.stdout,
+    new RegExp(`^From ${c.hops[0].replace(/\./g, '\\.')} icmp_seq=1 Time to live exceeded$`, 'm'),
+  );
+  assert.equal(
+    me.stdout.match(SUMMARY)![0],
+    ref.stdout.match(SUMMARY)![0].replace(/time \d+ms/, me.stdout.match(/time \d+ms/)![0]),
+  );
 });
 
 test('-O reports missing replies and -D stamps lines, as iputils does', () => {
@@ -107,32 +136,58 @@ test('-O reports missing replies and -D stamps lines, as iputils does', () => {
   const me = ours(c.src, ['ping', ...args]);
   const noans = (x: string) => x.split('\n').filter((l) => l.startsWith('no answer yet'));
   assert.deepEqual(noans(me.stdout), noans(ref.stdout));
-  assert.deepEqual(noans(me.stdout), ['no answer yet for icmp_seq=1', 'no answer yet for icmp_seq=2']);
+  assert.deepEqual(noans(me.stdout), [
+    'no answer yet for icmp_seq=1',
+    'no answer yet for icmp_seq=2',
+  ]);
   assert.equal(me.status, 1);
   assert.match(me.stdout, /3 packets transmitted, 0 received, 100% packet loss/);
   const d = ours(c.src, ['ping', '-D', '-c', '1', c.hops[0]]);
-  assert.match(d.stdout, /^\[\d{10}\.\d{6}\] 64 bytes from 198\.18\.21\.2: icmp_seq=1 ttl=64 time=[\d.]+ ms$/m);
+  assert.match(
+    d.stdout,
+    /^\[\d{10}\.\d{6}\] 64 bytes from 198\.18\.21\.2: icmp_seq=1 ttl=64 time=[\d.]+ ms$/m,
+  );
 });
 
 test('many targets at once, fping style, one summary per target', () => {
   const me = ours(c.src, ['ping', '-c', '3', '-i', '0.02', ...c.hops]);
   assert.equal(me.status, 0, me.stderr);
   for (const h of c.hops) {
-    assert.match(me.stderr, new RegExp(`^${h.replace(/\./g, '\\.')}\\s* : xmt/rcv/%loss = 3/3/0%, min/avg/max = [\\d.]+/[\\d.]+/[\\d.]+$`, 'm'));
+    assert.match(
+      me.stderr,
+      new RegExp(
+        `^${h.replace(/\./g, '\\.')}\\s* : xmt/rcv/%loss = 3/3/0%, min/avg/max = [\\d.]+/[\\d.]+/[\\d.]+$`,
+        'm',
+      ),
+    );
     assert.equal(me.stdout.split('\n').filter((l) => l.startsWith(h + ' ')).length, 3);
   }
   // the same targets through the real fping 5.1: the same lines, apart from the times
   requireTool('fping');
   const fp = inNs(c.src, ['fping', '-c', '3', '-p', '20', ...c.hops]);
   assert.equal(fp.status, 0, fp.stderr);
-  const mask = (x: string) => x.split('\n').filter((l) => l.includes(' : ')).map((l) => l.replace(/ : .*/, (v) => v.replace(/\d+\.\d+/g, 'T'))).sort();
+  const mask = (x: string) =>
+    x
+      .split('\n')
+      .filter((l) => l.includes(' : '))
+      .map((l) => l.replace(/ : .*/, (v) => v.replace(/\d+\.\d+/g, 'T')))
+      .sort();
   assert.equal(mask(fp.stderr).length, c.hops.length);
   assert.deepEqual(mask(me.stderr), mask(fp.stderr), 'summaries (stderr) as fping prints them');
   assert.equal(mask(fp.stdout).length, 3 * c.hops.length);
-  assert.deepEqual(mask(me.stdout), mask(fp.stdout), 'per-reply lines (stdout) as fping prints them');
+  assert.deepEqual(
+    mask(me.stdout),
+    mask(fp.stdout),
+    'per-reply lines (stdout) as fping prints them',
+  );
   const js = JSON.parse(ours(c.src, ['ping', '--json', '-c', '2', '-i', '0.02', ...c.hops]).stdout);
   assert.equal(js.length, 3);
-  assert.ok(js.every((s: { received: number; rtts: number[] }) => s.received === 2 && s.rtts.every((x) => x > 0 && x < 1)));
+  assert.ok(
+    js.every(
+      (s: { received: number; rtts: number[] }) =>
+        s.received === 2 && s.rtts.every((x) => x > 0 && x < 1),
+    ),
+  );
 });
 
 test('IPv6 loopback and the datagram (ping_group_range) socket', () => {
@@ -151,7 +206,11 @@ test('hostile replies (truncated, wrong source, foreign id, bad cookie, duplicat
     h.link(a, '198.18.22.1/24', b, '198.18.22.2/24');
     h.exec(b, ['ip', 'addr', 'add', '198.18.22.3/24', 'dev', `${h.prefix.slice(0, 8)}b0`]);
     h.exec(b, ['sysctl', '-qw', 'net.ipv4.icmp_echo_ignore_all=1']);
-    const responder = h.spawn(b, ['python3', path.join(root, 'test/net/fixtures/hostile-responder.py'), '198.18.22.3']);
+    const responder = h.spawn(b, [
+      'python3',
+      path.join(root, 'test/net/fixtures/hostile-responder.py'),
+      '198.18.22.3',
+    ]);
     await new Promise<void>((resolve, reject) => {
       responder.stdout!.once('data', () => resolve());
       responder.once('exit', (code) => reject(new Error(`hostile responder exited (${code})`)));
@@ -173,18 +232,45 @@ test('hostile replies (truncated, wrong source, foreign id, bad cookie, duplicat
 });
 
 test('unprivileged: ICMP datagram sockets where ping_group_range allows, UDP traceroute always', () => {
-  const nobody = ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups', '--inh-caps=-all', '--bounding-set=-all', process.execPath, path.join(root, 'bin/hostops.js')];
+  const nobody = [
+    'setpriv',
+    '--reuid=65534',
+    '--regid=65534',
+    '--clear-groups',
+    '--inh-caps=-all',
+    '--bounding-set=-all',
+    process.execPath,
+    path.join(root, 'bin/hostops.js'),
+  ];
   const p = inNs(c.src, [...nobody, 'ping', '-c', '2', '-i', '0.05', c.hops[2]]);
   assert.match(p.stdout, /2 packets transmitted, 2 received, 0% packet loss/, p.stderr);
   const tr = inNs(c.src, [...nobody, 'traceroute', '-n', '-w', '1', c.hops[2]]);
   assert.equal(tr.status, 0, tr.stderr);
-  assert.deepEqual(tr.stdout.split('\n').slice(1, 4).map((l) => l.trim().split(/\s+/)[1]), c.hops);
+  assert.deepEqual(
+    tr.stdout
+      .split('\n')
+      .slice(1, 4)
+      .map((l) => l.trim().split(/\s+/)[1]),
+    c.hops,
+  );
 });
 
 test('a missing permission is exit 3 with what to grant', () => {
   t.exec(c.target, ['sysctl', '-qw', 'net.ipv4.ping_group_range=1 0']);
-  const r = inNs(c.target, ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups', '--inh-caps=-all', '--bounding-set=-all',
-    process.execPath, path.join(root, 'bin/hostops.js'), 'ping', '-c', '1', '127.0.0.1']);
+  const r = inNs(c.target, [
+    'setpriv',
+    '--reuid=65534',
+    '--regid=65534',
+    '--clear-groups',
+    '--inh-caps=-all',
+    '--bounding-set=-all',
+    process.execPath,
+    path.join(root, 'bin/hostops.js'),
+    'ping',
+    '-c',
+    '1',
+    '127.0.0.1',
+  ]);
   assert.equal(r.status, 3, r.stdout + r.stderr);
   assert.match(r.stderr, /CAP_NET_RAW|ping_group_range/);
   assert.match(r.stderr, /setcap cap_net_raw\+ep/);

@@ -20,15 +20,31 @@ before(() => {
 });
 after(() => t.destroy());
 
-for (const [flag, label] of [[[], 'UDP'], [['-I'], 'ICMP'], [['-T'], 'TCP']] as const) {
+for (const [flag, label] of [
+  [[], 'UDP'],
+  [['-I'], 'ICMP'],
+  [['-T'], 'TCP'],
+] as const) {
   test(`${label}: the same hop addresses as traceroute`, () => {
     const ref = inNs(c.src, ['traceroute', '-n', '-w', '1', ...flag, c.hops[3]]);
     const me = ours(c.src, ['traceroute', '-n', '-w', '1', ...flag, c.hops[3]]);
     assert.equal(me.status, 0, me.stderr);
-    assert.deepEqual(hopAddresses(me.stdout), hopAddresses(ref.stdout), `ours:\n${me.stdout}\nreal:\n${ref.stdout}`);
+    assert.deepEqual(
+      hopAddresses(me.stdout),
+      hopAddresses(ref.stdout),
+      `ours:\n${me.stdout}\nreal:\n${ref.stdout}`,
+    );
     assert.deepEqual(hopAddresses(me.stdout), c.hops);
-    assert.match(me.stdout.split('\n')[0], new RegExp(`^traceroute to ${c.hops[3].replace(/\./g, '\\.')} \\(${c.hops[3].replace(/\./g, '\\.')}\\), 30 hops max, \\d+ byte packets$`));
-    assert.match(me.stdout.split('\n')[1], /^ 1  198\.18\.20\.2  \d+\.\d{3} ms  \d+\.\d{3} ms  \d+\.\d{3} ms$/);
+    assert.match(
+      me.stdout.split('\n')[0],
+      new RegExp(
+        `^traceroute to ${c.hops[3].replace(/\./g, '\\.')} \\(${c.hops[3].replace(/\./g, '\\.')}\\), 30 hops max, \\d+ byte packets$`,
+      ),
+    );
+    assert.match(
+      me.stdout.split('\n')[1],
+      /^ 1  198\.18\.20\.2  \d+\.\d{3} ms  \d+\.\d{3} ms  \d+\.\d{3} ms$/,
+    );
   });
 }
 
@@ -47,9 +63,17 @@ const untilNoStar = (run: () => { stdout: string }) => {
 };
 test('unreachable and prohibited routes end with !H / !X as traceroute shows them', () => {
   for (const dst of [unreach, prohib]) {
-    const ref = untilNoStar(() => inNs(c.src, ['traceroute', '-n', '-w', '1', '-q', '1', '-N', '1', dst]));
-    const me = untilNoStar(() => ours(c.src, ['traceroute', '-n', '-w', '1', '-q', '1', '-N', '1', dst]));
-    assert.deepEqual(hopAddresses(me.stdout), hopAddresses(ref.stdout), `ours:\n${me.stdout}\nreal:\n${ref.stdout}`);
+    const ref = untilNoStar(() =>
+      inNs(c.src, ['traceroute', '-n', '-w', '1', '-q', '1', '-N', '1', dst]),
+    );
+    const me = untilNoStar(() =>
+      ours(c.src, ['traceroute', '-n', '-w', '1', '-q', '1', '-N', '1', dst]),
+    );
+    assert.deepEqual(
+      hopAddresses(me.stdout),
+      hopAddresses(ref.stdout),
+      `ours:\n${me.stdout}\nreal:\n${ref.stdout}`,
+    );
     assert.deepEqual(hopMarks(me.stdout), hopMarks(ref.stdout));
   }
 });
@@ -57,7 +81,11 @@ test('unreachable and prohibited routes end with !H / !X as traceroute shows the
 test('a blackholed route shows * rows like traceroute', () => {
   const ref = inNs(c.src, ['traceroute', '-n', '-w', '0.3', '-m', '4', black]);
   const me = ours(c.src, ['traceroute', '-n', '-w', '0.3', '-m', '4', black]);
-  assert.deepEqual(hopAddresses(me.stdout), hopAddresses(ref.stdout), `ours:\n${me.stdout}\nreal:\n${ref.stdout}`);
+  assert.deepEqual(
+    hopAddresses(me.stdout),
+    hopAddresses(ref.stdout),
+    `ours:\n${me.stdout}\nreal:\n${ref.stdout}`,
+  );
   assert.match(me.stdout.trim().split('\n').pop()!, /^ 4  \* \* \*$/);
 });
 
@@ -73,6 +101,9 @@ test('IPv6 loopback and --json', () => {
 test('ECMP discovery lists the single path of a chain', () => {
   const me = ours(c.src, ['traceroute', '-n', '-w', '1', '--ecmp', '3', '--json', c.hops[3]]);
   const r = JSON.parse(me.stdout);
-  assert.deepEqual(r.hops.map((h: { addresses: string[] }) => h.addresses[0]), c.hops);
+  assert.deepEqual(
+    r.hops.map((h: { addresses: string[] }) => h.addresses[0]),
+    c.hops,
+  );
   assert.equal(new Set(r.flows).size, 3);
 });

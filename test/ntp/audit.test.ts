@@ -14,7 +14,9 @@ test('ntpd configs: open, the 4.2.6 limited trap, mode7, wide restrict, safe', a
   assert.equal(open.kind, 'ntpd');
   assert.equal(open.exposed, true);
   assert.ok(ids(open).includes('restrict-default-missing'));
-  assert.ok(open.findings[0].fix.includes('restrict default kod limited nomodify notrap nopeer noquery'));
+  assert.ok(
+    open.findings[0].fix.includes('restrict default kod limited nomodify notrap nopeer noquery'),
+  );
 
   const trap = await auditFile(path.join(dir, 'ntp-limited-trap.conf'));
   assert.ok(ids(trap).includes('noquery-missing'));
@@ -55,7 +57,9 @@ test('ntpsec and chrony configs', async () => {
 
 test('bad input: missing file is a named error, NUL lines are reported and skipped', async () => {
   await assert.rejects(auditFile('/nonexistent/ntp.conf'), { code: 'NTP_AUDIT_READ' });
-  const r = auditText('restrict default noquery\n\0garbage\nrestrict -6 default noquery\n', { kind: 'ntpd' });
+  const r = auditText('restrict default noquery\n\0garbage\nrestrict -6 default noquery\n', {
+    kind: 'ntpd',
+  });
   assert.equal(r.errors[0].line, 2);
   assert.equal(r.exposed, false);
 });
@@ -66,12 +70,25 @@ test('audit verdict agrees with a live ntpsec', async () => {
     const src = topo.ns('s');
     const tgt = topo.ns('t');
     topo.link(src, '198.18.12.1/30', tgt, '198.18.12.2/30');
-    const open = ['restrict default kod nomodify nopeer noquery limited', 'unrestrict default noquery limited'];
+    const open = [
+      'restrict default kod nomodify nopeer noquery limited',
+      'unrestrict default noquery limited',
+    ];
     assert.equal(auditText(open.join('\n'), { kind: 'ntpsec' }).exposed, true);
     const d = await startNtpsec(topo, tgt, open);
     try {
       const r = runIn(topo, src, ['check', '198.18.12.2']);
-      assert.equal(r.verdict, 'exposed', JSON.stringify(r.probes.map((p: { probe: string; verdict: string }) => [p.probe, p.verdict])));
-    } finally { await d.stop(); }
-  } finally { topo.destroy(); }
+      assert.equal(
+        r.verdict,
+        'exposed',
+        JSON.stringify(
+          r.probes.map((p: { probe: string; verdict: string }) => [p.probe, p.verdict]),
+        ),
+      );
+    } finally {
+      await d.stop();
+    }
+  } finally {
+    topo.destroy();
+  }
 });

@@ -8,7 +8,8 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import path from 'node:path';
 
-const probe = (r: Awaited<ReturnType<typeof ntpCheck>>, name: string) => r.probes.find((p) => p.probe === name)!;
+const probe = (r: Awaited<ReturnType<typeof ntpCheck>>, name: string) =>
+  r.probes.find((p) => p.probe === name)!;
 
 test('fake 4.2.6p5 replies are byte-exact to the reference layouts', () => {
   const full = monlistReplies(600, 42, 3);
@@ -16,7 +17,10 @@ test('fake 4.2.6p5 replies are byte-exact to the reference layouts', () => {
   assert.ok(full.every((b) => b.length === 440));
   assert.equal(full[0].subarray(0, 8).toString('hex'), 'd700032a00060048');
   assert.equal(full[99][0], 0x97);
-  assert.deepEqual(full.map((b) => b[1]), [...Array(100).keys()]);
+  assert.deepEqual(
+    full.map((b) => b[1]),
+    [...Array(100).keys()],
+  );
   const sizes = (c: number, i: number) => monlistReplies(600, c, i).map((b) => b.length);
   assert.deepEqual([sizes(42, 2).length, sizes(42, 2)[0]], [40, 488]);
   assert.deepEqual([sizes(20, 3).length, sizes(20, 3)[0]], [60, 488]);
@@ -29,7 +33,11 @@ test('fake 4.2.6p5 replies are byte-exact to the reference layouts', () => {
 test('ntp check: full monlist from a fake 4.2.6p5 gives the reference factors per request size', async () => {
   const f = await startFakeNtpd({ entries: 600, readvarBytes: 360 });
   try {
-    for (const [size, payload, frame] of [[8, 5500, 803.33], [48, 916.67, 535.56], [192, 229.17, 205.98]] as const) {
+    for (const [size, payload, frame] of [
+      [8, 5500, 803.33],
+      [48, 916.67, 535.56],
+      [192, 229.17, 205.98],
+    ] as const) {
       const r = await ntpCheck('127.0.0.1', { port: f.port, timeoutMs: 1500, requestSize: size });
       const m = probe(r, 'monlist-42-impl3');
       assert.equal(m.amplification.replyPackets, 100);
@@ -41,16 +49,36 @@ test('ntp check: full monlist from a fake 4.2.6p5 gives the reference factors pe
       assert.equal(m.monlist!.sample[0].address, '127.0.1.0');
       assert.equal(m.monlist!.sample[0].mode, 3);
       assert.equal(m.verdict, 'vulnerable');
-      assert.deepEqual([probe(r, 'monlist-42-impl2').amplification.replyPackets, probe(r, 'monlist-42-impl2').amplification.replyBytes], [40, 19520]);
-      assert.deepEqual([probe(r, 'monlist-20-impl3').amplification.replyPackets, probe(r, 'monlist-20-impl3').amplification.replyBytes], [60, 29280]);
-      assert.deepEqual([probe(r, 'monlist-20-impl2').amplification.replyPackets, probe(r, 'monlist-20-impl2').amplification.replyBytes], [30, 14640]);
+      assert.deepEqual(
+        [
+          probe(r, 'monlist-42-impl2').amplification.replyPackets,
+          probe(r, 'monlist-42-impl2').amplification.replyBytes,
+        ],
+        [40, 19520],
+      );
+      assert.deepEqual(
+        [
+          probe(r, 'monlist-20-impl3').amplification.replyPackets,
+          probe(r, 'monlist-20-impl3').amplification.replyBytes,
+        ],
+        [60, 29280],
+      );
+      assert.deepEqual(
+        [
+          probe(r, 'monlist-20-impl2').amplification.replyPackets,
+          probe(r, 'monlist-20-impl2').amplification.replyBytes,
+        ],
+        [30, 14640],
+      );
       assert.equal(probe(r, 'monlist-20-impl2').monlist!.entries, 600);
       assert.equal(r.vulnerable, true);
       assert.equal(r.server, 'ntpd');
       assert.ok(r.fix.includes('restrict default kod limited nomodify notrap nopeer noquery'));
       assert.equal(r.layer, 'payload');
     }
-  } finally { await f.close(); }
+  } finally {
+    await f.close();
+  }
 });
 
 test('ntp check: empty list / hostile garbage is not mis-attributed; CLI exit codes', async () => {
@@ -62,11 +90,15 @@ test('ntp check: empty list / hostile garbage is not mis-attributed; CLI exit co
     assert.equal(m.errorCode, 4);
     assert.equal(m.verdict, 'ok');
     assert.equal(r.vulnerable, false);
-  } finally { await empty.close(); }
+  } finally {
+    await empty.close();
+  }
   const junk = [
-    Buffer.from([0x97, 0, 3, 0x2a, 0x0f, 0xff, 0x0f, 0xff]),          // claims 4095 items of 4095 bytes
+    Buffer.from([0x97, 0, 3, 0x2a, 0x0f, 0xff, 0x0f, 0xff]), // claims 4095 items of 4095 bytes
     Buffer.from([0xd7, 0, 3, 0x2b, 0, 1, 0, 72, ...Array(72).fill(1)]), // wrong request code
-    Buffer.alloc(3, 0xff), Buffer.alloc(0), Buffer.alloc(600, 0x17),
+    Buffer.alloc(3, 0xff),
+    Buffer.alloc(0),
+    Buffer.alloc(600, 0x17),
   ];
   const hostile = await startFakeNtpd({ entries: 12, garbage: junk });
   try {
@@ -76,13 +108,26 @@ test('ntp check: empty list / hostile garbage is not mis-attributed; CLI exit co
     assert.ok(m.stray >= 3, `stray ${m.stray}`);
     assert.equal(probe(r, 'mode3').amplification.replyPackets, 1);
     // CLI (async: the fake answers from this process): exit 1 when vulnerable, names layer and size
-    const err = await promisify(execFile)(process.execPath, [path.join(ROOT, 'bin/hostops.js'), 'ntp', 'check', '127.0.0.1', '-p', String(hostile.port), '-t', '600'])
-      .then((r) => ({ code: 0, stdout: r.stdout }), (e: { code: number; stdout: string }) => e);
+    const err = await promisify(execFile)(process.execPath, [
+      path.join(ROOT, 'bin/hostops.js'),
+      'ntp',
+      'check',
+      '127.0.0.1',
+      '-p',
+      String(hostile.port),
+      '-t',
+      '600',
+    ]).then(
+      (r) => ({ code: 0, stdout: r.stdout }),
+      (e: { code: number; stdout: string }) => e,
+    );
     assert.equal(err.code, 1, err.stdout);
     assert.match(err.stdout, /UDP payload layer/);
     assert.match(err.stdout, /mode 7 request 48 bytes/);
     assert.match(err.stdout, /VULNERABLE/);
-  } finally { await hostile.close(); }
+  } finally {
+    await hostile.close();
+  }
 });
 
 test('ntp check against ntpsec and chrony in namespaces', async () => {
@@ -91,11 +136,16 @@ test('ntp check against ntpsec and chrony in namespaces', async () => {
     const { src, target } = chain(topo, 0, 11);
     const server = '198.18.11.2';
     // one (unreachable) server gives one association for the `peers` probe
-    const ntpsec = await startNtpsec(topo, target, ['restrict default kod nomodify nopeer noquery limited', 'restrict 127.0.0.1', 'server 198.18.11.1']);
+    const ntpsec = await startNtpsec(topo, target, [
+      'restrict default kod nomodify nopeer noquery limited',
+      'restrict 127.0.0.1',
+      'server 198.18.11.1',
+    ]);
     try {
       const remote = runIn(topo, src, ['check', server]);
       assert.equal(remote.error, undefined, JSON.stringify(remote));
-      for (const p of remote.probes) if (p.mode !== 3) assert.equal(p.amplification.replyPackets, 0, p.probe);
+      for (const p of remote.probes)
+        if (p.mode !== 3) assert.equal(p.amplification.replyPackets, 0, p.probe);
       assert.equal(remote.vulnerable, false);
       // from the exempt loopback address READVAR answers: 12 -> ~360 bytes, named ntpsec
       const local = runIn(topo, target, ['check', '127.0.0.1']);
@@ -109,15 +159,26 @@ test('ntp check against ntpsec and chrony in namespaces', async () => {
       assert.ok(peers.amplification.replyPackets >= 2);
       assert.ok(peers.amplification.replyBytes > 100, JSON.stringify(peers));
       assert.equal(local.verdict, 'exposed');
-      assert.ok(local.fix.some((l: string) => l.startsWith('restrict default kod nomodify nopeer noquery limited')));
-    } finally { await ntpsec.stop(); }
+      assert.ok(
+        local.fix.some((l: string) =>
+          l.startsWith('restrict default kod nomodify nopeer noquery limited'),
+        ),
+      );
+    } finally {
+      await ntpsec.stop();
+    }
     const chrony = await startChrony(topo, target, ['allow all', 'local stratum 8']);
     try {
       const cli = cliIn(topo, src, ['ntp', 'check', server, '--json', '-t', '600']);
       assert.equal(cli.status, 0, cli.stderr);
       const r = JSON.parse(cli.stdout);
-      for (const p of r.probes) assert.equal(p.amplification.replyPackets, p.mode === 3 ? 1 : 0, p.probe);
+      for (const p of r.probes)
+        assert.equal(p.amplification.replyPackets, p.mode === 3 ? 1 : 0, p.probe);
       assert.equal(r.verdict, 'ok');
-    } finally { await chrony.stop(); }
-  } finally { topo.destroy(); }
+    } finally {
+      await chrony.stop();
+    }
+  } finally {
+    topo.destroy();
+  }
 });

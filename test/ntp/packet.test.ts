@@ -18,8 +18,15 @@ test('timestamps round-trip and refids format', () => {
 });
 
 test('monlist items decode from byte-exact replies (codes 42/20, impl 3/2)', () => {
-  for (const [code, impl] of [[42, 3], [42, 2], [20, 3], [20, 2]]) {
-    const entries = monlistReplies(30, code, impl).flatMap((d) => packet.decodeMonlistItems(packet.parsePrivateReply(d)!));
+  for (const [code, impl] of [
+    [42, 3],
+    [42, 2],
+    [20, 3],
+    [20, 2],
+  ]) {
+    const entries = monlistReplies(30, code, impl).flatMap((d) =>
+      packet.decodeMonlistItems(packet.parsePrivateReply(d)!),
+    );
     assert.equal(entries.length, 30, `${code}/${impl}`);
     assert.equal(entries[5].address, '127.0.1.5');
     assert.equal(entries[5].port, 40005);
@@ -35,7 +42,10 @@ test('decoders never throw on hostile bytes (bounded fuzz)', () => {
   const ids = { tx16: 7, tx32: 7 };
   for (let i = 0; i < 3000; i++) {
     const b = randomBytes(i % 600);
-    if (i % 3 === 0 && b.length >= 8) { b[0] = 0x97; b[3] = 42; } // look like a monlist reply
+    if (i % 3 === 0 && b.length >= 8) {
+      b[0] = 0x97;
+      b[3] = 42;
+    } // look like a monlist reply
     const p = packet.parsePrivateReply(b);
     if (p) packet.decodeMonlistItems(p);
     packet.parseControlReply(b);

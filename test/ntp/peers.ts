@@ -16,17 +16,31 @@ export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '
 
 export function requirePeer(which: 'chronyd' | 'ntpsec'): string {
   if (which === 'ntpsec') {
-    if (!existsSync(NTPSEC_NTPD)) throw new Error(`ntpsec ntpd not found at ${NTPSEC_NTPD}: run scripts/setup.d/ntp.sh`);
+    if (!existsSync(NTPSEC_NTPD))
+      throw new Error(`ntpsec ntpd not found at ${NTPSEC_NTPD}: run scripts/setup.d/ntp.sh`);
     return NTPSEC_NTPD;
   }
-  try { return execFileSync('sh', ['-c', 'command -v chronyd'], { encoding: 'utf8' }).trim(); } catch {
+  try {
+    return execFileSync('sh', ['-c', 'command -v chronyd'], { encoding: 'utf8' }).trim();
+  } catch {
     throw new Error('chronyd not installed: apt-get install chrony (scripts/setup.d/ntp.sh)');
   }
 }
 
-export interface Daemon { proc: ChildProcess; dir: string; log: () => string; stop(): Promise<void> }
+export interface Daemon {
+  proc: ChildProcess;
+  dir: string;
+  log: () => string;
+  stop(): Promise<void>;
+}
 
-async function waitListening(t: Topology, ns: string, port: number, proc: ChildProcess, out: () => string): Promise<void> {
+async function waitListening(
+  t: Topology,
+  ns: string,
+  port: number,
+  proc: ChildProcess,
+  out: () => string,
+): Promise<void> {
   const deadline = Date.now() + 8000;
   while (Date.now() < deadline) {
     if (proc.exitCode !== null) throw new Error(`daemon exited (${proc.exitCode}): ${out()}`);
@@ -37,23 +51,49 @@ async function waitListening(t: Topology, ns: string, port: number, proc: ChildP
   throw new Error(`daemon did not listen on UDP ${port} within 8 s: ${out()}`);
 }
 
-function start(t: Topology, ns: string, argv: string[], dir: string, port: number): Promise<Daemon> {
+function start(
+  t: Topology,
+  ns: string,
+  argv: string[],
+  dir: string,
+  port: number,
+): Promise<Daemon> {
   const proc = t.spawn(ns, argv);
   let out = '';
-  proc.stdout?.on('data', (d) => { out += d; });
-  proc.stderr?.on('data', (d) => { out += d; });
+  proc.stdout?.on('data', (d) => {
+    out += d;
+  });
+  proc.stderr?.on('data', (d) => {
+    out += d;
+  });
   const d: Daemon = {
-    proc, dir, log: () => out,
+    proc,
+    dir,
+    log: () => out,
     async stop() {
       if (proc.exitCode === null) {
         const exited = new Promise((r) => proc.once('exit', r));
-        try { proc.kill('SIGTERM'); } catch { /* gone */ }
+        try {
+          proc.kill('SIGTERM');
+        } catch {
+          /* gone */
+        }
         await Promise.race([exited, new Promise((r) => setTimeout(r, 3000))]);
       }
-      try { rmSync(dir, { recursive: true, force: true }); } catch { /* daemon still writing: leave it */ }
+      try {
+        rmSync(dir, { recursive: true, force: true });
+      } catch {
+        /* daemon still writing: leave it */
+      }
     },
   };
-  return waitListening(t, ns, port, proc, () => out).then(() => d, async (e) => { await d.stop(); throw e; });
+  return waitListening(t, ns, port, proc, () => out).then(
+    () => d,
+    async (e) => {
+      await d.stop();
+      throw e;
+    },
+  );
 }
 
 /** chronyd with `lines` as its whole config (cmdport 0 and a private pidfile are added). */
@@ -61,7 +101,10 @@ export function startChrony(t: Topology, ns: string, lines: string[], port = 123
   const bin = requirePeer('chronyd');
   const dir = mkdtempSync(path.join(tmpdir(), 'hoa-chrony-'));
   const conf = path.join(dir, 'chrony.conf');
-  writeFileSync(conf, [...lines, 'cmdport 0', `pidfile ${dir}/chronyd.pid`, `driftfile ${dir}/drift`, ''].join('\n'));
+  writeFileSync(
+    conf,
+    [...lines, 'cmdport 0', `pidfile ${dir}/chronyd.pid`, `driftfile ${dir}/drift`, ''].join('\n'),
+  );
   return start(t, ns, [bin, '-d', '-x', '-u', 'root', '-f', conf], dir, port);
 }
 
@@ -76,11 +119,21 @@ export function startNtpsec(t: Topology, ns: string, lines: string[], port = 123
 
 /** Run a library call inside a namespace (test/ntp/fixtures/run.ts) and parse its JSON output. */
 export function runIn(t: Topology, ns: string, args: string[]): any {
-  const out = t.exec(ns, [process.execPath, '--import', 'tsx', path.join(ROOT, 'test/ntp/fixtures/run.ts'), ...args]);
+  const out = t.exec(ns, [
+    process.execPath,
+    '--import',
+    'tsx',
+    path.join(ROOT, 'test/ntp/fixtures/run.ts'),
+    ...args,
+  ]);
   return JSON.parse(out);
 }
 
 /** Run the built CLI inside a namespace; returns exit status and stdout. */
-export function cliIn(_t: Topology, ns: string, args: string[]): { status: number; stdout: string; stderr: string } {
+export function cliIn(
+  _t: Topology,
+  ns: string,
+  args: string[],
+): { status: number; stdout: string; stderr: string } {
   return runCli(args, { ns });
 }

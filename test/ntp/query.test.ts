@@ -28,7 +28,10 @@ test('ntp query against chronyd and ntpsec in namespaces', async (t) => {
         // the CLI agrees, text and --json
         const cli = cliIn(topo, src, ['ntp', 'query', server]);
         assert.equal(cli.status, 0, cli.stderr);
-        assert.match(cli.stdout, /^server 198\.18\.10\.2, stratum 8, offset [+-]\d+\.\d{6}, delay \d+\.\d{5}\n/);
+        assert.match(
+          cli.stdout,
+          /^server 198\.18\.10\.2, stratum 8, offset [+-]\d+\.\d{6}, delay \d+\.\d{5}\n/,
+        );
         assert.match(cli.stdout, /refid 127\.127\.1\.1, leap 0/);
         const j = JSON.parse(cliIn(topo, src, ['ntp', 'query', server, '--json']).stdout);
         assert.equal(j.stratum, 8);
@@ -36,7 +39,9 @@ test('ntp query against chronyd and ntpsec in namespaces', async (t) => {
         const v6 = runIn(topo, target, ['query', '::1']);
         assert.equal(v6.address, '::1');
         assert.equal(v6.stratum, 8);
-      } finally { await d.stop(); }
+      } finally {
+        await d.stop();
+      }
     });
 
     await t.test('chronyd not allowing this client: no reply, timeout with exit 1', async () => {
@@ -47,24 +52,35 @@ test('ntp query against chronyd and ntpsec in namespaces', async (t) => {
         const cli = cliIn(topo, src, ['ntp', 'query', server, '--timeout', '300']);
         assert.equal(cli.status, 1);
         assert.match(cli.stderr, /no NTP reply/);
-      } finally { await d.stop(); }
+      } finally {
+        await d.stop();
+      }
     });
 
-    await t.test('ntpsec unsynchronized: INIT kiss code, leap 3; limited: RATE KoD in a burst', async () => {
-      const d = await startNtpsec(topo, target, ['restrict default kod nomodify nopeer noquery limited']);
-      try {
-        const r = runIn(topo, src, ['query', server]);
-        assert.equal(r.error, undefined, JSON.stringify(r));
-        assert.equal(r.kod, 'INIT');
-        assert.equal(r.leap, 3);
-        assert.equal(r.stratum, 0);
-        assert.equal(r.synchronized, false);
-        const burst: string[] = runIn(topo, src, ['burst', server, '40']);
-        assert.ok(burst.includes('RATE'), `no RATE KoD in ${burst.join(',')}`);
-        assert.ok(burst.filter((x) => x === 'INIT').length >= 10, burst.join(','));
-      } finally { await d.stop(); }
-    });
-  } finally { topo.destroy(); }
+    await t.test(
+      'ntpsec unsynchronized: INIT kiss code, leap 3; limited: RATE KoD in a burst',
+      async () => {
+        const d = await startNtpsec(topo, target, [
+          'restrict default kod nomodify nopeer noquery limited',
+        ]);
+        try {
+          const r = runIn(topo, src, ['query', server]);
+          assert.equal(r.error, undefined, JSON.stringify(r));
+          assert.equal(r.kod, 'INIT');
+          assert.equal(r.leap, 3);
+          assert.equal(r.stratum, 0);
+          assert.equal(r.synchronized, false);
+          const burst: string[] = runIn(topo, src, ['burst', server, '40']);
+          assert.ok(burst.includes('RATE'), `no RATE KoD in ${burst.join(',')}`);
+          assert.ok(burst.filter((x) => x === 'INIT').length >= 10, burst.join(','));
+        } finally {
+          await d.stop();
+        }
+      },
+    );
+  } finally {
+    topo.destroy();
+  }
 });
 
 test('ntp query: KoD DENY/RSTR, wrong-origin and garbage replies are not taken as the answer', async () => {
@@ -75,11 +91,18 @@ test('ntp query: KoD DENY/RSTR, wrong-origin and garbage replies are not taken a
       assert.equal(r.kod, kod);
       assert.equal(r.stratum, 0);
       assert.match(r.kodMeaning!, /rate|denied|restricted/);
-    } finally { await f.close(); }
+    } finally {
+      await f.close();
+    }
   }
   const hostile = await startFakeNtpd({
     wrongOrigin: true,
-    garbage: [Buffer.alloc(0), Buffer.from([0x24]), Buffer.alloc(47, 0xff), Buffer.alloc(1400, 0x24)],
+    garbage: [
+      Buffer.alloc(0),
+      Buffer.from([0x24]),
+      Buffer.alloc(47, 0xff),
+      Buffer.alloc(1400, 0x24),
+    ],
   });
   try {
     const r = await ntpQuery('127.0.0.1', { port: hostile.port, timeoutMs: 1000 });
@@ -87,6 +110,8 @@ test('ntp query: KoD DENY/RSTR, wrong-origin and garbage replies are not taken a
     assert.equal(r.refid, '198.18.0.1');
     assert.equal(r.kod, null);
     assert.ok(Math.abs(r.offset) < 0.5);
-  } finally { await hostile.close(); }
+  } finally {
+    await hostile.close();
+  }
   await assert.rejects(ntpQuery('no such host!', {}), { code: 'NTP_BAD_HOST' });
 });

@@ -11,15 +11,39 @@ import { cli } from './helpers.js';
 
 const BODY = Buffer.alloc(100_000, 'x');
 const handler: http.RequestListener = (req, res) => {
-  if (req.url === '/missing') { res.writeHead(404); res.end('no'); return; }
+  if (req.url === '/missing') {
+    res.writeHead(404);
+    res.end('no');
+    return;
+  }
   // headers first, body a little later: first byte and transfer are distinct phases
   res.writeHead(200, { 'content-type': 'text/plain' });
   res.write(BODY.subarray(0, 1000));
   setTimeout(() => res.end(BODY.subarray(1000)), 20);
 };
-const listen = async (s: http.Server) => { await new Promise<void>((r) => s.listen(0, '127.0.0.1', r)); return (s.address() as AddressInfo).port; };
+const listen = async (s: http.Server) => {
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+  return (s.address() as AddressInfo).port;
+};
 // async: the servers run in this process, a synchronous child would block them
-const curl = async (url: string, ...args: string[]) => (await promisify(execFile)('curl', ['-s', '--max-time', '10', '-o', '/dev/null', '-w', '%{http_code} %{size_download}', ...args, url], { encoding: 'utf8' })).stdout;
+const curl = async (url: string, ...args: string[]) =>
+  (
+    await promisify(execFile)(
+      'curl',
+      [
+        '-s',
+        '--max-time',
+        '10',
+        '-o',
+        '/dev/null',
+        '-w',
+        '%{http_code} %{size_download}',
+        ...args,
+        url,
+      ],
+      { encoding: 'utf8' },
+    )
+  ).stdout;
 
 test('http probe against a Node HTTPS server with a test CA chain', async () => {
   const pki = makePki();
@@ -38,7 +62,8 @@ test('http probe against a Node HTTPS server with a test CA chain', async () => 
     const seq = [r.at.connectMs, r.at.tlsMs, r.at.firstByteMs, r.at.totalMs];
     for (const x of seq) assert.equal(typeof x, 'number', JSON.stringify(r.at));
     for (let i = 1; i < seq.length; i++) assert.ok(seq[i]! >= seq[i - 1]!, JSON.stringify(r.at));
-    for (const k of ['connect', 'tls', 'processing', 'transfer'] as const) assert.ok(r.phases[k]! >= 0, k);
+    for (const k of ['connect', 'tls', 'processing', 'transfer'] as const)
+      assert.ok(r.phases[k]! >= 0, k);
     assert.ok(r.rateBps! > 0);
     // the certificate as openssl reads it
     const notAfter = opensslNotAfter(pki.certFile);
@@ -53,7 +78,10 @@ test('http probe against a Node HTTPS server with a test CA chain', async () => 
     // by name: the DNS phase is there and comes first
     const byName = await probeHttp(`https://localhost:${pg}/`, { ca: pki.ca });
     assert.equal(byName.success, true, JSON.stringify(byName));
-    assert.ok(byName.at.dnsMs !== null && byName.at.dnsMs <= byName.at.connectMs!, JSON.stringify(byName.at));
+    assert.ok(
+      byName.at.dnsMs !== null && byName.at.dnsMs <= byName.at.connectMs!,
+      JSON.stringify(byName.at),
+    );
 
     // not trusted without the CA: failure, certificate still described; --insecure accepts it
     const untrusted = await probeHttp(url, {});
@@ -79,23 +107,47 @@ test('http probe against a Node HTTPS server with a test CA chain', async () => 
     assert.equal(miss.failure, 'status 404, expected 2xx');
     assert.equal(miss.at.tlsMs, null);
     assert.equal(await curl(`http://127.0.0.1:${pp}/missing`), `404 ${miss.bodyBytes}`);
-    assert.equal((await probeHttp(`http://127.0.0.1:${pp}/missing`, { expectStatus: [404] })).success, true);
+    assert.equal(
+      (await probeHttp(`http://127.0.0.1:${pp}/missing`, { expectStatus: [404] })).success,
+      true,
+    );
 
     // the CLI: text layout, --json, --ca, exit codes
     const t = await cli(['probe', 'http', url, '--ca', pki.caFile]);
     assert.equal(t.status, 0, t.stderr);
-    assert.match(t.stdout, new RegExp(`^https://127\\.0\\.0\\.1:${pg}/ -> 200 \\(HTTP/1\\.1\\), 100000 bytes, \\d+ B/s\\n  dns +-\\n  connect +[\\d.]+ ms  \\(at [\\d.]+\\)\\n  tls +[\\d.]+ ms  \\(at [\\d.]+\\)\\n  first byte +[\\d.]+ ms  \\(at [\\d.]+\\)\\n  transfer +[\\d.]+ ms\\n  total +[\\d.]+ ms\\n  tls TLSv1\\.3 \\S+, trusted\\n  cert subject CN=localhost; issuer CN=hostops test CA; expires \\S+ \\(\\d+ days left\\)\\n$`));
-    const e = await cli(['probe', 'http', `https://127.0.0.1:${po}/`, '--ca', pki.caFile, '--json']);
+    assert.match(
+      t.stdout,
+      new RegExp(
+        `^https://127\\.0\\.0\\.1:${pg}/ -> 200 \\(HTTP/1\\.1\\), 100000 bytes, \\d+ B/s\\n  dns +-\\n  connect +[\\d.]+ ms  \\(at [\\d.]+\\)\\n  tls +[\\d.]+ ms  \\(at [\\d.]+\\)\\n  first byte +[\\d.]+ ms  \\(at [\\d.]+\\)\\n  transfer +[\\d.]+ ms\\n  total +[\\d.]+ ms\\n  tls TLSv1\\.3 \\S+, trusted\\n  cert subject CN=localhost; issuer CN=hostops test CA; expires \\S+ \\(\\d+ days left\\)\\n$`,
+      ),
+    );
+    const e = await cli([
+      'probe',
+      'http',
+      `https://127.0.0.1:${po}/`,
+      '--ca',
+      pki.caFile,
+      '--json',
+    ]);
     assert.equal(e.status, 1);
     assert.equal(JSON.parse(e.stdout).tls.authorizationError, 'CERT_HAS_EXPIRED');
     const k = await cli(['probe', 'http', `https://127.0.0.1:${po}/`, '-k']);
     assert.equal(k.status, 0, k.stdout);
     assert.match(k.stdout, /NOT trusted \(CERT_HAS_EXPIRED\)/);
-    const s = await cli(['probe', 'http', `http://127.0.0.1:${pp}/missing`, '--expect-status', '404,410']);
+    const s = await cli([
+      'probe',
+      'http',
+      `http://127.0.0.1:${pp}/missing`,
+      '--expect-status',
+      '404,410',
+    ]);
     assert.equal(s.status, 0, s.stdout);
     assert.equal((await cli(['probe', 'http', 'ftp://127.0.0.1/'])).status, 2);
     assert.equal((await cli(['probe', 'http', url, '--ca', '/nonexistent/ca.pem'])).status, 3);
   } finally {
-    for (const s of [good, old, plain]) { s.closeAllConnections(); await new Promise((r) => s.close(r)); }
+    for (const s of [good, old, plain]) {
+      s.closeAllConnections();
+      await new Promise((r) => s.close(r));
+    }
   }
 });

@@ -16,21 +16,33 @@ import type { Pki } from './pki.js';
 
 export const EXIM_PROBE_CONF = '/etc/exim4/hostops-probe-test.conf';
 
-export interface Peer { port: number; stop(): Promise<void> }
+export interface Peer {
+  port: number;
+  stop(): Promise<void>;
+}
 
 /**
  * unbound on `address`:`port` (default 127.0.0.1 and a free port), "." refused so nothing
  * recurses, probe.test served from local data. `spawnIn` runs it elsewhere (a namespace).
  */
-export async function startUnbound(o: { address?: string; port?: number; allow?: string; spawnIn?: (argv: string[]) => ChildProcess } = {}): Promise<Peer> {
+export async function startUnbound(
+  o: {
+    address?: string;
+    port?: number;
+    allow?: string;
+    spawnIn?: (argv: string[]) => ChildProcess;
+  } = {},
+): Promise<Peer> {
   const dir = mkdtempSync(path.join(tmpdir(), 'hostops-unbound-'));
   process.once('exit', () => rmSync(dir, { recursive: true, force: true })); // the test process owns it to the end
   const address = o.address ?? '127.0.0.1';
-  const port = o.port ?? await freePort();
+  const port = o.port ?? (await freePort());
   // should anything escape the local zones, it goes to a dead loopback port, never the root servers
   const deadPort = await freePort();
   const conf = path.join(dir, 'unbound.conf');
-  writeFileSync(conf, `server:
+  writeFileSync(
+    conf,
+    `server:
   interface: ${address}
   port: ${port}
   do-daemonize: no
@@ -60,12 +72,20 @@ forward-zone:
   forward-addr: 127.0.0.1@${deadPort}
 remote-control:
   control-enable: no
-`);
+`,
+  );
   const argv = ['unbound', '-d', '-c', conf];
-  const p = o.spawnIn ? o.spawnIn(argv) : spawn(argv[0], argv.slice(1), { stdio: ['ignore', 'ignore', 'pipe'] });
+  const p = o.spawnIn
+    ? o.spawnIn(argv)
+    : spawn(argv[0], argv.slice(1), { stdio: ['ignore', 'ignore', 'pipe'] });
   let err = '';
   p.stderr?.on('data', (d) => (err += d));
-  const stop = async () => { if (p.exitCode === null && p.signalCode === null) { p.kill('SIGTERM'); await once(p, 'exit'); } };
+  const stop = async () => {
+    if (p.exitCode === null && p.signalCode === null) {
+      p.kill('SIGTERM');
+      await once(p, 'exit');
+    }
+  };
   // ready when it answers (bounded: 50 tries, 100 ms apart)
   for (let i = 0; i < 50; i++) {
     if (p.exitCode !== null) throw new Error(`unbound exited ${p.exitCode}: ${err}`);
@@ -86,17 +106,43 @@ export async function startExim(pki: Pki): Promise<Peer & { log(): string }> {
   mkdirSync(path.join(spool, 'log'), { recursive: true });
   execFileSync('chown', ['-R', 'Debian-exim:Debian-exim', spool]);
   const port = await freePort();
-  const exim = spawn(EXIM, ['-C', EXIM_PROBE_CONF, `-DSPOOL=${spool}`, `-DTLSCERT=${pki.certFile}`, `-DTLSKEY=${path.join(pki.dir, 'srv.key')}`, '-bdf', '-oX', String(port), '-oP', path.join(pki.dir, 'exim.pid')], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const exim = spawn(
+    EXIM,
+    [
+      '-C',
+      EXIM_PROBE_CONF,
+      `-DSPOOL=${spool}`,
+      `-DTLSCERT=${pki.certFile}`,
+      `-DTLSKEY=${path.join(pki.dir, 'srv.key')}`,
+      '-bdf',
+      '-oX',
+      String(port),
+      '-oP',
+      path.join(pki.dir, 'exim.pid'),
+    ],
+    { stdio: ['ignore', 'ignore', 'pipe'] },
+  );
   let err = '';
-  exim.stderr.on('data', (b: Buffer) => { err += b.toString(); });
+  exim.stderr.on('data', (b: Buffer) => {
+    err += b.toString();
+  });
   const exited = once(exim, 'exit');
-  const stop = async () => { if (exim.exitCode === null && exim.signalCode === null) { exim.kill('SIGTERM'); await exited; } };
+  const stop = async () => {
+    if (exim.exitCode === null && exim.signalCode === null) {
+      exim.kill('SIGTERM');
+      await exited;
+    }
+  };
   let up = false;
-  for (let i = 0; i < 100 && !up; i++) { // bounded: 10 s
+  for (let i = 0; i < 100 && !up; i++) {
+    // bounded: 10 s
     if (exim.exitCode !== null) break;
     up = 'ms' in (await tcpConnectOnce('127.0.0.1', port, 500));
     if (!up) await new Promise((r) => setTimeout(r, 100));
   }
-  if (!up) { await stop(); throw new Error(`exim did not listen on ${port}: ${err}`); }
+  if (!up) {
+    await stop();
+    throw new Error(`exim did not listen on ${port}: ${err}`);
+  }
   return { port, stop, log: () => err };
 }

@@ -6,7 +6,10 @@ import { cli, freePort } from './helpers.js';
 
 test('tcp probe: connects to a listener, counts refusals as loss', async () => {
   let accepted = 0;
-  const srv = createServer((s) => { accepted++; s.destroy(); });
+  const srv = createServer((s) => {
+    accepted++;
+    s.destroy();
+  });
   await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
   const port = (srv.address() as AddressInfo).port;
   try {
@@ -21,12 +24,21 @@ test('tcp probe: connects to a listener, counts refusals as loss', async () => {
 
     const out = await cli(['probe', 'tcp', `127.0.0.1:${port}`, '-c', '2', '-i', '10ms']);
     assert.equal(out.status, 0, out.stderr);
-    assert.match(out.stdout, new RegExp(`^127\\.0\\.0\\.1:${port} seq=1 connect=\\d+\\.\\d{3} ms\\n127\\.0\\.0\\.1:${port} seq=2 connect=\\d+\\.\\d{3} ms\\n--- 127\\.0\\.0\\.1:${port} tcp probe ---\\n2 attempts, 2 connected, 0% loss, min/avg/max = [\\d.]+/[\\d.]+/[\\d.]+ ms\\n$`));
-    const j = JSON.parse((await cli(['probe', 'tcp', `[::1]:${port}`, '-c', '1', '--json'])).stdout);
+    assert.match(
+      out.stdout,
+      new RegExp(
+        `^127\\.0\\.0\\.1:${port} seq=1 connect=\\d+\\.\\d{3} ms\\n127\\.0\\.0\\.1:${port} seq=2 connect=\\d+\\.\\d{3} ms\\n--- 127\\.0\\.0\\.1:${port} tcp probe ---\\n2 attempts, 2 connected, 0% loss, min/avg/max = [\\d.]+/[\\d.]+/[\\d.]+ ms\\n$`,
+      ),
+    );
+    const j = JSON.parse(
+      (await cli(['probe', 'tcp', `[::1]:${port}`, '-c', '1', '--json'])).stdout,
+    );
     assert.equal(j.address, '::1');
     assert.equal(j.received, 0, 'the listener is IPv4 only');
     assert.equal(j.attempts[0].error, 'ECONNREFUSED');
-  } finally { await new Promise((r) => srv.close(r)); }
+  } finally {
+    await new Promise((r) => srv.close(r));
+  }
 
   const closed = await freePort();
   const out = await cli(['probe', 'tcp', `127.0.0.1:${closed}`, '-c', '2', '-i', '10ms', '--json']);

@@ -6,7 +6,9 @@ import { probeSmtp } from '../../src/probe/smtp.js';
 
 test('http and smtp probes end at their timeout against a server that accepts and says nothing', async () => {
   const held: Socket[] = [];
-  const srv = createServer((s) => { held.push(s); });
+  const srv = createServer((s) => {
+    held.push(s);
+  });
   await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
   const port = (srv.address() as AddressInfo).port;
   try {

@@ -14,8 +14,16 @@ const TOKEN = 'test-token-0123456789abcdef';
 
 async function removeVia(base: string, ids: string[]): Promise<Response> {
   const { csrf } = (await (await fetch(`${base}/api/csrf`)).json()) as { csrf: string };
-  return fetch(`${base}/api/mailq/remove`, { method: 'POST', body: JSON.stringify({ ids }),
-    headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${TOKEN}`, 'X-CSRF-Token': csrf, Origin: base } });
+  return fetch(`${base}/api/mailq/remove`, {
+    method: 'POST',
+    body: JSON.stringify({ ids }),
+    headers: {
+      'Content-Type': 'application/json',
+      Authorization: `Bearer ${TOKEN}`,
+      'X-CSRF-Token': csrf,
+      Origin: base,
+    },
+  });
 }
 
 test('the action audit record lands in the state directory, not in ./.hostops of the working directory', async () => {
@@ -23,7 +31,10 @@ test('the action audit record lands in the state directory, not in ./.hostops of
   const cwd = tempDir();
   const port = await freePort();
   const state = path.join(t.dir, 'state');
-  const cfg = testConfig(t.dir, port, { listen: { host: '127.0.0.1', port, token: TOKEN }, mailq: { enabled: true } });
+  const cfg = testConfig(t.dir, port, {
+    listen: { host: '127.0.0.1', port, token: TOKEN },
+    mailq: { enabled: true },
+  });
   cfg.store = { ...cfg.store, path: path.join(state, 'h.db') };
   const mailq = fakeMailq();
   const old = process.cwd();
@@ -41,13 +52,22 @@ test('the action audit record lands in the state directory, not in ./.hostops of
     assert.equal(rec.from, '127.0.0.1');
     assert.deepEqual(rec.removed, ['1abcDE-000123-AB']);
     assert.equal(existsSync(path.join(cwd.dir, '.hostops')), false);
-  } finally { process.chdir(old); await app.close(); await agent.stop(); t.cleanup(); cwd.cleanup(); }
+  } finally {
+    process.chdir(old);
+    await app.close();
+    await agent.stop();
+    t.cleanup();
+    cwd.cleanup();
+  }
 });
 
 test('an action whose audit record cannot be written is refused (503) and nothing is removed', async () => {
   const t = tempDir();
   const port = await freePort();
-  const cfg = testConfig(t.dir, port, { listen: { host: '127.0.0.1', port, token: TOKEN }, mailq: { enabled: true } });
+  const cfg = testConfig(t.dir, port, {
+    listen: { host: '127.0.0.1', port, token: TOKEN },
+    mailq: { enabled: true },
+  });
   mkdirSync(path.join(t.dir, 'audit.log')); // the state directory's audit.log cannot be opened (even as root)
   const mailq = fakeMailq();
   const agent = await Agent.create(cfg, { probes: { mailq } });
@@ -55,8 +75,12 @@ test('an action whose audit record cannot be written is refused (503) and nothin
   try {
     const r = await removeVia(`http://127.0.0.1:${port}`, ['1abcDE-000123-AB']);
     assert.equal(r.status, 503);
-    const body = await r.json() as { error: string };
+    const body = (await r.json()) as { error: string };
     assert.match(body.error, /refused: cannot write the audit log .*audit\.log/);
     assert.deepEqual(mailq.removed, []);
-  } finally { await app.close(); await agent.stop(); t.cleanup(); }
+  } finally {
+    await app.close();
+    await agent.stop();
+    t.cleanup();
+  }
 });

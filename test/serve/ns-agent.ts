@@ -28,22 +28,38 @@ export interface NsAgent {
 export function startAgentInNs(t: Topology, ns: string, dir: string, lines: string[]): NsAgent {
   const db = path.join(dir, 'h.db');
   const cfg = path.join(dir, 'hostops.yaml');
-  writeFileSync(cfg, ['site: lab', 'listen: { host: 127.0.0.1, port: 0 }', `store: { path: ${db} }`,
-    'defaults: { self: false, gateway: false }', 'iperf: { server: false }', 'mailq: { enabled: false }',
-    'ntp: { enabled: false }', 'amp: { enabled: false }', ...lines].join('\n') + '\n');
+  writeFileSync(
+    cfg,
+    [
+      'site: lab',
+      'listen: { host: 127.0.0.1, port: 0 }',
+      `store: { path: ${db} }`,
+      'defaults: { self: false, gateway: false }',
+      'iperf: { server: false }',
+      'mailq: { enabled: false }',
+      'ntp: { enabled: false }',
+      'amp: { enabled: false }',
+      ...lines,
+    ].join('\n') + '\n',
+  );
   const proc = t.spawn(ns, [process.execPath, BIN, 'serve', '-c', cfg]);
   let err = '';
-  proc.stderr?.on('data', (d: Buffer) => { err += d.toString(); });
+  proc.stderr?.on('data', (d: Buffer) => {
+    err += d.toString();
+  });
   proc.stdout?.on('data', () => {});
   const exited = once(proc, 'exit');
   let gone = false;
-  void exited.then(() => { gone = true; });
+  void exited.then(() => {
+    gone = true;
+  });
   const counts = () => {
     let h: Database.Database | undefined;
     try {
       h = new Database(db, { readonly: true, fileMustExist: true });
       h.pragma('busy_timeout = 2000');
-      const n = (table: string) => Number((h!.prepare(`SELECT COUNT(*) AS n FROM ${table}`).get() as { n: number }).n);
+      const n = (table: string) =>
+        Number((h!.prepare(`SELECT COUNT(*) AS n FROM ${table}`).get() as { n: number }).n);
       return { rounds: n('ping'), paths: n('path') };
     } catch {
       return { rounds: 0, paths: 0 }; // not created or not migrated yet
@@ -52,7 +68,9 @@ export function startAgentInNs(t: Topology, ns: string, dir: string, lines: stri
     }
   };
   return {
-    proc, db, counts,
+    proc,
+    db,
+    counts,
     stderr: () => err,
     async waitFor(ok, limitMs) {
       const end = Date.now() + limitMs;
@@ -60,7 +78,10 @@ export function startAgentInNs(t: Topology, ns: string, dir: string, lines: stri
         const c = counts();
         if (ok(c)) return;
         if (gone) throw new Error(`hostops serve exited early: ${err}`);
-        if (Date.now() > end) throw new Error(`the agent did not record enough in ${limitMs / 1000} s (${JSON.stringify(c)}): ${err}`);
+        if (Date.now() > end)
+          throw new Error(
+            `the agent did not record enough in ${limitMs / 1000} s (${JSON.stringify(c)}): ${err}`,
+          );
         await sleep(100);
       }
     },

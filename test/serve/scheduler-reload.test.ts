@@ -8,7 +8,11 @@ import { Scheduler, type JobEvent } from '../../src/serve/scheduler.js';
 import { tempDir } from '../store/helpers.js';
 
 async function sqlite(dir: string) {
-  return openStore({ kind: 'sqlite', path: path.join(dir, 's.db'), spool: { path: '', maxRows: 100 } });
+  return openStore({
+    kind: 'sqlite',
+    path: path.join(dir, 's.db'),
+    spool: { path: '', maxRows: 100 },
+  });
 }
 
 async function until(f: () => boolean, what: string, ms = 5000): Promise<void> {
@@ -23,11 +27,21 @@ test('remove() aborts a run in progress, which counts neither as a run nor a fai
   const t = tempDir();
   const store = await sqlite(t.dir);
   const events: JobEvent[] = [];
-  let started = 0; let aborted = 0;
+  let started = 0;
+  let aborted = 0;
   const s = new Scheduler({ store, site: 'a', firstRunSpread: 0, onRun: (e) => events.push(e) });
   s.add({
-    name: 'long', interval: 0.02, jitter: 0,
-    run: (signal) => new Promise((_, reject) => { started++; signal.addEventListener('abort', () => { aborted++; reject(signal.reason); }); }),
+    name: 'long',
+    interval: 0.02,
+    jitter: 0,
+    run: (signal) =>
+      new Promise((_, reject) => {
+        started++;
+        signal.addEventListener('abort', () => {
+          aborted++;
+          reject(signal.reason);
+        });
+      }),
   });
   try {
     await s.start();
@@ -40,7 +54,9 @@ test('remove() aborts a run in progress, which counts neither as a run nor a fai
     assert.deepEqual(events, []);
     assert.deepEqual(s.states(), []);
   } finally {
-    await s.stop(); await store.close(); t.cleanup();
+    await s.stop();
+    await store.close();
+    t.cleanup();
   }
 });
 
@@ -50,12 +66,34 @@ test('replace() keeps the state, lets a run in progress finish, and a shorter in
   const events: JobEvent[] = [];
   let release: (() => void) | null = null;
   const runs: string[] = [];
-  const s = new Scheduler({ store, site: 'a', firstRunSpread: 0, random: () => 0.5, onRun: (e) => events.push(e) });
-  s.add({ name: 'j', interval: 3600, jitter: 0, run: () => new Promise<void>((r) => { runs.push('old'); release = r; }) });
+  const s = new Scheduler({
+    store,
+    site: 'a',
+    firstRunSpread: 0,
+    random: () => 0.5,
+    onRun: (e) => events.push(e),
+  });
+  s.add({
+    name: 'j',
+    interval: 3600,
+    jitter: 0,
+    run: () =>
+      new Promise<void>((r) => {
+        runs.push('old');
+        release = r;
+      }),
+  });
   try {
     await s.start();
     await until(() => release !== null, 'the first run');
-    const waited = s.replace({ name: 'j', interval: 0.05, jitter: 0, run: async () => { runs.push('new'); } });
+    const waited = s.replace({
+      name: 'j',
+      interval: 0.05,
+      jitter: 0,
+      run: async () => {
+        runs.push('new');
+      },
+    });
     release!();
     await waited;
     assert.equal(events.length, 1, 'the old run finished and counted');
@@ -64,7 +102,9 @@ test('replace() keeps the state, lets a run in progress finish, and a shorter in
     assert.deepEqual(runs.slice(0, 3), ['old', 'new', 'new']);
     assert.ok(events.every((e) => e.ok));
   } finally {
-    await s.stop(); await store.close(); t.cleanup();
+    await s.stop();
+    await store.close();
+    t.cleanup();
   }
 });
 
@@ -73,17 +113,42 @@ test('replace() of an idle hourly job with a short one re-plans it; schedule() a
   const store = await sqlite(t.dir);
   const ran: string[] = [];
   const s = new Scheduler({ store, site: 'a', firstRunSpread: 0.05, random: () => 0.5 });
-  s.add({ name: 'h', interval: 3600, jitter: 0, run: async () => { ran.push('h'); } });
+  s.add({
+    name: 'h',
+    interval: 3600,
+    jitter: 0,
+    run: async () => {
+      ran.push('h');
+    },
+  });
   try {
     await s.start();
     await until(() => ran.length === 1, 'the first run of h');
     const next = s.states()[0].nextRun!;
     assert.ok(next - Date.now() / 1000 > 3000, 'planned an hour out');
-    await s.replace({ name: 'h', interval: 0.05, jitter: 0, run: async () => { ran.push('h2'); } });
-    await s.schedule({ name: 'n', interval: 3600, run: async () => { ran.push('n'); } });
+    await s.replace({
+      name: 'h',
+      interval: 0.05,
+      jitter: 0,
+      run: async () => {
+        ran.push('h2');
+      },
+    });
+    await s.schedule({
+      name: 'n',
+      interval: 3600,
+      run: async () => {
+        ran.push('n');
+      },
+    });
     await until(() => ran.includes('h2') && ran.includes('n'), 'the re-planned and the new job');
-    assert.throws(() => s.add({ name: 'n', interval: 1, run: async () => {} }), /already scheduled/);
+    assert.throws(
+      () => s.add({ name: 'n', interval: 1, run: async () => {} }),
+      /already scheduled/,
+    );
   } finally {
-    await s.stop(); await store.close(); t.cleanup();
+    await s.stop();
+    await store.close();
+    t.cleanup();
   }
 });

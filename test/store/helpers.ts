@@ -9,7 +9,15 @@ export function tempDir(prefix = 'hostops-store-'): { dir: string; cleanup(): vo
 }
 
 /** Deterministic rounds: rtt around base ms, every 5th ping lost when lossy. */
-export function rounds(site: string, target: string, from: number, n: number, step = 20, base = 10, lossy = false): PingRound[] {
+export function rounds(
+  site: string,
+  target: string,
+  from: number,
+  n: number,
+  step = 20,
+  base = 10,
+  lossy = false,
+): PingRound[] {
   const out: PingRound[] = [];
   for (let i = 0; i < n; i++) {
     const rtts: number[] = [];

@@ -3,16 +3,34 @@
  * port on 127.0.0.1, trust auth; stop() shuts it down and removes the directory.
  */
 import { execFileSync } from 'node:child_process';
-import { chmodSync, chownSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  chownSync,
+  existsSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
 /** The newest installed PostgreSQL's binaries (Debian: /usr/lib/postgresql/<major>/bin). */
 function pgBin(): string {
-  const majors = existsSync('/usr/lib/postgresql') ? readdirSync('/usr/lib/postgresql').filter((v) => /^\d+$/.test(v)).sort((a, b) => Number(b) - Number(a)) : [];
-  const found = majors.map((m) => `/usr/lib/postgresql/${m}/bin`).find((b) => existsSync(`${b}/initdb`));
-  if (!found) throw new Error('PostgreSQL is not installed (no /usr/lib/postgresql/*/bin/initdb): run scripts/setup-test.sh');
+  const majors = existsSync('/usr/lib/postgresql')
+    ? readdirSync('/usr/lib/postgresql')
+        .filter((v) => /^\d+$/.test(v))
+        .sort((a, b) => Number(b) - Number(a))
+    : [];
+  const found = majors
+    .map((m) => `/usr/lib/postgresql/${m}/bin`)
+    .find((b) => existsSync(`${b}/initdb`));
+  if (!found)
+    throw new Error(
+      'PostgreSQL is not installed (no /usr/lib/postgresql/*/bin/initdb): run scripts/setup-test.sh',
+    );
   return found;
 }
 
@@ -20,7 +38,10 @@ export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const s = createServer();
     s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => { const p = (s.address() as { port: number }).port; s.close(() => resolve(p)); });
+    s.listen(0, '127.0.0.1', () => {
+      const p = (s.address() as { port: number }).port;
+      s.close(() => resolve(p));
+    });
   });
 }
 
@@ -29,14 +50,29 @@ function pgUid(): { uid: number; gid: number } {
   return { uid: Number(line[2]), gid: Number(line[3]) };
 }
 
-export interface PgCluster { url: string; port: number; dir: string; stop(): void; restart(): void; pause(): void; resume(): void }
+export interface PgCluster {
+  url: string;
+  port: number;
+  dir: string;
+  stop(): void;
+  restart(): void;
+  pause(): void;
+  resume(): void;
+}
 
 function asPostgres(argv: string[]): string {
-  return execFileSync('runuser', ['-u', 'postgres', '--', ...argv], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  return execFileSync('runuser', ['-u', 'postgres', '--', ...argv], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
 }
 
 /** listen: more addresses than 127.0.0.1; hba: pg_hba.conf lines added before the trust lines; conf: `-c` settings. */
-export interface PgOptions { listen?: string[]; hba?: string[]; conf?: string[] }
+export interface PgOptions {
+  listen?: string[];
+  hba?: string[];
+  conf?: string[];
+}
 
 export async function startPg(po: PgOptions = {}): Promise<PgCluster> {
   const BIN = pgBin();
@@ -45,22 +81,64 @@ export async function startPg(po: PgOptions = {}): Promise<PgCluster> {
   chownSync(dir, uid, gid);
   chmodSync(dir, 0o700);
   const data = path.join(dir, 'data');
-  asPostgres([`${BIN}/initdb`, '-D', data, '-A', 'trust', '-U', 'postgres', '--no-sync', '-E', 'UTF8']);
+  asPostgres([
+    `${BIN}/initdb`,
+    '-D',
+    data,
+    '-A',
+    'trust',
+    '-U',
+    'postgres',
+    '--no-sync',
+    '-E',
+    'UTF8',
+  ]);
   const port = await freePort();
   if (po.hba?.length) {
     const hba = path.join(data, 'pg_hba.conf');
     writeFileSync(hba, po.hba.join('\n') + '\n' + readFileSync(hba, 'utf8'));
   }
   const opts = `-p ${port} -k ${dir} -c listen_addresses=${['127.0.0.1', ...(po.listen ?? [])].join(',')} -c fsync=off -c max_connections=40${(po.conf ?? []).map((c) => ` -c ${c}`).join('')}`;
-  const start = (): string => asPostgres([`${BIN}/pg_ctl`, '-D', data, '-o', opts, '-l', path.join(dir, 'log'), '-w', '-t', '30', 'start']);
-  const stopPg = () => { try { asPostgres([`${BIN}/pg_ctl`, '-D', data, '-m', 'immediate', '-w', 'stop']); } catch { /* not running */ } };
+  const start = (): string =>
+    asPostgres([
+      `${BIN}/pg_ctl`,
+      '-D',
+      data,
+      '-o',
+      opts,
+      '-l',
+      path.join(dir, 'log'),
+      '-w',
+      '-t',
+      '30',
+      'start',
+    ]);
+  const stopPg = () => {
+    try {
+      asPostgres([`${BIN}/pg_ctl`, '-D', data, '-m', 'immediate', '-w', 'stop']);
+    } catch {
+      /* not running */
+    }
+  };
   start();
   asPostgres([`${BIN}/createdb`, '-h', dir, '-p', String(port), 'hostops']);
   return {
-    url: `postgres://postgres@127.0.0.1:${port}/hostops`, port, dir,
-    stop() { stopPg(); rmSync(dir, { recursive: true, force: true }); },
-    restart() { stopPg(); start(); },
-    pause() { stopPg(); },
-    resume() { start(); },
+    url: `postgres://postgres@127.0.0.1:${port}/hostops`,
+    port,
+    dir,
+    stop() {
+      stopPg();
+      rmSync(dir, { recursive: true, force: true });
+    },
+    restart() {
+      stopPg();
+      start();
+    },
+    pause() {
+      stopPg();
+    },
+    resume() {
+      start();
+    },
   };
 }

@@ -20,7 +20,9 @@ export function header(cfg: Bcp38Config, comment: string, format: string): strin
 
 /** A name fragment made only of [A-Za-z0-9_], unique among `taken`. */
 export function ident(name: string, taken: Set<string>, sep = '_'): string {
-  let base = name.replace(/[^A-Za-z0-9]+/g, sep).replace(new RegExp(`^\\${sep}+|\\${sep}+$`, 'g'), '') || 'if';
+  let base =
+    name.replace(/[^A-Za-z0-9]+/g, sep).replace(new RegExp(`^\\${sep}+|\\${sep}+$`, 'g'), '') ||
+    'if';
   if (/^[0-9]/.test(base)) base = `if${sep}${base}`;
   let id = base;
   for (let i = 2; taken.has(id); i++) id = `${base}${sep}${i}`;
@@ -31,5 +33,7 @@ export function ident(name: string, taken: Set<string>, sep = '_'): string {
 /** Which customer a prefix of an interface belongs to (first listed), for comments. */
 export function ownerOf(cfg: Bcp38Config, ifName: string, text: string): string {
   const ifc = cfg.interfaces.find((i) => i.name === ifName)!;
-  return ifc.customers.find((c) => c.prefixes.some((p) => p.text === text))?.name ?? 'covering prefix';
+  return (
+    ifc.customers.find((c) => c.prefixes.some((p) => p.text === text))?.name ?? 'covering prefix'
+  );
 }

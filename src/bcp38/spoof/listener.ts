@@ -5,7 +5,14 @@
 import { createSocket, type Socket as UdpSocket } from 'node:dgram';
 import { createServer, isIPv6, type Server, type Socket } from 'node:net';
 import { envError } from '../../lib/errors.js';
-import { DEFAULT_PORT, MAX_LINE, VERSION, decodeProbe, isSession, type ProbeRecord } from './protocol.js';
+import {
+  DEFAULT_PORT,
+  MAX_LINE,
+  VERSION,
+  decodeProbe,
+  isSession,
+  type ProbeRecord,
+} from './protocol.js';
 
 export interface ListenerOptions {
   port?: number;
@@ -49,37 +56,61 @@ export async function startListener(opts: ListenerOptions = {}): Promise<Listene
       const now = Date.now();
       // Map order is creation order: expire from the front only, so a flood of new (forged) sessions
       // costs O(1) per datagram instead of a walk over all 1000
-      for (const [k, v] of sessions) { if (now - v.created <= ttl) break; sessions.delete(k); }
+      for (const [k, v] of sessions) {
+        if (now - v.created <= ttl) break;
+        sessions.delete(k);
+      }
       if (sessions.size >= maxSessions) sessions.delete(sessions.keys().next().value!);
       s = { created: now, probes: [] };
       sessions.set(p.session, s);
     }
     if (s.probes.length >= maxProbes) return;
-    const rec = { id: p.id, label: p.label, source: unmap(address), sourcePort: sport, at: Date.now() / 1000 };
+    const rec = {
+      id: p.id,
+      label: p.label,
+      source: unmap(address),
+      sourcePort: sport,
+      at: Date.now() / 1000,
+    };
     s.probes.push(rec);
     opts.onProbe?.(p.session, rec);
   };
 
   const udp: UdpSocket[] = [];
-  const bindUdp = (type: 'udp4' | 'udp6', host?: string) => new Promise<void>((resolve, reject) => {
-    const s = createSocket({ type, ipv6Only: type === 'udp6' });
-    s.on('message', (m, r) => record(m, r.address, r.port));
-    s.once('error', reject);
-    s.bind(port, host, () => { s.removeListener('error', reject); s.on('error', () => {}); udp.push(s); resolve(); });
-  });
+  const bindUdp = (type: 'udp4' | 'udp6', host?: string) =>
+    new Promise<void>((resolve, reject) => {
+      const s = createSocket({ type, ipv6Only: type === 'udp6' });
+      s.on('message', (m, r) => record(m, r.address, r.port));
+      s.once('error', reject);
+      s.bind(port, host, () => {
+        s.removeListener('error', reject);
+        s.on('error', () => {});
+        udp.push(s);
+        resolve();
+      });
+    });
   const fail = (e: unknown): never => {
     for (const s of udp) s.close();
     const err = e as NodeJS.ErrnoException;
-    throw envError('BCP38_LISTEN_FAILED', `cannot listen on port ${port}: ${err.code ?? err.message}`,
-      err.code === 'EADDRINUSE' ? 'another process uses the port: choose one with --port' : undefined);
+    throw envError(
+      'BCP38_LISTEN_FAILED',
+      `cannot listen on port ${port}: ${err.code ?? err.message}`,
+      err.code === 'EADDRINUSE'
+        ? 'another process uses the port: choose one with --port'
+        : undefined,
+    );
   };
   try {
     if (opts.host) await bindUdp(isIPv6(opts.host) ? 'udp6' : 'udp4', opts.host);
     else {
       await bindUdp('udp4');
-      await bindUdp('udp6').catch(() => { /* no IPv6 here */ });
+      await bindUdp('udp6').catch(() => {
+        /* no IPv6 here */
+      });
     }
-  } catch (e) { fail(e); }
+  } catch (e) {
+    fail(e);
+  }
 
   // Insertion-ordered, so the first entry is the oldest connection.
   const conns = new Set<Socket>();
@@ -95,30 +126,55 @@ export async function startListener(opts: ListenerOptions = {}): Promise<Listene
     // Whole-exchange deadline, not only an idle one: a byte every few seconds must not hold a slot.
     const deadline = setTimeout(() => c.destroy(), connTimeout);
     c.setTimeout(connTimeout, () => c.destroy());
-    c.on('close', () => { clearTimeout(deadline); conns.delete(c); });
+    c.on('close', () => {
+      clearTimeout(deadline);
+      conns.delete(c);
+    });
     c.on('error', () => {});
     let line = '';
     let answered = false;
     c.on('data', (d) => {
       if (answered) return;
       line += d.toString('latin1');
-      if (line.length > MAX_LINE) { answered = true; c.end(JSON.stringify({ ok: false, error: 'line too long' }) + '\n'); c.destroy(); return; }
+      if (line.length > MAX_LINE) {
+        answered = true;
+        c.end(JSON.stringify({ ok: false, error: 'line too long' }) + '\n');
+        c.destroy();
+        return;
+      }
       const nl = line.indexOf('\n');
       if (nl < 0) return;
       answered = true;
       let req: { op?: unknown; session?: unknown };
-      try { req = JSON.parse(line.slice(0, nl)); } catch { c.end(JSON.stringify({ ok: false, error: 'not JSON' }) + '\n'); return; }
+      try {
+        req = JSON.parse(line.slice(0, nl));
+      } catch {
+        c.end(JSON.stringify({ ok: false, error: 'not JSON' }) + '\n');
+        return;
+      }
       if (req?.op === 'hello') {
-        c.end(JSON.stringify({ ok: true, version: VERSION, observed: unmap(c.remoteAddress ?? '') }) + '\n');
+        c.end(
+          JSON.stringify({ ok: true, version: VERSION, observed: unmap(c.remoteAddress ?? '') }) +
+            '\n',
+        );
       } else if (req?.op === 'results' && isSession(req.session)) {
-        c.end(JSON.stringify({ ok: true, session: req.session, received: sessions.get(req.session)?.probes ?? [] }) + '\n');
+        c.end(
+          JSON.stringify({
+            ok: true,
+            session: req.session,
+            received: sessions.get(req.session)?.probes ?? [],
+          }) + '\n',
+        );
       } else c.end(JSON.stringify({ ok: false, error: 'unknown request' }) + '\n');
     });
   });
   try {
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
-      server.listen({ port, host: opts.host ?? '::', ipv6Only: false }, () => { server.removeListener('error', reject); resolve(); });
+      server.listen({ port, host: opts.host ?? '::', ipv6Only: false }, () => {
+        server.removeListener('error', reject);
+        resolve();
+      });
     });
   } catch (e) {
     if (!opts.host && (e as NodeJS.ErrnoException).code === 'EAFNOSUPPORT') {

@@ -23,8 +23,12 @@ export interface ProbeRecord {
 const SESSION = /^[0-9a-f]{16}$/;
 const LABEL = /^[A-Za-z0-9_.:-]{1,40}$/;
 
-export function isSession(s: unknown): s is string { return typeof s === 'string' && SESSION.test(s); }
-export function isLabel(s: string): boolean { return LABEL.test(s); }
+export function isSession(s: unknown): s is string {
+  return typeof s === 'string' && SESSION.test(s);
+}
+export function isLabel(s: string): boolean {
+  return LABEL.test(s);
+}
 
 export function encodeProbe(session: string, id: number, label: string): Buffer {
   return Buffer.from(`${MAGIC} ${VERSION} ${session} ${id} ${label}\n`, 'ascii');
@@ -32,6 +36,8 @@ export function encodeProbe(session: string, id: number, label: string): Buffer 
 
 export function decodeProbe(b: Buffer): { session: string; id: number; label: string } | null {
   if (b.length > 128 || b.length < 10) return null;
-  const m = /^HOB38 1 ([0-9a-f]{16}) (\d{1,6}) ([A-Za-z0-9_.:-]{1,40})\n?$/.exec(b.toString('latin1'));
+  const m = /^HOB38 1 ([0-9a-f]{16}) (\d{1,6}) ([A-Za-z0-9_.:-]{1,40})\n?$/.exec(
+    b.toString('latin1'),
+  );
   return m ? { session: m[1], id: Number(m[2]), label: m[3] } : null;
 }

@@ -6,7 +6,15 @@ interface RawAddon {
   version(): string;
   open(family: 4 | 6): number;
   close(fd: number): void;
-  sendUdp(fd: number, src: string, dst: string, sport: number, dport: number, payload: Buffer, ttl?: number): number;
+  sendUdp(
+    fd: number,
+    src: string,
+    dst: string,
+    sport: number,
+    dport: number,
+    payload: Buffer,
+    ttl?: number,
+  ): number;
 }
 
 export class RawSender {
@@ -29,9 +37,17 @@ export class RawSender {
     try {
       return this.addon.sendUdp(this.fd, src, dst, sport, dport, payload, ttl);
     } catch (e) {
-      throw new HostopsError('BCP38_RAW_SEND', `sending a probe from ${src} to ${dst} failed: ${(e as Error).message}`);
+      throw new HostopsError(
+        'BCP38_RAW_SEND',
+        `sending a probe from ${src} to ${dst} failed: ${(e as Error).message}`,
+      );
     }
   }
 
-  close(): void { if (this.fd >= 0) { this.addon.close(this.fd); this.fd = -1; } }
+  close(): void {
+    if (this.fd >= 0) {
+      this.addon.close(this.fd);
+      this.fd = -1;
+    }
+  }
 }

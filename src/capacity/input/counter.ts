@@ -30,7 +30,9 @@ function toBig(x: bigint | number | string): bigint | null {
     if (typeof x === 'number') return Number.isInteger(x) && x >= 0 ? BigInt(x) : null;
     const s = x.trim();
     return /^\d+$/.test(s) ? BigInt(s) : null;
-  } catch { return null; }
+  } catch {
+    return null;
+  }
 }
 
 export function counterToRate(
@@ -41,18 +43,28 @@ export function counterToRate(
 ): CounterResult {
   const n = times.length;
   const problems: InputProblem[] = [];
-  const t: number[] = [], v: number[] = [], iv: number[] = [];
+  const t: number[] = [],
+    v: number[] = [],
+    iv: number[] = [];
   const mod = opts.bits === 32 ? TWO32 : TWO64;
-  let wraps = 0, resets = 0;
-  let prev: bigint | null = null, prevT = NaN, prevUp = NaN;
+  let wraps = 0,
+    resets = 0;
+  let prev: bigint | null = null,
+    prevT = NaN,
+    prevUp = NaN;
   const when = (x: number) => new Date(x * 1000).toISOString();
   for (let i = 0; i < n; i++) {
     const c = toBig(counters[i]);
     const ti = times[i];
     const up = opts.uptimes ? opts.uptimes[i] : NaN;
     if (c === null) {
-      problems.push({ where: `${base.source}: ${base.name} at ${when(ti)}`, message: `counter value ${JSON.stringify(String(counters[i]))} is not an unsigned integer; gap` });
-      prev = null; prevT = ti; continue;
+      problems.push({
+        where: `${base.source}: ${base.name} at ${when(ti)}`,
+        message: `counter value ${JSON.stringify(String(counters[i]))} is not an unsigned integer; gap`,
+      });
+      prev = null;
+      prevT = ti;
+      continue;
     }
     if (prev !== null && ti > prevT) {
       const dt = ti - prevT;
@@ -64,25 +76,56 @@ export function counterToRate(
         const rate = Number(wrapped) / dt;
         // A wrap is believable when it stays under the line rate, or (no line rate known) when it is
         // a small part of the counter range; a 64-bit counter does not wrap in practice.
-        const plausible = opts.maxRate !== undefined ? rate <= opts.maxRate : opts.bits === 32 ? wrapped < mod / 2n : wrapped < 2n ** 40n;
-        if (plausible) { d = wrapped; wraps++; } else reset = true;
+        const plausible =
+          opts.maxRate !== undefined
+            ? rate <= opts.maxRate
+            : opts.bits === 32
+              ? wrapped < mod / 2n
+              : wrapped < 2n ** 40n;
+        if (plausible) {
+          d = wrapped;
+          wraps++;
+        } else reset = true;
       }
       if (reset) {
         resets++;
-        problems.push({ where: `${base.source}: ${base.name} at ${when(ti)}`, message: `counter reset (${prev} -> ${c}${Number.isFinite(up) ? `, uptime ${prevUp}s -> ${up}s` : ''}); interval ${when(prevT)}..${when(ti)} left as a gap` });
-        t.push(ti); v.push(NaN); iv.push(dt);
+        problems.push({
+          where: `${base.source}: ${base.name} at ${when(ti)}`,
+          message: `counter reset (${prev} -> ${c}${Number.isFinite(up) ? `, uptime ${prevUp}s -> ${up}s` : ''}); interval ${when(prevT)}..${when(ti)} left as a gap`,
+        });
+        t.push(ti);
+        v.push(NaN);
+        iv.push(dt);
       } else {
         const rate = Number(d) / dt;
         if (opts.maxRate !== undefined && rate > opts.maxRate * 1.01) {
-          problems.push({ where: `${base.source}: ${base.name} at ${when(ti)}`, message: `rate ${rate.toExponential(3)}/s exceeds the line rate; left as a gap (missed wraps or a reset)` });
-          t.push(ti); v.push(NaN); iv.push(dt);
-        } else { t.push(ti); v.push(rate); iv.push(dt); }
+          problems.push({
+            where: `${base.source}: ${base.name} at ${when(ti)}`,
+            message: `rate ${rate.toExponential(3)}/s exceeds the line rate; left as a gap (missed wraps or a reset)`,
+          });
+          t.push(ti);
+          v.push(NaN);
+          iv.push(dt);
+        } else {
+          t.push(ti);
+          v.push(rate);
+          iv.push(dt);
+        }
       }
     }
-    prev = c; prevT = ti; prevUp = up;
+    prev = c;
+    prevT = ti;
+    prevUp = up;
   }
   return {
-    series: { ...base, times: Float64Array.from(t), values: Float64Array.from(v), intervals: Float64Array.from(iv) },
-    wraps, resets, problems,
+    series: {
+      ...base,
+      times: Float64Array.from(t),
+      values: Float64Array.from(v),
+      intervals: Float64Array.from(iv),
+    },
+    wraps,
+    resets,
+    problems,
   };
 }

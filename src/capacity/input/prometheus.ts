@@ -15,17 +15,32 @@ export function seriesNameFromLabels(metric: Record<string, string>): string {
 
 export function parsePrometheus(text: string, source: string): ParseResult {
   let doc: any;
-  try { doc = JSON.parse(text); } catch (e) {
-    throw new HostopsError('CAPACITY_BAD_INPUT', `Cannot parse ${source} as JSON: ${(e as Error).message}`, { where: source });
+  try {
+    doc = JSON.parse(text);
+  } catch (e) {
+    throw new HostopsError(
+      'CAPACITY_BAD_INPUT',
+      `Cannot parse ${source} as JSON: ${(e as Error).message}`,
+      { where: source },
+    );
   }
   if (doc?.status && doc.status !== 'success') {
-    throw new HostopsError('CAPACITY_BAD_INPUT', `Prometheus answer in ${source} has status ${JSON.stringify(doc.status)}: ${doc.error ?? ''}`, { where: source });
+    throw new HostopsError(
+      'CAPACITY_BAD_INPUT',
+      `Prometheus answer in ${source} has status ${JSON.stringify(doc.status)}: ${doc.error ?? ''}`,
+      { where: source },
+    );
   }
   const data = doc?.data ?? doc;
   if (data?.resultType !== 'matrix' || !Array.isArray(data.result)) {
-    throw new HostopsError('CAPACITY_BAD_INPUT', `${source} is not a range-query matrix (resultType ${JSON.stringify(data?.resultType)})`, {
-      where: source, hint: 'use /api/v1/query_range, not /api/v1/query',
-    });
+    throw new HostopsError(
+      'CAPACITY_BAD_INPUT',
+      `${source} is not a range-query matrix (resultType ${JSON.stringify(data?.resultType)})`,
+      {
+        where: source,
+        hint: 'use /api/v1/query_range, not /api/v1/query',
+      },
+    );
   }
   const problems: InputProblem[] = [];
   const series = data.result.map((r: any, k: number) => {
@@ -37,13 +52,26 @@ export function parsePrometheus(text: string, source: string): ParseResult {
     values.forEach((p: any, j) => {
       const t = Number(p?.[0]);
       const v = Number(p?.[1]);
-      if (!Number.isFinite(t)) { problems.push({ where: `${source}: data.result[${k}].values[${j}]`, message: 'timestamp is not a number; skipped' }); return; }
+      if (!Number.isFinite(t)) {
+        problems.push({
+          where: `${source}: data.result[${k}].values[${j}]`,
+          message: 'timestamp is not a number; skipped',
+        });
+        return;
+      }
       if (!Number.isFinite(v)) bad++;
       b.push(t, Number.isFinite(v) ? v : NaN);
     });
-    if (bad) problems.push({ where: `${source}: data.result[${k}]`, message: `${bad} NaN/Inf values kept as gaps in ${name}` });
+    if (bad)
+      problems.push({
+        where: `${source}: data.result[${k}]`,
+        message: `${bad} NaN/Inf values kept as gaps in ${name}`,
+      });
     if (/_total$/.test(labels.__name__ ?? '')) {
-      problems.push({ where: `${source}: data.result[${k}]`, message: `${name} looks like a raw counter; query rate(...) or pass --counter 64` });
+      problems.push({
+        where: `${source}: data.result[${k}]`,
+        message: `${name} looks like a raw counter; query rate(...) or pass --counter 64`,
+      });
     }
     return finish(b, source, 'unknown', { labels });
   });

@@ -5,9 +5,24 @@
  */
 import { HostopsError } from '../../lib/errors.js';
 import { typicalStep } from '../series.js';
-import { type ParseResult, type InputProblem, type LabeledSeries, SeriesBuilder, finish, parseValue, baseName } from './types.js';
+import {
+  type ParseResult,
+  type InputProblem,
+  type LabeledSeries,
+  SeriesBuilder,
+  finish,
+  parseValue,
+  baseName,
+} from './types.js';
 
-function build(names: string[], source: string, step: number, fmt: ParseResult['format'], rows: { t: number; v: number[] }[], problems: InputProblem[]): ParseResult {
+function build(
+  names: string[],
+  source: string,
+  step: number,
+  fmt: ParseResult['format'],
+  rows: { t: number; v: number[] }[],
+  problems: InputProblem[],
+): ParseResult {
   const file = baseName(source);
   const series: LabeledSeries[] = names.map((n, k) => {
     const b = new SeriesBuilder(n);
@@ -31,20 +46,35 @@ export function parseRrdFetch(text: string, source: string): ParseResult {
   if (headless) {
     const n = first.replace(FETCH_ROW, '').trim().split(/\s+/).length;
     names = Array.from({ length: n }, (_, k) => `ds${k}`);
-    problems.push({ where: `${source}:${i + 1}`, message: `no DS-name header line: the ${n} column(s) are named ${names.join(', ')}` });
+    problems.push({
+      where: `${source}:${i + 1}`,
+      message: `no DS-name header line: the ${n} column(s) are named ${names.join(', ')}`,
+    });
     i--;
   } else names = first.split(/\s+/).filter(Boolean);
-  if (!names.length) throw new HostopsError('CAPACITY_EMPTY_INPUT', `No DS header in ${source}`, { where: `${source}:1` });
+  if (!names.length)
+    throw new HostopsError('CAPACITY_EMPTY_INPUT', `No DS header in ${source}`, {
+      where: `${source}:1`,
+    });
   const rows: { t: number; v: number[] }[] = [];
   for (i++; i < lines.length; i++) {
     const l = lines[i].trim();
     if (!l) continue;
     const m = /^(\d+):\s*(.*)$/.exec(l);
-    if (!m) { problems.push({ where: `${source}:${i + 1}`, message: 'not an "epoch: values" row; skipped' }); continue; }
+    if (!m) {
+      problems.push({
+        where: `${source}:${i + 1}`,
+        message: 'not an "epoch: values" row; skipped',
+      });
+      continue;
+    }
     const f = m[2].split(/\s+/);
     const v = f.map((x) => parseValue(x));
     if (v.some((x) => x === undefined) || f.length !== names.length) {
-      problems.push({ where: `${source}:${i + 1}`, message: `expected ${names.length} numbers; bad fields kept as gaps` });
+      problems.push({
+        where: `${source}:${i + 1}`,
+        message: `expected ${names.length} numbers; bad fields kept as gaps`,
+      });
     }
     rows.push({ t: Number(m[1]), v: v.map((x) => (x === undefined ? NaN : x)) });
   }
@@ -52,15 +82,22 @@ export function parseRrdFetch(text: string, source: string): ParseResult {
   return build(names, source, Number.isFinite(step) ? step : 300, 'rrd-fetch', rows, problems);
 }
 
-const tag = (xml: string, name: string) => new RegExp(`<${name}>\\s*([^<]*?)\\s*</${name}>`).exec(xml)?.[1];
+const tag = (xml: string, name: string) =>
+  new RegExp(`<${name}>\\s*([^<]*?)\\s*</${name}>`).exec(xml)?.[1];
 
 export function parseRrdXportXml(text: string, source: string): ParseResult {
   const meta = /<meta>([\s\S]*?)<\/meta>/.exec(text)?.[1];
-  if (!meta) throw new HostopsError('CAPACITY_BAD_INPUT', `No <meta> in ${source}; not rrdtool xport XML`, { where: source });
+  if (!meta)
+    throw new HostopsError('CAPACITY_BAD_INPUT', `No <meta> in ${source}; not rrdtool xport XML`, {
+      where: source,
+    });
   const start = Number(tag(meta, 'start'));
   const step = Number(tag(meta, 'step'));
   const names = [...meta.matchAll(/<entry>([\s\S]*?)<\/entry>/g)].map((m) => m[1].trim());
-  if (!Number.isFinite(step) || !names.length) throw new HostopsError('CAPACITY_BAD_INPUT', `xport ${source} lacks <step> or <legend>`, { where: source });
+  if (!Number.isFinite(step) || !names.length)
+    throw new HostopsError('CAPACITY_BAD_INPUT', `xport ${source} lacks <step> or <legend>`, {
+      where: source,
+    });
   const problems: InputProblem[] = [];
   const rows: { t: number; v: number[] }[] = [];
   let k = 0;
@@ -68,8 +105,15 @@ export function parseRrdXportXml(text: string, source: string): ParseResult {
     const t = tag(m[1], 't');
     // `xport --enumds` writes <v0>, <v1>, ... instead of <v>
     const v = [...m[1].matchAll(/<v(\d*)>\s*([^<]*?)\s*<\/v\1>/g)].map((x) => parseValue(x[2]));
-    if (v.some((x) => x === undefined)) problems.push({ where: `${source}: row ${k + 1}`, message: 'non-numeric <v>; kept as a gap' });
-    rows.push({ t: t !== undefined ? Number(t) : start + k * step, v: v.map((x) => (x === undefined ? NaN : x)) });
+    if (v.some((x) => x === undefined))
+      problems.push({
+        where: `${source}: row ${k + 1}`,
+        message: 'non-numeric <v>; kept as a gap',
+      });
+    rows.push({
+      t: t !== undefined ? Number(t) : start + k * step,
+      v: v.map((x) => (x === undefined ? NaN : x)),
+    });
     k++;
   }
   return build(names, source, step, 'rrd-xport-xml', rows, problems);
@@ -77,14 +121,24 @@ export function parseRrdXportXml(text: string, source: string): ParseResult {
 
 /** JSON.parse, then the repairs needed for rrdtool 1.4's non-standard JSON. */
 function lenientJson(text: string, source: string): any {
-  try { return JSON.parse(text); } catch { /* fall through to repairs */ }
+  try {
+    return JSON.parse(text);
+  } catch {
+    /* fall through to repairs */
+  }
   const fixed = text
     .replace(/'/g, '"')
     .replace(/([{,]\s*)([A-Za-z_][\w-]*)\s*:/g, '$1"$2":')
     .replace(/\b(nan|NaN|-nan|inf|-inf)\b/g, 'null')
     .replace(/,(\s*[}\]])/g, '$1');
-  try { return JSON.parse(fixed); } catch (e) {
-    throw new HostopsError('CAPACITY_BAD_INPUT', `Cannot parse ${source} as rrdtool xport JSON: ${(e as Error).message}`, { where: source });
+  try {
+    return JSON.parse(fixed);
+  } catch (e) {
+    throw new HostopsError(
+      'CAPACITY_BAD_INPUT',
+      `Cannot parse ${source} as rrdtool xport JSON: ${(e as Error).message}`,
+      { where: source },
+    );
   }
 }
 
@@ -92,9 +146,14 @@ export function parseRrdXportJson(text: string, source: string): ParseResult {
   const doc = lenientJson(text, source);
   const meta = doc?.meta;
   if (!meta || !Array.isArray(meta.legend) || !Array.isArray(doc.data)) {
-    throw new HostopsError('CAPACITY_BAD_INPUT', `${source} is not rrdtool xport JSON (meta.legend / data missing)`, { where: source });
+    throw new HostopsError(
+      'CAPACITY_BAD_INPUT',
+      `${source} is not rrdtool xport JSON (meta.legend / data missing)`,
+      { where: source },
+    );
   }
-  const start = Number(meta.start), step = Number(meta.step);
+  const start = Number(meta.start),
+    step = Number(meta.step);
   const names: string[] = meta.legend.map(String);
   const problems: InputProblem[] = [];
   const rows = (doc.data as unknown[][]).map((r, k) => {

@@ -6,7 +6,15 @@
  */
 import { HostopsError } from '../../lib/errors.js';
 import type { SeriesUnit } from '../series.js';
-import { type ParseResult, type InputProblem, type LabeledSeries, SeriesBuilder, finish, parseTime, parseValue } from './types.js';
+import {
+  type ParseResult,
+  type InputProblem,
+  type LabeledSeries,
+  SeriesBuilder,
+  finish,
+  parseTime,
+  parseValue,
+} from './types.js';
 
 function unitOf(col: string, group = ''): { unit: SeriesUnit; k: number } {
   if (/kB\/s$/.test(col) || /^(rx|tx)kB$/.test(col)) return { unit: 'B/s', k: 1024 };
@@ -21,10 +29,23 @@ function unitOf(col: string, group = ''): { unit: SeriesUnit; k: number } {
 }
 
 class Collector {
-  private map = new Map<string, { b: SeriesBuilder; unit: SeriesUnit; k: number; labels: Record<string, string> }>();
-  add(name: string, labels: Record<string, string>, unit: { unit: SeriesUnit; k: number }, t: number, v: number, interval: number): void {
+  private map = new Map<
+    string,
+    { b: SeriesBuilder; unit: SeriesUnit; k: number; labels: Record<string, string> }
+  >();
+  add(
+    name: string,
+    labels: Record<string, string>,
+    unit: { unit: SeriesUnit; k: number },
+    t: number,
+    v: number,
+    interval: number,
+  ): void {
     let e = this.map.get(name);
-    if (!e) { e = { b: new SeriesBuilder(name), ...unit, labels }; this.map.set(name, e); }
+    if (!e) {
+      e = { b: new SeriesBuilder(name), ...unit, labels };
+      this.map.set(name, e);
+    }
     e.b.push(t, v * e.k, interval);
   }
   done(source: string): LabeledSeries[] {
@@ -66,10 +87,27 @@ export function parseSadfD(text: string, source: string): ParseResult {
     }
     const f = l.split(';');
     const where = `${source}:${i + 1}`;
-    if (!header) { problems.push({ where, message: 'row before any "# hostname;interval;timestamp;..." header; skipped' }); continue; }
-    if (/RESTART/.test(l)) { problems.push({ where, message: `system restart at ${f[2]}: counters restart, interval left as a gap` }); continue; }
-    const host = f[0], interval = Number(f[1]), t = parseTime(f[2] ?? '');
-    if (!Number.isFinite(t) || !Number.isFinite(interval)) { problems.push({ where, message: 'bad interval or timestamp; skipped' }); continue; }
+    if (!header) {
+      problems.push({
+        where,
+        message: 'row before any "# hostname;interval;timestamp;..." header; skipped',
+      });
+      continue;
+    }
+    if (/RESTART/.test(l)) {
+      problems.push({
+        where,
+        message: `system restart at ${f[2]}: counters restart, interval left as a gap`,
+      });
+      continue;
+    }
+    const host = f[0],
+      interval = Number(f[1]),
+      t = parseTime(f[2] ?? '');
+    if (!Number.isFinite(t) || !Number.isFinite(interval)) {
+      problems.push({ where, message: 'bad interval or timestamp; skipped' });
+      continue;
+    }
     const keys: string[] = [];
     const labels: Record<string, string> = { host };
     const names: string[] = [];
@@ -83,7 +121,10 @@ export function parseSadfD(text: string, source: string): ParseResult {
       labels[h.toLowerCase()] = key;
       if (h === 'CPU') {
         let list = cpusAt.get(f[2]);
-        if (!list) { list = []; cpusAt.set(f[2], list); }
+        if (!list) {
+          list = [];
+          cpusAt.set(f[2], list);
+        }
         if (!list.includes(key)) list.push(key);
       }
     }
@@ -98,26 +139,57 @@ export function parseSadfD(text: string, source: string): ParseResult {
       if (keyCols[c] && !(starCols && c > 3)) continue;
       const h = names[c - 3];
       const v = parseValue(f[c]);
-      if (v === undefined) { labels[h.toLowerCase()] = f[c]; continue; } // a text column (USB manufacturer, battery status)
+      if (v === undefined) {
+        labels[h.toLowerCase()] = f[c];
+        continue;
+      } // a text column (USB manufacturer, battery status)
       const name = [host, ...keys, h].join(':');
       col.add(name, { ...labels, column: h }, unitOf(h), t, v, interval);
     }
   }
-  if (positional) problems.push({ where: source, message: `${positional} INTR;CPU* row(s) name their columns by position (all, CPU0, ...): the CPU activity of the same interval (sadf -d -- -u -P ALL -I ALL) was not there to name them` });
+  if (positional)
+    problems.push({
+      where: source,
+      message: `${positional} INTR;CPU* row(s) name their columns by position (all, CPU0, ...): the CPU activity of the same interval (sadf -d -- -u -P ALL -I ALL) was not there to name them`,
+    });
   const series = col.done(source);
-  if (!series.length) throw new HostopsError('CAPACITY_EMPTY_INPUT', `No sadf -d rows in ${source}`, { where: source });
+  if (!series.length)
+    throw new HostopsError('CAPACITY_EMPTY_INPUT', `No sadf -d rows in ${source}`, {
+      where: source,
+    });
   return { format: 'sadf-d', series, problems };
 }
 
-const KEY_FIELDS = ['iface', 'cpu', 'disk-device', 'dev', 'filesystem', 'intr', 'line', 'number', 'fchost', 'bat', 'bus'];
+const KEY_FIELDS = [
+  'iface',
+  'cpu',
+  'disk-device',
+  'dev',
+  'filesystem',
+  'intr',
+  'line',
+  'number',
+  'fchost',
+  'bat',
+  'bus',
+];
 
 export function parseSadfJson(text: string, source: string): ParseResult {
   let doc: any;
-  try { doc = JSON.parse(text); } catch (e) {
-    throw new HostopsError('CAPACITY_BAD_INPUT', `Cannot parse ${source} as sadf -j JSON: ${(e as Error).message}`, { where: source });
+  try {
+    doc = JSON.parse(text);
+  } catch (e) {
+    throw new HostopsError(
+      'CAPACITY_BAD_INPUT',
+      `Cannot parse ${source} as sadf -j JSON: ${(e as Error).message}`,
+      { where: source },
+    );
   }
   const hosts = doc?.sysstat?.hosts;
-  if (!Array.isArray(hosts)) throw new HostopsError('CAPACITY_BAD_INPUT', `${source} has no sysstat.hosts[]`, { where: source });
+  if (!Array.isArray(hosts))
+    throw new HostopsError('CAPACITY_BAD_INPUT', `${source} has no sysstat.hosts[]`, {
+      where: source,
+    });
   const problems: InputProblem[] = [];
   const col = new Collector();
   hosts.forEach((h: any, hi: number) => {
@@ -126,7 +198,13 @@ export function parseSadfJson(text: string, source: string): ParseResult {
       const ts = st.timestamp ?? {};
       const t = parseTime(`${ts.date} ${ts.time}${ts.utc === 0 ? '' : ' UTC'}`);
       const interval = Number(ts.interval);
-      if (!Number.isFinite(t)) { problems.push({ where: `${source}: hosts[${hi}].statistics[${si}]`, message: 'bad timestamp; skipped' }); return; }
+      if (!Number.isFinite(t)) {
+        problems.push({
+          where: `${source}: hosts[${hi}].statistics[${si}]`,
+          message: 'bad timestamp; skipped',
+        });
+        return;
+      }
       const walk = (obj: any, path: string[], group: string, labels: Record<string, string>) => {
         for (const [k, v] of Object.entries(obj)) {
           if (k === 'timestamp') continue;
@@ -138,17 +216,28 @@ export function parseSadfJson(text: string, source: string): ParseResult {
               if (!item || typeof item !== 'object') continue;
               const kf = KEY_FIELDS.find((f) => f in item);
               const key = kf ? String(item[kf]) : '';
-              const rest = { ...item }; if (kf) delete rest[kf];
-              walk(rest, key ? [...path, key] : path, group || k, kf ? { ...labels, [kf]: key } : labels);
+              const rest = { ...item };
+              if (kf) delete rest[kf];
+              walk(
+                rest,
+                key ? [...path, key] : path,
+                group || k,
+                kf ? { ...labels, [kf]: key } : labels,
+              );
             }
           } else if (v && typeof v === 'object') walk(v, [...path, k], group || k, labels);
         }
       };
       walk(st, [], '', {});
     });
-    if (Array.isArray(h.restarts) && h.restarts.length) problems.push({ where: `${source}: hosts[${hi}].restarts`, message: `${h.restarts.length} system restart(s): gaps around them` });
+    if (Array.isArray(h.restarts) && h.restarts.length)
+      problems.push({
+        where: `${source}: hosts[${hi}].restarts`,
+        message: `${h.restarts.length} system restart(s): gaps around them`,
+      });
   });
   const series = col.done(source);
-  if (!series.length) throw new HostopsError('CAPACITY_EMPTY_INPUT', `No statistics in ${source}`, { where: source });
+  if (!series.length)
+    throw new HostopsError('CAPACITY_EMPTY_INPUT', `No statistics in ${source}`, { where: source });
   return { format: 'sadf-json', series, problems };
 }

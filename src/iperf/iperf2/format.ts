@@ -22,6 +22,10 @@ export function defaultWindow(kind: 'rmem' | 'wmem'): string {
   }
 }
 
-export function peerLine(id: number, local: { host: string; port: number }, remote: { host: string; port: number }): string {
+export function peerLine(
+  id: number,
+  local: { host: string; port: number },
+  remote: { host: string; port: number },
+): string {
   return `[${String(id).padStart(3)}] local ${local.host} port ${local.port} connected with ${remote.host} port ${remote.port}`;
 }

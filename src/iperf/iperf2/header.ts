@@ -7,7 +7,12 @@ export const HEADER_VERSION1 = 0x80000000;
 const FLAGS_PLAIN_TCP = 0x40010078;
 export const HEADER_LEN = 60;
 
-export function clientHeader(opts: { threads: number; port: number; duration?: number; bytes?: number }): Buffer {
+export function clientHeader(opts: {
+  threads: number;
+  port: number;
+  duration?: number;
+  bytes?: number;
+}): Buffer {
   const b = Buffer.alloc(HEADER_LEN);
   b.writeUInt32BE(FLAGS_PLAIN_TCP, 0);
   b.writeInt32BE(opts.threads, 4);
@@ -15,7 +20,10 @@ export function clientHeader(opts: { threads: number; port: number; duration?: n
   b.writeInt32BE(0, 12); // bufLen
   b.writeInt32BE(0, 16); // winBand
   // mAmount: negative = time in 10 ms units, positive = bytes
-  b.writeInt32BE(opts.bytes ? Math.min(opts.bytes, 0x7fffffff) : -Math.round((opts.duration ?? 10) * 100), 20);
+  b.writeInt32BE(
+    opts.bytes ? Math.min(opts.bytes, 0x7fffffff) : -Math.round((opts.duration ?? 10) * 100),
+    20,
+  );
   b.writeUInt32BE(0x00020001, 36); // version words of 2.1.8
   b.writeUInt32BE(0x00080003, 40);
   return b;

@@ -23,16 +23,25 @@ export interface Iperf2ServerOptions {
   onResult?: (r: Iperf2Result) => void;
 }
 
-interface Group { peer: string; want: number; streams: (Iperf2Stream & { t0: number; open: boolean })[]; t0: number }
+interface Group {
+  peer: string;
+  want: number;
+  streams: (Iperf2Stream & { t0: number; open: boolean })[];
+  t0: number;
+}
 
-export async function startIperf2Server(o: Iperf2ServerOptions = {}): Promise<{ port: number; close(): Promise<void>; done: Promise<void> }> {
+export async function startIperf2Server(
+  o: Iperf2ServerOptions = {},
+): Promise<{ port: number; close(): Promise<void>; done: Promise<void> }> {
   const say = o.onLine ?? (() => {});
   const idle = o.idleTimeoutMs ?? 30_000;
   let nextId = 1;
   let group: Group | null = null;
   const all = new Set<net.Socket>();
   let resolveDone: () => void = () => {};
-  const done = new Promise<void>((r) => { resolveDone = r; });
+  const done = new Promise<void>((r) => {
+    resolveDone = r;
+  });
   const server = net.createServer();
   server.maxConnections = o.maxConnections ?? 256;
 
@@ -40,8 +49,11 @@ export async function startIperf2Server(o: Iperf2ServerOptions = {}): Promise<{ 
     const end = Math.max(...g.streams.map((s) => s.end));
     const bytes = g.streams.reduce((a, s) => a + s.bytes, 0);
     if (g.want > 1) say(row('SUM', 0, end, bytes));
-    o.onResult?.({ role: 'server', streams: g.streams.map(({ t0: _t, open: _o, ...s }) => s),
-      sum: { start: 0, end, bytes, bits_per_second: end > 0 ? (bytes * 8) / end : 0 } });
+    o.onResult?.({
+      role: 'server',
+      streams: g.streams.map(({ t0: _t, open: _o, ...s }) => s),
+      sum: { start: 0, end, bytes, bits_per_second: end > 0 ? (bytes * 8) / end : 0 },
+    });
     if (group === g) group = null;
     if (o.oneOff) resolveDone();
   };
@@ -53,19 +65,29 @@ export async function startIperf2Server(o: Iperf2ServerOptions = {}): Promise<{ 
     sock.setTimeout(idle, () => sock.destroy());
     const peer = plainAddr(sock.remoteAddress);
     const t0 = nowSec();
-    const st = { id: nextId++, local: { host: plainAddr(sock.localAddress), port: sock.localPort ?? 0 },
-      remote: { host: peer, port: sock.remotePort ?? 0 }, bytes: 0, start: 0, end: 0, t0, open: true };
+    const st = {
+      id: nextId++,
+      local: { host: plainAddr(sock.localAddress), port: sock.localPort ?? 0 },
+      remote: { host: peer, port: sock.remotePort ?? 0 },
+      bytes: 0,
+      start: 0,
+      end: 0,
+      t0,
+      open: true,
+    };
     say(peerLine(st.id, st.local, st.remote));
     let g: Group | null = null;
     let headerSeen = false;
     let ivStart = 0;
     let ivBytes = 0;
-    const ivTimer = o.interval ? setInterval(() => {
-      const now = nowSec() - t0;
-      say(row(st.id, ivStart, now, st.bytes - ivBytes));
-      ivBytes = st.bytes;
-      ivStart = now;
-    }, o.interval * 1000) : null;
+    const ivTimer = o.interval
+      ? setInterval(() => {
+          const now = nowSec() - t0;
+          say(row(st.id, ivStart, now, st.bytes - ivBytes));
+          ivBytes = st.bytes;
+          ivStart = now;
+        }, o.interval * 1000)
+      : null;
     const onData = (d: Buffer) => {
       if (!headerSeen) {
         headerSeen = true;
@@ -83,10 +105,19 @@ export async function startIperf2Server(o: Iperf2ServerOptions = {}): Promise<{ 
       // After the header only lengths matter: read straight into the shared sink buffer.
       sock.removeListener('data', onData);
       sock.pause();
-      const fresh = adoptWithReader(sock, { buffer: SINK, callback: (n) => { st.bytes += n; return true; } });
+      const fresh = adoptWithReader(sock, {
+        buffer: SINK,
+        callback: (n) => {
+          st.bytes += n;
+          return true;
+        },
+      });
       all.add(fresh);
       fresh.setTimeout(idle, () => fresh.destroy());
-      fresh.on('close', () => { all.delete(fresh); finish(); });
+      fresh.on('close', () => {
+        all.delete(fresh);
+        finish();
+      });
       if (fresh === sock) return;
       sock.removeAllListeners('close'); // the old object closes now; the stream lives on in `fresh`
       all.delete(sock);
@@ -99,7 +130,10 @@ export async function startIperf2Server(o: Iperf2ServerOptions = {}): Promise<{ 
       if (ivTimer) clearInterval(ivTimer);
       st.end = nowSec() - t0;
       st.open = false;
-      if (!g) { if (o.oneOff) resolveDone(); return; }
+      if (!g) {
+        if (o.oneOff) resolveDone();
+        return;
+      }
       say(row(st.id, 0, st.end, st.bytes));
       if (g.streams.length >= g.want && g.streams.every((s) => !s.open)) finishGroup(g);
     };
@@ -107,9 +141,21 @@ export async function startIperf2Server(o: Iperf2ServerOptions = {}): Promise<{ 
   });
 
   await new Promise<void>((resolve, reject) => {
-    server.once('error', (e) => reject(listenError(e, 'iperf 2 server', o.host, o.port ?? 5001,
-      'choose another port with -p (and address with -B), or stop the program holding it (ss -ltnp)')));
-    server.listen({ port: o.port ?? 5001, host: o.host }, () => { server.removeAllListeners('error'); resolve(); });
+    server.once('error', (e) =>
+      reject(
+        listenError(
+          e,
+          'iperf 2 server',
+          o.host,
+          o.port ?? 5001,
+          'choose another port with -p (and address with -B), or stop the program holding it (ss -ltnp)',
+        ),
+      ),
+    );
+    server.listen({ port: o.port ?? 5001, host: o.host }, () => {
+      server.removeAllListeners('error');
+      resolve();
+    });
   });
   server.on('error', () => {});
   const port = (server.address() as net.AddressInfo).port;
@@ -120,6 +166,10 @@ export async function startIperf2Server(o: Iperf2ServerOptions = {}): Promise<{ 
   return {
     port,
     done,
-    close: () => new Promise<void>((resolve) => { for (const s of all) s.destroy(); server.close(() => resolve()); }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const s of all) s.destroy();
+        server.close(() => resolve());
+      }),
   };
 }

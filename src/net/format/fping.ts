@@ -3,7 +3,12 @@ import type { PingSummary } from '../ping.js';
 import { fpingMs } from './ping.js';
 
 /** `host : [2], timed out (0.040 avg, 33% loss)`; `NaN avg` before any reply, as fping prints it. */
-export function fpingTimedOut(target: string, width: number, seq: number, st: { sum: number; n: number }): string {
+export function fpingTimedOut(
+  target: string,
+  width: number,
+  seq: number,
+  st: { sum: number; n: number },
+): string {
   const avg = st.n ? fpingMs(st.sum / st.n) : 'NaN';
   const loss = Math.round(((seq - st.n) * 100) / Math.max(1, seq));
   return `${target.padEnd(width)} : [${seq - 1}], timed out (${avg} avg, ${loss}% loss)`;
@@ -33,7 +38,9 @@ export function fpingStats(t: FpingTotals): string {
   const recv = s.reduce((a, x) => a + x.received, 0);
   const timeouts = s.reduce((a, x) => a + x.transmitted - x.received - x.errors, 0);
   const other = s.reduce((a, x) => a + x.errors, 0);
-  const rtts = s.flatMap((x) => x.rtts.filter((r): r is number => r !== null).map((r) => Math.round(r * 1e6)));
+  const rtts = s.flatMap((x) =>
+    x.rtts.filter((r): r is number => r !== null).map((r) => Math.round(r * 1e6)),
+  );
   const min = rtts.length ? Math.min(...rtts) : 0;
   const max = rtts.length ? Math.max(...rtts) : 0;
   const avg = rtts.length ? rtts.reduce((a, r) => a + r, 0) / rtts.length : 0;

@@ -3,7 +3,11 @@ import type { PingEvent, PingSummary } from '../ping.js';
 import type { Resolved } from '../resolve.js';
 import { pingTime, usMs } from '../stats.js';
 
-export function iputilsHeader(r: Resolved, size: number, from?: { source: string; device?: string }): string {
+export function iputilsHeader(
+  r: Resolved,
+  size: number,
+  from?: { source: string; device?: string },
+): string {
   const shown = r.target; // as typed, like iputils ("PING 127.1 (127.0.0.1)")
   // with -I, iputils names the source it sends from and the interface ('' for an address)
   const via = from ? `from ${from.source} ${from.device ?? ''}: ` : '';
@@ -12,7 +16,10 @@ export function iputilsHeader(r: Resolved, size: number, from?: { source: string
 }
 
 /** One event as iputils prints it; `name` is the reverse name of the sender (or undefined for -n). */
-export function iputilsLine(e: PingEvent, opts: { timestamp: boolean; name?: string }): string | null {
+export function iputilsLine(
+  e: PingEvent,
+  opts: { timestamp: boolean; name?: string },
+): string | null {
   const ts = opts.timestamp ? `[${e.time.toFixed(6)}] ` : '';
   const who = (from: string) => (opts.name && opts.name !== from ? `${opts.name} (${from})` : from);
   switch (e.type) {
@@ -48,7 +55,11 @@ export function iputilsSummary(s: PingSummary, shown: string, timing: boolean): 
     l += `, ${fmtG(loss)}% packet loss, time ${s.timeMs}ms`;
   }
   lines.push(l);
-  lines.push(s.us && timing && s.received ? `rtt min/avg/max/mdev = ${usMs(s.us.min)}/${usMs(s.us.avg)}/${usMs(s.us.max)}/${usMs(s.us.mdev)} ms` : '');
+  lines.push(
+    s.us && timing && s.received
+      ? `rtt min/avg/max/mdev = ${usMs(s.us.min)}/${usMs(s.us.avg)}/${usMs(s.us.max)}/${usMs(s.us.mdev)} ms`
+      : '',
+  );
   return lines.join('\n');
 }
 
@@ -56,7 +67,11 @@ export function iputilsSummary(s: PingSummary, shown: string, timing: boolean): 
 export function fmtG(v: number): string {
   if (v === 0) return '0';
   const exp = Math.floor(Math.log10(Math.abs(v)));
-  if (exp < -4 || exp >= 6) return v.toExponential(5).replace(/\.?0+e/, 'e').replace(/e([+-])(\d)$/, 'e$10$2');
+  if (exp < -4 || exp >= 6)
+    return v
+      .toExponential(5)
+      .replace(/\.?0+e/, 'e')
+      .replace(/e([+-])(\d)$/, 'e$10$2');
   return String(Number(v.toPrecision(6)));
 }
 
@@ -69,20 +84,27 @@ export function fpingMs(us: number): string {
   return String(Math.round(ms));
 }
 
-export function fpingLine(e: PingEvent, width: number, st: { sum: number; n: number; sent: number }): string | null {
+export function fpingLine(
+  e: PingEvent,
+  width: number,
+  st: { sum: number; n: number; sent: number },
+): string | null {
   const name = e.target.padEnd(width);
   if (e.type === 'reply' && !e.dup) {
     const loss = Math.round(((st.sent - st.n) * 100) / Math.max(1, st.sent));
     return `${name} : [${e.seq - 1}], ${e.bytes} bytes, ${fpingMs(e.rttUs)} ms (${fpingMs(st.sum / st.n)} avg, ${loss}% loss)`;
   }
-  if (e.type === 'reply' && e.dup) return `${name} : duplicate for [${e.seq - 1}], ${e.bytes} bytes, ${fpingMs(e.rttUs)} ms`;
-  if (e.type === 'error') return `${e.text.replace(/^Destination /, 'ICMP ')} from ${e.from} for ICMP Echo sent to ${e.target}`;
+  if (e.type === 'reply' && e.dup)
+    return `${name} : duplicate for [${e.seq - 1}], ${e.bytes} bytes, ${fpingMs(e.rttUs)} ms`;
+  if (e.type === 'error')
+    return `${e.text.replace(/^Destination /, 'ICMP ')} from ${e.from} for ICMP Echo sent to ${e.target}`;
   return null;
 }
 
 export function fpingSummary(s: PingSummary, width: number): string {
   const loss = s.transmitted ? Math.round(((s.transmitted - s.received) * 100) / s.transmitted) : 0;
   let l = `${s.target.padEnd(width)} : xmt/rcv/%loss = ${s.transmitted}/${s.received}/${loss}%`;
-  if (s.received && s.us) l += `, min/avg/max = ${fpingMs(s.us.min)}/${fpingMs(s.us.avg)}/${fpingMs(s.us.max)}`;
+  if (s.received && s.us)
+    l += `, min/avg/max = ${fpingMs(s.us.min)}/${fpingMs(s.us.avg)}/${fpingMs(s.us.max)}`;
   return l;
 }

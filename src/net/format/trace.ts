@@ -2,12 +2,21 @@
 import type { TraceHop, TraceResult } from '../trace.js';
 import { traceMpls } from '../mpls.js';
 
-export function traceHeader(target: string, address: string, maxHops: number, packetLen: number): string {
+export function traceHeader(
+  target: string,
+  address: string,
+  maxHops: number,
+  packetLen: number,
+): string {
   return `traceroute to ${target} (${address}), ${maxHops} hops max, ${packetLen} byte packets`;
 }
 
 /** One hop row; `name(ip)` gives the reverse name (undefined with -n); `ext`: -e, MPLS labels after the address. */
-export function traceHopLine(hop: TraceHop, name?: (ip: string) => string | undefined, ext = false): string {
+export function traceHopLine(
+  hop: TraceHop,
+  name?: (ip: string) => string | undefined,
+  ext = false,
+): string {
   let s = `${String(hop.ttl).padStart(2)} `;
   let prev: string | null = null;
   for (const p of hop.probes) {
@@ -28,5 +37,8 @@ export function traceHopLine(hop: TraceHop, name?: (ip: string) => string | unde
 }
 
 export function traceText(r: TraceResult, name?: (ip: string) => string | undefined): string {
-  return [traceHeader(r.target, r.address, r.maxHops, r.packetLen), ...r.hops.map((h) => traceHopLine(h, name))].join('\n');
+  return [
+    traceHeader(r.target, r.address, r.maxHops, r.packetLen),
+    ...r.hops.map((h) => traceHopLine(h, name)),
+  ].join('\n');
 }

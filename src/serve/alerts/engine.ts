@@ -30,22 +30,37 @@ export interface AlertView {
   resolvedAt: number | null;
 }
 
-interface Instance extends AlertView { for: number; verdict: Verdict; expires: number | null }
+interface Instance extends AlertView {
+  for: number;
+  verdict: Verdict;
+  expires: number | null;
+}
 
-export interface Changes { fired: AlertView[]; resolved: AlertView[] }
+export interface Changes {
+  fired: AlertView[];
+  resolved: AlertView[];
+}
 
 /** A stable id of a label set (Alertmanager computes its own; this one names ours in the API). */
 export function fingerprint(labels: Record<string, string>): string {
   let h = 0xcbf29ce484222325n;
   for (const k of Object.keys(labels).sort()) {
-    for (const ch of `${k}\u0000${labels[k]}\u0001`) { h ^= BigInt(ch.codePointAt(0)!); h = (h * 0x100000001b3n) & 0xffffffffffffffffn; }
+    for (const ch of `${k}\u0000${labels[k]}\u0001`) {
+      h ^= BigInt(ch.codePointAt(0)!);
+      h = (h * 0x100000001b3n) & 0xffffffffffffffffn;
+    }
   }
   return h.toString(16).padStart(16, '0');
 }
 
 const view = (i: Instance): AlertView => ({
-  fingerprint: i.fingerprint, labels: { ...i.labels }, annotations: { ...i.annotations }, state: i.state,
-  activeAt: i.activeAt, firedAt: i.firedAt, resolvedAt: i.resolvedAt,
+  fingerprint: i.fingerprint,
+  labels: { ...i.labels },
+  annotations: { ...i.annotations },
+  state: i.state,
+  activeAt: i.activeAt,
+  firedAt: i.firedAt,
+  resolvedAt: i.resolvedAt,
 });
 
 export class AlertEngine {
@@ -55,7 +70,10 @@ export class AlertEngine {
   /** The last resolved alerts, newest last, for the API and the dashboard. */
   readonly history: AlertView[] = [];
 
-  constructor(private site: string, private now: () => number) {}
+  constructor(
+    private site: string,
+    private now: () => number,
+  ) {}
 
   /**
    * Report a rule's verdict for one instance, measured at `at` (a ping round's start, so the
@@ -63,12 +81,28 @@ export class AlertEngine {
    * firing alert resolve by itself then (an event such as a path change has no "clear").
    */
   set(spec: AlertSpec, verdict: Verdict, at = this.now(), expires: number | null = null): void {
-    const labels = { alertname: spec.alertname, site: this.site, severity: spec.severity, ...spec.labels };
+    const labels = {
+      alertname: spec.alertname,
+      site: this.site,
+      severity: spec.severity,
+      ...spec.labels,
+    };
     const fp = fingerprint(labels);
     const cur = this.live.get(fp);
     if (verdict === 'raise') {
       if (!cur) {
-        const i: Instance = { fingerprint: fp, labels, annotations: { ...spec.annotations }, state: 'pending', activeAt: at, firedAt: null, resolvedAt: null, for: spec.for, verdict, expires };
+        const i: Instance = {
+          fingerprint: fp,
+          labels,
+          annotations: { ...spec.annotations },
+          state: 'pending',
+          activeAt: at,
+          firedAt: null,
+          resolvedAt: null,
+          for: spec.for,
+          verdict,
+          expires,
+        };
         this.live.set(fp, i);
         this.promote(i, this.now());
         return;
@@ -82,7 +116,10 @@ export class AlertEngine {
     }
     if (!cur) return;
     cur.verdict = verdict;
-    if (cur.state === 'pending') { this.live.delete(fp); return; }
+    if (cur.state === 'pending') {
+      this.live.delete(fp);
+      return;
+    }
     if (verdict === 'clear') this.resolve(cur, at, spec.annotations);
   }
 
@@ -122,18 +159,27 @@ export class AlertEngine {
     for (const i of [...this.live.values()]) {
       if (keep(i.labels)) continue;
       if (i.state === 'pending') this.live.delete(i.fingerprint);
-      else this.resolve(i, now, { ...i.annotations, description: `${i.annotations.description ?? ''} (resolved: no longer configured)`.trim() });
+      else
+        this.resolve(i, now, {
+          ...i.annotations,
+          description: `${i.annotations.description ?? ''} (resolved: no longer configured)`.trim(),
+        });
     }
   }
 
   /** The changes since the last drain. */
   drain(): Changes {
     const c = { fired: this.fired, resolved: this.resolved };
-    this.fired = []; this.resolved = [];
+    this.fired = [];
+    this.resolved = [];
     return c;
   }
 
   /** Pending and firing alerts. */
-  active(): AlertView[] { return [...this.live.values()].map(view); }
-  firing(): AlertView[] { return [...this.live.values()].filter((i) => i.state === 'firing').map(view); }
+  active(): AlertView[] {
+    return [...this.live.values()].map(view);
+  }
+  firing(): AlertView[] {
+    return [...this.live.values()].filter((i) => i.state === 'firing').map(view);
+  }
 }

@@ -9,18 +9,36 @@ import type { NtpCheckResult, NtpQueryResult } from '../../ntp/index.js';
 
 /** What the ntp check row keeps of a mode 3 answer; a Kiss-o'-Death is a failure. */
 export function ntpData(host: string, r: NtpQueryResult) {
-  if (r.kod) throw new Error(`${host} answered Kiss-o'-Death ${r.kod}${r.kodMeaning ? `: ${r.kodMeaning}` : ''}`);
-  return { offset: r.offset, delay: r.delay, stratum: r.stratum, refid: r.refid, leap: r.leap, synchronized: r.synchronized };
+  if (r.kod)
+    throw new Error(
+      `${host} answered Kiss-o'-Death ${r.kod}${r.kodMeaning ? `: ${r.kodMeaning}` : ''}`,
+    );
+  return {
+    offset: r.offset,
+    delay: r.delay,
+    stratum: r.stratum,
+    refid: r.refid,
+    leap: r.leap,
+    synchronized: r.synchronized,
+  };
 }
 
 /** What the amp check row keeps of an exposure check (the dashboard and the alert rules read it). */
 export function ampData(host: string, r: NtpCheckResult) {
   return {
     host,
-    modes: r.probes.map((p) => ({ mode: p.probe, sentBytes: p.amplification.requestBytes, returnedBytes: p.amplification.replyBytes,
-      packets: p.amplification.replyPackets, factor: p.amplification.factor, verdict: p.verdict })),
+    modes: r.probes.map((p) => ({
+      mode: p.probe,
+      sentBytes: p.amplification.requestBytes,
+      returnedBytes: p.amplification.replyBytes,
+      packets: p.amplification.replyPackets,
+      factor: p.amplification.factor,
+      verdict: p.verdict,
+    })),
     factor: r.worst?.factor ?? 0,
-    verdict: (r.vulnerable || r.verdict === 'vulnerable' || r.verdict === 'exposed' ? 'exposed' : 'not-exposed') as 'exposed' | 'not-exposed',
+    verdict: (r.vulnerable || r.verdict === 'vulnerable' || r.verdict === 'exposed'
+      ? 'exposed'
+      : 'not-exposed') as 'exposed' | 'not-exposed',
     detail: r.verdict,
     server: r.serverVersion ?? r.server,
     ...(r.fix.length ? { fix: r.fix.join(' ') } : {}),
@@ -37,14 +55,30 @@ export function ntpJob(ctx: JobContext): Job {
       const ts = ctx.now();
       try {
         const r = ntpData(host, await ctx.probes.ntp.query(host, { port, timeoutMs: 2000 }));
-        await ctx.store.writeCheck({ site: ctx.site, ts, kind: 'ntp', target: host, ok: r.leap !== 3, value: r.offset, data: r });
+        await ctx.store.writeCheck({
+          site: ctx.site,
+          ts,
+          kind: 'ntp',
+          target: host,
+          ok: r.leap !== 3,
+          value: r.offset,
+          data: r,
+        });
         ctx.metrics.ntpUp.set({ server: host }, 1);
         ctx.metrics.ntpOffset.set({ server: host }, r.offset);
         ctx.metrics.ntpDelay.set({ server: host }, r.delay);
         ctx.metrics.ntpStratum.set({ server: host }, r.stratum);
       } catch (e) {
         ctx.metrics.ntpUp.set({ server: host }, 0);
-        await ctx.store.writeCheck({ site: ctx.site, ts, kind: 'ntp', target: host, ok: false, value: null, data: { error: (e as Error).message } });
+        await ctx.store.writeCheck({
+          site: ctx.site,
+          ts,
+          kind: 'ntp',
+          target: host,
+          ok: false,
+          value: null,
+          data: { error: (e as Error).message },
+        });
         throw e;
       }
     },
@@ -59,8 +93,19 @@ export function ampJob(ctx: JobContext): Job {
     async run() {
       for (const target of ctx.cfg.amp.targets) {
         const ts = ctx.now();
-        const r = ampData(target, await ctx.probes.ntp.amp(target, { port: ctx.cfg.ntp.port, timeoutMs: 1500 }));
-        await ctx.store.writeCheck({ site: ctx.site, ts, kind: 'amp', target, ok: r.verdict !== 'exposed', value: r.factor, data: r });
+        const r = ampData(
+          target,
+          await ctx.probes.ntp.amp(target, { port: ctx.cfg.ntp.port, timeoutMs: 1500 }),
+        );
+        await ctx.store.writeCheck({
+          site: ctx.site,
+          ts,
+          kind: 'amp',
+          target,
+          ok: r.verdict !== 'exposed',
+          value: r.factor,
+          data: r,
+        });
         for (const m of r.modes) ctx.metrics.ampRatio.set({ target, mode: m.mode }, m.factor);
         ctx.metrics.ampExposed.set({ target }, r.verdict === 'exposed' ? 1 : 0);
       }
@@ -86,9 +131,25 @@ export function capacityJob(ctx: JobContext): Job {
         const q = quantiles(bps);
         const link = ctx.cfg.capacity.links[peer] ?? null;
         const headroom = link && q.p10 != null ? q.p10 / link : null;
-        await ctx.store.writeCheck({ site: ctx.site, ts: now, kind: 'capacity', target: peer, ok: headroom == null || headroom >= 0.5, value: headroom,
-          data: { samples: bps.length, linkBitsPerSecond: link, p10: q.p10, median: q.median, p90: q.p90, max: q.max,
-            note: link ? 'achievable throughput (p10 of tests) as a share of the link' : 'set capacity.links.<peer> to judge headroom' } });
+        await ctx.store.writeCheck({
+          site: ctx.site,
+          ts: now,
+          kind: 'capacity',
+          target: peer,
+          ok: headroom == null || headroom >= 0.5,
+          value: headroom,
+          data: {
+            samples: bps.length,
+            linkBitsPerSecond: link,
+            p10: q.p10,
+            median: q.median,
+            p90: q.p90,
+            max: q.max,
+            note: link
+              ? 'achievable throughput (p10 of tests) as a share of the link'
+              : 'set capacity.links.<peer> to judge headroom',
+          },
+        });
       }
       const file = ctx.cfg.capacity.topology;
       if (file) await ctx.store.writeCheck(await contentionCheck(ctx.site, now, file));
@@ -102,14 +163,41 @@ export async function contentionCheck(site: string, ts: number, file: string) {
     const r = contention(parseYamlText(await readFile(file, 'utf8'), file));
     const worst = r.model.reduce((a, m) => Math.max(a, m.pOver), 0);
     return {
-      site, ts, kind: 'contention', target: r.topology, ok: worst < 0.01, value: worst,
+      site,
+      ts,
+      kind: 'contention',
+      target: r.topology,
+      ok: worst < 0.01,
+      value: worst,
       data: {
-        mode: r.mode, notes: r.notes.slice(0, 10),
-        nominal: r.nominal.map((n) => ({ id: n.id, kind: n.kind, capacity: n.capacity, customers: n.customers, ratio: n.ratio, endToEnd: n.endToEnd, fairShare: n.fairShare })),
-        model: r.model.map((m) => ({ id: m.id, customers: m.customers, pOver: m.pOver, method: m.method })),
+        mode: r.mode,
+        notes: r.notes.slice(0, 10),
+        nominal: r.nominal.map((n) => ({
+          id: n.id,
+          kind: n.kind,
+          capacity: n.capacity,
+          customers: n.customers,
+          ratio: n.ratio,
+          endToEnd: n.endToEnd,
+          fairShare: n.fairShare,
+        })),
+        model: r.model.map((m) => ({
+          id: m.id,
+          customers: m.customers,
+          pOver: m.pOver,
+          method: m.method,
+        })),
       },
     };
   } catch (e) {
-    return { site, ts, kind: 'contention', target: file, ok: false, value: null, data: { error: (e as Error).message } };
+    return {
+      site,
+      ts,
+      kind: 'contention',
+      target: file,
+      ok: false,
+      value: null,
+      data: { error: (e as Error).message },
+    };
   }
 }

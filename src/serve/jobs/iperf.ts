@@ -12,9 +12,17 @@ export function iperfJob(ctx: JobContext, peer: PeerConfig): Job {
     timeout: peer.duration + 60,
     async run(signal) {
       const ts = ctx.now();
-      const o = { duration: peer.duration, protocol: peer.protocol, reverse: peer.reverse,
-        bitrate: peer.protocol === 'udp' ? 100e6 : undefined, interval: 0, connectTimeoutMs: 3000 };
-      const res = await ctx.probes.throughput.probe({ host: peer.host, port: peer.port }, o, { signal });
+      const o = {
+        duration: peer.duration,
+        protocol: peer.protocol,
+        reverse: peer.reverse,
+        bitrate: peer.protocol === 'udp' ? 100e6 : undefined,
+        interval: 0,
+        connectTimeoutMs: 3000,
+      };
+      const res = await ctx.probes.throughput.probe({ host: peer.host, port: peer.port }, o, {
+        signal,
+      });
       const recs = toRecords(ctx.site, peer.name, ts, o, res);
       await ctx.store.writeThroughput(recs);
       for (const r of recs) {

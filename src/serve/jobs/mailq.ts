@@ -11,9 +11,20 @@ export function mailqJob(ctx: JobContext): Job {
       const ts = ctx.now();
       const s = await ctx.probes.mailq.sample(signal);
       const { messages, frozen, bytes, oldestAge, ...summary } = s;
-      await ctx.store.writeMailq({ site: ctx.site, ts, messages, frozen, bytes, oldestAge, summary });
+      await ctx.store.writeMailq({
+        site: ctx.site,
+        ts,
+        messages,
+        frozen,
+        bytes,
+        oldestAge,
+        summary,
+      });
       const m = ctx.metrics;
-      m.mailqMessages.set(messages); m.mailqFrozen.set(frozen); m.mailqBytes.set(bytes); m.mailqOldest.set(oldestAge ?? 0);
+      m.mailqMessages.set(messages);
+      m.mailqFrozen.set(frozen);
+      m.mailqBytes.set(bytes);
+      m.mailqOldest.set(oldestAge ?? 0);
     },
   };
 }
@@ -31,7 +42,15 @@ export function mailqSourcesJob(ctx: JobContext): Job | null {
       const ts = ctx.now();
       const r = await src.sources!(Math.max(interval, 3600), signal);
       const top = r.top[0];
-      await ctx.store.writeCheck({ site: ctx.site, ts, kind: 'mailq-sources', target: 'mainlog', ok: true, value: top ? top.messages : 0, data: r });
+      await ctx.store.writeCheck({
+        site: ctx.site,
+        ts,
+        kind: 'mailq-sources',
+        target: 'mainlog',
+        ok: true,
+        value: top ? top.messages : 0,
+        data: r,
+      });
     },
   };
 }

@@ -3,13 +3,25 @@ import type { Job } from '../scheduler.js';
 import type { JobContext } from './context.js';
 
 export function rollupJob(ctx: JobContext): Job {
-  return { name: 'rollup', interval: 60, timeout: 300, run: async () => { await ctx.store.rollup(ctx.site); } };
+  return {
+    name: 'rollup',
+    interval: 60,
+    timeout: 300,
+    run: async () => {
+      await ctx.store.rollup(ctx.site);
+    },
+  };
 }
 
 /** On PostgreSQL the prune also makes the ping partitions ahead and drops whole old days for the fleet (store/pg-history.ts). */
 export function pruneJob(ctx: JobContext): Job {
   return {
-    name: 'prune', interval: 3600, timeout: 600,
-    run: async () => { await ctx.store.prune(ctx.now(), ctx.cfg.store.retention, ctx.cfg.site); await ctx.store.maintain(); },
+    name: 'prune',
+    interval: 3600,
+    timeout: 600,
+    run: async () => {
+      await ctx.store.prune(ctx.now(), ctx.cfg.store.retention, ctx.cfg.site);
+      await ctx.store.maintain();
+    },
   };
 }

@@ -20,29 +20,65 @@ export function pingJob(ctx: JobContext): Job {
       const ts = ctx.now();
       // one run per way out (the default route, then each feed), all at the same time
       const feedOf = new Map(series.map((s) => [s.name, s]));
-      const runs = [...byFeed(series)].map(([, group]) => ctx.probes.latency.probe(group.map((s) => ({ name: s.name, host: s.host })),
-        { count, intervalMs, timeoutMs: cfg.ping.timeout * 1000, signal, ...(group[0].bind ? { bind: group[0].bind } : {}) }, { signal })
-        .catch((e: Error): LatencyResult[] => group.map((s) => ({ target: s.name, host: s.host, sent: 0, received: 0, rtts: [], error: e.message }))));
+      const runs = [...byFeed(series)].map(([, group]) =>
+        ctx.probes.latency
+          .probe(
+            group.map((s) => ({ name: s.name, host: s.host })),
+            {
+              count,
+              intervalMs,
+              timeoutMs: cfg.ping.timeout * 1000,
+              signal,
+              ...(group[0].bind ? { bind: group[0].bind } : {}),
+            },
+            { signal },
+          )
+          .catch((e: Error): LatencyResult[] =>
+            group.map((s) => ({
+              target: s.name,
+              host: s.host,
+              sent: 0,
+              received: 0,
+              rtts: [],
+              error: e.message,
+            })),
+          ),
+      );
       const results = (await Promise.all(runs)).flat();
       // A round cut short (agent stopping, job timeout) is not a round: the prober returns what it
       // had sent so far, and the probe sent just before the abort never had its chance to be
       // answered, so storing it would record a short round with made-up loss (and no median when
       // the abort came right after the first probe). The scheduler does not count a stop as a run.
-      if (signal.aborted) throw signal.reason instanceof Error ? signal.reason : new Error('ping round aborted');
+      if (signal.aborted)
+        throw signal.reason instanceof Error ? signal.reason : new Error('ping round aborted');
       const rows = results.map((r) => {
         const feed = feedOf.get(r.target)?.feed;
-        return { site: ctx.site, target: r.target, ts, sent: r.sent, received: r.received, rtts: r.rtts, ...(feed ? { feed } : {}) };
+        return {
+          site: ctx.site,
+          target: r.target,
+          ts,
+          sent: r.sent,
+          received: r.received,
+          rtts: r.rtts,
+          ...(feed ? { feed } : {}),
+        };
       });
       await ctx.store.writePings(rows.filter((r) => r.sent > 0));
       const m = ctx.metrics;
       // bounded /metrics: per-target series only up to ping.metricsTargets; groups always
       const perTarget = cfg.targets.length <= cfg.ping.metricsTargets;
       // a feed's series count in its target's group
-      recordGroups(m, cfg.targets, results.map((r) => ({ ...r, target: feedOf.get(r.target)?.target ?? r.target })));
+      recordGroups(
+        m,
+        cfg.targets,
+        results.map((r) => ({ ...r, target: feedOf.get(r.target)?.target ?? r.target })),
+      );
       for (const r of results) {
         const s = feedOf.get(r.target);
         // a feed's series: the target's own name and a feed label (no label without feeds, as before)
-        const l = s?.feed ? { target: s.target, host: r.host, feed: s.feed } : { target: r.target, host: r.host };
+        const l = s?.feed
+          ? { target: s.target, host: r.host, feed: s.feed }
+          : { target: r.target, host: r.host };
         if (r.sent === 0 || !perTarget) continue;
         m.pingSent.inc(l, r.sent);
         m.pingReceived.inc(l, r.received);
@@ -52,25 +88,38 @@ export function pingJob(ctx: JobContext): Job {
         if (sorted.length) m.pingMedian.set(l, middle(sorted));
       }
       // keep the overview current: fold the new rounds into the rollups right away
-      await ctx.store.rollup(ctx.site).catch((e) => ctx.log(`rollup deferred: ${(e as Error).message}`));
+      await ctx.store
+        .rollup(ctx.site)
+        .catch((e) => ctx.log(`rollup deferred: ${(e as Error).message}`));
       const failed = results.filter((r) => r.sent === 0);
       if (failed.length) ctx.unprobed?.(ts, failed);
-      if (failed.length === results.length) throw new Error(`no target could be probed: ${failed[0]?.error ?? 'unknown error'}`);
+      if (failed.length === results.length)
+        throw new Error(`no target could be probed: ${failed[0]?.error ?? 'unknown error'}`);
     },
   };
 }
 
 /** Per-group summaries of a round: targets without a group are "(none)". */
-function recordGroups(m: JobContext['metrics'], targets: { name: string; group?: string }[], results: { target: string; sent: number; received: number; rtts: number[] }[]): void {
+function recordGroups(
+  m: JobContext['metrics'],
+  targets: { name: string; group?: string }[],
+  results: { target: string; sent: number; received: number; rtts: number[] }[],
+): void {
   const groupOf = new Map(targets.map((t) => [t.name, t.group ?? '(none)']));
-  const acc = new Map<string, { sent: number; received: number; medians: number[]; answering: number }>();
+  const acc = new Map<
+    string,
+    { sent: number; received: number; medians: number[]; answering: number }
+  >();
   for (const r of results) {
     const g = groupOf.get(r.target) ?? '(none)';
     const a = acc.get(g) ?? { sent: 0, received: 0, medians: [], answering: 0 };
-    a.sent += r.sent; a.received += r.received;
+    a.sent += r.sent;
+    a.received += r.received;
     if (r.rtts.length) {
       const s = [...r.rtts].sort((x, y) => x - y);
-      a.medians.push(s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2);
+      a.medians.push(
+        s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2,
+      );
       a.answering++;
     }
     acc.set(g, a);
@@ -82,6 +131,10 @@ function recordGroups(m: JobContext['metrics'], targets: { name: string; group?:
     m.pingGroupLoss.set({ group }, 1 - a.received / a.sent);
     m.pingGroupTargets.set({ group }, a.answering);
     const s = a.medians.sort((x, y) => x - y);
-    if (s.length) m.pingGroupMedian.set({ group }, s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2);
+    if (s.length)
+      m.pingGroupMedian.set(
+        { group },
+        s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2,
+      );
   }
 }

@@ -22,4 +22,14 @@ export interface MailqSource {
   sources?(since: number, signal?: AbortSignal): Promise<SpamSources>;
 }
 
-export interface SpamSources { messages: number; note?: string; top: { source: string; kind: string; messages: number; queued?: number; /** The `hostops mailq rm` selection of its queued messages. */ select?: string }[] }
+export interface SpamSources {
+  messages: number;
+  note?: string;
+  top: {
+    source: string;
+    kind: string;
+    messages: number;
+    queued?: number /** The `hostops mailq rm` selection of its queued messages. */;
+    select?: string;
+  }[];
+}

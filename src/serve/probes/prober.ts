@@ -8,7 +8,10 @@
 /** One line of a probe's log. */
 export type ProbeLog = (msg: string) => void;
 
-export interface ProbeContext { log?: ProbeLog; signal?: AbortSignal }
+export interface ProbeContext {
+  log?: ProbeLog;
+  signal?: AbortSignal;
+}
 
 export interface Prober<T, M, R> {
   /** Which implementation this is (shown by /api/status). */
@@ -17,8 +20,16 @@ export interface Prober<T, M, R> {
 }
 
 /** A log that keeps its lines with the time since it was made, for debug output. */
-export function bufferLog(now: () => number = () => performance.now()): { log: ProbeLog; lines: string[] } {
+export function bufferLog(now: () => number = () => performance.now()): {
+  log: ProbeLog;
+  lines: string[];
+} {
   const t0 = now();
   const lines: string[] = [];
-  return { lines, log: (msg) => { lines.push(`+${((now() - t0) / 1000).toFixed(6)}s ${msg}`); } };
+  return {
+    lines,
+    log: (msg) => {
+      lines.push(`+${((now() - t0) / 1000).toFixed(6)}s ${msg}`);
+    },
+  };
 }

@@ -5,17 +5,36 @@
  */
 import { mtr, pingMany, type MtrOptions, type MtrReport } from '../../net/index.js';
 import { runClient, type ClientOptions, type IperfJson } from '../../iperf/index.js';
-import { ntpCheck, ntpQuery, type NtpCheckOptions, type NtpCheckResult, type NtpQueryResult } from '../../ntp/index.js';
 import {
-  probeDns, probeHttp, probeSmtp, probeTcp,
-  type DnsOptions, type DnsResult, type HttpOptions, type HttpResult, type SmtpOptions, type SmtpResult, type TcpOptions, type TcpResult,
+  ntpCheck,
+  ntpQuery,
+  type NtpCheckOptions,
+  type NtpCheckResult,
+  type NtpQueryResult,
+} from '../../ntp/index.js';
+import {
+  probeDns,
+  probeHttp,
+  probeSmtp,
+  probeTcp,
+  type DnsOptions,
+  type DnsResult,
+  type HttpOptions,
+  type HttpResult,
+  type SmtpOptions,
+  type SmtpResult,
+  type TcpOptions,
+  type TcpResult,
 } from '../../probe/index.js';
 import { isIP } from 'node:net';
 import { loadAddon } from '../../lib/native.js';
 import { fpingProber, type LatencyProber } from './latency.js';
 import type { Prober } from './prober.js';
 
-export interface HostPort { host: string; port: number }
+export interface HostPort {
+  host: string;
+  port: number;
+}
 
 /** src/net pingMany: one socket for every target, staggered across the interval. */
 const ping: LatencyProber = {
@@ -24,15 +43,36 @@ const ping: LatencyProber = {
     if (!targets.length) return [];
     const hosts = [...new Set(targets.map((t) => t.host))];
     ctx?.log?.(`pinging ${hosts.length} hosts, ${o.count} each, ${o.intervalMs} ms apart`);
-    const res = await pingMany(hosts, { count: o.count, intervalMs: o.intervalMs, timeoutMs: o.timeoutMs, signal: ctx?.signal ?? o.signal, bind: o.bind,
+    const res = await pingMany(hosts, {
+      count: o.count,
+      intervalMs: o.intervalMs,
+      timeoutMs: o.timeoutMs,
+      signal: ctx?.signal ?? o.signal,
+      bind: o.bind,
       // a feed's source address fixes the family its targets are resolved in
-      ...(o.bind?.source ? { family: isIP(o.bind.source) === 6 ? 6 : 4 } as const : {}) });
+      ...(o.bind?.source ? ({ family: isIP(o.bind.source) === 6 ? 6 : 4 } as const) : {}),
+    });
     const byHost = new Map(res.map((r) => [r.target, r]));
     return targets.map((t) => {
       const r = byHost.get(t.host);
-      if (!r || r.error) return { target: t.name, host: t.host, sent: 0, received: 0, rtts: [], error: r?.error ?? 'no result' };
+      if (!r || r.error)
+        return {
+          target: t.name,
+          host: t.host,
+          sent: 0,
+          received: 0,
+          rtts: [],
+          error: r?.error ?? 'no result',
+        };
       const rtts = r.rtts.filter((x): x is number => x !== null);
-      return { target: t.name, host: t.host, address: r.address, sent: r.transmitted, received: rtts.length, rtts };
+      return {
+        target: t.name,
+        host: t.host,
+        address: r.address,
+        sent: r.transmitted,
+        received: rtts.length,
+        rtts,
+      };
     });
   },
 };
@@ -42,7 +82,11 @@ const path: Prober<string, Omit<MtrOptions, 'signal'>, MtrReport> = {
   probe: (host, m, ctx) => {
     ctx?.log?.(`mtr to ${host}, ${m.cycles} cycles`);
     // a feed's source address fixes the family the target is resolved in
-    return mtr(host, { ...(m.bind?.source ? { family: isIP(m.bind.source) === 6 ? 6 : 4 } as const : {}), ...m, signal: ctx?.signal });
+    return mtr(host, {
+      ...(m.bind?.source ? ({ family: isIP(m.bind.source) === 6 ? 6 : 4 } as const) : {}),
+      ...m,
+      signal: ctx?.signal,
+    });
   },
 };
 
@@ -61,27 +105,46 @@ const iperf: Prober<HostPort, Omit<ClientOptions, 'host' | 'port' | 'signal'>, I
 };
 
 const ntp: Prober<string, { port: number; timeoutMs: number }, NtpQueryResult> = {
-  name: 'src/ntp', probe: (host, m) => ntpQuery(host, m),
+  name: 'src/ntp',
+  probe: (host, m) => ntpQuery(host, m),
 };
 const amp: Prober<string, NtpCheckOptions, NtpCheckResult> = {
-  name: 'src/ntp', probe: (host, m) => ntpCheck(host, m),
+  name: 'src/ntp',
+  probe: (host, m) => ntpCheck(host, m),
 };
 
 const tcp: Prober<HostPort, TcpOptions, TcpResult> = {
-  name: 'src/probe tcp', probe: (t, m, ctx) => probeTcp(t.host, t.port, { count: 1, ...m, log: ctx?.log }),
+  name: 'src/probe tcp',
+  probe: (t, m, ctx) => probeTcp(t.host, t.port, { count: 1, ...m, log: ctx?.log }),
 };
 const http: Prober<string, HttpOptions, HttpResult> = {
-  name: 'src/probe http', probe: (url, m, ctx) => probeHttp(url, { ...m, log: ctx?.log }),
+  name: 'src/probe http',
+  probe: (url, m, ctx) => probeHttp(url, { ...m, log: ctx?.log }),
 };
 const dns: Prober<string, Omit<DnsOptions, 'server' | 'port'> & { name: string }, DnsResult> = {
   name: 'src/probe dns',
-  probe: (server, { name, ...m }, ctx) => { const hp = splitHostPort(server, 53); return probeDns(name, { ...m, server: hp.host, port: hp.port, log: ctx?.log }); },
+  probe: (server, { name, ...m }, ctx) => {
+    const hp = splitHostPort(server, 53);
+    return probeDns(name, { ...m, server: hp.host, port: hp.port, log: ctx?.log });
+  },
 };
 const smtp: Prober<HostPort, SmtpOptions, SmtpResult> = {
-  name: 'src/probe smtp', probe: (t, m, ctx) => probeSmtp(t.host, t.port, { ...m, log: ctx?.log }),
+  name: 'src/probe smtp',
+  probe: (t, m, ctx) => probeSmtp(t.host, t.port, { ...m, log: ctx?.log }),
 };
 
-export const PROBERS = { ping, fping: fpingProber(), path, iperf, ntp, amp, tcp, http, dns, smtp } as const;
+export const PROBERS = {
+  ping,
+  fping: fpingProber(),
+  path,
+  iperf,
+  ntp,
+  amp,
+  tcp,
+  http,
+  dns,
+  smtp,
+} as const;
 export type ProberName = keyof typeof PROBERS;
 
 /** "host:port", "[v6]:port" or a bare host with `port` (the config has checked the form). */
@@ -94,15 +157,26 @@ export function splitHostPort(s: string, port: number): HostPort {
 
 /** src/net needs its native addon; without it (no compiler at install) fping still works. */
 function netAvailable(): boolean {
-  try { loadAddon('hostops_probe'); return true; } catch { return false; }
+  try {
+    loadAddon('hostops_probe');
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** The ping job's prober by its config name (ping.prober): auto, net or fping. */
 export function latencyProber(name: string): LatencyProber {
   switch (name) {
-    case 'net': return PROBERS.ping;
-    case 'auto': return netAvailable() ? PROBERS.ping : PROBERS.fping;
-    case 'fping': return PROBERS.fping;
-    default: throw new Error(`unknown latency prober ${JSON.stringify(name)} (expected auto, net or fping)`);
+    case 'net':
+      return PROBERS.ping;
+    case 'auto':
+      return netAvailable() ? PROBERS.ping : PROBERS.fping;
+    case 'fping':
+      return PROBERS.fping;
+    default:
+      throw new Error(
+        `unknown latency prober ${JSON.stringify(name)} (expected auto, net or fping)`,
+      );
   }
 }

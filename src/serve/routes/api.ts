@@ -8,7 +8,13 @@ import { VERSION } from '../../lib/version.js';
 import type { FastifyInstance } from 'fastify';
 import type { Agent } from '../agent.js';
 import { buildOverview, slaFor, type Overview } from '../overview.js';
-import { cellPage, groupOverview, searchTargets, worstPairs, type TargetInfo } from '../fleet-views.js';
+import {
+  cellPage,
+  groupOverview,
+  searchTargets,
+  worstPairs,
+  type TargetInfo,
+} from '../fleet-views.js';
 import { SpooledStore, type Store } from '../../store/index.js';
 import { InventorySlaCache } from '../../fleet/sla-cache.js';
 import { QueryGate, SingleFlight, rangeParams, secondsParam, BadParam } from './query-limits.js';
@@ -18,17 +24,27 @@ import { probeRoutes } from './probes.js';
 const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 type Q = Record<string, string | undefined>;
 
-export function apiRoutes(app: FastifyInstance, agent: Agent, reads: Store = agent.store, gate = new QueryGate()): void {
+export function apiRoutes(
+  app: FastifyInstance,
+  agent: Agent,
+  reads: Store = agent.store,
+  gate = new QueryGate(),
+): void {
   const { store } = agent;
   const now = () => Date.now() / 1000;
   const retention = () => agent.cfg.store.retention;
   const overviews = new SingleFlight<Overview & { probes: ProbeCell[] }>();
   // the inventory's SLAs, re-read only when NOTIFY says the inventory changed
   const slas = new InventorySlaCache(store);
-  app.addHook('onClose', async () => { await slas.close(); });
+  app.addHook('onClose', async () => {
+    await slas.close();
+  });
 
   app.get('/api/status', async () => ({
-    site: agent.cfg.site, store: store.kind, version: VERSION, notes: agent.notes,
+    site: agent.cfg.site,
+    store: store.kind,
+    version: VERSION,
+    notes: agent.notes,
     targets: agent.cfg.targets.map((t) => ({ name: t.name, host: t.host })),
     jobs: agent.scheduler.states(),
     spool: store instanceof SpooledStore ? store.stats() : null,
@@ -39,37 +55,75 @@ export function apiRoutes(app: FastifyInstance, agent: Agent, reads: Store = age
     // the recent window reads every 5-minute row in it into memory: a day at most; SLA compliance
     // is counted in the database over at most the 5-minute retention (nothing older exists)
     const window = secondsParam(q, 'window', 3600, 300, 86400);
-    const slaWindow = secondsParam(q, 'slaWindow', 86400, 300, Math.max(86400, retention().fiveMinute));
+    const slaWindow = secondsParam(
+      q,
+      'slaWindow',
+      86400,
+      300,
+      Math.max(86400, retention().fiveMinute),
+    );
     // a fleet's SLAs live in its inventory, so every agent shows the same; else the local config's
     // the probes: rows ride along in their own list (an additive field)
-    return overviews.run(`${window}:${slaWindow}`, () => gate.run(async () => ({
-      ...await buildOverview(reads, agent.cfg.targets, now(), window, slaWindow, await slas.get()),
-      probes: await buildProbeOverview(reads, agent.cfg.probes, now(), window, agent.cfg.alerts.rules.probeSla.window),
-    })));
+    return overviews.run(`${window}:${slaWindow}`, () =>
+      gate.run(async () => ({
+        ...(await buildOverview(
+          reads,
+          agent.cfg.targets,
+          now(),
+          window,
+          slaWindow,
+          await slas.get(),
+        )),
+        probes: await buildProbeOverview(
+          reads,
+          agent.cfg.probes,
+          now(),
+          window,
+          agent.cfg.alerts.rules.probeSla.window,
+        ),
+      })),
+    );
   };
   app.get('/api/overview', async (req) => overviewOf(req.query as Q));
 
   // views for fleets with many targets (fleet-views.ts): a page of cells at most, never the matrix
-  const targetInfo = async (): Promise<Map<string, TargetInfo>> => (await slas.targets())
-    ?? new Map(agent.cfg.targets.map((t) => [t.name, { name: t.name, address: t.host, groups: t.group ? [t.group] : [] }]));
+  const targetInfo = async (): Promise<Map<string, TargetInfo>> =>
+    (await slas.targets()) ??
+    new Map(
+      agent.cfg.targets.map((t) => [
+        t.name,
+        { name: t.name, address: t.host, groups: t.group ? [t.group] : [] },
+      ]),
+    );
   const intParam = (q: Q, name: string, dflt: number, min: number, max: number) => {
     const v = q[name];
     if (v === undefined) return dflt;
-    if (!/^\d+$/.test(v) || Number(v) < min || Number(v) > max) throw new BadParam(`${name} must be an integer from ${min} to ${max}`);
+    if (!/^\d+$/.test(v) || Number(v) < min || Number(v) > max)
+      throw new BadParam(`${name} must be an integer from ${min} to ${max}`);
     return Number(v);
   };
   const textParam = (q: Q, name: string) => {
     const v = q[name];
     // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what this refuses
-    if (v !== undefined && (v.length > 100 || /[\u0000-\u001f]/.test(v))) throw new BadParam(`${name} must be at most 100 printable characters`);
+    if (v !== undefined && (v.length > 100 || /[\u0000-\u001f]/.test(v)))
+      throw new BadParam(`${name} must be at most 100 printable characters`);
     return v || undefined;
   };
-  app.get('/api/overview/groups', async (req) => groupOverview(await overviewOf(req.query as Q), await targetInfo()));
+  app.get('/api/overview/groups', async (req) =>
+    groupOverview(await overviewOf(req.query as Q), await targetInfo()),
+  );
   app.get('/api/overview/cells', async (req) => {
     const q = req.query as Q;
-    const group = textParam(q, 'group'); const site = textParam(q, 'site');
+    const group = textParam(q, 'group');
+    const site = textParam(q, 'site');
     if (site && !NAME.test(site)) throw new BadParam('site must be a name');
-    const o = { group, site, q: textParam(q, 'q'), offset: intParam(q, 'offset', 0, 0, 10_000_000), limit: intParam(q, 'limit', 100, 1, 1000) };
+    const o = {
+      group,
+      site,
+      q: textParam(q, 'q'),
+      offset: intParam(q, 'offset', 0, 0, 10_000_000),
+      limit: intParam(q, 'limit', 100, 1, 1000),
+    };
     return cellPage(await overviewOf(q), await targetInfo(), o);
   });
   app.get('/api/worst', async (req) => {
@@ -79,24 +133,46 @@ export function apiRoutes(app: FastifyInstance, agent: Agent, reads: Store = age
     const n = intParam(q, 'n', 20, 1, 500);
     const ov = await overviewOf(q);
     const look = (await slas.get()) ?? ((s: string, t: string) => slaFor(agent.cfg.targets, s, t));
-    return { by, n, pairs: worstPairs(ov, by, n, (c) => look(c.site, c.target)?.rtt?.value ?? null) };
+    return {
+      by,
+      n,
+      pairs: worstPairs(ov, by, n, (c) => look(c.site, c.target)?.rtt?.value ?? null),
+    };
   });
   app.get('/api/search', async (req) => {
     const q = req.query as Q;
     const text = textParam(q, 'q');
     if (!text) throw new BadParam('q (a part of a target name, address or group) is required');
-    return { q: text, targets: searchTargets(await overviewOf(q), await targetInfo(), text, intParam(q, 'limit', 50, 1, 500)) };
+    return {
+      q: text,
+      targets: searchTargets(
+        await overviewOf(q),
+        await targetInfo(),
+        text,
+        intParam(q, 'limit', 50, 1, 500),
+      ),
+    };
   });
 
   app.get('/api/history', async (req, reply) => {
     const q = req.query as Q;
-    const site = q.site ?? agent.cfg.site; const target = q.target;
-    if (!target || !NAME.test(target) || !NAME.test(site)) return reply.code(400).send({ error: 'target (and optional site) must be names' });
-    const res = q.resolution === 'raw' || q.resolution === '5m' || q.resolution === '1h' ? q.resolution : undefined;
+    const site = q.site ?? agent.cfg.site;
+    const target = q.target;
+    if (!target || !NAME.test(target) || !NAME.test(site))
+      return reply.code(400).send({ error: 'target (and optional site) must be names' });
+    const res =
+      q.resolution === 'raw' || q.resolution === '5m' || q.resolution === '1h'
+        ? q.resolution
+        : undefined;
     if (q.resolution !== undefined && !res) throw new BadParam('resolution must be raw, 5m or 1h');
     // each resolution reads at most its own retention; automatic resolution stays within 400 days
     const r = retention();
-    const max = res === 'raw' ? Math.max(6 * 3600, r.raw) : res === '5m' ? Math.max(8 * 86400, r.fiveMinute) : Math.max(400 * 86400, r.hourly);
+    const max =
+      res === 'raw'
+        ? Math.max(6 * 3600, r.raw)
+        : res === '5m'
+          ? Math.max(8 * 86400, r.fiveMinute)
+          : Math.max(400 * 86400, r.hourly);
     const { from, to } = rangeParams(q, now(), 3 * 3600, max);
     return gate.run(() => reads.pingHistory(site, target, from, to, res));
   });
@@ -105,7 +181,12 @@ export function apiRoutes(app: FastifyInstance, agent: Agent, reads: Store = age
 
   app.get('/api/throughput', async (req) => {
     const q = req.query as Q;
-    const { from, to } = rangeParams(q, now(), 30 * 86400, Math.max(400 * 86400, retention().hourly));
+    const { from, to } = rangeParams(
+      q,
+      now(),
+      30 * 86400,
+      Math.max(400 * 86400, retention().hourly),
+    );
     return gate.run(() => reads.throughputHistory(from, to, q.site));
   });
 
@@ -122,7 +203,8 @@ export function apiRoutes(app: FastifyInstance, agent: Agent, reads: Store = age
 
   app.get('/api/checks/:kind', async (req, reply) => {
     const kind = (req.params as { kind: string }).kind;
-    if (!['ntp', 'amp', 'capacity', 'contention', 'mailq-sources'].includes(kind)) return reply.code(404).send({ error: `unknown check kind ${kind}` });
+    if (!['ntp', 'amp', 'capacity', 'contention', 'mailq-sources'].includes(kind))
+      return reply.code(404).send({ error: `unknown check kind ${kind}` });
     return reads.latestChecks(kind, (req.query as Q).site);
   });
 

@@ -17,14 +17,23 @@ import { rangeParams, type QueryGate } from './query-limits.js';
 const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 type Q = Record<string, string | undefined>;
 
-export function probeRoutes(app: FastifyInstance, agent: Agent, reads: Store, gate: QueryGate): void {
+export function probeRoutes(
+  app: FastifyInstance,
+  agent: Agent,
+  reads: Store,
+  gate: QueryGate,
+): void {
   const now = () => Date.now() / 1000;
 
   app.get('/api/probes', async (req) => {
     const site = (req.query as Q).site;
     const latest = await gate.run(() => reads.latestProbes(site));
     return agent.cfg.probes.map((p) => ({
-      name: p.name, prober: p.prober, target: p.target, interval: p.interval, sla: p.sla ?? null,
+      name: p.name,
+      prober: p.prober,
+      target: p.target,
+      interval: p.interval,
+      sla: p.sla ?? null,
       last: latest.filter((l) => l.probe === p.name),
     }));
   });
@@ -34,9 +43,11 @@ export function probeRoutes(app: FastifyInstance, agent: Agent, reads: Store, ga
     const q = req.query as Q;
     const p = agent.cfg.probes.find((x) => x.name === name);
     const site = q.site ?? agent.cfg.site;
-    if (!NAME.test(name) || !NAME.test(site)) return reply.code(400).send({ error: 'name (and optional site) must be names' });
+    if (!NAME.test(name) || !NAME.test(site))
+      return reply.code(400).send({ error: 'name (and optional site) must be names' });
     if (q.debug === 'true') {
-      if (!p) return reply.code(404).send({ error: `no probe named ${name} in this agent's config` });
+      if (!p)
+        return reply.code(404).send({ error: `no probe named ${name} in this agent's config` });
       const { log, lines } = bufferLog();
       const row = await runProbe(p, log);
       const reg = new Registry();
@@ -44,7 +55,12 @@ export function probeRoutes(app: FastifyInstance, agent: Agent, reads: Store, ga
       const text = `Logs for the probe:\n${lines.join('\n')}\n\n\n\nMetrics that would have been returned:\n${await reg.metrics()}\n\n\nModule configuration:\n${stringify(p)}`;
       return reply.header('Content-Type', 'text/plain; charset=utf-8').send(text);
     }
-    const { from, to } = rangeParams(q, now(), 3 * 3600, Math.max(8 * 86400, agent.cfg.store.retention.fiveMinute));
+    const { from, to } = rangeParams(
+      q,
+      now(),
+      3 * 3600,
+      Math.max(8 * 86400, agent.cfg.store.retention.fiveMinute),
+    );
     return gate.run(() => reads.probeHistory(site, name, from, to));
   });
 }

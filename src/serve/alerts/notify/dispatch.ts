@@ -17,15 +17,27 @@ const QUEUE_MAX = 50;
 
 /** A URL fit for logs and metric labels: no user:password@. */
 /** A receiver URL fit for logs, labels and --check-config: no user:password@, no ?query (tokens live there). */
-export const redact = (url: string) => url.replace(/^(\w+:\/\/)[^/@]*@/, '$1').replace(/\?.*$/, '?***');
+export const redact = (url: string) =>
+  url.replace(/^(\w+:\/\/)[^/@]*@/, '$1').replace(/\?.*$/, '?***');
 
-export interface SendJob { what: string; send(): Promise<void> }
+export interface SendJob {
+  what: string;
+  send(): Promise<void>;
+}
 
 /** One receiver: a FIFO (oldest dropped past QUEUE_MAX) drained by one sender. */
 export class Sink {
   private queue: SendJob[] = [];
   private busy: Promise<void> | null = null;
-  constructor(readonly name: string, private o: { retries: number; metrics: AlertMetrics | null; log: (m: string) => void; sleep: (ms: number) => Promise<void> }) {
+  constructor(
+    readonly name: string,
+    private o: {
+      retries: number;
+      metrics: AlertMetrics | null;
+      log: (m: string) => void;
+      sleep: (ms: number) => Promise<void>;
+    },
+  ) {
     o.metrics?.notifier(name);
   }
 
@@ -36,7 +48,9 @@ export class Sink {
       this.o.metrics?.notificationsDropped.inc({ notifier: this.name });
       this.o.log(`alert notifier ${this.name}: queue full, dropped ${dropped.what}`);
     }
-    this.busy ??= this.drain().finally(() => { this.busy = null; });
+    this.busy ??= this.drain().finally(() => {
+      this.busy = null;
+    });
   }
 
   private async drain(): Promise<void> {
@@ -49,7 +63,9 @@ export class Sink {
         } catch (e) {
           this.o.metrics?.notifications.inc({ notifier: this.name, result: 'error' });
           const last = attempt >= this.o.retries;
-          this.o.log(`alert notifier ${this.name}: ${job.what} failed (attempt ${attempt + 1} of ${this.o.retries + 1}${last ? ', giving up' : ''}): ${(e as Error).message}`);
+          this.o.log(
+            `alert notifier ${this.name}: ${job.what} failed (attempt ${attempt + 1} of ${this.o.retries + 1}${last ? ', giving up' : ''}): ${(e as Error).message}`,
+          );
           if (last) break;
           await this.o.sleep(1000 * 2 ** attempt);
         }
@@ -58,7 +74,9 @@ export class Sink {
   }
 
   /** Resolves when everything queued so far was sent or given up (tests, shutdown). */
-  async idle(): Promise<void> { while (this.busy) await this.busy; }
+  async idle(): Promise<void> {
+    while (this.busy) await this.busy;
+  }
 }
 
 export interface DispatchOptions {
@@ -78,28 +96,57 @@ export class Dispatcher {
   private lastGroup = new Map<string, number>();
   private cfg!: AlertsConfig;
 
-  constructor(cfg: AlertsConfig, private o: DispatchOptions) { this.configure(cfg); }
+  constructor(
+    cfg: AlertsConfig,
+    private o: DispatchOptions,
+  ) {
+    this.configure(cfg);
+  }
 
-  private get base(): string { return this.cfg.externalURL ?? this.o.baseURL(); }
+  private get base(): string {
+    return this.cfg.externalURL ?? this.o.baseURL();
+  }
 
   /** Take a new alerts section (reload); receivers whose URL stayed keep their queue. */
   configure(cfg: AlertsConfig): void {
     this.cfg = cfg;
-    const sinkOpts = { retries: cfg.retries, metrics: this.o.metrics, log: this.o.log, sleep: this.o.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms).unref())) };
-    const keep = (list: { url: string; sink: Sink }[], url: string, name: string) => list.find((s) => s.url === url)?.sink ?? new Sink(name, sinkOpts);
-    this.am = cfg.alertmanager.map((url) => ({ url, sink: keep(this.am, url, `alertmanager ${redact(url)}`) }));
-    this.hooks = cfg.webhook.map((url) => ({ url, sink: keep(this.hooks, url, `webhook ${redact(url)}`) }));
-    this.mail = cfg.email ? (this.mail?.name === `email ${cfg.email.via}` ? this.mail : new Sink(`email ${cfg.email.via}`, sinkOpts)) : null;
+    const sinkOpts = {
+      retries: cfg.retries,
+      metrics: this.o.metrics,
+      log: this.o.log,
+      sleep: this.o.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms).unref())),
+    };
+    const keep = (list: { url: string; sink: Sink }[], url: string, name: string) =>
+      list.find((s) => s.url === url)?.sink ?? new Sink(name, sinkOpts);
+    this.am = cfg.alertmanager.map((url) => ({
+      url,
+      sink: keep(this.am, url, `alertmanager ${redact(url)}`),
+    }));
+    this.hooks = cfg.webhook.map((url) => ({
+      url,
+      sink: keep(this.hooks, url, `webhook ${redact(url)}`),
+    }));
+    this.mail = cfg.email
+      ? this.mail?.name === `email ${cfg.email.via}`
+        ? this.mail
+        : new Sink(`email ${cfg.email.via}`, sinkOpts)
+      : null;
   }
 
   /** After an evaluation: the changes it made and everything firing now. */
   notify(c: Changes, firing: AlertView[], now: number): void {
     const cfg = this.cfg;
     const t = cfg.timeout * 1000;
-    if (this.am.length && (c.fired.length || c.resolved.length || (firing.length && now - this.lastAm >= cfg.resend))) {
+    if (
+      this.am.length &&
+      (c.fired.length || c.resolved.length || (firing.length && now - this.lastAm >= cfg.resend))
+    ) {
       this.lastAm = now;
       const validUntil = now + 4 * cfg.resend;
-      const body = [...firing.map((a) => apiAlert(a, this.base, validUntil)), ...c.resolved.map((a) => apiAlert(a, this.base, now))];
+      const body = [
+        ...firing.map((a) => apiAlert(a, this.base, validUntil)),
+        ...c.resolved.map((a) => apiAlert(a, this.base, now)),
+      ];
       const what = `${firing.length} firing, ${c.resolved.length} resolved`;
       for (const a of this.am) {
         const url = `${a.url.replace(/\/$/, '')}/api/v2/alerts`;
@@ -115,7 +162,11 @@ export class Dispatcher {
       if (!changed && !due) continue;
       this.lastGroup.set(name, now);
       if (!group.length) this.lastGroup.delete(name);
-      const msg = webhookMessage([...group, ...c.resolved.filter((a) => a.labels.alertname === name)], { alertname: name }, this.base);
+      const msg = webhookMessage(
+        [...group, ...c.resolved.filter((a) => a.labels.alertname === name)],
+        { alertname: name },
+        this.base,
+      );
       this.send(msg);
     }
   }
@@ -128,11 +179,21 @@ export class Dispatcher {
     if (this.mail && e) {
       const { subject, body } = emailText(msg);
       const mail = { from: e.from ?? defaultFrom(), to: e.to, subject, body };
-      this.mail.push({ what, send: () => (e.via === 'sendmail' ? viaSendmail(e.sendmail, mail, t) : viaSmtp(e.via, mail, t)) });
+      this.mail.push({
+        what,
+        send: () =>
+          e.via === 'sendmail' ? viaSendmail(e.sendmail, mail, t) : viaSmtp(e.via, mail, t),
+      });
     }
   }
 
   async idle(): Promise<void> {
-    await Promise.all([...this.am.map((a) => a.sink), ...this.hooks.map((h) => h.sink), ...(this.mail ? [this.mail] : [])].map((s) => s.idle()));
+    await Promise.all(
+      [
+        ...this.am.map((a) => a.sink),
+        ...this.hooks.map((h) => h.sink),
+        ...(this.mail ? [this.mail] : []),
+      ].map((s) => s.idle()),
+    );
   }
 }

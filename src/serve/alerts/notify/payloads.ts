@@ -6,28 +6,48 @@
  */
 import type { AlertView } from '../engine.js';
 
-export interface ApiAlert { labels: Record<string, string>; annotations: Record<string, string>; startsAt: string; endsAt: string; generatorURL: string }
+export interface ApiAlert {
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+  startsAt: string;
+  endsAt: string;
+  generatorURL: string;
+}
 
 export interface WebhookAlert {
-  status: 'firing' | 'resolved'; labels: Record<string, string>; annotations: Record<string, string>;
-  startsAt: string; endsAt: string; generatorURL: string; fingerprint: string;
+  status: 'firing' | 'resolved';
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+  startsAt: string;
+  endsAt: string;
+  generatorURL: string;
+  fingerprint: string;
 }
 export interface WebhookMessage {
-  version: '4'; groupKey: string; truncatedAlerts: number; status: 'firing' | 'resolved'; receiver: string;
-  groupLabels: Record<string, string>; commonLabels: Record<string, string>; commonAnnotations: Record<string, string>;
-  externalURL: string; alerts: WebhookAlert[];
+  version: '4';
+  groupKey: string;
+  truncatedAlerts: number;
+  status: 'firing' | 'resolved';
+  receiver: string;
+  groupLabels: Record<string, string>;
+  commonLabels: Record<string, string>;
+  commonAnnotations: Record<string, string>;
+  externalURL: string;
+  alerts: WebhookAlert[];
 }
 
 export const iso = (t: number) => new Date(Math.round(t * 1000)).toISOString();
 const ZERO_TIME = '0001-01-01T00:00:00Z';
 
 /** Where the alert can be looked at; none when the sender has no HTTP side (ddos analyze). */
-export const generatorURL = (base: string, a: AlertView) => (base ? `${base.replace(/\/$/, '')}/api/alerts?fingerprint=${a.fingerprint}` : '');
+export const generatorURL = (base: string, a: AlertView) =>
+  base ? `${base.replace(/\/$/, '')}/api/alerts?fingerprint=${a.fingerprint}` : '';
 
 /** One alert for POST /api/v2/alerts; a firing one is valid until `validUntil`. */
 export function apiAlert(a: AlertView, base: string, validUntil: number): ApiAlert {
   return {
-    labels: a.labels, annotations: a.annotations,
+    labels: a.labels,
+    annotations: a.annotations,
     startsAt: iso(a.firedAt ?? a.activeAt),
     endsAt: iso(a.state === 'resolved' ? a.resolvedAt! : validUntil),
     generatorURL: generatorURL(base, a),
@@ -42,17 +62,35 @@ const common = (maps: Record<string, string>[]): Record<string, string> => {
 };
 
 /** The webhook message of one group (all alerts share `groupLabels`). */
-export function webhookMessage(alerts: AlertView[], groupLabels: Record<string, string>, base: string, receiver = 'hostops'): WebhookMessage {
+export function webhookMessage(
+  alerts: AlertView[],
+  groupLabels: Record<string, string>,
+  base: string,
+  receiver = 'hostops',
+): WebhookMessage {
   const status = alerts.some((a) => a.state === 'firing') ? 'firing' : 'resolved';
-  const key = Object.keys(groupLabels).sort().map((k) => `${k}=${JSON.stringify(groupLabels[k])}`).join(',');
+  const key = Object.keys(groupLabels)
+    .sort()
+    .map((k) => `${k}=${JSON.stringify(groupLabels[k])}`)
+    .join(',');
   return {
-    version: '4', groupKey: `{}:{${key}}`, truncatedAlerts: 0, status, receiver, groupLabels,
-    commonLabels: common(alerts.map((a) => a.labels)), commonAnnotations: common(alerts.map((a) => a.annotations)),
+    version: '4',
+    groupKey: `{}:{${key}}`,
+    truncatedAlerts: 0,
+    status,
+    receiver,
+    groupLabels,
+    commonLabels: common(alerts.map((a) => a.labels)),
+    commonAnnotations: common(alerts.map((a) => a.annotations)),
     externalURL: base,
     alerts: alerts.map((a) => ({
-      status: a.state === 'resolved' ? 'resolved' : 'firing', labels: a.labels, annotations: a.annotations,
-      startsAt: iso(a.firedAt ?? a.activeAt), endsAt: a.state === 'resolved' ? iso(a.resolvedAt!) : ZERO_TIME,
-      generatorURL: generatorURL(base, a), fingerprint: a.fingerprint,
+      status: a.state === 'resolved' ? 'resolved' : 'firing',
+      labels: a.labels,
+      annotations: a.annotations,
+      startsAt: iso(a.firedAt ?? a.activeAt),
+      endsAt: a.state === 'resolved' ? iso(a.resolvedAt!) : ZERO_TIME,
+      generatorURL: generatorURL(base, a),
+      fingerprint: a.fingerprint,
     })),
   };
 }
@@ -71,9 +109,17 @@ export function emailText(m: WebhookMessage): { subject: string; body: string } 
     for (const a of list) {
       lines.push(`* ${a.annotations.summary ?? a.labels.alertname}`);
       if (a.annotations.description) lines.push(`  ${a.annotations.description}`);
-      for (const [k, v] of Object.entries(a.annotations)) if (k !== 'summary' && k !== 'description') lines.push(`  ${k}: ${v}`);
-      lines.push(`  labels: ${Object.entries(a.labels).map(([k, v]) => `${k}=${v}`).join(' ')}`);
-      lines.push(`  since ${a.startsAt}${a.status === 'resolved' ? `, resolved ${a.endsAt}` : ''}`, '');
+      for (const [k, v] of Object.entries(a.annotations))
+        if (k !== 'summary' && k !== 'description') lines.push(`  ${k}: ${v}`);
+      lines.push(
+        `  labels: ${Object.entries(a.labels)
+          .map(([k, v]) => `${k}=${v}`)
+          .join(' ')}`,
+      );
+      lines.push(
+        `  since ${a.startsAt}${a.status === 'resolved' ? `, resolved ${a.endsAt}` : ''}`,
+        '',
+      );
     }
   };
   each('Firing', firing);
