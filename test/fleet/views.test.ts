@@ -144,6 +144,7 @@ test('the view routes: grouped overview, a page of cells, worst pairs, search; /
       'sites',
       'targets',
       'cells',
+      'probes', // the service probes' list (issue 17), an added field
     ]);
     assert.deepEqual(ov.targets, ['fra', 'ams', 'nyc']);
     const g = (await j('/api/overview/groups')).body;

@@ -19,7 +19,16 @@ after(() => {
 });
 const ids = standardQueue(sp);
 
-const list = (...a: string[]) => hostops(['mailq', 'list', '--spool', sp.dir, ...a], env);
+const bp = () => sp.exim(['-bp']).stdout;
+// exim -bp is also run just before ours: the queue is a minute old while these tests run, so an
+// age may pass a minute boundary between the two runs; ours must equal exim's before or after
+const list = (...a: string[]) => {
+  const before = bp();
+  return { ...hostops(['mailq', 'list', '--spool', sp.dir, ...a], env), before };
+};
+const sameAsEximBp = (r: { stdout: string; before: string }) => {
+  if (r.stdout !== r.before) assert.equal(r.stdout, bp());
+};
 const note = (stderr: string) =>
   (stderr.match(/queue index: (used|not used(?: as it is)?: [^\n]*)/) ?? [])[1] ?? '(none)';
 const reused = (stderr: string) =>
@@ -92,13 +101,13 @@ test('changes made through exim are seen by the very next listing', async () => 
   assert.deepEqual(reused(r.stderr), [7, 8, 1]);
   // a tenth of the queue read again: worth writing (a few messages of a big busy queue are not)
   assert.match(r.stderr, /written \(8 messages, 1 read from the spool\)/);
-  assert.equal(r.stdout, sp.exim(['-bp']).stdout);
+  sameAsEximBp(r);
   assert.match(r.stdout, new RegExp(`${ids.plain} <alice@vm> \\*\\*\\* frozen \\*\\*\\*`));
   const added = sp.inject('new@example.com', ['q@example.org'], 'Subject: late\n');
   r = list();
   assert.ok(r.stdout.includes(added));
   assert.deepEqual(reused(r.stderr), [7, 9, 2]);
-  assert.equal(r.stdout, sp.exim(['-bp']).stdout);
+  sameAsEximBp(r);
   sp.exim(['-Mrm', ids.bounce]);
   r = list('-i');
   assert.ok(!r.stdout.includes(ids.bounce));
@@ -126,7 +135,7 @@ test('a -H file edited in place (same name, size and directory time) is not answ
   assert.equal(read, 1, 'only the edited message is read again');
   assert.equal(kept + 1, all);
   assert.ok(r.stdout.includes('rob@example.net'));
-  assert.equal(r.stdout, sp.exim(['-bp']).stdout);
+  sameAsEximBp(r);
 });
 
 test('a journal growing in place during a delivery is re-read each time', async () => {
@@ -161,7 +170,7 @@ test('an index that is not ours, writable by others, or damaged is ignored and r
     [],
     'nothing is taken from an index others could have written',
   );
-  assert.equal(r.stdout, sp.exim(['-bp']).stdout);
+  sameAsEximBp(r);
   listedFromIndex(); // rewritten 0600
   assert.equal(fs.statSync(file).mode & 0o777, 0o600);
   fs.chownSync(file, 65534, 65534);
@@ -175,7 +184,7 @@ test('an index that is not ours, writable by others, or damaged is ignored and r
   ]) {
     fs.writeFileSync(file, damage(fs.readFileSync(file)), { mode: 0o600 });
     r = list();
-    assert.equal(r.stdout, sp.exim(['-bp']).stdout);
+    sameAsEximBp(r);
     assert.equal(r.status, 0);
     listedFromIndex();
   }
@@ -189,7 +198,7 @@ test('an index that is not ours, writable by others, or damaged is ignored and r
   fs.writeFileSync(file, b, { mode: 0o600 });
   r = list();
   assert.match(note(r.stderr), /damaged \(index column bp fails its checksum\)/);
-  assert.equal(r.stdout, sp.exim(['-bp']).stdout);
+  sameAsEximBp(r);
   listedFromIndex();
   // a digit of the message count in the header: count must not print it
   const h2 = fs.readFileSync(file);

@@ -216,7 +216,11 @@ for (const c of [
       await new Promise((r) => setTimeout(r, 300)); // iperf3 -s has no readiness signal but its first line
       const a0 = txBytes(f.ifA);
       const b0 = txBytes(f.ifB);
-      const me = ours(f.h, ['iperf', '-c', f.target, '-p', '5290', '-n', '4M', '-J', ...c.args()]);
+      // TCP: 48M, so that the server has surely read a good part of it by the end (our send buffer
+      // holds at most 4 MB, a receive buffer at most 32 MB here: at least 12 MB were read); at
+      // -n 4M a loaded run saw the server read only 855 kB before TEST_END
+      const n = c.args().includes('-u') ? '4M' : '48M';
+      const me = ours(f.h, ['iperf', '-c', f.target, '-p', '5290', '-n', n, '-J', ...c.args()]);
       assert.equal(me.status, 0, me.stderr + me.stdout.slice(0, 400));
       // what the server got (TCP: sent bytes may still sit in our send buffer when the test ends)
       const j = JSON.parse(me.stdout) as {
