@@ -170,7 +170,10 @@ async function loadGraphs() {
       h('option', { value: s, selected: s === state.histSite }, s),
     ),
   );
-  const ov = await api('/api/overview');
+  // grouped (many targets): the first page of this site's cells, never the whole matrix
+  const ov = state.grouped
+    ? await api(`/api/overview/cells?site=${encodeURIComponent(state.histSite)}&limit=24`)
+    : await api('/api/overview');
   const cells = ov.cells.filter((c) => c.site === state.histSite);
   const targets = [...new Set(cells.map((c) => c.target))].slice(0, 24);
   // the same site, range and targets as on screen: update the plots in place
