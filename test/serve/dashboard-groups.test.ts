@@ -10,6 +10,23 @@ import { fakeMailq, freePort, rounds, tempDir, testConfig } from './helpers.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 
+const launch = (userDir: string) =>
+  chromium.launchPersistentContext(userDir, {
+    executablePath: CHROMIUM,
+    headless: true,
+    timeout: 60_000,
+    viewport: { width: 1400, height: 1600 },
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
 const texts = (page: Page, sel: string) => page.locator(sel).allInnerTexts();
 
 test('the grouped overview: site x group cells, drill-down pages, search and the worst pairs', async () => {
@@ -49,22 +66,7 @@ test('the grouped overview: site x group cells, drill-down pages, search and the
   const running = await serve(cfg, { store, probes: { mailq: fakeMailq() }, firstRunSpread: 0.1 });
   let browser: BrowserContext | null = null;
   try {
-    browser = await chromium.launchPersistentContext(path.join(t.dir, 'chromium-profile'), {
-      executablePath: CHROMIUM,
-      headless: true,
-      timeout: 60_000,
-      viewport: { width: 1400, height: 1600 },
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    browser = await launch(path.join(t.dir, 'chromium-profile'));
     const page = await browser.newPage();
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));
@@ -201,6 +203,64 @@ test('the grouped overview: site x group cells, drill-down pages, search and the
     await page.waitForSelector('#matrix td.cell[data-target="misc"]');
     assert.equal(await page.locator('#groups').isHidden(), true);
     assert.equal((await texts(page, '#matrix thead th')).length, 12);
+    assert.deepEqual(errors, []);
+  } finally {
+    await browser?.close();
+    await running.stop();
+    t.cleanup();
+  }
+});
+
+test('above 200 targets the page starts grouped and never asks for the whole matrix', async () => {
+  assert.ok(
+    existsSync(CHROMIUM),
+    `${CHROMIUM} is missing: run scripts/setup-test.sh (Debian package chromium)`,
+  );
+  const t = tempDir('hostops-webgroups-auto-');
+  const port = await freePort();
+  const now = Math.floor(Date.now() / 1000);
+  const cfg = testConfig(t.dir, port, {
+    site: 'ldn',
+    defaults: { self: false, gateway: false },
+    ping: { interval: '1h', count: 3 },
+    targets: [{ name: 'core1', host: '127.0.0.2', group: 'core', sla: { loss: '< 1%' } }],
+  });
+  // 205 more targets in the store's history (an agent's former config): 206 in the overview
+  const store = await openStore(cfg.store);
+  const names = Array.from({ length: 205 }, (_, i) => `h${String(i + 1).padStart(3, '0')}`);
+  await store.writePings([
+    ...rounds('ldn', 'core1', now - 600, 5, 20, 3),
+    ...names.flatMap((n) => rounds('ldn', n, now - 600, 5, 20, 3)),
+  ]);
+  await store.rollup();
+  const running = await serve(cfg, { store, probes: { mailq: fakeMailq() }, firstRunSpread: 0.1 });
+  let browser: BrowserContext | null = null;
+  try {
+    browser = await launch(path.join(t.dir, 'chromium-profile'));
+    const page = await browser.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    const asked: string[] = [];
+    page.on('request', (r) => asked.push(new URL(r.url()).pathname));
+    await page.goto(`http://127.0.0.1:${port}/`);
+    await page.waitForSelector('body[data-ready="1"]', { timeout: 30_000 });
+    assert.equal(await page.locator('#view-mode').inputValue(), 'auto');
+    assert.equal(await page.locator('#groups').isVisible(), true);
+    assert.deepEqual(await texts(page, '#matrix thead th'), ['site \\ group', 'core', '(none)']);
+    assert.equal(
+      await page.locator('#matrix td.cell[data-group="(none)"]').innerText(),
+      '5.25 ms\nworst loss 0.0%\n205 targets · 0 ok · 0 bad',
+    );
+    // graphs: the site's first 24 targets, as with the full matrix
+    assert.equal(await page.locator('#graphs .graph').count(), 24);
+    assert.match(await page.locator('#probe-table').innerText(), /^No probe runs yet/);
+    assert.ok(asked.includes('/api/overview/groups'), asked.join(' '));
+    assert.ok(!asked.includes('/api/overview'), `the whole matrix was fetched: ${asked.join(' ')}`);
+    // the default page is 100 targets
+    await page.locator('#matrix td.cell[data-group="(none)"]').click();
+    await page.waitForSelector('#drill-range');
+    assert.equal(await page.locator('#drill-range').innerText(), 'targets 1–100 of 205');
+    assert.equal(await page.locator('#drill-cells td.cell').count(), 100);
     assert.deepEqual(errors, []);
   } finally {
     await browser?.close();
