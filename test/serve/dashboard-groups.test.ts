@@ -261,6 +261,12 @@ test('above 200 targets the page starts grouped and never asks for the whole mat
     await page.waitForSelector('#drill-range');
     assert.equal(await page.locator('#drill-range').innerText(), 'targets 1–100 of 205');
     assert.equal(await page.locator('#drill-cells td.cell').count(), 100);
+    // a pair far beyond the first 24 graphs gets its graph when clicked
+    assert.equal(await page.locator('#graph-h099').count(), 0);
+    await page.locator('#drill-cells td.cell[data-target="h099"]').click();
+    await page.waitForSelector('#graph-h099 canvas');
+    assert.equal(await page.locator('#graphs .graph').count(), 24);
+    assert.ok(!asked.includes('/api/overview'), `the whole matrix was fetched: ${asked.join(' ')}`);
     assert.deepEqual(errors, []);
   } finally {
     await browser?.close();
