@@ -171,10 +171,14 @@ async function loadDrill() {
 
 async function loadWorst() {
   for (const by of ['loss', 'sla']) {
+    // the API ranks every measured pair; a pair with no loss (or meeting its SLA) is not "worst"
     const w = await api(`/api/worst?by=${by}&n=10`);
+    const pairs = w.pairs.filter((c) =>
+      by === 'loss' ? c.loss > 0 : c.compliance < 1 || c.ok === false,
+    );
     fill(
       'worst-' + by,
-      w.pairs.length
+      pairs.length
         ? h(
             'table',
             {},
@@ -190,7 +194,7 @@ async function loadWorst() {
             h(
               'tbody',
               {},
-              w.pairs.map((c) =>
+              pairs.map((c) =>
                 h(
                   'tr',
                   {
@@ -207,7 +211,7 @@ async function loadWorst() {
               ),
             ),
           )
-        : empty(by === 'loss' ? 'No pairs measured yet.' : 'No pairs with an SLA.'),
+        : empty(by === 'loss' ? 'No pair lost a ping.' : 'Every pair met its SLA.'),
     );
   }
 }
