@@ -50,7 +50,8 @@ function groupCell(g) {
 
 async function loadGrouped() {
   document.getElementById('groups').hidden = false;
-  const gv = await api('/api/overview/groups');
+  // asked together: the agent computes one overview for requests in flight at the same time
+  const [gv] = await Promise.all([api('/api/overview/groups'), loadDrill(), loadWorst()]);
   if (!gv.cells.length) {
     fill(
       'matrix',
@@ -90,8 +91,6 @@ async function loadGrouped() {
       ),
     );
   }
-  await loadDrill();
-  await loadWorst();
 }
 
 function drill(what) {
@@ -170,9 +169,10 @@ async function loadDrill() {
 }
 
 async function loadWorst() {
-  for (const by of ['loss', 'sla']) {
+  const lists = await Promise.all(['loss', 'sla'].map((by) => api(`/api/worst?by=${by}&n=10`)));
+  for (const w of lists) {
+    const by = w.by;
     // the API ranks every measured pair; a pair with no loss (or meeting its SLA) is not "worst"
-    const w = await api(`/api/worst?by=${by}&n=10`);
     const pairs = w.pairs.filter((c) =>
       by === 'loss' ? c.loss > 0 : c.compliance < 1 || c.ok === false,
     );
