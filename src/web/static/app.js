@@ -12,6 +12,8 @@ async function loadSetupNote() {
 }
 
 async function loadOverview() {
+  if (await useGroupedView()) return loadGrouped();
+  document.getElementById('groups').hidden = true;
   const ov = await api('/api/overview');
   if (!ov.cells.length) {
     fill(
@@ -20,64 +22,59 @@ async function loadOverview() {
     );
     return;
   }
-  const bySite = new Map();
-  for (const c of ov.cells) {
-    if (!bySite.has(c.site)) bySite.set(c.site, new Map());
-    bySite.get(c.site).set(c.target, c);
-  }
-  const rows = ov.sites.map((site) =>
+  fill('matrix', pairTable(ov.sites, ov.targets, ov.cells, ov.generatedAt));
+}
+
+/** The site x target table of the overview; the grouped view's drill-down draws its pages with it. */
+function pairTable(sites, targets, cells, now) {
+  const bySite = new Map(sites.map((s) => [s, new Map()]));
+  for (const c of cells) bySite.get(c.site)?.set(c.target, c);
+  const rows = sites.map((site) =>
     h(
       'tr',
       {},
       h('td', { class: 'rowhead' }, h('b', {}, site)),
-      ov.targets.map((t) => {
-        const c = bySite.get(site).get(t);
-        if (!c)
-          return h('td', { class: 'cell nosla' }, h('span', { class: 'sub' }, 'not measured'));
-        const cls = cellState(c, ov.generatedAt);
-        const sla = c.sla ? [c.sla.rtt, c.sla.loss].filter(Boolean).join(', ') : 'no SLA';
-        return h(
-          'td',
-          {
-            class: 'cell ' + cls,
-            'data-site': site,
-            'data-target': t,
-            'data-state': cls,
-            title: `${site} → ${seriesLabel(t)}: ${STATES[cls]}`,
-            onclick: () => focusGraph(site, t),
-          },
-          h('div', { class: 'rtt' }, cls === 'down' ? 'DOWN' : ms(c.median)),
-          h(
-            'div',
-            { class: 'sub' },
-            'loss ' + pct(c.loss) + (cls === 'stale' ? ` · no data since ${ago(c.lastTs)}` : ''),
-          ),
-          h(
-            'div',
-            { class: 'sub' },
-            c.compliance == null ? sla : `SLA ${sla}: ${pct(c.compliance)}`,
-          ),
-        );
-      }),
+      targets.map((t) => pairCell(site, t, bySite.get(site).get(t), now)),
     ),
   );
-  fill(
-    'matrix',
+  return h(
+    'table',
+    {},
     h(
-      'table',
+      'thead',
       {},
       h(
-        'thead',
+        'tr',
         {},
-        h(
-          'tr',
-          {},
-          h('th', {}, 'site \\ target'),
-          ov.targets.map((t) => h('th', {}, seriesLabel(t))),
-        ),
+        h('th', {}, 'site \\ target'),
+        targets.map((t) => h('th', {}, seriesLabel(t))),
       ),
-      h('tbody', {}, rows),
     ),
+    h('tbody', {}, rows),
+  );
+}
+
+function pairCell(site, t, c, now) {
+  if (!c) return h('td', { class: 'cell nosla' }, h('span', { class: 'sub' }, 'not measured'));
+  const cls = cellState(c, now);
+  const sla = c.sla ? [c.sla.rtt, c.sla.loss].filter(Boolean).join(', ') : 'no SLA';
+  return h(
+    'td',
+    {
+      class: 'cell ' + cls,
+      'data-site': site,
+      'data-target': t,
+      'data-state': cls,
+      title: `${site} → ${seriesLabel(t)}: ${STATES[cls]}`,
+      onclick: () => focusGraph(site, t),
+    },
+    h('div', { class: 'rtt' }, cls === 'down' ? 'DOWN' : ms(c.median)),
+    h(
+      'div',
+      { class: 'sub' },
+      'loss ' + pct(c.loss) + (cls === 'stale' ? ` · no data since ${ago(c.lastTs)}` : ''),
+    ),
+    h('div', { class: 'sub' }, c.compliance == null ? sla : `SLA ${sla}: ${pct(c.compliance)}`),
   );
 }
 

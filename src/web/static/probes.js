@@ -15,7 +15,7 @@ const PHASE_COLORS = {
 };
 
 async function loadProbes() {
-  const ov = await api('/api/overview');
+  const ov = await api(state.grouped ? '/api/overview/probes' : '/api/overview');
   const cells = ov.probes || [];
   if (!cells.length) {
     fill(

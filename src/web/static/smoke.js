@@ -170,8 +170,25 @@ async function loadGraphs() {
       h('option', { value: s, selected: s === state.histSite }, s),
     ),
   );
-  const ov = await api('/api/overview');
-  const cells = ov.cells.filter((c) => c.site === state.histSite);
+  // grouped (many targets): the first page of this site's cells, never the whole matrix
+  const site = encodeURIComponent(state.histSite);
+  const ov = state.grouped
+    ? await api(`/api/overview/cells?site=${site}&limit=24`)
+    : await api('/api/overview');
+  let cells = ov.cells.filter((c) => c.site === state.histSite);
+  // a clicked pair beyond those 24 (the drill-down's later pages) gets its graph first
+  const f = state.focus;
+  if (
+    state.grouped &&
+    f &&
+    f.site === state.histSite &&
+    !cells.some((c) => c.target === f.target)
+  ) {
+    const hit = (
+      await api(`/api/overview/cells?site=${site}&q=${encodeURIComponent(f.target)}&limit=1000`)
+    ).cells.find((c) => c.target === f.target);
+    if (hit) cells = [hit, ...cells.slice(0, 23)];
+  }
   const targets = [...new Set(cells.map((c) => c.target))].slice(0, 24);
   // the same site, range and targets as on screen: update the plots in place
   const key = JSON.stringify([state.histSite, state.range, targets]);
@@ -246,6 +263,7 @@ window.addEventListener('resize', () => {
 
 function focusGraph(site, target) {
   state.histSite = site;
+  state.focus = { site, target };
   loadGraphs()
     .then(() => {
       const g = document.getElementById('graph-' + target);
