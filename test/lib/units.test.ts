@@ -12,6 +12,11 @@ import {
   parseDuration as capDuration,
   parseRate as capRate,
 } from '../../src/capacity/units.js';
+import {
+  parseDuration as parseDurationText,
+  parseRate as parseRateText,
+  parseSize as parseSizeText,
+} from '../../src/lib/units.js';
 
 test('config durations: seconds, ms, composites, null on garbage', () => {
   const ok: [string | number, number][] = [
@@ -163,4 +168,37 @@ test('capacity durations: seconds, s/m/min/h/d/w any case, no ms', () => {
       code: 'CAPACITY_BAD_UNIT',
       message: `Cannot read step: ${JSON.stringify(v)} is not a duration such as "300", "5m", "1h" or "2d"`,
     });
+});
+
+test('lib/units durations: one grammar, out and bare units, typed failure', () => {
+  assert.deepEqual(parseDurationText('1h30m'), { ok: true, value: 5400 });
+  assert.deepEqual(parseDurationText('1h 30m 15s'), { ok: true, value: 5415 });
+  assert.deepEqual(parseDurationText('2s', { out: 'ms' }), { ok: true, value: 2000 });
+  assert.deepEqual(parseDurationText('500ms', { out: 'ms' }), { ok: true, value: 500 });
+  assert.deepEqual(parseDurationText('1m30s', { out: 'ms' }), { ok: true, value: 90_000 });
+  assert.deepEqual(parseDurationText('2000', { out: 'ms' }), { ok: true, value: 2000 });
+  assert.deepEqual(parseDurationText('90', { out: 's', bare: 'm' }), { ok: true, value: 5400 });
+  assert.deepEqual(parseDurationText('5MIN'), { ok: true, value: 300 });
+  assert.deepEqual(parseDurationText('.5h'), { ok: true, value: 1800 });
+  for (const v of ['', '5x', '-2s', '1h30', '2 s s', 'ms', '1e3s'])
+    assert.deepEqual(parseDurationText(v), { ok: false, kind: 'duration', input: v });
+});
+
+test('lib/units sizes: K/M/G 1024 powers, KB/MB/GB SI unless binary', () => {
+  assert.deepEqual(parseSizeText('3.5GB'), { ok: true, value: 3.5e9 });
+  assert.deepEqual(parseSizeText('3.5GB', { kb: 'binary' }), { ok: true, value: 3.5 * 2 ** 30 });
+  assert.deepEqual(parseSizeText('3.5GiB'), { ok: true, value: 3.5 * 2 ** 30 });
+  assert.deepEqual(parseSizeText('10k'), { ok: true, value: 10240 });
+  assert.deepEqual(parseSizeText('1t', { kb: 'binary' }), { ok: true, value: 2 ** 40 });
+  for (const v of ['', '4X', '4i', '4ib', 'K'])
+    assert.deepEqual(parseSizeText(v), { ok: false, kind: 'size', input: v });
+});
+
+test('lib/units rates: bit/s, 1000 powers as iperf3, bytes x8', () => {
+  assert.deepEqual(parseRateText('10M'), { ok: true, value: 1e7 });
+  assert.deepEqual(parseRateText('1G'), { ok: true, value: 1e9 });
+  assert.deepEqual(parseRateText('10GbE '), { ok: true, value: 1e10 });
+  assert.deepEqual(parseRateText('1KB/s'), { ok: true, value: 8000 });
+  for (const v of ['', '5i', '1 Gbit/sec', 'fast'])
+    assert.deepEqual(parseRateText(v), { ok: false, kind: 'rate', input: v });
 });
