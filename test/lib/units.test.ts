@@ -17,6 +17,7 @@ import {
   parseRate as parseRateText,
   parseSize as parseSizeText,
 } from '../../src/lib/units.js';
+import { parseDuration as probeDuration } from '../../src/probe/common.js';
 
 test('config durations: seconds, ms, composites, null on garbage', () => {
   const ok: [string | number, number][] = [
@@ -201,4 +202,21 @@ test('lib/units rates: bit/s, 1000 powers as iperf3, bytes x8', () => {
   assert.deepEqual(parseRateText('1KB/s'), { ok: true, value: 8000 });
   for (const v of ['', '5i', '1 Gbit/sec', 'fast'])
     assert.deepEqual(parseRateText(v), { ok: false, kind: 'rate', input: v });
+});
+
+test('probe durations: milliseconds, bare number is ms, 1ms..600s, BAD_OPTION otherwise', () => {
+  const ok: [string, number][] = [
+    ['2s', 2000],
+    ['500ms', 500],
+    ['1.5s', 1500],
+    ['250', 250],
+    [' 10s ', 10_000],
+    ['600s', 600_000],
+  ];
+  for (const [v, want] of ok) assert.equal(probeDuration(v, '--timeout'), want, v);
+  for (const v of ['', '0', '0.5', '601s', 'x', '-1s', '2x'])
+    assert.throws(() => probeDuration(v, '--timeout'), {
+      code: 'BAD_OPTION',
+      message: `--timeout must be a duration 1ms..600s like 2s or 500ms, got ${JSON.stringify(v)}`,
+    });
 });
