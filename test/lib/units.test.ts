@@ -6,6 +6,7 @@ import { parseDuration as configDuration } from '../../src/config/units.js';
 import {
   parseDuration as mailqDuration,
   parseSize as mailqSize,
+  parseTimePoint as mailqTimePoint,
 } from '../../src/mailq/duration.js';
 import {
   parseBytes as capBytes,
@@ -219,4 +220,13 @@ test('probe durations: milliseconds, bare number is ms, 1ms..600s, BAD_OPTION ot
       code: 'BAD_OPTION',
       message: `--timeout must be a duration 1ms..600s like 2s or 500ms, got ${JSON.stringify(v)}`,
     });
+});
+
+test('mailq --since/--until: a duration means that long ago, a date stays a date', () => {
+  const now = Date.UTC(2026, 0, 2);
+  assert.equal(mailqTimePoint('2h', now).getTime(), now - 7200_000);
+  assert.equal(mailqTimePoint('90', now).getTime(), now - 90_000);
+  assert.equal(mailqTimePoint('1h30m', now).getTime(), now - 5400_000);
+  assert.equal(mailqTimePoint('2026-01-01', now).toISOString(), '2026-01-01T00:00:00.000Z');
+  assert.throws(() => mailqTimePoint('soon', now), { code: 'MAILQ_BAD_TIME' });
 });
