@@ -1,14 +1,10 @@
 /** Parsing and formatting of the human units found in topology and host files. */
 import { HostopsError } from '../lib/errors.js';
-
-const SI: Record<string, number> = { '': 1, k: 1e3, m: 1e6, g: 1e9, t: 1e12, p: 1e15 };
-const IEC: Record<string, number> = {
-  ki: 2 ** 10,
-  mi: 2 ** 20,
-  gi: 2 ** 30,
-  ti: 2 ** 40,
-  pi: 2 ** 50,
-};
+import {
+  parseDuration as parseDurationText,
+  parseRate as parseRateText,
+  parseSize as parseSizeText,
+} from '../lib/units.js';
 
 /**
  * A rate in bits per second. Accepts numbers (bit/s) and strings such as "1Gbit/s", "1 Gbps",
@@ -17,40 +13,26 @@ const IEC: Record<string, number> = {
 export function parseRate(v: unknown, field = 'rate'): number {
   if (typeof v === 'number' && Number.isFinite(v) && v >= 0) return v;
   if (typeof v !== 'string') throw bad(field, v, 'a rate such as "1Gbit/s" or a number of bit/s');
-  const m =
-    /^\s*([0-9]*\.?[0-9]+(?:e[+-]?\d+)?)\s*([kmgtp]?)(i?)\s*(bit\/s|bits\/s|bps|b\/s|bit|b|gbe|B\/s|Bps|B|)\s*$/i.exec(
-      v.replace(/gbe$/i, 'G'),
-    );
-  if (!m) throw bad(field, v, 'a rate such as "1Gbit/s", "100Mbps" or "125MB/s"');
-  const num = Number(m[1]);
-  const pre = m[2].toLowerCase();
-  const mult = m[3] ? (IEC[pre + 'i'] ?? 1) : SI[pre];
-  const u = m[4];
-  const bytes = u === 'B/s' || u === 'Bps' || u === 'B';
-  return num * mult * (bytes ? 8 : 1);
+  const r = parseRateText(v);
+  if (!r.ok) throw bad(field, v, 'a rate such as "1Gbit/s", "100Mbps" or "125MB/s"');
+  return r.value;
 }
 
 /** A size in bytes: numbers are bytes; "4GiB", "4G" (GiB, as RAM is sold), "3.5GB" (1e9), "512MiB", "2048M". */
 export function parseBytes(v: unknown, field = 'size'): number {
   if (typeof v === 'number' && Number.isFinite(v) && v >= 0) return v;
   if (typeof v !== 'string') throw bad(field, v, 'a size such as "4GiB" or a number of bytes');
-  const m = /^\s*([0-9]*\.?[0-9]+(?:e[+-]?\d+)?)\s*([kmgtp]?)(i?)(b?)\s*$/i.exec(v);
-  if (!m) throw bad(field, v, 'a size such as "4GiB", "3.5GB" or "512MiB"');
-  const pre = m[2].toLowerCase();
-  const num = Number(m[1]);
-  if (!pre) return num;
-  // "4G" and "4GiB" mean GiB (RAM); only an explicit "GB" means 1e9
-  const iec = m[3] !== '' || m[4] === '';
-  return num * (iec ? IEC[pre + 'i'] : SI[pre]);
+  const r = parseSizeText(v, { kb: 'si' });
+  if (!r.ok) throw bad(field, v, 'a size such as "4GiB", "3.5GB" or "512MiB"');
+  return r.value;
 }
 
 /** A duration in seconds: numbers are seconds; "5m", "1h", "2d", "300s", "1w". */
 export function parseDuration(v: unknown, field = 'duration'): number {
   if (typeof v === 'number' && Number.isFinite(v) && v >= 0) return v;
-  const m = typeof v === 'string' ? /^\s*([0-9]*\.?[0-9]+)\s*(s|m|min|h|d|w|)\s*$/i.exec(v) : null;
-  if (!m) throw bad(field, v, 'a duration such as "300", "5m", "1h" or "2d"');
-  const k: Record<string, number> = { '': 1, s: 1, m: 60, min: 60, h: 3600, d: 86400, w: 604800 };
-  return Number(m[1]) * k[m[2].toLowerCase()];
+  const r = typeof v === 'string' ? parseDurationText(v) : null;
+  if (!r?.ok) throw bad(field, v, 'a duration such as "300", "5m", "1h" or "2d"');
+  return r.value;
 }
 
 function bad(field: string, v: unknown, want: string): HostopsError {

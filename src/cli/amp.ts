@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { HostopsError, usageError } from '../lib/errors.js';
 import { printJson } from '../lib/output.js';
 import { progress } from '../lib/progress.js';
+import { msOption } from './ms-option.js';
 import {
   runScan,
   DEFAULT_RATE,
@@ -58,9 +59,9 @@ export function register(program: Command): void {
     )
     .option('-P, --protocols <list>', `comma list: ntp, ${PROTOCOL_NAMES.join(', ')} (default all)`)
     .option(
-      '-w, --wait <ms>',
-      'keep listening this long after the last probe',
-      num('--wait', 0, 60000),
+      '-w, --wait <duration>',
+      'keep listening this long after the last probe: 2s, 500ms; a bare number is milliseconds',
+      msOption('--wait', 0, 60000),
       2500,
     )
     .option(

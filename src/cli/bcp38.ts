@@ -14,6 +14,7 @@ import {
 } from '../bcp38/index.js';
 import { HostopsError, usageError } from '../lib/errors.js';
 import { printJson, printNdjson } from '../lib/output.js';
+import { msOption } from './ms-option.js';
 
 /** `hostops bcp38`: BCP 38 anti-spoofing filters and a spoofing test between your own hosts. */
 export function register(program: Command): void {
@@ -148,7 +149,12 @@ function registerSpoof(bcp38: Command): void {
       [],
     )
     .option('--count <n>', 'probes per source', '3')
-    .option('--wait <ms>', 'wait after the last probe before asking for results', '1000')
+    .option(
+      '--wait <duration>',
+      'wait after the last probe before asking for results: 2s, 500ms; a bare number is milliseconds',
+      msOption('--wait', 0, 60000),
+      1000,
+    )
     .option('--json', 'JSON output')
     .action(
       async (o: {
@@ -157,7 +163,7 @@ function registerSpoof(bcp38: Command): void {
         other: string[];
         source: string[];
         count: string;
-        wait: string;
+        wait: number;
         json?: boolean;
       }) => {
         for (const a of o.other)
@@ -179,15 +185,12 @@ function registerSpoof(bcp38: Command): void {
         const count = Number(o.count);
         if (!Number.isInteger(count) || count < 1 || count > 100)
           throw HostopsError.of('BAD_OPTION', '--count', o.count, 'an integer 1..100');
-        const wait = Number(o.wait);
-        if (o.wait.trim() === '' || !(wait >= 0 && wait <= 60000))
-          throw HostopsError.of('BAD_OPTION', '--wait', o.wait, 'a number of ms 0..60000');
         const r = await spoofTest(o.to, {
           port: port(o.port),
           others: o.other,
           sources,
           count,
-          waitMs: wait,
+          waitMs: o.wait,
         });
         if (o.json) printJson(r);
         else process.stdout.write(formatSpoof(r));

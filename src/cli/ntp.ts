@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { HostopsError, isHostopsError, usageError } from '../lib/errors.js';
 import { printJson } from '../lib/output.js';
+import { msOption } from './ms-option.js';
 import { ntpQuery, ntpCheck, type NtpQueryResult, type NtpCheckResult } from '../ntp/index.js';
 import { auditFile, type AuditResult } from '../ntp/audit.js';
 
@@ -22,7 +23,12 @@ export function register(program: Command): void {
     .description('one mode 3 (client) exchange: offset, delay, stratum, refid, leap, KoD')
     .argument('<host>', 'server name or address')
     .option('-p, --port <n>', 'UDP port', int('--port', 1, 65535), 123)
-    .option('-t, --timeout <ms>', 'reply timeout in milliseconds', int('--timeout', 1, 60000), 2000)
+    .option(
+      '-t, --timeout <duration>',
+      'reply timeout: 2s, 500ms; a bare number is milliseconds',
+      msOption('--timeout', 1, 60000),
+      2000,
+    )
     .option('--json', 'JSON output')
     .action(async (host: string, o: { port: number; timeout: number; json?: boolean }) => {
       const r = await ntpQuery(host, { port: o.port, timeoutMs: o.timeout });
@@ -39,9 +45,9 @@ export function register(program: Command): void {
     .argument('<host...>', 'servers to check')
     .option('-p, --port <n>', 'UDP port', int('--port', 1, 65535), 123)
     .option(
-      '-t, --timeout <ms>',
-      'per-probe timeout in milliseconds',
-      int('--timeout', 1, 60000),
+      '-t, --timeout <duration>',
+      'per-probe timeout: 2s, 500ms; a bare number is milliseconds',
+      msOption('--timeout', 1, 60000),
       2000,
     )
     .option(

@@ -1,28 +1,11 @@
 /** Parsing of the human units hostops.yaml accepts: durations ("20s", "5m", "2d") and SLA bounds ("< 70 ms"). */
-
-const DURATION_UNITS: Record<string, number> = {
-  ms: 0.001,
-  s: 1,
-  m: 60,
-  h: 3600,
-  d: 86400,
-  w: 604800,
-};
+import { parseDuration as parseDurationText } from '../lib/units.js';
 
 /** Seconds from a number (already seconds) or a string such as "90s", "5m", "1h30m"; null when invalid. */
 export function parseDuration(v: string | number): number | null {
   if (typeof v === 'number') return Number.isFinite(v) && v >= 0 ? v : null;
-  const s = v.trim();
-  if (/^\d+(\.\d+)?$/.test(s)) return Number(s);
-  const re = /(\d+(?:\.\d+)?)\s*(ms|s|m|h|d|w)/gy;
-  let total = 0;
-  let matched = 0;
-  let m: RegExpExecArray | null;
-  while ((m = re.exec(s)) !== null) {
-    total += Number(m[1]) * DURATION_UNITS[m[2]];
-    matched = re.lastIndex;
-  }
-  return matched === s.length && matched > 0 ? total : null;
+  const r = parseDurationText(v);
+  return r.ok ? r.value : null;
 }
 
 export interface Bound {

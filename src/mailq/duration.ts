@@ -1,26 +1,24 @@
 /** Durations and sizes given on the command line: `90`, `90s`, `30m`, `2h`, `3d`, `1w`; `10k`, `2M`. */
 import { usageError } from '../lib/errors.js';
+import { parseDuration as parseDurationText, parseSize as parseSizeText } from '../lib/units.js';
 
-const UNIT: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86400, w: 604800 };
-
+/** Seconds, rounded to whole seconds; a bare number is seconds. */
 export function parseDuration(s: string): number {
-  const m = /^(\d+(?:\.\d+)?)([smhdw]?)$/i.exec(s.trim());
-  if (!m) throw usageError('MAILQ_BAD_DURATION', `not a duration: ${JSON.stringify(s)}`);
-  return Math.round(Number(m[1]) * UNIT[(m[2] || 's').toLowerCase()]);
+  const r = parseDurationText(s);
+  if (!r.ok) throw usageError('MAILQ_BAD_DURATION', `not a duration: ${JSON.stringify(s)}`);
+  return Math.round(r.value);
 }
 
+/** Bytes, rounded; K/M/G and KB/MB/GB are all 1024 powers, as exim counts message sizes. */
 export function parseSize(s: string): number {
-  const m = /^(\d+(?:\.\d+)?)([kmg]?)b?$/i.exec(s.trim());
-  if (!m) throw usageError('MAILQ_BAD_SIZE', `not a size: ${JSON.stringify(s)}`);
-  const mult = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 }[
-    m[2].toLowerCase() as '' | 'k' | 'm' | 'g'
-  ];
-  return Math.round(Number(m[1]) * mult);
+  const r = parseSizeText(s, { kb: 'binary' });
+  if (!r.ok) throw usageError('MAILQ_BAD_SIZE', `not a size: ${JSON.stringify(s)}`);
+  return Math.round(r.value);
 }
 
 /** A point in time for --since/--until: ISO date/time, or a duration meaning "that long ago". */
 export function parseTimePoint(s: string, now = Date.now()): Date {
-  if (/^\d+(?:\.\d+)?[smhdw]?$/i.test(s.trim())) return new Date(now - parseDuration(s) * 1000);
+  if (parseDurationText(s).ok) return new Date(now - parseDuration(s) * 1000);
   const d = new Date(s.includes('T') || !/^\d{4}-\d\d-\d\d \d/.test(s) ? s : s.replace(' ', 'T'));
   if (Number.isNaN(d.getTime()))
     throw usageError('MAILQ_BAD_TIME', `not a time: ${JSON.stringify(s)}`);

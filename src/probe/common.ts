@@ -2,6 +2,7 @@
 import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
 import { HostopsError, usageError } from '../lib/errors.js';
+import { parseDuration as parseDurationText } from '../lib/units.js';
 
 /** Milliseconds since `t0` (a process.hrtime.bigint() value), to the microsecond. */
 export const msSince = (t0: bigint): number =>
@@ -31,10 +32,10 @@ export function parseHostPort(s: string, defaultPort?: number): { host: string; 
   return { host, port: p };
 }
 
-/** Parse "2s", "500ms", "1.5s" or a bare number of milliseconds. */
+/** Milliseconds from "2s", "500ms", "1.5s", "1m" (lib/units) or a bare number of milliseconds. */
 export function parseDuration(s: string, name: string): number {
-  const m = /^(\d+(?:\.\d+)?)(ms|s)?$/.exec(s.trim());
-  const ms = m ? Number(m[1]) * (m[2] === 's' ? 1000 : 1) : NaN;
+  const r = parseDurationText(s, { out: 'ms' });
+  const ms = r.ok ? r.value : NaN;
   if (!(ms >= 1 && ms <= 600_000))
     throw HostopsError.of('BAD_OPTION', name, s, 'a duration 1ms..600s like 2s or 500ms');
   return ms;

@@ -157,7 +157,7 @@ test('commander usage errors print as hostops: / hint: / code: with exit 2', () 
     ],
     [
       ['ntp', 'query', '127.0.0.1', '--timeout'],
-      "hostops: option '-t, --timeout <ms>' argument missing\n  hint: add --help after the command to see its options\n  code: USAGE_MISSING_OPTION_VALUE\n",
+      "hostops: option '-t, --timeout <duration>' argument missing\n  hint: add --help after the command to see its options\n  code: USAGE_MISSING_OPTION_VALUE\n",
     ],
     [
       ['no-such-command'],
@@ -185,7 +185,7 @@ test('a bad numeric option has one code and one message shape in every command',
   const cases: [string[], string][] = [
     [
       ['ntp', 'query', '--timeout', 'abc', '127.0.0.1'],
-      '--timeout must be an integer 1..60000, got "abc"',
+      '--timeout must be a duration 1ms..60s such as 2s or 500ms (a bare number is ms), got "abc"',
     ],
     [['mtr', '-Z', 'abc', '127.0.0.1'], '-Z must be a number 0.01..60, got "abc"'],
     [['traceroute', '-m', 'abc', '127.0.0.1'], '-m must be an integer 1..255, got "abc"'],
