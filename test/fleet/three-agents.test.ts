@@ -275,11 +275,13 @@ test("a renamed target keeps its history by address, and every agent shows the i
     await until(`${SITES[i]} follows the rename`, 30, async () =>
       (await targetsOf(i)).includes(`edge2b=${tAddr(1)}`),
     );
-  await until(
-    's2 measures edge2b',
-    60,
-    async () => (await count(`site = 's2' AND target = 'edge2b'`)) > 0,
-  );
+  // both sites that probe it: the cells compared below exist once each has a round under the new name
+  for (const site of ['s2', 's3'])
+    await until(
+      `${site} measures edge2b`,
+      60,
+      async () => (await count(`site = '${site}' AND target = 'edge2b'`)) > 0,
+    );
   const ts = await roundsByAddress(owner as never, 's2', tAddr(1), 0, Date.now() / 1000 + 60);
   assert.ok(
     ts.some((x) => x < t0) && ts.some((x) => x > t0),
