@@ -67,13 +67,22 @@ export function pingJob(ctx: JobContext): Job {
       const m = ctx.metrics;
       // bounded /metrics: per-target series only up to ping.metricsTargets; groups always
       const perTarget = cfg.targets.length <= cfg.ping.metricsTargets;
+      // each round's median once, for its own gauge and its group's
+      const medians = results.map((r) =>
+        r.rtts.length ? middle([...r.rtts].sort((a, b) => a - b)) : null,
+      );
       // a feed's series count in its target's group
       recordGroups(
         m,
         cfg.targets,
-        results.map((r) => ({ ...r, target: feedOf.get(r.target)?.target ?? r.target })),
+        results.map((r, i) => ({
+          target: feedOf.get(r.target)?.target ?? r.target,
+          sent: r.sent,
+          received: r.received,
+          median: medians[i],
+        })),
       );
-      for (const r of results) {
+      for (const [i, r] of results.entries()) {
         const s = feedOf.get(r.target);
         // a feed's series: the target's own name and a feed label (no label without feeds, as before)
         const l = s?.feed
@@ -84,8 +93,8 @@ export function pingJob(ctx: JobContext): Job {
         m.pingReceived.inc(l, r.received);
         m.pingLoss.set(l, 1 - r.received / r.sent);
         for (const x of r.rtts) m.pingRtt.observe(l, x);
-        const sorted = [...r.rtts].sort((a, b) => a - b);
-        if (sorted.length) m.pingMedian.set(l, middle(sorted));
+        const median = medians[i];
+        if (median !== null) m.pingMedian.set(l, median);
       }
       // keep the overview current: fold the new rounds into the rollups right away
       await ctx.store
@@ -103,25 +112,16 @@ export function pingJob(ctx: JobContext): Job {
 function recordGroups(
   m: JobContext['metrics'],
   targets: { name: string; group?: string }[],
-  results: { target: string; sent: number; received: number; rtts: number[] }[],
+  rounds: { target: string; sent: number; received: number; median: number | null }[],
 ): void {
   const groupOf = new Map(targets.map((t) => [t.name, t.group ?? '(none)']));
-  const acc = new Map<
-    string,
-    { sent: number; received: number; medians: number[]; answering: number }
-  >();
-  for (const r of results) {
+  const acc = new Map<string, { sent: number; received: number; medians: number[] }>();
+  for (const r of rounds) {
     const g = groupOf.get(r.target) ?? '(none)';
-    const a = acc.get(g) ?? { sent: 0, received: 0, medians: [], answering: 0 };
+    const a = acc.get(g) ?? { sent: 0, received: 0, medians: [] };
     a.sent += r.sent;
     a.received += r.received;
-    if (r.rtts.length) {
-      const s = [...r.rtts].sort((x, y) => x - y);
-      a.medians.push(
-        s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2,
-      );
-      a.answering++;
-    }
+    if (r.median !== null) a.medians.push(r.median);
     acc.set(g, a);
   }
   for (const [group, a] of acc) {
@@ -129,12 +129,7 @@ function recordGroups(
     m.pingGroupSent.inc({ group }, a.sent);
     m.pingGroupReceived.inc({ group }, a.received);
     m.pingGroupLoss.set({ group }, 1 - a.received / a.sent);
-    m.pingGroupTargets.set({ group }, a.answering);
-    const s = a.medians.sort((x, y) => x - y);
-    if (s.length)
-      m.pingGroupMedian.set(
-        { group },
-        s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2,
-      );
+    m.pingGroupTargets.set({ group }, a.medians.length);
+    if (a.medians.length) m.pingGroupMedian.set({ group }, middle(a.medians.sort((x, y) => x - y)));
   }
 }
