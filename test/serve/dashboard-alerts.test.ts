@@ -7,14 +7,13 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { chromium, type BrowserContext } from 'playwright-core';
+import { type BrowserContext } from 'playwright-core';
+import { CHROMIUM, launchChromium } from './chromium.js';
 import { serve } from '../../src/serve/index.js';
 import type { LatencyProber } from '../../src/serve/index.js';
 import { openStore } from '../../src/store/index.js';
 import { freePort, rounds, tempDir, testConfig } from './helpers.js';
 import { until } from './alert-peers.js';
-
-const CHROMIUM = '/usr/bin/chromium';
 
 /** 127.0.0.9 never answers; everything else does at 5 ms. */
 const prober: LatencyProber = {
@@ -83,21 +82,7 @@ test('the overview draws a dead target loudest and a silent pair stale, with a l
       20_000,
     );
     await running.agent.store.rollup('ldn');
-    browser = await chromium.launchPersistentContext(path.join(t.dir, 'profile'), {
-      executablePath: CHROMIUM,
-      headless: true,
-      timeout: 60_000,
-      viewport: { width: 1200, height: 1400 },
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    browser = await launchChromium(path.join(t.dir, 'profile'), { width: 1200, height: 1400 });
     const page = await browser.newPage();
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));

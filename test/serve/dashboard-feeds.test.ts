@@ -3,12 +3,11 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { chromium, type BrowserContext } from 'playwright-core';
+import { type BrowserContext } from 'playwright-core';
+import { CHROMIUM, launchChromium } from './chromium.js';
 import { serve } from '../../src/serve/index.js';
 import { openStore } from '../../src/store/index.js';
 import { fakeMailq, freePort, rounds, tempDir, testConfig } from './helpers.js';
-
-const CHROMIUM = '/usr/bin/chromium';
 
 test('the overview matrix shows each feed of a target as its own column with its own loss', async () => {
   assert.ok(
@@ -41,21 +40,7 @@ test('the overview matrix shows each feed of a target as its own column with its
   const running = await serve(cfg, { store, probes: { mailq: fakeMailq() }, firstRunSpread: 0.1 });
   let browser: BrowserContext | null = null;
   try {
-    browser = await chromium.launchPersistentContext(path.join(t.dir, 'chromium-profile'), {
-      executablePath: CHROMIUM,
-      headless: true,
-      timeout: 60_000,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    browser = await launchChromium(path.join(t.dir, 'chromium-profile'));
     const page = await browser.newPage();
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));

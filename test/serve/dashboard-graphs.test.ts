@@ -9,14 +9,14 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { type BrowserContext, type Page } from 'playwright-core';
+import { CHROMIUM, launchChromium } from './chromium.js';
 import { serve } from '../../src/serve/index.js';
 import { openStore } from '../../src/store/index.js';
 import { advise } from '../../src/net/advice.js';
 import type { MtrReport } from '../../src/net/mtr.js';
 import { fakeMailq, freePort, rounds, tableProber, tempDir, testConfig } from './helpers.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const SHOTS = path.resolve('test/.tmp');
 const TOKEN = 'graphs-test-token-0123456789';
 
@@ -144,21 +144,7 @@ test('graphs zoom, read out, draw the SLA, fit the data, update in place and fit
   });
   let browser: BrowserContext | null = null;
   try {
-    browser = await chromium.launchPersistentContext(path.join(t.dir, 'profile'), {
-      executablePath: CHROMIUM,
-      headless: true,
-      timeout: 60_000,
-      viewport: { width: 1400, height: 1600 },
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    browser = await launchChromium(path.join(t.dir, 'profile'), { width: 1400, height: 1600 });
     const page = await browser.newPage();
     const errors: string[] = [];
     const dialogs: string[] = [];

@@ -3,31 +3,15 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { type BrowserContext, type Page } from 'playwright-core';
+import { CHROMIUM, launchChromium } from './chromium.js';
 import { serve } from '../../src/serve/index.js';
 import { openStore } from '../../src/store/index.js';
 import { fakeMailq, freePort, rounds, tempDir, testConfig } from './helpers.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const SHOTS = path.resolve('test/.tmp');
 
-const launch = (userDir: string) =>
-  chromium.launchPersistentContext(userDir, {
-    executablePath: CHROMIUM,
-    headless: true,
-    timeout: 60_000,
-    viewport: { width: 1400, height: 1600 },
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+const launch = (userDir: string) => launchChromium(userDir, { width: 1400, height: 1600 });
 const texts = (page: Page, sel: string) => page.locator(sel).allInnerTexts();
 
 test('the grouped overview: site x group cells, drill-down pages, search and the worst pairs', async () => {

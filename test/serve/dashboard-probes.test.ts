@@ -9,13 +9,12 @@ import { existsSync } from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
-import { chromium, type BrowserContext } from 'playwright-core';
+import { type BrowserContext } from 'playwright-core';
+import { CHROMIUM, launchChromium } from './chromium.js';
 import { serve } from '../../src/serve/index.js';
 import { openStore } from '../../src/store/index.js';
 import { freePort, tempDir, testConfig } from './helpers.js';
 import { until } from './alert-peers.js';
-
-const CHROMIUM = '/usr/bin/chromium';
 
 test('the dashboard shows the probes table and a phase graph per probe, failed runs marked', async () => {
   assert.ok(
@@ -79,21 +78,9 @@ test('the dashboard shows the probes table and a phase graph per probe, failed r
       'a run of gone',
       15_000,
     );
-    browser = await chromium.launchPersistentContext(path.join(t.dir, 'chromium-profile'), {
-      executablePath: CHROMIUM,
-      headless: true,
-      timeout: 60_000,
-      viewport: { width: 1400, height: 1800 },
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
+    browser = await launchChromium(path.join(t.dir, 'chromium-profile'), {
+      width: 1400,
+      height: 1800,
     });
     const page = await browser.newPage();
     const errors: string[] = [];

@@ -2,12 +2,12 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { chromium, type BrowserContext } from 'playwright-core';
+import { type BrowserContext } from 'playwright-core';
+import { CHROMIUM, launchChromium } from './chromium.js';
 import { serve } from '../../src/serve/index.js';
 import { openStore } from '../../src/store/index.js';
 import { fakeMailq, freePort, rounds, tempDir, testConfig } from './helpers.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const SHOTS = path.resolve('test/.tmp');
 
 test('the dashboard in headless Chromium shows the overview and SmokePing-style graphs with data', async () => {
@@ -38,22 +38,7 @@ test('the dashboard in headless Chromium shows the overview and SmokePing-style 
   const userDir = path.join(t.dir, 'chromium-profile');
   let browser: BrowserContext | null = null;
   try {
-    browser = await chromium.launchPersistentContext(userDir, {
-      executablePath: CHROMIUM,
-      headless: true,
-      timeout: 60_000,
-      viewport: { width: 1400, height: 1800 },
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    browser = await launchChromium(userDir, { width: 1400, height: 1800 });
     const page = await browser.newPage();
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));
