@@ -34,6 +34,8 @@ export function apiRoutes(
   const now = () => Date.now() / 1000;
   const retention = () => agent.cfg.store.retention;
   const overviews = new SingleFlight<Overview & { probes: ProbeCell[] }>();
+  const matrices = new SingleFlight<Overview>();
+  const probeLists = new SingleFlight<ProbeCell[]>();
   // the inventory's SLAs, re-read only when NOTIFY says the inventory changed
   const slas = new InventorySlaCache(store);
   app.addHook('onClose', async () => {
@@ -51,38 +53,43 @@ export function apiRoutes(
     probes: Object.fromEntries(Object.entries(agent.probes).map(([k, v]) => [k, v.name])),
   }));
 
-  const overviewOf = (q: Q) => {
-    // the recent window reads every 5-minute row in it into memory: a day at most; SLA compliance
-    // is counted in the database over at most the 5-minute retention (nothing older exists)
-    const window = secondsParam(q, 'window', 3600, 300, 86400);
-    const slaWindow = secondsParam(
-      q,
-      'slaWindow',
-      86400,
-      300,
-      Math.max(86400, retention().fiveMinute),
+  // the recent window reads every 5-minute row in it into memory: a day at most; SLA compliance
+  // is counted in the database over at most the 5-minute retention (nothing older exists)
+  const windowsOf = (q: Q) => ({
+    window: secondsParam(q, 'window', 3600, 300, 86400),
+    slaWindow: secondsParam(q, 'slaWindow', 86400, 300, Math.max(86400, retention().fiveMinute)),
+  });
+  // a fleet's SLAs live in its inventory, so every agent shows the same; else the local config's
+  const matrix = async (window: number, slaWindow: number) =>
+    buildOverview(reads, agent.cfg.targets, now(), window, slaWindow, await slas.get());
+  const probeCells = (window: number) =>
+    buildProbeOverview(
+      reads,
+      agent.cfg.probes,
+      now(),
+      window,
+      agent.cfg.alerts.rules.probeSla.window,
     );
-    // a fleet's SLAs live in its inventory, so every agent shows the same; else the local config's
-    // the probes: rows ride along in their own list (an additive field)
+  // each answer below is one heavy query (one place in the gate), single-flighted per window
+  // /api/overview: the matrix, and the probes: rows in their own list (an additive field)
+  const overviewOf = (q: Q) => {
+    const { window, slaWindow } = windowsOf(q);
     return overviews.run(`${window}:${slaWindow}`, () =>
       gate.run(async () => ({
-        ...(await buildOverview(
-          reads,
-          agent.cfg.targets,
-          now(),
-          window,
-          slaWindow,
-          await slas.get(),
-        )),
-        probes: await buildProbeOverview(
-          reads,
-          agent.cfg.probes,
-          now(),
-          window,
-          agent.cfg.alerts.rules.probeSla.window,
-        ),
+        ...(await matrix(window, slaWindow)),
+        probes: await probeCells(window),
       })),
     );
+  };
+  // the fleet views need the matrix only
+  const matrixOf = (q: Q) => {
+    const { window, slaWindow } = windowsOf(q);
+    return matrices.run(`${window}:${slaWindow}`, () => gate.run(() => matrix(window, slaWindow)));
+  };
+  // the grouped dashboard's probes panel needs the probes only
+  const probesOf = (q: Q) => {
+    const { window } = windowsOf(q);
+    return probeLists.run(String(window), () => gate.run(() => probeCells(window)));
   };
   app.get('/api/overview', async (req) => overviewOf(req.query as Q));
 
@@ -110,7 +117,7 @@ export function apiRoutes(
     return v || undefined;
   };
   app.get('/api/overview/groups', async (req) =>
-    groupOverview(await overviewOf(req.query as Q), await targetInfo()),
+    groupOverview(await matrixOf(req.query as Q), await targetInfo()),
   );
   app.get('/api/overview/cells', async (req) => {
     const q = req.query as Q;
@@ -124,14 +131,14 @@ export function apiRoutes(
       offset: intParam(q, 'offset', 0, 0, 10_000_000),
       limit: intParam(q, 'limit', 100, 1, 1000),
     };
-    return cellPage(await overviewOf(q), await targetInfo(), o);
+    return cellPage(await matrixOf(q), await targetInfo(), o);
   });
   app.get('/api/worst', async (req) => {
     const q = req.query as Q;
     const by = q.by ?? 'loss';
     if (by !== 'loss' && by !== 'sla') throw new BadParam('by must be loss or sla');
     const n = intParam(q, 'n', 20, 1, 500);
-    const ov = await overviewOf(q);
+    const ov = await matrixOf(q);
     const look = (await slas.get()) ?? ((s: string, t: string) => slaFor(agent.cfg.targets, s, t));
     return {
       by,
@@ -146,7 +153,7 @@ export function apiRoutes(
     return {
       q: text,
       targets: searchTargets(
-        await overviewOf(q),
+        await matrixOf(q),
         await targetInfo(),
         text,
         intParam(q, 'limit', 50, 1, 500),
@@ -156,7 +163,7 @@ export function apiRoutes(
 
   // the probes: rows alone, so the grouped dashboard never asks for the whole matrix
   app.get('/api/overview/probes', async (req) => ({
-    probes: (await overviewOf(req.query as Q)).probes,
+    probes: await probesOf(req.query as Q),
   }));
 
   app.get('/api/history', async (req, reply) => {
