@@ -27,6 +27,7 @@ import {
   type TcpResult,
 } from '../../probe/index.js';
 import { isIP } from 'node:net';
+import type { SocketBind } from '../../net/bind.js';
 import { loadAddon } from '../../lib/native.js';
 import { fpingProber, type LatencyProber } from './latency.js';
 import type { Prober } from './prober.js';
@@ -34,6 +35,11 @@ import type { Prober } from './prober.js';
 export interface HostPort {
   host: string;
   port: number;
+}
+
+/** A feed's source address fixes the family its targets are resolved in (none: the resolver's choice). */
+function feedFamily(bind: SocketBind | undefined): { family?: 4 | 6 } {
+  return bind?.source ? { family: isIP(bind.source) === 6 ? 6 : 4 } : {};
 }
 
 /** src/net pingMany: one socket for every target, staggered across the interval. */
@@ -49,8 +55,7 @@ const ping: LatencyProber = {
       timeoutMs: o.timeoutMs,
       signal: ctx?.signal ?? o.signal,
       bind: o.bind,
-      // a feed's source address fixes the family its targets are resolved in
-      ...(o.bind?.source ? ({ family: isIP(o.bind.source) === 6 ? 6 : 4 } as const) : {}),
+      ...feedFamily(o.bind),
     });
     const byHost = new Map(res.map((r) => [r.target, r]));
     return targets.map((t) => {
@@ -81,9 +86,8 @@ const path: Prober<string, Omit<MtrOptions, 'signal'>, MtrReport> = {
   name: 'src/net mtr',
   probe: (host, m, ctx) => {
     ctx?.log?.(`mtr to ${host}, ${m.cycles} cycles`);
-    // a feed's source address fixes the family the target is resolved in
     return mtr(host, {
-      ...(m.bind?.source ? ({ family: isIP(m.bind.source) === 6 ? 6 : 4 } as const) : {}),
+      ...feedFamily(m.bind),
       ...m,
       signal: ctx?.signal,
     });
