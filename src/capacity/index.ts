@@ -13,7 +13,7 @@ import {
   type SeriesSource,
   analyzeMeasured,
   analyzeModel,
-} from './contention.js';
+} from './contention/index.js';
 import {
   type HostPlan,
   type MemoryReport,
@@ -27,7 +27,7 @@ import { type LabeledSeries, type InputProblem, matchSeries } from './input/inde
 import { parseBytes } from './units.js';
 
 export * from './topology.js';
-export * from './contention.js';
+export * from './contention/index.js';
 export * from './memory.js';
 export * from './advise.js';
 export * from './series.js';

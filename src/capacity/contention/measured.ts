@@ -1,25 +1,23 @@
 /**
- * Bandwidth contention along a topology. Measured path: every customer series is read twice (once to
- * build the clipped, time-aligned tier sums bottom-up, once to compare it against them), into one
- * reused buffer, so memory is O(tiers x steps) whatever the number of customers. Model path (no
- * series): on-off sources per customer, exact where feasible, Gaussian and Chernoff alongside.
+ * Measured contention: every customer series is read twice (once to build the clipped, time-aligned
+ * tier sums bottom-up, once to compare it against them), into one reused buffer, so memory is
+ * O(tiers x steps) whatever the number of customers.
  */
-import { type Topology, indexTopology, nominal } from './topology.js';
-import { runs, hourProfile } from './stats.js';
-import { quantiles } from './select.js';
-import { effectiveBandwidth, qfunc, gaussianCapacity } from './model.js';
+import { type Topology, indexTopology } from '../topology.js';
+import { runs, hourProfile } from '../stats.js';
+import { quantiles } from '../select.js';
+import { effectiveBandwidth, qfunc, gaussianCapacity } from '../model.js';
+import { nominal } from './nominal.js';
 import type {
   SeriesSource,
   TierReport,
   CustomerReport,
   ContentionReport,
   ContentionOptions,
-} from './contention-types.js';
-import { classify, guarantee } from './contention-common.js';
-import { modelTiers } from './contention-model.js';
-
-export * from './contention-types.js';
-export { modelTiers, modelAvailability, analyzeModel } from './contention-model.js';
+} from './types.js';
+import { classify } from './shape.js';
+import { guarantee } from './guarantee.js';
+import { modelTiers } from './model.js';
 
 const DAY = 86400;
 
