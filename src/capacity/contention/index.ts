@@ -1,5 +1,6 @@
 /**
  * Bandwidth contention along a topology, one job per file:
+ *   run.ts        contention(): binds the series to the customers, picks measured or model
  *   measured.ts   with series: tier sums bottom-up, then each customer against its path
  *   model.ts      without series: on-off sources per customer (exact where feasible, Gaussian and
  *                 Chernoff alongside)
@@ -11,3 +12,4 @@ export * from './types.js';
 export { type NominalRow, nominal } from './nominal.js';
 export { analyzeMeasured } from './measured.js';
 export { modelTiers, modelAvailability, analyzeModel } from './model.js';
+export { type ContentionResult, contention } from './run.js';
