@@ -4,6 +4,7 @@
  */
 import { PG_PARTITION_SQL } from './pg-partition-sql.js';
 import { PG_ROLLUP_PARTITION_SQL } from './pg-rollup-partition-sql.js';
+import { PG_RAW_RETENTION_SQL } from './pg-raw-retention-sql.js';
 
 /** `pg`: statements only PostgreSQL runs (after `sql`); SQLite records the version and skips them. */
 export interface Migration {
@@ -94,7 +95,7 @@ export const MIGRATIONS: Migration[] = [
     version: 9,
     name: 'rollups partitioned by day, fleet retention for them (PostgreSQL)',
     sql: [],
-    pg: PG_ROLLUP_PARTITION_SQL,
+    pg: [...PG_ROLLUP_PARTITION_SQL, ...PG_RAW_RETENTION_SQL],
   },
 ];
 
