@@ -3,6 +3,8 @@
  * only dialect differences; every other statement is the common subset both accept.
  */
 import { PG_PARTITION_SQL } from './pg-partition-sql.js';
+import { PG_ROLLUP_PARTITION_SQL } from './pg-rollup-partition-sql.js';
+import { PG_RAW_RETENTION_SQL } from './pg-raw-retention-sql.js';
 
 /** `pg`: statements only PostgreSQL runs (after `sql`); SQLite records the version and skips them. */
 export interface Migration {
@@ -88,6 +90,12 @@ export const MIGRATIONS: Migration[] = [
       "ALTER TABLE ping ADD COLUMN feed TEXT NOT NULL DEFAULT ''",
       "ALTER TABLE path ADD COLUMN feed TEXT NOT NULL DEFAULT ''",
     ],
+  },
+  {
+    version: 9,
+    name: 'rollups partitioned by day, fleet retention for them (PostgreSQL)',
+    sql: [],
+    pg: [...PG_ROLLUP_PARTITION_SQL, ...PG_RAW_RETENTION_SQL],
   },
 ];
 

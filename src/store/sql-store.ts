@@ -6,13 +6,8 @@ import type { Driver, Param } from './driver.js';
 import { quantiles } from './stats.js';
 import { rollupOnce } from './rollup.js';
 import { PgDriver } from './pg-driver.js';
-import {
-  PartitionCache,
-  dropOldPartitions,
-  ensureAhead,
-  rollupOncePg,
-  writePingsPg,
-} from './pg-history.js';
+import { PartitionCache, ensureAhead, rollupOncePg, writePingsPg } from './pg-history.js';
+import { fleetRetention } from './pg-retention.js';
 import { QCOLS, json, parse, qvals, type QRow } from './columns.js';
 import type {
   CheckRecord,
@@ -246,17 +241,15 @@ export class SqlStore implements Store {
     ];
     const pg = this.driver instanceof PgDriver;
     if (this.driver instanceof PgDriver) {
-      // raw rounds are one history for the fleet: whole days are dropped once the fleet's
-      // retention (or the longest any site keeps) has passed them, never a DELETE scan
+      // raw rounds and their rollups are one history for the fleet: whole days are dropped once
+      // the fleet's retention (or the longest any site keeps) has passed them, never a DELETE scan
       await ensureAhead(this.driver, now);
-      await dropOldPartitions(this.driver, site, r.raw, now);
+      await fleetRetention(this.driver, site, r, now);
     }
     await this.driver.batch([
-      ...(pg ? [] : [del('ping', r.raw)]),
+      ...(pg ? [] : [del('ping', r.raw), del('ping_5m', r.fiveMinute), del('ping_1h', r.hourly)]),
       del('path', r.raw),
-      del('ping_5m', r.fiveMinute),
       del('mailq', r.fiveMinute),
-      del('ping_1h', r.hourly),
       del('throughput', r.hourly),
       del('checks', r.hourly),
       del('probe', r.fiveMinute),
