@@ -71,56 +71,85 @@ export function addStream(
   udp: { sock: dgram.Socket; peer: { address: string; port: number } } | null,
 ): void {
   const s = t.settings!;
-  const sess = t.sess!;
   const i = t.nextIndex++;
   // Server counts its receiving streams first (bidir: the client's sending streams come first).
   const sender = s.bidir ? i >= s.parallel : s.reverse;
   const st = new StreamStats(streamId(i), sender, 5 + 2 * i);
   const pacer = s.bitrate > 0 ? new Pacer(s.bitrate) : null;
   const pacingMs = Math.max(1, s.pacingTimer / 1000);
+  const x: NewStream = { st, sender, pacer, pacingMs };
   if (tcp) {
-    // -w / -C from the client's parameters, on each data socket (as iperf3 does on its listener).
-    try {
-      applyTcpOptions(tcp, { window: s.window, congestion: s.congestion });
-      // the client's -S / --dscp marks what this end sends too (iperf3 sets it on every stream)
-      applyTos(tcpFd(tcp), s.tos, tcp.remoteFamily === 'IPv6');
-    } catch (e) {
-      tcp.destroy();
-      if (!(e instanceof SockOptError)) throw e;
-      t.ctrl.writeServerError(e.ierrno, e.errno);
-      t.streamsFailed(e);
-      return;
-    }
-    if (!sender) tcp = adoptAsSink(tcp, st, () => sess.running);
-    st.tcpSock = tcp;
-    t.dataSocks.push(tcp);
-    tcp.setNoDelay(s.noDelay);
-    st.local = { host: plainAddr(tcp.localAddress), port: tcp.localPort ?? 0 };
-    st.remote = { host: plainAddr(tcp.remoteAddress), port: tcp.remotePort ?? 0 };
-    if (sender) {
-      t.senders.push(new TcpSender(tcp, st, t.block!, t.budget!, pacer, pacingMs));
-      tcp.on('data', () => {});
-      tcp.resume();
-    }
+    if (!attachTcp(t, s, tcp, x)) return;
   } else if (udp) {
-    t.udpSocks.push(udp.sock);
-    try {
-      applyTos(udpFd(udp.sock), s.tos, t.srv.family === 6);
-    } catch (e) {
-      if (!(e instanceof SockOptError)) throw e;
-      t.ctrl.writeServerError(e.ierrno, e.errno);
-      t.streamsFailed(e);
-      return;
-    }
-    const a = udp.sock.address();
-    st.local = { host: plainAddr(a.address), port: a.port };
-    st.remote = { host: plainAddr(udp.peer.address), port: udp.peer.port };
-    if (sender)
-      t.senders.push(new UdpSender(udp.sock, st, s.len, s.udp64, t.budget!, pacer, pacingMs));
-    else countUdp(udp.sock, st, s.udp64, () => sess.running);
+    if (!attachUdp(t, s, udp.sock, udp.peer, x)) return;
   }
-  sess.streams.push(st);
+  t.sess!.streams.push(st);
   if (t.nextIndex === t.expected) t.streamsReady();
+}
+
+interface NewStream {
+  st: StreamStats;
+  sender: boolean;
+  pacer: Pacer | null;
+  pacingMs: number;
+}
+
+/** A socket option the client asked for failed: SERVER_ERROR with iperf3's i_errno, and the setup fails. */
+function optionFailed(t: TestRun, e: unknown): false {
+  if (!(e instanceof SockOptError)) throw e;
+  t.ctrl.writeServerError(e.ierrno, e.errno);
+  t.streamsFailed(e);
+  return false;
+}
+
+function attachTcp(t: TestRun, s: TestSettings, tcp: net.Socket, x: NewStream): boolean {
+  const sess = t.sess!;
+  const { st, sender } = x;
+  // -w / -C from the client's parameters, on each data socket (as iperf3 does on its listener).
+  try {
+    applyTcpOptions(tcp, { window: s.window, congestion: s.congestion });
+    // the client's -S / --dscp marks what this end sends too (iperf3 sets it on every stream)
+    applyTos(tcpFd(tcp), s.tos, tcp.remoteFamily === 'IPv6');
+  } catch (e) {
+    tcp.destroy();
+    return optionFailed(t, e);
+  }
+  if (!sender) tcp = adoptAsSink(tcp, st, () => sess.running);
+  st.tcpSock = tcp;
+  t.dataSocks.push(tcp);
+  tcp.setNoDelay(s.noDelay);
+  st.local = { host: plainAddr(tcp.localAddress), port: tcp.localPort ?? 0 };
+  st.remote = { host: plainAddr(tcp.remoteAddress), port: tcp.remotePort ?? 0 };
+  if (sender) {
+    t.senders.push(new TcpSender(tcp, st, t.block!, t.budget!, x.pacer, x.pacingMs));
+    tcp.on('data', () => {});
+    tcp.resume();
+  }
+  return true;
+}
+
+function attachUdp(
+  t: TestRun,
+  s: TestSettings,
+  sock: dgram.Socket,
+  peer: { address: string; port: number },
+  x: NewStream,
+): boolean {
+  const sess = t.sess!;
+  const { st } = x;
+  t.udpSocks.push(sock);
+  try {
+    applyTos(udpFd(sock), s.tos, t.srv.family === 6);
+  } catch (e) {
+    return optionFailed(t, e);
+  }
+  const a = sock.address();
+  st.local = { host: plainAddr(a.address), port: a.port };
+  st.remote = { host: plainAddr(peer.address), port: peer.port };
+  if (x.sender)
+    t.senders.push(new UdpSender(sock, st, s.len, s.udp64, t.budget!, x.pacer, x.pacingMs));
+  else countUdp(sock, st, s.udp64, () => sess.running);
+  return true;
 }
 
 /** Rejects with "timed out waiting for <what>" unless p settles within ms. */
