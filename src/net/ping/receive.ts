@@ -12,32 +12,9 @@ export function onOutcome(p: PingContext, run: Run, o: EchoOutcome): void {
   const time = nsToEpoch(o.ev.t, p.base);
   const idx = seqIndex(run, seqNo);
   switch (o.kind) {
-    case 'reply': {
-      const us = Math.trunc(o.ev.t / 1000) - Math.trunc(o.probe.sent / 1000);
-      run.stats.add(us);
-      if (o.dup) run.dups++;
-      else {
-        run.received++;
-        run.answered.add(idx);
-        run.replied.add(idx);
-        if (idx >= 0) run.rtts[idx] = us / 1e6;
-      }
-      if (p.live)
-        emit({
-          type: 'reply',
-          target: run.r.target,
-          address: run.r.address,
-          from: o.ev.from,
-          seq: idx + 1,
-          bytes: o.ev.len,
-          ttl: o.ev.ttl,
-          rttUs: us,
-          dup: o.dup,
-          time,
-          timing: p.timing,
-        });
+    case 'reply':
+      onReply(p, run, o, idx, time);
       break;
-    }
     case 'truncated':
       emit({
         type: 'truncated',
@@ -71,22 +48,66 @@ export function onOutcome(p: PingContext, run: Run, o: EchoOutcome): void {
       });
       break;
     case 'error':
-      if (run.answered.has(idx)) break;
-      run.errors++;
-      run.answered.add(idx);
-      emit({
-        type: 'error',
-        target: run.r.target,
-        from: o.ev.from,
-        seq: idx + 1,
-        icmpType: o.ev.type,
-        icmpCode: o.ev.code,
-        text: icmpErrorText(run.engine.family, o.ev.type, o.ev.code),
-        time,
-      });
+      onIcmpError(p, run, o, idx, time);
       break;
   }
   p.checkDone(run);
+}
+
+/** An echo reply: its RTT in integer µs as ping takes it (whole µs of receive minus send). */
+function onReply(
+  p: PingContext,
+  run: Run,
+  o: Extract<EchoOutcome, { kind: 'reply' }>,
+  idx: number,
+  time: number,
+): void {
+  const us = Math.trunc(o.ev.t / 1000) - Math.trunc(o.probe.sent / 1000);
+  run.stats.add(us);
+  if (o.dup) run.dups++;
+  else {
+    run.received++;
+    run.answered.add(idx);
+    run.replied.add(idx);
+    if (idx >= 0) run.rtts[idx] = us / 1e6;
+  }
+  if (p.live)
+    p.emit({
+      type: 'reply',
+      target: run.r.target,
+      address: run.r.address,
+      from: o.ev.from,
+      seq: idx + 1,
+      bytes: o.ev.len,
+      ttl: o.ev.ttl,
+      rttUs: us,
+      dup: o.dup,
+      time,
+      timing: p.timing,
+    });
+}
+
+/** An ICMP error about a probe: it answers that probe unless a reply already did. */
+function onIcmpError(
+  p: PingContext,
+  run: Run,
+  o: Extract<EchoOutcome, { kind: 'error' }>,
+  idx: number,
+  time: number,
+): void {
+  if (run.answered.has(idx)) return;
+  run.errors++;
+  run.answered.add(idx);
+  p.emit({
+    type: 'error',
+    target: run.r.target,
+    from: o.ev.from,
+    seq: idx + 1,
+    icmpType: o.ev.type,
+    icmpCode: o.ev.code,
+    text: icmpErrorText(run.engine.family, o.ev.type, o.ev.code),
+    time,
+  });
 }
 
 /** Maps a 16-bit sequence back to the nearest transmitted index. */
