@@ -5,23 +5,26 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import {
-  buildTargets,
-  countAddresses,
-  expand,
-  intToIp,
-  ipToInt,
-  parseRange,
-} from '../../src/amp/cidr.js';
+import { buildTargets, parseRange } from '../../src/amp/cidr.js';
+import { parsePrefix } from '../../src/bcp38/cidr.js';
 import {
   addrOf,
+  addressFamily,
   aggregate,
   contains,
+  countAddresses,
+  expandRanges as expand,
+  formatAddress,
+  formatWords,
+  isV4Words,
   netmask4,
-  parsePrefix,
+  parseCidr,
+  toPrefix,
+  u32ToV4 as intToIp,
+  v4Block,
+  v4ToU32 as ipToInt,
   wildcard4,
-} from '../../src/bcp38/cidr.js';
-import { formatWords, isV4Words } from '../../src/ddos/addr.js';
+} from '../../src/lib/ip.js';
 import { HostopsError } from '../../src/lib/errors.js';
 
 const errText = (f: () => unknown): string => {
@@ -96,14 +99,45 @@ test('amp scan targets: refused specs, code, message and hint', () => {
     );
 });
 
-test('amp scan targets: the prefix-length edge cases the old parser got differently from bcp38', () => {
-  // amp read only \d{1,2} and ignored anything after a second '/'
-  assert.equal(
-    errText(() => parseRange('198.18.0.0/024')),
-    'AMP_BAD_TARGET: bad prefix length in "198.18.0.0/024"',
-  );
-  const r = parseRange('198.18.0.0/24/7');
+test('amp and bcp38 read a prefix length by one rule: 1-3 digits after the first /', () => {
+  // before the shared parser amp read \d{1,2} and ignored anything after a second '/':
+  // it refused 198.18.0.0/024 (bcp38 took it) and took 198.18.0.0/24/7 as /24 (bcp38 refused it)
+  const r = parseRange('198.18.0.0/024');
   assert.deepEqual([intToIp(r.lo), intToIp(r.hi)], ['198.18.0.0', '198.18.0.255']);
+  assert.equal(
+    errText(() => parseRange('198.18.0.0/24/7')),
+    'AMP_BAD_TARGET: bad prefix length in "198.18.0.0/24/7"',
+  );
+  assert.equal(parsePrefix('198.18.0.0/024').text, '198.18.0.0/24');
+  assert.match(
+    errText(() => parsePrefix('198.18.0.0/24/7')),
+    /prefix length '24\/7' is not a number/,
+  );
+});
+
+test('parseCidr: one fault per kind of bad text, the family even when the length is bad', () => {
+  const f = (s: string) => {
+    const c = parseCidr(s);
+    return `${c.family} ${c.fault ?? `${c.bits.toString(16)}/${c.len}`}`;
+  };
+  assert.equal(f('198.18.1.7/24'), '4 c6120107/24');
+  assert.equal(f(' ::1 '), '6 1/128');
+  assert.equal(f('fe80::1%eth0/64'), '6 zone');
+  assert.equal(f('::1/129'), '6 length-range');
+  assert.equal(f('198.18.0.0/x'), '4 length-syntax');
+  assert.equal(f('198.18.1/24'), '0 address');
+  assert.deepEqual(
+    [
+      addressFamily('198.18.0.1'),
+      addressFamily('::1'),
+      addressFamily('fe80::1%1'),
+      addressFamily('198.18.0.0/24'),
+    ],
+    [4, 6, 0, 0],
+  );
+  assert.deepEqual(v4Block(ipToInt('198.18.1.7'), 0), { lo: 0, hi: 0xffffffff });
+  assert.equal(toPrefix(parseCidr('198.18.1.7/24')).text, '198.18.1.0/24');
+  assert.equal(formatAddress(6, (1n << 128n) - 1n), 'ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff');
 });
 
 test('amp scan targets: merge, exclude, count and expand', () => {
