@@ -18,6 +18,9 @@ export const SITE_TABLES = [
   'checks',
   'job_state',
   'probe',
+  'ping_pair_hour',
+  'ping_pair',
+  'ping_pair_site',
 ] as const;
 export const INVENTORY_TABLES = [
   'fleet_sites',
@@ -98,6 +101,9 @@ export async function ensureFleetSchema(sql: postgres.Sql): Promise<void> {
       `GRANT SELECT, INSERT, UPDATE, DELETE ON ${tables.join(', ')} TO ${AGENT_GROUP}`,
     );
     await tx.unsafe(`GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO ${AGENT_GROUP}`);
+    // the SLAs whose counts rollups keep (store/pg-pair-window.ts): any reader may add one
+    if ((await tx.unsafe(`SELECT to_regclass('sla_spec') AS t`))[0].t)
+      await tx.unsafe(`GRANT SELECT, INSERT ON sla_spec TO ${AGENT_GROUP}, ${DASHBOARD_ROLE}`);
     await tx.unsafe(`REVOKE ALL ON FUNCTION hostops_site() FROM PUBLIC`);
     await tx.unsafe(`GRANT EXECUTE ON FUNCTION hostops_site() TO ${AGENT_GROUP}`);
     for (const t of tables) {

@@ -3,6 +3,7 @@
  * only dialect differences; every other statement is the common subset both accept.
  */
 import { PG_PARTITION_SQL } from './pg-partition-sql.js';
+import { PAIR_WINDOW_SQL } from './pg-pair-window.js';
 
 /** `pg`: statements only PostgreSQL runs (after `sql`); SQLite records the version and skips them. */
 export interface Migration {
@@ -88,6 +89,14 @@ export const MIGRATIONS: Migration[] = [
       "ALTER TABLE ping ADD COLUMN feed TEXT NOT NULL DEFAULT ''",
       "ALTER TABLE path ADD COLUMN feed TEXT NOT NULL DEFAULT ''",
     ],
+  },
+  {
+    version: 8,
+    name: 'overview SLA window kept at rollup time (PostgreSQL)',
+    // per-pair and per-hour counts the rollup maintains (pg-pair-window.ts); SQLite overviews
+    // keep reading ping_5m
+    sql: [],
+    pg: PAIR_WINDOW_SQL,
   },
 ];
 

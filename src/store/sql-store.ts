@@ -13,6 +13,7 @@ import {
   rollupOncePg,
   writePingsPg,
 } from './pg-history.js';
+import { pairWindowCounts, registerSpecs } from './pg-pair-window.js';
 import { QCOLS, json, parse, qvals, type QRow } from './columns.js';
 import type {
   CheckRecord,
@@ -257,6 +258,17 @@ export class SqlStore implements Store {
       del('ping_5m', r.fiveMinute),
       del('mailq', r.fiveMinute),
       del('ping_1h', r.hourly),
+      // the kept SLA window's hour rows go with the 5-minute rows, whole hours only and never
+      // one the pairs' sums still hold (the window's first hour is a day back)
+      ...(pg
+        ? [
+            [
+              `DELETE FROM ping_pair_hour WHERE site = $1 AND hour + 3600 <= $2
+               AND hour < COALESCE((SELECT lo FROM ping_pair_site WHERE site = $1), 0)`,
+              [site, now - r.fiveMinute],
+            ] as [string, Param[]],
+          ]
+        : []),
       del('throughput', r.hourly),
       del('checks', r.hourly),
       del('probe', r.fiveMinute),
@@ -327,6 +339,20 @@ export class SqlStore implements Store {
       good: Number(r.good),
       lastTs: Number(r.last_ts),
     }));
+  }
+
+  async windowCounts(since: number) {
+    if (!(this.driver instanceof PgDriver)) return null;
+    // a role without the kept state's tables (or meta) reads the 5-minute rows instead
+    return pairWindowCounts(this.driver, since).catch((e) => {
+      if ((e as { code?: string }).code === '42501' || (e as { code?: string }).code === '42P01')
+        return null;
+      throw e;
+    });
+  }
+
+  async registerSlas(specs: { rtt?: SlaBound; loss?: SlaBound }[]) {
+    if (this.driver instanceof PgDriver && specs.length) await registerSpecs(this.driver, specs);
   }
 
   async pingHistory(
