@@ -243,6 +243,9 @@ export class SpooledStore implements Store {
   slaCounts(...a: Parameters<Store['slaCounts']>) {
     return this.inner.slaCounts(...a);
   }
+  dataVersion() {
+    return this.inner.dataVersion ? this.inner.dataVersion() : Promise.resolve(null);
+  }
   windowCounts(since: number) {
     return this.inner.windowCounts ? this.inner.windowCounts(since) : Promise.resolve(null);
   }

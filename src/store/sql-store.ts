@@ -351,6 +351,18 @@ export class SqlStore implements Store {
     });
   }
 
+  /** The rollup watermarks: they move with every rollup that wrote something. */
+  async dataVersion(): Promise<string | null> {
+    try {
+      const rows = await this.driver.all<{ key: string; value: string }>(
+        "SELECT key, value FROM meta WHERE key LIKE 'rollup:%' ORDER BY key",
+      );
+      return rows.map((r) => `${r.key}=${r.value}`).join(',');
+    } catch {
+      return null; // a role that may not read meta: the cache's TTL alone decides
+    }
+  }
+
   async registerSlas(specs: { rtt?: SlaBound; loss?: SlaBound }[]) {
     if (this.driver instanceof PgDriver && specs.length) await registerSpecs(this.driver, specs);
   }

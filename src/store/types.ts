@@ -183,6 +183,8 @@ export interface Store {
     specs: Map<string, number>;
     rows: { site: string; target: string; buckets: number; lastTs: number; good: number[] }[];
   } | null>;
+  /** What changes when a rollup (of any site) lands, for caches of derived views; null if unknown. */
+  dataVersion?(): Promise<string | null>;
   /** Ask future rollups to keep counts for these SLAs too (PostgreSQL). */
   registerSlas?(specs: { rtt?: SlaBound; loss?: SlaBound }[]): Promise<void>;
   pingHistory(
