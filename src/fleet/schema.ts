@@ -18,6 +18,9 @@ export const SITE_TABLES = [
   'checks',
   'job_state',
   'probe',
+  'ping_pair_hour',
+  'ping_pair',
+  'ping_pair_site',
 ] as const;
 /** Rollups: their retention drops whole days (owner's function), agents never delete from them. */
 const ROLLUPS = ['ping_5m', 'ping_1h'] as const;
@@ -107,6 +110,9 @@ export async function ensureFleetSchema(sql: postgres.Sql): Promise<void> {
       await tx.unsafe(`REVOKE DELETE, TRUNCATE ON ${dropped.join(', ')} FROM ${AGENT_GROUP}`);
     }
     await tx.unsafe(`GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO ${AGENT_GROUP}`);
+    // the SLAs whose counts rollups keep (store/pg-pair-window.ts): any reader may add one
+    if ((await tx.unsafe(`SELECT to_regclass('sla_spec') AS t`))[0].t)
+      await tx.unsafe(`GRANT SELECT, INSERT ON sla_spec TO ${AGENT_GROUP}, ${DASHBOARD_ROLE}`);
     await tx.unsafe(`REVOKE ALL ON FUNCTION hostops_site() FROM PUBLIC`);
     await tx.unsafe(`GRANT EXECUTE ON FUNCTION hostops_site() TO ${AGENT_GROUP}`);
     for (const t of tables) {

@@ -120,11 +120,16 @@ export interface WorstPair extends OverviewCellOut {
   score: number;
 }
 
+/** A pair whose window median is at least this share of its RTT bound is near failing it. */
+export const NEAR_BOUND = 0.9;
+
 /**
- * The n worst pairs. by 'loss': the highest loss over the window. by 'sla': the pairs furthest
- * from their SLA: the share of 5-minute buckets that broke it (1 - compliance), then the window
- * median over the RTT bound (rollups keep p90 and the median, no p95). Pairs without the
- * measure are left out.
+ * The n worst pairs; healthy pairs are never listed, so fewer than n come back when fewer are in
+ * trouble. by 'loss': pairs that lost pings in the window, highest loss first. by 'sla': pairs
+ * failing their SLA now (ok false), or that broke it in some 5-minute bucket of the SLA window
+ * (compliance < 1), or whose window median is within 10% of the RTT bound (median >= 0.9 x bound:
+ * nearest to failing); ranked by the share of buckets that broke it (1 - compliance), then by the
+ * median over the RTT bound. Pairs without the measure (no SLA, no compliance) are left out.
  */
 export function worstPairs(
   ov: Overview,
@@ -135,12 +140,13 @@ export function worstPairs(
   const scored: WorstPair[] = [];
   for (const c of ov.cells) {
     if (by === 'loss') {
-      if (c.loss != null) scored.push({ ...c, score: c.loss });
+      if (c.loss != null && c.loss > 0) scored.push({ ...c, score: c.loss });
       continue;
     }
     if (!c.sla || c.compliance == null) continue;
     const bound = slaRtt(c);
     const over = bound && c.median != null ? c.median / bound : 0;
+    if (c.ok !== false && c.compliance >= 1 && over < NEAR_BOUND) continue;
     scored.push({ ...c, score: 1 - c.compliance + over / 1000 }); // compliance first, the ratio breaks ties
   }
   return scored

@@ -7,7 +7,7 @@
 import { formatBound, meets, type Bound } from '../config/index.js';
 import type { TargetConfig } from '../config/index.js';
 import type { Store } from '../store/index.js';
-import { median } from '../store/index.js';
+import { median, specKey as storeSpecKey } from '../store/index.js';
 import { splitSeries } from './feeds.js';
 
 export interface PairSla {
@@ -77,17 +77,42 @@ export async function buildOverview(
         for (const n of names) addSpec(s, n);
     }
   }
-  const countAll = () =>
-    Promise.all(
-      [...specs.values()].map((s) => store.slaCounts(since, [...s.targets], s.sla.rtt, s.sla.loss)),
+  // PostgreSQL keeps the SLA window's counts at rollup time (one row per pair); else, or while that
+  // state is not current, the counts are queried from the 5-minute rows
+  const kept = store.windowCounts ? store.windowCounts(since) : null;
+  const countAll = async (win: Awaited<typeof kept>) => {
+    const missing: PairSla[] = [];
+    const out = await Promise.all(
+      [...specs.values()].map(async (s) => {
+        const i = win?.specs.get(storeSpecKey(s.sla.rtt, s.sla.loss));
+        if (win && i !== undefined)
+          return win.rows.map((r) => ({
+            site: r.site,
+            target: r.target,
+            buckets: r.buckets,
+            good: r.good[i] ?? 0,
+          }));
+        if (store.registerSlas) missing.push(s.sla);
+        return store.slaCounts(since, [...s.targets], s.sla.rtt, s.sla.loss);
+      }),
     );
-  const early = lookup ? null : countAll();
-  const [recent, all] = await Promise.all([
-    store.overviewRows(now - window),
-    store.slaCounts(since, null),
-  ]);
+    // a role that may not register SLAs still gets its answer, only from the direct count
+    if (missing.length) await store.registerSlas?.(missing).catch(() => {});
+    return out;
+  };
+  const early = lookup || kept ? null : countAll(null);
+  const [recent, win] = await Promise.all([store.overviewRows(now - window), kept]);
+  const all = win
+    ? win.rows.map((r) => ({
+        site: r.site,
+        target: r.target,
+        buckets: r.buckets,
+        good: r.buckets,
+        lastTs: r.lastTs,
+      }))
+    : await store.slaCounts(since, null);
   if (lookup) for (const r of [...all, ...recent]) addSpec(lookup(r.site, r.target), r.target);
-  const counted = await (early ?? countAll());
+  const counted = await (early ?? countAll(win));
   const goodBy = new Map<string, Map<string, { buckets: number; good: number }>>();
   [...specs.keys()].forEach((k, i) =>
     goodBy.set(k, new Map(counted[i].map((r) => [pairKey(r.site, r.target), r]))),

@@ -14,6 +14,7 @@ export { PgDriver } from './pg-driver.js';
 export { SpooledStore, type SpoolStats } from './spool.js';
 export { quantiles, median, bucketStart } from './stats.js';
 export { MIGRATIONS } from './migrations.js';
+export { specKey } from './pg-pair-window.js';
 
 export interface StoreOptions {
   kind: 'sqlite' | 'postgres';

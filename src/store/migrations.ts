@@ -5,6 +5,7 @@
 import { PG_PARTITION_SQL } from './pg-partition-sql.js';
 import { PG_ROLLUP_PARTITION_SQL } from './pg-rollup-partition-sql.js';
 import { PG_RAW_RETENTION_SQL } from './pg-raw-retention-sql.js';
+import { PAIR_WINDOW_SQL } from './pg-pair-window.js';
 
 /** `pg`: statements only PostgreSQL runs (after `sql`); SQLite records the version and skips them. */
 export interface Migration {
@@ -90,6 +91,14 @@ export const MIGRATIONS: Migration[] = [
       "ALTER TABLE ping ADD COLUMN feed TEXT NOT NULL DEFAULT ''",
       "ALTER TABLE path ADD COLUMN feed TEXT NOT NULL DEFAULT ''",
     ],
+  },
+  {
+    version: 8,
+    name: 'overview SLA window kept at rollup time (PostgreSQL)',
+    // per-pair and per-hour counts the rollup maintains (pg-pair-window.ts); SQLite overviews
+    // keep reading ping_5m
+    sql: [],
+    pg: PAIR_WINDOW_SQL,
   },
   {
     version: 9,

@@ -9,6 +9,7 @@ import type { PingRound } from './types.js';
 import { quantiles } from './stats.js';
 import { qvals } from './columns.js';
 import { HIST_BASE, HIST_RATIO } from './pg-partition-sql.js';
+import { maintainPairWindow } from './pg-pair-window.js';
 
 const CHUNK = 20_000;
 const DAY = 86400;
@@ -189,10 +190,20 @@ export async function rollupOncePg(
       'SELECT max(id) AS hi, count(*) AS n FROM (SELECT id FROM ping WHERE site = $1 AND id > $2 ORDER BY id LIMIT $3) z',
       [site, wm, BATCH_IDS],
     );
-    if (top[0].hi == null) return;
+    // in a savepoint: a role that may not keep the overview's state still rolls up (its site's
+    // state then lags the watermark and readers count from ping_5m)
+    const keep = (hi: number) =>
+      tx
+        .savepoint((sp) => maintainPairWindow(sp, site, wm, hi))
+        .catch((e: { code?: string }) => {
+          if (e.code !== '42501' && e.code !== '42P01') throw e;
+        });
+    // nothing new: the state may still need building (first run, or an SLA registered since)
+    if (top[0].hi == null) return void (await keep(wm));
     const hi = Number(top[0].hi);
     const five = await tx.unsafe(FIVE, [site, wm, hi]);
     const hour = await tx.unsafe(HOUR, [site, wm, hi]);
+    await keep(hi);
     await tx.unsafe(
       'INSERT INTO meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value',
       [key, String(hi)],

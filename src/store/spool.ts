@@ -243,6 +243,15 @@ export class SpooledStore implements Store {
   slaCounts(...a: Parameters<Store['slaCounts']>) {
     return this.inner.slaCounts(...a);
   }
+  dataVersion() {
+    return this.inner.dataVersion ? this.inner.dataVersion() : Promise.resolve(null);
+  }
+  windowCounts(since: number) {
+    return this.inner.windowCounts ? this.inner.windowCounts(since) : Promise.resolve(null);
+  }
+  async registerSlas(specs: Parameters<NonNullable<Store['registerSlas']>>[0]) {
+    await this.inner.registerSlas?.(specs);
+  }
   pingHistory(...a: Parameters<Store['pingHistory']>) {
     return this.inner.pingHistory(...a);
   }

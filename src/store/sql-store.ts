@@ -8,6 +8,7 @@ import { rollupOnce } from './rollup.js';
 import { PgDriver } from './pg-driver.js';
 import { PartitionCache, ensureAhead, rollupOncePg, writePingsPg } from './pg-history.js';
 import { fleetRetention } from './pg-retention.js';
+import { pairWindowCounts, registerSpecs } from './pg-pair-window.js';
 import { QCOLS, json, parse, qvals, type QRow } from './columns.js';
 import type {
   CheckRecord,
@@ -250,6 +251,17 @@ export class SqlStore implements Store {
       ...(pg ? [] : [del('ping', r.raw), del('ping_5m', r.fiveMinute), del('ping_1h', r.hourly)]),
       del('path', r.raw),
       del('mailq', r.fiveMinute),
+      // the kept SLA window's hour rows go with the 5-minute rows, whole hours only and never
+      // one the pairs' sums still hold (the window's first hour is a day back)
+      ...(pg
+        ? [
+            [
+              `DELETE FROM ping_pair_hour WHERE site = $1 AND hour + 3600 <= $2
+               AND hour < COALESCE((SELECT lo FROM ping_pair_site WHERE site = $1), 0)`,
+              [site, now - r.fiveMinute],
+            ] as [string, Param[]],
+          ]
+        : []),
       del('throughput', r.hourly),
       del('checks', r.hourly),
       del('probe', r.fiveMinute),
@@ -320,6 +332,32 @@ export class SqlStore implements Store {
       good: Number(r.good),
       lastTs: Number(r.last_ts),
     }));
+  }
+
+  async windowCounts(since: number) {
+    if (!(this.driver instanceof PgDriver)) return null;
+    // a role without the kept state's tables (or meta) reads the 5-minute rows instead
+    return pairWindowCounts(this.driver, since).catch((e) => {
+      if ((e as { code?: string }).code === '42501' || (e as { code?: string }).code === '42P01')
+        return null;
+      throw e;
+    });
+  }
+
+  /** The rollup watermarks: they move with every rollup that wrote something. */
+  async dataVersion(): Promise<string | null> {
+    try {
+      const rows = await this.driver.all<{ key: string; value: string }>(
+        "SELECT key, value FROM meta WHERE key LIKE 'rollup:%' ORDER BY key",
+      );
+      return rows.map((r) => `${r.key}=${r.value}`).join(',');
+    } catch {
+      return null; // a role that may not read meta: the cache's TTL alone decides
+    }
+  }
+
+  async registerSlas(specs: { rtt?: SlaBound; loss?: SlaBound }[]) {
+    if (this.driver instanceof PgDriver && specs.length) await registerSpecs(this.driver, specs);
   }
 
   async pingHistory(

@@ -174,6 +174,19 @@ export interface Store {
     rtt?: SlaBound,
     loss?: SlaBound,
   ): Promise<{ site: string; target: string; buckets: number; good: number; lastTs: number }[]>;
+  /**
+   * PostgreSQL: the same counts as slaCounts(since, null) kept at rollup time, with the good
+   * buckets of every registered SLA (key from specKey -> index into good); null when the kept
+   * state is not current for every site (then slaCounts answers).
+   */
+  windowCounts?(since: number): Promise<{
+    specs: Map<string, number>;
+    rows: { site: string; target: string; buckets: number; lastTs: number; good: number[] }[];
+  } | null>;
+  /** What changes when a rollup (of any site) lands, for caches of derived views; null if unknown. */
+  dataVersion?(): Promise<string | null>;
+  /** Ask future rollups to keep counts for these SLAs too (PostgreSQL). */
+  registerSlas?(specs: { rtt?: SlaBound; loss?: SlaBound }[]): Promise<void>;
   pingHistory(
     site: string,
     target: string,

@@ -186,3 +186,41 @@ test('the view routes: grouped overview, a page of cells, worst pairs, search; /
     t.cleanup();
   }
 });
+
+test('worst pairs never lists a healthy pair: only failing, broken in the window, or near the RTT bound', () => {
+  const cell = (target: string, o: Partial<OverviewCellOut>): OverviewCellOut => ({
+    site: 'ldn',
+    target,
+    median: 0.005,
+    loss: 0,
+    sent: 60,
+    compliance: 1,
+    sla: { rtt: '< 20 ms' },
+    ok: true,
+    lastTs: 1_700_000_000,
+    ...o,
+  });
+  const cells = [
+    cell('healthy-a', {}),
+    cell('healthy-b', { median: 0.0179 }),
+    cell('near', { median: 0.0185 }),
+    cell('broke-once', { compliance: 0.99 }),
+    cell('failing', { ok: false, median: 0.03 }),
+    cell('lossy', { loss: 0.05, compliance: 0.9 }),
+    cell('no-sla', { sla: null, compliance: null, ok: null }),
+  ];
+  const ov = {
+    generatedAt: 1_700_000_000,
+    window: 3600,
+    slaWindow: 86400,
+    sites: ['ldn'],
+    targets: cells.map((c) => c.target),
+    cells,
+  };
+  const sla = worstPairs(ov, 'sla', 20, () => 0.02).map((c) => c.target);
+  assert.deepEqual(sla, ['lossy', 'broke-once', 'failing', 'near']);
+  assert.deepEqual(
+    worstPairs(ov, 'loss', 20, () => 0.02).map((c) => c.target),
+    ['lossy'],
+  );
+});

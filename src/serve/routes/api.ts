@@ -19,6 +19,7 @@ import { SpooledStore, type Store } from '../../store/index.js';
 import { InventorySlaCache } from '../../fleet/sla-cache.js';
 import { QueryGate, SingleFlight, rangeParams, secondsParam, BadParam } from './query-limits.js';
 import { buildProbeOverview, type ProbeCell } from '../probe-overview.js';
+import { OverviewCache } from '../overview-cache.js';
 import { probeRoutes } from './probes.js';
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
@@ -34,7 +35,16 @@ export function apiRoutes(
   const now = () => Date.now() / 1000;
   const retention = () => agent.cfg.store.retention;
   const overviews = new SingleFlight<Overview & { probes: ProbeCell[] }>();
-  const matrices = new SingleFlight<Overview>();
+  // one matrix per window for a few seconds or until a rollup lands: a grouped dashboard's refresh
+  // (groups, a page of cells, worst pairs, search, the full overview) builds it once
+  const matrices = new OverviewCache<Overview>();
+  const ids = new WeakMap<object, number>();
+  let nextId = 1;
+  const idOf = (o: object | null) => {
+    if (!o) return 0;
+    if (!ids.has(o)) ids.set(o, nextId++);
+    return ids.get(o)!;
+  };
   const probeLists = new SingleFlight<ProbeCell[]>();
   // the inventory's SLAs, re-read only when NOTIFY says the inventory changed
   const slas = new InventorySlaCache(store);
@@ -60,8 +70,14 @@ export function apiRoutes(
     slaWindow: secondsParam(q, 'slaWindow', 86400, 300, Math.max(86400, retention().fiveMinute)),
   });
   // a fleet's SLAs live in its inventory, so every agent shows the same; else the local config's
-  const matrix = async (window: number, slaWindow: number) =>
-    buildOverview(reads, agent.cfg.targets, now(), window, slaWindow, await slas.get());
+  const matrix = async (window: number, slaWindow: number) => {
+    const lookup = await slas.get();
+    const targets = agent.cfg.targets; // a reload replaces the array: a new key
+    const version = reads.dataVersion ? await reads.dataVersion() : null;
+    return matrices.get(`${window}:${slaWindow}:${idOf(lookup)}:${idOf(targets)}`, version, () =>
+      gate.run(() => buildOverview(reads, targets, now(), window, slaWindow, lookup)),
+    );
+  };
   const probeCells = (window: number) =>
     buildProbeOverview(
       reads,
@@ -74,17 +90,18 @@ export function apiRoutes(
   // /api/overview: the matrix, and the probes: rows in their own list (an additive field)
   const overviewOf = (q: Q) => {
     const { window, slaWindow } = windowsOf(q);
-    return overviews.run(`${window}:${slaWindow}`, () =>
-      gate.run(async () => ({
-        ...(await matrix(window, slaWindow)),
-        probes: await probeCells(window),
-      })),
-    );
+    return overviews.run(`${window}:${slaWindow}`, async () => {
+      const [m, probes] = await Promise.all([
+        matrix(window, slaWindow),
+        gate.run(() => probeCells(window)),
+      ]);
+      return { ...m, probes };
+    });
   };
   // the fleet views need the matrix only
   const matrixOf = (q: Q) => {
     const { window, slaWindow } = windowsOf(q);
-    return matrices.run(`${window}:${slaWindow}`, () => gate.run(() => matrix(window, slaWindow)));
+    return matrix(window, slaWindow);
   };
   // the grouped dashboard's probes panel needs the probes only
   const probesOf = (q: Q) => {
