@@ -18,6 +18,7 @@ import { parseDuration, parseSize, parseTimePoint } from '../mailq/duration.js';
 import { assertMessageIds } from '../mailq/ids.js';
 import { formatBp, formatAge } from '../mailq/bp-format.js';
 import { readQueue, readQueueChunks, readQueueSplit, countQueue } from '../mailq/spool-read.js';
+import { bpText, countOnly, idLines, ndjsonLines } from '../mailq/format/index.js';
 import type { QueueMessage } from '../mailq/types.js';
 import type { ActionName } from '../mailq/actions.js';
 import type { WatchSnapshot } from '../mailq/watch.js';
@@ -310,7 +311,7 @@ async function listMessages(ids: string[], o: ListOpts): Promise<void> {
   const sel = selectionOf(o, ids);
   const select = isEmptySelection(sel) ? undefined : sel;
   if (o.count) {
-    const chunks = await readQueueChunks(spool, 'count', { select, index: o.index });
+    const chunks = await readQueueChunks(spool, countOnly, { select, index: o.index });
     const seen = chunks.reduce((a, c) => a + c.seen, 0);
     const matched = chunks.reduce((a, c) => a + c.matched, 0);
     if (o.json) await outJson({ matches: matched, messages: seen });
@@ -333,7 +334,7 @@ async function listMessages(ids: string[], o: ListOpts): Promise<void> {
   }
   if (o.reverse && o.idsOnly && !o.json) {
     // the ids as the index or the native reader give them, lines reversed
-    const chunks = await readQueueChunks(spool, 'ids', { select, index: o.index });
+    const chunks = await readQueueChunks(spool, idLines, { select, index: o.index });
     const text = Buffer.concat(
       chunks.flatMap((c) =>
         c.parts.map((p) => (typeof p === 'string' ? Buffer.from(p, 'latin1') : p)),
@@ -356,7 +357,8 @@ async function listMessages(ids: string[], o: ListOpts): Promise<void> {
         await (typeof part === 'string' ? out(part, o.json ? 'utf8' : 'latin1') : out(part));
       }
     };
-    const chunks = await readQueueChunks(spool, o.idsOnly ? 'ids' : o.json ? 'ndjson' : 'text', {
+    const format = o.idsOnly ? idLines : o.json ? ndjsonLines : bpText;
+    const chunks = await readQueueChunks(spool, format, {
       select,
       onParts: write,
       index: o.index,
@@ -740,7 +742,7 @@ export function register(program: Command): void {
       const sel = selectionOf(o);
       const n = isEmptySelection(sel)
         ? countQueue(spool, { index: o.index })
-        : (await readQueueChunks(spool, 'count', { select: sel, index: o.index })).reduce(
+        : (await readQueueChunks(spool, countOnly, { select: sel, index: o.index })).reduce(
             (a, c) => a + c.matched,
             0,
           );

@@ -9,6 +9,17 @@ export { indexPath, indexDir } from './spool-index-file.js';
 export { parseHeaderFile } from './spool-parse.js';
 export { formatBp, formatAge, formatSize } from './bp-format.js';
 export {
+  FORMATS,
+  bpText,
+  idLines,
+  ndjsonLines,
+  countOnly,
+  messageRecords,
+  type Format,
+  type FormatName,
+  type Renderer,
+} from './format/index.js';
+export {
   compileSelection,
   isEmptySelection,
   escapeRegex,
