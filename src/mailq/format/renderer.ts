@@ -44,7 +44,7 @@ export interface Format {
   create(now: number): Renderer;
 }
 
-export type FormatName = 'bp' | 'ids' | 'ndjson' | 'count' | 'records';
+export type FormatName = 'bp' | 'ids' | 'ndjson' | 'brief' | 'count' | 'records';
 
 /** Base of the formats that need whole messages: the reader never hands them index rows. */
 export abstract class MessagesOnly {
