@@ -18,6 +18,14 @@ import { parseDuration, parseSize, parseTimePoint } from '../mailq/duration.js';
 import { assertMessageIds } from '../mailq/ids.js';
 import { formatBp, formatAge } from '../mailq/bp-format.js';
 import { readQueue, readQueueChunks, readQueueSplit, countQueue } from '../mailq/spool-read.js';
+import {
+  bpText,
+  briefLines,
+  countOnly,
+  idLines,
+  ndjsonLines,
+  renderMessages,
+} from '../mailq/format/index.js';
 import type { QueueMessage } from '../mailq/types.js';
 import type { ActionName } from '../mailq/actions.js';
 import type { WatchSnapshot } from '../mailq/watch.js';
@@ -236,14 +244,9 @@ const out = (s: string | Buffer, enc: BufferEncoding = 'utf8') =>
   writeAll(process.stdout, typeof s === 'string' ? Buffer.from(s, enc) : s);
 const writeLatin1 = (s: string) => out(s, 'latin1');
 const outJson = (v: unknown) => out(JSON.stringify(v, null, 2) + '\n');
-async function outNdjson(vs: unknown[]): Promise<void> {
-  for (let i = 0; i < vs.length; i += 1000)
-    await out(
-      vs
-        .slice(i, i + 1000)
-        .map((v) => JSON.stringify(v) + '\n')
-        .join(''),
-    );
+/** A renderer's parts: latin1 Buffers (-bp text, ids, brief lines) or UTF-8 strings (NDJSON). */
+async function writeParts(parts: (string | Buffer)[]): Promise<void> {
+  for (const part of parts) await out(part);
 }
 
 /** The preview's list of messages no selection can match (their -H cannot be read), and how to act on them. */
@@ -256,13 +259,6 @@ function unreadableNote(ms: QueueMessage[], action: ActionName, now: number): st
       : 'exim cannot act on them until the -H file is readable; hostops mailq rm ID removes one.\n')
   );
 }
-
-/** exiqgrep -b: `<id> From: <sender> To: a;b` (undelivered recipients). */
-const brief = (m: QueueMessage) =>
-  `${m.id} From: <${m.sender}> To: ${m.recipients
-    .filter((r) => !r.delivered)
-    .map((r) => r.address)
-    .join(';')}\n`;
 
 function renderWatch(
   s: WatchSnapshot,
@@ -310,7 +306,7 @@ async function listMessages(ids: string[], o: ListOpts): Promise<void> {
   const sel = selectionOf(o, ids);
   const select = isEmptySelection(sel) ? undefined : sel;
   if (o.count) {
-    const chunks = await readQueueChunks(spool, 'count', { select, index: o.index });
+    const chunks = await readQueueChunks(spool, countOnly, { select, index: o.index });
     const seen = chunks.reduce((a, c) => a + c.seen, 0);
     const matched = chunks.reduce((a, c) => a + c.matched, 0);
     if (o.json) await outJson({ matches: matched, messages: seen });
@@ -322,9 +318,7 @@ async function listMessages(ids: string[], o: ListOpts): Promise<void> {
     const now = Math.floor(Date.now() / 1000);
     const msgs = await readQueue(spool, { select, now });
     if (o.reverse) msgs.reverse();
-    const { toJsonMessage } = await import('../mailq/json.js');
-    if (o.json) await outNdjson(msgs.map(toJsonMessage));
-    else await writeLatin1(msgs.map((m) => formatBp(m, now)).join(''));
+    await writeParts(renderMessages(o.json ? ndjsonLines : bpText, msgs, now));
     const found = new Set(msgs.map((m) => m.id));
     const missing = ids.filter((i) => !found.has(i));
     for (const i of missing) process.stderr.write(`hostops: message ${i} is not on the queue\n`);
@@ -333,7 +327,7 @@ async function listMessages(ids: string[], o: ListOpts): Promise<void> {
   }
   if (o.reverse && o.idsOnly && !o.json) {
     // the ids as the index or the native reader give them, lines reversed
-    const chunks = await readQueueChunks(spool, 'ids', { select, index: o.index });
+    const chunks = await readQueueChunks(spool, idLines, { select, index: o.index });
     const text = Buffer.concat(
       chunks.flatMap((c) =>
         c.parts.map((p) => (typeof p === 'string' ? Buffer.from(p, 'latin1') : p)),
@@ -349,29 +343,20 @@ async function listMessages(ids: string[], o: ListOpts): Promise<void> {
     );
     return;
   }
-  if (!o.reverse && !o.brief && !(o.idsOnly && o.json)) {
-    const write = async (parts: (string | Buffer)[]) => {
-      for (const part of parts) {
-        // text parts are latin1 Buffers already; ndjson parts are UTF-8 strings
-        await (typeof part === 'string' ? out(part, o.json ? 'utf8' : 'latin1') : out(part));
-      }
-    };
-    const chunks = await readQueueChunks(spool, o.idsOnly ? 'ids' : o.json ? 'ndjson' : 'text', {
+  // --json before -i before -b, the -bp text otherwise
+  const format = o.json ? ndjsonLines : o.idsOnly ? idLines : o.brief ? briefLines : bpText;
+  if (!o.reverse) {
+    const chunks = await readQueueChunks(spool, format, {
       select,
-      onParts: write,
+      onParts: writeParts,
       index: o.index,
     });
-    for (const c of chunks) await write(c.parts);
+    for (const c of chunks) await writeParts(c.parts);
     return;
   }
   const now = Math.floor(Date.now() / 1000);
   const msgs = await readQueue(spool, { select, now });
-  if (o.reverse) msgs.reverse();
-  const { toJsonMessage } = await import('../mailq/json.js');
-  if (o.json) await outNdjson(msgs.map(toJsonMessage));
-  else if (o.idsOnly) await writeLatin1(msgs.map((m) => m.id + '\n').join(''));
-  else if (o.brief) await writeLatin1(msgs.map(brief).join(''));
-  else await writeLatin1(msgs.map((m) => formatBp(m, now)).join(''));
+  await writeParts(renderMessages(format, msgs.reverse(), now));
 }
 
 export function register(program: Command): void {
@@ -740,7 +725,7 @@ export function register(program: Command): void {
       const sel = selectionOf(o);
       const n = isEmptySelection(sel)
         ? countQueue(spool, { index: o.index })
-        : (await readQueueChunks(spool, 'count', { select: sel, index: o.index })).reduce(
+        : (await readQueueChunks(spool, countOnly, { select: sel, index: o.index })).reduce(
             (a, c) => a + c.matched,
             0,
           );

@@ -32,6 +32,12 @@ export function formatAge(seconds: number): string {
   return String(i).padStart(2, ' ') + 'm ';
 }
 
+/**
+ * Where the age goes in a -bp block kept for later (the queue index): formatAge is four
+ * characters below 100 days, and it is the only part that depends on the time of listing.
+ */
+export const AGE_SLOT = '????';
+
 /** True when exim -bp prints an age for the message (its envelope was read). */
 export const hasAge = (m: QueueMessage): boolean =>
   m.errorKind === undefined || m.errorKind === 'header';

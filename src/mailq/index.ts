@@ -9,6 +9,19 @@ export { indexPath, indexDir } from './spool-index-file.js';
 export { parseHeaderFile } from './spool-parse.js';
 export { formatBp, formatAge, formatSize } from './bp-format.js';
 export {
+  FORMATS,
+  bpText,
+  idLines,
+  ndjsonLines,
+  briefLines,
+  countOnly,
+  messageRecords,
+  renderMessages,
+  type Format,
+  type FormatName,
+  type Renderer,
+} from './format/index.js';
+export {
   compileSelection,
   isEmptySelection,
   escapeRegex,

@@ -2,38 +2,28 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import { parseHeaderFile, readErrorMessage } from './spool-parse.js';
-import {
-  compileSelection,
-  isUnreadable,
-  needsHeaders,
-  needsFields,
-  type Selection,
-} from './select.js';
-import { formatAge, formatBpTail, hasAge } from './bp-format.js';
-import { OutBuffer } from './out-buffer.js';
-import { toJsonMessage } from './json.js';
+import { compileSelection, needsHeaders, needsFields, type Selection } from './select.js';
+import { FORMATS, type Format, type FormatName, type Renderer } from './format/index.js';
+import type { IndexView } from './spool-index.js';
 import type { QueueMessage, SpoolEntry } from './types.js';
 
 export interface ChunkRequest {
   entries: SpoolEntry[];
   now: number;
   select?: Selection;
-  /** 'records': return messages; 'text': return only the exim -bp text of the selected ones. */
-  /** records: messages; text: exim -bp text; ndjson: one JSON object per line; ids: one id per line; count: numbers only. */
-  mode: 'records' | 'text' | 'ndjson' | 'ids' | 'count';
+  /** The output format's name (FORMATS): a worker thread makes its own renderer from it. */
+  format: FormatName;
 }
 
 export interface ChunkResult {
+  /** The selected messages, for a format that collects them (readQueue). */
   messages: QueueMessage[];
-  /**
-   * Output of the selected messages in order: text mode as latin1 Buffers of about 1 MB (the -bp
-   * bytes), ndjson as strings of up to 1000 objects.
-   */
+  /** The renderer's output of the selected messages, in order (latin1 Buffers or UTF-8 strings). */
   parts: (string | Buffer)[];
   /** Messages seen (selected or not), for "N matches out of M". */
   seen: number;
   matched: number;
-  /** Records mode: the messages seen whose -H could not be read (selected or not), for rm's preview. */
+  /** Collected messages: those seen whose -H could not be read (selected or not), for rm's preview. */
   unreadable: QueueMessage[];
 }
 
@@ -94,43 +84,38 @@ function readWhole(file: string, shared = true): Buffer {
   }
 }
 
+/** Sees every parsed message before selection; returns its -bp text after the age if it made it. */
+export type Tap = (m: QueueMessage, reread: boolean, hstat?: Float64Array) => string | undefined;
+
 /**
- * Collects parsed messages of one run in -bp order: applies the selection and formats text or
- * NDJSON in flat batches. Both readers (per-file JS, native bulk) feed it the same way.
+ * The records of one run in -bp order: parsed messages and queue index rows. Counts them,
+ * applies the selection and hands the selected ones to the renderer of the chosen format.
+ * Both readers (per-file JS, native bulk) and the index paths feed it the same way.
  */
 export class ChunkSink {
   private readonly pred: ReturnType<typeof compileSelection> | null;
   private readonly wantHeaders: boolean;
-  /** The -bp text needs no header values unless a selection looks at them. */
+  /** Subject, X-PHP-Script and From are decoded only for a format or a selection that reads them. */
   private readonly fields: boolean;
-  readonly messages: QueueMessage[] = [];
-  readonly unreadable: QueueMessage[] = [];
-  // ndjson: flat strings joined per batch (`text +=` would keep a cons-string node per piece alive)
-  private readonly batches: (string | Buffer)[] = [];
-  private batch: string[] = [];
-  // text: each message's -bp block written straight into latin1 buffers (no join, no re-encoding)
-  private readonly out = new OutBuffer();
+  readonly render: Renderer;
   /** Sees every parsed message before selection (the queue index is built from them). */
-  private onParsed:
-    | ((m: QueueMessage, reread: boolean, bpTail: string, hstat?: Float64Array) => void)
-    | null = null;
+  private onParsed: Tap | null = null;
   seen = 0;
   matched = 0;
 
   constructor(
-    private readonly mode: ChunkRequest['mode'],
+    format: Format,
     private readonly now: number,
     select?: Selection,
   ) {
+    this.render = format.create(now);
     this.pred = select ? compileSelection(select) : null;
     this.wantHeaders = select ? needsHeaders(select) : false;
-    // Subject, X-PHP-Script and From are decoded only for records/JSON or a selection on them
-    this.fields =
-      mode === 'records' || mode === 'ndjson' || (select !== undefined && needsFields(select));
+    this.fields = format.fields || (select !== undefined && needsFields(select));
   }
 
-  /** Every parsed message, selected or not, goes to fn too (with its -bp text after the age). */
-  tap(fn: (m: QueueMessage, reread: boolean, bpTail: string, hstat?: Float64Array) => void): void {
+  /** Every parsed message, selected or not, goes to fn too. */
+  tap(fn: Tap): void {
     this.onParsed = fn;
   }
 
@@ -165,64 +150,49 @@ export class ChunkSink {
       headers = p.headers;
     }
     // a journal grows while its delivery runs, and a read error may clear: never kept as is
-    // the -bp text after the age: made once for the index and the listing
-    const tail = this.onParsed !== null || this.mode === 'text' ? formatBpTail(msg) : '';
-    this.onParsed?.(msg, hadJournal || hbuf === null, tail, hstat);
+    const tail = this.onParsed?.(msg, hadJournal || hbuf === null, hstat);
     this.seen++;
-    if (this.mode === 'records' && isUnreadable(msg)) this.unreadable.push(msg);
+    this.render.parsed?.(msg);
     if (this.pred && !this.pred(msg, headers, this.now)) return;
     this.matched++;
-    const mode = this.mode;
-    if (mode === 'text') {
-      if (hasAge(msg)) this.out.latin1(formatAge(this.now - msg.time));
-      this.out.latin1(tail);
-    } else if (mode === 'ids') this.out.latin1(msg.id + '\n');
-    else if (mode === 'ndjson') {
-      this.batch.push(JSON.stringify(toJsonMessage(msg)) + '\n');
-      if (this.batch.length === 1000) this.flush();
-    } else if (mode === 'records') this.messages.push(msg);
+    this.render.message(msg, tail);
+  }
+
+  /** Row r of the queue index (a message answered by it, not read): selected and counted like a parsed one. */
+  addRow(v: IndexView, r: number): void {
+    this.seen++;
+    if (this.pred && !this.pred(v.row(r), '', this.now)) return;
+    this.matched++;
+    this.render.row(v, r);
   }
 
   /**
-   * A message answered by the queue index: selected and counted like a parsed one; `text`
-   * writes its -bp block (text mode). `m` needs only the fields a selection reads.
+   * Rows from..to-1 of the index, consecutive in the listing and handed over whole (the
+   * renderer may write into the view's -bp column). Without a selection they go as one run.
    */
-  addCached(m: QueueMessage, text: (out: OutBuffer, row: number) => void, row: number): void {
-    this.seen++;
-    if (this.pred && !this.pred(m, '', this.now)) return;
-    this.matched++;
-    if (this.mode === 'text') text(this.out, row);
-    else if (this.mode === 'ids') this.out.latin1(m.id + '\n');
-  }
-
-  /** -bp text of `rows` unselected-for messages from the queue index, passed on as it is. */
-  addBytes(b: Buffer, rows: number): void {
-    this.seen += rows;
-    this.matched += rows;
-    this.out.view(b);
-  }
-
-  /** Output formatted so far, as parts (the caller may write them out between batches). */
-  takeParts(): (string | Buffer)[] {
-    this.flush();
-    for (const b of this.out.take()) this.batches.push(b);
-    return this.batches.splice(0);
-  }
-
-  private flush(): void {
-    if (this.batch.length) {
-      this.batches.push(this.batch.join(''));
-      this.batch = [];
+  addRows(v: IndexView, from: number, to: number): void {
+    if (this.pred) {
+      for (let r = from; r < to; r++) this.addRow(v, r);
+      return;
     }
+    this.seen += to - from;
+    this.matched += to - from;
+    this.render.rows(v, from, to);
+  }
+
+  /** Output rendered so far, as parts (the caller may write them out between batches). */
+  takeParts(): (string | Buffer)[] {
+    return this.render.take();
   }
 
   result(): ChunkResult {
+    const rec = this.render.records?.();
     return {
-      messages: this.messages,
+      messages: rec?.messages ?? [],
       parts: this.takeParts(),
       seen: this.seen,
       matched: this.matched,
-      unreadable: this.unreadable,
+      unreadable: rec?.unreadable ?? [],
     };
   }
 }
@@ -255,7 +225,7 @@ export function readEntryInto(sink: ChunkSink, e: SpoolEntry): void {
 }
 
 export function readChunk(req: ChunkRequest): ChunkResult {
-  const sink = new ChunkSink(req.mode, req.now, req.select);
+  const sink = new ChunkSink(FORMATS[req.format], req.now, req.select);
   for (const e of req.entries) readEntryInto(sink, e);
   return sink.result();
 }

@@ -9,8 +9,8 @@
  * - scan and index are both in exim's order, so they are matched by walking them side by side
  *   (a message added or gone is a short step aside, found by looking a few rows ahead);
  * - the messages the index does not vouch for (new ones, journalled, changed, racy) are read in
- *   one native batch, and the others' -bp text is passed on from the index column in runs, the
- *   age written into each row's slot, as for an unchanged queue.
+ *   one native batch, and the others go to the renderer as runs of index rows, as for an
+ *   unchanged queue (the -bp text is passed on from the index column, the ages in its slots).
  *
  * It answers only when the general path would not rewrite the index either (a directory changed
  * in the last 2 s, and under a tenth of the queue and at most REWRITE_AT messages to read);
@@ -18,12 +18,12 @@
  * index now and then and the messages read on every listing stay few.
  */
 import path from 'node:path';
-import { ChunkSink, type ChunkRequest, type ChunkResult } from './spool-chunk.js';
+import { ChunkSink, type ChunkResult } from './spool-chunk.js';
 import { dirStates, REWRITE_AT } from './spool-index-check.js';
-import { Ages, aged, indexModes, indexNote, type IndexView } from './spool-index.js';
+import { indexNote, type IndexView } from './spool-index.js';
 import { errnoError, nativeScan } from './spool-native.js';
 import type { SpoolAddon } from './spool-addon.js';
-import type { OutBuffer } from './out-buffer.js';
+import type { Format } from './format/renderer.js';
 import type { Selection } from './select.js';
 
 /** How far ahead the side-by-side walk looks for a message added or removed. */
@@ -34,24 +34,25 @@ export async function listBusy(
   addon: SpoolAddon,
   view: IndexView,
   spool: string,
-  mode: ChunkRequest['mode'],
+  format: Format,
   now: number,
   select: Selection | undefined,
 ): Promise<ChunkResult | string> {
-  if (!indexModes(mode)) return 'not for this output';
+  if (!format.fromIndex) return 'not for this output';
   const input = path.join(spool, 'input');
   const dirs = dirStates(input);
   if (!dirs) return 'no input directory';
   if (!dirs.some((d) => d.racy)) return 'the spool is quiet: the index is rewritten';
-  const bulk = mode === 'text' && !select;
+  const sink = new ChunkSink(format, now, select);
   let vb: Buffer, vo: Uint32Array;
   try {
     // the columns used below, read and checked now: output, once started, must not fail
-    if (bulk) {
-      void view.bp;
+    if (select) view.loadAll();
+    else {
       void view.subdir;
       void view.hstat;
-    } else view.loadAll();
+    }
+    sink.render.prepare(view);
     vb = view.idx.bytes('id');
     vo = view.idx.u32('id.off');
     if (vo.length !== view.n + 1 || vo[view.n] !== vb.length)
@@ -132,21 +133,13 @@ export async function listBusy(
       ? await addon.readBatch(sc.handle, 0, pick.length, 2, Uint32Array.from(pick))
       : null;
     const F = addon.FIELDS;
-    const sink = new ChunkSink(mode, now, select);
-    const ages = new Ages(now);
-    const bp = view.bp,
-      off = view.bpOff,
-      flags = view.flags,
-      time = view.time;
-    let runFrom = -1,
-      runTo = -1,
-      runRows = 0;
+    // index rows consecutive in both the scan and the index go to the renderer as one run
+    let runFrom = 0,
+      runTo = 0;
     const endRun = () => {
-      if (runRows) sink.addBytes(bp.subarray(runFrom, runTo), runRows);
-      runRows = 0;
-      runFrom = runTo = -1;
+      if (runTo > runFrom) sink.addRows(view, runFrom, runTo);
+      runFrom = runTo = 0;
     };
-    const write = (out: OutBuffer, r: number) => view.writeBp(out, r, ages);
     let p = 0;
     for (let i = 0; i < n; i++) {
       const r = rowOf[i];
@@ -174,30 +167,11 @@ export async function listBusy(
         }
         continue;
       }
-      if (!bulk) {
-        sink.addCached(view.row(r), write, r);
-        continue;
+      if (r !== runTo) {
+        endRun();
+        runFrom = r;
       }
-      const f = flags[r];
-      if (runRows && off[r] !== runTo) endRun();
-      if (aged(f)) {
-        const age = ages.get(time[r]);
-        if (age.length === 4) {
-          const at = off[r];
-          bp[at] = age.charCodeAt(0);
-          bp[at + 1] = age.charCodeAt(1);
-          bp[at + 2] = age.charCodeAt(2);
-          bp[at + 3] = age.charCodeAt(3);
-        } else {
-          // a century, or a clock far off: it does not fit the slot
-          endRun();
-          sink.addCached(view.row(r), write, r);
-          continue;
-        }
-      }
-      if (!runRows) runFrom = off[r];
-      runTo = off[r + 1];
-      runRows++;
+      runTo = r + 1;
     }
     endRun();
     return sink.result();

@@ -36,15 +36,12 @@ import {
   type DirState,
   type IndexHeader,
 } from './spool-index-check.js';
-import { ChunkSink, readEntryInto, type ChunkRequest, type ChunkResult } from './spool-chunk.js';
-import { formatAge, hasAge } from './bp-format.js';
+import { ChunkSink, readEntryInto, type ChunkResult } from './spool-chunk.js';
+import { AGE_SLOT, formatBpTail, hasAge } from './bp-format.js';
 import { spoolAddon, type SpoolAddon, type SpoolScan } from './spool-addon.js';
-import { OutBuffer } from './out-buffer.js';
+import type { Format } from './format/renderer.js';
 import type { Selection } from './select.js';
 import type { QueueMessage } from './types.js';
-
-/** Where the age goes in a row of the -bp column (formatAge is four characters below 100 days). */
-const AGE_SLOT = '????';
 
 const FROZEN = 1;
 const REREAD = 2;
@@ -55,7 +52,7 @@ const ERR_KINDS = [undefined, 'envelope', 'header', 'read'] as const;
 const HAS_AUTH = 1,
   HAS_LOGIN = 2;
 /** hasAge() for a row's flags (no error, or a header error): its -bp text starts with AGE_SLOT. */
-export const aged = (f: number): boolean => {
+const aged = (f: number): boolean => {
   const k = (f >> ERR_SHIFT) & 3;
   return k === 0 || k === 2;
 };
@@ -153,9 +150,9 @@ export class IndexBuilder {
     this.cancelled = true;
   }
 
-  /** A message parsed in this run. */
-  readonly add = (m: QueueMessage, reread: boolean, tail: string, hstat?: Float64Array): void => {
-    if (this.cancelled) return;
+  /** A message parsed in this run; returns its -bp text after the age (kept in the bp column). */
+  readonly add = (m: QueueMessage, reread: boolean, hstat?: Float64Array): string | undefined => {
+    if (this.cancelled) return undefined;
     this.fresh++;
     // not read by the native reader (nothing to check it against), or changed within the same
     // clock tick as its read: read again next time
@@ -176,6 +173,7 @@ export class IndexBuilder {
     const c = this.cols;
     c.id.push(m.id);
     // the age is the only part that depends on the time of listing: four bytes patched in place
+    const tail = formatBpTail(m);
     c.bp.push(hasAge(m) ? AGE_SLOT + tail : tail);
     this.hpath.push(`${m.subdir ? m.subdir + '/' : ''}${m.id}-H\n`);
     if (reread || untrusted) this.hstat.push(-1, 0, 0, 0);
@@ -186,6 +184,7 @@ export class IndexBuilder {
     c.rcpt.push(r);
     c.auth.push(m.authId ?? '');
     c.login.push(m.login ?? '');
+    return tail;
   };
 
   /** Row i of the last index, checked unchanged in this run: carried over as it was. */
@@ -277,8 +276,8 @@ const sane = (ok: boolean, what: string) => {
 };
 
 /**
- * An open index's rows: flags and times at once, the other columns on first use. `row(i)`
- * gives the fields a selection looks at; `writeBp` the row's -bp text with its age filled in.
+ * An open index's rows, the compact record view a renderer reads (format/): flags and times at
+ * once, the other columns on first use. `row(i)` gives the fields a selection looks at.
  */
 export class IndexView {
   readonly n: number;
@@ -363,6 +362,10 @@ export class IndexView {
   hasJournal(i: number): boolean {
     return (this.flags[i] & JOURNAL) !== 0;
   }
+  /** Row i's -bp text starts with AGE_SLOT (exim -bp prints an age for it). */
+  aged(i: number): boolean {
+    return aged(this.flags[i]);
+  }
 
   /** The fields of row i a selection reads (one object, moved along: a predicate keeps none). */
   private rowPresent: Uint8Array | null = null;
@@ -382,24 +385,6 @@ export class IndexView {
     r.frozen = (f & FROZEN) !== 0;
     r.errorKind = ERR_KINDS[(f >> ERR_SHIFT) & 3];
     return r as unknown as QueueMessage;
-  }
-
-  /** Row i's -bp text, the age for `ages.now` written into its four-byte slot. */
-  writeBp(out: OutBuffer, i: number, ages: Ages): void {
-    const bp = this.bp,
-      off = this.bpOff;
-    let from = off[i];
-    if (aged(this.flags[i])) {
-      const age = ages.get(this.time[i]);
-      if (age.length === AGE_SLOT.length) {
-        out.bytes(bp, from, off[i + 1]);
-        out.patchLatin1(age, off[i + 1] - from);
-        return;
-      }
-      out.latin1(age); // a century, or a clock far off: it does not fit the slot
-      from += AGE_SLOT.length;
-    }
-    out.bytes(bp, from, off[i + 1]);
   }
 
   /** "<c>/<id>-H" lines, one per row, as verify() reads them. */
@@ -446,22 +431,6 @@ export function indexNote(s: string): void {
   if (process.env.HOSTOPS_DEBUG) process.stderr.write(`hostops: queue index: ${s}\n`);
 }
 
-/** Age column text by whole minutes (what formatAge depends on), made once per value. */
-export class Ages {
-  private readonly memo = new Map<number, string>();
-  constructor(readonly now: number) {}
-  get(time: number): string {
-    const min = Math.trunc((this.now - time) / 60);
-    let s = this.memo.get(min);
-    if (s === undefined) this.memo.set(min, (s = formatAge(this.now - time)));
-    return s;
-  }
-}
-
-/** Modes an index can answer (the others need whole messages). */
-export const indexModes = (mode: ChunkRequest['mode']): boolean =>
-  mode === 'text' || mode === 'ids' || mode === 'count';
-
 /** An index in this format, built for this spool directory. */
 const ours = (h: IndexHeader, inputDir: string): boolean =>
   h.v === INDEX_VERSION && h.input === realInput(inputDir);
@@ -490,11 +459,11 @@ export function openIndex(inputDir: string): IndexView | string {
 export async function listFromIndex(
   view: IndexView,
   inputDir: string,
-  mode: ChunkRequest['mode'],
+  format: Format,
   now: number,
   select: Selection | undefined,
 ): Promise<ChunkResult | string> {
-  if (!indexModes(mode)) return 'not for this output';
+  if (!format.fromIndex) return 'not for this output';
   const addon = spoolAddon();
   if (!addon) return 'no native reader';
   let verified: Promise<boolean> | null = null;
@@ -503,9 +472,14 @@ export async function listFromIndex(
     if (!dirsUnchanged(view.idx.header, inputDir)) return 'the spool directories changed';
     // the statx of every -H runs in native threads while the output is assembled here
     verified = addon.verify(inputDir, view.hpath(), view.hstat, n);
-    const sink = new ChunkSink(mode, now, select);
-    const ages = new Ages(now);
-    const reread = (i: number) => {
+    const sink = new ChunkSink(format, now, select);
+    sink.render.prepare(view);
+    // the rows between two to re-read go as one run (this view of the index is not used for
+    // anything else, so the renderer may write into it)
+    let from = 0;
+    for (let i = 0; i < n; i++) {
+      if (!view.isReread(i)) continue;
+      if (i > from) sink.addRows(view, from, i);
       const sd = view.subdir[i] ? String.fromCharCode(view.subdir[i]) : '';
       readEntryInto(sink, {
         dir: sd ? path.join(inputDir, sd) : inputDir,
@@ -513,53 +487,9 @@ export async function listFromIndex(
         name: view.ids.get(i) + '-H',
         hasJournal: view.hasJournal(i),
       });
-    };
-    if (mode === 'text' && !select) {
-      // the whole listing: ages written into the column's own slots, runs of rows passed on as
-      // views of it, no copy (this view of the index is not used for anything else)
-      const bp = view.bp,
-        off = view.bpOff,
-        flags = view.flags,
-        time = view.time;
-      let run = 0,
-        rows = 0;
-      const endRun = (to: number) => {
-        if (to > run) sink.addBytes(bp.subarray(run, to), rows);
-        rows = 0;
-      };
-      for (let i = 0; i < n; i++) {
-        const f = flags[i];
-        if (f & REREAD) {
-          endRun(off[i]);
-          reread(i);
-          run = off[i + 1];
-          continue;
-        }
-        if (aged(f)) {
-          const age = ages.get(time[i]);
-          if (age.length === AGE_SLOT.length) {
-            const at = off[i];
-            bp[at] = age.charCodeAt(0);
-            bp[at + 1] = age.charCodeAt(1);
-            bp[at + 2] = age.charCodeAt(2);
-            bp[at + 3] = age.charCodeAt(3);
-          } else {
-            // a century, or a clock far off: it does not fit the slot
-            endRun(off[i]);
-            sink.addBytes(Buffer.from(age, 'latin1'), 0);
-            run = off[i] + AGE_SLOT.length;
-          }
-        }
-        rows++;
-      }
-      endRun(off[n]);
-    } else {
-      const write = (out: OutBuffer, i: number) => view.writeBp(out, i, ages);
-      for (let i = 0; i < n; i++) {
-        if (view.isReread(i)) reread(i);
-        else sink.addCached(view.row(i), write, i);
-      }
+      from = i + 1;
     }
+    if (n > from) sink.addRows(view, from, n);
     const result = sink.result();
     const ok = await verified;
     verified = null;
@@ -584,10 +514,10 @@ export async function reuseRows(
   sc: SpoolScan,
   ids: string[],
   builder: IndexBuilder | null,
-  now: number,
 ): Promise<{ keep: Uint8Array; emit: (i: number, sink: ChunkSink) => void; kept: number } | null> {
   const n = sc.count;
-  // every column emit() and copy() use is read and checked now: output, once started, must not fail
+  // every column emit() and copy() use is read and checked now: output, once started, must not
+  // fail (loadAll reads them all, so a renderer's prepare() has nothing left to fail on)
   try {
     view.loadAll();
   } catch (e) {
@@ -616,15 +546,14 @@ export async function reuseRows(
   // decided now, before any row is collected for nothing
   if (builder && !builder.worthWriting(n - kept, n))
     builder.cancel('the spool changed in the last 2 s, and little of it was read');
-  const ages = new Ages(now);
-  const write = (out: OutBuffer, r: number) => view.writeBp(out, r, ages);
   return {
     keep,
     kept,
     emit: (i, sink) => {
       const r = rowOf[i];
       builder?.copy(view, r);
-      sink.addCached(view.row(r), write, r);
+      // one row at a time: the builder copies the rows, so the view's column is not written into
+      sink.addRow(view, r);
     },
   };
 }

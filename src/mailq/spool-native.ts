@@ -9,9 +9,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { spoolAddon, type SpoolAddon, type SpoolScan } from './spool-addon.js';
 import { HostopsError } from '../lib/errors.js';
-import { ChunkSink, type ChunkRequest, type ChunkResult } from './spool-chunk.js';
+import { ChunkSink, type ChunkResult, type Tap } from './spool-chunk.js';
+import type { Format } from './format/renderer.js';
 import type { Selection } from './select.js';
-import type { QueueMessage } from './types.js';
 
 export { spoolAddon };
 
@@ -88,12 +88,12 @@ export interface Reuse {
 export interface NativeReadOptions {
   now: number;
   select?: Selection;
-  mode: ChunkRequest['mode'];
-  /** Called with formatted parts as soon as a batch is done (text/ndjson), to stream output. */
+  format: Format;
+  /** Called with rendered parts as soon as a batch is done, to stream output. */
   onParts?: (parts: (string | Buffer)[]) => Promise<void> | void;
   threads?: number;
   /** Sees every parsed message before selection (builds the queue index). */
-  tap?: (m: QueueMessage, reread: boolean, bpTail: string, hstat?: Float64Array) => void;
+  tap?: Tap;
   /** Given the scan and its ids, the entries that need no reading. */
   reuse?: (sc: SpoolScan, ids: string[]) => Promise<Reuse | null>;
 }
@@ -105,7 +105,7 @@ export async function readQueueNative(
   o: NativeReadOptions,
 ): Promise<ChunkResult> {
   const sc = nativeScan(a, spool);
-  const sink = new ChunkSink(o.mode, o.now, o.select);
+  const sink = new ChunkSink(o.format, o.now, o.select);
   if (o.tap) sink.tap(o.tap);
   const subdirs = new Map<number, string>([[0, '']]);
   const threads = o.threads ?? 2;

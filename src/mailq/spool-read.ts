@@ -7,6 +7,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { scanSpool, countSpool } from './spool-scan.js';
 import { readChunk, type ChunkRequest, type ChunkResult } from './spool-chunk.js';
+import { messageRecords } from './format/records.js';
+import type { Format } from './format/renderer.js';
 import { indexAnswers, type Selection } from './select.js';
 import {
   IndexBuilder,
@@ -27,7 +29,7 @@ export interface ReadQueueOptions {
   now?: number;
   /** Upper bound on worker threads (0 = read in this thread). */
   workers?: number;
-  /** Text/NDJSON modes: receives formatted parts as they are ready (streamed output). */
+  /** Receives the renderer's parts as they are ready (streamed output). */
   onParts?: (parts: (string | Buffer)[]) => Promise<void> | void;
   /** Use and refresh the queue index (spool-index.ts); default on, off with HOSTOPS_MAILQ_INDEX=0. */
   index?: boolean;
@@ -46,13 +48,12 @@ export function countQueue(spool: string, opts: { index?: boolean } = {}): numbe
 }
 
 /**
- * Modes the index can answer. It keeps the envelope, not the headers: a selection on header
- * lines, Subject or X-PHP-Script (or an exipick variable it has no column for) reads the files.
+ * Whether the index can answer: the format renders its rows, and the selection reads only what
+ * it keeps. It keeps the envelope, not the headers: a selection on header lines, Subject or
+ * X-PHP-Script (or an exipick variable it has no column for) reads the files.
  */
-function indexable(mode: ChunkRequest['mode'], select: Selection | undefined): boolean {
-  return (
-    (mode === 'text' || mode === 'ids' || mode === 'count') && !(select && !indexAnswers(select))
-  );
+function indexable(format: Format, select: Selection | undefined): boolean {
+  return format.fromIndex && !(select && !indexAnswers(select));
 }
 
 const WORKER_MIN_ENTRIES = 3000;
@@ -82,17 +83,20 @@ async function runChunks(reqs: ChunkRequest[]): Promise<ChunkResult[]> {
   );
 }
 
-/** Parse the queue in -bp order into per-chunk results (text or records). */
+/**
+ * The queue in -bp order, the selected messages rendered in `format` (the caller's choice:
+ * format/), as per-chunk results.
+ */
 export async function readQueueChunks(
   spool: string,
-  mode: ChunkRequest['mode'],
+  format: Format,
   opts: ReadQueueOptions = {},
 ): Promise<ChunkResult[]> {
   const now = opts.now ?? Math.floor(Date.now() / 1000);
   const native = spoolAddon();
   if (native) {
     const input = path.join(spool, 'input');
-    const useIndex = indexWanted(opts.index) && indexable(mode, opts.select);
+    const useIndex = indexWanted(opts.index) && indexable(format, opts.select);
     let view: IndexView | null = null;
     if (useIndex) {
       const v = openIndex(input);
@@ -101,13 +105,13 @@ export async function readQueueChunks(
     }
     try {
       if (view) {
-        const r = await listFromIndex(view, input, mode, now, opts.select);
+        const r = await listFromIndex(view, input, format, now, opts.select);
         if (typeof r !== 'string') {
           indexNote('used');
           return [r];
         }
         indexNote(`not used as it is: ${r}`);
-        const b = await listBusy(native, view, spool, mode, now, opts.select);
+        const b = await listBusy(native, view, spool, format, now, opts.select);
         if (typeof b !== 'string') return [b];
         indexNote(`busy-spool path not taken: ${b}`);
       }
@@ -116,11 +120,11 @@ export async function readQueueChunks(
       const r = await readQueueNative(native, spool, {
         now,
         select: opts.select,
-        mode,
+        format,
         onParts: opts.onParts,
         tap: builder?.add,
         // the messages of the old index that are still the same need no reading
-        reuse: v ? (sc, ids) => reuseRows(native, input, v, sc, ids, builder, now) : undefined,
+        reuse: v ? (sc, ids) => reuseRows(native, input, v, sc, ids, builder) : undefined,
       });
       builder?.save();
       return [r];
@@ -136,11 +140,18 @@ export async function readQueueChunks(
     entries.length < WORKER_MIN_ENTRIES
       ? 0
       : Math.min(max, Math.ceil(entries.length / WORKER_MIN_ENTRIES));
-  if (n <= 1) return [readChunk({ entries, now, select: opts.select, mode })];
+  // worker threads are sent the format's name: they make their own renderer
+  const name = format.name;
+  if (n <= 1) return [readChunk({ entries, now, select: opts.select, format: name })];
   const per = Math.ceil(entries.length / n);
   const reqs: ChunkRequest[] = [];
   for (let i = 0; i < n; i++)
-    reqs.push({ entries: entries.slice(i * per, (i + 1) * per), now, select: opts.select, mode });
+    reqs.push({
+      entries: entries.slice(i * per, (i + 1) * per),
+      now,
+      select: opts.select,
+      format: name,
+    });
   // this thread takes the first run itself while the workers read the others: one isolate less
   const others = runChunks(reqs.slice(1));
   const first = readChunk(reqs[0]);
@@ -155,7 +166,7 @@ export async function readQueueSplit(
   spool: string,
   opts: ReadQueueOptions = {},
 ): Promise<{ messages: QueueMessage[]; unreadable: QueueMessage[] }> {
-  const chunks = await readQueueChunks(spool, 'records', opts);
+  const chunks = await readQueueChunks(spool, messageRecords, opts);
   return {
     messages: chunks.flatMap((c) => c.messages),
     unreadable: chunks.flatMap((c) => c.unreadable ?? []),
@@ -167,6 +178,6 @@ export async function readQueue(
   spool: string,
   opts: ReadQueueOptions = {},
 ): Promise<QueueMessage[]> {
-  const chunks = await readQueueChunks(spool, 'records', opts);
+  const chunks = await readQueueChunks(spool, messageRecords, opts);
   return chunks.length === 1 ? chunks[0].messages : chunks.flatMap((c) => c.messages);
 }

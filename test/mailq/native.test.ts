@@ -10,22 +10,25 @@ import { execFileSync } from 'node:child_process';
 import { Spool, hostops, sameAsExim } from './helpers.js';
 import { generateSpool } from './fixtures/gen-spool.js';
 import { scanSpool } from '../../src/mailq/spool-scan.js';
-import { readChunk, type ChunkRequest } from '../../src/mailq/spool-chunk.js';
+import { readChunk } from '../../src/mailq/spool-chunk.js';
+import { FORMATS, type FormatName } from '../../src/mailq/format/index.js';
 import { spoolAddon, readQueueNative, nativeCount } from '../../src/mailq/spool-native.js';
 
 const NOW = 1_900_000_000;
 const addon = spoolAddon();
 
-function both(dir: string, mode: ChunkRequest['mode']) {
+function both(dir: string, format: FormatName) {
   assert.ok(addon, 'the hostops_spool addon is not built: run `npm run install`');
-  const js = readChunk({ entries: scanSpool(dir), now: NOW, mode });
-  return readQueueNative(addon!, dir, { now: NOW, mode, threads: 2 }).then((nat) => ({ js, nat }));
+  const js = readChunk({ entries: scanSpool(dir), now: NOW, format });
+  return readQueueNative(addon!, dir, { now: NOW, format: FORMATS[format], threads: 2 }).then(
+    (nat) => ({ js, nat }),
+  );
 }
 
 async function assertSame(dir: string): Promise<void> {
   const rec = await both(dir, 'records');
   assert.deepEqual(rec.nat.messages, rec.js.messages);
-  const text = await both(dir, 'text');
+  const text = await both(dir, 'bp');
   assert.equal(text.nat.parts.join(''), text.js.parts.join(''));
   assert.equal(nativeCount(addon!, dir), scanSpool(dir).length);
 }
