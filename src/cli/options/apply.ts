@@ -58,7 +58,10 @@ export function helpLine(spec: OptionSpec): string {
 export function applyOptions(cmd: Command, table: OptionTable): Command {
   for (const spec of Object.values(table)) {
     const o = new Option(spec.flags, helpLine(spec));
-    if (spec.type !== 'bool' && !spec.lazy) o.argParser(parserOf(spec));
+    // text is taken as given; a parser on a variadic flag (<files...>) must collect the values itself
+    const variadic = spec.flags.includes('...');
+    if (spec.type !== 'bool' && !spec.lazy && (spec.type !== 'string' || spec.repeat))
+      o.argParser(parserOf(variadic && !spec.repeat ? { ...spec, repeat: true } : spec));
     if (spec.default !== undefined) o.default(spec.default);
     if (spec.mandatory) o.makeOptionMandatory();
     SPECS.set(o, spec);
