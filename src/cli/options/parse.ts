@@ -18,7 +18,7 @@ const msText = (ms: number) => (ms >= 1000 && ms % 1000 === 0 ? `${ms / 1000}s` 
 /** A bound as the user types it: durations with their unit, numbers as they are. */
 function bound(spec: OptionSpec, n: number): string {
   if (spec.type !== 'duration') return String(n);
-  return msText((spec.unit ?? 'ms') === 's' ? n * 1000 : n);
+  return (spec.unit ?? 'ms') === 's' ? `${n}s` : msText(n);
 }
 
 /** "1..255", ">= 0", "above 0", or '' when the type has no range. */
