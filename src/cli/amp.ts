@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
-import { HostopsError, usageError } from '../lib/errors.js';
+import { usageError } from '../lib/errors.js';
 import { printJson } from '../lib/output.js';
 import { progress } from '../lib/progress.js';
-import { msOption } from './ms-option.js';
+import { applyOptions, type OptionTable } from './options/index.js';
 import {
   runScan,
   DEFAULT_RATE,
@@ -11,20 +11,6 @@ import {
   type ScanReport,
 } from '../amp/index.js';
 import { textTable } from '../lib/text-table.js';
-
-const list = (v: string, prev: string[] = []) => [
-  ...prev,
-  ...v
-    .split(',')
-    .map((s) => s.trim())
-    .filter(Boolean),
-];
-const num = (name: string, min: number, max: number) => (v: string) => {
-  const n = Number(v);
-  if (!Number.isFinite(n) || n < min || n > max)
-    throw HostopsError.of('BAD_OPTION', name, v, `a number ${min}..${max}`);
-  return n;
-};
 
 interface Opts {
   exclude?: string[];
@@ -40,85 +26,112 @@ interface Opts {
   all?: boolean;
 }
 
+const SCAN_OPTIONS: OptionTable = {
+  exclude: {
+    flags: '-x, --exclude <cidr>',
+    type: 'cidr',
+    repeat: 'comma',
+    help: 'exclude these (repeatable, comma-separated)',
+  },
+  rate: {
+    flags: '-r, --rate <pps>',
+    type: 'number',
+    min: 1,
+    max: 10_000_000,
+    default: DEFAULT_RATE,
+    help: 'probes per second, all protocols together; the default is safe for most links',
+  },
+  protocols: {
+    flags: '-P, --protocols <list>',
+    type: 'string',
+    defaultText: 'all',
+    help: `comma list: ntp, ${PROTOCOL_NAMES.join(', ')}`,
+  },
+  wait: {
+    flags: '-w, --wait <duration>',
+    type: 'duration',
+    min: 0,
+    max: 60000,
+    default: 2500,
+    defaultText: '2.5s',
+    help: 'keep listening this long after the last probe: 2s, 500ms; a bare number is milliseconds',
+  },
+  maxAddresses: {
+    flags: '--max-addresses <n>',
+    type: 'number',
+    min: 1,
+    max: 2 ** 32,
+    default: DEFAULT_MAX_ADDRESSES,
+    help: 'refuse larger scans unless --force',
+  },
+  force: { flags: '--force', type: 'bool', help: 'scan more than --max-addresses addresses' },
+  engine: {
+    flags: '--engine <kind>',
+    type: 'enum',
+    choices: ['native', 'dgram', 'auto'],
+    default: 'auto',
+    help: 'native (sendmmsg/recvmmsg addon), dgram (Node sockets) or auto',
+    error: (v) => usageError('BAD_OPTION', `--engine must be native, dgram or auto, got ${v}`),
+  },
+  threshold: {
+    flags: '--threshold <factor>',
+    type: 'number',
+    min: 0,
+    max: 1e9,
+    default: 2,
+    help: 'payload factor above which a responder counts as an amplifier',
+  },
+  all: {
+    flags: '--all',
+    type: 'bool',
+    help: 'also list responders that do not amplify and invalid replies',
+  },
+  json: { flags: '--json', type: 'bool', help: 'JSON output' },
+  csv: { flags: '--csv', type: 'bool', help: 'CSV output, one row per host and protocol' },
+};
+
 /** `hostops amp scan`. */
 export function register(program: Command): void {
   const amp = program
     .command('amp')
     .description('UDP amplification exposure of your own address ranges');
-  amp
+  const scan = amp
     .command('scan')
     .description(
       'rate-limited scan of your own ranges for UDP amplifiers; measured factor per host and protocol',
     )
-    .argument('<cidr...>', 'targets: CIDR, address or A-B range (IPv4), your own ranges only')
-    .option('-x, --exclude <cidr>', 'exclude these (repeatable, comma-separated)', list)
-    .option(
-      '-r, --rate <pps>',
-      'probes per second, all protocols together; the default is safe for most links',
-      num('--rate', 1, 10_000_000),
-      DEFAULT_RATE,
-    )
-    .option('-P, --protocols <list>', `comma list: ntp, ${PROTOCOL_NAMES.join(', ')} (default all)`)
-    .option(
-      '-w, --wait <duration>',
-      'keep listening this long after the last probe: 2s, 500ms; a bare number is milliseconds',
-      msOption('--wait', 0, 60000),
-      2500,
-    )
-    .option(
-      '--max-addresses <n>',
-      'refuse larger scans unless --force',
-      num('--max-addresses', 1, 2 ** 32),
-      DEFAULT_MAX_ADDRESSES,
-    )
-    .option('--force', 'scan more than --max-addresses addresses')
-    .option(
-      '--engine <kind>',
-      'native (sendmmsg/recvmmsg addon), dgram (Node sockets) or auto',
-      'auto',
-    )
-    .option(
-      '--threshold <factor>',
-      'payload factor above which a responder counts as an amplifier',
-      num('--threshold', 0, 1e9),
-      2,
-    )
-    .option('--all', 'also list responders that do not amplify and invalid replies')
-    .option('--json', 'JSON output')
-    .option('--csv', 'CSV output, one row per host and protocol')
-    .action(async (cidrs: string[], o: Opts) => {
-      if (!['native', 'dgram', 'auto'].includes(o.engine))
-        throw usageError('BAD_OPTION', `--engine must be native, dgram or auto, got ${o.engine}`);
-      if (o.json && o.csv) throw usageError('BAD_OPTION', '--json and --csv are exclusive');
-      // Ctrl-C stops sending; replies already on their way are still collected and reported
-      const ac = new AbortController();
-      const onInt = () => ac.abort();
-      process.once('SIGINT', onInt);
-      let bar: ReturnType<typeof progress> | null = null;
-      let shown = 0;
-      const r = await runScan(cidrs, {
-        exclude: o.exclude,
-        rate: o.rate,
-        protocols: o.protocols,
-        waitMs: o.wait,
-        force: o.force,
-        maxAddresses: o.maxAddresses,
-        engine: o.engine,
-        threshold: o.threshold,
-        signal: ac.signal,
-        onProgress: (sent, total) => {
-          if (!bar) bar = progress('probes', total, !o.json && !o.csv);
-          bar.tick(sent - shown);
-          shown = sent;
-        },
-      });
-      process.removeListener('SIGINT', onInt);
-      (bar as ReturnType<typeof progress> | null)?.stop();
-      if (o.json) printJson(r);
-      else if (o.csv) process.stdout.write(formatCsv(r));
-      else process.stdout.write(formatTable(r, !!o.all));
-      if (r.findings.some((f) => f.verdict === 'amplifier')) process.exitCode = 1;
+    .argument('<cidr...>', 'targets: CIDR, address or A-B range (IPv4), your own ranges only');
+  applyOptions(scan, SCAN_OPTIONS).action(async (cidrs: string[], o: Opts) => {
+    if (o.json && o.csv) throw usageError('BAD_OPTION', '--json and --csv are exclusive');
+    // Ctrl-C stops sending; replies already on their way are still collected and reported
+    const ac = new AbortController();
+    const onInt = () => ac.abort();
+    process.once('SIGINT', onInt);
+    let bar: ReturnType<typeof progress> | null = null;
+    let shown = 0;
+    const r = await runScan(cidrs, {
+      exclude: o.exclude,
+      rate: o.rate,
+      protocols: o.protocols,
+      waitMs: o.wait,
+      force: o.force,
+      maxAddresses: o.maxAddresses,
+      engine: o.engine,
+      threshold: o.threshold,
+      signal: ac.signal,
+      onProgress: (sent, total) => {
+        if (!bar) bar = progress('probes', total, !o.json && !o.csv);
+        bar.tick(sent - shown);
+        shown = sent;
+      },
     });
+    process.removeListener('SIGINT', onInt);
+    (bar as ReturnType<typeof progress> | null)?.stop();
+    if (o.json) printJson(r);
+    else if (o.csv) process.stdout.write(formatCsv(r));
+    else process.stdout.write(formatTable(r, !!o.all));
+    if (r.findings.some((f) => f.verdict === 'amplifier')) process.exitCode = 1;
+  });
 }
 
 export function formatCsv(r: ScanReport): string {

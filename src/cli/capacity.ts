@@ -33,15 +33,16 @@ import {
 import { loadFiles, dirSource, FORMATS, type InputFormat } from '../capacity/input/index.js';
 import { readYaml } from '../capacity/validate.js';
 import { textTable } from '../lib/text-table.js';
+import { applyOptions, type OptionSpec, type OptionTable } from './options/index.js';
 
 interface Common {
   json?: boolean;
   chart?: string;
-  format?: string;
-  step?: string;
+  format?: InputFormat;
+  step?: number;
   unit?: string;
-  counter?: string;
-  maxRate?: string;
+  counter?: '32' | '64';
+  maxRate?: number;
 }
 
 function table(head: string[], rows: (string | number)[][], right = new Set<number>()): string {
@@ -70,30 +71,131 @@ const MEM_UNITS: Record<string, number> = {
   GB: 1e9,
 };
 
-function unitFactor(u: string | undefined, table: Record<string, number>, dflt: number): number {
-  if (!u) return dflt;
-  const f = table[u];
-  if (f === undefined)
-    throw new HostopsError('CAPACITY_BAD_UNIT', `Unknown --unit ${JSON.stringify(u)}`, {
-      hint: `one of ${Object.keys(table).join(', ')}`,
-    });
-  return f;
+/** --unit, one of the table's units (checked as it is read: unitOption). */
+const unitFactor = (u: string | undefined, table: Record<string, number>, dflt: number) =>
+  u ? table[u] : dflt;
+
+function unitOption(table: Record<string, number>, help: string): OptionSpec {
+  return {
+    flags: '--unit <unit>',
+    type: 'enum',
+    choices: Object.keys(table),
+    help,
+    error: (u) =>
+      new HostopsError('CAPACITY_BAD_UNIT', `Unknown --unit ${JSON.stringify(u)}`, {
+        hint: `one of ${Object.keys(table).join(', ')}`,
+      }),
+  };
 }
+
+/** The options every capacity command takes. */
+const COMMON_OPTIONS: OptionTable = {
+  json: { flags: '--json', type: 'bool', help: 'print the report as JSON' },
+  chart: { flags: '--chart <file>', type: 'string', help: 'write a chart: .svg or .png' },
+  format: {
+    flags: '--format <fmt>',
+    type: 'enum',
+    choices: FORMATS,
+    defaultText: 'detected',
+    help: 'input format',
+    error: (v) =>
+      new HostopsError('CAPACITY_BAD_FORMAT', `Unknown --format ${v}`, {
+        hint: `one of ${FORMATS.join(', ')}`,
+      }),
+  },
+  step: {
+    flags: '--step <duration>',
+    type: 'duration',
+    unit: 's',
+    above: 0,
+    defaultText: 'the coarsest input step',
+    help: 'common grid step, e.g. 300 or 5m (a bare number is seconds)',
+    // not a duration: capacity's own CAPACITY_BAD_UNIT; 0: BAD_OPTION, as before the table
+    error: (v) => {
+      parseDuration(v, '--step');
+      return HostopsError.of('BAD_OPTION', '--step', v, 'above 0').at('--step');
+    },
+  },
+  counter: {
+    flags: '--counter <bits>',
+    type: 'enum',
+    choices: ['32', '64'],
+    help: 'inputs are raw counters of 32 or 64 bits: convert to rates (wraps and resets handled)',
+    error: () => new HostopsError('CAPACITY_BAD_OPTION', '--counter takes 32 or 64'),
+  },
+  maxRate: {
+    flags: '--max-rate <n>',
+    type: 'number',
+    above: 0,
+    help: 'highest plausible counter rate per second (e.g. line rate in bytes/s), for wrap checks',
+  },
+};
+
+const CONTENTION_OPTIONS: OptionTable = {
+  traffic: {
+    flags: '--traffic <files...>',
+    type: 'string',
+    help: 'traffic series (CSV, Prometheus JSON, rrdtool fetch/xport, MRTG .log, sadf, SNMP counters); takes every argument up to the next option, so give TOPOLOGY first',
+  },
+  trafficDir: {
+    flags: '--traffic-dir <dir>',
+    type: 'string',
+    help: 'one file per customer, named after its id or series key (<id>.csv ...): streamed, bounded memory',
+  },
+  unit: unitOption(
+    TRAFFIC_UNITS,
+    'unit of unitless inputs (CSV, Prometheus, rrdtool): bit/s (default), B/s, Mbit/s, ...',
+  ),
+  top: {
+    flags: '--top <n>',
+    type: 'int',
+    min: 1,
+    max: 1e6,
+    default: 20,
+    help: 'customers listed in the text report',
+  },
+  chartTier: {
+    flags: '--chart-tier <ids...>',
+    type: 'string',
+    defaultText: 'the top tiers',
+    help: 'tiers to chart',
+  },
+};
+
+const MEMORY_OPTIONS: OptionTable = {
+  usage: {
+    flags: '--usage <files...>',
+    type: 'string',
+    help: 'per-VM memory usage series; takes every argument up to the next option, so give HOST first',
+  },
+  unit: unitOption(MEM_UNITS, 'unit of unitless inputs: B (default), KiB, MiB, GiB'),
+};
+
+const ADVISE_OPTIONS: OptionTable = {
+  prices: {
+    flags: '--prices <file>',
+    type: 'string',
+    help: 'price table YAML (see docs/capacity-prices.example.yaml)',
+  },
+  headroom: {
+    flags: '--headroom <fraction>',
+    type: 'number',
+    min: 0,
+    max: 10,
+    defaultText: '0.2',
+    help: 'headroom over the p99.5',
+  },
+  series: { flags: '--series <name>', type: 'string', help: 'only the series with this name' },
+  scaleOut: {
+    flags: '--scale-out',
+    type: 'bool',
+    help: 'the workload can spread over several servers (default: one server holds the peak)',
+  },
+};
 
 function load(files: string[] | undefined, o: Common) {
   if (!files?.length) return undefined;
-  if (o.format && !FORMATS.includes(o.format as InputFormat))
-    throw new HostopsError('CAPACITY_BAD_FORMAT', `Unknown --format ${o.format}`, {
-      hint: `one of ${FORMATS.join(', ')}`,
-    });
-  const counter = o.counter === undefined ? undefined : Number(o.counter);
-  if (counter !== undefined && counter !== 32 && counter !== 64)
-    throw new HostopsError('CAPACITY_BAD_OPTION', '--counter takes 32 or 64');
-  return loadFiles(files, {
-    format: o.format as InputFormat | undefined,
-    counter: counter as 32 | 64 | undefined,
-    maxRate: maxRateOpt(o),
-  });
+  return loadFiles(files, { format: o.format, counter: counterOf(o), maxRate: o.maxRate });
 }
 
 function problemsText(problems: InputProblem[], gaps: Gap[]): string {
@@ -497,42 +599,8 @@ export function formatAdvice(list: Advice[]): string {
   return out.join('\n');
 }
 
-function stepOpt(o: Common): number | undefined {
-  if (o.step === undefined) return undefined;
-  const step = parseDuration(o.step, '--step');
-  if (!(step > 0)) throw HostopsError.of('BAD_OPTION', '--step', o.step, 'above 0').at('--step');
-  return step;
-}
-
-/** A numeric option, checked: NaN or out-of-range values would otherwise flow silently into the figures. */
-function numOpt(
-  v: string | undefined,
-  name: string,
-  min: number,
-  max = Infinity,
-  integer = false,
-): number | undefined {
-  if (v === undefined) return undefined;
-  const n = Number(v);
-  if (
-    v.trim() === '' ||
-    !Number.isFinite(n) ||
-    n < min ||
-    n > max ||
-    (integer && !Number.isInteger(n))
-  ) {
-    const range =
-      min === Number.MIN_VALUE ? 'above 0' : max === Infinity ? `>= ${min}` : `${min}..${max}`;
-    throw HostopsError.of(
-      'BAD_OPTION',
-      name,
-      v,
-      `${integer ? 'an integer' : 'a number'} ${range}`,
-    ).at(name);
-  }
-  return n;
-}
-const maxRateOpt = (o: Common) => numOpt(o.maxRate, '--max-rate', Number.MIN_VALUE);
+const counterOf = (o: Common) =>
+  o.counter === undefined ? undefined : (Number(o.counter) as 32 | 64);
 
 async function contentionChart(path: string, r: ContentionResult, only?: string[]): Promise<void> {
   const tiers = r.tiers.filter((t) => r.demand?.[t.id] && (!only?.length || only.includes(t.id)));
@@ -573,48 +641,20 @@ export function register(program: Command): void {
     .description(
       'Bandwidth contention, guaranteed vs burstable RAM, and cloud vs VPS vs dedicated from usage data',
     );
-  const common = (c: Command) =>
-    c
-      .option('--json', 'print the report as JSON')
-      .option('--chart <file>', 'write a chart: .svg or .png')
-      .option('--format <fmt>', `input format (default: detected): ${FORMATS.join(', ')}`)
-      .option(
-        '--step <duration>',
-        'common grid step, e.g. 300 or 5m (default: the coarsest input step)',
-      )
-      .option(
-        '--counter <bits>',
-        'inputs are raw counters of 32 or 64 bits: convert to rates (wraps and resets handled)',
-      )
-      .option(
-        '--max-rate <n>',
-        'highest plausible counter rate per second (e.g. line rate in bytes/s), for wrap checks',
-      );
+  const common = (c: Command, table: OptionTable) =>
+    applyOptions(c, { ...table, ...COMMON_OPTIONS });
 
   common(
     cap
       .command('contention <topology>')
       .description(
         'oversubscription ratios per tier and end to end; with --traffic, measured congestion per tier and per customer',
-      )
-      .option(
-        '--traffic <files...>',
-        'traffic series (CSV, Prometheus JSON, rrdtool fetch/xport, MRTG .log, sadf, SNMP counters); takes every argument up to the next option, so give TOPOLOGY first',
-      )
-      .option(
-        '--traffic-dir <dir>',
-        'one file per customer, named after its id or series key (<id>.csv ...): streamed, bounded memory',
-      )
-      .option(
-        '--unit <unit>',
-        'unit of unitless inputs (CSV, Prometheus, rrdtool): bit/s (default), B/s, Mbit/s, ...',
-      )
-      .option('--top <n>', 'customers listed in the text report', '20')
-      .option('--chart-tier <ids...>', 'tiers to chart (default: the top tiers)'),
+      ),
+    CONTENTION_OPTIONS,
   ).action(
     async (
       file: string,
-      o: Common & { traffic?: string[]; trafficDir?: string; top: string; chartTier?: string[] },
+      o: Common & { traffic?: string[]; trafficDir?: string; top: number; chartTier?: string[] },
     ) => {
       const topo = buildTopology(readYaml(file), file);
       if (o.traffic && o.trafficDir)
@@ -627,25 +667,23 @@ export function register(program: Command): void {
           { where: file },
         );
       const loaded = load(o.traffic, o);
-      const counter = o.counter === undefined ? undefined : (Number(o.counter) as 32 | 64);
-      if (counter !== undefined && counter !== 32 && counter !== 64)
-        throw new HostopsError('CAPACITY_BAD_OPTION', '--counter takes 32 or 64');
+      const counter = counterOf(o);
       const dir = o.trafficDir
         ? dirSource(
             o.trafficDir,
             topo.nodes.filter((n) => !topo.nodes.some((c) => c.parent === n.id)),
             {
-              format: o.format as InputFormat | undefined,
+              format: o.format,
               counter,
-              maxRate: maxRateOpt(o),
-              step: stepOpt(o),
+              maxRate: o.maxRate,
+              step: o.step,
               unitFactor: unitFactor(o.unit, TRAFFIC_UNITS, 1),
             },
           )
         : undefined;
       const bar = progress('contention', 1, !o.json && !!(loaded || dir));
       const r = contention(topo, dir ?? loaded?.series, {
-        step: stepOpt(o),
+        step: o.step,
         unitFactor: unitFactor(o.unit, TRAFFIC_UNITS, 1),
         keep: o.chartTier,
         onProgress: (done, total) => {
@@ -661,7 +699,7 @@ export function register(program: Command): void {
       if (o.chart) await contentionChart(o.chart, r, o.chartTier);
       const { demand: _d, ...rest } = r;
       if (o.json) printJson({ ...rest, inputs: loaded?.files ?? [] });
-      else process.stdout.write(formatContention(r, numOpt(o.top, '--top', 1, 1e6, true) ?? 20));
+      else process.stdout.write(formatContention(r, o.top));
       if (
         r.tiers.some((t) => t.verdict === 'congested') ||
         r.model.some((m) => m.pOver > topo.epsilon)
@@ -675,17 +713,13 @@ export function register(program: Command): void {
       .command('memory <host>')
       .description(
         'per-VM guaranteed vs burstable RAM: probability a burst is not met, unmet GiB·h, VMs at risk, cgroup v2 / libvirt settings',
-      )
-      .option(
-        '--usage <files...>',
-        'per-VM memory usage series; takes every argument up to the next option, so give HOST first',
-      )
-      .option('--unit <unit>', 'unit of unitless inputs: B (default), KiB, MiB, GiB'),
+      ),
+    MEMORY_OPTIONS,
   ).action(async (file: string, o: Common & { usage?: string[] }) => {
     const plan = buildHost(readYaml(file), file);
     const loaded = load(o.usage, o);
     const r = memoryRisk(plan, loaded?.series, {
-      step: stepOpt(o),
+      step: o.step,
       unitFactor: unitFactor(o.unit, MEM_UNITS, 1),
     });
     if (loaded) r.problems = [...loaded.problems, ...r.problems];
@@ -727,18 +761,12 @@ export function register(program: Command): void {
       .command('advise <usage...>')
       .description(
         'variability, seasonality, expected peak and a cloud / VPS / dedicated recommendation with monthly costs',
-      )
-      .option('--prices <file>', 'price table YAML (see docs/capacity-prices.example.yaml)')
-      .option('--headroom <fraction>', 'headroom over the p99.5 (default 0.2)')
-      .option('--series <name>', 'only the series with this name')
-      .option(
-        '--scale-out',
-        'the workload can spread over several servers (default: one server holds the peak)',
       ),
+    ADVISE_OPTIONS,
   ).action(
     async (
       files: string[],
-      o: Common & { prices?: string; headroom?: string; series?: string; scaleOut?: boolean },
+      o: Common & { prices?: string; headroom?: number; series?: string; scaleOut?: boolean },
     ) => {
       const loaded = load(files, o)!;
       const prices = o.prices ? buildPrices(readYaml(o.prices), o.prices) : undefined;
@@ -751,14 +779,14 @@ export function register(program: Command): void {
             .join(', ')}`,
         });
       const list = advise(picked, prices, {
-        step: stepOpt(o),
-        headroom: numOpt(o.headroom, '--headroom', 0, 10),
+        step: o.step,
+        headroom: o.headroom,
         scaleOut: !!o.scaleOut,
       });
       if (o.chart) {
         const aligned = (await import('../capacity/series.js')).alignAll(
           picked.slice(0, 1),
-          stepOpt(o),
+          o.step,
         );
         const s = aligned.series[0],
           a = list[0];

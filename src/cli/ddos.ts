@@ -1,126 +1,158 @@
 import type { Command } from 'commander';
 import { analyzeCapture, DEFAULTS, type DdosReport, type WatchEvent } from '../ddos/index.js';
-import { HostopsError, usageError } from '../lib/errors.js';
+import { usageError } from '../lib/errors.js';
 import { printJson, printNdjson } from '../lib/output.js';
 import { progress } from '../lib/progress.js';
 import { DdosNotifier } from '../ddos/notify.js';
 import { textTable } from '../lib/text-table.js';
+import { applyOptions, type OptionSpec, type OptionTable } from './options/index.js';
+
+const atLeast0 = (flags: string, dflt: number, help: string): OptionSpec => ({
+  flags,
+  type: 'number',
+  min: 0,
+  default: dflt,
+  help,
+});
+
+const ANALYZE_OPTIONS: OptionTable = {
+  minPps: atLeast0('--min-pps <n>', DEFAULTS.minPps, 'peak packets/s a victim+protocol must reach'),
+  minReflectors: atLeast0(
+    '--min-reflectors <n>',
+    DEFAULTS.minReflectors,
+    'distinct reflectors a victim+protocol must have',
+  ),
+  minBytes: atLeast0(
+    '--min-bytes <n>',
+    DEFAULTS.minBytes,
+    'total frame bytes a victim+protocol must have',
+  ),
+  top: atLeast0('--top <n>', DEFAULTS.topReflectors, 'reflectors listed per victim'),
+  watch: {
+    flags: '--watch',
+    type: 'bool',
+    help: 'print an alert as soon as a victim crosses the thresholds, and when its attack ends (for live streams)',
+  },
+  quietAfter: {
+    flags: '--quiet-after <duration>',
+    type: 'duration',
+    unit: 's',
+    min: 0,
+    default: 10,
+    defaultText: '10s',
+    help: 'with --watch: time without packets after which an attack is reported as ended: 10s, 1m; a bare number is seconds',
+  },
+  notifyWebhook: {
+    flags: '--notify-webhook <url>',
+    type: 'string',
+    repeat: true,
+    help: 'with --watch: POST each alert and its end to this URL as Alertmanager webhook JSON (repeatable)',
+  },
+  notifyCommand: {
+    flags: '--notify-command <cmd>',
+    type: 'string',
+    repeat: true,
+    help: 'with --watch: run this shell command per alert and end, the same JSON on its stdin (repeatable)',
+  },
+  maxConversations: atLeast0(
+    '--max-conversations <n>',
+    4_000_000,
+    'bound on tracked UDP conversations (~150 bytes each); attacks are still found past it',
+  ),
+  conversations: {
+    flags: '--conversations',
+    type: 'bool',
+    help: 'include every UDP conversation (like tshark -z conv,udp) in --json output',
+  },
+  json: {
+    flags: '--json',
+    type: 'bool',
+    help: 'JSON output (NDJSON alerts then the report with --watch)',
+  },
+};
+
+interface AnalyzeOpts {
+  minPps: number;
+  minReflectors: number;
+  minBytes: number;
+  top: number;
+  watch?: boolean;
+  quietAfter: number;
+  notifyWebhook?: string[];
+  notifyCommand?: string[];
+  maxConversations: number;
+  conversations?: boolean;
+  json?: boolean;
+}
 
 /** `hostops ddos`: reflection-attack detection in captures. */
 export function register(program: Command): void {
   const ddos = program
     .command('ddos')
     .description('Find UDP reflection/amplification attacks in packet captures');
-  ddos
+  const analyze = ddos
     .command('analyze')
     .description(
       'Read a pcap/pcapng file (or - for stdin, e.g. `tcpdump -U --immediate-mode -s 512 -w -`) and report reflection-attack victims',
     )
-    .argument('<file>', 'capture file, or - for standard input')
-    .option('--min-pps <n>', 'peak packets/s a victim+protocol must reach', String(DEFAULTS.minPps))
-    .option(
-      '--min-reflectors <n>',
-      'distinct reflectors a victim+protocol must have',
-      String(DEFAULTS.minReflectors),
-    )
-    .option(
-      '--min-bytes <n>',
-      'total frame bytes a victim+protocol must have',
-      String(DEFAULTS.minBytes),
-    )
-    .option('--top <n>', 'reflectors listed per victim', String(DEFAULTS.topReflectors))
-    .option(
-      '--watch',
-      'print an alert as soon as a victim crosses the thresholds, and when its attack ends (for live streams)',
-    )
-    .option(
-      '--quiet-after <s>',
-      'with --watch: seconds without packets after which an attack is reported as ended',
-      '10',
-    )
-    .option(
-      '--notify-webhook <url>',
-      'with --watch: POST each alert and its end to this URL as Alertmanager webhook JSON (repeatable)',
-      (v: string, a: string[] = []) => [...a, v],
-    )
-    .option(
-      '--notify-command <cmd>',
-      'with --watch: run this shell command per alert and end, the same JSON on its stdin (repeatable)',
-      (v: string, a: string[] = []) => [...a, v],
-    )
-    .option(
-      '--max-conversations <n>',
-      'bound on tracked UDP conversations (~150 bytes each); attacks are still found past it',
-      '4000000',
-    )
-    .option(
-      '--conversations',
-      'include every UDP conversation (like tshark -z conv,udp) in --json output',
-    )
-    .option('--json', 'JSON output (NDJSON alerts then the report with --watch)')
-    .action(async (file: string, o: Record<string, string | boolean | undefined>) => {
-      const num = (name: string, v: unknown) => {
-        const n = Number(v);
-        if (!Number.isFinite(n) || n < 0)
-          throw HostopsError.of('BAD_OPTION', `--${name}`, v, 'a number >= 0');
-        return n;
-      };
-      const json = Boolean(o.json);
-      const webhooks = (o.notifyWebhook ?? []) as unknown as string[];
-      const commands = (o.notifyCommand ?? []) as unknown as string[];
-      if ((webhooks.length || commands.length) && !o.watch)
-        throw usageError('DDOS_BAD_OPTION', '--notify-webhook and --notify-command need --watch');
-      for (const u of webhooks)
-        if (!/^https?:\/\/\S+$/.test(u))
-          throw usageError(
-            'DDOS_BAD_OPTION',
-            `--notify-webhook must be an http:// or https:// URL, got '${u}'`,
-          );
-      const notifier =
-        webhooks.length || commands.length
-          ? new DdosNotifier({ webhooks, commands, describe: formatAlert })
-          : null;
-      const onAlert = o.watch
-        ? (e: WatchEvent) => {
-            if (json) printNdjson(e);
-            else process.stdout.write(formatAlert(e) + '\n');
-            notifier?.notify(e);
-          }
-        : undefined;
-      const bar = file !== '-' && !json && !o.watch ? progress('reading', 1) : null;
-      let lastTotal = 0,
-        done = 0;
-      const report = await analyzeCapture(file === '-' ? process.stdin : file, {
-        minPps: num('min-pps', o.minPps),
-        minReflectors: num('min-reflectors', o.minReflectors),
-        minBytes: num('min-bytes', o.minBytes),
-        topReflectors: num('top', o.top),
-        conversations: Boolean(o.conversations),
-        maxConversations: num('max-conversations', o.maxConversations),
-        onAlert,
-        quietAfter: num('quiet-after', o.quietAfter),
-        onProgress: bar
-          ? (n, total) => {
-              if (total && total !== lastTotal) {
-                bar.total(total);
-                lastTotal = total;
-              }
-              bar.tick(n - done);
-              done = n;
-            }
-          : undefined,
-      }).finally(() => bar?.stop());
-      await notifier?.idle();
-      if (json) {
-        if (o.watch) printNdjson({ type: 'report', ...report });
-        else printJson(report);
-      } else process.stdout.write(formatReport(report));
-      if (report.truncated)
-        process.stderr.write(
-          `hostops: warning: ${report.truncated.message}; results before it are reported\n`,
+    .argument('<file>', 'capture file, or - for standard input');
+  applyOptions(analyze, ANALYZE_OPTIONS).action(async (file: string, o: AnalyzeOpts) => {
+    const json = Boolean(o.json);
+    const webhooks = o.notifyWebhook ?? [];
+    const commands = o.notifyCommand ?? [];
+    if ((webhooks.length || commands.length) && !o.watch)
+      throw usageError('DDOS_BAD_OPTION', '--notify-webhook and --notify-command need --watch');
+    for (const u of webhooks)
+      if (!/^https?:\/\/\S+$/.test(u))
+        throw usageError(
+          'DDOS_BAD_OPTION',
+          `--notify-webhook must be an http:// or https:// URL, got '${u}'`,
         );
-      if (report.victims.length > 0) process.exitCode = 1;
-    });
+    const notifier =
+      webhooks.length || commands.length
+        ? new DdosNotifier({ webhooks, commands, describe: formatAlert })
+        : null;
+    const onAlert = o.watch
+      ? (e: WatchEvent) => {
+          if (json) printNdjson(e);
+          else process.stdout.write(formatAlert(e) + '\n');
+          notifier?.notify(e);
+        }
+      : undefined;
+    const bar = file !== '-' && !json && !o.watch ? progress('reading', 1) : null;
+    let lastTotal = 0,
+      done = 0;
+    const report = await analyzeCapture(file === '-' ? process.stdin : file, {
+      minPps: o.minPps,
+      minReflectors: o.minReflectors,
+      minBytes: o.minBytes,
+      topReflectors: o.top,
+      conversations: Boolean(o.conversations),
+      maxConversations: o.maxConversations,
+      onAlert,
+      quietAfter: o.quietAfter,
+      onProgress: bar
+        ? (n, total) => {
+            if (total && total !== lastTotal) {
+              bar.total(total);
+              lastTotal = total;
+            }
+            bar.tick(n - done);
+            done = n;
+          }
+        : undefined,
+    }).finally(() => bar?.stop());
+    await notifier?.idle();
+    if (json) {
+      if (o.watch) printNdjson({ type: 'report', ...report });
+      else printJson(report);
+    } else process.stdout.write(formatReport(report));
+    if (report.truncated)
+      process.stderr.write(
+        `hostops: warning: ${report.truncated.message}; results before it are reported\n`,
+      );
+    if (report.victims.length > 0) process.exitCode = 1;
+  });
 }
 
 const iso = (t: number) =>

@@ -1,5 +1,6 @@
 /** `hostops doctor`: what works on this host for the configured jobs, and the fix for what does not. */
 import type { Command } from 'commander';
+import { applyOptions, type OptionTable } from './options/index.js';
 import { printJson } from '../lib/output.js';
 import { loadConfig, resolveConfig } from '../config/index.js';
 import { diagnose, type Report } from '../doctor/checks.js';
@@ -25,22 +26,27 @@ export function formatReport(r: Report): string {
   return lines.join('\n') + '\n';
 }
 
+const DOCTOR_OPTIONS: OptionTable = {
+  config: {
+    flags: '-c, --config <file>',
+    type: 'string',
+    defaultText: './hostops.yaml when present, else built-in defaults',
+    help: 'hostops.yaml',
+  },
+  json: { flags: '--json', type: 'bool', help: 'machine-readable report' },
+};
+
 export function register(program: Command): void {
-  program
+  const doctor = program
     .command('doctor')
     .description(
       'check this host for the configured jobs: ICMP, capabilities, Exim spool and log, ports, store, PostgreSQL, clock; each problem with its fix',
-    )
-    .option(
-      '-c, --config <file>',
-      'hostops.yaml (default: ./hostops.yaml when present, else built-in defaults)',
-    )
-    .option('--json', 'machine-readable report')
-    .action(async (opts: { config?: string; json?: boolean }) => {
-      const { config, file } = loadConfig(opts.config);
-      const report = await diagnose(resolveConfig(config), file);
-      if (opts.json) printJson(report);
-      else process.stdout.write(formatReport(report));
-      process.exitCode = report.ok ? 0 : 1;
-    });
+    );
+  applyOptions(doctor, DOCTOR_OPTIONS).action(async (opts: { config?: string; json?: boolean }) => {
+    const { config, file } = loadConfig(opts.config);
+    const report = await diagnose(resolveConfig(config), file);
+    if (opts.json) printJson(report);
+    else process.stdout.write(formatReport(report));
+    process.exitCode = report.ok ? 0 : 1;
+  });
 }

@@ -15,6 +15,47 @@ import {
 import { exportYaml, importFleet, parseFleetFile } from '../fleet/yaml-io.js';
 import { locate, resolveNearest, setNearest } from '../fleet/nearest.js';
 import type { PgDriver } from '../store/index.js';
+import { applyOptions, type OptionSpec, type OptionTable } from './options/index.js';
+
+const DB: OptionSpec = {
+  flags: '--db <url>',
+  type: 'string',
+  defaultText: '$HOSTOPS_FLEET_DB',
+  help: 'the fleet database as its owner',
+};
+const text = (flags: string, help: string, defaultText?: string): OptionSpec => ({
+  flags,
+  type: 'string',
+  help,
+  defaultText,
+});
+
+// values the fleet module reads and checks itself (a count, SLA bounds, retention periods)
+const ADD_TARGET_OPTIONS: OptionTable = {
+  group: text('--group <g...>', 'groups the target belongs to'),
+};
+const ASSIGN_OPTIONS: OptionTable = {
+  mesh: { flags: '--mesh', type: 'bool', help: 'every site probes every target' },
+  nearest: text(
+    '--nearest <n>',
+    'these targets are probed by the n sites with the lowest measured latency to them (then by coordinates, then by name)',
+  ),
+};
+const SLA_OPTIONS: OptionTable = {
+  site: text('--site <site>', 'only for this site', 'every site'),
+  target: text('--target <name>', 'the target'),
+  group: text('--group <g>', 'the group of targets'),
+  rtt: text('--rtt <bound>', 'round-trip bound, e.g. "< 80 ms"'),
+  loss: text('--loss <bound>', 'loss bound, e.g. "< 1%"'),
+};
+const RETENTION_OPTIONS: OptionTable = {
+  raw: text('--raw <d>', 'raw rows (whole days)'),
+  fiveMinute: text('--five-minute <d>', '5-minute rollups'),
+  hourly: text('--hourly <d>', 'hourly rollups'),
+};
+const LIST_OPTIONS: OptionTable = {
+  json: { flags: '--json', type: 'bool', help: 'machine-readable' },
+};
 
 type DbOpts = { db?: string };
 const out = (s: string) => process.stdout.write(s.endsWith('\n') ? s : s + '\n');
@@ -34,11 +75,8 @@ export function register(program: Command): void {
     .description(
       'central inventory of a fleet on PostgreSQL: sites (with their roles), targets, assignments, SLAs, retention',
     );
-  const cmd = (spec: string, desc: string) =>
-    fleet
-      .command(spec)
-      .description(desc)
-      .option('--db <url>', 'the fleet database as its owner (default $HOSTOPS_FLEET_DB)');
+  const cmd = (spec: string, desc: string, table: OptionTable = {}) =>
+    applyOptions(fleet.command(spec).description(desc), { db: DB, ...table });
 
   cmd(
     'add-site <name>',
@@ -58,16 +96,13 @@ export function register(program: Command): void {
   cmd(
     'add-target <name> <address>',
     'add a target (an address with a name); a known address under a new name is a rename',
-  )
-    .option('--group <g...>', 'groups the target belongs to')
-    .action((name: string, address: string, o: DbOpts & { group?: string[] }) =>
-      withDb(o, async (d) => {
-        const t = await addTarget(d.sql, name, address, o.group ?? []);
-        out(
-          `target ${t.name} ${t.address}${t.groups.length ? ` groups ${t.groups.join(',')}` : ''}`,
-        );
-      }),
-    );
+    ADD_TARGET_OPTIONS,
+  ).action((name: string, address: string, o: DbOpts & { group?: string[] }) =>
+    withDb(o, async (d) => {
+      const t = await addTarget(d.sql, name, address, o.group ?? []);
+      out(`target ${t.name} ${t.address}${t.groups.length ? ` groups ${t.groups.join(',')}` : ''}`);
+    }),
+  );
 
   cmd(
     'rename-target <from> <to>',
@@ -82,45 +117,40 @@ export function register(program: Command): void {
   cmd(
     'assign [site] [targets...]',
     'which sites probe which targets: --mesh (all sites, all targets), SITE TARGET|group:G ..., or --nearest N TARGET|group:G ...',
-  )
-    .option('--mesh', 'every site probes every target')
-    .option(
-      '--nearest <n>',
-      'these targets are probed by the n sites with the lowest measured latency to them (then by coordinates, then by name)',
-    )
-    .action(
-      (
-        site: string | undefined,
-        targets: string[],
-        o: DbOpts & { mesh?: boolean; nearest?: string },
-      ) =>
-        withDb(o, async (d) => {
-          if (o.mesh) {
-            await setMesh(d.sql);
-            out('assignments: full mesh');
-            return;
-          }
-          if (o.nearest !== undefined) {
-            const n = /^\d+$/.test(o.nearest) ? Number(o.nearest) : NaN;
-            for (const r of await setNearest(
-              d.sql,
-              [site, ...targets].filter((x): x is string => !!x),
-              n,
-            ))
-              out(
-                `target ${r.target}: nearest ${r.n}: ${r.sites.join(', ') || '-'} (by ${r.basis || 'nothing: no sites'})`,
-              );
-            return;
-          }
-          if (!site || !targets.length) {
-            process.stderr.write('hostops: fleet assign needs --mesh, or a site and targets\n');
-            process.exitCode = 2;
-            return;
-          }
-          await assign(d.sql, site, targets);
-          out(`site ${site} probes ${targets.join(', ')}`);
-        }),
-    );
+    ASSIGN_OPTIONS,
+  ).action(
+    (
+      site: string | undefined,
+      targets: string[],
+      o: DbOpts & { mesh?: boolean; nearest?: string },
+    ) =>
+      withDb(o, async (d) => {
+        if (o.mesh) {
+          await setMesh(d.sql);
+          out('assignments: full mesh');
+          return;
+        }
+        if (o.nearest !== undefined) {
+          const n = /^\d+$/.test(o.nearest) ? Number(o.nearest) : NaN;
+          for (const r of await setNearest(
+            d.sql,
+            [site, ...targets].filter((x): x is string => !!x),
+            n,
+          ))
+            out(
+              `target ${r.target}: nearest ${r.n}: ${r.sites.join(', ') || '-'} (by ${r.basis || 'nothing: no sites'})`,
+            );
+          return;
+        }
+        if (!site || !targets.length) {
+          process.stderr.write('hostops: fleet assign needs --mesh, or a site and targets\n');
+          process.exitCode = 2;
+          return;
+        }
+        await assign(d.sql, site, targets);
+        out(`site ${site} probes ${targets.join(', ')}`);
+      }),
+  );
 
   cmd(
     'resolve-nearest',
@@ -143,62 +173,53 @@ export function register(program: Command): void {
     }),
   );
 
-  cmd('sla', 'set the SLA of a target or a group, for every site or one (--site)')
-    .option('--site <site>', 'only for this site (default: every site)')
-    .option('--target <name>')
-    .option('--group <g>')
-    .option('--rtt <bound>', 'e.g. "< 80 ms"')
-    .option('--loss <bound>', 'e.g. "< 1%"')
-    .action(
-      (
-        o: DbOpts & { site?: string; target?: string; group?: string; rtt?: string; loss?: string },
-      ) =>
-        withDb(o, async (d) => {
-          await setSla(d.sql, o);
-          out(
-            `sla ${o.site ?? '*'} x ${o.target ?? `group:${o.group ?? '*'}`}: ${[o.rtt && `rtt ${o.rtt}`, o.loss && `loss ${o.loss}`].filter(Boolean).join(', ')}`,
-          );
-        }),
-    );
+  cmd(
+    'sla',
+    'set the SLA of a target or a group, for every site or one (--site)',
+    SLA_OPTIONS,
+  ).action(
+    (o: DbOpts & { site?: string; target?: string; group?: string; rtt?: string; loss?: string }) =>
+      withDb(o, async (d) => {
+        await setSla(d.sql, o);
+        out(
+          `sla ${o.site ?? '*'} x ${o.target ?? `group:${o.group ?? '*'}`}: ${[o.rtt && `rtt ${o.rtt}`, o.loss && `loss ${o.loss}`].filter(Boolean).join(', ')}`,
+        );
+      }),
+  );
 
   cmd(
     'retention',
     'how long the fleet keeps rows (raw, 5-minute, hourly: whole days dropped for every site)',
-  )
-    .option('--raw <d>')
-    .option('--five-minute <d>')
-    .option('--hourly <d>')
-    .action((o: DbOpts & { raw?: string; fiveMinute?: string; hourly?: string }) =>
-      withDb(o, async (d) => {
-        await setRetention(d.sql, { raw: o.raw, fiveMinute: o.fiveMinute, hourly: o.hourly });
-        out('retention set');
-      }),
-    );
+    RETENTION_OPTIONS,
+  ).action((o: DbOpts & { raw?: string; fiveMinute?: string; hourly?: string }) =>
+    withDb(o, async (d) => {
+      await setRetention(d.sql, { raw: o.raw, fiveMinute: o.fiveMinute, hourly: o.hourly });
+      out('retention set');
+    }),
+  );
 
-  cmd('list', 'the inventory')
-    .option('--json', 'machine-readable')
-    .action((o: DbOpts & { json?: boolean }) =>
-      withDb(o, async (d) => {
-        const inv = await readInventory(d.sql);
-        if (o.json) {
-          printJson(inv);
-          return;
-        }
-        out(`sites (${inv.sites.length}): ${inv.sites.map((s) => s.name).join(', ') || '-'}`);
-        out(`targets (${inv.targets.length}):`);
-        for (const t of inv.targets)
-          out(`  ${t.name}  ${t.address}${t.groups.length ? `  [${t.groups.join(',')}]` : ''}`);
-        out(`assignments: ${inv.mode}`);
-        for (const [t, r] of Object.entries(inv.nearest))
-          out(`  ${t}: nearest ${r.n}: ${r.sites.join(', ') || '-'} (by ${r.basis || '-'})`);
-        for (const [s, ts] of Object.entries(inv.assignments)) out(`  ${s}: ${ts.join(', ')}`);
-        out(`sla (${inv.sla.length}):`);
-        for (const s of inv.sla)
-          out(
-            `  ${s.site} x ${s.target ?? `group:${s.group ?? '*'}`}: ${[s.rtt && `rtt ${s.rtt}`, s.loss && `loss ${s.loss}`].filter(Boolean).join(', ')}`,
-          );
-      }),
-    );
+  cmd('list', 'the inventory', LIST_OPTIONS).action((o: DbOpts & { json?: boolean }) =>
+    withDb(o, async (d) => {
+      const inv = await readInventory(d.sql);
+      if (o.json) {
+        printJson(inv);
+        return;
+      }
+      out(`sites (${inv.sites.length}): ${inv.sites.map((s) => s.name).join(', ') || '-'}`);
+      out(`targets (${inv.targets.length}):`);
+      for (const t of inv.targets)
+        out(`  ${t.name}  ${t.address}${t.groups.length ? `  [${t.groups.join(',')}]` : ''}`);
+      out(`assignments: ${inv.mode}`);
+      for (const [t, r] of Object.entries(inv.nearest))
+        out(`  ${t}: nearest ${r.n}: ${r.sites.join(', ') || '-'} (by ${r.basis || '-'})`);
+      for (const [s, ts] of Object.entries(inv.assignments)) out(`  ${s}: ${ts.join(', ')}`);
+      out(`sla (${inv.sla.length}):`);
+      for (const s of inv.sla)
+        out(
+          `  ${s.site} x ${s.target ?? `group:${s.group ?? '*'}`}: ${[s.rtt && `rtt ${s.rtt}`, s.loss && `loss ${s.loss}`].filter(Boolean).join(', ')}`,
+        );
+    }),
+  );
 
   cmd('export', 'the inventory as YAML (for review in git)').action((o: DbOpts) =>
     withDb(o, async (d) => {

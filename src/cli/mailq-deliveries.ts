@@ -6,9 +6,11 @@ import type { Command } from 'commander';
 import { printJson } from '../lib/output.js';
 import { parseTimePoint } from '../mailq/duration.js';
 import type { QueueMessage } from '../mailq/types.js';
+import type { OptionTable } from './options/index.js';
+import { DELIVERIES_OPTIONS } from './mailq-options.js';
 
 interface Helpers {
-  addCommon: (c: Command) => Command;
+  withOptions: (c: Command, ...tables: OptionTable[]) => Command;
   mainlogAndQueue: (o: Opts) => Promise<{ logs: string[]; queue?: QueueMessage[] }>;
   writeLatin1: (s: string) => Promise<void>;
 }
@@ -22,33 +24,17 @@ interface Opts {
   log?: string[];
   since?: string;
   until?: string;
-  top: string;
+  top: number;
   queue: boolean;
   hourly: boolean;
 }
 
 export function registerDeliveries(mq: Command, h: Helpers): void {
-  h.addCommon(
-    mq
-      .command('deliveries')
-      .alias('stats')
-      .description(
-        'delivery analytics from the mainlog (eximstats): deliveries, deferrals, failures, rejections per host, domain and hour; reasons grouped; joined with the queue',
-      ),
-  )
-    .option(
-      '--log <file>',
-      "mainlog file (repeatable; default: exim's log_file_path and its rotations, .gz included)",
-      (v: string, a: string[] = []) => [...a, v],
+  h.withOptions(mq.command('deliveries'), DELIVERIES_OPTIONS)
+    .alias('stats')
+    .description(
+      'delivery analytics from the mainlog (eximstats): deliveries, deferrals, failures, rejections per host, domain and hour; reasons grouped; joined with the queue',
     )
-    .option(
-      '--since <time>',
-      "from this time (ISO date/time in the log's local time, or a duration ago: 6h, 2d)",
-    )
-    .option('--until <time>', 'up to this time')
-    .option('--top <n>', 'rows per table and reason texts per category', '10')
-    .option('--no-queue', 'do not join with the live queue')
-    .option('--no-hourly', 'leave out the per-hour table')
     .action(async (o: Opts) => {
       const [{ deliveries }, { formatDeliveries }, { logStamp }] = await Promise.all([
         import('../mailq/deliveries.js'),
@@ -56,7 +42,7 @@ export function registerDeliveries(mq: Command, h: Helpers): void {
         import('../mailq/sources.js'),
       ]);
       const { logs, queue } = await h.mainlogAndQueue(o);
-      const top = Number(o.top) || 10;
+      const top = o.top;
       const r = await deliveries({
         logs,
         queue,

@@ -14,7 +14,7 @@ import {
   isUnreadable,
   type Selection,
 } from '../mailq/select.js';
-import { parseDuration, parseSize, parseTimePoint } from '../mailq/duration.js';
+import { parseTimePoint } from '../mailq/duration.js';
 import { assertMessageIds } from '../mailq/ids.js';
 import { formatBp, formatAge } from '../mailq/bp-format.js';
 import { readQueue, readQueueChunks, readQueueSplit, countQueue } from '../mailq/spool-read.js';
@@ -30,6 +30,19 @@ import type { QueueMessage } from '../mailq/types.js';
 import type { ActionName } from '../mailq/actions.js';
 import type { WatchSnapshot } from '../mailq/watch.js';
 import { registerDeliveries } from './mailq-deliveries.js';
+import { applyOptions, type OptionTable } from './options/index.js';
+import {
+  ACTION_OPTIONS,
+  COMMON_OPTIONS,
+  COUNT_OPTIONS,
+  LISTING_OPTIONS,
+  RM_OPTIONS,
+  SELECTION_OPTIONS,
+  SHOW_OPTIONS,
+  SOURCES_OPTIONS,
+  SUMMARY_OPTIONS,
+  WATCH_OPTIONS,
+} from './mailq-options.js';
 
 interface CommonOpts {
   spool?: string;
@@ -44,12 +57,12 @@ interface SelectOpts {
   sender?: string;
   recipient?: string;
   sizeText?: string;
-  minSize?: string;
-  maxSize?: string;
-  olderThan?: string;
-  youngerThan?: string;
-  older?: string;
-  younger?: string;
+  minSize?: number;
+  maxSize?: number;
+  olderThan?: number;
+  youngerThan?: number;
+  older?: number;
+  younger?: number;
   frozen?: boolean;
   unfrozen?: boolean;
   bounces?: boolean;
@@ -66,57 +79,9 @@ interface SelectOpts {
   queue?: string;
 }
 
-function addCommon(c: Command): Command {
-  return c
-    .option(
-      '--spool <dir>',
-      'spool directory (default: exim -bP spool_directory, then Debian/cPanel paths)',
-    )
-    .option('--exim <path>', 'exim binary (default: /usr/sbin/exim or exim4; env HOSTOPS_EXIM)')
-    .option('-C, --config <file>', 'exim configuration file, passed to exim as -C')
-    .option(
-      '-D, --define <macro=value>',
-      'exim -D macro for the configuration (repeatable)',
-      (v: string, a: string[] = []) => [...a, v],
-    )
-    .option('--json', 'machine-readable output');
-}
-
-function addSelection(c: Command): Command {
-  return c
-    .option(
-      '-f, --sender <regex>',
-      'sender regex, matched against <sender> case-insensitively (^<>$ = bounces)',
-    )
-    .option('-r, --recipient <regex>', 'regex on any undelivered recipient')
-    .option('-s, --size-text <regex>', 'regex on the size column (e.g. M$), as exiqgrep -s')
-    .option('--min-size <size>', 'at least this size (e.g. 500K)')
-    .option('--max-size <size>', 'at most this size')
-    .option('-o, --older <seconds>', 'older than this many seconds (from the -H time, not the id)')
-    .option('-y, --younger <seconds>', 'younger than this many seconds')
-    .option('--older-than <duration>', 'older than (e.g. 2h, 3d)')
-    .option('--younger-than <duration>', 'younger than (e.g. 30m)')
-    .option('-z, --frozen', 'frozen messages only')
-    .option('-x, --unfrozen', 'messages that are not frozen')
-    .option('--bounces', 'bounces only (sender <>)')
-    .option('--subject <regex>', 'Subject header regex')
-    .option('--header <regex>', 'regex on any header line ("Name: value")')
-    .option('--auth <regex>', 'SMTP AUTH user regex')
-    .option('--script <regex>', 'X-PHP-Script regex (host/path part)')
-    .option('--script-domain <domain>', 'X-PHP-Script domain')
-    .option('--local-user <login>', 'login that submitted the message locally')
-    .option(
-      '-w, --where <criterion>',
-      "exipick criterion (repeatable): '$sender_address =~ /x/', '!$deliver_freeze', '$message_age > 2h'",
-      (v: string, a: string[] = []) => [...a, v],
-    )
-    .option('--or', 'a message matches when any criterion matches (exipick --or; flags included)')
-    .option('--not', 'negate every criterion (exipick --not)')
-    .option('--caseful', 'the bare = operator of criteria respects case (exipick --caseful)')
-    .option(
-      '-G, --queue <name>',
-      'named queue (exim -qG<name>, ACL `queue = name`): <spool>/<name>/input',
-    );
+/** The common options (where the queue is, how exim runs), then the subcommand's own tables. */
+function withOptions(c: Command, ...tables: OptionTable[]): Command {
+  return applyOptions(c, Object.assign({}, COMMON_OPTIONS, ...tables));
 }
 
 /** A named queue's name as exim takes it: not empty, no `/` (it is a directory under the spool). */
@@ -144,12 +109,12 @@ function selectionOf(o: SelectOpts, ids: string[] = []): Selection {
   if (o.sender !== undefined) s.sender = o.sender;
   if (o.recipient !== undefined) s.recipient = o.recipient;
   if (o.sizeText !== undefined) s.sizeText = o.sizeText;
-  if (o.minSize !== undefined) s.minSize = parseSize(o.minSize);
-  if (o.maxSize !== undefined) s.maxSize = parseSize(o.maxSize);
-  if (o.older !== undefined) s.olderThan = parseDuration(o.older);
-  if (o.younger !== undefined) s.youngerThan = parseDuration(o.younger);
-  if (o.olderThan !== undefined) s.olderThan = parseDuration(o.olderThan);
-  if (o.youngerThan !== undefined) s.youngerThan = parseDuration(o.youngerThan);
+  if (o.minSize !== undefined) s.minSize = o.minSize;
+  if (o.maxSize !== undefined) s.maxSize = o.maxSize;
+  if (o.older !== undefined) s.olderThan = o.older;
+  if (o.younger !== undefined) s.youngerThan = o.younger;
+  if (o.olderThan !== undefined) s.olderThan = o.olderThan;
+  if (o.youngerThan !== undefined) s.youngerThan = o.youngerThan;
   if (o.frozen && o.unfrozen)
     throw usageError('MAILQ_BAD_SELECTION', '--frozen and --unfrozen exclude each other');
   if (o.frozen) s.frozen = true;
@@ -291,15 +256,6 @@ type ListOpts = CommonOpts &
     index: boolean;
   };
 
-function addListing(c: Command): Command {
-  return c
-    .option('-i, --ids-only', 'print message ids only (exiqgrep -i)')
-    .option('-c, --count', 'print "N matches out of M messages" (exiqgrep -c)')
-    .option('-b, --brief', 'one line per message: id, sender, recipients (exiqgrep -b)')
-    .option('-R, --reverse', 'newest first: exim -bp order reversed (exiqgrep/exipick -R)')
-    .option('--no-index', 'read every spool file; neither use nor refresh the queue index');
-}
-
 /** list and select: exim -bp text, ids, brief lines, a count or NDJSON of the selected messages. */
 async function listMessages(ids: string[], o: ListOpts): Promise<void> {
   const spool = await spoolOf(o);
@@ -364,29 +320,25 @@ export function register(program: Command): void {
     .command('mailq')
     .description('Exim mail queue: list, count, search, clean, find the spammer');
 
-  addListing(
-    addSelection(
-      addCommon(
-        mq
-          .command('list')
-          .description('list the queue (exim -bp layout; exiqgrep selection flags)'),
-      ),
-    ),
-  )
+  registerListing(mq);
+  registerActions(mq);
+  registerReports(mq);
+  registerDeliveries(mq, { withOptions, mainlogAndQueue, writeLatin1 });
+  registerWatch(mq);
+  registerCount(mq);
+}
+
+/** list and select: the queue as exim -bp, exiqgrep and exipick print it */
+function registerListing(mq: Command): void {
+  withOptions(mq.command('list'), SELECTION_OPTIONS, LISTING_OPTIONS)
+    .description('list the queue (exim -bp layout; exiqgrep selection flags)')
     .argument('[ids...]', 'only these message ids')
     .action((ids: string[], o: ListOpts) => listMessages(ids, o));
 
-  addListing(
-    addSelection(
-      addCommon(
-        mq
-          .command('select')
-          .description(
-            "exipick: the messages matching criteria such as '$sender_address =~ /x/' '!$deliver_freeze' (--or, --not)",
-          ),
-      ),
-    ),
-  )
+  withOptions(mq.command('select'), SELECTION_OPTIONS, LISTING_OPTIONS)
+    .description(
+      "exipick: the messages matching criteria such as '$sender_address =~ /x/' '!$deliver_freeze' (--or, --not)",
+    )
     .argument(
       '[criteria...]',
       'exipick criteria (VARIABLE OPERATOR VALUE, ! to negate), ANDed unless --or',
@@ -394,38 +346,22 @@ export function register(program: Command): void {
     .action((crit: string[], o: ListOpts) =>
       listMessages([], { ...o, where: [...crit, ...(o.where ?? [])] }),
     );
+}
 
+/** rm, freeze, thaw, deliver: by id, or a selection previewed unless --yes */
+function registerActions(mq: Command): void {
   for (const [name, verb, desc] of [
     ['rm', 'removed', 'remove messages (exim -Mrm)'],
     ['freeze', 'frozen', 'freeze messages (exim -Mf)'],
     ['thaw', 'thawed', 'thaw messages (exim -Mt)'],
     ['deliver', 'delivered', 'force a delivery attempt (exim -M)'],
   ] as [ActionName, string, string][]) {
-    const cmd = addSelection(
-      addCommon(
-        mq.command(name).description(`${desc}: by id, or by selection (preview unless --yes)`),
-      ),
-    )
-      .argument('[ids...]', 'message ids (acted on directly)')
-      .option('--yes', 'act on the selection (default: only show what would be touched)')
-      .option('--all', 'select every message on the queue (except those whose -H cannot be read)')
-      .option(
-        '--batch <n>',
-        'ids per exim invocation (default: as many as fit a 128 KB command line, as xargs does)',
-      )
-      .option(
-        '--jobs <n>',
-        'exim processes at once, each on its own ids (default 2; 1 for deliver)',
-      )
-      .option(
-        '--audit-log <file>',
-        'audit log (default $HOSTOPS_AUDIT_LOG or /var/log/hostops/audit.log)',
-      );
-    if (name === 'rm')
-      cmd.option(
-        '--include-unreadable',
-        'also remove the messages whose -H file cannot be read (no selection matches them)',
-      );
+    const cmd = withOptions(
+      mq.command(name).description(`${desc}: by id, or by selection (preview unless --yes)`),
+      SELECTION_OPTIONS,
+      ACTION_OPTIONS,
+      name === 'rm' ? RM_OPTIONS : {},
+    ).argument('[ids...]', 'message ids (acted on directly)');
     cmd.action(
       async (
         ids: string[],
@@ -433,8 +369,8 @@ export function register(program: Command): void {
           SelectOpts & {
             yes?: boolean;
             all?: boolean;
-            batch?: string;
-            jobs?: string;
+            batch?: number;
+            jobs?: number;
             auditLog?: string;
             includeUnreadable?: boolean;
           },
@@ -497,8 +433,8 @@ export function register(program: Command): void {
             ...(o.queue !== undefined ? ['-qG' + queueName(o.queue)] : []),
           ],
           auditLog: o.auditLog,
-          batchSize: o.batch === undefined ? undefined : Math.max(1, Number(o.batch) || 100),
-          jobs: o.jobs === undefined ? undefined : Math.max(1, Number(o.jobs) || 1),
+          batchSize: o.batch,
+          jobs: o.jobs,
           selection: bySelection
             ? { ...sel, all: o.all || undefined, queue: o.queue }
             : o.queue !== undefined
@@ -533,31 +469,27 @@ export function register(program: Command): void {
       },
     );
   }
+}
 
-  addSelection(
-    addCommon(
-      mq
-        .command('summary')
-        .description(
-          'per-domain table (exiqsumm, counted per message) and top senders, AUTH users, scripts',
-        ),
-    ),
-  )
-    .option('--sort <key>', 'domain table order: domain, count or age', 'domain')
-    .option('--top <n>', 'rows per top list', '10')
-    .action(async (o: CommonOpts & SelectOpts & { sort: string; top: string }) => {
+/** summary, show, sources: what is on the queue and who sends it */
+function registerReports(mq: Command): void {
+  withOptions(mq.command('summary'), SELECTION_OPTIONS, SUMMARY_OPTIONS)
+    .description(
+      'per-domain table (exiqsumm, counted per message) and top senders, AUTH users, scripts',
+    )
+    .action(async (o: CommonOpts & SelectOpts & { sort: string; top: number }) => {
       const spool = await spoolOf(o);
       const sel = selectionOf(o);
       const msgs = await readQueue(spool, { select: isEmptySelection(sel) ? undefined : sel });
       const { summarize, formatSummary } = await import('../mailq/summary.js');
-      const s = summarize(msgs, { top: Number(o.top) || 10 });
+      const s = summarize(msgs, { top: o.top });
       if (o.json) printJson(s);
       else await writeLatin1(formatSummary(s, Math.floor(Date.now() / 1000), o.sort as 'domain'));
     });
 
-  addCommon(mq.command('show').description('one message: envelope, headers, body and message log'))
+  withOptions(mq.command('show'), SHOW_OPTIONS)
+    .description('one message: envelope, headers, body and message log')
     .argument('<id>', 'message id')
-    .option('--no-body', 'leave out the body')
     .action(async (id: string, o: CommonOpts & { body: boolean }) => {
       const spool = await spoolOf(o);
       const [{ showMessage }, { toJsonMessage }] = await Promise.all([
@@ -585,34 +517,17 @@ export function register(program: Command): void {
       await writeLatin1('--- msglog\n' + (s.msglog ?? '(no message log)\n'));
     });
 
-  addCommon(
-    mq
-      .command('sources')
-      .description(
-        'what is sending mail: scripts (cwd=), AUTH users, local users, senders, IPs, per hour; joined with the queue',
-      ),
-  )
-    .option(
-      '--log <file>',
-      "mainlog file (repeatable; default: exim's log_file_path and its rotations, .gz included)",
-      (v: string, a: string[] = []) => [...a, v],
+  withOptions(mq.command('sources'), SOURCES_OPTIONS)
+    .description(
+      'what is sending mail: scripts (cwd=), AUTH users, local users, senders, IPs, per hour; joined with the queue',
     )
-    .option(
-      '--since <time>',
-      "from this time (ISO date/time in the log's local time, or a duration ago: 6h, 2d)",
-    )
-    .option('--until <time>', 'up to this time')
-    .option('--top <n>', 'rows per table', '10')
-    .option('--no-queue', 'do not join with the live queue')
-    .option('--scripts-only', "only the cwd= report (the seed one-liner's question), fastest")
-    .option('--no-hourly', 'leave out the per-hour table')
     .action(
       async (
         o: CommonOpts & {
           log?: string[];
           since?: string;
           until?: string;
-          top: string;
+          top: number;
           queue: boolean;
           scriptsOnly?: boolean;
           hourly: boolean;
@@ -630,7 +545,7 @@ export function register(program: Command): void {
           since: o.since ? parseTimePoint(o.since) : undefined,
           until: o.until ? parseTimePoint(o.until) : undefined,
           queue,
-          top: Number(o.top) || 10,
+          top: o.top,
           scriptsOnly: o.scriptsOnly,
           spoolDirs: [...new Set([paths.spool, '/var/spool/exim4', '/var/spool/exim'])],
         });
@@ -660,17 +575,13 @@ export function register(program: Command): void {
           );
       },
     );
+}
 
-  registerDeliveries(mq, { addCommon, mainlogAndQueue, writeLatin1 });
-
-  addCommon(
-    mq
-      .command('watch')
-      .description('live view of queue size, growth rate and top senders (q or Ctrl-C quits)'),
-  )
-    .option('--interval <seconds>', 'refresh interval', '2')
-    .option('--iterations <n>', 'stop after n refreshes')
-    .action(async (o: CommonOpts & { interval: string; iterations?: string }) => {
+/** watch: the live view */
+function registerWatch(mq: Command): void {
+  withOptions(mq.command('watch'), WATCH_OPTIONS)
+    .description('live view of queue size, growth rate and top senders (q or Ctrl-C quits)')
+    .action(async (o: CommonOpts & { interval: number; iterations?: number }) => {
       const spool = await spoolOf(o);
       const tty = Boolean(process.stdout.isTTY) && !o.json;
       const ac = new AbortController();
@@ -691,9 +602,9 @@ export function register(program: Command): void {
           import('../mailq/summary.js'),
         ]);
         for await (const snap of watchQueue(spool, {
-          intervalSeconds: Number(o.interval) || 2,
+          intervalSeconds: o.interval,
           signal: ac.signal,
-          iterations: o.iterations ? Number(o.iterations) : undefined,
+          iterations: o.iterations,
         })) {
           if (ac.signal.aborted) break;
           if (!tty) {
@@ -713,13 +624,12 @@ export function register(program: Command): void {
         }
       }
     });
+}
 
-  addSelection(
-    addCommon(
-      mq.command('count').description('number of messages (exim -bpc), or of the selected ones'),
-    ),
-  )
-    .option('--no-index', 'read the spool; neither use nor refresh the queue index')
+/** count: exim -bpc, or the selected messages */
+function registerCount(mq: Command): void {
+  withOptions(mq.command('count'), SELECTION_OPTIONS, COUNT_OPTIONS)
+    .description('number of messages (exim -bpc), or of the selected ones')
     .action(async (o: CommonOpts & SelectOpts & { index: boolean }) => {
       const spool = await spoolOf(o);
       const sel = selectionOf(o);

@@ -4,7 +4,8 @@
  */
 import type { ErrorCode } from '../lib/errors.js';
 import { endOnOutputError } from './output-errors.js';
-import { Command, CommanderError } from 'commander';
+import { Command, CommanderError, Help } from 'commander';
+import { applyOptions, specOf, type OptionTable } from './options/index.js';
 import { HostopsError, isHostopsError } from '../lib/errors.js';
 import { VERSION } from '../lib/version.js';
 
@@ -38,14 +39,23 @@ export function groupOf(argv: string[]): Group | undefined {
   return GROUPS.find((g) => g === word);
 }
 
+const ROOT_OPTIONS: OptionTable = {
+  debug: { flags: '--debug', type: 'bool', help: 'show stack traces on errors' },
+};
+
 export async function buildProgram(only?: Group): Promise<Command> {
   const program = new Command('hostops')
     .description(
       'Mail queue, latency, throughput, amplification and capacity tools for hosting platforms',
     )
-    .version(VERSION)
-    .option('--debug', 'show stack traces on errors')
+    .version(VERSION);
+  applyOptions(program, ROOT_OPTIONS)
     .showSuggestionAfterError()
+    // a table's help line already holds its type, range and default
+    .configureHelp({
+      optionDescription: (o) =>
+        specOf(o) ? o.description : Help.prototype.optionDescription.call(new Help(), o),
+    })
     // commander's own usage errors are printed by reportError (hostops: / hint: / code:), not by commander
     .configureOutput({ outputError: () => {} })
     .exitOverride();

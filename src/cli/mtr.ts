@@ -14,7 +14,8 @@ import {
 import os from 'node:os';
 import readline from 'node:readline';
 import type { Command } from 'commander';
-import { HostopsError, usageError } from '../lib/errors.js';
+import { usageError } from '../lib/errors.js';
+import { applyOptions, type OptionSpec, type OptionTable } from './options/index.js';
 import { MtrSession, type MtrOptions } from '../net/mtr.js';
 import { resolveTarget, reverseName } from '../net/resolve.js';
 import {
@@ -31,23 +32,23 @@ import { renderScreen, type ScreenState } from '../net/format/mtr-screen.js';
 interface MtrFlags {
   report?: boolean;
   reportWide?: boolean;
-  reportCycles?: string;
+  reportCycles?: number;
   json?: boolean;
   csv?: boolean;
   xml?: boolean;
   dns?: boolean;
   udp?: boolean;
   tcp?: boolean;
-  port?: string;
-  interval?: string;
-  maxTtl?: string;
-  firstTtl?: string;
-  psize?: string;
-  tos?: string;
+  port?: number;
+  interval?: number;
+  maxTtl?: number;
+  firstTtl?: number;
+  psize?: number;
+  tos?: number;
   order?: string;
   ipv4?: boolean;
   ipv6?: boolean;
-  timeout?: string;
+  timeout?: number;
   advice?: boolean;
   showIps?: boolean;
   aslookup?: boolean;
@@ -57,72 +58,109 @@ interface MtrFlags {
   mark?: string;
 }
 
-function num(
-  v: string | undefined,
-  flag: string,
+const num = (
+  flags: string,
+  name: string,
   min: number,
   max: number,
-  int = true,
-): number | undefined {
-  if (v === undefined) return undefined;
-  const n = Number(v);
-  if (!Number.isFinite(n) || (int && !Number.isInteger(n)) || n < min || n > max) {
-    throw HostopsError.of(
-      'BAD_OPTION',
-      flag,
-      v,
-      `${int ? 'an integer' : 'a number'} ${min}..${max}`,
-    );
-  }
-  return n;
-}
+  help: string,
+  extra: Partial<OptionSpec> = {},
+): OptionSpec => ({
+  flags,
+  type: 'int',
+  min,
+  max,
+  name,
+  copies: `mtr ${name}`,
+  help,
+  ...extra,
+});
+const flag = (flags: string, help: string): OptionSpec => ({
+  flags,
+  type: 'bool',
+  copies: `mtr ${flags.split(',')[0]}`,
+  help,
+});
+
+/** mtr 0.95's flags and units (-i and -Z in seconds). */
+const MTR_OPTIONS: OptionTable = {
+  report: flag('-r, --report', 'report mode: run the cycles, print the table'),
+  reportWide: flag('-w, --report-wide', 'report with the full host names'),
+  reportCycles: num('-c, --report-cycles <n>', '-c', 1, 1e6, 'rounds of probes', {
+    defaultText: '10',
+  }),
+  json: flag('-j, --json', 'report as JSON (mtr 0.95 layout)'),
+  csv: flag('-C, --csv', 'report as CSV (mtr 0.95 layout)'),
+  xml: flag('-x, --xml', 'report as XML (mtr 0.95 layout)'),
+  dns: flag('-n, --no-dns', 'numeric addresses only'),
+  showIps: flag('-b, --show-ips', 'names and addresses: "name (address)" in the text report'),
+  mpls: flag(
+    '-e, --mpls',
+    'MPLS label stacks routers quote in ICMP extensions (RFC 4884/4950), under each hop of the report',
+  ),
+  aslookup: flag(
+    '-z, --aslookup',
+    'AS column in the text report; always AS??? (hostops makes no AS queries off the host)',
+  ),
+  udp: flag('-u, --udp', 'UDP probes'),
+  tcp: flag('-T, --tcp', 'TCP SYN probes'),
+  port: num('-P, --port <n>', '-P', 1, 65535, 'destination port for UDP/TCP'),
+  interval: num('-i, --interval <s>', '-i', 0.01, 3600, 'seconds between rounds', {
+    type: 'number',
+    defaultText: '1',
+    copies: 'mtr -i (seconds)',
+  }),
+  maxTtl: num('-m, --max-ttl <n>', '-m', 1, 255, 'max hops', { defaultText: '30' }),
+  firstTtl: num('-f, --first-ttl <n>', '-f', 1, 255, 'first hop (clamped to -m)', {
+    defaultText: '1',
+  }),
+  psize: num('-s, --psize <bytes>', '-s', 36, 9000, 'packet size', { defaultText: '64' }),
+  tos: num('-Q, --tos <n>', '-Q', 0, 255, 'type of service'),
+  order: {
+    flags: '-o, --order <fields>',
+    type: 'string',
+    defaultText: `"${DEFAULT_ORDER}"`,
+    copies: 'mtr -o',
+    help: 'columns',
+  },
+  timeout: num('-Z, --timeout <s>', '-Z', 0.01, 60, 'seconds before a probe counts as lost', {
+    type: 'number',
+    copies: 'mtr -Z (seconds)',
+  }),
+  address: {
+    flags: '-a, --address <addr>',
+    type: 'string',
+    copies: 'mtr -a',
+    help: 'source address of the probes',
+  },
+  interface: {
+    flags: '-I, --interface <iface>',
+    type: 'string',
+    copies: 'mtr -I',
+    help: 'send from this interface (SO_BINDTODEVICE)',
+  },
+  mark: {
+    flags: '-M, --mark <n>',
+    type: 'string',
+    copies: 'mtr -M',
+    help: 'fwmark on the probes (SO_MARK; selects a feed with `ip rule fwmark`)',
+  },
+  fwmark: { flags: '--fwmark <n>', type: 'string', help: 'the same as -M' },
+  ipv4: flag('-4, --ipv4', 'IPv4'),
+  ipv6: flag('-6, --ipv6', 'IPv6'),
+  advice: { flags: '--no-advice', type: 'bool', help: 'do not print the plain-words reading' },
+};
 
 export function register(program: Command): void {
-  program
+  const mtr = program
     .command('mtr')
     .description(
       'traceroute and ping combined: live per-hop loss and latency, or a report like mtr',
     )
-    .argument('<host>', 'destination')
-    .option('-r, --report', 'report mode: run the cycles, print the table')
-    .option('-w, --report-wide', 'report with the full host names')
-    .option('-c, --report-cycles <n>', 'rounds of probes (default 10)')
-    .option('-j, --json', 'report as JSON (mtr 0.95 layout)')
-    .option('-C, --csv', 'report as CSV (mtr 0.95 layout)')
-    .option('-x, --xml', 'report as XML (mtr 0.95 layout)')
-    .option('-n, --no-dns', 'numeric addresses only')
-    .option('-b, --show-ips', 'names and addresses: "name (address)" in the text report')
-    .option(
-      '-e, --mpls',
-      'MPLS label stacks routers quote in ICMP extensions (RFC 4884/4950), under each hop of the report',
-    )
-    .option(
-      '-z, --aslookup',
-      'AS column in the text report; always AS??? (hostops makes no AS queries off the host)',
-    )
-    .option('-u, --udp', 'UDP probes')
-    .option('-T, --tcp', 'TCP SYN probes')
-    .option('-P, --port <n>', 'destination port for UDP/TCP')
-    .option('-i, --interval <s>', 'seconds between rounds (default 1)')
-    .option('-m, --max-ttl <n>', 'max hops (default 30)')
-    .option('-f, --first-ttl <n>', 'first hop (default 1)')
-    .option('-s, --psize <bytes>', 'packet size (default 64)')
-    .option('-Q, --tos <n>', 'type of service')
-    .option('-o, --order <fields>', `columns (default "${DEFAULT_ORDER}")`)
-    .option('-Z, --timeout <s>', 'seconds before a probe counts as lost')
-    .option('-a, --address <addr>', 'source address of the probes')
-    .option('-I, --interface <iface>', 'send from this interface (SO_BINDTODEVICE)')
-    .option(
-      '-M, --mark <n>',
-      'fwmark on the probes (SO_MARK; selects a feed with `ip rule fwmark`)',
-    )
-    .option('--fwmark <n>', 'the same as -M')
-    .option('-4, --ipv4', 'IPv4')
-    .option('-6, --ipv6', 'IPv6')
-    .option('--no-advice', 'do not print the plain-words reading')
-    .action(async (host: string, f: MtrFlags) => {
-      process.exitCode = await mtrCommand(host, f);
-    });
+    .argument('<host>', 'destination');
+  applyOptions(mtr, MTR_OPTIONS).action(async (host: string, f: MtrFlags) => {
+    process.exitCode = await mtrCommand(host, f);
+  });
 }
 
 async function mtrCommand(host: string, f: MtrFlags): Promise<number> {
@@ -135,20 +173,20 @@ async function mtrCommand(host: string, f: MtrFlags): Promise<number> {
       'MTR_BAD_OPTION',
       `unknown field in -o '${order}' (fields: L D R S N B A W V G J M X I and space)`,
     );
-  const intervalS = num(f.interval, '-i', 0.01, 3600, false) ?? 1;
-  const maxHops = num(f.maxTtl, '-m', 1, 255);
+  const intervalS = f.interval ?? 1;
+  const maxHops = f.maxTtl;
   // mtr clamps a first TTL above the max TTL to it (-f 5 -m 3 probes hop 3); unclamped we probed nothing
-  const firstHop = Math.min(num(f.firstTtl, '-f', 1, 255) ?? 1, maxHops ?? 30);
+  const firstHop = Math.min(f.firstTtl ?? 1, maxHops ?? 30);
   const opts: MtrOptions = {
     protocol,
     family,
     intervalMs: intervalS * 1000,
     maxHops,
     firstHop,
-    packetSize: num(f.psize, '-s', 36, 9000),
-    port: num(f.port, '-P', 1, 65535),
-    tos: num(f.tos, '-Q', 0, 255),
-    timeoutMs: f.timeout !== undefined ? num(f.timeout, '-Z', 0.01, 60, false)! * 1000 : undefined,
+    packetSize: f.psize,
+    port: f.port,
+    tos: f.tos,
+    timeoutMs: f.timeout !== undefined ? f.timeout * 1000 : undefined,
     bind: mtrBind(f),
   };
   const r = await resolveTarget(host, family);
@@ -172,7 +210,7 @@ async function mtrCommand(host: string, f: MtrFlags): Promise<number> {
   process.once('SIGINT', onSig);
   try {
     if (reportMode) {
-      const cycles = num(f.reportCycles, '-c', 1, 1e6) ?? 10;
+      const cycles = f.reportCycles ?? 10;
       const s = new MtrSession(r, { ...opts, cycles, signal: ac.signal });
       const rep = await s.run();
       await lookupAll(rep.hops.flatMap((h) => h.hosts));

@@ -1,16 +1,58 @@
 import type { Command } from 'commander';
-import { HostopsError, isHostopsError, usageError } from '../lib/errors.js';
+import { type HostopsError, isHostopsError, usageError } from '../lib/errors.js';
 import { printJson } from '../lib/output.js';
-import { msOption } from './ms-option.js';
+import { applyOptions, type OptionSpec, type OptionTable } from './options/index.js';
 import { ntpQuery, ntpCheck, type NtpQueryResult, type NtpCheckResult } from '../ntp/index.js';
 import { auditFile, type AuditResult } from '../ntp/audit.js';
 import { textTable } from '../lib/text-table.js';
 
-const int = (name: string, min: number, max: number) => (v: string) => {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < min || n > max)
-    throw HostopsError.of('BAD_OPTION', name, v, `an integer ${min}..${max}`);
-  return n;
+const PORT: OptionSpec = {
+  flags: '-p, --port <n>',
+  type: 'int',
+  min: 1,
+  max: 65535,
+  default: 123,
+  help: 'UDP port',
+};
+const JSON_OUT: OptionSpec = { flags: '--json', type: 'bool', help: 'JSON output' };
+const timeout = (help: string): OptionSpec => ({
+  flags: '-t, --timeout <duration>',
+  type: 'duration',
+  min: 1,
+  max: 60000,
+  default: 2000,
+  defaultText: '2s',
+  help,
+});
+
+const QUERY_OPTIONS: OptionTable = {
+  port: PORT,
+  timeout: timeout('reply timeout: 2s, 500ms; a bare number is milliseconds'),
+  json: JSON_OUT,
+};
+const CHECK_OPTIONS: OptionTable = {
+  port: PORT,
+  timeout: timeout('per-probe timeout: 2s, 500ms; a bare number is milliseconds'),
+  requestSize: {
+    flags: '-s, --request-size <bytes>',
+    type: 'int',
+    min: 8,
+    max: 468,
+    default: 48,
+    help: 'mode 7 request size in bytes: 8 is the minimum ntpd accepts, 48 what nmap sends, 192 what ntpdc and zmap send',
+  },
+  json: JSON_OUT,
+};
+const AUDIT_OPTIONS: OptionTable = {
+  type: {
+    flags: '--type <kind>',
+    type: 'enum',
+    choices: ['ntpd', 'ntpsec', 'chrony'],
+    defaultText: 'guessed from the file',
+    help: 'the daemon the file is for',
+    error: (v) => usageError('BAD_OPTION', `--type must be ntpd, ntpsec or chrony, got ${v}`),
+  },
+  json: JSON_OUT,
 };
 
 /** `hostops ntp query|check|audit`. */
@@ -19,112 +61,85 @@ export function register(program: Command): void {
     .command('ntp')
     .description('NTP client, amplification exposure check and config audit');
 
-  ntp
+  const query = ntp
     .command('query')
     .description('one mode 3 (client) exchange: offset, delay, stratum, refid, leap, KoD')
-    .argument('<host>', 'server name or address')
-    .option('-p, --port <n>', 'UDP port', int('--port', 1, 65535), 123)
-    .option(
-      '-t, --timeout <duration>',
-      'reply timeout: 2s, 500ms; a bare number is milliseconds',
-      msOption('--timeout', 1, 60000),
-      2000,
-    )
-    .option('--json', 'JSON output')
-    .action(async (host: string, o: { port: number; timeout: number; json?: boolean }) => {
+    .argument('<host>', 'server name or address');
+  applyOptions(query, QUERY_OPTIONS).action(
+    async (host: string, o: { port: number; timeout: number; json?: boolean }) => {
       const r = await ntpQuery(host, { port: o.port, timeoutMs: o.timeout });
       if (o.json) printJson(r);
       else process.stdout.write(formatQuery(r));
       if (r.kod && r.kod !== 'INIT') process.exitCode = 1;
-    });
+    },
+  );
 
-  ntp
+  const check = ntp
     .command('check')
     .description(
       'probe mode 7 monlist, mode 6 and mode 3; bytes and packets returned vs sent, factor, fix',
     )
-    .argument('<host...>', 'servers to check')
-    .option('-p, --port <n>', 'UDP port', int('--port', 1, 65535), 123)
-    .option(
-      '-t, --timeout <duration>',
-      'per-probe timeout: 2s, 500ms; a bare number is milliseconds',
-      msOption('--timeout', 1, 60000),
-      2000,
-    )
-    .option(
-      '-s, --request-size <bytes>',
-      'mode 7 request size in bytes, 8..468: 8 is the minimum ntpd accepts, 48 what nmap sends, 192 what ntpdc and zmap send',
-      int('--request-size', 8, 468),
-      48,
-    )
-    .option('--json', 'JSON output')
-    .action(
-      async (
-        hosts: string[],
-        o: { port: number; timeout: number; requestSize: number; json?: boolean },
-      ) => {
-        // up to 8 hosts at a time; results keep the order given
-        // one host that does not resolve must not throw away the others' results: with several hosts,
-        // its error is reported in its place and the run goes on
-        const results: (NtpCheckResult | { host: string; error: HostopsError })[] = new Array(
-          hosts.length,
-        );
-        let nextHost = 0;
-        const worker = async () => {
-          while (nextHost < hosts.length) {
-            const i = nextHost++;
-            try {
-              results[i] = await ntpCheck(hosts[i], {
-                port: o.port,
-                timeoutMs: o.timeout,
-                requestSize: o.requestSize,
-              });
-            } catch (e) {
-              if (hosts.length === 1 || !isHostopsError(e)) throw e;
-              results[i] = { host: hosts[i], error: e };
-            }
+    .argument('<host...>', 'servers to check');
+  applyOptions(check, CHECK_OPTIONS).action(
+    async (
+      hosts: string[],
+      o: { port: number; timeout: number; requestSize: number; json?: boolean },
+    ) => {
+      // up to 8 hosts at a time; results keep the order given
+      // one host that does not resolve must not throw away the others' results: with several hosts,
+      // its error is reported in its place and the run goes on
+      const results: (NtpCheckResult | { host: string; error: HostopsError })[] = new Array(
+        hosts.length,
+      );
+      let nextHost = 0;
+      const worker = async () => {
+        while (nextHost < hosts.length) {
+          const i = nextHost++;
+          try {
+            results[i] = await ntpCheck(hosts[i], {
+              port: o.port,
+              timeoutMs: o.timeout,
+              requestSize: o.requestSize,
+            });
+          } catch (e) {
+            if (hosts.length === 1 || !isHostopsError(e)) throw e;
+            results[i] = { host: hosts[i], error: e };
           }
-        };
-        await Promise.all([...Array(Math.min(8, hosts.length))].map(worker));
-        const failed = results.filter(
-          (r): r is { host: string; error: HostopsError } => 'error' in r,
-        );
-        if (o.json)
-          printJson(
-            results.length === 1
-              ? results[0]
-              : results.map((r) => ('error' in r ? { host: r.host, error: r.error.toJSON() } : r)),
-          );
-        else {
-          process.stdout.write(
-            results
-              .map((r) =>
-                'error' in r ? `${r.host}  error: ${r.error.message}\n` : formatCheck(r),
-              )
-              .join('\n'),
-          );
-          for (const f of failed)
-            process.stderr.write(
-              `hostops: ${f.host}: ${f.error.message}\n  code: ${f.error.code}\n`,
-            );
         }
-        // an incomplete run exits with its error's code (2 or 3); a complete one 1 when any host amplifies
-        if (failed.length) process.exitCode = Math.max(...failed.map((f) => f.error.exitCode));
-        else if (results.some((r) => !('error' in r) && r.vulnerable)) process.exitCode = 1;
-      },
-    );
+      };
+      await Promise.all([...Array(Math.min(8, hosts.length))].map(worker));
+      const failed = results.filter(
+        (r): r is { host: string; error: HostopsError } => 'error' in r,
+      );
+      if (o.json)
+        printJson(
+          results.length === 1
+            ? results[0]
+            : results.map((r) => ('error' in r ? { host: r.host, error: r.error.toJSON() } : r)),
+        );
+      else {
+        process.stdout.write(
+          results
+            .map((r) => ('error' in r ? `${r.host}  error: ${r.error.message}\n` : formatCheck(r)))
+            .join('\n'),
+        );
+        for (const f of failed)
+          process.stderr.write(`hostops: ${f.host}: ${f.error.message}\n  code: ${f.error.code}\n`);
+      }
+      // an incomplete run exits with its error's code (2 or 3); a complete one 1 when any host amplifies
+      if (failed.length) process.exitCode = Math.max(...failed.map((f) => f.error.exitCode));
+      else if (results.some((r) => !('error' in r) && r.vulnerable)) process.exitCode = 1;
+    },
+  );
 
-  ntp
+  const audit = ntp
     .command('audit')
     .description(
       'read ntp.conf / ntpsec ntp.conf / chrony.conf and name each exposure with the lines that fix it',
     )
-    .argument('<file...>', 'config files')
-    .option('--type <kind>', 'ntpd | ntpsec | chrony (default: guessed from the file)')
-    .option('--json', 'JSON output')
-    .action(async (files: string[], o: { type?: string; json?: boolean }) => {
-      if (o.type && !['ntpd', 'ntpsec', 'chrony'].includes(o.type))
-        throw usageError('BAD_OPTION', `--type must be ntpd, ntpsec or chrony, got ${o.type}`);
+    .argument('<file...>', 'config files');
+  applyOptions(audit, AUDIT_OPTIONS).action(
+    async (files: string[], o: { type?: string; json?: boolean }) => {
       // an unreadable file is reported and the other files are still audited
       type Failed = { file: string; error: HostopsError };
       const isFailed = (r: AuditResult | Failed): r is Failed => 'error' in r;
@@ -159,7 +174,8 @@ export function register(program: Command): void {
       }
       if (failed.length) process.exitCode = Math.max(...failed.map((f) => f.error.exitCode));
       else if (results.some((r) => !isFailed(r) && r.exposed)) process.exitCode = 1;
-    });
+    },
+  );
 }
 
 /** First line as `ntpdate -q` prints it (scripts grep it), then the rest of the header. */

@@ -16,14 +16,6 @@ import { fpingStats, fpingTimedOut, fpingVcount } from '../net/format/fping.js';
 import type { Family } from '../net/probe-socket.js';
 import type { PingFlags } from './ping.js';
 
-type Num = (
-  v: string | undefined,
-  flag: string,
-  min: number,
-  max: number,
-  int?: boolean,
-) => number | undefined;
-
 /** fping's default mode: 1 try + 3 retries (-r 3), 500 ms apart, then this long for the last. */
 const TRIES = 4;
 const RETRY_MS = 500;
@@ -76,7 +68,7 @@ export function isFpingMode(targets: string[], f: PingFlags): boolean {
 export async function fpingCommand(
   targets: string[],
   f: PingFlags,
-  o: { family?: Family; size?: number; num: Num; bind?: SocketBind },
+  o: { family?: Family; size?: number; bind?: SocketBind },
 ): Promise<number> {
   if (f.alive && f.unreach)
     throw usageError('PING_BAD_OPTION', 'specify only one of -a and -u', 'as fping');
@@ -84,18 +76,10 @@ export async function fpingCommand(
     throw usageError('PING_BAD_OPTION', 'only one of -c and -C');
   if (f.period !== undefined && f.interval !== undefined)
     throw usageError('PING_BAD_OPTION', 'only one of -p (ms) and -i (s)');
-  const vcount = o.num(f.vcount, '-C', 1, 1e6);
-  const count = vcount ?? o.num(f.count, '-c', 1, 1e9);
-  const periodMs =
-    f.period !== undefined
-      ? o.num(f.period, '-p', 1, 3_600_000, false)
-      : o.num(f.interval, '-i', 0.002, 3600, false)! * 1000 || undefined;
-  const timeoutS = o.num(f.timeout, '-W', 0.001, 3600, false);
-  const deadlineS = o.num(f.deadline, '-w', 0.001, 1e6, false);
-  const ttl = o.num(f.ttl, '-t', 1, 255);
-  const tos = o.num(f.tos, '-Q', 0, 255);
-  if (!['auto', 'raw', 'dgram'].includes(f.mode ?? 'auto'))
-    throw usageError('PING_BAD_OPTION', '--mode must be auto, raw or dgram');
+  const vcount = f.vcount;
+  const count = vcount ?? f.count;
+  const periodMs = f.period ?? (f.interval! * 1000 || undefined);
+  const { timeout: timeoutS, deadline: deadlineS, ttl, tos } = f;
   const counting = count !== undefined || deadlineS !== undefined;
   const t0 = performance.now();
 

@@ -3,7 +3,8 @@
  * or fping's own options (ping-fping.ts); `--json` for the summaries (with per-probe RTTs).
  */
 import type { Command } from 'commander';
-import { HostopsError, usageError } from '../lib/errors.js';
+import { usageError } from '../lib/errors.js';
+import { applyOptions, readOption, type OptionTable } from './options/index.js';
 import { printJson, printNdjson } from '../lib/output.js';
 import { runPing, type PingEvent } from '../net/ping.js';
 import { resolveTarget, reverseName, type Resolved } from '../net/resolve.js';
@@ -37,13 +38,13 @@ export function pingBind(f: PingFlags): SocketBind | undefined {
 }
 
 export interface PingFlags {
-  count?: string;
-  interval?: string;
-  size?: string;
-  timeout?: string;
-  deadline?: string;
-  ttl?: string;
-  tos?: string;
+  count?: number;
+  interval?: number;
+  size?: string | boolean;
+  timeout?: number;
+  deadline?: number;
+  ttl?: number;
+  tos?: number;
   quiet?: boolean;
   timestamp?: boolean;
   outstanding?: boolean;
@@ -62,121 +63,229 @@ export interface PingFlags {
   file?: string;
   alive?: boolean;
   unreach?: boolean;
-  vcount?: string;
-  period?: string;
+  vcount?: number;
+  period?: number;
   stats?: boolean;
 }
 
-export function num(
-  v: string | undefined,
-  flag: string,
-  min: number,
-  max: number,
-  int = true,
-): number | undefined {
-  if (v === undefined) return undefined;
-  const n = Number(v);
-  if (!Number.isFinite(n) || (int && !Number.isInteger(n)) || n < min || n > max) {
-    throw HostopsError.of(
-      'BAD_OPTION',
-      flag,
-      v,
-      `${int ? 'an integer' : 'a number'} ${min}..${max}`,
-    );
-  }
-  return n;
-}
+const MODE_ERROR = () => usageError('PING_BAD_OPTION', '--mode must be auto, raw or dgram');
+
+/** iputils ping's flags and units (seconds for -i -W -w), fping's own for several targets. */
+export const PING_OPTIONS: OptionTable = {
+  count: {
+    flags: '-c, --count <n>',
+    type: 'int',
+    min: 1,
+    max: 1e9,
+    name: '-c',
+    copies: 'iputils ping -c, fping -c',
+    help: 'stop after n probes',
+  },
+  interval: {
+    flags: '-i, --interval <s>',
+    type: 'number',
+    min: 0.002,
+    max: 3600,
+    name: '-i',
+    defaultText: '1',
+    copies: 'iputils ping -i (seconds)',
+    help: 'seconds between probes',
+  },
+  size: {
+    flags: '-s, --size [bytes]',
+    type: 'int',
+    min: 0,
+    max: 65507,
+    name: '-s',
+    lazy: true,
+    defaultText: '56',
+    copies: 'iputils ping -s; fping -s without a number',
+    help: "payload bytes; -s without a number is fping's -s (final statistics)",
+  },
+  timeout: {
+    flags: '-W, --timeout <s>',
+    type: 'number',
+    min: 0.001,
+    max: 3600,
+    name: '-W',
+    copies: 'iputils ping -W (seconds)',
+    help: 'seconds to wait for a reply; later replies are not counted',
+  },
+  deadline: {
+    flags: '-w, --deadline <s>',
+    type: 'number',
+    min: 0.001,
+    max: 1e6,
+    name: '-w',
+    copies: 'iputils ping -w (seconds)',
+    help: 'stop after this many seconds',
+  },
+  ttl: {
+    flags: '-t, --ttl <n>',
+    type: 'int',
+    min: 1,
+    max: 255,
+    name: '-t',
+    copies: 'iputils ping -t',
+    help: 'IP time to live',
+  },
+  tos: {
+    flags: '-Q, --tos <n>',
+    type: 'int',
+    min: 0,
+    max: 255,
+    name: '-Q',
+    copies: 'iputils ping -Q',
+    help: 'IP type of service / traffic class',
+  },
+  quiet: {
+    flags: '-q, --quiet',
+    type: 'bool',
+    copies: 'iputils ping -q',
+    help: 'only the summary',
+  },
+  timestamp: {
+    flags: '-D, --timestamp',
+    type: 'bool',
+    copies: 'iputils ping -D',
+    help: 'print a unix timestamp before each line',
+  },
+  outstanding: {
+    flags: '-O, --outstanding',
+    type: 'bool',
+    copies: 'iputils ping -O',
+    help: 'report a missing reply before the next probe',
+  },
+  numeric: {
+    flags: '-n, --numeric',
+    type: 'bool',
+    copies: 'iputils ping -n',
+    help: 'no reverse name lookups',
+  },
+  ipv4: { flags: '-4, --ipv4', type: 'bool', copies: 'iputils ping -4', help: 'IPv4 only' },
+  ipv6: { flags: '-6, --ipv6', type: 'bool', copies: 'iputils ping -6', help: 'IPv6 only' },
+  interface: {
+    flags: '-I, --interface <iface|addr>',
+    type: 'string',
+    copies: 'iputils ping -I, fping -I',
+    help: 'send from this interface (SO_BINDTODEVICE) or source address',
+  },
+  src: {
+    flags: '-S, --src <addr>',
+    type: 'string',
+    copies: 'fping -S',
+    help: 'fping: source address',
+  },
+  mark: {
+    flags: '-m, --mark <n>',
+    type: 'string',
+    copies: 'iputils ping -m',
+    help: 'fwmark on the probes (SO_MARK; selects a feed with `ip rule fwmark`)',
+  },
+  fwmark: { flags: '--fwmark <n>', type: 'string', help: 'the same as -m' },
+  mode: {
+    flags: '--mode <m>',
+    type: 'enum',
+    choices: ['auto', 'raw', 'dgram'],
+    default: 'auto',
+    help: 'socket: auto, raw or dgram (ICMP datagram sockets)',
+    error: MODE_ERROR,
+  },
+  sendTime: {
+    flags: '--send-time <src>',
+    type: 'enum',
+    choices: ['kernel', 'user'],
+    defaultText: 'kernel up to 64 targets, user past 64',
+    help: "kernel: the kernel's TX timestamp, so an RTT leaves out our own send path; user: the clock just before sendto, like iputils",
+    error: () => usageError('PING_BAD_OPTION', '--send-time must be kernel or user'),
+  },
+  generate: {
+    flags: '-g, --generate',
+    type: 'bool',
+    copies: 'fping -g',
+    help: 'fping: targets from a CIDR block (network and broadcast left out below /31) or a start and end address',
+  },
+  file: {
+    flags: '-f, --file <file>',
+    type: 'string',
+    copies: 'fping -f',
+    help: 'fping: targets from a file, one per line (first word; blank and # lines skipped); - for stdin',
+  },
+  alive: {
+    flags: '-a, --alive',
+    type: 'bool',
+    copies: 'fping -a',
+    help: 'fping: show only targets that are alive',
+  },
+  unreach: {
+    flags: '-u, --unreach',
+    type: 'bool',
+    copies: 'fping -u',
+    help: 'fping: show only targets that are unreachable',
+  },
+  vcount: {
+    flags: '-C, --vcount <n>',
+    type: 'int',
+    min: 1,
+    max: 1e6,
+    name: '-C',
+    copies: 'fping -C',
+    help: 'fping: n probes per target, then every RTT per target (- for lost) on stderr',
+  },
+  period: {
+    flags: '-p, --period <ms>',
+    type: 'number',
+    min: 1,
+    max: 3_600_000,
+    name: '-p',
+    defaultText: '1000',
+    copies: 'fping -p (milliseconds)',
+    help: 'fping: milliseconds between probes to one target',
+  },
+  stats: {
+    flags: '--stats',
+    type: 'bool',
+    copies: 'fping -s',
+    help: 'fping -s: final statistics on stderr',
+  },
+  json: {
+    flags: '--json',
+    type: 'bool',
+    help: 'summaries as JSON; without -c and -w, NDJSON: one line per event, then a summary line per target',
+  },
+};
 
 export function register(program: Command): void {
-  program
+  const ping = program
     .command('ping')
     .description('ICMP echo like iputils ping; several targets at once like fping')
     .argument(
       '[targets...]',
       'hosts or addresses (with -g: a CIDR block, or a start and an end address)',
-    )
-    .option('-c, --count <n>', 'stop after n probes')
-    .option('-i, --interval <s>', 'seconds between probes (default 1)')
-    .option(
-      '-s, --size [bytes]',
-      "payload bytes (default 56); -s without a number is fping's -s (final statistics)",
-    )
-    .option('-W, --timeout <s>', 'seconds to wait for a reply; later replies are not counted')
-    .option('-w, --deadline <s>', 'stop after this many seconds')
-    .option('-t, --ttl <n>', 'IP time to live')
-    .option('-Q, --tos <n>', 'IP type of service / traffic class')
-    .option('-q, --quiet', 'only the summary')
-    .option('-D, --timestamp', 'print a unix timestamp before each line')
-    .option('-O, --outstanding', 'report a missing reply before the next probe')
-    .option('-n, --numeric', 'no reverse name lookups')
-    .option('-4, --ipv4', 'IPv4 only')
-    .option('-6, --ipv6', 'IPv6 only')
-    .option(
-      '-I, --interface <iface|addr>',
-      'send from this interface (SO_BINDTODEVICE) or source address (iputils -I; fping -I)',
-    )
-    .option('-S, --src <addr>', 'fping: source address')
-    .option(
-      '-m, --mark <n>',
-      'fwmark on the probes (SO_MARK; selects a feed with `ip rule fwmark`)',
-    )
-    .option('--fwmark <n>', 'the same as -m')
-    .option('--mode <m>', 'socket: auto, raw or dgram (ICMP datagram sockets)', 'auto')
-    .option(
-      '--send-time <src>',
-      "kernel: the kernel's TX timestamp, so an RTT leaves out our own send path (default up to 64 targets); user: the clock just before sendto, like iputils (default past 64)",
-    )
-    .option(
-      '-g, --generate',
-      'fping: targets from a CIDR block (network and broadcast left out below /31) or a start and end address',
-    )
-    .option(
-      '-f, --file <file>',
-      'fping: targets from a file, one per line (first word; blank and # lines skipped); - for stdin',
-    )
-    .option('-a, --alive', 'fping: show only targets that are alive')
-    .option('-u, --unreach', 'fping: show only targets that are unreachable')
-    .option(
-      '-C, --vcount <n>',
-      'fping: n probes per target, then every RTT per target (- for lost) on stderr',
-    )
-    .option('-p, --period <ms>', 'fping: milliseconds between probes to one target (default 1000)')
-    .option('--stats', 'fping -s: final statistics on stderr')
-    .option(
-      '--json',
-      'summaries as JSON; without -c and -w, NDJSON: one line per event, then a summary line per target',
-    )
-    .action(async (targets: string[], f: PingFlags) => {
-      process.exitCode = await pingCommand(targets, f);
-    });
+    );
+  applyOptions(ping, PING_OPTIONS).action(async (targets: string[], f: PingFlags) => {
+    process.exitCode = await pingCommand(targets, f);
+  });
 }
 
 async function pingCommand(targets: string[], f: PingFlags): Promise<number> {
   if (f.ipv4 && f.ipv6) throw usageError('PING_BAD_OPTION', 'only one of -4 and -6');
   // -s is iputils' size with a number and fping's statistics without one; commander hands us
   // the word after a bare -s, which is then the first target
-  const sz0 = f.size as string | boolean | undefined;
+  const sz0 = f.size;
   if (sz0 === true || (typeof sz0 === 'string' && !/^\d+$/.test(sz0))) {
     if (typeof sz0 === 'string') targets = [sz0, ...targets];
     f = { ...f, size: undefined, stats: true };
   }
   const family = f.ipv4 ? 4 : f.ipv6 ? 6 : undefined;
-  const size = num(f.size, '-s', 0, 65507);
+  const size =
+    typeof f.size === 'string' ? (readOption(PING_OPTIONS.size, f.size) as number) : undefined;
   targets = expandTargets(targets, f);
   const bind = pingBind(f);
-  if (isFpingMode(targets, f)) return fpingCommand(targets, f, { family, size, num, bind });
+  if (isFpingMode(targets, f)) return fpingCommand(targets, f, { family, size, bind });
   if (!targets.length)
     throw usageError('PING_NO_TARGET', 'no target given', 'hostops ping [options] <targets...>');
-  const intervalS = num(f.interval, '-i', 0.002, 3600, false);
-  const count = num(f.count, '-c', 1, 1e9);
-  const timeoutS = num(f.timeout, '-W', 0.001, 3600, false);
-  const deadlineS = num(f.deadline, '-w', 0.001, 1e6, false);
-  const ttl = num(f.ttl, '-t', 1, 255);
-  const tos = num(f.tos, '-Q', 0, 255);
-  if (!['auto', 'raw', 'dgram'].includes(f.mode ?? 'auto'))
-    throw usageError('PING_BAD_OPTION', `--mode must be auto, raw or dgram`);
-  if (f.sendTime && !['kernel', 'user'].includes(f.sendTime))
-    throw usageError('PING_BAD_OPTION', `--send-time must be kernel or user`);
+  const { interval: intervalS, count, timeout: timeoutS, deadline: deadlineS, ttl, tos } = f;
   const resolved: Resolved[] = [];
   for (const t of targets) resolved.push(await resolveTarget(t, family));
   for (const r of resolved) checkBindFamily(bind, r.family, r.target);

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
-import { HostopsError, usageError } from '../lib/errors.js';
+import { usageError } from '../lib/errors.js';
 import { printJson } from '../lib/output.js';
-import { parseHostPort, parseDuration } from '../probe/common.js';
+import { parseHostPort } from '../probe/common.js';
 import { probeTcp, type TcpResult } from '../probe/tcp.js';
 import { probeHttp, type HttpResult } from '../probe/http.js';
 import { probeDns, type DnsResult } from '../probe/dns.js';
@@ -9,14 +9,106 @@ import { probeSmtp, type SmtpResult } from '../probe/smtp.js';
 import type { TlsInfo } from '../probe/tls-info.js';
 import { readFileSync } from 'node:fs';
 import { envError } from '../lib/errors.js';
+import { applyOptions, type OptionSpec, type OptionTable } from './options/index.js';
 
-const int = (name: string, min: number, max: number) => (v: string) => {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < min || n > max)
-    throw HostopsError.of('BAD_OPTION', name, v, `an integer ${min}..${max}`);
-  return n;
+/** probe durations: 1ms..600s, a bare number is milliseconds */
+const dur = (flags: string, ms: number, help: string): OptionSpec => ({
+  flags,
+  type: 'duration',
+  min: 1,
+  max: 600_000,
+  default: ms,
+  defaultText: ms % 1000 === 0 ? `${ms / 1000}s` : `${ms}ms`,
+  help,
+});
+const JSON_OUT: OptionSpec = { flags: '--json', type: 'bool', help: 'JSON output' };
+const INSECURE: OptionSpec = {
+  flags: '-k, --insecure',
+  type: 'bool',
+  help: 'accept a certificate that does not verify (it is still reported)',
 };
-const dur = (name: string) => (v: string) => parseDuration(v, name);
+const CA: OptionSpec = {
+  flags: '--ca <file>',
+  type: 'string',
+  defaultText: 'the system store',
+  help: 'PEM CA bundle to verify against',
+};
+
+const TCP_OPTIONS: OptionTable = {
+  count: {
+    flags: '-c, --count <n>',
+    type: 'int',
+    min: 1,
+    max: 10000,
+    default: 3,
+    help: 'attempts',
+  },
+  interval: dur('-i, --interval <dur>', 1000, 'time between attempts'),
+  timeout: dur('--timeout <dur>', 2000, 'per-attempt timeout'),
+  json: JSON_OUT,
+};
+const HTTP_OPTIONS: OptionTable = {
+  timeout: dur('--timeout <dur>', 10000, 'whole-request timeout'),
+  insecure: INSECURE,
+  ca: CA,
+  expectStatus: {
+    flags: '--expect-status <codes>',
+    type: 'string',
+    defaultText: 'any 2xx',
+    help: 'comma-separated statuses (100..599) counted as success',
+  },
+  head: { flags: '--head', type: 'bool', help: 'HEAD instead of GET' },
+  json: JSON_OUT,
+};
+const DNS_OPTIONS: OptionTable = {
+  server: {
+    flags: '--server <addr[:port]>',
+    type: 'string',
+    mandatory: true,
+    help: 'server address, e.g. 127.0.0.1 or 127.0.0.1:5353 or [::1]:53',
+  },
+  type: {
+    flags: '--type <type>',
+    type: 'string',
+    default: 'A',
+    help: 'query type: A AAAA NS CNAME SOA PTR MX TXT SRV CAA',
+  },
+  expect: {
+    flags: '--expect <values>',
+    type: 'string',
+    help: 'comma-separated answer set (of --type) that counts as success',
+  },
+  expectRcode: {
+    flags: '--expect-rcode <rcode>',
+    type: 'string',
+    default: 'NOERROR',
+    help: 'rcode that counts as success, e.g. NXDOMAIN',
+  },
+  timeout: dur('--timeout <dur>', 2000, 'reply timeout'),
+  json: JSON_OUT,
+};
+const SMTP_OPTIONS: OptionTable = {
+  timeout: dur('--timeout <dur>', 10000, 'whole-exchange timeout'),
+  helo: {
+    flags: '--helo <name>',
+    type: 'string',
+    defaultText: 'this host name',
+    help: 'EHLO name',
+  },
+  starttls: {
+    flags: '--no-starttls',
+    type: 'bool',
+    help: 'do not negotiate TLS even if offered',
+  },
+  requireStarttls: {
+    flags: '--require-starttls',
+    type: 'bool',
+    help: 'fail when STARTTLS is not offered',
+  },
+  insecure: INSECURE,
+  ca: CA,
+  json: JSON_OUT,
+};
 const ms = (x: number | null) => (x === null ? '-' : x.toFixed(3));
 
 export function formatTcp(r: TcpResult): string {
@@ -91,180 +183,151 @@ export function register(program: Command): void {
     .command('probe')
     .description('TCP, HTTP(S), DNS and SMTP probes (blackbox_exporter / SmokePing style)');
 
-  probe
+  const tcp = probe
     .command('tcp')
     .description('TCP connect time per attempt, min/avg/max/loss')
-    .argument('<host:port>', 'target, e.g. 127.0.0.1:22 or [::1]:443')
-    .option('-c, --count <n>', 'attempts', int('--count', 1, 10000), 3)
-    .option('-i, --interval <dur>', 'time between attempts', dur('--interval'), 1000)
-    .option('--timeout <dur>', 'per-attempt timeout', dur('--timeout'), 2000)
-    .option('--json', 'JSON output')
-    .action(
-      async (
-        target: string,
-        o: { count: number; interval: number; timeout: number; json?: boolean },
-      ) => {
-        const { host, port } = parseHostPort(target);
-        const r = await probeTcp(host, port, {
-          count: o.count,
-          intervalMs: o.interval,
-          timeoutMs: o.timeout,
-        });
-        if (o.json) printJson(r);
-        else process.stdout.write(formatTcp(r));
-        if (r.received < r.sent) process.exitCode = 1;
-      },
-    );
+    .argument('<host:port>', 'target, e.g. 127.0.0.1:22 or [::1]:443');
+  applyOptions(tcp, TCP_OPTIONS).action(
+    async (
+      target: string,
+      o: { count: number; interval: number; timeout: number; json?: boolean },
+    ) => {
+      const { host, port } = parseHostPort(target);
+      const r = await probeTcp(host, port, {
+        count: o.count,
+        intervalMs: o.interval,
+        timeoutMs: o.timeout,
+      });
+      if (o.json) printJson(r);
+      else process.stdout.write(formatTcp(r));
+      if (r.received < r.sent) process.exitCode = 1;
+    },
+  );
 
-  probe
+  const http = probe
     .command('http')
     .description(
       'HTTP(S) request timed per phase (DNS, connect, TLS, first byte, transfer), status, size, certificate expiry',
     )
-    .argument('<url>', 'http:// or https:// URL')
-    .option('--timeout <dur>', 'whole-request timeout', dur('--timeout'), 10000)
-    .option('-k, --insecure', 'accept a certificate that does not verify (it is still reported)')
-    .option('--ca <file>', 'PEM CA bundle to verify against instead of the system store')
-    .option(
-      '--expect-status <codes>',
-      'comma-separated statuses counted as success (default any 2xx)',
-    )
-    .option('--head', 'HEAD instead of GET')
-    .option('--json', 'JSON output')
-    .action(
-      async (
-        url: string,
-        o: {
-          timeout: number;
-          insecure?: boolean;
-          ca?: string;
-          expectStatus?: string;
-          head?: boolean;
-          json?: boolean;
-        },
-      ) => {
-        let ca: Buffer | undefined;
-        if (o.ca) {
-          try {
-            ca = readFileSync(o.ca);
-          } catch (e) {
-            throw envError(
-              'PROBE_CA_FILE',
-              `cannot read --ca ${o.ca}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
-            );
-          }
-        }
-        const expectStatus = o.expectStatus?.split(',').map((x) => {
-          const n = Number(x);
-          if (!Number.isInteger(n) || n < 100 || n > 599)
-            throw usageError(
-              'BAD_OPTION',
-              `--expect-status takes codes 100..599, got ${JSON.stringify(x)}`,
-            );
-          return n;
-        });
-        const r = await probeHttp(url, {
-          timeoutMs: o.timeout,
-          insecure: o.insecure,
-          ca,
-          expectStatus,
-          method: o.head ? 'HEAD' : 'GET',
-        });
-        if (o.json) printJson(r);
-        else process.stdout.write(formatHttp(r));
-        if (!r.success) process.exitCode = 1;
+    .argument('<url>', 'http:// or https:// URL');
+  applyOptions(http, HTTP_OPTIONS).action(
+    async (
+      url: string,
+      o: {
+        timeout: number;
+        insecure?: boolean;
+        ca?: string;
+        expectStatus?: string;
+        head?: boolean;
+        json?: boolean;
       },
-    );
+    ) => {
+      let ca: Buffer | undefined;
+      if (o.ca) {
+        try {
+          ca = readFileSync(o.ca);
+        } catch (e) {
+          throw envError(
+            'PROBE_CA_FILE',
+            `cannot read --ca ${o.ca}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+          );
+        }
+      }
+      const expectStatus = o.expectStatus?.split(',').map((x) => {
+        const n = Number(x);
+        if (!Number.isInteger(n) || n < 100 || n > 599)
+          throw usageError(
+            'BAD_OPTION',
+            `--expect-status takes codes 100..599, got ${JSON.stringify(x)}`,
+          );
+        return n;
+      });
+      const r = await probeHttp(url, {
+        timeoutMs: o.timeout,
+        insecure: o.insecure,
+        ca,
+        expectStatus,
+        method: o.head ? 'HEAD' : 'GET',
+      });
+      if (o.json) printJson(r);
+      else process.stdout.write(formatHttp(r));
+      if (!r.success) process.exitCode = 1;
+    },
+  );
 
-  probe
+  const dns = probe
     .command('dns')
     .description(
       'one UDP query to a server: answer time, rcode, answers, checked against an expected answer',
     )
-    .argument('<name>', 'name to query')
-    .requiredOption(
-      '--server <addr[:port]>',
-      'server address, e.g. 127.0.0.1 or 127.0.0.1:5353 or [::1]:53',
-    )
-    .option('--type <type>', 'query type: A AAAA NS CNAME SOA PTR MX TXT SRV CAA', 'A')
-    .option('--expect <values>', 'comma-separated answer set (of --type) that counts as success')
-    .option('--expect-rcode <rcode>', 'rcode that counts as success, e.g. NXDOMAIN', 'NOERROR')
-    .option('--timeout <dur>', 'reply timeout', dur('--timeout'), 2000)
-    .option('--json', 'JSON output')
-    .action(
-      async (
-        name: string,
-        o: {
-          server: string;
-          type: string;
-          expect?: string;
-          expectRcode: string;
-          timeout: number;
-          json?: boolean;
-        },
-      ) => {
-        const { host, port } = parseHostPort(o.server, 53);
-        const r = await probeDns(name, {
-          server: host,
-          port,
-          type: o.type,
-          timeoutMs: o.timeout,
-          expect: o.expect?.split(','),
-          expectRcode: o.expectRcode.toUpperCase(),
-        });
-        if (o.json) printJson(r);
-        else process.stdout.write(formatDns(r));
-        if (!r.success) process.exitCode = 1;
+    .argument('<name>', 'name to query');
+  applyOptions(dns, DNS_OPTIONS).action(
+    async (
+      name: string,
+      o: {
+        server: string;
+        type: string;
+        expect?: string;
+        expectRcode: string;
+        timeout: number;
+        json?: boolean;
       },
-    );
+    ) => {
+      const { host, port } = parseHostPort(o.server, 53);
+      const r = await probeDns(name, {
+        server: host,
+        port,
+        type: o.type,
+        timeoutMs: o.timeout,
+        expect: o.expect?.split(','),
+        expectRcode: o.expectRcode.toUpperCase(),
+      });
+      if (o.json) printJson(r);
+      else process.stdout.write(formatDns(r));
+      if (!r.success) process.exitCode = 1;
+    },
+  );
 
-  probe
+  const smtp = probe
     .command('smtp')
     .description('SMTP banner time and text, EHLO capabilities, STARTTLS and the certificate')
-    .argument('<host:port>', 'mail server, port defaults to 25')
-    .option('--timeout <dur>', 'whole-exchange timeout', dur('--timeout'), 10000)
-    .option('--helo <name>', 'EHLO name (default: this host name)')
-    .option('--no-starttls', 'do not negotiate TLS even if offered')
-    .option('--require-starttls', 'fail when STARTTLS is not offered')
-    .option('-k, --insecure', 'accept a certificate that does not verify (it is still reported)')
-    .option('--ca <file>', 'PEM CA bundle to verify against instead of the system store')
-    .option('--json', 'JSON output')
-    .action(
-      async (
-        target: string,
-        o: {
-          timeout: number;
-          helo?: string;
-          starttls: boolean;
-          requireStarttls?: boolean;
-          insecure?: boolean;
-          ca?: string;
-          json?: boolean;
-        },
-      ) => {
-        const { host, port } = parseHostPort(target, 25);
-        let ca: Buffer | undefined;
-        if (o.ca) {
-          try {
-            ca = readFileSync(o.ca);
-          } catch (e) {
-            throw envError(
-              'PROBE_CA_FILE',
-              `cannot read --ca ${o.ca}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
-            );
-          }
-        }
-        const r = await probeSmtp(host, port, {
-          timeoutMs: o.timeout,
-          helo: o.helo,
-          starttls: o.starttls,
-          requireStarttls: o.requireStarttls,
-          insecure: o.insecure,
-          ca,
-        });
-        if (o.json) printJson(r);
-        else process.stdout.write(formatSmtp(r));
-        if (!r.success) process.exitCode = 1;
+    .argument('<host:port>', 'mail server, port defaults to 25');
+  applyOptions(smtp, SMTP_OPTIONS).action(
+    async (
+      target: string,
+      o: {
+        timeout: number;
+        helo?: string;
+        starttls: boolean;
+        requireStarttls?: boolean;
+        insecure?: boolean;
+        ca?: string;
+        json?: boolean;
       },
-    );
+    ) => {
+      const { host, port } = parseHostPort(target, 25);
+      let ca: Buffer | undefined;
+      if (o.ca) {
+        try {
+          ca = readFileSync(o.ca);
+        } catch (e) {
+          throw envError(
+            'PROBE_CA_FILE',
+            `cannot read --ca ${o.ca}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+          );
+        }
+      }
+      const r = await probeSmtp(host, port, {
+        timeoutMs: o.timeout,
+        helo: o.helo,
+        starttls: o.starttls,
+        requireStarttls: o.requireStarttls,
+        insecure: o.insecure,
+        ca,
+      });
+      if (o.json) printJson(r);
+      else process.stdout.write(formatSmtp(r));
+      if (!r.success) process.exitCode = 1;
+    },
+  );
 }

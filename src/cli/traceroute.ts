@@ -1,7 +1,8 @@
 /** `hostops traceroute`: Linux traceroute 2.1 options and layout on our own probes (Paris flow). */
 import { fwmark, ifaceName, mergeBind, requireInterface, sourceAddr } from '../net/bind.js';
 import type { Command } from 'commander';
-import { HostopsError, usageError } from '../lib/errors.js';
+import { usageError } from '../lib/errors.js';
+import { applyOptions, readOption, type OptionSpec, type OptionTable } from './options/index.js';
 import { printJson } from '../lib/output.js';
 import { trace, defaultPacketLen, type TraceHop } from '../net/trace.js';
 import { discoverEcmp } from '../net/ecmp.js';
@@ -12,66 +13,135 @@ interface TrFlags {
   icmp?: boolean;
   tcp?: boolean;
   udp?: boolean;
-  maxHops?: string;
-  queries?: string;
+  maxHops?: number;
+  queries?: number;
   numeric?: boolean;
-  port?: string;
+  port?: number;
   wait?: string;
   firstTtl?: string;
-  simQueries?: string;
+  simQueries?: number;
   ipv4?: boolean;
   ipv6?: boolean;
-  tos?: string;
+  tos?: number;
   json?: boolean;
-  ecmp?: string;
+  ecmp?: number;
   interface?: string;
   source?: string;
   fwmark?: string;
   extensions?: boolean;
 }
 
-function int(v: string | undefined, flag: string, min: number, max: number): number | undefined {
-  if (v === undefined) return undefined;
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < min || n > max)
-    throw HostopsError.of('BAD_OPTION', flag, v, `an integer ${min}..${max}`);
-  return n;
-}
+const int = (
+  flags: string,
+  name: string,
+  min: number,
+  max: number,
+  help: string,
+  extra: Partial<OptionSpec> = {},
+): OptionSpec => ({
+  flags,
+  type: 'int',
+  min,
+  max,
+  name,
+  copies: `traceroute ${name}`,
+  help,
+  ...extra,
+});
+
+/** Linux traceroute 2.1's flags and units (-w in seconds). */
+const TRACEROUTE_OPTIONS: OptionTable = {
+  icmp: { flags: '-I, --icmp', type: 'bool', copies: 'traceroute -I', help: 'ICMP echo probes' },
+  tcp: {
+    flags: '-T, --tcp',
+    type: 'bool',
+    copies: 'traceroute -T',
+    help: 'TCP SYN probes (default port 80)',
+  },
+  udp: { flags: '-U, --udp', type: 'bool', copies: 'traceroute -U', help: 'UDP probes (default)' },
+  maxHops: int('-m, --max-hops <n>', '-m', 1, 255, 'max TTL', { defaultText: '30' }),
+  // its upper bound is -m, so it is read once -m is known
+  firstTtl: int('-f, --first-ttl <n>', '-f', 1, 255, 'start from this TTL (at most -m)', {
+    defaultText: '1',
+    lazy: true,
+  }),
+  queries: int('-q, --queries <n>', '-q', 1, 10, 'probes per hop', { defaultText: '3' }),
+  simQueries: int('-N, --sim-queries <n>', '-N', 1, 128, 'probes in flight at once', {
+    defaultText: '16',
+  }),
+  numeric: {
+    flags: '-n, --numeric',
+    type: 'bool',
+    copies: 'traceroute -n',
+    help: 'no reverse name lookups',
+  },
+  port: int('-p, --port <n>', '-p', 1, 65535, 'destination port', {
+    defaultText: 'UDP 33434, TCP 80',
+  }),
+  wait: {
+    flags: '-w, --wait <max[,here,near]>',
+    type: 'string',
+    defaultText: '5,3,10',
+    copies: 'traceroute -w (seconds)',
+    help: 'seconds to wait for an answer',
+  },
+  tos: int('-t, --tos <n>', '-t', 0, 255, 'type of service / traffic class'),
+  ipv4: { flags: '-4, --ipv4', type: 'bool', copies: 'traceroute -4', help: 'IPv4' },
+  ipv6: { flags: '-6, --ipv6', type: 'bool', copies: 'traceroute -6', help: 'IPv6' },
+  interface: {
+    flags: '-i, --interface <iface>',
+    type: 'string',
+    copies: 'traceroute -i',
+    help: 'send from this interface (SO_BINDTODEVICE)',
+  },
+  source: {
+    flags: '-s, --source <addr>',
+    type: 'string',
+    copies: 'traceroute -s',
+    help: 'source address of the probes',
+  },
+  fwmark: {
+    flags: '--fwmark <n>',
+    type: 'string',
+    copies: 'traceroute --fwmark',
+    help: 'fwmark on the probes (SO_MARK; selects a feed with `ip rule fwmark`)',
+  },
+  extensions: {
+    flags: '-e, --extensions',
+    type: 'bool',
+    copies: 'traceroute -e',
+    help: 'show ICMP extensions (RFC 4884): MPLS label stacks (RFC 4950) as <MPLS:L=..,E=..,S=..,T=..>',
+  },
+  ecmp: {
+    flags: '--ecmp <flows>',
+    type: 'int',
+    min: 1,
+    max: 64,
+    help: 'also trace with this many flow ids and list every next hop seen per TTL',
+  },
+  json: { flags: '--json', type: 'bool', help: 'the result as JSON' },
+};
+
+/** The optional [packetlen] argument, read as an option is. */
+const PACKETLEN: OptionSpec = {
+  flags: 'packetlen',
+  type: 'int',
+  min: 28,
+  max: 65000,
+  help: 'total packet length',
+};
 
 export function register(program: Command): void {
-  program
+  const traceroute = program
     .command('traceroute')
     .description('print the route packets take (UDP, ICMP or TCP probes; constant flow per trace)')
     .argument('<host>', 'destination')
-    .argument('[packetlen]', 'total packet length (default 60 for IPv4, 80 for IPv6)')
-    .option('-I, --icmp', 'ICMP echo probes')
-    .option('-T, --tcp', 'TCP SYN probes (default port 80)')
-    .option('-U, --udp', 'UDP probes (default)')
-    .option('-m, --max-hops <n>', 'max TTL (default 30)')
-    .option('-f, --first-ttl <n>', 'start from this TTL (default 1)')
-    .option('-q, --queries <n>', 'probes per hop (default 3)')
-    .option('-N, --sim-queries <n>', 'probes in flight at once (default 16)')
-    .option('-n, --numeric', 'no reverse name lookups')
-    .option('-p, --port <n>', 'destination port (UDP 33434, TCP 80)')
-    .option('-w, --wait <max[,here,near]>', 'seconds to wait for an answer (default 5,3,10)')
-    .option('-t, --tos <n>', 'type of service / traffic class')
-    .option('-4, --ipv4', 'IPv4')
-    .option('-6, --ipv6', 'IPv6')
-    .option('-i, --interface <iface>', 'send from this interface (SO_BINDTODEVICE)')
-    .option('-s, --source <addr>', 'source address of the probes')
-    .option('--fwmark <n>', 'fwmark on the probes (SO_MARK; selects a feed with `ip rule fwmark`)')
-    .option(
-      '-e, --extensions',
-      'show ICMP extensions (RFC 4884): MPLS label stacks (RFC 4950) as <MPLS:L=..,E=..,S=..,T=..>',
-    )
-    .option(
-      '--ecmp <flows>',
-      'also trace with this many flow ids and list every next hop seen per TTL',
-    )
-    .option('--json', 'the result as JSON')
-    .action(async (host: string, packetlen: string | undefined, f: TrFlags) => {
+    .argument('[packetlen]', 'total packet length (default 60 for IPv4, 80 for IPv6)');
+  applyOptions(traceroute, TRACEROUTE_OPTIONS).action(
+    async (host: string, packetlen: string | undefined, f: TrFlags) => {
       process.exitCode = await traceCommand(host, packetlen, f);
-    });
+    },
+  );
 }
 
 async function traceCommand(
@@ -84,14 +154,18 @@ async function traceCommand(
     throw usageError('TRACE_BAD_OPTION', 'choose one of -I and -T');
   const family = f.ipv4 ? 4 : f.ipv6 ? 6 : undefined;
   const r = await resolveTarget(host, family);
-  const maxHops = int(f.maxHops, '-m', 1, 255) ?? 30;
-  const firstHop = int(f.firstTtl, '-f', 1, maxHops) ?? 1;
-  const q = int(f.queries, '-q', 1, 10) ?? 3;
-  const parallel = int(f.simQueries, '-N', 1, 128) ?? 16;
-  const port = int(f.port, '-p', 1, 65535);
-  const tos = int(f.tos, '-t', 0, 255);
-  const len = int(packetlen, 'packetlen', 28, 65000) ?? defaultPacketLen(r.family);
-  const ecmp = int(f.ecmp, '--ecmp', 1, 64);
+  const maxHops = f.maxHops ?? 30;
+  const firstHop =
+    f.firstTtl !== undefined
+      ? (readOption({ ...TRACEROUTE_OPTIONS.firstTtl, max: maxHops }, f.firstTtl) as number)
+      : 1;
+  const q = f.queries ?? 3;
+  const parallel = f.simQueries ?? 16;
+  const { port, tos, ecmp } = f;
+  const len =
+    packetlen !== undefined
+      ? (readOption(PACKETLEN, packetlen) as number)
+      : defaultPacketLen(r.family);
   let wait = [5, 3, 10];
   if (f.wait) {
     const parts = f.wait.split(',').map(Number);
