@@ -362,113 +362,139 @@ function registerActions(mq: Command): void {
       ACTION_OPTIONS,
       name === 'rm' ? RM_OPTIONS : {},
     ).argument('[ids...]', 'message ids (acted on directly)');
-    cmd.action(
-      async (
-        ids: string[],
-        o: CommonOpts &
-          SelectOpts & {
-            yes?: boolean;
-            all?: boolean;
-            batch?: number;
-            jobs?: number;
-            auditLog?: string;
-            includeUnreadable?: boolean;
-          },
-      ) => {
-        const sel = selectionOf(o);
-        const bySelection = !isEmptySelection(sel) || o.all;
-        if (ids.length && bySelection)
-          throw usageError('MAILQ_BAD_SELECTION', 'give message ids or a selection, not both');
-        if (!ids.length && !bySelection) {
-          throw usageError('MAILQ_NO_SELECTION', `nothing selected for ${name}`);
-        }
-        let targets = ids;
-        // messages without an envelope (unreadable -H): never part of a selection, listed apart
-        let unreadable: QueueMessage[] = [];
-        if (bySelection) {
-          const spool = await spoolOf(o);
-          const q = await readQueueSplit(spool, {
-            select: isEmptySelection(sel) ? undefined : sel,
-          });
-          const msgs = q.messages.filter((m) => !isUnreadable(m)); // --all has no predicate to leave them out
-          unreadable = q.unreadable;
-          const extra = o.includeUnreadable ? unreadable : [];
-          if (o.includeUnreadable) unreadable = [];
-          targets = [...msgs, ...extra].map((m) => m.id);
-          if (!o.yes) {
-            if (o.json) {
-              await outJson({
-                action: name,
-                preview: true,
-                count: targets.length,
-                ids: targets,
-                unreadable: unreadable.map((m) => ({ id: m.id, error: m.error })),
-              });
-            } else {
-              const now = Math.floor(Date.now() / 1000);
-              await writeLatin1([...msgs, ...extra].map((m) => formatBp(m, now)).join(''));
-              await out(
-                `${targets.length} message(s) would be ${verb}. Run again with --yes to do it.\n`,
-              );
-              if (unreadable.length) await writeLatin1(unreadableNote(unreadable, name, now));
-            }
-            return;
-          }
-        } else assertMessageIds(ids);
-        const [{ progress }, { runAction }] = await Promise.all([
-          import('../lib/progress.js'),
-          import('../mailq/actions.js'),
-        ]);
-        // on a terminal only: nothing is drawn when the output is piped or --json
-        const bar = progress(
-          name,
-          targets.length,
-          !o.json && Boolean(process.stdout.isTTY) && targets.length > 100,
-        );
-        let ticked = 0;
-        const results = await runAction(name, targets, {
-          exim: o.exim,
-          eximArgs: [
-            ...eximArgs(o),
-            ...(o.queue !== undefined ? ['-qG' + queueName(o.queue)] : []),
-          ],
-          auditLog: o.auditLog,
-          batchSize: o.batch,
-          jobs: o.jobs,
-          selection: bySelection
-            ? { ...sel, all: o.all || undefined, queue: o.queue }
-            : o.queue !== undefined
-              ? { queue: o.queue }
-              : undefined,
-          onProgress: (d) => {
-            bar.tick(d - ticked);
-            ticked = d;
-          },
-        });
-        bar.stop();
-        const bad = results.filter((r) => r.status !== 'done' && r.status !== 'noop');
-        if (o.json)
-          printJson({
-            action: name,
-            results,
-            ...(unreadable.length ? { unreadableLeft: unreadable.map((m) => m.id) } : {}),
-          });
-        else {
-          if (unreadable.length)
-            process.stderr.write(
-              `hostops: ${unreadable.length} message(s) whose -H file cannot be read left alone: ${unreadable.map((m) => m.id).join(' ')}\n`,
-            );
-          for (const r of results)
-            if (r.status !== 'done') process.stdout.write(`${r.id}: ${r.status}: ${r.detail}\n`);
-          const done = results.filter((r) => r.status === 'done').length;
-          process.stdout.write(
-            `${done} of ${results.length} message(s) ${verb}${bad.length ? `, ${bad.length} not (see above)` : ''}\n`,
-          );
-        }
-        if (bad.length) process.exitCode = 1;
-      },
+    cmd.action(async (ids: string[], o: ActionOpts) => {
+      const picked = await actionTargets(name, verb, ids, o);
+      if (!picked) return; // previewed
+      const results = await executeAction(name, picked, o);
+      reportAction(name, verb, results, picked.unreadable, o);
+    });
+  }
+}
+
+type ActionOpts = CommonOpts &
+  SelectOpts & {
+    yes?: boolean;
+    all?: boolean;
+    batch?: number;
+    jobs?: number;
+    auditLog?: string;
+    includeUnreadable?: boolean;
+  };
+
+interface ActionTargets {
+  targets: string[];
+  /** messages without an envelope (unreadable -H): never part of a selection, listed apart */
+  unreadable: QueueMessage[];
+  bySelection: boolean;
+  sel: Selection;
+}
+
+/** The ids to act on (given, or selected from the queue); null once a selection was only previewed. */
+async function actionTargets(
+  name: ActionName,
+  verb: string,
+  ids: string[],
+  o: ActionOpts,
+): Promise<ActionTargets | null> {
+  const sel = selectionOf(o);
+  const bySelection = Boolean(!isEmptySelection(sel) || o.all);
+  if (ids.length && bySelection)
+    throw usageError('MAILQ_BAD_SELECTION', 'give message ids or a selection, not both');
+  if (!ids.length && !bySelection) {
+    throw usageError('MAILQ_NO_SELECTION', `nothing selected for ${name}`);
+  }
+  if (!bySelection) {
+    assertMessageIds(ids);
+    return { targets: ids, unreadable: [], bySelection, sel };
+  }
+  const spool = await spoolOf(o);
+  const q = await readQueueSplit(spool, {
+    select: isEmptySelection(sel) ? undefined : sel,
+  });
+  const msgs = q.messages.filter((m) => !isUnreadable(m)); // --all has no predicate to leave them out
+  let unreadable = q.unreadable;
+  const extra = o.includeUnreadable ? unreadable : [];
+  if (o.includeUnreadable) unreadable = [];
+  const targets = [...msgs, ...extra].map((m) => m.id);
+  if (o.yes) return { targets, unreadable, bySelection, sel };
+  if (o.json) {
+    await outJson({
+      action: name,
+      preview: true,
+      count: targets.length,
+      ids: targets,
+      unreadable: unreadable.map((m) => ({ id: m.id, error: m.error })),
+    });
+  } else {
+    const now = Math.floor(Date.now() / 1000);
+    await writeLatin1([...msgs, ...extra].map((m) => formatBp(m, now)).join(''));
+    await out(`${targets.length} message(s) would be ${verb}. Run again with --yes to do it.\n`);
+    if (unreadable.length) await writeLatin1(unreadableNote(unreadable, name, now));
+  }
+  return null;
+}
+
+/** Run exim on the targets in batches, with a progress bar on a terminal. */
+async function executeAction(name: ActionName, t: ActionTargets, o: ActionOpts) {
+  const [{ progress }, { runAction }] = await Promise.all([
+    import('../lib/progress.js'),
+    import('../mailq/actions.js'),
+  ]);
+  // on a terminal only: nothing is drawn when the output is piped or --json
+  const bar = progress(
+    name,
+    t.targets.length,
+    !o.json && Boolean(process.stdout.isTTY) && t.targets.length > 100,
+  );
+  let ticked = 0;
+  const results = await runAction(name, t.targets, {
+    exim: o.exim,
+    eximArgs: [...eximArgs(o), ...(o.queue !== undefined ? ['-qG' + queueName(o.queue)] : [])],
+    auditLog: o.auditLog,
+    batchSize: o.batch,
+    jobs: o.jobs,
+    selection: t.bySelection
+      ? { ...t.sel, all: o.all || undefined, queue: o.queue }
+      : o.queue !== undefined
+        ? { queue: o.queue }
+        : undefined,
+    onProgress: (d) => {
+      bar.tick(d - ticked);
+      ticked = d;
+    },
+  });
+  bar.stop();
+  return results;
+}
+
+/** What was done, what was not and why; exit 1 when any message was not acted on. */
+function reportAction(
+  name: ActionName,
+  verb: string,
+  results: Awaited<ReturnType<typeof executeAction>>,
+  unreadable: QueueMessage[],
+  o: ActionOpts,
+): void {
+  const bad = results.filter((r) => r.status !== 'done' && r.status !== 'noop');
+  if (o.json)
+    printJson({
+      action: name,
+      results,
+      ...(unreadable.length ? { unreadableLeft: unreadable.map((m) => m.id) } : {}),
+    });
+  else {
+    if (unreadable.length)
+      process.stderr.write(
+        `hostops: ${unreadable.length} message(s) whose -H file cannot be read left alone: ${unreadable.map((m) => m.id).join(' ')}\n`,
+      );
+    for (const r of results)
+      if (r.status !== 'done') process.stdout.write(`${r.id}: ${r.status}: ${r.detail}\n`);
+    const done = results.filter((r) => r.status === 'done').length;
+    process.stdout.write(
+      `${done} of ${results.length} message(s) ${verb}${bad.length ? `, ${bad.length} not (see above)` : ''}\n`,
     );
   }
+  if (bad.length) process.exitCode = 1;
 }
 
 /** summary, show, sources: what is on the queue and who sends it */
