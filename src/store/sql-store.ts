@@ -6,13 +6,8 @@ import type { Driver, Param } from './driver.js';
 import { quantiles } from './stats.js';
 import { rollupOnce } from './rollup.js';
 import { PgDriver } from './pg-driver.js';
-import {
-  PartitionCache,
-  dropOldPartitions,
-  ensureAhead,
-  rollupOncePg,
-  writePingsPg,
-} from './pg-history.js';
+import { dropOldPartitions, ensureAhead, rollupOncePg } from './pg-history.js';
+import { PartitionCache, writePingsPg } from './pg-ingest.js';
 import { QCOLS, json, parse, qvals, type QRow } from './columns.js';
 import type {
   CheckRecord,
