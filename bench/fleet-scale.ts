@@ -1,14 +1,17 @@
 // A fleet's history on PostgreSQL: a load generator writes S sites x T targets of ping rounds for
 // one simulated day (time compressed: R rounds per pair spread over the day, 20 pings each) into
 // two databases of one private cluster, in the same run:
-//   ours:  the partitioned ping table, one unnest INSERT per batch (SqlStore.writePings), rollups
-//          computed in the database (SqlStore.rollup), the overview answered from ping_5m;
+//   ours:  the partitioned ping table written as a fleet writes it: each site through its own role
+//          under row-level security (hostops fleet add-site), one prepared unnest INSERT per batch
+//          (SqlStore.writePings), --agents sites writing at once; rollups computed in the database
+//          (SqlStore.rollup), the overview answered from ping_5m;
 //   naive: the unpartitioned table of schema v3 with one INSERT per round (what writePings did),
+//          as the database owner, from as many connections at once as ours,
 //          the overview computed from the raw rounds at request time.
 // Reported: ingest rounds/s (goal ours >= 50,000: twice the 25,000/s of 50 x 10,000 at 20 s),
 // overview p95 (goal < 300 ms), database size per simulated day. Both overviews must be equal
 // (same pairs, sent, loss, medians, SLA compliance) before any ratio is printed.
-//   node --import tsx bench/fleet-scale.ts [--sites 50] [--targets 10000] [--rounds 24] [--runs 10] [--small]
+//   node --import tsx bench/fleet-scale.ts [--sites 50] [--targets 10000] [--rounds 24] [--runs 10] [--agents 2] [--small]
 import { buildOverview, type PairSla } from '../src/serve/overview.js';
 import {
   MIGRATIONS,
@@ -20,6 +23,8 @@ import {
   type Store,
 } from '../src/store/index.js';
 import { renderSql } from '../src/store/migrations.js';
+import { ensureFleetSchema } from '../src/fleet/schema.js';
+import { addSite } from '../src/fleet/inventory.js';
 import { startPg } from '../test/store/pg-cluster.js';
 import { agree, disagree, ratio, verdict } from './bench-util.js';
 
@@ -33,6 +38,8 @@ const TARGETS = arg('--targets', small ? 200 : 10_000);
 const ROUNDS = arg('--rounds', small ? 24 : 24);
 const RUNS = arg('--runs', small ? 10 : 10);
 const NAIVE_RUNS = arg('--naive-runs', 3);
+/** Sites writing at the same moment (each site's batches stay in order: its rollup watermark needs that). */
+const AGENTS = Math.max(1, arg('--agents', 2));
 const DAY = 86400;
 const D0 = Math.floor(Date.now() / 1000 / DAY) * DAY - DAY; // yesterday, UTC
 const NOW = D0 + DAY;
@@ -129,16 +136,23 @@ const p95 = (ms: number[]) => {
 };
 const mb = (b: number) => `${(b / 1e6).toFixed(1)} MB`;
 
-const pg = await startPg();
+const pg = await startPg({ conf: [`max_connections=${SITES + AGENTS + 20}`] });
 try {
   const admin = new PgDriver(pg.url, { max: 1 });
   await admin.all('CREATE DATABASE ours');
   await admin.all('CREATE DATABASE naive');
   await admin.close();
   const oursDrv = new PgDriver(pg.url.replace(/\/hostops$/, '/ours'), { max: 2 });
-  const naiveDrv = new PgDriver(pg.url.replace(/\/hostops$/, '/naive'), { max: 2 });
+  const naiveDrv = new PgDriver(pg.url.replace(/\/hostops$/, '/naive'), { max: AGENTS });
   const ours = new SqlStore(oursDrv);
   await ours.migrate();
+  // every site writes as its own role, as \`hostops fleet add-site\` makes it: RLS checks each row
+  await ensureFleetSchema(oursDrv.sql);
+  const agents: SqlStore[] = [];
+  for (let s = 0; s < SITES; s++) {
+    const site = await addSite(oursDrv.sql, `s${s}`, pg.url.replace(/\/hostops$/, '/ours'));
+    agents.push(new SqlStore(new PgDriver(site.url, { max: 1 })));
+  }
   for (const m of MIGRATIONS.filter((x) => x.version <= 3))
     for (const s of m.sql) await naiveDrv.all(renderSql(s, 'postgres'));
   const total = SITES * TARGETS * ROUNDS;
@@ -146,18 +160,27 @@ try {
     `fleet-scale: ${SITES} sites x ${TARGETS} targets x ${ROUNDS} rounds (one simulated day, a round every ${STEP} s) = ${total.toLocaleString()} rounds of 20 pings`,
   );
 
-  // ingest: the same batches, generated once each and written to both (generation not timed)
+  // ingest: the same batches, generated once per round of every site and written to both
+  // (generation not timed); AGENTS lanes of sites write at once, each lane its sites in turn
+  const lanes = async (write: (s: number) => Promise<void>) => {
+    const t = performance.now();
+    await Promise.all(
+      Array.from({ length: AGENTS }, async (_, lane) => {
+        for (let s = lane; s < SITES; s += AGENTS) await write(s);
+      }),
+    );
+    return performance.now() - t;
+  };
   let oursMs = 0;
   let naiveMs = 0;
   for (let k = 0; k < ROUNDS; k++) {
-    for (let s = 0; s < SITES; s++) {
-      const rows = batch(s, k);
-      let t = performance.now();
-      await ours.writePings(rows);
-      oursMs += performance.now() - t;
-      t = performance.now();
-      await naiveWrite(naiveDrv, rows);
-      naiveMs += performance.now() - t;
+    const rows = Array.from({ length: SITES }, (_, s) => batch(s, k));
+    if (k % 2) {
+      oursMs += await lanes((s) => agents[s].writePings(rows[s]));
+      naiveMs += await lanes((s) => naiveWrite(naiveDrv, rows[s]));
+    } else {
+      naiveMs += await lanes((s) => naiveWrite(naiveDrv, rows[s]));
+      oursMs += await lanes((s) => agents[s].writePings(rows[s]));
     }
     if (k % Math.max(1, Math.floor(ROUNDS / 4)) === 0)
       console.log(
@@ -250,10 +273,10 @@ try {
   const naiveRate = (total / naiveMs) * 1000;
   const [op, np] = [p95(oursRuns), p95(naiveRuns)];
   console.log(
-    `ingest ours  (partitioned, unnest INSERT per ${TARGETS}-round batch): ${oursRate.toFixed(0)} rounds/s (${(oursMs / 1000).toFixed(1)} s; goal >= 50000: ${oursRate >= 50_000 ? 'met' : 'MISSED'})`,
+    `ingest ours  (partitioned, site roles, prepared unnest INSERT per ${TARGETS}-round batch, ${AGENTS} at once): ${oursRate.toFixed(0)} rounds/s (${(oursMs / 1000).toFixed(1)} s; goal >= 50000: ${oursRate >= 50_000 ? 'met' : 'MISSED'})`,
   );
   console.log(
-    `ingest naive (one table, one INSERT per round):                 ${naiveRate.toFixed(0)} rounds/s (${(naiveMs / 1000).toFixed(1)} s)`,
+    `ingest naive (one table, one INSERT per round, ${AGENTS} at once):                                    ${naiveRate.toFixed(0)} rounds/s (${(naiveMs / 1000).toFixed(1)} s)`,
   );
   console.log(
     `rollups ours (5 min + 1 h, in the database, ${SITES} sites):   ${((total / rollupMs) * 1000).toFixed(0)} rounds/s (${(rollupMs / 1000).toFixed(1)} s); ingest + rollups ${((total / (oursMs + rollupMs)) * 1000).toFixed(0)} rounds/s`,
@@ -274,6 +297,7 @@ try {
     () =>
       `ratio: ingest ours/naive ${(oursRate / naiveRate).toFixed(2)}x; overview p95 naive/ours ${(np / op).toFixed(1)}x`,
   );
+  for (const a of agents) await a.close();
   await oursDrv.close();
   await naiveDrv.close();
 } finally {
