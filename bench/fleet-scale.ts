@@ -12,6 +12,8 @@
 // overview p95 (goal < 300 ms), database size per simulated day. Both overviews must be equal
 // (same pairs, sent, loss, medians, SLA compliance) before any ratio is printed.
 //   node --import tsx bench/fleet-scale.ts [--sites 50] [--targets 10000] [--rounds 24] [--runs 10] [--agents 2] [--small]
+import { readFileSync, readdirSync } from 'node:fs';
+import path from 'node:path';
 import { buildOverview, type PairSla } from '../src/serve/overview.js';
 import {
   MIGRATIONS,
@@ -130,6 +132,23 @@ function naiveStore(d: PgDriver): Store {
   } as unknown as Store;
 }
 
+/** CPU seconds used so far by this process and by the cluster's processes (a shared machine's load stretches wall time, hardly CPU time). */
+function cpuNow(dir: string): { client: number; server: number } {
+  const u = process.cpuUsage();
+  const postmaster = readFileSync(path.join(dir, 'data', 'postmaster.pid'), 'utf8').split('\n')[0];
+  let server = 0;
+  for (const p of readdirSync('/proc')) {
+    if (!/^\d+$/.test(p)) continue;
+    try {
+      const f = readFileSync(`/proc/${p}/stat`, 'utf8').split(') ')[1].split(' ');
+      if (p === postmaster || f[1] === postmaster) server += (Number(f[11]) + Number(f[12])) / 100;
+    } catch {
+      /* exited meanwhile */
+    }
+  }
+  return { client: (u.user + u.system) / 1e6, server };
+}
+
 const p95 = (ms: number[]) => {
   const s = [...ms].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.ceil(s.length * 0.95) - 1)];
@@ -162,25 +181,31 @@ try {
 
   // ingest: the same batches, generated once per round of every site and written to both
   // (generation not timed); AGENTS lanes of sites write at once, each lane its sites in turn
-  const lanes = async (write: (s: number) => Promise<void>) => {
+  const cpu = { ours: { client: 0, server: 0 }, naive: { client: 0, server: 0 } };
+  const lanes = async (who: 'ours' | 'naive', write: (s: number) => Promise<void>) => {
+    const c0 = cpuNow(pg.dir);
     const t = performance.now();
     await Promise.all(
       Array.from({ length: AGENTS }, async (_, lane) => {
         for (let s = lane; s < SITES; s += AGENTS) await write(s);
       }),
     );
-    return performance.now() - t;
+    const ms = performance.now() - t;
+    const c1 = cpuNow(pg.dir);
+    cpu[who].client += c1.client - c0.client;
+    cpu[who].server += c1.server - c0.server;
+    return ms;
   };
   let oursMs = 0;
   let naiveMs = 0;
   for (let k = 0; k < ROUNDS; k++) {
     const rows = Array.from({ length: SITES }, (_, s) => batch(s, k));
     if (k % 2) {
-      oursMs += await lanes((s) => agents[s].writePings(rows[s]));
-      naiveMs += await lanes((s) => naiveWrite(naiveDrv, rows[s]));
+      oursMs += await lanes('ours', (s) => agents[s].writePings(rows[s]));
+      naiveMs += await lanes('naive', (s) => naiveWrite(naiveDrv, rows[s]));
     } else {
-      naiveMs += await lanes((s) => naiveWrite(naiveDrv, rows[s]));
-      oursMs += await lanes((s) => agents[s].writePings(rows[s]));
+      naiveMs += await lanes('naive', (s) => naiveWrite(naiveDrv, rows[s]));
+      oursMs += await lanes('ours', (s) => agents[s].writePings(rows[s]));
     }
     if (k % Math.max(1, Math.floor(ROUNDS / 4)) === 0)
       console.log(
@@ -277,6 +302,11 @@ try {
   );
   console.log(
     `ingest naive (one table, one INSERT per round, ${AGENTS} at once):                                    ${naiveRate.toFixed(0)} rounds/s (${(naiveMs / 1000).toFixed(1)} s)`,
+  );
+  const perRound = (c: { client: number; server: number }) =>
+    `${((c.client / total) * 1e6).toFixed(1)} + ${((c.server / total) * 1e6).toFixed(1)} us`;
+  console.log(
+    `ingest CPU per round (client + database): ours ${perRound(cpu.ours)}, naive ${perRound(cpu.naive)}; bound on 2 idle cores for ours ${(2 / ((cpu.ours.client + cpu.ours.server) / total)).toFixed(0)} rounds/s`,
   );
   console.log(
     `rollups ours (5 min + 1 h, in the database, ${SITES} sites):   ${((total / rollupMs) * 1000).toFixed(0)} rounds/s (${(rollupMs / 1000).toFixed(1)} s); ingest + rollups ${((total / (oursMs + rollupMs)) * 1000).toFixed(0)} rounds/s`,
