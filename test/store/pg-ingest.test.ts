@@ -1,7 +1,14 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import postgres from 'postgres';
-import { PgDriver, SqlStore, quantiles, type PingRound } from '../../src/store/index.js';
+import {
+  MIGRATIONS,
+  PgDriver,
+  SqlStore,
+  quantiles,
+  type PingRound,
+} from '../../src/store/index.js';
+import { renderSql } from '../../src/store/migrations.js';
 import { CHUNK, tenthMicros } from '../../src/store/pg-ingest.js';
 import { ensureFleetSchema } from '../../src/fleet/schema.js';
 import { addSite } from '../../src/fleet/inventory.js';
@@ -147,5 +154,79 @@ test("a site role's batch looks its own site up once per statement, not once per
     assert.ok(calls < 50, `hostops_site() ran ${calls} times for 500 rows in a few statements`);
   } finally {
     await owner.close();
+  }
+});
+
+test('migration 7 keys ping by (site, id, ts): rows, grants, policies and the rollup watermark carry on', async () => {
+  const url = await newDb('pk7');
+  const d = new PgDriver(url);
+  try {
+    // the schema as version 6 left it, a fleet on it, a site's rows written and rolled up
+    await d.all(
+      renderSql(
+        'CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at {real} NOT NULL)',
+        'postgres',
+      ),
+    );
+    for (const m of MIGRATIONS.filter((x) => x.version <= 6)) {
+      for (const q of [...m.sql, ...(m.pg ?? [])]) await d.all(renderSql(q, 'postgres'));
+      await d.all('INSERT INTO schema_migrations VALUES ($1, $2, 0)', [m.version, m.name]);
+    }
+    await ensureFleetSchema(d.sql);
+    const ldn = await addSite(d.sql, 'ldn', url);
+    await addSite(d.sql, 'nyc', url);
+    const agent = new SqlStore(new PgDriver(ldn.url, { max: 1 }));
+    const owner = new SqlStore(d);
+    try {
+      await agent.writePings(rounds('ldn', 'fra', D0, 30, 20));
+      await owner.writePings(rounds('nyc', 'fra', D0, 30, 20));
+      await agent.rollup('ldn');
+      const before = await d.all('SELECT id, site, target, ts, rtts FROM ping ORDER BY id');
+      const grants = () =>
+        d.all(`SELECT grantee || ':' || privilege_type AS g FROM information_schema.role_table_grants
+          WHERE table_name = 'ping' AND grantee LIKE 'hostops_%' ORDER BY 1`);
+      const policies = () =>
+        d.all(
+          `SELECT policyname, cmd, qual, with_check FROM pg_policies WHERE tablename = 'ping' ORDER BY 1`,
+        );
+      const [g0, p0] = [await grants(), await policies()];
+      await owner.migrate();
+      assert.deepEqual(
+        await d.all('SELECT id, site, target, ts, rtts FROM ping ORDER BY id'),
+        before,
+      );
+      assert.deepEqual(await grants(), g0);
+      assert.deepEqual(await policies(), p0);
+      const idx = await d.all<{ name: string; def: string }>(
+        `SELECT indexname AS name, regexp_replace(indexdef, '^.* USING ', '') AS def FROM pg_indexes WHERE tablename = 'ping' ORDER BY 1`,
+      );
+      assert.deepEqual([...idx], [
+        { name: 'ping_pair_ts', def: 'btree (site, target, ts)' },
+        { name: 'ping_pkey', def: 'btree (site, id, ts)' },
+      ]);
+      // the site role still writes only its own rows, and its rollup picks up from the watermark
+      await agent.writePings(rounds('ldn', 'fra', D0 + 600, 30, 20));
+      await assert.rejects(agent.writePings(rounds('nyc', 'fra', D0, 1)), /row-level security/);
+      await agent.rollup('ldn');
+      const r5 = await d.all<{ n: number }>(
+        `SELECT sum(rounds) AS n FROM ping_5m WHERE site = 'ldn'`,
+      );
+      assert.equal(Number(r5[0].n), 60);
+      // the watermark query reads this site's ids in order from the new key
+      const plan = await d.sql.begin(async (tx) => {
+        await tx.unsafe('SET LOCAL enable_seqscan = off');
+        await tx.unsafe('SET LOCAL enable_bitmapscan = off');
+        await tx.unsafe('SET LOCAL enable_sort = off');
+        const rows = await tx.unsafe(
+          `EXPLAIN SELECT id FROM ping WHERE site = 'ldn' AND id > 5 ORDER BY id LIMIT 10`,
+        );
+        return rows.map((r) => r['QUERY PLAN'] as string).join('\n');
+      });
+      assert.match(plan, /pkey/, plan);
+    } finally {
+      await agent.close();
+    }
+  } finally {
+    await d.close();
   }
 });
