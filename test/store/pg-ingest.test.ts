@@ -200,10 +200,13 @@ test('migration 7 keys ping by (site, id, ts): rows, grants, policies and the ro
       const idx = await d.all<{ name: string; def: string }>(
         `SELECT indexname AS name, regexp_replace(indexdef, '^.* USING ', '') AS def FROM pg_indexes WHERE tablename = 'ping' ORDER BY 1`,
       );
-      assert.deepEqual([...idx], [
-        { name: 'ping_pair_ts', def: 'btree (site, target, ts)' },
-        { name: 'ping_pkey', def: 'btree (site, id, ts)' },
-      ]);
+      assert.deepEqual(
+        [...idx],
+        [
+          { name: 'ping_pair_ts', def: 'btree (site, target, ts)' },
+          { name: 'ping_pkey', def: 'btree (site, id, ts)' },
+        ],
+      );
       // the site role still writes only its own rows, and its rollup picks up from the watermark
       await agent.writePings(rounds('ldn', 'fra', D0 + 600, 30, 20));
       await assert.rejects(agent.writePings(rounds('nyc', 'fra', D0, 1)), /row-level security/);
