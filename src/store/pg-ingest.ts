@@ -9,8 +9,8 @@ import type { PgDriver } from './pg-driver.js';
 import type { PingRound } from './types.js';
 import { quantiles } from './stats.js';
 
-/** Rounds per statement; a larger batch is several statements in one transaction, pipelined. */
-export const CHUNK = 5_000;
+/** Rounds per statement; a larger batch is several statements in one transaction, pipelined (of 1,000 to 20,000 a statement, 2,000 wrote 10,000-round batches fastest). */
+export const CHUNK = 2_000;
 const DAY = 86400;
 
 export const INSERT = `INSERT INTO ping (site, target, ts, sent, received, rtt_min, rtt_p10, rtt_p25, rtt_median, rtt_p75, rtt_p90, rtt_max, rtts, feed)
