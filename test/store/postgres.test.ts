@@ -24,7 +24,7 @@ test('postgres store: same schema, migrations applied once, rollups and history'
     );
     assert.deepEqual(
       mig.map((m) => Number(m.version)),
-      [1, 2, 3, 4, 5, 6],
+      [1, 2, 3, 4, 5, 6, 7],
     );
     await store.writePings(rounds('pgsite', 'nyc', T0, 90, 20, 60));
     await store.rollup('pgsite');

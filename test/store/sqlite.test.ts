@@ -63,7 +63,7 @@ test('sqlite store keeps rounds, rolls them up to 5-minute and hourly percentile
     );
     assert.deepEqual(
       mig.map((m) => m.version),
-      [1, 2, 3, 4, 5, 6],
+      [1, 2, 3, 4, 5, 6, 7],
     );
     await again2.close();
   } finally {
