@@ -9,6 +9,7 @@
  * Every run must report the streams asked for and bytes received; otherwise no ratio, exit 1.
  */
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -62,12 +63,30 @@ function runTo(command: string, args: string[], timeoutMs: number): Promise<stri
   });
 }
 
+/**
+ * Waits until the server listens on 127.0.0.1:port (a LISTEN row in /proc/net/tcp). A probe
+ * connection would not do: `iperf3 -s -1` takes any connection as its one test.
+ */
+async function listening(port: number, timeoutMs = 15_000): Promise<void> {
+  const row = `0100007F:${port.toString(16).toUpperCase().padStart(4, '0')}`;
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const rows = readFileSync('/proc/net/tcp', 'utf8').split('\n');
+    if (rows.some((l) => l.trim().split(/\s+/)[1] === row && l.trim().split(/\s+/)[3] === '0A'))
+      return;
+    if (Date.now() > end)
+      throw new Error(`the server did not listen on port ${port} within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
 async function pair(tool: Tool, args: string[], serverTool: Tool = tool): Promise<J> {
   const port = await freePort();
   const [sc, sa] = cmd(serverTool, ['-s', '-1', '-p', String(port), '-B', '127.0.0.1']);
   const srv = spawn(sc, sa, { stdio: 'ignore' });
-  await new Promise((r) => setTimeout(r, serverTool === 'ours' ? 700 : 300));
   try {
+    // a fixed sleep was too short on a loaded machine (the client got "Connection refused")
+    await listening(port);
     const [cc, ca] = cmd(tool, [
       '-c',
       '127.0.0.1',

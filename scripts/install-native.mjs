@@ -4,11 +4,8 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { ADDONS, prebuildDir as dir, root, runNodeGyp } from './native-addons.mjs';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const ADDONS = ['hostops_probe', 'hostops_raw', 'hostops_scan', 'hostops_spool', 'hostops_sock'];
-const dir = path.join(root, 'prebuilds', `${process.platform}-${process.arch}`);
 const log = (m) => process.stderr.write(`hostops install: ${m}\n`);
 
 /** Load every prebuilt addon in a child, so a libc mismatch cannot take this process down. */
@@ -38,21 +35,6 @@ if (!why) {
   process.exit(0);
 }
 log(`${why}; building the addons with node-gyp (needs python3, make and a C compiler)`);
-// npm puts its own node-gyp in npm_config_node_gyp; run by hand, npm's copy beside node, else PATH's
-const gyp = [
-  process.env.npm_config_node_gyp,
-  path.join(
-    path.dirname(process.execPath),
-    '..',
-    'lib',
-    'node_modules',
-    'npm',
-    'node_modules',
-    'node-gyp',
-    'bin',
-    'node-gyp.js',
-  ),
-].find((f) => f && existsSync(f));
 // offline, node-gyp cannot download headers: use the ones installed with this node when present
 const nodePrefix = path.resolve(path.dirname(process.execPath), '..');
 const args = ['rebuild'];
@@ -61,9 +43,7 @@ if (
   existsSync(path.join(nodePrefix, 'include', 'node', 'node_api.h'))
 )
   args.push(`--nodedir=${nodePrefix}`);
-const r = gyp
-  ? spawnSync(process.execPath, [gyp, ...args], { cwd: root, stdio: 'inherit' })
-  : spawnSync('node-gyp', args, { cwd: root, stdio: 'inherit' });
+const r = runNodeGyp(args);
 if (r.status !== 0) {
   log(
     'building the native addons failed: install python3, make and gcc (Debian: apt-get install python3 make g++), then `npm rebuild -g hostops`',

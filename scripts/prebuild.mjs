@@ -9,10 +9,8 @@
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { ADDONS, prebuildDir as dir, root, runNodeGyp } from './native-addons.mjs';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const ADDONS = ['hostops_probe', 'hostops_raw', 'hostops_scan', 'hostops_spool', 'hostops_sock'];
 const aside = path.join(root, 'node_modules', '.hostops-pack-aside');
 const sqliteDir = path.join(root, 'node_modules', 'better-sqlite3');
 const sqliteRelease = path.join(sqliteDir, 'build', 'Release');
@@ -59,25 +57,12 @@ function prepack() {
   const fresh =
     fs.existsSync(mk) &&
     fs.statSync(mk).mtimeMs >= fs.statSync(path.join(root, 'binding.gyp')).mtimeMs;
-  // npm sets npm_config_node_gyp for its scripts; run by hand, npm's own copy beside node
-  const gyp = [
-    process.env.npm_config_node_gyp,
-    path.join(
-      path.dirname(process.execPath),
-      '..',
-      'lib',
-      'node_modules',
-      'npm',
-      'node_modules',
-      'node-gyp',
-      'bin',
-      'node-gyp.js',
-    ),
-  ].find((f) => f && fs.existsSync(f));
   const verb = fresh ? 'build' : 'rebuild';
-  if (gyp) run(process.execPath, [gyp, verb]);
-  else run('node-gyp', [verb]);
-  const dir = path.join(root, 'prebuilds', `${process.platform}-${process.arch}`);
+  const built = runNodeGyp([verb]);
+  if (built.status !== 0) {
+    log(`node-gyp ${verb} failed`);
+    process.exit(built.status ?? 1);
+  }
   fs.rmSync(path.join(root, 'prebuilds'), { recursive: true, force: true });
   fs.mkdirSync(dir, { recursive: true });
   for (const n of ADDONS) {

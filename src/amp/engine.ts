@@ -7,7 +7,7 @@
 import dgram from 'node:dgram';
 import { loadAddon } from '../lib/native.js';
 import { HostopsError } from '../lib/errors.js';
-import { intToIp, ipToInt } from './cidr.js';
+import { u32ToV4, v4ToU32 } from '../lib/ip.js';
 
 export const REC_HDR = 16;
 export const REC_CAP = 112;
@@ -88,7 +88,7 @@ export async function dgramEngine(onRecords: RecordHandler): Promise<Engine> {
   sock.on('message', (msg, rinfo) => {
     received++;
     const r = Buffer.alloc(REC_SIZE);
-    r.writeUInt32BE(ipToInt(rinfo.address), 0);
+    r.writeUInt32BE(v4ToU32(rinfo.address), 0);
     r.writeUInt16BE(rinfo.port, 4);
     r.writeUInt16BE(Math.min(msg.length, 65535), 6);
     const cap = Math.min(msg.length, REC_CAP);
@@ -112,7 +112,7 @@ export async function dgramEngine(onRecords: RecordHandler): Promise<Engine> {
         sock.send(
           payloads[d.readUInt16BE(o + 6)],
           d.readUInt16BE(o + 4),
-          intToIp(d.readUInt32BE(o)),
+          u32ToV4(d.readUInt32BE(o)),
           (e) => {
             if (e) failed++;
             else sent++;

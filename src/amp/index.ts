@@ -11,4 +11,5 @@ export {
   type AmpVerdict,
 } from './scan.js';
 export { PROTOCOLS, PROTOCOL_NAMES, selectProtocols, type AmpProtocol } from './protocols.js';
-export { buildTargets, parseRange, countAddresses } from './cidr.js';
+export { buildTargets, parseRange } from './cidr.js';
+export { countAddresses } from '../lib/ip.js';

@@ -7,7 +7,8 @@
 import { randomInt } from 'node:crypto';
 import { usageError, envError } from '../lib/errors.js';
 import { frameBytes } from '../ntp/factor.js';
-import { buildTargets, countAddresses, expand, intToIp } from './cidr.js';
+import { buildTargets } from './cidr.js';
+import { countAddresses, expandRanges, u32ToV4 } from '../lib/ip.js';
 import { dgramEngine, nativeEngine, REC_HDR, REC_SIZE, type Engine } from './engine.js';
 import { selectProtocols, type AmpProtocol, type ProbeIds } from './protocols.js';
 
@@ -119,7 +120,7 @@ export async function runScan(targets: string[], opts: ScanOptions = {}): Promis
   const threshold = opts.threshold ?? 2;
   const ids: ProbeIds = { tx16: randomInt(1, 0xffff), tx32: randomInt(1, 0x7fffffff) };
   const payloads = protos.map((p) => p.build(ids));
-  const hosts = expand(ranges);
+  const hosts = expandRanges(ranges);
   const H = hosts.length,
     P = protos.length;
   const total = H * P;
@@ -256,7 +257,7 @@ export async function runScan(targets: string[], opts: ScanOptions = {}): Promis
       const avg = pk ? bytes / pk : 0;
       const factor = Math.round((bytes / reqLen) * 100) / 100;
       findings.push({
-        address: intToIp(hosts[h]),
+        address: u32ToV4(hosts[h]),
         protocol: protos[p].name,
         port: protos[p].port,
         requestBytes: reqLen,

@@ -7,7 +7,8 @@ import { isNode } from 'yaml';
 import { z } from 'zod';
 import { HostopsError } from '../lib/errors.js';
 import { formatPath, parseYaml } from '../lib/yaml.js';
-import { aggregate, contains, parsePrefix, type Prefix } from './cidr.js';
+import { parsePrefix } from './cidr.js';
+import { aggregate, contains, type Prefix } from '../lib/ip.js';
 
 const IFNAME = /^[A-Za-z0-9][A-Za-z0-9_.:/-]{0,63}$/;
 const NAME = /^[A-Za-z0-9][A-Za-z0-9_.@-]{0,63}$/;

@@ -7,7 +7,8 @@ export {
   type CustomerInterface,
   type Customer,
 } from './config.js';
-export { parsePrefix, aggregate, contains, type Prefix } from './cidr.js';
+export { parsePrefix } from './cidr.js';
+export { aggregate, contains, type Prefix } from '../lib/ip.js';
 export { NFT_TABLE } from './render/nftables.js';
 export { startListener, type Listener, type ListenerOptions } from './spoof/listener.js';
 export {

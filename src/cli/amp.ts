@@ -10,6 +10,7 @@ import {
   PROTOCOL_NAMES,
   type ScanReport,
 } from '../amp/index.js';
+import { textTable } from '../lib/text-table.js';
 
 const list = (v: string, prev: string[] = []) => [
   ...prev,
@@ -155,27 +156,27 @@ export function formatTable(r: ScanReport, all: boolean): string {
     'factor = reply UDP payload bytes / probe UDP payload bytes (frame = Ethernet, IPv4, no FCS)',
   );
   const rows = r.findings.filter((f) => all || f.verdict === 'amplifier');
-  const w = [16, 12, 6, 8, 16, 10, 10];
-  const row = (c: (string | number)[]) =>
-    c.map((s, i) => (i < w.length ? String(s).padEnd(w[i]) : String(s))).join(' ');
+  // fixed widths (a long value pushes its row right), the verdict unpadded
+  const columns = [16, 12, 6, 8, 16, 10, 10, 0].map((width) => ({ width }));
   if (rows.length) {
     out.push(
-      row(['address', 'protocol', 'port', 'probe', 'returned', 'factor', 'frame', 'verdict']),
+      ...textTable(
+        [
+          ['address', 'protocol', 'port', 'probe', 'returned', 'factor', 'frame', 'verdict'],
+          ...rows.map((f) => [
+            f.address,
+            f.protocol,
+            f.port,
+            `${f.requestBytes}B`,
+            `${f.replyPackets}p/${f.replyBytes}B`,
+            `${f.factor}x`,
+            `${f.frameFactor}x`,
+            f.verdict + (f.invalidPackets ? ` (+${f.invalidPackets} invalid)` : ''),
+          ]),
+        ],
+        { columns, gap: ' ', trimEnd: false },
+      ),
     );
-    for (const f of rows) {
-      out.push(
-        row([
-          f.address,
-          f.protocol,
-          f.port,
-          `${f.requestBytes}B`,
-          `${f.replyPackets}p/${f.replyBytes}B`,
-          `${f.factor}x`,
-          `${f.frameFactor}x`,
-          f.verdict + (f.invalidPackets ? ` (+${f.invalidPackets} invalid)` : ''),
-        ]),
-      );
-    }
   } else out.push(all ? 'no replies' : 'no amplifiers found');
   const toFix = r.summary.filter((x) => x.amplifiers);
   if (toFix.length) out.push('fix:', ...toFix.map((x) => `  ${x.protocol}: ${x.fix}`));

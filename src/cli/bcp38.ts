@@ -15,6 +15,7 @@ import {
 import { HostopsError, usageError } from '../lib/errors.js';
 import { printJson, printNdjson } from '../lib/output.js';
 import { msOption } from './ms-option.js';
+import { textTable } from '../lib/text-table.js';
 
 /** `hostops bcp38`: BCP 38 anti-spoofing filters and a spoofing test between your own hosts. */
 export function register(program: Command): void {
@@ -225,14 +226,7 @@ export function formatSpoof(r: SpoofTestResult): string {
           : 'filtered',
     ]),
   ];
-  const w = rows[0].map((_, i) => Math.max(...rows.map((x) => x[i].length)));
-  for (const row of rows)
-    out.push(
-      row
-        .map((c, i) => c.padEnd(w[i]))
-        .join('  ')
-        .trimEnd(),
-    );
+  out.push(...textTable(rows));
   out.push('', `verdict: ${r.verdict}: ${r.summary}`, '');
   return out.join('\n');
 }

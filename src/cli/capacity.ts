@@ -32,6 +32,7 @@ import {
 } from '../capacity/index.js';
 import { loadFiles, dirSource, FORMATS, type InputFormat } from '../capacity/input/index.js';
 import { readYaml } from '../capacity/validate.js';
+import { textTable } from '../lib/text-table.js';
 
 interface Common {
   json?: boolean;
@@ -44,16 +45,8 @@ interface Common {
 }
 
 function table(head: string[], rows: (string | number)[][], right = new Set<number>()): string {
-  const cells = [head, ...rows.map((r) => r.map(String))];
-  const w = head.map((_, c) => Math.max(...cells.map((r) => (r[c] ?? '').length)));
-  return cells
-    .map((r) =>
-      r
-        .map((x, c) => (right.has(c) ? x.padStart(w[c]) : x.padEnd(w[c])))
-        .join('  ')
-        .trimEnd(),
-    )
-    .join('\n');
+  const columns = head.map((_, c) => ({ align: right.has(c) ? 'right' : 'left' }) as const);
+  return textTable([head, ...rows], { columns }).join('\n');
 }
 
 const TRAFFIC_UNITS: Record<string, number> = {

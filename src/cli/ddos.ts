@@ -4,6 +4,7 @@ import { HostopsError, usageError } from '../lib/errors.js';
 import { printJson, printNdjson } from '../lib/output.js';
 import { progress } from '../lib/progress.js';
 import { DdosNotifier } from '../ddos/notify.js';
+import { textTable } from '../lib/text-table.js';
 
 /** `hostops ddos`: reflection-attack detection in captures. */
 export function register(program: Command): void {
@@ -220,14 +221,7 @@ export function formatReport(r: DdosReport): string {
       ]);
     }
   }
-  const w = head.map((_, i) => Math.max(...rows.map((row) => row[i].length)));
-  for (const row of rows)
-    out.push(
-      row
-        .map((c, i) => c.padEnd(w[i]))
-        .join('  ')
-        .trimEnd(),
-    );
+  out.push(...textTable(rows));
   for (const v of r.victims) {
     out.push('');
     out.push(

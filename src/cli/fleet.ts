@@ -163,7 +163,7 @@ export function register(program: Command): void {
 
   cmd(
     'retention',
-    'how long the fleet keeps rows (raw: whole days dropped for every site; 5-minute/hourly: stored, agents prune their own)',
+    'how long the fleet keeps rows (raw, 5-minute, hourly: whole days dropped for every site)',
   )
     .option('--raw <d>')
     .option('--five-minute <d>')

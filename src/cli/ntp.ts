@@ -4,6 +4,7 @@ import { printJson } from '../lib/output.js';
 import { msOption } from './ms-option.js';
 import { ntpQuery, ntpCheck, type NtpQueryResult, type NtpCheckResult } from '../ntp/index.js';
 import { auditFile, type AuditResult } from '../ntp/audit.js';
+import { textTable } from '../lib/text-table.js';
 
 const int = (name: string, min: number, max: number) => (v: string) => {
   const n = Number(v);
@@ -184,23 +185,27 @@ export function formatCheck(r: NtpCheckResult): string {
   out.push(
     `factors: UDP payload layer (BAF = reply payload bytes / request payload bytes); mode 7 request ${r.requestSize} bytes; frame = Ethernet without FCS`,
   );
-  const w = [24, 10, 14, 9, 9, 11];
-  const row = (c: string[]) => c.map((s, i) => (i < w.length ? s.padEnd(w[i]) : s)).join(' ');
-  out.push(row(['probe', 'sent', 'returned', 'factor', 'frame', 'verdict', 'detail']));
-  for (const p of r.probes) {
+  // fixed widths (a long value pushes its row right), the detail unpadded
+  const columns = [24, 10, 14, 9, 9, 11, 0].map((width) => ({ width }));
+  const rows = r.probes.map((p) => {
     const a = p.amplification;
-    out.push(
-      row([
-        p.probe,
-        `${a.requestPackets}p/${a.requestBytes}B`,
-        `${a.replyPackets}p/${a.replyBytes}B`,
-        a.replyPackets ? `${a.factor}x` : '-',
-        a.replyPackets ? `${a.frameFactor}x` : '-',
-        p.verdict,
-        p.detail + (p.stray ? ` (${p.stray} stray datagrams ignored)` : ''),
-      ]),
-    );
-  }
+    return [
+      p.probe,
+      `${a.requestPackets}p/${a.requestBytes}B`,
+      `${a.replyPackets}p/${a.replyBytes}B`,
+      a.replyPackets ? `${a.factor}x` : '-',
+      a.replyPackets ? `${a.frameFactor}x` : '-',
+      p.verdict,
+      p.detail + (p.stray ? ` (${p.stray} stray datagrams ignored)` : ''),
+    ];
+  });
+  out.push(
+    ...textTable([['probe', 'sent', 'returned', 'factor', 'frame', 'verdict', 'detail'], ...rows], {
+      columns,
+      gap: ' ',
+      trimEnd: false,
+    }),
+  );
   if (r.worst)
     out.push(`worst: ${r.worst.probe} ${r.worst.factor}x payload, ${r.worst.frameFactor}x frame`);
   out.push(`verdict: ${r.verdict.toUpperCase()}`);

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { HostopsError } from '../lib/errors.js';
 import { printJson } from '../lib/output.js';
+import { redactUrl } from '../lib/redact-url.js';
 import { redact } from '../serve/alerts/notify/dispatch.js';
 import { configFrom, serve } from '../serve/index.js';
 import { configSchema, type ResolvedConfig } from '../config/index.js';
@@ -71,10 +72,7 @@ export function register(program: Command): void {
       const { file } = loaded;
       const cfg = withOverrides(loaded.cfg, opts);
       if (opts.checkConfig) {
-        const masked = (u?: string) =>
-          u
-            ?.replace(/:[^:@/]*@/, ':***@')
-            .replace(/([?&](?:password|sslpassword)=)[^&]*/gi, '$1***');
+        const masked = (u?: string) => (u === undefined ? u : redactUrl(u));
         const shown = {
           ...cfg,
           listen: { ...cfg.listen, token: cfg.listen.token ? '(set)' : undefined },

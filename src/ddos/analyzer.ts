@@ -7,7 +7,7 @@
 import type { PacketSink } from './capture-reader.js';
 import { KeyTable } from './key-table.js';
 import { REFLECTORS, portTable, type Reflector } from './protocols.js';
-import { formatWords } from './addr.js';
+import { formatWords } from '../lib/ip.js';
 
 // flow (conversation) fields
 const F_FAB = 0,

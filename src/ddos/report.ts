@@ -1,5 +1,5 @@
 /** Turns the analyzer's tables into the typed report (end of input only, so allocation is fine). */
-import { formatWords } from './addr.js';
+import { formatWords } from '../lib/ip.js';
 import {
   Analyzer,
   ENCAPSULATIONS,

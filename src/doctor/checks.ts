@@ -9,6 +9,7 @@ import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import type { ResolvedConfig } from '../config/index.js';
 import { ADDONS, addonFile, loadAddon } from '../lib/native.js';
+import { redactUrl } from '../lib/redact-url.js';
 import { findExim, locatePaths } from '../mailq/paths.js';
 
 export type Status = 'ok' | 'warn' | 'fail' | 'skip';
@@ -512,7 +513,7 @@ async function storeCheck(cfg: ResolvedConfig): Promise<Check[]> {
     );
   }
   if (cfg.store.kind === 'postgres' && cfg.store.url) {
-    const shown = cfg.store.url.replace(/:[^:@/]*@/, ':***@');
+    const shown = redactUrl(cfg.store.url);
     try {
       const { default: postgres } = await import('postgres');
       const sql = postgres(cfg.store.url, { max: 1, connect_timeout: 5, onnotice: () => {} });

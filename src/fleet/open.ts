@@ -1,18 +1,9 @@
 /** Open the fleet database as its owner: the measurement schema, then the inventory and roles. */
 import { envError } from '../lib/errors.js';
+import { redactUrl } from '../lib/redact-url.js';
 import { PgDriver } from '../store/index.js';
 import { ensureFleetSchema } from './schema.js';
 import { pgTlsError } from '../store/pg-tls.js';
-
-export function maskUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password) u.password = '***';
-    return u.toString();
-  } catch {
-    return '(unparsable URL)';
-  }
-}
 
 export async function openFleet(url: string | undefined): Promise<PgDriver> {
   const db = url ?? process.env.HOSTOPS_FLEET_DB;
@@ -26,8 +17,8 @@ export async function openFleet(url: string | undefined): Promise<PgDriver> {
     const tlsErr = pgTlsError(e, db);
     if (tlsErr) throw tlsErr;
     const err = e as { code?: string; message: string };
-    if (err.code === '42501') throw envError('FLEET_NOT_OWNER', `${maskUrl(db)}: ${err.message}`);
-    throw envError('FLEET_DB', `PostgreSQL at ${maskUrl(db)}: ${err.message}`);
+    if (err.code === '42501') throw envError('FLEET_NOT_OWNER', `${redactUrl(db)}: ${err.message}`);
+    throw envError('FLEET_DB', `PostgreSQL at ${redactUrl(db)}: ${err.message}`);
   }
   return d;
 }

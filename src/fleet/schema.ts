@@ -19,6 +19,8 @@ export const SITE_TABLES = [
   'job_state',
   'probe',
 ] as const;
+/** Rollups: their retention drops whole days (owner's function), agents never delete from them. */
+const ROLLUPS = ['ping_5m', 'ping_1h'] as const;
 export const INVENTORY_TABLES = [
   'fleet_sites',
   'fleet_targets',
@@ -95,10 +97,17 @@ export async function ensureFleetSchema(sql: postgres.Sql): Promise<void> {
     );
     const tables = present.map((r) => r.t);
     await tx.unsafe(`GRANT SELECT ON ${tables.join(', ')} TO ${DASHBOARD_ROLE}`);
-    // agents roll up, upsert job state and prune their own rows: all four, limited by the policy
+    // agents roll up, upsert job state and prune their own rows: all four, limited by the policy;
+    // but the rollups' retention is whole days dropped by the owner's function, so no DELETE there
+    const dropped = tables.filter((t) => (ROLLUPS as readonly string[]).includes(t));
+    const deletable = tables.filter((t) => !dropped.includes(t));
     await tx.unsafe(
-      `GRANT SELECT, INSERT, UPDATE, DELETE ON ${tables.join(', ')} TO ${AGENT_GROUP}`,
+      `GRANT SELECT, INSERT, UPDATE, DELETE ON ${deletable.join(', ')} TO ${AGENT_GROUP}`,
     );
+    if (dropped.length) {
+      await tx.unsafe(`GRANT SELECT, INSERT, UPDATE ON ${dropped.join(', ')} TO ${AGENT_GROUP}`);
+      await tx.unsafe(`REVOKE DELETE, TRUNCATE ON ${dropped.join(', ')} FROM ${AGENT_GROUP}`);
+    }
     await tx.unsafe(`GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO ${AGENT_GROUP}`);
     await tx.unsafe(`REVOKE ALL ON FUNCTION hostops_site() FROM PUBLIC`);
     await tx.unsafe(`GRANT EXECUTE ON FUNCTION hostops_site() TO ${AGENT_GROUP}`);
@@ -130,7 +139,7 @@ export async function ensureFleetSchema(sql: postgres.Sql): Promise<void> {
 }
 
 /** Bump when the DDL above changes: the next `hostops fleet` command then applies it once. */
-const FLEET_SCHEMA_VERSION = 4; // 3: the probe table joined the site tables; 4: OWN_SITE once per statement
+const FLEET_SCHEMA_VERSION = 5; // 3: the probe table joined the site tables; 4: no DELETE on rollups; 5: OWN_SITE once per statement
 
 async function fleetSchemaCurrent(sql: postgres.Sql | postgres.TransactionSql): Promise<boolean> {
   const r = await sql.unsafe(`SELECT value FROM meta WHERE key = 'fleet_schema'`);

@@ -1,7 +1,9 @@
 /**
  * fleet.yaml: the inventory as a file to review in git. Export writes it; import makes the
  * database match it (targets keyed by address, so a changed name is a rename with history).
- * Sites are only added: removing one would drop its role, which is left to a person.
+ * Sites are only added: removing one would drop its role, which is left to a person. Coordinates
+ * (`fleet locate`) and "nearest N" rules travel with their site or target, the rule with the sites
+ * it resolved to, so an import reproduces the assignment without re-resolving on another database.
  */
 import { readFileSync } from 'node:fs';
 import type postgres from 'postgres';
@@ -18,10 +20,28 @@ const rtt = z
 const loss = z.string().refine((v) => parseLossBound(v) != null, 'not a loss bound such as "< 1%"');
 const duration = z.string().refine((v) => parseDuration(v) != null, 'not a duration such as "7d"');
 
-export const fleetFileSchema = z.strictObject({
+const lat = z.number().min(-90).max(90).optional();
+const lon = z.number().min(-180).max(180).optional();
+const nearest = z.strictObject({
+  n: z.number().int().min(1),
   sites: z.array(name).default([]),
+  basis: z.string().default(''),
+});
+
+export const fleetFileSchema = z.strictObject({
+  // a plain name, or the name with its coordinates
+  sites: z.array(z.union([name, z.strictObject({ name, lat, lon })])).default([]),
   targets: z
-    .array(z.strictObject({ name, address: z.string().min(1), groups: z.array(name).default([]) }))
+    .array(
+      z.strictObject({
+        name,
+        address: z.string().min(1),
+        groups: z.array(name).default([]),
+        lat,
+        lon,
+        nearest: nearest.optional(),
+      }),
+    )
     .default([]),
   assignments: z
     .strictObject({
@@ -50,10 +70,27 @@ export const fleetFileSchema = z.strictObject({
 });
 export type FleetFile = z.infer<typeof fleetFileSchema>;
 
-export function toFile(inv: Inventory): FleetFile {
+type Coordinates = Map<string, { lat: number; lon: number }>;
+const at = (c: Coordinates | undefined, n: string) => {
+  const p = c?.get(n);
+  return p ? { lat: p.lat, lon: p.lon } : {};
+};
+
+export function toFile(
+  inv: Inventory,
+  coords: { sites?: Coordinates; targets?: Coordinates } = {},
+): FleetFile {
   return {
-    sites: inv.sites.map((s) => s.name),
-    targets: inv.targets.map((t) => ({ name: t.name, address: t.address, groups: t.groups })),
+    sites: inv.sites.map((s) =>
+      coords.sites?.has(s.name) ? { name: s.name, ...at(coords.sites, s.name) } : s.name,
+    ),
+    targets: inv.targets.map((t) => ({
+      name: t.name,
+      address: t.address,
+      groups: t.groups,
+      ...at(coords.targets, t.name),
+      ...(inv.nearest[t.name] ? { nearest: inv.nearest[t.name] } : {}),
+    })),
     assignments: { mode: inv.mode, sites: inv.assignments },
     sla: inv.sla.map((s) => ({
       site: s.site,
@@ -66,12 +103,26 @@ export function toFile(inv: Inventory): FleetFile {
   };
 }
 
+async function coordinates(sql: postgres.Sql, table: string): Promise<Coordinates> {
+  const rows = await sql.unsafe(
+    `SELECT name, lat, lon FROM ${table} WHERE lat IS NOT NULL AND lon IS NOT NULL`,
+  );
+  return new Map(rows.map((r) => [r.name as string, { lat: Number(r.lat), lon: Number(r.lon) }]));
+}
+
 export async function exportYaml(sql: postgres.Sql): Promise<string> {
+  const inv = await readInventory(sql);
+  const coords = {
+    sites: await coordinates(sql, 'fleet_sites'),
+    targets: await coordinates(sql, 'fleet_targets'),
+  };
   return (
     '# hostops fleet inventory (hostops fleet export); apply with: hostops fleet import FILE\n' +
-    stringify(toFile(await readInventory(sql)))
+    stringify(toFile(inv, coords))
   );
 }
+
+const siteName = (s: FleetFile['sites'][number]) => (typeof s === 'string' ? s : s.name);
 
 /** Parse and validate; errors name the file, the field path and the line. */
 export function parseFleetFile(file: string): FleetFile {
@@ -105,7 +156,22 @@ export function parseFleetFile(file: string): FleetFile {
   }
   const f = r.data;
   const known = new Set(f.targets.map((t) => t.name));
-  const sites = new Set(f.sites);
+  const sites = new Set(f.sites.map(siteName));
+  type Placed = [string, { lat?: number; lon?: number }];
+  const placed: Placed[] = [
+    ...f.sites.flatMap((s, i): Placed[] => (typeof s === 'string' ? [] : [[`sites[${i}]`, s]])),
+    ...f.targets.map((t, i): Placed => [`targets[${i}]`, t]),
+  ];
+  for (const [where, p] of placed)
+    if ((p.lat == null) !== (p.lon == null))
+      throw usageError('FLEET_FIELD', `${file}: ${where}: lat and lon go together`);
+  for (const [i, t] of f.targets.entries())
+    for (const s of t.nearest?.sites ?? [])
+      if (!sites.has(s))
+        throw usageError(
+          'FLEET_FIELD',
+          `${file}: targets[${i}].nearest.sites: no site named "${s}"`,
+        );
   for (const [i, s] of f.sla.entries()) {
     if (s.target && s.group)
       throw usageError('FLEET_FIELD', `${file}: sla[${i}]: a target or a group, not both`);
@@ -137,15 +203,38 @@ export async function importFleet(
   f: FleetFile,
 ): Promise<{ targets: number; sla: number }> {
   await sql.begin(async (tx) => {
-    for (const s of f.sites)
+    for (const s of f.sites) {
+      const p = typeof s === 'string' ? { name: s } : s;
       await tx.unsafe(
         'INSERT INTO fleet_sites (name, role, created_at) VALUES ($1, NULL, $2) ON CONFLICT (name) DO NOTHING',
-        [s, Date.now() / 1000],
+        [p.name, Date.now() / 1000],
       );
-    for (const t of f.targets) await addTarget(tx, t.name, t.address, t.groups);
+      await tx.unsafe('UPDATE fleet_sites SET lat = $2, lon = $3 WHERE name = $1', [
+        p.name,
+        p.lat ?? null,
+        p.lon ?? null,
+      ]);
+    }
+    for (const t of f.targets) {
+      await addTarget(tx, t.name, t.address, t.groups);
+      await tx.unsafe('UPDATE fleet_targets SET lat = $2, lon = $3 WHERE name = $1', [
+        t.name,
+        t.lat ?? null,
+        t.lon ?? null,
+      ]);
+    }
     await tx.unsafe('DELETE FROM fleet_targets WHERE NOT (address = ANY($1))', [
       f.targets.map((t) => t.address) as never,
     ]);
+    // the rules as they were resolved: `resolve-nearest` on this database re-decides later
+    await tx.unsafe('DELETE FROM fleet_nearest');
+    for (const t of f.targets)
+      if (t.nearest)
+        await tx.unsafe(
+          `INSERT INTO fleet_nearest (target_id, n, sites, basis, resolved_at)
+           SELECT id, $2, $3, $4, $5 FROM fleet_targets WHERE name = $1`,
+          [t.name, t.nearest.n, t.nearest.sites as never, t.nearest.basis, Date.now() / 1000],
+        );
     await tx.unsafe('DELETE FROM fleet_assignments');
     for (const [site, ts] of Object.entries(f.assignments.sites)) {
       for (const t of ts)

@@ -2,13 +2,12 @@
  * ping with iputils semantics for one or many targets at once (fping style: one socket per
  * address family, targets staggered across the interval, one timer for the whole run).
  */
-import { performance } from 'node:perf_hooks';
-import { EchoEngine, type EchoOutcome } from './echo.js';
-import { clockBase, errnoText, type Family } from './probe-socket.js';
+import type { Family } from './probe-socket.js';
 import { resolveTarget, type Resolved } from './resolve.js';
-import { PingStats } from './stats.js';
-import { icmpErrorText } from './icmp-text.js';
 import type { SocketBind } from './bind.js';
+import { PingContext } from './ping/context.js';
+import { onOutcome } from './ping/receive.js';
+import { Sender } from './ping/send.js';
 
 export interface PingOptions {
   /** probes per target; 0 or undefined with deadlineMs = until the deadline; default 5 (API) */
@@ -110,29 +109,6 @@ export interface PingSummary {
   error?: string;
 }
 
-interface Run {
-  r: Resolved;
-  engine: EchoEngine;
-  transmitted: number;
-  received: number;
-  dups: number;
-  corrupted: number;
-  errors: number;
-  stats: PingStats;
-  rtts: (number | null)[];
-  answered: Set<number>;
-  /** indexes with an echo reply (not errors), for lastNoAnswer */
-  replied: Set<number>;
-  startMs: number;
-  lastSendMs: number;
-  nextDue: number;
-  sending: boolean;
-  done: boolean;
-  exitTimer?: NodeJS.Timeout;
-}
-
-const nsToEpoch = (ns: number, base: number) => base + ns / 1e9;
-
 /**
  * Ping many targets; resolves with one summary per target, in input order. With `tolerant`, a
  * target that does not resolve gets a summary with `error` and the others still run.
@@ -172,298 +148,26 @@ export async function pingTargets(
   );
 }
 
+/**
+ * Ping resolved targets: open one socket per family (ping/context.ts), register the targets,
+ * then the send loop (ping/send.ts) and the matched replies (ping/receive.ts) run until every
+ * target is done; one summary per target (ping/summary.ts), in input order.
+ */
 export async function runPing(resolved: Resolved[], opts: PingOptions): Promise<PingSummary[]> {
-  const count = opts.count ?? (opts.deadlineMs ? 0 : 5);
-  const interval = opts.intervalMs ?? 1000;
-  const timeoutNs = (opts.timeoutMs ?? 1000) * 1e6;
-  const lingerMs = opts.timeoutMs ?? 10000;
-  const size = opts.size ?? 56;
-  const timing = size >= 16;
-  const base = clockBase();
-  const engines = new Map<Family, EchoEngine>();
-  const engineFor = (f: Family) => {
-    let e = engines.get(f);
-    if (!e) {
-      e = new EchoEngine(f, opts.mode, {
-        txTimestamps: opts.txTimestamps ?? false,
-        bind: opts.bind,
-      });
-      engines.set(f, e);
-    }
-    return e;
-  };
-  const emit = opts.onEvent ?? (() => {});
-  const live = opts.onEvent !== undefined;
-  const runs: Run[] = [];
-  try {
-    for (const r of resolved) engineFor(r.family);
-  } catch (e) {
-    for (const en of engines.values()) en.close();
-    throw e;
-  }
-
+  const p = new PingContext(opts);
+  p.openEngines(resolved);
   return new Promise<PingSummary[]>((resolve) => {
-    let finished = 0;
-    let timer: NodeJS.Timeout | undefined;
-    let deadlineTimer: NodeJS.Timeout | undefined;
-    const t0 = performance.now();
-    const stagger = resolved.length > 1 ? interval / resolved.length : 0;
-    // many targets: send in small bursts (fewer wakeups; replies then arrive as one batch)
-    const coalesceMs =
-      resolved.length > 20 ? Math.min(resolved.length > 200 ? 20 : 10, interval / 20) : 0;
-
-    let aborted = false;
-    const finish = (run: Run) => {
-      if (run.done) return;
-      const last = run.transmitted - 1;
-      if (opts.lastNoAnswer && opts.onEvent && !aborted && last >= 0 && !run.replied.has(last)) {
-        emit({ type: 'noanswer', target: run.r.target, seq: last + 1, time: Date.now() / 1000 });
-      }
-      run.done = true;
-      run.sending = false;
-      if (run.exitTimer) clearTimeout(run.exitTimer);
-      run.engine.remove(run.r.address);
-      if (++finished === runs.length) complete();
-    };
-    const complete = () => {
-      if (timer) clearTimeout(timer);
-      if (deadlineTimer) clearTimeout(deadlineTimer);
-      opts.signal?.removeEventListener('abort', abort);
-      for (const e of engines.values()) e.close();
-      resolve(runs.map(summary));
-    };
-    const abort = () => {
-      aborted = true;
-      for (const run of runs) finish(run);
-    };
-
-    const checkDone = (run: Run) => {
-      if (opts.untilReply && run.received) finish(run);
-      else if (count && run.received + run.errors >= count) finish(run);
-      else if (opts.deadlineMs && run.errors) finish(run);
-    };
-
-    const onOutcome = (run: Run) => (o: EchoOutcome) => {
-      if (run.done) return;
-      const seqNo = o.kind === 'error' ? o.seq : o.probe.seq;
-      const time = nsToEpoch(o.ev.t, base);
-      const idx = seqIndex(run, seqNo);
-      switch (o.kind) {
-        case 'reply': {
-          const us = Math.trunc(o.ev.t / 1000) - Math.trunc(o.probe.sent / 1000);
-          run.stats.add(us);
-          if (o.dup) run.dups++;
-          else {
-            run.received++;
-            run.answered.add(idx);
-            run.replied.add(idx);
-            if (idx >= 0) run.rtts[idx] = us / 1e6;
-          }
-          if (live)
-            emit({
-              type: 'reply',
-              target: run.r.target,
-              address: run.r.address,
-              from: o.ev.from,
-              seq: idx + 1,
-              bytes: o.ev.len,
-              ttl: o.ev.ttl,
-              rttUs: us,
-              dup: o.dup,
-              time,
-              timing,
-            });
-          break;
-        }
-        case 'truncated':
-          emit({
-            type: 'truncated',
-            target: run.r.target,
-            from: o.ev.from,
-            seq: idx + 1,
-            bytes: o.ev.len,
-            ttl: o.ev.ttl,
-            time,
-          });
-          break;
-        case 'corrupted':
-          run.corrupted++;
-          emit({
-            type: 'corrupted',
-            target: run.r.target,
-            from: o.ev.from,
-            seq: idx + 1,
-            bytes: o.ev.len,
-            time,
-          });
-          break;
-        case 'late':
-          emit({
-            type: 'late',
-            target: run.r.target,
-            from: o.ev.from,
-            seq: idx + 1,
-            rttUs: Math.round((o.ev.t - o.probe.sent) / 1000),
-            time,
-          });
-          break;
-        case 'error':
-          if (run.answered.has(idx)) break;
-          run.errors++;
-          run.answered.add(idx);
-          emit({
-            type: 'error',
-            target: run.r.target,
-            from: o.ev.from,
-            seq: idx + 1,
-            icmpType: o.ev.type,
-            icmpCode: o.ev.code,
-            text: icmpErrorText(run.engine.family, o.ev.type, o.ev.code),
-            time,
-          });
-          break;
-      }
-      checkDone(run);
-    };
-
-    for (let i = 0; i < resolved.length; i++) {
-      const r = resolved[i];
-      const engine = engineFor(r.family);
-      const run: Run = {
-        r,
-        engine,
-        transmitted: 0,
-        received: 0,
-        dups: 0,
-        corrupted: 0,
-        errors: 0,
-        stats: new PingStats(),
-        rtts: [],
-        answered: new Set(),
-        replied: new Set(),
-        startMs: t0,
-        lastSendMs: t0,
-        nextDue: t0 + i * stagger,
-        sending: true,
-        done: false,
-      };
-      runs.push(run);
-      engine.add({ address: r.address, size, onOutcome: onOutcome(run) });
-    }
+    p.begin(resolved, resolve, (run) => (o) => onOutcome(p, run, o));
     opts.onStart?.(resolved);
-    // the due queue stays sorted: every target is re-queued one interval later
-    const queue: Run[] = [...runs];
-    let head = 0;
-
-    const sendOne = (run: Run, now: number) => {
-      const idx = run.transmitted;
-      if (opts.onEvent && idx > 0 && !(opts.lastNoAnswer ? run.replied : run.answered).has(idx - 1))
-        emit({ type: 'noanswer', target: run.r.target, seq: idx, time: Date.now() / 1000 });
-      const seq = (idx + 1) & 0xffff;
-      const res = run.engine.send(run.r.address, seq, { ttl: opts.ttl, tos: opts.tos, timeoutNs });
-      if (run.transmitted === 0) run.startMs = now;
-      run.transmitted++;
-      run.lastSendMs = now;
-      run.rtts.push(null);
-      run.engine.forget(run.r.address, seq - 256);
-      if (typeof res === 'number') {
-        run.errors++;
-        run.answered.add(idx);
-        emit({
-          type: 'senderror',
-          target: run.r.target,
-          seq: idx + 1,
-          message: errnoText(res),
-          time: Date.now() / 1000,
-        });
-        checkDone(run);
-      }
-      if (count && run.transmitted >= count && !opts.deadlineMs) {
-        run.sending = false;
-        const tmaxMs = run.stats.n ? run.stats.tmax / 1000 : 0;
-        const waitMs = run.received ? Math.max(2 * tmaxMs, interval) : lingerMs;
-        if (!run.done) run.exitTimer = setTimeout(() => finish(run), waitMs);
-      }
-    };
-
-    const tick = () => {
-      timer = undefined;
-      const now = performance.now();
-      let n = 0;
-      while (head < queue.length) {
-        const run = queue[head];
-        if (run.done || !run.sending) {
-          head++;
-          continue;
-        }
-        if (run.nextDue > now + 0.5) break;
-        head++;
-        // a probe due at (or, after a stall, sent at) the -w deadline is not sent (iputils: -w 1 -i 0.2
-        // sends 5, not 6); checked here because this timer and the deadline timer race
-        if (opts.deadlineMs && Math.max(run.nextDue, now) - t0 >= opts.deadlineMs - 1) {
-          run.sending = false;
-          continue;
-        }
-        sendOne(run, now);
-        if (run.sending && !run.done) {
-          run.nextDue = Math.max(run.nextDue + interval, now - interval); // no burst after a stall
-          queue.push(run);
-        }
-        if (++n > 10000) break;
-      }
-      if (head > 4096 && head * 2 > queue.length) {
-        queue.splice(0, head);
-        head = 0;
-      }
-      schedule();
-    };
-    const schedule = () => {
-      if (finished === runs.length) return;
-      while (head < queue.length && (queue[head].done || !queue[head].sending)) head++;
-      if (head >= queue.length) return;
-      const wait = Math.max(queue[head].nextDue - performance.now(), coalesceMs);
-      timer = setTimeout(tick, Math.max(0, wait));
-    };
-
+    const sender = new Sender(p);
     if (opts.signal) {
       if (opts.signal.aborted) {
-        abort();
+        p.abort();
         return;
       }
-      opts.signal.addEventListener('abort', abort, { once: true });
+      opts.signal.addEventListener('abort', p.abort, { once: true });
     }
-    if (opts.deadlineMs) deadlineTimer = setTimeout(abort, opts.deadlineMs);
-    tick();
+    if (opts.deadlineMs) p.deadlineTimer = setTimeout(p.abort, opts.deadlineMs);
+    sender.tick();
   });
-
-  function seqIndex(run: Run, seq16: number): number {
-    // map a 16-bit sequence back to the nearest transmitted index
-    const last = run.transmitted;
-    let idx = last - 1 - (((last & 0xffff) - seq16 + 0x10000) & 0xffff);
-    if (idx < 0) idx = seq16 - 1;
-    return idx;
-  }
-
-  function summary(run: Run): PingSummary {
-    const us = run.stats.n ? run.stats.result() : null;
-    const s = (v: number | undefined) => (v === undefined ? null : v / 1e6);
-    return {
-      target: run.r.target,
-      address: run.r.address,
-      transmitted: run.transmitted,
-      received: run.received,
-      duplicates: run.dups,
-      corrupted: run.corrupted,
-      errors: run.errors,
-      lossRatio: run.transmitted ? (run.transmitted - run.received) / run.transmitted : 0,
-      rtts: run.rtts,
-      min: s(us?.min),
-      avg: s(us?.avg),
-      max: s(us?.max),
-      mdev: s(us?.mdev),
-      us,
-      timeMs: Math.round(run.lastSendMs - run.startMs),
-      size,
-    };
-  }
 }

@@ -3,6 +3,8 @@
  * only dialect differences; every other statement is the common subset both accept.
  */
 import { PG_PARTITION_SQL } from './pg-partition-sql.js';
+import { PG_ROLLUP_PARTITION_SQL } from './pg-rollup-partition-sql.js';
+import { PG_RAW_RETENTION_SQL } from './pg-raw-retention-sql.js';
 
 /** `pg`: statements only PostgreSQL runs (after `sql`); SQLite records the version and skips them. */
 export interface Migration {
@@ -100,6 +102,12 @@ export const MIGRATIONS: Migration[] = [
       'ALTER TABLE ping ADD CONSTRAINT ping_pkey PRIMARY KEY (site, id, ts)',
       'DROP INDEX IF EXISTS ping_site_id',
     ],
+  },
+  {
+    version: 9,
+    name: 'rollups partitioned by day, fleet retention for them (PostgreSQL)',
+    sql: [],
+    pg: [...PG_ROLLUP_PARTITION_SQL, ...PG_RAW_RETENTION_SQL],
   },
 ];
 

@@ -6,8 +6,9 @@ import type { Driver, Param } from './driver.js';
 import { quantiles } from './stats.js';
 import { rollupOnce } from './rollup.js';
 import { PgDriver } from './pg-driver.js';
-import { dropOldPartitions, ensureAhead, rollupOncePg } from './pg-history.js';
+import { ensureAhead, rollupOncePg } from './pg-history.js';
 import { PartitionCache, writePingsPg } from './pg-ingest.js';
+import { fleetRetention } from './pg-retention.js';
 import { QCOLS, json, parse, qvals, type QRow } from './columns.js';
 import type {
   CheckRecord,
@@ -241,17 +242,15 @@ export class SqlStore implements Store {
     ];
     const pg = this.driver instanceof PgDriver;
     if (this.driver instanceof PgDriver) {
-      // raw rounds are one history for the fleet: whole days are dropped once the fleet's
-      // retention (or the longest any site keeps) has passed them, never a DELETE scan
+      // raw rounds and their rollups are one history for the fleet: whole days are dropped once
+      // the fleet's retention (or the longest any site keeps) has passed them, never a DELETE scan
       await ensureAhead(this.driver, now);
-      await dropOldPartitions(this.driver, site, r.raw, now);
+      await fleetRetention(this.driver, site, r, now);
     }
     await this.driver.batch([
-      ...(pg ? [] : [del('ping', r.raw)]),
+      ...(pg ? [] : [del('ping', r.raw), del('ping_5m', r.fiveMinute), del('ping_1h', r.hourly)]),
       del('path', r.raw),
-      del('ping_5m', r.fiveMinute),
       del('mailq', r.fiveMinute),
-      del('ping_1h', r.hourly),
       del('throughput', r.hourly),
       del('checks', r.hourly),
       del('probe', r.fiveMinute),

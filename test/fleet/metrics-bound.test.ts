@@ -1,13 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, writeFileSync } from 'node:fs';
-import path from 'node:path';
+import { existsSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { serve } from '../../src/serve/index.js';
 import { freePort, tableProber, tempDir, testConfig } from '../serve/helpers.js';
+import { PROM, startProm, type Prom } from './prometheus.js';
 
-const PROM = '/usr/bin/prometheus';
 /** Whether the exposition has this series (labels in any order) with this value. */
 const has = (text: string, name: string, labels: Record<string, string>, value: string) =>
   text.split('\n').some((l) => {
@@ -31,34 +29,6 @@ const targets = Array.from({ length: 30 }, (_, i) => ({
 }));
 const rtt = Object.fromEntries(targets.map((t, i) => [t.host, [0.001 * (1 + (i % 3))]]));
 
-function startProm(
-  dir: string,
-  name: string,
-  port: number,
-  scrape: string,
-): { proc: ChildProcess; err: () => string } {
-  const file = path.join(dir, `${name}.yml`);
-  writeFileSync(
-    file,
-    `global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\nscrape_configs:\n${scrape}`,
-  );
-  const proc = spawn(
-    PROM,
-    [
-      `--config.file=${file}`,
-      `--storage.tsdb.path=${path.join(dir, `${name}-tsdb`)}`,
-      `--web.listen-address=127.0.0.1:${port}`,
-      '--log.level=warn',
-    ],
-    { stdio: ['ignore', 'ignore', 'pipe'] },
-  );
-  let err = '';
-  proc.stderr!.on('data', (d: Buffer) => {
-    err += d.toString();
-  });
-  return { proc, err: () => err };
-}
-
 test('/metrics stays bounded past ping.metricsTargets (groups only), and a global Prometheus federates the group series', async () => {
   assert.ok(
     existsSync(PROM),
@@ -77,7 +47,7 @@ test('/metrics stays bounded past ping.metricsTargets (groups only), and a globa
     firstRunSpread: 0.1,
     log: () => {},
   });
-  const proms: ChildProcess[] = [];
+  const proms: Prom[] = [];
   try {
     let text = '';
     for (let i = 0; i < 60 && !/hostops_ping_group_targets\{[^}]*group="asia"/.test(text); i++) {
@@ -105,15 +75,15 @@ test('/metrics stays bounded past ping.metricsTargets (groups only), and a globa
       t.dir,
       'site',
       p1,
-      `  - job_name: hostops\n    static_configs:\n      - targets: ['127.0.0.1:${agentPort}']\n`,
+      `scrape_configs:\n  - job_name: hostops\n    static_configs:\n      - targets: ['127.0.0.1:${agentPort}']\n`,
     );
     const global = startProm(
       t.dir,
       'global',
       p2,
-      `  - job_name: federate\n    honor_labels: true\n    metrics_path: /federate\n    params:\n      'match[]': ['{__name__=~"hostops_ping_group_.*"}']\n    static_configs:\n      - targets: ['127.0.0.1:${p1}']\n`,
+      `scrape_configs:\n  - job_name: federate\n    honor_labels: true\n    metrics_path: /federate\n    params:\n      'match[]': ['{__name__=~"hostops_ping_group_.*"}']\n    static_configs:\n      - targets: ['127.0.0.1:${p1}']\n`,
     );
-    proms.push(site.proc, global.proc);
+    proms.push(site, global);
     let res: { metric: Record<string, string>; value: [number, string] }[] = [];
     for (let i = 0; i < 120 && res.length < 3; i++) {
       await sleep(500);
@@ -140,7 +110,7 @@ test('/metrics stays bounded past ping.metricsTargets (groups only), and a globa
       ],
     );
   } finally {
-    for (const p of proms) p.kill('SIGTERM');
+    for (const p of proms) await p.stop();
     await a.stop();
     t.cleanup();
   }

@@ -106,6 +106,14 @@ test('npm pack, then npm install -g offline with no compiler', { timeout: 600_00
     "console.log(db.prepare('select sqlite_version() v').get().v.split('.')[0], png.subarray(1,4).toString())";
   const nat = spawnSync(process.execPath, ['-e', js], { cwd: installed, encoding: 'utf8', env });
   assert.equal(nat.stdout, '3 PNG\n', nat.stderr);
+  // patches/ were applied at install (postinstall: patch-package): the postgres driver's write
+  // to a closed socket settles its queries instead of crashing the agent (pg-backend-killed.test.ts)
+  for (const f of ['src/connection.js', 'cjs/src/connection.js'])
+    assert.match(
+      fs.readFileSync(path.join(installed, 'node_modules', 'postgres', f), 'utf8'),
+      /hostops patch: the socket may be gone/,
+      f,
+    );
 });
 
 test('the installed hostops: --version, ping, doctor', () => {

@@ -4,9 +4,11 @@
  * rate limiting are emulated with nftables (see docs/ARCHITECTURE.md).
  *
  * Every name carries the caller's prefix plus the process id, so parallel test files never
- * collide, and destroy() removes everything the topology made (also on process exit).
+ * collide, and destroy() removes everything the topology made (also on exit, SIGTERM, SIGINT and
+ * SIGHUP: test/lib/cleanup.ts).
  */
 import { execFileSync, spawn, type SpawnOptions, type ChildProcess } from 'node:child_process';
+import { onCleanup } from './cleanup.js';
 
 export function sh(argv: string[], input?: string): string {
   return execFileSync(argv[0], argv.slice(1), {
@@ -16,20 +18,16 @@ export function sh(argv: string[], input?: string): string {
   });
 }
 
-const live = new Set<Topology>();
-process.on('exit', () => {
-  for (const t of live) t.destroy();
-});
-
 export class Topology {
   readonly prefix: string;
   private namespaces: string[] = [];
   private links = 0;
+  private readonly forget: () => void;
 
   /** prefix: 2-6 lowercase letters naming the test (ns names must stay under 16 chars). */
   constructor(prefix: string) {
     this.prefix = `${prefix}${process.pid % 100000}`;
-    live.add(this);
+    this.forget = onCleanup(() => this.destroy());
   }
 
   /** Create a namespace; returns its full name. Loopback up, forwarding on when router. */
@@ -129,7 +127,7 @@ export class Topology {
       }
     }
     this.namespaces = [];
-    live.delete(this);
+    this.forget();
   }
 }
 

@@ -1,6 +1,7 @@
 /**
  * A private PostgreSQL 15 cluster for tests: initdb in a temp dir (as the postgres user), a free
- * port on 127.0.0.1, trust auth; stop() shuts it down and removes the directory.
+ * port on 127.0.0.1, trust auth; stop() shuts it down and removes the directory (also on exit,
+ * SIGTERM, SIGINT and SIGHUP: test/lib/cleanup.ts, so a killed test leaves no postgres behind).
  */
 import { execFileSync } from 'node:child_process';
 import {
@@ -16,6 +17,7 @@ import {
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { onCleanup } from '../lib/cleanup.js';
 
 /** The newest installed PostgreSQL's binaries (Debian: /usr/lib/postgresql/<major>/bin). */
 function pgBin(): string {
@@ -77,6 +79,13 @@ export interface PgOptions {
 export async function startPg(po: PgOptions = {}): Promise<PgCluster> {
   const BIN = pgBin();
   const dir = mkdtempSync(path.join(tmpdir(), 'hostops-pg-'));
+  // registered before initdb: a signal at any point from here removes the cluster and its directory
+  let stopFirst = () => {};
+  const remove = () => {
+    stopFirst();
+    rmSync(dir, { recursive: true, force: true });
+  };
+  const forget = onCleanup(remove);
   const { uid, gid } = pgUid();
   chownSync(dir, uid, gid);
   chmodSync(dir, 0o700);
@@ -120,6 +129,7 @@ export async function startPg(po: PgOptions = {}): Promise<PgCluster> {
       /* not running */
     }
   };
+  stopFirst = stopPg;
   start();
   asPostgres([`${BIN}/createdb`, '-h', dir, '-p', String(port), 'hostops']);
   return {
@@ -127,8 +137,8 @@ export async function startPg(po: PgOptions = {}): Promise<PgCluster> {
     port,
     dir,
     stop() {
-      stopPg();
-      rmSync(dir, { recursive: true, force: true });
+      forget();
+      remove();
     },
     restart() {
       stopPg();

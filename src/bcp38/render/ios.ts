@@ -1,7 +1,6 @@
 /** Cisco IOS: an extended ACL and an IPv6 ACL per customer interface, applied inbound. */
 import type { Bcp38Config } from '../config.js';
-import type { Prefix } from '../cidr.js';
-import { addrOf, wildcard4 } from '../cidr.js';
+import { addrOf, wildcard4, type Prefix } from '../../lib/ip.js';
 import { header, ident, ownerOf } from './common.js';
 
 const v4entry = (p: Prefix) =>

@@ -3,7 +3,7 @@
  * per prefix; drops in the raw table's PREROUTING (before conntrack), egress in FORWARD.
  */
 import type { Bcp38Config } from '../config.js';
-import type { Prefix } from '../cidr.js';
+import type { Prefix } from '../../lib/ip.js';
 import { header, ident, ownerOf } from './common.js';
 
 export type IptablesMode = 'ipset' | 'rules';

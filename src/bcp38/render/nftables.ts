@@ -1,6 +1,6 @@
 /** nftables: one table, a set per customer interface and family, drop in prerouting at raw priority. */
 import type { Bcp38Config } from '../config.js';
-import type { Prefix } from '../cidr.js';
+import type { Prefix } from '../../lib/ip.js';
 import { header, ident, ownerOf } from './common.js';
 
 export const NFT_TABLE = 'hostops_bcp38';

@@ -8,7 +8,8 @@ import { lookup } from 'node:dns/promises';
 import { connect, isIP } from 'node:net';
 import { HostopsError, usageError } from '../../lib/errors.js';
 import { inetAton, numericName } from '../../net/resolve.js';
-import { contains, parsePrefix } from '../cidr.js';
+import { parsePrefix } from '../cidr.js';
+import { contains } from '../../lib/ip.js';
 import { DEFAULT_PORT, encodeProbe, isLabel, type ProbeRecord } from './protocol.js';
 import { RawSender } from './raw.js';
 

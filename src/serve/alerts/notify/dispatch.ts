@@ -11,14 +11,13 @@ import type { AlertView, Changes } from '../engine.js';
 import type { AlertMetrics } from '../metrics.js';
 import { defaultFrom, viaSendmail, viaSmtp } from './email.js';
 import { postJson } from './http-post.js';
+import { redactUrl } from '../../../lib/redact-url.js';
 import { apiAlert, emailText, webhookMessage, type WebhookMessage } from './payloads.js';
 
 const QUEUE_MAX = 50;
 
-/** A URL fit for logs and metric labels: no user:password@. */
 /** A receiver URL fit for logs, labels and --check-config: no user:password@, no ?query (tokens live there). */
-export const redact = (url: string) =>
-  url.replace(/^(\w+:\/\/)[^/@]*@/, '$1').replace(/\?.*$/, '?***');
+export const redact = (url: string) => redactUrl(url, { userinfo: 'drop', query: 'drop' });
 
 export interface SendJob {
   what: string;

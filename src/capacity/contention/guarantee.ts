@@ -1,14 +1,5 @@
-/** Helpers shared by the measured and the model contention analyses. */
-import type { Topology, TopoIndex } from './topology.js';
-import type { CustomerReport } from './contention-types.js';
-
-/** Shape of a customer's traffic from its CV and p99/mean (thresholds in docs/capacity.md). */
-export function classify(cv: number, p99ToMean: number, mean: number): CustomerReport['shape'] {
-  if (!(mean > 0)) return 'idle';
-  if (cv < 0.35 && p99ToMean < 2) return 'even';
-  if (cv > 1 || p99ToMean > 4) return 'spiky';
-  return 'moderate';
-}
+/** A customer's guaranteed rate, shared by the measured and the model analyses. */
+import type { Topology, TopoIndex } from '../topology.js';
 
 /** Guaranteed rate: the plan's, else the smallest equal share along the path (C/N at the bottleneck). */
 export function guarantee(

@@ -3,7 +3,8 @@
  * mean/peak (or duty) the topology states. Exact binomial when the sources are identical, exact
  * convolution on a grid up to 2,000 sources, Gaussian beyond; Gaussian and Chernoff always alongside.
  */
-import { type Topology, type TopoNode, indexTopology, nominal } from './topology.js';
+import { type Topology, type TopoNode, indexTopology } from '../topology.js';
+import { nominal } from './nominal.js';
 import {
   qfunc,
   binomialTail,
@@ -14,14 +15,9 @@ import {
   meanVar,
   type Discrete,
   gaussianExcess,
-} from './model.js';
-import type {
-  ContentionReport,
-  CustomerReport,
-  ModelTier,
-  ModelAvailability,
-} from './contention-types.js';
-import { guarantee } from './contention-common.js';
+} from '../model.js';
+import type { ContentionReport, CustomerReport, ModelTier, ModelAvailability } from './types.js';
+import { guarantee } from './guarantee.js';
 
 /** On-off model per inner node from customers' mean/peak (peak defaults to the port). */
 export function modelTiers(t: Topology, ix = indexTopology(t)): ModelTier[] {

@@ -1,6 +1,7 @@
 /** Types of the contention reports (measured and model). */
-import type { TopoNode, NominalRow } from './topology.js';
-import type { Episode } from './stats.js';
+import type { TopoNode } from '../topology.js';
+import type { Episode } from '../stats.js';
+import type { NominalRow } from './nominal.js';
 
 /** Where the customers' rate series (bit/s, NaN = gap) come from. */
 export interface SeriesSource {
