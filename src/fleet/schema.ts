@@ -34,6 +34,8 @@ export const INVENTORY_TABLES = [
   'fleet_nearest',
 ] as const;
 export const AGENT_GROUP = 'hostops_agent';
+/** The policies' own site as a scalar subquery: evaluated once per statement (an init plan), where a bare hostops_site() ran its lookup for every row a batch inserts. */
+const OWN_SITE = '(SELECT hostops_site())';
 export const DASHBOARD_ROLE = 'hostops_dashboard';
 
 const DDL = [
@@ -119,7 +121,7 @@ export async function ensureFleetSchema(sql: postgres.Sql): Promise<void> {
       await tx.unsafe(`ALTER TABLE ${t} ENABLE ROW LEVEL SECURITY`);
       await tx.unsafe(`DROP POLICY IF EXISTS own_site ON ${t}`);
       await tx.unsafe(
-        `CREATE POLICY own_site ON ${t} TO ${AGENT_GROUP} USING (site = hostops_site()) WITH CHECK (site = hostops_site())`,
+        `CREATE POLICY own_site ON ${t} TO ${AGENT_GROUP} USING (site = ${OWN_SITE}) WITH CHECK (site = ${OWN_SITE})`,
       );
       await tx.unsafe(`DROP POLICY IF EXISTS read_all ON ${t}`);
       await tx.unsafe(
@@ -131,7 +133,7 @@ export async function ensureFleetSchema(sql: postgres.Sql): Promise<void> {
     await tx.unsafe('ALTER TABLE meta ENABLE ROW LEVEL SECURITY');
     await tx.unsafe('DROP POLICY IF EXISTS own_site ON meta');
     await tx.unsafe(
-      `CREATE POLICY own_site ON meta TO ${AGENT_GROUP} USING (key = 'rollup:' || hostops_site()) WITH CHECK (key = 'rollup:' || hostops_site())`,
+      `CREATE POLICY own_site ON meta TO ${AGENT_GROUP} USING (key = 'rollup:' || ${OWN_SITE}) WITH CHECK (key = 'rollup:' || ${OWN_SITE})`,
     );
     // only complete when every site table had its policy: else the next command applies it again
     const version = tables.length === SITE_TABLES.length ? String(FLEET_SCHEMA_VERSION) : 'partial';
@@ -143,7 +145,7 @@ export async function ensureFleetSchema(sql: postgres.Sql): Promise<void> {
 }
 
 /** Bump when the DDL above changes: the next `hostops fleet` command then applies it once. */
-const FLEET_SCHEMA_VERSION = 4; // 3: the probe table joined the site tables; 4: no DELETE on rollups
+const FLEET_SCHEMA_VERSION = 5; // 3: the probe table joined the site tables; 4: no DELETE on rollups; 5: OWN_SITE once per statement
 
 async function fleetSchemaCurrent(sql: postgres.Sql | postgres.TransactionSql): Promise<boolean> {
   const r = await sql.unsafe(`SELECT value FROM meta WHERE key = 'fleet_schema'`);

@@ -93,6 +93,18 @@ export const MIGRATIONS: Migration[] = [
     ],
   },
   {
+    version: 7,
+    name: 'one index for ping ids per site (PostgreSQL)',
+    // the primary key (id, ts) served no reader and ping_site_id (site, id) served the rollup
+    // watermark: one key (site, id, ts) does both, one index less to update for every raw round
+    sql: [],
+    pg: [
+      'ALTER TABLE ping DROP CONSTRAINT IF EXISTS ping_pkey',
+      'ALTER TABLE ping ADD CONSTRAINT ping_pkey PRIMARY KEY (site, id, ts)',
+      'DROP INDEX IF EXISTS ping_site_id',
+    ],
+  },
+  {
     version: 8,
     name: 'overview SLA window kept at rollup time (PostgreSQL)',
     // per-pair and per-hour counts the rollup maintains (pg-pair-window.ts); SQLite overviews

@@ -1,94 +1,15 @@
 /**
- * Ping history on PostgreSQL at fleet scale: rounds go in as one multi-row INSERT (unnest of column
- * arrays) per chunk into the day-partitioned table, whose partitions exist ahead of time; rollups
- * are computed inside the database from each site's new rows (watermark on the raw id); retention
- * drops whole days.
+ * Ping history on PostgreSQL at fleet scale (rounds go in by pg-ingest.ts): rollups are computed
+ * inside the database from each site's new rows (watermark on the raw id); retention drops whole
+ * days, and partitions are made ahead.
  */
 import type { PgDriver } from './pg-driver.js';
-import type { PingRound } from './types.js';
-import { quantiles } from './stats.js';
-import { qvals } from './columns.js';
 import { HIST_BASE, HIST_RATIO } from './pg-partition-sql.js';
 import { maintainPairWindow } from './pg-pair-window.js';
 
-const CHUNK = 20_000;
 const DAY = 86400;
 /** Partitions kept ready beyond today, so a day boundary never waits on DDL. */
 export const DAYS_AHEAD = 3;
-
-const INSERT = `INSERT INTO ping (site, target, ts, sent, received, rtt_min, rtt_p10, rtt_p25, rtt_median, rtt_p75, rtt_p90, rtt_max, rtts, feed)
-  SELECT * FROM unnest($1::text[], $2::text[], $3::float8[], $4::int[], $5::int[], $6::float8[], $7::float8[], $8::float8[],
-    $9::float8[], $10::float8[], $11::float8[], $12::float8[], $13::text[], $14::text[])`;
-
-/** Days this process knows have a partition (a dropped one is noticed by the insert failing). */
-export class PartitionCache {
-  private days = new Set<number>();
-  async ensure(driver: PgDriver, tss: Iterable<number>): Promise<void> {
-    let lo = Infinity;
-    let hi = -Infinity;
-    for (const ts of tss) {
-      const d = Math.floor(ts / DAY);
-      if (this.days.has(d)) continue;
-      lo = Math.min(lo, d);
-      hi = Math.max(hi, d);
-    }
-    if (lo > hi) return;
-    await driver.all('SELECT hostops_ping_partitions($1, $2)', [lo * DAY, hi * DAY]);
-    for (let d = lo; d <= hi; d++) this.days.add(d);
-  }
-  forget(): void {
-    this.days.clear();
-  }
-}
-
-/** Rounds as column arrays, the RTT list rounded as SqlStore stores it. */
-function columns(rows: PingRound[]): unknown[][] {
-  const cols: unknown[][] = Array.from({ length: 14 }, () => new Array(rows.length));
-  rows.forEach((r, i) => {
-    const rtts = r.rtts.filter((x) => Number.isFinite(x) && x >= 0);
-    const q = qvals(quantiles(rtts));
-    cols[0][i] = r.site;
-    cols[1][i] = r.target;
-    cols[2][i] = r.ts;
-    cols[3][i] = r.sent;
-    cols[4][i] = r.received;
-    for (let k = 0; k < 7; k++) cols[5 + k][i] = q[k];
-    cols[12][i] = JSON.stringify(rtts.map((x) => Math.round(x * 1e7) / 1e7));
-    cols[13][i] = r.feed ?? '';
-  });
-  return cols;
-}
-
-/** One transaction, CHUNK rounds per statement; a missing partition (dropped, or an old spooled day) is created and the batch retried once. */
-export async function writePingsPg(
-  driver: PgDriver,
-  parts: PartitionCache,
-  rows: PingRound[],
-): Promise<void> {
-  if (!rows.length) return;
-  const write = async () => {
-    await parts.ensure(
-      driver,
-      rows.map((r) => r.ts),
-    );
-    // one statement is atomic by itself: BEGIN/COMMIT would only add two round trips
-    if (rows.length <= CHUNK) await driver.sql.unsafe(INSERT, columns(rows) as never[]);
-    else {
-      await driver.sql.begin(async (tx) => {
-        for (let i = 0; i < rows.length; i += CHUNK)
-          await tx.unsafe(INSERT, columns(rows.slice(i, i + CHUNK)) as never[]);
-      });
-    }
-  };
-  try {
-    await write();
-  } catch (e) {
-    // 23514: no partition of relation "ping" found for row
-    if ((e as { code?: string }).code !== '23514') throw e;
-    parts.forget();
-    await write();
-  }
-}
 
 /** Partitions from yesterday to DAYS_AHEAD days on (the maintenance job, every agent; idempotent). */
 export async function ensureAhead(driver: PgDriver, now: number): Promise<number> {
