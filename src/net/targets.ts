@@ -2,23 +2,20 @@
  * fping's ways of naming many targets: `-g` (a CIDR block or a start and end address) and `-f`
  * (a file of names). Pure functions; the CLI reads the file.
  */
-import { isIPv4 } from 'node:net';
 import { usageError } from '../lib/errors.js';
+import { addressFamily, parseCidr, u32ToV4, v4ToU32 } from '../lib/ip.js';
 
 /** The most addresses one -g may produce (a /16): more is almost always a typo. */
 export const MAX_GENERATED = 65536;
 
-const toInt = (a: string) => a.split('.').reduce((v, p) => v * 256 + Number(p), 0);
-const toQuad = (v: number) => [24, 16, 8, 0].map((s) => Math.floor(v / 2 ** s) % 256).join('.');
-
 function v4(a: string, what: string): number {
-  if (!isIPv4(a))
+  if (addressFamily(a) !== 4)
     throw usageError(
       'PING_BAD_GENERATE',
       `-g: ${what} ${JSON.stringify(a)} is not an IPv4 address`,
       'e.g. -g 198.18.0.0/28 or -g 198.18.0.1 198.18.0.14',
     );
-  return toInt(a);
+  return v4ToU32(a);
 }
 
 function range(from: number, to: number): string[] {
@@ -30,7 +27,7 @@ function range(from: number, to: number): string[] {
     );
   }
   const out: string[] = [];
-  for (let v = from; v <= to; v++) out.push(toQuad(v));
+  for (let v = from; v <= to; v++) out.push(u32ToV4(v));
   return out;
 }
 
@@ -41,17 +38,18 @@ function range(from: number, to: number): string[] {
  */
 export function generateTargets(args: string[]): string[] {
   if (args.length === 1) {
-    const m = /^([^/]+)\/(\d{1,2})$/.exec(args[0]);
-    if (!m)
+    // the one address/prefix parser (lib/ip) that amp, bcp38 and ddos use
+    const c = parseCidr(args[0]);
+    if (c.lenText === null || c.lenText === '' || c.fault === 'length-syntax')
       throw usageError(
         'PING_BAD_GENERATE',
         `-g: ${JSON.stringify(args[0])} is neither a CIDR block nor a start and end address`,
         'e.g. -g 198.18.0.0/28 or -g 198.18.0.1 198.18.0.14',
       );
-    const bits = Number(m[2]);
+    const bits = Number(c.lenText);
     if (bits > 32) throw usageError('PING_BAD_GENERATE', `-g: prefix length /${bits} is above 32`);
     const size = 2 ** (32 - bits);
-    const net = Math.floor(v4(m[1], 'network') / size) * size;
+    const net = Math.floor(v4(c.addr, 'network') / size) * size;
     return bits < 31 ? range(net + 1, net + size - 2) : range(net, net + size - 1);
   }
   if (args.length === 2) return range(v4(args[0], 'start'), v4(args[1], 'end'));

@@ -58,6 +58,12 @@ test('-g: CIDR blocks and start/end ranges give the targets fping gives', () => 
   assert.deepEqual(generateTargets(['198.18.141.9/32']), ['198.18.141.9']);
   assert.deepEqual(generateTargets(['198.18.141.6', '198.18.141.4']), []);
   assert.throws(() => generateTargets(['10.0.0.0/8']), /at most 65536/);
+  // the prefix is read by lib/ip as amp, bcp38 and ddos read it: /024 is /24, IPv6 is refused
+  assert.equal(generateTargets(['198.18.141.0/024']).length, 254);
+  assert.throws(() => generateTargets(['198.18.141.0/33']), /prefix length \/33 is above 32/);
+  assert.throws(() => generateTargets(['2001:db8::/24']), /"2001:db8::" is not an IPv4 address/);
+  assert.throws(() => generateTargets(['198.18.141.0/']), /neither a CIDR block/);
+  assert.throws(() => generateTargets(['198.18.141.0/2a']), /neither a CIDR block/);
   assert.deepEqual(
     parseTargetFile('# c\n198.18.141.1\n\n  198.18.141.2  # x\n198.18.141.9 more\n\t#y\n'),
     ['198.18.141.1', '198.18.141.2', '198.18.141.9'],
