@@ -137,24 +137,28 @@ export function worstPairs(
   n: number,
   slaRtt: (c: OverviewCellOut) => number | null,
 ): WorstPair[] {
-  const scored: WorstPair[] = [];
+  // scores first, the copies with `score` only for the n kept: a lossy fleet has many candidates
+  const scored: { c: OverviewCellOut; score: number }[] = [];
   for (const c of ov.cells) {
     if (by === 'loss') {
-      if (c.loss != null && c.loss > 0) scored.push({ ...c, score: c.loss });
+      if (c.loss != null && c.loss > 0) scored.push({ c, score: c.loss });
       continue;
     }
     if (!c.sla || c.compliance == null) continue;
     const bound = slaRtt(c);
     const over = bound && c.median != null ? c.median / bound : 0;
     if (c.ok !== false && c.compliance >= 1 && over < NEAR_BOUND) continue;
-    scored.push({ ...c, score: 1 - c.compliance + over / 1000 }); // compliance first, the ratio breaks ties
+    scored.push({ c, score: 1 - c.compliance + over / 1000 }); // compliance first, the ratio breaks ties
   }
   return scored
     .sort(
       (a, b) =>
-        b.score - a.score || a.site.localeCompare(b.site) || a.target.localeCompare(b.target),
+        b.score - a.score ||
+        a.c.site.localeCompare(b.c.site) ||
+        a.c.target.localeCompare(b.c.target),
     )
-    .slice(0, n);
+    .slice(0, n)
+    .map(({ c, score }) => ({ ...c, score }));
 }
 
 export interface SearchHit {
