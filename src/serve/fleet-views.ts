@@ -48,29 +48,43 @@ const mid = (xs: number[]) => {
 
 /** Site x group: a target in several groups counts in each. */
 export function groupOverview(ov: Overview, info: Map<string, TargetInfo>): GroupOverview {
-  const acc = new Map<string, { site: string; group: string; cells: OverviewCellOut[] }>();
+  // one pass: counts, medians and extremes gathered per (site, group) as the cells go by
+  const acc = new Map<string, GroupCell & { meds: number[] }>();
   for (const c of ov.cells) {
     for (const g of groupsOf(info, c.target)) {
       const k = `${c.site}\u0000${g}`;
-      if (!acc.has(k)) acc.set(k, { site: c.site, group: g, cells: [] });
-      acc.get(k)!.cells.push(c);
+      let a = acc.get(k);
+      if (!a) {
+        a = {
+          site: c.site,
+          group: g,
+          targets: 0,
+          ok: 0,
+          bad: 0,
+          unknown: 0,
+          median: null,
+          worstLoss: null,
+          minCompliance: null,
+          meds: [],
+        };
+        acc.set(k, a);
+      }
+      a.targets++;
+      if (c.ok === true) a.ok++;
+      else if (c.ok === false) a.bad++;
+      else a.unknown++;
+      if (c.median != null) a.meds.push(c.median);
+      if (c.loss != null)
+        a.worstLoss = a.worstLoss === null ? c.loss : Math.max(a.worstLoss, c.loss);
+      if (c.compliance != null)
+        a.minCompliance =
+          a.minCompliance === null ? c.compliance : Math.min(a.minCompliance, c.compliance);
     }
   }
-  const cells: GroupCell[] = [...acc.values()].map(({ site, group, cells: cs }) => {
-    const losses = cs.map((c) => c.loss).filter((x): x is number => x != null);
-    const comp = cs.map((c) => c.compliance).filter((x): x is number => x != null);
-    return {
-      site,
-      group,
-      targets: cs.length,
-      ok: cs.filter((c) => c.ok === true).length,
-      bad: cs.filter((c) => c.ok === false).length,
-      unknown: cs.filter((c) => c.ok == null).length,
-      median: mid(cs.map((c) => c.median).filter((x): x is number => x != null)),
-      worstLoss: losses.length ? Math.max(...losses) : null,
-      minCompliance: comp.length ? Math.min(...comp) : null,
-    };
-  });
+  const cells: GroupCell[] = [...acc.values()].map(({ meds, ...a }) => ({
+    ...a,
+    median: mid(meds),
+  }));
   const groups = [...new Set(cells.map((c) => c.group))].sort((a, b) =>
     a === NO_GROUP ? 1 : b === NO_GROUP ? -1 : a.localeCompare(b),
   );
