@@ -128,35 +128,43 @@ export async function buildOverview(
   };
   const early = lookup || kept ? null : countAll(null);
   const [recent, win] = await Promise.all([store.overviewRows(now - window), kept]);
-  const all = win
-    ? win.rows.map((r) => ({
-        site: r.site,
-        target: r.target,
-        buckets: r.buckets,
-        good: r.buckets,
-        lastTs: r.lastTs,
-      }))
+  const all: { site: string; target: string; lastTs: number }[] = win
+    ? win.rows
     : await store.slaCounts(since, null);
   // one record per pair, its recent rows grouped in one pass; the SLA looked up once per pair
-  // (not per row and again per cell): at 50 sites x 10,000 targets the per-cell work is the cost
-  const pairs = new Map<string, Pair>();
+  // (not per row and again per cell): at 50 sites x 10,000 targets the per-cell work is the cost.
+  // Keyed site -> target -> pair: no key string built per row, and a run of one pair's rows
+  // (the usual order from the database) costs no lookup at all.
+  const bySite = new Map<string, Map<string, Pair>>();
+  const list: Pair[] = [];
+  let last: Pair | null = null;
   const pairOf = (site: string, target: string, lastTs: number) => {
-    const k = pairKey(site, target);
-    let p = pairs.get(k);
-    if (!p) {
-      p = { k, site, target, lastTs, rows: [], sla: null, win: null };
-      pairs.set(k, p);
+    if (last && last.target === target && last.site === site) return last;
+    let m = bySite.get(site);
+    if (!m) {
+      m = new Map();
+      bySite.set(site, m);
     }
+    let p = m.get(target);
+    if (!p) {
+      p = { k: '', site, target, lastTs, rows: [], sla: null, win: null };
+      m.set(target, p);
+      list.push(p);
+    }
+    last = p;
     return p;
   };
-  for (const r of all) pairOf(r.site, r.target, r.lastTs).lastTs = r.lastTs;
+  for (const r of all) {
+    const p = pairOf(r.site, r.target, r.lastTs);
+    p.lastTs = r.lastTs;
+    if (win) p.win = r as (typeof win.rows)[number];
+  }
   for (const r of recent) pairOf(r.site, r.target, r.ts).rows.push(r);
   const slaFast = lookup ? null : slaIndex(targets);
-  for (const p of pairs.values()) {
+  for (const p of list) {
     p.sla = lookup ? lookup(p.site, p.target) : slaFast!(p.site, p.target);
     if (lookup) addSpec(p.sla, p.target);
   }
-  if (win) for (const r of win.rows) pairs.get(pairKey(r.site, r.target))!.win = r;
   const counted = await (early ?? countAll(win));
   const specIdx = new Map([...specs.keys()].map((k, i) => [k, i]));
   const goodBy: (Map<string, { buckets: number; good: number }> | null)[] = counted.map(() => null);
@@ -190,6 +198,7 @@ export async function buildOverview(
       g = new Map((counted[m.i] as CountRow[]).map((r) => [pairKey(r.site, r.target), r]));
       goodBy[m.i] = g;
     }
+    p.k ||= pairKey(p.site, p.target);
     return g.get(p.k);
   };
   const split = new Map<string, { target: string; feed: string }>();
@@ -201,10 +210,10 @@ export async function buildOverview(
     }
     return x;
   };
-  const cells: OverviewCellOut[] = new Array(pairs.size);
+  const cells: OverviewCellOut[] = new Array(list.length);
   let n = 0;
   const meds: number[] = [];
-  for (const p of pairs.values()) {
+  for (const p of list) {
     const rs = p.rows;
     let sent = 0;
     let received = 0;
@@ -214,7 +223,8 @@ export async function buildOverview(
       received += Number(r.received);
       if (r.median != null) meds.push(r.median);
     }
-    const med = median(meds);
+    // one value is its own median (the common case: few rows per pair in the window)
+    const med = meds.length === 1 ? Number(meds[0]) : median(meds);
     const sla = p.sla;
     const m = sla ? memoOf(sla) : null;
     const c = m ? countOf(m, p) : undefined;
@@ -268,13 +278,23 @@ export async function buildOverview(
   const tpos = new Map(tnames.map((t, i) => [t, i]));
   const nt = tnames.length;
   const keys = new Float64Array(n);
-  const idx = new Uint32Array(n);
-  for (let i = 0; i < n; i++) {
-    keys[i] = srank.get(cells[i].site)! * nt + tpos.get(cells[i].target)!;
-    idx[i] = i;
-  }
-  idx.sort((x, y) => keys[x] - keys[y] || x - y);
+  for (let i = 0; i < n; i++) keys[i] = srank.get(cells[i].site)! * nt + tpos.get(cells[i].target)!;
   const sorted: OverviewCellOut[] = new Array(n);
-  for (let i = 0; i < n; i++) sorted[i] = cells[idx[i]];
+  // the keys are distinct (one cell per pair) unless sites tie under localeCompare: then, or when
+  // the site x target grid is much larger than the cells, a comparison sort; else each cell goes
+  // straight to its slot
+  const slots = byLocale.length * nt;
+  const distinct = srank.size === new Set(srank.values()).size;
+  if (distinct && slots <= 8 * n + 1024) {
+    const at = new Int32Array(slots).fill(-1);
+    for (let i = 0; i < n; i++) at[keys[i]] = i;
+    let j = 0;
+    for (let x = 0; x < slots; x++) if (at[x] >= 0) sorted[j++] = cells[at[x]];
+  } else {
+    const idx = new Uint32Array(n);
+    for (let i = 0; i < n; i++) idx[i] = i;
+    idx.sort((x, y) => keys[x] - keys[y] || x - y);
+    for (let i = 0; i < n; i++) sorted[i] = cells[idx[i]];
+  }
   return { generatedAt: now, window, slaWindow, sites: snames, targets: tnames, cells: sorted };
 }
