@@ -56,16 +56,60 @@ interface Pair {
   lastTs: number;
   rows: { sent: number; received: number; median: number | null }[];
   sla: PairSla | null;
+  m: SlaMemo | null;
   win: { buckets: number; good: number[] } | null;
 }
 interface SlaMemo {
+  sla: PairSla;
+  /** specKey: the key of `specs` and of the counts */
+  key: string;
   out: { rtt?: string; loss?: string };
-  /** index into the kept counts' good[], or -1 */
+  /** set once the counts are in: index into the kept counts' good[], or -1 */
   winIdx: number;
-  /** index of the SLA's counted rows, or -1 when it has none */
+  /** index of the SLA's counted rows, or -1 when it has none; -2 until the counts are in */
   i: number;
 }
 const boundKey = (b?: Bound) => (b ? b.op + b.value : '');
+const opCode = (b?: Bound) => (!b ? 0 : b.op === '<' ? 1 : b.op === '<=' ? 2 : 3);
+
+/**
+ * Each distinct SLA's memo, found by the numbers of its bounds (no string built per pair: at
+ * 500,000 pairs the key strings and JSON were a large part of the build). Two SLAs with the same
+ * operators and values are the same SLA: formatBound, meets and the counts read nothing else.
+ */
+function slaMemos() {
+  const tree = new Map<number, Map<number, Map<number, SlaMemo>>>();
+  const odd = new Map<string, SlaMemo>(); // an operator the types do not know: by string
+  const make = (sla: PairSla): SlaMemo => ({
+    sla,
+    key: specKey(sla),
+    out: {
+      ...(sla.rtt ? { rtt: formatBound(sla.rtt, 'ms') } : {}),
+      ...(sla.loss ? { loss: formatBound(sla.loss, '%') } : {}),
+    },
+    winIdx: -1,
+    i: -2,
+  });
+  return (sla: PairSla): SlaMemo => {
+    const a = opCode(sla.rtt);
+    const b = opCode(sla.loss);
+    if (a === 3 || b === 3) {
+      const k = boundKey(sla.rtt) + '|' + boundKey(sla.loss);
+      let m = odd.get(k);
+      if (!m) odd.set(k, (m = make(sla)));
+      return m;
+    }
+    let t1 = tree.get(a * 4 + b);
+    if (!t1) tree.set(a * 4 + b, (t1 = new Map()));
+    const rv = sla.rtt ? sla.rtt.value : 0;
+    let t2 = t1.get(rv);
+    if (!t2) t1.set(rv, (t2 = new Map()));
+    const lv = sla.loss ? sla.loss.value : 0;
+    let m = t2.get(lv);
+    if (!m) t2.set(lv, (m = make(sla)));
+    return m;
+  };
+}
 
 /** slaFor with the targets indexed by name once (the first of a name, as find gives). */
 function slaIndex(targets: TargetConfig[]): (site: string, target: string) => PairSla | null {
@@ -91,7 +135,6 @@ export async function buildOverview(
   lookup?: SlaLookup | null,
 ): Promise<Overview> {
   const since = now - slaWindow;
-  const slaOf: SlaLookup = lookup ?? ((site, target) => slaFor(targets, site, target));
   // every distinct SLA and the targets it is written for: from the config up front (so the counts
   // run together with the rest); from the inventory per pair once the pairs are known
   const specs = new Map<string, { sla: PairSla; targets: Set<string> }>();
@@ -147,7 +190,7 @@ export async function buildOverview(
     }
     let p = m.get(target);
     if (!p) {
-      p = { k: '', site, target, lastTs, rows: [], sla: null, win: null };
+      p = { k: '', site, target, lastTs, rows: [], sla: null, m: null, win: null };
       m.set(target, p);
       list.push(p);
     }
@@ -161,35 +204,30 @@ export async function buildOverview(
   }
   for (const r of recent) pairOf(r.site, r.target, r.ts).rows.push(r);
   const slaFast = lookup ? null : slaIndex(targets);
+  const memoOf = slaMemos();
   for (const p of list) {
-    p.sla = lookup ? lookup(p.site, p.target) : slaFast!(p.site, p.target);
-    if (lookup) addSpec(p.sla, p.target);
+    const sla = lookup ? lookup(p.site, p.target) : slaFast!(p.site, p.target);
+    p.sla = sla;
+    p.m = sla ? memoOf(sla) : null;
+    if (lookup && sla && (sla.rtt || sla.loss)) {
+      let e = specs.get(p.m!.key);
+      if (!e) specs.set(p.m!.key, (e = { sla, targets: new Set() }));
+      e.targets.add(p.target);
+    }
   }
   const counted = await (early ?? countAll(win));
   const specIdx = new Map([...specs.keys()].map((k, i) => [k, i]));
   const goodBy: (Map<string, { buckets: number; good: number }> | null)[] = counted.map(() => null);
-  // each distinct SLA: its key, output strings and count index, built once, not once per cell
-  const memo = new Map<string, SlaMemo | null>();
-  const memoOf = (sla: PairSla): SlaMemo | null => {
-    const mk = boundKey(sla.rtt) + '|' + boundKey(sla.loss);
-    let m = memo.get(mk);
-    if (m === undefined) {
-      const i = specIdx.get(specKey(sla));
-      const c = i === undefined ? undefined : counted[i];
-      m = {
-        out: {
-          ...(sla.rtt ? { rtt: formatBound(sla.rtt, 'ms') } : {}),
-          ...(sla.loss ? { loss: formatBound(sla.loss, '%') } : {}),
-        },
-        // the kept counts: an index into each pair's good[]; else the rows counted for this SLA
-        winIdx: c && !Array.isArray(c) ? c.idx : -1,
-        i: i ?? -1,
-      };
-      memo.set(mk, m);
-    }
-    return m;
+  // each distinct SLA's count index, found once, not once per cell
+  const resolve = (m: SlaMemo) => {
+    const i = specIdx.get(m.key);
+    const c = i === undefined ? undefined : counted[i];
+    // the kept counts: an index into each pair's good[]; else the rows counted for this SLA
+    m.winIdx = c && !Array.isArray(c) ? c.idx : -1;
+    m.i = i ?? -1;
   };
   const countOf = (m: SlaMemo, p: Pair) => {
+    if (m.i === -2) resolve(m);
     if (m.winIdx >= 0)
       return p.win ? { buckets: p.win.buckets, good: p.win.good[m.winIdx] ?? 0 } : undefined;
     if (m.i < 0) return undefined;
@@ -226,7 +264,7 @@ export async function buildOverview(
     // one value is its own median (the common case: few rows per pair in the window)
     const med = meds.length === 1 ? Number(meds[0]) : median(meds);
     const sla = p.sla;
-    const m = sla ? memoOf(sla) : null;
+    const m = p.m;
     const c = m ? countOf(m, p) : undefined;
     const compliance = c && c.buckets ? c.good / c.buckets : null;
     const loss = sent ? 1 - received / sent : null;
