@@ -94,6 +94,39 @@ export function groupOverview(ov: Overview, info: Map<string, TargetInfo>): Grou
   return { generatedAt: ov.generatedAt, window: ov.window, sites: ov.sites, groups, cells };
 }
 
+/**
+ * What the per-request views read of one matrix, derived once per Overview object (the cache
+ * hands the same object to every request of a window): each target's cell positions, and its
+ * sites and failing pairs. Weakly held: it goes with the matrix.
+ */
+interface MatrixIndex {
+  at: Map<string, number[]>;
+  per: Map<string, { sites: number; bad: number }>;
+  lossy?: WorstPair[];
+}
+const indexes = new WeakMap<Overview, MatrixIndex>();
+function indexOf(ov: Overview): MatrixIndex {
+  let x = indexes.get(ov);
+  if (!x) {
+    const at = new Map<string, number[]>();
+    const per = new Map<string, { sites: number; bad: number }>();
+    ov.cells.forEach((c, i) => {
+      let a = at.get(c.target);
+      if (!a) {
+        at.set(c.target, (a = []));
+        per.set(c.target, { sites: 0, bad: 0 });
+      }
+      a.push(i);
+      const p = per.get(c.target)!;
+      p.sites++;
+      if (c.ok === false) p.bad++;
+    });
+    x = { at, per };
+    indexes.set(ov, x);
+  }
+  return x;
+}
+
 export interface CellPage {
   total: number;
   offset: number;
@@ -118,8 +151,13 @@ export function cellPage(
     ),
   );
   const targets = ov.targets.filter((t) => wanted.has(t)).slice(o.offset, o.offset + o.limit);
-  const page = new Set(targets);
-  const cells = ov.cells.filter((c) => page.has(c.target) && (!o.site || c.site === o.site));
+  // the page's cells by position, in the matrix's order: no pass over every cell per request
+  const { at } = indexOf(ov);
+  const pos: number[] = [];
+  for (const t of targets) for (const i of at.get(t) ?? []) pos.push(i);
+  pos.sort((a, b) => a - b);
+  const cells: OverviewCellOut[] = [];
+  for (const i of pos) if (!o.site || ov.cells[i].site === o.site) cells.push(ov.cells[i]);
   return {
     total: wanted.size,
     offset: o.offset,
@@ -193,13 +231,7 @@ export function searchTargets(
 ): SearchHit[] {
   const needle = q.toLowerCase();
   const names = new Set([...ov.targets, ...info.keys()]);
-  const per = new Map<string, { sites: number; bad: number }>(); // one pass over the cells, not one per target
-  for (const c of ov.cells) {
-    const p = per.get(c.target) ?? { sites: 0, bad: 0 };
-    p.sites++;
-    if (c.ok === false) p.bad++;
-    per.set(c.target, p);
-  }
+  const { per } = indexOf(ov); // one pass over the cells per matrix, not one per target or request
   const hits: SearchHit[] = [];
   for (const name of names) {
     const t = info.get(name);
@@ -216,7 +248,8 @@ export function searchTargets(
       address: t?.address ?? null,
       groups: t?.groups ?? [],
       matched,
-      ...(per.get(name) ?? { sites: 0, bad: 0 }),
+      sites: per.get(name)?.sites ?? 0,
+      bad: per.get(name)?.bad ?? 0,
     });
   }
   const rank = { name: 0, address: 1, group: 2 };
