@@ -102,7 +102,8 @@ export function groupOverview(ov: Overview, info: Map<string, TargetInfo>): Grou
 interface MatrixIndex {
   at: Map<string, number[]>;
   per: Map<string, { sites: number; bad: number }>;
-  lossy?: WorstPair[];
+  /** the lossy cells ranked (worstPairs 'loss' depends on nothing else) */
+  lossy?: { c: OverviewCellOut; score: number }[];
 }
 const indexes = new WeakMap<Overview, MatrixIndex>();
 function indexOf(ov: Overview): MatrixIndex {
@@ -189,28 +190,33 @@ export function worstPairs(
   n: number,
   slaRtt: (c: OverviewCellOut) => number | null,
 ): WorstPair[] {
-  // scores first, the copies with `score` only for the n kept: a lossy fleet has many candidates
+  const rank = (
+    a: { c: OverviewCellOut; score: number },
+    b: { c: OverviewCellOut; score: number },
+  ) =>
+    b.score - a.score || a.c.site.localeCompare(b.c.site) || a.c.target.localeCompare(b.c.target);
+  const top = (xs: { c: OverviewCellOut; score: number }[]) =>
+    xs.slice(0, n).map(({ c, score }) => ({ ...c, score }));
+  // by loss: ranked once per matrix; the copies with `score` only for the n kept
+  if (by === 'loss') {
+    const x = indexOf(ov);
+    if (!x.lossy) {
+      x.lossy = [];
+      for (const c of ov.cells)
+        if (c.loss != null && c.loss > 0) x.lossy.push({ c, score: c.loss });
+      x.lossy.sort(rank);
+    }
+    return top(x.lossy);
+  }
   const scored: { c: OverviewCellOut; score: number }[] = [];
   for (const c of ov.cells) {
-    if (by === 'loss') {
-      if (c.loss != null && c.loss > 0) scored.push({ c, score: c.loss });
-      continue;
-    }
     if (!c.sla || c.compliance == null) continue;
     const bound = slaRtt(c);
     const over = bound && c.median != null ? c.median / bound : 0;
     if (c.ok !== false && c.compliance >= 1 && over < NEAR_BOUND) continue;
     scored.push({ c, score: 1 - c.compliance + over / 1000 }); // compliance first, the ratio breaks ties
   }
-  return scored
-    .sort(
-      (a, b) =>
-        b.score - a.score ||
-        a.c.site.localeCompare(b.c.site) ||
-        a.c.target.localeCompare(b.c.target),
-    )
-    .slice(0, n)
-    .map(({ c, score }) => ({ ...c, score }));
+  return top(scored.sort(rank));
 }
 
 export interface SearchHit {
