@@ -48,29 +48,43 @@ const mid = (xs: number[]) => {
 
 /** Site x group: a target in several groups counts in each. */
 export function groupOverview(ov: Overview, info: Map<string, TargetInfo>): GroupOverview {
-  const acc = new Map<string, { site: string; group: string; cells: OverviewCellOut[] }>();
+  // one pass: counts, medians and extremes gathered per (site, group) as the cells go by
+  const acc = new Map<string, GroupCell & { meds: number[] }>();
   for (const c of ov.cells) {
     for (const g of groupsOf(info, c.target)) {
       const k = `${c.site}\u0000${g}`;
-      if (!acc.has(k)) acc.set(k, { site: c.site, group: g, cells: [] });
-      acc.get(k)!.cells.push(c);
+      let a = acc.get(k);
+      if (!a) {
+        a = {
+          site: c.site,
+          group: g,
+          targets: 0,
+          ok: 0,
+          bad: 0,
+          unknown: 0,
+          median: null,
+          worstLoss: null,
+          minCompliance: null,
+          meds: [],
+        };
+        acc.set(k, a);
+      }
+      a.targets++;
+      if (c.ok === true) a.ok++;
+      else if (c.ok === false) a.bad++;
+      else a.unknown++;
+      if (c.median != null) a.meds.push(c.median);
+      if (c.loss != null)
+        a.worstLoss = a.worstLoss === null ? c.loss : Math.max(a.worstLoss, c.loss);
+      if (c.compliance != null)
+        a.minCompliance =
+          a.minCompliance === null ? c.compliance : Math.min(a.minCompliance, c.compliance);
     }
   }
-  const cells: GroupCell[] = [...acc.values()].map(({ site, group, cells: cs }) => {
-    const losses = cs.map((c) => c.loss).filter((x): x is number => x != null);
-    const comp = cs.map((c) => c.compliance).filter((x): x is number => x != null);
-    return {
-      site,
-      group,
-      targets: cs.length,
-      ok: cs.filter((c) => c.ok === true).length,
-      bad: cs.filter((c) => c.ok === false).length,
-      unknown: cs.filter((c) => c.ok == null).length,
-      median: mid(cs.map((c) => c.median).filter((x): x is number => x != null)),
-      worstLoss: losses.length ? Math.max(...losses) : null,
-      minCompliance: comp.length ? Math.min(...comp) : null,
-    };
-  });
+  const cells: GroupCell[] = [...acc.values()].map(({ meds, ...a }) => ({
+    ...a,
+    median: mid(meds),
+  }));
   const groups = [...new Set(cells.map((c) => c.group))].sort((a, b) =>
     a === NO_GROUP ? 1 : b === NO_GROUP ? -1 : a.localeCompare(b),
   );
@@ -78,6 +92,40 @@ export function groupOverview(ov: Overview, info: Map<string, TargetInfo>): Grou
     (a, b) => a.site.localeCompare(b.site) || groups.indexOf(a.group) - groups.indexOf(b.group),
   );
   return { generatedAt: ov.generatedAt, window: ov.window, sites: ov.sites, groups, cells };
+}
+
+/**
+ * What the per-request views read of one matrix, derived once per Overview object (the cache
+ * hands the same object to every request of a window): each target's cell positions, and its
+ * sites and failing pairs. Weakly held: it goes with the matrix.
+ */
+interface MatrixIndex {
+  at: Map<string, number[]>;
+  per: Map<string, { sites: number; bad: number }>;
+  /** the lossy cells ranked (worstPairs 'loss' depends on nothing else) */
+  lossy?: { c: OverviewCellOut; score: number }[];
+}
+const indexes = new WeakMap<Overview, MatrixIndex>();
+function indexOf(ov: Overview): MatrixIndex {
+  let x = indexes.get(ov);
+  if (!x) {
+    const at = new Map<string, number[]>();
+    const per = new Map<string, { sites: number; bad: number }>();
+    ov.cells.forEach((c, i) => {
+      let a = at.get(c.target);
+      if (!a) {
+        at.set(c.target, (a = []));
+        per.set(c.target, { sites: 0, bad: 0 });
+      }
+      a.push(i);
+      const p = per.get(c.target)!;
+      p.sites++;
+      if (c.ok === false) p.bad++;
+    });
+    x = { at, per };
+    indexes.set(ov, x);
+  }
+  return x;
 }
 
 export interface CellPage {
@@ -104,8 +152,13 @@ export function cellPage(
     ),
   );
   const targets = ov.targets.filter((t) => wanted.has(t)).slice(o.offset, o.offset + o.limit);
-  const page = new Set(targets);
-  const cells = ov.cells.filter((c) => page.has(c.target) && (!o.site || c.site === o.site));
+  // the page's cells by position, in the matrix's order: no pass over every cell per request
+  const { at } = indexOf(ov);
+  const pos: number[] = [];
+  for (const t of targets) for (const i of at.get(t) ?? []) pos.push(i);
+  pos.sort((a, b) => a - b);
+  const cells: OverviewCellOut[] = [];
+  for (const i of pos) if (!o.site || ov.cells[i].site === o.site) cells.push(ov.cells[i]);
   return {
     total: wanted.size,
     offset: o.offset,
@@ -137,24 +190,33 @@ export function worstPairs(
   n: number,
   slaRtt: (c: OverviewCellOut) => number | null,
 ): WorstPair[] {
-  const scored: WorstPair[] = [];
-  for (const c of ov.cells) {
-    if (by === 'loss') {
-      if (c.loss != null && c.loss > 0) scored.push({ ...c, score: c.loss });
-      continue;
+  const rank = (
+    a: { c: OverviewCellOut; score: number },
+    b: { c: OverviewCellOut; score: number },
+  ) =>
+    b.score - a.score || a.c.site.localeCompare(b.c.site) || a.c.target.localeCompare(b.c.target);
+  const top = (xs: { c: OverviewCellOut; score: number }[]) =>
+    xs.slice(0, n).map(({ c, score }) => ({ ...c, score }));
+  // by loss: ranked once per matrix; the copies with `score` only for the n kept
+  if (by === 'loss') {
+    const x = indexOf(ov);
+    if (!x.lossy) {
+      x.lossy = [];
+      for (const c of ov.cells)
+        if (c.loss != null && c.loss > 0) x.lossy.push({ c, score: c.loss });
+      x.lossy.sort(rank);
     }
+    return top(x.lossy);
+  }
+  const scored: { c: OverviewCellOut; score: number }[] = [];
+  for (const c of ov.cells) {
     if (!c.sla || c.compliance == null) continue;
     const bound = slaRtt(c);
     const over = bound && c.median != null ? c.median / bound : 0;
     if (c.ok !== false && c.compliance >= 1 && over < NEAR_BOUND) continue;
-    scored.push({ ...c, score: 1 - c.compliance + over / 1000 }); // compliance first, the ratio breaks ties
+    scored.push({ c, score: 1 - c.compliance + over / 1000 }); // compliance first, the ratio breaks ties
   }
-  return scored
-    .sort(
-      (a, b) =>
-        b.score - a.score || a.site.localeCompare(b.site) || a.target.localeCompare(b.target),
-    )
-    .slice(0, n);
+  return top(scored.sort(rank));
 }
 
 export interface SearchHit {
@@ -175,13 +237,7 @@ export function searchTargets(
 ): SearchHit[] {
   const needle = q.toLowerCase();
   const names = new Set([...ov.targets, ...info.keys()]);
-  const per = new Map<string, { sites: number; bad: number }>(); // one pass over the cells, not one per target
-  for (const c of ov.cells) {
-    const p = per.get(c.target) ?? { sites: 0, bad: 0 };
-    p.sites++;
-    if (c.ok === false) p.bad++;
-    per.set(c.target, p);
-  }
+  const { per } = indexOf(ov); // one pass over the cells per matrix, not one per target or request
   const hits: SearchHit[] = [];
   for (const name of names) {
     const t = info.get(name);
@@ -198,7 +254,8 @@ export function searchTargets(
       address: t?.address ?? null,
       groups: t?.groups ?? [],
       matched,
-      ...(per.get(name) ?? { sites: 0, bad: 0 }),
+      sites: per.get(name)?.sites ?? 0,
+      bad: per.get(name)?.bad ?? 0,
     });
   }
   const rank = { name: 0, address: 1, group: 2 };
