@@ -18,6 +18,8 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { onCleanup } from '../lib/cleanup.js';
+import { after, before } from 'node:test';
+import postgres from 'postgres';
 
 /** The newest installed PostgreSQL's binaries (Debian: /usr/lib/postgresql/<major>/bin). */
 function pgBin(): string {
@@ -149,6 +151,39 @@ export async function startPg(po: PgOptions = {}): Promise<PgCluster> {
     },
     resume() {
       start();
+    },
+  };
+}
+
+/**
+ * One private cluster for a whole test file (started before its first test, stopped after the
+ * last) and fresh databases in it: `newDb('x')` creates database x and returns its URL.
+ */
+export function pgForFile(): {
+  cluster: () => PgCluster;
+  newDb: (name: string) => Promise<string>;
+} {
+  let pg: PgCluster | undefined;
+  before(async () => {
+    pg = await startPg();
+  });
+  after(() => {
+    pg?.stop();
+  });
+  const cluster = () => {
+    if (!pg) throw new Error('pgForFile: the cluster is started by the before() hook');
+    return pg;
+  };
+  return {
+    cluster,
+    async newDb(name: string) {
+      const admin = postgres(cluster().url, { max: 1, onnotice: () => {} });
+      try {
+        await admin.unsafe(`CREATE DATABASE ${name}`);
+      } finally {
+        await admin.end();
+      }
+      return cluster().url.replace(/\/hostops$/, `/${name}`);
     },
   };
 }

@@ -1,6 +1,5 @@
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import postgres from 'postgres';
 import {
   MIGRATIONS,
   PgDriver,
@@ -12,28 +11,11 @@ import { renderSql } from '../../src/store/migrations.js';
 import { CHUNK, tenthMicros } from '../../src/store/pg-ingest.js';
 import { ensureFleetSchema } from '../../src/fleet/schema.js';
 import { addSite } from '../../src/fleet/inventory.js';
-import { startPg, type PgCluster } from './pg-cluster.js';
+import { pgForFile } from './pg-cluster.js';
 import { rounds } from './helpers.js';
 
 const D0 = 19675 * 86400; // 2023-11-14 00:00 UTC
-let pg: PgCluster;
-
-before(async () => {
-  pg = await startPg();
-});
-after(() => {
-  pg?.stop();
-});
-
-async function newDb(name: string): Promise<string> {
-  const admin = postgres(pg.url, { max: 1, onnotice: () => {} });
-  try {
-    await admin.unsafe(`CREATE DATABASE ${name}`);
-  } finally {
-    await admin.end();
-  }
-  return pg.url.replace(/\/hostops$/, `/${name}`);
-}
+const { newDb } = pgForFile();
 
 test('RTTs in 100 ns units print as the same number JSON.stringify(k / 1e7) gives', () => {
   for (const k of [0, 1, 5, 10, 99, 1234567, 10_000_000, 10_000_001, 123_456_789, 2 ** 40 + 3])

@@ -1,4 +1,4 @@
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import postgres from 'postgres';
@@ -12,29 +12,12 @@ import {
 import { renderSql } from '../../src/store/migrations.js';
 import { ensureFleetSchema } from '../../src/fleet/schema.js';
 import { addSite, setRetention } from '../../src/fleet/inventory.js';
-import { startPg, type PgCluster } from './pg-cluster.js';
+import { pgForFile } from './pg-cluster.js';
 import { rounds, tempDir } from './helpers.js';
 
 const DAY = 86400;
 const D0 = 19675 * DAY; // 2023-11-14 00:00 UTC
-let pg: PgCluster;
-
-before(async () => {
-  pg = await startPg();
-});
-after(() => {
-  pg?.stop();
-});
-
-async function newDb(name: string): Promise<string> {
-  const admin = postgres(pg.url, { max: 1, onnotice: () => {} });
-  try {
-    await admin.unsafe(`CREATE DATABASE ${name}`);
-  } finally {
-    await admin.end();
-  }
-  return pg.url.replace(/\/hostops$/, `/${name}`);
-}
+const { cluster, newDb } = pgForFile();
 
 const partitions = async (d: PgDriver) =>
   (
@@ -322,7 +305,7 @@ test('a spooled backlog is written back through the batched path, into partition
   );
   try {
     await s.migrate();
-    pg.pause();
+    cluster().pause();
     // an agent cut off for a day: 48 batches of 500 rounds each
     for (let i = 0; i < 48; i++) {
       await s.writePings(
@@ -333,7 +316,7 @@ test('a spooled backlog is written back through the batched path, into partition
       );
     }
     assert.equal(s.stats().rows, 48);
-    pg.resume();
+    cluster().resume();
     await s.flush();
     assert.equal(s.stats().rows, 0);
     const d = (s.inner as SqlStore).driver as PgDriver;

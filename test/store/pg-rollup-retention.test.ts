@@ -1,33 +1,16 @@
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import postgres from 'postgres';
 import { MIGRATIONS, PgDriver, SqlStore } from '../../src/store/index.js';
 import { renderSql } from '../../src/store/migrations.js';
 import { ensureFleetSchema } from '../../src/fleet/schema.js';
 import { addSite, setRetention } from '../../src/fleet/inventory.js';
-import { startPg, type PgCluster } from './pg-cluster.js';
+import { pgForFile } from './pg-cluster.js';
 import { rounds } from './helpers.js';
 
 const DAY = 86400;
 const D0 = 19675 * DAY; // 2023-11-14 00:00 UTC
-let pg: PgCluster;
-
-before(async () => {
-  pg = await startPg();
-});
-after(() => {
-  pg?.stop();
-});
-
-async function newDb(name: string): Promise<string> {
-  const admin = postgres(pg.url, { max: 1, onnotice: () => {} });
-  try {
-    await admin.unsafe(`CREATE DATABASE ${name}`);
-  } finally {
-    await admin.end();
-  }
-  return pg.url.replace(/\/hostops$/, `/${name}`);
-}
+const { newDb } = pgForFile();
 
 const count = async (d: PgDriver, table: string, where: string) =>
   Number((await d.all<{ n: number }>(`SELECT count(*) AS n FROM ${table} WHERE ${where}`))[0].n);
