@@ -177,6 +177,19 @@ export function formatSmtp(r: SmtpResult): string {
   return lines.join('\n') + '\n';
 }
 
+/** The --ca file of the TLS probes (http, smtp), read once here so both name it the same way. */
+function readCa(file: string | undefined): Buffer | undefined {
+  if (!file) return undefined;
+  try {
+    return readFileSync(file);
+  } catch (e) {
+    throw envError(
+      'PROBE_CA_FILE',
+      `cannot read --ca ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+    );
+  }
+}
+
 /** `hostops probe tcp|http|dns|smtp`: one-shot service probes; exit 1 when the probe fails. */
 export function register(program: Command): void {
   const probe = program
@@ -222,17 +235,7 @@ export function register(program: Command): void {
         json?: boolean;
       },
     ) => {
-      let ca: Buffer | undefined;
-      if (o.ca) {
-        try {
-          ca = readFileSync(o.ca);
-        } catch (e) {
-          throw envError(
-            'PROBE_CA_FILE',
-            `cannot read --ca ${o.ca}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
-          );
-        }
-      }
+      const ca = readCa(o.ca);
       const expectStatus = o.expectStatus?.split(',').map((x) => {
         const n = Number(x);
         if (!Number.isInteger(n) || n < 100 || n > 599)
@@ -306,17 +309,7 @@ export function register(program: Command): void {
       },
     ) => {
       const { host, port } = parseHostPort(target, 25);
-      let ca: Buffer | undefined;
-      if (o.ca) {
-        try {
-          ca = readFileSync(o.ca);
-        } catch (e) {
-          throw envError(
-            'PROBE_CA_FILE',
-            `cannot read --ca ${o.ca}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
-          );
-        }
-      }
+      const ca = readCa(o.ca);
       const r = await probeSmtp(host, port, {
         timeoutMs: o.timeout,
         helo: o.helo,
