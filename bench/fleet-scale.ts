@@ -79,55 +79,38 @@ function batch(site: number, k: number): PingRound[] {
   return out;
 }
 
+/** A round as the naive table's columns: quantiles computed by the writer, RTTs as JSON. */
+function naiveValues(r: PingRound): unknown[] {
+  const q = quantiles(r.rtts);
+  return [
+    r.site,
+    r.target,
+    r.ts,
+    r.sent,
+    r.received,
+    q.min,
+    q.p10,
+    q.p25,
+    q.median,
+    q.p75,
+    q.p90,
+    q.max,
+    JSON.stringify(r.rtts.map((x) => Math.round(x * 1e7) / 1e7)),
+  ];
+}
+
 /** Today's write path before this change: one INSERT per round, in one transaction per batch. */
 async function naiveWrite(d: PgDriver, rows: PingRound[]): Promise<void> {
   const sql =
     'INSERT INTO ping (site, target, ts, sent, received, rtt_min, rtt_p10, rtt_p25, rtt_median, rtt_p75, rtt_p90, rtt_max, rtts) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13)';
-  await d.batch(
-    rows.map((r) => {
-      const q = quantiles(r.rtts);
-      return [
-        sql,
-        [
-          r.site,
-          r.target,
-          r.ts,
-          r.sent,
-          r.received,
-          q.min,
-          q.p10,
-          q.p25,
-          q.median,
-          q.p75,
-          q.p90,
-          q.max,
-          JSON.stringify(r.rtts.map((x) => Math.round(x * 1e7) / 1e7)),
-        ],
-      ];
-    }),
-  );
+  await d.batch(rows.map((r) => [sql, naiveValues(r) as never]));
 }
 
 /** Untimed fill of the naive table past its sample: the same rows, one multi-row INSERT per batch. */
 async function naiveBulk(d: PgDriver, rows: PingRound[]): Promise<void> {
   const cols: unknown[][] = Array.from({ length: 13 }, () => []);
   for (const r of rows) {
-    const q = quantiles(r.rtts);
-    const v = [
-      r.site,
-      r.target,
-      r.ts,
-      r.sent,
-      r.received,
-      q.min,
-      q.p10,
-      q.p25,
-      q.median,
-      q.p75,
-      q.p90,
-      q.max,
-      JSON.stringify(r.rtts.map((x) => Math.round(x * 1e7) / 1e7)),
-    ];
+    const v = naiveValues(r);
     v.forEach((x, i) => cols[i].push(x));
   }
   await d.sql.unsafe(
