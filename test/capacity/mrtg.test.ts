@@ -1,6 +1,6 @@
 /**
  * MRTG logs made by Debian's mrtg (its rateup writes the log), driven through an external-command
- * target whose counters we set, under faketime so that 5-minute polls and days pass in seconds.
+ * target whose counters we set, with libfaketime preloaded so that 5-minute polls and days pass in seconds.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -10,6 +10,7 @@ import path from 'node:path';
 import { parseText, detectFormat } from '../../src/capacity/input/index.js';
 import { alignAll } from '../../src/capacity/series.js';
 import { tmp, run } from './helpers.js';
+import { faketimeAt, faketimeCleanup } from '../lib/faketime.js';
 
 /** Polls mrtg at the given epoch seconds with the given in-octet counter (out = 2 x in). */
 function mrtgLog(dir: string, polls: [number, number][]): string {
@@ -28,14 +29,15 @@ function mrtgLog(dir: string, polls: [number, number][]): string {
   for (const [at, counter] of polls) {
     writeFileSync(ctr, `${counter}\n`);
     // mrtg warns on the first polls (no old log yet) and exits 0; its log is what we read
-    const r = spawnSync('faketime', [`@${at}`, 'mrtg', cfg], {
+    const r = spawnSync('mrtg', [cfg], {
       encoding: 'utf8',
-      env: { ...process.env, LANG: 'C' },
+      env: { ...process.env, LANG: 'C', ...faketimeAt(at) },
       timeout: 60000,
     });
+    faketimeCleanup(r.pid);
     if (r.error)
       throw new Error(
-        `faketime/mrtg not runnable (Debian packages faketime and mrtg, scripts/apt-packages.txt): ${r.error.message}`,
+        `mrtg not runnable (Debian packages faketime and mrtg, scripts/apt-packages.txt): ${r.error.message}`,
       );
     if (r.status !== 0) throw new Error(`mrtg failed (${r.status}): ${r.stderr}`);
   }

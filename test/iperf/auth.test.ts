@@ -9,10 +9,11 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startServer, runClient, type ServerEvent } from '../../src/iperf/index.js';
+import { faketimeLib } from '../lib/faketime.js';
 import {
   authText,
   authorize,
@@ -27,14 +28,7 @@ import { freePort, requireBinary, run, startPeer, type J } from './helpers.js';
 
 requireBinary('iperf3');
 requireBinary('openssl');
-const FAKETIME_LIB = [
-  '/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1',
-  '/usr/lib/faketime/libfaketime.so.1',
-].find((p) => existsSync(p));
-if (!FAKETIME_LIB)
-  throw new Error(
-    "libfaketime is not installed: the stale-timestamp tests need Debian's faketime (scripts/apt-packages.txt)",
-  );
+const FAKETIME_LIB = faketimeLib();
 
 const hostops = new URL('../../bin/hostops.js', import.meta.url).pathname;
 const dir = mkdtempSync(join(tmpdir(), 'hostops-iperf-auth-'));
