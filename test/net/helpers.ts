@@ -1,5 +1,5 @@
 /** Shared helpers for the net tests: run our CLI and the reference tools inside a namespace. */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -30,6 +30,39 @@ export function inNs(ns: string, argv: string[], timeoutMs = 60000): Ran {
 
 export function ours(ns: string, args: string[], timeoutMs = 60000): Ran {
   return inNs(ns, [process.execPath, hostops, ...args], timeoutMs);
+}
+
+/**
+ * Our CLI and a reference tool at the same time in one namespace: the reference starts once ours
+ * has printed its first line (node's start-up is over), so both measure under the same load.
+ */
+export function oursAlongside(ns: string, args: string[], ref: string[]): Promise<[Ran, Ran]> {
+  const run = (argv: string[], onFirst?: () => void) =>
+    new Promise<Ran>((resolve) => {
+      const p = spawn('ip', ['netns', 'exec', ns, ...argv], { stdio: ['ignore', 'pipe', 'pipe'] });
+      let stdout = '';
+      let stderr = '';
+      const timer = setTimeout(() => p.kill('SIGKILL'), 60000);
+      p.stdout.setEncoding('utf8').on('data', (d: string) => {
+        if (!stdout && onFirst) onFirst();
+        stdout += d;
+      });
+      p.stderr.setEncoding('utf8').on('data', (d: string) => {
+        stderr += d;
+      });
+      p.on('close', (code) => {
+        clearTimeout(timer);
+        if (!stdout) onFirst?.(); // nothing printed: let the reference run anyway
+        resolve({ stdout, stderr, status: code ?? -1 });
+      });
+    });
+  let started!: () => void;
+  const go = new Promise<void>((r) => {
+    started = r;
+  });
+  const mine = run([process.execPath, hostops, ...args], () => started());
+  const theirs = go.then(() => run(ref));
+  return Promise.all([mine, theirs]);
 }
 
 export function sh(argv: string[]): string {
