@@ -265,6 +265,9 @@ export class SpooledStore implements Store {
   async registerSlas(specs: Parameters<NonNullable<Store['registerSlas']>>[0]) {
     await this.inner.registerSlas?.(specs);
   }
+  retentionHoldouts(now: number) {
+    return this.inner.retentionHoldouts ? this.inner.retentionHoldouts(now) : Promise.resolve([]);
+  }
   pingHistory(...a: Parameters<Store['pingHistory']>) {
     return this.inner.pingHistory(...a);
   }

@@ -367,6 +367,15 @@ export class SqlStore implements Store {
     }
   }
 
+  async retentionHoldouts(now: number): Promise<{ site: string; until: number }[]> {
+    if (!(this.driver instanceof PgDriver)) return [];
+    const rows = await this.driver.all<{ site: string; until: number }>(
+      'SELECT site, until FROM hostops_retention_holdouts($1, $2)',
+      ['raw', now],
+    );
+    return rows.map((r) => ({ site: r.site, until: Number(r.until) }));
+  }
+
   async registerSlas(specs: { rtt?: SlaBound; loss?: SlaBound }[]) {
     if (this.driver instanceof PgDriver && specs.length) await registerSpecs(this.driver, specs);
   }
