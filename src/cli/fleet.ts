@@ -14,6 +14,7 @@ import {
 } from '../fleet/inventory.js';
 import { exportYaml, importFleet, parseFleetFile } from '../fleet/yaml-io.js';
 import { locate, resolveNearest, setNearest } from '../fleet/nearest.js';
+import { retentionStatus } from '../fleet/retention-status.js';
 import type { PgDriver } from '../store/index.js';
 import { applyOptions, type OptionSpec, type OptionTable } from './options/index.js';
 
@@ -52,6 +53,10 @@ const RETENTION_OPTIONS: OptionTable = {
   raw: text('--raw <d>', 'raw rows (whole days)'),
   fiveMinute: text('--five-minute <d>', '5-minute rollups'),
   hourly: text('--hourly <d>', 'hourly rollups'),
+  grace: text(
+    '--grace <d>',
+    'how long a new site that has not declared its own retention holds dropping back (default 2d)',
+  ),
 };
 const LIST_OPTIONS: OptionTable = {
   json: { flags: '--json', type: 'bool', help: 'machine-readable' },
@@ -191,9 +196,14 @@ export function register(program: Command): void {
     'retention',
     'how long the fleet keeps rows (raw, 5-minute, hourly: whole days dropped for every site)',
     RETENTION_OPTIONS,
-  ).action((o: DbOpts & { raw?: string; fiveMinute?: string; hourly?: string }) =>
+  ).action((o: DbOpts & { raw?: string; fiveMinute?: string; hourly?: string; grace?: string }) =>
     withDb(o, async (d) => {
-      await setRetention(d.sql, { raw: o.raw, fiveMinute: o.fiveMinute, hourly: o.hourly });
+      await setRetention(d.sql, {
+        raw: o.raw,
+        fiveMinute: o.fiveMinute,
+        hourly: o.hourly,
+        grace: o.grace,
+      });
       out('retention set');
     }),
   );
@@ -201,8 +211,9 @@ export function register(program: Command): void {
   cmd('list', 'the inventory', LIST_OPTIONS).action((o: DbOpts & { json?: boolean }) =>
     withDb(o, async (d) => {
       const inv = await readInventory(d.sql);
+      const ret = await retentionStatus(d.sql, Date.now() / 1000);
       if (o.json) {
-        printJson(inv);
+        printJson({ ...inv, retentionHeldBy: ret.holding, retentionNoLongerWaitsFor: ret.lapsed });
         return;
       }
       out(`sites (${inv.sites.length}): ${inv.sites.map((s) => s.name).join(', ') || '-'}`);
@@ -213,6 +224,15 @@ export function register(program: Command): void {
       for (const [t, r] of Object.entries(inv.nearest))
         out(`  ${t}: nearest ${r.n}: ${r.sites.join(', ') || '-'} (by ${r.basis || '-'})`);
       for (const [s, ts] of Object.entries(inv.assignments)) out(`  ${s}: ${ts.join(', ')}`);
+      const iso = (t: number) => new Date(t * 1000).toISOString().replace(/\.\d+Z$/, 'Z');
+      if (ret.holding.length)
+        out(
+          `retention held back by (not declared yet): ${ret.holding.map((s) => `${s.site} (until ${iso(s.until)})`).join(', ')}`,
+        );
+      if (ret.lapsed.length)
+        out(
+          `retention no longer waits for (never declared within the grace): ${ret.lapsed.map((s) => `${s.site} (added ${iso(s.addedAt)})`).join(', ')}`,
+        );
       out(`sla (${inv.sla.length}):`);
       for (const s of inv.sla)
         out(

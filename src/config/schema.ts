@@ -116,6 +116,11 @@ export const configSchema = z
           .string()
           .regex(/^postgres(ql)?:\/\//, 'expected a postgres:// URL')
           .optional(),
+        /**
+         * PostgreSQL: named (server-side) prepared statements. false for a PgBouncer in
+         * transaction pooling mode older than 1.21 or with max_prepared_statements = 0.
+         */
+        prepare: z.boolean().default(true),
         spool: z
           .strictObject({
             path: z.string().default('.hostops/spool.db'),

@@ -517,12 +517,38 @@ async function storeCheck(cfg: ResolvedConfig): Promise<Check[]> {
     try {
       const { default: postgres } = await import('postgres');
       const sql = postgres(cfg.store.url, { max: 1, connect_timeout: 5, onnotice: () => {} });
+      let held: { site: string; until: number }[] | null = null;
       try {
         await sql`select 1`;
+        // a fleet (migration 11): inventory sites that have not declared their retention keep
+        // every site's old days on disk until they do or their grace ends
+        const has = await sql.unsafe(
+          `SELECT to_regprocedure('hostops_retention_holdouts(text, double precision)') IS NOT NULL AS yes`,
+        );
+        if (has[0]?.yes)
+          held = (
+            await sql.unsafe('SELECT site, until FROM hostops_retention_holdouts($1, $2)', [
+              'raw',
+              Date.now() / 1000,
+            ])
+          ).map((r) => ({ site: r.site as string, until: Number(r.until) }));
       } finally {
         await sql.end({ timeout: 1 });
       }
       out.push(check('postgres', 'PostgreSQL reachable', 'ok', shown, []));
+      if (held)
+        out.push(
+          check(
+            'retention',
+            'fleet raw retention not held back',
+            held.length ? 'warn' : 'ok',
+            held.length
+              ? `held back by ${held.map((h) => `${h.site} (has not declared; until ${new Date(h.until * 1000).toISOString()})`).join(', ')}`
+              : 'every inventory site has declared, or its grace has ended',
+            ['prune'],
+            'start the agents of those sites, remove sites that will never run one, or set `hostops fleet retention --raw`',
+          ),
+        );
     } catch (e) {
       out.push(
         check(

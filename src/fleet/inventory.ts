@@ -29,6 +29,8 @@ export interface Retention {
   raw?: string;
   fiveMinute?: string;
   hourly?: string;
+  /** How long a new site that has not declared its own retention holds dropping back (default 2d). */
+  grace?: string;
 }
 export interface Inventory {
   sites: { name: string; role: string | null }[];
@@ -281,7 +283,7 @@ export async function readInventory(sql: Sql): Promise<Inventory> {
     loss: (r.loss as string) ?? null,
   }));
   const retention: Retention = {};
-  for (const k of ['raw', 'fiveMinute', 'hourly'] as const) {
+  for (const k of ['raw', 'fiveMinute', 'hourly', 'grace'] as const) {
     const v = settings.get(`retention.${k}`);
     if (v) retention[k] = v;
   }

@@ -65,6 +65,7 @@ export const fleetFileSchema = z.strictObject({
       raw: duration.optional(),
       fiveMinute: duration.optional(),
       hourly: duration.optional(),
+      grace: duration.optional(),
     })
     .default({}),
 });

@@ -487,6 +487,11 @@ export const CODES = {
     'the parameter in the store URL must name a readable PEM file',
   ),
   STORE_PG_TLS_MODE: E(2, 'PostgreSQL TLS: sslmode in the store URL is not a libpq mode'),
+  STORE_ROLLUP_BUSY: E(
+    3,
+    "PostgreSQL: a site's rollup pass was skipped because another connection is rolling the site up",
+    'the next pass retries; if it persists, look for a second agent with the same site, or a pass still running, in pg_stat_activity',
+  ),
   STORE_OPEN: E(
     3,
     'the SQLite database cannot be opened',

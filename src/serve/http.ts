@@ -95,7 +95,7 @@ export async function buildHttp(agent: Agent, o: HttpOptions): Promise<FastifyIn
     return agent.metrics.registry.metrics();
   });
   // SQLite reads for the API run on a worker thread's own connection, off this event loop
-  const reads = readStoreFor(agent.store, agent.cfg.store.readUrl);
+  const reads = readStoreFor(agent.store, agent.cfg.store.readUrl, agent.cfg.store.prepare);
   if (reads !== agent.store)
     app.addHook('onClose', async () => {
       await reads.close();
@@ -124,9 +124,9 @@ export async function buildHttp(agent: Agent, o: HttpOptions): Promise<FastifyIn
 }
 
 /** A store for the API's reads: with a SQLite file, one whose queries run on a worker thread. */
-function readStoreFor(store: Store, readUrl?: string): Store {
+function readStoreFor(store: Store, readUrl?: string, prepare?: boolean): Store {
   // a fleet agent writes as its site role and shows the fleet's matrix as the dashboard role
-  if (readUrl && store.kind === 'postgres') return new SqlStore(new PgDriver(readUrl));
+  if (readUrl && store.kind === 'postgres') return new SqlStore(new PgDriver(readUrl, { prepare }));
   if (
     !(store instanceof SqlStore) ||
     !(store.driver instanceof SqliteDriver) ||

@@ -20,6 +20,8 @@ export interface StoreOptions {
   kind: 'sqlite' | 'postgres';
   path: string;
   url?: string;
+  /** PostgreSQL: named prepared statements (off behind a pooler that cannot keep them). */
+  prepare?: boolean;
   spool: { path: string; maxRows: number };
 }
 
@@ -34,7 +36,7 @@ export async function openStore(o: StoreOptions): Promise<Store> {
     return s;
   }
   const store = new SpooledStore(
-    new SqlStore(new PgDriver(o.url ?? 'postgres://localhost/hostops')),
+    new SqlStore(new PgDriver(o.url ?? 'postgres://localhost/hostops', { prepare: o.prepare })),
     o.spool.path,
     o.spool.maxRows,
   );

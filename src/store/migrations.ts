@@ -5,6 +5,7 @@
 import { PG_PARTITION_SQL } from './pg-partition-sql.js';
 import { PG_ROLLUP_PARTITION_SQL } from './pg-rollup-partition-sql.js';
 import { PG_RAW_RETENTION_SQL } from './pg-raw-retention-sql.js';
+import { PG_RETENTION_GRACE_SQL } from './pg-retention-grace-sql.js';
 import { PAIR_WINDOW_SQL } from './pg-pair-window.js';
 
 /** `pg`: statements only PostgreSQL runs (after `sql`); SQLite records the version and skips them. */
@@ -117,6 +118,12 @@ export const MIGRATIONS: Migration[] = [
     name: 'rollups partitioned by day, fleet retention for them (PostgreSQL)',
     sql: [],
     pg: [...PG_ROLLUP_PARTITION_SQL, ...PG_RAW_RETENTION_SQL],
+  },
+  {
+    version: 11,
+    name: 'a site that never declares its retention holds it back only for a grace period (PostgreSQL)',
+    sql: [],
+    pg: PG_RETENTION_GRACE_SQL,
   },
 ];
 

@@ -13,11 +13,16 @@ export class PgDriver implements Driver {
   readonly dialect = 'postgres' as const;
   readonly sql: postgres.Sql;
 
-  constructor(url: string, opts: { max?: number; connectTimeout?: number } = {}) {
+  /** prepare: false sends every query unnamed (parsed each time), for poolers that cannot keep named statements. */
+  constructor(
+    url: string,
+    opts: { max?: number; connectTimeout?: number; prepare?: boolean } = {},
+  ) {
     const c = pgConnection(url); // sslmode, sslrootcert, sslcert, sslkey as in libpq (pg-tls.ts)
     this.sql = postgres(c.url, {
       ...(c.ssl !== undefined ? { ssl: c.ssl as never } : {}),
       max: opts.max ?? 4,
+      prepare: opts.prepare ?? true,
       connect_timeout: opts.connectTimeout ?? 5,
       idle_timeout: 30,
       onnotice: () => {},

@@ -87,6 +87,11 @@ const HOUR = `WITH hrs AS (SELECT DISTINCT target, floor(ts / 3600) * 3600 AS b 
 
 const BATCH_IDS = 200_000;
 
+/** Advisory lock space (two-int keys) of the per-site rollup lock; the second key is hashtext(site). */
+const ROLLUP_LOCK = 0x68726f6c; // "hrol"
+/** Default bound on each statement of a pass, enforced by the database (a cancelled pass rolls back). */
+export const ROLLUP_STATEMENT_TIMEOUT_MS = 120_000;
+
 /**
  * One pass of the incremental rollup for a site: up to BATCH_IDS new raw rounds past the watermark,
  * both levels and the new watermark in one transaction (a crash redoes the pass, never half of it).
@@ -95,11 +100,24 @@ const BATCH_IDS = 200_000;
 export async function rollupOncePg(
   driver: PgDriver,
   site: string,
-): Promise<{ buckets: number; more: boolean }> {
+  opts: { timeoutMs?: number } = {},
+): Promise<{ buckets: number; more: boolean; busy?: boolean }> {
   const key = `rollup:${site}`;
   let buckets = 0;
   let more = false;
+  let busy = false;
   await driver.sql.begin(async (tx) => {
+    // one pass per site at a time fleet-wide (the id watermark needs one writer): if another
+    // connection (this agent's orphaned pass, a second agent for the site) holds it, skip
+    const lock = await tx.unsafe('SELECT pg_try_advisory_xact_lock($1, hashtext($2)) AS ok', [
+      ROLLUP_LOCK,
+      site,
+    ]);
+    if (!lock[0].ok) return void (busy = true);
+    // the bound is the database's: a pass that runs over is cancelled and rolled back, not orphaned
+    const ms = Math.max(1, Math.round(opts.timeoutMs ?? ROLLUP_STATEMENT_TIMEOUT_MS));
+    await tx.unsafe(`SET LOCAL statement_timeout = ${ms}`);
+    await tx.unsafe(`SET LOCAL idle_in_transaction_session_timeout = ${ms}`);
     // the sorts of a pass fit in memory instead of spilling; JIT compiles longer than these run;
     // the planner guesses a few touched buckets and picks nested loops where hashing 10^5 wins (3x)
     await tx.unsafe(`SET LOCAL work_mem = '64MB'`);
@@ -132,5 +150,5 @@ export async function rollupOncePg(
     buckets = five.count + hour.count;
     more = Number(top[0].n) === BATCH_IDS;
   });
-  return { buckets, more };
+  return busy ? { buckets, more, busy } : { buckets, more };
 }

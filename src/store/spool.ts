@@ -40,6 +40,8 @@ export class SpooledStore implements Store {
 
   /** Writes that went unanswered past the timeout and were spooled; their late outcome is awaited. */
   private hung = 0;
+  /** Rollups in progress by site: never two at once for one site. */
+  private rollups = new Map<string, Promise<number>>();
 
   /**
    * writeTimeoutMs: a write the database has not answered by then is spooled and the caller goes
@@ -228,8 +230,19 @@ export class SpooledStore implements Store {
   jobStates(site: string) {
     return this.inner.jobStates(site);
   }
+  /**
+   * One pass per site at a time: a call while one runs joins it. The caller waits at most the
+   * write timeout; the pass itself is bounded by the database (statement_timeout), and until it
+   * has ended no other starts.
+   */
   rollup(site?: string) {
-    return this.bounded('rollup', this.inner.rollup(site));
+    const key = site ?? '\0all';
+    let p = this.rollups.get(key);
+    if (!p) {
+      p = this.inner.rollup(site).finally(() => this.rollups.delete(key));
+      this.rollups.set(key, p);
+    }
+    return this.bounded('rollup', p);
   }
   prune(now: number, r: { raw: number; fiveMinute: number; hourly: number }, site: string) {
     return this.inner.prune(now, r, site);
@@ -251,6 +264,9 @@ export class SpooledStore implements Store {
   }
   async registerSlas(specs: Parameters<NonNullable<Store['registerSlas']>>[0]) {
     await this.inner.registerSlas?.(specs);
+  }
+  retentionHoldouts(now: number) {
+    return this.inner.retentionHoldouts ? this.inner.retentionHoldouts(now) : Promise.resolve([]);
   }
   pingHistory(...a: Parameters<Store['pingHistory']>) {
     return this.inner.pingHistory(...a);

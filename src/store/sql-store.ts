@@ -5,6 +5,7 @@
 import type { Driver, Param } from './driver.js';
 import { quantiles } from './stats.js';
 import { rollupOnce } from './rollup.js';
+import { HostopsError } from '../lib/errors.js';
 import { PgDriver } from './pg-driver.js';
 import { ensureAhead, rollupOncePg } from './pg-history.js';
 import { PartitionCache, writePingsPg } from './pg-ingest.js';
@@ -65,7 +66,11 @@ export function pickResolution(span: number): Resolution {
 
 export class SqlStore implements Store {
   private parts = new PartitionCache();
-  constructor(readonly driver: Driver) {}
+  /** rollupTimeoutMs: the database's bound on each statement of a PostgreSQL rollup pass. */
+  constructor(
+    readonly driver: Driver,
+    private opts: { rollupTimeoutMs?: number } = {},
+  ) {}
   get kind() {
     return this.driver.dialect;
   }
@@ -221,8 +226,13 @@ export class SqlStore implements Store {
       for (;;) {
         const n =
           this.driver instanceof PgDriver
-            ? await rollupOncePg(this.driver, s)
+            ? await rollupOncePg(this.driver, s, { timeoutMs: this.opts.rollupTimeoutMs })
             : await rollupOnce(this.driver, s);
+        if ('busy' in n && n.busy)
+          throw new HostopsError(
+            'STORE_ROLLUP_BUSY',
+            `rollup of site ${s} skipped: another connection to the database holds its rollup lock`,
+          );
         written += n.buckets;
         if (!n.more) break;
       }
@@ -355,6 +365,15 @@ export class SqlStore implements Store {
     } catch {
       return null; // a role that may not read meta: the cache's TTL alone decides
     }
+  }
+
+  async retentionHoldouts(now: number): Promise<{ site: string; until: number }[]> {
+    if (!(this.driver instanceof PgDriver)) return [];
+    const rows = await this.driver.all<{ site: string; until: number }>(
+      'SELECT site, until FROM hostops_retention_holdouts($1, $2)',
+      ['raw', now],
+    );
+    return rows.map((r) => ({ site: r.site, until: Number(r.until) }));
   }
 
   async registerSlas(specs: { rtt?: SlaBound; loss?: SlaBound }[]) {

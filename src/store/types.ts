@@ -187,6 +187,8 @@ export interface Store {
   dataVersion?(): Promise<string | null>;
   /** Ask future rollups to keep counts for these SLAs too (PostgreSQL). */
   registerSlas?(specs: { rtt?: SlaBound; loss?: SlaBound }[]): Promise<void>;
+  /** Inventory sites that hold the fleet's raw retention back at `now` (PostgreSQL fleets). */
+  retentionHoldouts?(now: number): Promise<{ site: string; until: number }[]>;
   pingHistory(
     site: string,
     target: string,

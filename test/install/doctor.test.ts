@@ -179,6 +179,22 @@ test('doctor with store.kind postgres: a private cluster is reachable (exit 0); 
     const ok = await run(pg.url);
     assert.equal(ok.rep.checks.find((c) => c.id === 'postgres')!.status, 'ok');
     assert.equal(ok.status, 0);
+    assert.equal(
+      ok.rep.checks.find((c) => c.id === 'retention'),
+      undefined,
+      'no fleet yet',
+    );
+    // a fleet with a site whose agent has not declared its retention: a warning naming it
+    const add = spawnSync(process.execPath, [CLI, 'fleet', 'add-site', 'ghost', '--db', pg.url], {
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    assert.equal(add.status, 0, add.stderr);
+    const fleet = await run(pg.url);
+    const ret = fleet.rep.checks.find((c) => c.id === 'retention')!;
+    assert.equal(ret.status, 'warn');
+    assert.match(ret.detail, /^held back by ghost \(has not declared; until \d{4}-/);
+    assert.equal(fleet.status, 0, 'a warning, not a failure');
     const closed = await freePort();
     const bad = await run(`postgres://hostops:secret@127.0.0.1:${closed}/hostops`);
     const c = bad.rep.checks.find((x) => x.id === 'postgres')!;

@@ -22,6 +22,12 @@ export function pruneJob(ctx: JobContext): Job {
     run: async () => {
       await ctx.store.prune(ctx.now(), ctx.cfg.store.retention, ctx.cfg.site);
       await ctx.store.maintain();
+      // say who keeps the fleet's old days on disk: a site in the inventory that has not declared
+      const held = (await ctx.store.retentionHoldouts?.(ctx.now())) ?? [];
+      if (held.length)
+        ctx.log(
+          `raw retention held back by site(s) that have not declared theirs: ${held.map((h) => `${h.site} (until ${new Date(h.until * 1000).toISOString()})`).join(', ')}`,
+        );
     },
   };
 }
