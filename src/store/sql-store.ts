@@ -218,25 +218,31 @@ export class SqlStore implements Store {
   async rollup(site?: string): Promise<number> {
     const sites = site
       ? [site]
-      : (await this.driver.all<{ site: string }>('SELECT DISTINCT site FROM ping')).map(
-          (r) => r.site,
-        );
+      : (
+          await this.driver.all<{ site: string }>('SELECT DISTINCT site FROM ping ORDER BY site')
+        ).map((r) => r.site);
     let written = 0;
+    // a site another connection is rolling up is skipped, the others still rolled up; named after
+    const busy: string[] = [];
     for (const s of sites) {
       for (;;) {
         const n =
           this.driver instanceof PgDriver
             ? await rollupOncePg(this.driver, s, { timeoutMs: this.opts.rollupTimeoutMs })
             : await rollupOnce(this.driver, s);
-        if ('busy' in n && n.busy)
-          throw new HostopsError(
-            'STORE_ROLLUP_BUSY',
-            `rollup of site ${s} skipped: another connection to the database holds its rollup lock`,
-          );
+        if ('busy' in n && n.busy) {
+          busy.push(s);
+          break;
+        }
         written += n.buckets;
         if (!n.more) break;
       }
     }
+    if (busy.length)
+      throw new HostopsError(
+        'STORE_ROLLUP_BUSY',
+        `rollup of site${busy.length > 1 ? 's' : ''} ${busy.join(', ')} skipped: another connection to the database holds ${busy.length > 1 ? 'their rollup locks' : 'its rollup lock'}`,
+      );
     return written;
   }
 

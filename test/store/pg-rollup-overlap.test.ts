@@ -133,6 +133,35 @@ test('two rollups of one site at once: the agent runs one pass (the second call 
 });
 
 // the test timeout only ends a run where the pass is never cancelled (before the bound existed)
+test('a rollup of every site skips the one another connection is rolling up, rolls up the rest, then names it', async () => {
+  const db = await newDb('overlapall');
+  const b = await blockedSite(db);
+  const s = new SqlStore(new PgDriver(db));
+  try {
+    await s.writePings(rounds('par', 'fra', T0, 30, 20));
+    const first = new SqlStore(new PgDriver(db));
+    const held = first.rollup('ldn');
+    assert.ok(await until(b.waitingOnMeta), 'the ldn pass reached the watermark row');
+    await assert.rejects(s.rollup(), (e: { code?: string; message: string }) => {
+      assert.equal(e.code, 'STORE_ROLLUP_BUSY');
+      assert.match(e.message, /rollup of site ldn skipped/);
+      return true;
+    });
+    // sites go in name order: par, after the busy ldn, was still rolled up
+    assert.equal(
+      await watermark(b.d, 'par'),
+      await one(b.d, `SELECT max(id) FROM ping WHERE site = 'par'`),
+    );
+    b.release();
+    assert.ok((await held) > 0);
+    await first.close();
+  } finally {
+    await b.stop();
+    await s.close();
+    await b.d.close();
+  }
+});
+
 test('a rollup pass that runs over its bound is cancelled by the database and rolled back; the next one succeeds', {
   timeout: 120_000,
 }, async () => {
