@@ -58,38 +58,45 @@ const FIVE = `WITH fresh AS (SELECT DISTINCT target, floor(ts / 300) * 300 AS b 
   r AS (SELECT target, floor(ts / 300) * 300 AS b, sent, received, rtts FROM ping
         WHERE site = $1 AND ts >= (SELECT min(b) FROM fresh) AND ts < (SELECT max(b) FROM fresh) + 300
         AND (target, floor(ts / 300) * 300) IN (SELECT target, b FROM fresh)),
-  g AS MATERIALIZED (SELECT target, b, count(*) AS rounds, sum(sent) AS sent, sum(received) AS received,
-        string_to_array(string_agg(nullif(btrim(rtts, '[]'), ''), ','), ',')::float8[] AS a FROM r GROUP BY target, b),
-  q AS (SELECT g.target, g.b, q.* FROM g, LATERAL (SELECT count(*) AS n, sum(v) AS s, min(v) AS mn, max(v) AS mx,
-        percentile_cont(ARRAY[0.1, 0.25, 0.5, 0.75, 0.9]) WITHIN GROUP (ORDER BY v) AS pc FROM unnest(g.a) AS v) q),
-  h AS (SELECT g.target, g.b, h.* FROM g, LATERAL (SELECT array_agg(hb ORDER BY hb) AS hb, array_agg(n ORDER BY hb) AS hn
-        FROM (SELECT ${HB} AS hb, count(*)::int AS n FROM unnest(g.a) AS v GROUP BY 1) z) h)
+  g AS (SELECT target, b, count(*) AS rounds, sum(sent) AS sent, sum(received) AS received,
+        string_to_array(string_agg(nullif(btrim(rtts, '[]'), ''), ','), ',')::float8[] AS a FROM r GROUP BY target, b)
   INSERT INTO ping_5m (site, target, ts, rounds, sent, received, rtt_min, rtt_p10, rtt_p25, rtt_median, rtt_p75, rtt_p90, rtt_max, rtt_n, rtt_sum, hist_b, hist_n)
   SELECT $1, g.target, g.b, g.rounds, g.sent, g.received, q.mn, q.pc[1], q.pc[2], q.pc[3], q.pc[4], q.pc[5], q.mx, q.n, q.s, h.hb, h.hn
-  FROM g JOIN q USING (target, b) JOIN h USING (target, b)
+  FROM g, LATERAL (SELECT count(*) AS n, sum(v) AS s, min(v) AS mn, max(v) AS mx,
+        percentile_cont(ARRAY[0.1, 0.25, 0.5, 0.75, 0.9]) WITHIN GROUP (ORDER BY v) AS pc FROM unnest(g.a) AS v) q,
+    LATERAL (SELECT array_agg(hb ORDER BY hb) AS hb, array_agg(n ORDER BY hb) AS hn
+        FROM (SELECT ${HB} AS hb, count(*)::int AS n FROM unnest(g.a) AS v GROUP BY 1) z) h
   ON CONFLICT (site, target, ts) DO UPDATE SET rounds = excluded.rounds, sent = excluded.sent, received = excluded.received,
     rtt_min = excluded.rtt_min, rtt_p10 = excluded.rtt_p10, rtt_p25 = excluded.rtt_p25, rtt_median = excluded.rtt_median,
     rtt_p75 = excluded.rtt_p75, rtt_p90 = excluded.rtt_p90, rtt_max = excluded.rtt_max, rtt_n = excluded.rtt_n,
     rtt_sum = excluded.rtt_sum, hist_b = excluded.hist_b, hist_n = excluded.hist_n`;
 
-/** Hours touched by the same ids, merged from their 5-minute rows: sums, min/max, histogram; percentiles read off the histogram. */
+/**
+ * Hours touched by the same ids, merged from their 5-minute rows: sums, min/max, histogram;
+ * percentiles read off the histogram. Each hour's histograms are joined as text and merged by one
+ * small aggregate per hour (LATERAL), where v1 unnested every histogram of the pass into one sort
+ * and two window passes over all of them.
+ */
 const HOUR = `WITH hrs AS (SELECT DISTINCT target, floor(ts / 3600) * 3600 AS b FROM ping WHERE site = $1 AND id > $2 AND id <= $3),
-  f AS MATERIALIZED (SELECT target, floor(ts / 3600) * 3600 AS b, rounds, sent, received, rtt_min, rtt_max, rtt_n, rtt_sum, hist_b, hist_n FROM ping_5m
+  f AS (SELECT target, floor(ts / 3600) * 3600 AS b, rounds, sent, received, rtt_min, rtt_max, rtt_n, rtt_sum, hist_b, hist_n FROM ping_5m
         WHERE site = $1 AND ts >= (SELECT min(b) FROM hrs) AND ts < (SELECT max(b) FROM hrs) + 3600
         AND (target, floor(ts / 3600) * 3600) IN (SELECT target, b FROM hrs)),
   c AS (SELECT target, b, sum(rounds) AS rounds, sum(sent) AS sent, sum(received) AS received, min(rtt_min) AS mn, max(rtt_max) AS mx,
-        sum(rtt_n) AS n, sum(rtt_sum) AS s FROM f GROUP BY target, b),
-  hh AS (SELECT target, b, u.hb, sum(u.hn)::int AS n FROM f, unnest(f.hist_b, f.hist_n) AS u(hb, hn) GROUP BY 1, 2, 3),
-  cum AS (SELECT target, b, hb, n, sum(n) OVER (PARTITION BY target, b ORDER BY hb) AS cum, sum(n) OVER (PARTITION BY target, b) AS tot FROM hh),
-  qs AS (SELECT target, b, array_agg(hb ORDER BY hb) AS hb, array_agg(n ORDER BY hb) AS hn,
+        sum(rtt_n) AS n, sum(rtt_sum) AS s, string_agg(nullif(array_to_string(hist_b, ','), ''), ',') AS hbs,
+        string_agg(nullif(array_to_string(hist_n, ','), ''), ',') AS hns FROM f GROUP BY target, b),
+  qs AS MATERIALIZED (SELECT c.target, c.b, c.rounds, c.sent, c.received, c.mn, c.mx, c.n, c.s, z.* FROM c,
+    LATERAL (SELECT array_agg(hb ORDER BY hb) AS hb, array_agg(n ORDER BY hb) AS hn,
          min(hb) FILTER (WHERE cum >= 0.1 * tot) AS q10, min(hb) FILTER (WHERE cum >= 0.25 * tot) AS q25,
          min(hb) FILTER (WHERE cum >= 0.5 * tot) AS q50, min(hb) FILTER (WHERE cum >= 0.75 * tot) AS q75,
-         min(hb) FILTER (WHERE cum >= 0.9 * tot) AS q90 FROM cum GROUP BY target, b),
+         min(hb) FILTER (WHERE cum >= 0.9 * tot) AS q90
+       FROM (SELECT hb, n, sum(n) OVER (ORDER BY hb) AS cum, sum(n) OVER () AS tot
+         FROM (SELECT u.hb, sum(u.hn)::int AS n FROM unnest(string_to_array(c.hbs, ',')::int[], string_to_array(c.hns, ',')::int[]) AS u(hb, hn)
+               GROUP BY 1) z1) z2) z),
   ${REPS}
   INSERT INTO ping_1h (site, target, ts, rounds, sent, received, rtt_min, rtt_p10, rtt_p25, rtt_median, rtt_p75, rtt_p90, rtt_max, rtt_n, rtt_sum, hist_b, hist_n)
-  SELECT $1, c.target, c.b, c.rounds, c.sent, c.received, c.mn, ${REP('qs.q10')}, ${REP('qs.q25')}, ${REP('qs.q50')}, ${REP('qs.q75')}, ${REP('qs.q90')},
-    c.mx, COALESCE(c.n, 0), c.s, qs.hb, qs.hn
-  FROM c LEFT JOIN qs USING (target, b)
+  SELECT $1, c.target, c.b, c.rounds, c.sent, c.received, c.mn, ${REP('c.q10')}, ${REP('c.q25')}, ${REP('c.q50')}, ${REP('c.q75')}, ${REP('c.q90')},
+    c.mx, COALESCE(c.n, 0), c.s, c.hb, c.hn
+  FROM qs AS c
   ON CONFLICT (site, target, ts) DO UPDATE SET rounds = excluded.rounds, sent = excluded.sent, received = excluded.received,
     rtt_min = excluded.rtt_min, rtt_p10 = excluded.rtt_p10, rtt_p25 = excluded.rtt_p25, rtt_median = excluded.rtt_median,
     rtt_p75 = excluded.rtt_p75, rtt_p90 = excluded.rtt_p90, rtt_max = excluded.rtt_max, rtt_n = excluded.rtt_n,
