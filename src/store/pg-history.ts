@@ -76,6 +76,7 @@ const FIVE = `WITH fresh AS (SELECT DISTINCT target, floor(ts / 300) * 300 AS b 
  * percentiles read off the histogram. Each hour's histograms are joined as text and merged by one
  * small aggregate per hour (LATERAL), where v1 unnested every histogram of the pass into one sort
  * and two window passes over all of them.
+ * (Both string_aggs of a group read its rows in one order, so hbs and hns stay aligned.)
  */
 const HOUR = `WITH hrs AS (SELECT DISTINCT target, floor(ts / 3600) * 3600 AS b FROM ping WHERE site = $1 AND id > $2 AND id <= $3),
   f AS (SELECT target, floor(ts / 3600) * 3600 AS b, rounds, sent, received, rtt_min, rtt_max, rtt_n, rtt_sum, hist_b, hist_n FROM ping_5m
