@@ -70,6 +70,8 @@ export function pgCpuNow(dir: string): { client: number; server: number } {
     try {
       const f = readFileSync(`/proc/${p}/stat`, 'utf8').split(') ')[1].split(' ');
       if (p === postmaster || f[1] === postmaster) server += (Number(f[11]) + Number(f[12])) / 100;
+      // backends that exited meanwhile: the postmaster reaped them, their CPU is in its cutime/cstime
+      if (p === postmaster) server += (Number(f[13]) + Number(f[14])) / 100;
     } catch {
       /* exited meanwhile */
     }
