@@ -4,6 +4,9 @@
  * status is 1 (scripts/run-bench.mjs then exits non-zero too). Not a bench itself: run-bench skips it.
  */
 
+import { readFileSync, readdirSync } from 'node:fs';
+import path from 'node:path';
+
 const problems: string[] = [];
 
 const show = (v: unknown) => (typeof v === 'string' ? v : JSON.stringify(v));
@@ -55,4 +58,23 @@ export function verdict(ok = 'bench: ours and the reference did the same work an
     allAgree() ? ok : `bench: FAILED, ${problems.length} disagreement(s): ${problems.join('; ')}`,
   );
   if (!allAgree()) process.exitCode = 1;
+}
+
+/** CPU seconds used so far by this process and by a private PostgreSQL cluster's processes (test/store/pg-cluster.ts dir): a shared machine's load stretches wall time, hardly CPU time. */
+export function pgCpuNow(dir: string): { client: number; server: number } {
+  const u = process.cpuUsage();
+  const postmaster = readFileSync(path.join(dir, 'data', 'postmaster.pid'), 'utf8').split('\n')[0];
+  let server = 0;
+  for (const p of readdirSync('/proc')) {
+    if (!/^\d+$/.test(p)) continue;
+    try {
+      const f = readFileSync(`/proc/${p}/stat`, 'utf8').split(') ')[1].split(' ');
+      if (p === postmaster || f[1] === postmaster) server += (Number(f[11]) + Number(f[12])) / 100;
+      // backends that exited meanwhile: the postmaster reaped them, their CPU is in its cutime/cstime
+      if (p === postmaster) server += (Number(f[13]) + Number(f[14])) / 100;
+    } catch {
+      /* exited meanwhile */
+    }
+  }
+  return { client: (u.user + u.system) / 1e6, server };
 }
