@@ -520,7 +520,7 @@ async function storeCheck(cfg: ResolvedConfig): Promise<Check[]> {
       let held: { site: string; until: number }[] | null = null;
       try {
         await sql`select 1`;
-        // a fleet (migration 11): inventory sites that have not declared their retention keep
+        // a fleet (migration 10): inventory sites that have not declared their retention keep
         // every site's old days on disk until they do or their grace ends
         const has = await sql.unsafe(
           `SELECT to_regprocedure('hostops_retention_holdouts(text, double precision)') IS NOT NULL AS yes`,

@@ -120,7 +120,7 @@ export const MIGRATIONS: Migration[] = [
     pg: [...PG_ROLLUP_PARTITION_SQL, ...PG_RAW_RETENTION_SQL],
   },
   {
-    version: 11,
+    version: 10,
     name: 'a site that never declares its retention holds it back only for a grace period (PostgreSQL)',
     sql: [],
     pg: PG_RETENTION_GRACE_SQL,

@@ -1,5 +1,5 @@
 /**
- * PostgreSQL-only, migration 11: a site that never declares its retention no longer holds back
+ * PostgreSQL-only, migration 10: a site that never declares its retention no longer holds back
  * retention for the fleet forever. Without the inventory's retention.* values, days are dropped
  * once every inventory site has declared (migration 9); a site added to the inventory whose agent
  * never starts (a decommissioned PoP, a typo) blocked every drop and the disk filled. Now a site
