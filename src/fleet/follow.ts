@@ -53,6 +53,11 @@ export interface FollowOptions {
   /** ...up to this (default 60). */
   retrySeconds?: number;
   now?(): number;
+  /**
+   * Re-read the assignment this often once connected (default 300, 0 off), besides LISTEN: behind a
+   * transaction-pooled PgBouncer LISTEN succeeds but no notification ever arrives.
+   */
+  pollSeconds?: number;
 }
 
 /** What start() found: the database's assignment, the local copy, or nothing yet (retrying). */
@@ -63,6 +68,7 @@ export type StartResult =
 export class FleetFollower {
   private unlisten: (() => Promise<void>) | null = null;
   private retry: NodeJS.Timeout | null = null;
+  private poll: NodeJS.Timeout | null = null;
   private attempts = 0;
   private last = '';
   private stopped = false;
@@ -80,6 +86,7 @@ export class FleetFollower {
       const t = await this.connect();
       if (!t) return null;
       this.keep(t);
+      this.startPoll();
       return { targets: t, source: 'database' };
     } catch (e) {
       const copy = readCopy(this.o.copyPath, this.o.site);
@@ -195,14 +202,27 @@ export class FleetFollower {
       this.o.log?.(
         `fleet database reached after ${this.attempts} attempt(s): following the inventory`,
       );
+      this.startPoll();
       await this.refresh(); // through the one-at-a-time path: LISTEN's first callback may be reading too
     }, delay * 1000);
     this.retry.unref();
   }
 
+  /** The safety net under LISTEN: a periodic read through refresh() (unchanged assignments are ignored by keep()). */
+  private startPoll(): void {
+    const s = this.o.pollSeconds ?? 300;
+    if (s <= 0 || this.poll || this.stopped) return;
+    this.poll = setInterval(() => {
+      void this.refresh();
+    }, s * 1000);
+    this.poll.unref();
+  }
+
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.retry) clearTimeout(this.retry);
+    if (this.poll) clearInterval(this.poll);
+    this.poll = null;
     await this.unlisten?.().catch(() => {});
   }
 }

@@ -1,7 +1,9 @@
 /**
  * The inventory's SLA lookup for /api/overview, read once and kept until the inventory changes
  * (NOTIFY hostops_fleet, or a reconnect, after which a notification may have been missed). Without
- * a working LISTEN nothing is cached: a stale SLA is worse than a slower page.
+ * a working LISTEN nothing is cached: a stale SLA is worse than a slower page. A LISTEN that
+ * "works" but never delivers (a transaction-pooled PgBouncer) is bounded by maxAgeMs: an entry
+ * older than that is read again.
  */
 import type postgres from 'postgres';
 import type { SlaLookup } from '../serve/overview.js';
@@ -19,15 +21,27 @@ export class InventorySlaCache {
   private unlisten: (() => Promise<void>) | null = null;
   private closed = false;
 
+  private cachedAt = 0;
+  private infoCachedAt = 0;
+
   constructor(
     private store: Store,
     private load: (s: Store) => Promise<SlaLookup | null> = inventorySla,
+    private maxAgeMs = 60_000,
+    private now: () => number = Date.now,
   ) {}
 
   private invalidate = (): void => {
     this.cached = null;
     this.infoCached = null;
   };
+
+  /** Drop entries older than maxAgeMs (LISTEN may be dead without an error). */
+  private expire(): void {
+    const t = this.now();
+    if (this.cached && t - this.cachedAt >= this.maxAgeMs) this.cached = null;
+    if (this.infoCached && t - this.infoCachedAt >= this.maxAgeMs) this.infoCached = null;
+  }
   private infoCached: Promise<Map<string, TargetInfo> | null> | null = null;
 
   private listen(sql: postgres.Sql): Promise<boolean> {
@@ -52,7 +66,9 @@ export class InventorySlaCache {
       this.loads++;
       return this.load(this.store);
     }
+    this.expire();
     if (!this.cached) {
+      this.cachedAt = this.now();
       this.loads++;
       const p = this.load(this.store);
       // a NOTIFY while this read runs nulls `cached` first, so a stale read is never kept
@@ -82,7 +98,9 @@ export class InventorySlaCache {
       return byName;
     };
     if (!(await this.listen(sql))) return read();
+    this.expire();
     if (!this.infoCached) {
+      this.infoCachedAt = this.now();
       const p = read();
       this.infoCached = p;
       p.catch(() => {

@@ -1,0 +1,97 @@
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { PgDriver, SqlStore } from '../../src/store/index.js';
+import { ensureFleetSchema } from '../../src/fleet/schema.js';
+import { addSite, addTarget, setSla } from '../../src/fleet/inventory.js';
+import { FleetFollower } from '../../src/fleet/follow.js';
+import { InventorySlaCache } from '../../src/fleet/sla-cache.js';
+import type { FleetTarget } from '../../src/fleet/inventory.js';
+import { startPg, type PgCluster } from '../store/pg-cluster.js';
+import { startBouncer, type Bouncer } from '../store/pgbouncer.js';
+import { tempDir } from '../store/helpers.js';
+
+let pg: PgCluster;
+let pgb: Bouncer;
+before(async () => {
+  pg = await startPg();
+  pgb = await startBouncer(pg, 'transaction');
+});
+after(() => {
+  pgb?.stop();
+  pg?.stop();
+});
+
+test('behind a transaction-pooled PgBouncer (LISTEN never delivers) the follower still sees a new target by polling', async () => {
+  const owner = new PgDriver(pg.url); // migrations and fleet commands run against PostgreSQL itself
+  const t = tempDir('hostops-pgb-follow-');
+  await owner.migrate();
+  await ensureFleetSchema(owner.sql);
+  await addSite(owner.sql, 'ldn', pg.url);
+  await addTarget(owner.sql, 'fra', '198.18.0.10', ['eu']);
+  const agentDb = new PgDriver(pgb.url(pg.url), { prepare: false });
+  let seen: (t: FleetTarget[]) => void = () => {};
+  const next = new Promise<FleetTarget[]>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('no change within 20 s')), 20_000);
+    seen = (x) => {
+      clearTimeout(timer);
+      resolve(x);
+    };
+  });
+  const f = new FleetFollower({
+    sql: agentDb.sql,
+    site: 'ldn',
+    copyPath: path.join(t.dir, 'fleet-assignment.json'),
+    pollSeconds: 1,
+    onChange: (x) => seen(x),
+  });
+  try {
+    const first = await f.start();
+    assert.equal(first?.source, 'database');
+    assert.deepEqual(
+      first?.targets.map((x) => x.name),
+      ['fra'],
+    );
+    await addTarget(owner.sql, 'waw', '198.18.0.12', ['eu']);
+    assert.deepEqual(
+      (await next).map((x) => x.name),
+      ['fra', 'waw'],
+      'the new target reaches the agent without a restart',
+    );
+  } finally {
+    await f.stop();
+    await agentDb.close();
+    await owner.close();
+    t.cleanup();
+  }
+});
+
+test('behind a transaction-pooled PgBouncer the SLA cache serves a changed SLA once its entry is older than the max age', async () => {
+  const owner = new PgDriver(pg.url);
+  const store = new SqlStore(new PgDriver(pgb.url(pg.url), { prepare: false }));
+  let now = 1_000_000;
+  const cache = new InventorySlaCache(store, undefined, 60_000, () => now);
+  try {
+    await owner.migrate();
+    await ensureFleetSchema(owner.sql);
+    await addTarget(owner.sql, 'ams', '198.18.0.11', ['nl']);
+    await setSla(owner.sql, { group: 'nl', rtt: '< 80 ms' });
+    assert.equal((await cache.get())!('ldn', 'ams')!.rtt!.value, 0.08);
+    await setSla(owner.sql, { group: 'nl', rtt: '< 20 ms' });
+    await sleep(1000); // a NOTIFY, were it delivered, arrives in milliseconds
+    assert.equal(
+      (await cache.get())!('ldn', 'ams')!.rtt!.value,
+      0.08,
+      'no NOTIFY through transaction pooling: still the cached SLA',
+    );
+    assert.equal(cache.loads, 1);
+    now += 60_000;
+    assert.equal((await cache.get())!('ldn', 'ams')!.rtt!.value, 0.02, 'read again after max age');
+    assert.equal(cache.loads, 2);
+  } finally {
+    await cache.close();
+    await store.close();
+    await owner.close();
+  }
+});
