@@ -51,6 +51,12 @@ export interface PartsOptions {
   lanes: number;
 }
 
+/**
+ * What the API uses: a request waits for a rebuild expected to take at most 200 ms; past that it
+ * is answered from parts seen current at most 30 s ago while one refresh runs.
+ */
+export const PARTS_OPTIONS: PartsOptions = { staleMs: 30_000, waitMs: 200, lanes: 2 };
+
 export interface PartsAnswer {
   matrix: Matrix;
   /** per site: when its part was last seen current, epoch seconds (the request's time for a current part) */
@@ -84,7 +90,7 @@ export class OverviewParts {
     private store: Store,
     /** runs one heavy read (the API's query gate) */
     private run: <T>(f: () => Promise<T>) => Promise<T>,
-    private opts: PartsOptions = { staleMs: 30_000, waitMs: 200, lanes: 2 },
+    private opts: PartsOptions = PARTS_OPTIONS,
     private clock: () => number = Date.now,
   ) {}
 

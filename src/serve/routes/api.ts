@@ -16,7 +16,7 @@ import {
   type Matrix,
   type TargetInfo,
 } from '../fleet-views.js';
-import { OverviewParts, type PartsOptions } from '../overview-parts.js';
+import { OverviewParts, PARTS_OPTIONS } from '../overview-parts.js';
 import { SpooledStore, type Store } from '../../store/index.js';
 import { InventorySlaCache } from '../../fleet/sla-cache.js';
 import { QueryGate, SingleFlight, rangeParams, secondsParam, BadParam } from './query-limits.js';
@@ -25,11 +25,6 @@ import { OverviewCache } from '../overview-cache.js';
 import { probeRoutes } from './probes.js';
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
-/**
- * The fleet views' per-site parts (overview-parts.ts): a request waits for a rebuild expected to
- * take at most 200 ms; past that it is answered from parts seen current at most 30 s ago.
- */
-export const PARTS_OPTIONS: PartsOptions = { staleMs: 30_000, waitMs: 200, lanes: 2 };
 type Q = Record<string, string | undefined>;
 
 export function apiRoutes(
