@@ -97,7 +97,8 @@ export class OverviewParts {
   /** The merged matrix for `r`; null when the store cannot tell its sites' watermarks (then build it whole). */
   async get(r: PartsRequest): Promise<PartsAnswer | null> {
     const marks = this.store.rollupMarks ? await this.store.rollupMarks() : null;
-    if (!marks || !this.store.windowCounts) return null;
+    // no watermark at all (nothing rolled up yet, or rows from elsewhere): the whole matrix
+    if (!marks?.size || !this.store.windowCounts) return null;
     const id = `${r.window}:${r.slaWindow}:${r.context}`;
     let st = this.states.get(id);
     if (!st) {
@@ -142,7 +143,10 @@ export class OverviewParts {
         }
         if (mustWait) await this.refresh(st, wants, outdated, r, seen); // still behind: build them here
       }
-      st.matrix ??= merge(st.parts, r);
+      st.matrix ??= mergeParts(
+        [...st.parts.values()].map((p) => p.ov),
+        r,
+      );
       const asOf = new Map<string, number>();
       const stale: string[] = [];
       for (const [site, p] of st.parts) {
@@ -196,9 +200,12 @@ export class OverviewParts {
   }
 }
 
-/** The parts in site order, with their targets' union in the matrix's order. */
-function merge(parts: Map<string, Part>, r: PartsRequest): Matrix {
-  const filled = [...parts.values()].map((p) => p.ov).filter((o) => o.cells.length);
+/** One-site Overviews as one Matrix: in site order, with their targets' union in the matrix's order. */
+export function mergeParts(
+  parts: Overview[],
+  r: { now: number; window: number; targets: TargetConfig[] },
+): Matrix {
+  const filled = parts.filter((o) => o.cells.length);
   // the matrix's cells run in site order by localeCompare; its `sites` list by code units
   filled.sort((a, b) => a.sites[0].localeCompare(b.sites[0]));
   const names = new Set<string>();
