@@ -196,6 +196,8 @@ export class OverviewParts {
     const done = job.finally(() => {
       if (st.refresh === done) st.refresh = null;
     });
+    // a background refresh that fails is retried by the next request; one that waits sees the error
+    done.catch(() => {});
     return done;
   }
 }

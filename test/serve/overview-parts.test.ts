@@ -296,3 +296,56 @@ test('a long rebuild is not waited for: the previous parts are served, within st
   const waited = await parts.get(req);
   assert.deepEqual(waited!.stale, [], 'b was last current 6 s ago > staleMs: the request waited');
 });
+
+test('a background refresh that fails leaves the previous parts and the next request retries it', async () => {
+  const { store, land, reads } = fakeStore();
+  const now = T0 + 10 * H + 10;
+  for (const s of ['a', 'b']) land(s, T0 + 10 * H - 300, 0.01);
+  let clock = 1_000_000;
+  let fail = false;
+  const failing = Object.create(store) as Store;
+  failing.overviewRows = async (since: number, site?: string) => {
+    if (fail) throw new Error('database went away');
+    return store.overviewRows(since, site);
+  };
+  const parts = new OverviewParts(
+    failing,
+    (f) => f(),
+    { staleMs: 5000, waitMs: 0, lanes: 1 },
+    () => clock,
+  );
+  const req: PartsRequest = {
+    now,
+    window: 3600,
+    slaWindow: 86400,
+    lookup: () => SLA,
+    targets: [],
+    info,
+    slaRtt: () => 0.03,
+    context: 'x',
+  };
+  await parts.get(req);
+  (parts as unknown as { states: Map<string, { partMs: number }> }).states.get(
+    '3600:86400:x',
+  )!.partMs = 1e9;
+  land('a', T0 + 10 * H, 0.05);
+  fail = true;
+  clock += 1000;
+  const unhandled: unknown[] = [];
+  const onUnhandled = (e: unknown) => unhandled.push(e);
+  process.on('unhandledRejection', onUnhandled);
+  const stale = await parts.get(req);
+  assert.deepEqual(stale!.stale, ['a']);
+  // nobody waits for the background refresh: its failure must not be an unhandled rejection
+  await new Promise((r) => setTimeout(r, 50));
+  process.off('unhandledRejection', onUnhandled);
+  assert.deepEqual(unhandled, []);
+  fail = false;
+  reads.clear();
+  clock += 1000;
+  const again = await parts.get(req);
+  assert.deepEqual(again!.stale, ['a'], 'still the previous part, its refresh started again');
+  await parts.settled();
+  assert.deepEqual(Object.fromEntries(reads), { a: 1 });
+  assert.deepEqual((await parts.get(req))!.stale, []);
+});
