@@ -123,6 +123,7 @@ export function apiRoutes(
     m: Overview | Matrix;
     fresh: Record<string, unknown>;
     slaRtt: ReturnType<typeof rttOf>;
+    info: Map<string, TargetInfo>;
   }> => {
     const { window, slaWindow } = windowsOf(q);
     const lookup = await slas.get();
@@ -139,7 +140,7 @@ export function apiRoutes(
       slaRtt,
       context: `${idOf(lookup)}:${idOf(targets)}:${idOf(info)}`,
     });
-    if (!a) return { m: await matrix(window, slaWindow), fresh: {}, slaRtt };
+    if (!a) return { m: await matrix(window, slaWindow), fresh: {}, slaRtt, info };
     // the age of what is shown: the oldest site's, and each site's
     const asOf = Object.fromEntries(a.asOf);
     return {
@@ -150,6 +151,7 @@ export function apiRoutes(
         stale: a.stale,
       },
       slaRtt,
+      info,
     };
   };
   // the grouped dashboard's probes panel needs the probes only
@@ -193,8 +195,8 @@ export function apiRoutes(
     return v || undefined;
   };
   app.get('/api/overview/groups', async (req) => {
-    const { m, fresh } = await matrixOf(req.query as Q);
-    return { ...groupOverview(m, await targetInfo()), ...fresh };
+    const { m, fresh, info } = await matrixOf(req.query as Q);
+    return { ...groupOverview(m, info), ...fresh };
   });
   app.get('/api/overview/cells', async (req) => {
     const q = req.query as Q;
@@ -208,8 +210,8 @@ export function apiRoutes(
       offset: intParam(q, 'offset', 0, 0, 10_000_000),
       limit: intParam(q, 'limit', 100, 1, 1000),
     };
-    const { m, fresh } = await matrixOf(q);
-    return { ...cellPage(m, await targetInfo(), o), ...fresh };
+    const { m, fresh, info } = await matrixOf(q);
+    return { ...cellPage(m, info, o), ...fresh };
   });
   app.get('/api/worst', async (req) => {
     const q = req.query as Q;
@@ -223,10 +225,10 @@ export function apiRoutes(
     const q = req.query as Q;
     const text = textParam(q, 'q');
     if (!text) throw new BadParam('q (a part of a target name, address or group) is required');
-    const { m, fresh } = await matrixOf(q);
+    const { m, fresh, info } = await matrixOf(q);
     return {
       q: text,
-      targets: searchTargets(m, await targetInfo(), text, intParam(q, 'limit', 50, 1, 500)),
+      targets: searchTargets(m, info, text, intParam(q, 'limit', 50, 1, 500)),
       ...fresh,
     };
   });
