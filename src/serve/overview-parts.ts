@@ -75,6 +75,10 @@ interface Part {
 interface State {
   parts: Map<string, Part>;
   refresh: Promise<void> | null;
+  /** the keys the running refresh builds */
+  building: Map<string, string>;
+  /** parts found outdated while a refresh ran that does not build them: the next refresh's */
+  pending: { wants: Map<string, string>; sites: string[]; r: PartsRequest; seen: number } | null;
   /** wall ms per part of the last refresh (its time x lanes / parts): what waiting would cost */
   partMs: number;
   matrix: Matrix | null;
@@ -102,7 +106,15 @@ export class OverviewParts {
     const id = `${r.window}:${r.slaWindow}:${r.context}`;
     let st = this.states.get(id);
     if (!st) {
-      st = { parts: new Map(), refresh: null, matrix: null, used: 0, partMs: 0 };
+      st = {
+        parts: new Map(),
+        refresh: null,
+        building: new Map(),
+        pending: null,
+        matrix: null,
+        used: 0,
+        partMs: 0,
+      };
       this.states.set(id, st);
       // a few windows at most: the least recently used goes
       if (this.states.size > 4) {
@@ -136,7 +148,9 @@ export class OverviewParts {
         Math.ceil(outdated.length / Math.max(1, this.opts.lanes)) * st.partMs <= this.opts.waitMs;
       if (short) mustWait = true;
       if (outdated.length) {
-        st.refresh ??= this.refresh(st, wants, outdated, r, seen);
+        if (!st.refresh) st.refresh = this.refresh(st, wants, outdated, r, seen);
+        else if (outdated.some((site) => st.building.get(site) !== wants.get(site)))
+          st.pending = { wants, sites: outdated, r, seen }; // it starts when the running one ends
         if (mustWait && tries < 3) {
           await st.refresh;
           continue; // the parts it built may be outdated again already: look once more
@@ -160,7 +174,7 @@ export class OverviewParts {
 
   /** Wait for a running refresh of any state (tests and the bench use it). */
   async settled(): Promise<void> {
-    for (const st of this.states.values()) await st.refresh;
+    for (const st of this.states.values()) while (st.refresh) await st.refresh.catch(() => {});
   }
 
   /** Rebuild the outdated parts, `lanes` at once through the gate; one per state at a time. */
@@ -193,8 +207,12 @@ export class OverviewParts {
     const job = Promise.all(Array.from({ length: lanes }, lane)).then(() => {
       st.partMs = ((this.clock() - t0) * Math.min(lanes, sites.length)) / sites.length;
     });
+    st.building = new Map(sites.map((s) => [s, wants.get(s)!]));
     const done = job.finally(() => {
-      if (st.refresh === done) st.refresh = null;
+      if (st.refresh !== done) return;
+      const next = st.pending;
+      st.pending = null;
+      st.refresh = next ? this.refresh(st, next.wants, next.sites, next.r, next.seen) : null;
     });
     // a background refresh that fails is retried by the next request; one that waits sees the error
     done.catch(() => {});

@@ -349,3 +349,48 @@ test('a background refresh that fails leaves the previous parts and the next req
   assert.deepEqual(Object.fromEntries(reads), { a: 1 });
   assert.deepEqual((await parts.get(req))!.stale, []);
 });
+
+test('parts that move while a refresh runs are rebuilt by the next one, without another request', async () => {
+  const { store, land, reads } = fakeStore();
+  const now = T0 + 10 * H + 10;
+  for (const s of ['a', 'b']) land(s, T0 + 10 * H - 300, 0.01);
+  let clock = 1_000_000;
+  const held: (() => void)[] = [];
+  let hold = false;
+  const run = async <T>(f: () => Promise<T>) => {
+    if (hold) await new Promise<void>((r) => held.push(r));
+    return f();
+  };
+  const parts = new OverviewParts(store, run, { staleMs: 5000, waitMs: 0, lanes: 1 }, () => clock);
+  const req: PartsRequest = {
+    now,
+    window: 3600,
+    slaWindow: 86400,
+    lookup: () => SLA,
+    targets: [],
+    info,
+    slaRtt: () => 0.03,
+    context: 'x',
+  };
+  await parts.get(req);
+  const slow = () => {
+    (parts as unknown as { states: Map<string, { partMs: number }> }).states.get(
+      '3600:86400:x',
+    )!.partMs = 1e9;
+  };
+  slow();
+  reads.clear();
+  hold = true;
+  land('a', T0 + 10 * H, 0.05);
+  clock += 1000;
+  assert.deepEqual((await parts.get(req))!.stale, ['a'], 'a refresh of a starts');
+  land('b', T0 + 10 * H, 0.05);
+  clock += 1000;
+  assert.deepEqual((await parts.get(req))!.stale, ['a', 'b'], 'b waits for the next refresh');
+  hold = false;
+  for (const r of held) r();
+  await parts.settled();
+  assert.deepEqual(Object.fromEntries(reads), { a: 2, b: 1 }, 'the second refresh read a and b');
+  slow();
+  assert.deepEqual((await parts.get(req))!.stale, []);
+});
