@@ -12,11 +12,13 @@ import type { Bound, TargetConfig } from '../src/config/index.js';
 import {
   cellPage,
   groupOverview,
+  primeViews,
   searchTargets,
   type TargetInfo,
   worstPairs,
 } from '../src/serve/fleet-views.js';
 import { buildOverview, type PairSla, type SlaLookup } from '../src/serve/overview.js';
+import { mergeParts } from '../src/serve/overview-parts.js';
 import { type Store, specKey } from '../src/store/index.js';
 import { disagree, verdict } from './bench-util.js';
 import * as refViews from './ref/fleet-views-v1.js';
@@ -254,5 +256,30 @@ for (const T of a.targets.split(',').map(Number)) {
   }
   if (okBuild && okViews) for (const [what, o, r] of results) row(what, o, r);
   else disagree(`${T} targets: outputs differ, no ratio`);
+  // the API's request path at this size: the same matrix as per-site parts (each primed as its
+  // build primes it), merged, then each view; it must answer exactly as the whole matrix does
+  const whole = ours.out;
+  const bySite = new Map<string, typeof whole.cells>();
+  for (const c of whole.cells) {
+    if (!bySite.has(c.site)) bySite.set(c.site, []);
+    bySite.get(c.site)!.push(c);
+  }
+  const parts = [...bySite].map(([site, cells]) => {
+    const has = new Set(cells.map((c) => c.target));
+    return { ...whole, sites: [site], targets: whole.targets.filter((t) => has.has(t)), cells };
+  });
+  for (const p of parts) primeViews(p, w.info, rtt);
+  const merged = await timed(() =>
+    mergeParts(parts, { now: NOW, window: 3600, targets: w.targets }),
+  );
+  console.log(`  per-site parts: merge of ${parts.length} parts ${f1(merged.ms)} ms (median)`);
+  for (const [what, f] of views) {
+    const o = await timed(() => f(merged.out as never));
+    const r = await timed(() => f(whole as never));
+    if (agree(`${what} (parts)`, o.out, r.out))
+      console.log(
+        `  ${what.padEnd(18)} parts ${f1(o.ms)} ms, first call ${f1(o.first)} ms; whole matrix ${f1(r.ms)} ms`,
+      );
+  }
 }
 verdict();

@@ -6,6 +6,29 @@
  */
 import type { Overview, OverviewCellOut } from './overview.js';
 
+/**
+ * The matrix as the views read it: one Overview, or the per-site parts of one (overview-parts.ts)
+ * in site order, with the union of their targets in the matrix's order. Every view gives the same
+ * answer for the parts as for the one Overview they add up to.
+ */
+export interface Matrix {
+  generatedAt: number;
+  window: number;
+  sites: string[];
+  targets: string[];
+  parts: Overview[];
+}
+const asMatrix = (m: Overview | Matrix): Matrix =>
+  'parts' in m
+    ? m
+    : {
+        generatedAt: m.generatedAt,
+        window: m.window,
+        sites: m.sites,
+        targets: m.targets,
+        parts: [m],
+      };
+
 /** What the views know of a target besides its name: address and groups (inventory or config). */
 export interface TargetInfo {
   name: string;
@@ -47,7 +70,30 @@ const mid = (xs: number[]) => {
 };
 
 /** Site x group: a target in several groups counts in each. */
-export function groupOverview(ov: Overview, info: Map<string, TargetInfo>): GroupOverview {
+export function groupOverview(ov: Overview | Matrix, info: Map<string, TargetInfo>): GroupOverview {
+  const m = asMatrix(ov);
+  const cells = m.parts.flatMap((p) => groupCellsOf(p, info));
+  const groups = [...new Set(cells.map((c) => c.group))].sort((a, b) =>
+    a === NO_GROUP ? 1 : b === NO_GROUP ? -1 : a.localeCompare(b),
+  );
+  const gi = new Map(groups.map((g, i) => [g, i]));
+  cells.sort((a, b) => a.site.localeCompare(b.site) || gi.get(a.group)! - gi.get(b.group)!);
+  return { generatedAt: m.generatedAt, window: m.window, sites: m.sites, groups, cells };
+}
+
+/** One matrix's (or part's) group cells, unsorted; kept per matrix and target info. */
+function groupCellsOf(ov: Overview, info: Map<string, TargetInfo>): GroupCell[] {
+  const x = indexOf(ov);
+  x.groups ??= new WeakMap();
+  let cells = x.groups.get(info);
+  if (!cells) {
+    cells = groupCells(ov, info);
+    x.groups.set(info, cells);
+  }
+  return cells;
+}
+
+function groupCells(ov: Overview, info: Map<string, TargetInfo>): GroupCell[] {
   // one pass: counts, medians and extremes gathered per (site, group) as the cells go by
   const acc = new Map<string, GroupCell & { meds: number[] }>();
   for (const c of ov.cells) {
@@ -81,17 +127,7 @@ export function groupOverview(ov: Overview, info: Map<string, TargetInfo>): Grou
           a.minCompliance === null ? c.compliance : Math.min(a.minCompliance, c.compliance);
     }
   }
-  const cells: GroupCell[] = [...acc.values()].map(({ meds, ...a }) => ({
-    ...a,
-    median: mid(meds),
-  }));
-  const groups = [...new Set(cells.map((c) => c.group))].sort((a, b) =>
-    a === NO_GROUP ? 1 : b === NO_GROUP ? -1 : a.localeCompare(b),
-  );
-  cells.sort(
-    (a, b) => a.site.localeCompare(b.site) || groups.indexOf(a.group) - groups.indexOf(b.group),
-  );
-  return { generatedAt: ov.generatedAt, window: ov.window, sites: ov.sites, groups, cells };
+  return [...acc.values()].map(({ meds, ...a }) => ({ ...a, median: mid(meds) }));
 }
 
 /**
@@ -103,8 +139,13 @@ interface MatrixIndex {
   at: Map<string, number[]>;
   per: Map<string, { sites: number; bad: number }>;
   /** the lossy cells ranked (worstPairs 'loss' depends on nothing else) */
-  lossy?: { c: OverviewCellOut; score: number }[];
+  lossy?: Ranked[];
+  /** the cells worstPairs 'sla' lists, ranked, per function giving a cell's RTT bound */
+  sla?: WeakMap<object, Ranked[]>;
+  /** the group cells per target info */
+  groups?: WeakMap<Map<string, TargetInfo>, GroupCell[]>;
 }
+type Ranked = { c: OverviewCellOut; score: number };
 const indexes = new WeakMap<Overview, MatrixIndex>();
 function indexOf(ov: Overview): MatrixIndex {
   let x = indexes.get(ov);
@@ -139,31 +180,33 @@ export interface CellPage {
 
 /** The site x target cells matching the filters, one page of targets at a time (all sites of each). */
 export function cellPage(
-  ov: Overview,
+  ov: Overview | Matrix,
   info: Map<string, TargetInfo>,
   o: { group?: string; site?: string; q?: string; offset: number; limit: number },
 ): CellPage {
+  const m = asMatrix(ov);
   const match = o.q
-    ? new Set(searchTargets(ov, info, o.q, Number.MAX_SAFE_INTEGER).map((t) => t.name))
+    ? new Set(searchTargets(m, info, o.q, Number.MAX_SAFE_INTEGER).map((t) => t.name))
     : null;
-  const wanted = new Set(
-    ov.targets.filter(
-      (t) => (!o.group || groupsOf(info, t).includes(o.group)) && (!match || match.has(t)),
-    ),
+  const wanted = m.targets.filter(
+    (t) => (!o.group || groupsOf(info, t).includes(o.group)) && (!match || match.has(t)),
   );
-  const targets = ov.targets.filter((t) => wanted.has(t)).slice(o.offset, o.offset + o.limit);
-  // the page's cells by position, in the matrix's order: no pass over every cell per request
-  const { at } = indexOf(ov);
-  const pos: number[] = [];
-  for (const t of targets) for (const i of at.get(t) ?? []) pos.push(i);
-  pos.sort((a, b) => a - b);
+  const targets = wanted.slice(o.offset, o.offset + o.limit);
+  // the page's cells by position, in the matrix's order: no pass over every cell per request;
+  // the parts are in site order, so their pages one after the other are the matrix's order
   const cells: OverviewCellOut[] = [];
-  for (const i of pos) if (!o.site || ov.cells[i].site === o.site) cells.push(ov.cells[i]);
+  for (const p of m.parts) {
+    const { at } = indexOf(p);
+    const pos: number[] = [];
+    for (const t of targets) for (const i of at.get(t) ?? []) pos.push(i);
+    pos.sort((a, b) => a - b);
+    for (const i of pos) if (!o.site || p.cells[i].site === o.site) cells.push(p.cells[i]);
+  }
   return {
-    total: wanted.size,
+    total: wanted.length,
     offset: o.offset,
     limit: o.limit,
-    sites: o.site ? [o.site] : ov.sites,
+    sites: o.site ? [o.site] : m.sites,
     targets,
     cells,
   };
@@ -185,38 +228,82 @@ export const NEAR_BOUND = 0.9;
  * median over the RTT bound. Pairs without the measure (no SLA, no compliance) are left out.
  */
 export function worstPairs(
-  ov: Overview,
+  ov: Overview | Matrix,
   by: 'loss' | 'sla',
   n: number,
   slaRtt: (c: OverviewCellOut) => number | null,
 ): WorstPair[] {
-  const rank = (
-    a: { c: OverviewCellOut; score: number },
-    b: { c: OverviewCellOut; score: number },
-  ) =>
-    b.score - a.score || a.c.site.localeCompare(b.c.site) || a.c.target.localeCompare(b.c.target);
-  const top = (xs: { c: OverviewCellOut; score: number }[]) =>
-    xs.slice(0, n).map(({ c, score }) => ({ ...c, score }));
-  // by loss: ranked once per matrix; the copies with `score` only for the n kept
+  const m = asMatrix(ov);
+  const lists = m.parts.map((p) => ranked(p, by, slaRtt));
+  // each part's list is in rank order: the first n of their merge are the matrix's first n
+  const out: WorstPair[] = [];
+  const head = lists.map(() => 0);
+  while (out.length < n) {
+    let best = -1;
+    for (let i = 0; i < lists.length; i++)
+      if (
+        head[i] < lists[i].length &&
+        (best < 0 || rank(lists[i][head[i]], lists[best][head[best]]) < 0)
+      )
+        best = i;
+    if (best < 0) break;
+    const { c, score } = lists[best][head[best]++];
+    out.push({ ...c, score });
+  }
+  return out;
+}
+
+const rank = (a: Ranked, b: Ranked) =>
+  b.score - a.score || a.c.site.localeCompare(b.c.site) || a.c.target.localeCompare(b.c.target);
+
+/**
+ * A matrix's (or part's) cells that worstPairs lists, ranked; kept per matrix (by loss) and per
+ * RTT-bound function (by sla: pass the same function to reuse it).
+ */
+function ranked(
+  ov: Overview,
+  by: 'loss' | 'sla',
+  slaRtt: (c: OverviewCellOut) => number | null,
+): Ranked[] {
+  const x = indexOf(ov);
   if (by === 'loss') {
-    const x = indexOf(ov);
     if (!x.lossy) {
       x.lossy = [];
       for (const c of ov.cells)
         if (c.loss != null && c.loss > 0) x.lossy.push({ c, score: c.loss });
       x.lossy.sort(rank);
     }
-    return top(x.lossy);
+    return x.lossy;
   }
-  const scored: { c: OverviewCellOut; score: number }[] = [];
-  for (const c of ov.cells) {
-    if (!c.sla || c.compliance == null) continue;
-    const bound = slaRtt(c);
-    const over = bound && c.median != null ? c.median / bound : 0;
-    if (c.ok !== false && c.compliance >= 1 && over < NEAR_BOUND) continue;
-    scored.push({ c, score: 1 - c.compliance + over / 1000 }); // compliance first, the ratio breaks ties
+  x.sla ??= new WeakMap();
+  let scored = x.sla.get(slaRtt);
+  if (!scored) {
+    scored = [];
+    for (const c of ov.cells) {
+      if (!c.sla || c.compliance == null) continue;
+      const bound = slaRtt(c);
+      const over = bound && c.median != null ? c.median / bound : 0;
+      if (c.ok !== false && c.compliance >= 1 && over < NEAR_BOUND) continue;
+      scored.push({ c, score: 1 - c.compliance + over / 1000 }); // compliance first, the ratio breaks ties
+    }
+    scored.sort(rank);
+    x.sla.set(slaRtt, scored);
   }
-  return top(scored.sort(rank));
+  return scored;
+}
+
+/**
+ * Everything the views derive from one part, computed now (overview-parts.ts calls it when it
+ * builds a part, so a request only merges).
+ */
+export function primeViews(
+  ov: Overview,
+  info: Map<string, TargetInfo>,
+  slaRtt: (c: OverviewCellOut) => number | null,
+): void {
+  groupCellsOf(ov, info);
+  ranked(ov, 'loss', slaRtt);
+  ranked(ov, 'sla', slaRtt);
 }
 
 export interface SearchHit {
@@ -230,14 +317,15 @@ export interface SearchHit {
 
 /** Targets whose name, address or a group contains q (case-insensitive); names first. */
 export function searchTargets(
-  ov: Overview,
+  ov: Overview | Matrix,
   info: Map<string, TargetInfo>,
   q: string,
   limit: number,
 ): SearchHit[] {
+  const m = asMatrix(ov);
   const needle = q.toLowerCase();
-  const names = new Set([...ov.targets, ...info.keys()]);
-  const { per } = indexOf(ov); // one pass over the cells per matrix, not one per target or request
+  const names = new Set([...m.targets, ...info.keys()]);
+  const per = perTarget(m); // one pass over the cells per matrix, not one per target or request
   const hits: SearchHit[] = [];
   for (const name of names) {
     const t = info.get(name);
@@ -262,4 +350,24 @@ export function searchTargets(
   return hits
     .sort((a, b) => rank[a.matched] - rank[b.matched] || a.name.localeCompare(b.name))
     .slice(0, limit);
+}
+
+/** Each target's sites and failing pairs: the one matrix's, or the parts' summed (kept per Matrix). */
+const merged = new WeakMap<Matrix, Map<string, { sites: number; bad: number }>>();
+function perTarget(m: Matrix): Map<string, { sites: number; bad: number }> {
+  if (m.parts.length === 1) return indexOf(m.parts[0]).per;
+  let per = merged.get(m);
+  if (!per) {
+    per = new Map();
+    for (const p of m.parts)
+      for (const [t, x] of indexOf(p).per) {
+        const a = per.get(t);
+        if (a) {
+          a.sites += x.sites;
+          a.bad += x.bad;
+        } else per.set(t, { ...x });
+      }
+    merged.set(m, per);
+  }
+  return per;
 }

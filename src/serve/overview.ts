@@ -112,7 +112,9 @@ function slaMemos() {
 }
 
 /** slaFor with the targets indexed by name once (the first of a name, as find gives). */
-function slaIndex(targets: TargetConfig[]): (site: string, target: string) => PairSla | null {
+export function slaIndex(
+  targets: TargetConfig[],
+): (site: string, target: string) => PairSla | null {
   const byName = new Map<string, TargetConfig>();
   for (const t of targets) if (!byName.has(t.name)) byName.set(t.name, t);
   return (site, target) => {
@@ -133,6 +135,7 @@ export async function buildOverview(
   window = 3600,
   slaWindow = 86400,
   lookup?: SlaLookup | null,
+  site?: string,
 ): Promise<Overview> {
   const since = now - slaWindow;
   // every distinct SLA and the targets it is written for: from the config up front (so the counts
@@ -153,7 +156,8 @@ export async function buildOverview(
   }
   // PostgreSQL keeps the SLA window's counts at rollup time (one row per pair); else, or while that
   // state is not current, the counts are queried from the 5-minute rows
-  const kept = store.windowCounts ? store.windowCounts(since) : null;
+  // with `site`, every read is that site's only: the matrix's part for one site (overview-parts.ts)
+  const kept = store.windowCounts ? store.windowCounts(since, site) : null;
   const countAll = async (win: Awaited<typeof kept>) => {
     const missing: PairSla[] = [];
     const out = await Promise.all(
@@ -162,7 +166,7 @@ export async function buildOverview(
         // kept counts: read off each pair's row (good[i]), no per-SLA copy of the rows
         if (win && i !== undefined) return { idx: i };
         if (store.registerSlas) missing.push(s.sla);
-        return store.slaCounts(since, [...s.targets], s.sla.rtt, s.sla.loss);
+        return store.slaCounts(since, [...s.targets], s.sla.rtt, s.sla.loss, site);
       }),
     );
     // a role that may not register SLAs still gets its answer, only from the direct count
@@ -170,10 +174,14 @@ export async function buildOverview(
     return out;
   };
   const early = lookup || kept ? null : countAll(null);
-  const [recent, win] = await Promise.all([store.overviewRows(now - window), kept]);
+  // the recent rows folded per pair in the database where it can (same sums and median double)
+  const recentOf = async () =>
+    (store.overviewPairs ? await store.overviewPairs(now - window, site) : null) ??
+    store.overviewRows(now - window, site);
+  const [recent, win] = await Promise.all([recentOf(), kept]);
   const all: { site: string; target: string; lastTs: number }[] = win
     ? win.rows
-    : await store.slaCounts(since, null);
+    : await store.slaCounts(since, null, undefined, undefined, site);
   // one record per pair, its recent rows grouped in one pass; the SLA looked up once per pair
   // (not per row and again per cell): at 50 sites x 10,000 targets the per-cell work is the cost.
   // Keyed site -> target -> pair: no key string built per row, and a run of one pair's rows
@@ -287,23 +295,13 @@ export async function buildOverview(
     if (feed) cell.feed = feed;
     cells[n++] = cell;
   }
-  const order = new Map(targets.map((t, i) => [t.name, i]));
-  // a target's feeds sit next to it, in the order the target lists them
-  const rank = (s: string) => {
-    const { target, feed } = splitOf(s);
-    const t = order.get(target);
-    const f = feed ? (targets[t ?? -1]?.feeds?.indexOf(feed) ?? -1) + 1 : 0;
-    return (t ?? 1e9) * 100 + (f || (feed ? 99 : 0));
-  };
   const tseen = new Set<string>();
   const sseen = new Set<string>();
   for (const c of cells) {
     tseen.add(c.target);
     sseen.add(c.site);
   }
-  const tranks = new Map<string, number>();
-  for (const t of tseen) tranks.set(t, rank(t));
-  const tnames = [...tseen].sort((a, b) => tranks.get(a)! - tranks.get(b)! || a.localeCompare(b));
+  const tnames = sortTargets(tseen, targets, splitOf);
   const snames = [...sseen].sort();
   // one integer key per cell (site rank x targets + target position), sorted once: the comparator
   // no longer calls localeCompare or a Map per comparison. Sites equal under localeCompare share a
@@ -335,4 +333,25 @@ export async function buildOverview(
     for (let i = 0; i < n; i++) sorted[i] = cells[idx[i]];
   }
   return { generatedAt: now, window, slaWindow, sites: snames, targets: tnames, cells: sorted };
+}
+
+/**
+ * The matrix's target order: the config's order (a target's feeds next to it, in the order the
+ * target lists them), then the others by name. The merged per-site parts use it too.
+ */
+export function sortTargets(
+  names: Iterable<string>,
+  targets: TargetConfig[],
+  splitOf: (t: string) => { target: string; feed: string } = splitSeries,
+): string[] {
+  const order = new Map(targets.map((t, i) => [t.name, i]));
+  const rank = (s: string) => {
+    const { target, feed } = splitOf(s);
+    const t = order.get(target);
+    const f = feed ? (targets[t ?? -1]?.feeds?.indexOf(feed) ?? -1) + 1 : 0;
+    return (t ?? 1e9) * 100 + (f || (feed ? 99 : 0));
+  };
+  const tranks = new Map<string, number>();
+  for (const t of names) tranks.set(t, rank(t));
+  return [...tranks.keys()].sort((a, b) => tranks.get(a)! - tranks.get(b)! || a.localeCompare(b));
 }

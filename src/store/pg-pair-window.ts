@@ -200,37 +200,47 @@ export async function registerSpecs(
 /**
  * Per pair with pings sent in a 5-minute bucket at or after `since`: the bucket count, the latest
  * such bucket, and the good buckets per registered SLA; null while some rolled-up site's state is
- * not current (the caller then asks the direct query).
+ * not current (the caller then asks the direct query). With `site`: that site's pairs, and only
+ * its state need be current.
  */
 export async function pairWindowCounts(
   driver: PgDriver,
   since: number,
+  site?: string,
 ): Promise<{ specs: Map<string, number>; rows: PairCount[] } | null> {
   return driver.sql.begin('ISOLATION LEVEL REPEATABLE READ READ ONLY', async (tx) => {
     const specs = await registeredSpecs(tx);
     const [{ stale }] = await tx.unsafe(
       `SELECT count(*)::int AS stale FROM meta m WHERE m.key LIKE 'rollup:%' AND NOT EXISTS
-       (SELECT 1 FROM ping_pair_site s WHERE m.key = 'rollup:' || s.site AND s.wm::text = m.value AND s.specs = $1)`,
-      [specs.size],
+       (SELECT 1 FROM ping_pair_site s WHERE m.key = 'rollup:' || s.site AND s.wm::text = m.value AND s.specs = $1)
+       ${site === undefined ? '' : "AND m.key = 'rollup:' || $2"}`,
+      site === undefined ? [specs.size] : [specs.size, site],
     );
     if (stale) return null;
     await tx.unsafe('SET LOCAL jit = off');
     // the first whole hour at or after since; the part-hour before it comes from ping_5m
     const e = Math.ceil(since / HOUR) * HOUR;
-    const sites = await tx.unsafe('SELECT site, lo FROM ping_pair_site');
+    // with a site, every read below is filtered by it (the site is $3, $1 in the short read)
+    const only = (n: number) => (site === undefined ? '' : `AND site = $${n}`);
+    const sites = await tx.unsafe(
+      `SELECT site, lo FROM ping_pair_site WHERE true ${only(1)}`,
+      site === undefined ? [] : [site],
+    );
     const exact = e === since && sites.every((s) => Number(s.lo) === e);
     const rows = exact
       ? await tx.unsafe(
-          'SELECT site, target, buckets, last_ts, good FROM ping_pair WHERE buckets > 0',
+          `SELECT site, target, buckets, last_ts, good FROM ping_pair WHERE buckets > 0 ${only(1)}`,
+          site === undefined ? [] : [site],
         )
       : await tx.unsafe(
-          `WITH st AS (SELECT site, lo FROM ping_pair_site),
-           pf AS MATERIALIZED (SELECT site, target, ts, sent, received, rtt_median FROM ping_5m WHERE sent > 0 AND ts >= $1 AND ts < $2),
+          `WITH st AS (SELECT site, lo FROM ping_pair_site WHERE true ${only(3)}),
+           pf AS MATERIALIZED (SELECT site, target, ts, sent, received, rtt_median FROM ping_5m WHERE sent > 0 AND ts >= $1 AND ts < $2 ${only(3)}),
            pc AS (SELECT site, target, count(*)::int AS b, max(ts) AS last_ts FROM pf GROUP BY 1, 2),
            pg AS (SELECT site, target, array_agg(n ORDER BY id) AS good FROM
              (SELECT f.site, f.target, s.id, count(*) FILTER (WHERE ${GOOD})::int AS n FROM pf f CROSS JOIN sla_spec s GROUP BY 1, 2, 3) z
              GROUP BY 1, 2),
            x AS MATERIALIZED (SELECT site, target, buckets AS b, last_ts, good, 1 AS sign FROM ping_pair
+             WHERE true ${only(3)}
              UNION ALL
              SELECT h.site, h.target, CASE WHEN h.hour < st.lo THEN h.buckets ELSE -h.buckets END,
                CASE WHEN h.hour < st.lo THEN h.last_ts END, h.good, CASE WHEN h.hour < st.lo THEN 1 ELSE -1 END
@@ -242,7 +252,7 @@ export async function pairWindowCounts(
            xc AS (SELECT site, target, sum(b)::int AS buckets, max(last_ts) AS last_ts FROM x GROUP BY site, target HAVING sum(b) > 0),
            xg AS (${sumArrays('SELECT site, target, good, sign FROM x', 'site, target')})
            SELECT xc.site, xc.target, xc.buckets, xc.last_ts, COALESCE(xg.good, '{}') AS good FROM xc LEFT JOIN xg USING (site, target)`,
-          [since, e],
+          site === undefined ? [since, e] : [since, e, site],
         );
     return {
       specs,

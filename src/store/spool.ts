@@ -250,8 +250,14 @@ export class SpooledStore implements Store {
   maintain() {
     return this.inner.maintain();
   }
-  overviewRows(since: number) {
-    return this.inner.overviewRows(since);
+  overviewRows(since: number, site?: string) {
+    return this.inner.overviewRows(since, site);
+  }
+  overviewPairs(since: number, site?: string) {
+    return this.inner.overviewPairs ? this.inner.overviewPairs(since, site) : Promise.resolve(null);
+  }
+  rollupMarks() {
+    return this.inner.rollupMarks ? this.inner.rollupMarks() : Promise.resolve(null);
   }
   slaCounts(...a: Parameters<Store['slaCounts']>) {
     return this.inner.slaCounts(...a);
@@ -259,8 +265,8 @@ export class SpooledStore implements Store {
   dataVersion() {
     return this.inner.dataVersion ? this.inner.dataVersion() : Promise.resolve(null);
   }
-  windowCounts(since: number) {
-    return this.inner.windowCounts ? this.inner.windowCounts(since) : Promise.resolve(null);
+  windowCounts(since: number, site?: string) {
+    return this.inner.windowCounts ? this.inner.windowCounts(since, site) : Promise.resolve(null);
   }
   async registerSlas(specs: Parameters<NonNullable<Store['registerSlas']>>[0]) {
     await this.inner.registerSlas?.(specs);

@@ -289,7 +289,7 @@ export class SqlStore implements Store {
     return this.driver.maintain();
   }
 
-  overviewRows(since: number) {
+  overviewRows(since: number, site?: string) {
     return this.driver.all<{
       site: string;
       target: string;
@@ -298,13 +298,46 @@ export class SqlStore implements Store {
       received: number;
       median: number | null;
     }>(
-      'SELECT site, target, ts, sent, received, rtt_median AS median FROM ping_5m WHERE ts >= $1',
-      [since],
+      `SELECT site, target, ts, sent, received, rtt_median AS median FROM ping_5m WHERE ts >= $1${site === undefined ? '' : ' AND site = $2'}`,
+      site === undefined ? [since] : [since, site],
     );
   }
 
+  /**
+   * overviewRows folded per pair in PostgreSQL: one row per pair instead of one per 5-minute
+   * bucket (12 per pair in an hour). The median is taken as stats.ts `median` takes it, in
+   * float8: the middle value, or lo + (hi - lo) * 0.5 of the two middle ones, so it is the same
+   * double the overview computes from the rows.
+   */
+  async overviewPairs(since: number, site?: string) {
+    if (!(this.driver instanceof PgDriver)) return null;
+    const rows = await this.driver.all<{
+      site: string;
+      target: string;
+      ts: number;
+      sent: number;
+      received: number;
+      median: number | null;
+    }>(
+      `SELECT site, target, ts, sent, received,
+         CASE WHEN n = 0 THEN NULL WHEN n % 2 = 1 THEN m[(n + 1) / 2]
+              ELSE m[n / 2] + (m[n / 2 + 1] - m[n / 2]) * 0.5::float8 END AS median
+       FROM (SELECT site, target, max(ts) AS ts, sum(sent)::float8 AS sent, sum(received)::float8 AS received,
+               count(rtt_median)::int AS n, array_agg(rtt_median ORDER BY rtt_median) FILTER (WHERE rtt_median IS NOT NULL) AS m
+             FROM ping_5m WHERE ts >= $1${site === undefined ? '' : ' AND site = $2'} GROUP BY site, target) z`,
+      site === undefined ? [since] : [since, site],
+    );
+    return rows;
+  }
+
   /** Counted in the database, so 100 pairs x 288 buckets never cross the wire as rows. */
-  async slaCounts(since: number, targets: string[] | null, rtt?: SlaBound, loss?: SlaBound) {
+  async slaCounts(
+    since: number,
+    targets: string[] | null,
+    rtt?: SlaBound,
+    loss?: SlaBound,
+    site?: string,
+  ) {
     if (targets && !targets.length) return [];
     const op = (b: SlaBound) => (b.op === '<=' ? '<=' : '<');
     const conds: string[] = [];
@@ -328,6 +361,8 @@ export class SqlStore implements Store {
         return `$${params.length}`;
       })
       .join(', ');
+    if (site !== undefined) params.push(site);
+    const only = site === undefined ? '' : `AND site = $${params.length}`;
     const good = conds.length
       ? `SUM(CASE WHEN ${conds.join(' AND ')} THEN 1 ELSE 0 END)`
       : 'COUNT(*)';
@@ -339,7 +374,7 @@ export class SqlStore implements Store {
       last_ts: number;
     }>(
       `SELECT site, target, COUNT(*) AS buckets, ${good} AS good, MAX(ts) AS last_ts FROM ping_5m
-       WHERE ts >= $1 AND sent > 0 ${list ? `AND target IN (${list})` : ''} GROUP BY site, target`,
+       WHERE ts >= $1 AND sent > 0 ${list ? `AND target IN (${list})` : ''} ${only} GROUP BY site, target`,
       params,
     );
     return rows.map((r) => ({
@@ -351,10 +386,10 @@ export class SqlStore implements Store {
     }));
   }
 
-  async windowCounts(since: number) {
+  async windowCounts(since: number, site?: string) {
     if (!(this.driver instanceof PgDriver)) return null;
     // a role without the kept state's tables (or meta) reads the 5-minute rows instead
-    return pairWindowCounts(this.driver, since).catch((e) => {
+    return pairWindowCounts(this.driver, since, site).catch((e) => {
       if ((e as { code?: string }).code === '42501' || (e as { code?: string }).code === '42P01')
         return null;
       throw e;
@@ -363,11 +398,17 @@ export class SqlStore implements Store {
 
   /** The rollup watermarks: they move with every rollup that wrote something. */
   async dataVersion(): Promise<string | null> {
+    const marks = await this.rollupMarks();
+    return marks && [...marks].map(([site, v]) => `rollup:${site}=${v}`).join(',');
+  }
+
+  /** Each site's rollup watermark: a site's rows change only when its mark moves. */
+  async rollupMarks(): Promise<Map<string, string> | null> {
     try {
       const rows = await this.driver.all<{ key: string; value: string }>(
         "SELECT key, value FROM meta WHERE key LIKE 'rollup:%' ORDER BY key",
       );
-      return rows.map((r) => `${r.key}=${r.value}`).join(',');
+      return new Map(rows.map((r) => [r.key.slice('rollup:'.length), String(r.value)]));
     } catch {
       return null; // a role that may not read meta: the cache's TTL alone decides
     }

@@ -157,7 +157,11 @@ export interface Store {
   ): Promise<void>;
   /** Housekeeping the database needs now and then (planner statistics). */
   maintain(): Promise<void>;
-  overviewRows(since: number): Promise<
+  /** The 5-minute rows since `since` (of `site` only when given). */
+  overviewRows(
+    since: number,
+    site?: string,
+  ): Promise<
     {
       site: string;
       target: string;
@@ -167,24 +171,49 @@ export interface Store {
       median: number | null;
     }[]
   >;
-  /** Per (site, target) among `targets`: 5-minute buckets since `since` with pings sent, and how many met the bounds (seconds, ratio). */
+  /**
+   * The same rows folded per pair in the database (PostgreSQL; null elsewhere): the sums of sent
+   * and received, the latest bucket, and the median of the bucket medians computed as
+   * store/stats.ts `median` does (odd count: the middle one; even: lo + (hi - lo) * 0.5).
+   */
+  overviewPairs?(
+    since: number,
+    site?: string,
+  ): Promise<
+    | {
+        site: string;
+        target: string;
+        ts: number;
+        sent: number;
+        received: number;
+        median: number | null;
+      }[]
+    | null
+  >;
+  /** Per (site, target) among `targets` (of `site` when given): 5-minute buckets since `since` with pings sent, and how many met the bounds (seconds, ratio). */
   slaCounts(
     since: number,
     targets: string[] | null,
     rtt?: SlaBound,
     loss?: SlaBound,
+    site?: string,
   ): Promise<{ site: string; target: string; buckets: number; good: number; lastTs: number }[]>;
   /**
    * PostgreSQL: the same counts as slaCounts(since, null) kept at rollup time, with the good
    * buckets of every registered SLA (key from specKey -> index into good); null when the kept
    * state is not current for every site (then slaCounts answers).
    */
-  windowCounts?(since: number): Promise<{
+  windowCounts?(
+    since: number,
+    site?: string,
+  ): Promise<{
     specs: Map<string, number>;
     rows: { site: string; target: string; buckets: number; lastTs: number; good: number[] }[];
   } | null>;
   /** What changes when a rollup (of any site) lands, for caches of derived views; null if unknown. */
   dataVersion?(): Promise<string | null>;
+  /** Each site's rollup watermark (what dataVersion is made of); null if unknown. */
+  rollupMarks?(): Promise<Map<string, string> | null>;
   /** Ask future rollups to keep counts for these SLAs too (PostgreSQL). */
   registerSlas?(specs: { rtt?: SlaBound; loss?: SlaBound }[]): Promise<void>;
   /** Inventory sites that hold the fleet's raw retention back at `now` (PostgreSQL fleets). */

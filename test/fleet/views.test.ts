@@ -156,6 +156,9 @@ test('the view routes: grouped overview, a page of cells, worst pairs, search; /
         ['ldn', NO_GROUP, 1, 1, 0],
       ],
     );
+    // merged from per-site parts (overview-parts.ts): each site's data time, none stale here
+    assert.deepEqual([Object.keys(g.sitesAsOf), g.stale], [['ldn'], []]);
+    assert.equal(g.generatedAt, g.sitesAsOf.ldn);
     const page = (await j('/api/overview/cells?group=eu&limit=1&offset=1')).body;
     assert.deepEqual(
       [page.total, page.targets, page.cells.map((c: any) => c.target)],

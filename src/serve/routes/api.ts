@@ -7,14 +7,16 @@
 import { VERSION } from '../../lib/version.js';
 import type { FastifyInstance } from 'fastify';
 import type { Agent } from '../agent.js';
-import { buildOverview, slaFor, type Overview } from '../overview.js';
+import { buildOverview, slaIndex, type Overview, type OverviewCellOut } from '../overview.js';
 import {
   cellPage,
   groupOverview,
   searchTargets,
   worstPairs,
+  type Matrix,
   type TargetInfo,
 } from '../fleet-views.js';
+import { OverviewParts, PARTS_OPTIONS } from '../overview-parts.js';
 import { SpooledStore, type Store } from '../../store/index.js';
 import { InventorySlaCache } from '../../fleet/sla-cache.js';
 import { QueryGate, SingleFlight, rangeParams, secondsParam, BadParam } from './query-limits.js';
@@ -98,10 +100,59 @@ export function apiRoutes(
       return { ...m, probes };
     });
   };
-  // the fleet views need the matrix only
-  const matrixOf = (q: Q) => {
+  // the fleet views need the matrix only: on PostgreSQL merged from per-site parts, each re-read
+  // only when its site's rollup lands or the window cuts step (overview-parts.ts; previous parts
+  // are served while one refresh runs, for at most PARTS_OPTIONS.staleMs); else the matrix built whole
+  const parts = new OverviewParts(reads, (f) => gate.run(f), PARTS_OPTIONS);
+  // the RTT bound of a cell's SLA for worst-by-sla: one function per lookup (parts keep its
+  // ranking), indexed by name instead of a scan of the targets per cell
+  const rttFns = new WeakMap<object, (c: OverviewCellOut) => number | null>();
+  const rttOf = (lookup: ((s: string, t: string) => { rtt?: { value: number } } | null) | null) => {
+    const key: object = lookup ?? agent.cfg.targets;
+    let f = rttFns.get(key);
+    if (!f) {
+      const look = lookup ?? slaIndex(agent.cfg.targets);
+      f = (c) => look(c.site, c.target)?.rtt?.value ?? null;
+      rttFns.set(key, f);
+    }
+    return f;
+  };
+  const matrixOf = async (
+    q: Q,
+  ): Promise<{
+    m: Overview | Matrix;
+    fresh: Record<string, unknown>;
+    slaRtt: ReturnType<typeof rttOf>;
+    info: Map<string, TargetInfo>;
+  }> => {
     const { window, slaWindow } = windowsOf(q);
-    return matrix(window, slaWindow);
+    const lookup = await slas.get();
+    const slaRtt = rttOf(lookup);
+    const info = await targetInfo();
+    const targets = agent.cfg.targets;
+    const a = await parts.get({
+      now: now(),
+      window,
+      slaWindow,
+      lookup,
+      targets,
+      info,
+      slaRtt,
+      context: `${idOf(lookup)}:${idOf(targets)}:${idOf(info)}`,
+    });
+    if (!a) return { m: await matrix(window, slaWindow), fresh: {}, slaRtt, info };
+    // the age of what is shown: the oldest site's, and each site's
+    const asOf = Object.fromEntries(a.asOf);
+    return {
+      m: a.matrix,
+      fresh: {
+        generatedAt: Math.min(now(), ...a.asOf.values()),
+        sitesAsOf: asOf,
+        stale: a.stale,
+      },
+      slaRtt,
+      info,
+    };
   };
   // the grouped dashboard's probes panel needs the probes only
   const probesOf = (q: Q) => {
@@ -111,14 +162,24 @@ export function apiRoutes(
   app.get('/api/overview', async (req) => overviewOf(req.query as Q));
 
   // views for fleets with many targets (fleet-views.ts): a page of cells at most, never the matrix
-  const targetInfo = async (): Promise<Map<string, TargetInfo>> =>
-    (await slas.targets()) ??
-    new Map(
-      agent.cfg.targets.map((t) => [
-        t.name,
-        { name: t.name, address: t.host, groups: t.group ? [t.group] : [] },
-      ]),
-    );
+  // one Map per config (a reload replaces the array): the parts keep their group cells per Map
+  const infos = new WeakMap<object, Map<string, TargetInfo>>();
+  const targetInfo = async (): Promise<Map<string, TargetInfo>> => {
+    const inv = await slas.targets();
+    if (inv) return inv;
+    const cfg = agent.cfg.targets;
+    let m = infos.get(cfg);
+    if (!m) {
+      m = new Map(
+        cfg.map((t) => [
+          t.name,
+          { name: t.name, address: t.host, groups: t.group ? [t.group] : [] },
+        ]),
+      );
+      infos.set(cfg, m);
+    }
+    return m;
+  };
   const intParam = (q: Q, name: string, dflt: number, min: number, max: number) => {
     const v = q[name];
     if (v === undefined) return dflt;
@@ -133,9 +194,10 @@ export function apiRoutes(
       throw new BadParam(`${name} must be at most 100 printable characters`);
     return v || undefined;
   };
-  app.get('/api/overview/groups', async (req) =>
-    groupOverview(await matrixOf(req.query as Q), await targetInfo()),
-  );
+  app.get('/api/overview/groups', async (req) => {
+    const { m, fresh, info } = await matrixOf(req.query as Q);
+    return { ...groupOverview(m, info), ...fresh };
+  });
   app.get('/api/overview/cells', async (req) => {
     const q = req.query as Q;
     const group = textParam(q, 'group');
@@ -148,33 +210,26 @@ export function apiRoutes(
       offset: intParam(q, 'offset', 0, 0, 10_000_000),
       limit: intParam(q, 'limit', 100, 1, 1000),
     };
-    return cellPage(await matrixOf(q), await targetInfo(), o);
+    const { m, fresh, info } = await matrixOf(q);
+    return { ...cellPage(m, info, o), ...fresh };
   });
   app.get('/api/worst', async (req) => {
     const q = req.query as Q;
     const by = q.by ?? 'loss';
     if (by !== 'loss' && by !== 'sla') throw new BadParam('by must be loss or sla');
     const n = intParam(q, 'n', 20, 1, 500);
-    const ov = await matrixOf(q);
-    const look = (await slas.get()) ?? ((s: string, t: string) => slaFor(agent.cfg.targets, s, t));
-    return {
-      by,
-      n,
-      pairs: worstPairs(ov, by, n, (c) => look(c.site, c.target)?.rtt?.value ?? null),
-    };
+    const { m, fresh, slaRtt } = await matrixOf(q);
+    return { by, n, pairs: worstPairs(m, by, n, slaRtt), ...fresh };
   });
   app.get('/api/search', async (req) => {
     const q = req.query as Q;
     const text = textParam(q, 'q');
     if (!text) throw new BadParam('q (a part of a target name, address or group) is required');
+    const { m, fresh, info } = await matrixOf(q);
     return {
       q: text,
-      targets: searchTargets(
-        await matrixOf(q),
-        await targetInfo(),
-        text,
-        intParam(q, 'limit', 50, 1, 500),
-      ),
+      targets: searchTargets(m, info, text, intParam(q, 'limit', 50, 1, 500)),
+      ...fresh,
     };
   });
 
