@@ -78,3 +78,9 @@ export function pgCpuNow(dir: string): { client: number; server: number } {
   }
   return { client: (u.user + u.system) / 1e6, server };
 }
+
+/** The number after `name` on the command line, else `def`. */
+export function numArg(name: string, def: number): number {
+  const i = process.argv.indexOf(name);
+  return i > 0 ? Number(process.argv[i + 1]) : def;
+}

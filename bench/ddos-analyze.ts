@@ -19,12 +19,9 @@ import {
 } from 'node:fs';
 import path from 'node:path';
 import { convKey, parseConvUdp, tsharkSize } from '../test/ddos/lib/tshark.js';
-import { agree, disagree, ratio, verdict } from './bench-util.js';
+import { agree, disagree, numArg, ratio, verdict } from './bench-util.js';
 
-const arg = (name: string, def: number) => {
-  const i = process.argv.indexOf(name);
-  return i > 0 ? Number(process.argv[i + 1]) : def;
-};
+const arg = numArg;
 const PACKETS = arg('--packets', 3_000_000);
 const RUNS = arg('--runs', 3);
 const SNAP = 128;

@@ -16,12 +16,9 @@
 import { PgDriver, SqlStore, type PingRound } from '../src/store/index.js';
 import { startPg } from '../test/store/pg-cluster.js';
 import { rollupOncePgV1 } from './ref/pg-rollup-v1.js';
-import { agree, disagree, pgCpuNow, ratio, verdict } from './bench-util.js';
+import { agree, disagree, numArg, pgCpuNow, ratio, verdict } from './bench-util.js';
 
-const arg = (name: string, def: number) => {
-  const i = process.argv.indexOf(name);
-  return i > 0 ? Number(process.argv[i + 1]) : def;
-};
+const arg = numArg;
 const small = process.argv.includes('--small');
 const SITES = arg('--sites', small ? 3 : 20);
 const TARGETS = arg('--targets', small ? 500 : 2000);

@@ -48,12 +48,9 @@ import { renderSql } from '../src/store/migrations.js';
 import { ensureFleetSchema } from '../src/fleet/schema.js';
 import { addSite } from '../src/fleet/inventory.js';
 import { startPg } from '../test/store/pg-cluster.js';
-import { agree, disagree, pgCpuNow, ratio, verdict } from './bench-util.js';
+import { agree, disagree, numArg, pgCpuNow, ratio, verdict } from './bench-util.js';
 
-const arg = (name: string, def: number) => {
-  const i = process.argv.indexOf(name);
-  return i > 0 ? Number(process.argv[i + 1]) : def;
-};
+const arg = numArg;
 const small = process.argv.includes('--small');
 const SITES = arg('--sites', small ? 5 : 50);
 const TARGETS = arg('--targets', small ? 200 : 10_000);
