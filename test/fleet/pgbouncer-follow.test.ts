@@ -1,4 +1,4 @@
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -8,29 +8,19 @@ import { addSite, addTarget, setSla } from '../../src/fleet/inventory.js';
 import { FleetFollower } from '../../src/fleet/follow.js';
 import { InventorySlaCache } from '../../src/fleet/sla-cache.js';
 import type { FleetTarget } from '../../src/fleet/inventory.js';
-import { startPg, type PgCluster } from '../store/pg-cluster.js';
-import { startBouncer, type Bouncer } from '../store/pgbouncer.js';
+import { bouncerForFile } from '../store/pgbouncer.js';
 import { tempDir } from '../store/helpers.js';
 
-let pg: PgCluster;
-let pgb: Bouncer;
-before(async () => {
-  pg = await startPg();
-  pgb = await startBouncer(pg, 'transaction');
-});
-after(() => {
-  pgb?.stop();
-  pg?.stop();
-});
+const { cluster, bouncer } = bouncerForFile('transaction');
 
 test('behind a transaction-pooled PgBouncer (LISTEN never delivers) the follower still sees a new target by polling', async () => {
-  const owner = new PgDriver(pg.url); // migrations and fleet commands run against PostgreSQL itself
+  const owner = new PgDriver(cluster().url); // migrations and fleet commands run against PostgreSQL itself
   const t = tempDir('hostops-pgb-follow-');
   await owner.migrate();
   await ensureFleetSchema(owner.sql);
-  await addSite(owner.sql, 'ldn', pg.url);
+  await addSite(owner.sql, 'ldn', cluster().url);
   await addTarget(owner.sql, 'fra', '198.18.0.10', ['eu']);
-  const agentDb = new PgDriver(pgb.url(pg.url), { prepare: false });
+  const agentDb = new PgDriver(bouncer().url(cluster().url), { prepare: false });
   let seen: (t: FleetTarget[]) => void = () => {};
   const next = new Promise<FleetTarget[]>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error('no change within 20 s')), 20_000);
@@ -68,8 +58,8 @@ test('behind a transaction-pooled PgBouncer (LISTEN never delivers) the follower
 });
 
 test('behind a transaction-pooled PgBouncer the SLA cache serves a changed SLA once its entry is older than the max age', async () => {
-  const owner = new PgDriver(pg.url);
-  const store = new SqlStore(new PgDriver(pgb.url(pg.url), { prepare: false }));
+  const owner = new PgDriver(cluster().url);
+  const store = new SqlStore(new PgDriver(bouncer().url(cluster().url), { prepare: false }));
   let now = 1_000_000;
   const cache = new InventorySlaCache(store, undefined, 60_000, () => now);
   try {

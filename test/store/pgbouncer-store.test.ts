@@ -1,25 +1,17 @@
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { PgDriver, SqlStore } from '../../src/store/index.js';
 import { buildOverview } from '../../src/serve/overview.js';
-import { startPg, type PgCluster } from './pg-cluster.js';
-import { startBouncer, type Bouncer } from './pgbouncer.js';
+import { bouncerForFile } from './pgbouncer.js';
 import { rounds } from './helpers.js';
 
-let pg: PgCluster;
-let pgb: Bouncer;
-before(async () => {
-  pg = await startPg();
-  pgb = await startBouncer(pg, 'transaction');
-});
-after(() => {
-  pgb?.stop();
-  pg?.stop();
-});
+const { cluster, bouncer } = bouncerForFile('transaction');
 
 test('through a transaction-pooled PgBouncer 1.18 with store.prepare false: migrate, write pings, roll up and read the overview', async () => {
-  const direct = new SqlStore(new PgDriver(pg.url));
-  const viaPgb = new SqlStore(new PgDriver(pgb.url(pg.url), { prepare: false, max: 4 }));
+  const direct = new SqlStore(new PgDriver(cluster().url));
+  const viaPgb = new SqlStore(
+    new PgDriver(bouncer().url(cluster().url), { prepare: false, max: 4 }),
+  );
   try {
     await viaPgb.migrate();
     const t0 = 1_700_000_000;

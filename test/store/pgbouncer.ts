@@ -11,7 +11,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { onCleanup } from '../lib/cleanup.js';
-import { freePort, type PgCluster } from './pg-cluster.js';
+import { after, before } from 'node:test';
+import { freePort, startPg, type PgCluster } from './pg-cluster.js';
 
 const BIN = '/usr/sbin/pgbouncer';
 
@@ -115,4 +116,29 @@ export async function startBouncer(
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * A private cluster and a pgbouncer in front of it for one test file (before/after hooks), as
+ * pgForFile does for the cluster alone.
+ */
+export function bouncerForFile(mode: 'session' | 'transaction'): {
+  cluster: () => PgCluster;
+  bouncer: () => Bouncer;
+} {
+  let pg: PgCluster | undefined;
+  let pgb: Bouncer | undefined;
+  before(async () => {
+    pg = await startPg();
+    pgb = await startBouncer(pg, mode);
+  });
+  after(() => {
+    pgb?.stop();
+    pg?.stop();
+  });
+  const need = <T>(x: T | undefined): T => {
+    if (!x) throw new Error('bouncerForFile: started by the before() hook');
+    return x;
+  };
+  return { cluster: () => need(pg), bouncer: () => need(pgb) };
 }
