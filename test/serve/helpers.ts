@@ -33,6 +33,9 @@ export function testConfig(
 }
 
 /** A latency prober answering from a table (no packets), for tests that need exact numbers. */
+/** A latency prober that measures nothing: the store holds only the history a test wrote. */
+export const silentProber: LatencyProber = { name: 'silent', probe: async () => [] };
+
 export function tableProber(rtt: Record<string, number[]>, lossEvery = 0): LatencyProber {
   return {
     name: 'table',
