@@ -22,7 +22,10 @@ export const SITE_TABLES = [
   'ping_pair',
   'ping_pair_site',
 ] as const;
-/** Rollups: their retention drops whole days (owner's function), agents never delete from them. */
+/** Ping history's retention drops whole days (owner's functions): agents never delete from it, not
+ *  even their own site's rows, and raw rounds are append-only (a taken agent cannot rewrite its
+ *  record); the rollups are upserted. */
+const APPEND_ONLY = ['ping'] as const;
 const ROLLUPS = ['ping_5m', 'ping_1h'] as const;
 export const INVENTORY_TABLES = [
   'fleet_sites',
@@ -101,15 +104,24 @@ export async function ensureFleetSchema(sql: postgres.Sql): Promise<void> {
     const tables = present.map((r) => r.t);
     await tx.unsafe(`GRANT SELECT ON ${tables.join(', ')} TO ${DASHBOARD_ROLE}`);
     // agents roll up, upsert job state and prune their own rows: all four, limited by the policy;
-    // but the rollups' retention is whole days dropped by the owner's function, so no DELETE there
-    const dropped = tables.filter((t) => (ROLLUPS as readonly string[]).includes(t));
-    const deletable = tables.filter((t) => !dropped.includes(t));
+    // but ping history's retention is whole days dropped by the owner's function, so no DELETE
+    // there, and raw rounds are only ever inserted
+    const among = (list: readonly string[]) => tables.filter((t) => list.includes(t));
+    const appendOnly = among(APPEND_ONLY);
+    const rollups = among(ROLLUPS);
+    const deletable = tables.filter((t) => !appendOnly.includes(t) && !rollups.includes(t));
     await tx.unsafe(
       `GRANT SELECT, INSERT, UPDATE, DELETE ON ${deletable.join(', ')} TO ${AGENT_GROUP}`,
     );
-    if (dropped.length) {
-      await tx.unsafe(`GRANT SELECT, INSERT, UPDATE ON ${dropped.join(', ')} TO ${AGENT_GROUP}`);
-      await tx.unsafe(`REVOKE DELETE, TRUNCATE ON ${dropped.join(', ')} FROM ${AGENT_GROUP}`);
+    if (rollups.length) {
+      await tx.unsafe(`GRANT SELECT, INSERT, UPDATE ON ${rollups.join(', ')} TO ${AGENT_GROUP}`);
+      await tx.unsafe(`REVOKE DELETE, TRUNCATE ON ${rollups.join(', ')} FROM ${AGENT_GROUP}`);
+    }
+    if (appendOnly.length) {
+      await tx.unsafe(`GRANT SELECT, INSERT ON ${appendOnly.join(', ')} TO ${AGENT_GROUP}`);
+      await tx.unsafe(
+        `REVOKE UPDATE, DELETE, TRUNCATE ON ${appendOnly.join(', ')} FROM ${AGENT_GROUP}`,
+      );
     }
     await tx.unsafe(`GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO ${AGENT_GROUP}`);
     // the SLAs whose counts rollups keep (store/pg-pair-window.ts): any reader may add one
@@ -145,7 +157,7 @@ export async function ensureFleetSchema(sql: postgres.Sql): Promise<void> {
 }
 
 /** Bump when the DDL above changes: the next `hostops fleet` command then applies it once. */
-const FLEET_SCHEMA_VERSION = 5; // 3: the probe table joined the site tables; 4: no DELETE on rollups; 5: OWN_SITE once per statement
+const FLEET_SCHEMA_VERSION = 6; // 3: the probe table joined the site tables; 4: no DELETE on rollups; 5: OWN_SITE once per statement; 6: raw ping append-only
 
 async function fleetSchemaCurrent(sql: postgres.Sql | postgres.TransactionSql): Promise<boolean> {
   const r = await sql.unsafe(`SELECT value FROM meta WHERE key = 'fleet_schema'`);

@@ -211,12 +211,21 @@ test("a site role writes only its own rows and reads the inventory; it cannot re
       ['ldn'],
       "another site's probe rows are invisible",
     );
-    const del = await raw.unsafe(`DELETE FROM ping WHERE site = 'nyc'`);
-    assert.equal(del.count, 0);
-    const upd = await raw.unsafe(`UPDATE ping SET site = 'ldn' WHERE site = 'nyc'`);
+    // raw rounds are append-only for every site role, its own site's included
+    for (const q of [
+      `DELETE FROM ping WHERE site = 'nyc'`,
+      `DELETE FROM ping WHERE site = 'ldn'`,
+      `UPDATE ping SET site = 'ldn' WHERE site = 'nyc'`,
+      `UPDATE ping SET received = 0 WHERE site = 'ldn'`,
+      'TRUNCATE ping',
+    ])
+      await assert.rejects(raw.unsafe(q), /permission denied for table ping/, q);
+    // where a site role may delete (its own probe rows), another site's rows are out of reach
+    assert.equal((await raw.unsafe(`DELETE FROM probe WHERE site = 'nyc'`)).count, 0);
+    const upd = await raw.unsafe(`UPDATE probe SET site = 'ldn' WHERE site = 'nyc'`);
     assert.equal(upd.count, 0);
     await assert.rejects(
-      raw.unsafe(`UPDATE ping SET site = 'nyc' WHERE site = 'ldn'`),
+      raw.unsafe(`UPDATE probe SET site = 'nyc' WHERE site = 'ldn'`),
       /row-level security/,
     );
     await assert.rejects(raw.unsafe('DELETE FROM fleet_targets'), /permission denied/);

@@ -238,10 +238,16 @@ test("three agents in namespaces measure the inventory's targets, follow it with
       Number((await s1.unsafe(`SELECT count(*)::int AS n FROM ping_5m WHERE site <> 's1'`))[0].n),
       0,
     );
-    assert.equal((await s1.unsafe(`DELETE FROM ping WHERE site = 's2'`)).count, 0);
-    // rollups are pruned by whole days by the owner's function: no site role may DELETE there
+    // ping history is pruned by whole days by the owner's function: no site role may DELETE
+    // there, and raw rounds are append-only
+    await assert.rejects(s1.unsafe(`DELETE FROM ping WHERE site = 's2'`), /permission denied/);
     await assert.rejects(s1.unsafe(`DELETE FROM ping_5m WHERE site = 's3'`), /permission denied/);
-    assert.equal((await s1.unsafe(`UPDATE ping SET received = 0 WHERE site = 's3'`)).count, 0);
+    await assert.rejects(
+      s1.unsafe(`UPDATE ping SET received = 0 WHERE site = 's3'`),
+      /permission denied/,
+    );
+    assert.equal((await s1.unsafe(`UPDATE ping_5m SET received = 0 WHERE site = 's3'`)).count, 0);
+    assert.equal((await s1.unsafe(`DELETE FROM path WHERE site = 's2'`)).count, 0);
     await assert.rejects(
       s1.unsafe(
         // today: a day with a partition, so it is the policy that refuses the row, not partition routing
@@ -250,7 +256,7 @@ test("three agents in namespaces measure the inventory's targets, follow it with
       /row-level security/,
     );
     await assert.rejects(
-      s1.unsafe(`UPDATE ping SET site = 's2' WHERE site = 's1'`),
+      s1.unsafe(`UPDATE job_state SET site = 's2' WHERE site = 's1'`),
       /row-level security/,
     );
     await assert.rejects(s1.unsafe('DELETE FROM fleet_targets'), /permission denied/);

@@ -102,9 +102,12 @@ test("rollup (and raw) retention drops whole days for the fleet: a short local r
       );
     assert.equal(await count(od, 'ping_5m_default', 'true'), 0);
 
-    // a site role: no DELETE or TRUNCATE on the rollups, its own rows or another site's, nor
-    // on a partition; its call to the function declares for its own site only
+    // a site role: no DELETE or TRUNCATE on raw rounds or rollups, its own rows or another
+    // site's, nor on a partition; its call to the function declares for its own site only
     for (const q of [
+      `DELETE FROM ping WHERE site = 'ldn'`,
+      `DELETE FROM ping WHERE site = 'nyc'`,
+      'TRUNCATE ping',
       `DELETE FROM ping_5m WHERE site = 'nyc'`,
       `DELETE FROM ping_1h WHERE site = 'nyc'`,
       `DELETE FROM ping_1h WHERE site = 'ldn'`,
