@@ -121,6 +121,11 @@ export const configSchema = z
          * transaction pooling mode older than 1.21 or with max_prepared_statements = 0.
          */
         prepare: z.boolean().default(true),
+        /**
+         * Fleet agents: re-read the inventory this often besides LISTEN/NOTIFY (0 off). Behind a
+         * transaction-pooled PgBouncer no notification arrives: this is how soon changes reach the agent.
+         */
+        inventoryPoll: duration('5m'),
         spool: z
           .strictObject({
             path: z.string().default('.hostops/spool.db'),

@@ -41,6 +41,7 @@ export async function followFleet(
     site: agent.cfg.site,
     log,
     copyPath: path.join(path.dirname(agent.cfg.store.spool.path), 'fleet-assignment.json'),
+    pollSeconds: agent.cfg.store.inventoryPoll,
     onChange: async (ts) => {
       await agent.reload(withTargets(agent.cfg, ts), 'fleet inventory');
     },

@@ -6,6 +6,9 @@ import { PgDriver, SqlStore } from '../../src/store/index.js';
 import { ensureFleetSchema } from '../../src/fleet/schema.js';
 import { addSite, addTarget, setSla } from '../../src/fleet/inventory.js';
 import { FleetFollower } from '../../src/fleet/follow.js';
+import { followFleet } from '../../src/fleet/agent-follow.js';
+import { parseConfig } from '../../src/config/load.js';
+import type { ResolvedConfig } from '../../src/config/index.js';
 import { InventorySlaCache } from '../../src/fleet/sla-cache.js';
 import type { FleetTarget } from '../../src/fleet/inventory.js';
 import { bouncerForFile } from '../store/pgbouncer.js';
@@ -83,5 +86,57 @@ test('behind a transaction-pooled PgBouncer the SLA cache serves a changed SLA o
     await cache.close();
     await store.close();
     await owner.close();
+  }
+});
+
+test('store.inventoryPoll in hostops.yaml: a duration, 5 minutes by default, 0 off', () => {
+  assert.equal(parseConfig('site: a\n').store.inventoryPoll, 300);
+  assert.equal(parseConfig('site: a\nstore:\n  inventoryPoll: 0\n').store.inventoryPoll, 0);
+  assert.throws(
+    () => parseConfig('site: a\nstore:\n  inventoryPoll: soon\n'),
+    (e: { code?: string; message: string }) =>
+      e.code === 'CONFIG_INVALID' && /store\.inventoryPoll/.test(e.message),
+  );
+});
+
+test('an agent behind a transaction-pooled PgBouncer polls the inventory as often as store.inventoryPoll says', async () => {
+  const owner = new PgDriver(cluster().url);
+  const t = tempDir('hostops-pgb-poll-');
+  const url = bouncer().url(cluster().url);
+  const cfg: ResolvedConfig = {
+    ...parseConfig(
+      `site: par\ndefaults: { self: false, gateway: false }\nstore:\n  kind: postgres\n  url: ${url}\n  prepare: false\n  inventoryPoll: 1s\n  spool:\n    path: ${t.dir}/spool.db\n`,
+    ),
+    site: 'par',
+  };
+  const store = new SqlStore(new PgDriver(url, { prepare: false }));
+  const reloads: string[][] = [];
+  const agent = {
+    cfg,
+    store,
+    async reload(next: ResolvedConfig) {
+      reloads.push(next.targets.map((x) => x.name));
+      agent.cfg = next;
+      return { changed: [], restart: [], notes: [] } as never;
+    },
+  };
+  let f: FleetFollower | null = null;
+  try {
+    await owner.migrate();
+    await ensureFleetSchema(owner.sql);
+    await addSite(owner.sql, 'par', cluster().url);
+    f = await followFleet(agent, () => {});
+    assert.ok(f, 'a fleet database: the agent follows it');
+    const before = reloads.length;
+    const known = reloads.at(-1) ?? [];
+    await addTarget(owner.sql, 'lis', '198.18.0.14', ['eu']);
+    for (let i = 0; i < 100 && !(reloads.at(-1) ?? []).includes('lis'); i++) await sleep(100);
+    assert.deepEqual(reloads.at(-1), [...known, 'lis'].sort(), 'reloaded with the new target');
+    assert.ok(reloads.length > before);
+  } finally {
+    await f?.stop();
+    await store.close();
+    await owner.close();
+    t.cleanup();
   }
 });
