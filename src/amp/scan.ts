@@ -73,7 +73,7 @@ export interface ScanReport {
   received: number;
   /** True when the scan was stopped early (signal); `sent` tells how far it got. */
   aborted: boolean;
-  /** Replies the kernel dropped on our socket (buffer full): results are incomplete; lower the rate. Null when unknown (dgram). */
+  /** Replies the kernel dropped on our socket (buffer full): results are incomplete; lower the rate. Null when unknown (no /proc/self/net/udp for dgram). */
   kernelDrops: number | null;
   unsolicited: { packets: number; bytes: number };
   layer: 'payload';
@@ -223,10 +223,20 @@ export async function runScan(targets: string[], opts: ScanOptions = {}): Promis
   };
   try {
     engine.setPayloads(payloads);
-    const burst = Math.max(1, Math.min(2048, Math.ceil(rate / 200)));
+    const burst = Math.max(1, Math.min(engine.maxBurst, Math.ceil(rate / 200)));
     while (next < total) {
       if (opts.signal?.aborted) break;
-      const due = Math.min(total, Math.floor(((performance.now() - t0) / 1000) * rate) + burst);
+      // replies still queued: let the loop read them first (a dropped reply is a missed responder)
+      if (engine.backlogged()) {
+        await new Promise((r) => setImmediate(r));
+        continue;
+      }
+      // at most one burst per turn, also when behind: catching up in one go starves the reads
+      const due = Math.min(
+        total,
+        next + burst,
+        Math.floor(((performance.now() - t0) / 1000) * rate) + burst,
+      );
       if (due > next) {
         // mark before sending so a reply that races the return is still attributed
         for (let j = next; j < due; j++) probed[order[j]] = 1;
