@@ -286,16 +286,7 @@ export async function runScan(targets: string[], opts: ScanOptions = {}): Promis
   findings.sort(
     (a, b) => b.factor - a.factor || a.address.localeCompare(b.address, 'en', { numeric: true }),
   );
-  const summary = protos.map((p) => {
-    const f = findings.filter((x) => x.protocol === p.name && x.replyPackets > 0);
-    return {
-      protocol: p.name,
-      responders: f.length,
-      amplifiers: f.filter((x) => x.verdict === 'amplifier').length,
-      maxFactor: Math.max(0, ...f.map((x) => x.factor)),
-      fix: p.fix,
-    };
-  });
+  const summary = summarize(protos, findings);
   const sendSeconds = (tSendEnd - t0) / 1000;
   return {
     targets,
@@ -324,6 +315,21 @@ export async function runScan(targets: string[], opts: ScanOptions = {}): Promis
     findings,
     summary,
   };
+}
+
+/** Per protocol: responders, amplifiers, largest factor and the fix. */
+export function summarize(protos: AmpProtocol[], findings: AmpFinding[]): ScanReport['summary'] {
+  return protos.map((p) => {
+    const f = findings.filter((x) => x.protocol === p.name && x.replyPackets > 0);
+    return {
+      protocol: p.name,
+      responders: f.length,
+      amplifiers: f.filter((x) => x.verdict === 'amplifier').length,
+      // not Math.max(0, ...factors): 200,000 spread arguments overflow the call stack (--force scans)
+      maxFactor: f.reduce((m, x) => Math.max(m, x.factor), 0),
+      fix: p.fix,
+    };
+  });
 }
 
 /** API for serve: findings one by one (they are all known when the listening window closes). */
