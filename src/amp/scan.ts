@@ -256,7 +256,9 @@ export async function runScan(targets: string[], opts: ScanOptions = {}): Promis
   }
   const t1 = performance.now();
 
-  const findings: AmpFinding[] = [];
+  const unsorted: AmpFinding[] = [];
+  // host index of each finding: the address order for the sort, without comparing strings
+  const hostOf: number[] = [];
   for (let p = 0; p < P; p++) {
     const reqLen = payloads[p].length;
     for (let h = 0; h < H; h++) {
@@ -266,7 +268,8 @@ export async function runScan(targets: string[], opts: ScanOptions = {}): Promis
         pk = replyPackets[k];
       const avg = pk ? bytes / pk : 0;
       const factor = Math.round((bytes / reqLen) * 100) / 100;
-      findings.push({
+      hostOf.push(h);
+      unsorted.push({
         address: u32ToV4(hosts[h]),
         protocol: protos[p].name,
         port: protos[p].port,
@@ -283,9 +286,11 @@ export async function runScan(targets: string[], opts: ScanOptions = {}): Promis
       });
     }
   }
-  findings.sort(
-    (a, b) => b.factor - a.factor || a.address.localeCompare(b.address, 'en', { numeric: true }),
-  );
+  // factor descending, then address ascending (hosts is sorted); a locale-aware string compare
+  // here took 0.4 s of a 49,152-finding scan. Stable, so one address keeps protocol order.
+  const rank = unsorted.map((_, i) => i);
+  rank.sort((a, b) => unsorted[b].factor - unsorted[a].factor || hostOf[a] - hostOf[b] || a - b);
+  const findings = rank.map((i) => unsorted[i]);
   const summary = summarize(protos, findings);
   const sendSeconds = (tSendEnd - t0) / 1000;
   return {
