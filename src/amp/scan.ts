@@ -223,7 +223,8 @@ export async function runScan(targets: string[], opts: ScanOptions = {}): Promis
   };
   try {
     engine.setPayloads(payloads);
-    const burst = Math.max(1, Math.min(engine.maxBurst, Math.ceil(rate / 200)));
+    // lead: how far ahead of the schedule a turn may send
+    const lead = Math.max(1, Math.min(2048, engine.maxBurst, Math.ceil(rate / 200)));
     while (next < total) {
       if (opts.signal?.aborted) break;
       // replies still queued: let the loop read them first (a dropped reply is a missed responder)
@@ -231,11 +232,12 @@ export async function runScan(targets: string[], opts: ScanOptions = {}): Promis
         await new Promise((r) => setImmediate(r));
         continue;
       }
-      // at most one burst per turn, also when behind: catching up in one go starves the reads
+      // never more than the engine's burst per turn, also when behind: for the dgram engine,
+      // catching up in one go starves the reads
       const due = Math.min(
         total,
-        next + burst,
-        Math.floor(((performance.now() - t0) / 1000) * rate) + burst,
+        next + engine.maxBurst,
+        Math.floor(((performance.now() - t0) / 1000) * rate) + lead,
       );
       if (due > next) {
         // mark before sending so a reply that races the return is still attributed
