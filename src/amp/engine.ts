@@ -5,6 +5,7 @@
  * same fixed-size records: u32 source IPv4, u16 port, u16 length, u16 captured, pad, payload head.
  */
 import dgram from 'node:dgram';
+import { readFileSync } from 'node:fs';
 import { loadAddon } from '../lib/native.js';
 import { HostopsError } from '../lib/errors.js';
 import { u32ToV4, v4ToU32 } from '../lib/ip.js';
@@ -18,10 +19,14 @@ export type RecordHandler = (records: Buffer, count: number) => void;
 export interface Engine {
   kind: 'native' | 'dgram';
   port: number;
+  /** Most probes to hand to one send() call before the loop turns again (and reads replies); Infinity: no limit. */
+  maxBurst: number;
+  /** True when replies are likely still waiting in the socket: hold sending for a loop turn. */
+  backlogged(): boolean;
   setPayloads(p: Buffer[]): void;
   /** Send entries [start, start+count) of `dsts` (8 bytes each); returns how many went out. */
   send(dsts: Buffer, start: number, count: number): number;
-  /** dropped: replies the kernel discarded because the socket buffer was full (native only). */
+  /** dropped: replies the kernel discarded because the socket buffer was full (undefined when unknown). */
   stats(): { sent: number; failed: number; received: number; dropped?: number };
   close(): Promise<void>;
 }
@@ -63,6 +68,10 @@ export function nativeEngine(onRecords: RecordHandler): Engine {
   return {
     kind: 'native',
     port,
+    // recvmmsg drains the socket (128 MiB buffer, SO_RXQ_OVFL counts any loss) whenever it is
+    // readable, and one send() of everything due is cheaper than many turns (measured)
+    maxBurst: Number.POSITIVE_INFINITY,
+    backlogged: () => false,
     setPayloads: (p) => a.setPayloads(handle, p),
     send: (d, s, c) => a.send(handle, d, s, c),
     stats: () => a.stats(handle),
@@ -75,6 +84,29 @@ export function nativeEngine(onRecords: RecordHandler): Engine {
   };
 }
 
+/**
+ * libuv reads at most 32 datagrams from a UDP socket per loop turn (uv__udp_recvmsg). Sending
+ * more probes than that per turn outruns the reads: replies pile up in the receive buffer
+ * (net.core.rmem_max caps it, 8 MiB = ~3,600 1,200-byte replies by default) and the kernel drops
+ * the rest. So the dgram engine sends at most this many probes per turn, and none in a turn after
+ * one that read a full batch (more are probably queued).
+ */
+export const UV_UDP_READS_PER_TURN = 32;
+
+/** Datagrams the kernel dropped on the local UDP port `port` (receive buffer full), from /proc/self/net/udp; null when unreadable. */
+export function udpDrops(port: number): number | null {
+  try {
+    const hex = `:${port.toString(16).toUpperCase().padStart(4, '0')}`;
+    for (const line of readFileSync('/proc/self/net/udp', 'utf8').split('\n').slice(1)) {
+      const f = line.trim().split(/\s+/);
+      if (f[1]?.endsWith(hex)) return Number(f[f.length - 1]);
+    }
+  } catch {
+    /* no procfs: unknown */
+  }
+  return null;
+}
+
 export async function dgramEngine(onRecords: RecordHandler): Promise<Engine> {
   const sock = dgram.createSocket({
     type: 'udp4',
@@ -84,9 +116,11 @@ export async function dgramEngine(onRecords: RecordHandler): Promise<Engine> {
   let payloads: Buffer[] = [];
   let sent = 0,
     failed = 0,
-    received = 0;
+    received = 0,
+    sinceCheck = 0;
   sock.on('message', (msg, rinfo) => {
     received++;
+    sinceCheck++;
     const r = Buffer.alloc(REC_SIZE);
     r.writeUInt32BE(v4ToU32(rinfo.address), 0);
     r.writeUInt16BE(rinfo.port, 4);
@@ -100,9 +134,16 @@ export async function dgramEngine(onRecords: RecordHandler): Promise<Engine> {
     failed++;
   });
   await new Promise<void>((res) => sock.bind(0, res));
+  const port = sock.address().port;
   return {
     kind: 'dgram',
-    port: sock.address().port,
+    port,
+    maxBurst: UV_UDP_READS_PER_TURN,
+    backlogged() {
+      const full = sinceCheck >= UV_UDP_READS_PER_TURN;
+      sinceCheck = 0;
+      return full;
+    },
     setPayloads: (p) => {
       payloads = p.map((b) => Buffer.from(b));
     },
@@ -121,7 +162,7 @@ export async function dgramEngine(onRecords: RecordHandler): Promise<Engine> {
       }
       return c;
     },
-    stats: () => ({ sent, failed, received }),
+    stats: () => ({ sent, failed, received, dropped: udpDrops(port) ?? undefined }),
     close: () => new Promise((r) => sock.close(() => r())),
   };
 }

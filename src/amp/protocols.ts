@@ -52,8 +52,12 @@ function berInt(v: number): Buffer {
 const berStr = (s: string, tag = 0x04) => tlv(tag, Buffer.from(s, 'latin1'));
 
 const text = (h: Buffer) => h.toString('latin1');
-const printable = (h: Buffer) =>
-  h.length > 0 && [...h].every((c) => (c >= 0x20 && c < 0x7f) || c === 10 || c === 13 || c === 9);
+const printable = (h: Buffer) => {
+  // a loop, not [...h].every(): this runs for every chargen/qotd reply
+  for (const c of h)
+    if (!((c >= 0x20 && c < 0x7f) || c === 10 || c === 13 || c === 9)) return false;
+  return h.length > 0;
+};
 
 export const PROTOCOLS: AmpProtocol[] = [
   {

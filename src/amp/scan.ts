@@ -73,7 +73,7 @@ export interface ScanReport {
   received: number;
   /** True when the scan was stopped early (signal); `sent` tells how far it got. */
   aborted: boolean;
-  /** Replies the kernel dropped on our socket (buffer full): results are incomplete; lower the rate. Null when unknown (dgram). */
+  /** Replies the kernel dropped on our socket (buffer full): results are incomplete; lower the rate. Null when unknown (no /proc/self/net/udp for dgram). */
   kernelDrops: number | null;
   unsolicited: { packets: number; bytes: number };
   layer: 'payload';
@@ -223,10 +223,22 @@ export async function runScan(targets: string[], opts: ScanOptions = {}): Promis
   };
   try {
     engine.setPayloads(payloads);
-    const burst = Math.max(1, Math.min(2048, Math.ceil(rate / 200)));
+    // lead: how far ahead of the schedule a turn may send
+    const lead = Math.max(1, Math.min(2048, engine.maxBurst, Math.ceil(rate / 200)));
     while (next < total) {
       if (opts.signal?.aborted) break;
-      const due = Math.min(total, Math.floor(((performance.now() - t0) / 1000) * rate) + burst);
+      // replies still queued: let the loop read them first (a dropped reply is a missed responder)
+      if (engine.backlogged()) {
+        await new Promise((r) => setImmediate(r));
+        continue;
+      }
+      // never more than the engine's burst per turn, also when behind: for the dgram engine,
+      // catching up in one go starves the reads
+      const due = Math.min(
+        total,
+        next + engine.maxBurst,
+        Math.floor(((performance.now() - t0) / 1000) * rate) + lead,
+      );
       if (due > next) {
         // mark before sending so a reply that races the return is still attributed
         for (let j = next; j < due; j++) probed[order[j]] = 1;
@@ -246,7 +258,9 @@ export async function runScan(targets: string[], opts: ScanOptions = {}): Promis
   }
   const t1 = performance.now();
 
-  const findings: AmpFinding[] = [];
+  const unsorted: AmpFinding[] = [];
+  // host index of each finding: the address order for the sort, without comparing strings
+  const hostOf: number[] = [];
   for (let p = 0; p < P; p++) {
     const reqLen = payloads[p].length;
     for (let h = 0; h < H; h++) {
@@ -256,7 +270,8 @@ export async function runScan(targets: string[], opts: ScanOptions = {}): Promis
         pk = replyPackets[k];
       const avg = pk ? bytes / pk : 0;
       const factor = Math.round((bytes / reqLen) * 100) / 100;
-      findings.push({
+      hostOf.push(h);
+      unsorted.push({
         address: u32ToV4(hosts[h]),
         protocol: protos[p].name,
         port: protos[p].port,
@@ -273,19 +288,12 @@ export async function runScan(targets: string[], opts: ScanOptions = {}): Promis
       });
     }
   }
-  findings.sort(
-    (a, b) => b.factor - a.factor || a.address.localeCompare(b.address, 'en', { numeric: true }),
-  );
-  const summary = protos.map((p) => {
-    const f = findings.filter((x) => x.protocol === p.name && x.replyPackets > 0);
-    return {
-      protocol: p.name,
-      responders: f.length,
-      amplifiers: f.filter((x) => x.verdict === 'amplifier').length,
-      maxFactor: Math.max(0, ...f.map((x) => x.factor)),
-      fix: p.fix,
-    };
-  });
+  // factor descending, then address ascending (hosts is sorted); a locale-aware string compare
+  // here took 0.4 s of a 49,152-finding scan. Stable, so one address keeps protocol order.
+  const rank = unsorted.map((_, i) => i);
+  rank.sort((a, b) => unsorted[b].factor - unsorted[a].factor || hostOf[a] - hostOf[b] || a - b);
+  const findings = rank.map((i) => unsorted[i]);
+  const summary = summarize(protos, findings);
   const sendSeconds = (tSendEnd - t0) / 1000;
   return {
     targets,
@@ -314,6 +322,21 @@ export async function runScan(targets: string[], opts: ScanOptions = {}): Promis
     findings,
     summary,
   };
+}
+
+/** Per protocol: responders, amplifiers, largest factor and the fix. */
+export function summarize(protos: AmpProtocol[], findings: AmpFinding[]): ScanReport['summary'] {
+  return protos.map((p) => {
+    const f = findings.filter((x) => x.protocol === p.name && x.replyPackets > 0);
+    return {
+      protocol: p.name,
+      responders: f.length,
+      amplifiers: f.filter((x) => x.verdict === 'amplifier').length,
+      // not Math.max(0, ...factors): 200,000 spread arguments overflow the call stack (--force scans)
+      maxFactor: f.reduce((m, x) => Math.max(m, x.factor), 0),
+      fix: p.fix,
+    };
+  });
 }
 
 /** API for serve: findings one by one (they are all known when the listening window closes). */

@@ -8,6 +8,7 @@ import {
   PROTOCOLS,
   selectProtocols,
 } from '../../src/amp/index.js';
+import { summarize, type AmpFinding } from '../../src/amp/scan.js';
 
 test('targets: CIDR, single address, ranges, excludes, refusal', async () => {
   assert.deepEqual(parseRange('198.18.64.0/20'), { lo: 0xc6124000, hi: 0xc6124fff });
@@ -74,4 +75,28 @@ test('abort stops sending and reports a partial scan (loopback targets, nothing 
   assert.equal(r.aborted, true);
   assert.ok(r.sent > 0 && r.sent < r.probes, `sent ${r.sent} of ${r.probes}`);
   assert.deepEqual(r.findings, []);
+});
+
+test('summary of a /14 of responders: no call-stack overflow (Math.max spread threw at 200,000)', () => {
+  const dns = PROTOCOLS.filter((p) => p.name === 'dns');
+  const f = (i: number): AmpFinding => ({
+    address: `198.18.${i >> 8}.${i & 255}`,
+    protocol: 'dns',
+    port: 53,
+    requestBytes: 28,
+    requestPackets: 1,
+    replyBytes: 1200,
+    replyPackets: 1,
+    factor: i === 7 ? 50 : 42.86,
+    frameFactor: 17.74,
+    packetFactor: 1,
+    invalidPackets: 0,
+    verdict: 'amplifier',
+  });
+  const findings = Array.from({ length: 200_000 }, (_, i) => f(i));
+  const [s] = summarize(dns, findings);
+  assert.deepEqual(
+    [s.protocol, s.responders, s.amplifiers, s.maxFactor],
+    ['dns', 200_000, 200_000, 50],
+  );
 });
