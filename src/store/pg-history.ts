@@ -100,7 +100,8 @@ const PCT_OF = (p: number) => {
  * new rounds ($2, $3] to it (their RTTs sorted in, their histogram added); any other is recomputed
  * from all its raw rounds up to $3. The percentiles are read off the sorted values by
  * percentile_cont's own arithmetic, so they are the same doubles. The newest bucket of each pair
- * is kept for the next pass.
+ * is kept for the next pass. (unnest in a select list streams its values; in FROM it first copies
+ * them into a tuplestore, once per bucket.)
  */
 const FIVE_KEPT = `WITH nw AS MATERIALIZED (SELECT target, floor(ts / 300) * 300 AS b, sent, received, rtts FROM ping WHERE site = $1 AND id > $2 AND id <= $3),
   tb AS MATERIALIZED (SELECT DISTINCT target, b FROM nw),
@@ -117,9 +118,9 @@ const FIVE_KEPT = `WITH nw AS MATERIALIZED (SELECT target, floor(ts / 300) * 300
   y AS MATERIALIZED (SELECT g.target, g.b, g.rounds + COALESCE(o.rounds, 0) AS rounds, g.sent + COALESCE(o.sent, 0) AS sent,
         g.received + COALESCE(o.received, 0) AS received, q.vs, q.n, q.s, h.hb, h.hn
       FROM g LEFT JOIN o USING (target, b),
-      LATERAL (SELECT array_agg(v ORDER BY v) AS vs, count(*)::int AS n, sum(v) AS s FROM unnest(COALESCE(o.vals, '{}') || g.a) AS v) q,
+      LATERAL (SELECT array_agg(v ORDER BY v) AS vs, count(*)::int AS n, sum(v) AS s FROM (SELECT unnest(COALESCE(o.vals, '{}') || g.a) AS v) z0) q,
       LATERAL (SELECT array_agg(hb ORDER BY hb) AS hb, array_agg(n ORDER BY hb) AS hn FROM (SELECT hb, sum(n)::int AS n FROM
-        (SELECT ${HB} AS hb, 1 AS n FROM unnest(g.a) AS v UNION ALL SELECT * FROM unnest(o.hist_b, o.hist_n)) u GROUP BY 1) z) h),
+        (SELECT ${HB} AS hb, 1 AS n FROM (SELECT unnest(g.a) AS v) z0 UNION ALL SELECT unnest(o.hist_b), unnest(o.hist_n)) u GROUP BY 1) z) h),
   keep AS (INSERT INTO ping_5m_open (site, target, ts, rounds, sent, received, hist_b, hist_n, vals)
         SELECT DISTINCT ON (target) $1, target, b, rounds, sent, received, hb, hn, CASE WHEN n <= ${OPEN_MAX} THEN COALESCE(vs, '{}') END
         FROM y ORDER BY target, b DESC
