@@ -128,8 +128,9 @@ export const MIGRATIONS: Migration[] = [
   },
   {
     version: 11,
-    name: 'open 5-minute buckets kept between rollup passes (PostgreSQL)',
-    // a new cache table (pg-history.ts): nothing to convert, a bucket without a row is recomputed
+    name: 'open 5-minute buckets kept between rollup passes, room for HOT updates of rollup rows (PostgreSQL)',
+    // a new cache table (pg-history.ts): nothing to convert, a bucket without a row is recomputed;
+    // fillfactors only change where rows go from now on
     sql: [],
     pg: OPEN_BUCKET_SQL,
   },

@@ -5,6 +5,7 @@
  */
 import type { PgDriver } from './pg-driver.js';
 import { HIST_BASE, HIST_RATIO } from './pg-partition-sql.js';
+import { HOUR_FILLFACTOR, ROLLUP_PARTITIONS_FN } from './pg-rollup-partition-sql.js';
 import { maintainPairWindow } from './pg-pair-window.js';
 
 const DAY = 86400;
@@ -75,7 +76,7 @@ const FIVE = `WITH fresh AS (SELECT DISTINCT target, floor(ts / 300) * 300 AS b 
 const OPEN_MAX = 900;
 
 /**
- * The newest 5-minute bucket of each pair, kept between passes (UNLOGGED: a cache, lost at a crash,
+ * Migration 11. The newest 5-minute bucket of each pair, kept between passes (UNLOGGED: a cache, lost at a crash,
  * never replicated; a bucket without it is recomputed from raw rounds): its aggregates over the raw
  * rounds with ids up to the last pass's watermark and all their RTTs sorted, so the pass that adds
  * rounds to it parses, sorts in and bins only the new ones. A row is valid for its bucket only:
@@ -84,9 +85,20 @@ const OPEN_MAX = 900;
 export const OPEN_BUCKET_SQL = [
   `CREATE UNLOGGED TABLE IF NOT EXISTS ping_5m_open (site TEXT NOT NULL, target TEXT NOT NULL, ts DOUBLE PRECISION NOT NULL,
     rounds INTEGER NOT NULL, sent BIGINT NOT NULL, received BIGINT NOT NULL, hist_b INTEGER[], hist_n INTEGER[], vals DOUBLE PRECISION[],
-    PRIMARY KEY (site, target)) WITH (toast_tuple_target = 8160)`,
-  // kept in the row uncompressed: compressing or moving RTT lists out of line costs more than it saves
+    PRIMARY KEY (site, target)) WITH (toast_tuple_target = 8160, fillfactor = 50)`,
+  // kept in the row: no TOAST table write for a list of up to OPEN_MAX values, no compression try
   'ALTER TABLE ping_5m_open ALTER COLUMN vals SET STORAGE MAIN',
+  // every pass rewrites each touched pair's rows in these tables (and its hour's in ping_1h): room
+  // left on the page keeps those updates HOT, no new index entries (at fillfactor 100 under 10%
+  // were; ping_5m's cannot be, its overview index holds columns a pass changes)
+  'ALTER TABLE ping_pair SET (fillfactor = 50)',
+  'ALTER TABLE ping_pair_hour SET (fillfactor = 50)',
+  ROLLUP_PARTITIONS_FN,
+  `DO $$ DECLARE p RECORD; BEGIN
+     FOR p IN SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid WHERE i.inhparent = 'ping_1h'::regclass LOOP
+       EXECUTE format('ALTER TABLE %I SET (fillfactor = ${HOUR_FILLFACTOR})', p.relname);
+     END LOOP;
+   END $$`,
 ];
 
 /** percentile_cont(p) of the sorted array vs of n values, as PostgreSQL computes it (lerp of the two neighbours). */

@@ -103,6 +103,17 @@ test('migration 11 on a fleet at version 10: rows kept, the site role keeps its 
       await owner.migrate();
       assert.deepEqual(await five(), f0);
       assert.deepEqual(await raw(), r0);
+      // room for HOT updates: the pair tables and every hourly partition, old and new
+      await d.all('SELECT hostops_rollup_partitions($1, $2)', [D0 + 9 * 86400, D0 + 9 * 86400]);
+      const ff = await d.all<{ t: string }>(
+        `SELECT c.relname || ' ' || array_to_string(c.reloptions, ',') AS t FROM pg_class c
+         WHERE c.relname IN ('ping_pair', 'ping_pair_hour', 'ping_5m_open') OR c.oid IN
+           (SELECT inhrelid FROM pg_inherits WHERE inhparent = 'ping_1h'::regclass) ORDER BY 1`,
+      );
+      assert.ok(ff.length >= 5, JSON.stringify(ff));
+      for (const { t } of ff)
+        assert.match(t, t.startsWith('ping_1h') ? /fillfactor=80/ : /fillfactor=50/);
+      assert.ok(ff.some((r) => r.t.startsWith('ping_1h_p20231123 ')));
       // migrated, but the agents may not use the table yet: they recompute as before
       for (const rows of cadence(12, 15)) await pass(rows);
       // the owner's next fleet command grants the new table to the agents, under the policy
