@@ -21,6 +21,7 @@ export const SITE_TABLES = [
   'ping_pair_hour',
   'ping_pair',
   'ping_pair_site',
+  'ping_5m_open',
 ] as const;
 /** Ping history's retention drops whole days (owner's functions): agents never delete from it, not
  *  even their own site's rows, and raw rounds are append-only (a taken agent cannot rewrite its
@@ -157,7 +158,7 @@ export async function ensureFleetSchema(sql: postgres.Sql): Promise<void> {
 }
 
 /** Bump when the DDL above changes: the next `hostops fleet` command then applies it once. */
-const FLEET_SCHEMA_VERSION = 6; // 3: the probe table joined the site tables; 4: no DELETE on rollups; 5: OWN_SITE once per statement; 6: raw ping append-only
+const FLEET_SCHEMA_VERSION = 6; // 3: the probe table joined the site tables; 4: no DELETE on rollups; 5: OWN_SITE once per statement; 6: ping_5m_open, raw ping append-only
 
 async function fleetSchemaCurrent(sql: postgres.Sql | postgres.TransactionSql): Promise<boolean> {
   const r = await sql.unsafe(`SELECT value FROM meta WHERE key = 'fleet_schema'`);

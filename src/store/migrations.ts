@@ -7,6 +7,7 @@ import { PG_ROLLUP_PARTITION_SQL } from './pg-rollup-partition-sql.js';
 import { PG_RAW_RETENTION_SQL } from './pg-raw-retention-sql.js';
 import { PG_RETENTION_GRACE_SQL } from './pg-retention-grace-sql.js';
 import { PAIR_WINDOW_SQL } from './pg-pair-window.js';
+import { OPEN_BUCKET_SQL } from './pg-history.js';
 
 /** `pg`: statements only PostgreSQL runs (after `sql`); SQLite records the version and skips them. */
 export interface Migration {
@@ -124,6 +125,14 @@ export const MIGRATIONS: Migration[] = [
     name: 'a site that never declares its retention holds it back only for a grace period (PostgreSQL)',
     sql: [],
     pg: PG_RETENTION_GRACE_SQL,
+  },
+  {
+    version: 11,
+    name: 'open 5-minute buckets kept between rollup passes, room for HOT updates of rollup rows (PostgreSQL)',
+    // a new cache table (pg-history.ts): nothing to convert, a bucket without a row is recomputed;
+    // fillfactors only change where rows go from now on
+    sql: [],
+    pg: OPEN_BUCKET_SQL,
   },
 ];
 

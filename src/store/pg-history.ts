@@ -5,6 +5,7 @@
  */
 import type { PgDriver } from './pg-driver.js';
 import { HIST_BASE, HIST_RATIO } from './pg-partition-sql.js';
+import { HOUR_FILLFACTOR, ROLLUP_PARTITIONS_FN } from './pg-rollup-partition-sql.js';
 import { maintainPairWindow } from './pg-pair-window.js';
 
 const DAY = 86400;
@@ -66,6 +67,80 @@ const FIVE = `WITH fresh AS (SELECT DISTINCT target, floor(ts / 300) * 300 AS b 
         percentile_cont(ARRAY[0.1, 0.25, 0.5, 0.75, 0.9]) WITHIN GROUP (ORDER BY v) AS pc FROM unnest(g.a) AS v) q,
     LATERAL (SELECT array_agg(hb ORDER BY hb) AS hb, array_agg(n ORDER BY hb) AS hn
         FROM (SELECT ${HB} AS hb, count(*)::int AS n FROM unnest(g.a) AS v GROUP BY 1) z) h
+  ON CONFLICT (site, target, ts) DO UPDATE SET rounds = excluded.rounds, sent = excluded.sent, received = excluded.received,
+    rtt_min = excluded.rtt_min, rtt_p10 = excluded.rtt_p10, rtt_p25 = excluded.rtt_p25, rtt_median = excluded.rtt_median,
+    rtt_p75 = excluded.rtt_p75, rtt_p90 = excluded.rtt_p90, rtt_max = excluded.rtt_max, rtt_n = excluded.rtt_n,
+    rtt_sum = excluded.rtt_sum, hist_b = excluded.hist_b, hist_n = excluded.hist_n`;
+
+/** Values kept per open bucket at most (an 8 kB page holds the row; a bigger bucket is recomputed each pass). */
+const OPEN_MAX = 900;
+
+/**
+ * Migration 11. The newest 5-minute bucket of each pair, kept between passes (UNLOGGED: a cache, lost at a crash,
+ * never replicated; a bucket without it is recomputed from raw rounds): its aggregates over the raw
+ * rounds with ids up to the last pass's watermark and all their RTTs sorted, so the pass that adds
+ * rounds to it parses, sorts in and bins only the new ones. A row is valid for its bucket only:
+ * every pass that touches that bucket rewrites it.
+ */
+export const OPEN_BUCKET_SQL = [
+  `CREATE UNLOGGED TABLE IF NOT EXISTS ping_5m_open (site TEXT NOT NULL, target TEXT NOT NULL, ts DOUBLE PRECISION NOT NULL,
+    rounds INTEGER NOT NULL, sent BIGINT NOT NULL, received BIGINT NOT NULL, hist_b INTEGER[], hist_n INTEGER[], vals DOUBLE PRECISION[],
+    PRIMARY KEY (site, target)) WITH (toast_tuple_target = 8160, fillfactor = 50)`,
+  // kept in the row: no TOAST table write for a list of up to OPEN_MAX values, no compression try
+  'ALTER TABLE ping_5m_open ALTER COLUMN vals SET STORAGE MAIN',
+  // every pass rewrites each touched pair's rows in these tables (and its hour's in ping_1h): room
+  // left on the page keeps those updates HOT, no new index entries (at fillfactor 100 under 10%
+  // were; ping_5m's cannot be, its overview index holds columns a pass changes)
+  'ALTER TABLE ping_pair SET (fillfactor = 50)',
+  'ALTER TABLE ping_pair_hour SET (fillfactor = 50)',
+  ROLLUP_PARTITIONS_FN,
+  `DO $$ DECLARE p RECORD; BEGIN
+     FOR p IN SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid WHERE i.inhparent = 'ping_1h'::regclass LOOP
+       EXECUTE format('ALTER TABLE %I SET (fillfactor = ${HOUR_FILLFACTOR})', p.relname);
+     END LOOP;
+   END $$`,
+];
+
+/** percentile_cont(p) of the sorted array vs of n values, as PostgreSQL computes it (lerp of the two neighbours). */
+const PCT_OF = (p: number) => {
+  const x = `(${p}::float8 * (n - 1))`;
+  return `vs[floor(${x})::int + 1] + ((${x} - floor(${x})) * (vs[ceil(${x})::int + 1] - vs[floor(${x})::int + 1]))`;
+};
+
+/**
+ * FIVE with the open buckets kept: a touched bucket whose ping_5m_open row is current adds only the
+ * new rounds ($2, $3] to it (their RTTs sorted in, their histogram added); any other is recomputed
+ * from all its raw rounds up to $3. The percentiles are read off the sorted values by
+ * percentile_cont's own arithmetic, so they are the same doubles. The newest bucket of each pair
+ * is kept for the next pass. (unnest in a select list streams its values; in FROM it first copies
+ * them into a tuplestore, once per bucket.)
+ */
+const FIVE_KEPT = `WITH nw AS MATERIALIZED (SELECT target, floor(ts / 300) * 300 AS b, sent, received, rtts FROM ping WHERE site = $1 AND id > $2 AND id <= $3),
+  tb AS MATERIALIZED (SELECT DISTINCT target, b FROM nw),
+  o AS MATERIALIZED (SELECT s.target, s.ts AS b, s.rounds, s.sent, s.received, s.hist_b, s.hist_n, s.vals FROM ping_5m_open s
+        WHERE s.site = $1 AND s.vals IS NOT NULL AND (s.target, s.ts) IN (SELECT target, b FROM tb)),
+  cold AS MATERIALIZED (SELECT target, b FROM tb EXCEPT ALL SELECT target, b FROM o),
+  r AS (SELECT target, b, sent, received, rtts FROM nw WHERE (target, b) IN (SELECT target, b FROM o)
+        UNION ALL
+        SELECT target, floor(ts / 300) * 300, sent, received, rtts FROM ping
+        WHERE site = $1 AND id <= $3 AND ts >= (SELECT min(b) FROM cold) AND ts < (SELECT max(b) FROM cold) + 300
+        AND (target, floor(ts / 300) * 300) IN (SELECT target, b FROM cold)),
+  g AS (SELECT target, b, count(*) AS rounds, sum(sent) AS sent, sum(received) AS received,
+        string_to_array(string_agg(nullif(btrim(rtts, '[]'), ''), ','), ',')::float8[] AS a FROM r GROUP BY target, b),
+  y AS MATERIALIZED (SELECT g.target, g.b, g.rounds + COALESCE(o.rounds, 0) AS rounds, g.sent + COALESCE(o.sent, 0) AS sent,
+        g.received + COALESCE(o.received, 0) AS received, q.vs, q.n, q.s, h.hb, h.hn
+      FROM g LEFT JOIN o USING (target, b),
+      LATERAL (SELECT array_agg(v ORDER BY v) AS vs, count(*)::int AS n, sum(v) AS s FROM (SELECT unnest(COALESCE(o.vals, '{}') || g.a) AS v) z0) q,
+      LATERAL (SELECT array_agg(hb ORDER BY hb) AS hb, array_agg(n ORDER BY hb) AS hn FROM (SELECT hb, sum(n)::int AS n FROM
+        (SELECT ${HB} AS hb, 1 AS n FROM (SELECT unnest(g.a) AS v) z0 UNION ALL SELECT unnest(o.hist_b), unnest(o.hist_n)) u GROUP BY 1) z) h),
+  keep AS (INSERT INTO ping_5m_open (site, target, ts, rounds, sent, received, hist_b, hist_n, vals)
+        SELECT DISTINCT ON (target) $1, target, b, rounds, sent, received, hb, hn, CASE WHEN n <= ${OPEN_MAX} THEN COALESCE(vs, '{}') END
+        FROM y ORDER BY target, b DESC
+        ON CONFLICT (site, target) DO UPDATE SET ts = excluded.ts, rounds = excluded.rounds, sent = excluded.sent, received = excluded.received,
+          hist_b = excluded.hist_b, hist_n = excluded.hist_n, vals = excluded.vals WHERE ping_5m_open.ts <= excluded.ts)
+  INSERT INTO ping_5m (site, target, ts, rounds, sent, received, rtt_min, rtt_p10, rtt_p25, rtt_median, rtt_p75, rtt_p90, rtt_max, rtt_n, rtt_sum, hist_b, hist_n)
+  SELECT $1, target, b, rounds, sent, received, vs[1], ${PCT_OF(0.1)}, ${PCT_OF(0.25)}, ${PCT_OF(0.5)}, ${PCT_OF(0.75)}, ${PCT_OF(0.9)}, vs[n], n, s, hb, hn
+  FROM y
   ON CONFLICT (site, target, ts) DO UPDATE SET rounds = excluded.rounds, sent = excluded.sent, received = excluded.received,
     rtt_min = excluded.rtt_min, rtt_p10 = excluded.rtt_p10, rtt_p25 = excluded.rtt_p25, rtt_median = excluded.rtt_median,
     rtt_p75 = excluded.rtt_p75, rtt_p90 = excluded.rtt_p90, rtt_max = excluded.rtt_max, rtt_n = excluded.rtt_n,
@@ -158,7 +233,14 @@ export async function rollupOncePg(
     // nothing new: the state may still need building (first run, or an SLA registered since)
     if (top[0].hi == null) return void (await keep(wm));
     const hi = Number(top[0].hi);
-    const five = await tx.unsafe(FIVE, [site, wm, hi]);
+    // a role that may not keep the open buckets (a fleet schema older than ping_5m_open) recomputes
+    // them from raw rounds every pass: the same rows, more work
+    const five = await tx
+      .savepoint((sp) => sp.unsafe(FIVE_KEPT, [site, wm, hi]))
+      .catch((e: { code?: string }) => {
+        if (e.code !== '42501' && e.code !== '42P01') throw e;
+        return tx.unsafe(FIVE, [site, wm, hi]);
+      });
     const hour = await tx.unsafe(HOUR, [site, wm, hi]);
     await keep(hi);
     await tx.unsafe(

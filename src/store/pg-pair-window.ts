@@ -53,6 +53,11 @@ const sumArrays = (from: string, keys: string) =>
 const GOOD = `(s.rtt_op IS NULL OR (f.rtt_median IS NOT NULL AND CASE WHEN s.rtt_op = '<=' THEN f.rtt_median <= s.rtt_value ELSE f.rtt_median < s.rtt_value END))
   AND (s.loss_op IS NULL OR CASE WHEN s.loss_op = '<=' THEN (f.sent - f.received) <= s.loss_value * f.sent ELSE (f.sent - f.received) < s.loss_value * f.sent END)`;
 
+/** hostops_iadd(a, b, k) written out: the SQL function is not inlined (it holds a subquery), so each
+ *  call, one per pair and pass, set up its own executor; written out it is a subplan of the statement. */
+const IADD = (a: string, b: string, k: number) =>
+  `ARRAY(SELECT COALESCE(x, 0) + ${k} * COALESCE(y, 0) FROM unnest(${a}, ${b}) AS u(x, y))`;
+
 /** Hour rows (target, h, buckets, last_ts, good) from the 5-minute rows in CTE f. */
 const HOURS_OF_F = `g AS (SELECT f.target, f.h, s.id, count(*) FILTER (WHERE ${GOOD})::int AS n FROM f CROSS JOIN sla_spec s GROUP BY 1, 2, 3),
   ga AS (SELECT target, h, array_agg(n ORDER BY id) AS good FROM g GROUP BY 1, 2),
@@ -87,10 +92,10 @@ const TOUCHED = `WITH hrs AS (SELECT DISTINCT target, floor(ts / 3600) * 3600 AS
   d AS (SELECT dc.target, dc.b, dc.last_ts, COALESCE(dg.good, '{}') AS g FROM dc LEFT JOIN dg USING (target))
   INSERT INTO ping_pair (site, target, buckets, last_ts, good) SELECT $1, target, b, last_ts, g FROM d
   ON CONFLICT (site, target) DO UPDATE SET buckets = ping_pair.buckets + excluded.buckets,
-    last_ts = greatest(ping_pair.last_ts, excluded.last_ts), good = hostops_iadd(ping_pair.good, excluded.good, 1)`;
+    last_ts = greatest(ping_pair.last_ts, excluded.last_ts), good = ${IADD('ping_pair.good', 'excluded.good', 1)}`;
 
 /** Hours [$2, $3) leave the window of site $1's pairs. */
-const SLIDE = `UPDATE ping_pair p SET buckets = p.buckets - x.b, good = hostops_iadd(p.good, x.g, -1)
+const SLIDE = `UPDATE ping_pair p SET buckets = p.buckets - x.b, good = ${IADD('p.good', 'x.g', -1)}
   FROM (SELECT c.target, c.b, COALESCE(g.good, '{}') AS g
         FROM (SELECT target, sum(buckets)::int AS b FROM ping_pair_hour WHERE site = $1 AND hour >= $2 AND hour < $3 GROUP BY target) c
         LEFT JOIN (${sumArrays('SELECT target, good, 1 AS sign FROM ping_pair_hour WHERE site = $1 AND hour >= $2 AND hour < $3', 'target')}) g
