@@ -26,6 +26,9 @@ import type {
   ThroughputRecord,
 } from './types.js';
 
+/** Kept open buckets older than this belong to pairs no longer measured (pruneOpenBuckets). */
+const OPEN_BUCKET_KEEP = 3600;
+
 const PROBE_COLS =
   'site, probe, prober, target, ts, success, failure, duration, phases, status, rcode, cert_expiry, data';
 type ProbeRow = {
@@ -283,6 +286,25 @@ export class SqlStore implements Store {
       del('checks', r.hourly),
       del('probe', r.fiveMinute),
     ]);
+    if (pg) await this.pruneOpenBuckets(site, now);
+  }
+
+  /**
+   * The rollup's kept open buckets (ping_5m_open) of pairs no longer measured: a pair's row is its
+   * newest bucket, so one over an hour old is a target dropped or gone quiet (one row each, up to
+   * ~2.4 kB, would stay forever). Dropping a row is always safe: the next pass that needs it
+   * recomputes the bucket from raw rounds. A role without the table's grant yet (fleet schema
+   * older than 6) or a database without it has nothing to prune.
+   */
+  private async pruneOpenBuckets(site: string, now: number): Promise<void> {
+    try {
+      await this.driver.batch([
+        ['DELETE FROM ping_5m_open WHERE site = $1 AND ts < $2', [site, now - OPEN_BUCKET_KEEP]],
+      ]);
+    } catch (e) {
+      const code = (e as { code?: string }).code;
+      if (code !== '42501' && code !== '42P01') throw e;
+    }
   }
 
   maintain() {
