@@ -3,11 +3,12 @@
  * twoFeeds). Feed A drops half the echo requests at its transit router; feed B has one more hop.
  * Source address, interface and fwmark each pick a feed, for ours and for the real tools (iputils
  * ping -I/-m, traceroute -s/-i/--fwmark) on the same namespaces; mtr 0.95 cannot (see below).
+ * nftables counters on both transit routers and on the host say where every echo request went and
+ * how many replies came back, so a ping's counts are checked exactly, not against chance.
  */
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { Topology, twoFeeds } from '../lib/netns.js';
-import { binomTails } from '../serve/helpers.js';
 import { hopAddresses, inNs, ours, requireTool } from './helpers.js';
 
 const t = new Topology('fd');
@@ -18,6 +19,23 @@ before(() => {
   f = twoFeeds(t, 150);
   // feed A loses half the echo requests on the way to the target (nothing else: the hops stay visible)
   t.loss(f.ta, 50, `ip daddr ${f.target} icmp type echo-request`, 'forward');
+  // echo requests to the target each transit router forwards (feed A: before its drop rule, at
+  // priority 0, and after it), and echo replies from the target the host receives
+  const req = `ip daddr ${f.target} icmp type echo-request`;
+  const count = (ns: string, chains: [string, string, number, string][]) =>
+    t.nft(
+      ns,
+      `table inet fdcount {
+${chains.map(([name]) => `  counter ${name} {}`).join('\n')}
+${chains.map(([name, hook, prio, match]) => `  chain ${name} { type filter hook ${hook} priority ${prio}; policy accept; ${match} counter name "${name}"; }`).join('\n')}
+}`,
+    );
+  count(f.ta, [
+    ['seen', 'forward', -10, req],
+    ['passed', 'forward', 10, req],
+  ]);
+  count(f.tb, [['seen', 'forward', -10, req]]);
+  count(f.h, [['replies', 'input', 0, `ip saddr ${f.target} icmp type echo-reply`]]);
 });
 after(() => t.destroy());
 
@@ -28,13 +46,40 @@ function counts(out: string): { sent: number; received: number } {
   assert.ok(m, `no summary in:\n${out}`);
   return { sent: Number(m[1]), received: Number(m[2]) };
 }
-/** A loss count consistent with dropping half (tails below 1e-4 are a miscount, not bad luck). */
-function halfLost(c: { sent: number; received: number }, who: string): void {
-  const tails = binomTails(c.sent, 0.5, c.sent - c.received);
-  assert.ok(
-    tails.le > 1e-4 && tails.ge > 1e-4,
-    `${who}: ${c.sent - c.received}/${c.sent} lost for 50% dropped`,
-  );
+/** A counter's packets in a namespace's fdcount table. */
+function counter(ns: string, name: string): number {
+  const j = JSON.parse(
+    inNs(ns, ['nft', '-j', 'list', 'counter', 'inet', 'fdcount', name]).stdout,
+  ) as { nftables: { counter?: { packets: number } }[] };
+  const c = j.nftables.find((x) => x.counter)?.counter;
+  assert.ok(c, `no counter ${name} in ${ns}`);
+  return c.packets;
+}
+
+/** Where the echo requests to the target went while `run` ran, and the replies the host got. */
+function probesOf<T>(run: () => T): {
+  out: T;
+  aSeen: number;
+  aPassed: number;
+  bSeen: number;
+  replies: number;
+} {
+  const read = () => ({
+    aSeen: counter(f.ta, 'seen'),
+    aPassed: counter(f.ta, 'passed'),
+    bSeen: counter(f.tb, 'seen'),
+    replies: counter(f.h, 'replies'),
+  });
+  const before = read();
+  const out = run();
+  const after = read();
+  return {
+    out,
+    aSeen: after.aSeen - before.aSeen,
+    aPassed: after.aPassed - before.aPassed,
+    bSeen: after.bSeen - before.bSeen,
+    replies: after.replies - before.replies,
+  };
 }
 
 test('without a feed the host has no route to the target (only policy routing reaches it)', () => {
@@ -57,23 +102,28 @@ for (const i of [0, 1, 2, 3, 4, 5]) {
   test(`ping through feed ${['A by source', 'A by interface', 'A by fwmark', 'B by source', 'B by interface', 'B by fwmark'][i]}: that feed's loss, as iputils ping`, () => {
     const fd = feeds()[i];
     const args = ['-c', String(N), '-i', '0.02', '-W', '1', ...fd.ping, f.target];
-    const me = ours(f.h, ['ping', ...args]);
-    const ref = inNs(f.h, ['ping', ...args]);
-    const a = counts(me.stdout);
-    const b = counts(ref.stdout);
-    assert.equal(a.sent, N);
-    assert.equal(b.sent, N);
-    if (fd.lossy) {
-      halfLost(a, 'ours');
-      halfLost(b, 'iputils');
-      assert.equal(me.status, a.received ? 0 : 1);
-    } else {
-      assert.equal(a.received, N, me.stdout);
-      assert.equal(b.received, N, ref.stdout);
-      assert.equal(me.status, 0);
+    const me = probesOf(() => ours(f.h, ['ping', ...args]));
+    const ref = probesOf(() => inNs(f.h, ['ping', ...args]));
+    for (const [who, r] of [
+      ['ours', me],
+      ['iputils', ref],
+    ] as const) {
+      const c = counts(r.out.stdout);
+      const seen = `${who}: ${JSON.stringify({ ...r, out: undefined })}\n${r.out.stdout}`;
+      assert.equal(c.sent, N, seen);
+      // every request went the chosen feed's way, and nothing else
+      assert.equal(fd.lossy ? r.aSeen : r.bSeen, N, seen);
+      assert.equal(fd.lossy ? r.bSeen : r.aSeen, 0, seen);
+      // feed A's rule dropped some and let some through (all or none: 2 in 1e18)
+      if (fd.lossy) assert.ok(r.aPassed > 0 && r.aPassed < N, seen);
+      else assert.equal(r.aPassed, 0, seen);
+      // each request that got through was answered, and each answer counted once
+      assert.equal(r.replies, fd.lossy ? r.aPassed : N, seen);
+      assert.equal(c.received, r.replies, seen);
     }
+    assert.equal(me.out.status, counts(me.out.stdout).received ? 0 : 1);
     // the header names the source and interface the way iputils does after -I
-    assert.equal(me.stdout.split('\n')[0], ref.stdout.split('\n')[0]);
+    assert.equal(me.out.stdout.split('\n')[0], ref.out.stdout.split('\n')[0]);
   });
 }
 
