@@ -9,7 +9,7 @@
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { Topology, twoFeeds } from '../lib/netns.js';
-import { hopAddresses, inNs, ours, requireTool } from './helpers.js';
+import { type Ran, hopAddresses, inNs, ours, requireTool } from './helpers.js';
 
 const t = new Topology('fd');
 let f: ReturnType<typeof twoFeeds>;
@@ -41,9 +41,9 @@ after(() => t.destroy());
 
 const N = 60;
 /** Sent and received from ping's (ours or iputils') summary line. */
-function counts(out: string): { sent: number; received: number } {
+function counts(out: string, r?: Ran): { sent: number; received: number } {
   const m = /(\d+) packets transmitted, (\d+) received/.exec(out);
-  assert.ok(m, `no summary in:\n${out}`);
+  assert.ok(m, `no summary in:\n${out}${r ? `\nstderr: ${r.stderr}\nstatus ${r.status}` : ''}`);
   return { sent: Number(m[1]), received: Number(m[2]) };
 }
 /** A counter's packets in a namespace's fdcount table. */
@@ -108,7 +108,7 @@ for (const i of [0, 1, 2, 3, 4, 5]) {
       ['ours', me],
       ['iputils', ref],
     ] as const) {
-      const c = counts(r.out.stdout);
+      const c = counts(r.out.stdout, r.out);
       const seen = `${who}: ${JSON.stringify({ ...r, out: undefined })}\n${r.out.stdout}`;
       assert.equal(c.sent, N, seen);
       // every request went the chosen feed's way, and nothing else
