@@ -9,13 +9,14 @@
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { Topology, twoFeeds } from '../lib/netns.js';
-import { type Ran, hopAddresses, inNs, ours, requireTool } from './helpers.js';
+import { spawnSync } from 'node:child_process';
+import { type Ran, hopAddresses, hostops, inNs, ours, requireTool } from './helpers.js';
 
 const t = new Topology('fd');
 let f: ReturnType<typeof twoFeeds>;
 
 before(() => {
-  for (const b of ['ping', 'traceroute', 'mtr', 'iperf3']) requireTool(b);
+  for (const b of ['ping', 'traceroute', 'mtr', 'iperf3', 'nsenter']) requireTool(b);
   f = twoFeeds(t, 150);
   // feed A loses half the echo requests on the way to the target (nothing else: the hops stay visible)
   t.loss(f.ta, 50, `ip daddr ${f.target} icmp type echo-request`, 'forward');
@@ -126,6 +127,17 @@ for (const i of [0, 1, 2, 3, 4, 5]) {
     assert.equal(me.out.stdout.split('\n')[0], ref.out.stdout.split('\n')[0]);
   });
 }
+
+test('an interface is looked up in the namespace the process is in, not in the mounted /sys (nsenter --net)', () => {
+  // nsenter --net enters the network namespace only: /sys still describes the host's interfaces
+  const args = ['ping', '-c', '3', '-i', '0.02', '-W', '1', '-I', f.ifB, f.target];
+  const r = spawnSync('nsenter', [`--net=/run/netns/${f.h}`, process.execPath, hostops, ...args], {
+    encoding: 'utf8',
+    timeout: 60000,
+  });
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(counts(r.stdout).received, 3, r.stdout);
+});
 
 test('ping -S (fping) and --fwmark are the same feed choices', () => {
   const a = ours(f.h, ['ping', '-c', '20', '-i', '0.02', '-W', '1', '-S', f.srcB, f.target]);
