@@ -193,10 +193,16 @@ for (const i of [0, 1, 2, 3, 4, 5]) {
       const ref = inNs(f.h, ['traceroute', '-n', '-w', '1', ...proto, ...tr.real, f.target]);
       assert.equal(me.status, 0, me.stderr);
       // ...and all 3 of a hop are still lost 1 time in 8: both tools then print "* * *" there and go
-      // on one TTL further to the same target, which is the path, not a difference
+      // on one TTL further to the same target, which is the path, not a difference. Each TTL past
+      // the router reaches the target again, so such rows come in runs (two in a row 1 time in 64,
+      // seen with the real traceroute: '* * *' at TTL 2 and 3, the target at 4): every '*' row that
+      // only more '*' rows separate from the target is the target's lost answers
       const lossy = proto[0] === '-I' && i < 3;
       const seen = (out: string) =>
-        hopAddresses(out).filter((h, k, all) => !(lossy && h === '*' && all[k + 1] === f.target));
+        hopAddresses(out).filter(
+          (h, k, all) =>
+            !(lossy && h === '*' && all.slice(k + 1).find((x) => x !== '*') === f.target),
+        );
       assert.deepEqual(seen(me.stdout), tr.hops, `ours:\n${me.stdout}`);
       assert.deepEqual(seen(ref.stdout), tr.hops, `real:\n${ref.stdout}`);
     });
