@@ -64,6 +64,14 @@ export class Pacer {
 
 const WRITES_PER_TURN = 32;
 
+/**
+ * At most this many bytes per stream before the sender yields to the event loop, so a control
+ * message (TEST_END) waits for about one MiB per stream, as iperf3 sends 10 blocks of 128 KiB per
+ * stream between two looks at its control socket. 32 writes of a 1 MiB group held the loop for up
+ * to 30 ms at loopback rates, and the server went on sending that long after the client's end.
+ */
+const TURN_BYTES = 1024 * 1024;
+
 /** Blocks are written several at a time (one syscall per ~1 MiB) when no budget is near. */
 const GROUP_BYTES = Number(process.env.HOSTOPS_IPERF_GROUP ?? 1024 * 1024);
 
@@ -111,6 +119,19 @@ export class TcpSender {
     this.stopped = true;
   }
 
+  /**
+   * Stop for good before the socket is destroyed: what Node still holds for it (libuv's queue and
+   * chunks not yet handed to libuv) is never sent then, so it leaves the count, which becomes what
+   * the kernel took, as iperf3 counts what write() returned.
+   */
+  stopForClose(): void {
+    this.stopped = true;
+    const unsent = unsentBytes(this.sock);
+    this.st.bytes -= unsent;
+    // the rest of it, if any, was counted in an interval already reported
+    this.st.ivBytes = Math.max(0, this.st.ivBytes - unsent);
+  }
+
   /** Bytes sent since the pacer started; reset when the omit period ends. */
   resetPacing(): void {
     this.paced = 0;
@@ -119,7 +140,7 @@ export class TcpSender {
 
   private run(): void {
     const len = this.block.length;
-    for (let i = 0; i < WRITES_PER_TURN; i++) {
+    for (let i = 0, turn = 0; i < WRITES_PER_TURN && turn < TURN_BYTES; i++) {
       if (this.stopped || this.sock.destroyed) return;
       if (this.budget.exhausted()) {
         this.stopped = true;
@@ -136,6 +157,7 @@ export class TcpSender {
       this.st.bytes += buf.length;
       this.st.ivBytes += buf.length;
       this.paced += buf.length;
+      turn += buf.length;
       const ok = this.sock.write(buf);
       if (this.budget.bookMany(n, len)) {
         this.stopped = true;
@@ -148,6 +170,15 @@ export class TcpSender {
     }
     setImmediate(this.pump);
   }
+}
+
+/** Bytes passed to sock.write() that the kernel has not taken: libuv's queue plus Node's buffer. */
+export function unsentBytes(sock: Socket): number {
+  const h = (sock as unknown as { _handle?: { writeQueueSize?: number } | null })._handle;
+  let n = typeof h?.writeQueueSize === 'number' ? h.writeQueueSize : 0;
+  const queued = (sock as unknown as { writableBuffer?: { chunk: unknown }[] }).writableBuffer;
+  for (const e of queued ?? []) if (Buffer.isBuffer(e.chunk)) n += e.chunk.length;
+  return n;
 }
 
 /** Counts what arrives; optionally stops at a -n / -k budget (the reverse-mode client does). */

@@ -4,7 +4,7 @@
  * these select the feed. Parsing follows the tools' flags: ping -I takes an interface or an address
  * (iputils), traceroute -s/-i, mtr -a/-I/-M, iperf3 -B/--bind-dev.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { envError, usageError } from '../lib/errors.js';
 import type { Family } from './probe-socket.js';
@@ -93,9 +93,28 @@ export function checkBindFamily(b: SocketBind | undefined, family: Family, targe
   }
 }
 
+/**
+ * The interfaces of this process's network namespace: /proc/net is /proc/self/net, the namespace
+ * the process is in. /sys/class/net is whatever sysfs is mounted, which is another namespace's
+ * under `nsenter --net` (seen: an interface that iputils ping -I used was "not on this host").
+ */
+function hasInterface(name: string): boolean {
+  let dev: string;
+  try {
+    dev = readFileSync('/proc/net/dev', 'utf8');
+  } catch {
+    return existsSync(`/sys/class/net/${name}`);
+  }
+  // after two header lines, one "  name: counters" line per interface (':' is not allowed in a name)
+  return dev
+    .split('\n')
+    .slice(2)
+    .some((l) => l.slice(0, l.indexOf(':')).trim() === name);
+}
+
 /** An interface that does not exist is an environment error (exit 3), named before any output. */
 export function requireInterface(b: SocketBind | undefined): SocketBind | undefined {
-  if (b?.device && !existsSync(`/sys/class/net/${b.device}`)) {
+  if (b?.device && !hasInterface(b.device)) {
     throw envError(
       'NET_NO_INTERFACE',
       `no interface named "${b.device}" on this host`,

@@ -2,7 +2,7 @@
 import net from 'node:net';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import assert from 'node:assert/strict';
-import { startServer, type IperfJson } from '../../src/iperf/index.js';
+import { startServer, type IperfJson, type ServerOptions } from '../../src/iperf/index.js';
 
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -122,10 +122,14 @@ export function run(
 export type J = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
 /** A one-second test by the real iperf3 client (`-J`, plus args) against our server on loopback: both JSON results. */
-export async function iperf3AgainstOurs(args: string[]): Promise<{ theirs: J; ours: J }> {
+export async function iperf3AgainstOurs(
+  args: string[],
+  server: Partial<ServerOptions> = {},
+): Promise<{ theirs: J; ours: J }> {
   const port = await freePort();
   const results: IperfJson[] = [];
   const srv = await startServer({
+    ...server,
     port,
     host: '127.0.0.1',
     onEvent: (e) => {

@@ -9,6 +9,7 @@ import { buildEnd, buildStart } from '../report.js';
 import type { Session } from '../session.js';
 import { buffersOf, defaultCongestion, mssOf } from '../sockopt.js';
 import { plainAddr } from '../stream.js';
+import { TcpSender } from '../tcp-data.js';
 import { connectedLines, intervalLines, summaryLines } from '../text.js';
 import type { TestRun } from './test-run.js';
 
@@ -74,7 +75,10 @@ export async function awaitTestEnd(t: TestRun, s: TestSettings, sess: Session): 
 
 /** Stops sending, takes the final interval, closes the streams; returns our congestion control. */
 export function stopTest(t: TestRun, s: TestSettings, sess: Session): string | undefined {
-  for (const x of t.senders) x.stop();
+  // the data sockets are destroyed below: what Node still queues for them is never sent
+  for (const x of t.senders)
+    if (x instanceof TcpSender) x.stopForClose();
+    else x.stop();
   sess.finish();
   t.closeData();
   const localCong = s.protocol === 'tcp' ? (sess.congestionUsed ?? defaultCongestion()) : undefined;
