@@ -108,6 +108,26 @@ const PCT_OF = (p: number) => {
 };
 
 /**
+ * Each touched 5-minute bucket of the pass, its row before the pass (had false: none) and after,
+ * so the hour rows and the pair window add the change instead of re-reading every 5-minute row
+ * of the hour (pg-hour-delta.ts). Per connection, emptied at commit.
+ */
+export const FIVE_DELTA_TABLE = `CREATE TEMP TABLE hostops_five_delta (target TEXT NOT NULL, b DOUBLE PRECISION NOT NULL, had BOOLEAN NOT NULL,
+  o_rounds BIGINT, o_sent BIGINT, o_received BIGINT, o_min DOUBLE PRECISION, o_max DOUBLE PRECISION, o_n BIGINT, o_sum DOUBLE PRECISION,
+  o_median DOUBLE PRECISION, o_hb INTEGER[], o_hn INTEGER[],
+  rounds BIGINT, sent BIGINT, received BIGINT, mn DOUBLE PRECISION, mx DOUBLE PRECISION, n BIGINT, s DOUBLE PRECISION,
+  median DOUBLE PRECISION, hb INTEGER[], hn INTEGER[]) ON COMMIT DELETE ROWS`;
+
+/** The CTEs FIVE_KEPT adds to fill hostops_five_delta: pv reads the rows before this statement's writes (one snapshot). */
+const KEEP_DELTA = `,
+  pv AS (SELECT p.target, p.ts AS b, p.rounds, p.sent, p.received, p.rtt_min, p.rtt_max, p.rtt_n, p.rtt_sum, p.rtt_median, p.hist_b, p.hist_n
+        FROM ping_5m p WHERE p.site = $1 AND p.ts >= (SELECT min(b) FROM tb) AND p.ts < (SELECT max(b) FROM tb) + 300
+        AND (p.target, p.ts) IN (SELECT target, b FROM tb)),
+  dl AS (INSERT INTO hostops_five_delta SELECT y.target, y.b, pv.target IS NOT NULL, pv.rounds, pv.sent, pv.received, pv.rtt_min, pv.rtt_max,
+        pv.rtt_n, pv.rtt_sum, pv.rtt_median, pv.hist_b, pv.hist_n, y.rounds, y.sent, y.received, y.vs[1], y.vs[y.n], y.n, y.s,
+        (SELECT ${PCT_OF(0.5)} FROM (SELECT y.vs, y.n) z), y.hb, y.hn FROM y LEFT JOIN pv USING (target, b))`;
+
+/**
  * FIVE with the open buckets kept: a touched bucket whose ping_5m_open row is current adds only the
  * new rounds ($2, $3] to it (their RTTs sorted in, their histogram added); any other is recomputed
  * from all its raw rounds up to $3. The percentiles are read off the sorted values by
@@ -115,7 +135,9 @@ const PCT_OF = (p: number) => {
  * is kept for the next pass. (unnest in a select list streams its values; in FROM it first copies
  * them into a tuplestore, once per bucket.)
  */
-const FIVE_KEPT = `WITH nw AS MATERIALIZED (SELECT target, floor(ts / 300) * 300 AS b, sent, received, rtts FROM ping WHERE site = $1 AND id > $2 AND id <= $3),
+const fiveKept = (
+  delta: boolean,
+) => `WITH nw AS MATERIALIZED (SELECT target, floor(ts / 300) * 300 AS b, sent, received, rtts FROM ping WHERE site = $1 AND id > $2 AND id <= $3),
   tb AS MATERIALIZED (SELECT DISTINCT target, b FROM nw),
   o AS MATERIALIZED (SELECT s.target, s.ts AS b, s.rounds, s.sent, s.received, s.hist_b, s.hist_n, s.vals FROM ping_5m_open s
         WHERE s.site = $1 AND s.vals IS NOT NULL AND (s.target, s.ts) IN (SELECT target, b FROM tb)),
@@ -137,10 +159,34 @@ const FIVE_KEPT = `WITH nw AS MATERIALIZED (SELECT target, floor(ts / 300) * 300
         SELECT DISTINCT ON (target) $1, target, b, rounds, sent, received, hb, hn, CASE WHEN n <= ${OPEN_MAX} THEN COALESCE(vs, '{}') END
         FROM y ORDER BY target, b DESC
         ON CONFLICT (site, target) DO UPDATE SET ts = excluded.ts, rounds = excluded.rounds, sent = excluded.sent, received = excluded.received,
-          hist_b = excluded.hist_b, hist_n = excluded.hist_n, vals = excluded.vals WHERE ping_5m_open.ts <= excluded.ts)
+          hist_b = excluded.hist_b, hist_n = excluded.hist_n, vals = excluded.vals WHERE ping_5m_open.ts <= excluded.ts)${delta ? KEEP_DELTA : ''}
   INSERT INTO ping_5m (site, target, ts, rounds, sent, received, rtt_min, rtt_p10, rtt_p25, rtt_median, rtt_p75, rtt_p90, rtt_max, rtt_n, rtt_sum, hist_b, hist_n)
   SELECT $1, target, b, rounds, sent, received, vs[1], ${PCT_OF(0.1)}, ${PCT_OF(0.25)}, ${PCT_OF(0.5)}, ${PCT_OF(0.75)}, ${PCT_OF(0.9)}, vs[n], n, s, hb, hn
   FROM y
+  ON CONFLICT (site, target, ts) DO UPDATE SET rounds = excluded.rounds, sent = excluded.sent, received = excluded.received,
+    rtt_min = excluded.rtt_min, rtt_p10 = excluded.rtt_p10, rtt_p25 = excluded.rtt_p25, rtt_median = excluded.rtt_median,
+    rtt_p75 = excluded.rtt_p75, rtt_p90 = excluded.rtt_p90, rtt_max = excluded.rtt_max, rtt_n = excluded.rtt_n,
+    rtt_sum = excluded.rtt_sum, hist_b = excluded.hist_b, hist_n = excluded.hist_n`;
+const FIVE_KEPT = fiveKept(false);
+const FIVE_KEPT_DELTA = fiveKept(true);
+
+/** The rest of HOUR: the rows of CTE f (target, hour b, 5-minute columns) merged per hour and upserted. */
+const HOUR_MERGE = `c AS (SELECT target, b, sum(rounds) AS rounds, sum(sent) AS sent, sum(received) AS received, min(rtt_min) AS mn, max(rtt_max) AS mx,
+        sum(rtt_n) AS n, sum(rtt_sum) AS s, string_agg(nullif(array_to_string(hist_b, ','), ''), ',') AS hbs,
+        string_agg(nullif(array_to_string(hist_n, ','), ''), ',') AS hns FROM f GROUP BY target, b),
+  qs AS MATERIALIZED (SELECT c.target, c.b, c.rounds, c.sent, c.received, c.mn, c.mx, c.n, c.s, z.* FROM c,
+    LATERAL (SELECT array_agg(hb ORDER BY hb) AS hb, array_agg(n ORDER BY hb) AS hn,
+         min(hb) FILTER (WHERE cum >= 0.1 * tot) AS q10, min(hb) FILTER (WHERE cum >= 0.25 * tot) AS q25,
+         min(hb) FILTER (WHERE cum >= 0.5 * tot) AS q50, min(hb) FILTER (WHERE cum >= 0.75 * tot) AS q75,
+         min(hb) FILTER (WHERE cum >= 0.9 * tot) AS q90
+       FROM (SELECT hb, n, sum(n) OVER (ORDER BY hb) AS cum, sum(n) OVER () AS tot
+         FROM (SELECT u.hb, sum(u.hn)::int AS n FROM unnest(string_to_array(c.hbs, ',')::int[], string_to_array(c.hns, ',')::int[]) AS u(hb, hn)
+               GROUP BY 1 HAVING sum(u.hn) <> 0) z1) z2) z),
+  ${REPS}
+  INSERT INTO ping_1h (site, target, ts, rounds, sent, received, rtt_min, rtt_p10, rtt_p25, rtt_median, rtt_p75, rtt_p90, rtt_max, rtt_n, rtt_sum, hist_b, hist_n)
+  SELECT $1, c.target, c.b, c.rounds, c.sent, c.received, c.mn, ${REP('c.q10')}, ${REP('c.q25')}, ${REP('c.q50')}, ${REP('c.q75')}, ${REP('c.q90')},
+    c.mx, COALESCE(c.n, 0), c.s, c.hb, c.hn
+  FROM qs AS c
   ON CONFLICT (site, target, ts) DO UPDATE SET rounds = excluded.rounds, sent = excluded.sent, received = excluded.received,
     rtt_min = excluded.rtt_min, rtt_p10 = excluded.rtt_p10, rtt_p25 = excluded.rtt_p25, rtt_median = excluded.rtt_median,
     rtt_p75 = excluded.rtt_p75, rtt_p90 = excluded.rtt_p90, rtt_max = excluded.rtt_max, rtt_n = excluded.rtt_n,
@@ -157,26 +203,37 @@ const HOUR = `WITH hrs AS (SELECT DISTINCT target, floor(ts / 3600) * 3600 AS b 
   f AS (SELECT target, floor(ts / 3600) * 3600 AS b, rounds, sent, received, rtt_min, rtt_max, rtt_n, rtt_sum, hist_b, hist_n FROM ping_5m
         WHERE site = $1 AND ts >= (SELECT min(b) FROM hrs) AND ts < (SELECT max(b) FROM hrs) + 3600
         AND (target, floor(ts / 3600) * 3600) IN (SELECT target, b FROM hrs)),
-  c AS (SELECT target, b, sum(rounds) AS rounds, sum(sent) AS sent, sum(received) AS received, min(rtt_min) AS mn, max(rtt_max) AS mx,
-        sum(rtt_n) AS n, sum(rtt_sum) AS s, string_agg(nullif(array_to_string(hist_b, ','), ''), ',') AS hbs,
-        string_agg(nullif(array_to_string(hist_n, ','), ''), ',') AS hns FROM f GROUP BY target, b),
-  qs AS MATERIALIZED (SELECT c.target, c.b, c.rounds, c.sent, c.received, c.mn, c.mx, c.n, c.s, z.* FROM c,
-    LATERAL (SELECT array_agg(hb ORDER BY hb) AS hb, array_agg(n ORDER BY hb) AS hn,
-         min(hb) FILTER (WHERE cum >= 0.1 * tot) AS q10, min(hb) FILTER (WHERE cum >= 0.25 * tot) AS q25,
-         min(hb) FILTER (WHERE cum >= 0.5 * tot) AS q50, min(hb) FILTER (WHERE cum >= 0.75 * tot) AS q75,
-         min(hb) FILTER (WHERE cum >= 0.9 * tot) AS q90
-       FROM (SELECT hb, n, sum(n) OVER (ORDER BY hb) AS cum, sum(n) OVER () AS tot
-         FROM (SELECT u.hb, sum(u.hn)::int AS n FROM unnest(string_to_array(c.hbs, ',')::int[], string_to_array(c.hns, ',')::int[]) AS u(hb, hn)
-               GROUP BY 1) z1) z2) z),
-  ${REPS}
-  INSERT INTO ping_1h (site, target, ts, rounds, sent, received, rtt_min, rtt_p10, rtt_p25, rtt_median, rtt_p75, rtt_p90, rtt_max, rtt_n, rtt_sum, hist_b, hist_n)
-  SELECT $1, c.target, c.b, c.rounds, c.sent, c.received, c.mn, ${REP('c.q10')}, ${REP('c.q25')}, ${REP('c.q50')}, ${REP('c.q75')}, ${REP('c.q90')},
-    c.mx, COALESCE(c.n, 0), c.s, c.hb, c.hn
-  FROM qs AS c
-  ON CONFLICT (site, target, ts) DO UPDATE SET rounds = excluded.rounds, sent = excluded.sent, received = excluded.received,
-    rtt_min = excluded.rtt_min, rtt_p10 = excluded.rtt_p10, rtt_p25 = excluded.rtt_p25, rtt_median = excluded.rtt_median,
-    rtt_p75 = excluded.rtt_p75, rtt_p90 = excluded.rtt_p90, rtt_max = excluded.rtt_max, rtt_n = excluded.rtt_n,
-    rtt_sum = excluded.rtt_sum, hist_b = excluded.hist_b, hist_n = excluded.hist_n`;
+  ${HOUR_MERGE}`;
+
+/** The negated counts of a histogram, in order. */
+const NEG = (a: string) =>
+  `ARRAY(SELECT -x FROM unnest(${a}) WITH ORDINALITY AS u(x, i) ORDER BY i)`;
+
+/**
+ * HOUR from the pass's changes (hostops_five_delta): an hour whose row exists and whose touched
+ * buckets only gained values (each old row's min/max kept or widened) becomes its row plus each
+ * touched bucket's new row minus its old one (counts, sums and histogram subtract exactly; min/max
+ * only widen); any other hour (the first pass into it, a bucket that lost rounds) is merged from
+ * all its 5-minute rows as HOUR does. rtt_sum is then added in another order (equal to ~1e-15).
+ */
+const HOUR_DELTA = `WITH t AS MATERIALIZED (SELECT *, floor(b / 3600) * 3600 AS h FROM hostops_five_delta),
+  hrs AS MATERIALIZED (SELECT target, h, bool_and(NOT had OR (rounds >= o_rounds AND (o_min IS NULL OR mn <= o_min)
+        AND (o_max IS NULL OR mx >= o_max))) AS ok FROM t GROUP BY 1, 2),
+  oh AS MATERIALIZED (SELECT o.target, o.ts AS h, o.rounds, o.sent, o.received, o.rtt_min, o.rtt_max, o.rtt_n, o.rtt_sum, o.hist_b, o.hist_n
+        FROM ping_1h o WHERE o.site = $1 AND o.ts >= (SELECT min(h) FROM hrs) AND o.ts <= (SELECT max(h) FROM hrs)
+        AND (o.target, o.ts) IN (SELECT target, h FROM hrs WHERE ok)),
+  wh AS MATERIALIZED (SELECT target, h FROM hrs EXCEPT ALL SELECT target, h FROM oh),
+  f AS (SELECT target, h AS b, rounds, sent, received, rtt_min, rtt_max, rtt_n, rtt_sum, hist_b, hist_n FROM oh
+        UNION ALL
+        SELECT t.target, t.h, t.rounds, t.sent, t.received, t.mn, t.mx, t.n, t.s, t.hb, t.hn FROM t JOIN oh USING (target, h)
+        UNION ALL
+        SELECT t.target, t.h, -t.o_rounds, -t.o_sent, -t.o_received, NULL, NULL, -t.o_n, -t.o_sum, t.o_hb, ${NEG('t.o_hn')}
+        FROM t JOIN oh USING (target, h) WHERE t.had
+        UNION ALL
+        SELECT target, floor(ts / 3600) * 3600, rounds, sent, received, rtt_min, rtt_max, rtt_n, rtt_sum, hist_b, hist_n FROM ping_5m
+        WHERE site = $1 AND ts >= (SELECT min(h) FROM wh) AND ts < (SELECT max(h) FROM wh) + 3600
+        AND (target, floor(ts / 3600) * 3600) IN (SELECT target, h FROM wh)),
+  ${HOUR_MERGE}`;
 
 const BATCH_IDS = 200_000;
 
@@ -224,9 +281,9 @@ export async function rollupOncePg(
     );
     // in a savepoint: a role that may not keep the overview's state still rolls up (its site's
     // state then lags the watermark and readers count from ping_5m)
-    const keep = (hi: number) =>
+    const keep = (hi: number, fromDelta = false) =>
       tx
-        .savepoint((sp) => maintainPairWindow(sp, site, wm, hi))
+        .savepoint((sp) => maintainPairWindow(sp, site, wm, hi, fromDelta))
         .catch((e: { code?: string }) => {
           if (e.code !== '42501' && e.code !== '42P01') throw e;
         });
@@ -235,14 +292,30 @@ export async function rollupOncePg(
     const hi = Number(top[0].hi);
     // a role that may not keep the open buckets (a fleet schema older than ping_5m_open) recomputes
     // them from raw rounds every pass: the same rows, more work
+    // the pass's 5-minute changes are kept for the hours and the pair window when the role may
+    // make a temporary table; else both re-merge whole hours
+    const delta = await tx
+      .savepoint(async (sp) => {
+        const [{ m }] = await sp.unsafe(
+          "SELECT to_regclass('pg_temp.hostops_five_delta') IS NULL AS m",
+        );
+        if (m) await sp.unsafe(FIVE_DELTA_TABLE);
+        return true;
+      })
+      .catch((e: { code?: string }) => {
+        if (e.code !== '42501') throw e;
+        return false;
+      });
+    let kept = delta;
     const five = await tx
-      .savepoint((sp) => sp.unsafe(FIVE_KEPT, [site, wm, hi]))
+      .savepoint((sp) => sp.unsafe(delta ? FIVE_KEPT_DELTA : FIVE_KEPT, [site, wm, hi]))
       .catch((e: { code?: string }) => {
         if (e.code !== '42501' && e.code !== '42P01') throw e;
+        kept = false;
         return tx.unsafe(FIVE, [site, wm, hi]);
       });
-    const hour = await tx.unsafe(HOUR, [site, wm, hi]);
-    await keep(hi);
+    const hour = await (kept ? tx.unsafe(HOUR_DELTA, [site]) : tx.unsafe(HOUR, [site, wm, hi]));
+    await keep(hi, kept);
     await tx.unsafe(
       'INSERT INTO meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value',
       [key, String(hi)],

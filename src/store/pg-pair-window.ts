@@ -94,6 +94,38 @@ const TOUCHED = `WITH hrs AS (SELECT DISTINCT target, floor(ts / 3600) * 3600 AS
   ON CONFLICT (site, target) DO UPDATE SET buckets = ping_pair.buckets + excluded.buckets,
     last_ts = greatest(ping_pair.last_ts, excluded.last_ts), good = ${IADD('ping_pair.good', 'excluded.good', 1)}`;
 
+/** The good conditions over hostops_five_delta's bucket rows: GOOD of the new (n) or old (o) columns. */
+const GOOD_OF = (p: 'n' | 'o') =>
+  GOOD.replace(/f\.rtt_median/g, p === 'n' ? 'f.median' : 'f.o_median')
+    .replace(/f\.sent/g, p === 'n' ? 'f.sent' : 'f.o_sent')
+    .replace(/f\.received/g, p === 'n' ? 'f.received' : 'f.o_received');
+
+/**
+ * TOUCHED from the pass's 5-minute changes (hostops_five_delta, filled by the same pass): each
+ * touched bucket with pings sent adds itself and its good flags to its hour and takes off what
+ * its old row counted (a bucket's sent only grows, so it counts before and after or only after),
+ * instead of recounting every 5-minute row of the hour. The pairs get the same change for hours
+ * from $2 on, and the hours' new latest buckets.
+ */
+const TOUCHED_DELTA = `WITH f AS MATERIALIZED (SELECT target, floor(b / 3600) * 3600 AS h, b, had, sent, received, median, o_sent, o_received, o_median
+        FROM hostops_five_delta WHERE sent > 0),
+  g AS (SELECT f.target, f.h, s.id, (count(*) FILTER (WHERE ${GOOD_OF('n')}) - count(*) FILTER (WHERE f.had AND f.o_sent > 0 AND ${GOOD_OF('o')}))::int AS n
+        FROM f CROSS JOIN sla_spec s GROUP BY 1, 2, 3),
+  ga AS (SELECT target, h, array_agg(n ORDER BY id) AS good FROM g GROUP BY 1, 2),
+  c AS (SELECT target, h, (count(*) - count(*) FILTER (WHERE had AND o_sent > 0))::int AS buckets, max(b) AS last_ts FROM f GROUP BY 1, 2),
+  dw AS MATERIALIZED (SELECT c.target, c.h, c.buckets, c.last_ts, COALESCE(ga.good, '{}') AS good FROM c LEFT JOIN ga USING (target, h)),
+  up AS (INSERT INTO ping_pair_hour (site, target, hour, buckets, last_ts, good) SELECT $1, target, h, buckets, last_ts, good FROM dw
+         ON CONFLICT (site, hour, target) DO UPDATE SET buckets = ping_pair_hour.buckets + excluded.buckets,
+           last_ts = greatest(ping_pair_hour.last_ts, excluded.last_ts), good = ${IADD('ping_pair_hour.good', 'excluded.good', 1)}
+         RETURNING target, last_ts),
+  dc AS (SELECT x.target, x.b, l.last_ts FROM (SELECT target, COALESCE(sum(buckets) FILTER (WHERE h >= $2), 0)::int AS b FROM dw GROUP BY target) x
+        JOIN (SELECT target, max(last_ts) AS last_ts FROM up GROUP BY target) l USING (target)),
+  dg AS (${sumArrays('SELECT target, good, 1 AS sign FROM dw WHERE h >= $2', 'target')}),
+  d AS (SELECT dc.target, dc.b, dc.last_ts, COALESCE(dg.good, '{}') AS g FROM dc LEFT JOIN dg USING (target))
+  INSERT INTO ping_pair (site, target, buckets, last_ts, good) SELECT $1, target, b, last_ts, g FROM d
+  ON CONFLICT (site, target) DO UPDATE SET buckets = ping_pair.buckets + excluded.buckets,
+    last_ts = greatest(ping_pair.last_ts, excluded.last_ts), good = ${IADD('ping_pair.good', 'excluded.good', 1)}`;
+
 /** Hours [$2, $3) leave the window of site $1's pairs. */
 const SLIDE = `UPDATE ping_pair p SET buckets = p.buckets - x.b, good = ${IADD('p.good', 'x.g', -1)}
   FROM (SELECT c.target, c.b, COALESCE(g.good, '{}') AS g
@@ -107,13 +139,15 @@ const loOf = (lastHour: number) => lastHour - (WINDOW_HOURS - 1) * HOUR;
 /**
  * Keep site's pair window current with the 5-minute rows of raw ids (wm, hi], inside the rollup's
  * transaction (after ping_5m was written). Rebuilds the site from ping_5m when its state is missing,
- * behind the watermark, or lacks an SLA registered since.
+ * behind the watermark, or lacks an SLA registered since. fromDelta: hostops_five_delta holds this
+ * pass's 5-minute changes (rollupOncePg), so touched hours are updated by them.
  */
 export async function maintainPairWindow(
   tx: Tx,
   site: string,
   wm: number,
   hi: number,
+  fromDelta = false,
 ): Promise<void> {
   await tx.unsafe('SELECT pg_advisory_xact_lock_shared($1)', [SPEC_LOCK]);
   const [{ n }] = await tx.unsafe('SELECT COALESCE(max(id), 0)::int AS n FROM sla_spec');
@@ -149,7 +183,8 @@ export async function maintainPairWindow(
   );
   const lo2 = top == null ? lo : Math.max(lo, loOf(Number(top)));
   if (lo2 > lo) await tx.unsafe(SLIDE, [site, lo, lo2]);
-  await tx.unsafe(TOUCHED, [site, wm, hi, lo2]);
+  if (fromDelta) await tx.unsafe(TOUCHED_DELTA, [site, lo2]);
+  else await tx.unsafe(TOUCHED, [site, wm, hi, lo2]);
   await save(lo2);
 }
 
