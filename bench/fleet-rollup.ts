@@ -9,12 +9,13 @@
 //          bench/fleet-scale.ts writes them), rolled up after all are written;
 //   real:  a round every 20 s (15 per pair per 5-minute bucket), rolled up every 60 s of
 //          simulated time (3 rounds per pair), as the agent's job runs: buckets are recomputed
-//          from raw rounds several times.
+//          from raw rounds several times. --every N: N rounds (N x 20 s) between two rollups
+//          instead of 3, as store.rollupInterval sets it (15: every 5 minutes).
 // Reported per density: rollup rounds/s (wall) and CPU per round (client + cluster), both sides;
 // ingest CPU per round (ours), and the rounds/s 2 cores sustain writing and rolling up
 // (2 / (ingest + rollup CPU per round)): at real density, the figure issue 14 asks for.
 //   node --import tsx bench/fleet-rollup.ts [--density bench|real|both] [--sites 20] [--targets 2000]
-//     [--rounds 24] [--small]
+//     [--rounds 24] [--every 3] [--small]
 import { PgDriver, SqlStore, type PingRound } from '../src/store/index.js';
 import { startPg } from '../test/store/pg-cluster.js';
 import { rollupOncePgV1 } from './ref/pg-rollup-v1.js';
@@ -25,6 +26,7 @@ const small = process.argv.includes('--small');
 const SITES = arg('--sites', small ? 3 : 20);
 const TARGETS = arg('--targets', small ? 500 : 2000);
 const ROUNDS = arg('--rounds', small ? 24 : 24);
+const EVERY = Math.max(1, arg('--every', 3));
 const di = process.argv.indexOf('--density');
 const DENSITY = di > 0 ? process.argv[di + 1] : 'both';
 if (!['bench', 'real', 'both'].includes(DENSITY)) {
@@ -137,8 +139,9 @@ async function firstDiff(a: PgDriver, b: PgDriver, key: string): Promise<string>
 
 async function run(pg: Awaited<ReturnType<typeof startPg>>, density: 'bench' | 'real') {
   const step = density === 'bench' ? DAY / ROUNDS : 20;
-  // rounds written between two rollups: all of them (bench), or 60 s worth, as the agent's job runs
-  const every = density === 'bench' ? ROUNDS : 3;
+  // rounds written between two rollups: all of them (bench), or --every (60 s worth by default,
+  // as the agent's job runs at store.rollupInterval's default)
+  const every = density === 'bench' ? ROUNDS : EVERY;
   const total = SITES * TARGETS * ROUNDS;
   console.log(
     `fleet-rollup, ${density} density: ${SITES} sites x ${TARGETS} targets x ${ROUNDS} rounds of 20 pings (a round every ${step} s per pair, rollups every ${every} round(s)) = ${total.toLocaleString()} rounds`,

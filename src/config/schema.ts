@@ -126,6 +126,12 @@ export const configSchema = z
          * transaction-pooled PgBouncer no notification arrives: this is how soon changes reach the agent.
          */
         inventoryPoll: duration('5m'),
+        /**
+         * How often the agent rolls its new rounds up into the 5-minute and hourly rows the
+         * dashboard reads (10 s to 5 min). Each pass recomputes the buckets it touches: at 5m a
+         * bucket is computed about once, which a large fleet on PostgreSQL needs (docs/fleet-history.md).
+         */
+        rollupInterval: duration('1m'),
         spool: z
           .strictObject({
             path: z.string().default('.hostops/spool.db'),
@@ -147,6 +153,12 @@ export const configSchema = z
             code: 'custom',
             path: ['url'],
             message: 'kind postgres needs url: postgres://user@host/database',
+          });
+        if (st.rollupInterval < 10 || st.rollupInterval > 300)
+          ctx.addIssue({
+            code: 'custom',
+            path: ['rollupInterval'],
+            message: `expected 10s to 5m, got ${st.rollupInterval} s`,
           });
       }),
     defaults: z

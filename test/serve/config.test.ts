@@ -115,3 +115,18 @@ test('the example config in docs/ is valid', () => {
   const cfg = parseConfig(text, 'hostops.example.yaml');
   assert.ok(cfg.targets.length >= 2);
 });
+
+test('store.rollupInterval: 1 minute by default, 10 s to 5 min, and the rollup job runs at it', async () => {
+  const { rollupJob } = await import('../../src/serve/jobs/maintenance.js');
+  const job = (text: string) =>
+    rollupJob({ cfg: resolveConfig(parseConfig(text)) } as Parameters<typeof rollupJob>[0]);
+  assert.equal(job('site: a\n').interval, 60);
+  assert.equal(job('site: a\nstore:\n  rollupInterval: 5m\n').interval, 300);
+  for (const bad of ['5s', '10m'])
+    assert.throws(
+      () => parseConfig(`site: a\nstore:\n  rollupInterval: ${bad}\n`, 'h.yaml'),
+      (e: unknown) =>
+        isHostopsError(e) &&
+        /^h\.yaml:3: store\.rollupInterval: expected 10s to 5m, got \d+ s$/.test(e.message),
+    );
+});

@@ -5,7 +5,7 @@ import type { JobContext } from './context.js';
 export function rollupJob(ctx: JobContext): Job {
   return {
     name: 'rollup',
-    interval: 60,
+    interval: ctx.cfg.store.rollupInterval,
     timeout: 300,
     run: async () => {
       await ctx.store.rollup(ctx.site);
