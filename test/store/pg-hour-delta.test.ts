@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import { PgDriver, SqlStore, type PingRound } from '../../src/store/index.js';
 import { rollupOncePgV1 } from '../../bench/ref/pg-rollup-v1.js';
 import { pgForFile } from './pg-cluster.js';
+import { dumpRollups } from './rollup-dump.js';
 
 const D0 = 19675 * 86400; // 2023-11-14 00:00 UTC
 const { newDb } = pgForFile();
@@ -28,26 +29,6 @@ function rounds(target: string, k0: number, n: number, base = 0.004, lost = 0): 
   return out;
 }
 
-const TABLES: [string, string][] = [
-  ['ping_5m', 'site, target, ts'],
-  ['ping_1h', 'site, target, ts'],
-  ['ping_pair_hour', 'site, hour, target'],
-  ['ping_pair', 'site, target'],
-  ['ping_pair_site', 'site'],
-];
-
-/** Every row of the rollup tables, rtt_sum to 12 digits (added in another order). */
-async function dump(d: PgDriver): Promise<Record<string, unknown[]>> {
-  const out: Record<string, unknown[]> = {};
-  for (const [t, order] of TABLES) {
-    const rows = await d.all<Record<string, unknown>>(`SELECT * FROM ${t} ORDER BY ${order}`);
-    out[t] = rows.map((r) =>
-      typeof r.rtt_sum === 'number' ? { ...r, rtt_sum: Number(r.rtt_sum.toPrecision(12)) } : r,
-    );
-  }
-  return out;
-}
-
 test('hours and the pair window from each pass changes equal v1: two passes an hour, late rounds into earlier buckets and hours, SLA flips, an hour boundary', async () => {
   const ours = new SqlStore(new PgDriver(await newDb('hd'), { max: 1 }));
   const ref = new SqlStore(new PgDriver(await newDb('hd_ref')));
@@ -61,7 +42,10 @@ test('hours and the pair window from each pass changes equal v1: two passes an h
       await ref.writePings(rows);
       await ours.rollup('ldn');
       for (;;) if (!(await rollupOncePgV1(ref.driver as PgDriver, 'ldn')).more) break;
-      assert.deepEqual(await dump(ours.driver as PgDriver), await dump(ref.driver as PgDriver));
+      assert.deepEqual(
+        await dumpRollups(ours.driver as PgDriver, { sumDigits: 12 }),
+        await dumpRollups(ref.driver as PgDriver, { sumDigits: 12 }),
+      );
     };
     // hour 0: the agent's cadence, 3 rounds a pass, two pairs (a: fast, b: slow, some loss)
     for (let k = 0; k < 30; k += 3)

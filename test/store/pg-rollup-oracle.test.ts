@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { PgDriver, SqlStore, type PingRound } from '../../src/store/index.js';
 import { rollupOncePgV1 } from '../../bench/ref/pg-rollup-v1.js';
 import { pgForFile } from './pg-cluster.js';
+import { dumpRollups } from './rollup-dump.js';
 
 const DAY = 86400;
 const D0 = 19675 * DAY; // 2023-11-14 00:00 UTC
@@ -34,21 +35,6 @@ function rounds(
       );
     out.push({ site, target, ts: ts0 + i * step, sent: 20, received: rtts.length, rtts });
   }
-  return out;
-}
-
-const TABLES: [string, string][] = [
-  ['ping_5m', 'site, target, ts'],
-  ['ping_1h', 'site, target, ts'],
-  ['ping_pair_hour', 'site, hour, target'],
-  ['ping_pair', 'site, target'],
-  ['ping_pair_site', 'site'],
-];
-
-async function dump(d: PgDriver) {
-  const out: Record<string, unknown[]> = {};
-  for (const [t, order] of TABLES) out[t] = await d.all(`SELECT * FROM ${t} ORDER BY ${order}`);
-  out.meta = await d.all("SELECT key, value FROM meta WHERE key LIKE 'rollup:%' ORDER BY key");
   return out;
 }
 
@@ -104,7 +90,10 @@ test('the rollup writes the rows the previous algorithm wrote: several sites, la
     await write(rounds('ams', 'b.example', H + DAY + 300, 3, 20, 7));
     await rollAll();
 
-    const [a, b] = [await dump(ref.driver as PgDriver), await dump(ours.driver as PgDriver)];
+    const [a, b] = [
+      await dumpRollups(ref.driver as PgDriver, { watermarks: true }),
+      await dumpRollups(ours.driver as PgDriver, { watermarks: true }),
+    ];
     assert.ok((a.ping_5m as unknown[]).length > 50, 'the reference rolled up');
     for (const t of ['ping_5m', 'ping_1h']) {
       const [ra, rb] = [a[t] as { rtt_sum: number | null }[], b[t] as { rtt_sum: number | null }[]];
