@@ -521,7 +521,7 @@ try {
   // what a fleet needs: ingest and rollups of every round on the database's 2 cores
   const both = (cpu.ours.client + cpu.ours.server + rollupCpu.client + rollupCpu.server) / total;
   console.log(
-    `  ingest + rollup CPU per round ${(both * 1e6).toFixed(1)} us: on 2 idle cores a sustained ${(2 / both).toFixed(0)} rounds/s (a 50 x 10,000 fleet at 20 s makes 25,000)`,
+    `  ingest + rollup CPU per round ${(both * 1e6).toFixed(1)} us: on 2 idle cores a sustained ${(2 / both).toFixed(0)} rounds/s at this bench's density, each round its own 5-minute bucket (a 50 x 10,000 fleet at 20 s makes 25,000 rounds/s, 15 a bucket: its cost per round at the agent's cadence is bench/fleet-rollup.ts --density real)`,
   );
   console.log(
     `dashboard at ${ov!.cells.length.toLocaleString()} pairs (${recentRows.toLocaleString()} 5-minute rows in the recent hour), per request: groups + a page of 100 targets + worst 20 by sla and by loss + a search`,
