@@ -9,6 +9,13 @@ import { pgConnection } from './pg-tls.js';
 
 const MIGRATION_LOCK = 0x686f7374; // "host"
 
+/** A statement refused for want of a grant (42501) or a table (42P01): a site role or database
+ *  older than a feature, which then takes the slower path or has nothing to do. */
+export const lacksGrantOrTable = (e: unknown): boolean => {
+  const code = (e as { code?: string } | null)?.code;
+  return code === '42501' || code === '42P01';
+};
+
 export class PgDriver implements Driver {
   readonly dialect = 'postgres' as const;
   readonly sql: postgres.Sql;

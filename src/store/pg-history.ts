@@ -3,7 +3,7 @@
  * inside the database from each site's new rows (watermark on the raw id); retention drops whole
  * days, and partitions are made ahead.
  */
-import type { PgDriver } from './pg-driver.js';
+import { lacksGrantOrTable, type PgDriver } from './pg-driver.js';
 import { HIST_BASE, HIST_RATIO } from './pg-partition-sql.js';
 import { HOUR_FILLFACTOR, ROLLUP_PARTITIONS_FN } from './pg-rollup-partition-sql.js';
 import { maintainPairWindow } from './pg-pair-window.js';
@@ -109,8 +109,8 @@ const PCT_OF = (p: number) => {
 
 /**
  * Each touched 5-minute bucket of the pass, its row before the pass (had false: none) and after,
- * so the hour rows and the pair window add the change instead of re-reading every 5-minute row
- * of the hour (pg-hour-delta.ts). Per connection, emptied at commit.
+ * so the hour rows (HOUR_DELTA) and the pair window (TOUCHED_DELTA in pg-pair-window.ts) add the
+ * change instead of re-reading every 5-minute row of the hour. Per connection, emptied at commit.
  */
 export const FIVE_DELTA_TABLE = `CREATE TEMP TABLE hostops_five_delta (target TEXT NOT NULL, b DOUBLE PRECISION NOT NULL, had BOOLEAN NOT NULL,
   o_rounds BIGINT, o_sent BIGINT, o_received BIGINT, o_min DOUBLE PRECISION, o_max DOUBLE PRECISION, o_n BIGINT, o_sum DOUBLE PRECISION,
@@ -284,14 +284,12 @@ export async function rollupOncePg(
     const keep = (hi: number, fromDelta = false) =>
       tx
         .savepoint((sp) => maintainPairWindow(sp, site, wm, hi, fromDelta))
-        .catch((e: { code?: string }) => {
-          if (e.code !== '42501' && e.code !== '42P01') throw e;
+        .catch((e) => {
+          if (!lacksGrantOrTable(e)) throw e;
         });
     // nothing new: the state may still need building (first run, or an SLA registered since)
     if (top[0].hi == null) return void (await keep(wm));
     const hi = Number(top[0].hi);
-    // a role that may not keep the open buckets (a fleet schema older than ping_5m_open) recomputes
-    // them from raw rounds every pass: the same rows, more work
     // the pass's 5-minute changes are kept for the hours and the pair window when the role may
     // make a temporary table; else both re-merge whole hours
     const delta = await tx
@@ -306,11 +304,13 @@ export async function rollupOncePg(
         if (e.code !== '42501') throw e;
         return false;
       });
+    // a role that may not keep the open buckets (a fleet schema older than ping_5m_open) recomputes
+    // them from raw rounds every pass: the same rows, more work
     let kept = delta;
     const five = await tx
       .savepoint((sp) => sp.unsafe(delta ? FIVE_KEPT_DELTA : FIVE_KEPT, [site, wm, hi]))
-      .catch((e: { code?: string }) => {
-        if (e.code !== '42501' && e.code !== '42P01') throw e;
+      .catch((e) => {
+        if (!lacksGrantOrTable(e)) throw e;
         kept = false;
         return tx.unsafe(FIVE, [site, wm, hi]);
       });

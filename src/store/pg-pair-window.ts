@@ -50,8 +50,10 @@ const sumArrays = (from: string, keys: string) =>
    FROM (${from}) z0, unnest(z0.good) WITH ORDINALITY AS u(v, i) GROUP BY ${keys}, u.i) z1 GROUP BY ${keys}`;
 
 /** A bucket meets spec s: the same conditions SqlStore.slaCounts writes. */
-const GOOD = `(s.rtt_op IS NULL OR (f.rtt_median IS NOT NULL AND CASE WHEN s.rtt_op = '<=' THEN f.rtt_median <= s.rtt_value ELSE f.rtt_median < s.rtt_value END))
-  AND (s.loss_op IS NULL OR CASE WHEN s.loss_op = '<=' THEN (f.sent - f.received) <= s.loss_value * f.sent ELSE (f.sent - f.received) < s.loss_value * f.sent END)`;
+const goodOf = (median: string, sent: string, received: string) =>
+  `(s.rtt_op IS NULL OR (${median} IS NOT NULL AND CASE WHEN s.rtt_op = '<=' THEN ${median} <= s.rtt_value ELSE ${median} < s.rtt_value END))
+  AND (s.loss_op IS NULL OR CASE WHEN s.loss_op = '<=' THEN (${sent} - ${received}) <= s.loss_value * ${sent} ELSE (${sent} - ${received}) < s.loss_value * ${sent} END)`;
+const GOOD = goodOf('f.rtt_median', 'f.sent', 'f.received');
 
 /** hostops_iadd(a, b, k) written out: the SQL function is not inlined (it holds a subquery), so each
  *  call, one per pair and pass, set up its own executor; written out it is a subplan of the statement. */
@@ -73,6 +75,13 @@ const REBUILD = [
    INSERT INTO ping_pair_hour (site, target, hour, buckets, last_ts, good) SELECT $1, target, h, buckets, last_ts, good FROM nw`,
 ];
 
+/** The end of TOUCHED and TOUCHED_DELTA: each pair's change (CTEs dc: buckets and latest bucket,
+ *  dg: good counts) added to its ping_pair row. */
+const PAIR_ADD = `d AS (SELECT dc.target, dc.b, dc.last_ts, COALESCE(dg.good, '{}') AS g FROM dc LEFT JOIN dg USING (target))
+  INSERT INTO ping_pair (site, target, buckets, last_ts, good) SELECT $1, target, b, last_ts, g FROM d
+  ON CONFLICT (site, target) DO UPDATE SET buckets = ping_pair.buckets + excluded.buckets,
+    last_ts = greatest(ping_pair.last_ts, excluded.last_ts), good = ${IADD('ping_pair.good', 'excluded.good', 1)}`;
+
 /** Recompute the hours touched by raw ids ($2, $3] and add (new - old) of those from hour $4 on to the pairs. */
 const TOUCHED = `WITH hrs AS (SELECT DISTINCT target, floor(ts / 3600) * 3600 AS h FROM ping WHERE site = $1 AND id > $2 AND id <= $3),
   f AS MATERIALIZED (SELECT ${F_COLS} FROM ping_5m WHERE site = $1 AND sent > 0
@@ -89,16 +98,7 @@ const TOUCHED = `WITH hrs AS (SELECT DISTINCT target, floor(ts / 3600) * 3600 AS
     `SELECT target, good, 1 AS sign FROM nw WHERE h >= $4 UNION ALL SELECT target, good, -1 FROM old WHERE h >= $4`,
     'target',
   )}),
-  d AS (SELECT dc.target, dc.b, dc.last_ts, COALESCE(dg.good, '{}') AS g FROM dc LEFT JOIN dg USING (target))
-  INSERT INTO ping_pair (site, target, buckets, last_ts, good) SELECT $1, target, b, last_ts, g FROM d
-  ON CONFLICT (site, target) DO UPDATE SET buckets = ping_pair.buckets + excluded.buckets,
-    last_ts = greatest(ping_pair.last_ts, excluded.last_ts), good = ${IADD('ping_pair.good', 'excluded.good', 1)}`;
-
-/** The good conditions over hostops_five_delta's bucket rows: GOOD of the new (n) or old (o) columns. */
-const GOOD_OF = (p: 'n' | 'o') =>
-  GOOD.replace(/f\.rtt_median/g, p === 'n' ? 'f.median' : 'f.o_median')
-    .replace(/f\.sent/g, p === 'n' ? 'f.sent' : 'f.o_sent')
-    .replace(/f\.received/g, p === 'n' ? 'f.received' : 'f.o_received');
+  ${PAIR_ADD}`;
 
 /**
  * TOUCHED from the pass's 5-minute changes (hostops_five_delta, filled by the same pass): each
@@ -109,7 +109,7 @@ const GOOD_OF = (p: 'n' | 'o') =>
  */
 const TOUCHED_DELTA = `WITH f AS MATERIALIZED (SELECT target, floor(b / 3600) * 3600 AS h, b, had, sent, received, median, o_sent, o_received, o_median
         FROM hostops_five_delta WHERE sent > 0),
-  g AS (SELECT f.target, f.h, s.id, (count(*) FILTER (WHERE ${GOOD_OF('n')}) - count(*) FILTER (WHERE f.had AND f.o_sent > 0 AND ${GOOD_OF('o')}))::int AS n
+  g AS (SELECT f.target, f.h, s.id, (count(*) FILTER (WHERE ${goodOf('f.median', 'f.sent', 'f.received')}) - count(*) FILTER (WHERE f.had AND f.o_sent > 0 AND ${goodOf('f.o_median', 'f.o_sent', 'f.o_received')}))::int AS n
         FROM f CROSS JOIN sla_spec s GROUP BY 1, 2, 3),
   ga AS (SELECT target, h, array_agg(n ORDER BY id) AS good FROM g GROUP BY 1, 2),
   c AS (SELECT target, h, (count(*) - count(*) FILTER (WHERE had AND o_sent > 0))::int AS buckets, max(b) AS last_ts FROM f GROUP BY 1, 2),
@@ -121,10 +121,7 @@ const TOUCHED_DELTA = `WITH f AS MATERIALIZED (SELECT target, floor(b / 3600) * 
   dc AS (SELECT x.target, x.b, l.last_ts FROM (SELECT target, COALESCE(sum(buckets) FILTER (WHERE h >= $2), 0)::int AS b FROM dw GROUP BY target) x
         JOIN (SELECT target, max(last_ts) AS last_ts FROM up GROUP BY target) l USING (target)),
   dg AS (${sumArrays('SELECT target, good, 1 AS sign FROM dw WHERE h >= $2', 'target')}),
-  d AS (SELECT dc.target, dc.b, dc.last_ts, COALESCE(dg.good, '{}') AS g FROM dc LEFT JOIN dg USING (target))
-  INSERT INTO ping_pair (site, target, buckets, last_ts, good) SELECT $1, target, b, last_ts, g FROM d
-  ON CONFLICT (site, target) DO UPDATE SET buckets = ping_pair.buckets + excluded.buckets,
-    last_ts = greatest(ping_pair.last_ts, excluded.last_ts), good = ${IADD('ping_pair.good', 'excluded.good', 1)}`;
+  ${PAIR_ADD}`;
 
 /** Hours [$2, $3) leave the window of site $1's pairs. */
 const SLIDE = `UPDATE ping_pair p SET buckets = p.buckets - x.b, good = ${IADD('p.good', 'x.g', -1)}

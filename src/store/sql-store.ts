@@ -6,7 +6,7 @@ import type { Driver, Param } from './driver.js';
 import { quantiles } from './stats.js';
 import { rollupOnce } from './rollup.js';
 import { HostopsError } from '../lib/errors.js';
-import { PgDriver } from './pg-driver.js';
+import { lacksGrantOrTable, PgDriver } from './pg-driver.js';
 import { ensureAhead, rollupOncePg } from './pg-history.js';
 import { PartitionCache, writePingsPg } from './pg-ingest.js';
 import { fleetRetention } from './pg-retention.js';
@@ -298,12 +298,12 @@ export class SqlStore implements Store {
    */
   private async pruneOpenBuckets(site: string, now: number): Promise<void> {
     try {
-      await this.driver.batch([
-        ['DELETE FROM ping_5m_open WHERE site = $1 AND ts < $2', [site, now - OPEN_BUCKET_KEEP]],
+      await this.driver.all('DELETE FROM ping_5m_open WHERE site = $1 AND ts < $2', [
+        site,
+        now - OPEN_BUCKET_KEEP,
       ]);
     } catch (e) {
-      const code = (e as { code?: string }).code;
-      if (code !== '42501' && code !== '42P01') throw e;
+      if (!lacksGrantOrTable(e)) throw e;
     }
   }
 
@@ -412,8 +412,7 @@ export class SqlStore implements Store {
     if (!(this.driver instanceof PgDriver)) return null;
     // a role without the kept state's tables (or meta) reads the 5-minute rows instead
     return pairWindowCounts(this.driver, since, site).catch((e) => {
-      if ((e as { code?: string }).code === '42501' || (e as { code?: string }).code === '42P01')
-        return null;
+      if (lacksGrantOrTable(e)) return null;
       throw e;
     });
   }
